@@ -1,0 +1,17 @@
+/* commands.h - the subcommands of the `gavel` CLI.
+ *
+ * Each takes the arguments after its own name (argv[0] is the subcommand)
+ * and returns the process exit status: 0 success, 1 failure, 2 bad usage. */
+#ifndef GAVEL_CLI_COMMANDS_H
+#define GAVEL_CLI_COMMANDS_H
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_USAGE 2
+
+typedef int cli_command_fn(int argc, char **argv);
+
+cli_command_fn cli_cmd_db;
+cli_command_fn cli_cmd_demo;
+
+#endif

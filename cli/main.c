@@ -1,0 +1,56 @@
+/* main.c - `gavel`, the command line for operators and organizers. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "gv_config.h"
+#include "gv_log.h"
+#include "banned.h"
+
+struct cli_command {
+    const char *name;
+    cli_command_fn *fn;
+    const char *summary;
+};
+
+static const struct cli_command commands[] = {
+    {"db", cli_cmd_db, "db migrate | db status: apply or show the schema"},
+    {"demo", cli_cmd_demo, "demo seed: load demo users, problems and a contest"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: gavel <command> [args]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nsettings: GAVEL_PG_URL, GAVEL_REDIS_URL (or a GAVEL_CONFIG file)\n");
+}
+
+int main(int argc, char **argv)
+{
+    int rc;
+
+    gv_log_init("gavel");
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+        !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        printf("gavel %s\n", GAVEL_VERSION);
+        return CLI_EXIT_OK;
+    }
+    if (gv_config_load() < 0)
+        return CLI_EXIT_FAIL;
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (!strcmp(argv[1], commands[i].name)) {
+            rc = commands[i].fn(argc - 1, argv + 1);
+            gv_config_release();
+            return rc;
+        }
+    }
+    fprintf(stderr, "gavel: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    gv_config_release();
+    return CLI_EXIT_USAGE;
+}

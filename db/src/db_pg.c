@@ -1,0 +1,174 @@
+/* db_pg.c - PostgreSQL connections and parameterized statements (libpq). */
+#include "db_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gv_alloc.h"
+#include "gv_config.h"
+#include "gv_err.h"
+#include "gv_log.h"
+#include "banned.h"
+
+const char *db_pg_url(void)
+{
+    return gv_config_get("GAVEL_PG_URL", DB_PG_URL_DEFAULT);
+}
+
+const char *db_redis_url(void)
+{
+    return gv_config_get("GAVEL_REDIS_URL", DB_REDIS_URL_DEFAULT);
+}
+
+static void copy_error(char *errbuf, size_t errlen, const char *msg)
+{
+    size_t n;
+
+    if (!errbuf || !errlen)
+        return;
+    snprintf(errbuf, errlen, "%s", msg ? msg : "unknown error");
+    /* libpq messages end in a newline; a one-line reason reads better. */
+    n = strlen(errbuf);
+    while (n && (errbuf[n - 1] == '\n' || errbuf[n - 1] == ' '))
+        errbuf[--n] = '\0';
+}
+
+/* libpq prints notices (e.g. "relation already exists, skipping") to
+ * stderr by default; route them through our log at debug level. */
+static void pg_notice(void *arg, const char *message)
+{
+    gv_log(GV_LOG_DEBUG, "db", "postgres: %s", message);
+}
+
+int db_pg_open(struct db_pg **out, const char *url, int timeout_s, char *errbuf, size_t errlen)
+{
+    /* expand_dbname makes the first dbname a full connection string; the
+     * keywords after it override what the URL says. */
+    const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
+    char timeout[16];
+    const char *values[] = {url, timeout, "gavel", NULL};
+    struct db_pg *pg;
+
+    *out = NULL;
+    snprintf(timeout, sizeof(timeout), "%d", timeout_s > 0 ? timeout_s : 2);
+    pg = gv_calloc(1, sizeof(*pg));
+    if (!pg)
+        return -ENOMEM;
+    pg->conn = PQconnectdbParams(keys, values, 1);
+    if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK) {
+        copy_error(errbuf, errlen, pg->conn ? PQerrorMessage(pg->conn) : "out of memory");
+        db_pg_close(pg);
+        return GV_EUNAVAIL;
+    }
+    PQsetNoticeProcessor(pg->conn, pg_notice, NULL);
+    *out = pg;
+    return 0;
+}
+
+void db_pg_close(struct db_pg *pg)
+{
+    if (!pg)
+        return;
+    PQfinish(pg->conn);
+    gv_free(pg);
+}
+
+const char *db_pg_last_error(struct db_pg *pg)
+{
+    return PQerrorMessage(pg->conn);
+}
+
+const char *db_pg_last_sqlstate(struct db_pg *pg)
+{
+    return pg->sqlstate;
+}
+
+int db__pg_result_error(struct db_pg *pg, const PGresult *res, const char *what)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+    snprintf(pg->sqlstate, sizeof(pg->sqlstate), "%s", state ? state : "");
+    if (PQstatus(pg->conn) != CONNECTION_OK) {
+        gv_log(GV_LOG_WARN, "db", "lost connection to postgres during %s: %s", what,
+               PQerrorMessage(pg->conn));
+        return GV_EUNAVAIL;
+    }
+    gv_log(GV_LOG_DEBUG, "db", "%s failed (%s): %s", what, pg->sqlstate,
+           res ? PQresultErrorMessage(res) : PQerrorMessage(pg->conn));
+    return GV_EDB;
+}
+
+int db_pg_ping(struct db_pg *pg)
+{
+    PGresult *res;
+    int err = 0;
+
+    if (PQstatus(pg->conn) != CONNECTION_OK)
+        return GV_EUNAVAIL;
+    res = PQexec(pg->conn, "SELECT 1");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        err = db__pg_result_error(pg, res, "ping");
+    PQclear(res);
+    return err == GV_EDB ? GV_EUNAVAIL : err;
+}
+
+int db_pg_exec_script(struct db_pg *pg, const char *sql)
+{
+    PGresult *res = PQexec(pg->conn, sql);
+    ExecStatusType st = PQresultStatus(res);
+    int err = 0;
+
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        err = db__pg_result_error(pg, res, "script");
+    PQclear(res);
+    return err;
+}
+
+int db_pg_exec_binary(struct db_pg *pg, int64_t *affected, const char *sql, int nparams,
+                      const char *const *params, const int *lengths, const int *binary)
+{
+    PGresult *res = PQexecParams(pg->conn, sql, nparams, NULL, params, lengths, binary, 0);
+    ExecStatusType st = PQresultStatus(res);
+    int err = 0;
+
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        err = db__pg_result_error(pg, res, "statement");
+        goto out;
+    }
+    if (affected) {
+        const char *n = PQcmdTuples(res);
+        *affected = *n ? strtoll(n, NULL, 10) : 0;
+    }
+out:
+    PQclear(res);
+    return err;
+}
+
+int db_pg_exec(struct db_pg *pg, int64_t *affected, const char *sql, int nparams,
+               const char *const *params)
+{
+    return db_pg_exec_binary(pg, affected, sql, nparams, params, NULL, NULL);
+}
+
+int db_pg_query_value(struct db_pg *pg, char **out, const char *sql, int nparams,
+                      const char *const *params)
+{
+    PGresult *res = PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    int err = 0;
+
+    *out = NULL;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        err = db__pg_result_error(pg, res, "query");
+        goto out;
+    }
+    if (PQntuples(res) < 1 || PQnfields(res) < 1 || PQgetisnull(res, 0, 0))
+        goto out;
+    *out = gv_strdup(PQgetvalue(res, 0, 0));
+    if (!*out)
+        err = -ENOMEM;
+out:
+    PQclear(res);
+    return err;
+}

@@ -1,0 +1,144 @@
+/* db_redis.c - synchronous Redis connections (hiredis) for tools, probes
+ * and workers. The server's event loop will use hiredis' async API. */
+#include "db.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "gv_alloc.h"
+#include "gv_err.h"
+#include "gv_log.h"
+#include "banned.h"
+
+struct db_redis {
+    redisContext *ctx;
+};
+
+int db_redis_parse_url(const char *url, char *host, size_t hostlen, int *port, int *dbnum)
+{
+    static const char scheme[] = "redis://";
+    const char *p, *host_end, *colon;
+    char *end;
+    long v;
+
+    *port = 6379;
+    *dbnum = 0;
+    if (strncmp(url, scheme, sizeof(scheme) - 1))
+        return GV_ECONFIG;
+    p = url + sizeof(scheme) - 1;
+    host_end = p + strcspn(p, "/");
+    colon = memchr(p, ':', (size_t)(host_end - p));
+    if ((colon ? colon : host_end) == p)
+        return GV_ECONFIG;
+    if ((size_t)((colon ? colon : host_end) - p) >= hostlen)
+        return GV_ECONFIG;
+    snprintf(host, hostlen, "%.*s", (int)((colon ? colon : host_end) - p), p);
+    if (colon) {
+        errno = 0;
+        v = strtol(colon + 1, &end, 10);
+        if (errno || end != host_end || v < 1 || v > 65535)
+            return GV_ECONFIG;
+        *port = (int)v;
+    }
+    if (*host_end == '/' && host_end[1]) {
+        errno = 0;
+        v = strtol(host_end + 1, &end, 10);
+        if (errno || *end || v < 0 || v > 15)
+            return GV_ECONFIG;
+        *dbnum = (int)v;
+    }
+    return 0;
+}
+
+int db_redis_open(struct db_redis **out, const char *url, int timeout_ms, char *errbuf,
+                  size_t errlen)
+{
+    struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+    struct db_redis *r = NULL;
+    redisReply *reply = NULL;
+    char host[256];
+    int port, dbnum, err;
+
+    *out = NULL;
+    err = db_redis_parse_url(url, host, sizeof(host), &port, &dbnum);
+    if (err < 0) {
+        if (errbuf)
+            snprintf(errbuf, errlen, "malformed redis url '%s' (want redis://host:port/db)", url);
+        return err;
+    }
+    r = gv_calloc(1, sizeof(*r));
+    if (!r)
+        return -ENOMEM;
+    r->ctx = redisConnectWithTimeout(host, port, tv);
+    if (!r->ctx || r->ctx->err) {
+        if (errbuf)
+            snprintf(errbuf, errlen, "cannot connect to redis at %s:%d: %s", host, port,
+                     r->ctx ? r->ctx->errstr : "out of memory");
+        err = GV_EUNAVAIL;
+        goto out;
+    }
+    redisSetTimeout(r->ctx, tv);
+    if (dbnum) {
+        reply = redisCommand(r->ctx, "SELECT %d", dbnum);
+        if (!reply || reply->type == REDIS_REPLY_ERROR) {
+            if (errbuf)
+                snprintf(errbuf, errlen, "cannot select redis db %d: %s", dbnum,
+                         reply ? reply->str : r->ctx->errstr);
+            err = GV_EUNAVAIL;
+            goto out;
+        }
+    }
+    *out = r;
+    r = NULL;
+out:
+    if (reply)
+        freeReplyObject(reply);
+    db_redis_close(r);
+    return err;
+}
+
+void db_redis_close(struct db_redis *r)
+{
+    if (!r)
+        return;
+    if (r->ctx)
+        redisFree(r->ctx);
+    gv_free(r);
+}
+
+int db_redis_ping(struct db_redis *r)
+{
+    redisReply *reply;
+    int err = 0;
+
+    if (r->ctx->err)
+        return GV_EUNAVAIL;
+    reply = redisCommand(r->ctx, "PING");
+    if (!reply || reply->type != REDIS_REPLY_STATUS || strcmp(reply->str, "PONG"))
+        err = GV_EUNAVAIL;
+    if (reply)
+        freeReplyObject(reply);
+    return err;
+}
+
+int db_redis_command(struct db_redis *r, int argc, const char **argv)
+{
+    redisReply *reply;
+    int err = 0;
+
+    if (r->ctx->err)
+        return GV_EUNAVAIL;
+    reply = redisCommandArgv(r->ctx, argc, argv, NULL);
+    if (!reply)
+        return GV_EUNAVAIL;
+    if (reply->type == REDIS_REPLY_ERROR) {
+        gv_log(GV_LOG_WARN, "db", "redis %s failed: %s", argv[0], reply->str);
+        err = GV_EREDIS;
+    }
+    freeReplyObject(reply);
+    return err;
+}

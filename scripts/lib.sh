@@ -1,0 +1,28 @@
+# lib.sh - shared by the scripts in this folder; sourced, not run.
+# Sets GAVEL_ROOT to the checkout, whatever the caller's current directory.
+
+GAVEL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export GAVEL_ROOT
+
+gv_say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+gv_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+gv_require_root() {
+    [ "$(id -u)" -eq 0 ] || gv_die "$1 must run as root (it installs packages, starts PostgreSQL as the postgres user and runs the sandbox). Try: sudo $0"
+}
+
+# gv_port_owner PORT: prints "pid=N cmd" of the TCP listener on PORT, or nothing.
+gv_port_owner() {
+    ss -Hltnp "sport = :$1" 2>/dev/null | sed -n 's/.*users:((\("[^"]*"\),pid=\([0-9]*\).*/pid=\2 \1/p' | head -n1
+}
+
+gv_port_in_use() {
+    [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]
+}
+
+# gv_build PRESET: configure (once) and build a CMake preset.
+gv_build() {
+    local preset=$1
+    cmake --preset "$preset" >/dev/null || gv_die "cmake configure failed for preset '$preset'"
+    cmake --build --preset "$preset" -j "$(nproc)" || gv_die "build failed for preset '$preset'"
+}

@@ -1,0 +1,57 @@
+# lib.sh - helpers for the shell integration tests; sourced.
+set -euo pipefail
+
+fails=0
+passes=0
+ok() { passes=$((passes + 1)); echo "ok - $*"; }
+not_ok() { fails=$((fails + 1)); echo "not ok - $*"; }
+
+# check DESCRIPTION COMMAND...: passes when COMMAND succeeds.
+check() {
+    local what=$1
+    shift
+    if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+# expect_exit CODE DESCRIPTION COMMAND...: runs COMMAND, output in $out.
+expect_exit() {
+    local want=$1 what=$2 rc=0
+    shift 2
+    out=$("$@" 2>&1) || rc=$?
+    if [ "$rc" -eq "$want" ]; then ok "$what"; else not_ok "$what (exit $rc, want $want): $out"; fi
+}
+
+contains() { grep -q -- "$2" <<<"$1"; }
+
+finish() {
+    echo "$passes passed, $fails failed"
+    [ "$fails" -eq 0 ]
+}
+
+require_services() {
+    if [ -z "${GAVEL_PG_URL:-}" ] || [ -z "${GAVEL_REDIS_URL:-}" ]; then
+        echo "GAVEL_PG_URL/GAVEL_REDIS_URL unset: run through scripts/test" >&2
+        exit 77
+    fi
+}
+
+# fresh_db NAME: creates a database of its own and prints its URL.
+fresh_db() {
+    local name="itest_$1_$$"
+    psql "$GAVEL_PG_URL" -qAtc "DROP DATABASE IF EXISTS $name" >/dev/null
+    psql "$GAVEL_PG_URL" -qAtc "CREATE DATABASE $name" >/dev/null
+    echo "${GAVEL_PG_URL%/*}/$name"
+}
+
+drop_db() {
+    psql "$GAVEL_PG_URL" -qAtc "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null 2>&1 || true
+}
+
+# free_port: a TCP port nobody listens on right now.
+free_port() {
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 20000))
+        [ -z "$(ss -Hltn "sport = :$p")" ] && { echo "$p"; return; }
+    done
+}

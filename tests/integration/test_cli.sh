@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# test_cli.sh GAVEL GAVEL_JUDGE - the CLI and the judge worker's shell
+# against the real services: migrations, demo seed, bad usage, bad settings.
+. "$(dirname "$0")/lib.sh"
+require_services
+GAVEL=$1
+JUDGE=$2
+
+db=itest_cli_$$
+url=$(fresh_db cli)
+trap 'drop_db $db' EXIT
+export GAVEL_PG_URL_ADMIN=$GAVEL_PG_URL
+export GAVEL_PG_URL=$url
+
+expect_exit 0 "first migrate applies the schema" "$GAVEL" db migrate
+check "first migrate says it applied" contains "$out" "applied 1 migration"
+tables_before=$(psql "$url" -qAtc "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+expect_exit 0 "second migrate succeeds" "$GAVEL" db migrate
+check "second migrate is a no-op" contains "$out" "up to date"
+tables_after=$(psql "$url" -qAtc "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+check "second migrate created nothing ($tables_before tables)" [ "$tables_before" = "$tables_after" ]
+check "schema has its tables" [ "$tables_after" -ge 15 ]
+expect_exit 0 "db status" "$GAVEL" db status
+check "db status names the version" contains "$out" "schema version 1"
+
+counts() {
+    psql "$url" -qAtc "SELECT (SELECT count(*) FROM users) || ' ' || (SELECT count(*) FROM problems)
+        || ' ' || (SELECT count(*) FROM test_cases) || ' ' || (SELECT count(*) FROM contests)
+        || ' ' || (SELECT count(*) FROM blobs) || ' ' || (SELECT count(*) FROM participants)"
+}
+expect_exit 0 "demo seed" "$GAVEL" demo seed
+first=$(counts)
+check "demo seed made users, problems, tests, a contest ($first)" \
+    [ "$(cut -d' ' -f1-4 <<<"$first")" = "4 3 14 1" ]
+expect_exit 0 "second demo seed" "$GAVEL" demo seed
+check "second demo seed changes nothing" [ "$(counts)" = "$first" ]
+check "demo passwords are argon2id" \
+    [ "$(psql "$url" -qAtc "SELECT count(*) FROM users WHERE password_hash LIKE '\$argon2id\$%'")" = 4 ]
+check "the A + B sample answer is stored under the hash of '3\\n'" \
+    [ "$(psql "$url" -qAtc "SELECT count(*) FROM test_cases t JOIN problem_versions v
+          ON v.id = t.problem_version_id JOIN problems p ON p.id = v.problem_id
+          JOIN blobs b ON b.sha256 = t.answer_blob
+          WHERE p.slug = 'a-plus-b' AND t.name = 'sample/01' AND b.size = 2
+          AND b.sha256 = sha256(E'3\\n'::bytea)")" = 1 ]
+
+# Bad usage is exit 2 with a message; bad settings are exit 1 with the fix.
+expect_exit 2 "no command" "$GAVEL"
+expect_exit 2 "unknown command" "$GAVEL" frobnicate
+check "unknown command is named" contains "$out" "unknown command 'frobnicate'"
+expect_exit 2 "unknown db subcommand" "$GAVEL" db drop-everything
+expect_exit 2 "non-numeric wait" "$GAVEL" db wait soon
+expect_exit 0 "--version" "$GAVEL" --version
+
+dead=$(free_port)
+GAVEL_PG_URL="postgresql://gavel@127.0.0.1:$dead/gavel" expect_exit 1 "unreachable PostgreSQL" \
+    "$GAVEL" db migrate
+check "unreachable PostgreSQL names the setting" contains "$out" "GAVEL_PG_URL=postgresql://gavel@127.0.0.1:$dead"
+GAVEL_REDIS_URL="redis://127.0.0.1:$dead/0" expect_exit 1 "db wait gives up on a dead Redis" \
+    "$GAVEL" db wait 1
+check "dead Redis is named" contains "$out" "Redis at redis://127.0.0.1:$dead/0 did not answer"
+
+conf=$(mktemp)
+printf '# gavel settings\nGAVEL_PG_URL=%s\n' "$url" >"$conf"
+(unset GAVEL_PG_URL; GAVEL_CONFIG=$conf expect_exit 0 "settings from a GAVEL_CONFIG file" "$GAVEL" db status; [ "$fails" -eq 0 ]) || fails=$((fails + 1))
+printf 'not a setting\n' >"$conf"
+GAVEL_CONFIG=$conf expect_exit 1 "malformed config file" "$GAVEL" db status
+check "malformed config names the line" contains "$out" "malformed line 1"
+rm -f "$conf"
+
+# The worker announces itself while alive and withdraws on SIGTERM.
+redis_port=${GAVEL_REDIS_URL##*:}
+redis_port=${redis_port%%/*}
+"$JUDGE" 2>/dev/null &
+judge=$!
+for _ in $(seq 1 50); do
+    [ -n "$(redis-cli -p "$redis_port" --raw keys "gavel:judge:*:$judge")" ] && break
+    sleep 0.1
+done
+check "judge worker writes its heartbeat" [ -n "$(redis-cli -p "$redis_port" --raw keys "gavel:judge:*:$judge")" ]
+kill -TERM "$judge"
+rc=0
+wait "$judge" || rc=$?
+check "judge worker exits 0 on SIGTERM" [ "$rc" -eq 0 ]
+check "judge worker removes its heartbeat" [ -z "$(redis-cli -p "$redis_port" --raw keys "gavel:judge:*:$judge")" ]
+
+finish

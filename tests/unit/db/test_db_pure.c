@@ -1,0 +1,93 @@
+/* test_db_pure.c - the parts of db/ that need no server. */
+#include "../test.h"
+
+#include <string.h>
+
+#include "db.h"
+#include "gv_err.h"
+
+static void redis_urls_parse(void **state)
+{
+    char host[64];
+    int port, dbnum;
+
+    assert_int_equal(db_redis_parse_url("redis://127.0.0.1:63790/3", host, sizeof(host), &port,
+                                        &dbnum),
+                     0);
+    assert_string_equal(host, "127.0.0.1");
+    assert_int_equal(port, 63790);
+    assert_int_equal(dbnum, 3);
+    assert_int_equal(db_redis_parse_url("redis://cache", host, sizeof(host), &port, &dbnum), 0);
+    assert_string_equal(host, "cache");
+    assert_int_equal(port, 6379);
+    assert_int_equal(dbnum, 0);
+}
+
+static void bad_redis_urls_are_config_errors(void **state)
+{
+    static const char *const bad[] = {
+        "http://x:1", "redis://", "redis://:6379", "redis://h:0", "redis://h:70000",
+        "redis://h:12ab", "redis://h:1/16", "redis://h:1/x",
+    };
+    char host[8];
+    int port, dbnum;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(db_redis_parse_url(bad[i], host, sizeof(host), &port, &dbnum),
+                         GV_ECONFIG);
+    /* A host longer than the caller's buffer is refused, not cut. */
+    assert_int_equal(db_redis_parse_url("redis://averylonghost:1", host, sizeof(host), &port,
+                                        &dbnum),
+                     GV_ECONFIG);
+}
+
+static void sha256_matches_known_vectors(void **state)
+{
+    char hex[DB_SHA256_HEX_LEN + 1];
+
+    db_sha256_hex(hex, "", 0);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    db_sha256_hex(hex, "abc", 3);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+static void migrations_are_ordered_and_named(void **state)
+{
+    size_t count;
+    const struct db_migration *m = db_migrations(&count);
+
+    assert_true(count >= 1);
+    assert_int_equal(m[0].version, 1);
+    for (size_t i = 0; i < count; i++) {
+        assert_true(strlen(m[i].sql) > 0);
+        assert_true(strlen(m[i].name) > 0);
+        if (i)
+            assert_true(m[i].version > m[i - 1].version);
+    }
+}
+
+static void passwords_hash_and_verify(void **state)
+{
+    char a[DB_PASSWORD_HASH_MAX], b[DB_PASSWORD_HASH_MAX];
+
+    assert_int_equal(db_password_hash(a, sizeof(a), "correct horse"), 0);
+    assert_int_equal(db_password_hash(b, sizeof(b), "correct horse"), 0);
+    assert_true(strncmp(a, "$argon2id$", 10) == 0);
+    /* Fresh salt each time: equal passwords never share a hash. */
+    assert_string_not_equal(a, b);
+    assert_int_equal(db_password_verify(a, "correct horse"), 0);
+    assert_int_equal(db_password_verify(a, "correct horse "), GV_EINVAL);
+    assert_int_equal(db_password_verify("not a hash", "x"), GV_EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(redis_urls_parse),
+        cmocka_unit_test(bad_redis_urls_are_config_errors),
+        cmocka_unit_test(sha256_matches_known_vectors),
+        cmocka_unit_test(migrations_are_ordered_and_named),
+        cmocka_unit_test(passwords_hash_and_verify),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
