@@ -128,4 +128,8 @@ int db_redis_ping(struct db_redis *r);
  * is GV_EREDIS, a lost connection GV_EUNAVAIL. */
 int db_redis_command(struct db_redis *r, int argc, const char **argv);
 
+/* Why the last command or ping failed: hiredis' reason for a broken
+ * connection, or the server's error reply. Borrowed; "" when none. */
+const char *db_redis_last_error(struct db_redis *r);
+
 #endif

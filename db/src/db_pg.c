@@ -46,9 +46,14 @@ int db_pg_open(struct db_pg **out, const char *url, int timeout_s, char *errbuf,
 {
     /* expand_dbname makes the first dbname a full connection string; the
      * keywords after it override what the URL says. */
-    const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
+    /* Keepalives and tcp_user_timeout bound how long a statement can hang
+     * on a peer that vanished without closing (a dead host, a partition):
+     * the caller sees GV_EUNAVAIL within about 10 s instead of never. */
+    const char *keys[] = {"dbname",           "connect_timeout",   "application_name",
+                          "keepalives",       "keepalives_idle",   "keepalives_interval",
+                          "keepalives_count", "tcp_user_timeout",  NULL};
     char timeout[16];
-    const char *values[] = {url, timeout, "gavel", NULL};
+    const char *values[] = {url, timeout, "gavel", "1", "5", "2", "3", "10000", NULL};
     struct db_pg *pg;
 
     *out = NULL;

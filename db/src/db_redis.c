@@ -16,7 +16,26 @@
 
 struct db_redis {
     redisContext *ctx;
+    char last_error[256];
 };
+
+/* Remembers why a command failed, for db_redis_last_error(). */
+static void redis_note_error(struct db_redis *r, const redisReply *reply)
+{
+    if (r->ctx->err)
+        snprintf(r->last_error, sizeof(r->last_error), "%s", r->ctx->errstr);
+    else if (reply && reply->type == REDIS_REPLY_ERROR)
+        snprintf(r->last_error, sizeof(r->last_error), "%s", reply->str);
+    else if (reply && reply->type == REDIS_REPLY_STATUS)
+        snprintf(r->last_error, sizeof(r->last_error), "unexpected reply '%s'", reply->str);
+    else
+        snprintf(r->last_error, sizeof(r->last_error), "unexpected reply");
+}
+
+const char *db_redis_last_error(struct db_redis *r)
+{
+    return r->last_error;
+}
 
 int db_redis_parse_url(const char *url, char *host, size_t hostlen, int *port, int *dbnum)
 {
@@ -115,11 +134,16 @@ int db_redis_ping(struct db_redis *r)
     redisReply *reply;
     int err = 0;
 
-    if (r->ctx->err)
+    if (r->ctx->err) {
+        redis_note_error(r, NULL);
         return GV_EUNAVAIL;
+    }
     reply = redisCommand(r->ctx, "PING");
-    if (!reply || reply->type != REDIS_REPLY_STATUS || strcmp(reply->str, "PONG"))
+    if (!reply || reply->type != REDIS_REPLY_STATUS || strcmp(reply->str, "PONG")) {
+        /* "-LOADING" while Redis reads its AOF counts as down, too. */
+        redis_note_error(r, reply);
         err = GV_EUNAVAIL;
+    }
     if (reply)
         freeReplyObject(reply);
     return err;
@@ -130,12 +154,17 @@ int db_redis_command(struct db_redis *r, int argc, const char **argv)
     redisReply *reply;
     int err = 0;
 
-    if (r->ctx->err)
+    if (r->ctx->err) {
+        redis_note_error(r, NULL);
         return GV_EUNAVAIL;
+    }
     reply = redisCommandArgv(r->ctx, argc, argv, NULL);
-    if (!reply)
+    if (!reply) {
+        redis_note_error(r, NULL);
         return GV_EUNAVAIL;
+    }
     if (reply->type == REDIS_REPLY_ERROR) {
+        redis_note_error(r, reply);
         gv_log(GV_LOG_WARN, "db", "redis %s failed: %s", argv[0], reply->str);
         err = GV_EREDIS;
     }
