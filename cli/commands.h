@@ -13,5 +13,6 @@ typedef int cli_command_fn(int argc, char **argv);
 
 cli_command_fn cli_cmd_db;
 cli_command_fn cli_cmd_demo;
+cli_command_fn cli_cmd_run;
 
 #endif

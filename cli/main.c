@@ -16,6 +16,7 @@ struct cli_command {
 static const struct cli_command commands[] = {
     {"db", cli_cmd_db, "db migrate | db status: apply or show the schema"},
     {"demo", cli_cmd_demo, "demo seed: load demo users, problems and a contest"},
+    {"run", cli_cmd_run, "run --lang L SOURCE: compile and run in the sandbox, print JSON"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,5 @@
+/* The benchmark's payload: a static binary that does nothing. */
+int main(void)
+{
+    return 0;
+}

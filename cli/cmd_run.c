@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: MIT
+ * cmd_run.c - `gavel run`: compile and run one source in a one-slot sandbox
+ * pool and print the verdict as a single JSON object.
+ *
+ * Exit status: 0 whenever the sandbox worked (whatever the program did),
+ * 2 for bad usage, 1 with status SE when the sandbox itself failed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "commands.h"
+#include "gv_alloc.h"
+#include "gv_buf.h"
+#include "gv_err.h"
+#include "sbx.h"
+#include "banned.h"
+
+#define RUN_SOURCE_MAX (1u << 20)
+#define RUN_INPUT_MAX (512u << 20)
+#define RUN_FIELD_MAX (64 * 1024) /* stdout, stderr and compile_output are cut here */
+
+struct run_opts {
+    const char *lang, *source, *input;
+    double time_s, wall_s, mem_mb, out_mb;
+};
+
+static void run_usage(FILE *f)
+{
+    fprintf(f, "usage: gavel run --lang c|cpp|python|java [--time-limit SEC] [--wall-limit SEC]\n"
+               "                 [--memory-limit MB] [--output-limit MB] [--input FILE] SOURCE\n");
+}
+
+/* A number within [min, max], or -1 with a message. */
+static int parse_num(double *out, const char *opt, const char *s, double min, double max)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = s ? strtod(s, &end) : 0;
+    if (!s || errno || end == s || *end || !isfinite(v) || v < min || v > max) {
+        fprintf(stderr, "gavel run: %s needs a number in [%g, %g], got '%s'\n", opt, min, max,
+                s ? s : "");
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_args(struct run_opts *o, int argc, char **argv)
+{
+    o->time_s = 1;
+    o->wall_s = 0;
+    o->mem_mb = 256;
+    o->out_mb = 64;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int r = 0;
+        if (!strcmp(a, "--lang")) {
+            o->lang = v;
+        } else if (!strcmp(a, "--time-limit")) {
+            r = parse_num(&o->time_s, a, v, 0.01, 60);
+        } else if (!strcmp(a, "--wall-limit")) {
+            r = parse_num(&o->wall_s, a, v, 0.01, 600);
+        } else if (!strcmp(a, "--memory-limit")) {
+            r = parse_num(&o->mem_mb, a, v, 16, 16384);
+        } else if (!strcmp(a, "--output-limit")) {
+            r = parse_num(&o->out_mb, a, v, 0.001, 1024);
+        } else if (!strcmp(a, "--input")) {
+            o->input = v;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            run_usage(stdout);
+            exit(CLI_EXIT_OK);
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "gavel run: unknown option '%s'\n", a);
+            return -1;
+        } else if (!o->source) {
+            o->source = a;
+            continue;
+        } else {
+            fprintf(stderr, "gavel run: more than one SOURCE ('%s')\n", a);
+            return -1;
+        }
+        if (r < 0)
+            return -1;
+        if (!v) {
+            fprintf(stderr, "gavel run: %s needs a value\n", a);
+            return -1;
+        }
+        i++;
+    }
+    if (!o->lang || !sbx_lang_find(o->lang)) {
+        fprintf(stderr, "gavel run: --lang must be one of c, cpp, python, java (got '%s')\n",
+                o->lang ? o->lang : "");
+        return -1;
+    }
+    if (!o->source) {
+        fprintf(stderr, "gavel run: no SOURCE given\n");
+        return -1;
+    }
+    if (o->wall_s == 0)
+        o->wall_s = 3 * o->time_s + 1;
+    return 0;
+}
+
+static int read_file(struct gv_buf *b, const char *path)
+{
+    char buf[65536];
+    struct stat st;
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), err = 0;
+
+    if (fd < 0)
+        return -errno;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return -EINVAL;
+    }
+    while ((n = read(fd, buf, sizeof(buf))) != 0) {
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            err = -errno;
+            break;
+        }
+        err = gv_buf_append(b, buf, (size_t)n);
+        if (err < 0)
+            break;
+    }
+    close(fd);
+    return err;
+}
+
+/* JSON strings must be UTF-8 without NUL: anything else becomes U+FFFD, so
+ * a program cannot break the report with arbitrary bytes. */
+static char *to_utf8(const char *s, size_t len)
+{
+    char *out = gv_malloc(len * 3 + 1), *o = out;
+
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        int ok = n > 0 && i + n <= len && c != 0 && !(n == 2 && c < 0xc2);
+        for (size_t k = 1; ok && k < n; k++)
+            ok = ((unsigned char)s[i + k] & 0xc0) == 0x80;
+        if (ok) {
+            memcpy(o, s + i, n);
+            o += n;
+            i += n;
+        } else {
+            memcpy(o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+static void add_text(cJSON *obj, const char *key, const char *s, size_t len)
+{
+    char *u = to_utf8(s, len < RUN_FIELD_MAX ? len : RUN_FIELD_MAX);
+
+    cJSON_AddStringToObject(obj, key, u ? u : "");
+    gv_free(u);
+}
+
+static int print_json(cJSON *obj)
+{
+    char *txt = cJSON_PrintUnformatted(obj);
+
+    if (!txt)
+        return -ENOMEM;
+    printf("%s\n", txt);
+    cJSON_free(txt);
+    return 0;
+}
+
+static int report_se(const char *msg)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(o, "status", "SE");
+    cJSON_AddStringToObject(o, "message", msg);
+    print_json(o);
+    cJSON_Delete(o);
+    return CLI_EXIT_FAIL;
+}
+
+static void add_result(cJSON *o, const struct sbx_result *r, const char *status)
+{
+    cJSON_AddStringToObject(o, "status", status);
+    cJSON_AddNumberToObject(o, "exit_code", r->exit_code);
+    cJSON_AddNumberToObject(o, "signal", r->signal);
+    cJSON_AddNumberToObject(o, "cpu_ms", (double)r->cpu_ms);
+    cJSON_AddNumberToObject(o, "wall_ms", (double)r->wall_ms);
+    cJSON_AddNumberToObject(o, "memory_kb", (double)r->memory_kb);
+    add_text(o, "stdout", r->out.data ? r->out.data : "", r->out.len);
+    add_text(o, "stderr", r->err.data ? r->err.data : "", r->err.len);
+    if (r->syscall[0])
+        cJSON_AddStringToObject(o, "syscall", r->syscall);
+}
+
+int cli_cmd_run(int argc, char **argv)
+{
+    struct run_opts o = {0};
+    struct gv_buf src, input;
+    struct sbx_slot *slot = NULL;
+    struct sbx_result res;
+    struct sbx_lang_cmds cmds;
+    struct sbx_job job;
+    const struct sbx_lang *lang;
+    char msg[512];
+    int err, rc = CLI_EXIT_FAIL, stdin_fd = -1, have_res = 0;
+    cJSON *json = NULL;
+
+    if (parse_args(&o, argc, argv) < 0) {
+        run_usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    lang = sbx_lang_find(o.lang);
+    gv_buf_init(&src, RUN_SOURCE_MAX);
+    gv_buf_init(&input, RUN_INPUT_MAX);
+    err = read_file(&src, o.source);
+    if (err < 0) {
+        fprintf(stderr, "gavel run: cannot read source '%s': %s\n", o.source, gv_strerror(err));
+        rc = CLI_EXIT_USAGE;
+        goto out;
+    }
+    if (o.input) {
+        err = read_file(&input, o.input);
+        if (err < 0) {
+            fprintf(stderr, "gavel run: cannot read input '%s': %s\n", o.input, gv_strerror(err));
+            rc = CLI_EXIT_USAGE;
+            goto out;
+        }
+    }
+    if (sbx_check_host(msg, sizeof(msg)) < 0) {
+        rc = report_se(msg);
+        goto out;
+    }
+    if (access(lang->check_bin, X_OK) != 0) {
+        snprintf(msg, sizeof(msg), "toolchain for %s is missing: %s not found", lang->name,
+                 lang->check_bin);
+        rc = report_se(msg);
+        goto out;
+    }
+    err = sbx_slot_new(&slot, 0);
+    if (err < 0) {
+        snprintf(msg, sizeof(msg), "cannot start a sandbox slot: %s", gv_strerror(err));
+        rc = report_se(msg);
+        goto out;
+    }
+
+    memset(&job, 0, sizeof(job));
+    job.stdin_fd = -1;
+    sbx_limits_init(&job.limits);
+    job.limits.cpu_ms = (int64_t)(o.time_s * 1000 + 0.5);
+    job.limits.wall_ms = (int64_t)(o.wall_s * 1000 + 0.5);
+    job.limits.memory_bytes = (int64_t)(o.mem_mb * 1048576);
+    job.limits.output_bytes = (int64_t)(o.out_mb * 1048576);
+    if (job.limits.output_bytes < job.limits.fsize_bytes)
+        job.limits.fsize_bytes = job.limits.output_bytes;
+    err = sbx_lang_cmds(&cmds, lang, src.data, src.len, &job.limits);
+    if (err < 0) {
+        rc = report_se("cannot build the command line");
+        goto out;
+    }
+    err = sbx_slot_put_file(slot, cmds.src_name, src.data, src.len, 0);
+    if (err < 0) {
+        snprintf(msg, sizeof(msg), "cannot copy the source into the box: %s", gv_strerror(err));
+        rc = report_se(msg);
+        goto out;
+    }
+
+    /* The compiler is untrusted too: the source chooses what it reads and
+     * how long it works (#include "/dev/urandom"). */
+    {
+        struct sbx_job cj = job;
+        int java = !strcmp(lang->name, "java");
+        cj.argv = cmds.compile;
+        cj.profile = SBX_PROFILE_COMPILER;
+        cj.limits.cpu_ms = java ? 20000 : 10000;
+        cj.limits.wall_ms = java ? 30000 : 20000;
+        cj.limits.memory_bytes = (java ? 1024ll : 512ll) << 20;
+        cj.limits.output_bytes = 4 << 20;
+        cj.limits.fsize_bytes = 64 << 20;
+        cj.limits.pids = java ? 256 : 64;
+        cj.limits.nofile = 256;
+        cj.capture_max = RUN_FIELD_MAX;
+        err = sbx_slot_run(&res, slot, &cj);
+        if (err < 0) {
+            snprintf(msg, sizeof(msg), "the sandbox failed while compiling: %s", gv_strerror(err));
+            rc = report_se(msg);
+            goto out;
+        }
+        have_res = 1;
+        if (res.status == SBX_SE) {
+            rc = report_se(res.message);
+            goto out;
+        }
+        if (res.status != SBX_OK) {
+            struct gv_buf co;
+            gv_buf_init(&co, RUN_FIELD_MAX);
+            gv_buf_append(&co, res.err.data, res.err.len < RUN_FIELD_MAX ? res.err.len : 0);
+            gv_buf_append(&co, res.out.data, res.out.len);
+            if (res.status != SBX_RE && co.len + 64 < RUN_FIELD_MAX)
+                gv_buf_printf(&co, "%scompiler stopped: %s%s%s\n", co.len ? "\n" : "",
+                              sbx_status_name(res.status), res.syscall[0] ? " " : "", res.syscall);
+            json = cJSON_CreateObject();
+            add_result(json, &res, "CE");
+            add_text(json, "compile_output", co.data ? co.data : "", co.len);
+            gv_buf_release(&co);
+            print_json(json);
+            rc = CLI_EXIT_OK;
+            goto out;
+        }
+        sbx_result_release(&res);
+        have_res = 0;
+    }
+
+    err = sbx_stdin_from_buf(&stdin_fd, input.data ? input.data : "", input.len);
+    if (err < 0) {
+        rc = report_se("cannot prepare stdin");
+        goto out;
+    }
+    job.argv = cmds.run;
+    job.profile = lang->profile;
+    job.stdin_fd = stdin_fd;
+    job.capture_max = RUN_FIELD_MAX;
+    if (lang->profile != SBX_PROFILE_NATIVE)
+        job.limits.nofile = 256;
+    err = sbx_slot_run(&res, slot, &job);
+    if (err < 0) {
+        snprintf(msg, sizeof(msg), "the sandbox failed: %s", gv_strerror(err));
+        rc = report_se(msg);
+        goto out;
+    }
+    have_res = 1;
+    if (res.status == SBX_SE) {
+        rc = report_se(res.message);
+        goto out;
+    }
+    json = cJSON_CreateObject();
+    add_result(json, &res, sbx_status_name(res.status));
+    print_json(json);
+    rc = CLI_EXIT_OK;
+out:
+    cJSON_Delete(json);
+    if (have_res)
+        sbx_result_release(&res);
+    if (stdin_fd >= 0)
+        close(stdin_fd);
+    sbx_slot_free(slot);
+    gv_buf_release(&src);
+    gv_buf_release(&input);
+    fflush(stdout);
+    return rc;
+}

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT
+ * sbx.h - run untrusted programs in isolated, pre-warmed slots.
+ *
+ * A slot is a waiting init process (pid 1 of its own pid namespace) inside
+ * fresh mount, network, ipc and uts namespaces, with a read-only root made of
+ * bind mounts and a private tmpfs at /box (the working directory) and /tmp.
+ * A run forks from that init: the child joins a fresh cgroup, enters a new
+ * user and cgroup namespace, drops to an unprivileged uid, applies rlimits
+ * and a seccomp allow-list, and execs. See docs/SANDBOX.md for the theory of
+ * operation.
+ *
+ * Typical use (one job = compile, then run, in the same slot):
+ *
+ *     struct sbx_slot *s;
+ *     err = sbx_slot_new(&s, 0);
+ *     err = sbx_slot_put_file(s, "main.c", src, len);
+ *     err = sbx_slot_run(&res, s, &compile_job);   // res.status, res.out ...
+ *     err = sbx_slot_run(&res, s, &run_job);
+ *     sbx_result_release(&res);
+ *     err = sbx_slot_reset(s);                     // wipe /box and /tmp
+ *     sbx_slot_free(s);
+ *
+ * Every function returns 0 or a negative code (-errno or GV_E*) when the
+ * *sandbox* failed; what the program did is in struct sbx_result. A slot is
+ * used by one thread at a time; struct sbx_pool hands slots to threads.
+ * The caller must be root (real uid 0 with all capabilities). */
+#ifndef GV_SBX_H
+#define GV_SBX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "gv_buf.h"
+
+/* The program's verdict. SBX_SE means the sandbox failed and the result
+ * must never be blamed on the contestant (rejudge). */
+enum sbx_status { SBX_OK, SBX_TLE, SBX_MLE, SBX_RE, SBX_OLE, SBX_SE };
+
+const char *sbx_status_name(enum sbx_status st); /* "OK", "TLE", ... */
+
+/* The seccomp allow-list to apply. NATIVE is for compiled C and C++
+ * programs; COMPILER is for gcc/g++/javac (processes, pipes, files). */
+enum sbx_profile {
+    SBX_PROFILE_NATIVE,
+    SBX_PROFILE_PYTHON,
+    SBX_PROFILE_JAVA,
+    SBX_PROFILE_COMPILER,
+};
+
+/* Limits of one run. 0 in a field means "the default" of sbx_limits_init. */
+struct sbx_limits {
+    int64_t cpu_ms;       /* user+sys CPU of the whole cgroup */
+    int64_t wall_ms;      /* wall clock from exec request to exit */
+    int64_t memory_bytes; /* cgroup memory (swap forbidden); also RLIMIT_STACK */
+    int64_t output_bytes; /* stdout + stderr bytes the program may write */
+    int64_t fsize_bytes;  /* RLIMIT_FSIZE: largest file it may write */
+    int64_t pids;         /* cgroup pids.max: processes + threads */
+    int64_t nofile;       /* RLIMIT_NOFILE */
+};
+
+/* Defaults of the issue: 1 s CPU, 3 s wall, 256 MB, 64 MB output,
+ * 64 MB files, 64 tasks, 64 fds. */
+void sbx_limits_init(struct sbx_limits *l);
+
+struct sbx_job {
+    const char *const *argv; /* argv[0] is an absolute path inside the box */
+    enum sbx_profile profile;
+    struct sbx_limits limits;
+    /* stdin of the program, or -1 for empty. The slot passes this very
+     * descriptor to the program, so it must be something the program may
+     * not misuse: a pipe or a sealed memfd (see sbx_stdin_from_buf). */
+    int stdin_fd;
+    size_t capture_max; /* stdout/stderr bytes kept in the result; 0 = 64 KiB */
+};
+
+struct sbx_result {
+    enum sbx_status status;
+    int exit_code; /* when it exited; else -1 */
+    int signal;    /* when killed by a signal (SIGSYS for seccomp); else 0 */
+    int64_t cpu_ms;
+    int64_t wall_ms;
+    int64_t memory_kb; /* cgroup peak */
+    struct gv_buf out; /* first capture_max bytes of stdout */
+    struct gv_buf err; /* first capture_max bytes of stderr */
+    int64_t out_total; /* bytes written to stdout + stderr */
+    char syscall[32];  /* name of the syscall seccomp refused, or "" */
+    char message[256]; /* for SBX_SE: what failed */
+};
+
+void sbx_result_init(struct sbx_result *r);
+void sbx_result_release(struct sbx_result *r);
+
+/* Makes a sealed, read-only memfd holding `len` bytes: a safe stdin. */
+int sbx_stdin_from_buf(int *out_fd, const void *data, size_t len);
+
+/* Checks that the sandbox can work here (root, cgroup controllers,
+ * seccomp notify). On failure writes what is missing into msg. */
+int sbx_check_host(char *msg, size_t msg_len);
+
+struct sbx_slot;
+
+/* Starts slot `index` (it selects the slot's uid: base + index) and
+ * prepares its first cgroup. *out is owned by the caller: sbx_slot_free. */
+int sbx_slot_new(struct sbx_slot **out, int index);
+void sbx_slot_free(struct sbx_slot *s);
+
+/* Writes a file into /box (a single path component, never following a
+ * link), readable by the program, executable when `exec` is set. */
+int sbx_slot_put_file(struct sbx_slot *s, const char *name, const void *data, size_t len, int exec);
+
+/* Reads /box/<name> back into `out` (bounded by out->max). Refuses links,
+ * FIFOs, devices and directories the program may have planted: GV_EINVAL. */
+int sbx_slot_get_file(struct gv_buf *out, struct sbx_slot *s, const char *name);
+
+/* Runs one job. `out` is initialised here; release it with
+ * sbx_result_release. After it returns, no process of the run is left and
+ * the next cgroup is ready; files in /box persist until sbx_slot_reset. */
+int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_job *job);
+
+/* Waits until the slot's next run is prepared (its cgroup created and its
+ * process waiting inside), which a helper thread does after each run.
+ * sbx_slot_run waits for this itself; a caller with idle time may call it
+ * to keep the wait off its critical path. Returns < 0 if preparing failed. */
+int sbx_slot_wait_ready(struct sbx_slot *s);
+
+/* Wipes /box and /tmp by mounting fresh tmpfs instances over them. */
+int sbx_slot_reset(struct sbx_slot *s);
+
+/* A pool of slots shared by threads: acquire blocks until one is free. */
+struct sbx_pool;
+
+int sbx_pool_new(struct sbx_pool **out, int nslots); /* nslots <= 0: one per core */
+void sbx_pool_free(struct sbx_pool *p);
+struct sbx_slot *sbx_pool_acquire(struct sbx_pool *p);
+/* Resets the slot and makes it available again. */
+int sbx_pool_release(struct sbx_pool *p, struct sbx_slot *s);
+
+/* Language table used by `gavel run` and the judge. */
+struct sbx_lang {
+    const char *name;     /* "c", "cpp", "python", "java" */
+    const char *src_name; /* file name in /box; java: from the class name */
+    enum sbx_profile profile;
+    const char *check_bin; /* host path that must exist for the toolchain */
+};
+
+const struct sbx_lang *sbx_lang_find(const char *name);
+
+/* Builds the compile and run command lines for `lang` and source `src`.
+ * out->src_name is the file name to write the source as (java needs the
+ * public class name); strings live in out->store. run_limits size the JVM. */
+struct sbx_lang_cmds {
+    const char *src_name;
+    const char *compile[24];
+    const char *run[24];
+    char store[1024];
+};
+int sbx_lang_cmds(struct sbx_lang_cmds *out, const struct sbx_lang *lang, const char *src,
+                  size_t src_len, const struct sbx_limits *run_limits);
+
+#endif

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# test_run.sh - the README's run command end to end, twice: the platform
+# comes up with demo data, /healthz reports both stores up, /ws answers a
+# ping; Ctrl-C (SIGINT to the process group) leaves nothing running.
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" -eq 0 ] || { echo "needs root" >&2; exit 77; }
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+
+export GAVEL_VAR=$ROOT/var/itest-run-$$
+export GAVEL_PG_PORT=$(free_port)
+export GAVEL_REDIS_PORT=$(free_port)
+export GAVEL_HTTP_PORT=$(free_port)
+# The URLs must follow the ports above, not the test run's own services.
+unset GAVEL_PG_URL GAVEL_REDIS_URL
+log=$(mktemp)
+trap 'GAVEL_SERVICES_MODE=run "$ROOT/scripts/services" stop >/dev/null 2>&1 || true; rm -rf "$GAVEL_VAR" "$log"' EXIT
+
+leftovers() {
+    pgrep -f -- "$GAVEL_VAR" || true
+    pgrep -f -- "$ROOT/build/bin/gavel-" || true
+    for p in $(pgrep -x redis-server); do
+        [ "$(readlink "/proc/$p/cwd")" = "$GAVEL_VAR/redis" ] && echo "$p"
+    done
+}
+
+run_once() {
+    local round=$1 pid health="" i
+    setsid "$ROOT/scripts/run" >"$log" 2>&1 &
+    pid=$!
+    for i in $(seq 1 600); do
+        health=$(curl -fsS "http://127.0.0.1:$GAVEL_HTTP_PORT/healthz" 2>/dev/null) && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.2
+    done
+    check "round $round: /healthz answers 200" [ -n "$health" ]
+    check "round $round: /healthz reports PostgreSQL up" contains "$health" '"postgres":{"up":true'
+    check "round $round: /healthz reports Redis up" contains "$health" '"redis":{"up":true'
+    check "round $round: the run command printed the URL" contains "$(cat "$log")" "http://localhost:$GAVEL_HTTP_PORT/"
+    pong=$(python3 "$(dirname "$0")/ws_ping.py" 127.0.0.1 "$GAVEL_HTTP_PORT" 2>&1 || true)
+    check "round $round: /ws answers ping with pong ($pong)" contains "$pong" '"type":"pong","id":42'
+    check "round $round: the index page is served" \
+        contains "$(curl -fsS "http://127.0.0.1:$GAVEL_HTTP_PORT/" 2>/dev/null)" "Gavel"
+    problems=$(psql "postgresql://gavel@127.0.0.1:$GAVEL_PG_PORT/gavel" -qAtc \
+        "SELECT string_agg(slug, ',' ORDER BY slug) FROM problems" 2>&1 || true)
+    check "round $round: the demo problems are in PostgreSQL ($problems)" \
+        [ "$problems" = "a-plus-b,hello-gavel,max-subarray" ]
+
+    kill -INT -- "-$pid" 2>/dev/null || true
+    for i in $(seq 1 300); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    check "round $round: the run command exits after Ctrl-C" ! kill -0 "$pid" 2>/dev/null
+    sleep 0.2
+    left=$(leftovers)
+    check "round $round: nothing is left running ($left)" [ -z "$left" ]
+    check "round $round: the HTTP port is free again" [ -z "$(ss -Hltn "sport = :$GAVEL_HTTP_PORT")" ]
+    if [ "$fails" -gt 0 ]; then
+        echo "--- scripts/run output ---"
+        tail -n 40 "$log"
+    fi
+}
+
+run_once 1
+run_once 2
+finish

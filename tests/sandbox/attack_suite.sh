@@ -1,0 +1,294 @@
+#!/bin/bash
+# attack_suite.sh - hostile programs through `gavel run`; checks each verdict
+# and the host afterwards (no process of a run survives, no cgroup is left,
+# nothing leaks or lands on the host). Needs root; exits 77 (skip) without.
+#
+# usage: attack_suite.sh GAVEL PROGRAMS_DIR [NAME_FILTER]
+set -u
+GAVEL=$1
+P=$2
+FILTER=${3:-}
+SLOT_UID=62000 # slot 0's host uid (SBX_UID_BASE in sandbox/src/sbx_slot.c)
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "SKIP: the sandbox suite needs root"
+    exit 77
+fi
+command -v python3 >/dev/null || { echo "FAIL: python3 is needed to read the JSON"; exit 1; }
+
+WORK=$(mktemp -d /tmp/gavel-attack.XXXXXX)
+LISTENER_PID=
+cleanup() {
+    [ -n "$LISTENER_PID" ] && kill "$LISTENER_PID" 2>/dev/null
+    rm -rf "$WORK" /tmp/gavel_sbx_pwned /tmp/gavel_sbx_shell
+}
+trap cleanup EXIT
+
+FAILS=0
+PASSES=0
+J=
+RC=
+ELAPSED=
+SECRET="gavel-judge-secret-$$-$RANDOM"
+SHADOW_HEAD=$(head -c 24 /etc/shadow 2>/dev/null | head -n 1)
+
+fail() { echo "  FAIL [$CASE]: $*"; FAILS=$((FAILS + 1)); }
+pass() { PASSES=$((PASSES + 1)); }
+
+# run LANG FILE [gavel options...]: sets J (stdout), RC, ELAPSED (ms).
+run() {
+    local lang=$1 file=$2
+    shift 2
+    local t0 t1
+    t0=$(date +%s%N)
+    J=$(GAVEL_SECRET="$SECRET" "$GAVEL" run --lang "$lang" "$@" "$P/$file" 2>"$WORK/stderr")
+    RC=$?
+    t1=$(date +%s%N)
+    ELAPSED=$(((t1 - t0) / 1000000))
+}
+
+# jget KEY: a field of J ("" when absent).
+jget() {
+    python3 -c 'import json,sys
+d=json.loads(sys.argv[1]); v=d.get(sys.argv[2], "")
+print(v)' "$J" "$1" 2>/dev/null
+}
+
+expect() { # expect KEY VALUE
+    local v
+    v=$(jget "$1")
+    if [ "$v" = "$2" ]; then pass; else fail "$1 is '$v', want '$2' (json: ${J:0:300})"; fi
+}
+expect_one_of() { # expect_one_of KEY V1 V2 ...
+    local k=$1 v
+    shift
+    v=$(jget "$k")
+    for w in "$@"; do [ "$v" = "$w" ] && { pass; return; }; done
+    fail "$k is '$v', want one of: $* (json: ${J:0:300})"
+}
+expect_range() { # expect_range KEY MIN MAX
+    local v
+    v=$(jget "$1")
+    if [ -n "$v" ] && [ "$v" -ge "$2" ] && [ "$v" -le "$3" ]; then pass; else
+        fail "$1 is '$v', want [$2, $3]"; fi
+}
+expect_contains() { # expect_contains KEY TEXT
+    if jget "$1" | grep -qF -- "$2"; then pass; else fail "$1 lacks '$2' (json: ${J:0:300})"; fi
+}
+expect_lacks() { # expect_lacks TEXT: nowhere in the whole JSON
+    [ -z "$1" ] && return
+    if printf '%s' "$J" | grep -qF -- "$1"; then fail "output leaks '$1'"; else pass; fi
+}
+expect_rc() {
+    if [ "$RC" -eq "$1" ]; then pass; else fail "exit status $RC, want $1 ($(head -c 300 "$WORK/stderr"))"; fi
+}
+expect_fast() { # expect_fast MAX_MS: gavel itself returned within MAX_MS
+    if [ "$ELAPSED" -le "$1" ]; then pass; else fail "took ${ELAPSED} ms, want <= $1"; fi
+}
+# After every run: nothing of it survives on the host.
+host_clean() {
+    sleep 0.05
+    if pgrep -u "$SLOT_UID" >/dev/null; then
+        fail "processes of uid $SLOT_UID survived: $(pgrep -u "$SLOT_UID" -a | head -5)"
+        pkill -KILL -u "$SLOT_UID"
+    else pass; fi
+    local left
+    left=$(find /sys/fs/cgroup -maxdepth 6 -type d -path '*gavel-sbx/s0-*' 2>/dev/null | head -3)
+    if [ -n "$left" ]; then fail "cgroups left behind: $left"; else pass; fi
+}
+
+case_() { # case_ NAME: starts a case unless filtered out
+    CASE=$1
+    if [ -n "$FILTER" ] && [[ "$CASE" != *"$FILTER"* ]]; then return 1; fi
+    echo "case $CASE"
+    return 0
+}
+
+echo "1 2" >"$WORK/in12"
+
+# ---- hello world, every language -------------------------------------------------------
+for f in hello.c:c hello.cpp:cpp hello.py:python hello.java:java; do
+    if case_ "hello-${f#*:}"; then
+        run "${f#*:}" "${f%%:*}" --input "$WORK/in12" --time-limit 2
+        expect_rc 0; expect status OK; expect stdout "3"; expect exit_code 0; host_clean
+    fi
+done
+
+# ---- resource exhaustion ---------------------------------------------------------------
+if case_ fork-bomb; then
+    run c fork_bomb.c --wall-limit 2
+    expect_rc 0; expect_one_of status TLE RE; expect_fast 5000; host_clean
+fi
+if case_ mem-bomb-c; then
+    run c mem_bomb.c --memory-limit 64
+    expect_rc 0; expect status MLE; expect_range memory_kb 58000 70000; host_clean
+fi
+if case_ mem-bomb-python; then
+    run python mem_bomb.py --memory-limit 64
+    expect_rc 0; expect status MLE; host_clean
+fi
+if case_ infinite-loop; then
+    run c busy_loop.c --time-limit 1
+    expect_rc 0; expect status TLE; expect_range cpu_ms 1000 1300; expect_fast 3000; host_clean
+fi
+if case_ sleep; then
+    run c sleep.c --time-limit 1 --wall-limit 1.5
+    expect_rc 0; expect status TLE; expect_range wall_ms 1500 1800; expect_fast 3000; host_clean
+fi
+if case_ sigstop; then
+    run c sigstop.c --time-limit 1 --wall-limit 1.5
+    expect_rc 0; expect status TLE; expect_range wall_ms 1500 1800; expect_fast 3000; host_clean
+fi
+if case_ output-flood; then
+    run c output_flood.c --output-limit 1
+    expect_rc 0; expect status OLE; expect_fast 3000; host_clean
+fi
+if case_ disk-flood; then
+    run c disk_flood.c --time-limit 5
+    expect_rc 0; expect status OLE; expect signal 25; host_clean
+fi
+if case_ disk-flood-many; then
+    run c disk_flood_many.c --time-limit 5 --memory-limit 128
+    expect_rc 0; expect_one_of status MLE OK RE; host_clean
+fi
+if case_ many-fds; then
+    run c many_fds.c
+    expect_rc 0; expect status OK; expect_contains stdout "opened 6"; host_clean
+fi
+
+# ---- escapes ---------------------------------------------------------------------------
+if case_ net-connect; then
+    python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 47123)); s.listen(5); s.settimeout(30)
+open(sys.argv[1], "w").close()
+try:
+    c, a = s.accept(); open(sys.argv[1], "a").write("CONNECTION FROM %s\n" % (a,))
+except socket.timeout:
+    pass' "$WORK/listener" &
+    LISTENER_PID=$!
+    for _ in $(seq 50); do [ -e "$WORK/listener" ] && break; sleep 0.05; done
+    run c net_connect.c
+    expect_rc 0; expect_one_of status OK RE
+    if printf '%s' "$J" | grep -q CONNECTED; then fail "the program connected"; else pass; fi
+    sleep 0.2
+    if [ -s "$WORK/listener" ]; then fail "listener saw: $(cat "$WORK/listener")"; else pass; fi
+    kill "$LISTENER_PID" 2>/dev/null
+    wait "$LISTENER_PID" 2>/dev/null
+    LISTENER_PID=
+    host_clean
+fi
+if case_ read-secrets; then
+    run c read_secrets.c
+    expect_rc 0; expect status OK; expect_lacks "$SECRET"; expect_lacks "$SHADOW_HEAD"
+    expect_lacks "READ /etc/shadow"; expect_lacks "READ /proc/1/environ"
+    expect_lacks "LS /root/"; expect_lacks "LS /proc/1/root/"; expect_lacks "GAVEL_SECRET"
+    host_clean
+fi
+if case_ write-host; then
+    rm -f /tmp/gavel_sbx_pwned /usr/gavel_sbx_pwned /etc/gavel_sbx_pwned /gavel_sbx_pwned
+    run c write_host.c
+    expect_rc 0; expect status OK
+    expect_contains stdout "cannot write /usr/gavel_sbx_pwned"
+    expect_contains stdout "cannot write /proc/sysrq-trigger"
+    for f in /tmp/gavel_sbx_pwned /usr/gavel_sbx_pwned /etc/gavel_sbx_pwned /gavel_sbx_pwned; do
+        if [ -e "$f" ]; then fail "$f appeared on the host"; else pass; fi
+    done
+    host_clean
+fi
+if case_ exec-shell; then
+    rm -f /tmp/gavel_sbx_shell
+    run c exec_shell.c
+    expect_rc 0; expect_lacks "$SHADOW_HEAD"; expect_contains stdout "uid=1000"
+    if [ -e /tmp/gavel_sbx_shell ]; then fail "the shell wrote the host's /tmp"; else pass; fi
+    host_clean
+fi
+if case_ kill-all; then
+    run c kill_all.c
+    expect_rc 0; expect status OK; expect_contains stdout "alive -1 -1 -1"; host_clean
+    # The suite itself (and its shell) survived; so must the next run.
+    run c hello.c --input "$WORK/in12"
+    expect status OK
+fi
+for t in ptrace:ptrace unshare:unshare clone_ns:clone io_uring:io_uring_setup vsock:socket \
+    tiocsti:ioctl; do
+    if case_ "seccomp-${t%%:*}"; then
+        run c "${t%%:*}.c"
+        expect_rc 0; expect status RE; expect syscall "${t#*:}"; expect signal 31; host_clean
+    fi
+done
+if case_ clone3-enosys; then
+    run c clone3.c
+    expect_rc 0; expect status OK; expect_contains stdout "ENOSYS"; host_clean
+fi
+if case_ java-unix-socket; then
+    run java UnixConnect.java --time-limit 3
+    expect_rc 0; expect status OK; expect_contains stdout "refused"; host_clean
+fi
+if case_ orphans; then
+    run c orphans.c
+    expect_rc 0; expect status OK; expect_range wall_ms 0 500; expect_fast 2000; host_clean
+fi
+if case_ symlinks; then
+    run c symlinks.c
+    expect_rc 0; expect status OK; host_clean
+    # Reading links back is covered by test_sbx_slot (the CLI never reads the box).
+fi
+
+# ---- verdicts and measurement ----------------------------------------------------------
+if case_ threads; then
+    run c threads.c --time-limit 3
+    expect_rc 0; expect status OK; expect_range cpu_ms 790 900; host_clean
+fi
+if case_ segfault; then
+    run c segfault.c
+    expect_rc 0; expect status RE; expect signal 11; host_clean
+fi
+if case_ exit-code; then
+    run c exit3.c
+    expect_rc 0; expect status RE; expect exit_code 3; host_clean
+fi
+if case_ cpu-accuracy; then
+    run c cpu_calibrated.c --time-limit 3
+    expect_rc 0; expect status OK; expect_range cpu_ms 700 770; host_clean
+fi
+if case_ memory-accuracy-c; then
+    run c touch_100mb.c --memory-limit 256
+    expect_rc 0; expect status OK; expect_range memory_kb 92160 112640; host_clean
+fi
+if case_ memory-accuracy-python; then
+    # 100 MiB plus the interpreter's own few MiB, within 10%.
+    run python touch_100mb.py --memory-limit 256
+    expect_rc 0; expect status OK; expect_range memory_kb 102400 115000; host_clean
+fi
+if case_ deep-recursion; then
+    run cpp deep_recursion.cpp --memory-limit 256 --time-limit 2
+    expect_rc 0; expect status OK; host_clean
+fi
+if case_ reserve-address-space; then
+    run c reserve_as.c
+    expect_rc 0; expect status OK; expect stdout "reserved"; host_clean
+fi
+
+# ---- the compiler is untrusted too -----------------------------------------------------
+if case_ include-urandom; then
+    run c include_urandom.c
+    expect_rc 0; expect status CE; expect_fast 25000; host_clean
+fi
+if case_ include-shadow; then
+    run c include_shadow.c
+    expect_rc 0; expect status CE; expect_lacks "$SHADOW_HEAD"; host_clean
+fi
+
+# ---- bad usage -------------------------------------------------------------------------
+if case_ bad-usage; then
+    run rust hello.c; expect_rc 2
+    run c does_not_exist.c; expect_rc 2
+    run c hello.c --time-limit abc; expect_rc 2
+    run c hello.c --memory-limit 0; expect_rc 2
+    run c hello.c --time-limit -1; expect_rc 2
+fi
+
+echo "attack suite: $PASSES checks passed, $FAILS failed"
+[ "$FAILS" -eq 0 ]

@@ -1,0 +1,7 @@
+/* Spins forever: TLE by CPU. */
+int main(void)
+{
+    volatile unsigned long x = 0;
+    for (;;)
+        x++;
+}

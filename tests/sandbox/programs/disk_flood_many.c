@@ -1,0 +1,26 @@
+/* Fills /tmp and /box with many files, each under RLIMIT_FSIZE: the tmpfs
+ * size and the memory cgroup stop it; the host disk never sees a byte. */
+#include <stdio.h>
+#include <string.h>
+int main(void)
+{
+    static char buf[1 << 20];
+    char name[64];
+    long mb = 0;
+    memset(buf, 'x', sizeof(buf));
+    for (int i = 0; i < 4096; i++) {
+        snprintf(name, sizeof(name), "%s/f%d", i % 2 ? "/tmp" : "/box", i);
+        FILE *f = fopen(name, "w");
+        if (!f)
+            break;
+        int ok = 1;
+        for (int k = 0; k < 8 && ok; k++) {
+            ok = fwrite(buf, 1, sizeof(buf), f) == sizeof(buf);
+            mb += ok;
+        }
+        if (fclose(f) != 0 || !ok)
+            break;
+    }
+    printf("wrote %ld MB\n", mb);
+    return 0;
+}

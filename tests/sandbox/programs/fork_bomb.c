@@ -1,0 +1,7 @@
+/* Forks forever; pids.max must stop it and nothing may survive. */
+#include <unistd.h>
+int main(void)
+{
+    for (;;)
+        fork();
+}

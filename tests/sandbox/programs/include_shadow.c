@@ -1,0 +1,3 @@
+/* Not a byte of the host's /etc/shadow may appear in the CE message. */
+#include "/etc/shadow"
+int main(void) { return 0; }

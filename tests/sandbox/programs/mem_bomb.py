@@ -1,0 +1,4 @@
+# Grows a list of 1 MiB blocks forever: MLE.
+blocks = []
+while True:
+    blocks.append(bytearray(1 << 20))

@@ -1,0 +1,6 @@
+/* Dereferences NULL: RE with signal 11. */
+int main(void)
+{
+    volatile int *p = 0;
+    return *p;
+}
