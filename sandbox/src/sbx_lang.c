@@ -140,6 +140,10 @@ int sbx_lang_cmds(struct sbx_lang_cmds *out, const struct sbx_lang *lang, const 
     size_t left = sizeof(out->store);
     int n, err;
 
+/* Arguments may be strings stored earlier in out->store; they always lie
+ * before `p`, so they never overlap the bytes being written. GCC's -O2
+ * analysis cannot see that and warns. */
+#pragma GCC diagnostic ignored "-Wrestrict"
 #define STORE(...)                                                                                 \
     ({                                                                                             \
         char *s_ = p;                                                                              \
