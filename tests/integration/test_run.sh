@@ -19,9 +19,11 @@ leftovers() {
     pgrep -f -- "$GAVEL_VAR" || true
     pgrep -f -- "$ROOT/build/bin/gavel-" || true
     for p in $(pgrep -x redis-server); do
-        [ "$(readlink "/proc/$p/cwd")" = "$GAVEL_VAR/redis" ] && echo "$p"
+        if [ "$(readlink "/proc/$p/cwd")" = "$GAVEL_VAR/redis" ]; then echo "$p"; fi
     done
 }
+
+not_running() { ! kill -0 "$1" 2>/dev/null; }
 
 run_once() {
     local round=$1 pid health="" i
@@ -50,7 +52,7 @@ run_once() {
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
-    check "round $round: the run command exits after Ctrl-C" ! kill -0 "$pid" 2>/dev/null
+    check "round $round: the run command exits after Ctrl-C" not_running "$pid"
     sleep 0.2
     left=$(leftovers)
     check "round $round: nothing is left running ($left)" [ -z "$left" ]

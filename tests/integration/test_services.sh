@@ -17,7 +17,7 @@ trap '"$SERVICES" stop >/dev/null 2>&1 || true; rm -rf "$GAVEL_VAR"' EXIT
 our_processes() {
     pgrep -f -- "$GAVEL_VAR" || true
     for p in $(pgrep -x redis-server); do
-        [ "$(readlink "/proc/$p/cwd")" = "$GAVEL_VAR/redis" ] && echo "$p"
+        if [ "$(readlink "/proc/$p/cwd")" = "$GAVEL_VAR/redis" ]; then echo "$p"; fi
     done
 }
 
