@@ -97,7 +97,7 @@ static int sandbox_run(struct sbx_slot *s)
 static int cold_run(const struct gv_buf *bin)
 {
     struct sbx_slot *s = NULL;
-    int err = sbx_slot_new(&s, 0);
+    int err = sbx_slot_new(&s, -1);
 
     if (err < 0)
         return err;
@@ -136,7 +136,7 @@ int main(int argc, char **argv)
     for (int k = 0; k < 4; k++)
         t[k] = gv_calloc((size_t)runs, sizeof(double));
 
-    err = sbx_slot_new(&warm, 0);
+    err = sbx_slot_new(&warm, -1);
     if (err == 0)
         err = sbx_slot_put_file(warm, "true", bin.data, bin.len, 1);
     if (err < 0) {

@@ -5,16 +5,15 @@
  * Exit status: 0 whenever the sandbox worked (whatever the program did),
  * 2 for bad usage, 1 with status SE when the sandbox itself failed. */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "cli_util.h"
 #include "commands.h"
 #include "gv_alloc.h"
 #include "gv_buf.h"
@@ -24,7 +23,6 @@
 
 #define RUN_SOURCE_MAX (1u << 20)
 #define RUN_INPUT_MAX (512u << 20)
-#define RUN_FIELD_MAX (64 * 1024) /* stdout, stderr and compile_output are cut here */
 
 struct run_opts {
     const char *lang, *source, *input;
@@ -110,88 +108,13 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
     return 0;
 }
 
-static int read_file(struct gv_buf *b, const char *path)
-{
-    char buf[65536];
-    struct stat st;
-    ssize_t n;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), err = 0;
-
-    if (fd < 0)
-        return -errno;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return -EINVAL;
-    }
-    while ((n = read(fd, buf, sizeof(buf))) != 0) {
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            err = -errno;
-            break;
-        }
-        err = gv_buf_append(b, buf, (size_t)n);
-        if (err < 0)
-            break;
-    }
-    close(fd);
-    return err;
-}
-
-/* JSON strings must be UTF-8 without NUL: anything else becomes U+FFFD, so
- * a program cannot break the report with arbitrary bytes. */
-static char *to_utf8(const char *s, size_t len)
-{
-    char *out = gv_malloc(len * 3 + 1), *o = out;
-
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < len;) {
-        unsigned char c = (unsigned char)s[i];
-        size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        int ok = n > 0 && i + n <= len && c != 0 && !(n == 2 && c < 0xc2);
-        for (size_t k = 1; ok && k < n; k++)
-            ok = ((unsigned char)s[i + k] & 0xc0) == 0x80;
-        if (ok) {
-            memcpy(o, s + i, n);
-            o += n;
-            i += n;
-        } else {
-            memcpy(o, "\xef\xbf\xbd", 3);
-            o += 3;
-            i++;
-        }
-    }
-    *o = '\0';
-    return out;
-}
-
-static void add_text(cJSON *obj, const char *key, const char *s, size_t len)
-{
-    char *u = to_utf8(s, len < RUN_FIELD_MAX ? len : RUN_FIELD_MAX);
-
-    cJSON_AddStringToObject(obj, key, u ? u : "");
-    gv_free(u);
-}
-
-static int print_json(cJSON *obj)
-{
-    char *txt = cJSON_PrintUnformatted(obj);
-
-    if (!txt)
-        return -ENOMEM;
-    printf("%s\n", txt);
-    cJSON_free(txt);
-    return 0;
-}
-
 static int report_se(const char *msg)
 {
     cJSON *o = cJSON_CreateObject();
 
     cJSON_AddStringToObject(o, "status", "SE");
     cJSON_AddStringToObject(o, "message", msg);
-    print_json(o);
+    cli_json_print(o);
     cJSON_Delete(o);
     return CLI_EXIT_FAIL;
 }
@@ -204,10 +127,58 @@ static void add_result(cJSON *o, const struct sbx_result *r, const char *status)
     cJSON_AddNumberToObject(o, "cpu_ms", (double)r->cpu_ms);
     cJSON_AddNumberToObject(o, "wall_ms", (double)r->wall_ms);
     cJSON_AddNumberToObject(o, "memory_kb", (double)r->memory_kb);
-    add_text(o, "stdout", r->out.data ? r->out.data : "", r->out.len);
-    add_text(o, "stderr", r->err.data ? r->err.data : "", r->err.len);
+    cli_json_add_text(o, "stdout", r->out.data ? r->out.data : "", r->out.len);
+    cli_json_add_text(o, "stderr", r->err.data ? r->err.data : "", r->err.len);
     if (r->syscall[0])
         cJSON_AddStringToObject(o, "syscall", r->syscall);
+}
+
+/* Runs one step of the job. On a sandbox failure prints the SE report and
+ * returns its exit status; else 0, and *res is the caller's to release. */
+static int run_step(struct sbx_result *res, struct sbx_slot *slot, const struct sbx_job *job,
+                    const char *what)
+{
+    char msg[512];
+    int err = sbx_slot_run(res, slot, job), rc;
+
+    if (err < 0) {
+        snprintf(msg, sizeof(msg), "the sandbox failed %s: %s", what, gv_strerror(err));
+        return report_se(msg);
+    }
+    if (res->status != SBX_SE)
+        return 0;
+    rc = report_se(res->message);
+    sbx_result_release(res);
+    return rc;
+}
+
+/* Appends what fits of `len` bytes, keeping `reserve` bytes free. */
+static void append_cut(struct gv_buf *b, const char *s, size_t len, size_t reserve)
+{
+    size_t room = b->max > b->len + reserve ? b->max - b->len - reserve : 0;
+
+    gv_buf_append(b, s ? s : "", len < room ? len : room);
+}
+
+/* CE: the compiler's own messages, then why it stopped if it did not end
+ * by itself. The whole is cut to the field's bound with room left for that
+ * last line, so a flood of diagnostics cannot hide it. */
+static void report_ce(const struct sbx_result *res)
+{
+    cJSON *json = cJSON_CreateObject();
+    struct gv_buf co;
+
+    gv_buf_init(&co, CLI_FIELD_MAX);
+    append_cut(&co, res->err.data, res->err.len, 128);
+    append_cut(&co, res->out.data, res->out.len, 128);
+    if (res->status != SBX_RE)
+        gv_buf_printf(&co, "%scompiler stopped: %s%s%s\n", co.len ? "\n" : "",
+                      sbx_status_name(res->status), res->syscall[0] ? " " : "", res->syscall);
+    add_result(json, res, "CE");
+    cli_json_add_text(json, "compile_output", co.data, co.len);
+    gv_buf_release(&co);
+    cli_json_print(json);
+    cJSON_Delete(json);
 }
 
 int cli_cmd_run(int argc, char **argv)
@@ -230,14 +201,14 @@ int cli_cmd_run(int argc, char **argv)
     lang = sbx_lang_find(o.lang);
     gv_buf_init(&src, RUN_SOURCE_MAX);
     gv_buf_init(&input, RUN_INPUT_MAX);
-    err = read_file(&src, o.source);
+    err = cli_read_file(&src, o.source);
     if (err < 0) {
         fprintf(stderr, "gavel run: cannot read source '%s': %s\n", o.source, gv_strerror(err));
         rc = CLI_EXIT_USAGE;
         goto out;
     }
     if (o.input) {
-        err = read_file(&input, o.input);
+        err = cli_read_file(&input, o.input);
         if (err < 0) {
             fprintf(stderr, "gavel run: cannot read input '%s': %s\n", o.input, gv_strerror(err));
             rc = CLI_EXIT_USAGE;
@@ -254,7 +225,7 @@ int cli_cmd_run(int argc, char **argv)
         rc = report_se(msg);
         goto out;
     }
-    err = sbx_slot_new(&slot, 0);
+    err = sbx_slot_new(&slot, -1);
     if (err < 0) {
         snprintf(msg, sizeof(msg), "cannot start a sandbox slot: %s", gv_strerror(err));
         rc = report_se(msg);
@@ -296,36 +267,16 @@ int cli_cmd_run(int argc, char **argv)
         cj.limits.fsize_bytes = 64 << 20;
         cj.limits.pids = java ? 256 : 64;
         cj.limits.nofile = 256;
-        cj.capture_max = RUN_FIELD_MAX;
-        err = sbx_slot_run(&res, slot, &cj);
-        if (err < 0) {
-            snprintf(msg, sizeof(msg), "the sandbox failed while compiling: %s", gv_strerror(err));
-            rc = report_se(msg);
+        cj.capture_max = CLI_FIELD_MAX;
+        rc = run_step(&res, slot, &cj, "while compiling");
+        if (rc != CLI_EXIT_OK)
             goto out;
-        }
-        have_res = 1;
-        if (res.status == SBX_SE) {
-            rc = report_se(res.message);
-            goto out;
-        }
-        if (res.status != SBX_OK) {
-            struct gv_buf co;
-            gv_buf_init(&co, RUN_FIELD_MAX);
-            gv_buf_append(&co, res.err.data, res.err.len < RUN_FIELD_MAX ? res.err.len : 0);
-            gv_buf_append(&co, res.out.data, res.out.len);
-            if (res.status != SBX_RE && co.len + 64 < RUN_FIELD_MAX)
-                gv_buf_printf(&co, "%scompiler stopped: %s%s%s\n", co.len ? "\n" : "",
-                              sbx_status_name(res.status), res.syscall[0] ? " " : "", res.syscall);
-            json = cJSON_CreateObject();
-            add_result(json, &res, "CE");
-            add_text(json, "compile_output", co.data ? co.data : "", co.len);
-            gv_buf_release(&co);
-            print_json(json);
-            rc = CLI_EXIT_OK;
-            goto out;
-        }
+        int ce = res.status != SBX_OK;
+        if (ce)
+            report_ce(&res);
         sbx_result_release(&res);
-        have_res = 0;
+        if (ce)
+            goto out;
     }
 
     err = sbx_stdin_from_buf(&stdin_fd, input.data ? input.data : "", input.len);
@@ -336,23 +287,16 @@ int cli_cmd_run(int argc, char **argv)
     job.argv = cmds.run;
     job.profile = lang->profile;
     job.stdin_fd = stdin_fd;
-    job.capture_max = RUN_FIELD_MAX;
+    job.capture_max = CLI_FIELD_MAX;
     if (lang->profile != SBX_PROFILE_NATIVE)
         job.limits.nofile = 256;
-    err = sbx_slot_run(&res, slot, &job);
-    if (err < 0) {
-        snprintf(msg, sizeof(msg), "the sandbox failed: %s", gv_strerror(err));
-        rc = report_se(msg);
+    rc = run_step(&res, slot, &job, "while running");
+    if (rc != CLI_EXIT_OK)
         goto out;
-    }
     have_res = 1;
-    if (res.status == SBX_SE) {
-        rc = report_se(res.message);
-        goto out;
-    }
     json = cJSON_CreateObject();
     add_result(json, &res, sbx_status_name(res.status));
-    print_json(json);
+    cli_json_print(json);
     rc = CLI_EXIT_OK;
 out:
     cJSON_Delete(json);

@@ -14,5 +14,11 @@ typedef int cli_command_fn(int argc, char **argv);
 cli_command_fn cli_cmd_db;
 cli_command_fn cli_cmd_demo;
 cli_command_fn cli_cmd_run;
+cli_command_fn cli_cmd_judge;
+cli_command_fn cli_cmd_problem;
+cli_command_fn cli_cmd_submit;
+cli_command_fn cli_cmd_rejudge;
+/* `gavel problem import`, reached through cli_cmd_problem. */
+cli_command_fn cli_problem_import;
 
 #endif

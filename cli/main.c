@@ -17,6 +17,10 @@ static const struct cli_command commands[] = {
     {"db", cli_cmd_db, "db migrate | db status: apply or show the schema"},
     {"demo", cli_cmd_demo, "demo seed: load demo users, problems and a contest"},
     {"run", cli_cmd_run, "run --lang L SOURCE: compile and run in the sandbox, print JSON"},
+    {"judge", cli_cmd_judge, "judge --problem DIR SOURCE: judge offline against a package"},
+    {"problem", cli_cmd_problem, "problem import DIR... | problem verify DIR...: packages"},
+    {"submit", cli_cmd_submit, "submit --user U --problem P SOURCE: store and queue"},
+    {"rejudge", cli_cmd_rejudge, "rejudge --submission ID | --problem P | --contest C"},
 };
 
 static void usage(FILE *f)

@@ -15,4 +15,14 @@ struct db_pg {
  * the SQLSTATE and logs the server's message. */
 int db__pg_result_error(struct db_pg *pg, const PGresult *res, const char *what);
 
+struct redisReply;
+
+/* Runs one command (binary-safe when `lens` is given). On success *out is
+ * the reply, which the caller frees with freeReplyObject(). An error reply
+ * is GV_EREDIS and a lost connection GV_EUNAVAIL, both with the reason in
+ * db_redis_last_error() and *out NULL. `block_ms` > 0 lengthens the socket
+ * timeout for this one command, for BLPOP and friends. */
+int db__redis_call(struct db_redis *r, struct redisReply **out, int argc, const char **argv,
+                   const size_t *lens, int block_ms);
+
 #endif

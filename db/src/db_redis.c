@@ -1,6 +1,7 @@
 /* db_redis.c - synchronous Redis connections (hiredis) for tools, probes
  * and workers. The server's event loop will use hiredis' async API. */
 #include "db.h"
+#include "db_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +17,8 @@
 
 struct db_redis {
     redisContext *ctx;
+    /* The socket timeout chosen at open, restored after a blocking call. */
+    struct timeval timeout;
     char last_error[256];
 };
 
@@ -101,6 +104,7 @@ int db_redis_open(struct db_redis **out, const char *url, int timeout_ms, char *
         goto out;
     }
     redisSetTimeout(r->ctx, tv);
+    r->timeout = tv;
     if (dbnum) {
         reply = redisCommand(r->ctx, "SELECT %d", dbnum);
         if (!reply || reply->type == REDIS_REPLY_ERROR) {
@@ -170,4 +174,40 @@ int db_redis_command(struct db_redis *r, int argc, const char **argv)
     }
     freeReplyObject(reply);
     return err;
+}
+
+int db__redis_call(struct db_redis *r, struct redisReply **out, int argc, const char **argv,
+                   const size_t *lens, int block_ms)
+{
+    struct timeval longer = r->timeout;
+    redisReply *reply;
+    int64_t us;
+
+    *out = NULL;
+    if (r->ctx->err) {
+        redis_note_error(r, NULL);
+        return GV_EUNAVAIL;
+    }
+    /* A blocking command must not trip the socket timeout, which would
+     * leave hiredis' context unusable; a zero timeout means none at all. */
+    if (block_ms > 0 && (longer.tv_sec || longer.tv_usec)) {
+        us = (int64_t)longer.tv_sec * 1000000 + longer.tv_usec + (int64_t)block_ms * 1000;
+        longer.tv_sec = (time_t)(us / 1000000);
+        longer.tv_usec = (suseconds_t)(us % 1000000);
+        redisSetTimeout(r->ctx, longer);
+    }
+    reply = redisCommandArgv(r->ctx, argc, argv, lens);
+    if (block_ms > 0 && (r->timeout.tv_sec || r->timeout.tv_usec) && !r->ctx->err)
+        redisSetTimeout(r->ctx, r->timeout);
+    if (!reply) {
+        redis_note_error(r, NULL);
+        return GV_EUNAVAIL;
+    }
+    if (reply->type == REDIS_REPLY_ERROR) {
+        redis_note_error(r, reply);
+        freeReplyObject(reply);
+        return GV_EREDIS;
+    }
+    *out = reply;
+    return 0;
 }

@@ -91,7 +91,7 @@ struct jdg_group {
 };
 
 struct jdg_problem {
-    char slug[64];     /* from the directory name: [a-z0-9][a-z0-9-]* */
+    char slug[65];     /* the directory name: [a-z0-9][a-z0-9-]{0,63}, as the database checks */
     char name[201];    /* problem.yaml name (or the slug) */
     int64_t time_limit_ms;
     int64_t memory_limit_kb;
@@ -102,7 +102,7 @@ struct jdg_problem {
     /* Custom validation: the validator's single source file and language.
      * NULL/0 for the default checker. Owned (gv_malloc). */
     bool custom;
-    char validator_name[128]; /* e.g. "validate.cpp" */
+    char validator_name[129]; /* e.g. "validate.cpp" */
     const struct sbx_lang *validator_lang;
     char *validator_src;
     size_t validator_len;
@@ -175,5 +175,11 @@ struct jdg_slots {
 int jdg_judge(struct jdg_outcome *out, const struct jdg_slots *slots,
               const struct jdg_problem *prob, const struct sbx_lang *lang, const char *src,
               size_t src_len, jdg_progress_fn *progress, void *ctx);
+
+/* Compiles the problem's custom validator in `slot` (then wiped by the
+ * caller) to refuse a package whose validator does not build: GV_EPARSE
+ * with the compiler's first words in `msg`. 0 for default validation. */
+int jdg_validator_check(struct sbx_slot *slot, const struct jdg_problem *prob, char *msg,
+                        size_t msg_len);
 
 #endif

@@ -1,27 +1,41 @@
 /* judge_main.c - gavel-judge, the judging worker.
  *
- * This is the worker's outer shell: it reaches PostgreSQL and Redis with
- * backoff (a judge host may boot before the stores), announces itself with
- * a heartbeat key that expires when the process dies, and stops cleanly on
- * SIGINT/SIGTERM. The queue consumer, the sandbox pool and the judging
- * itself plug into the loop below (see docs/ARCHITECTURE.md). */
+ * One process, one judging at a time, in a pool of two warm sandbox slots
+ * (the program's and the validator's). Run one per core, on any number of
+ * hosts: workers share nothing but PostgreSQL and Redis.
+ *
+ * The loop: keep both stores connected (backoff), keep a heartbeat key,
+ * take the next job from the queue (which first hands out entries of dead
+ * workers), judge it (jdg_worker_judge: result in one transaction, then
+ * Pub/Sub and event streams), and only then acknowledge it. A worker
+ * killed at any point leaves its entry pending; the next taker reclaims it
+ * after the idle timeout, and the judging tables make sure the verdict is
+ * written once. Every RECOVER_MS the worker also re-queues unjudged
+ * submissions Redis no longer knows (a Redis restart loses nothing). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cst.h"
 #include "db.h"
+#include "db_queue.h"
 #include "gv_config.h"
 #include "gv_err.h"
 #include "gv_log.h"
 #include "gv_time.h"
+#include "jdg_worker.h"
 #include "banned.h"
 
 /* A heartbeat outlives three missed beats, so a busy worker is never
  * mistaken for a dead one, and a dead one drops out within 15 s. */
 #define HEARTBEAT_MS 5000
 #define HEARTBEAT_TTL_S "15"
+#define RECOVER_MS 30000
+/* A job that failed this often (it keeps crashing workers or the sandbox)
+ * gets a JE verdict for a human to look at instead of a fourth try. */
+#define MAX_DELIVERIES 3
 
 static volatile sig_atomic_t stopping;
 
@@ -33,6 +47,10 @@ static void on_signal(int sig)
 struct judge {
     struct db_pg *pg;
     struct db_redis *redis;
+    struct db_queue *queue;
+    struct jdg_worker *worker;
+    struct db_queue_job job; /* the job being judged, for touch */
+    int64_t next_beat, next_touch, next_recover, reclaim_ms;
     struct gv_backoff pg_backoff, redis_backoff;
     int64_t pg_retry_at, redis_retry_at;
     char id[300];
@@ -63,6 +81,8 @@ static int judge_connect(struct judge *j)
     }
     if (j->redis && db_redis_ping(j->redis) < 0) {
         gv_log(GV_LOG_WARN, "judge", "lost Redis");
+        db_queue_close(j->queue);
+        j->queue = NULL;
         db_redis_close(j->redis);
         j->redis = NULL;
     }
@@ -78,7 +98,18 @@ static int judge_connect(struct judge *j)
             j->redis_retry_at = now + delay;
         }
     }
-    return j->pg && j->redis;
+    if (j->redis && !j->queue) {
+        struct db_queue_opts o = {.reclaim_idle_ms = j->reclaim_ms};
+        if (db_queue_open(&j->queue, j->redis, &o) < 0) {
+            gv_log(GV_LOG_WARN, "judge", "cannot open the queue: %s", db_redis_last_error(j->redis));
+            db_redis_close(j->redis);
+            j->redis = NULL;
+            j->redis_retry_at = now + gv_backoff_next(&j->redis_backoff);
+        }
+    }
+    if (j->worker)
+        jdg_worker_set_stores(j->worker, j->pg, j->redis);
+    return j->pg && j->redis && j->queue;
 }
 
 static void judge_heartbeat_key(char *key, size_t len, const struct judge *j)
@@ -99,16 +130,74 @@ static void judge_heartbeat(struct judge *j)
         gv_log(GV_LOG_WARN, "judge", "cannot write heartbeat '%s'", key);
 }
 
+/* Between tests of a long judging: the heartbeat stays fresh and the
+ * queue entry stays ours (its idle time reset), so nobody reclaims it. */
+static void judge_tick(void *ctx)
+{
+    struct judge *j = ctx;
+    int64_t now = gv_time_mono_ms();
+
+    if (now >= j->next_beat && j->redis) {
+        judge_heartbeat(j);
+        j->next_beat = now + HEARTBEAT_MS;
+    }
+    /* Well inside the reclaim timeout, however short it is configured. */
+    if (now >= j->next_touch && j->queue && j->job.submission_id) {
+        (void)db_queue_touch(j->queue, j->id, &j->job);
+        j->next_touch = now + j->reclaim_ms / 3;
+    }
+}
+
+static void judge_one(struct judge *j)
+{
+    struct db_queue_job *job = &j->job;
+    bool give_up = job->deliveries > MAX_DELIVERIES;
+    int err;
+
+    err = jdg_worker_judge(j->worker, job->submission_id, job->level == CST_PRIO_REJUDGE, give_up,
+                           judge_tick, j);
+    if (err == 0 || err == GV_ENOTFOUND) {
+        if (err == GV_ENOTFOUND)
+            gv_log(GV_LOG_WARN, "judge", "submission %lld does not exist; dropping its entry",
+                   (long long)job->submission_id);
+        err = j->queue ? db_queue_ack(j->queue, job) : GV_EUNAVAIL;
+        if (err < 0 && err != GV_ENOTFOUND)
+            gv_log(GV_LOG_WARN, "judge", "cannot acknowledge submission %lld: %s",
+                   (long long)job->submission_id, gv_strerror(err));
+    } else if (err != GV_EEXIST) {
+        /* Left pending: reclaimed after the idle timeout, by us or by
+         * another worker, and given up on after MAX_DELIVERIES. */
+        gv_log(GV_LOG_ERROR, "judge", "submission %lld left pending (delivery %lld): %s",
+               (long long)job->submission_id, (long long)job->deliveries, gv_strerror(err));
+    }
+    memset(job, 0, sizeof(*job));
+}
+
+static void judge_recover(struct judge *j)
+{
+    size_t n = 0;
+    int err = db_queue_recover(j->queue, j->pg, &n);
+
+    if (err < 0)
+        gv_log(GV_LOG_WARN, "judge", "cannot recover the queue: %s", gv_strerror(err));
+    else if (n)
+        gv_log(GV_LOG_INFO, "judge", "re-queued %zu unjudged submissions", n);
+}
+
 int main(int argc, char **argv)
 {
     struct sigaction sa = {.sa_handler = on_signal};
     struct judge j = {0};
-    char host[256] = "unknown";
+    struct sbx_pool *pool = NULL;
+    struct jdg_slots slots;
+    char host[256] = "unknown", msg[512];
+    const char *cache;
+    int rc = 1, err;
 
     gv_log_init("gavel-judge");
     if (argc > 1) {
         fprintf(stderr, "usage: gavel-judge (settings: GAVEL_PG_URL, GAVEL_REDIS_URL, "
-                        "GAVEL_CONFIG)\n");
+                        "GAVEL_JUDGE_CACHE, GAVEL_JUDGE_RECLAIM_MS, GAVEL_CONFIG)\n");
         return 2;
     }
     if (gv_config_load() < 0)
@@ -117,20 +206,60 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     gethostname(host, sizeof(host) - 1);
     snprintf(j.id, sizeof(j.id), "%s:%d", host, (int)getpid());
+    {
+        long ms = 0;
+        if (gv_config_get_long(&ms, "GAVEL_JUDGE_RECLAIM_MS", DB_QUEUE_RECLAIM_IDLE_MS_DEFAULT, 1000,
+                               24L * 3600 * 1000) < 0)
+            return 2;
+        j.reclaim_ms = ms;
+    }
+    cache = gv_config_get("GAVEL_JUDGE_CACHE", "/var/cache/gavel-judge");
     gv_backoff_init(&j.pg_backoff, 100, 5000);
     gv_backoff_init(&j.redis_backoff, 100, 5000);
     gv_log(GV_LOG_INFO, "judge", "worker '%s' starting", j.id);
 
-    /* A 100 ms tick honours stop signals and reconnect deadlines promptly;
-     * the heartbeat goes out every HEARTBEAT_MS while both stores answer. */
-    for (int64_t next_beat = 0; !stopping; gv_time_sleep_ms(100)) {
+    if (sbx_check_host(msg, sizeof(msg)) < 0) {
+        gv_log(GV_LOG_ERROR, "judge", "the sandbox cannot work here: %s", msg);
+        goto out;
+    }
+    err = sbx_pool_new(&pool, 2);
+    if (err < 0) {
+        gv_log(GV_LOG_ERROR, "judge", "cannot start the sandbox pool: %s", gv_strerror(err));
+        goto out;
+    }
+    slots.run = sbx_pool_acquire(pool);
+    slots.check = sbx_pool_acquire(pool);
+    err = jdg_worker_new(&j.worker, NULL, NULL, &slots, cache, j.id);
+    if (err < 0)
+        goto out;
+
+    while (!stopping) {
         int64_t now = gv_time_mono_ms();
 
-        if ((!j.pg || !j.redis || now >= next_beat) && judge_connect(&j) && now >= next_beat) {
-            judge_heartbeat(&j);
-            next_beat = now + HEARTBEAT_MS;
+        if (!judge_connect(&j)) {
+            gv_time_sleep_ms(100);
+            continue;
         }
+        if (now >= j.next_beat) {
+            judge_heartbeat(&j);
+            j.next_beat = now + HEARTBEAT_MS;
+        }
+        if (now >= j.next_recover) {
+            judge_recover(&j);
+            j.next_recover = now + RECOVER_MS;
+        }
+        /* A short block keeps stop signals and heartbeats prompt; a push
+         * wakes the take at once, so it costs no latency. */
+        err = db_queue_take(j.queue, j.id, 1000, &j.job);
+        if (err == 1) {
+            j.next_touch = gv_time_mono_ms() + j.reclaim_ms / 3;
+            judge_one(&j);
+        }
+        else if (err < 0)
+            gv_log(GV_LOG_WARN, "judge", "cannot take from the queue: %s", gv_strerror(err));
     }
+    rc = 0;
+out:
     gv_log(GV_LOG_INFO, "judge", "worker '%s' stopping", j.id);
     if (j.redis) {
         char key[sizeof(j.id) + 32];
@@ -139,8 +268,11 @@ int main(int argc, char **argv)
         judge_heartbeat_key(key, sizeof(key), &j);
         db_redis_command(j.redis, 2, del);
     }
+    jdg_worker_free(j.worker);
+    sbx_pool_free(pool);
+    db_queue_close(j.queue);
     db_pg_close(j.pg);
     db_redis_close(j.redis);
     gv_config_release();
-    return 0;
+    return rc;
 }

@@ -12,7 +12,7 @@
  * Typical use (one job = compile, then run, in the same slot):
  *
  *     struct sbx_slot *s;
- *     err = sbx_slot_new(&s, 0);
+ *     err = sbx_slot_new(&s, -1);                  // first free index
  *     err = sbx_slot_put_file(s, "main.c", src, len);
  *     err = sbx_slot_run(&res, s, &compile_job);   // res.status, res.out ...
  *     err = sbx_slot_run(&res, s, &run_job);
@@ -100,10 +100,15 @@ int sbx_check_host(char *msg, size_t msg_len);
 
 struct sbx_slot;
 
-/* Starts slot `index` (it selects the slot's uid: base + index) and
- * prepares its first cgroup. *out is owned by the caller: sbx_slot_free. */
+/* Starts a slot and prepares its first cgroup. The slot index selects the
+ * slot's host uid (base + index) and names its cgroups; it is claimed
+ * host-wide (a lock file under /run/gavel), so slots of different
+ * processes never share a uid. index < 0 takes the first free index;
+ * index >= 0 takes exactly that one, -EBUSY if it is held. *out is owned
+ * by the caller: sbx_slot_free. */
 int sbx_slot_new(struct sbx_slot **out, int index);
 void sbx_slot_free(struct sbx_slot *s);
+int sbx_slot_index(const struct sbx_slot *s);
 
 /* Writes a file into /box (a single path component, never following a
  * link), readable by the program, executable when `exec` is set. */

@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: MIT
  * sbx_cgroup.c - one fresh cgroup per run, on cgroup v1 or v2.
  *
- * Theory of operation. At start, sbx__cgroup_detect() picks the hierarchy:
- * v2 when /sys/fs/cgroup is cgroup2; v1 when the memory, cpuacct and pids
- * controllers are mounted under /sys/fs/cgroup/<name> (hybrid hosts); v2 at
- * /sys/fs/cgroup/unified when that one holds the memory and pids
- * controllers. Run cgroups live under a "gavel-sbx" directory next to the
- * caller's own cgroup (v1) or under /sys/fs/cgroup/gavel-sbx (v2, whose
- * "no internal processes" rule forbids nesting under a cgroup that holds
- * the caller); GAVEL_SANDBOX_CGROUP names another, delegated, v2 parent.
+ * Theory of operation. At start, sbx__cgroup_detect() reads
+ * /proc/self/mountinfo (sbx__cgroup_parse_mounts): when the v1 memory
+ * controller is mounted (hybrid hosts) it uses v1, which then needs the
+ * memory, cpuacct and pids controllers; otherwise the first cgroup2 mount,
+ * which must offer memory and pids. Run cgroups live under a "gavel-sbx"
+ * directory next to the caller's own cgroup (v1) or under
+ * <cgroup2 mount>/gavel-sbx (v2, whose "no internal processes" rule forbids
+ * nesting under a cgroup that holds the caller); GAVEL_SANDBOX_CGROUP names
+ * another, delegated, v2 parent. Tests point all of this at a fixture
+ * directory (sbx__cgroup_use_fixture).
  *
  * A v1 memory cgroup keeps its peak (max_usage_in_bytes) and failcnt for
  * its whole life, so a cgroup is never reused: each slot creates the next
  * one while idle and destroys the previous one after the run. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -21,9 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
-#include <linux/magic.h>
 
 #include "gv_err.h"
 #include "gv_log.h"
@@ -42,6 +42,19 @@ static struct {
     char base[SBX_CG_MAX_CTRL][200]; /* parent of the run cgroups */
     char why[640];
 } cg_host;
+
+/* Tests only: where mountinfo, the caller's cgroup and the hierarchies are
+ * read from instead of the host's. */
+static struct sbx__cgroup_fixture cg_fx;
+static int cg_fx_on;
+
+void sbx__cgroup_use_fixture(const struct sbx__cgroup_fixture *fx)
+{
+    memset(&cg_host, 0, sizeof(cg_host));
+    cg_fx_on = fx != NULL;
+    if (fx)
+        cg_fx = *fx;
+}
 
 static int write_file(const char *dir, const char *name, const char *val)
 {
@@ -88,15 +101,11 @@ static int read_i64(int64_t *out, const char *dir, const char *name)
     return 0;
 }
 
-/* Value of "key N" in a flat-keyed file such as cpu.stat or memory.events. */
-static int read_key(int64_t *out, const char *dir, const char *name, const char *key)
+/* Value of "key N" in flat-keyed text such as cpu.stat or memory.events. */
+static int find_key(int64_t *out, char *buf, const char *key)
 {
-    char buf[2048];
     size_t klen = strlen(key);
-    int err = read_file(buf, sizeof(buf), dir, name);
 
-    if (err < 0)
-        return err;
     for (char *line = buf; line && *line;
          line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
         if (!strncmp(line, key, klen) && line[klen] == ' ') {
@@ -107,55 +116,160 @@ static int read_key(int64_t *out, const char *dir, const char *name, const char 
     return GV_ENOTFOUND;
 }
 
-/* The caller's own cgroup path in hierarchy `ctrl` ("" for v2). */
-static int self_cgroup(char *out, size_t len, const char *ctrl)
+static int read_key(int64_t *out, const char *dir, const char *name, const char *key)
 {
-    char line[512];
-    FILE *f = fopen("/proc/self/cgroup", "re");
-    int err = GV_ENOTFOUND;
+    char buf[2048];
+    int err = read_file(buf, sizeof(buf), dir, name);
 
-    if (!f)
-        return -errno;
-    while (fgets(line, sizeof(line), f)) {
-        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-        if (!c2)
-            continue;
-        *c2 = '\0';
-        line[strcspn(line, "\n")] = '\0';
-        c2[1 + strcspn(c2 + 1, "\n")] = '\0';
-        /* The list may name several controllers: "cpu,cpuacct". */
+    return err < 0 ? err : find_key(out, buf, key);
+}
+
+int sbx__cgroup_parse_self(char *out, size_t len, const char *text, const char *ctrl)
+{
+    /* Lines are "id:controllers:path"; v1 lists may name several
+     * controllers ("cpu,cpuacct"), v2 has an empty list. */
+    for (const char *line = text; line && *line;) {
+        const char *nl = strchr(line, '\n'), *end = nl ? nl : line + strlen(line);
+        const char *c1 = memchr(line, ':', (size_t)(end - line));
+        const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(end - c1 - 1)) : NULL;
         int match = 0;
-        if (*ctrl == '\0') {
-            match = c1[1] == '\0';
-        } else {
-            for (char *t = c1 + 1; t && *t;) {
-                size_t n = strcspn(t, ",");
+
+        if (c2 && *ctrl == '\0') {
+            match = c2 == c1 + 1;
+        } else if (c2) {
+            for (const char *t = c1 + 1; t < c2;) {
+                size_t n = strcspn(t, ",:");
                 if (n == strlen(ctrl) && !strncmp(t, ctrl, n))
                     match = 1;
-                t = t[n] ? t + n + 1 : NULL;
+                t += n + 1;
             }
         }
         if (match) {
-            snprintf(out, len, "%s", strcmp(c2 + 1, "/") ? c2 + 1 : "");
-            err = 0;
-            break;
+            int n = (int)(end - c2 - 1);
+            if (n == 1 && c2[1] == '/')
+                n = 0; /* the root: "" so that paths join without "//" */
+            if (snprintf(out, len, "%.*s", n, c2 + 1) >= (int)len)
+                return GV_ETOOBIG;
+            return 0;
         }
+        line = nl ? nl + 1 : NULL;
     }
-    fclose(f);
+    return GV_ENOTFOUND;
+}
+
+/* Copies one space-separated mountinfo field, undoing the kernel's octal
+ * escapes (\040 for a space). Returns the rest of the line or NULL. */
+static const char *mi_field(char *out, size_t len, const char *p)
+{
+    size_t o = 0;
+
+    while (*p == ' ')
+        p++;
+    if (!*p || *p == '\n')
+        return NULL;
+    for (; *p && *p != ' ' && *p != '\n'; p++) {
+        char c = *p;
+        if (c == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
+            p[3] >= '0' && p[3] <= '7') {
+            c = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
+            p += 3;
+        }
+        if (o + 1 < len)
+            out[o++] = c;
+    }
+    out[o] = '\0';
+    return p;
+}
+
+static int has_option(const char *opts, const char *name)
+{
+    size_t n = strlen(name);
+
+    for (const char *t = opts; *t;) {
+        size_t k = strcspn(t, ",");
+        if (k == n && !strncmp(t, name, n))
+            return 1;
+        t += k + (t[k] ? 1 : 0);
+    }
+    return 0;
+}
+
+int sbx__cgroup_parse_mounts(struct sbx__cg_mounts *out, const char *text)
+{
+    memset(out, 0, sizeof(*out));
+    for (const char *line = text; line && *line;) {
+        const char *nl = strchr(line, '\n'), *p = line, *dash;
+        char root[200], point[200], fstype[32], source[64], opts[256], skip[64];
+
+        /* id parent major:minor root mount-point options [optional...] - fstype source super */
+        for (int i = 0; i < 3 && p; i++)
+            p = mi_field(skip, sizeof(skip), p);
+        p = p ? mi_field(root, sizeof(root), p) : NULL;
+        p = p ? mi_field(point, sizeof(point), p) : NULL;
+        dash = p ? strstr(p, " - ") : NULL;
+        if (dash && (!nl || dash < nl)) {
+            p = mi_field(fstype, sizeof(fstype), dash + 3);
+            p = p ? mi_field(source, sizeof(source), p) : NULL;
+            p = p ? mi_field(opts, sizeof(opts), p) : NULL;
+            if (p && !strcmp(fstype, "cgroup2") && !out->v2[0]) {
+                snprintf(out->v2, sizeof(out->v2), "%s", point);
+            } else if (p && !strcmp(fstype, "cgroup")) {
+                for (int i = 0; i < SBX_CG_MAX_CTRL; i++) {
+                    if (out->v1[i][0] || !has_option(opts, v1_ctrl[i]))
+                        continue;
+                    snprintf(out->v1[i], sizeof(out->v1[i]), "%s", point);
+                    snprintf(out->v1_root[i], sizeof(out->v1_root[i]), "%s",
+                             strcmp(root, "/") ? root : "");
+                }
+            }
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    return out->v2[0] || out->v1[0][0] ? 0 : GV_ENOTFOUND;
+}
+
+/* Reads a small /proc file whole. */
+static int slurp(struct gv_buf *b, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+
+    if (fd < 0)
+        return -errno;
+    err = sbx__read_all(fd, b);
+    close(fd);
+    return err;
+}
+
+/* The caller's own cgroup path in hierarchy `ctrl` ("" for v2). */
+static int self_cgroup(char *out, size_t len, const char *ctrl)
+{
+    struct gv_buf b;
+    int err;
+
+    if (cg_fx_on)
+        return sbx__cgroup_parse_self(out, len, cg_fx.self_cgroup, ctrl);
+    gv_buf_init(&b, 1 << 20);
+    err = slurp(&b, "/proc/self/cgroup");
+    if (err == 0)
+        err = sbx__cgroup_parse_self(out, len, b.data ? b.data : "", ctrl);
+    gv_buf_release(&b);
     return err;
 }
 
 static int mkdir_p1(const char *path)
 {
-    if (mkdir(path, 0700) < 0 && errno != EEXIST)
-        return -errno;
+    if (mkdir(path, 0700) < 0)
+        return errno == EEXIST ? 0 : -errno;
+    if (cg_fx_on && cg_fx.on_mkdir)
+        cg_fx.on_mkdir(path); /* what cgroupfs creates by itself */
     return 0;
 }
 
 static int detect_v2(const char *root)
 {
-    char buf[512], self[200] = "";
-    const char *env = getenv("GAVEL_SANDBOX_CGROUP");
+    char buf[512];
+    /* A fixture is hermetic: the host's configuration does not apply. */
+    const char *env = cg_fx_on ? NULL : getenv("GAVEL_SANDBOX_CGROUP");
     int err;
 
     err = read_file(buf, sizeof(buf), root, "cgroup.controllers");
@@ -167,13 +281,12 @@ static int detect_v2(const char *root)
     if (env && *env) {
         snprintf(cg_host.base[0], sizeof(cg_host.base[0]), "%s", env);
     } else {
-        err = self_cgroup(self, sizeof(self), "");
-        if (err < 0)
-            return err;
         /* The root cgroup may hold processes and still delegate controllers;
          * any other cgroup of ours may not, so without a configured parent
          * we use a top-level one (we are root). */
-        snprintf(cg_host.base[0], sizeof(cg_host.base[0]), "%s/gavel-sbx", root);
+        if (snprintf(cg_host.base[0], sizeof(cg_host.base[0]), "%s/gavel-sbx", root) >=
+            (int)sizeof(cg_host.base[0]))
+            return GV_ETOOBIG;
         err = write_file(root, "cgroup.subtree_control", "+memory +pids +cpu");
         if (err < 0)
             err = write_file(root, "cgroup.subtree_control", "+memory +pids");
@@ -200,21 +313,24 @@ fail:
     return err;
 }
 
-static int detect_v1(void)
+static int detect_v1(const struct sbx__cg_mounts *m, const char *prefix)
 {
-    char self[128], dir[64];
+    char self[200], path[320];
     int err;
 
     for (int i = 0; i < SBX_CG_MAX_CTRL; i++) {
-        snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s", v1_ctrl[i]);
-        err = self_cgroup(self, sizeof(self), v1_ctrl[i]);
-        if (err < 0) {
+        size_t rl = strlen(m->v1_root[i]);
+        if (!m->v1[i][0] || self_cgroup(self, sizeof(self), v1_ctrl[i]) < 0) {
             snprintf(cg_host.why, sizeof(cg_host.why), "cgroup v1 controller '%s' is not mounted",
                      v1_ctrl[i]);
             return GV_EUNAVAIL;
         }
-        if (snprintf(cg_host.base[i], sizeof(cg_host.base[i]), "%s%s/gavel-sbx", dir, self) >=
-            (int)sizeof(cg_host.base[i]))
+        /* A hierarchy mounted from a subtree (containers) shows our path
+         * relative to the hierarchy's root, not to the mount. */
+        if (rl && !strncmp(self, m->v1_root[i], rl) && (self[rl] == '/' || !self[rl]))
+            memmove(self, self + rl, strlen(self + rl) + 1);
+        if (snprintf(cg_host.base[i], sizeof(cg_host.base[i]), "%s%s%s/gavel-sbx", prefix,
+                     m->v1[i], self) >= (int)sizeof(cg_host.base[i]))
             return GV_ETOOBIG;
         err = mkdir_p1(cg_host.base[i]);
         if (err < 0) {
@@ -225,14 +341,18 @@ static int detect_v1(void)
     }
     /* Children inherit the hierarchy setting; 1 makes limits nest. */
     write_file(cg_host.base[CG_MEM], "memory.use_hierarchy", "1");
-    cg_host.memsw = access("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) == 0;
+    snprintf(path, sizeof(path), "%s/memory.memsw.limit_in_bytes", cg_host.base[CG_MEM]);
+    cg_host.memsw = access(path, F_OK) == 0;
     cg_host.v2 = 0;
     return 0;
 }
 
 int sbx__cgroup_detect(char *msg, size_t msg_len)
 {
-    struct statfs sfs;
+    struct sbx__cg_mounts m;
+    struct gv_buf b;
+    const char *prefix = cg_fx_on ? cg_fx.prefix : "";
+    char root[200];
     int err;
 
     if (cg_host.detected) {
@@ -240,15 +360,26 @@ int sbx__cgroup_detect(char *msg, size_t msg_len)
             snprintf(msg, msg_len, "%s", cg_host.why);
         return cg_host.detected < 0 ? cg_host.detected : 0;
     }
-    if (statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
-        err = detect_v2("/sys/fs/cgroup");
-    else if (access("/sys/fs/cgroup/memory/memory.limit_in_bytes", F_OK) == 0)
-        err = detect_v1();
-    else if (access("/sys/fs/cgroup/unified/cgroup.controllers", F_OK) == 0)
-        err = detect_v2("/sys/fs/cgroup/unified");
-    else {
-        snprintf(cg_host.why, sizeof(cg_host.why), "no cgroup hierarchy at /sys/fs/cgroup");
+    gv_buf_init(&b, 1 << 20);
+    err = cg_fx_on ? 0 : slurp(&b, "/proc/self/mountinfo");
+    if (err == 0)
+        err = sbx__cgroup_parse_mounts(&m, cg_fx_on ? cg_fx.mountinfo : b.data ? b.data : "");
+    gv_buf_release(&b);
+    /* A v1 memory controller means a v1 or hybrid host: there the v2
+     * hierarchy, if any, has no memory controller to offer. */
+    if (err < 0) {
+        snprintf(cg_host.why, sizeof(cg_host.why), "no cgroup hierarchy is mounted");
         err = GV_EUNAVAIL;
+    } else if (m.v1[CG_MEM][0]) {
+        err = detect_v1(&m, prefix);
+    } else if (!m.v2[0]) {
+        snprintf(cg_host.why, sizeof(cg_host.why),
+                 "neither a cgroup v1 memory controller nor cgroup2 is mounted");
+        err = GV_EUNAVAIL;
+    } else if (snprintf(root, sizeof(root), "%s%s", prefix, m.v2) >= (int)sizeof(root)) {
+        err = GV_ETOOBIG;
+    } else {
+        err = detect_v2(root);
     }
     cg_host.detected = err < 0 ? err : 1;
     if (err < 0) {
@@ -266,6 +397,7 @@ int sbx__cgroup_create(struct sbx__cgroup *cg, int slot, uint64_t seq)
     if (err < 0)
         return err;
     memset(cg, 0, sizeof(*cg));
+    cg->cpu_fd = -1;
     cg->v2 = cg_host.v2;
     cg->nctrl = cg_host.v2 ? 1 : SBX_CG_MAX_CTRL;
     for (int i = 0; i < SBX_CG_MAX_CTRL; i++)
@@ -285,11 +417,23 @@ int sbx__cgroup_create(struct sbx__cgroup *cg, int slot, uint64_t seq)
             cg->nctrl = i;
             goto fail;
         }
+        if (cg_fx_on && cg_fx.on_mkdir)
+            cg_fx.on_mkdir(cg->path[i]); /* what cgroupfs creates by itself */
         snprintf(p, sizeof(p), "%s/cgroup.procs", cg->path[i]);
         cg->procs_fd[i] = open(p, O_WRONLY | O_CLOEXEC);
         if (cg->procs_fd[i] < 0) {
             err = -errno;
             cg->nctrl = i + 1;
+            goto fail;
+        }
+    }
+    {
+        char p[320];
+        snprintf(p, sizeof(p), "%s/%s", cg->path[cg->v2 ? 0 : CG_CPU],
+                 cg->v2 ? "cpu.stat" : "cpuacct.usage");
+        cg->cpu_fd = open(p, O_RDONLY | O_CLOEXEC);
+        if (cg->cpu_fd < 0) {
+            err = -errno;
             goto fail;
         }
     }
@@ -344,18 +488,22 @@ int sbx__cgroup_set_limits(struct sbx__cgroup *cg, const struct sbx_limits *l)
 
 int sbx__cgroup_cpu_ms(struct sbx__cgroup *cg, int64_t *out)
 {
+    char buf[2048];
     int64_t v;
-    int err;
+    int err = 0;
+    /* pread at 0 makes cgroupfs generate the file anew: the supervisor
+     * polls this during the run without an open and close each time. */
+    ssize_t n = pread(cg->cpu_fd, buf, sizeof(buf) - 1, 0);
 
-    if (cg->v2) {
-        err = read_key(&v, cg->path[0], "cpu.stat", "usage_usec");
-        if (err == 0)
-            *out = v / 1000;
-        return err;
-    }
-    err = read_i64(&v, cg->path[CG_CPU], "cpuacct.usage");
+    if (n < 0)
+        return -errno;
+    buf[n] = '\0';
+    if (cg->v2)
+        err = find_key(&v, buf, "usage_usec");
+    else
+        v = strtoll(buf, NULL, 10) / 1000;
     if (err == 0)
-        *out = v / 1000000;
+        *out = v / 1000;
     return err;
 }
 
@@ -404,16 +552,55 @@ int sbx__cgroup_mem_hit(struct sbx__cgroup *cg)
     int64_t v = 0;
 
     if (cg->v2) {
-        if (read_key(&v, cg->path[0], "memory.events", "oom_kill") == 0 && v > 0)
-            return 1;
-        return read_key(&v, cg->path[0], "memory.events", "max") == 0 && v > 0;
+        /* oom_kill: the OOM killer chose a task; oom: an allocation failed
+         * at the limit; max: usage reached memory.max (as v1's failcnt). */
+        static const char *const keys[] = {"oom_kill", "oom", "max"};
+        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+            if (read_key(&v, cg->path[0], "memory.events", keys[i]) == 0 && v > 0)
+                return 1;
+        }
+        return 0;
     }
     if (read_key(&v, cg->path[CG_MEM], "memory.oom_control", "oom_kill") == 0 && v > 0)
         return 1;
     return read_i64(&v, cg->path[CG_MEM], "memory.failcnt") == 0 && v > 0;
 }
 
-/* Reads cgroup.procs and SIGKILLs each pid; returns how many it saw. */
+/* SIGKILLs `pid` if it is still a member of the cgroup `dir`. The pid was
+ * read from cgroup.procs a moment ago; the process may have died and been
+ * reaped by the slot's init since, and its number reused by an unrelated
+ * host process that root must not kill. The pidfd pins one process; reading
+ * its /proc/<pid>/cgroup and then signalling through the pidfd (which fails
+ * if that process is gone) only ever kills a member. Returns 1 if killed. */
+static int kill_member(long pid, const char *dir)
+{
+    const char *name = strrchr(dir, '/'); /* "/s<slot>-<seq>-<pid>": unique */
+    char path[64], line[512];
+    int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0), member = 0;
+    size_t nlen;
+    FILE *f;
+
+    if (pidfd < 0 || !name) {
+        if (pidfd >= 0)
+            close(pidfd);
+        return 0;
+    }
+    nlen = strlen(name);
+    snprintf(path, sizeof(path), "/proc/%ld/cgroup", pid);
+    f = fopen(path, "re");
+    while (f && !member && fgets(line, sizeof(line), f)) {
+        size_t n = strcspn(line, "\n");
+        member = n >= nlen && !memcmp(line + n - nlen, name, nlen);
+    }
+    if (f)
+        fclose(f);
+    if (member && syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0)
+        member = 0;
+    close(pidfd);
+    return member;
+}
+
+/* Reads cgroup.procs and kills each member; returns how many it killed. */
 static int kill_listed(const char *dir)
 {
     char path[320], buf[4096];
@@ -431,10 +618,8 @@ static int kill_listed(const char *dir)
         buf[have] = '\0';
         while ((nl = strchr(p, '\n'))) {
             long pid = strtol(p, NULL, 10);
-            if (pid > 0) {
-                kill((pid_t)pid, SIGKILL);
-                n++;
-            }
+            if (pid > 0)
+                n += kill_member(pid, dir);
             p = nl + 1;
         }
         have = (size_t)(buf + have - p);
@@ -467,6 +652,9 @@ int sbx__cgroup_kill(struct sbx__cgroup *cg)
 
 void sbx__cgroup_destroy(struct sbx__cgroup *cg)
 {
+    if (cg->cpu_fd >= 0)
+        close(cg->cpu_fd);
+    cg->cpu_fd = -1;
     for (int i = 0; i < SBX_CG_MAX_CTRL; i++) {
         if (cg->procs_fd[i] >= 0)
             close(cg->procs_fd[i]);

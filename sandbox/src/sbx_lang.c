@@ -143,7 +143,9 @@ int sbx_lang_cmds(struct sbx_lang_cmds *out, const struct sbx_lang *lang, const 
 /* Arguments may be strings stored earlier in out->store; they always lie
  * before `p`, so they never overlap the bytes being written. GCC's -O2
  * analysis cannot see that and warns. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wrestrict"
+#endif
 #define STORE(...)                                                                                 \
     ({                                                                                             \
         char *s_ = p;                                                                              \

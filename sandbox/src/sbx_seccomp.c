@@ -17,7 +17,8 @@
  * Syscalls that must fail softly get an errno instead: clone3 (ENOSYS, so
  * libc falls back to clone, whose flags the filter can read: clone3 keeps
  * them behind a pointer) and socket/connect (EACCES: the JVM probes AF_UNIX
- * sockets and must see an error, not a kill). AF_VSOCK is refused outright.
+ * sockets and must see an error, not a kill). AF_VSOCK is refused outright;
+ * socketpair works for AF_UNIX only (EACCES otherwise).
  * clone with any namespace flag, ioctl other than a few terminal queries
  * (so TIOCSTI and friends), and everything absent below - io_uring, keyctl,
  * ptrace, unshare, setns, mount, bpf, perf_event_open, userfaultfd - stop
@@ -78,10 +79,10 @@ static const char *const sys_base[] = {
  * they probe at start. */
 static const char *const sys_runtime[] = {
     "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "eventfd2",
-    "socketpair", "statfs", "fstatfs", "fadvise64", "flock", "membarrier", "sched_getparam",
+    "statfs", "fstatfs", "fadvise64", "flock", "membarrier", "sched_getparam",
     "sched_getscheduler", "sched_setscheduler", "sched_get_priority_min", "sched_get_priority_max",
     "prctl", "memfd_create", "fallocate", "getsockname", "getsockopt", "setsockopt",
-    "shutdown", "sendmsg", "recvmsg", "sendto", "recvfrom", "utimensat", "futimesat",
+    "getpeername", "shutdown", "sendmsg", "recvmsg", "sendto", "recvfrom", "utimensat", "futimesat",
     "get_mempolicy", "set_mempolicy", "mbind", "alarm",
     "setitimer", "getitimer", "timer_create", "timer_settime", "timer_delete", "timerfd_create",
     "timerfd_settime", "timerfd_gettime", "link", "linkat", "getxattr", "lgetxattr",
@@ -167,6 +168,19 @@ int sbx__seccomp_build(struct sock_fprog *out, enum sbx_profile profile)
                            SCMP_A0(SCMP_CMP_NE, AF_VSOCK));
     if (err < 0)
         goto out;
+    /* Runtimes pair AF_UNIX sockets between their own threads. Any other
+     * family would reach a protocol's code (and on most hosts autoload its
+     * module: TIPC, CVE-2021-43267) that a judge never needs. */
+    if (profile != SBX_PROFILE_NATIVE) {
+        err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socketpair), 1,
+                               SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+        if (err < 0)
+            goto out;
+        err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socketpair), 1,
+                               SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+        if (err < 0)
+            goto out;
+    }
     err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(connect), 0);
     if (err < 0)
         goto out;

@@ -90,7 +90,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -108,6 +110,8 @@
 
 #define SBX_INNER_ID 1000   /* uid and gid of the program inside its user ns */
 #define SBX_UID_BASE 62000  /* host uid of slot i: base + i (Debian's 60000-64999) */
+#define SBX_SLOTS_MAX 3000  /* so that base + i stays in that range */
+#define SBX_LOCK_DIR "/run/gavel" /* slot-<i>.lock: who holds index i, host-wide */
 #define SBX_BOX_SIZE "512m" /* /box tmpfs; its pages also count in the memory cgroup */
 #define SBX_TMP_SIZE "256m"
 #define SBX_CAPTURE_DEFAULT (64 * 1024)
@@ -137,6 +141,7 @@ struct msg {
 
 struct sbx_slot {
     int index;
+    int lock_fd; /* flock'd /run/gavel/slot-<index>.lock: the index and uid are ours */
     pid_t keeper;
     int sock;
     int box_fd;
@@ -203,22 +208,13 @@ void sbx_result_release(struct sbx_result *r)
 
 int sbx_stdin_from_buf(int *out_fd, const void *data, size_t len)
 {
-    const char *p = data;
-    int fd = memfd_create("sbx-stdin", MFD_CLOEXEC | MFD_ALLOW_SEALING), err = 0;
+    int fd = memfd_create("sbx-stdin", MFD_CLOEXEC | MFD_ALLOW_SEALING), err;
 
     if (fd < 0)
         return -errno;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            err = -errno;
-            goto fail;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
+    err = sbx__write_all(fd, data, len);
+    if (err < 0)
+        goto fail;
     /* Sealed: a reopen through /proc/self/fd cannot change the input. */
     if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0 ||
         lseek(fd, 0, SEEK_SET) < 0) {
@@ -346,6 +342,55 @@ static int set_rlimit(int res, rlim_t v)
     return setrlimit(res, &rl) < 0 ? -errno : 0;
 }
 
+/* Everything a process inherits besides its environment variables comes
+ * from the supervisor unless reset: ignored and blocked signals (a judge
+ * that ignores SIGPIPE), the personality (setarch -R turns ASLR off), the
+ * nice value and scheduling policy, and rlimits (a judge's RLIMIT_AS would
+ * make the JVM's reservations fail; a hard limit below a job's limit would
+ * make it unsettable). Init does this once, as root, before building the
+ * root; its children inherit the result, and each run's child then only
+ * lowers its own limits. Raising a hard limit needs CAP_SYS_RESOURCE (which
+ * the program never has); a supervisor without it keeps its hard limits,
+ * and only soft limits are lifted to them. */
+static int raise_rlimit(int res, rlim_t want)
+{
+    struct rlimit rl = {.rlim_cur = want, .rlim_max = want};
+
+    if (setrlimit(res, &rl) == 0)
+        return 0;
+    if (errno != EPERM || getrlimit(res, &rl) < 0)
+        return -errno;
+    rl.rlim_cur = rl.rlim_max;
+    return setrlimit(res, &rl) < 0 ? -errno : 0;
+}
+
+static int reset_inherited(void)
+{
+    static const int unlimited[] = {RLIMIT_AS, RLIMIT_DATA, RLIMIT_STACK, RLIMIT_FSIZE, RLIMIT_CPU};
+    static const int zero[] = {RLIMIT_CORE, RLIMIT_RTPRIO, RLIMIT_NICE};
+    struct sigaction dfl = {.sa_handler = SIG_DFL};
+    struct sched_param sp = {.sched_priority = 0};
+    sigset_t none;
+    int err = 0;
+
+    /* SIGKILL, SIGSTOP and glibc's own two refuse with EINVAL: harmless. */
+    for (int sig = 1; sig < NSIG; sig++)
+        sigaction(sig, &dfl, NULL);
+    sigemptyset(&none);
+    if (sigprocmask(SIG_SETMASK, &none, NULL) < 0 || personality(PER_LINUX) < 0 ||
+        setpriority(PRIO_PROCESS, 0, 0) < 0 || sched_setscheduler(0, SCHED_OTHER, &sp) < 0)
+        return -errno;
+    for (size_t i = 0; i < sizeof(unlimited) / sizeof(unlimited[0]) && err == 0; i++)
+        err = raise_rlimit(unlimited[i], RLIM_INFINITY);
+    for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]) && err == 0; i++)
+        err = set_rlimit(zero[i], 0);
+    if (err == 0)
+        err = set_rlimit(RLIMIT_MEMLOCK, 64 << 10);
+    if (err == 0)
+        err = raise_rlimit(RLIMIT_NOFILE, 1 << 16);
+    return err;
+}
+
 /* Phase 1 of the run's child, done while the slot is idle (PREPARE): leave
  * init's session, join the next cgroup, enter fresh cgroup and user
  * namespaces, become uid 1000 without capabilities. Then it waits on `ctl`
@@ -371,6 +416,12 @@ static void prepare_child(int ctl, const int *cg_fds, int ncg)
 
     if (setsid() < 0)
         prep_fail(ctl, "setsid", -errno);
+    /* First in line for any OOM killer, whatever the supervisor chose for
+     * itself: a judge at -1000 would make the program unkillable in its
+     * memory cgroup, a TLE instead of an MLE. (Raising needs no privilege.) */
+    err = write_str("/proc/self/oom_score_adj", "1000");
+    if (err < 0)
+        prep_fail(ctl, "oom_score_adj", err);
     for (int i = 0; i < ncg; i++) {
         if (write(cg_fds[i], "0", 1) != 1)
             prep_fail(ctl, "cannot join the cgroup", -errno);
@@ -610,6 +661,14 @@ fail_msg:
 
 static int bind_ro(const char *src, const char *dst, int is_dir, unsigned long extra)
 {
+    char parent[64];
+
+    /* Parents inside the new root (/etc/ssl for /etc/ssl/certs). */
+    for (const char *sl = strchr(dst + 5, '/'); sl; sl = strchr(sl + 1, '/')) {
+        snprintf(parent, sizeof(parent), "%.*s", (int)(sl - dst), dst);
+        if (mkdir(parent, 0755) < 0 && errno != EEXIST)
+            return -errno;
+    }
     if (is_dir) {
         if (mkdir(dst, 0755) < 0 && errno != EEXIST)
             return -errno;
@@ -675,7 +734,9 @@ static int mount_box(uid_t uid)
 static int build_root(uid_t uid, const char **out_step)
 {
     static const char *const tops[] = {"bin", "sbin", "lib", "lib32", "lib64", "libx32"};
-    static const char *const etc_dirs[] = {"/etc/alternatives", "/etc/java-17-openjdk", "/etc/ssl"};
+    /* Only certs of /etc/ssl: its private/ holds the host's TLS keys. */
+    static const char *const etc_dirs[] = {"/etc/alternatives", "/etc/java-17-openjdk",
+                                           "/etc/ssl/certs"};
     static const char *const devs[] = {"null", "zero", "urandom"};
     const char *step = "";
     char src[64], dst[64];
@@ -772,7 +833,10 @@ static void init_main(int sock, uid_t uid)
     prctl(PR_SET_NAME, "gavel-sbx-init", 0, 0, 0);
     clearenv();
     sethostname("gavel", 5);
-    err = build_root(uid, &step);
+    err = reset_inherited();
+    step = "reset inherited process state";
+    if (err == 0)
+        err = build_root(uid, &step);
     if (err < 0) {
         m.type = MSG_ERROR;
         m.status = err;
@@ -983,10 +1047,58 @@ int sbx_slot_wait_ready(struct sbx_slot *s)
     return s->have_next ? 0 : s->prep_err < 0 ? s->prep_err : GV_EUNAVAIL;
 }
 
+/* The slot index selects the host uid and names the cgroups, so it must be
+ * unique host-wide, not only within this process: two gavel-judge workers
+ * (or a judge and a `gavel run`) each making a pool would otherwise share
+ * uids. An index is held by an flock on /run/gavel/slot-<i>.lock, which the
+ * kernel releases when its holder exits however it exits. Takes `want`, or
+ * the first free index when want < 0; -EBUSY when none is free. */
+static int claim_index(int *out_fd, int *out_index, int want)
+{
+    int lo = want < 0 ? 0 : want, hi = want < 0 ? SBX_SLOTS_MAX : want + 1, dir, err = -EBUSY;
+    struct stat st;
+
+    if (want >= SBX_SLOTS_MAX)
+        return GV_EINVAL;
+    if (mkdir(SBX_LOCK_DIR, 0700) < 0 && errno != EEXIST)
+        return -errno;
+    dir = open(SBX_LOCK_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dir < 0)
+        return -errno;
+    /* Only root may have made it, or someone could hold every index. */
+    if (fstat(dir, &st) < 0 || st.st_uid != 0 || (st.st_mode & 022)) {
+        close(dir);
+        return -EPERM;
+    }
+    for (int i = lo; i < hi && err == -EBUSY; i++) {
+        char name[32];
+        int fd;
+        snprintf(name, sizeof(name), "slot-%d.lock", i);
+        fd = openat(dir, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            err = -errno;
+        } else if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            *out_fd = fd;
+            *out_index = i;
+            err = 0;
+        } else {
+            err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+            close(fd);
+        }
+    }
+    close(dir);
+    return err;
+}
+
+int sbx_slot_index(const struct sbx_slot *s)
+{
+    return s->index;
+}
+
 int sbx_slot_new(struct sbx_slot **out, int index)
 {
     struct sbx_slot *s;
-    int sv[2], err;
+    int sv[2] = {-1, -1}, err;
     char why[256] = "";
     pid_t pid;
 
@@ -998,24 +1110,30 @@ int sbx_slot_new(struct sbx_slot **out, int index)
     s = gv_calloc(1, sizeof(*s));
     if (!s)
         return -ENOMEM;
-    s->index = index;
     s->box_fd = -1;
-    s->uid = SBX_UID_BASE + (uid_t)index;
+    s->sock = -1;
+    s->keeper = -1;
     sbx_limits_init(&s->next_limits);
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->cond, NULL);
+    err = claim_index(&s->lock_fd, &s->index, index);
+    if (err < 0) {
+        s->lock_fd = -1;
+        gv_log(GV_LOG_ERROR, "sandbox", "cannot claim a slot index (%d): %s", index,
+               gv_strerror(err));
+        goto fail;
+    }
+    s->uid = SBX_UID_BASE + (uid_t)s->index;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         err = -errno;
-        gv_free(s);
-        return err;
+        goto fail;
     }
     pid = fork();
     if (pid < 0) {
         err = -errno;
-        close(sv[0]);
         close(sv[1]);
-        gv_free(s);
-        return err;
+        s->sock = sv[0];
+        goto fail;
     }
     if (pid == 0) {
         /* The keeper. Only sv[1] may reach init: the caller's other fds
@@ -1041,12 +1159,12 @@ int sbx_slot_new(struct sbx_slot **out, int index)
     s->keeper = pid;
     err = expect_ready(s, why, sizeof(why));
     if (err < 0) {
-        gv_log(GV_LOG_ERROR, "sandbox", "cannot start slot %d: %s", index, why);
+        gv_log(GV_LOG_ERROR, "sandbox", "cannot start slot %d: %s", s->index, why);
         goto fail;
     }
     err = prepare_next(s);
     if (err < 0) {
-        gv_log(GV_LOG_ERROR, "sandbox", "cannot start slot %d: %s", index, s->prep_why);
+        gv_log(GV_LOG_ERROR, "sandbox", "cannot start slot %d: %s", s->index, s->prep_why);
         goto fail;
     }
     if (pthread_create(&s->helper, NULL, helper_main, s) != 0) {
@@ -1076,13 +1194,17 @@ void sbx_slot_free(struct sbx_slot *s)
     if (s->have_retire)
         sbx__cgroup_destroy(&s->retire);
     /* EOF on its socket makes init kill everything and exit. */
-    close(s->sock);
+    if (s->sock >= 0)
+        close(s->sock);
     if (s->box_fd >= 0)
         close(s->box_fd);
-    while (waitpid(s->keeper, NULL, 0) < 0 && errno == EINTR)
+    while (s->keeper > 0 && waitpid(s->keeper, NULL, 0) < 0 && errno == EINTR)
         ;
     if (s->have_next)
         sbx__cgroup_destroy(&s->next);
+    /* Last: the index (and its uid) is free only once nothing runs as it. */
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->cond);
     gv_free(s);
@@ -1096,8 +1218,7 @@ static int valid_name(const char *name)
 
 int sbx_slot_put_file(struct sbx_slot *s, const char *name, const void *data, size_t len, int exec)
 {
-    const char *p = data;
-    int fd, err = 0;
+    int fd, err;
 
     if (!valid_name(name))
         return GV_EINVAL;
@@ -1106,27 +1227,15 @@ int sbx_slot_put_file(struct sbx_slot *s, const char *name, const void *data, si
                 exec ? 0755 : 0644);
     if (fd < 0)
         return -errno;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            err = -errno;
-            break;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
+    err = sbx__write_all(fd, data, len);
     close(fd);
     return err;
 }
 
 int sbx_slot_get_file(struct gv_buf *out, struct sbx_slot *s, const char *name)
 {
-    char buf[16384];
     struct stat st;
-    int fd, err = 0;
-    ssize_t n;
+    int fd, err;
 
     if (!valid_name(name))
         return GV_EINVAL;
@@ -1134,22 +1243,7 @@ int sbx_slot_get_file(struct gv_buf *out, struct sbx_slot *s, const char *name)
     fd = openat(s->box_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0)
         return errno == ELOOP ? GV_EINVAL : -errno;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        err = GV_EINVAL;
-        goto out;
-    }
-    while ((n = read(fd, buf, sizeof(buf))) != 0) {
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            err = -errno;
-            break;
-        }
-        err = gv_buf_append(out, buf, (size_t)n);
-        if (err < 0)
-            break;
-    }
-out:
+    err = fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ? GV_EINVAL : sbx__read_all(fd, out);
     close(fd);
     return err;
 }
@@ -1512,7 +1606,7 @@ int sbx_pool_new(struct sbx_pool **out, int nslots)
         goto fail;
     }
     for (; p->n < nslots; p->n++) {
-        err = sbx_slot_new(&p->slots[p->n], p->n);
+        err = sbx_slot_new(&p->slots[p->n], -1);
         if (err < 0)
             goto fail;
     }

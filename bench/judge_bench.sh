@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# judge_bench.sh [SUBMISSIONS] - judging throughput and submit-to-verdict
+# latency (issue 4). Not a test: run by hand as root after building the dev
+# preset; prints two tables.
+#
+# 1. Throughput on a generated problem with 100 small tests (A + B), with
+#    the same C solution, compiled once for the baseline:
+#      plain loop   a shell loop running the compiled binary over the tests
+#      gavel judge  the offline judge (sandboxed compile, 100 sandboxed runs,
+#                   default checker), whole command, process start included
+#      gavel-judge  one worker draining SUBMISSIONS queued submissions
+#    Ratio = tests/s divided by the plain loop's tests/s (goal >= 0.8).
+# 2. Latency: 80 submissions (random examples of every verdict from
+#    examples/problems) arriving at random moments within one minute, two
+#    workers on this 2-core machine; p50/p95/max of judged_at - created_at.
+#
+# Uses its own PostgreSQL and Redis under var/bench (ports 54350/63820).
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+gv_require_root "bench/judge_bench.sh"
+cd "$GAVEL_ROOT"
+
+runs=${1:-5}
+bin=$GAVEL_ROOT/build/bin
+[ -x "$bin/gavel" ] && [ -x "$bin/gavel-judge" ] || gv_die "build the dev preset first"
+
+export GAVEL_VAR=$GAVEL_ROOT/var/bench GAVEL_PG_PORT=54350 GAVEL_REDIS_PORT=63820
+export GAVEL_SERVICES_MODE=test GAVEL_LOG_LEVEL=warn
+work=$(mktemp -d)
+workers=()
+cleanup() {
+    for p in "${workers[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    "$GAVEL_ROOT/scripts/services" stop >/dev/null 2>&1 || true
+    rm -rf "$work" "$GAVEL_VAR"
+}
+trap cleanup EXIT
+"$GAVEL_ROOT/scripts/services" start >/dev/null
+eval "$("$GAVEL_ROOT/scripts/services" env)"
+sql() { psql "$GAVEL_PG_URL" -qAtc "$1"; }
+now() { date +%s.%N; }
+
+# --- the problem ---------------------------------------------------------
+pkg=$work/bench-sum
+mkdir -p "$pkg/data/sample" "$pkg/data/secret" "$pkg/submissions/accepted"
+printf 'name: Bench Sum\nlimits:\n  time_limit: 1.0\n  memory: 256\n' >"$pkg/problem.yaml"
+for i in $(seq -w 1 100); do
+    a=$((RANDOM * RANDOM)) b=$((RANDOM * RANDOM))
+    d=secret
+    [ "$i" = 001 ] && d=sample
+    echo "$a $b" >"$pkg/data/$d/$i.in"
+    echo $((a + b)) >"$pkg/data/$d/$i.ans"
+done
+cat >"$pkg/submissions/accepted/sum.c" <<'EOF'
+#include <stdio.h>
+int main(void)
+{
+    long long a, b;
+    if (scanf("%lld %lld", &a, &b) == 2)
+        printf("%lld\n", a + b);
+    return 0;
+}
+EOF
+gcc -O2 -o "$work/sum" "$pkg/submissions/accepted/sum.c"
+
+# --- throughput ----------------------------------------------------------
+t0=$(now)
+for r in $(seq 1 "$runs"); do
+    for f in "$pkg"/data/*/*.in; do "$work/sum" <"$f" >"$work/out"; done
+done
+plain_s=$(echo "$(now) - $t0" | bc -l)
+
+t0=$(now)
+for r in $(seq 1 "$runs"); do
+    "$bin/gavel" judge --problem "$pkg" "$pkg/submissions/accepted/sum.c" >"$work/judge.json"
+done
+judge_s=$(echo "$(now) - $t0" | bc -l)
+grep -q '"verdict":"AC"' "$work/judge.json" || gv_die "gavel judge did not accept: $(head -c 300 "$work/judge.json")"
+
+"$bin/gavel" db migrate >/dev/null
+"$bin/gavel" problem import "$pkg" >/dev/null
+hash='$argon2id$v=19$m=65536,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA'
+sql "INSERT INTO users (username, display_name, password_hash) VALUES ('bench', 'Bench', '$hash')"
+for r in $(seq 1 "$runs"); do
+    "$bin/gavel" submit --user bench --problem bench-sum "$pkg/submissions/accepted/sum.c" >/dev/null
+done
+GAVEL_JUDGE_CACHE=$work/cache "$bin/gavel-judge" 2>>"$work/worker.log" &
+workers+=($!)
+for _ in $(seq 1 1200); do
+    [ "$(sql "SELECT count(*) FROM submissions WHERE status <> 'judged'")" = 0 ] && break
+    sleep 0.1
+done
+[ "$(sql "SELECT count(*) FROM submissions WHERE verdict = 'AC'")" = "$runs" ] ||
+    gv_die "the worker did not accept every submission: $(tail -5 "$work/worker.log")"
+# From the first submission stored to the last verdict written: queueing,
+# the worker's first blob fetches and all judging.
+worker_s=$(sql "SELECT extract(epoch FROM max(judged_at) - min(created_at)) FROM submissions")
+kill "${workers[@]}"
+wait 2>/dev/null || true
+workers=()
+
+tests=$((100 * runs))
+printf '\nThroughput: %d runs of a 100-test problem (%d tests)\n' "$runs" "$tests"
+printf '%-14s %10s %10s %8s\n' "how" "seconds" "tests/s" "ratio"
+plain_tps=$(echo "$tests / $plain_s" | bc -l)
+for row in "plain loop:$plain_s" "gavel judge:$judge_s" "gavel-judge:$worker_s"; do
+    name=${row%%:*} s=${row#*:}
+    tps=$(echo "$tests / $s" | bc -l)
+    printf '%-14s %10.2f %10.1f %8.2f\n' "$name" "$s" "$tps" "$(echo "$tps / $plain_tps" | bc -l)"
+done
+
+# --- latency -------------------------------------------------------------
+sql "TRUNCATE submissions, judgings, judging_tests CASCADE" >/dev/null
+redis-cli -u "$GAVEL_REDIS_URL" FLUSHDB >/dev/null
+"$bin/gavel" problem import examples/problems/circle-area examples/problems/pair-sum \
+    examples/problems/distinct-count examples/problems/subtask-sum >/dev/null
+mapfile -t pool < <(cd examples/problems && ls -d */submissions/*/* | sort)
+for w in 1 2; do
+    GAVEL_JUDGE_CACHE=$work/cache$w "$bin/gavel-judge" 2>>"$work/worker$w.log" &
+    workers+=($!)
+done
+sleep 1
+RANDOM=4
+mapfile -t at < <(for i in $(seq 1 80); do echo $((RANDOM % 60000)); done | sort -n)
+start=$(now)
+for i in $(seq 0 79); do
+    due=$(echo "$start + ${at[$i]} / 1000" | bc -l)
+    wait_s=$(echo "$due - $(now)" | bc -l)
+    [ "${wait_s:0:1}" = "-" ] || sleep "$wait_s"
+    f=${pool[$((RANDOM % ${#pool[@]}))]}
+    "$bin/gavel" submit --user bench --problem "${f%%/*}" "examples/problems/$f" >/dev/null &
+done
+wait_pids=$(jobs -p | grep -v -e "${workers[0]}" -e "${workers[1]}" || true)
+for p in $wait_pids; do wait "$p" 2>/dev/null || true; done
+for _ in $(seq 1 3000); do
+    [ "$(sql "SELECT count(*) FROM submissions WHERE status <> 'judged'")" = 0 ] && break
+    sleep 0.1
+done
+printf '\nLatency: 80 submissions within 60 s, 2 workers, examples of every verdict\n'
+sql "SELECT 'judged ' || count(*) || ' of 80; submit-to-verdict ms: p50 ' ||
+    round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)) || ', p95 ' ||
+    round(percentile_cont(0.95) WITHIN GROUP (ORDER BY ms)) || ', max ' || round(max(ms))
+    FROM (SELECT extract(epoch FROM judged_at - created_at) * 1000 AS ms FROM submissions
+          WHERE status = 'judged') t"
+sql "SELECT '  ' || verdict || ': ' || count(*) FROM submissions GROUP BY verdict ORDER BY 1"

@@ -1,0 +1,46 @@
+/* db_submission.h - creating submissions and choosing what to rejudge.
+ *
+ * A submission is durable in PostgreSQL before anything else learns of it;
+ * the caller then pushes it on the queue (db_queue_push) at the returned
+ * priority. Used by gavel-server (issue 5) and the CLI. */
+#ifndef GV_DB_SUBMISSION_H
+#define GV_DB_SUBMISSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+
+/* Largest source accepted, as the schema's CHECK says. */
+#define DB_SOURCE_MAX (1 << 20)
+
+struct db_new_submission {
+    int64_t user_id;
+    const char *problem_slug;
+    int64_t contest_id; /* 0 for practice */
+    const char *language; /* c, cpp, python, java */
+    const void *source;
+    size_t source_len;
+};
+
+/* Stores the source blob and inserts the submission ('queued', judged
+ * against the problem's current version) in one transaction. *priority is
+ * its queue level (cst_priority_for: contest before practice, paid before
+ * free). GV_ENOTFOUND for an unknown user or problem, GV_EINVAL for a
+ * problem not in that contest or an unknown language, GV_ETOOBIG for an
+ * empty or oversized source. */
+int db_submission_create(struct db_pg *pg, int64_t *out_id, int *priority,
+                         const struct db_new_submission *in);
+
+/* The ids of the judged submissions to rejudge, oldest first: one
+ * submission (`what` "submission"), all of a problem (slug), or all of a
+ * contest (id). *out is gv_malloc'd. */
+int db_submission_select(struct db_pg *pg, int64_t **out, size_t *count, const char *what,
+                         const char *key);
+
+/* Records that these submissions are to be rejudged, before they are
+ * queued: if Redis loses the queue, recovery re-queues them (at the rejudge
+ * level) until a judging finishes. */
+int db_submission_mark_rejudge(struct db_pg *pg, const int64_t *ids, size_t count);
+
+#endif

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT
+ * db_judging.c - see db_judging.h. */
+#include "db_internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "db_judging.h"
+#include "gv_alloc.h"
+#include "gv_err.h"
+#include "gv_log.h"
+#include "banned.h"
+
+#define I64(buf, v) snprintf(buf, sizeof(buf), "%" PRId64, (int64_t)(v))
+
+static int load_submission(struct db_pg *pg, struct db_submission *out, int64_t id)
+{
+    char sid[24];
+    const char *p[] = {sid};
+    PGresult *res;
+    int err = 0;
+
+    I64(sid, id);
+    /* FOR UPDATE: two workers starting the same submission serialize here,
+     * so the second sees the first's judging and supersedes it cleanly. */
+    res = PQexecParams(pg->conn,
+                       "SELECT id, user_id, problem_id, problem_version_id, "
+                       "coalesce(contest_id, 0), language, encode(source_blob, 'hex'), status, "
+                       "priority, rejudge_requested_at IS NOT NULL FROM submissions "
+                       "WHERE id = $1 FOR UPDATE",
+                       1, NULL, p, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        err = db__pg_result_error(pg, res, "load submission");
+    } else if (PQntuples(res) != 1) {
+        err = GV_ENOTFOUND;
+    } else {
+        out->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        out->user_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+        out->problem_id = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+        out->version_id = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+        out->contest_id = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+        snprintf(out->language, sizeof(out->language), "%s", PQgetvalue(res, 0, 5));
+        snprintf(out->source_sha256, sizeof(out->source_sha256), "%s", PQgetvalue(res, 0, 6));
+        snprintf(out->status, sizeof(out->status), "%s", PQgetvalue(res, 0, 7));
+        out->priority = (int)strtol(PQgetvalue(res, 0, 8), NULL, 10);
+        out->rejudge_requested = PQgetvalue(res, 0, 9)[0] == 't';
+    }
+    PQclear(res);
+    return err;
+}
+
+int db_judging_start(struct db_pg *pg, struct db_submission *out, int64_t *judging_id,
+                     int64_t submission_id, const char *judge_host, bool rejudge)
+{
+    char sid[24], *val = NULL;
+    int err;
+
+    memset(out, 0, sizeof(out[0]));
+    err = db_pg_exec_script(pg, "BEGIN");
+    if (err < 0)
+        return err;
+    err = load_submission(pg, out, submission_id);
+    if (err < 0)
+        goto out;
+    /* Judged, and no rejudge outstanding: a duplicate delivery (a crash
+     * between commit and acknowledgement, or a rejudge already done). */
+    if (!strcmp(out->status, "judged") && (!rejudge || !out->rejudge_requested)) {
+        err = GV_EEXIST;
+        goto out;
+    }
+    I64(sid, submission_id);
+    {
+        /* An unfinished judging belongs to a worker that died or was too
+         * slow; a rejudge also retires the finished one. Either way, from
+         * now on only the new judging may write a result. */
+        const char *p[] = {sid, rejudge ? "true" : "false"};
+        err = db_pg_exec(pg, NULL,
+                         "UPDATE judgings SET is_valid = false WHERE submission_id = $1 AND "
+                         "is_valid AND (finished_at IS NULL OR $2::boolean)",
+                         2, p);
+        if (err < 0)
+            goto out;
+    }
+    {
+        const char *p[] = {sid, judge_host};
+        err = db_pg_query_value(pg, &val,
+                                "INSERT INTO judgings (submission_id, judge_host) VALUES ($1, $2) "
+                                "RETURNING id",
+                                2, p);
+        if (err < 0)
+            goto out;
+        *judging_id = val ? strtoll(val, NULL, 10) : 0;
+    }
+    if (strcmp(out->status, "judged") != 0) {
+        const char *p[] = {sid};
+        err = db_pg_exec(pg, NULL, "UPDATE submissions SET status = 'compiling' WHERE id = $1", 1,
+                         p);
+    }
+out:
+    gv_free(val);
+    if (err < 0) {
+        (void)db_pg_exec_script(pg, "ROLLBACK");
+        return err;
+    }
+    return db_pg_exec_script(pg, "COMMIT");
+}
+
+int db_judging_running(struct db_pg *pg, int64_t submission_id)
+{
+    char sid[24];
+    const char *p[] = {sid};
+
+    I64(sid, submission_id);
+    return db_pg_exec(pg, NULL,
+                      "UPDATE submissions SET status = 'running' WHERE id = $1 AND "
+                      "status <> 'judged'",
+                      1, p);
+}
+
+static char *event_payload(const struct db_submission *sub, const struct db_judging_result *r,
+                           int64_t judging_id)
+{
+    cJSON *o = cJSON_CreateObject();
+    char *txt;
+
+    cJSON_AddNumberToObject(o, "submission_id", (double)sub->id);
+    cJSON_AddNumberToObject(o, "judging_id", (double)judging_id);
+    cJSON_AddNumberToObject(o, "problem_id", (double)sub->problem_id);
+    cJSON_AddStringToObject(o, "verdict", r->verdict);
+    cJSON_AddNumberToObject(o, "score", r->score);
+    cJSON_AddNumberToObject(o, "max_time_ms", (double)r->max_time_ms);
+    cJSON_AddNumberToObject(o, "max_memory_kb", (double)r->max_memory_kb);
+    txt = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return txt;
+}
+
+int db_judging_finish(struct db_pg *pg, int64_t *event_id, int64_t judging_id,
+                      const struct db_submission *sub, const struct db_judging_result *r)
+{
+    char jid[24], sid[24], pid[24], uid[24], cid[24], score[48], tmax[24], mmax[24];
+    char *val = NULL, *payload = NULL;
+    int64_t affected = 0;
+    int err;
+
+    I64(jid, judging_id);
+    I64(sid, sub->id);
+    I64(pid, sub->problem_id);
+    I64(uid, sub->user_id);
+    I64(cid, sub->contest_id);
+    I64(tmax, r->max_time_ms);
+    I64(mmax, r->max_memory_kb);
+    snprintf(score, sizeof(score), "%.3f", r->score);
+    payload = event_payload(sub, r, judging_id);
+    if (!payload)
+        return -ENOMEM;
+    err = db_pg_exec_script(pg, "BEGIN");
+    if (err < 0)
+        goto out_free;
+    {
+        const char *p[] = {jid, r->verdict, score, tmax, mmax};
+        err = db_pg_exec(pg, &affected,
+                         "UPDATE judgings SET verdict = $2, score = $3, max_time_ms = $4, "
+                         "max_memory_kb = $5, finished_at = now() WHERE id = $1 AND is_valid "
+                         "AND finished_at IS NULL",
+                         5, p);
+        if (err == 0 && affected != 1)
+            err = GV_EEXIST;
+        if (err < 0)
+            goto out;
+    }
+    for (size_t i = 0; i < r->ntests; i++) {
+        const struct db_test_result *t = &r->tests[i];
+        char tc[24], cpu[24], wall[24], mem[24];
+        I64(tc, t->test_case_id);
+        I64(cpu, t->cpu_ms);
+        I64(wall, t->wall_ms);
+        I64(mem, t->memory_kb);
+        const char *p[] = {jid, tc, t->verdict, cpu, wall, mem};
+        err = db_pg_exec(pg, NULL,
+                         "INSERT INTO judging_tests (judging_id, test_case_id, verdict, cpu_ms, "
+                         "wall_ms, memory_kb) VALUES ($1, $2, $3, $4, $5, $6)",
+                         6, p);
+        if (err < 0)
+            goto out;
+    }
+    {
+        const char *p[] = {sid, r->verdict, score, tmax, mmax, r->compile_output};
+        err = db_pg_exec(pg, NULL,
+                         "UPDATE submissions SET status = 'judged', verdict = $2, score = $3, "
+                         "max_time_ms = $4, max_memory_kb = $5, compile_output = $6, "
+                         "judged_at = now(), rejudge_requested_at = NULL WHERE id = $1",
+                         6, p);
+        if (err < 0)
+            goto out;
+    }
+    {
+        /* Recounted rather than incremented: a rejudge that flips a
+         * verdict keeps the counters right without special cases. */
+        const char *p[] = {pid};
+        err = db_pg_exec(pg, NULL,
+                         "UPDATE problems SET submission_count = (SELECT count(*) FROM "
+                         "submissions WHERE problem_id = $1 AND status = 'judged'), "
+                         "solve_count = (SELECT count(DISTINCT user_id) FROM submissions WHERE "
+                         "problem_id = $1 AND verdict = 'AC') WHERE id = $1",
+                         1, p);
+        if (err < 0)
+            goto out;
+    }
+    {
+        const char *p[] = {sub->contest_id ? cid : NULL, uid, payload};
+        err = db_pg_query_value(pg, &val,
+                                "INSERT INTO events (contest_id, user_id, type, payload) VALUES "
+                                "($1, $2, 'submission.judged', $3::jsonb) RETURNING id",
+                                3, p);
+        if (err < 0)
+            goto out;
+        if (event_id)
+            *event_id = val ? strtoll(val, NULL, 10) : 0;
+    }
+out:
+    if (err < 0)
+        (void)db_pg_exec_script(pg, "ROLLBACK");
+    else
+        err = db_pg_exec_script(pg, "COMMIT");
+out_free:
+    gv_free(val);
+    cJSON_free(payload);
+    return err;
+}

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT
+ * db_submission.c - see db_submission.h. */
+#include "db_internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cst.h"
+#include "db_submission.h"
+#include "gv_alloc.h"
+#include "gv_err.h"
+#include "banned.h"
+
+static bool known_language(const char *l)
+{
+    return l && (!strcmp(l, "c") || !strcmp(l, "cpp") || !strcmp(l, "python") ||
+                 !strcmp(l, "java"));
+}
+
+int db_submission_create(struct db_pg *pg, int64_t *out_id, int *priority,
+                         const struct db_new_submission *in)
+{
+    char uid[24], cid[24], sha[65], size[24], prio[8], *val = NULL;
+    enum cst_tier tier;
+    int err;
+
+    if (!known_language(in->language))
+        return GV_EINVAL;
+    if (in->source_len == 0 || in->source_len > DB_SOURCE_MAX)
+        return GV_ETOOBIG;
+    snprintf(uid, sizeof(uid), "%" PRId64, in->user_id);
+    snprintf(cid, sizeof(cid), "%" PRId64, in->contest_id);
+    snprintf(size, sizeof(size), "%zu", in->source_len);
+    err = db_pg_exec_script(pg, "BEGIN");
+    if (err < 0)
+        return err;
+    {
+        const char *p[] = {uid};
+        err = db_pg_query_value(pg, &val, "SELECT tier FROM users WHERE id = $1", 1, p);
+        if (err == 0 && !val)
+            err = GV_ENOTFOUND;
+        if (err < 0)
+            goto out;
+        tier = !strcmp(val, "paid") ? CST_TIER_PAID : CST_TIER_FREE;
+        gv_free(val);
+        val = NULL;
+    }
+    *priority = (int)cst_priority_for(in->contest_id != 0, tier, false);
+    snprintf(prio, sizeof(prio), "%d", *priority);
+    err = db_blob_put(pg, sha, in->source, in->source_len);
+    if (err < 0)
+        goto out;
+    {
+        /* The problem's current version, and (for a contest) membership,
+         * in the same statement: no row means one of them is wrong. */
+        const char *p[] = {uid, in->problem_slug, in->contest_id ? cid : NULL,
+                           in->language, sha, size, prio};
+        err = db_pg_query_value(
+            pg, &val,
+            "INSERT INTO submissions (user_id, problem_id, problem_version_id, contest_id, "
+            "language, source_blob, source_size, priority) "
+            "SELECT $1, p.id, v.id, $3::bigint, $4::submission_language, decode($5, 'hex'), $6, "
+            "$7 FROM problems p JOIN problem_versions v ON v.problem_id = p.id AND "
+            "v.version = p.current_version WHERE p.slug = $2 AND ($3::bigint IS NULL OR "
+            "EXISTS (SELECT 1 FROM contest_problems cp WHERE cp.contest_id = $3::bigint AND "
+            "cp.problem_id = p.id)) RETURNING id",
+            7, p);
+        if (err == 0 && !val)
+            err = in->contest_id ? GV_EINVAL : GV_ENOTFOUND;
+        if (err < 0)
+            goto out;
+        *out_id = strtoll(val, NULL, 10);
+    }
+out:
+    gv_free(val);
+    if (err < 0) {
+        (void)db_pg_exec_script(pg, "ROLLBACK");
+        return err;
+    }
+    return db_pg_exec_script(pg, "COMMIT");
+}
+
+int db_submission_mark_rejudge(struct db_pg *pg, const int64_t *ids, size_t count)
+{
+    int err = 0;
+
+    for (size_t i = 0; i < count && err == 0; i++) {
+        char id[24];
+        const char *p[] = {id};
+        snprintf(id, sizeof(id), "%" PRId64, ids[i]);
+        err = db_pg_exec(pg, NULL,
+                         "UPDATE submissions SET rejudge_requested_at = now() WHERE id = $1", 1, p);
+    }
+    return err;
+}
+
+int db_submission_select(struct db_pg *pg, int64_t **out, size_t *count, const char *what,
+                         const char *key)
+{
+    const char *sql;
+    const char *p[] = {key};
+    PGresult *res;
+    int err = 0, n;
+
+    *out = NULL;
+    *count = 0;
+    if (!strcmp(what, "submission"))
+        sql = "SELECT id FROM submissions WHERE id = $1::bigint ORDER BY id";
+    else if (!strcmp(what, "problem"))
+        sql = "SELECT s.id FROM submissions s JOIN problems p ON p.id = s.problem_id "
+              "WHERE p.slug = $1 ORDER BY s.id";
+    else if (!strcmp(what, "contest"))
+        sql = "SELECT s.id FROM submissions s JOIN contests c ON c.id = s.contest_id "
+              "WHERE c.slug = $1 OR c.id::text = $1 ORDER BY s.id";
+    else
+        return GV_EINVAL;
+    res = PQexecParams(pg->conn, sql, 1, NULL, p, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        err = db__pg_result_error(pg, res, "select submissions");
+        goto out;
+    }
+    n = PQntuples(res);
+    *out = gv_calloc(n > 0 ? (size_t)n : 1, sizeof(**out));
+    if (!*out) {
+        err = -ENOMEM;
+        goto out;
+    }
+    for (int i = 0; i < n; i++)
+        (*out)[i] = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+    *count = (size_t)n;
+out:
+    PQclear(res);
+    return err;
+}

@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: MIT
+ * jdg_judge.c - judging one source: compile, run every test, check.
+ *
+ * The offline `gavel judge`, `gavel problem verify` and the gavel-judge
+ * worker all come through jdg_judge(), so a verdict given offline is the
+ * verdict the contest gives. Everything the contestant's program produces
+ * is treated as hostile: its output is only ever read from the capture
+ * buffer the sandbox filled (bounded by the output limit), never from a
+ * file it could have turned into a link or a FIFO. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gv_alloc.h"
+#include "gv_err.h"
+#include "gv_log.h"
+#include "jdg.h"
+#include "banned.h"
+
+#define COMPILE_OUTPUT_MAX (64 * 1024)
+#define VALIDATOR_INPUT_MAX (256u << 20)
+#define FEEDBACK_MAX 4096
+
+/* Sealed memfd copy of a host file: the program's stdin. A descriptor of
+ * the test file itself would let the program learn its host path via
+ * /proc/self/fd and hold a file of the jury open. */
+static int stdin_from_file(int *out_fd, const char *path)
+{
+    struct stat st;
+    int in = -1, fd = -1, err = 0;
+    off_t off = 0;
+
+    in = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (in < 0)
+        return -errno;
+    if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
+        err = GV_EINVAL;
+        goto out;
+    }
+    fd = memfd_create("jdg-stdin", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0) {
+        err = -errno;
+        goto out;
+    }
+    while (off < st.st_size) {
+        ssize_t n = sendfile(fd, in, &off, (size_t)(st.st_size - off));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            err = n < 0 ? -errno : GV_EINTERNAL;
+            goto out;
+        }
+    }
+    if (lseek(fd, 0, SEEK_SET) < 0 ||
+        fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+        err = -errno;
+        goto out;
+    }
+    *out_fd = fd;
+    fd = -1;
+out:
+    if (fd >= 0)
+        close(fd);
+    close(in);
+    return err;
+}
+
+static int read_host_file(char **out, size_t *out_len, const char *path, size_t max)
+{
+    struct gv_buf b;
+    char chunk[65536];
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), err = 0;
+    ssize_t n;
+
+    if (fd < 0)
+        return -errno;
+    gv_buf_init(&b, max);
+    while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            err = -errno;
+            break;
+        }
+        err = gv_buf_append(&b, chunk, (size_t)n);
+        if (err < 0)
+            break;
+    }
+    close(fd);
+    if (err < 0) {
+        gv_buf_release(&b);
+        return err;
+    }
+    *out = gv_buf_detach(&b, out_len);
+    return 0;
+}
+
+/* Compile limits: the compiler is untrusted too, since the source decides
+ * what it reads and how long it works (#include "/dev/urandom"). */
+static void compile_limits(struct sbx_limits *l, const struct sbx_lang *lang)
+{
+    int java = !strcmp(lang->name, "java");
+
+    sbx_limits_init(l);
+    l->cpu_ms = java ? 20000 : 10000;
+    l->wall_ms = java ? 30000 : 20000;
+    l->memory_bytes = (java ? 1024ll : 512ll) << 20;
+    l->output_bytes = 4 << 20;
+    l->fsize_bytes = 64 << 20;
+    l->pids = java ? 256 : 64;
+    l->nofile = 256;
+}
+
+static void run_limits(struct sbx_limits *l, const struct jdg_problem *prob,
+                       const struct sbx_lang *lang)
+{
+    sbx_limits_init(l);
+    l->cpu_ms = prob->time_limit_ms;
+    /* A program that sleeps or blocks is stopped at the wall limit; a
+     * generous multiple, since a loaded judge host slows wall time only. */
+    l->wall_ms = 2 * prob->time_limit_ms + 1000;
+    l->memory_bytes = prob->memory_limit_kb * 1024;
+    l->output_bytes = prob->output_limit_kb * 1024;
+    if (l->fsize_bytes > l->output_bytes)
+        l->fsize_bytes = l->output_bytes;
+    if (lang->profile != SBX_PROFILE_NATIVE)
+        l->nofile = 256;
+}
+
+/* Compiles `src` in `slot`. Returns 1 when it compiled, 0 for a compile
+ * error (message appended to `msg`), < 0 when the sandbox failed. */
+static int compile_in(struct sbx_slot *slot, const struct sbx_lang *lang,
+                      const struct sbx_lang_cmds *cmds, const char *src, size_t len,
+                      struct gv_buf *msg, char *why, size_t why_len)
+{
+    struct sbx_job job;
+    struct sbx_result res;
+    int err;
+
+    err = sbx_slot_put_file(slot, cmds->src_name, src, len, 0);
+    if (err < 0) {
+        snprintf(why, why_len, "cannot copy the source into the box: %s", gv_strerror(err));
+        return err;
+    }
+    memset(&job, 0, sizeof(job));
+    job.argv = cmds->compile;
+    job.profile = SBX_PROFILE_COMPILER;
+    job.stdin_fd = -1;
+    job.capture_max = COMPILE_OUTPUT_MAX;
+    compile_limits(&job.limits, lang);
+    err = sbx_slot_run(&res, slot, &job);
+    if (err < 0) {
+        snprintf(why, why_len, "the sandbox failed while compiling: %s", gv_strerror(err));
+        return err;
+    }
+    if (res.status == SBX_SE) {
+        snprintf(why, why_len, "the sandbox failed while compiling: %s", res.message);
+        sbx_result_release(&res);
+        return GV_EINTERNAL;
+    }
+    /* gv_buf refuses an append past its max as a whole: cut first. */
+    {
+        size_t room = msg->max > msg->len ? msg->max - msg->len : 0;
+        gv_buf_append(msg, res.err.data, res.err.len < room ? res.err.len : room);
+        room = msg->max > msg->len ? msg->max - msg->len : 0;
+        gv_buf_append(msg, res.out.data, res.out.len < room ? res.out.len : room);
+    }
+    if (res.status != SBX_OK && res.status != SBX_RE)
+        gv_buf_printf(msg, "%scompiler stopped: %s%s%s\n", msg->len ? "\n" : "",
+                      sbx_status_name(res.status), res.syscall[0] ? " " : "", res.syscall);
+    err = res.status == SBX_OK ? 1 : 0;
+    sbx_result_release(&res);
+    return err;
+}
+
+static enum jdg_verdict verdict_of(enum sbx_status st)
+{
+    switch (st) {
+    case SBX_OK:
+        return JDG_AC;
+    case SBX_TLE:
+        return JDG_TLE;
+    case SBX_MLE:
+        return JDG_MLE;
+    case SBX_RE:
+        return JDG_RE;
+    case SBX_OLE:
+        return JDG_OLE;
+    case SBX_SE:
+        break;
+    }
+    return JDG_JE;
+}
+
+/* The custom validator, compiled once per judging into the check slot,
+ * whose /box then holds only the validator and the files of one test. */
+struct validator {
+    bool ready;
+    struct sbx_lang_cmds cmds;
+    const char *argv[32];
+};
+
+static int validator_prepare(struct validator *v, struct sbx_slot *slot,
+                             const struct jdg_problem *prob, char *why, size_t why_len)
+{
+    struct sbx_limits l;
+    struct gv_buf msg;
+    size_t n = 0;
+    int err;
+
+    sbx_limits_init(&l);
+    err = sbx_lang_cmds(&v->cmds, prob->validator_lang, prob->validator_src, prob->validator_len,
+                        &l);
+    if (err < 0) {
+        snprintf(why, why_len, "cannot build the validator's command line");
+        return err;
+    }
+    gv_buf_init(&msg, 2048);
+    err = compile_in(slot, prob->validator_lang, &v->cmds, prob->validator_src,
+                     prob->validator_len, &msg, why, why_len);
+    if (err == 0) {
+        snprintf(why, why_len, "the output validator %s does not compile: %.180s",
+                 prob->validator_name, msg.data ? msg.data : "");
+        err = GV_EPARSE;
+    }
+    gv_buf_release(&msg);
+    if (err < 0)
+        return err;
+    while (v->cmds.run[n] && n < 24)
+        v->argv[n] = v->cmds.run[n], n++;
+    v->argv[n++] = "/box/testdata.in";
+    v->argv[n++] = "/box/testdata.ans";
+    v->argv[n++] = "/box/";
+    v->argv[n] = NULL;
+    v->ready = true;
+    return 0;
+}
+
+/* Runs the validator on one test: the package convention (arguments
+ * input, answer, feedback dir; the output on stdin; 42 accepts, 43
+ * rejects, anything else is the jury's fault). */
+static int validate(struct jdg_test_result *tr, struct validator *v, struct sbx_slot *slot,
+                    const struct jdg_problem *prob, const struct jdg_test *t, const char *output,
+                    size_t output_len)
+{
+    struct sbx_job job;
+    struct sbx_result res;
+    struct gv_buf fb;
+    char *in = NULL, *ans = NULL;
+    size_t in_len = 0, ans_len = 0;
+    int fd = -1, err;
+
+    err = read_host_file(&in, &in_len, t->in_path, VALIDATOR_INPUT_MAX);
+    if (err == 0)
+        err = read_host_file(&ans, &ans_len, t->ans_path, VALIDATOR_INPUT_MAX);
+    if (err == 0)
+        err = sbx_slot_put_file(slot, "testdata.in", in, in_len, 0);
+    if (err == 0)
+        err = sbx_slot_put_file(slot, "testdata.ans", ans, ans_len, 0);
+    if (err == 0)
+        err = sbx_stdin_from_buf(&fd, output, output_len);
+    if (err < 0) {
+        snprintf(tr->message, sizeof(tr->message), "cannot prepare the validator: %s",
+                 gv_strerror(err));
+        goto out;
+    }
+    memset(&job, 0, sizeof(job));
+    job.argv = v->argv;
+    job.profile = prob->validator_lang->profile;
+    job.stdin_fd = fd;
+    sbx_limits_init(&job.limits);
+    /* The jury's program gets generous limits: its slowness is not the
+     * contestant's, and a validator TLE is a judge error. */
+    job.limits.cpu_ms = 10000 + 2 * prob->time_limit_ms;
+    job.limits.wall_ms = 2 * job.limits.cpu_ms;
+    job.limits.memory_bytes = 1024ll << 20;
+    job.limits.nofile = 256;
+    err = sbx_slot_run(&res, slot, &job);
+    if (err < 0) {
+        snprintf(tr->message, sizeof(tr->message), "the sandbox failed running the validator: %s",
+                 gv_strerror(err));
+        goto out;
+    }
+    if (res.status == SBX_RE && (res.exit_code == 42 || res.exit_code == 43)) {
+        tr->verdict = res.exit_code == 42 ? JDG_AC : JDG_WA;
+        gv_buf_init(&fb, FEEDBACK_MAX);
+        if (sbx_slot_get_file(&fb, slot, "judgemessage.txt") == 0 && fb.len)
+            snprintf(tr->message, sizeof(tr->message), "%.*s", (int)fb.len, fb.data);
+        gv_buf_release(&fb);
+    } else if (res.status == SBX_OK && res.exit_code == 42) {
+        tr->verdict = JDG_AC;
+    } else {
+        tr->verdict = JDG_JE;
+        snprintf(tr->message, sizeof(tr->message),
+                 "validator failed: %s, exit code %d, signal %d: %.120s", sbx_status_name(res.status),
+                 res.exit_code, res.signal, res.err.data ? res.err.data : "");
+    }
+    sbx_result_release(&res);
+    /* The next test's files replace these; judgemessage.txt must not
+     * survive into the next test's verdict. */
+    (void)sbx_slot_put_file(slot, "judgemessage.txt", "", 0, 0);
+out:
+    if (fd >= 0)
+        close(fd);
+    gv_free(in);
+    gv_free(ans);
+    return err;
+}
+
+static int check_default(struct jdg_test_result *tr, const struct jdg_problem *prob,
+                         const struct jdg_test *t, const char *output, size_t output_len)
+{
+    char *ans = NULL;
+    size_t ans_len = 0;
+    int err = read_host_file(&ans, &ans_len, t->ans_path, (size_t)1 << 30);
+
+    if (err < 0) {
+        snprintf(tr->message, sizeof(tr->message), "cannot read the answer %s: %s", t->name,
+                 gv_strerror(err));
+        return err;
+    }
+    tr->verdict = jdg_check_default(&prob->flags, ans, ans_len, output, output_len, tr->message,
+                                    sizeof(tr->message));
+    gv_free(ans);
+    return 0;
+}
+
+static void finish_scores(struct jdg_outcome *out, const struct jdg_problem *prob)
+{
+    out->verdict = JDG_AC;
+    for (size_t i = 0; i < out->ntests; i++) {
+        if (!out->ran[i] || out->tests[i].verdict == JDG_AC)
+            continue;
+        out->verdict = out->tests[i].verdict;
+        break;
+    }
+    if (!prob->scored) {
+        out->score = out->verdict == JDG_AC ? 1 : 0;
+        return;
+    }
+    out->score = 0;
+    for (size_t g = 0; g < prob->ngroups; g++) {
+        bool all = true, any = false;
+        for (size_t i = 0; i < prob->ntests; i++) {
+            if (prob->tests[i].group != (int)g)
+                continue;
+            any = true;
+            all = all && out->ran[i] && out->tests[i].verdict == JDG_AC;
+        }
+        if (any && all)
+            out->score += prob->groups[g].points;
+    }
+}
+
+int jdg_judge(struct jdg_outcome *out, const struct jdg_slots *slots,
+              const struct jdg_problem *prob, const struct sbx_lang *lang, const char *src,
+              size_t src_len, jdg_progress_fn *progress, void *ctx)
+{
+    struct sbx_lang_cmds cmds;
+    struct sbx_job job;
+    struct validator val = {0};
+    int err = 0, compiled;
+
+    jdg_outcome_init(out);
+    out->verdict = JDG_JE;
+    out->tests = gv_calloc(prob->ntests ? prob->ntests : 1, sizeof(*out->tests));
+    out->ran = gv_calloc(prob->ntests ? prob->ntests : 1, sizeof(*out->ran));
+    if (!out->tests || !out->ran) {
+        snprintf(out->message, sizeof(out->message), "out of memory");
+        return -ENOMEM;
+    }
+    out->ntests = prob->ntests;
+    gv_buf_init(&out->compile_output, COMPILE_OUTPUT_MAX);
+
+    memset(&job, 0, sizeof(job));
+    run_limits(&job.limits, prob, lang);
+    err = sbx_lang_cmds(&cmds, lang, src, src_len, &job.limits);
+    if (err < 0) {
+        snprintf(out->message, sizeof(out->message), "cannot build the command line");
+        return err;
+    }
+    if (progress)
+        progress(ctx, JDG_PROGRESS_COMPILING, 0, NULL);
+    compiled = compile_in(slots->run, lang, &cmds, src, src_len, &out->compile_output,
+                          out->message, sizeof(out->message));
+    if (compiled < 0)
+        return compiled;
+    if (compiled == 0) {
+        out->verdict = JDG_CE;
+        out->score = 0;
+        return 0;
+    }
+    if (progress)
+        progress(ctx, JDG_PROGRESS_RUNNING, 0, NULL);
+
+    job.argv = cmds.run;
+    job.profile = lang->profile;
+    job.capture_max = (size_t)job.limits.output_bytes;
+    for (size_t i = 0; i < prob->ntests; i++) {
+        const struct jdg_test *t = &prob->tests[i];
+        struct jdg_test_result *tr = &out->tests[i];
+        struct sbx_result res;
+        int fd = -1;
+
+        err = stdin_from_file(&fd, t->in_path);
+        if (err < 0) {
+            snprintf(out->message, sizeof(out->message), "cannot read test input %s: %s",
+                     t->name, gv_strerror(err));
+            return err;
+        }
+        job.stdin_fd = fd;
+        err = sbx_slot_run(&res, slots->run, &job);
+        close(fd);
+        if (err < 0) {
+            snprintf(out->message, sizeof(out->message), "the sandbox failed on test %s: %s",
+                     t->name, gv_strerror(err));
+            return err;
+        }
+        out->ran[i] = true;
+        out->nrun++;
+        tr->cpu_ms = res.cpu_ms;
+        tr->wall_ms = res.wall_ms;
+        tr->memory_kb = res.memory_kb;
+        tr->verdict = verdict_of(res.status);
+        if (res.status == SBX_SE)
+            snprintf(tr->message, sizeof(tr->message), "sandbox: %.200s", res.message);
+        else if (res.status == SBX_RE && res.syscall[0])
+            snprintf(tr->message, sizeof(tr->message), "forbidden system call %s", res.syscall);
+        else if (res.status == SBX_RE)
+            snprintf(tr->message, sizeof(tr->message), "exit code %d, signal %d", res.exit_code,
+                     res.signal);
+        if (tr->verdict == JDG_AC) {
+            if (!prob->custom) {
+                err = check_default(tr, prob, t, res.out.data ? res.out.data : "", res.out.len);
+            } else {
+                if (!val.ready)
+                    err = validator_prepare(&val, slots->check, prob, tr->message,
+                                            sizeof(tr->message));
+                if (err == 0)
+                    err = validate(tr, &val, slots->check, prob, t,
+                                   res.out.data ? res.out.data : "", res.out.len);
+            }
+            if (err < 0) {
+                tr->verdict = JDG_JE;
+                snprintf(out->message, sizeof(out->message), "%s", tr->message);
+            }
+        }
+        sbx_result_release(&res);
+        if (tr->cpu_ms > out->max_cpu_ms)
+            out->max_cpu_ms = tr->cpu_ms;
+        if (tr->memory_kb > out->max_memory_kb)
+            out->max_memory_kb = tr->memory_kb;
+        if (progress)
+            progress(ctx, JDG_PROGRESS_TEST, i, tr);
+        if (err < 0)
+            break;
+        if (tr->verdict == JDG_JE && !out->message[0])
+            snprintf(out->message, sizeof(out->message), "test %.60s: %.180s", t->name, tr->message);
+        /* ICPC problems stop at the first failure; a judge error stops
+         * any problem, since the rest could not be trusted either. */
+        if ((tr->verdict != JDG_AC && !prob->scored) || tr->verdict == JDG_JE)
+            break;
+    }
+    finish_scores(out, prob);
+    if (err < 0)
+        out->verdict = JDG_JE;
+    return 0;
+}
+
+int jdg_validator_check(struct sbx_slot *slot, const struct jdg_problem *prob, char *msg,
+                        size_t msg_len)
+{
+    struct validator val = {0};
+
+    if (!prob->custom)
+        return 0;
+    return validator_prepare(&val, slot, prob, msg, msg_len);
+}

@@ -1,0 +1,538 @@
+/* SPDX-License-Identifier: MIT
+ * jdg_worker.c - see jdg_worker.h.
+ *
+ * Order of effects for one submission, and why:
+ *   1. db_judging_start: a new valid judging; any unfinished one of a dead
+ *      worker is retired, so only this judging can write a result.
+ *   2. judge, publishing progress on Pub/Sub as it goes (best effort: a
+ *      watcher that misses a test still gets the verdict from step 4).
+ *   3. db_judging_finish: verdict, per-test rows, counters and the event,
+ *      one transaction. Fails harmlessly if this judging was superseded.
+ *   4. the verdict on Pub/Sub and the event on the user's and contest's
+ *      Redis Streams, which gavel-server processes read and resume from.
+ * The caller acknowledges the queue entry only after all of this. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "db_judging.h"
+#include "db_problem.h"
+#include "gv_alloc.h"
+#include "gv_err.h"
+#include "gv_log.h"
+#include "gv_utf8.h"
+#include "jdg_worker.h"
+#include "banned.h"
+
+#define PROBLEM_CACHE 8
+#define SOURCE_MAX (1u << 20)
+#define EVENT_STREAM_MAXLEN "10000"
+
+struct cached_problem {
+    int64_t version_id;
+    uint64_t used;
+    struct jdg_problem prob;
+    int64_t *test_ids; /* test_cases.id, parallel to prob.tests */
+};
+
+struct jdg_worker {
+    struct db_pg *pg;
+    struct db_redis *redis;
+    struct jdg_slots slots;
+    char cache_dir[3072];
+    char host_id[256];
+    struct cached_problem problems[PROBLEM_CACHE];
+    uint64_t clock;
+};
+
+static int mkdir_p(const char *path)
+{
+    char tmp[4096];
+    size_t len = strlen(path);
+
+    if (len >= sizeof(tmp))
+        return GV_ETOOBIG;
+    memcpy(tmp, path, len + 1);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+            return -errno;
+        *p = '/';
+    }
+    if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+int jdg_worker_new(struct jdg_worker **out, struct db_pg *pg, struct db_redis *redis,
+                   const struct jdg_slots *slots, const char *cache_dir, const char *host_id)
+{
+    struct jdg_worker *w;
+    int err;
+
+    *out = NULL;
+    w = gv_calloc(1, sizeof(*w));
+    if (!w)
+        return -ENOMEM;
+    w->pg = pg;
+    w->redis = redis;
+    w->slots = *slots;
+    snprintf(w->cache_dir, sizeof(w->cache_dir), "%s", cache_dir);
+    snprintf(w->host_id, sizeof(w->host_id), "%s", host_id);
+    err = mkdir_p(w->cache_dir);
+    if (err < 0) {
+        gv_log(GV_LOG_ERROR, "judge", "cannot create the blob cache %s: %s", cache_dir,
+               gv_strerror(err));
+        gv_free(w);
+        return err;
+    }
+    *out = w;
+    return 0;
+}
+
+static void drop_problem(struct cached_problem *c)
+{
+    jdg_problem_release(&c->prob);
+    gv_free(c->test_ids);
+    memset(c, 0, sizeof(*c));
+}
+
+void jdg_worker_free(struct jdg_worker *w)
+{
+    if (!w)
+        return;
+    for (int i = 0; i < PROBLEM_CACHE; i++)
+        drop_problem(&w->problems[i]);
+    gv_free(w);
+}
+
+void jdg_worker_set_stores(struct jdg_worker *w, struct db_pg *pg, struct db_redis *redis)
+{
+    w->pg = pg;
+    w->redis = redis;
+}
+
+static bool is_sha256_hex(const char *s)
+{
+    size_t n = 0;
+
+    for (; s[n]; n++) {
+        if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+            return false;
+    }
+    return n == 64;
+}
+
+int jdg_worker_blob_path(struct jdg_worker *w, char *path, size_t path_len, const char *sha256)
+{
+    char dir[3200], tmp[4096];
+    struct stat st;
+    void *data = NULL;
+    size_t len = 0, off = 0;
+    int fd = -1, err;
+
+    if (!is_sha256_hex(sha256))
+        return GV_EINVAL;
+    snprintf(dir, sizeof(dir), "%s/%.2s", w->cache_dir, sha256);
+    if ((size_t)snprintf(path, path_len, "%s/%s", dir, sha256) >= path_len)
+        return GV_ETOOBIG;
+    if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+        return 0;
+    /* db_blob_get checks the bytes against their hash; the file appears
+     * under its final name only complete (rename), so a crash mid-write
+     * never leaves a truncated test behind. */
+    err = db_blob_get(w->pg, &data, &len, sha256);
+    if (err < 0)
+        return err;
+    err = mkdir_p(dir);
+    if (err < 0)
+        goto out;
+    snprintf(tmp, sizeof(tmp), "%s/.%s.%d", dir, sha256, (int)getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        err = -errno;
+        goto out;
+    }
+    while (off < len) {
+        ssize_t n = write(fd, (char *)data + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            err = -errno;
+            goto out;
+        }
+        off += (size_t)n;
+    }
+    if (close(fd) < 0) {
+        fd = -1;
+        err = -errno;
+        goto out;
+    }
+    fd = -1;
+    if (rename(tmp, path) < 0)
+        err = -errno;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (err < 0)
+        unlink(tmp);
+    gv_free(data);
+    return err;
+}
+
+static const struct sbx_lang *lang_of_name(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+
+    if (!dot)
+        return NULL;
+    if (!strcmp(dot, ".c"))
+        return sbx_lang_find("c");
+    if (!strcmp(dot, ".cpp") || !strcmp(dot, ".cc") || !strcmp(dot, ".cxx"))
+        return sbx_lang_find("cpp");
+    if (!strcmp(dot, ".py"))
+        return sbx_lang_find("python");
+    return NULL;
+}
+
+/* Builds the judge's view of a stored version: the same struct a package
+ * directory gives, with test paths pointing into the blob cache. */
+static int problem_from_db(struct jdg_worker *w, struct cached_problem *c, int64_t version_id)
+{
+    struct db_problem_version v;
+    struct jdg_problem *p = &c->prob;
+    char msg[256];
+    cJSON *groups = NULL;
+    int err;
+
+    jdg_problem_init(p);
+    err = db_problem_load_version(w->pg, &v, version_id);
+    if (err < 0)
+        return err;
+    snprintf(p->slug, sizeof(p->slug), "%s", v.slug);
+    snprintf(p->name, sizeof(p->name), "%s", v.name);
+    p->time_limit_ms = v.time_limit_ms;
+    p->memory_limit_kb = v.memory_limit_kb;
+    p->output_limit_kb = v.output_limit_kb;
+    snprintf(p->validator_flags, sizeof(p->validator_flags), "%s", v.validator_flags);
+    err = jdg_check_flags_parse(&p->flags, v.validator_flags, msg, sizeof(msg));
+    if (err < 0) {
+        gv_log(GV_LOG_ERROR, "judge", "problem version %" PRId64 ": %s", version_id, msg);
+        goto out;
+    }
+    if (v.custom) {
+        size_t len = 0;
+        void *src = NULL;
+        p->custom = true;
+        snprintf(p->validator_name, sizeof(p->validator_name), "%s", v.validator_name);
+        p->validator_lang = lang_of_name(v.validator_name);
+        if (!p->validator_lang) {
+            err = GV_EPARSE;
+            goto out;
+        }
+        err = db_blob_get(w->pg, &src, &len, v.validator_sha256);
+        if (err < 0)
+            goto out;
+        p->validator_src = src;
+        p->validator_len = len;
+    }
+    p->scored = v.scoring;
+    groups = cJSON_Parse(v.groups_json ? v.groups_json : "[]");
+    if (p->scored && cJSON_IsArray(groups) && cJSON_GetArraySize(groups) > 0) {
+        int n = cJSON_GetArraySize(groups);
+        p->groups = gv_calloc((size_t)n, sizeof(*p->groups));
+        if (!p->groups) {
+            err = -ENOMEM;
+            goto out;
+        }
+        for (int i = 0; i < n; i++) {
+            cJSON *g = cJSON_GetArrayItem(groups, i);
+            cJSON *name = cJSON_GetObjectItemCaseSensitive(g, "name");
+            cJSON *pts = cJSON_GetObjectItemCaseSensitive(g, "points");
+            snprintf(p->groups[i].name, sizeof(p->groups[i].name), "%s",
+                     cJSON_IsString(name) ? name->valuestring : "");
+            p->groups[i].points = cJSON_IsNumber(pts) ? pts->valuedouble : 0;
+        }
+        p->ngroups = (size_t)n;
+    }
+    p->tests = gv_calloc(v.ntests ? v.ntests : 1, sizeof(*p->tests));
+    c->test_ids = gv_calloc(v.ntests ? v.ntests : 1, sizeof(*c->test_ids));
+    if (!p->tests || !c->test_ids) {
+        err = -ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < v.ntests; i++) {
+        const struct db_test_row *row = &v.tests[i];
+        struct jdg_test *t = &p->tests[i];
+        snprintf(t->name, sizeof(t->name), "%s", row->name);
+        t->is_sample = row->is_sample;
+        t->group = -1;
+        for (size_t g = 0; g < p->ngroups && row->group[0]; g++) {
+            if (!strcmp(p->groups[g].name, row->group))
+                t->group = (int)g;
+        }
+        snprintf(t->in_sha256, sizeof(t->in_sha256), "%s", row->in_sha256);
+        snprintf(t->ans_sha256, sizeof(t->ans_sha256), "%s", row->ans_sha256);
+        err = jdg_worker_blob_path(w, t->in_path, sizeof(t->in_path), row->in_sha256);
+        if (err == 0)
+            err = jdg_worker_blob_path(w, t->ans_path, sizeof(t->ans_path), row->ans_sha256);
+        if (err < 0)
+            goto out;
+        c->test_ids[i] = row->id;
+    }
+    p->ntests = v.ntests;
+    c->version_id = version_id;
+out:
+    cJSON_Delete(groups);
+    db_problem_version_release(&v);
+    if (err < 0)
+        drop_problem(c);
+    return err;
+}
+
+static int get_problem(struct jdg_worker *w, struct cached_problem **out, int64_t version_id)
+{
+    struct cached_problem *victim = &w->problems[0];
+    int err;
+
+    for (int i = 0; i < PROBLEM_CACHE; i++) {
+        struct cached_problem *c = &w->problems[i];
+        if (c->version_id == version_id) {
+            c->used = ++w->clock;
+            *out = c;
+            return 0;
+        }
+        if (c->used < victim->used)
+            victim = c;
+    }
+    drop_problem(victim);
+    err = problem_from_db(w, victim, version_id);
+    if (err < 0)
+        return err;
+    victim->used = ++w->clock;
+    *out = victim;
+    return 0;
+}
+
+static void publish(struct jdg_worker *w, cJSON *msg)
+{
+    char *txt;
+    const char *argv[3];
+
+    if (!w->redis)
+        return;
+    txt = cJSON_PrintUnformatted(msg);
+    if (!txt)
+        return;
+    argv[0] = "PUBLISH";
+    argv[1] = JDG_PROGRESS_CHANNEL;
+    argv[2] = txt;
+    if (db_redis_command(w->redis, 3, argv) < 0)
+        gv_log(GV_LOG_WARN, "judge", "cannot publish progress: %s", db_redis_last_error(w->redis));
+    cJSON_free(txt);
+}
+
+static cJSON *progress_msg(const char *type, const struct db_submission *sub)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(o, "type", type);
+    cJSON_AddNumberToObject(o, "submission_id", (double)sub->id);
+    cJSON_AddNumberToObject(o, "user_id", (double)sub->user_id);
+    if (sub->contest_id)
+        cJSON_AddNumberToObject(o, "contest_id", (double)sub->contest_id);
+    return o;
+}
+
+struct progress_ctx {
+    struct jdg_worker *w;
+    const struct db_submission *sub;
+    const struct jdg_problem *prob;
+    jdg_worker_tick_fn *tick;
+    void *tick_ctx;
+};
+
+static void on_progress(void *ctx, enum jdg_progress_kind kind, size_t test,
+                        const struct jdg_test_result *res)
+{
+    struct progress_ctx *pc = ctx;
+    cJSON *o;
+
+    if (kind == JDG_PROGRESS_RUNNING)
+        (void)db_judging_running(pc->w->pg, pc->sub->id);
+    o = progress_msg(kind == JDG_PROGRESS_TEST ? "judging.test" : "judging.state", pc->sub);
+    if (kind == JDG_PROGRESS_TEST) {
+        cJSON_AddNumberToObject(o, "test", (double)test + 1);
+        cJSON_AddNumberToObject(o, "tests", (double)pc->prob->ntests);
+        cJSON_AddStringToObject(o, "verdict", jdg_verdict_name(res->verdict));
+        cJSON_AddNumberToObject(o, "cpu_ms", (double)res->cpu_ms);
+        cJSON_AddNumberToObject(o, "memory_kb", (double)res->memory_kb);
+    } else {
+        cJSON_AddStringToObject(o, "state",
+                                kind == JDG_PROGRESS_COMPILING ? "compiling" : "running");
+    }
+    publish(pc->w, o);
+    cJSON_Delete(o);
+    if (pc->tick)
+        pc->tick(pc->tick_ctx);
+}
+
+/* The committed event on the streams every gavel-server reads; trimmed,
+ * since PostgreSQL's events table is the complete record. */
+static void append_event(struct jdg_worker *w, const struct db_submission *sub,
+                         int64_t event_id, const char *payload)
+{
+    char key[96], eid[24];
+    const char *argv[] = {"XADD", key, "MAXLEN", "~", EVENT_STREAM_MAXLEN, "*", "event_id", eid,
+                          "type", "submission.judged", "payload", payload};
+
+    if (!w->redis)
+        return;
+    snprintf(eid, sizeof(eid), "%" PRId64, event_id);
+    snprintf(key, sizeof(key), "gavel:events:user:%" PRId64, sub->user_id);
+    if (db_redis_command(w->redis, 12, argv) < 0)
+        gv_log(GV_LOG_WARN, "judge", "cannot append event: %s", db_redis_last_error(w->redis));
+    if (sub->contest_id) {
+        snprintf(key, sizeof(key), "gavel:events:contest:%" PRId64, sub->contest_id);
+        if (db_redis_command(w->redis, 12, argv) < 0)
+            gv_log(GV_LOG_WARN, "judge", "cannot append event: %s",
+                   db_redis_last_error(w->redis));
+    }
+}
+
+static int write_result(struct jdg_worker *w, int64_t judging_id, const struct db_submission *sub,
+                        const struct cached_problem *c, const struct jdg_outcome *o)
+{
+    struct db_test_result *rows = NULL;
+    struct db_judging_result r = {0};
+    char *compile_output = NULL;
+    int64_t event_id = 0;
+    size_t n = 0;
+    cJSON *msg;
+    int err;
+
+    rows = gv_calloc(o->ntests ? o->ntests : 1, sizeof(*rows));
+    if (!rows)
+        return -ENOMEM;
+    for (size_t i = 0; i < o->ntests; i++) {
+        if (!o->ran[i])
+            continue;
+        rows[n].test_case_id = c->test_ids[i];
+        rows[n].verdict = jdg_verdict_name(o->tests[i].verdict);
+        rows[n].cpu_ms = o->tests[i].cpu_ms;
+        rows[n].wall_ms = o->tests[i].wall_ms;
+        rows[n].memory_kb = o->tests[i].memory_kb;
+        n++;
+    }
+    if (o->compile_output.len) {
+        compile_output = gv_utf8_sanitize(o->compile_output.data, o->compile_output.len);
+        if (!compile_output) {
+            gv_free(rows);
+            return -ENOMEM;
+        }
+    }
+    r.verdict = jdg_verdict_name(o->verdict);
+    r.score = o->score;
+    r.max_time_ms = o->max_cpu_ms;
+    r.max_memory_kb = o->max_memory_kb;
+    r.compile_output = compile_output;
+    r.tests = rows;
+    r.ntests = n;
+    err = db_judging_finish(w->pg, &event_id, judging_id, sub, &r);
+    if (err == 0) {
+        msg = progress_msg("judging.verdict", sub);
+        cJSON_AddNumberToObject(msg, "event_id", (double)event_id);
+        cJSON_AddStringToObject(msg, "verdict", r.verdict);
+        cJSON_AddNumberToObject(msg, "score", r.score);
+        cJSON_AddNumberToObject(msg, "max_time_ms", (double)r.max_time_ms);
+        cJSON_AddNumberToObject(msg, "max_memory_kb", (double)r.max_memory_kb);
+        publish(w, msg);
+        {
+            char *payload = cJSON_PrintUnformatted(msg);
+            if (payload)
+                append_event(w, sub, event_id, payload);
+            cJSON_free(payload);
+        }
+        cJSON_Delete(msg);
+    }
+    gv_free(compile_output);
+    gv_free(rows);
+    return err;
+}
+
+int jdg_worker_judge(struct jdg_worker *w, int64_t id, bool rejudge, bool give_up,
+                     jdg_worker_tick_fn *tick, void *tick_ctx)
+{
+    struct db_submission sub;
+    struct cached_problem *c = NULL;
+    struct jdg_outcome out;
+    struct progress_ctx pc;
+    const struct sbx_lang *lang;
+    void *src = NULL;
+    size_t src_len = 0;
+    int64_t judging_id = 0;
+    int err;
+
+    jdg_outcome_init(&out);
+    err = db_judging_start(w->pg, &sub, &judging_id, id, w->host_id, rejudge);
+    if (err == GV_EEXIST)
+        return 0; /* judged by an earlier delivery */
+    if (err < 0)
+        return err;
+    lang = sbx_lang_find(sub.language);
+    if (!give_up && lang) {
+        err = get_problem(w, &c, sub.version_id);
+        if (err == 0)
+            err = db_blob_get(w->pg, &src, &src_len, sub.source_sha256);
+        if (err < 0)
+            goto out;
+        pc = (struct progress_ctx){w, &sub, &c->prob, tick, tick_ctx};
+        err = jdg_judge(&out, &w->slots, &c->prob, lang, src, src_len, on_progress, &pc);
+        /* The boxes are wiped whatever happened: the next submission must
+         * not find this one's files. */
+        if (sbx_slot_reset(w->slots.run) < 0 || sbx_slot_reset(w->slots.check) < 0) {
+            gv_log(GV_LOG_ERROR, "judge", "cannot reset the sandbox slots");
+            err = err < 0 ? err : GV_EINTERNAL;
+        }
+        if (err < 0 || out.verdict == JDG_JE) {
+            /* The sandbox failed or the jury's validator did: never the
+             * contestant's fault, so the entry stays pending for another
+             * try unless the caller decides to give up. */
+            gv_log(GV_LOG_ERROR, "judge", "submission %" PRId64 ": judge error: %s", id,
+                   out.message);
+            err = err < 0 ? err : GV_EINTERNAL;
+            goto out;
+        }
+    } else {
+        /* Giving up after repeated failures, or a language this worker
+         * does not know: a JE verdict a human has to look at. */
+        if (!c && get_problem(w, &c, sub.version_id) < 0)
+            c = NULL;
+        out.verdict = JDG_JE;
+        snprintf(out.message, sizeof(out.message), "%s",
+                 give_up ? "gave up after repeated judging failures" : "unknown language");
+        if (!c) {
+            static struct cached_problem empty;
+            c = &empty;
+        }
+    }
+    err = write_result(w, judging_id, &sub, c, &out);
+    if (err == GV_EEXIST)
+        gv_log(GV_LOG_INFO, "judge", "submission %" PRId64 ": superseded by another judging", id);
+    if (err == 0)
+        gv_log(GV_LOG_INFO, "judge", "submission %" PRId64 ": %s (%" PRId64 " ms, %" PRId64 " KiB)",
+               id, jdg_verdict_name(out.verdict), out.max_cpu_ms, out.max_memory_kb);
+out:
+    gv_free(src);
+    jdg_outcome_release(&out);
+    return err;
+}
