@@ -212,7 +212,7 @@ struct verify_tally {
 };
 
 static int verify_one(struct verify_tally *t, struct cli_judge_env *env,
-                      const struct jdg_problem *prob, const char *path, const char *shown,
+                      struct jdg_problem *prob, const char *path, const char *shown,
                       enum jdg_verdict expect)
 {
     const struct sbx_lang *lang = cli_lang_for_path(path);

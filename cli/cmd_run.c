@@ -257,16 +257,9 @@ int cli_cmd_run(int argc, char **argv)
      * how long it works (#include "/dev/urandom"). */
     {
         struct sbx_job cj = job;
-        int java = !strcmp(lang->name, "java");
         cj.argv = cmds.compile;
         cj.profile = SBX_PROFILE_COMPILER;
-        cj.limits.cpu_ms = java ? 20000 : 10000;
-        cj.limits.wall_ms = java ? 30000 : 20000;
-        cj.limits.memory_bytes = (java ? 1024ll : 512ll) << 20;
-        cj.limits.output_bytes = 4 << 20;
-        cj.limits.fsize_bytes = 64 << 20;
-        cj.limits.pids = java ? 256 : 64;
-        cj.limits.nofile = 256;
+        sbx_lang_compile_limits(&cj.limits, lang);
         cj.capture_max = CLI_FIELD_MAX;
         rc = run_step(&res, slot, &cj, "while compiling");
         if (rc != CLI_EXIT_OK)

@@ -106,6 +106,11 @@ struct jdg_problem {
     const struct sbx_lang *validator_lang;
     char *validator_src;
     size_t validator_len;
+    /* The compiled validator (C and C++), kept by the first judging that
+     * compiles it so later judgings of this problem only copy it into the
+     * check slot. Owned; NULL until then. */
+    char *validator_bin;
+    size_t validator_bin_len;
     /* The statement (Markdown), owned; "" when the package has none. */
     char *statement_md;
     /* Tests in judging order: samples first, then secret, each in sorted
@@ -170,16 +175,16 @@ struct jdg_slots {
 };
 
 /* Judges `src` in `lang` against `prob`. Pass/fail problems stop at the
- * first failing test; scored ones run every test. Returns < 0 only when it
+ * first failing test; scored ones run every test. A compiled validator is
+ * cached in `prob`. Returns < 0 only when it
  * could not judge at all (out->verdict is then JE with out->message). */
-int jdg_judge(struct jdg_outcome *out, const struct jdg_slots *slots,
-              const struct jdg_problem *prob, const struct sbx_lang *lang, const char *src,
+int jdg_judge(struct jdg_outcome *out, const struct jdg_slots *slots, struct jdg_problem *prob, const struct sbx_lang *lang, const char *src,
               size_t src_len, jdg_progress_fn *progress, void *ctx);
 
 /* Compiles the problem's custom validator in `slot` (then wiped by the
  * caller) to refuse a package whose validator does not build: GV_EPARSE
  * with the compiler's first words in `msg`. 0 for default validation. */
-int jdg_validator_check(struct sbx_slot *slot, const struct jdg_problem *prob, char *msg,
+int jdg_validator_check(struct sbx_slot *slot, struct jdg_problem *prob, char *msg,
                         size_t msg_len);
 
 #endif

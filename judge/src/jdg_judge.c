@@ -100,22 +100,6 @@ static int read_host_file(char **out, size_t *out_len, const char *path, size_t 
     return 0;
 }
 
-/* Compile limits: the compiler is untrusted too, since the source decides
- * what it reads and how long it works (#include "/dev/urandom"). */
-static void compile_limits(struct sbx_limits *l, const struct sbx_lang *lang)
-{
-    int java = !strcmp(lang->name, "java");
-
-    sbx_limits_init(l);
-    l->cpu_ms = java ? 20000 : 10000;
-    l->wall_ms = java ? 30000 : 20000;
-    l->memory_bytes = (java ? 1024ll : 512ll) << 20;
-    l->output_bytes = 4 << 20;
-    l->fsize_bytes = 64 << 20;
-    l->pids = java ? 256 : 64;
-    l->nofile = 256;
-}
-
 static void run_limits(struct sbx_limits *l, const struct jdg_problem *prob,
                        const struct sbx_lang *lang)
 {
@@ -152,7 +136,7 @@ static int compile_in(struct sbx_slot *slot, const struct sbx_lang *lang,
     job.profile = SBX_PROFILE_COMPILER;
     job.stdin_fd = -1;
     job.capture_max = COMPILE_OUTPUT_MAX;
-    compile_limits(&job.limits, lang);
+    sbx_lang_compile_limits(&job.limits, lang);
     err = sbx_slot_run(&res, slot, &job);
     if (err < 0) {
         snprintf(why, why_len, "the sandbox failed while compiling: %s", gv_strerror(err));
@@ -205,9 +189,12 @@ struct validator {
     const char *argv[32];
 };
 
-static int validator_prepare(struct validator *v, struct sbx_slot *slot,
-                             const struct jdg_problem *prob, char *why, size_t why_len)
+#define VALIDATOR_BIN_MAX (256u << 20)
+
+static int validator_prepare(struct validator *v, struct sbx_slot *slot, struct jdg_problem *prob,
+                             char *why, size_t why_len)
 {
+    bool native = prob->validator_lang->profile == SBX_PROFILE_NATIVE;
     struct sbx_limits l;
     struct gv_buf msg;
     size_t n = 0;
@@ -220,17 +207,34 @@ static int validator_prepare(struct validator *v, struct sbx_slot *slot,
         snprintf(why, why_len, "cannot build the validator's command line");
         return err;
     }
-    gv_buf_init(&msg, 2048);
-    err = compile_in(slot, prob->validator_lang, &v->cmds, prob->validator_src,
-                     prob->validator_len, &msg, why, why_len);
-    if (err == 0) {
-        snprintf(why, why_len, "the output validator %s does not compile: %.180s",
-                 prob->validator_name, msg.data ? msg.data : "");
-        err = GV_EPARSE;
+    if (native && prob->validator_bin) {
+        /* Compiled by an earlier judging: the binary is all it needs. */
+        err = sbx_slot_put_file(slot, "main", prob->validator_bin, prob->validator_bin_len, 1);
+        if (err < 0) {
+            snprintf(why, why_len, "cannot copy the validator into the box: %s",
+                     gv_strerror(err));
+            return err;
+        }
+    } else {
+        gv_buf_init(&msg, 2048);
+        err = compile_in(slot, prob->validator_lang, &v->cmds, prob->validator_src,
+                         prob->validator_len, &msg, why, why_len);
+        if (err == 0) {
+            snprintf(why, why_len, "the output validator %s does not compile: %.180s",
+                     prob->validator_name, msg.data ? msg.data : "");
+            err = GV_EPARSE;
+        }
+        gv_buf_release(&msg);
+        if (err < 0)
+            return err;
+        if (native) {
+            struct gv_buf bin;
+            gv_buf_init(&bin, VALIDATOR_BIN_MAX);
+            if (sbx_slot_get_file(&bin, slot, "main") == 0)
+                prob->validator_bin = gv_buf_detach(&bin, &prob->validator_bin_len);
+            gv_buf_release(&bin);
+        }
     }
-    gv_buf_release(&msg);
-    if (err < 0)
-        return err;
     while (v->cmds.run[n] && n < 24)
         v->argv[n] = v->cmds.run[n], n++;
     v->argv[n++] = "/box/testdata.in";
@@ -255,7 +259,10 @@ static int validate(struct jdg_test_result *tr, struct validator *v, struct sbx_
     size_t in_len = 0, ans_len = 0;
     int fd = -1, err;
 
-    err = read_host_file(&in, &in_len, t->in_path, VALIDATOR_INPUT_MAX);
+    /* A feedback file of the previous test must not speak for this one. */
+    err = sbx_slot_remove_file(slot, "judgemessage.txt");
+    if (err == 0)
+        err = read_host_file(&in, &in_len, t->in_path, VALIDATOR_INPUT_MAX);
     if (err == 0)
         err = read_host_file(&ans, &ans_len, t->ans_path, VALIDATOR_INPUT_MAX);
     if (err == 0)
@@ -301,9 +308,6 @@ static int validate(struct jdg_test_result *tr, struct validator *v, struct sbx_
                  res.exit_code, res.signal, res.err.data ? res.err.data : "");
     }
     sbx_result_release(&res);
-    /* The next test's files replace these; judgemessage.txt must not
-     * survive into the next test's verdict. */
-    (void)sbx_slot_put_file(slot, "judgemessage.txt", "", 0, 0);
 out:
     if (fd >= 0)
         close(fd);
@@ -357,8 +361,7 @@ static void finish_scores(struct jdg_outcome *out, const struct jdg_problem *pro
     }
 }
 
-int jdg_judge(struct jdg_outcome *out, const struct jdg_slots *slots,
-              const struct jdg_problem *prob, const struct sbx_lang *lang, const char *src,
+int jdg_judge(struct jdg_outcome *out, const struct jdg_slots *slots, struct jdg_problem *prob, const struct sbx_lang *lang, const char *src,
               size_t src_len, jdg_progress_fn *progress, void *ctx)
 {
     struct sbx_lang_cmds cmds;
@@ -472,7 +475,7 @@ int jdg_judge(struct jdg_outcome *out, const struct jdg_slots *slots,
     return 0;
 }
 
-int jdg_validator_check(struct sbx_slot *slot, const struct jdg_problem *prob, char *msg,
+int jdg_validator_check(struct sbx_slot *slot, struct jdg_problem *prob, char *msg,
                         size_t msg_len)
 {
     struct validator val = {0};

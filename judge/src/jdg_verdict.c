@@ -62,6 +62,7 @@ void jdg_problem_init(struct jdg_problem *p)
 void jdg_problem_release(struct jdg_problem *p)
 {
     gv_free(p->validator_src);
+    gv_free(p->validator_bin);
     gv_free(p->statement_md);
     gv_free(p->tests);
     gv_free(p->groups);

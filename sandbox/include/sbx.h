@@ -118,6 +118,9 @@ int sbx_slot_put_file(struct sbx_slot *s, const char *name, const void *data, si
  * FIFOs, devices and directories the program may have planted: GV_EINVAL. */
 int sbx_slot_get_file(struct gv_buf *out, struct sbx_slot *s, const char *name);
 
+/* Removes /box/<name> if present (a link or FIFO itself, not its target). */
+int sbx_slot_remove_file(struct sbx_slot *s, const char *name);
+
 /* Runs one job. `out` is initialised here; release it with
  * sbx_result_release. After it returns, no process of the run is left and
  * the next cgroup is ready; files in /box persist until sbx_slot_reset. */
@@ -150,6 +153,10 @@ struct sbx_lang {
 };
 
 const struct sbx_lang *sbx_lang_find(const char *name);
+
+/* Limits of the compile step: the compiler is untrusted too, since the
+ * source decides what it reads and how long it works. */
+void sbx_lang_compile_limits(struct sbx_limits *l, const struct sbx_lang *lang);
 
 /* Builds the compile and run command lines for `lang` and source `src`.
  * out->src_name is the file name to write the source as (java needs the

@@ -132,6 +132,22 @@ static int java_class(char *out, size_t out_len, const char *src, size_t len)
     return 0;
 }
 
+void sbx_lang_compile_limits(struct sbx_limits *l, const struct sbx_lang *lang)
+{
+    int java = !strcmp(lang->name, "java");
+
+    sbx_limits_init(l);
+    /* javac is a JVM: it needs threads, heap and time a C compiler does
+     * not. Generous, but bounded: #include "/dev/urandom" ends here. */
+    l->cpu_ms = java ? 20000 : 10000;
+    l->wall_ms = java ? 30000 : 20000;
+    l->memory_bytes = (java ? 1024ll : 512ll) << 20;
+    l->output_bytes = 4 << 20;
+    l->fsize_bytes = 64 << 20;
+    l->pids = java ? 256 : 64;
+    l->nofile = 256;
+}
+
 int sbx_lang_cmds(struct sbx_lang_cmds *out, const struct sbx_lang *lang, const char *src,
                   size_t src_len, const struct sbx_limits *run_limits)
 {

@@ -1216,6 +1216,16 @@ static int valid_name(const char *name)
            strlen(name) < 128;
 }
 
+int sbx_slot_remove_file(struct sbx_slot *s, const char *name)
+{
+    if (!valid_name(name))
+        return GV_EINVAL;
+    /* unlinkat removes a link or FIFO itself, never what it points to. */
+    if (unlinkat(s->box_fd, name, 0) < 0 && errno != ENOENT)
+        return -errno;
+    return 0;
+}
+
 int sbx_slot_put_file(struct sbx_slot *s, const char *name, const void *data, size_t len, int exec)
 {
     int fd, err;
