@@ -1000,7 +1000,7 @@ static int set_slug(struct pkg *k, const char *dir)
         if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-'))
             goto bad;
     }
-    snprintf(k->p->slug, sizeof(k->p->slug), "%s", base);
+    memcpy(k->p->slug, base, len + 1); /* len < sizeof(slug), checked above */
     return 0;
 bad:
     return fail(k,
