@@ -21,7 +21,7 @@ gv_require_root "bench/judge_bench.sh"
 cd "$GAVEL_ROOT"
 
 runs=${1:-5}
-bin=$GAVEL_ROOT/build/bin
+bin=${GAVEL_BUILD_DIR:-$GAVEL_ROOT/build}/bin
 [ -x "$bin/gavel" ] && [ -x "$bin/gavel-judge" ] || gv_die "build the dev preset first"
 
 export GAVEL_VAR=$GAVEL_ROOT/var/bench GAVEL_PG_PORT=54350 GAVEL_REDIS_PORT=63820
@@ -121,7 +121,8 @@ for w in 1 2; do
 done
 sleep 1
 RANDOM=4
-mapfile -t at < <(for i in $(seq 1 80); do echo $((RANDOM % 60000)); done | sort -n)
+# RANDOM stops at 32767: scale it onto the minute.
+mapfile -t at < <(for i in $(seq 1 80); do echo $((RANDOM * 60000 / 32768)); done | sort -n)
 start=$(now)
 for i in $(seq 0 79); do
     due=$(echo "$start + ${at[$i]} / 1000" | bc -l)
