@@ -70,7 +70,13 @@ static int version_hash(char *hex, const struct db_problem_version *v)
     return err < 0 ? GV_ETOOBIG : 0;
 }
 
-static int import_one(struct db_pg *pg, struct cli_judge_env *env, const char *dir)
+struct import_opts {
+    bool set_public;
+    const char *difficulty; /* validated digits, or NULL */
+};
+
+static int import_one(struct db_pg *pg, struct cli_judge_env *env, const char *dir,
+                      const struct import_opts *opts)
 {
     struct jdg_problem prob;
     struct db_problem_version v;
@@ -153,6 +159,18 @@ static int import_one(struct db_pg *pg, struct cli_judge_env *env, const char *d
         snprintf(msg, sizeof(msg), "cannot store the problem: %s", db_pg_last_error(pg));
         goto out;
     }
+    if (err == 0 && (opts->set_public || opts->difficulty)) {
+        const char *p[] = {v.slug, opts->set_public ? "true" : NULL, opts->difficulty};
+        err = db_pg_exec(pg, NULL,
+                         "UPDATE problems SET is_public = coalesce($2::boolean, is_public), "
+                         "difficulty = coalesce($3::integer, difficulty) WHERE slug = $1",
+                         3, p);
+        if (err < 0) {
+            snprintf(msg, sizeof(msg), "cannot set the problem's listing: %s",
+                     db_pg_last_error(pg));
+            goto out;
+        }
+    }
     err = db_pg_exec_script(pg, "COMMIT");
     in_tx = false;
     if (err < 0) {
@@ -176,22 +194,46 @@ out:
     return err;
 }
 
+static void import_usage(FILE *f)
+{
+    fprintf(f, "usage: gavel problem import [--public] [--difficulty 800..3500] DIR...\n");
+}
+
 int cli_problem_import(int argc, char **argv)
 {
+    struct import_opts opts = {0};
     struct cli_judge_env env;
     struct db_pg *pg = NULL;
     char msg[1024];
+    const char *dirs[256];
     int failed = 0, ndirs = 0;
 
     for (int i = 1; i < argc; i++) {
-        if (argv[i][0] == '-') {
+        if (!strcmp(argv[i], "--public")) {
+            opts.set_public = true;
+        } else if (!strcmp(argv[i], "--difficulty") && i + 1 < argc) {
+            const char *d = argv[++i];
+            long v = strspn(d, "0123456789") == strlen(d) && strlen(d) <= 4 ? strtol(d, NULL, 10)
+                                                                            : -1;
+            if (v < 800 || v > 3500) {
+                fprintf(stderr, "gavel problem import: --difficulty needs a rating in "
+                                "800..3500, got '%s'\n", d);
+                return CLI_EXIT_USAGE;
+            }
+            opts.difficulty = d;
+        } else if (argv[i][0] == '-') {
             fprintf(stderr, "gavel problem import: unknown option '%s'\n", argv[i]);
+            import_usage(stderr);
+            return CLI_EXIT_USAGE;
+        } else if (ndirs < (int)(sizeof(dirs) / sizeof(dirs[0]))) {
+            dirs[ndirs++] = argv[i];
+        } else {
+            fprintf(stderr, "gavel problem import: at most 256 packages at once\n");
             return CLI_EXIT_USAGE;
         }
-        ndirs++;
     }
     if (ndirs == 0) {
-        fprintf(stderr, "usage: gavel problem import DIR...\n");
+        import_usage(stderr);
         return CLI_EXIT_USAGE;
     }
     if (cli_judge_env_open(&env, msg, sizeof(msg)) < 0) {
@@ -204,8 +246,8 @@ int cli_problem_import(int argc, char **argv)
         cli_judge_env_close(&env);
         return CLI_EXIT_FAIL;
     }
-    for (int i = 1; i < argc; i++)
-        failed += import_one(pg, &env, argv[i]) < 0;
+    for (int i = 0; i < ndirs; i++)
+        failed += import_one(pg, &env, dirs[i], &opts) < 0;
     db_pg_close(pg);
     cli_judge_env_close(&env);
     return failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;

@@ -95,5 +95,11 @@ check "its groups carry points" [ "$(sql "SELECT jsonb_array_length(groups) > 0 
     FROM problem_versions v JOIN problems p ON p.id = v.problem_id
     WHERE p.slug = 'subtask-sum'")" = t ]
 
+expect_exit 2 "a difficulty out of range is bad usage" "$GAVEL" problem import --difficulty 5000 \
+    "$EXAMPLES/circle-area"
+expect_exit 0 "--public --difficulty list an imported problem" "$GAVEL" problem import --public \
+    --difficulty 1200 "$EXAMPLES/subtask-sum"
+check "it is public at 1200" [ "$(sql "SELECT is_public || ' ' || difficulty FROM problems
+    WHERE slug = 'subtask-sum'")" = "true 1200" ]
 expect_exit 2 "import without a directory is bad usage" "$GAVEL" problem import
 finish

@@ -44,8 +44,26 @@ run_once() {
         contains "$(curl -fsS "http://127.0.0.1:$GAVEL_HTTP_PORT/" 2>/dev/null)" "Gavel"
     problems=$(psql "postgresql://gavel@127.0.0.1:$GAVEL_PG_PORT/gavel" -qAtc \
         "SELECT string_agg(slug, ',' ORDER BY slug) FROM problems" 2>&1 || true)
-    check "round $round: the demo problems are in PostgreSQL ($problems)" \
-        [ "$problems" = "a-plus-b,hello-gavel,max-subarray" ]
+    check "round $round: the demo and example problems are in PostgreSQL ($problems)" \
+        [ "$problems" = "a-plus-b,circle-area,distinct-count,hello-gavel,max-subarray,pair-sum,subtask-sum" ]
+    # The platform judges: a submission gets its verdict from the running
+    # gavel-judge (round 2 also proves a second run re-imports nothing).
+    sub=$(GAVEL_PG_URL="postgresql://gavel@127.0.0.1:$GAVEL_PG_PORT/gavel" \
+        GAVEL_REDIS_URL="redis://127.0.0.1:$GAVEL_REDIS_PORT/0" "$ROOT/build/bin/gavel" submit \
+        --user alice --problem circle-area \
+        "$ROOT/examples/problems/circle-area/submissions/accepted/area.c" 2>&1 || true)
+    verdict=
+    for i in $(seq 1 120); do
+        verdict=$(psql "postgresql://gavel@127.0.0.1:$GAVEL_PG_PORT/gavel" -qAtc \
+            "SELECT verdict FROM submissions WHERE id = ${sub:-0}" 2>/dev/null || true)
+        [ -n "$verdict" ] && break
+        sleep 0.25
+    done
+    check "round $round: a submission is judged AC by the running judge ($sub: $verdict)" \
+        [ "$verdict" = AC ]
+    check "round $round: one version per example problem" [ "$(psql \
+        "postgresql://gavel@127.0.0.1:$GAVEL_PG_PORT/gavel" -qAtc "SELECT count(*) FROM
+        problem_versions v JOIN problems p ON p.id = v.problem_id WHERE p.slug = 'pair-sum'")" = 1 ]
 
     kill -INT -- "-$pid" 2>/dev/null || true
     for i in $(seq 1 300); do
