@@ -15,6 +15,16 @@ struct db_pg {
  * the SQLSTATE and logs the server's message. */
 int db__pg_result_error(struct db_pg *pg, const PGresult *res, const char *what);
 
+/* Runs a parameterized query that returns rows. On success *out holds the
+ * result (the caller PQclears it); on failure *out is NULL and the error is
+ * mapped as db__pg_result_error does, naming `what`. */
+int db__pg_select(struct db_pg *pg, PGresult **out, const char *what, const char *sql,
+                  int nparams, const char *const *params);
+
+/* Ends the transaction the caller began: COMMIT when `err` is 0, else
+ * ROLLBACK and `err` is returned unchanged. */
+int db__pg_tx_end(struct db_pg *pg, int err);
+
 struct redisReply;
 
 /* Runs one command (binary-safe when `lens` is given). On success *out is

@@ -28,14 +28,14 @@ static int load_submission(struct db_pg *pg, struct db_submission *out, int64_t 
     I64(sid, id);
     /* FOR UPDATE: two workers starting the same submission serialize here,
      * so the second sees the first's judging and supersedes it cleanly. */
-    res = PQexecParams(pg->conn,
-                       "SELECT id, user_id, problem_id, problem_version_id, "
-                       "coalesce(contest_id, 0), language, encode(source_blob, 'hex'), status, "
-                       "priority, rejudge_requested_at IS NOT NULL FROM submissions "
-                       "WHERE id = $1 FOR UPDATE",
-                       1, NULL, p, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        err = db__pg_result_error(pg, res, "load submission");
+    err = db__pg_select(pg, &res, "load submission",
+                        "SELECT id, user_id, problem_id, problem_version_id, "
+                        "coalesce(contest_id, 0), language, encode(source_blob, 'hex'), status, "
+                        "priority, rejudge_requested_at IS NOT NULL FROM submissions "
+                        "WHERE id = $1 FOR UPDATE",
+                        1, p);
+    if (err < 0) {
+        return err;
     } else if (PQntuples(res) != 1) {
         err = GV_ENOTFOUND;
     } else {
@@ -103,11 +103,7 @@ int db_judging_start(struct db_pg *pg, struct db_submission *out, int64_t *judgi
     }
 out:
     gv_free(val);
-    if (err < 0) {
-        (void)db_pg_exec_script(pg, "ROLLBACK");
-        return err;
-    }
-    return db_pg_exec_script(pg, "COMMIT");
+    return db__pg_tx_end(pg, err);
 }
 
 int db_judging_running(struct db_pg *pg, int64_t submission_id)
@@ -224,10 +220,7 @@ int db_judging_finish(struct db_pg *pg, int64_t *event_id, int64_t judging_id,
             *event_id = val ? strtoll(val, NULL, 10) : 0;
     }
 out:
-    if (err < 0)
-        (void)db_pg_exec_script(pg, "ROLLBACK");
-    else
-        err = db_pg_exec_script(pg, "COMMIT");
+    err = db__pg_tx_end(pg, err);
 out_free:
     gv_free(val);
     cJSON_free(payload);

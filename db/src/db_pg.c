@@ -177,3 +177,27 @@ out:
     PQclear(res);
     return err;
 }
+
+int db__pg_select(struct db_pg *pg, PGresult **out, const char *what, const char *sql,
+                  int nparams, const char *const *params)
+{
+    PGresult *res = PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+
+    *out = NULL;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        int err = db__pg_result_error(pg, res, what);
+        PQclear(res);
+        return err;
+    }
+    *out = res;
+    return 0;
+}
+
+int db__pg_tx_end(struct db_pg *pg, int err)
+{
+    if (err < 0) {
+        (void)db_pg_exec_script(pg, "ROLLBACK");
+        return err;
+    }
+    return db_pg_exec_script(pg, "COMMIT");
+}

@@ -145,18 +145,16 @@ int db_problem_load_version(struct db_pg *pg, struct db_problem_version *out, in
 
     memset(out, 0, sizeof(*out));
     fmt_i64(vid, sizeof(vid), version_id);
-    res = PQexecParams(pg->conn,
-                       "SELECT p.slug, p.name, v.statement_md, v.time_limit_ms, v.memory_limit_kb, "
-                       "v.output_limit_kb, v.validation = 'custom', v.validator_flags, "
-                       "encode(v.validator_blob, 'hex'), v.validator_name, v.scoring, "
-                       "v.groups::text, encode(v.package_sha256, 'hex'), p.id, v.version "
-                       "FROM problem_versions v JOIN problems p ON p.id = v.problem_id "
-                       "WHERE v.id = $1",
-                       1, NULL, p, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        err = db__pg_result_error(pg, res, "load problem version");
+    err = db__pg_select(pg, &res, "load problem version",
+                        "SELECT p.slug, p.name, v.statement_md, v.time_limit_ms, "
+                        "v.memory_limit_kb, v.output_limit_kb, v.validation = 'custom', "
+                        "v.validator_flags, encode(v.validator_blob, 'hex'), v.validator_name, "
+                        "v.scoring, v.groups::text, encode(v.package_sha256, 'hex'), p.id, "
+                        "v.version FROM problem_versions v JOIN problems p ON p.id = v.problem_id "
+                        "WHERE v.id = $1",
+                        1, p);
+    if (err < 0)
         goto out;
-    }
     if (PQntuples(res) != 1) {
         err = GV_ENOTFOUND;
         goto out;
@@ -182,16 +180,14 @@ int db_problem_load_version(struct db_pg *pg, struct db_problem_version *out, in
         goto out;
     }
     PQclear(res);
-    res = PQexecParams(pg->conn,
-                       "SELECT id, name, is_sample, coalesce(test_group, ''), "
-                       "coalesce(points, -1), encode(input_blob, 'hex'), "
-                       "encode(answer_blob, 'hex') FROM test_cases "
-                       "WHERE problem_version_id = $1 ORDER BY ordinal",
-                       1, NULL, p, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        err = db__pg_result_error(pg, res, "load test cases");
+    err = db__pg_select(pg, &res, "load test cases",
+                        "SELECT id, name, is_sample, coalesce(test_group, ''), "
+                        "coalesce(points, -1), encode(input_blob, 'hex'), "
+                        "encode(answer_blob, 'hex') FROM test_cases "
+                        "WHERE problem_version_id = $1 ORDER BY ordinal",
+                        1, p);
+    if (err < 0)
         goto out;
-    }
     n = PQntuples(res);
     out->tests = gv_calloc(n > 0 ? (size_t)n : 1, sizeof(*out->tests));
     if (!out->tests) {

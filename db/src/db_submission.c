@@ -76,11 +76,7 @@ int db_submission_create(struct db_pg *pg, int64_t *out_id, int *priority,
     }
 out:
     gv_free(val);
-    if (err < 0) {
-        (void)db_pg_exec_script(pg, "ROLLBACK");
-        return err;
-    }
-    return db_pg_exec_script(pg, "COMMIT");
+    return db__pg_tx_end(pg, err);
 }
 
 int db_submission_mark_rejudge(struct db_pg *pg, const int64_t *ids, size_t count)
@@ -117,11 +113,9 @@ int db_submission_select(struct db_pg *pg, int64_t **out, size_t *count, const c
               "WHERE c.slug = $1 OR c.id::text = $1 ORDER BY s.id";
     else
         return GV_EINVAL;
-    res = PQexecParams(pg->conn, sql, 1, NULL, p, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        err = db__pg_result_error(pg, res, "select submissions");
-        goto out;
-    }
+    err = db__pg_select(pg, &res, "select submissions", sql, 1, p);
+    if (err < 0)
+        return err;
     n = PQntuples(res);
     *out = gv_calloc(n > 0 ? (size_t)n : 1, sizeof(**out));
     if (!*out) {
