@@ -9,6 +9,14 @@
 #      gavel judge  the offline judge (sandboxed compile, 100 sandboxed runs,
 #                   default checker), whole command, process start included
 #      gavel-judge  one worker draining SUBMISSIONS queued submissions
+#    and, separately, the test phase alone (what the goal is about: the
+#    compile, ~0.1 s per judging, is not a test):
+#      gavel judge, tests only  (T(100 tests) - T(2 tests)) / 98 per test:
+#                   the same command on a copy of the problem with only its
+#                   first two tests, so compile, start and exit cancel out
+#      gavel-judge, tests only  from the worker's "running" event to its last
+#                   "judging.test" event (the live stream's entry ids are
+#                   millisecond timestamps), summed over the submissions
 #    Ratio = tests/s divided by the plain loop's tests/s (goal >= 0.8).
 # 2. Latency: 80 submissions (random examples of every verdict from
 #    examples/problems) arriving at random moments within one minute, two
@@ -62,6 +70,13 @@ int main(void)
 }
 EOF
 gcc -O2 -o "$work/sum" "$pkg/submissions/accepted/sum.c"
+# The same problem with its first two tests only (a package needs a secret
+# test): the fixed cost of a judging, for the tests-only figure.
+pkg2=$work/bench-sum-2
+mkdir -p "$pkg2/data/sample" "$pkg2/data/secret"
+cp "$pkg/problem.yaml" "$pkg2/"
+cp "$pkg"/data/sample/001.* "$pkg2/data/sample/"
+cp "$pkg"/data/secret/002.* "$pkg2/data/secret/"
 
 # --- throughput ----------------------------------------------------------
 t0=$(now)
@@ -76,6 +91,14 @@ for r in $(seq 1 "$runs"); do
 done
 judge_s=$(echo "$(now) - $t0" | bc -l)
 grep -q '"verdict":"AC"' "$work/judge.json" || gv_die "gavel judge did not accept: $(head -c 300 "$work/judge.json")"
+t0=$(now)
+for r in $(seq 1 "$runs"); do
+    "$bin/gavel" judge --problem "$pkg2" "$pkg/submissions/accepted/sum.c" >"$work/judge2.json"
+done
+judge2_s=$(echo "$(now) - $t0" | bc -l)
+grep -q '"verdict":"AC"' "$work/judge2.json" || gv_die "gavel judge did not accept the 2-test copy"
+# 98 tests per judging: the time of all but the fixed part.
+judge_tests_s=$(echo "($judge_s - $judge2_s) * 100 / 98" | bc -l)
 
 "$bin/gavel" db migrate >/dev/null
 "$bin/gavel" problem import "$pkg" >/dev/null
@@ -95,18 +118,38 @@ done
 # From the first submission stored to the last verdict written: queueing,
 # the worker's first blob fetches and all judging.
 worker_s=$(sql "SELECT extract(epoch FROM max(judged_at) - min(created_at)) FROM submissions")
+# Per submission: last judging.test entry - the "running" entry (after the
+# compile), from the stream ids (ms); 99 test intervals of 100, scaled.
+worker_tests_s=$(redis-cli -u "$GAVEL_REDIS_URL" --raw XRANGE gavel:live - + | awk '
+    /^[0-9]+-[0-9]+$/ { split($0, id, "-"); ms = id[1]; next }
+    /"submission_id"/ {
+        if (!match($0, /"submission_id":[0-9]+/)) next
+        sub_id = substr($0, RSTART + 16, RLENGTH - 16)
+        if ($0 ~ /"state":"running"/) start[sub_id] = ms
+        else if ($0 ~ /"type":"judging.test"/) last[sub_id] = ms
+    }
+    END {
+        for (k in last) if (k in start) { total += last[k] - start[k]; n++ }
+        printf "%.3f\n", n ? total / 1000 : 0
+    }')
 kill "${workers[@]}"
 wait 2>/dev/null || true
 workers=()
 
 tests=$((100 * runs))
 printf '\nThroughput: %d runs of a 100-test problem (%d tests)\n' "$runs" "$tests"
-printf '%-14s %10s %10s %8s\n' "how" "seconds" "tests/s" "ratio"
+printf '%-26s %10s %10s %8s\n' "how" "seconds" "tests/s" "ratio"
 plain_tps=$(echo "$tests / $plain_s" | bc -l)
-for row in "plain loop:$plain_s" "gavel judge:$judge_s" "gavel-judge:$worker_s"; do
+for row in "plain loop:$plain_s" "gavel judge, whole:$judge_s" \
+    "gavel judge, tests only:$judge_tests_s" "gavel-judge, whole:$worker_s" \
+    "gavel-judge, tests only:$(echo "$worker_tests_s * 100 / 99" | bc -l)"; do
     name=${row%%:*} s=${row#*:}
+    if [ "$(echo "$s > 0" | bc -l)" != 1 ]; then
+        printf '%-26s %10s\n' "$name" "n/a"
+        continue
+    fi
     tps=$(echo "$tests / $s" | bc -l)
-    printf '%-14s %10.2f %10.1f %8.2f\n' "$name" "$s" "$tps" "$(echo "$tps / $plain_tps" | bc -l)"
+    printf '%-26s %10.2f %10.1f %8.2f\n' "$name" "$s" "$tps" "$(echo "$tps / $plain_tps" | bc -l)"
 done
 
 # --- latency -------------------------------------------------------------

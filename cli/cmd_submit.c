@@ -19,6 +19,7 @@
 #include "db_queue.h"
 #include "db_submission.h"
 #include "gv_alloc.h"
+#include "gv_config.h"
 #include "gv_err.h"
 #include "banned.h"
 
@@ -41,7 +42,9 @@ static int stores_open(struct stores *s, const char *who)
         fprintf(stderr, "%s: cannot connect to Redis: %s\n", who, msg);
         return -1;
     }
-    if (db_queue_open(&s->queue, s->redis, NULL) < 0) {
+    struct db_queue_opts qo = {.prefix = gv_config_get("GAVEL_QUEUE_PREFIX", NULL)};
+
+    if (db_queue_open(&s->queue, s->redis, &qo) < 0) {
         fprintf(stderr, "%s: cannot open the queue: %s\n", who, db_redis_last_error(s->redis));
         return -1;
     }

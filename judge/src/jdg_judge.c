@@ -28,7 +28,11 @@
 
 /* Sealed memfd copy of a host file: the program's stdin. A descriptor of
  * the test file itself would let the program learn its host path via
- * /proc/self/fd and hold a file of the jury open. */
+ * /proc/self/fd and hold a file of the jury open. One per test, on purpose:
+ * a memfd shared between tests would carry its file offset and anything a
+ * run left in it (it is sealed, but one test's input must not be another's);
+ * the copy is in-kernel (sendfile), tens of microseconds, and is made while
+ * the slot's helper prepares the next run, so it is not on the run's path. */
 static int stdin_from_file(int *out_fd, const char *path)
 {
     struct stat st;
@@ -316,21 +320,77 @@ out:
     return err;
 }
 
-static int check_default(struct jdg_test_result *tr, const struct jdg_problem *prob,
-                         const struct jdg_test *t, const char *output, size_t output_len)
+/* One buffer for the answers of a whole judging: the answer is read with a
+ * read sized by fstat into memory reused from test to test, instead of a
+ * fresh buffer grown in 64 KiB chunks copied through the stack per test. */
+struct ans_buf {
+    char *data;
+    size_t len, cap;
+};
+
+#define ANSWER_MAX ((size_t)1 << 30)
+
+static int read_answer(struct ans_buf *b, const char *path)
 {
-    char *ans = NULL;
-    size_t ans_len = 0;
-    int err = read_host_file(&ans, &ans_len, t->ans_path, (size_t)1 << 30);
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), err = 0;
+    size_t want;
+
+    if (fd < 0)
+        return -errno;
+    b->len = 0;
+    if (fstat(fd, &st) < 0) {
+        err = -errno;
+        goto out;
+    }
+    want = (size_t)st.st_size + 1;
+    for (;;) {
+        ssize_t n;
+        if (b->len + 1 >= b->cap || want > b->cap) {
+            size_t cap = want > b->cap ? want : b->cap * 2;
+            char *d;
+            if (cap > ANSWER_MAX + 1) {
+                err = GV_ETOOBIG;
+                goto out;
+            }
+            d = gv_realloc(b->data, cap);
+            if (!d) {
+                err = -ENOMEM;
+                goto out;
+            }
+            b->data = d;
+            b->cap = cap;
+        }
+        n = read(fd, b->data + b->len, b->cap - b->len - 1);
+        if (n == 0)
+            break;
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            err = -errno;
+            goto out;
+        }
+        b->len += (size_t)n;
+    }
+    b->data[b->len] = '\0';
+out:
+    close(fd);
+    return err;
+}
+
+static int check_default(struct jdg_test_result *tr, struct ans_buf *ans,
+                         const struct jdg_problem *prob, const struct jdg_test *t,
+                         const char *output, size_t output_len)
+{
+    int err = read_answer(ans, t->ans_path);
 
     if (err < 0) {
         snprintf(tr->message, sizeof(tr->message), "cannot read the answer %s: %s", t->name,
                  gv_strerror(err));
         return err;
     }
-    tr->verdict = jdg_check_default(&prob->flags, ans, ans_len, output, output_len, tr->message,
-                                    sizeof(tr->message));
-    gv_free(ans);
+    tr->verdict = jdg_check_default(&prob->flags, ans->data, ans->len, output,
+                                    output_len, tr->message, sizeof(tr->message));
     return 0;
 }
 
@@ -367,6 +427,7 @@ int jdg_judge(struct jdg_outcome *out, const struct jdg_slots *slots, struct jdg
     struct sbx_lang_cmds cmds;
     struct sbx_job job;
     struct validator val = {0};
+    struct ans_buf ans = {0};
     int err = 0, compiled;
 
     jdg_outcome_init(out);
@@ -414,6 +475,7 @@ int jdg_judge(struct jdg_outcome *out, const struct jdg_slots *slots, struct jdg
         if (err < 0) {
             snprintf(out->message, sizeof(out->message), "cannot read test input %s: %s",
                      t->name, gv_strerror(err));
+            gv_free(ans.data);
             return err;
         }
         job.stdin_fd = fd;
@@ -422,6 +484,7 @@ int jdg_judge(struct jdg_outcome *out, const struct jdg_slots *slots, struct jdg
         if (err < 0) {
             snprintf(out->message, sizeof(out->message), "the sandbox failed on test %s: %s",
                      t->name, gv_strerror(err));
+            gv_free(ans.data);
             return err;
         }
         out->ran[i] = true;
@@ -439,7 +502,8 @@ int jdg_judge(struct jdg_outcome *out, const struct jdg_slots *slots, struct jdg
                      res.signal);
         if (tr->verdict == JDG_AC) {
             if (!prob->custom) {
-                err = check_default(tr, prob, t, res.out.data ? res.out.data : "", res.out.len);
+                err = check_default(tr, &ans, prob, t, res.out.data ? res.out.data : "",
+                                    res.out.len);
             } else {
                 if (!val.ready)
                     err = validator_prepare(&val, slots->check, prob, tr->message,
@@ -469,6 +533,7 @@ int jdg_judge(struct jdg_outcome *out, const struct jdg_slots *slots, struct jdg
         if ((tr->verdict != JDG_AC && !prob->scored) || tr->verdict == JDG_JE)
             break;
     }
+    gv_free(ans.data);
     finish_scores(out, prob);
     if (err < 0)
         out->verdict = JDG_JE;

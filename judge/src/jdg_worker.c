@@ -4,12 +4,14 @@
  * Order of effects for one submission, and why:
  *   1. db_judging_start: a new valid judging; any unfinished one of a dead
  *      worker is retired, so only this judging can write a result.
- *   2. judge, publishing progress on Pub/Sub as it goes (best effort: a
- *      watcher that misses a test still gets the verdict from step 4).
+ *   2. judge, publishing progress on Pub/Sub and the live stream as it goes
+ *      (best effort: a watcher that misses a test still gets the verdict
+ *      from step 4).
  *   3. db_judging_finish: verdict, per-test rows, counters and the event,
  *      one transaction. Fails harmlessly if this judging was superseded.
- *   4. the verdict on Pub/Sub and the event on the user's and contest's
- *      Redis Streams, which gavel-server processes read and resume from.
+ *   4. the verdict on Pub/Sub and the live stream (gavel:live, which every
+ *      gavel-server reads and clients resume from), and the event on the
+ *      user's and contest's Redis Streams.
  * The caller acknowledges the queue entry only after all of this. */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +26,9 @@
 
 #include "db_judging.h"
 #include "db_problem.h"
+#include "db_stream.h"
 #include "gv_alloc.h"
+#include "gv_config.h"
 #include "gv_err.h"
 #include "gv_log.h"
 #include "gv_utf8.h"
@@ -34,6 +38,9 @@
 #define PROBLEM_CACHE 8
 #define SOURCE_MAX (1u << 20)
 #define EVENT_STREAM_MAXLEN "10000"
+/* The stream gavel-server's live thread reads (server/src/srv_live.h). */
+#define LIVE_STREAM_DEFAULT "gavel:live"
+#define LIVE_STREAM_MAXLEN 100000
 
 struct cached_problem {
     int64_t version_id;
@@ -323,12 +330,19 @@ static int get_problem(struct jdg_worker *w, struct cached_problem **out, int64_
     return 0;
 }
 
+/* Progress and verdicts go two ways: Pub/Sub for whoever listens now, and
+ * the live stream every gavel-server reads and resumes from by entry id
+ * (docs/PROTOCOL.md, "Events and resume"). Both are best effort: the
+ * verdict is already committed in PostgreSQL, and a lost progress message
+ * only costs a watcher one intermediate step. */
 static void publish(struct jdg_worker *w, cJSON *msg)
 {
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(msg, "type");
+    const char *fv[4];
     char *txt;
     const char *argv[3];
 
-    if (!w->redis)
+    if (!w->redis || !cJSON_IsString(type))
         return;
     txt = cJSON_PrintUnformatted(msg);
     if (!txt)
@@ -338,6 +352,14 @@ static void publish(struct jdg_worker *w, cJSON *msg)
     argv[2] = txt;
     if (db_redis_command(w->redis, 3, argv) < 0)
         gv_log(GV_LOG_WARN, "judge", "cannot publish progress: %s", db_redis_last_error(w->redis));
+    fv[0] = "type";
+    fv[1] = type->valuestring;
+    fv[2] = "data";
+    fv[3] = txt;
+    if (db_stream_add(w->redis, NULL, gv_config_get("GAVEL_LIVE_STREAM", LIVE_STREAM_DEFAULT),
+                      LIVE_STREAM_MAXLEN, 2, fv) < 0)
+        gv_log(GV_LOG_WARN, "judge", "cannot append to the live stream: %s",
+               db_redis_last_error(w->redis));
     cJSON_free(txt);
 }
 

@@ -99,7 +99,10 @@ static int judge_connect(struct judge *j)
         }
     }
     if (j->redis && !j->queue) {
-        struct db_queue_opts o = {.reclaim_idle_ms = j->reclaim_ms};
+        /* The same prefix as the servers that push (tests and shared Redis
+         * deployments set their own). */
+        struct db_queue_opts o = {.reclaim_idle_ms = j->reclaim_ms,
+                                  .prefix = gv_config_get("GAVEL_QUEUE_PREFIX", NULL)};
         if (db_queue_open(&j->queue, j->redis, &o) < 0) {
             gv_log(GV_LOG_WARN, "judge", "cannot open the queue: %s", db_redis_last_error(j->redis));
             db_redis_close(j->redis);

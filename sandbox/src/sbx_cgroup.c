@@ -419,8 +419,20 @@ int sbx__cgroup_create(struct sbx__cgroup *cg, int slot, uint64_t seq)
         }
         if (cg_fx_on && cg_fx.on_mkdir)
             cg_fx.on_mkdir(cg->path[i]); /* what cgroupfs creates by itself */
-        snprintf(p, sizeof(p), "%s/cgroup.procs", cg->path[i]);
+        /* v1: the run's child joins through "tasks", which moves only the
+         * writing thread and so skips the global cgroup_threadgroup_rwsem
+         * (whose write side waits for an RCU grace period, milliseconds,
+         * and stalls every fork and exit on the host meanwhile). The child
+         * is single-threaded (a fresh fork of the slot's init), so its one
+         * thread is the whole process and everything it starts later is
+         * forked inside. v2 has no per-thread file for domain cgroups. A
+         * fixture without "tasks" gets cgroup.procs. */
+        snprintf(p, sizeof(p), "%s/%s", cg->path[i], cg->v2 ? "cgroup.procs" : "tasks");
         cg->procs_fd[i] = open(p, O_WRONLY | O_CLOEXEC);
+        if (cg->procs_fd[i] < 0 && errno == ENOENT && !cg->v2 && cg_fx_on) {
+            snprintf(p, sizeof(p), "%s/cgroup.procs", cg->path[i]);
+            cg->procs_fd[i] = open(p, O_WRONLY | O_CLOEXEC);
+        }
         if (cg->procs_fd[i] < 0) {
             err = -errno;
             cg->nctrl = i + 1;
@@ -662,8 +674,10 @@ void sbx__cgroup_destroy(struct sbx__cgroup *cg)
     }
     sbx__cgroup_kill(cg);
     for (int i = 0; i < cg->nctrl; i++) {
-        /* rmdir fails with EBUSY for a moment after the last task died. */
-        for (int tries = 0; rmdir(cg->path[i]) < 0 && errno == EBUSY && tries < 100; tries++)
+        /* rmdir fails with EBUSY for a moment after the last task died,
+         * longer on a loaded host. Removal is the helper thread's work (off
+         * the runs' path), so it can afford to wait up to a second. */
+        for (int tries = 0; rmdir(cg->path[i]) < 0 && errno == EBUSY && tries < 1000; tries++)
             gv_time_sleep_ms(1);
     }
     cg->nctrl = 0;

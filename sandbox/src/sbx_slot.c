@@ -27,14 +27,18 @@
  * host's /tmp, /root, /home, /var, /proc or /sys is mounted.
  *
  * Preparing a run (between runs, off the caller's path). The slot's helper
- * thread removes the last run's cgroup, creates the next one, writes the
- * last run's limits into it and sends PREPARE with the cgroup's
- * cgroup.procs descriptors (one per v1 controller). Init forks the next
+ * thread takes a spare cgroup (made ahead, limits written), brings its
+ * limits up to the last run's and sends PREPARE with the cgroup's join
+ * descriptors (v1: "tasks" of each controller; v2: cgroup.procs). Only
+ * then, while the caller works, it removes finished cgroups and makes new
+ * spares, so mkdir and rmdir stay off the path of back-to-back runs. The
+ * process itself is never prepared during a run: it would share the
+ * program's host uid, and the program could signal it. Init forks the next
  * run's child, which, in this order: starts a new session; joins the cgroup
- * by writing "0" to each cgroup.procs (so every descendant is counted; no
- * host pid crosses the namespace boundary; the migration's synchronize_rcu,
- * milliseconds, is paid here and not in the run); drops supplementary
- * groups; unshares a cgroup namespace (rooted at the run's cgroup) and a
+ * by writing "0" to its join file in each hierarchy (so every descendant
+ * is counted; no host pid crosses the namespace boundary; on v1 "tasks",
+ * which avoids the global threadgroup rwsem and its RCU grace period);
+ * drops supplementary groups; unshares a cgroup namespace (rooted at the run's cgroup) and a
  * user namespace, whose uid/gid maps init writes ("1000 <slot uid> 1":
  * inside uid 1000, on the host an unprivileged uid per slot, nothing else
  * mapped, setgroups denied); switches to uid/gid 1000; clears the
@@ -116,6 +120,8 @@
 #define SBX_TMP_SIZE "256m"
 #define SBX_CAPTURE_DEFAULT (64 * 1024)
 #define SBX_ARGS_MAX 3072
+#define SBX_SPARES 2       /* cgroups made ahead of need: limits written, still empty */
+#define SBX_RETIRE_MAX 8   /* finished runs' cgroups waiting to be removed */
 
 enum msg_type {
     MSG_READY = 1, /* init -> sup: fd = O_PATH /box */
@@ -139,6 +145,12 @@ struct msg {
     char text[SBX_ARGS_MAX]; /* RUN: argv, NUL-separated, empty string last; ERROR: what */
 };
 
+/* A cgroup made ahead of need and the limits already written into it. */
+struct sbx__spare {
+    struct sbx__cgroup cg;
+    struct sbx_limits limits;
+};
+
 struct sbx_slot {
     int index;
     int lock_fd; /* flock'd /run/gavel/slot-<index>.lock: the index and uid are ours */
@@ -153,14 +165,21 @@ struct sbx_slot {
     int have_next;
     struct sbx_limits next_limits;
     int64_t cpu_base; /* the prepared child's own setup CPU, subtracted */
-    /* The helper thread retires a run's cgroup and prepares the next one
-     * while the caller goes on with its work. */
+    /* The helper thread prepares the next run's process as soon as a run
+     * ends (helper_busy: the caller waits for that alone), and only then,
+     * while the caller works, removes finished cgroups and makes spare
+     * ones, so that neither mkdir nor rmdir is on the way of a run that
+     * follows another at once. `lock` guards the fields below it and
+     * next_limits and seq (the helper reads them for spares). */
     pthread_t helper;
     int helper_started, helper_busy, helper_stop;
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    struct sbx__cgroup retire;
-    int have_retire;
+    struct sbx__spare spare[SBX_SPARES];
+    int nspare;
+    int spare_err; /* making a spare failed: none until the next prepare */
+    struct sbx__cgroup retire[SBX_RETIRE_MAX];
+    int nretire;
     int prep_err;
     char prep_why[200];
 };
@@ -168,9 +187,15 @@ struct sbx_slot {
 static struct sock_fprog profiles[4];
 static pthread_once_t profiles_once = PTHREAD_ONCE_INIT;
 static int profiles_err;
+/* Online cores, for the CPU poll timeout: glibc reads /sys for it on every
+ * call, so it is read once with the profiles. */
+static long online_cpus = 1;
 
 static void build_profiles(void)
 {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+    online_cpus = n > 0 ? n : 1;
     for (int i = 0; i < 4 && profiles_err == 0; i++)
         profiles_err = sbx__seccomp_build(&profiles[i], (enum sbx_profile)i);
 }
@@ -394,9 +419,10 @@ static int reset_inherited(void)
 /* Phase 1 of the run's child, done while the slot is idle (PREPARE): leave
  * init's session, join the next cgroup, enter fresh cgroup and user
  * namespaces, become uid 1000 without capabilities. Then it waits on `ctl`
- * for the job. Joining a cgroup can cost a synchronize_rcu() (milliseconds)
- * on the kernel's cgroup_threadgroup_rwsem; doing it here keeps it off the
- * run's path. */
+ * for the job. Joining through cgroup.procs (v2) can cost a
+ * synchronize_rcu() (milliseconds) on the kernel's cgroup_threadgroup_rwsem;
+ * doing it here keeps it off the run's path (v1 joins through "tasks",
+ * which does not take that lock for a single thread). */
 /* Reports a failure of phase 1 to init (never to the supervisor, whose
  * helper is waiting for init's PREPARED) and exits. */
 static void prep_fail(int ctl, const char *what, int err)
@@ -949,31 +975,65 @@ int sbx_check_host(char *msg, size_t msg_len)
     return 0;
 }
 
-/* Creates the next cgroup, writes the expected limits and has init fork the
- * next run's process into it. Called by the helper thread, or inline when
- * the helper has not run. The socket is ours alone meanwhile: every other
- * user of it waits for the helper first (wait_helper). */
-static int prepare_next(struct sbx_slot *s)
+/* A cgroup for a later run, with `l` written into it. */
+static int make_cgroup(struct sbx__spare *out, const struct sbx_slot *s, uint64_t seq,
+                       const struct sbx_limits *l)
 {
-    struct msg m;
-    int err;
+    int err = sbx__cgroup_create(&out->cg, s->index, seq);
 
-    if (s->have_retire) {
-        sbx__cgroup_destroy(&s->retire);
-        s->have_retire = 0;
-    }
-    if (s->have_next)
-        return 0;
-    err = sbx__cgroup_create(&s->next, s->index, s->seq++);
+    if (err < 0)
+        return err;
+    err = sbx__cgroup_set_limits(&out->cg, l);
     if (err < 0) {
-        snprintf(s->prep_why, sizeof(s->prep_why), "cannot create a cgroup: %s", gv_strerror(err));
+        sbx__cgroup_destroy(&out->cg);
         return err;
     }
-    err = sbx__cgroup_set_limits(&s->next, &s->next_limits);
-    if (err < 0) {
-        snprintf(s->prep_why, sizeof(s->prep_why), "cannot set cgroup limits: %s",
-                 gv_strerror(err));
-        goto fail;
+    out->limits = *l;
+    return 0;
+}
+
+/* Takes a spare cgroup (or makes one), brings its limits up to the last
+ * run's and has init fork the next run's process into it. Called by the
+ * helper thread, or inline when the helper has not run. The socket is ours
+ * alone meanwhile: every other user of it waits for the helper first
+ * (wait_helper), and the helper's other work never touches it. */
+static int prepare_next(struct sbx_slot *s)
+{
+    struct sbx__spare sp;
+    struct sbx_limits want;
+    struct msg m;
+    uint64_t seq = 0;
+    int err, have_sp = 0;
+
+    if (s->have_next)
+        return 0;
+    pthread_mutex_lock(&s->lock);
+    want = s->next_limits;
+    if (s->nspare > 0) {
+        sp = s->spare[--s->nspare];
+        have_sp = 1;
+    } else {
+        seq = s->seq++;
+    }
+    s->spare_err = 0;
+    pthread_mutex_unlock(&s->lock);
+    if (have_sp) {
+        s->next = sp.cg;
+        err = memcmp(&sp.limits, &want, sizeof(want)) ? sbx__cgroup_set_limits(&s->next, &want)
+                                                       : 0;
+        if (err < 0) {
+            snprintf(s->prep_why, sizeof(s->prep_why), "cannot set cgroup limits: %s",
+                     gv_strerror(err));
+            goto fail;
+        }
+    } else {
+        err = make_cgroup(&sp, s, seq, &want);
+        if (err < 0) {
+            snprintf(s->prep_why, sizeof(s->prep_why), "cannot create a cgroup: %s",
+                     gv_strerror(err));
+            return err;
+        }
+        s->next = sp.cg;
     }
     memset(&m, 0, offsetof(struct msg, text) + 1);
     m.type = MSG_PREPARE;
@@ -1004,22 +1064,41 @@ fail:
     return err;
 }
 
+/* In order of urgency: the next run's process (the caller may be waiting
+ * for it), then removing finished cgroups, then making spares. Each step
+ * runs unlocked and rechecks for a prepare request afterwards. */
 static void *helper_main(void *arg)
 {
     struct sbx_slot *s = arg;
 
     pthread_mutex_lock(&s->lock);
-    for (;;) {
-        while (!s->helper_busy && !s->helper_stop)
+    while (!s->helper_stop) {
+        if (s->helper_busy) {
+            pthread_mutex_unlock(&s->lock);
+            int err = prepare_next(s);
+            pthread_mutex_lock(&s->lock);
+            s->prep_err = err;
+            s->helper_busy = 0;
+            pthread_cond_broadcast(&s->cond);
+        } else if (s->nretire > 0) {
+            struct sbx__cgroup cg = s->retire[--s->nretire];
+            pthread_mutex_unlock(&s->lock);
+            sbx__cgroup_destroy(&cg);
+            pthread_mutex_lock(&s->lock);
+        } else if (s->nspare < SBX_SPARES && !s->spare_err) {
+            struct sbx_limits l = s->next_limits;
+            struct sbx__spare sp;
+            uint64_t seq = s->seq++;
+            pthread_mutex_unlock(&s->lock);
+            int err = make_cgroup(&sp, s, seq, &l);
+            pthread_mutex_lock(&s->lock);
+            if (err < 0)
+                s->spare_err = err; /* prepare_next says why, if it fails too */
+            else
+                s->spare[s->nspare++] = sp;
+        } else {
             pthread_cond_wait(&s->cond, &s->lock);
-        if (s->helper_stop)
-            break;
-        pthread_mutex_unlock(&s->lock);
-        int err = prepare_next(s);
-        pthread_mutex_lock(&s->lock);
-        s->prep_err = err;
-        s->helper_busy = 0;
-        pthread_cond_broadcast(&s->cond);
+        }
     }
     pthread_mutex_unlock(&s->lock);
     return NULL;
@@ -1033,12 +1112,26 @@ static void wait_helper(struct sbx_slot *s)
     pthread_mutex_unlock(&s->lock);
 }
 
-static void kick_helper(struct sbx_slot *s)
+/* Hands a finished run's cgroup to the helper and asks for the next run's
+ * process. Removal waits in the queue; only a full queue (a helper that
+ * cannot keep up) makes the caller remove one itself. */
+static void kick_helper(struct sbx_slot *s, struct sbx__cgroup *done)
 {
+    struct sbx__cgroup inline_cg;
+    int full = 0;
+
     pthread_mutex_lock(&s->lock);
+    if (done && s->nretire < SBX_RETIRE_MAX) {
+        s->retire[s->nretire++] = *done;
+    } else if (done) {
+        inline_cg = *done;
+        full = 1;
+    }
     s->helper_busy = 1;
     pthread_cond_broadcast(&s->cond);
     pthread_mutex_unlock(&s->lock);
+    if (full)
+        sbx__cgroup_destroy(&inline_cg);
 }
 
 int sbx_slot_wait_ready(struct sbx_slot *s)
@@ -1191,8 +1284,11 @@ void sbx_slot_free(struct sbx_slot *s)
         pthread_mutex_unlock(&s->lock);
         pthread_join(s->helper, NULL);
     }
-    if (s->have_retire)
-        sbx__cgroup_destroy(&s->retire);
+    for (int i = 0; i < s->nretire; i++)
+        sbx__cgroup_destroy(&s->retire[i]);
+    for (int i = 0; i < s->nspare; i++)
+        sbx__cgroup_destroy(&s->spare[i].cg);
+    s->nretire = s->nspare = 0;
     /* EOF on its socket makes init kill everything and exit. */
     if (s->sock >= 0)
         close(s->sock);
@@ -1347,7 +1443,8 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
     int outp[2] = {-1, -1}, errp[2] = {-1, -1}, fds[8], nfds = 0, err = 0, open_pipes;
     size_t off = 0, cap = job->capture_max ? job->capture_max : SBX_CAPTURE_DEFAULT;
     int64_t deadline, now, v;
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    long ncpu = online_cpus;
+
 
     sbx_result_init(out);
     out->out.max = out->err.max = cap;
@@ -1366,8 +1463,6 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
         l.pids = def.pids;
     if (l.nofile <= 0)
         l.nofile = def.nofile;
-    if (ncpu < 1)
-        ncpu = 1;
     wait_helper(s);
     if (!s->have_next) {
         err = prepare_next(s);
@@ -1385,7 +1480,9 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
             gv_log(GV_LOG_ERROR, "sandbox", "cannot set cgroup limits: %s", gv_strerror(err));
             goto out;
         }
+        pthread_mutex_lock(&s->lock);
         s->next_limits = l;
+        pthread_mutex_unlock(&s->lock);
     }
     /* Only our read ends are non-blocking: the program's writes block
      * on a full pipe as they would on a terminal. */
@@ -1577,9 +1674,7 @@ out:
     if (st.listener >= 0)
         close(st.listener);
     /* Retire this cgroup and prepare the next run off its critical path. */
-    s->retire = cg;
-    s->have_retire = 1;
-    kick_helper(s);
+    kick_helper(s, &cg);
     if (err < 0)
         sbx_result_release(out);
     return err;

@@ -4,6 +4,7 @@
  *   /          the web client (static files from `web_root`, index.html default)
  *   /healthz   JSON state of the PostgreSQL and Redis connections; 200 when
  *              both are up, 503 otherwise
+ *   /api/...   the JSON API (docs/PROTOCOL.md): problems, register, login, logout
  *   /ws        WebSocket, subprotocol "gavel.v1" only (see srv_codec.h for
  *              the messages); an upgrade on another path or without that
  *              subprotocol is refused
@@ -25,6 +26,11 @@ struct srv_options {
     const char *pg_url;
     const char *redis_url;
     const char *version; /* reported by /healthz */
+    int db_threads;            /* job threads (GAVEL_SERVER_DB_THREADS, default 2) */
+    const char *queue_prefix;  /* judge queue keys (GAVEL_QUEUE_PREFIX) */
+    const char *rate_prefix;   /* submit counters (GAVEL_RATE_PREFIX, "gavel:ratelimit") */
+    int rate_free, rate_paid;  /* submissions a minute (GAVEL_SUBMIT_RATE_FREE 6, _PAID 20) */
+    const char *allowed_origins; /* GAVEL_ALLOWED_ORIGINS: extra WebSocket origins, comma-separated */
 };
 
 /* Fills `out` from gv_config: GAVEL_HTTP_PORT (default 8080), GAVEL_HTTP_ADDR

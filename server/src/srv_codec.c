@@ -17,9 +17,38 @@
 static const struct {
     const char *name;
     enum srv_req_type type;
+    bool needs_user;
 } req_types[] = {
-    {"ping", SRV_REQ_PING},
+    {"ping", SRV_REQ_PING, false},
+    {"hello", SRV_REQ_HELLO, false},
+    {"register", SRV_REQ_REGISTER, false},
+    {"login", SRV_REQ_LOGIN, false},
+    {"logout", SRV_REQ_LOGOUT, false},
+    {"problems.list", SRV_REQ_PROBLEMS_LIST, false},
+    {"problem.get", SRV_REQ_PROBLEM_GET, false},
+    {"problem.like", SRV_REQ_PROBLEM_LIKE, true},
+    {"submit", SRV_REQ_SUBMIT, true},
+    {"submissions.mine", SRV_REQ_SUBMISSIONS_MINE, true},
+    {"submission.get", SRV_REQ_SUBMISSION_GET, true},
+    {"subscribe", SRV_REQ_SUBSCRIBE, false},
+    {"resume", SRV_REQ_RESUME, false},
 };
+
+bool srv_req_needs_user(enum srv_req_type type)
+{
+    for (size_t i = 0; i < sizeof(req_types) / sizeof(req_types[0]); i++)
+        if (req_types[i].type == type)
+            return req_types[i].needs_user;
+    return false;
+}
+
+const char *srv_req_name(enum srv_req_type type)
+{
+    for (size_t i = 0; i < sizeof(req_types) / sizeof(req_types[0]); i++)
+        if (req_types[i].type == type)
+            return req_types[i].name;
+    return "?";
+}
 
 void srv_codec_init(void)
 {
@@ -45,6 +74,243 @@ __attribute__((format(printf, 3, 4))) static int decode_fail(struct srv_request 
     vsnprintf(out->err_message, sizeof(out->err_message), fmt, ap);
     va_end(ap);
     return GV_EPARSE;
+}
+
+/* --- Fields ---------------------------------------------------------------- */
+
+enum { OPTIONAL, REQUIRED };
+
+static int invalid(struct srv_request *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int invalid(struct srv_request *out, const char *fmt, ...)
+{
+    va_list ap;
+
+    out->type = SRV_REQ_NONE;
+    out->err_code = SRV_ERR_INVALID;
+    va_start(ap, fmt);
+    vsnprintf(out->err_message, sizeof(out->err_message), fmt, ap);
+    va_end(ap);
+    return GV_EPARSE;
+}
+
+/* A string field of minlen..maxlen bytes. Absent and optional: *dst stays. */
+static int field_string(struct srv_request *out, const char *name, int required, size_t minlen,
+                        size_t maxlen, const char **dst, size_t *len)
+{
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(out->root, name);
+    size_t n;
+
+    if (!f || (!required && cJSON_IsNull(f))) {
+        if (required)
+            return invalid(out, "\"%s\" is missing", name);
+        return 0;
+    }
+    if (!cJSON_IsString(f))
+        return invalid(out, "\"%s\" must be a string", name);
+    n = strlen(f->valuestring);
+    if (n < minlen || n > maxlen) {
+        if (minlen == maxlen)
+            return invalid(out, "\"%s\" must be %zu bytes long", name, minlen);
+        if (minlen == 1 && n == 0)
+            return invalid(out, "\"%s\" must not be empty", name);
+        return invalid(out, "\"%s\" must be %zu to %zu bytes long", name, minlen, maxlen);
+    }
+    *dst = f->valuestring;
+    if (len)
+        *len = n;
+    return 0;
+}
+
+/* An integer field in [min, max]. Absent and optional: *dst stays. */
+static int field_int(struct srv_request *out, const char *name, int required, int64_t min,
+                     int64_t max, int64_t *dst)
+{
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(out->root, name);
+    double d;
+
+    if (!f || (!required && cJSON_IsNull(f))) {
+        if (required)
+            return invalid(out, "\"%s\" is missing", name);
+        return 0;
+    }
+    if (!cJSON_IsNumber(f))
+        return invalid(out, "\"%s\" must be an integer", name);
+    d = f->valuedouble;
+    if (d != floor(d) || d < (double)min || d > (double)max)
+        return invalid(out, "\"%s\" must be an integer from %lld to %lld", name, (long long)min,
+                       (long long)max);
+    *dst = (int64_t)d;
+    return 0;
+}
+
+static int field_small(struct srv_request *out, const char *name, int required, int min, int max,
+                       int *dst)
+{
+    int64_t v = *dst;
+    int err = field_int(out, name, required, min, max, &v);
+
+    *dst = (int)v;
+    return err;
+}
+
+static int field_bool(struct srv_request *out, const char *name, int required, bool *dst)
+{
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(out->root, name);
+
+    if (!f) {
+        if (required)
+            return invalid(out, "\"%s\" is missing", name);
+        return 0;
+    }
+    if (!cJSON_IsBool(f))
+        return invalid(out, "\"%s\" must be true or false", name);
+    *dst = cJSON_IsTrue(f);
+    return 0;
+}
+
+/* One of `names` (NULL-terminated); *dst is its index. */
+static int field_enum(struct srv_request *out, const char *name, int required,
+                      const char *const *names, const char *list, int *dst)
+{
+    const char *v = NULL;
+    int err = field_string(out, name, required, 0, 64, &v, NULL);
+
+    if (err < 0 || !v)
+        return err;
+    for (int i = 0; names[i]; i++) {
+        if (!strcmp(v, names[i])) {
+            *dst = i;
+            return 0;
+        }
+    }
+    return invalid(out, "\"%s\" must be one of %s", name, list);
+}
+
+static bool username_ok(const char *u)
+{
+    for (; *u; u++)
+        if (!((*u >= 'a' && *u <= 'z') || (*u >= 'A' && *u <= 'Z') || (*u >= '0' && *u <= '9') ||
+              *u == '_' || *u == '.' || *u == '-'))
+            return false;
+    return true;
+}
+
+static bool slug_ok(const char *s)
+{
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+            return false;
+    return true;
+}
+
+static int field_slug(struct srv_request *out, const char *name)
+{
+    int err = field_string(out, name, REQUIRED, 1, 64, &out->p.slug, NULL);
+
+    if (err == 0 && !slug_ok(out->p.slug))
+        return invalid(out, "\"%s\" must be a problem slug ([a-z0-9-], 1 to 64)", name);
+    return err;
+}
+
+#define TRY(expr)                                                                                  \
+    do {                                                                                           \
+        int try_err_ = (expr);                                                                     \
+        if (try_err_ < 0)                                                                          \
+            return try_err_;                                                                       \
+    } while (0)
+
+static int decode_params(struct srv_request *out)
+{
+    static const char *const sorts[] = {"name", "difficulty", "likes", "solves", NULL};
+    static const char *const orders[] = {"asc", "desc", NULL};
+    static const char *const languages[] = {"c", "cpp", "python", "java", NULL};
+    static const char *const topics[] = {"submission", "contest", NULL};
+    struct srv_params *p = &out->p;
+    int idx;
+
+    memset(p, 0, sizeof(*p));
+    p->page = 1;
+    p->page_size = 50;
+    switch (out->type) {
+    case SRV_REQ_HELLO:
+        /* Any string: a stale or mangled token simply logs nobody in. */
+        TRY(field_string(out, "token", OPTIONAL, 0, 128, &p->token, NULL));
+        break;
+    case SRV_REQ_REGISTER:
+    case SRV_REQ_LOGIN:
+        TRY(field_string(out, "username", REQUIRED, out->type == SRV_REQ_LOGIN ? 1 : SRV_USERNAME_MIN,
+                         out->type == SRV_REQ_LOGIN ? 64 : SRV_USERNAME_MAX, &p->username, NULL));
+        if (out->type == SRV_REQ_REGISTER && !username_ok(p->username))
+            return invalid(out, "\"username\" may contain only letters, digits, '_', '.' and '-'");
+        TRY(field_string(out, "password", REQUIRED,
+                         out->type == SRV_REQ_LOGIN ? 1 : SRV_PASSWORD_MIN, SRV_PASSWORD_MAX,
+                         &p->password, NULL));
+        if (out->type == SRV_REQ_REGISTER)
+            TRY(field_string(out, "display_name", OPTIONAL, 1, SRV_DISPLAY_NAME_MAX,
+                             &p->display_name, NULL));
+        break;
+    case SRV_REQ_PROBLEMS_LIST:
+        TRY(field_small(out, "difficulty_min", OPTIONAL, 0, 10000, &p->difficulty_min));
+        TRY(field_small(out, "difficulty_max", OPTIONAL, 0, 10000, &p->difficulty_max));
+        idx = SRV_SORT_NAME;
+        TRY(field_enum(out, "sort", OPTIONAL, sorts, "name, difficulty, likes, solves", &idx));
+        p->sort = (enum srv_sort)idx;
+        idx = 0;
+        TRY(field_enum(out, "order", OPTIONAL, orders, "asc, desc", &idx));
+        p->desc = idx == 1;
+        TRY(field_small(out, "page", OPTIONAL, 1, SRV_PAGE_MAX, &p->page));
+        TRY(field_small(out, "page_size", OPTIONAL, 1, SRV_PAGE_SIZE_MAX, &p->page_size));
+        break;
+    case SRV_REQ_PROBLEM_GET:
+        TRY(field_slug(out, "slug"));
+        break;
+    case SRV_REQ_PROBLEM_LIKE:
+        TRY(field_slug(out, "slug"));
+        TRY(field_bool(out, "like", REQUIRED, &p->like));
+        break;
+    case SRV_REQ_SUBMIT:
+        TRY(field_slug(out, "problem"));
+        idx = 0;
+        TRY(field_enum(out, "language", REQUIRED, languages, "c, cpp, python, java", &idx));
+        p->language = languages[idx];
+        TRY(field_string(out, "source", REQUIRED, 1, SRV_SOURCE_MAX, &p->source, &p->source_len));
+        TRY(field_int(out, "contest", OPTIONAL, 1, INT64_MAX / 2, &p->contest_id));
+        break;
+    case SRV_REQ_SUBMISSIONS_MINE:
+        TRY(field_small(out, "page", OPTIONAL, 1, SRV_PAGE_MAX, &p->page));
+        break;
+    case SRV_REQ_SUBMISSION_GET:
+        TRY(field_int(out, "id", REQUIRED, 1, INT64_MAX / 2, &p->id));
+        break;
+    case SRV_REQ_SUBSCRIBE:
+        idx = 0;
+        TRY(field_enum(out, "topic", REQUIRED, topics, "submission, contest", &idx));
+        p->topic = (enum srv_topic)idx;
+        /* The object is named by "submission" / "contest"; without it, by
+         * "id", which then is also the echoed request id (the short form). */
+        {
+            const char *key = p->topic == SRV_TOPIC_SUBMISSION ? "submission" : "contest";
+            int64_t *dst = p->topic == SRV_TOPIC_SUBMISSION ? &p->id : &p->contest_id;
+
+            if (cJSON_GetObjectItemCaseSensitive(out->root, key))
+                TRY(field_int(out, key, REQUIRED, 1, INT64_MAX / 2, dst));
+            else
+                TRY(field_int(out, "id", REQUIRED, 1, INT64_MAX / 2, dst));
+        }
+        break;
+    case SRV_REQ_RESUME:
+        TRY(field_string(out, "last_event_id", REQUIRED, 1, 40, &p->last_event_id, NULL));
+        break;
+    case SRV_REQ_PING:
+    case SRV_REQ_LOGOUT:
+    case SRV_REQ_NONE:
+        break;
+    }
+    return 0;
 }
 
 static int is_json_space(char c)
@@ -90,7 +356,7 @@ int srv_codec_decode(struct srv_request *out, const void *data, size_t len)
     for (size_t i = 0; i < sizeof(req_types) / sizeof(req_types[0]); i++) {
         if (!strcmp(type->valuestring, req_types[i].name)) {
             out->type = req_types[i].type;
-            return 0;
+            return decode_params(out);
         }
     }
     /* %.40s: the type is the client's text; keep the message short. */
@@ -154,6 +420,42 @@ int srv_codec_pong(char **out, size_t *out_len, const cJSON *id)
     int err = -ENOMEM;
 
     if (!obj || !cJSON_AddStringToObject(obj, "type", "pong") || !add_id(obj, id))
+        goto out;
+    err = print_reply(out, out_len, obj);
+out:
+    cJSON_Delete(obj);
+    return err;
+}
+
+int srv_codec_ok(char **out, size_t *out_len, const cJSON *id, const char *data)
+{
+    cJSON *obj = cJSON_CreateObject(), *raw;
+    int err = -ENOMEM;
+
+    if (!obj || !cJSON_AddStringToObject(obj, "type", "ok") || !add_id(obj, id))
+        goto out;
+    raw = cJSON_CreateRaw(data && *data ? data : "{}");
+    if (!raw || !cJSON_AddItemToObject(obj, "data", raw)) {
+        cJSON_Delete(raw);
+        goto out;
+    }
+    err = print_reply(out, out_len, obj);
+out:
+    cJSON_Delete(obj);
+    return err;
+}
+
+int srv_codec_error_retry(char **out, size_t *out_len, const cJSON *id, const char *code,
+                          const char *message, int64_t retry_after_ms)
+{
+    cJSON *obj = cJSON_CreateObject();
+    int err = -ENOMEM;
+
+    if (!obj || !cJSON_AddStringToObject(obj, "type", "error") || !add_id(obj, id) ||
+        !cJSON_AddStringToObject(obj, "code", code) ||
+        !cJSON_AddStringToObject(obj, "message", message) ||
+        (retry_after_ms >= 0 &&
+         !cJSON_AddNumberToObject(obj, "retry_after_ms", (double)retry_after_ms)))
         goto out;
     err = print_reply(out, out_len, obj);
 out:

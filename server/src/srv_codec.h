@@ -15,7 +15,9 @@
 #ifndef SRV_CODEC_H
 #define SRV_CODEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -27,10 +29,64 @@
 #define SRV_ERR_BAD_REQUEST "bad_request"
 #define SRV_ERR_UNKNOWN_TYPE "unknown_type"
 #define SRV_ERR_TOO_LARGE "too_large"
+#define SRV_ERR_INVALID "invalid" /* a field missing, of the wrong type or out of range */
+#define SRV_ERR_UNAUTHENTICATED "unauthenticated"
+#define SRV_ERR_FORBIDDEN "forbidden"
+#define SRV_ERR_NOT_FOUND "not_found"
+#define SRV_ERR_CONFLICT "conflict"
+#define SRV_ERR_RATE_LIMITED "rate_limited"
+#define SRV_ERR_UNAVAILABLE "unavailable"
+#define SRV_ERR_INTERNAL "internal"
+
+/* Field limits the decoder enforces (docs/PROTOCOL.md). */
+#define SRV_USERNAME_MIN 3
+#define SRV_USERNAME_MAX 32
+#define SRV_PASSWORD_MIN 8
+#define SRV_PASSWORD_MAX 256
+#define SRV_DISPLAY_NAME_MAX 64
+#define SRV_SOURCE_MAX (64 * 1024)
+#define SRV_PAGE_SIZE_MAX 100
+#define SRV_PAGE_MAX 100000
 
 enum srv_req_type {
     SRV_REQ_NONE = 0,
     SRV_REQ_PING,
+    SRV_REQ_HELLO,
+    SRV_REQ_REGISTER,
+    SRV_REQ_LOGIN,
+    SRV_REQ_LOGOUT,
+    SRV_REQ_PROBLEMS_LIST,
+    SRV_REQ_PROBLEM_GET,
+    SRV_REQ_PROBLEM_LIKE,
+    SRV_REQ_SUBMIT,
+    SRV_REQ_SUBMISSIONS_MINE,
+    SRV_REQ_SUBMISSION_GET,
+    SRV_REQ_SUBSCRIBE,
+    SRV_REQ_RESUME,
+};
+
+enum srv_sort { SRV_SORT_NAME, SRV_SORT_DIFFICULTY, SRV_SORT_LIKES, SRV_SORT_SOLVES };
+enum srv_topic { SRV_TOPIC_SUBMISSION, SRV_TOPIC_CONTEST };
+
+/* The validated fields of a request; strings are borrowed from `root`.
+ * Optional fields that were absent hold their defaults (NULL, 0, page 1,
+ * page_size 50, sort name ascending). */
+struct srv_params {
+    const char *token;                   /* hello */
+    const char *username, *password;     /* register, login */
+    const char *display_name;            /* register; NULL: the username */
+    const char *slug;                    /* problem.get, problem.like, submit ("problem") */
+    bool like;                           /* problem.like */
+    int difficulty_min, difficulty_max;  /* problems.list; 0: no bound */
+    enum srv_sort sort;
+    bool desc;
+    int page, page_size;
+    const char *language, *source;       /* submit */
+    size_t source_len;
+    int64_t contest_id;                  /* submit ("contest"), subscribe contest; 0: none */
+    int64_t id;                          /* submission.get, subscribe submission */
+    enum srv_topic topic;                /* subscribe */
+    const char *last_event_id;           /* resume */
 };
 
 struct srv_request {
@@ -38,16 +94,23 @@ struct srv_request {
     const cJSON *id;        /* borrowed from root; NULL when absent or unusable */
     const char *err_code;   /* on failure: one of the SRV_ERR_* strings */
     char err_message[160];  /* on failure: for people, not for parsing */
+    struct srv_params p;    /* on success */
     cJSON *root;            /* owned: srv_request_release() */
 };
+
+/* Whether a request type needs a logged-in user (checked before any work). */
+bool srv_req_needs_user(enum srv_req_type type);
+/* The wire name of a type ("problems.list"), for logs. */
+const char *srv_req_name(enum srv_req_type type);
 
 /* Routes cJSON's allocations through gv_malloc/gv_free, so allocation-failure
  * tests reach the codec too. Call once, before any other thread uses cJSON. */
 void srv_codec_init(void);
 
 /* Decodes one text message of `len` bytes (not NUL-terminated). Returns 0
- * with out->type set; GV_EPARSE when the message is malformed or of an
- * unknown type, with out->err_code, out->err_message and (when the message
+ * with out->type and out->p set; GV_EPARSE when the message is malformed,
+ * of an unknown type, or has a missing or bad field (SRV_ERR_INVALID, the
+ * message names the field), with out->err_code, out->err_message and (when the message
  * carried a usable one) out->id set for the error reply; -ENOMEM. Always
  * call srv_request_release() afterwards. */
 int srv_codec_decode(struct srv_request *out, const void *data, size_t len);
@@ -58,5 +121,11 @@ void srv_request_release(struct srv_request *req);
 int srv_codec_pong(char **out, size_t *out_len, const cJSON *id);
 int srv_codec_error(char **out, size_t *out_len, const cJSON *id, const char *code,
                     const char *message);
+/* An error with "retry_after_ms" (rate_limited). */
+int srv_codec_error_retry(char **out, size_t *out_len, const cJSON *id, const char *code,
+                          const char *message, int64_t retry_after_ms);
+/* {"type":"ok","id":..,"data":<data>}: `data` is JSON text inserted as is
+ * (the caller built it: a db_catalog result or cJSON output); NULL is {}. */
+int srv_codec_ok(char **out, size_t *out_len, const cJSON *id, const char *data);
 
 #endif

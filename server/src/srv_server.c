@@ -47,14 +47,21 @@
 #include <libwebsockets.h>
 
 #include "db.h"
+#include "db_queue.h"
+#include "db_session.h"
 #include "gv_alloc.h"
 #include "gv_buf.h"
 #include "gv_config.h"
 #include "gv_err.h"
 #include "gv_log.h"
+#include "gv_time.h"
 #include "srv_codec.h"
 #include "srv_health.h"
+#include "srv_jobs.h"
+#include "srv_live.h"
 #include "srv_outq.h"
+#include "srv_proto.h"
+#include "srv_subs.h"
 #include "banned.h"
 
 #define SRV_WS_PATH "/ws"
@@ -64,6 +71,26 @@
 #define SESS_OUTQ_BYTES (256 * 1024)
 #define SESS_RX_PAUSE_AT 8
 #define SESS_RX_RESUME_AT 2
+/* Requests of one connection run one at a time, in order (a login is done
+ * before the submit sent after it). Up to SESS_WAIT_MAX wait behind the
+ * running one; from SESS_WAIT_PAUSE on we stop reading the client. */
+#define SESS_WAIT_PAUSE 4
+#define SESS_WAIT_MAX 16
+/* Pushes move into the reply queue only while it holds fewer frames than
+ * this, so replies are never stuck behind a burst of events. */
+#define SESS_PUSH_ROOM 4
+#define HTTP_BODY_MAX (64 * 1024)
+#define COOKIE_NAME "gavel_session"
+
+/* What the WebSocket sessions and the HTTP API connections share: the
+ * registry entry that lets a finished job find its connection again (it
+ * may have closed meanwhile: then the id is simply not found). */
+struct conn {
+    struct lws_dll2 node; /* in srv_server.conns */
+    struct lws *wsi;
+    uint64_t id;
+    bool is_ws;
+};
 
 struct srv_server {
     struct lws_context *ctx;
@@ -72,25 +99,75 @@ struct srv_server {
     lws_sorted_usec_list_t accept_retry; /* resumes accepting after EMFILE */
     struct srv_health *health;
     struct lws_http_mount mount_root, mount_healthz;
+    struct lws_http_mount mount_api;
     char *web_root;
     char *version;
+    char *allowed_origins; /* comma-separated, "" for none */
     volatile sig_atomic_t stop;
+    struct srv_jobs *jobs;
+    struct srv_live *live;
+    struct srv_proto_cfg proto;
+    char *rate_prefix;
+    struct lws_dll2_owner conns;
+    uint64_t next_conn_id;
 };
 
 /* Per HTTP connection (lws zeroes it). */
 struct http_pss {
-    unsigned char *body; /* LWS_PRE headroom + body, gv_malloc'd; NULL when none */
+    struct conn c;          /* registered while an API job runs */
+    unsigned char *body;    /* LWS_PRE headroom + body, gv_malloc'd; NULL when none */
     size_t body_len;
+    struct gv_buf req_body; /* an API POST's body as it arrives */
+    char api[32];           /* the API route being served, "" when none */
+    int status;             /* the API reply's status, 0 until the job is done */
+    char cookie[DB_TOKEN_HEX_LEN + 96]; /* Set-Cookie value, "" when none */
+    bool headers_sent;
 };
 
 /* Per WebSocket connection (lws zeroes it; ESTABLISHED initializes it). */
 struct ws_session {
+    struct conn c;
     struct gv_buf rx;  /* the message being reassembled */
     bool rx_oversized; /* the current message passed SRV_MSG_MAX: discard it */
     bool rx_binary;
     bool rx_paused; /* we turned rx flow control off */
     struct srv_outq outq;
+    struct db_user_info user;         /* logged-in user; id 0: nobody */
+    char token[DB_TOKEN_HEX_LEN + 1]; /* its session token (logout) */
+    bool token_unchecked;             /* token came with the upgrade's cookie */
+    bool busy;                        /* a job of ours is running */
+    struct srv_req_job *wait_head, *wait_tail; /* requests behind it */
+    unsigned nwaiting;
+    struct srv_subs subs;
+    bool closing; /* close (1008) at the next writeable */
+    char close_why[64];
 };
+
+static struct conn *conn_find(struct srv_server *s, uint64_t id)
+{
+    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&s->conns)) {
+        struct conn *c = lws_container_of(d, struct conn, node);
+
+        if (c->id == id)
+            return c;
+    } lws_end_foreach_dll(d);
+    return NULL;
+}
+
+static void conn_add(struct srv_server *s, struct conn *c, struct lws *wsi, bool is_ws)
+{
+    c->wsi = wsi;
+    c->id = ++s->next_conn_id;
+    c->is_ws = is_ws;
+    lws_dll2_add_tail(&c->node, &s->conns);
+}
+
+static void conn_remove(struct conn *c)
+{
+    if (c->id)
+        lws_dll2_remove(&c->node);
+    c->id = 0;
+}
 
 static struct srv_server *server_of(struct lws *wsi)
 {
@@ -164,10 +241,241 @@ static int healthz_write(struct lws *wsi, struct http_pss *pss)
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
+/* --- HTTP JSON API --------------------------------------------------------- */
+
+static int api_submit(struct lws *wsi, struct http_pss *pss, const char *type, cJSON *args);
+
+static int api_respond_now(struct lws *wsi, struct http_pss *pss, int status, const char *code,
+                           const char *message)
+{
+    char body[256];
+    int n = snprintf(body, sizeof(body), "{\"code\":\"%s\",\"message\":\"%s\"}", code, message);
+
+    pss->body = gv_malloc(LWS_PRE + (size_t)n);
+    if (!pss->body)
+        return -1;
+    memcpy(pss->body + LWS_PRE, body, (size_t)n);
+    pss->body_len = (size_t)n;
+    pss->status = status;
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+/* GET /api/problems?...: the query's arguments become problems.list fields
+ * (numbers when they look like integers, so the codec's checks apply). */
+static int api_problems(struct lws *wsi, struct http_pss *pss)
+{
+    static const char *const keys[] = {"difficulty_min", "difficulty_max", "sort", "order", "page",
+                                       "page_size"};
+    cJSON *args = cJSON_CreateObject();
+
+    if (!args)
+        return -1;
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        char name[32], buf[96];
+        const char *digits, *val;
+        bool num = true;
+
+        snprintf(name, sizeof(name), "%s=", keys[i]);
+        /* lws copies "name=value" into buf and points at the value. */
+        val = lws_get_urlarg_by_name(wsi, name, buf, (int)sizeof(buf));
+        if (!val)
+            continue;
+        for (digits = val; *digits; digits++)
+            num = num && *digits >= '0' && *digits <= '9' && digits - val < 9;
+        if (num && *val)
+            cJSON_AddNumberToObject(args, keys[i], (double)strtol(val, NULL, 10));
+        else
+            cJSON_AddStringToObject(args, keys[i], val);
+    }
+    return api_submit(wsi, pss, "problems.list", args);
+}
+
+static int api_begin(struct lws *wsi, struct http_pss *pss, const char *path)
+{
+    bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+
+    if (!post && !lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI))
+        return api_respond_now(wsi, pss, 405, "invalid", "use GET or POST");
+    if (!strcmp(path, "/problems") || !strcmp(path, "/problems/")) {
+        if (post)
+            return api_respond_now(wsi, pss, 405, "invalid", "use GET");
+        return api_problems(wsi, pss);
+    }
+    if (!strncmp(path, "/problems/", 10)) {
+        cJSON *args = cJSON_CreateObject();
+
+        if (post) {
+            cJSON_Delete(args);
+            return api_respond_now(wsi, pss, 405, "invalid", "use GET");
+        }
+        if (!args || !cJSON_AddStringToObject(args, "slug", path + 10)) {
+            cJSON_Delete(args);
+            return -1;
+        }
+        return api_submit(wsi, pss, "problem.get", args);
+    }
+    if (!strcmp(path, "/register") || !strcmp(path, "/login") || !strcmp(path, "/logout")) {
+        if (!post)
+            return api_respond_now(wsi, pss, 405, "invalid", "use POST");
+        /* The body arrives in HTTP_BODY callbacks; the job starts at
+         * HTTP_BODY_COMPLETION. */
+        snprintf(pss->api, sizeof(pss->api), "%.16s", path + 1);
+        gv_buf_init(&pss->req_body, HTTP_BODY_MAX);
+        return 0;
+    }
+    return api_respond_now(wsi, pss, 404, "not_found", "no such API route");
+}
+
+static int api_body_done(struct lws *wsi, struct http_pss *pss)
+{
+    cJSON *args;
+
+    if (!pss->api[0])
+        return 0;
+    if (pss->req_body.len == 0 && !strcmp(pss->api, "logout"))
+        args = cJSON_CreateObject();
+    else
+        args = cJSON_ParseWithLength(pss->req_body.data ? pss->req_body.data : "",
+                                     pss->req_body.len);
+    gv_buf_release(&pss->req_body);
+    if (!cJSON_IsObject(args)) {
+        cJSON_Delete(args);
+        return api_respond_now(wsi, pss, 400, "bad_request", "the body must be a JSON object");
+    }
+    return api_submit(wsi, pss, pss->api, args);
+}
+
+/* Runs `type` with `args` (taken) as a request from this HTTP client. */
+static int api_submit(struct lws *wsi, struct http_pss *pss, const char *type, cJSON *args)
+{
+    struct srv_server *s = server_of(wsi);
+    struct srv_req_job *job = NULL;
+    char *text = NULL, cookie[DB_TOKEN_HEX_LEN + 8];
+    size_t clen = sizeof(cookie);
+    int err;
+
+    cJSON_DeleteItemFromObjectCaseSensitive(args, "type");
+    cJSON_DeleteItemFromObjectCaseSensitive(args, "id");
+    if (!cJSON_AddStringToObject(args, "type", type))
+        goto oom;
+    text = cJSON_PrintUnformatted(args);
+    cJSON_Delete(args);
+    args = NULL;
+    job = srv_proto_job_new(&s->proto);
+    if (!text || !job)
+        goto oom;
+    snprintf(pss->api, sizeof(pss->api), "%s", type);
+    err = srv_codec_decode(&job->req, text, strlen(text));
+    gv_free(text);
+    text = NULL;
+    if (err == GV_EPARSE) {
+        char msg[200];
+        int status = !strcmp(job->req.err_code, SRV_ERR_INVALID) ? 400 : 400;
+
+        snprintf(msg, sizeof(msg), "%s", job->req.err_message);
+        for (char *q = msg; *q; q++)
+            if (*q == '"' || *q == '\\')
+                *q = '\'';
+        err = api_respond_now(wsi, pss, status, job->req.err_code, msg);
+        job->base.free(&job->base);
+        return err;
+    }
+    if (err < 0)
+        goto oom;
+    job->http = true;
+    if (lws_http_cookie_get(wsi, COOKIE_NAME, cookie, &clen) == 0 &&
+        clen == DB_TOKEN_HEX_LEN) {
+        snprintf(job->token, sizeof(job->token), "%.64s", cookie);
+        job->token_unchecked = true;
+    }
+    conn_add(s, &pss->c, wsi, false);
+    job->base.conn_id = pss->c.id;
+    if (srv_jobs_submit(s->jobs, &job->base) < 0) {
+        conn_remove(&pss->c);
+        job->base.free(&job->base);
+        return api_respond_now(wsi, pss, 503, "unavailable", "the server is overloaded");
+    }
+    return 0;
+oom:
+    cJSON_Delete(args);
+    gv_free(text);
+    if (job)
+        job->base.free(&job->base);
+    return -1;
+}
+
+/* A finished API job: keep the reply and ask to write it. */
+static void api_done(struct http_pss *pss, struct srv_req_job *job)
+{
+    char *body = NULL;
+    size_t len = 0;
+    int status = 500;
+
+    conn_remove(&pss->c);
+    if (srv_proto_http(job, &status, &body, &len) < 0) {
+        status = 500;
+        body = gv_strdup("{\"code\":\"internal\",\"message\":\"out of memory\"}");
+        len = body ? strlen(body) : 0;
+    }
+    if (!job->err_code && job->set_user && job->new_token[0] &&
+        (job->req.type == SRV_REQ_LOGIN || job->req.type == SRV_REQ_REGISTER))
+        snprintf(pss->cookie, sizeof(pss->cookie),
+                 COOKIE_NAME "=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d", job->new_token,
+                 DB_SESSION_TTL_S);
+    else if (!job->err_code && job->req.type == SRV_REQ_LOGOUT)
+        snprintf(pss->cookie, sizeof(pss->cookie),
+                 COOKIE_NAME "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    pss->body = body ? gv_malloc(LWS_PRE + len) : NULL;
+    if (pss->body) {
+        memcpy(pss->body + LWS_PRE, body, len);
+        pss->body_len = len;
+    }
+    gv_free(body);
+    pss->status = status;
+    lws_callback_on_writable(pss->c.wsi);
+}
+
+static int api_write(struct lws *wsi, struct http_pss *pss)
+{
+    unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start;
+    unsigned char *end = hdr + sizeof(hdr) - 1;
+    static const char no_store[] = "no-store";
+
+    if (!pss->body)
+        return -1;
+    if (!pss->headers_sent) {
+        if (lws_add_http_common_headers(wsi, (unsigned)pss->status, "application/json",
+                                        pss->body_len, &p, end) ||
+            lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+                                         (const unsigned char *)no_store, sizeof(no_store) - 1,
+                                         &p, end) ||
+            (pss->cookie[0] &&
+             lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_SET_COOKIE,
+                                          (const unsigned char *)pss->cookie,
+                                          (int)strlen(pss->cookie), &p, end)) ||
+            lws_finalize_write_http_header(wsi, start, &p, end))
+            return -1;
+        pss->headers_sent = true;
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    if (lws_write(wsi, pss->body + LWS_PRE, pss->body_len, LWS_WRITE_HTTP_FINAL) < 0)
+        return -1;
+    gv_free(pss->body);
+    pss->body = NULL;
+    pss->api[0] = '\0';
+    pss->status = 0;
+    pss->headers_sent = false;
+    pss->cookie[0] = '\0';
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
 static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                          size_t len)
 {
     struct http_pss *pss = user;
+    char uri[256] = "";
 
     switch (reason) {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
@@ -175,13 +483,32 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
         gv_log(GV_LOG_DEBUG, "ws", "refusing an upgrade without subprotocol '%s'", SRV_WS_PROTOCOL);
         return 1;
     case LWS_CALLBACK_HTTP:
+        if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0)
+            lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_POST_URI);
+        if (!strncmp(uri, "/api/", 5) || !strcmp(uri, "/api"))
+            return api_begin(wsi, pss, uri + 4);
         return healthz_begin(wsi, pss, in);
+    case LWS_CALLBACK_HTTP_BODY:
+        if (pss && pss->api[0] && gv_buf_append(&pss->req_body, in, len) < 0) {
+            gv_buf_release(&pss->req_body);
+            pss->api[0] = '\0';
+            return api_respond_now(wsi, pss, 413, "too_large", "the body exceeds 64 KiB");
+        }
+        return 0;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (pss && pss->api[0] && !pss->status)
+            return api_body_done(wsi, pss);
+        return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (pss && pss->status)
+            return api_write(wsi, pss);
         if (pss && pss->body)
             return healthz_write(wsi, pss);
         break;
     case LWS_CALLBACK_CLOSED_HTTP:
         if (pss) {
+            conn_remove(&pss->c);
+            gv_buf_release(&pss->req_body);
             gv_free(pss->body);
             pss->body = NULL;
         }
@@ -193,6 +520,19 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
 }
 
 /* --- WebSocket ------------------------------------------------------------ */
+
+/* Reading pauses while replies pile up or requests wait for their turn. */
+static void sess_update_rx(struct lws *wsi, struct ws_session *ss)
+{
+    if (!ss->rx_paused &&
+        (ss->outq.count >= SESS_RX_PAUSE_AT || ss->nwaiting >= SESS_WAIT_PAUSE)) {
+        ss->rx_paused = true;
+        lws_rx_flow_control(wsi, 0);
+    } else if (ss->rx_paused && ss->outq.count <= SESS_RX_RESUME_AT && ss->nwaiting <= 1) {
+        ss->rx_paused = false;
+        lws_rx_flow_control(wsi, 1);
+    }
+}
 
 /* Queues one reply; < 0 means the connection must close (the reason is set). */
 static int sess_send(struct lws *wsi, struct ws_session *ss, char *text, size_t len)
@@ -210,10 +550,7 @@ static int sess_send(struct lws *wsi, struct ws_session *ss, char *text, size_t 
     }
     if (err < 0)
         return -1;
-    if (ss->outq.count >= SESS_RX_PAUSE_AT && !ss->rx_paused) {
-        ss->rx_paused = true;
-        lws_rx_flow_control(wsi, 0);
-    }
+    sess_update_rx(wsi, ss);
     lws_callback_on_writable(wsi);
     return 0;
 }
@@ -227,6 +564,60 @@ static int sess_send_error(struct lws *wsi, struct ws_session *ss, const cJSON *
     if (srv_codec_error(&text, &len, id, code, message) < 0)
         return -1;
     return sess_send(wsi, ss, text, len);
+}
+
+/* Starts `job` with a snapshot of the session taken now, after every
+ * earlier request of this connection has finished. */
+static int sess_start(struct lws *wsi, struct ws_session *ss, struct srv_req_job *job)
+{
+    struct srv_server *s = server_of(wsi);
+
+    job->base.conn_id = ss->c.id;
+    job->user = ss->user;
+    snprintf(job->token, sizeof(job->token), "%s", ss->token);
+    job->token_unchecked = ss->token_unchecked;
+    if (job->req.type == SRV_REQ_RESUME && srv_subs_copy_filter(&job->filter, &ss->subs) < 0) {
+        job->base.free(&job->base);
+        return sess_send_error(wsi, ss, NULL, SRV_ERR_INTERNAL, "out of memory");
+    }
+    if (srv_jobs_submit(s->jobs, &job->base) < 0) {
+        char *text;
+        size_t len;
+        int err = srv_codec_error(&text, &len, job->req.id, SRV_ERR_UNAVAILABLE,
+                                  "the server is overloaded; retry shortly");
+
+        job->base.free(&job->base);
+        return err < 0 ? -1 : sess_send(wsi, ss, text, len);
+    }
+    ss->busy = true;
+    return 0;
+}
+
+/* A request that needs a store: run it now, or after the one running. */
+static int sess_enqueue(struct lws *wsi, struct ws_session *ss, struct srv_request *req)
+{
+    struct srv_server *s = server_of(wsi);
+    struct srv_req_job *job;
+
+    if (ss->nwaiting >= SESS_WAIT_MAX)
+        return sess_send_error(wsi, ss, req->id, SRV_ERR_RATE_LIMITED,
+                               "too many requests in flight; wait for replies");
+    job = srv_proto_job_new(&s->proto);
+    if (!job)
+        return -1;
+    job->req = *req; /* the job owns the parsed message now */
+    memset(req, 0, sizeof(*req));
+    if (!ss->busy)
+        return sess_start(wsi, ss, job);
+    if (ss->wait_tail)
+        ss->wait_tail->base.next = &job->base;
+    else
+        ss->wait_head = job;
+    ss->wait_tail = job;
+    job->base.next = NULL;
+    ss->nwaiting++;
+    sess_update_rx(wsi, ss);
+    return 0;
 }
 
 static int sess_handle(struct lws *wsi, struct ws_session *ss)
@@ -258,6 +649,27 @@ static int sess_handle(struct lws *wsi, struct ws_session *ss)
         err = srv_codec_pong(&text, &len, req.id);
         if (err == 0)
             err = sess_send(wsi, ss, text, len);
+        break;
+    case SRV_REQ_HELLO:
+    case SRV_REQ_REGISTER:
+    case SRV_REQ_LOGIN:
+    case SRV_REQ_LOGOUT:
+    case SRV_REQ_PROBLEMS_LIST:
+    case SRV_REQ_PROBLEM_GET:
+    case SRV_REQ_PROBLEM_LIKE:
+    case SRV_REQ_SUBMIT:
+    case SRV_REQ_SUBMISSIONS_MINE:
+    case SRV_REQ_SUBMISSION_GET:
+    case SRV_REQ_SUBSCRIBE:
+    case SRV_REQ_RESUME:
+        /* Refused here when nobody can be logged in by the time it runs
+         * (no pending login ahead, no cookie to check): no store needed. */
+        if (srv_req_needs_user(req.type) && !ss->user.id && !ss->token_unchecked && !ss->busy) {
+            err = sess_send_error(wsi, ss, req.id, SRV_ERR_UNAUTHENTICATED,
+                                  "log in first (hello with a token, or login)");
+            break;
+        }
+        err = sess_enqueue(wsi, ss, &req);
         break;
     case SRV_REQ_NONE:
         assert(0 && "decode succeeded without a type");
@@ -303,6 +715,23 @@ static int sess_writeable(struct lws *wsi, struct ws_session *ss)
     unsigned char *frame;
     size_t len;
 
+    if (ss->closing) {
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, (unsigned char *)ss->close_why,
+                         strlen(ss->close_why));
+        return -1;
+    }
+    /* Replies first; a push only while the reply queue has room. */
+    if (ss->outq.count < SESS_PUSH_ROOM && srv_subs_pending(&ss->subs)) {
+        char *push = srv_subs_next(&ss->subs, &len);
+
+        if (push) {
+            int err = srv_outq_push(&ss->outq, push, len);
+
+            gv_free(push);
+            if (err < 0)
+                return -1;
+        }
+    }
     frame = srv_outq_peek(&ss->outq, &len);
     if (!frame)
         return 0;
@@ -311,13 +740,154 @@ static int sess_writeable(struct lws *wsi, struct ws_session *ss)
     if (lws_write(wsi, frame, len, LWS_WRITE_TEXT) < (int)len)
         return -1;
     srv_outq_pop(&ss->outq);
-    if (ss->rx_paused && ss->outq.count <= SESS_RX_RESUME_AT) {
-        ss->rx_paused = false;
-        lws_rx_flow_control(wsi, 1);
-    }
-    if (ss->outq.count)
+    sess_update_rx(wsi, ss);
+    if (ss->outq.count || srv_subs_pending(&ss->subs))
         lws_callback_on_writable(wsi);
     return 0;
+}
+
+static void sess_close_later(struct lws *wsi, struct ws_session *ss, const char *why)
+{
+    if (ss->closing)
+        return;
+    ss->closing = true;
+    snprintf(ss->close_why, sizeof(ss->close_why), "%s", why);
+    gv_log(GV_LOG_WARN, "ws", "closing connection %llu: %s", (unsigned long long)ss->c.id, why);
+    lws_callback_on_writable(wsi);
+}
+
+/* A request of this session finished: apply what it changed, queue its
+ * reply, and start the next waiting request. */
+static void sess_done(struct ws_session *ss, struct srv_req_job *job)
+{
+    struct lws *wsi = ss->c.wsi;
+    char *text = NULL;
+    size_t len;
+    int err;
+
+    if (job->set_user) {
+        ss->user = job->new_user;
+        snprintf(ss->token, sizeof(ss->token), "%s", job->new_token);
+        ss->token_unchecked = false;
+        srv_subs_set_user(&ss->subs, ss->user.id);
+    } else if (job->clear_user) {
+        memset(&ss->user, 0, sizeof(ss->user));
+        ss->token[0] = '\0';
+        ss->token_unchecked = false;
+        srv_subs_set_user(&ss->subs, 0);
+    }
+    if (!job->err_code && (job->subscribe_submission || job->subscribe_contest)) {
+        err = job->subscribe_submission ? srv_subs_add_submission(&ss->subs, job->subscribe_submission)
+                                        : srv_subs_add_contest(&ss->subs, job->subscribe_contest);
+        if (err == GV_ETOOBIG) {
+            job->err_code = SRV_ERR_INVALID;
+            snprintf(job->err_message, sizeof(job->err_message),
+                     "too many subscriptions on this connection (at most %d submissions, %d "
+                     "contests)",
+                     SRV_SUBS_MAX_SUBMISSIONS, SRV_SUBS_MAX_CONTESTS);
+        } else if (err < 0) {
+            job->err_code = SRV_ERR_INTERNAL;
+            snprintf(job->err_message, sizeof(job->err_message), "cannot subscribe: %s",
+                     gv_strerror(err));
+        }
+    }
+    if (srv_proto_reply(job, &text, &len) < 0 || sess_send(wsi, ss, text, len) < 0) {
+        sess_close_later(wsi, ss, "cannot queue a reply");
+        return;
+    }
+    /* The replayed events go through the same policy as live ones, after
+     * the reply that announces them. */
+    for (struct srv_live_event *e = job->replay; e; e = e->next)
+        if (srv_subs_offer(&ss->subs, e, gv_time_mono_ms()) == SRV_SUBS_DROP) {
+            sess_close_later(wsi, ss, "too far behind its events");
+            return;
+        }
+    if (srv_subs_pending(&ss->subs))
+        lws_callback_on_writable(wsi);
+    ss->busy = false;
+    while (!ss->busy && ss->wait_head) {
+        struct srv_req_job *next = ss->wait_head;
+
+        ss->wait_head = (struct srv_req_job *)next->base.next;
+        if (!ss->wait_head)
+            ss->wait_tail = NULL;
+        ss->nwaiting--;
+        next->base.next = NULL;
+        if (sess_start(wsi, ss, next) < 0) {
+            sess_close_later(wsi, ss, "cannot queue a reply");
+            return;
+        }
+    }
+    sess_update_rx(wsi, ss);
+}
+
+/* The loop was woken: finished jobs and live events. */
+static void loop_wakeup(struct srv_server *s)
+{
+    struct srv_job *job = s->jobs ? srv_jobs_drain(s->jobs) : NULL;
+    struct srv_live_event *ev = s->live ? srv_live_drain(s->live) : NULL;
+
+    while (job) {
+        struct srv_job *next = job->next;
+        struct conn *c = conn_find(s, job->conn_id);
+
+        job->next = NULL;
+        if (c && c->is_ws)
+            sess_done(lws_container_of(c, struct ws_session, c), (struct srv_req_job *)job);
+        else if (c)
+            api_done(lws_container_of(c, struct http_pss, c), (struct srv_req_job *)job);
+        job->free(job);
+        job = next;
+    }
+    while (ev) {
+        struct srv_live_event *next = ev->next;
+        int64_t now = gv_time_mono_ms();
+
+        lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&s->conns)) {
+            struct conn *c = lws_container_of(d, struct conn, node);
+            struct ws_session *ss;
+
+            if (c->is_ws) {
+                ss = lws_container_of(c, struct ws_session, c);
+                if (!ss->closing && srv_subs_wants(&ss->subs, ev)) {
+                    if (srv_subs_offer(&ss->subs, ev, now) == SRV_SUBS_DROP)
+                        sess_close_later(c->wsi, ss, "too far behind its events");
+                    else
+                        lws_callback_on_writable(c->wsi);
+                }
+            }
+        } lws_end_foreach_dll(d);
+        srv_live_event_free(ev);
+        ev = next;
+    }
+}
+
+/* The upgrade's Origin must be this server (the Host it was asked for) or
+ * one of GAVEL_ALLOWED_ORIGINS: another site's page must not talk to us
+ * with the visitor's cookie. Clients that send no Origin are not browsers
+ * and have no ambient cookie to abuse. */
+static bool origin_ok(struct lws *wsi, const char *allowed)
+{
+    char origin[256], host[256];
+    const char *o, *a;
+    size_t n;
+
+    if (lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) <= 0)
+        return lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) == 0;
+    for (a = allowed; a && *a; a += n + (a[n] == ',')) {
+        n = strcspn(a, ",");
+        while (n && *a == ' ') {
+            a++;
+            n--;
+        }
+        if (n && strlen(origin) == n && !strncmp(origin, a, n))
+            return true;
+    }
+    if (lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) <= 0)
+        return false;
+    o = !strncmp(origin, "http://", 7) ? origin + 7 : !strncmp(origin, "https://", 8) ? origin + 8
+                                                                                        : NULL;
+    return o && !strcasecmp(o, host);
 }
 
 static int callback_gavel(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -335,17 +905,47 @@ static int callback_gavel(struct lws *wsi, enum lws_callback_reasons reason, voi
             gv_log(GV_LOG_DEBUG, "ws", "refusing an upgrade on '%.60s'", uri);
             return 1;
         }
+        if (!origin_ok(wsi, server_of(wsi)->allowed_origins)) {
+            gv_log(GV_LOG_INFO, "ws", "refusing an upgrade from a foreign origin");
+            return 1;
+        }
         return 0;
-    case LWS_CALLBACK_ESTABLISHED:
+    case LWS_CALLBACK_ESTABLISHED: {
+        char cookie[DB_TOKEN_HEX_LEN + 8];
+        size_t clen = sizeof(cookie);
+
         gv_buf_init(&ss->rx, SRV_MSG_MAX);
         srv_outq_init(&ss->outq, SESS_OUTQ_SLOTS, SESS_OUTQ_BYTES, LWS_PRE);
+        srv_subs_init(&ss->subs);
+        conn_add(server_of(wsi), &ss->c, wsi, true);
+        if (lws_http_cookie_get(wsi, COOKIE_NAME, cookie, &clen) == 0 &&
+            clen == DB_TOKEN_HEX_LEN) {
+            snprintf(ss->token, sizeof(ss->token), "%.64s", cookie);
+            ss->token_unchecked = true;
+        }
+        return 0;
+    }
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        /* Sent to every protocol: one of them does the work. */
+        loop_wakeup(server_of(wsi));
         return 0;
     case LWS_CALLBACK_RECEIVE:
         return sess_receive(wsi, ss, in, len);
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return sess_writeable(wsi, ss);
     case LWS_CALLBACK_CLOSED:
-        /* Last use of the session: lws frees it after this returns. */
+        /* Last use of the session: lws frees it after this returns. A job
+         * still running finds no connection and is dropped. */
+        conn_remove(&ss->c);
+        while (ss->wait_head) {
+            struct srv_req_job *next = (struct srv_req_job *)ss->wait_head->base.next;
+
+            ss->wait_head->base.free(&ss->wait_head->base);
+            ss->wait_head = next;
+        }
+        ss->wait_tail = NULL;
+        ss->nwaiting = 0;
+        srv_subs_release(&ss->subs);
         gv_buf_release(&ss->rx);
         srv_outq_release(&ss->outq);
         return 0;
@@ -464,6 +1064,21 @@ int srv_options_load(struct srv_options *out, const char *default_web_root, cons
     out->pg_url = db_pg_url();
     out->redis_url = db_redis_url();
     out->version = version;
+    err = gv_config_get_long(&port, "GAVEL_SERVER_DB_THREADS", 2, 1, 16);
+    if (err < 0)
+        return err;
+    out->db_threads = (int)port;
+    out->queue_prefix = gv_config_get("GAVEL_QUEUE_PREFIX", DB_QUEUE_PREFIX_DEFAULT);
+    out->rate_prefix = gv_config_get("GAVEL_RATE_PREFIX", "gavel:ratelimit");
+    err = gv_config_get_long(&port, "GAVEL_SUBMIT_RATE_FREE", 6, 1, 100000);
+    if (err < 0)
+        return err;
+    out->rate_free = (int)port;
+    err = gv_config_get_long(&port, "GAVEL_SUBMIT_RATE_PAID", 20, 1, 100000);
+    if (err < 0)
+        return err;
+    out->rate_paid = (int)port;
+    out->allowed_origins = gv_config_get("GAVEL_ALLOWED_ORIGINS", "");
     return 0;
 }
 
@@ -594,7 +1209,13 @@ int srv_server_new(struct srv_server **out, const struct srv_options *opt)
         return -ENOMEM;
     s->web_root = gv_strdup(opt->web_root);
     s->version = gv_strdup(opt->version ? opt->version : "unknown");
-    if (!s->web_root || !s->version) {
+    s->allowed_origins = gv_strdup(opt->allowed_origins ? opt->allowed_origins : "");
+    s->rate_prefix = gv_strdup(opt->rate_prefix ? opt->rate_prefix : "gavel:ratelimit");
+    s->proto.version = s->version;
+    s->proto.rate_prefix = s->rate_prefix;
+    s->proto.rate_free = opt->rate_free > 0 ? opt->rate_free : 6;
+    s->proto.rate_paid = opt->rate_paid > 0 ? opt->rate_paid : 20;
+    if (!s->web_root || !s->version || !s->allowed_origins || !s->rate_prefix) {
         err = -ENOMEM;
         goto fail;
     }
@@ -604,6 +1225,11 @@ int srv_server_new(struct srv_server **out, const struct srv_options *opt)
     s->mount_healthz.mountpoint_len = (unsigned char)strlen("/healthz");
     s->mount_healthz.protocol = "http";
     s->mount_healthz.origin_protocol = LWSMPRO_CALLBACK;
+    s->mount_api.mountpoint = "/api";
+    s->mount_api.mountpoint_len = (unsigned char)strlen("/api");
+    s->mount_api.protocol = "http";
+    s->mount_api.origin_protocol = LWSMPRO_CALLBACK;
+    s->mount_healthz.mount_next = &s->mount_api;
     s->mount_root.mount_next = &s->mount_healthz;
     s->mount_root.mountpoint = "/";
     s->mount_root.mountpoint_len = 1;
@@ -664,6 +1290,17 @@ int srv_server_new(struct srv_server **out, const struct srv_options *opt)
         gv_log(GV_LOG_ERROR, "server", "cannot start the health monitor: %s", gv_strerror(err));
         goto fail;
     }
+    err = srv_jobs_start(&s->jobs, opt->db_threads > 0 ? (unsigned)opt->db_threads : 2,
+                         opt->pg_url, opt->redis_url, opt->queue_prefix, s->ctx);
+    if (err < 0) {
+        gv_log(GV_LOG_ERROR, "server", "cannot start the job threads: %s", gv_strerror(err));
+        goto fail;
+    }
+    err = srv_live_start(&s->live, opt->redis_url, s->ctx);
+    if (err < 0) {
+        gv_log(GV_LOG_ERROR, "server", "cannot start the live thread: %s", gv_strerror(err));
+        goto fail;
+    }
     gv_log(GV_LOG_INFO, "server", "listening on http://%s:%d/ (web root '%s')",
            opt->http_addr ? opt->http_addr : "localhost", opt->http_port, s->web_root);
     *out = s;
@@ -698,11 +1335,19 @@ void srv_server_free(struct srv_server *s)
 {
     if (!s)
         return;
-    /* Connections first: their CLOSED callbacks still run on this thread. */
+    /* The threads first: they wake the context, which must still exist.
+     * Then the connections, whose CLOSED callbacks still run on this thread
+     * and free what they own (jobs waiting for their turn). */
+    srv_jobs_stop(s->jobs);
+    s->jobs = NULL;
+    srv_live_stop(s->live);
+    s->live = NULL;
     if (s->ctx)
         lws_context_destroy(s->ctx);
     srv_health_stop(s->health);
     gv_free(s->web_root);
     gv_free(s->version);
+    gv_free(s->allowed_origins);
+    gv_free(s->rate_prefix);
     gv_free(s);
 }

@@ -30,12 +30,15 @@
 
 #include <cjson/cJSON.h>
 
+#include "db.h"
+#include "itest.h"
 #include "banned.h"
 
 #define IO_TIMEOUT_MS 5000
-#define MAX_CHILDREN 8
+#define MAX_CHILDREN 64
 
 static const char *server_path;
+static const char *gavel_path; /* the CLI: migrations and problem imports */
 static pid_t children[MAX_CHILDREN];
 static int n_children;
 static const char *current_test = "setup";
@@ -753,17 +756,429 @@ static void test_redis_late(void)
     stop_child(server);
 }
 
+
+/* --- The protocol against a fresh database ------------------------------- */
+
+static char api_pg_env[600], api_queue_env[96], api_rate_env[96];
+
+static int run_cli(const char *const args[])
+{
+    char *argv[12];
+    const char *env[] = {api_pg_env, NULL};
+    pid_t pid;
+    int n = 0, status;
+
+    argv[n++] = (char *)gavel_path;
+    for (int i = 0; args[i] && n < 11; i++)
+        argv[n++] = (char *)args[i];
+    argv[n] = NULL;
+    pid = spawn(argv, env, "/dev/null");
+    status = wait_exit(pid, 60000);
+    return status;
+}
+
+static pid_t start_api_server(int port)
+{
+    static char port_env[64];
+    char *argv[] = {(char *)server_path, NULL};
+    const char *env[] = {port_env, api_pg_env, api_queue_env, api_rate_env, NULL};
+
+    snprintf(port_env, sizeof(port_env), "GAVEL_HTTP_PORT=%d", port);
+    return spawn(argv, env, NULL);
+}
+
+/* Sends `req` and returns the reply (caller deletes), checking its type. */
+static cJSON *rpc(int fd, const char *req, const char *want_type)
+{
+    cJSON *r;
+    char *got;
+
+    ws_send_text(fd, req);
+    r = ws_recv_json(fd);
+    got = cJSON_PrintUnformatted(r);
+    CHECK(json_str(r, "type") && !strcmp(json_str(r, "type"), want_type), "%s -> %s", req, got);
+    free(got);
+    return r;
+}
+
+static const cJSON *data_of(const cJSON *r)
+{
+    return cJSON_GetObjectItemCaseSensitive(r, "data");
+}
+
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+    CHECK(cJSON_IsNumber(v), "no number '%s'", key);
+    return v->valuedouble;
+}
+
+static void rpc_error(int fd, const char *req, const char *code)
+{
+    cJSON *r = rpc(fd, req, "error");
+    char *got = cJSON_PrintUnformatted(r);
+
+    CHECK(json_str(r, "code") && !strcmp(json_str(r, "code"), code), "%s: want %s, got %s", req,
+          code, got);
+    CHECK(json_str(r, "message") && *json_str(r, "message"), "no message: %s", got);
+    free(got);
+    cJSON_Delete(r);
+}
+
+static int ws_open(int port)
+{
+    int status, fd = ws_connect(port, "/ws", "gavel.v1", &status);
+
+    CHECK(fd >= 0, "upgrade refused with %d", status);
+    return fd;
+}
+
+/* Upgrade with extra header lines; the HTTP status. */
+static int ws_status_with(int port, const char *extra)
+{
+    char req[1024], head[4096];
+    int fd = tcp_connect(port), status;
+
+    CHECK(fd >= 0, "connect");
+    snprintf(req, sizeof(req),
+             "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+             "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+             "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: gavel.v1\r\n%s\r\n",
+             port, extra);
+    send_all(fd, req, strlen(req));
+    status = read_head(fd, head, sizeof(head));
+    close(fd);
+    return status;
+}
+
+static void http_post(struct http_resp *r, int port, const char *path, const char *body)
+{
+    char req[2048], clen[32];
+    long len = 0;
+    int fd;
+
+    memset(r, 0, sizeof(*r));
+    r->status = -1;
+    fd = tcp_connect(port);
+    CHECK(fd >= 0, "connect");
+    snprintf(req, sizeof(req),
+             "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
+             "Content-Length: %zu\r\n\r\n%s",
+             path, port, strlen(body), body);
+    send_all(fd, req, strlen(req));
+    r->status = read_head(fd, r->head, sizeof(r->head));
+    if (r->status > 0 && header_value(r->head, "content-length", clen, sizeof(clen)))
+        len = strtol(clen, NULL, 10);
+    r->body = calloc(1, (size_t)len + 1);
+    CHECK(r->body, "calloc");
+    if (r->status > 0 && len && !recv_all(fd, r->body, (size_t)len))
+        r->status = -1;
+    close(fd);
+}
+
+static void psql(const char *sql)
+{
+    struct db_pg *pg;
+    char why[256];
+
+    CHECK(db_pg_open(&pg, api_pg_env + strlen("GAVEL_PG_URL="), 5, why, sizeof(why)) == 0, "%s",
+          why);
+    CHECK(db_pg_exec_script(pg, sql) == 0, "%s: %s", sql, db_pg_last_error(pg));
+    db_pg_close(pg);
+}
+
+static char *psql_value(const char *sql)
+{
+    struct db_pg *pg;
+    char why[256], *v = NULL;
+
+    CHECK(db_pg_open(&pg, api_pg_env + strlen("GAVEL_PG_URL="), 5, why, sizeof(why)) == 0, "%s",
+          why);
+    CHECK(db_pg_query_value(pg, &v, sql, 0, NULL) == 0, "%s", sql);
+    db_pg_close(pg);
+    return v;
+}
+
+static void test_api(const char *examples)
+{
+    char url[512], path[1024], req[1024], token[80], other_token[80];
+    struct http_resp r;
+    int port = free_port(), fd, fd2;
+    pid_t server;
+    cJSON *j;
+    const cJSON *d, *arr;
+    double sub_id;
+
+    current_test = "api setup";
+    itest_db_create(url, sizeof(url), "server_api");
+    snprintf(api_pg_env, sizeof(api_pg_env), "GAVEL_PG_URL=%s", url);
+    snprintf(api_queue_env, sizeof(api_queue_env), "GAVEL_QUEUE_PREFIX=itest:%d:queue",
+             (int)getpid());
+    snprintf(api_rate_env, sizeof(api_rate_env), "GAVEL_RATE_PREFIX=itest:%d:rl", (int)getpid());
+    CHECK(run_cli((const char *[]){"db", "migrate", NULL}) == 0, "gavel db migrate failed");
+    snprintf(path, sizeof(path), "%s/pair-sum", examples);
+    CHECK(run_cli((const char *[]){"problem", "import", "--public", "--difficulty", "1200", path,
+                                   NULL}) == 0,
+          "import pair-sum");
+    snprintf(path, sizeof(path), "%s/circle-area", examples);
+    CHECK(run_cli((const char *[]){"problem", "import", "--public", "--difficulty", "800", path,
+                                   NULL}) == 0,
+          "import circle-area");
+    snprintf(path, sizeof(path), "%s/distinct-count", examples);
+    CHECK(run_cli((const char *[]){"problem", "import", "--public", path, NULL}) == 0,
+          "import distinct-count");
+    /* distinct-count belongs to a contest that starts tomorrow: hidden. */
+    psql("INSERT INTO contests (slug, title, starts_at, ends_at) VALUES ('future', 'Future', "
+         "now() + interval '1 day', now() + interval '2 days');"
+         "INSERT INTO contest_problems (contest_id, problem_id, label, ordinal) SELECT c.id, p.id, "
+         "'A', 1 FROM contests c, problems p WHERE c.slug = 'future' AND p.slug = "
+         "'distinct-count'");
+    server = start_api_server(port);
+    wait_health(port, 200, NULL, 15000);
+    fd = ws_open(port);
+
+    current_test = "api register/login";
+    j = rpc(fd, "{\"type\":\"register\",\"id\":1,\"username\":\"alice\",\"password\":\"secret-pw\"}",
+            "ok");
+    CHECK(json_str(data_of(j), "token") && strlen(json_str(data_of(j), "token")) == 64, "token");
+    cJSON_Delete(j);
+    rpc_error(fd, "{\"type\":\"register\",\"username\":\"ALICE\",\"password\":\"secret-pw\"}",
+              "conflict");
+    rpc_error(fd, "{\"type\":\"register\",\"username\":\"a b\",\"password\":\"secret-pw\"}",
+              "invalid");
+    rpc_error(fd, "{\"type\":\"register\",\"username\":\"bob\",\"password\":\"short\"}", "invalid");
+    rpc_error(fd, "{\"type\":\"login\",\"username\":\"alice\",\"password\":\"wrong-pw\"}",
+              "unauthenticated");
+    rpc_error(fd, "{\"type\":\"login\",\"username\":\"nobody\",\"password\":\"wrong-pw\"}",
+              "unauthenticated");
+    j = rpc(fd, "{\"type\":\"login\",\"username\":\"alice\",\"password\":\"secret-pw\"}", "ok");
+    snprintf(token, sizeof(token), "%s", json_str(data_of(j), "token"));
+    cJSON_Delete(j);
+    close(fd);
+
+    current_test = "api hello";
+    fd = ws_open(port);
+    rpc_error(fd, "{\"type\":\"submit\",\"problem\":\"pair-sum\",\"language\":\"c\",\"source\":\"x\"}",
+              "unauthenticated");
+    j = rpc(fd, "{\"type\":\"hello\",\"token\":\"0000\"}", "ok");
+    CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(data_of(j), "user")), "bad token user");
+    cJSON_Delete(j);
+    snprintf(req, sizeof(req), "{\"type\":\"hello\",\"id\":\"h\",\"token\":\"%s\"}", token);
+    j = rpc(fd, req, "ok");
+    CHECK(json_str(cJSON_GetObjectItemCaseSensitive(data_of(j), "user"), "username") &&
+              !strcmp(json_str(cJSON_GetObjectItemCaseSensitive(data_of(j), "user"), "username"),
+                      "alice"),
+          "hello user");
+    cJSON_Delete(j);
+
+    current_test = "api problems.list";
+    j = rpc(fd, "{\"type\":\"problems.list\"}", "ok");
+    CHECK(num(data_of(j), "total") == 2, "total (the contest problem is hidden)");
+    cJSON_Delete(j);
+    j = rpc(fd, "{\"type\":\"problems.list\",\"sort\":\"difficulty\",\"order\":\"desc\","
+                "\"page_size\":1}",
+            "ok");
+    arr = cJSON_GetObjectItemCaseSensitive(data_of(j), "problems");
+    CHECK(cJSON_GetArraySize(arr) == 1 &&
+              !strcmp(json_str(cJSON_GetArrayItem(arr, 0), "slug"), "pair-sum"),
+          "sort desc");
+    cJSON_Delete(j);
+    j = rpc(fd, "{\"type\":\"problems.list\",\"sort\":\"difficulty\",\"page\":2,\"page_size\":1}",
+            "ok");
+    arr = cJSON_GetObjectItemCaseSensitive(data_of(j), "problems");
+    CHECK(cJSON_GetArraySize(arr) == 1 &&
+              !strcmp(json_str(cJSON_GetArrayItem(arr, 0), "slug"), "pair-sum"),
+          "page 2");
+    cJSON_Delete(j);
+    j = rpc(fd, "{\"type\":\"problems.list\",\"difficulty_max\":1000}", "ok");
+    CHECK(num(data_of(j), "total") == 1, "difficulty filter");
+    cJSON_Delete(j);
+    rpc_error(fd, "{\"type\":\"problems.list\",\"page_size\":1000}", "invalid");
+    rpc_error(fd, "{\"type\":\"problems.list\",\"sort\":7}", "invalid");
+
+    current_test = "api problem.get";
+    j = rpc(fd, "{\"type\":\"problem.get\",\"slug\":\"pair-sum\"}", "ok");
+    d = data_of(j);
+    CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "samples")) >= 1, "samples");
+    CHECK(json_str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(d, "samples"), 0), "input"),
+          "sample input");
+    CHECK(num(d, "time_limit_ms") > 0 && json_str(d, "statement_md"), "limits/statement");
+    cJSON_Delete(j);
+    rpc_error(fd, "{\"type\":\"problem.get\",\"slug\":\"distinct-count\"}", "not_found");
+    rpc_error(fd, "{\"type\":\"problem.get\"}", "invalid");
+
+    current_test = "api like";
+    j = rpc(fd, "{\"type\":\"problem.like\",\"slug\":\"pair-sum\",\"like\":true}", "ok");
+    CHECK(num(data_of(j), "likes") == 1, "like");
+    cJSON_Delete(j);
+    j = rpc(fd, "{\"type\":\"problem.like\",\"slug\":\"pair-sum\",\"like\":true}", "ok");
+    CHECK(num(data_of(j), "likes") == 1, "like twice");
+    cJSON_Delete(j);
+    j = rpc(fd, "{\"type\":\"problem.get\",\"slug\":\"pair-sum\"}", "ok");
+    CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data_of(j), "liked")), "liked");
+    cJSON_Delete(j);
+    j = rpc(fd, "{\"type\":\"problem.like\",\"slug\":\"pair-sum\",\"like\":false}", "ok");
+    CHECK(num(data_of(j), "likes") == 0, "unlike");
+    cJSON_Delete(j);
+    rpc_error(fd, "{\"type\":\"problem.like\",\"slug\":\"pair-sum\",\"like\":\"yes\"}", "invalid");
+
+    current_test = "api submit";
+    j = rpc(fd, "{\"type\":\"submit\",\"id\":9,\"problem\":\"pair-sum\",\"language\":\"c\","
+                "\"source\":\"int main(void){return 0;}\"}",
+            "ok");
+    sub_id = num(data_of(j), "submission_id");
+    CHECK(json_str(data_of(j), "status") && !strcmp(json_str(data_of(j), "status"), "queued"),
+          "status");
+    cJSON_Delete(j);
+    {
+        char sql[128], *v;
+
+        snprintf(sql, sizeof(sql), "SELECT status FROM submissions WHERE id = %.0f", sub_id);
+        v = psql_value(sql);
+        CHECK(v && !strcmp(v, "queued"), "row status %s", v ? v : "(none)");
+        free(v);
+    }
+    rpc_error(fd, "{\"type\":\"submit\",\"problem\":\"pair-sum\",\"language\":\"cobol\","
+                  "\"source\":\"x\"}",
+              "invalid");
+    rpc_error(fd, "{\"type\":\"submit\",\"problem\":\"pair-sum\",\"language\":\"c\",\"source\":\"\"}",
+              "invalid");
+    rpc_error(fd, "{\"type\":\"submit\",\"problem\":\"distinct-count\",\"language\":\"c\","
+                  "\"source\":\"x\"}",
+              "not_found");
+    {
+        /* A source over the cap inside a message under the cap is not
+         * possible; over the message cap it is too_large. */
+        static const char head[] =
+            "{\"type\":\"submit\",\"problem\":\"pair-sum\",\"language\":\"c\",\"source\":\"";
+        size_t n = 70000, h = sizeof(head) - 1;
+        char *big = malloc(n + h + 8);
+
+        CHECK(big, "malloc");
+        memcpy(big, head, h);
+        memset(big + h, 'x', n);
+        memcpy(big + h + n, "\"}", 3);
+        ws_send_text(fd, big);
+        free(big);
+        expect_error(fd, "too_large", "null");
+    }
+    j = rpc(fd, "{\"type\":\"submissions.mine\"}", "ok");
+    CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(data_of(j), "submissions")) == 1,
+          "mine");
+    cJSON_Delete(j);
+    snprintf(req, sizeof(req), "{\"type\":\"submission.get\",\"id\":%.0f}", sub_id);
+    j = rpc(fd, req, "ok");
+    CHECK(json_str(data_of(j), "source") &&
+              !strcmp(json_str(data_of(j), "source"), "int main(void){return 0;}"),
+          "source");
+    cJSON_Delete(j);
+
+    current_test = "api rate limit";
+    for (int i = 1; i < 6; i++)
+        cJSON_Delete(rpc(fd, "{\"type\":\"submit\",\"problem\":\"circle-area\",\"language\":"
+                             "\"python\",\"source\":\"print(1)\"}",
+                         "ok"));
+    j = rpc(fd, "{\"type\":\"submit\",\"id\":\"rl\",\"problem\":\"circle-area\",\"language\":"
+                "\"python\",\"source\":\"print(1)\"}",
+            "error");
+    CHECK(json_str(j, "code") && !strcmp(json_str(j, "code"), "rate_limited"), "rate_limited");
+    CHECK(num(j, "retry_after_ms") > 0 && num(j, "retry_after_ms") <= 60000, "retry_after_ms");
+    cJSON_Delete(j);
+
+    current_test = "api another user";
+    fd2 = ws_open(port);
+    j = rpc(fd2, "{\"type\":\"register\",\"username\":\"mallory\",\"password\":\"secret-pw\"}",
+            "ok");
+    snprintf(other_token, sizeof(other_token), "%s", json_str(data_of(j), "token"));
+    cJSON_Delete(j);
+    snprintf(req, sizeof(req), "{\"type\":\"submission.get\",\"id\":%.0f}", sub_id);
+    rpc_error(fd2, req, "forbidden");
+    snprintf(req, sizeof(req), "{\"type\":\"subscribe\",\"topic\":\"submission\",\"submission\":%.0f}",
+             sub_id);
+    rpc_error(fd2, req, "forbidden");
+    j = rpc(fd, req, "ok");
+    CHECK(cJSON_GetObjectItemCaseSensitive(data_of(j), "snapshot"), "snapshot");
+    cJSON_Delete(j);
+    cJSON_Delete(rpc(fd2, "{\"type\":\"logout\"}", "ok"));
+    rpc_error(fd2, "{\"type\":\"submissions.mine\"}", "unauthenticated");
+    close(fd2);
+
+    current_test = "api hostile input";
+    rpc_error(fd, "{\"type\":\"submit\",\"problem\":5,\"language\":\"c\",\"source\":\"x\"}",
+              "invalid");
+    rpc_error(fd, "{\"type\":\"submission.get\",\"id\":\"7\"}", "invalid");
+    rpc_error(fd, "{\"type\":\"submission.get\",\"id\":1.5}", "invalid");
+    rpc_error(fd, "{\"type\":\"login\"}", "invalid");
+    rpc_error(fd, "{\"type\":\"problems.list\"", "bad_request");
+    ws_send_text(fd, "{\"type\":\"ping\",\"id\":3}");
+    expect_pong(fd, "3");
+    close(fd);
+
+    current_test = "api origin";
+    CHECK(ws_status_with(port, "Origin: http://evil.example\r\n") != 101, "foreign origin");
+    {
+        char hdr[128];
+
+        snprintf(hdr, sizeof(hdr), "Origin: http://127.0.0.1:%d\r\n", port);
+        CHECK(ws_status_with(port, hdr) == 101, "own origin refused");
+    }
+
+    current_test = "api cookie";
+    {
+        char hdr[160];
+        int status;
+
+        snprintf(hdr, sizeof(hdr), "Cookie: gavel_session=%s\r\n", token);
+        /* ws_status_with closes; check by a full client instead. */
+        (void)status;
+        CHECK(ws_status_with(port, hdr) == 101, "cookie upgrade");
+    }
+
+    current_test = "api http";
+    http_get(&r, port, "/api/problems?sort=difficulty&order=desc");
+    CHECK(r.status == 200 && strstr(r.body, "pair-sum"), "%d %s", r.status, r.body);
+    j = cJSON_Parse(r.body);
+    CHECK(j && num(j, "total") == 2, "%s", r.body);
+    cJSON_Delete(j);
+    http_resp_release(&r);
+    http_get(&r, port, "/api/problems/pair-sum");
+    CHECK(r.status == 200 && strstr(r.body, "samples"), "%d %s", r.status, r.body);
+    http_resp_release(&r);
+    http_get(&r, port, "/api/problems/distinct-count");
+    CHECK(r.status == 404, "hidden over HTTP: %d", r.status);
+    http_resp_release(&r);
+    http_post(&r, port, "/api/login", "{\"username\":\"alice\",\"password\":\"nope-nope\"}");
+    CHECK(r.status == 401, "bad login over HTTP: %d %s", r.status, r.body);
+    http_resp_release(&r);
+    http_post(&r, port, "/api/login", "{\"username\":\"alice\",\"password\":\"secret-pw\"}");
+    {
+        char cookie[256];
+
+        CHECK(r.status == 200, "login over HTTP: %d %s", r.status, r.body);
+        CHECK(header_value(r.head, "set-cookie", cookie, sizeof(cookie)) &&
+                  !strncmp(cookie, "gavel_session=", 14) && strstr(cookie, "HttpOnly") &&
+                  strstr(cookie, "SameSite=Strict"),
+              "cookie: %s", r.head);
+    }
+    http_resp_release(&r);
+
+    stop_child(server);
+    itest_db_drop();
+}
+
 int main(int argc, char **argv)
 {
     struct sigaction sa = {.sa_handler = on_alarm};
     pid_t server;
     int port;
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: test_server PATH-TO-gavel-server\n");
+    if (argc != 2 && argc != 4) {
+        fprintf(stderr, "usage: test_server PATH-TO-gavel-server [PATH-TO-gavel EXAMPLES-DIR]\n");
         return 2;
     }
     server_path = argv[1];
+    gavel_path = argc == 4 ? argv[2] : NULL;
     if (!getenv("GAVEL_PG_URL") || !getenv("GAVEL_REDIS_URL")) {
         fprintf(stderr, "skip: GAVEL_PG_URL and GAVEL_REDIS_URL are not set\n");
         return 77;
@@ -782,6 +1197,8 @@ int main(int argc, char **argv)
     test_shared_port_and_shutdown(port, server);
     test_port_taken();
     test_redis_late();
+    if (gavel_path)
+        test_api(argv[3]);
     kill_children();
     printf("test_server: all passed\n");
     return 0;

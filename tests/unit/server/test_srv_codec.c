@@ -179,6 +179,74 @@ static void test_allocation_failures(void **state)
     }
 }
 
+static void test_fields_validated(void **state)
+{
+    static const struct {
+        const char *in, *msg; /* msg: a substring of the invalid message, or NULL for success */
+    } cases[] = {
+        {"{\"type\":\"login\"}", "\"username\" is missing"},
+        {"{\"type\":\"login\",\"username\":1,\"password\":\"x\"}", "\"username\" must be a string"},
+        {"{\"type\":\"register\",\"username\":\"ab\",\"password\":\"12345678\"}", "\"username\""},
+        {"{\"type\":\"register\",\"username\":\"a b\",\"password\":\"12345678\"}", "letters"},
+        {"{\"type\":\"register\",\"username\":\"abc\",\"password\":\"1234567\"}", "\"password\""},
+        {"{\"type\":\"register\",\"username\":\"abc\",\"password\":\"12345678\"}", NULL},
+        {"{\"type\":\"problems.list\",\"page_size\":101}", "\"page_size\""},
+        {"{\"type\":\"problems.list\",\"page\":1.5}", "\"page\""},
+        {"{\"type\":\"problems.list\",\"sort\":\"weird\"}", "\"sort\" must be one of"},
+        {"{\"type\":\"problems.list\",\"sort\":\"likes\",\"order\":\"desc\"}", NULL},
+        {"{\"type\":\"problem.get\",\"slug\":\"Bad Slug\"}", "\"slug\""},
+        {"{\"type\":\"problem.like\",\"slug\":\"a\",\"like\":1}", "\"like\" must be true or false"},
+        {"{\"type\":\"submit\",\"problem\":\"a\",\"language\":\"rust\",\"source\":\"x\"}",
+         "\"language\""},
+        {"{\"type\":\"submit\",\"problem\":\"a\",\"language\":\"c\",\"source\":\"\"}",
+         "\"source\" must not be empty"},
+        {"{\"type\":\"submit\",\"problem\":\"a\",\"language\":\"c\",\"source\":\"x\",\"contest\":0}",
+         "\"contest\""},
+        {"{\"type\":\"submit\",\"problem\":\"a\",\"language\":\"c\",\"source\":\"x\"}", NULL},
+        {"{\"type\":\"submission.get\",\"id\":\"7\"}", "\"id\" must be an integer"},
+        {"{\"type\":\"subscribe\",\"topic\":\"scoreboard\",\"id\":1}", "\"topic\""},
+        {"{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":3}", NULL},
+        {"{\"type\":\"resume\"}", "\"last_event_id\" is missing"},
+    };
+    struct srv_request req;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int err = srv_codec_decode(&req, cases[i].in, strlen(cases[i].in));
+
+        if (!cases[i].msg) {
+            assert_int_equal(err, 0);
+        } else {
+            assert_int_equal(err, GV_EPARSE);
+            assert_string_equal(req.err_code, SRV_ERR_INVALID);
+            if (!strstr(req.err_message, cases[i].msg))
+                fail_msg("%s: message '%s' lacks '%s'", cases[i].in, req.err_message, cases[i].msg);
+        }
+        srv_request_release(&req);
+    }
+    assert_int_equal(srv_codec_decode(&req, "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":3}",
+                                      strlen("{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":3}")),
+                     0);
+    assert_int_equal(req.p.topic, SRV_TOPIC_CONTEST);
+    assert_int_equal(req.p.contest_id, 3);
+    srv_request_release(&req);
+}
+
+static void test_ok_and_retry_replies(void **state)
+{
+    char *out = NULL;
+    size_t len;
+
+    (void)state;
+    assert_int_equal(srv_codec_ok(&out, &len, NULL, "{\"a\":1}"), 0);
+    assert_string_equal(out, "{\"type\":\"ok\",\"id\":null,\"data\":{\"a\":1}}");
+    gv_free(out);
+    assert_int_equal(srv_codec_error_retry(&out, &len, NULL, SRV_ERR_RATE_LIMITED, "slow", 1500), 0);
+    assert_string_equal(out, "{\"type\":\"error\",\"id\":null,\"code\":\"rate_limited\","
+                             "\"message\":\"slow\",\"retry_after_ms\":1500}");
+    gv_free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +257,8 @@ int main(void)
         cmocka_unit_test(test_oversized_message),
         cmocka_unit_test(test_not_nul_terminated),
         cmocka_unit_test(test_allocation_failures),
+        cmocka_unit_test(test_fields_validated),
+        cmocka_unit_test(test_ok_and_retry_replies),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -1,0 +1,86 @@
+/* db_catalog.h - what gavel-server reads for its clients: problems, likes,
+ * submissions, contests.
+ *
+ * The readers return the reply's JSON text (gv_malloc'd, the caller frees),
+ * built by PostgreSQL itself (json_build_object), so a row never passes
+ * through an intermediate struct. Every function takes the viewer, and the
+ * visibility rules live here, next to the SQL:
+ *   - the problem list shows public problems only;
+ *   - a problem is visible when it is public or in a contest that has
+ *     started, and never while a contest containing it has yet to start
+ *     (organizers and admins see everything);
+ *   - a submission's source and tests are its author's (and organizers'). */
+#ifndef GV_DB_CATALOG_H
+#define GV_DB_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+
+struct db_viewer {
+    int64_t user_id; /* 0: anonymous */
+    bool privileged; /* organizer or admin */
+};
+
+enum db_problem_sort {
+    DB_SORT_NAME,
+    DB_SORT_DIFFICULTY,
+    DB_SORT_LIKES,
+    DB_SORT_SOLVES,
+};
+
+struct db_problem_query {
+    int difficulty_min; /* 0: no bound */
+    int difficulty_max; /* 0: no bound */
+    enum db_problem_sort sort;
+    bool desc;
+    int page;      /* 1.. */
+    int page_size; /* 1..100 */
+};
+
+/* {"problems":[{slug,name,difficulty,likes,solves,submissions,liked,
+ *  status:"solved"|"attempted"|null}],"total":n,"page":p,"page_size":s} */
+int db_catalog_problems(struct db_pg *pg, const struct db_viewer *v, const struct db_problem_query *q,
+                        char **json);
+
+/* {slug,name,difficulty,statement_md,time_limit_ms,memory_limit_kb,
+ *  samples:[{name,input,answer}],likes,solves,submissions,liked}; the
+ * current version. GV_ENOTFOUND when absent or invisible to `v`. */
+int db_catalog_problem(struct db_pg *pg, const struct db_viewer *v, const char *slug, char **json);
+
+/* Likes (or unlikes) a visible problem, idempotently, keeping
+ * problems.like_count equal to its rows in problem_likes. */
+int db_catalog_like(struct db_pg *pg, const struct db_viewer *v, const char *slug, bool like,
+                    int64_t *likes);
+
+/* Whether `v` may submit to `slug` (in contest `contest_id`, 0 for
+ * practice): GV_ENOTFOUND when the problem (or contest) is unknown or
+ * invisible, -EACCES when the contest is not running. */
+int db_catalog_can_submit(struct db_pg *pg, const struct db_viewer *v, const char *slug,
+                          int64_t contest_id);
+
+/* {"submissions":[{id,problem,language,status,verdict,score,max_time_ms,
+ *  max_memory_kb,created_at,contest_id}]}, newest first. */
+int db_catalog_my_submissions(struct db_pg *pg, int64_t user_id, int page, int page_size,
+                              char **json);
+
+/* One submission: the list's fields, user_id, compile_output, tests:[{test,
+ * name,verdict,cpu_ms,wall_ms,memory_kb}] of the valid judging, and with
+ * `with_source` the source. GV_ENOTFOUND when absent, -EACCES when `v` is
+ * neither its author nor privileged. */
+int db_catalog_submission(struct db_pg *pg, const struct db_viewer *v, int64_t id, bool with_source,
+                          char **json);
+
+struct db_contest_info {
+    int64_t id;
+    char slug[65];
+    char title[201];
+    int64_t starts_at_ms, freezes_at_ms, ends_at_ms, unfrozen_at_ms; /* 0 when unset */
+};
+
+/* GV_ENOTFOUND when absent. */
+int db_catalog_contest(struct db_pg *pg, int64_t id, struct db_contest_info *out);
+
+#endif

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT
+ * db_session.c - see db_session.h. */
+#include "db_internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <hiredis/hiredis.h>
+
+#include "db_session.h"
+#include "gv_alloc.h"
+#include "gv_err.h"
+#include "gv_log.h"
+#include "banned.h"
+
+#define TOKEN_BYTES 32
+
+static const char user_columns[] = "u.id, u.username, u.display_name, u.role, u.tier";
+
+static void hex_encode(char *out, const unsigned char *in, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* The stored key of a token: SHA-256 (hex) of its 32 raw bytes. A token
+ * that is not 64 hex digits cannot exist: GV_ENOTFOUND without a query. */
+static int token_key(char *key, const char *token_hex)
+{
+    unsigned char raw[TOKEN_BYTES];
+
+    if (!token_hex || strlen(token_hex) != DB_TOKEN_HEX_LEN)
+        return GV_ENOTFOUND;
+    for (size_t i = 0; i < TOKEN_BYTES; i++) {
+        int hi = hex_value(token_hex[2 * i]), lo = hex_value(token_hex[2 * i + 1]);
+
+        if (hi < 0 || lo < 0)
+            return GV_ENOTFOUND;
+        raw[i] = (unsigned char)(hi << 4 | lo);
+    }
+    db_sha256_hex(key, raw, sizeof(raw));
+    return 0;
+}
+
+/* Runs a query whose first row is a user (user_columns first). */
+static int query_user(struct db_pg *pg, struct db_user_info *out, char *hash, size_t hashlen,
+                      const char *sql, int nparams, const char *const *params)
+{
+    PGresult *res = PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    int err = 0;
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        err = db__pg_result_error(pg, res, "user query");
+        goto out;
+    }
+    if (PQntuples(res) < 1) {
+        err = GV_ENOTFOUND;
+        goto out;
+    }
+    memset(out, 0, sizeof(*out));
+    out->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    snprintf(out->username, sizeof(out->username), "%s", PQgetvalue(res, 0, 1));
+    snprintf(out->display_name, sizeof(out->display_name), "%s", PQgetvalue(res, 0, 2));
+    snprintf(out->role, sizeof(out->role), "%s", PQgetvalue(res, 0, 3));
+    snprintf(out->tier, sizeof(out->tier), "%s", PQgetvalue(res, 0, 4));
+    if (hash && PQnfields(res) > 5)
+        snprintf(hash, hashlen, "%s", PQgetvalue(res, 0, 5));
+out:
+    PQclear(res);
+    return err;
+}
+
+int db_session_create(struct db_pg *pg, int64_t user_id, char *token_hex, int64_t *expires_at_ms)
+{
+    unsigned char raw[TOKEN_BYTES];
+    char key[DB_SHA256_HEX_LEN + 1], uid[24], ttl[24], *val = NULL;
+    int err;
+
+    if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+        return -errno;
+    hex_encode(token_hex, raw, sizeof(raw));
+    db_sha256_hex(key, raw, sizeof(raw));
+    snprintf(uid, sizeof(uid), "%" PRId64, user_id);
+    snprintf(ttl, sizeof(ttl), "%d", DB_SESSION_TTL_S);
+    {
+        const char *p[] = {key, uid, ttl};
+        err = db_pg_query_value(pg, &val,
+                                "INSERT INTO sessions (token_hash, user_id, expires_at) "
+                                "VALUES (decode($1, 'hex'), $2, now() + make_interval(secs => $3)) "
+                                "RETURNING (extract(epoch FROM expires_at) * 1000)::bigint",
+                                3, p);
+    }
+    if (err == 0 && !val)
+        err = GV_EDB;
+    if (err == 0 && expires_at_ms)
+        *expires_at_ms = strtoll(val, NULL, 10);
+    gv_free(val);
+    if (err < 0)
+        memset(token_hex, 0, DB_TOKEN_HEX_LEN + 1);
+    return err;
+}
+
+int db_session_lookup(struct db_pg *pg, const char *token_hex, struct db_user_info *out)
+{
+    char key[DB_SHA256_HEX_LEN + 1], sql[512];
+    const char *p[] = {key};
+    int err = token_key(key, token_hex);
+
+    if (err < 0)
+        return err;
+    /* The touch rides along in the same statement; its WHERE makes it a
+     * no-op (no row version, no WAL) for all but one request a minute. */
+    snprintf(sql, sizeof(sql),
+             "WITH s AS (SELECT user_id FROM sessions WHERE token_hash = decode($1, 'hex') "
+             "AND expires_at > now()), "
+             "t AS (UPDATE sessions SET last_seen_at = now() WHERE token_hash = decode($1, 'hex') "
+             "AND expires_at > now() AND last_seen_at < now() - interval '1 minute') "
+             "SELECT %s FROM users u JOIN s ON s.user_id = u.id",
+             user_columns);
+    return query_user(pg, out, NULL, 0, sql, 1, p);
+}
+
+int db_session_delete(struct db_pg *pg, const char *token_hex)
+{
+    char key[DB_SHA256_HEX_LEN + 1];
+    const char *p[] = {key};
+
+    if (token_key(key, token_hex) < 0)
+        return 0;
+    return db_pg_exec(pg, NULL, "DELETE FROM sessions WHERE token_hash = decode($1, 'hex')", 1,
+                      p);
+}
+
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+static char dummy_hash[DB_PASSWORD_HASH_MAX];
+
+static void make_dummy_hash(void)
+{
+    if (db_password_hash(dummy_hash, sizeof(dummy_hash), "gavel: no such user") < 0)
+        dummy_hash[0] = '\0';
+}
+
+int db_login(struct db_pg *pg, const char *username, const char *password,
+             struct db_user_info *out)
+{
+    char hash[DB_PASSWORD_HASH_MAX] = "", sql[256];
+    const char *p[] = {username};
+    int err;
+
+    snprintf(sql, sizeof(sql), "SELECT %s, u.password_hash FROM users u WHERE lower(u.username) "
+             "= lower($1)", user_columns);
+    err = query_user(pg, out, hash, sizeof(hash), sql, 1, p);
+    if (err == GV_ENOTFOUND) {
+        /* Same work as a wrong password, so response time does not reveal
+         * which usernames exist. */
+        pthread_once(&dummy_once, make_dummy_hash);
+        if (dummy_hash[0])
+            (void)db_password_verify(dummy_hash, password);
+        memset(out, 0, sizeof(*out));
+        return GV_EINVAL;
+    }
+    if (err < 0)
+        return err;
+    err = db_password_verify(hash, password);
+    if (err == -ENOMEM)
+        return err;
+    if (err < 0) {
+        memset(out, 0, sizeof(*out));
+        return GV_EINVAL;
+    }
+    return 0;
+}
+
+int db_user_get(struct db_pg *pg, int64_t id, struct db_user_info *out)
+{
+    char uid[24], sql[160];
+    const char *p[] = {uid};
+
+    snprintf(uid, sizeof(uid), "%" PRId64, id);
+    snprintf(sql, sizeof(sql), "SELECT %s FROM users u WHERE u.id = $1", user_columns);
+    return query_user(pg, out, NULL, 0, sql, 1, p);
+}
+
+static int redis_int(struct db_redis *r, int64_t *out, int argc, const char **argv)
+{
+    redisReply *reply;
+    int err = db__redis_call(r, &reply, argc, argv, NULL, 0);
+
+    if (err < 0)
+        return err;
+    if (reply->type != REDIS_REPLY_INTEGER)
+        err = GV_EREDIS;
+    else
+        *out = reply->integer;
+    freeReplyObject(reply);
+    return err;
+}
+
+int db_rate_hit(struct db_redis *r, const char *key, int64_t window_ms, int64_t *count,
+                int64_t *ttl_ms)
+{
+    char ms[24];
+    int64_t ignored;
+    int err;
+
+    snprintf(ms, sizeof(ms), "%" PRId64, window_ms);
+    err = redis_int(r, count, 2, (const char *[]){"INCR", key});
+    if (err < 0)
+        return err;
+    if (*count == 1) {
+        err = redis_int(r, &ignored, 3, (const char *[]){"PEXPIRE", key, ms});
+        if (err < 0)
+            return err;
+        *ttl_ms = window_ms;
+        return 0;
+    }
+    err = redis_int(r, ttl_ms, 2, (const char *[]){"PTTL", key});
+    if (err < 0)
+        return err;
+    /* No expiry: a server died between INCR and PEXPIRE. Without this the
+     * counter, and the user's ban, would live forever. */
+    if (*ttl_ms < 0) {
+        err = redis_int(r, &ignored, 3, (const char *[]){"PEXPIRE", key, ms});
+        *ttl_ms = window_ms;
+    }
+    return err;
+}

@@ -1,0 +1,86 @@
+/* srv_live.h - the live thread: judging events from every judge, for every
+ * connection of this process.
+ *
+ * gavel-judge XADDs each progress message and each verdict to one Redis
+ * Stream (`gavel:live`, fields `type` and `data`). Every gavel-server process
+ * runs one live thread that reads that stream with a blocking XREAD on a
+ * connection of its own, turns each entry into a struct srv_live_event (with
+ * the push frame already encoded, so the loop only copies bytes) and hands
+ * the events to the lws service thread through a mutex-protected list,
+ * waking it with lws_cancel_service(). The loop takes the list in
+ * LWS_CALLBACK_EVENT_WAIT_CANCELLED with srv_live_drain().
+ *
+ * Reading starts at the stream's newest entry when the thread first
+ * connects; after a lost connection it reconnects with jittered backoff
+ * (100 ms doubling to 5 s) and continues after the last id it delivered, so
+ * nothing is missed unless the stream was trimmed past it meanwhile.
+ *
+ * The stream key is GAVEL_LIVE_STREAM (environment or config file), default
+ * SRV_LIVE_STREAM_DEFAULT; tests use a key of their own. */
+#ifndef SRV_LIVE_H
+#define SRV_LIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SRV_LIVE_STREAM_DEFAULT "gavel:live"
+/* Approximate length the judges trim the stream to (XADD MAXLEN ~). */
+#define SRV_LIVE_STREAM_MAXLEN 100000
+/* A resume that would replay more wanted events than this is answered with
+ * GV_ENOTFOUND: a fresh snapshot is cheaper for both sides. */
+#define SRV_LIVE_REPLAY_MAX 1000
+
+struct lws_context;
+struct db_redis;
+struct srv_subs;
+struct srv_live;
+
+struct srv_live_event {
+    struct srv_live_event *next;
+    char id[32];                                /* stream entry id, e.g. "1764100000000-3" */
+    char type[32];                              /* judging.state | judging.test | judging.verdict */
+    int64_t submission_id, user_id, contest_id; /* 0 when absent */
+    /* The push frame to send, gv_malloc'd:
+     * {"type":"event","event":"judging.test","event_id":"<id>","data":{...}} */
+    char *frame;
+    size_t frame_len;
+};
+
+/* Starts the live thread; it connects in the background, so this returns at
+ * once even when Redis is down. `redis_url` is copied. `ctx` is woken for
+ * each batch of events; NULL means nobody is woken (tests poll
+ * srv_live_drain). */
+int srv_live_start(struct srv_live **out, const char *redis_url, struct lws_context *ctx);
+
+/* Stops and joins the thread (at most about one XREAD block, 1 s, plus a
+ * connect timeout), frees undrained events and `l`. NULL is a no-op. */
+void srv_live_stop(struct srv_live *l);
+
+/* Loop thread: takes every event delivered so far, oldest first (a list
+ * linked by `next`, each freed with srv_live_event_free), or NULL. */
+struct srv_live_event *srv_live_drain(struct srv_live *l);
+
+/* Frees one event (not the rest of its list). NULL is a no-op. */
+void srv_live_event_free(struct srv_live_event *e);
+
+/* Resume (on a job thread: blocking). The events after `last_id` that `subs`
+ * wants (srv_subs_wants), oldest first, into *out (NULL when none). Returns
+ * GV_ENOTFOUND when the client must resync instead: `last_id` is older than
+ * the stream's first entry (trimmed, or the stream is gone), or more than
+ * SRV_LIVE_REPLAY_MAX events would be replayed. GV_EINVAL for an id that is
+ * not "<ms>-<seq>"; GV_EUNAVAIL / GV_EREDIS from Redis. `subs` is only read;
+ * the caller keeps the loop from changing it meanwhile (a copy is fine:
+ * srv_subs_wants reads the subscriptions only). */
+int srv_live_replay(struct db_redis *r, const char *last_id, const struct srv_subs *subs,
+                    struct srv_live_event **out);
+
+/* Builds an event from a stream entry's id, `type` and `data` (JSON object
+ * text of `data_len` bytes). GV_EPARSE for an unusable entry (the live
+ * thread skips it with a warning). Exposed for the tests. */
+int srv_live_event_new(struct srv_live_event **out, const char *id, const char *type,
+                       const char *data, size_t data_len);
+
+/* Frees a whole list. */
+void srv_live_event_free_list(struct srv_live_event *e);
+
+#endif

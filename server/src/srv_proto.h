@@ -1,0 +1,66 @@
+/* srv_proto.h - what each gavel.v1 request does (on a job thread).
+ *
+ * The loop decodes and validates a request (srv_codec), checks that a user
+ * is logged in where one is needed, and submits a srv_req_job carrying the
+ * request and a snapshot of the caller. srv_proto_run() does the work on a
+ * job thread and leaves the outcome in the job: a reply (data JSON or an
+ * error code and message) and what the loop must change in the session
+ * afterwards (its user, a subscription, events to replay). The same jobs
+ * serve the HTTP JSON API, which only encodes the outcome differently. */
+#ifndef SRV_PROTO_H
+#define SRV_PROTO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db_session.h"
+#include "srv_codec.h"
+#include "srv_jobs.h"
+#include "srv_subs.h"
+
+struct srv_live_event;
+
+struct srv_proto_cfg {
+    const char *version;     /* hello's server.version */
+    const char *rate_prefix; /* Redis key prefix of the submit counters */
+    int64_t rate_free;       /* submissions per minute, tier free */
+    int64_t rate_paid;       /* tier paid */
+};
+
+struct srv_req_job {
+    struct srv_job base; /* first: a srv_job * is a srv_req_job * */
+    const struct srv_proto_cfg *cfg;
+    struct srv_request req;
+    bool http;                          /* from the HTTP API: no session to change */
+    struct db_user_info user;           /* the caller; id 0: nobody */
+    char token[DB_TOKEN_HEX_LEN + 1];   /* the session's token, "" when none */
+    bool token_unchecked;               /* token came from a cookie: look it up first */
+    struct srv_subs filter;             /* resume: a copy of the subscriptions */
+
+    /* Outcome. */
+    const char *err_code; /* NULL: success, `data` holds the reply's data */
+    char err_message[200];
+    int64_t retry_after_ms; /* rate_limited; -1 otherwise */
+    char *data;             /* JSON text, gv_malloc'd */
+    bool set_user, clear_user;
+    struct db_user_info new_user;
+    char new_token[DB_TOKEN_HEX_LEN + 1];
+    int64_t new_expires_at_ms;
+    int64_t subscribe_submission, subscribe_contest; /* 0: none */
+    struct srv_live_event *replay;                   /* resume: events to push */
+};
+
+/* A zeroed job with run/free set; NULL when out of memory. */
+struct srv_req_job *srv_proto_job_new(const struct srv_proto_cfg *cfg);
+
+/* The outcome as a gv.v1 reply frame (gv_malloc'd). */
+int srv_proto_reply(const struct srv_req_job *job, char **out, size_t *len);
+
+/* The outcome for the HTTP API: the status and a JSON body (the data, or
+ * {"code":..,"message":..}). */
+int srv_proto_http(const struct srv_req_job *job, int *status, char **body, size_t *len);
+
+/* The user as the protocol shows it: {"id","username","display_name","role","tier"}. */
+cJSON *srv_proto_user_json(const struct db_user_info *u);
+
+#endif

@@ -1,0 +1,318 @@
+/* srv_subs.c - subscriptions and the per-connection push policy (see
+ * srv_subs.h for the rules and docs/PROTOCOL.md for the numbers).
+ *
+ * Pending pushes are kept sorted by event id rather than in arrival order:
+ * live events arrive in id order anyway (an append), and events replayed by
+ * a resume land where they belong among live ones that overtook them, so a
+ * client never sees ids go backwards within what is still unsent. The
+ * arrays are at most SRV_SUBS_PENDING_MAX long, so a linear scan is cheaper
+ * than any index. */
+#include "srv_subs.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "gv_alloc.h"
+#include "gv_err.h"
+#include "srv_live.h"
+#include "banned.h"
+
+enum push_kind { KIND_OTHER, KIND_STATE, KIND_TEST, KIND_VERDICT };
+
+struct srv_subs_push {
+    char *frame;
+    size_t len;
+    uint64_t id_ms, id_seq;
+    int64_t submission_id;
+    enum push_kind kind;
+    int64_t since_ms; /* when it was offered: how long the client is behind */
+};
+
+int srv_subs_id_parse(const char *id, uint64_t *ms, uint64_t *seq)
+{
+    uint64_t v[2] = {0, 0}, d;
+    int part = 0;
+    size_t digits = 0;
+
+    if (!id || !*id)
+        return GV_EINVAL;
+    for (const char *p = id; *p; p++) {
+        if (*p == '-') {
+            if (part || !digits)
+                return GV_EINVAL;
+            part = 1;
+            digits = 0;
+            continue;
+        }
+        if (*p < '0' || *p > '9')
+            return GV_EINVAL;
+        d = (uint64_t)(*p - '0');
+        if (v[part] > UINT64_MAX / 10 || (v[part] == UINT64_MAX / 10 && d > UINT64_MAX % 10))
+            return GV_EINVAL;
+        v[part] = v[part] * 10 + d;
+        digits++;
+    }
+    if (!digits)
+        return GV_EINVAL;
+    *ms = v[0];
+    *seq = v[1];
+    return 0;
+}
+
+int srv_subs_id_cmp(uint64_t a_ms, uint64_t a_seq, uint64_t b_ms, uint64_t b_seq)
+{
+    if (a_ms != b_ms)
+        return a_ms < b_ms ? -1 : 1;
+    if (a_seq != b_seq)
+        return a_seq < b_seq ? -1 : 1;
+    return 0;
+}
+
+void srv_subs_init(struct srv_subs *s)
+{
+    memset(s, 0, sizeof(*s));
+}
+
+static void drop_pending(struct srv_subs *s)
+{
+    for (unsigned i = 0; i < s->npending; i++)
+        gv_free(s->pending[i].frame);
+    gv_free(s->pending);
+    s->pending = NULL;
+    s->npending = s->pending_cap = 0;
+    s->pending_bytes = 0;
+}
+
+void srv_subs_release(struct srv_subs *s)
+{
+    drop_pending(s);
+    gv_free(s->submissions);
+    srv_subs_init(s);
+}
+
+void srv_subs_set_user(struct srv_subs *s, int64_t user_id)
+{
+    s->user_id = user_id > 0 ? user_id : 0;
+}
+
+int srv_subs_add_submission(struct srv_subs *s, int64_t id)
+{
+    if (id <= 0)
+        return GV_EINVAL;
+    for (unsigned i = 0; i < s->nsubmissions; i++)
+        if (s->submissions[i] == id)
+            return 0;
+    if (s->nsubmissions >= SRV_SUBS_MAX_SUBMISSIONS)
+        return GV_ETOOBIG;
+    if (s->nsubmissions == s->submissions_cap) {
+        unsigned cap = s->submissions_cap ? s->submissions_cap * 2 : 4;
+        int64_t *p;
+
+        if (cap > SRV_SUBS_MAX_SUBMISSIONS)
+            cap = SRV_SUBS_MAX_SUBMISSIONS;
+        p = gv_realloc(s->submissions, cap * sizeof(*p));
+        if (!p)
+            return -ENOMEM;
+        s->submissions = p;
+        s->submissions_cap = cap;
+    }
+    s->submissions[s->nsubmissions++] = id;
+    return 0;
+}
+
+int srv_subs_add_contest(struct srv_subs *s, int64_t id)
+{
+    if (id <= 0)
+        return GV_EINVAL;
+    for (unsigned i = 0; i < s->ncontests; i++)
+        if (s->contests[i] == id)
+            return 0;
+    if (s->ncontests >= SRV_SUBS_MAX_CONTESTS)
+        return GV_ETOOBIG;
+    s->contests[s->ncontests++] = id;
+    return 0;
+}
+
+bool srv_subs_wants(const struct srv_subs *s, const struct srv_live_event *e)
+{
+    if (s->user_id && e->user_id == s->user_id)
+        return true;
+    if (e->submission_id) {
+        for (unsigned i = 0; i < s->nsubmissions; i++)
+            if (s->submissions[i] == e->submission_id)
+                return true;
+    }
+    /* Judging events reach a contest's subscribers only through the user or
+     * submission rules above: another contestant's verdict is not theirs
+     * to see (think of the freeze). */
+    if (e->contest_id && strncmp(e->type, "judging.", 8) != 0) {
+        for (unsigned i = 0; i < s->ncontests; i++)
+            if (s->contests[i] == e->contest_id)
+                return true;
+    }
+    return false;
+}
+
+int srv_subs_copy_filter(struct srv_subs *dst, const struct srv_subs *src)
+{
+    srv_subs_init(dst);
+    dst->user_id = src->user_id;
+    memcpy(dst->contests, src->contests, sizeof(dst->contests));
+    dst->ncontests = src->ncontests;
+    if (src->nsubmissions) {
+        dst->submissions = gv_malloc(src->nsubmissions * sizeof(*dst->submissions));
+        if (!dst->submissions)
+            return -ENOMEM;
+        memcpy(dst->submissions, src->submissions, src->nsubmissions * sizeof(*dst->submissions));
+        dst->nsubmissions = dst->submissions_cap = src->nsubmissions;
+    }
+    return 0;
+}
+
+static enum push_kind kind_of(const char *type)
+{
+    if (!strcmp(type, "judging.test"))
+        return KIND_TEST;
+    if (!strcmp(type, "judging.state"))
+        return KIND_STATE;
+    if (!strcmp(type, "judging.verdict"))
+        return KIND_VERDICT;
+    return KIND_OTHER;
+}
+
+static void remove_at(struct srv_subs *s, unsigned i)
+{
+    s->pending_bytes -= s->pending[i].len;
+    gv_free(s->pending[i].frame);
+    memmove(&s->pending[i], &s->pending[i + 1], (s->npending - i - 1) * sizeof(*s->pending));
+    s->npending--;
+}
+
+/* Everything pending goes; one resync takes its place. */
+static void overflow(struct srv_subs *s, int64_t now_ms)
+{
+    drop_pending(s);
+    s->resync = true;
+    s->resync_since_ms = now_ms;
+    s->discarded = 0;
+}
+
+static int64_t oldest_since(const struct srv_subs *s)
+{
+    int64_t t = s->resync ? s->resync_since_ms : INT64_MAX;
+
+    for (unsigned i = 0; i < s->npending; i++)
+        if (s->pending[i].since_ms < t)
+            t = s->pending[i].since_ms;
+    return t;
+}
+
+enum srv_subs_verdict srv_subs_offer(struct srv_subs *s, const struct srv_live_event *e,
+                                     int64_t now_ms)
+{
+    struct srv_subs_push p = {0};
+    unsigned at;
+    int64_t oldest;
+
+    if (!srv_subs_wants(s, e))
+        return SRV_SUBS_OK;
+    oldest = oldest_since(s);
+    if (oldest != INT64_MAX && now_ms - oldest > SRV_SUBS_BEHIND_MAX_MS)
+        return SRV_SUBS_DROP;
+    if (s->resync) {
+        /* Not even the resync was read: what follows it is moot, and a
+         * client that keeps ignoring it is cut off. */
+        if (++s->discarded > SRV_SUBS_DISCARD_MAX)
+            return SRV_SUBS_DROP;
+        return SRV_SUBS_OK;
+    }
+    if (srv_subs_id_parse(e->id, &p.id_ms, &p.id_seq) < 0 || !e->frame)
+        return SRV_SUBS_OK; /* not from the stream: nothing we could order */
+    p.submission_id = e->submission_id;
+    p.kind = kind_of(e->type);
+    p.since_ms = now_ms;
+
+    for (unsigned i = 0; i < s->npending; i++) {
+        struct srv_subs_push *q = &s->pending[i];
+        int c = srv_subs_id_cmp(p.id_ms, p.id_seq, q->id_ms, q->id_seq);
+
+        if (c == 0)
+            return SRV_SUBS_OK; /* a replay of what the live thread queued */
+        if ((p.kind == KIND_TEST || p.kind == KIND_STATE) && q->kind == p.kind &&
+            q->submission_id == p.submission_id) {
+            if (c < 0)
+                return SRV_SUBS_OK; /* a newer one already waits */
+            /* The client has been behind since the older one came. */
+            p.since_ms = q->since_ms;
+            remove_at(s, i);
+            break;
+        }
+    }
+    if (s->npending + 1 > SRV_SUBS_PENDING_MAX ||
+        s->pending_bytes + e->frame_len > SRV_SUBS_PENDING_BYTES) {
+        overflow(s, now_ms);
+        return SRV_SUBS_OK;
+    }
+    if (s->npending == s->pending_cap) {
+        unsigned cap = s->pending_cap ? s->pending_cap * 2 : 4;
+        struct srv_subs_push *a;
+
+        if (cap > SRV_SUBS_PENDING_MAX)
+            cap = SRV_SUBS_PENDING_MAX;
+        a = gv_realloc(s->pending, cap * sizeof(*a));
+        if (!a) {
+            overflow(s, now_ms);
+            return SRV_SUBS_OK;
+        }
+        s->pending = a;
+        s->pending_cap = cap;
+    }
+    p.frame = gv_malloc(e->frame_len + 1);
+    if (!p.frame) {
+        overflow(s, now_ms);
+        return SRV_SUBS_OK;
+    }
+    memcpy(p.frame, e->frame, e->frame_len);
+    p.frame[e->frame_len] = '\0';
+    p.len = e->frame_len;
+    /* Usually an append: search from the tail. */
+    at = s->npending;
+    while (at > 0 && srv_subs_id_cmp(p.id_ms, p.id_seq, s->pending[at - 1].id_ms,
+                                     s->pending[at - 1].id_seq) < 0)
+        at--;
+    memmove(&s->pending[at + 1], &s->pending[at], (s->npending - at) * sizeof(*s->pending));
+    s->pending[at] = p;
+    s->npending++;
+    s->pending_bytes += p.len;
+    return SRV_SUBS_OK;
+}
+
+char *srv_subs_next(struct srv_subs *s, size_t *len)
+{
+    char *frame;
+
+    if (s->resync) {
+        frame = gv_strdup(SRV_SUBS_RESYNC_FRAME);
+        if (!frame)
+            return NULL; /* stays pending; the next call tries again */
+        s->resync = false;
+        s->discarded = 0;
+        *len = sizeof(SRV_SUBS_RESYNC_FRAME) - 1;
+        return frame;
+    }
+    if (!s->npending)
+        return NULL;
+    frame = s->pending[0].frame;
+    *len = s->pending[0].len;
+    s->pending_bytes -= s->pending[0].len;
+    memmove(&s->pending[0], &s->pending[1], (s->npending - 1) * sizeof(*s->pending));
+    s->npending--;
+    if (!s->npending)
+        drop_pending(s); /* an idle connection holds no heap memory */
+    return frame;
+}
+
+unsigned srv_subs_pending(const struct srv_subs *s)
+{
+    return s->npending + (s->resync ? 1 : 0);
+}

@@ -1,0 +1,103 @@
+/* srv_subs.h - one connection's subscriptions and its pending pushes.
+ *
+ * Pure logic (no lws, no I/O, no locks): embedded in the WebSocket session
+ * and used by the lws service thread only. Idle, it holds no heap memory;
+ * the arrays grow when used and shrink back when drained.
+ *
+ * What a connection wants (srv_subs_wants):
+ *   - every event of its logged-in user (own submissions: always wanted);
+ *   - every event of a submission it subscribed to (the core checks that the
+ *     caller may see it: own, or organizer);
+ *   - contest-level events (types not starting with "judging.") of a contest
+ *     it subscribed to. Another user's judging events are never sent to a
+ *     contest subscriber: they would leak verdicts, also during a freeze.
+ *
+ * Backpressure of pushes (docs/PROTOCOL.md, "Backpressure of pushes"). The
+ * core takes the next push with srv_subs_next() only while the connection's
+ * reply queue has room, so pushes wait here, in id order, under a bound:
+ *   - coalescing: a judging.test replaces an unsent older judging.test of
+ *     the same submission; judging.state likewise; an older one arriving
+ *     after a newer (a replay) is dropped. An event already pending (same
+ *     id) is not queued twice. Verdicts are never coalesced;
+ *   - past SRV_SUBS_PENDING_MAX pushes or SRV_SUBS_PENDING_BYTES bytes, all
+ *     pending pushes are dropped and one {"type":"resync"} is queued; events
+ *     offered while that resync is unsent are discarded (the client
+ *     re-fetches a snapshot anyway);
+ *   - SRV_SUBS_DROP (the core closes with 1008) when more than
+ *     SRV_SUBS_DISCARD_MAX events were discarded behind an unsent resync, or
+ *     when the oldest unsent push (or resync) has waited more than
+ *     SRV_SUBS_BEHIND_MAX_MS. */
+#ifndef SRV_SUBS_H
+#define SRV_SUBS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct srv_live_event;
+
+#define SRV_SUBS_MAX_SUBMISSIONS 64
+#define SRV_SUBS_MAX_CONTESTS 8
+#define SRV_SUBS_PENDING_MAX 64
+#define SRV_SUBS_PENDING_BYTES (64 * 1024)
+#define SRV_SUBS_DISCARD_MAX 256
+#define SRV_SUBS_BEHIND_MAX_MS 30000
+
+#define SRV_SUBS_RESYNC_FRAME "{\"type\":\"resync\"}"
+
+struct srv_subs_push; /* private to srv_subs.c */
+
+struct srv_subs {
+    int64_t user_id;      /* 0: nobody logged in */
+    int64_t *submissions; /* gv_malloc'd, nsubmissions used */
+    unsigned nsubmissions, submissions_cap;
+    int64_t contests[SRV_SUBS_MAX_CONTESTS];
+    unsigned ncontests;
+    struct srv_subs_push *pending; /* sorted by event id; gv_malloc'd */
+    unsigned npending, pending_cap;
+    size_t pending_bytes;
+    bool resync;             /* a resync frame waits */
+    int64_t resync_since_ms; /* when it was queued */
+    unsigned discarded;      /* events dropped behind that unsent resync */
+};
+
+void srv_subs_init(struct srv_subs *s);
+/* Frees everything; `s` is as after srv_subs_init. */
+void srv_subs_release(struct srv_subs *s);
+
+void srv_subs_set_user(struct srv_subs *s, int64_t user_id); /* 0 on logout */
+/* Idempotent; GV_ETOOBIG past SRV_SUBS_MAX_SUBMISSIONS, GV_EINVAL for
+ * id <= 0, -ENOMEM. */
+int srv_subs_add_submission(struct srv_subs *s, int64_t id);
+/* Idempotent; GV_ETOOBIG past SRV_SUBS_MAX_CONTESTS, GV_EINVAL for id <= 0. */
+int srv_subs_add_contest(struct srv_subs *s, int64_t id);
+bool srv_subs_wants(const struct srv_subs *s, const struct srv_live_event *e);
+
+/* Copies the subscriptions only (no pending pushes) of `src` into `dst`,
+ * which must be released with srv_subs_release: what a job thread needs for
+ * srv_live_replay while the loop keeps using `src`. -ENOMEM. */
+int srv_subs_copy_filter(struct srv_subs *dst, const struct srv_subs *src);
+
+enum srv_subs_verdict { SRV_SUBS_OK, SRV_SUBS_DROP };
+
+/* Takes a copy of the event's frame when the connection wants it (others
+ * are ignored: SRV_SUBS_OK), applying the policy above. `now_ms` is a
+ * monotonic clock (gv_time_mono_ms). Running out of memory counts as an
+ * overflow (resync). On SRV_SUBS_DROP the core closes the connection. */
+enum srv_subs_verdict srv_subs_offer(struct srv_subs *s, const struct srv_live_event *e,
+                                     int64_t now_ms);
+
+/* The next push frame to write (owned by the caller, gv_free), or NULL when
+ * none is pending. A resync comes before anything else. */
+char *srv_subs_next(struct srv_subs *s, size_t *len);
+
+/* How many pushes wait (a pending resync counts as one). */
+unsigned srv_subs_pending(const struct srv_subs *s);
+
+/* Parses a stream id "<ms>-<seq>" (a bare "<ms>" means seq 0). GV_EINVAL
+ * when malformed. */
+int srv_subs_id_parse(const char *id, uint64_t *ms, uint64_t *seq);
+/* <0, 0, >0 as id a sorts before, with, after id b (both parsed). */
+int srv_subs_id_cmp(uint64_t a_ms, uint64_t a_seq, uint64_t b_ms, uint64_t b_seq);
+
+#endif

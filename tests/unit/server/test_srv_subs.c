@@ -1,0 +1,432 @@
+/* test_srv_subs.c - subscriptions and the push policy of one connection:
+ * who wants what, bounds, coalescing, resync, drop, ordering. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "gv_alloc.h"
+#include "gv_err.h"
+#include "srv_live.h"
+#include "srv_subs.h"
+#include "banned.h"
+
+/* An event as the live thread would build it: frame = the id, so tests can
+ * read the order back directly. */
+static struct srv_live_event ev_make(const char *id, const char *type, int64_t sub, int64_t user,
+                                     int64_t contest, char *frame_buf, size_t frame_size)
+{
+    struct srv_live_event e = {0};
+
+    snprintf(e.id, sizeof(e.id), "%s", id);
+    snprintf(e.type, sizeof(e.type), "%s", type);
+    e.submission_id = sub;
+    e.user_id = user;
+    e.contest_id = contest;
+    snprintf(frame_buf, frame_size, "%s:%s", type, id);
+    e.frame = frame_buf;
+    e.frame_len = strlen(frame_buf);
+    return e;
+}
+
+static enum srv_subs_verdict offer(struct srv_subs *s, const char *id, const char *type,
+                                   int64_t sub, int64_t user, int64_t contest, int64_t now)
+{
+    char buf[96];
+    struct srv_live_event e = ev_make(id, type, sub, user, contest, buf, sizeof(buf));
+
+    return srv_subs_offer(s, &e, now);
+}
+
+static void expect_next(struct srv_subs *s, const char *want)
+{
+    size_t len = 0;
+    char *f = srv_subs_next(s, &len);
+
+    assert_non_null(f);
+    assert_int_equal(len, strlen(want));
+    assert_string_equal(f, want);
+    gv_free(f);
+}
+
+static void expect_empty(struct srv_subs *s)
+{
+    size_t len = 0;
+
+    assert_null(srv_subs_next(s, &len));
+    assert_int_equal(srv_subs_pending(s), 0);
+}
+
+static void test_wants(void **state)
+{
+    struct srv_subs s;
+    char b[64];
+    struct srv_live_event e;
+
+    (void)state;
+    srv_subs_init(&s);
+    e = ev_make("1-0", "judging.verdict", 10, 7, 0, b, sizeof(b));
+    assert_false(srv_subs_wants(&s, &e)); /* nobody logged in, nothing subscribed */
+    srv_subs_set_user(&s, 7);
+    assert_true(srv_subs_wants(&s, &e)); /* own submission */
+    srv_subs_set_user(&s, 8);
+    assert_false(srv_subs_wants(&s, &e));
+    assert_int_equal(srv_subs_add_submission(&s, 10), 0);
+    assert_true(srv_subs_wants(&s, &e)); /* subscribed submission */
+
+    /* A contest subscription brings contest-level events, never another
+     * contestant's judging. */
+    assert_int_equal(srv_subs_add_contest(&s, 3), 0);
+    e = ev_make("2-0", "judging.verdict", 11, 9, 3, b, sizeof(b));
+    assert_false(srv_subs_wants(&s, &e));
+    e = ev_make("3-0", "contest.state", 0, 0, 3, b, sizeof(b));
+    assert_true(srv_subs_wants(&s, &e));
+    e = ev_make("4-0", "contest.state", 0, 0, 4, b, sizeof(b));
+    assert_false(srv_subs_wants(&s, &e));
+    /* Own judging in a contest: wanted through the user rule. */
+    e = ev_make("5-0", "judging.test", 12, 8, 3, b, sizeof(b));
+    assert_true(srv_subs_wants(&s, &e));
+    srv_subs_set_user(&s, 0);
+    assert_false(srv_subs_wants(&s, &e));
+    /* Absent ids (0) never match an unset user. */
+    e = ev_make("6-0", "judging.test", 0, 0, 0, b, sizeof(b));
+    assert_false(srv_subs_wants(&s, &e));
+    srv_subs_release(&s);
+}
+
+static void test_subscription_bounds(void **state)
+{
+    struct srv_subs s, copy;
+
+    (void)state;
+    srv_subs_init(&s);
+    for (int64_t i = 1; i <= SRV_SUBS_MAX_SUBMISSIONS; i++)
+        assert_int_equal(srv_subs_add_submission(&s, i), 0);
+    assert_int_equal(srv_subs_add_submission(&s, 1), 0); /* idempotent */
+    assert_int_equal(srv_subs_add_submission(&s, 1000), GV_ETOOBIG);
+    assert_int_equal(srv_subs_add_submission(&s, 0), GV_EINVAL);
+    assert_int_equal(srv_subs_add_submission(&s, -5), GV_EINVAL);
+    for (int64_t i = 1; i <= SRV_SUBS_MAX_CONTESTS; i++)
+        assert_int_equal(srv_subs_add_contest(&s, i), 0);
+    assert_int_equal(srv_subs_add_contest(&s, 2), 0);
+    assert_int_equal(srv_subs_add_contest(&s, 99), GV_ETOOBIG);
+    assert_int_equal(srv_subs_add_contest(&s, 0), GV_EINVAL);
+
+    srv_subs_set_user(&s, 42);
+    assert_int_equal(srv_subs_copy_filter(&copy, &s), 0);
+    assert_int_equal(copy.user_id, 42);
+    assert_int_equal(copy.nsubmissions, SRV_SUBS_MAX_SUBMISSIONS);
+    assert_int_equal(copy.ncontests, SRV_SUBS_MAX_CONTESTS);
+    assert_int_equal(copy.npending, 0);
+    srv_subs_release(&s);
+    srv_subs_release(&copy);
+
+    /* Out of memory while growing: an error, and nothing half-done. */
+    srv_subs_init(&s);
+    gv_alloc_fail_after(1);
+    assert_int_equal(srv_subs_add_submission(&s, 5), -ENOMEM);
+    gv_alloc_fail_reset();
+    assert_int_equal(s.nsubmissions, 0);
+    srv_subs_release(&s);
+}
+
+static void test_fifo_and_unwanted(void **state)
+{
+    struct srv_subs s;
+
+    (void)state;
+    srv_subs_init(&s);
+    srv_subs_set_user(&s, 7);
+    assert_int_equal(offer(&s, "100-0", "judging.state", 1, 7, 0, 0), SRV_SUBS_OK);
+    assert_int_equal(offer(&s, "100-1", "judging.test", 1, 7, 0, 0), SRV_SUBS_OK);
+    assert_int_equal(offer(&s, "100-2", "judging.test", 2, 8, 0, 0), SRV_SUBS_OK); /* not ours */
+    assert_int_equal(offer(&s, "101-0", "judging.verdict", 1, 7, 0, 0), SRV_SUBS_OK);
+    assert_int_equal(srv_subs_pending(&s), 3);
+    expect_next(&s, "judging.state:100-0");
+    expect_next(&s, "judging.test:100-1");
+    expect_next(&s, "judging.verdict:101-0");
+    expect_empty(&s);
+    assert_null(s.pending); /* idle: no heap memory */
+    srv_subs_release(&s);
+}
+
+static void test_coalescing(void **state)
+{
+    struct srv_subs s;
+
+    (void)state;
+    srv_subs_init(&s);
+    srv_subs_set_user(&s, 7);
+    offer(&s, "10-0", "judging.state", 1, 7, 0, 0); /* compiling */
+    offer(&s, "11-0", "judging.state", 1, 7, 0, 0); /* running replaces compiling */
+    offer(&s, "12-0", "judging.test", 1, 7, 0, 0);
+    offer(&s, "13-0", "judging.test", 2, 7, 0, 0); /* another submission: kept */
+    offer(&s, "14-0", "judging.test", 1, 7, 0, 0); /* replaces 12-0 */
+    offer(&s, "15-0", "judging.verdict", 1, 7, 0, 0);
+    offer(&s, "16-0", "judging.verdict", 1, 7, 0, 0); /* verdicts never coalesce */
+    offer(&s, "12-5", "judging.test", 1, 7, 0, 0);    /* older than 14-0 (a replay): dropped */
+    offer(&s, "14-0", "judging.test", 1, 7, 0, 0);    /* the same event twice: once */
+    assert_int_equal(srv_subs_pending(&s), 5);
+    expect_next(&s, "judging.state:11-0");
+    expect_next(&s, "judging.test:13-0");
+    expect_next(&s, "judging.test:14-0");
+    expect_next(&s, "judging.verdict:15-0");
+    expect_next(&s, "judging.verdict:16-0");
+    expect_empty(&s);
+
+    /* Once sent, a newer test event is a new push, not a replacement. */
+    offer(&s, "20-0", "judging.test", 1, 7, 0, 0);
+    expect_next(&s, "judging.test:20-0");
+    offer(&s, "21-0", "judging.test", 1, 7, 0, 0);
+    expect_next(&s, "judging.test:21-0");
+    expect_empty(&s);
+    srv_subs_release(&s);
+}
+
+static void test_ordering_with_replay(void **state)
+{
+    struct srv_subs s;
+
+    (void)state;
+    srv_subs_init(&s);
+    srv_subs_set_user(&s, 7);
+    /* Live events overtook a resume; the replayed ones slot in by id. */
+    offer(&s, "50-0", "judging.verdict", 3, 7, 0, 0);
+    offer(&s, "60-0", "judging.verdict", 4, 7, 0, 0);
+    offer(&s, "40-0", "judging.verdict", 2, 7, 0, 0);
+    offer(&s, "55-0", "judging.verdict", 5, 7, 0, 0);
+    offer(&s, "50-0", "judging.verdict", 3, 7, 0, 0); /* replayed twice: once */
+    offer(&s, "9-0", "judging.verdict", 1, 7, 0, 0);  /* numeric, not text order */
+    expect_next(&s, "judging.verdict:9-0");
+    expect_next(&s, "judging.verdict:40-0");
+    expect_next(&s, "judging.verdict:50-0");
+    expect_next(&s, "judging.verdict:55-0");
+    expect_next(&s, "judging.verdict:60-0");
+    expect_empty(&s);
+    srv_subs_release(&s);
+}
+
+static void test_overflow_resync_then_recover(void **state)
+{
+    struct srv_subs s;
+    char id[32];
+
+    (void)state;
+    srv_subs_init(&s);
+    srv_subs_set_user(&s, 7);
+    for (int i = 0; i < SRV_SUBS_PENDING_MAX; i++) {
+        snprintf(id, sizeof(id), "%d-0", 100 + i);
+        assert_int_equal(offer(&s, id, "judging.verdict", 1 + i, 7, 0, 1000), SRV_SUBS_OK);
+    }
+    assert_int_equal(srv_subs_pending(&s), SRV_SUBS_PENDING_MAX);
+    /* One more: everything pending goes, one resync stays. */
+    assert_int_equal(offer(&s, "900-0", "judging.verdict", 99, 7, 0, 1000), SRV_SUBS_OK);
+    assert_int_equal(srv_subs_pending(&s), 1);
+    /* Behind the unsent resync even verdicts are discarded. */
+    assert_int_equal(offer(&s, "901-0", "judging.verdict", 100, 7, 0, 1001), SRV_SUBS_OK);
+    assert_int_equal(srv_subs_pending(&s), 1);
+    expect_next(&s, SRV_SUBS_RESYNC_FRAME);
+    expect_empty(&s);
+    /* The client read the resync: pushes flow again. */
+    assert_int_equal(offer(&s, "902-0", "judging.verdict", 101, 7, 0, 1002), SRV_SUBS_OK);
+    expect_next(&s, "judging.verdict:902-0");
+    expect_empty(&s);
+    srv_subs_release(&s);
+}
+
+static void test_overflow_by_bytes(void **state)
+{
+    struct srv_subs s;
+    static char big[SRV_SUBS_PENDING_BYTES / 2 + 2]; /* two do not fit */
+    struct srv_live_event e = {0};
+
+    (void)state;
+    srv_subs_init(&s);
+    srv_subs_set_user(&s, 7);
+    memset(big, 'x', sizeof(big) - 1);
+    e.user_id = 7;
+    e.submission_id = 1;
+    snprintf(e.type, sizeof(e.type), "judging.verdict");
+    e.frame = big;
+    e.frame_len = sizeof(big) - 1;
+    snprintf(e.id, sizeof(e.id), "1-0");
+    assert_int_equal(srv_subs_offer(&s, &e, 0), SRV_SUBS_OK);
+    assert_int_equal(srv_subs_pending(&s), 1);
+    snprintf(e.id, sizeof(e.id), "2-0");
+    assert_int_equal(srv_subs_offer(&s, &e, 0), SRV_SUBS_OK);
+    assert_int_equal(srv_subs_pending(&s), 1); /* the resync alone */
+    assert_true(s.resync);
+    expect_next(&s, SRV_SUBS_RESYNC_FRAME);
+    expect_empty(&s);
+    srv_subs_release(&s);
+}
+
+static void test_drop_when_resync_ignored(void **state)
+{
+    struct srv_subs s;
+    char id[32];
+    enum srv_subs_verdict v = SRV_SUBS_OK;
+    int i;
+
+    (void)state;
+    srv_subs_init(&s);
+    srv_subs_set_user(&s, 7);
+    for (i = 0; i <= SRV_SUBS_PENDING_MAX; i++) {
+        snprintf(id, sizeof(id), "%d-0", 100 + i);
+        assert_int_equal(offer(&s, id, "judging.verdict", 1 + i, 7, 0, 0), SRV_SUBS_OK);
+    }
+    assert_true(s.resync);
+    /* The second bound: SRV_SUBS_DISCARD_MAX events discarded behind the
+     * unsent resync are tolerated, one more is not. */
+    for (i = 0; i < SRV_SUBS_DISCARD_MAX; i++) {
+        snprintf(id, sizeof(id), "%d-0", 1000 + i);
+        v = offer(&s, id, "judging.verdict", 5000 + i, 7, 0, 10);
+        assert_int_equal(v, SRV_SUBS_OK);
+    }
+    assert_int_equal(offer(&s, "99999-0", "judging.verdict", 1, 7, 0, 10), SRV_SUBS_DROP);
+    /* Unwanted events never count. */
+    srv_subs_release(&s);
+}
+
+static void test_drop_when_behind_too_long(void **state)
+{
+    struct srv_subs s;
+
+    (void)state;
+    srv_subs_init(&s);
+    srv_subs_set_user(&s, 7);
+    assert_int_equal(offer(&s, "1-0", "judging.test", 1, 7, 0, 1000), SRV_SUBS_OK);
+    /* Coalescing does not reset the clock: the client is still behind. */
+    assert_int_equal(offer(&s, "2-0", "judging.test", 1, 7, 0, 1000 + SRV_SUBS_BEHIND_MAX_MS),
+                     SRV_SUBS_OK);
+    /* An unwanted event says nothing about this connection. */
+    assert_int_equal(offer(&s, "3-0", "judging.test", 9, 8, 0, 2000 + SRV_SUBS_BEHIND_MAX_MS),
+                     SRV_SUBS_OK);
+    assert_int_equal(offer(&s, "4-0", "judging.test", 1, 7, 0, 1001 + SRV_SUBS_BEHIND_MAX_MS),
+                     SRV_SUBS_DROP);
+    srv_subs_release(&s);
+
+    /* A reader that keeps up is never behind, however long it lives. */
+    srv_subs_init(&s);
+    srv_subs_set_user(&s, 7);
+    for (int64_t t = 0; t < 10 * SRV_SUBS_BEHIND_MAX_MS; t += 1000) {
+        char id[32];
+
+        char want[64];
+
+        snprintf(id, sizeof(id), "%lld-0", (long long)t + 1);
+        snprintf(want, sizeof(want), "judging.verdict:%s", id);
+        assert_int_equal(offer(&s, id, "judging.verdict", 1, 7, 0, t), SRV_SUBS_OK);
+        expect_next(&s, want);
+    }
+    srv_subs_release(&s);
+}
+
+static void test_oom_becomes_resync(void **state)
+{
+    struct srv_subs s;
+
+    (void)state;
+    srv_subs_init(&s);
+    srv_subs_set_user(&s, 7);
+    gv_alloc_fail_after(1);
+    assert_int_equal(offer(&s, "1-0", "judging.verdict", 1, 7, 0, 0), SRV_SUBS_OK);
+    /* The resync frame itself cannot be allocated yet: it stays pending. */
+    assert_null(srv_subs_next(&s, &(size_t){0}));
+    gv_alloc_fail_reset();
+    assert_true(s.resync);
+    expect_next(&s, SRV_SUBS_RESYNC_FRAME);
+    expect_empty(&s);
+    srv_subs_release(&s);
+}
+
+static void test_id_parse(void **state)
+{
+    uint64_t ms, seq;
+
+    (void)state;
+    assert_int_equal(srv_subs_id_parse("1764100000000-3", &ms, &seq), 0);
+    assert_true(ms == 1764100000000ull && seq == 3);
+    assert_int_equal(srv_subs_id_parse("17", &ms, &seq), 0);
+    assert_true(ms == 17 && seq == 0);
+    assert_int_equal(srv_subs_id_parse("18446744073709551615-18446744073709551615", &ms, &seq), 0);
+    assert_true(ms == UINT64_MAX && seq == UINT64_MAX);
+    assert_int_equal(srv_subs_id_parse("18446744073709551616-0", &ms, &seq), GV_EINVAL);
+    assert_int_equal(srv_subs_id_parse("", &ms, &seq), GV_EINVAL);
+    assert_int_equal(srv_subs_id_parse("-1", &ms, &seq), GV_EINVAL);
+    assert_int_equal(srv_subs_id_parse("1-", &ms, &seq), GV_EINVAL);
+    assert_int_equal(srv_subs_id_parse("1-2-3", &ms, &seq), GV_EINVAL);
+    assert_int_equal(srv_subs_id_parse("1-x", &ms, &seq), GV_EINVAL);
+    assert_int_equal(srv_subs_id_parse("$", &ms, &seq), GV_EINVAL);
+    assert_int_equal(srv_subs_id_parse(NULL, &ms, &seq), GV_EINVAL);
+    assert_true(srv_subs_id_cmp(9, 0, 10, 0) < 0);
+    assert_true(srv_subs_id_cmp(10, 1, 10, 0) > 0);
+    assert_true(srv_subs_id_cmp(10, 1, 10, 1) == 0);
+}
+
+/* The live thread's parser: an entry's type and data become the push. */
+static void test_event_new(void **state)
+{
+    struct srv_live_event *e = NULL;
+    static const char data[] =
+        "{\"type\":\"judging.test\",\"submission_id\":12,\"user_id\":7,\"contest_id\":3,"
+        "\"test\":1,\"tests\":4}";
+
+    (void)state;
+    assert_int_equal(srv_live_event_new(&e, "5-1", "judging.test", data, sizeof(data) - 1), 0);
+    assert_non_null(e);
+    assert_string_equal(e->id, "5-1");
+    assert_string_equal(e->type, "judging.test");
+    assert_int_equal(e->submission_id, 12);
+    assert_int_equal(e->user_id, 7);
+    assert_int_equal(e->contest_id, 3);
+    assert_int_equal(e->frame_len, strlen(e->frame));
+    assert_string_equal(e->frame,
+                        "{\"type\":\"event\",\"event\":\"judging.test\",\"event_id\":\"5-1\","
+                        "\"data\":{\"type\":\"judging.test\",\"submission_id\":12,\"user_id\":7,"
+                        "\"contest_id\":3,\"test\":1,\"tests\":4}}");
+    srv_live_event_free(e);
+
+    /* No contest: 0. */
+    {
+        static const char d2[] = "{\"submission_id\":1,\"user_id\":2}";
+
+        assert_int_equal(srv_live_event_new(&e, "5-2", "judging.state", d2, strlen(d2)), 0);
+    }
+    assert_int_equal(e->contest_id, 0);
+    srv_live_event_free(e);
+
+    assert_int_equal(srv_live_event_new(&e, "5-3", "judging.test", "[1]", 3), GV_EPARSE);
+    assert_int_equal(srv_live_event_new(&e, "5-3", "judging.test", "{", 1), GV_EPARSE);
+    assert_int_equal(srv_live_event_new(&e, "5-3", "Bad Type", "{}", 2), GV_EPARSE);
+    assert_int_equal(srv_live_event_new(&e, "nope", "judging.test", "{}", 2), GV_EPARSE);
+    assert_int_equal(srv_live_event_new(&e, "5-3", NULL, "{}", 2), GV_EPARSE);
+    assert_int_equal(srv_live_event_new(&e, "5-3", "judging.test", NULL, 0), GV_EPARSE);
+    assert_null(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wants),
+        cmocka_unit_test(test_subscription_bounds),
+        cmocka_unit_test(test_fifo_and_unwanted),
+        cmocka_unit_test(test_coalescing),
+        cmocka_unit_test(test_ordering_with_replay),
+        cmocka_unit_test(test_overflow_resync_then_recover),
+        cmocka_unit_test(test_overflow_by_bytes),
+        cmocka_unit_test(test_drop_when_resync_ignored),
+        cmocka_unit_test(test_drop_when_behind_too_long),
+        cmocka_unit_test(test_oom_becomes_resync),
+        cmocka_unit_test(test_id_parse),
+        cmocka_unit_test(test_event_new),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
