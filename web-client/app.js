@@ -1,115 +1,203 @@
-// Gavel web client: the live connection (gavel.v1 over /ws) and /healthz.
-// A plain ES module; the server's CSP allows scripts from 'self' only.
+// Gavel web client: the entry module. Hash routing over the views in js/,
+// one live connection (gavel.v1 over /ws), the signed-in user, and the
+// judging state that pushes keep current. Plain ES modules, no build step;
+// the server's CSP allows scripts and styles from 'self' only.
 
-const PROTOCOL = "gavel.v1";
-const PING_EVERY_MS = 5000;
-const HEALTH_EVERY_MS = 3000;
-const RETRY_BASE_MS = 500;
-const RETRY_MAX_MS = 15000;
-
-const $ = (id) => document.getElementById(id);
-
-function setBadge(el, text, cls) {
-  el.textContent = text;
-  el.className = `badge ${cls}`;
-}
-
-// One WebSocket at a time; reconnects with jittered exponential backoff so a
-// restarted server is not hit by every browser in the same millisecond.
-class Live {
-  constructor(url) {
-    this.url = url;
-    this.ws = null;
-    this.attempt = 0;
-    this.nextId = 1;
-    this.pending = new Map(); // ping id -> performance.now() when sent
-    this.pingTimer = null;
-    this.retryTimer = null;
-  }
-
-  connect() {
-    this.show("connecting");
-    $("ws-retry").textContent = "\u2014";
-    const ws = new WebSocket(this.url, PROTOCOL);
-    this.ws = ws;
-    ws.addEventListener("open", () => {
-      this.attempt = 0;
-      this.show("open");
-      this.ping();
-      this.pingTimer = setInterval(() => this.ping(), PING_EVERY_MS);
-    });
-    ws.addEventListener("message", (ev) => this.onMessage(ev.data));
-    ws.addEventListener("close", (ev) => this.onClose(ev));
-  }
-
-  show(state) {
-    setBadge($("ws-state"), state, `state-${state}`);
-  }
-
-  ping() {
-    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return;
-    const id = this.nextId++;
-    this.pending.set(id, performance.now());
-    this.ws.send(JSON.stringify({ type: "ping", id }));
-  }
-
-  onMessage(data) {
-    let msg;
-    try {
-      msg = JSON.parse(data);
-    } catch {
-      console.warn("gavel: a message that is not JSON", data);
-      return;
-    }
-    if (msg.type === "pong" && this.pending.has(msg.id)) {
-      const rtt = performance.now() - this.pending.get(msg.id);
-      this.pending.delete(msg.id);
-      $("ws-rtt").textContent = `${rtt.toFixed(1)} ms`;
-    } else if (msg.type === "error") {
-      console.warn(`gavel: server error ${msg.code}: ${msg.message}`);
-    }
-  }
-
-  onClose(ev) {
-    clearInterval(this.pingTimer);
-    this.pending.clear();
-    this.ws = null;
-    this.show("closed");
-    const ceiling = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** this.attempt);
-    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
-    this.attempt++;
-    const reason = ev.reason ? ` (${ev.reason})` : "";
-    $("ws-retry").textContent = `in ${(delay / 1000).toFixed(1)} s${reason}`;
-    this.retryTimer = setTimeout(() => this.connect(), delay);
-  }
-}
-
-function describeStore(store) {
-  if (!store) return { text: "unknown", cls: "down" };
-  const since = new Date(store.since_ms).toLocaleTimeString();
-  if (store.up) return { text: `up since ${since}`, cls: "up" };
-  return { text: `down since ${since}: ${store.error}`, cls: "down" };
-}
-
-async function refreshHealth() {
-  try {
-    // 503 still carries the JSON body: the page shows which store is down.
-    const res = await fetch("/healthz", { cache: "no-store" });
-    const h = await res.json();
-    setBadge($("health-status"), h.status, `status-${h.status}`);
-    for (const name of ["postgres", "redis"]) {
-      const d = describeStore(h[name]);
-      const el = $(`health-${name}`);
-      el.textContent = d.text;
-      el.className = d.cls;
-    }
-    $("health-version").textContent = h.version;
-  } catch (err) {
-    setBadge($("health-status"), "unreachable", "status-unreachable");
-  }
-}
+import { Live } from "./js/live.js";
+import { Session } from "./js/session.js";
+import { Tracker } from "./js/judging.js";
+import { h, clear, $, errorBox } from "./js/dom.js";
+import { problemsView, problemView, submissionsView, signInView, signUpView, notFoundView } from "./js/views.js";
 
 const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-new Live(`${scheme}//${location.host}/ws`).connect();
-refreshHealth();
-setInterval(refreshHealth, HEALTH_EVERY_MS);
+let session = null;
+const live = new Live(`${scheme}//${location.host}/ws`, { getToken: () => session?.getToken() });
+session = new Session(live);
+const tracker = new Tracker();
+
+let cleanups = [];
+const ctx = {
+  live,
+  session,
+  tracker,
+  track(unsub) { cleanups.push(unsub); },
+  rerender() { route(); },
+};
+
+/* --- routing -------------------------------------------------------------- */
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, "") || "/problems";
+  const [path, query = ""] = raw.split("?", 2);
+  return { path, params: new URLSearchParams(query) };
+}
+
+function route() {
+  for (const fn of cleanups) { try { fn(); } catch (err) { console.error(err); } }
+  cleanups = [];
+  const main = $("view");
+  const { path, params } = parseHash();
+  let section = null;
+  let m;
+  if (path === "/" || path === "") {
+    location.replace("#/problems");
+    return;
+  } else if (path === "/problems") {
+    section = "problems";
+    cleanups.push(problemsView(ctx, main, params));
+  } else if ((m = /^\/problem\/([^/]+)$/.exec(path))) {
+    section = "problems";
+    let slug;
+    try { slug = decodeURIComponent(m[1]); } catch { slug = m[1]; }
+    cleanups.push(problemView(ctx, main, params, slug));
+  } else if (path === "/submissions") {
+    section = "submissions";
+    cleanups.push(submissionsView(ctx, main, params));
+  } else if (path === "/signin") {
+    section = "signin";
+    cleanups.push(signInView(ctx, main, params));
+  } else if (path === "/signup") {
+    section = "signup";
+    cleanups.push(signUpView(ctx, main, params));
+  } else {
+    cleanups.push(notFoundView(ctx, main));
+  }
+  for (const a of document.querySelectorAll("[data-nav]")) {
+    if (a.dataset.nav === section) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+}
+
+window.addEventListener("hashchange", () => {
+  route();
+  // Move focus to the new page for keyboard and screen-reader users.
+  const main = $("view");
+  const heading = main.querySelector("h2");
+  if (heading && !main.contains(document.activeElement)) {
+    heading.setAttribute("tabindex", "-1");
+    heading.focus({ preventScroll: true });
+  }
+});
+
+/* --- header: who is signed in --------------------------------------------- */
+
+function drawUser() {
+  const box = $("user-box");
+  const u = session.user;
+  if (u) {
+    const out = h("button", { type: "button", class: "link", id: "sign-out" }, "Sign out");
+    out.addEventListener("click", async () => {
+      out.disabled = true;
+      try {
+        await session.signOut();
+        notice("Signed out.");
+      } catch (err) {
+        notice(errorBox(err, "Sign-out"));
+      }
+      location.hash = "#/problems";
+    });
+    clear(box, h("span", { class: "who" }, "Signed in as ", h("strong", { id: "current-user" }, u.display_name || u.username)), out);
+  } else {
+    clear(box, h("a", { href: "#/signin", "data-nav": "signin" }, "Sign in"),
+      h("a", { href: "#/signup", class: "button", "data-nav": "signup" }, "Sign up"));
+  }
+}
+
+let noticeTimer = null;
+function notice(content) {
+  const el = $("notice");
+  clear(el, content);
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => clear(el), 6000);
+}
+
+session.addEventListener("change", (ev) => {
+  drawUser();
+  if (ev.detail.changed) route();
+});
+session.addEventListener("expired", () => notice("Your session expired; please sign in again."));
+
+/* --- the connection ------------------------------------------------------- */
+
+const STATE_TEXT = { idle: "starting", connecting: "connecting\u2026", handshake: "connecting\u2026", open: "live", closed: "offline" };
+let retryTick = null;
+let connectedOnce = false;
+
+function drawConnection(state, detail, retryAt) {
+  const badge = $("conn-state");
+  badge.className = `badge state-${state === "handshake" ? "connecting" : state}`;
+  badge.dataset.state = state;
+  clearInterval(retryTick);
+  badge.textContent = STATE_TEXT[state] || state;
+  badge.title = detail ? `last close: ${detail}` : "";
+  // The countdown sits outside the live region: announced once, not each second.
+  const retry = $("conn-retry");
+  const text = () => {
+    const s = retryAt ? Math.max(0, Math.ceil((retryAt - Date.now()) / 1000)) : null;
+    retry.textContent = state === "closed" && s != null ? `retrying in ${s} s` : "";
+  };
+  text();
+  if (state === "closed" && retryAt) retryTick = setInterval(text, 1000);
+}
+
+live.addEventListener("state", (ev) => {
+  const { state, detail, retryAt } = ev.detail;
+  drawConnection(state, detail, retryAt);
+  if (state === "open") {
+    // After a reconnect, refetch what the page shows (the server answers
+    // `resume` with the pushes we missed; lists may have moved meanwhile).
+    if (connectedOnce) route();
+    connectedOnce = true;
+  }
+});
+live.addEventListener("rtt", (ev) => {
+  $("conn-state").title = `round trip ${ev.detail.ms.toFixed(1)} ms`;
+});
+live.addEventListener("hello", (ev) => session.onHello(ev.detail));
+live.addEventListener("push", (ev) => {
+  const { event, data } = ev.detail;
+  if (event && event.startsWith("judging.")) tracker.push(event, data);
+});
+live.addEventListener("resync", async () => {
+  // Too far behind for a replay: fetch the state of every unfinished
+  // submission we show, then redraw the page from fresh data.
+  const pending = [...tracker.entries.values()].filter((e) => !e.verdict);
+  await Promise.all(pending.map((e) => live.request("submission.get", { id: e.id })
+    .then((row) => tracker.seed({ ...row, id: e.id })).catch(() => {})));
+  route();
+});
+
+/* --- server health: a banner while a store is down ------------------------- */
+
+const HEALTH_EVERY_MS = 10000;
+async function checkHealth() {
+  const bar = $("health-bar");
+  try {
+    // 503 still carries the JSON body naming the store that is down.
+    const res = await fetch("/healthz", { cache: "no-store" });
+    const hz = await res.json();
+    const down = ["postgres", "redis"].filter((k) => hz[k] && !hz[k].up);
+    if (!down.length) {
+      clear(bar);
+      bar.hidden = true;
+      return;
+    }
+    const names = { postgres: "PostgreSQL", redis: "Redis" };
+    clear(bar, h("p", {}, h("strong", {}, "The server is degraded: "),
+      down.map((k) => `${names[k]} is down since ${new Date(hz[k].since_ms).toLocaleTimeString()}` +
+        (hz[k].error ? ` (${hz[k].error})` : "")).join("; "),
+      ". Requests that need it fail until it is back; the page recovers by itself."));
+    bar.hidden = false;
+  } catch {
+    // Unreachable: the connection badge already says so.
+  }
+}
+setInterval(checkHealth, HEALTH_EVERY_MS);
+checkHealth();
+
+// For the console and the browser test: the live objects, read-only use.
+window.gavel = Object.freeze({ live, session, tracker });
+
+drawUser();
+route();
+live.connect();

@@ -1,0 +1,360 @@
+// e2e.mjs - the Gavel web client end to end in Debian's headless Chromium,
+// driven by playwright-core: sign up, sign out, sign in, the problem list
+// (sorting), a problem page (statement, samples, like), an accepted and a
+// wrong submission whose verdicts (AC, WA) arrive live with per-test
+// progress, and the submissions list. Exits 0 when every check passed, 1
+// otherwise (a screenshot and the page's HTML go to GAVEL_E2E_OUT).
+//
+// Environment:
+//   GAVEL_E2E_URL       the server, e.g. http://127.0.0.1:8080/ (required)
+//   GAVEL_E2E_EXAMPLES  examples/problems of the source tree (required)
+//   GAVEL_E2E_OUT       where failure screenshots go (default: a temp dir)
+//   CHROMIUM            the browser (default /usr/bin/chromium)
+//   GAVEL_E2E_HEADED=1  show the browser (needs a display)
+
+import { chromium } from "playwright-core";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const BASE = process.env.GAVEL_E2E_URL;
+const EXAMPLES = process.env.GAVEL_E2E_EXAMPLES;
+const OUT = process.env.GAVEL_E2E_OUT || fs.mkdtempSync(path.join(os.tmpdir(), "gavel-e2e-"));
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const VERDICT_TIMEOUT_MS = Number(process.env.GAVEL_E2E_VERDICT_TIMEOUT_MS || 150000);
+
+if (!BASE || !EXAMPLES) {
+  console.error("usage: GAVEL_E2E_URL=http://host:port/ GAVEL_E2E_EXAMPLES=examples/problems node e2e.mjs");
+  process.exit(2);
+}
+
+let passes = 0;
+let step = "start";
+const log = (...a) => console.log(...a);
+function ok(what) { passes++; log(`ok - ${what}`); }
+class CheckFailed extends Error {}
+function check(cond, what, detail = "") {
+  if (!cond) throw new CheckFailed(`${what}${detail ? `: ${detail}` : ""}`);
+  ok(what);
+}
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: process.env.GAVEL_E2E_HEADED !== "1",
+  // Root has no user namespace sandbox for Chromium here; the rest keeps
+  // Chromium from reaching for Google's hosts on this closed network.
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage"],
+  timeout: 60000,
+});
+const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+const page = await context.newPage();
+page.setDefaultTimeout(20000);
+
+const pageErrors = [];
+const consoleLines = [];
+page.on("pageerror", (err) => pageErrors.push(String(err && err.stack || err)));
+page.on("console", (msg) => consoleLines.push(`[${msg.type()}] ${msg.text()}`));
+page.on("requestfailed", (req) => consoleLines.push(`[requestfailed] ${req.url()} ${req.failure()?.errorText}`));
+
+// Every judging status the page ever shows, per submission, read from the
+// nodes as they are added (they may be replaced within the same task).
+await page.addInitScript(() => {
+  window.__gavelSeen = {};
+  const record = (el) => {
+    if (!(el instanceof Element)) return;
+    const nodes = el.matches(".judging[data-submission]") ? [el] : [...el.querySelectorAll(".judging[data-submission]")];
+    for (const n of nodes) {
+      const id = n.dataset.submission;
+      const progress = n.querySelector("[data-progress]");
+      const text = progress ? progress.textContent.replace(/\s+/g, " ").trim() : `verdict ${n.dataset.verdict || "?"}`;
+      const seen = (window.__gavelSeen[id] ||= []);
+      if (seen[seen.length - 1] !== text) seen.push(text);
+    }
+  };
+  new MutationObserver((records) => {
+    for (const r of records) for (const n of r.addedNodes) record(n);
+  }).observe(document, { childList: true, subtree: true });
+});
+
+const failures = [];
+let shots = 0;
+async function failure(err) {
+  failures.push(step);
+  console.error(`not ok - ${step}: ${err instanceof CheckFailed ? err.message : err && err.stack || err}`);
+  try {
+    fs.mkdirSync(OUT, { recursive: true });
+    const shot = path.join(OUT, `failure-${++shots}.png`);
+    await page.screenshot({ path: shot, fullPage: true });
+    fs.writeFileSync(shot.replace(/\.png$/, ".html"), await page.content());
+    console.error(`screenshot: ${shot} (page HTML beside it)`);
+  } catch (e) {
+    console.error(`could not take a screenshot: ${e}`);
+  }
+  console.error(`url: ${page.url()}`);
+  console.error("--- browser console ---");
+  for (const l of consoleLines.splice(0).slice(-40)) console.error(l);
+  for (const e of pageErrors) console.error(`[pageerror] ${e}`);
+}
+
+// A step that the later ones do not depend on: a failure is reported (with
+// its screenshot) and counted, and the run goes on.
+async function soft(name, fn) {
+  step = name;
+  try {
+    await fn();
+  } catch (err) {
+    await failure(err);
+  }
+}
+
+const url = (hash) => new URL(hash, BASE).toString();
+const stamp = Date.now().toString(36) + Math.floor(Math.random() * 1e4).toString(36);
+const username = `e2e_${stamp}`;
+const displayName = `E2E ${stamp}`;
+const password = `pw-${stamp}-long-enough`;
+
+async function waitLive() {
+  await page.waitForSelector('#conn-state[data-state="open"]', { timeout: 20000 });
+}
+
+// Submits `file` from the example package as `language`; waits for the
+// verdict; returns {id, verdict, seen, chips}.
+async function submitAndWait(file, language, wantVerdict) {
+  const source = fs.readFileSync(path.join(EXAMPLES, "circle-area", "submissions", file), "utf8");
+  const before = await page.locator(".recent-item").count();
+  await page.selectOption("#language", language);
+  await page.fill("#source", source);
+  await page.click('form.submit-form button[type="submit"]');
+  const item = page.locator(".recent-item").first();
+  await page.waitForFunction((n) => document.querySelectorAll(".recent-item").length > n, before, { timeout: 20000 })
+    .catch(async () => {
+      const msg = await page.locator(".form-msg").textContent().catch(() => "");
+      throw new CheckFailed(`${file}: the submission did not appear (${msg.trim() || "no message"})`);
+    });
+  const id = await item.getAttribute("data-submission");
+  check(/^\d+$/.test(id || ""), `${file}: submitted, got submission #${id}`);
+  await item.locator(".judging[data-verdict]").waitFor({ timeout: VERDICT_TIMEOUT_MS }).catch(async () => {
+    const now = await item.textContent().catch(() => "");
+    throw new CheckFailed(`${file}: no verdict within ${VERDICT_TIMEOUT_MS / 1000} s (showing "${now.replace(/\s+/g, " ").trim()}")`);
+  });
+  const verdict = await item.locator(".judging").getAttribute("data-verdict");
+  const seen = await page.evaluate((sid) => window.__gavelSeen[sid] || [], id);
+  const chips = await item.locator(".chip").evaluateAll((els) => els.map((e) => e.getAttribute("aria-label")));
+  log(`# ${file}: statuses seen: ${seen.join(" | ")}`);
+  log(`# ${file}: tests: ${chips.join(", ")}`);
+  check(verdict === wantVerdict, `${file}: verdict ${wantVerdict} arrived live`, `got ${verdict}`);
+  return { id, verdict, seen, chips };
+}
+
+try {
+  step = "open the sign-up page";
+  await page.goto(url("#/signup"));
+  await waitLive();
+  ok("the page connects (connection state: live)");
+  check(/Gavel/.test(await page.title()), "the page has a title");
+
+  step = "sign up";
+  await page.fill("#username", username);
+  await page.fill("#display-name", displayName);
+  await page.fill("#password", password);
+  await page.click('form.auth button[type="submit"]');
+  await page.waitForSelector("#current-user", { timeout: 20000 }).catch(async () => {
+    throw new CheckFailed(`sign-up did not sign in: ${(await page.locator(".form-msg").textContent().catch(() => "")).trim()}`);
+  });
+  check((await page.textContent("#current-user")) === displayName, `signed up and signed in as ${displayName}`);
+  check(await page.evaluate(() => !!localStorage.getItem("gavel.token")), "the session token is kept in localStorage");
+
+  step = "sign out";
+  await page.click("#sign-out");
+  await page.waitForSelector('#user-box a[href="#/signin"]');
+  check(await page.evaluate(() => !localStorage.getItem("gavel.token")), "signing out forgets the token");
+
+  await soft("sign up again with the same name", async () => {
+    await page.goto(url("#/signup"));
+    await page.fill("#username", username);
+    await page.fill("#password", password);
+    await page.click('form.auth button[type="submit"]');
+    const dup = page.locator(".form-msg .error");
+    await dup.waitFor();
+    check(/conflict/.test(await dup.textContent()), "a taken username is refused with a clear error",
+      await dup.textContent());
+  });
+
+  await soft("sign in with a wrong password", async () => {
+    await page.goto(url("#/signin"));
+    await page.fill("#username", username);
+    await page.fill("#password", "not-the-password");
+    await page.click('form.auth button[type="submit"]');
+    const bad = page.locator(".form-msg .error");
+    await bad.waitFor();
+    check(/unauthenticated/.test(await bad.textContent()), "a wrong password is refused (unauthenticated)",
+      await bad.textContent());
+  });
+
+  step = "sign in";
+  await page.goto(url("#/signin"));
+  await page.fill("#username", username);
+  await page.fill("#password", password);
+  await page.click('form.auth button[type="submit"]');
+  await page.waitForSelector("#current-user").catch(async () => {
+    throw new CheckFailed(`sign-in failed: ${(await page.locator(".form-msg").textContent().catch(() => "")).trim()}`);
+  });
+  check((await page.textContent("#current-user")) === displayName, "signed in again");
+  const cookie = (await context.cookies()).find((c) => c.name === "gavel_session");
+  if (cookie) check(cookie.httpOnly, "HTTP sign-in set an HttpOnly session cookie");
+  else log("# no gavel_session cookie (the server answered sign-in over the WebSocket)");
+
+  await soft("sign-in survives a reload (token sent in hello)", async () => {
+    await page.reload();
+    await waitLive();
+    await page.waitForSelector("#current-user");
+    ok("a reload stays signed in");
+  });
+
+  step = "the problem list";
+  await page.goto(url("#/problems"));
+  await page.waitForSelector("table.problems tbody tr").catch(async () => {
+    throw new CheckFailed(`no problem rows: ${(await page.locator(".results").textContent().catch(() => "")).trim()}`);
+  });
+  const slugs = await page.locator("table.problems tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.slug));
+  check(["circle-area", "pair-sum", "distinct-count", "subtask-sum"].every((s) => slugs.includes(s)),
+    "the problem list shows the four example problems", slugs.join(","));
+
+  let diffs = [];
+  await soft("sort the problem list by difficulty", async () => {
+    await page.click('table.problems th a[href*="sort=difficulty"]');
+    await page.waitForFunction(() => location.hash.includes("sort=difficulty"));
+    await page.waitForSelector('table.problems th[aria-sort] a[href*="sort=difficulty"]');
+    diffs = await page.locator("table.problems tbody tr td:nth-child(2)").evaluateAll((tds) => tds.map((t) => Number(t.textContent)));
+    const order = (await page.getAttribute("table.problems th[aria-sort]", "aria-sort")) === "ascending" ? 1 : -1;
+    check(diffs.length >= 4 && diffs.every((d, i) => i === 0 || (d - diffs[i - 1]) * order >= 0),
+      "sorting by difficulty orders the rows", diffs.join(","));
+  });
+
+  await soft("filter the problem list by difficulty", async () => {
+    const want = Math.max(...diffs, 1000);
+    await page.goto(url(`#/problems?min=${want}&max=${want}`));
+    await page.waitForSelector("table.problems tbody tr, .results .empty, .results .error");
+    const filtered = await page.locator("table.problems tbody tr td:nth-child(2)").evaluateAll((tds) => tds.map((t) => Number(t.textContent)));
+    check(filtered.length >= 1 && filtered.every((d) => d === want), `the difficulty filter keeps only ${want}`, filtered.join(","));
+  });
+
+  step = "open a problem";
+  await page.goto(url("#/problems"));
+  await page.click('table.problems tr[data-slug="circle-area"] a');
+  await page.waitForSelector("#problem-title").catch(async () => {
+    throw new CheckFailed(`the problem page did not load: ${(await page.locator("#view").textContent().catch(() => "")).trim()}`);
+  });
+  check((await page.textContent("#problem-title")) === "Circle Areas", "the problem page shows its name");
+  check(await page.locator(".statement h4", { hasText: "Input" }).count() === 1, "the statement is rendered from Markdown");
+  check(await page.locator(".statement .math").count() > 0, "math is left as text");
+  check(await page.locator(".sample").count() >= 1, "the samples are shown");
+  const limits = (await page.textContent("dl.limits")).replace(/\s+/g, " ");
+  check(/Time limit ?1 s/.test(limits), "the time limit is shown", limits);
+
+  await soft("like the problem", async () => {
+    const like = page.locator("button.like");
+    const likesBefore = Number((await like.textContent()).match(/(\d+)\s*$/)[1]);
+    await like.click();
+    await page.waitForSelector('button.like[aria-pressed="true"], .like-msg .error');
+    const msg = await page.locator(".like-msg").textContent();
+    check(!msg.trim(), "problem.like answers without an error", msg.trim());
+    const likesAfter = Number((await like.textContent()).match(/(\d+)\s*$/)[1]);
+    check(likesAfter === likesBefore + 1, "the like button likes the problem", `${likesBefore} -> ${likesAfter}`);
+  });
+
+  step = "submit an accepted solution";
+  const ac = await submitAndWait("accepted/area.py", "python", "AC");
+  check(ac.seen.some((t) => /test \d+\/\d+ AC/.test(t)), "per-test progress (\"test i/n AC\") was shown before the verdict",
+    ac.seen.join(" | "));
+  check(ac.chips.length >= 1 && ac.chips.every((c) => / AC$/.test(c)), "every test shown for the accepted solution is AC", ac.chips.join(","));
+
+  step = "submit a wrong solution";
+  const wa = await submitAndWait("wrong_answer/two_decimals.c", "c", "WA");
+  check(wa.seen.some((t) => /test \d+\/\d+ [A-Z]+/.test(t)), "per-test progress was shown for the wrong solution", wa.seen.join(" | "));
+  check(wa.chips.some((c) => / WA$/.test(c)), "a test of the wrong solution is marked WA", wa.chips.join(","));
+
+  let resumed = null;
+  await soft("the connection drops while judging; resume brings the verdict", async () => {
+    await page.selectOption("#language", "c");
+    await page.fill("#source", fs.readFileSync(path.join(EXAMPLES, "circle-area", "submissions", "accepted", "area.c"), "utf8"));
+    const before = await page.locator(".recent-item").count();
+    // Stay away for 3 s right after submitting, so that events are missed.
+    await page.evaluate(() => {
+      const l = window.gavel.live;
+      const orig = l.connect;
+      let first = true;
+      const wait = (ev) => {
+        if (!first || !ev.detail?.data) return;
+        first = false;
+        l.removeEventListener("push", wait);
+        l.connect = function delayed() { setTimeout(() => { l.connect = orig; orig.call(l); }, 3000); };
+        l.ws.close(1000, "e2e: drop");
+      };
+      l.addEventListener("push", wait);
+    });
+    await page.click('form.submit-form button[type="submit"]');
+    await page.waitForFunction((n) => document.querySelectorAll(".recent-item").length > n, before);
+    await page.waitForSelector('#conn-state[data-state="closed"]', { timeout: 20000 });
+    ok("the page shows the connection as offline");
+    await waitLive();
+    ok("the page reconnected by itself");
+    const item = page.locator(".recent-item").first();
+    await item.locator(".judging[data-verdict]").waitFor({ timeout: VERDICT_TIMEOUT_MS });
+    const verdict = await item.locator(".judging").getAttribute("data-verdict");
+    resumed = await page.evaluate(() => window.gavel.live.lastResume);
+    log(`# resume: ${JSON.stringify(resumed)}`);
+    check(resumed && resumed.from && !resumed.error, "the page sent resume with the last event id it saw", JSON.stringify(resumed));
+    check(verdict === "AC", "the verdict of a submission judged while offline arrives after the reconnect", verdict);
+    check(await page.textContent("#current-user") === displayName, "still signed in after the reconnect");
+  });
+
+  await soft("my submissions", async () => {
+    await page.click('a[data-nav="submissions"]');
+    await page.waitForSelector("table.submissions tbody tr, #view .error");
+    const rows = await page.locator("table.submissions tbody tr").evaluateAll((trs) =>
+      trs.map((tr) => ({ id: tr.dataset.submission, verdict: tr.querySelector(".judging")?.dataset.verdict })));
+    const byId = Object.fromEntries(rows.map((r) => [r.id, r.verdict]));
+    check(byId[ac.id] === "AC" && byId[wa.id] === "WA", "my submissions lists both with their verdicts", JSON.stringify(rows));
+  });
+
+  await soft("the problem list shows my status", async () => {
+    await page.goto(url("#/problems"));
+    await page.waitForSelector('table.problems tr[data-slug="circle-area"]');
+    const status = (await page.textContent('table.problems tr[data-slug="circle-area"] td:last-child')).trim();
+    check(/Solved/.test(status), "circle-area is marked solved for me", status);
+  });
+
+  await soft("the rate limit says when to retry", async () => {
+    // Free tier: 6 a minute; 3 were used above. Cheap wrong programs until refused.
+    await page.goto(url("#/problem/circle-area"));
+    await page.waitForSelector("#problem-title");
+    await page.selectOption("#language", "python");
+    let text = "";
+    for (let i = 0; i < 8 && !text; i++) {
+      const before = await page.locator(".recent-item").count();
+      await page.fill("#source", `print(${i})\n`);
+      await page.click('form.submit-form button[type="submit"]');
+      await page.waitForFunction((n) => document.querySelectorAll(".recent-item").length > n ||
+        document.querySelector(".form-msg .error"), before);
+      text = await page.evaluate(() => document.querySelector(".form-msg .error")?.textContent || "");
+    }
+    log(`# refusal: ${text}`);
+    check(/rate_limited/.test(text) && /(retry|try again) in \d+ s/.test(text) && /\(at \d|, at \d/.test(text), "a submission over the rate limit is refused, saying when to retry", text);
+  });
+
+  await soft("no script errors", async () => {
+    check(pageErrors.length === 0, "the page threw no uncaught errors", pageErrors.join("; "));
+  });
+} catch (err) {
+  await failure(err);
+}
+await browser.close().catch(() => {});
+if (failures.length) {
+  console.error(`# ${passes} checks passed; failed: ${failures.join("; ")}`);
+  process.exit(1);
+}
+log(`# ${passes} checks passed`);
+process.exit(0);

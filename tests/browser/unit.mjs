@@ -1,0 +1,207 @@
+// unit.mjs - the web client's logic without a browser (node, no packages):
+// the Markdown renderer's escaping and rules, the live connection's
+// handshake, reconnect with backoff, resume and dedupe against a fake
+// WebSocket, and the judging tracker. Exits non-zero on failure.
+import assert from "node:assert/strict";
+import { renderMarkdown, escapeHtml } from "../../web-client/js/markdown.js";
+import { Live, GavelError, eventIdAfter } from "../../web-client/js/live.js";
+import { Tracker, progressText } from "../../web-client/js/judging.js";
+
+let n = 0;
+const tests = [];
+const test = (name, fn) => tests.push([name, fn]);
+
+/* --- markdown ------------------------------------------------------------- */
+
+test("markdown escapes HTML before any rule", () => {
+  const out = renderMarkdown('<script>alert(1)</script> <img src=x onerror="y"> & \'q\'');
+  assert.ok(!out.includes("<script") && !out.includes("<img"), out);
+  assert.ok(out.includes("&lt;script&gt;") && out.includes("&amp;") && out.includes("&quot;y&quot;") && out.includes("&#39;q&#39;"));
+});
+test("markdown: headings, paragraphs, lists, code, emphasis", () => {
+  const out = renderMarkdown("# Title\n\nSome *em* and **strong** and `a<b`.\nsecond line\n\n- one\n- two _x_\n\n3. c\n4. d\n\n```python\nprint(a*b*c)\n```\n");
+  assert.match(out, /<h1>Title<\/h1>/);
+  assert.match(out, /<p>Some <em>em<\/em> and <strong>strong<\/strong> and <code>a&lt;b<\/code>\.\nsecond line<\/p>/);
+  assert.match(out, /<ul><li>one<\/li><li>two <em>x<\/em><\/li><\/ul>/);
+  assert.match(out, /<ol start="3"><li>c<\/li><li>d<\/li><\/ol>/);
+  assert.match(out, /<pre><code class="lang-python">print\(a\*b\*c\)\n<\/code><\/pre>/);
+});
+test("markdown leaves $math$ as text, untouched by emphasis", () => {
+  const out = renderMarkdown("Let $a_i * b_j$ and $$x_1 * y_2$$ hold, $1 \\le n$.");
+  assert.ok(out.includes('<span class="math">$a_i * b_j$</span>'), out);
+  assert.ok(out.includes('<span class="math">$$x_1 * y_2$$</span>'), out);
+  assert.ok(!out.includes("<em>"), out);
+});
+test("markdown: a code block's language cannot inject attributes", () => {
+  const out = renderMarkdown('```c"onmouseover="x\nint a;\n```');
+  assert.ok(!/onmouseover="/.test(out), out);
+});
+test("markdown heading offset stops at h6", () => {
+  assert.equal(renderMarkdown("# A\n##### B", { headingOffset: 2 }), "<h3>A</h3>\n<h6>B</h6>");
+});
+test("escapeHtml", () => assert.equal(escapeHtml(`<a href="x">'&'</a>`), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"));
+
+/* --- the live connection against a fake WebSocket -------------------------- */
+
+class FakeWS {
+  static all = [];
+  constructor(url, proto) {
+    this.url = url; this.proto = proto; this.readyState = 0; this.sent = []; this.listeners = {};
+    FakeWS.all.push(this);
+  }
+  addEventListener(t, fn) { (this.listeners[t] ||= []).push(fn); }
+  emit(t, ev = {}) { for (const fn of this.listeners[t] || []) fn(ev); }
+  open() { this.readyState = 1; this.emit("open"); }
+  send(s) { this.sent.push(JSON.parse(s)); }
+  reply(obj) { this.emit("message", { data: JSON.stringify(obj) }); }
+  close(code = 1006, reason = "") { this.readyState = 3; this.emit("close", { code, reason }); }
+  last(type) { return [...this.sent].reverse().find((m) => m.type === type); }
+}
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+test("hello carries the token; requests wait for it; errors carry code and retry_after_ms", async () => {
+  FakeWS.all = [];
+  const live = new Live("ws://x/ws", { getToken: () => "tok", WebSocketImpl: FakeWS });
+  live.connect();
+  const ws = FakeWS.all[0];
+  assert.equal(ws.proto, "gavel.v1");
+  const p = live.request("problems.list", { page: 1 });
+  ws.open();
+  const hello = ws.sent[0];
+  assert.deepEqual([hello.type, hello.token], ["hello", "tok"]);
+  assert.equal(ws.sent.length, 1, "nothing before the hello reply");
+  ws.reply({ type: "ok", id: hello.id, data: { user: { id: 1, username: "u" }, server: { version: "t" } } });
+  await tick();
+  const list = ws.last("problems.list");
+  assert.equal(list.page, 1);
+  ws.reply({ type: "ok", id: list.id, data: { problems: [], total: 0 } });
+  assert.deepEqual(await p, { problems: [], total: 0 });
+  const s = live.request("submit", { problem: "x", language: "c", source: "s" });
+  await tick();
+  ws.reply({ type: "error", id: ws.last("submit").id, code: "rate_limited", message: "slow down", retry_after_ms: 12000 });
+  await assert.rejects(s, (err) => err instanceof GavelError && err.code === "rate_limited" && err.retryAfterMs === 12000 &&
+    /rate_limited: slow down \(you can try again in 12 s, at /.test(err.describe()));
+  live.ws = null; clearTimeout(live.retryTimer); clearInterval(live.pingTimer);
+});
+
+test("reconnects with backoff, re-sends hello, resumes from the last event; dedupes replays", async () => {
+  FakeWS.all = [];
+  const live = new Live("ws://x/ws", { getToken: () => null, WebSocketImpl: FakeWS });
+  const states = [];
+  const pushes = [];
+  let resyncs = 0;
+  live.addEventListener("state", (e) => states.push(e.detail.state));
+  live.addEventListener("push", (e) => pushes.push(e.detail.eventId));
+  live.addEventListener("resync", () => resyncs++);
+  live.connect();
+  let ws = FakeWS.all[0];
+  ws.open();
+  ws.reply({ type: "ok", id: ws.sent[0].id, data: { user: null } });
+  await tick();
+  ws.reply({ type: "event", event: "judging.test", event_id: "100-0", data: { submission_id: 1, test: 1, tests: 2, verdict: "AC" } });
+  ws.reply({ type: "event", event: "judging.test", event_id: "100-1", data: { submission_id: 1, test: 2, tests: 2, verdict: "AC" } });
+  const inflight = live.request("problem.get", { slug: "a" });
+  await tick();
+  ws.close(1006, "");
+  await assert.rejects(inflight, (e) => e.code === "disconnected");
+  assert.equal(live.state, "closed");
+  assert.ok(live.retryAt > Date.now() && live.retryAt <= Date.now() + 500, "first retry within 0.5 s");
+  await new Promise((r) => setTimeout(r, 550));
+  ws = FakeWS.all[1];
+  assert.ok(ws, "a new connection");
+  ws.open();
+  assert.equal(ws.sent[0].type, "hello", "hello first on the new connection");
+  ws.reply({ type: "ok", id: ws.sent[0].id, data: { user: null } });
+  // A live event between hello and the resume reply, then the replay.
+  ws.reply({ type: "event", event: "judging.verdict", event_id: "100-5", data: { submission_id: 1, verdict: "AC" } });
+  await tick();
+  const resume = ws.last("resume");
+  assert.equal(resume.last_event_id, "100-1", "resume from the last event seen before the drop");
+  ws.reply({ type: "event", event: "judging.state", event_id: "100-3", data: { submission_id: 2, state: "running" } });
+  ws.reply({ type: "event", event: "judging.verdict", event_id: "100-5", data: { submission_id: 1, verdict: "AC" } });
+  ws.reply({ type: "ok", id: resume.id, data: { replayed: 2 } });
+  await tick();
+  assert.deepEqual(pushes, ["100-0", "100-1", "100-5", "100-3"], "the duplicate 100-5 is dropped, the older replay kept");
+  assert.equal(live.lastEventId, "100-5");
+  assert.equal(live.state, "open");
+  // A resync push and a {resync:true} reply both ask the page to refetch.
+  ws.reply({ type: "resync" });
+  assert.equal(resyncs, 1);
+  ws.close(1008, "outgoing queue full");
+  await new Promise((r) => setTimeout(r, 1050));
+  ws = FakeWS.all[2];
+  ws.open();
+  ws.reply({ type: "ok", id: ws.sent[0].id, data: { user: null } });
+  await tick();
+  ws.reply({ type: "ok", id: ws.last("resume").id, data: { resync: true } });
+  await tick();
+  assert.equal(resyncs, 2);
+  assert.ok(states.includes("connecting") && states.includes("closed") && states.includes("open"));
+  live.ws = null; clearTimeout(live.retryTimer); clearInterval(live.pingTimer);
+});
+
+test("a request whose id field is data (submission.get) is matched by that id", async () => {
+  FakeWS.all = [];
+  const live = new Live("ws://x/ws", { WebSocketImpl: FakeWS });
+  live.connect();
+  const ws = FakeWS.all[0];
+  ws.open();
+  ws.reply({ type: "ok", id: ws.sent[0].id, data: { user: null } });
+  await tick();
+  const a = live.request("problems.list", {});
+  const b = live.request("submission.get", { id: 1 });
+  await tick();
+  const list = ws.last("problems.list");
+  assert.equal(typeof list.id, "string", "generated ids are strings");
+  assert.equal(ws.last("submission.get").id, 1, "the submission id is sent as the id");
+  ws.reply({ type: "ok", id: 1, data: { verdict: "AC" } });
+  ws.reply({ type: "ok", id: list.id, data: { problems: [] } });
+  assert.deepEqual(await b, { verdict: "AC" });
+  assert.deepEqual(await a, { problems: [] });
+  live.ws = null; clearTimeout(live.retryTimer); clearInterval(live.pingTimer);
+});
+
+test("backoff grows and is capped at 15 s", () => {
+  const live = new Live("ws://x/ws", { WebSocketImpl: FakeWS });
+  const delays = [];
+  for (let i = 0; i < 10; i++) { live.scheduleRetry("x"); delays.push(live.retryAt - Date.now()); clearTimeout(live.retryTimer); }
+  assert.ok(delays[0] <= 500 && delays[3] >= 2000 && delays[9] <= 15000 && delays[9] >= 7500, delays.join(","));
+});
+
+test("event ids compare as <ms>-<seq>", () => {
+  assert.ok(eventIdAfter("1764100000000-10", "1764100000000-9"));
+  assert.ok(!eventIdAfter("1764100000000-1", "1764100000001-0"));
+});
+
+/* --- tracker -------------------------------------------------------------- */
+
+test("tracker: progress text, late and replayed events", () => {
+  const t = new Tracker();
+  t.seed({ id: 5, status: "queued" });
+  t.push("judging.state", { submission_id: 5, state: "compiling" });
+  assert.equal(progressText(t.get(5)), "compiling");
+  t.push("judging.test", { submission_id: 5, test: 3, tests: 8, verdict: "AC" });
+  assert.equal(progressText(t.get(5)), "test 3/8 AC");
+  t.push("judging.test", { submission_id: 5, test: 2, tests: 8, verdict: "AC" });
+  t.push("judging.state", { submission_id: 5, state: "compiling" });
+  assert.equal(progressText(t.get(5)), "test 3/8 AC", "older events do not move it back");
+  t.seed({ id: 5, status: "queued" });
+  assert.equal(progressText(t.get(5)), "test 3/8 AC", "a stale submit reply does not either");
+  t.push("judging.verdict", { submission_id: 5, verdict: "WA", max_time_ms: 9, max_memory_kb: 100 });
+  t.push("judging.test", { submission_id: 5, test: 4, tests: 8, verdict: "WA" });
+  assert.equal(progressText(t.get(5)), "WA");
+  assert.equal(t.get(5).results.size, 2);
+});
+
+for (const [name, fn] of tests) {
+  try {
+    await fn();
+    n++;
+    console.log(`ok - ${name}`);
+  } catch (err) {
+    console.log(`not ok - ${name}\n${err.stack}`);
+    process.exit(1);
+  }
+}
+console.log(`${n} passed`);
+process.exit(0);
