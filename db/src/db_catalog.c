@@ -277,20 +277,25 @@ int db_catalog_can_submit(struct db_pg *pg, const struct db_viewer *v, const cha
         return err;
     }
     {
-        /* 'r' running, 'n' not running; no row: unknown contest or problem. */
+        /* The contest's phase is checked before its problems: a contest
+         * that has not started answers the same whatever the slug, so
+         * probing slugs reveals nothing of its problem set. 'n' not
+         * running, 'x' not in it, 'r' fine; no row: no such contest. */
         const char *p[] = {vp.p[0], vp.p[1], slug, cid};
         err = db_pg_query_value(
             pg, &val,
-            "SELECT CASE WHEN $2::boolean OR (c.starts_at <= now() AND now() < c.ends_at) THEN 'r' "
-            "ELSE 'n' END FROM contests c JOIN contest_problems cp ON cp.contest_id = c.id JOIN "
-            "problems p ON p.id = cp.problem_id WHERE c.id = $4::bigint AND p.slug = $3 AND "
-            "($1::bigint IS NULL OR true)",
+            "SELECT CASE WHEN NOT ($2::boolean OR (c.starts_at <= now() AND now() < c.ends_at)) "
+            "THEN 'n' WHEN EXISTS (SELECT 1 FROM contest_problems cp JOIN problems p ON p.id = "
+            "cp.problem_id WHERE cp.contest_id = c.id AND p.slug = $3) THEN 'r' ELSE 'x' END "
+            "FROM contests c WHERE c.id = $4::bigint AND ($1::bigint IS NULL OR true)",
             4, p);
     }
     if (err == 0 && !val)
         err = GV_ENOTFOUND;
-    else if (err == 0 && strcmp(val, "r"))
+    else if (err == 0 && !strcmp(val, "n"))
         err = -EACCES;
+    else if (err == 0 && !strcmp(val, "x"))
+        err = GV_EINVAL;
     gv_free(val);
     return err;
 }

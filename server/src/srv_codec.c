@@ -42,6 +42,39 @@ bool srv_req_needs_user(enum srv_req_type type)
     return false;
 }
 
+bool srv_request_needs_user(const struct srv_request *req)
+{
+    /* Subscribing to a submission checks who may read it. */
+    return srv_req_needs_user(req->type) ||
+           (req->type == SRV_REQ_SUBSCRIBE && req->p.topic == SRV_TOPIC_SUBMISSION);
+}
+
+/* One decimal number that fits 64 bits; *p moves past it. */
+static bool u64_digits(const char **p)
+{
+    const char *s = *p;
+    size_t n = 0;
+
+    while (s[n] >= '0' && s[n] <= '9')
+        n++;
+    if (!n || n > 20 || (n == 20 && strncmp(s, "18446744073709551615", 20) > 0))
+        return false;
+    *p = s + n;
+    return true;
+}
+
+bool srv_event_id_ok(const char *id)
+{
+    if (!id || !u64_digits(&id))
+        return false;
+    if (*id == '-') {
+        id++;
+        if (!u64_digits(&id))
+            return false;
+    }
+    return *id == '\0';
+}
+
 const char *srv_req_name(enum srv_req_type type)
 {
     for (size_t i = 0; i < sizeof(req_types) / sizeof(req_types[0]); i++)
@@ -304,6 +337,10 @@ static int decode_params(struct srv_request *out)
         break;
     case SRV_REQ_RESUME:
         TRY(field_string(out, "last_event_id", REQUIRED, 1, 40, &p->last_event_id, NULL));
+        /* Checked here, not where the stream is read: a malformed id is
+         * `invalid` whether or not Redis is up. */
+        if (!srv_event_id_ok(p->last_event_id))
+            return invalid(out, "\"last_event_id\" must be an event id like \"1764100000000-3\"");
         break;
     case SRV_REQ_PING:
     case SRV_REQ_LOGOUT:

@@ -100,6 +100,12 @@ struct srv_request {
 
 /* Whether a request type needs a logged-in user (checked before any work). */
 bool srv_req_needs_user(enum srv_req_type type);
+/* Whether this decoded request needs a logged-in user: its type does, or
+ * it subscribes to a submission. */
+bool srv_request_needs_user(const struct srv_request *req);
+/* Whether `id` is a stream event id, "<ms>-<seq>" or "<ms>", each part a
+ * decimal number that fits 64 bits (what resume accepts). */
+bool srv_event_id_ok(const char *id);
 /* The wire name of a type ("problems.list"), for logs. */
 const char *srv_req_name(enum srv_req_type type);
 

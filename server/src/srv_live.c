@@ -68,7 +68,10 @@ void srv_live_event_free(struct srv_live_event *e)
 {
     if (!e)
         return;
-    gv_free(e->frame);
+    if (e->shared)
+        srv_frame_unref(e->shared);
+    else
+        gv_free(e->frame);
     gv_free(e);
 }
 
@@ -140,11 +143,13 @@ int srv_live_event_new(struct srv_live_event **out, const char *id, const char *
     text = cJSON_PrintUnformatted(frame);
     if (!text)
         goto out;
-    /* cJSON's buffer is not ours to gv_free; one copy keeps the rule. */
+    /* cJSON's buffer is not ours to gv_free; the one copy goes where every
+     * connection can share it. */
     e->frame_len = strlen(text);
-    e->frame = gv_strndup(text, e->frame_len);
-    if (!e->frame)
+    e->shared = srv_frame_new(text, e->frame_len);
+    if (!e->shared)
         goto out;
+    e->frame = (char *)srv_frame_payload(e->shared);
     *out = e;
     e = NULL;
     err = 0;

@@ -34,6 +34,7 @@ struct lws_context;
 struct db_redis;
 struct srv_subs;
 struct srv_live;
+struct srv_frame;
 
 struct srv_live_event {
     struct srv_live_event *next;
@@ -44,6 +45,11 @@ struct srv_live_event {
      * {"type":"event","event":"judging.test","event_id":"<id>","data":{...}} */
     char *frame;
     size_t frame_len;
+    /* The frame's owner when the event came from srv_live_event_new:
+     * `frame` points into it, and connections take references to it rather
+     * than copies. NULL for events built by hand (tests): `frame` is then
+     * the event's own (gv_free'd by srv_live_event_free). */
+    struct srv_frame *shared;
 };
 
 /* Starts the live thread; it connects in the background, so this returns at

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cst.h"
 #include "db.h"
@@ -132,7 +133,10 @@ static void do_hello(struct srv_req_job *job, struct srv_job_env *env, struct db
     }
     o = cJSON_CreateObject();
     server = cJSON_CreateObject();
+    /* The pid tells apart the processes that share a port (tests, and
+     * people reading a client's logs). */
     if (!o || !server || !cJSON_AddStringToObject(server, "version", job->cfg->version) ||
+        !cJSON_AddNumberToObject(server, "pid", (double)getpid()) ||
         !cJSON_AddItemToObject(o, "server", server) ||
         !cJSON_AddItemToObject(o, "user", u.id ? srv_proto_user_json(&u) : cJSON_CreateNull())) {
         if (!cJSON_GetObjectItemCaseSensitive(o, "server"))
@@ -302,10 +306,14 @@ static void do_submit(struct srv_req_job *job, struct srv_job_env *env, struct d
     err = db_catalog_can_submit(pg, &v, p->slug, p->contest_id);
     if (err == GV_ENOTFOUND) {
         if (p->contest_id)
-            fail(job, SRV_ERR_NOT_FOUND, "no problem '%s' in contest %" PRId64, p->slug,
-                 p->contest_id);
+            fail(job, SRV_ERR_NOT_FOUND, "no contest %" PRId64, p->contest_id);
         else
             fail(job, SRV_ERR_NOT_FOUND, "no problem '%s'", p->slug);
+        return;
+    }
+    if (err == GV_EINVAL) {
+        fail(job, SRV_ERR_INVALID, "\"problem\" '%s' is not in contest %" PRId64, p->slug,
+             p->contest_id);
         return;
     }
     if (err == -EACCES) {
@@ -447,6 +455,33 @@ static void do_subscribe_contest(struct srv_req_job *job, struct srv_job_env *en
     set_data(job, o);
 }
 
+/* Progress that a later event of the same submission in the list
+ * supersedes goes, as srv_subs would coalesce it anyway when the whole
+ * replay is offered at once: so "replayed" counts exactly the pushes that
+ * follow the reply. Verdicts and other events are kept. */
+static unsigned coalesce_replay(struct srv_live_event **list)
+{
+    unsigned n = 0;
+
+    for (struct srv_live_event **pp = list; *pp;) {
+        struct srv_live_event *e = *pp;
+        bool superseded = false;
+
+        if (e->submission_id &&
+            (!strcmp(e->type, "judging.test") || !strcmp(e->type, "judging.state")))
+            for (const struct srv_live_event *l = e->next; l && !superseded; l = l->next)
+                superseded = l->submission_id == e->submission_id && !strcmp(l->type, e->type);
+        if (superseded) {
+            *pp = e->next;
+            srv_live_event_free(e);
+        } else {
+            n++;
+            pp = &e->next;
+        }
+    }
+    return n;
+}
+
 static void do_resume(struct srv_req_job *job, struct srv_job_env *env)
 {
     struct db_redis *r = srv_jobs_redis(env);
@@ -474,8 +509,16 @@ static void do_resume(struct srv_req_job *job, struct srv_job_env *env)
         fail_store(job, env, err, 1, "resume");
         return;
     }
-    for (struct srv_live_event *e = list; e; e = e->next)
-        n++;
+    n = coalesce_replay(&list);
+    if (n > SRV_SUBS_PENDING_MAX) {
+        /* More than a connection may have pending: it would get a resync
+         * after the reply anyway. */
+        srv_live_event_free_list(list);
+        job->data = gv_strdup("{\"resync\":true}");
+        if (!job->data)
+            fail(job, SRV_ERR_INTERNAL, "out of memory");
+        return;
+    }
     job->replay = list;
     snprintf(buf, sizeof(buf), "{\"replayed\":%u}", n);
     job->data = gv_strdup(buf);
@@ -520,9 +563,7 @@ static void run(struct srv_job *base, struct srv_job_env *env)
             return;
         }
     }
-    if ((srv_req_needs_user(t) || (t == SRV_REQ_SUBSCRIBE && job->req.p.topic ==
-                                                                 SRV_TOPIC_SUBMISSION)) &&
-        !job->user.id) {
+    if (srv_request_needs_user(&job->req) && !job->user.id) {
         fail(job, SRV_ERR_UNAUTHENTICATED, "log in first (hello with a token, or login)");
         return;
     }

@@ -22,8 +22,10 @@
  *     a client that pipelines faster than it reads is slowed down by TCP,
  *     not by our memory.
  *   - If the queue is full all the same (a burst already parsed when the
- *     pause began; later, server-pushed events), the connection is closed
- *     with 1008 and the reason "outgoing queue full".
+ *     pause began), the connection is closed with 1008 and the reason
+ *     "outgoing queue full". Server pushes do not go through this queue:
+ *     they wait in srv_subs (its own bounds) and are written, shared and
+ *     coalesced, while no reply waits (sess_write_pushes).
  *   - A message over SRV_MSG_MAX is discarded as it arrives and answered
  *     with a "too_large" error; the connection stays open.
  * permessage-deflate is not offered (no extensions are registered): it
@@ -76,9 +78,15 @@
  * running one; from SESS_WAIT_PAUSE on we stop reading the client. */
 #define SESS_WAIT_PAUSE 4
 #define SESS_WAIT_MAX 16
-/* Pushes move into the reply queue only while it holds fewer frames than
- * this, so replies are never stuck behind a burst of events. */
-#define SESS_PUSH_ROOM 4
+/* A backlog of pushes goes out coalesced into one write: all of it (the
+ * pending list's own bounds), so a connection that is served late catches
+ * up in one round instead of falling further behind during a burst. */
+#define SESS_PUSH_BATCH SRV_SUBS_PENDING_MAX
+#define SESS_PUSH_BATCH_BYTES SRV_SUBS_PENDING_BYTES
+
+/* Pushes are written from a shared srv_frame, whose headroom must hold
+ * what lws puts in front of a payload. */
+_Static_assert(LWS_PRE <= SRV_FRAME_HEADROOM, "srv_frame headroom is smaller than LWS_PRE");
 #define HTTP_BODY_MAX (64 * 1024)
 #define COOKIE_NAME "gavel_session"
 
@@ -87,10 +95,16 @@
  * may have closed meanwhile: then the id is simply not found). */
 struct conn {
     struct lws_dll2 node; /* in srv_server.conns */
+    struct conn *hnext;   /* in its srv_server.buckets chain */
     struct lws *wsi;
     uint64_t id;
     bool is_ws;
 };
+
+/* The registry is hashed by id: every reply and every subscription looks a
+ * connection up, and a scan of 10k connections per lookup made connecting
+ * 10k clients quadratic. Buckets double at two entries per bucket. */
+#define CONN_BUCKETS_MIN 1024
 
 struct srv_server {
     struct lws_context *ctx;
@@ -109,6 +123,8 @@ struct srv_server {
     struct srv_proto_cfg proto;
     char *rate_prefix;
     struct lws_dll2_owner conns;
+    struct conn **buckets; /* nbuckets (a power of two) chains; NULL until used */
+    size_t nbuckets;
     uint64_t next_conn_id;
 };
 
@@ -143,15 +159,42 @@ struct ws_session {
     char close_why[64];
 };
 
+static size_t conn_bucket(uint64_t id, size_t nbuckets)
+{
+    /* Ids are sequential: a multiplicative hash spreads them anyway. */
+    return (size_t)((id * 0x9E3779B97F4A7C15ULL) >> 32) & (nbuckets - 1);
+}
+
 static struct conn *conn_find(struct srv_server *s, uint64_t id)
 {
-    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&s->conns)) {
-        struct conn *c = lws_container_of(d, struct conn, node);
-
+    if (!s->buckets)
+        return NULL;
+    for (struct conn *c = s->buckets[conn_bucket(id, s->nbuckets)]; c; c = c->hnext)
         if (c->id == id)
             return c;
-    } lws_end_foreach_dll(d);
     return NULL;
+}
+
+/* Rehashes into twice the buckets; on failure the chains just get longer. */
+static void conn_grow(struct srv_server *s)
+{
+    size_t n = s->nbuckets ? s->nbuckets * 2 : CONN_BUCKETS_MIN;
+    struct conn **b = gv_calloc(n, sizeof(*b));
+
+    if (!b)
+        return;
+    for (size_t i = 0; i < s->nbuckets; i++)
+        while (s->buckets[i]) {
+            struct conn *c = s->buckets[i];
+            size_t h = conn_bucket(c->id, n);
+
+            s->buckets[i] = c->hnext;
+            c->hnext = b[h];
+            b[h] = c;
+        }
+    gv_free(s->buckets);
+    s->buckets = b;
+    s->nbuckets = n;
 }
 
 static void conn_add(struct srv_server *s, struct conn *c, struct lws *wsi, bool is_ws)
@@ -160,12 +203,35 @@ static void conn_add(struct srv_server *s, struct conn *c, struct lws *wsi, bool
     c->id = ++s->next_conn_id;
     c->is_ws = is_ws;
     lws_dll2_add_tail(&c->node, &s->conns);
+    if ((size_t)s->conns.count > s->nbuckets * 2)
+        conn_grow(s);
+    if (s->buckets) {
+        size_t h = conn_bucket(c->id, s->nbuckets);
+
+        c->hnext = s->buckets[h];
+        s->buckets[h] = c;
+    }
 }
+
+static struct srv_server *server_of(struct lws *wsi);
 
 static void conn_remove(struct conn *c)
 {
-    if (c->id)
-        lws_dll2_remove(&c->node);
+    struct srv_server *s;
+
+    if (!c->id)
+        return;
+    s = server_of(c->wsi);
+    lws_dll2_remove(&c->node);
+    if (s->buckets) {
+        struct conn **pp = &s->buckets[conn_bucket(c->id, s->nbuckets)];
+
+        while (*pp && *pp != c)
+            pp = &(*pp)->hnext;
+        if (*pp)
+            *pp = c->hnext;
+    }
+    c->hnext = NULL;
     c->id = 0;
 }
 
@@ -664,7 +730,7 @@ static int sess_handle(struct lws *wsi, struct ws_session *ss)
     case SRV_REQ_RESUME:
         /* Refused here when nobody can be logged in by the time it runs
          * (no pending login ahead, no cookie to check): no store needed. */
-        if (srv_req_needs_user(req.type) && !ss->user.id && !ss->token_unchecked && !ss->busy) {
+        if (srv_request_needs_user(&req) && !ss->user.id && !ss->token_unchecked && !ss->busy) {
             err = sess_send_error(wsi, ss, req.id, SRV_ERR_UNAUTHENTICATED,
                                   "log in first (hello with a token, or login)");
             break;
@@ -710,6 +776,71 @@ static int sess_receive(struct lws *wsi, struct ws_session *ss, const void *in, 
     return err;
 }
 
+/* A server frame's header (FIN, text, unmasked) for `len` payload bytes
+ * into `p`; returns its size. */
+static size_t ws_text_header(unsigned char *p, size_t len)
+{
+    size_t h = 0;
+
+    p[h++] = 0x81;
+    if (len < 126) {
+        p[h++] = (unsigned char)len;
+    } else if (len < 65536) {
+        p[h++] = 126;
+        p[h++] = (unsigned char)(len >> 8);
+        p[h++] = (unsigned char)len;
+    } else {
+        p[h++] = 127;
+        for (int i = 7; i >= 0; i--)
+            p[h++] = (unsigned char)((uint64_t)len >> (8 * i));
+    }
+    return h;
+}
+
+/* Writes the pending pushes: one frame straight from the frame every
+ * connection shares (no copy); a backlog of several coalesced into one
+ * write of consecutive WebSocket frames, so a burst costs one send() per
+ * connection instead of one per event. lws sends the coalesced bytes as
+ * they are (LWS_WRITE_RAW on a ws connection skips its framing) and keeps
+ * whatever the kernel does not take, like any write. */
+static int sess_write_pushes(struct lws *wsi, struct ws_session *ss)
+{
+    struct srv_frame *fs[SESS_PUSH_BATCH];
+    unsigned char *buf = NULL, *p;
+    size_t total = 0, len;
+    unsigned n = 0;
+    int err = 0;
+
+    while (n < SESS_PUSH_BATCH && total < SESS_PUSH_BATCH_BYTES &&
+           (fs[n] = srv_subs_next(&ss->subs)) != NULL)
+        total += fs[n++]->len + 10;
+    if (n == 1) {
+        len = fs[0]->len;
+        if (lws_write(wsi, srv_frame_payload(fs[0]), len, LWS_WRITE_TEXT) < (int)len)
+            err = -1;
+    } else if (n > 1) {
+        buf = gv_malloc(LWS_PRE + total);
+        if (!buf) {
+            err = -ENOMEM;
+            goto out;
+        }
+        p = buf + LWS_PRE;
+        for (unsigned i = 0; i < n; i++) {
+            p += ws_text_header(p, fs[i]->len);
+            memcpy(p, srv_frame_payload(fs[i]), fs[i]->len);
+            p += fs[i]->len;
+        }
+        len = (size_t)(p - (buf + LWS_PRE));
+        if (lws_write(wsi, buf + LWS_PRE, len, LWS_WRITE_RAW) < (int)len)
+            err = -1;
+    }
+out:
+    for (unsigned i = 0; i < n; i++)
+        srv_frame_unref(fs[i]);
+    gv_free(buf);
+    return err;
+}
+
 static int sess_writeable(struct lws *wsi, struct ws_session *ss)
 {
     unsigned char *frame;
@@ -720,27 +851,19 @@ static int sess_writeable(struct lws *wsi, struct ws_session *ss)
                          strlen(ss->close_why));
         return -1;
     }
-    /* Replies first; a push only while the reply queue has room. */
-    if (ss->outq.count < SESS_PUSH_ROOM && srv_subs_pending(&ss->subs)) {
-        char *push = srv_subs_next(&ss->subs, &len);
-
-        if (push) {
-            int err = srv_outq_push(&ss->outq, push, len);
-
-            gv_free(push);
-            if (err < 0)
-                return -1;
-        }
-    }
+    /* Replies first: pushes go out only while no reply waits, so a burst
+     * of events never holds up the answer to a request. */
     frame = srv_outq_peek(&ss->outq, &len);
-    if (!frame)
-        return 0;
-    /* lws buffers whatever the kernel does not take, so a short count is an
-     * error, not a partial write. */
-    if (lws_write(wsi, frame, len, LWS_WRITE_TEXT) < (int)len)
+    if (frame) {
+        /* lws buffers whatever the kernel does not take, so a short count
+         * is an error, not a partial write. */
+        if (lws_write(wsi, frame, len, LWS_WRITE_TEXT) < (int)len)
+            return -1;
+        srv_outq_pop(&ss->outq);
+        sess_update_rx(wsi, ss);
+    } else if (sess_write_pushes(wsi, ss) < 0) {
         return -1;
-    srv_outq_pop(&ss->outq);
-    sess_update_rx(wsi, ss);
+    }
     if (ss->outq.count || srv_subs_pending(&ss->subs))
         lws_callback_on_writable(wsi);
     return 0;
@@ -821,6 +944,37 @@ static void sess_done(struct ws_session *ss, struct srv_req_job *job)
     sess_update_rx(wsi, ss);
 }
 
+/* Offers a batch of live events to every WebSocket session. One pass over
+ * the sessions for the whole batch (not one per event) keeps each session
+ * in cache while its events are queued, and asks for one writeable
+ * callback per session that got anything. The events' frames are shared,
+ * so an offer costs a reference, not a copy. */
+static void deliver_events(struct srv_server *s, struct srv_live_event *events)
+{
+    int64_t now = gv_time_mono_ms();
+
+    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&s->conns)) {
+        struct conn *c = lws_container_of(d, struct conn, node);
+        struct ws_session *ss;
+        bool queued = false;
+
+        if (!c->is_ws)
+            continue;
+        ss = lws_container_of(c, struct ws_session, c);
+        for (struct srv_live_event *ev = events; ev && !ss->closing; ev = ev->next) {
+            if (!srv_subs_wants(&ss->subs, ev))
+                continue;
+            if (srv_subs_offer(&ss->subs, ev, now) == SRV_SUBS_DROP)
+                sess_close_later(c->wsi, ss, "too far behind its events");
+            else
+                queued = true;
+        }
+        if (queued && !ss->closing)
+            lws_callback_on_writable(c->wsi);
+    } lws_end_foreach_dll(d);
+    srv_live_event_free_list(events);
+}
+
 /* The loop was woken: finished jobs and live events. */
 static void loop_wakeup(struct srv_server *s)
 {
@@ -839,27 +993,8 @@ static void loop_wakeup(struct srv_server *s)
         job->free(job);
         job = next;
     }
-    while (ev) {
-        struct srv_live_event *next = ev->next;
-        int64_t now = gv_time_mono_ms();
-
-        lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&s->conns)) {
-            struct conn *c = lws_container_of(d, struct conn, node);
-            struct ws_session *ss;
-
-            if (c->is_ws) {
-                ss = lws_container_of(c, struct ws_session, c);
-                if (!ss->closing && srv_subs_wants(&ss->subs, ev)) {
-                    if (srv_subs_offer(&ss->subs, ev, now) == SRV_SUBS_DROP)
-                        sess_close_later(c->wsi, ss, "too far behind its events");
-                    else
-                        lws_callback_on_writable(c->wsi);
-                }
-            }
-        } lws_end_foreach_dll(d);
-        srv_live_event_free(ev);
-        ev = next;
-    }
+    if (ev)
+        deliver_events(s, ev);
 }
 
 /* The upgrade's Origin must be this server (the Host it was asked for) or
@@ -1207,6 +1342,12 @@ int srv_server_new(struct srv_server **out, const struct srv_options *opt)
     s = gv_calloc(1, sizeof(*s));
     if (!s)
         return -ENOMEM;
+    /* Allocated up front so that registering a connection cannot fail. */
+    conn_grow(s);
+    if (!s->buckets) {
+        gv_free(s);
+        return -ENOMEM;
+    }
     s->web_root = gv_strdup(opt->web_root);
     s->version = gv_strdup(opt->version ? opt->version : "unknown");
     s->allowed_origins = gv_strdup(opt->allowed_origins ? opt->allowed_origins : "");
@@ -1349,5 +1490,6 @@ void srv_server_free(struct srv_server *s)
     gv_free(s->version);
     gv_free(s->allowed_origins);
     gv_free(s->rate_prefix);
+    gv_free(s->buckets);
     gv_free(s);
 }

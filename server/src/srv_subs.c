@@ -20,13 +20,38 @@
 enum push_kind { KIND_OTHER, KIND_STATE, KIND_TEST, KIND_VERDICT };
 
 struct srv_subs_push {
-    char *frame;
+    struct srv_frame *frame; /* a reference */
     size_t len;
     uint64_t id_ms, id_seq;
     int64_t submission_id;
     enum push_kind kind;
     int64_t since_ms; /* when it was offered: how long the client is behind */
 };
+
+struct srv_frame *srv_frame_new(const void *text, size_t len)
+{
+    struct srv_frame *f = gv_malloc(sizeof(*f) + SRV_FRAME_HEADROOM + len + 1);
+
+    if (!f)
+        return NULL;
+    f->refs = 1;
+    f->len = len;
+    memcpy(f->mem + SRV_FRAME_HEADROOM, text, len);
+    f->mem[SRV_FRAME_HEADROOM + len] = '\0';
+    return f;
+}
+
+struct srv_frame *srv_frame_ref(struct srv_frame *f)
+{
+    f->refs++;
+    return f;
+}
+
+void srv_frame_unref(struct srv_frame *f)
+{
+    if (f && --f->refs == 0)
+        gv_free(f);
+}
 
 int srv_subs_id_parse(const char *id, uint64_t *ms, uint64_t *seq)
 {
@@ -76,7 +101,7 @@ void srv_subs_init(struct srv_subs *s)
 static void drop_pending(struct srv_subs *s)
 {
     for (unsigned i = 0; i < s->npending; i++)
-        gv_free(s->pending[i].frame);
+        srv_frame_unref(s->pending[i].frame);
     gv_free(s->pending);
     s->pending = NULL;
     s->npending = s->pending_cap = 0;
@@ -183,7 +208,7 @@ static enum push_kind kind_of(const char *type)
 static void remove_at(struct srv_subs *s, unsigned i)
 {
     s->pending_bytes -= s->pending[i].len;
-    gv_free(s->pending[i].frame);
+    srv_frame_unref(s->pending[i].frame);
     memmove(&s->pending[i], &s->pending[i + 1], (s->npending - i - 1) * sizeof(*s->pending));
     s->npending--;
 }
@@ -267,13 +292,13 @@ enum srv_subs_verdict srv_subs_offer(struct srv_subs *s, const struct srv_live_e
         s->pending = a;
         s->pending_cap = cap;
     }
-    p.frame = gv_malloc(e->frame_len + 1);
+    /* Live events share one frame among all their connections; an event
+     * built by hand (tests) gets a frame of its own. */
+    p.frame = e->shared ? srv_frame_ref(e->shared) : srv_frame_new(e->frame, e->frame_len);
     if (!p.frame) {
         overflow(s, now_ms);
         return SRV_SUBS_OK;
     }
-    memcpy(p.frame, e->frame, e->frame_len);
-    p.frame[e->frame_len] = '\0';
     p.len = e->frame_len;
     /* Usually an append: search from the tail. */
     at = s->npending;
@@ -287,23 +312,21 @@ enum srv_subs_verdict srv_subs_offer(struct srv_subs *s, const struct srv_live_e
     return SRV_SUBS_OK;
 }
 
-char *srv_subs_next(struct srv_subs *s, size_t *len)
+struct srv_frame *srv_subs_next(struct srv_subs *s)
 {
-    char *frame;
+    struct srv_frame *frame;
 
     if (s->resync) {
-        frame = gv_strdup(SRV_SUBS_RESYNC_FRAME);
+        frame = srv_frame_new(SRV_SUBS_RESYNC_FRAME, sizeof(SRV_SUBS_RESYNC_FRAME) - 1);
         if (!frame)
             return NULL; /* stays pending; the next call tries again */
         s->resync = false;
         s->discarded = 0;
-        *len = sizeof(SRV_SUBS_RESYNC_FRAME) - 1;
         return frame;
     }
     if (!s->npending)
         return NULL;
     frame = s->pending[0].frame;
-    *len = s->pending[0].len;
     s->pending_bytes -= s->pending[0].len;
     memmove(&s->pending[0], &s->pending[1], (s->npending - 1) * sizeof(*s->pending));
     s->npending--;

@@ -13,8 +13,8 @@
  *     contest subscriber: they would leak verdicts, also during a freeze.
  *
  * Backpressure of pushes (docs/PROTOCOL.md, "Backpressure of pushes"). The
- * core takes the next push with srv_subs_next() only while the connection's
- * reply queue has room, so pushes wait here, in id order, under a bound:
+ * core takes pushes with srv_subs_next() only while no reply waits in the
+ * connection's reply queue, so pushes wait here, in id order, under a bound:
  *   - coalescing: a judging.test replaces an unsent older judging.test of
  *     the same submission; judging.state likewise; an older one arriving
  *     after a newer (a replay) is dropped. An event already pending (same
@@ -46,6 +46,31 @@ struct srv_live_event;
 #define SRV_SUBS_RESYNC_FRAME "{\"type\":\"resync\"}"
 
 struct srv_subs_push; /* private to srv_subs.c */
+
+/* A push frame's text, shared by every connection it goes to: fan-out costs
+ * one reference per connection instead of one copy. SRV_FRAME_HEADROOM
+ * writable bytes precede the payload, where lws builds the WebSocket header
+ * (LWS_PRE); every connection writes the same header bytes there (same
+ * length, text, FIN, unmasked), so sharing them is safe. The count is not
+ * atomic: a frame belongs to one thread at a time (the live or job thread
+ * that built its event, then the loop). */
+#define SRV_FRAME_HEADROOM 32
+
+struct srv_frame {
+    unsigned refs;
+    size_t len;                /* payload bytes (a NUL follows them) */
+    unsigned char mem[];       /* SRV_FRAME_HEADROOM + len + 1 */
+};
+
+/* A frame holding a copy of `len` bytes of `text`, one reference; NULL when
+ * out of memory. */
+struct srv_frame *srv_frame_new(const void *text, size_t len);
+struct srv_frame *srv_frame_ref(struct srv_frame *f);
+void srv_frame_unref(struct srv_frame *f); /* NULL is a no-op */
+static inline unsigned char *srv_frame_payload(struct srv_frame *f)
+{
+    return f->mem + SRV_FRAME_HEADROOM;
+}
 
 struct srv_subs {
     int64_t user_id;      /* 0: nobody logged in */
@@ -80,16 +105,18 @@ int srv_subs_copy_filter(struct srv_subs *dst, const struct srv_subs *src);
 
 enum srv_subs_verdict { SRV_SUBS_OK, SRV_SUBS_DROP };
 
-/* Takes a copy of the event's frame when the connection wants it (others
- * are ignored: SRV_SUBS_OK), applying the policy above. `now_ms` is a
+/* Takes a reference to the event's shared frame (e->shared; a copy when
+ * the event has none) when the connection wants it (others are ignored:
+ * SRV_SUBS_OK), applying the policy above. `now_ms` is a
  * monotonic clock (gv_time_mono_ms). Running out of memory counts as an
  * overflow (resync). On SRV_SUBS_DROP the core closes the connection. */
 enum srv_subs_verdict srv_subs_offer(struct srv_subs *s, const struct srv_live_event *e,
                                      int64_t now_ms);
 
-/* The next push frame to write (owned by the caller, gv_free), or NULL when
- * none is pending. A resync comes before anything else. */
-char *srv_subs_next(struct srv_subs *s, size_t *len);
+/* The next push frame to write (a reference the caller drops with
+ * srv_frame_unref), or NULL when none is pending. A resync comes before
+ * anything else. */
+struct srv_frame *srv_subs_next(struct srv_subs *s);
 
 /* How many pushes wait (a pending resync counts as one). */
 unsigned srv_subs_pending(const struct srv_subs *s);

@@ -207,6 +207,11 @@ static void test_fields_validated(void **state)
         {"{\"type\":\"subscribe\",\"topic\":\"scoreboard\",\"id\":1}", "\"topic\""},
         {"{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":3}", NULL},
         {"{\"type\":\"resume\"}", "\"last_event_id\" is missing"},
+        {"{\"type\":\"resume\",\"last_event_id\":\"12-x\"}", "\"last_event_id\" must be an event id"},
+        {"{\"type\":\"resume\",\"last_event_id\":\"12-\"}", "\"last_event_id\""},
+        {"{\"type\":\"resume\",\"last_event_id\":\"18446744073709551616\"}", "\"last_event_id\""},
+        {"{\"type\":\"resume\",\"last_event_id\":\"18446744073709551615-7\"}", NULL},
+        {"{\"type\":\"resume\",\"last_event_id\":\"1764100000000\"}", NULL},
     };
     struct srv_request req;
 

@@ -46,20 +46,17 @@ static enum srv_subs_verdict offer(struct srv_subs *s, const char *id, const cha
 
 static void expect_next(struct srv_subs *s, const char *want)
 {
-    size_t len = 0;
-    char *f = srv_subs_next(s, &len);
+    struct srv_frame *f = srv_subs_next(s);
 
     assert_non_null(f);
-    assert_int_equal(len, strlen(want));
-    assert_string_equal(f, want);
-    gv_free(f);
+    assert_int_equal(f->len, strlen(want));
+    assert_string_equal((const char *)srv_frame_payload(f), want);
+    srv_frame_unref(f);
 }
 
 static void expect_empty(struct srv_subs *s)
 {
-    size_t len = 0;
-
-    assert_null(srv_subs_next(s, &len));
+    assert_null(srv_subs_next(s));
     assert_int_equal(srv_subs_pending(s), 0);
 }
 
@@ -338,12 +335,51 @@ static void test_oom_becomes_resync(void **state)
     gv_alloc_fail_after(1);
     assert_int_equal(offer(&s, "1-0", "judging.verdict", 1, 7, 0, 0), SRV_SUBS_OK);
     /* The resync frame itself cannot be allocated yet: it stays pending. */
-    assert_null(srv_subs_next(&s, &(size_t){0}));
+    assert_null(srv_subs_next(&s));
     gv_alloc_fail_reset();
     assert_true(s.resync);
     expect_next(&s, SRV_SUBS_RESYNC_FRAME);
     expect_empty(&s);
     srv_subs_release(&s);
+}
+
+/* A live event's frame is shared: every connection holds a reference, the
+ * bytes are never copied, and the frame lives until the last one is
+ * written (or dropped) even after the event itself is freed. */
+static void test_shared_frame(void **state)
+{
+    static const char data[] = "{\"contest_id\":3,\"text\":\"hi\"}";
+    struct srv_subs a, b, c;
+    struct srv_live_event *e;
+    struct srv_frame *f, *g;
+    (void)state;
+
+    srv_subs_init(&a);
+    srv_subs_init(&b);
+    srv_subs_init(&c);
+    assert_int_equal(srv_subs_add_contest(&a, 3), 0);
+    assert_int_equal(srv_subs_add_contest(&b, 3), 0);
+    assert_int_equal(srv_subs_add_contest(&c, 4), 0);
+    assert_int_equal(srv_live_event_new(&e, "9-0", "contest.announcement", data, strlen(data)), 0);
+    assert_non_null(e->shared);
+    assert_ptr_equal(e->frame, (char *)srv_frame_payload(e->shared));
+    assert_int_equal(e->shared->refs, 1);
+    assert_int_equal(srv_subs_offer(&a, e, 0), SRV_SUBS_OK);
+    assert_int_equal(srv_subs_offer(&b, e, 0), SRV_SUBS_OK);
+    assert_int_equal(srv_subs_offer(&c, e, 0), SRV_SUBS_OK); /* not wanted */
+    assert_int_equal(e->shared->refs, 3);
+    f = srv_subs_next(&a);
+    srv_live_event_free(e);
+    assert_int_equal(f->refs, 2);
+    g = srv_subs_next(&b);
+    assert_ptr_equal(f, g);
+    assert_int_equal(f->len, strlen((const char *)srv_frame_payload(f)));
+    srv_frame_unref(f);
+    srv_frame_unref(g);
+    assert_null(srv_subs_next(&c));
+    srv_subs_release(&a);
+    srv_subs_release(&b);
+    srv_subs_release(&c);
 }
 
 static void test_id_parse(void **state)
@@ -424,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_drop_when_resync_ignored),
         cmocka_unit_test(test_drop_when_behind_too_long),
         cmocka_unit_test(test_oom_becomes_resync),
+        cmocka_unit_test(test_shared_frame),
         cmocka_unit_test(test_id_parse),
         cmocka_unit_test(test_event_new),
     };

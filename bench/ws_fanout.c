@@ -1,0 +1,763 @@
+/* ws_fanout.c - fan-out benchmark of gavel-server's contest pushes (issue 5).
+ *
+ * Holds N WebSocket connections to one gavel-server, each logged in with the
+ * same session token (hello) and subscribed to one contest, then publishes
+ * contest-level events to the live stream exactly as production does (XADD
+ * gavel:live MAXLEN ~ 100000 * type <t> data <json>, the judge's call) and
+ * measures, per scenario:
+ *   single  events one at a time (the next once every client has the last);
+ *   burst   100 events in one second;
+ *   slow    the same burst while 1% of the clients stop reading (small
+ *           receive buffer, no reads): the others must be neither delayed
+ *           nor lose anything.
+ * Each event carries its publish time (CLOCK_MONOTONIC, this process) and a
+ * sequence number, so every receipt gives a latency and each client's count
+ * shows losses and duplicates.
+ *
+ * Server figures come from /proc/<pid>: VmRSS before and after connecting
+ * (per connection), utime+stime over a scenario (per delivered message).
+ *
+ * A minimal RFC 6455 client over epoll, on one thread: upgrade with a fixed
+ * nonce (a benchmark needs no fresh one), masked client frames, unmasked
+ * unfragmented server frames; pings are answered.
+ *
+ * usage: ws_fanout --port P --token T --contest ID --server-pid PID
+ *                  [--connections N] [--redis URL] [--stream KEY]
+ *                  [--events E] [--burst B] [--slow-pct P] [--pad BYTES]
+ *                  [--header]
+ * Prints one table row per scenario (--header: the header first). */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "db_stream.h"
+#include "gv_alloc.h"
+#include "gv_err.h"
+#include "banned.h"
+
+#define FC_RBUF 8192
+#define FC_EVENT_TYPE "contest.announcement"
+#define FC_QUIET_MS 5000  /* a scenario ends this long after the last receipt */
+#define FC_SINGLE_GAP_MS 20
+#define FC_WS_KEY "dGhlIHNhbXBsZSBub25jZQ=="
+#define FC_WS_ACCEPT "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+
+enum fc_state { ST_IDLE, ST_CONNECTING, ST_UPGRADE, ST_AUTH, ST_READY, ST_DEAD };
+
+struct fc_client {
+    int fd;
+    enum fc_state state;
+    bool slow;   /* stops reading in the slow scenario */
+    bool paused; /* not read right now */
+    unsigned oks;
+    unsigned resyncs;
+    unsigned close_code;
+    unsigned got; /* events of the current scenario */
+    unsigned dups;
+    size_t rlen;
+    unsigned char rbuf[FC_RBUF];
+};
+
+struct fc_opts {
+    int port;
+    int n;
+    const char *token;
+    long long contest;
+    int server_pid;
+    const char *redis_url;
+    const char *stream;
+    int events;
+    int burst;
+    double slow_pct;
+    int pad;
+    bool header;
+};
+
+/* One scenario's receipts: lat[(seq - base) * n + client], -1 when missing. */
+struct fc_phase {
+    long long base;
+    int nevents;
+    float *lat_ms;
+    long long *pub_us;
+    bool skip_slow;
+    long long expected, received;
+};
+
+static struct fc_opts opt;
+static struct fc_client *cl;
+static int epfd;
+static struct fc_phase *cur; /* the scenario being measured, NULL between */
+static long long next_seq;
+static long long last_receipt_us;
+
+static long long now_us(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+static __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    fputs("ws_fanout: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(1);
+}
+
+/* --- The server process ----------------------------------------------------- */
+
+static long proc_rss_kb(int pid)
+{
+    char path[64], line[256];
+    long kb = -1;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", pid);
+    f = fopen(path, "r");
+    if (!f)
+        die("cannot read %s: %s", path, strerror(errno));
+    while (fgets(line, sizeof(line), f))
+        if (!strncmp(line, "VmRSS:", 6))
+            kb = strtol(line + 6, NULL, 10);
+    fclose(f);
+    return kb;
+}
+
+/* utime + stime of the whole process (every thread), in microseconds. */
+static long long proc_cpu_us(int pid)
+{
+    char path[64], buf[2048], *p;
+    unsigned long long ut = 0, st = 0;
+    FILE *f;
+    size_t n;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    f = fopen(path, "r");
+    if (!f)
+        die("cannot read %s: %s", path, strerror(errno));
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* The command name may hold spaces: fields count from its ')'. */
+    p = strrchr(buf, ')');
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        die("cannot parse %s", path);
+    return (long long)(ut + st) * 1000000 / sysconf(_SC_CLK_TCK);
+}
+
+/* --- WebSocket framing ------------------------------------------------------ */
+
+static int send_frame(struct fc_client *c, int opcode, const void *data, size_t len)
+{
+    unsigned char buf[1024], mask[4];
+    size_t h = 0;
+    ssize_t w;
+
+    if (len > sizeof(buf) - 8)
+        return -EMSGSIZE;
+    buf[h++] = (unsigned char)(0x80 | opcode);
+    if (len < 126) {
+        buf[h++] = (unsigned char)(0x80 | len);
+    } else {
+        buf[h++] = 0x80 | 126;
+        buf[h++] = (unsigned char)(len >> 8);
+        buf[h++] = (unsigned char)len;
+    }
+    for (int i = 0; i < 4; i++)
+        mask[i] = (unsigned char)(rand() & 0xff);
+    memcpy(buf + h, mask, 4);
+    h += 4;
+    for (size_t i = 0; i < len; i++)
+        buf[h + i] = ((const unsigned char *)data)[i] ^ mask[i % 4];
+    /* Requests are tiny and the socket's buffer is empty: all or nothing. */
+    w = send(c->fd, buf, h + len, MSG_NOSIGNAL);
+    return w == (ssize_t)(h + len) ? 0 : -EIO;
+}
+
+static long long json_ll(const char *text, size_t len, const char *key)
+{
+    const char *p = memmem(text, len, key, strlen(key));
+
+    return p ? strtoll(p + strlen(key), NULL, 10) : -1;
+}
+
+static void on_event(struct fc_client *c, const char *text, size_t len, long long t_recv)
+{
+    long long seq = json_ll(text, len, "\"seq\":"), t_pub = json_ll(text, len, "\"t_us\":");
+    long long idx;
+    float *slot;
+
+    if (!cur || seq < cur->base || seq >= cur->base + cur->nevents || t_pub < 0)
+        return;
+    if (cur->skip_slow && c->slow)
+        return;
+    idx = (seq - cur->base) * opt.n + (c - cl);
+    slot = &cur->lat_ms[idx];
+    if (*slot >= 0) {
+        c->dups++;
+        return;
+    }
+    *slot = (float)(t_recv - t_pub) / 1000.0f;
+    c->got++;
+    cur->received++;
+    last_receipt_us = t_recv;
+}
+
+static void on_text(struct fc_client *c, const char *text, size_t len, long long t_recv)
+{
+    if (len > 16 && !memcmp(text, "{\"type\":\"event\"", 15)) {
+        on_event(c, text, len, t_recv);
+    } else if (memmem(text, len, "\"type\":\"resync\"", 15)) {
+        c->resyncs++;
+    } else if (memmem(text, len, "\"type\":\"ok\"", 11)) {
+        c->oks++;
+        if (c->state == ST_AUTH && c->oks == 2)
+            c->state = ST_READY;
+    } else if (memmem(text, len, "\"type\":\"error\"", 14)) {
+        die("client %d got an error: %.*s", (int)(c - cl), (int)(len > 300 ? 300 : len), text);
+    }
+}
+
+/* Parses the complete frames in c->rbuf. */
+static int parse_frames(struct fc_client *c, long long t_recv)
+{
+    size_t off = 0;
+
+    for (;;) {
+        unsigned char *f = c->rbuf + off;
+        size_t avail = c->rlen - off, h = 2;
+        uint64_t plen;
+        int op;
+
+        if (avail < 2)
+            break;
+        if (f[1] & 0x80)
+            return -EPROTO; /* servers never mask */
+        plen = f[1] & 0x7f;
+        if (plen == 126) {
+            if (avail < 4)
+                break;
+            plen = (uint64_t)f[2] << 8 | f[3];
+            h = 4;
+        } else if (plen == 127) {
+            if (avail < 10)
+                break;
+            plen = 0;
+            for (int i = 0; i < 8; i++)
+                plen = plen << 8 | f[2 + i];
+            h = 10;
+        }
+        if (plen > FC_RBUF - 16)
+            return -EMSGSIZE;
+        if (avail < h + plen)
+            break;
+        op = f[0] & 0x0f;
+        if (!(f[0] & 0x80))
+            return -EPROTO; /* the server sends whole messages */
+        if (op == 0x1)
+            on_text(c, (const char *)f + h, (size_t)plen, t_recv);
+        else if (op == 0x9 && send_frame(c, 0xA, f + h, (size_t)plen) < 0)
+            return -EIO;
+        else if (op == 0x8) {
+            c->close_code = plen >= 2 ? (unsigned)(f[h] << 8 | f[h + 1]) : 1005;
+            return -ECONNRESET;
+        }
+        off += h + (size_t)plen;
+    }
+    memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+    c->rlen -= off;
+    return 0;
+}
+
+/* --- Connections ------------------------------------------------------------ */
+
+static void client_dead(struct fc_client *c)
+{
+    if (c->fd >= 0) {
+        epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+        close(c->fd);
+    }
+    c->fd = -1;
+    c->state = ST_DEAD;
+}
+
+static void set_interest(struct fc_client *c, uint32_t events)
+{
+    struct epoll_event ev = {.events = events, .data.u32 = (uint32_t)(c - cl)};
+
+    if (epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev) < 0)
+        die("epoll_ctl: %s", strerror(errno));
+}
+
+static int client_start(struct fc_client *c)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)opt.port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct epoll_event ev = {.events = EPOLLOUT, .data.u32 = (uint32_t)(c - cl)};
+    int one = 1;
+
+    c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c->fd < 0)
+        return -errno;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (c->slow) {
+        /* A reader that stops must push back on the server soon, not after
+         * megabytes of loopback autotuning. */
+        int small = 4096;
+
+        setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    }
+    if (connect(c->fd, (struct sockaddr *)&a, sizeof(a)) < 0 && errno != EINPROGRESS)
+        return -errno;
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0)
+        return -errno;
+    c->state = ST_CONNECTING;
+    return 0;
+}
+
+static int client_writable(struct fc_client *c)
+{
+    char req[512];
+    int err = 0, n;
+    socklen_t elen = sizeof(err);
+
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0 || err)
+        return -(err ? err : errno);
+    n = snprintf(req, sizeof(req),
+                 "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+                 "Connection: Upgrade\r\nSec-WebSocket-Key: " FC_WS_KEY "\r\n"
+                 "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: gavel.v1\r\n\r\n",
+                 opt.port);
+    if (send(c->fd, req, (size_t)n, MSG_NOSIGNAL) != n)
+        return -EIO;
+    c->state = ST_UPGRADE;
+    set_interest(c, EPOLLIN);
+    return 0;
+}
+
+static int upgrade_done(struct fc_client *c)
+{
+    char *end = memmem(c->rbuf, c->rlen, "\r\n\r\n", 4), msg[256];
+    size_t hlen;
+    int n;
+
+    if (!end)
+        return c->rlen < FC_RBUF ? 0 : -EPROTO;
+    hlen = (size_t)(end - (char *)c->rbuf) + 4;
+    if (memcmp(c->rbuf, "HTTP/1.1 101", 12) || !memmem(c->rbuf, hlen, FC_WS_ACCEPT, 28))
+        die("upgrade refused: %.*s", (int)(hlen > 200 ? 200 : hlen), (char *)c->rbuf);
+    memmove(c->rbuf, c->rbuf + hlen, c->rlen - hlen);
+    c->rlen -= hlen;
+    c->state = ST_AUTH;
+    /* Requests of one connection run in order: the subscribe sees the
+     * login the hello makes. */
+    n = snprintf(msg, sizeof(msg), "{\"type\":\"hello\",\"id\":1,\"token\":\"%s\"}", opt.token);
+    if (send_frame(c, 0x1, msg, (size_t)n) < 0)
+        return -EIO;
+    n = snprintf(msg, sizeof(msg), "{\"type\":\"subscribe\",\"id\":2,\"topic\":\"contest\",\"contest\":%lld}",
+                 opt.contest);
+    if (send_frame(c, 0x1, msg, (size_t)n) < 0)
+        return -EIO;
+    return parse_frames(c, now_us());
+}
+
+static int client_readable(struct fc_client *c)
+{
+    long long t = now_us();
+    ssize_t r = recv(c->fd, c->rbuf + c->rlen, FC_RBUF - c->rlen, 0);
+
+    if (r == 0)
+        return -ECONNRESET;
+    if (r < 0)
+        return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+    c->rlen += (size_t)r;
+    if (c->state == ST_UPGRADE)
+        return upgrade_done(c);
+    return parse_frames(c, t);
+}
+
+/* One round of the event loop, waiting at most `timeout_ms`. */
+static void poll_once(int timeout_ms)
+{
+    struct epoll_event evs[1024];
+    int n = epoll_wait(epfd, evs, 1024, timeout_ms);
+
+    if (n < 0 && errno != EINTR)
+        die("epoll_wait: %s", strerror(errno));
+    for (int i = 0; i < n; i++) {
+        struct fc_client *c = &cl[evs[i].data.u32];
+        int err;
+
+        if (c->state == ST_DEAD)
+            continue;
+        if (c->state == ST_CONNECTING)
+            err = client_writable(c);
+        else
+            err = client_readable(c);
+        if (err < 0) {
+            if (c->state != ST_READY)
+                die("connection %d failed while setting up: %s", (int)(c - cl), strerror(-err));
+            client_dead(c);
+        }
+    }
+}
+
+static void connect_all(double *secs)
+{
+    long long t0 = now_us();
+    int started = 0, ready = 0, batch = 256;
+
+    while (ready < opt.n) {
+        int inflight = started - ready;
+
+        while (started < opt.n && inflight < batch) {
+            int err = client_start(&cl[started]);
+
+            if (err < 0)
+                die("connection %d: %s", started, strerror(-err));
+            started++;
+            inflight++;
+        }
+        poll_once(100);
+        ready = 0;
+        for (int i = 0; i < started; i++)
+            ready += cl[i].state == ST_READY;
+        if (now_us() - t0 > 600LL * 1000000)
+            die("only %d of %d connections ready after 10 min", ready, opt.n);
+    }
+    *secs = (double)(now_us() - t0) / 1e6;
+}
+
+/* --- Publishing ------------------------------------------------------------- */
+
+static struct db_redis *redis;
+static char *padding;
+
+static void publish(struct fc_phase *ph)
+{
+    char data[8192];
+    const char *fv[4];
+    long long seq = next_seq++, t = now_us();
+    int err;
+
+    snprintf(data, sizeof(data),
+             "{\"contest_id\":%lld,\"seq\":%lld,\"t_us\":%lld,\"text\":\"%s\"}", opt.contest, seq,
+             t, padding);
+    fv[0] = "type";
+    fv[1] = FC_EVENT_TYPE;
+    fv[2] = "data";
+    fv[3] = data;
+    ph->pub_us[seq - ph->base] = t;
+    err = db_stream_add(redis, NULL, opt.stream, 100000, 2, fv);
+    if (err < 0)
+        die("XADD %s: %s", opt.stream, db_redis_last_error(redis));
+}
+
+/* --- Scenarios -------------------------------------------------------------- */
+
+static void phase_begin(struct fc_phase *ph, int nevents, bool skip_slow, int normal)
+{
+    memset(ph, 0, sizeof(*ph));
+    ph->base = next_seq;
+    ph->nevents = nevents;
+    ph->skip_slow = skip_slow;
+    ph->lat_ms = gv_malloc((size_t)nevents * (size_t)opt.n * sizeof(float));
+    ph->pub_us = gv_calloc((size_t)nevents, sizeof(long long));
+    if (!ph->lat_ms || !ph->pub_us)
+        die("out of memory");
+    for (size_t i = 0; i < (size_t)nevents * (size_t)opt.n; i++)
+        ph->lat_ms[i] = -1;
+    ph->expected = (long long)nevents * (skip_slow ? normal : opt.n);
+    for (int i = 0; i < opt.n; i++)
+        cl[i].got = 0;
+    cur = ph;
+}
+
+/* Waits until every expected receipt came, or FC_QUIET_MS without one. */
+static void phase_drain(struct fc_phase *ph)
+{
+    last_receipt_us = now_us();
+    while (ph->received < ph->expected && now_us() - last_receipt_us < FC_QUIET_MS * 1000LL)
+        poll_once(50);
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static float pct(const float *v, size_t n, double p)
+{
+    size_t i;
+
+    if (!n)
+        return -1;
+    i = (size_t)(p * (double)(n - 1) + 0.5);
+    return v[i];
+}
+
+static void phase_report(struct fc_phase *ph, const char *name, long long cpu_us)
+{
+    size_t n = 0, nlast = 0;
+    float *all = gv_malloc((size_t)ph->nevents * (size_t)opt.n * sizeof(float));
+    float *last = gv_malloc((size_t)ph->nevents * sizeof(float));
+    long long lost = 0, dups = 0, resyncs = 0, closed = 0;
+    int clients = 0;
+
+    if (!all || !last)
+        die("out of memory");
+    for (int i = 0; i < opt.n; i++) {
+        if (ph->skip_slow && cl[i].slow)
+            continue;
+        clients++;
+        lost += ph->nevents - (long long)cl[i].got;
+        dups += cl[i].dups;
+        resyncs += cl[i].resyncs;
+        closed += cl[i].state == ST_DEAD;
+    }
+    for (int e = 0; e < ph->nevents; e++) {
+        float worst = -1;
+
+        for (int i = 0; i < opt.n; i++) {
+            float v = ph->lat_ms[(size_t)e * (size_t)opt.n + (size_t)i];
+
+            if (v < 0 || (ph->skip_slow && cl[i].slow))
+                continue;
+            all[n++] = v;
+            if (v > worst)
+                worst = v;
+        }
+        if (worst >= 0)
+            last[nlast++] = worst;
+    }
+    qsort(all, n, sizeof(*all), cmp_float);
+    qsort(last, nlast, sizeof(*last), cmp_float);
+    printf("| %6d | %-6s | %6d | %7.1f | %7.1f | %7.1f | %7.1f | %7.1f | %6.2f | %5lld | %4lld | %6lld |\n",
+           opt.n, name, ph->nevents, pct(all, n, 0.5), pct(all, n, 0.99), n ? all[n - 1] : -1.0f,
+           pct(last, nlast, 0.5), nlast ? last[nlast - 1] : -1.0f,
+           n ? (double)cpu_us / (double)n : -1.0, lost, dups, resyncs + closed);
+    fflush(stdout);
+    gv_free(all);
+    gv_free(last);
+    gv_free(ph->lat_ms);
+    gv_free(ph->pub_us);
+    cur = NULL;
+    for (int i = 0; i < opt.n; i++) {
+        cl[i].dups = 0;
+        cl[i].resyncs = 0;
+    }
+}
+
+static void run_single(int normal)
+{
+    struct fc_phase ph;
+    long long cpu0;
+
+    phase_begin(&ph, opt.events, false, normal);
+    cpu0 = proc_cpu_us(opt.server_pid);
+    for (int e = 0; e < opt.events; e++) {
+        long long want = (long long)(e + 1) * opt.n, t0;
+
+        publish(&ph);
+        t0 = now_us();
+        while (ph.received < want && now_us() - t0 < FC_QUIET_MS * 1000LL)
+            poll_once(10);
+        t0 = now_us();
+        while (now_us() - t0 < FC_SINGLE_GAP_MS * 1000LL)
+            poll_once(FC_SINGLE_GAP_MS);
+    }
+    phase_drain(&ph);
+    phase_report(&ph, "single", proc_cpu_us(opt.server_pid) - cpu0);
+}
+
+/* opt.burst events spread evenly over one second. */
+static void run_burst(const char *name, bool slow, int normal)
+{
+    struct fc_phase ph;
+    long long cpu0, t0, step = 1000000 / (opt.burst ? opt.burst : 1);
+
+    if (slow)
+        for (int i = 0; i < opt.n; i++)
+            if (cl[i].slow && cl[i].state == ST_READY) {
+                cl[i].paused = true;
+                set_interest(&cl[i], 0);
+            }
+    phase_begin(&ph, opt.burst, slow, normal);
+    cpu0 = proc_cpu_us(opt.server_pid);
+    t0 = now_us();
+    for (int e = 0; e < opt.burst; e++) {
+        long long due = t0 + e * step, left;
+
+        while ((left = due - now_us()) > 0)
+            poll_once((int)((left + 999) / 1000));
+        publish(&ph);
+    }
+    phase_drain(&ph);
+    phase_report(&ph, name, proc_cpu_us(opt.server_pid) - cpu0);
+}
+
+/* After the slow scenario: what the slow readers were left with. */
+static void slow_epilogue(void)
+{
+    int nslow = 0, resynced = 0, closed = 0, alive = 0;
+    long long t0;
+
+    for (int i = 0; i < opt.n; i++)
+        if (cl[i].slow && cl[i].paused && cl[i].state == ST_READY) {
+            cl[i].paused = false;
+            set_interest(&cl[i], EPOLLIN);
+        }
+    t0 = now_us();
+    while (now_us() - t0 < 2000000)
+        poll_once(50);
+    for (int i = 0; i < opt.n; i++) {
+        if (!cl[i].slow)
+            continue;
+        nslow++;
+        resynced += cl[i].resyncs > 0;
+        closed += cl[i].state == ST_DEAD;
+        alive += cl[i].state == ST_READY;
+    }
+    printf("#   N=%d slow readers: %d, told to resync: %d, closed by the server: %d, still open: "
+           "%d\n",
+           opt.n, nslow, resynced, closed, alive);
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: ws_fanout --port P --token T --contest ID --server-pid PID "
+                    "[--connections N] [--redis URL] [--stream KEY] [--events E] [--burst B] "
+                    "[--slow-pct P] [--pad BYTES] [--header]\n");
+    exit(2);
+}
+
+static void parse_args(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"port", required_argument, NULL, 'p'},      {"connections", required_argument, NULL, 'n'},
+        {"token", required_argument, NULL, 't'},     {"contest", required_argument, NULL, 'c'},
+        {"server-pid", required_argument, NULL, 's'}, {"redis", required_argument, NULL, 'r'},
+        {"stream", required_argument, NULL, 'k'},    {"events", required_argument, NULL, 'e'},
+        {"burst", required_argument, NULL, 'b'},     {"slow-pct", required_argument, NULL, 'w'},
+        {"pad", required_argument, NULL, 'd'},       {"header", no_argument, NULL, 'H'},
+        {0},
+    };
+    int ch;
+
+    opt.n = 1000;
+    opt.redis_url = getenv("GAVEL_REDIS_URL");
+    opt.stream = "gavel:live";
+    opt.events = 30;
+    opt.burst = 100;
+    opt.slow_pct = 1.0;
+    opt.pad = 200;
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'p': opt.port = (int)strtol(optarg, NULL, 10); break;
+        case 'n': opt.n = (int)strtol(optarg, NULL, 10); break;
+        case 't': opt.token = optarg; break;
+        case 'c': opt.contest = strtoll(optarg, NULL, 10); break;
+        case 's': opt.server_pid = (int)strtol(optarg, NULL, 10); break;
+        case 'r': opt.redis_url = optarg; break;
+        case 'k': opt.stream = optarg; break;
+        case 'e': opt.events = (int)strtol(optarg, NULL, 10); break;
+        case 'b': opt.burst = (int)strtol(optarg, NULL, 10); break;
+        case 'w': opt.slow_pct = strtod(optarg, NULL); break;
+        case 'd': opt.pad = (int)strtol(optarg, NULL, 10); break;
+        case 'H': opt.header = true; break;
+        default: usage();
+        }
+    }
+    if (opt.port <= 0 || !opt.token || opt.contest <= 0 || opt.server_pid <= 0 || opt.n <= 0 ||
+        !opt.redis_url || opt.events <= 0 || opt.burst <= 0 || opt.pad < 0 || opt.pad > 4096)
+        usage();
+}
+
+int main(int argc, char **argv)
+{
+    struct rlimit rl;
+    char why[256];
+    long rss0, rss1;
+    double connect_s;
+    int normal = 0, every;
+
+    parse_args(argc, argv);
+    rl.rlim_cur = rl.rlim_max = (rlim_t)opt.n + 256;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)opt.n + 256) {
+        rl.rlim_cur = (rlim_t)opt.n + 256;
+        if (rl.rlim_max < rl.rlim_cur)
+            rl.rlim_max = rl.rlim_cur;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            die("cannot raise the descriptor limit to %d: %s", opt.n + 256, strerror(errno));
+    }
+    if (db_redis_open(&redis, opt.redis_url, 2000, why, sizeof(why)) < 0)
+        die("redis: %s", why);
+    padding = gv_malloc((size_t)opt.pad + 1);
+    cl = gv_calloc((size_t)opt.n, sizeof(*cl));
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (!padding || !cl || epfd < 0)
+        die("out of memory");
+    memset(padding, 'x', (size_t)opt.pad);
+    padding[opt.pad] = '\0';
+    /* Every k-th client is a slow reader, spread over the connect order. */
+    every = opt.slow_pct > 0 ? (int)(100.0 / opt.slow_pct) : 0;
+    for (int i = 0; i < opt.n; i++) {
+        cl[i].fd = -1;
+        cl[i].slow = every > 0 && i % every == every - 1;
+        normal += !cl[i].slow;
+    }
+
+    if (opt.header) {
+        printf("| N      | case   | events | p50 ms  | p99 ms  | max ms  | last50  | lastmax | "
+               "cpu us | lost  | dups | resync |\n");
+        printf("| ------ | ------ | ------ | ------- | ------- | ------- | ------- | ------- | "
+               "------ | ----- | ---- | ------ |\n");
+    }
+    rss0 = proc_rss_kb(opt.server_pid);
+    connect_all(&connect_s);
+    /* Let the server settle (the last replies, lws' own allocations). */
+    for (int i = 0; i < 10; i++)
+        poll_once(50);
+    rss1 = proc_rss_kb(opt.server_pid);
+    printf("#   N=%d connect+hello+subscribe: %.2f s; server RSS %ld -> %ld KiB: %.2f KiB per "
+           "connection\n",
+           opt.n, connect_s, rss0, rss1, (double)(rss1 - rss0) / opt.n);
+    fflush(stdout);
+    run_single(normal);
+    run_burst("burst", false, normal);
+    run_burst("slow1%", true, normal);
+    slow_epilogue();
+    for (int i = 0; i < opt.n; i++)
+        if (cl[i].fd >= 0)
+            close(cl[i].fd);
+    db_redis_close(redis);
+    gv_free(cl);
+    gv_free(padding);
+    close(epfd);
+    return 0;
+}

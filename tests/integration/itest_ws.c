@@ -1,0 +1,486 @@
+/* itest_ws.c - see itest_ws.h. */
+#define _GNU_SOURCE
+#include "itest_ws.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "banned.h"
+
+#define MAX_CHILDREN 64
+#define HEAD_TIMEOUT_MS 5000
+
+const char *itest_step = "setup";
+static pid_t children[MAX_CHILDREN];
+static int n_children;
+
+/* --- Failing ---------------------------------------------------------------- */
+
+void itest_kill_all(void)
+{
+    for (int i = 0; i < n_children; i++) {
+        if (children[i] > 0) {
+            kill(children[i], SIGKILL);
+            waitpid(children[i], NULL, 0);
+            children[i] = 0;
+        }
+    }
+}
+
+void itest_fail(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "FAIL [%s]: ", itest_step);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    itest_kill_all();
+    exit(1);
+}
+
+void itest_check_failed(const char *file, int line, const char *cond, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    itest_fail("%s:%d: %s: %s", file, line, cond, msg);
+}
+
+static void on_alarm(int sig)
+{
+    static const char msg[] = "FAIL: the test ran out of time\n";
+
+    (void)sig;
+    /* Only async-signal-safe calls here. */
+    for (int i = 0; i < n_children; i++)
+        if (children[i] > 0)
+            kill(children[i], SIGKILL);
+    if (write(2, msg, sizeof(msg) - 1) < 0)
+        _exit(1);
+    _exit(1);
+}
+
+void itest_deadline(unsigned seconds)
+{
+    struct sigaction sa = {.sa_handler = on_alarm};
+
+    sigaction(SIGALRM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    alarm(seconds);
+}
+
+/* --- Processes -------------------------------------------------------------- */
+
+int64_t itest_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void itest_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+
+    nanosleep(&ts, NULL);
+}
+
+static pid_t fork_child(void)
+{
+    pid_t pid;
+
+    ICHECK(n_children < MAX_CHILDREN, "too many children");
+    fflush(NULL);
+    pid = fork();
+    ICHECK(pid >= 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        n_children = 0; /* a child's failure must not kill its siblings */
+    } else {
+        children[n_children++] = pid;
+    }
+    return pid;
+}
+
+pid_t itest_spawn(char *const argv[], const char *const env[], const char *log)
+{
+    pid_t pid = fork_child();
+
+    if (pid == 0) {
+        for (int i = 0; env && env[i]; i++)
+            putenv((char *)env[i]);
+        if (log) {
+            int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+            if (fd >= 0) {
+                dup2(fd, 1);
+                dup2(fd, 2);
+            }
+        }
+        execv(argv[0], argv);
+        fprintf(stderr, "cannot run '%s': %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    return pid;
+}
+
+pid_t itest_fork(void (*fn)(void *arg), void *arg)
+{
+    pid_t pid = fork_child();
+
+    if (pid == 0) {
+        fn(arg);
+        _exit(0);
+    }
+    return pid;
+}
+
+int itest_wait_exit(pid_t pid, int ms)
+{
+    int64_t deadline = itest_now_ms() + ms;
+    int status;
+
+    while (itest_now_ms() < deadline) {
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            for (int i = 0; i < n_children; i++)
+                if (children[i] == pid)
+                    children[i] = 0;
+            return status;
+        }
+        itest_sleep_ms(10);
+    }
+    return -1;
+}
+
+void itest_stop(pid_t pid)
+{
+    kill(pid, SIGTERM);
+    if (itest_wait_exit(pid, 5000) < 0)
+        itest_kill(pid);
+}
+
+void itest_kill(pid_t pid)
+{
+    kill(pid, SIGKILL);
+    itest_wait_exit(pid, 5000);
+}
+
+/* --- Sockets and HTTP ------------------------------------------------------- */
+
+int itest_free_port(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    ICHECK(fd >= 0, "socket");
+    ICHECK(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0, "bind: %s", strerror(errno));
+    ICHECK(getsockname(fd, (struct sockaddr *)&a, &alen) == 0, "getsockname");
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+int itest_tcp_connect(int port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    ICHECK(fd >= 0, "socket");
+    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void send_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+
+    while (len) {
+        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+        ICHECK(n > 0, "send: %s", strerror(errno));
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+/* Exactly `len` bytes, each wait at most `ms`; false on EOF or timeout. */
+static bool recv_all(int fd, void *data, size_t len, int ms)
+{
+    char *p = data;
+
+    while (len) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        ssize_t n;
+
+        if (poll(&pfd, 1, ms) <= 0)
+            return false;
+        n = recv(fd, p, len, 0);
+        if (n <= 0)
+            return false;
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+static int read_head(int fd, char *head, size_t cap)
+{
+    size_t n = 0;
+    int status = -1;
+
+    while (n + 1 < cap) {
+        if (!recv_all(fd, head + n, 1, HEAD_TIMEOUT_MS))
+            return -1;
+        head[++n] = '\0';
+        if (n >= 4 && !memcmp(head + n - 4, "\r\n\r\n", 4))
+            break;
+    }
+    if (sscanf(head, "HTTP/1.%*d %d", &status) != 1)
+        return -1;
+    return status;
+}
+
+static bool header_value(const char *head, const char *name, char *out, size_t cap)
+{
+    size_t nlen = strlen(name);
+
+    for (const char *line = strstr(head, "\r\n"); line && line[2];
+         line = strstr(line + 2, "\r\n")) {
+        const char *h = line + 2;
+
+        if (!strncasecmp(h, name, nlen) && h[nlen] == ':') {
+            const char *v = h + nlen + 1, *e;
+
+            while (*v == ' ')
+                v++;
+            e = strstr(v, "\r\n");
+            snprintf(out, cap, "%.*s", (int)(e ? e - v : (long)strlen(v)), v);
+            return true;
+        }
+    }
+    return false;
+}
+
+void itest_http_get(struct itest_http *r, int port, const char *path)
+{
+    char req[512], clen[32];
+    long len = 0;
+    int fd;
+
+    memset(r, 0, sizeof(*r));
+    r->status = -1;
+    r->body = calloc(1, 1);
+    ICHECK(r->body, "calloc");
+    fd = itest_tcp_connect(port);
+    if (fd < 0)
+        return;
+    snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", path, port);
+    send_all(fd, req, strlen(req));
+    r->status = read_head(fd, r->head, sizeof(r->head));
+    if (r->status > 0 && header_value(r->head, "content-length", clen, sizeof(clen)))
+        len = strtol(clen, NULL, 10);
+    ICHECK(len >= 0 && len < 10 * 1024 * 1024, "content-length %ld", len);
+    free(r->body);
+    r->body = calloc(1, (size_t)len + 1);
+    ICHECK(r->body, "calloc");
+    if (r->status > 0 && len && !recv_all(fd, r->body, (size_t)len, HEAD_TIMEOUT_MS))
+        r->status = -1;
+    close(fd);
+}
+
+void itest_http_release(struct itest_http *r)
+{
+    free(r->body);
+    r->body = NULL;
+}
+
+void itest_wait_health(int port, int status, const char *text, int ms)
+{
+    int64_t deadline = itest_now_ms() + ms;
+    struct itest_http r;
+
+    for (;;) {
+        itest_http_get(&r, port, "/healthz");
+        if (r.status == status && (!text || strstr(r.body, text))) {
+            itest_http_release(&r);
+            return;
+        }
+        if (itest_now_ms() > deadline)
+            itest_fail("/healthz on port %d: want %d%s%s, last got %d %s", port, status,
+                       text ? " with " : "", text ? text : "", r.status, r.body);
+        itest_http_release(&r);
+        itest_sleep_ms(100);
+    }
+}
+
+/* --- WebSocket -------------------------------------------------------------- */
+
+int itest_ws_open(int port)
+{
+    char req[512], head[4096], val[64];
+    int fd = itest_tcp_connect(port), status;
+
+    ICHECK(fd >= 0, "cannot connect to port %d", port);
+    snprintf(req, sizeof(req),
+             "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+             "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+             "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: gavel.v1\r\n\r\n",
+             port);
+    send_all(fd, req, strlen(req));
+    status = read_head(fd, head, sizeof(head));
+    ICHECK(status == 101, "upgrade refused with %d", status);
+    /* The accept key for the RFC's sample nonce is fixed (RFC 6455 1.3). */
+    ICHECK(header_value(head, "sec-websocket-accept", val, sizeof(val)) &&
+               !strcmp(val, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+           "bad Sec-WebSocket-Accept");
+    return fd;
+}
+
+void itest_ws_send(int fd, const char *text)
+{
+    size_t len = strlen(text), h = 0;
+    unsigned char *buf = malloc(len + 14), mask[4];
+
+    ICHECK(buf, "malloc");
+    buf[h++] = 0x81;
+    if (len < 126) {
+        buf[h++] = (unsigned char)(0x80 | len);
+    } else if (len < 65536) {
+        buf[h++] = 0x80 | 126;
+        buf[h++] = (unsigned char)(len >> 8);
+        buf[h++] = (unsigned char)len;
+    } else {
+        buf[h++] = 0x80 | 127;
+        for (int i = 7; i >= 0; i--)
+            buf[h++] = (unsigned char)((uint64_t)len >> (8 * i));
+    }
+    for (int i = 0; i < 4; i++)
+        buf[h++] = mask[i] = (unsigned char)(rand() & 0xff);
+    for (size_t i = 0; i < len; i++)
+        buf[h + i] = (unsigned char)text[i] ^ mask[i % 4];
+    send_all(fd, buf, h + len);
+    free(buf);
+}
+
+cJSON *itest_ws_recv(int fd, int ms)
+{
+    unsigned char h[2], ext[8];
+    uint64_t len;
+    char *text;
+    cJSON *j;
+
+    if (!recv_all(fd, h, 2, ms))
+        return NULL;
+    len = h[1] & 0x7f;
+    if (len == 126) {
+        if (!recv_all(fd, ext, 2, ms))
+            return NULL;
+        len = (uint64_t)ext[0] << 8 | ext[1];
+    } else if (len == 127) {
+        if (!recv_all(fd, ext, 8, ms))
+            return NULL;
+        len = 0;
+        for (int i = 0; i < 8; i++)
+            len = len << 8 | ext[i];
+    }
+    ICHECK(len < 1024 * 1024, "frame of %llu bytes", (unsigned long long)len);
+    text = calloc(1, (size_t)len + 1);
+    ICHECK(text, "calloc");
+    if (len && !recv_all(fd, text, (size_t)len, ms)) {
+        free(text);
+        return NULL;
+    }
+    if ((h[0] & 0x0f) == 0x8) { /* close */
+        free(text);
+        return NULL;
+    }
+    ICHECK((h[0] & 0x0f) == 0x1, "opcode %d", h[0] & 0x0f);
+    j = cJSON_Parse(text);
+    ICHECK(j, "not JSON: %s", text);
+    free(text);
+    return j;
+}
+
+const char *itest_str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+double itest_num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+    ICHECK(cJSON_IsNumber(v), "no number '%s'", key);
+    return v->valuedouble;
+}
+
+const cJSON *itest_data(const cJSON *reply)
+{
+    return cJSON_GetObjectItemCaseSensitive(reply, "data");
+}
+
+cJSON *itest_rpc(int fd, const char *req, const char *want_type, cJSON *pushes)
+{
+    cJSON *r;
+    char *got;
+
+    itest_ws_send(fd, req);
+    for (;;) {
+        const char *type;
+
+        r = itest_ws_recv(fd, 10000);
+        ICHECK(r, "no reply to %s", req);
+        type = itest_str(r, "type");
+        if (!type || (strcmp(type, "event") && strcmp(type, "resync")))
+            break;
+        if (pushes)
+            cJSON_AddItemToArray(pushes, r);
+        else
+            cJSON_Delete(r);
+    }
+    got = cJSON_PrintUnformatted(r);
+    ICHECK(itest_str(r, "type") && !strcmp(itest_str(r, "type"), want_type), "%s -> %s", req, got);
+    free(got);
+    return r;
+}
+
+const char *itest_rpc_error(int fd, const char *req, const char *code)
+{
+    static char message[256];
+    cJSON *r = itest_rpc(fd, req, "error", NULL);
+    char *got = cJSON_PrintUnformatted(r);
+
+    ICHECK(itest_str(r, "code") && !strcmp(itest_str(r, "code"), code), "%s: want %s, got %s", req,
+           code, got);
+    ICHECK(itest_str(r, "message") && *itest_str(r, "message"), "no message: %s", got);
+    snprintf(message, sizeof(message), "%s", itest_str(r, "message"));
+    free(got);
+    cJSON_Delete(r);
+    return message;
+}

@@ -1,0 +1,85 @@
+/* itest_ws.h - processes, sockets and a minimal RFC 6455 client for the
+ * gavel-server integration tests that drive several processes at once.
+ *
+ * Every process started with itest_spawn dies with the test (each child has
+ * PR_SET_PDEATHSIG; itest_fail kills them first), and a failed check ends
+ * the test with the name of the step that was running (itest_step). */
+#ifndef GAVEL_ITEST_WS_H
+#define GAVEL_ITEST_WS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <cjson/cJSON.h>
+
+/* --- Failing ---------------------------------------------------------------- */
+
+extern const char *itest_step; /* named in failure messages */
+
+__attribute__((format(printf, 1, 2), noreturn)) void itest_fail(const char *fmt, ...);
+__attribute__((format(printf, 4, 5), noreturn)) void
+itest_check_failed(const char *file, int line, const char *cond, const char *fmt, ...);
+
+#define ICHECK(cond, ...)                                                                          \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            itest_check_failed(__FILE__, __LINE__, #cond, __VA_ARGS__);                            \
+    } while (0)
+
+/* SIGALRM after `seconds` kills every child and fails: never a hang. */
+void itest_deadline(unsigned seconds);
+
+/* --- Processes -------------------------------------------------------------- */
+
+int64_t itest_now_ms(void); /* monotonic */
+void itest_sleep_ms(int ms);
+/* Starts argv[0] with `env` ("K=V", NULL-terminated; may be NULL) added to
+ * ours; output to `log` when given (appended), else inherited. */
+pid_t itest_spawn(char *const argv[], const char *const env[], const char *log);
+/* Forks a child that runs fn(arg) and exits; dies with the test. */
+pid_t itest_fork(void (*fn)(void *arg), void *arg);
+/* SIGTERM, then SIGKILL after 5 s; reaps it. */
+void itest_stop(pid_t pid);
+/* SIGKILL and reap. */
+void itest_kill(pid_t pid);
+/* Waits up to `ms` for `pid`: its wait status, or -1 on timeout. */
+int itest_wait_exit(pid_t pid, int ms);
+void itest_kill_all(void);
+
+/* --- Sockets and HTTP ------------------------------------------------------- */
+
+int itest_free_port(void);
+int itest_tcp_connect(int port); /* -1 when refused */
+
+struct itest_http {
+    int status; /* -1 when no response */
+    char head[4096];
+    char *body; /* malloc'd, NUL-terminated */
+};
+void itest_http_get(struct itest_http *r, int port, const char *path);
+void itest_http_release(struct itest_http *r);
+/* Polls /healthz until it answers `status` (and contains `text` when given). */
+void itest_wait_health(int port, int status, const char *text, int ms);
+
+/* --- WebSocket (gavel.v1 on /ws) -------------------------------------------- */
+
+/* Upgrades and checks the handshake; the fd. Fails the test when refused. */
+int itest_ws_open(int port);
+void itest_ws_send(int fd, const char *text);
+/* The next text frame as JSON (caller deletes), or NULL after `ms` without
+ * one or when the server closed. */
+cJSON *itest_ws_recv(int fd, int ms);
+
+const char *itest_str(const cJSON *o, const char *key);
+double itest_num(const cJSON *o, const char *key); /* fails when not a number */
+const cJSON *itest_data(const cJSON *reply);
+/* Sends `req`, skips pushes ({"type":"event"} and resync, handed to `pushes`
+ * when not NULL, else dropped) and returns the reply; checks its type. */
+cJSON *itest_rpc(int fd, const char *req, const char *want_type, cJSON *pushes);
+/* An error reply with `code` and a non-empty message; returns the message
+ * (static buffer). */
+const char *itest_rpc_error(int fd, const char *req, const char *code);
+
+#endif

@@ -1,0 +1,1021 @@
+/* test_server_cluster.c - two gavel-server processes on one port, in front of
+ * a Redis the test owns and a PostgreSQL it can cut off:
+ *
+ *   - a client on each process (told apart by hello's server.pid);
+ *   - a submission made through process A: its per-test progress and verdict
+ *     reach the submitter on A and an organizer subscribed on B, and not
+ *     another contestant;
+ *   - resume after a dropped connection, on the other process: exactly the
+ *     events missed (compared with XRANGE of the stream), resync for an id
+ *     older than the stream;
+ *   - Redis stopped and restarted, then PostgreSQL cut off and restored:
+ *     `unavailable` with a clear message meanwhile, the connection stays,
+ *     and requests and live pushes come back by themselves;
+ *   - subscribe to a contest: phase and countdown as cst_state_at computes
+ *     them; a contest's problem is invisible before its start.
+ *
+ * Usage: test_server_cluster GAVEL-SERVER GAVEL EXAMPLES [GAVEL-JUDGE]
+ *
+ * Without GAVEL-JUDGE the judge's events are appended to the stream by the
+ * test itself, exactly as gavel-judge appends them (type and data fields),
+ * so this part needs no sandbox and runs in the sanitizer build too. With
+ * GAVEL-JUDGE (the privileged variant; root, else exit 77) a real
+ * gavel-judge judges the submissions instead. Exit 77 as well without
+ * GAVEL_PG_URL / GAVEL_REDIS_URL or redis-server.
+ *
+ * PostgreSQL is "restarted" by a TCP relay between the servers and the
+ * test's PostgreSQL: killing the relay drops every connection and refuses
+ * new ones, exactly what a stopped server does to its clients, without
+ * touching a cluster other tests share. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "cst.h"
+#include "db.h"
+#include "db_stream.h"
+#include "itest.h"
+#include "itest_ws.h"
+#include "banned.h"
+
+#define LIVE_KEY "gavel:live"
+#define PUSH_WAIT_MS 10000
+#define RECOVER_MS 20000
+
+static const char *server_path, *gavel_path, *examples, *judge_path;
+static char work[64];
+static char pg_url[600];       /* the test's database, direct */
+static char pg_relay_url[600]; /* the same through the relay */
+static char redis_url[64];
+static int redis_port, relay_port, http_port;
+static pid_t redis_pid, relay_pid, server_a, server_b;
+static char pg_host[128];
+static int pg_port;
+
+static char alice_token[80], org_token[80], bob_token[80];
+static int64_t alice_id, bob_id;
+
+/* --- Stores ------------------------------------------------------------------ */
+
+static const char *find_redis_server(void)
+{
+    static const char *const paths[] = {"/usr/bin/redis-server", "/usr/local/bin/redis-server"};
+
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+        if (access(paths[i], X_OK) == 0)
+            return paths[i];
+    return NULL;
+}
+
+static struct db_redis *redis_connect(int ms)
+{
+    int64_t deadline = itest_now_ms() + ms;
+    struct db_redis *r;
+    char why[256];
+
+    while (db_redis_open(&r, redis_url, 1000, why, sizeof(why)) < 0) {
+        ICHECK(itest_now_ms() < deadline, "redis %s: %s", redis_url, why);
+        itest_sleep_ms(50);
+    }
+    return r;
+}
+
+static void redis_start(void)
+{
+    char port[16];
+    char *argv[] = {(char *)find_redis_server(), "--port", port, "--bind", "127.0.0.1",
+                    "--save", "", "--appendonly", "no", NULL};
+    struct db_redis *r;
+
+    snprintf(port, sizeof(port), "%d", redis_port);
+    redis_pid = itest_spawn(argv, NULL, "/dev/null");
+    r = redis_connect(10000);
+    db_redis_close(r);
+}
+
+static void psql(const char *sql)
+{
+    struct db_pg *pg;
+    char why[256];
+
+    ICHECK(db_pg_open(&pg, pg_url, 5, why, sizeof(why)) == 0, "%s", why);
+    ICHECK(db_pg_exec_script(pg, sql) == 0, "%s: %s", sql, db_pg_last_error(pg));
+    db_pg_close(pg);
+}
+
+static char *psql_value(const char *sql)
+{
+    struct db_pg *pg;
+    char why[256], *v = NULL;
+
+    ICHECK(db_pg_open(&pg, pg_url, 5, why, sizeof(why)) == 0, "%s", why);
+    ICHECK(db_pg_query_value(pg, &v, sql, 0, NULL) == 0, "%s: %s", sql, db_pg_last_error(pg));
+    db_pg_close(pg);
+    return v;
+}
+
+static int64_t psql_int(const char *sql)
+{
+    char *v = psql_value(sql);
+    int64_t n;
+
+    ICHECK(v, "no value for %s", sql);
+    n = strtoll(v, NULL, 10);
+    free(v);
+    return n;
+}
+
+/* The relay: every accepted connection gets a process of its own that
+ * copies bytes both ways; each dies with the relay (PDEATHSIG), so killing
+ * the relay resets every connection at once. */
+static void relay_pipe(int a, int b)
+{
+    char buf[16384];
+    struct pollfd p[2] = {{.fd = a, .events = POLLIN}, {.fd = b, .events = POLLIN}};
+
+    for (;;) {
+        if (poll(p, 2, -1) < 0)
+            return;
+        for (int i = 0; i < 2; i++) {
+            if (p[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+                ssize_t n = read(p[i].fd, buf, sizeof(buf));
+
+                if (n <= 0 || send(p[1 - i].fd, buf, (size_t)n, MSG_NOSIGNAL) != n)
+                    return;
+            }
+        }
+    }
+}
+
+static void relay_main(void *arg)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)relay_port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)pg_port)};
+    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), on = 1;
+
+    (void)arg;
+    signal(SIGCHLD, SIG_IGN); /* no zombies */
+    if (inet_pton(AF_INET, pg_host, &to.sin_addr) != 1 || lfd < 0 ||
+        setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
+        bind(lfd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(lfd, 64) < 0)
+        _exit(1);
+    for (;;) {
+        int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC), up;
+        pid_t pid;
+
+        if (c < 0)
+            continue;
+        pid = fork();
+        if (pid == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            close(lfd);
+            up = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            if (up >= 0 && connect(up, (struct sockaddr *)&to, sizeof(to)) == 0)
+                relay_pipe(c, up);
+            _exit(0);
+        }
+        close(c);
+    }
+}
+
+static void relay_start(void)
+{
+    int64_t deadline = itest_now_ms() + 5000;
+    int fd;
+
+    relay_pid = itest_fork(relay_main, NULL);
+    while ((fd = itest_tcp_connect(relay_port)) < 0) {
+        ICHECK(itest_now_ms() < deadline, "the PostgreSQL relay does not listen");
+        itest_sleep_ms(20);
+    }
+    close(fd);
+}
+
+/* postgresql://user@host:port/db -> host, port; and the same URL through
+ * the relay. Needs an IPv4 host (scripts/services hands out 127.0.0.1). */
+static void parse_pg_url(void)
+{
+    const char *at = strchr(pg_url, '@'), *host, *colon, *slash;
+
+    host = at ? at + 1 : strstr(pg_url, "://") + 3;
+    colon = strchr(host, ':');
+    slash = strchr(host, '/');
+    ICHECK(colon && slash && colon < slash && colon - host < (long)sizeof(pg_host),
+           "GAVEL_PG_URL '%s' is not postgresql://user@host:port/db", pg_url);
+    snprintf(pg_host, sizeof(pg_host), "%.*s", (int)(colon - host), host);
+    if (!strcmp(pg_host, "localhost"))
+        snprintf(pg_host, sizeof(pg_host), "127.0.0.1");
+    pg_port = (int)strtol(colon + 1, NULL, 10);
+    snprintf(pg_relay_url, sizeof(pg_relay_url), "%.*s127.0.0.1:%d%s", (int)(host - pg_url),
+             pg_url, relay_port, slash);
+}
+
+/* --- Processes of ours -------------------------------------------------------- */
+
+static int run_cli(const char *const args[])
+{
+    static char env_pg[640];
+    const char *env[] = {env_pg, NULL};
+    char *argv[12], log[128];
+    int n = 0;
+
+    snprintf(env_pg, sizeof(env_pg), "GAVEL_PG_URL=%s", pg_url);
+    argv[n++] = (char *)gavel_path;
+    for (int i = 0; args[i] && n < 11; i++)
+        argv[n++] = (char *)args[i];
+    argv[n] = NULL;
+    snprintf(log, sizeof(log), "%s/gavel.log", work);
+    return itest_wait_exit(itest_spawn(argv, env, log), 60000);
+}
+
+static pid_t start_server(const char *name)
+{
+    static char e_port[40], e_pg[640], e_redis[100];
+    const char *env[] = {e_port, e_pg, e_redis, "GAVEL_HTTP_ADDR=127.0.0.1",
+                         "GAVEL_SUBMIT_RATE_FREE=1000", NULL};
+    char *argv[] = {(char *)server_path, NULL};
+    char log[128];
+
+    snprintf(e_port, sizeof(e_port), "GAVEL_HTTP_PORT=%d", http_port);
+    snprintf(e_pg, sizeof(e_pg), "GAVEL_PG_URL=%s", pg_relay_url);
+    snprintf(e_redis, sizeof(e_redis), "GAVEL_REDIS_URL=%s", redis_url);
+    snprintf(log, sizeof(log), "%s/%s.log", work, name);
+    return itest_spawn(argv, env, log);
+}
+
+static pid_t start_judge(void)
+{
+    static char e_pg[640], e_redis[100], e_cache[128];
+    const char *env[] = {e_pg, e_redis, e_cache, NULL};
+    char *argv[] = {(char *)judge_path, NULL};
+    char log[128];
+
+    snprintf(e_pg, sizeof(e_pg), "GAVEL_PG_URL=%s", pg_url);
+    snprintf(e_redis, sizeof(e_redis), "GAVEL_REDIS_URL=%s", redis_url);
+    snprintf(e_cache, sizeof(e_cache), "GAVEL_JUDGE_CACHE=%s/judge-cache", work);
+    snprintf(log, sizeof(log), "%s/judge.log", work);
+    return itest_spawn(argv, env, log);
+}
+
+/* --- Clients ------------------------------------------------------------------ */
+
+/* A connection served by process `pid`, logged in with `token` ("" for
+ * nobody). SO_REUSEPORT spreads connections by their addresses, so a few
+ * tries find either process. */
+static int client_on(pid_t pid, const char *token)
+{
+    char req[160];
+
+    snprintf(req, sizeof(req), "{\"type\":\"hello\",\"token\":\"%s\"}", token);
+    for (int i = 0; i < 200; i++) {
+        int fd = itest_ws_open(http_port);
+        cJSON *r = itest_rpc(fd, req, "ok", NULL);
+        const cJSON *server = cJSON_GetObjectItemCaseSensitive(itest_data(r), "server");
+        bool mine = (pid_t)itest_num(server, "pid") == pid;
+
+        ICHECK(!*token || cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(itest_data(r), "user")),
+               "token not accepted");
+        cJSON_Delete(r);
+        if (mine)
+            return fd;
+        close(fd);
+    }
+    itest_fail("no connection reached process %d in 200 tries", (int)pid);
+}
+
+static void register_user(const char *name, char *token, int64_t *id)
+{
+    char req[200];
+    int fd = itest_ws_open(http_port);
+    cJSON *r;
+
+    snprintf(req, sizeof(req),
+             "{\"type\":\"register\",\"username\":\"%s\",\"password\":\"secret-pw\"}", name);
+    r = itest_rpc(fd, req, "ok", NULL);
+    snprintf(token, 80, "%s", itest_str(itest_data(r), "token"));
+    if (id)
+        *id = (int64_t)itest_num(cJSON_GetObjectItemCaseSensitive(itest_data(r), "user"), "id");
+    cJSON_Delete(r);
+    close(fd);
+}
+
+/* The next push (an event or resync), or NULL after `ms`. Replies are not
+ * expected here: fails on one. */
+static cJSON *next_push(int fd, int ms)
+{
+    cJSON *j = itest_ws_recv(fd, ms);
+    const char *t = j ? itest_str(j, "type") : NULL;
+
+    ICHECK(!j || (t && (!strcmp(t, "event") || !strcmp(t, "resync"))), "not a push: %s",
+           t ? t : "?");
+    return j;
+}
+
+/* Waits for the push with event id `id`; fails on any other. */
+static void expect_push(int fd, const char *id, const char *who)
+{
+    cJSON *j = next_push(fd, PUSH_WAIT_MS);
+
+    ICHECK(j, "%s: no push %s within %d ms", who, id, PUSH_WAIT_MS);
+    ICHECK(itest_str(j, "event_id") && !strcmp(itest_str(j, "event_id"), id),
+           "%s: want push %s, got %s", who, id,
+           itest_str(j, "event_id") ? itest_str(j, "event_id") : itest_str(j, "type"));
+    cJSON_Delete(j);
+}
+
+/* Nothing is pushed ahead of a pong: the connection got no stray events,
+ * and it is still open. */
+static void expect_quiet(int fd, const char *who)
+{
+    cJSON *j;
+
+    itest_ws_send(fd, "{\"type\":\"ping\",\"id\":\"q\"}");
+    j = itest_ws_recv(fd, PUSH_WAIT_MS);
+    ICHECK(j && itest_str(j, "type") && !strcmp(itest_str(j, "type"), "pong"),
+           "%s: a push arrived that was not for it", who);
+    cJSON_Delete(j);
+}
+
+static int64_t submit(int fd, const char *problem, const char *language, const char *source)
+{
+    cJSON *req = cJSON_CreateObject(), *r;
+    char *text;
+    int64_t id;
+
+    cJSON_AddStringToObject(req, "type", "submit");
+    cJSON_AddStringToObject(req, "problem", problem);
+    cJSON_AddStringToObject(req, "language", language);
+    cJSON_AddStringToObject(req, "source", source);
+    text = cJSON_PrintUnformatted(req);
+    r = itest_rpc(fd, text, "ok", NULL);
+    id = (int64_t)itest_num(itest_data(r), "submission_id");
+    cJSON_Delete(r);
+    free(text);
+    cJSON_Delete(req);
+    return id;
+}
+
+/* Appends to the live stream what gavel-judge would (jdg_worker.c's
+ * publish): fields type and data. The new entry's id into `id`. */
+static void live_add(char *id, const char *type, int64_t sub, int64_t user, const char *extra)
+{
+    struct db_redis *r = redis_connect(5000);
+    char data[512];
+    const char *fv[4];
+
+    snprintf(data, sizeof(data),
+             "{\"type\":\"%s\",\"submission_id\":%" PRId64 ",\"user_id\":%" PRId64 "%s%s}", type,
+             sub, user, extra ? "," : "", extra ? extra : "");
+    fv[0] = "type";
+    fv[1] = type;
+    fv[2] = "data";
+    fv[3] = data;
+    ICHECK(db_stream_add(r, id, LIVE_KEY, 100000, 2, fv) == 0, "XADD: %s",
+           db_redis_last_error(r));
+    db_redis_close(r);
+}
+
+/* --- Contest ------------------------------------------------------------------- */
+
+static void check_contest(int fd, int64_t id, const char *want_phase)
+{
+    char req[128];
+    cJSON *r;
+    const cJSON *c;
+    struct cst_schedule sch = {0};
+    struct cst_state st;
+    char sql[256];
+
+    snprintf(req, sizeof(req), "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%" PRId64 "}",
+             id);
+    r = itest_rpc(fd, req, "ok", NULL);
+    c = cJSON_GetObjectItemCaseSensitive(itest_data(r), "contest");
+    ICHECK(c, "no contest object");
+    snprintf(sql, sizeof(sql),
+             "SELECT (extract(epoch FROM starts_at) * 1000)::bigint FROM contests WHERE id = %" PRId64,
+             id);
+    sch.starts_at = psql_int(sql);
+    snprintf(sql, sizeof(sql),
+             "SELECT (extract(epoch FROM ends_at) * 1000)::bigint FROM contests WHERE id = %" PRId64,
+             id);
+    sch.ends_at = psql_int(sql);
+    ICHECK((int64_t)itest_num(c, "starts_at_ms") == sch.starts_at, "starts_at_ms");
+    ICHECK((int64_t)itest_num(c, "ends_at_ms") == sch.ends_at, "ends_at_ms");
+    /* The same computation at the server's own now_ms. */
+    cst_state_at(&st, &sch, (int64_t)itest_num(c, "now_ms"));
+    ICHECK(itest_str(c, "phase") && !strcmp(itest_str(c, "phase"), cst_phase_name(st.phase)) &&
+               !strcmp(itest_str(c, "phase"), want_phase),
+           "phase %s, want %s", itest_str(c, "phase"), want_phase);
+    ICHECK((int64_t)itest_num(c, "next_change_in_ms") == st.next_change_in_ms,
+           "next_change_in_ms %.0f, want %" PRId64, itest_num(c, "next_change_in_ms"),
+           st.next_change_in_ms);
+    ICHECK(llabs((long long)((int64_t)itest_num(c, "now_ms") - (int64_t)time(NULL) * 1000)) < 5000,
+           "now_ms is not the wall clock");
+    cJSON_Delete(r);
+}
+
+static void test_contest(void)
+{
+    int fd, org;
+    int64_t past, live, soon;
+    struct itest_http h;
+    cJSON *r;
+
+    itest_step = "contest subscribe";
+    /* circle-area is not public: it is visible only through its contest. */
+    psql("INSERT INTO contests (slug, title, starts_at, ends_at) VALUES "
+         "('past', 'Past', now() - interval '2 hours', now() - interval '1 hour'),"
+         "('live', 'Live', now() - interval '1 hour', now() + interval '1 hour'),"
+         "('soon', 'Soon', now() + interval '1 hour', now() + interval '3 hours');"
+         "INSERT INTO contest_problems (contest_id, problem_id, label, ordinal) SELECT c.id, p.id, "
+         "'A', 1 FROM contests c, problems p WHERE c.slug = 'soon' AND p.slug = 'circle-area'");
+    past = psql_int("SELECT id FROM contests WHERE slug = 'past'");
+    live = psql_int("SELECT id FROM contests WHERE slug = 'live'");
+    soon = psql_int("SELECT id FROM contests WHERE slug = 'soon'");
+    fd = client_on(server_a, alice_token);
+    check_contest(fd, soon, "scheduled");
+    check_contest(fd, live, "running");
+    check_contest(fd, past, "ended");
+    /* Anonymous callers may watch a contest's clock too. */
+    {
+        int anon = client_on(server_b, "");
+
+        check_contest(anon, live, "running");
+        close(anon);
+    }
+    itest_rpc_error(fd, "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":987654}",
+                    "not_found");
+    itest_rpc_error(fd, "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":\"x\"}",
+                    "invalid");
+
+    itest_step = "contest problem before the start";
+    itest_rpc_error(fd, "{\"type\":\"problem.get\",\"slug\":\"circle-area\"}", "not_found");
+    r = itest_rpc(fd, "{\"type\":\"problems.list\"}", "ok", NULL);
+    {
+        char *text = cJSON_PrintUnformatted(itest_data(r));
+
+        ICHECK(text && !strstr(text, "circle-area"), "listed before the start");
+        free(text);
+    }
+    cJSON_Delete(r);
+    {
+        char req[200];
+
+        snprintf(req, sizeof(req),
+                 "{\"type\":\"submit\",\"problem\":\"circle-area\",\"language\":\"python\","
+                 "\"source\":\"print(1)\",\"contest\":%" PRId64 "}",
+                 soon);
+        itest_rpc_error(fd, req, "forbidden");
+        /* The same answer for a slug that is not in it: probing slugs
+         * tells nothing about the problem set. */
+        snprintf(req, sizeof(req),
+                 "{\"type\":\"submit\",\"problem\":\"pair-sum\",\"language\":\"python\","
+                 "\"source\":\"print(1)\",\"contest\":%" PRId64 "}",
+                 soon);
+        itest_rpc_error(fd, req, "forbidden");
+    }
+    itest_rpc_error(fd, "{\"type\":\"submit\",\"problem\":\"circle-area\",\"language\":\"python\","
+                        "\"source\":\"print(1)\"}",
+                    "not_found");
+    itest_http_get(&h, http_port, "/api/problems/circle-area");
+    ICHECK(h.status == 404, "HTTP before the start: %d", h.status);
+    itest_http_release(&h);
+    /* Organizers prepare contests: they see it. */
+    org = client_on(server_b, org_token);
+    cJSON_Delete(itest_rpc(org, "{\"type\":\"problem.get\",\"slug\":\"circle-area\"}", "ok", NULL));
+
+    itest_step = "contest problem after the start";
+    psql("UPDATE contests SET starts_at = now() - interval '1 minute' WHERE slug = 'soon'");
+    check_contest(fd, soon, "running");
+    r = itest_rpc(fd, "{\"type\":\"problem.get\",\"slug\":\"circle-area\"}", "ok", NULL);
+    ICHECK(itest_str(itest_data(r), "statement_md"), "statement");
+    cJSON_Delete(r);
+    {
+        char req[200];
+
+        snprintf(req, sizeof(req),
+                 "{\"type\":\"submit\",\"problem\":\"circle-area\",\"language\":\"python\","
+                 "\"source\":\"print(1)\",\"contest\":%" PRId64 "}",
+                 soon);
+        cJSON_Delete(itest_rpc(fd, req, "ok", NULL));
+        snprintf(req, sizeof(req),
+                 "{\"type\":\"submit\",\"problem\":\"circle-area\",\"language\":\"python\","
+                 "\"source\":\"print(1)\",\"contest\":%" PRId64 "}",
+                 past);
+        itest_rpc_error(fd, req, "forbidden");
+        snprintf(req, sizeof(req),
+                 "{\"type\":\"submit\",\"problem\":\"pair-sum\",\"language\":\"python\","
+                 "\"source\":\"print(1)\",\"contest\":%" PRId64 "}",
+                 soon);
+        itest_rpc_error(fd, req, "invalid");
+        itest_rpc_error(fd, "{\"type\":\"submit\",\"problem\":\"pair-sum\",\"language\":"
+                            "\"python\",\"source\":\"print(1)\",\"contest\":987654}",
+                        "not_found");
+    }
+    itest_http_get(&h, http_port, "/api/problems/circle-area");
+    ICHECK(h.status == 200, "HTTP after the start: %d", h.status);
+    itest_http_release(&h);
+    close(org);
+    close(fd);
+}
+
+/* --- Fan-out across processes ----------------------------------------------------- */
+
+/* Reads pushes on `fd` until the verdict of `sub`; checks the per-test
+ * progress on the way. The verdict's event id into `vid`. */
+static void collect_judging(int fd, int64_t sub, const char *who, char *vid, int *ntests,
+                            const char **verdict)
+{
+    int last_test = 0;
+
+    *ntests = 0;
+    for (;;) {
+        cJSON *j = next_push(fd, 90000);
+        const cJSON *d;
+        const char *ev;
+
+        ICHECK(j, "%s: no verdict for submission %" PRId64, who, sub);
+        ev = itest_str(j, "event");
+        d = cJSON_GetObjectItemCaseSensitive(j, "data");
+        ICHECK(ev && d, "%s: odd push", who);
+        ICHECK((int64_t)itest_num(d, "submission_id") == sub, "%s: another submission", who);
+        if (!strcmp(ev, "judging.test")) {
+            int t = (int)itest_num(d, "test");
+
+            ICHECK(t > last_test && t <= (int)itest_num(d, "tests"), "%s: test %d after %d", who,
+                   t, last_test);
+            last_test = t;
+            (*ntests)++;
+        } else if (!strcmp(ev, "judging.verdict")) {
+            static char v[2][8];
+            static int which;
+
+            snprintf(vid, DB_STREAM_ID_MAX, "%s", itest_str(j, "event_id"));
+            which ^= 1;
+            snprintf(v[which], sizeof(v[which]), "%s", itest_str(d, "verdict"));
+            *verdict = v[which];
+            cJSON_Delete(j);
+            return;
+        }
+        cJSON_Delete(j);
+    }
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = calloc(1, 1 << 16);
+    size_t n;
+
+    ICHECK(f && buf, "cannot read %s", path);
+    n = fread(buf, 1, (1 << 16) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void test_fanout(void)
+{
+    int a1, o2, b3, na = 0, no = 0;
+    int64_t sub;
+    char req[160], va[DB_STREAM_ID_MAX], vo[DB_STREAM_ID_MAX];
+    const char *verdict_a, *verdict_o;
+
+    itest_step = "fan-out: clients on both processes";
+    a1 = client_on(server_a, alice_token);
+    o2 = client_on(server_b, org_token);
+    b3 = client_on(server_b, bob_token);
+
+    itest_step = "fan-out: submit through A";
+    if (judge_path) {
+        char path[1024], *src;
+
+        snprintf(path, sizeof(path), "%s/pair-sum/submissions/accepted/two_pointers.c", examples);
+        src = read_file(path);
+        sub = submit(a1, "pair-sum", "c", src);
+        free(src);
+    } else {
+        sub = submit(a1, "pair-sum", "c", "int main(void) { return 0; }");
+    }
+    snprintf(req, sizeof(req), "{\"type\":\"subscribe\",\"topic\":\"submission\",\"id\":%" PRId64 "}",
+             sub);
+    cJSON_Delete(itest_rpc(o2, req, "ok", NULL));
+    itest_rpc_error(b3, req, "forbidden");
+
+    if (judge_path) {
+        itest_step = "fan-out: a real judge";
+        start_judge();
+        collect_judging(a1, sub, "submitter on A", va, &na, &verdict_a);
+        collect_judging(o2, sub, "organizer on B", vo, &no, &verdict_o);
+        ICHECK(!strcmp(verdict_a, "AC") && !strcmp(verdict_o, "AC"), "verdicts %s %s", verdict_a,
+               verdict_o);
+        ICHECK(na >= 1 && no >= 1, "per-test progress: %d on A, %d on B", na, no);
+        snprintf(req, sizeof(req), "SELECT verdict FROM submissions WHERE id = %" PRId64, sub);
+        {
+            char *v = psql_value(req);
+
+            ICHECK(v && !strcmp(v, "AC"), "stored verdict %s", v ? v : "(none)");
+            free(v);
+        }
+    } else {
+        /* One event at a time, each seen on both sides before the next, so
+         * no progress is coalesced away and every step is checked. */
+        static const char *const steps[][2] = {
+            {"judging.state", "\"state\":\"compiling\""},
+            {"judging.state", "\"state\":\"running\""},
+            {"judging.test", "\"test\":1,\"tests\":3,\"verdict\":\"AC\",\"cpu_ms\":1,\"memory_kb\":900"},
+            {"judging.test", "\"test\":2,\"tests\":3,\"verdict\":\"AC\",\"cpu_ms\":2,\"memory_kb\":900"},
+            {"judging.test", "\"test\":3,\"tests\":3,\"verdict\":\"AC\",\"cpu_ms\":1,\"memory_kb\":900"},
+        };
+        char id[DB_STREAM_ID_MAX];
+
+        itest_step = "fan-out: judge events";
+        for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+            live_add(id, steps[i][0], sub, alice_id, steps[i][1]);
+            expect_push(a1, id, "submitter on A");
+            expect_push(o2, id, "organizer on B");
+        }
+        live_add(id, "judging.verdict", sub, alice_id,
+                 "\"event_id\":1,\"verdict\":\"AC\",\"score\":1,\"max_time_ms\":2,"
+                 "\"max_memory_kb\":900");
+        expect_push(a1, id, "submitter on A");
+        expect_push(o2, id, "organizer on B");
+    }
+    itest_step = "fan-out: nothing for another contestant";
+    expect_quiet(b3, "another contestant on B");
+    expect_quiet(a1, "submitter");
+    close(a1);
+    close(o2);
+    close(b3);
+}
+
+/* --- Resume --------------------------------------------------------------------- */
+
+struct expected {
+    char id[DB_STREAM_ID_MAX];
+    char type[32];
+    int64_t sub;
+};
+
+/* The stream's entries after `last` that belong to `user`, with progress
+ * superseded by a later event of the same submission left out (the
+ * replay's documented coalescing). */
+static int expected_after(const char *last, int64_t user, struct expected *out, int cap)
+{
+    struct db_redis *r = redis_connect(5000);
+    struct db_stream_batch b;
+    char start[DB_STREAM_ID_MAX + 1];
+    int n = 0, kept = 0;
+
+    snprintf(start, sizeof(start), "(%s", last);
+    ICHECK(db_stream_range(r, &b, LIVE_KEY, start, "+", 10000) == 0, "XRANGE: %s",
+           db_redis_last_error(r));
+    for (size_t i = 0; i < b.count; i++) {
+        const char *data = db_stream_entry_get(&b.entries[i], "data", NULL);
+        const char *type = db_stream_entry_get(&b.entries[i], "type", NULL);
+        cJSON *d = cJSON_Parse(data ? data : "");
+
+        ICHECK(d && type, "stream entry %s", b.entries[i].id);
+        if ((int64_t)itest_num(d, "user_id") == user) {
+            ICHECK(n < cap, "too many events");
+            snprintf(out[n].id, sizeof(out[n].id), "%s", b.entries[i].id);
+            snprintf(out[n].type, sizeof(out[n].type), "%s", type);
+            out[n].sub = (int64_t)itest_num(d, "submission_id");
+            n++;
+        }
+        cJSON_Delete(d);
+    }
+    db_stream_batch_release(&b);
+    db_redis_close(r);
+    for (int i = 0; i < n; i++) {
+        bool superseded = false;
+
+        if (!strcmp(out[i].type, "judging.test") || !strcmp(out[i].type, "judging.state"))
+            for (int k = i + 1; k < n; k++)
+                superseded |= out[k].sub == out[i].sub && !strcmp(out[k].type, out[i].type);
+        if (!superseded)
+            out[kept++] = out[i];
+    }
+    return kept;
+}
+
+/* Resumes after `last` on `fd`: the reply counts exactly the expected
+ * events, they follow in order, and nothing else does. */
+static void check_resume(int fd, const char *last, int64_t user)
+{
+    struct expected want[64];
+    int n = expected_after(last, user, want, 64);
+    char req[128];
+    cJSON *r;
+
+    ICHECK(n > 0, "the test missed no events: nothing to check");
+    snprintf(req, sizeof(req), "{\"type\":\"resume\",\"id\":\"r\",\"last_event_id\":\"%s\"}", last);
+    r = itest_rpc(fd, req, "ok", NULL);
+    ICHECK(!cJSON_GetObjectItemCaseSensitive(itest_data(r), "resync"), "resync instead of replay");
+    ICHECK((int)itest_num(itest_data(r), "replayed") == n, "replayed %.0f, the stream has %d",
+           itest_num(itest_data(r), "replayed"), n);
+    cJSON_Delete(r);
+    for (int i = 0; i < n; i++)
+        expect_push(fd, want[i].id, "resumed client");
+    expect_quiet(fd, "resumed client (a duplicate)");
+}
+
+static void test_resume(void)
+{
+    char last[DB_STREAM_ID_MAX] = "", id[DB_STREAM_ID_MAX];
+    int fd, other;
+    int64_t sub;
+    cJSON *j;
+
+    itest_step = "resume: drop mid-judging";
+    fd = client_on(server_a, alice_token);
+    other = client_on(server_b, org_token);
+    if (judge_path) {
+        char path[1024], *src;
+
+        snprintf(path, sizeof(path), "%s/pair-sum/submissions/wrong_answer/zero_based.c", examples);
+        src = read_file(path);
+        sub = submit(fd, "pair-sum", "c", src);
+        free(src);
+        /* The first progress event, then away: the rest happens without us. */
+        j = next_push(fd, 60000);
+        ICHECK(j && itest_str(j, "event") && strcmp(itest_str(j, "event"), "judging.verdict"),
+               "no progress before the verdict");
+        snprintf(last, sizeof(last), "%s", itest_str(j, "event_id"));
+        cJSON_Delete(j);
+        close(fd);
+        /* The verdict is in the stream once it is committed and appended. */
+        for (int64_t deadline = itest_now_ms() + 60000;;) {
+            struct expected e[64];
+            int n = expected_after(last, alice_id, e, 64);
+
+            if (n && !strcmp(e[n - 1].type, "judging.verdict"))
+                break;
+            ICHECK(itest_now_ms() < deadline, "no verdict in the stream");
+            itest_sleep_ms(100);
+        }
+    } else {
+        sub = submit(fd, "pair-sum", "c", "int main(void) { return 1; }");
+        live_add(id, "judging.state", sub, alice_id, "\"state\":\"compiling\"");
+        expect_push(fd, id, "before the drop");
+        live_add(last, "judging.test", sub, alice_id,
+                 "\"test\":1,\"tests\":3,\"verdict\":\"AC\",\"cpu_ms\":1,\"memory_kb\":900");
+        expect_push(fd, last, "before the drop");
+        close(fd);
+        /* While away: more progress, another user's event (not ours to
+         * get), two more tests (the replay carries the later), the verdict. */
+        live_add(id, "judging.state", sub, alice_id, "\"state\":\"running\"");
+        live_add(id, "judging.test", sub, bob_id,
+                 "\"test\":1,\"tests\":1,\"verdict\":\"AC\",\"cpu_ms\":1,\"memory_kb\":1");
+        live_add(id, "judging.test", sub, alice_id,
+                 "\"test\":2,\"tests\":3,\"verdict\":\"AC\",\"cpu_ms\":1,\"memory_kb\":900");
+        live_add(id, "judging.test", sub, alice_id,
+                 "\"test\":3,\"tests\":3,\"verdict\":\"WA\",\"cpu_ms\":1,\"memory_kb\":900");
+        live_add(id, "judging.verdict", sub, alice_id,
+                 "\"event_id\":2,\"verdict\":\"WA\",\"score\":0,\"max_time_ms\":1,"
+                 "\"max_memory_kb\":900");
+    }
+
+    itest_step = "resume: on the other process";
+    fd = client_on(server_b, alice_token);
+    check_resume(fd, last, alice_id);
+
+    itest_step = "resume: too old";
+    {
+        cJSON *r = itest_rpc(fd, "{\"type\":\"resume\",\"last_event_id\":\"1-0\"}", "ok", NULL);
+
+        ICHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(itest_data(r), "resync")),
+               "no resync for an id older than the stream");
+        cJSON_Delete(r);
+    }
+    itest_rpc_error(fd, "{\"type\":\"resume\",\"last_event_id\":\"yesterday\"}", "invalid");
+    close(fd);
+    close(other);
+}
+
+/* --- Stores going away ------------------------------------------------------------ */
+
+static void expect_unavailable(int fd, const char *req, const char *store)
+{
+    const char *msg = itest_rpc_error(fd, req, "unavailable");
+
+    ICHECK(strstr(msg, store) && strstr(msg, "retry"), "unclear message: %s", msg);
+}
+
+/* Retries `req` until it succeeds; only `unavailable` may come meanwhile. */
+static void wait_recovered(int fd, const char *req, int ms)
+{
+    int64_t deadline = itest_now_ms() + ms;
+
+    for (;;) {
+        cJSON *r;
+        const char *t;
+
+        itest_ws_send(fd, req);
+        r = itest_ws_recv(fd, 10000);
+        ICHECK(r, "connection lost while waiting for recovery");
+        t = itest_str(r, "type");
+        if (t && !strcmp(t, "ok")) {
+            cJSON_Delete(r);
+            return;
+        }
+        ICHECK(t && !strcmp(t, "error") && itest_str(r, "code") &&
+                   !strcmp(itest_str(r, "code"), "unavailable"),
+               "%s: %s", req, cJSON_PrintUnformatted(r));
+        cJSON_Delete(r);
+        ICHECK(itest_now_ms() < deadline, "%s: still unavailable after %d ms", req, ms);
+        itest_sleep_ms(200);
+    }
+}
+
+static const char submit_req[] =
+    "{\"type\":\"submit\",\"problem\":\"pair-sum\",\"language\":\"c\",\"source\":\"int main(){}\"}";
+
+static void test_redis_restart(void)
+{
+    char id[DB_STREAM_ID_MAX], resume_req[128];
+    int a, b;
+
+    itest_step = "redis down";
+    a = client_on(server_a, alice_token);
+    b = client_on(server_b, alice_token);
+    live_add(id, "judging.state", 1, bob_id, "\"state\":\"compiling\"");
+    snprintf(resume_req, sizeof(resume_req), "{\"type\":\"resume\",\"last_event_id\":\"%s\"}", id);
+    itest_stop(redis_pid);
+    expect_unavailable(a, submit_req, "redis");
+    expect_unavailable(b, submit_req, "redis");
+    expect_unavailable(a, resume_req, "redis");
+    /* The connection is still there, and what needs only PostgreSQL works. */
+    expect_quiet(a, "A");
+    cJSON_Delete(itest_rpc(b, "{\"type\":\"problems.list\"}", "ok", NULL));
+    itest_wait_health(http_port, 503, "\"redis\":{\"up\":false", 10000);
+
+    itest_step = "redis back";
+    redis_start();
+    wait_recovered(a, submit_req, RECOVER_MS);
+    wait_recovered(b, submit_req, RECOVER_MS);
+    wait_recovered(a, "{\"type\":\"resume\",\"last_event_id\":\"0-1\"}", RECOVER_MS);
+    /* The live threads read the new stream: pushes reach both processes. */
+    live_add(id, "judging.state", 1, alice_id, "\"state\":\"compiling\"");
+    expect_push(a, id, "A after the restart");
+    expect_push(b, id, "B after the restart");
+    close(a);
+    close(b);
+}
+
+static void test_pg_restart(void)
+{
+    char id[DB_STREAM_ID_MAX];
+    int a, b;
+
+    itest_step = "postgres down";
+    a = client_on(server_a, alice_token);
+    b = client_on(server_b, alice_token);
+    itest_kill(relay_pid);
+    expect_unavailable(a, "{\"type\":\"problems.list\"}", "database");
+    expect_unavailable(b, "{\"type\":\"problems.list\"}", "database");
+    expect_unavailable(a, "{\"type\":\"problem.get\",\"slug\":\"pair-sum\"}", "database");
+    {
+        char req[160];
+
+        snprintf(req, sizeof(req), "{\"type\":\"hello\",\"token\":\"%s\"}", alice_token);
+        expect_unavailable(b, req, "database");
+    }
+    expect_quiet(a, "A");
+    expect_quiet(b, "B");
+    /* Live pushes do not need PostgreSQL. */
+    live_add(id, "judging.state", 2, alice_id, "\"state\":\"running\"");
+    expect_push(a, id, "A while postgres is down");
+    expect_push(b, id, "B while postgres is down");
+    itest_wait_health(http_port, 503, "\"postgres\":{\"up\":false", 10000);
+
+    itest_step = "postgres back";
+    relay_start();
+    wait_recovered(a, "{\"type\":\"problems.list\"}", RECOVER_MS);
+    wait_recovered(b, "{\"type\":\"problems.list\"}", RECOVER_MS);
+    wait_recovered(a, submit_req, RECOVER_MS);
+    itest_wait_health(http_port, 200, NULL, RECOVER_MS);
+    close(a);
+    close(b);
+}
+
+/* --- Main ------------------------------------------------------------------------ */
+
+static void stop_clean(pid_t pid, const char *name)
+{
+    int status;
+
+    kill(pid, SIGTERM);
+    status = itest_wait_exit(pid, 10000);
+    ICHECK(status >= 0, "server %s ignored SIGTERM", name);
+    ICHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+           "server %s exited with wait status %#x (see %s/server-%c.log)", name, status, work,
+           name[0] == 'A' ? 'a' : 'b');
+}
+
+static void setup(void)
+{
+    char path[1024];
+
+    itest_step = "setup";
+    snprintf(work, sizeof(work), "/tmp/gavel-cluster-XXXXXX");
+    ICHECK(mkdtemp(work), "mkdtemp");
+    fprintf(stderr, "# server and judge logs in %s (removed when all passed)\n", work);
+    redis_port = itest_free_port();
+    relay_port = itest_free_port();
+    http_port = itest_free_port();
+    snprintf(redis_url, sizeof(redis_url), "redis://127.0.0.1:%d/0", redis_port);
+    redis_start();
+    itest_db_create(pg_url, sizeof(pg_url), "cluster");
+    parse_pg_url();
+    relay_start();
+    ICHECK(run_cli((const char *[]){"db", "migrate", NULL}) == 0, "gavel db migrate");
+    snprintf(path, sizeof(path), "%s/pair-sum", examples);
+    ICHECK(run_cli((const char *[]){"problem", "import", "--public", "--difficulty", "1200", path,
+                                    NULL}) == 0,
+           "import pair-sum");
+    if (!judge_path) {
+        snprintf(path, sizeof(path), "%s/circle-area", examples);
+        ICHECK(run_cli((const char *[]){"problem", "import", path, NULL}) == 0,
+               "import circle-area");
+    }
+
+    server_a = start_server("server-a");
+    itest_wait_health(http_port, 200, NULL, 20000);
+    server_b = start_server("server-b");
+    /* B is up when a connection lands on it. */
+    itest_sleep_ms(200);
+
+    register_user("alice", alice_token, &alice_id);
+    register_user("bob", bob_token, &bob_id);
+    register_user("org", org_token, NULL);
+    psql("UPDATE users SET role = 'organizer' WHERE username = 'org'");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: test_server_cluster GAVEL-SERVER GAVEL EXAMPLES [GAVEL-JUDGE]\n");
+        return 2;
+    }
+    server_path = argv[1];
+    gavel_path = argv[2];
+    examples = argv[3];
+    judge_path = argc == 5 ? argv[4] : NULL;
+    if (!getenv("GAVEL_PG_URL") || !getenv("GAVEL_REDIS_URL")) {
+        fprintf(stderr, "skip: GAVEL_PG_URL and GAVEL_REDIS_URL are not set\n");
+        return ITEST_SKIP;
+    }
+    if (!find_redis_server()) {
+        fprintf(stderr, "skip: no redis-server\n");
+        return ITEST_SKIP;
+    }
+    if (judge_path && geteuid() != 0) {
+        fprintf(stderr, "skip: gavel-judge runs the sandbox, which needs root\n");
+        return ITEST_SKIP;
+    }
+    srand((unsigned)getpid());
+    itest_deadline(judge_path ? 240 : 120);
+
+    setup();
+    test_fanout();
+    test_resume();
+    if (!judge_path) {
+        test_contest();
+        test_redis_restart();
+        test_pg_restart();
+    }
+    /* A clean exit of both servers, after all of the above: under the
+     * sanitizers that is also their leak check. */
+    itest_step = "shutdown";
+    stop_clean(server_a, "A");
+    stop_clean(server_b, "B");
+    itest_kill_all();
+    itest_db_drop();
+    {
+        char cmd[128];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", work);
+        if (system(cmd) != 0)
+            fprintf(stderr, "cannot remove %s\n", work);
+    }
+    printf("test_server_cluster%s: all passed\n", judge_path ? " (with gavel-judge)" : "");
+    return 0;
+}
