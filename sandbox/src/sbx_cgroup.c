@@ -674,11 +674,22 @@ void sbx__cgroup_destroy(struct sbx__cgroup *cg)
     }
     sbx__cgroup_kill(cg);
     for (int i = 0; i < cg->nctrl; i++) {
-        /* rmdir fails with EBUSY for a moment after the last task died,
-         * longer on a loaded host. Removal is the helper thread's work (off
-         * the runs' path), so it can afford to wait up to a second. */
-        for (int tries = 0; rmdir(cg->path[i]) < 0 && errno == EBUSY && tries < 1000; tries++)
-            gv_time_sleep_ms(1);
+        /* rmdir fails with EBUSY while the last tasks are still being torn
+         * down: a killed JVM's dozens of threads, under ASan, on a loaded
+         * 2-core host, took over a second. Removal is the helper thread's
+         * work (off the runs' path), so it waits by the clock, generously;
+         * a cgroup left behind would be a leak. */
+        int64_t deadline = gv_time_mono_ms() + 10000;
+        while (rmdir(cg->path[i]) < 0) {
+            if (errno == ENOENT)
+                break;
+            if (errno != EBUSY || gv_time_mono_ms() > deadline) {
+                gv_log(GV_LOG_ERROR, "sandbox", "cannot remove cgroup '%s': %s", cg->path[i],
+                       strerror(errno));
+                break;
+            }
+            gv_time_sleep_ms(2);
+        }
     }
     cg->nctrl = 0;
 }
