@@ -20,6 +20,7 @@
 #ifndef SRV_LIVE_H
 #define SRV_LIVE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,6 +51,10 @@ struct srv_live_event {
      * than copies. NULL for events built by hand (tests): `frame` is then
      * the event's own (gv_free'd by srv_live_event_free). */
     struct srv_frame *shared;
+    /* A replayed event the client missed (resume): delivered as it is,
+     * never coalesced away by a later one, so a resumed client gets
+     * exactly what it missed. */
+    bool exact;
 };
 
 /* Starts the live thread; it connects in the background, so this returns at

@@ -455,33 +455,6 @@ static void do_subscribe_contest(struct srv_req_job *job, struct srv_job_env *en
     set_data(job, o);
 }
 
-/* Progress that a later event of the same submission in the list
- * supersedes goes, as srv_subs would coalesce it anyway when the whole
- * replay is offered at once: so "replayed" counts exactly the pushes that
- * follow the reply. Verdicts and other events are kept. */
-static unsigned coalesce_replay(struct srv_live_event **list)
-{
-    unsigned n = 0;
-
-    for (struct srv_live_event **pp = list; *pp;) {
-        struct srv_live_event *e = *pp;
-        bool superseded = false;
-
-        if (e->submission_id &&
-            (!strcmp(e->type, "judging.test") || !strcmp(e->type, "judging.state")))
-            for (const struct srv_live_event *l = e->next; l && !superseded; l = l->next)
-                superseded = l->submission_id == e->submission_id && !strcmp(l->type, e->type);
-        if (superseded) {
-            *pp = e->next;
-            srv_live_event_free(e);
-        } else {
-            n++;
-            pp = &e->next;
-        }
-    }
-    return n;
-}
-
 static void do_resume(struct srv_req_job *job, struct srv_job_env *env)
 {
     struct db_redis *r = srv_jobs_redis(env);
@@ -509,7 +482,8 @@ static void do_resume(struct srv_req_job *job, struct srv_job_env *env)
         fail_store(job, env, err, 1, "resume");
         return;
     }
-    n = coalesce_replay(&list);
+    for (const struct srv_live_event *e = list; e; e = e->next)
+        n++;
     if (n > SRV_SUBS_PENDING_MAX) {
         /* More than a connection may have pending: it would get a resync
          * after the reply anyway. */

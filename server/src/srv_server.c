@@ -918,13 +918,16 @@ static void sess_done(struct ws_session *ss, struct srv_req_job *job)
         sess_close_later(wsi, ss, "cannot queue a reply");
         return;
     }
-    /* The replayed events go through the same policy as live ones, after
-     * the reply that announces them. */
-    for (struct srv_live_event *e = job->replay; e; e = e->next)
+    /* The replayed events go through the same bounds as live ones, after
+     * the reply that announces them, but are never coalesced: the client
+     * gets exactly what it missed. */
+    for (struct srv_live_event *e = job->replay; e; e = e->next) {
+        e->exact = true;
         if (srv_subs_offer(&ss->subs, e, gv_time_mono_ms()) == SRV_SUBS_DROP) {
             sess_close_later(wsi, ss, "too far behind its events");
             return;
         }
+    }
     if (srv_subs_pending(&ss->subs))
         lws_callback_on_writable(wsi);
     ss->busy = false;

@@ -26,6 +26,7 @@ struct srv_subs_push {
     int64_t submission_id;
     enum push_kind kind;
     int64_t since_ms; /* when it was offered: how long the client is behind */
+    bool exact;       /* replayed by a resume: never coalesced away */
 };
 
 struct srv_frame *srv_frame_new(const void *text, size_t len)
@@ -256,6 +257,7 @@ enum srv_subs_verdict srv_subs_offer(struct srv_subs *s, const struct srv_live_e
     p.submission_id = e->submission_id;
     p.kind = kind_of(e->type);
     p.since_ms = now_ms;
+    p.exact = e->exact;
 
     for (unsigned i = 0; i < s->npending; i++) {
         struct srv_subs_push *q = &s->pending[i];
@@ -264,7 +266,7 @@ enum srv_subs_verdict srv_subs_offer(struct srv_subs *s, const struct srv_live_e
         if (c == 0)
             return SRV_SUBS_OK; /* a replay of what the live thread queued */
         if ((p.kind == KIND_TEST || p.kind == KIND_STATE) && q->kind == p.kind &&
-            q->submission_id == p.submission_id) {
+            q->submission_id == p.submission_id && !p.exact && !q->exact) {
             if (c < 0)
                 return SRV_SUBS_OK; /* a newer one already waits */
             /* The client has been behind since the older one came. */

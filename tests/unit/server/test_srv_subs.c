@@ -186,6 +186,31 @@ static void test_coalescing(void **state)
     srv_subs_release(&s);
 }
 
+/* A resume's replay is exact: every missed progress event is delivered,
+ * and a live one arriving meanwhile does not replace it. */
+static void test_exact_replay_is_not_coalesced(void **state)
+{
+    struct srv_subs s;
+    char b1[96], b2[96], b3[96];
+    struct srv_live_event e1 = ev_make("30-0", "judging.test", 1, 7, 0, b1, sizeof(b1));
+    struct srv_live_event e2 = ev_make("31-0", "judging.test", 1, 7, 0, b2, sizeof(b2));
+    struct srv_live_event e3 = ev_make("32-0", "judging.test", 1, 7, 0, b3, sizeof(b3));
+
+    (void)state;
+    srv_subs_init(&s);
+    srv_subs_set_user(&s, 7);
+    e1.exact = e2.exact = true;
+    assert_int_equal(srv_subs_offer(&s, &e1, 0), SRV_SUBS_OK);
+    assert_int_equal(srv_subs_offer(&s, &e2, 0), SRV_SUBS_OK);
+    assert_int_equal(srv_subs_offer(&s, &e3, 0), SRV_SUBS_OK); /* live, newer */
+    assert_int_equal(srv_subs_pending(&s), 3);
+    expect_next(&s, "judging.test:30-0");
+    expect_next(&s, "judging.test:31-0");
+    expect_next(&s, "judging.test:32-0");
+    expect_empty(&s);
+    srv_subs_release(&s);
+}
+
 static void test_ordering_with_replay(void **state)
 {
     struct srv_subs s;
@@ -454,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_subscription_bounds),
         cmocka_unit_test(test_fifo_and_unwanted),
         cmocka_unit_test(test_coalescing),
+        cmocka_unit_test(test_exact_replay_is_not_coalesced),
         cmocka_unit_test(test_ordering_with_replay),
         cmocka_unit_test(test_overflow_resync_then_recover),
         cmocka_unit_test(test_overflow_by_bytes),
