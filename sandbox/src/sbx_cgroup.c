@@ -14,7 +14,15 @@
  *
  * A v1 memory cgroup keeps its peak (max_usage_in_bytes) and failcnt for
  * its whole life, so a cgroup is never reused: each slot creates the next
- * one while idle and destroys the previous one after the run. */
+ * one while idle and destroys the previous one after the run.
+ *
+ * Run cgroups are named s<slot>-<seq>-<pid>-<pid namespace inode>. Hosts
+ * that run containers often share the root of a v1 hierarchy between them,
+ * each container with its own pid namespace (and its own /run/gavel, so its
+ * own slot locks): the pid alone would not tell whose a cgroup is. A
+ * supervisor killed outright leaves its cgroups behind; whoever claims its
+ * slot index next in the same namespace removes them (sbx__cgroup_sweep). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -40,6 +48,7 @@ static struct {
     int memsw;                       /* v1: memory.memsw.* present */
     int peak_file;                   /* v2: memory.peak present */
     char base[SBX_CG_MAX_CTRL][200]; /* parent of the run cgroups */
+    unsigned long pidns;             /* inode of our pid namespace: see the top */
     char why[640];
 } cg_host;
 
@@ -381,6 +390,16 @@ int sbx__cgroup_detect(char *msg, size_t msg_len)
     } else {
         err = detect_v2(root);
     }
+    if (err == 0) {
+        struct stat st;
+        if (stat("/proc/self/ns/pid", &st) < 0) {
+            err = -errno;
+            snprintf(cg_host.why, sizeof(cg_host.why), "cannot read our pid namespace: %s",
+                     gv_strerror(err));
+        } else {
+            cg_host.pidns = (unsigned long)st.st_ino;
+        }
+    }
     cg_host.detected = err < 0 ? err : 1;
     if (err < 0) {
         gv_log(GV_LOG_ERROR, "sandbox", "cannot use cgroups: %s", cg_host.why);
@@ -404,8 +423,9 @@ int sbx__cgroup_create(struct sbx__cgroup *cg, int slot, uint64_t seq)
         cg->procs_fd[i] = -1;
     for (int i = 0; i < cg->nctrl; i++) {
         char p[320];
-        if (snprintf(cg->path[i], sizeof(cg->path[i]), "%s/s%d-%llu-%d", cg_host.base[i], slot,
-                     (unsigned long long)seq, (int)getpid()) >= (int)sizeof(cg->path[i])) {
+        if (snprintf(cg->path[i], sizeof(cg->path[i]), "%s/s%d-%llu-%d-%lu", cg_host.base[i], slot,
+                     (unsigned long long)seq, (int)getpid(),
+                     cg_host.pidns) >= (int)sizeof(cg->path[i])) {
             err = GV_ETOOBIG;
             cg->nctrl = i;
             goto fail;
@@ -660,6 +680,63 @@ int sbx__cgroup_kill(struct sbx__cgroup *cg)
         gv_time_sleep_ms(1);
     }
     return n < 0 ? n : 0;
+}
+
+/* Whether `name` is a run cgroup of slot `slot` made in our pid namespace. */
+static int stale_name(const char *name, int slot)
+{
+    int got_slot, pid, end = -1;
+    unsigned long long seq;
+    unsigned long ns;
+
+    if (sscanf(name, "s%d-%llu-%d-%lu%n", &got_slot, &seq, &pid, &ns, &end) != 4)
+        return 0;
+    return end == (int)strlen(name) && got_slot == slot && ns == cg_host.pidns;
+}
+
+int sbx__cgroup_sweep(int slot)
+{
+    int err = sbx__cgroup_detect(NULL, 0), nctrl, removed = 0;
+
+    if (err < 0)
+        return err;
+    nctrl = cg_host.v2 ? 1 : SBX_CG_MAX_CTRL;
+    /* A controller may have lost a cgroup that the others still hold (its
+     * holder died between two rmdirs), so every listing is read; removing
+     * a name in every controller tolerates the ones already gone. */
+    for (int c = 0; c < nctrl; c++) {
+        DIR *d = opendir(cg_host.base[c]);
+        struct dirent *e;
+        if (!d)
+            continue;
+        while ((e = readdir(d)) != NULL) {
+            struct sbx__cgroup cg;
+            int ok = 1;
+            if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN)
+                continue;
+            if (!stale_name(e->d_name, slot))
+                continue;
+            memset(&cg, 0, sizeof(cg));
+            cg.v2 = cg_host.v2;
+            cg.nctrl = nctrl;
+            cg.cpu_fd = -1;
+            for (int i = 0; i < SBX_CG_MAX_CTRL; i++)
+                cg.procs_fd[i] = -1;
+            for (int i = 0; i < nctrl; i++)
+                if (snprintf(cg.path[i], sizeof(cg.path[i]), "%s/%s", cg_host.base[i],
+                             e->d_name) >= (int)sizeof(cg.path[i]))
+                    ok = 0;
+            if (!ok)
+                continue;
+            sbx__cgroup_destroy(&cg);
+            removed++;
+        }
+        closedir(d);
+    }
+    if (removed > 0)
+        gv_log(GV_LOG_WARN, "sandbox",
+               "removed %d cgroups that an earlier holder of slot %d left behind", removed, slot);
+    return removed;
 }
 
 void sbx__cgroup_destroy(struct sbx__cgroup *cg)

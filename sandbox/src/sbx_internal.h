@@ -64,6 +64,10 @@ int sbx__cgroup_mem_hit(struct sbx__cgroup *cg);
 int sbx__cgroup_kill(struct sbx__cgroup *cg);
 /* Kills what is left, then removes the directories. */
 void sbx__cgroup_destroy(struct sbx__cgroup *cg);
+/* Kills and removes the run cgroups of slot index `slot` made in our pid
+ * namespace: called by the new holder of the index, so whatever is there
+ * was left by an earlier holder that died. The count removed, or an error. */
+int sbx__cgroup_sweep(int slot);
 /* Samples memory.current where no peak file exists (v2 before 5.19). */
 void sbx__cgroup_sample(struct sbx__cgroup *cg);
 

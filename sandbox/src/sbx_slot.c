@@ -1217,6 +1217,7 @@ int sbx_slot_new(struct sbx_slot **out, int index)
         goto fail;
     }
     s->uid = SBX_UID_BASE + (uid_t)s->index;
+    sbx__cgroup_sweep(s->index);
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         err = -errno;
         goto fail;

@@ -42,11 +42,13 @@ run() {
     local lang=$1 file=$2
     shift 2
     local t0 t1
-    dead_cgroups >"$CG_BEFORE"
     t0=$(date +%s%N)
-    J=$(GAVEL_SECRET="$SECRET" "$GAVEL" run --lang "$lang" "$@" "$P/$file" 2>"$WORK/stderr")
+    GAVEL_SECRET="$SECRET" "$GAVEL" run --lang "$lang" "$@" "$P/$file" >"$WORK/stdout" 2>"$WORK/stderr" &
+    GPID=$!
+    wait "$GPID"
     RC=$?
     t1=$(date +%s%N)
+    J=$(cat "$WORK/stdout")
     ELAPSED=$(((t1 - t0) / 1000000))
 }
 
@@ -88,17 +90,15 @@ expect_rc() {
 expect_fast() { # expect_fast MAX_MS: gavel itself returned within MAX_MS
     if [ "$ELAPSED" -le "$1" ]; then pass; else fail "took ${ELAPSED} ms, want <= $1"; fi
 }
-# Run cgroups are named s<index>-<seq>-<supervisor pid>. Other suites and
-# judges may use slots on this host at the same time: what counts as ours
-# left behind is a run cgroup whose supervisor is gone (our gavel has exited)
-# that was not there before the case, and a live process of a slot uid whose
-# run cgroup names a supervisor that is gone.
-dead_cgroups() {
-    find /sys/fs/cgroup -maxdepth 6 -type d -path '*gavel-sbx/s*-*-*' 2>/dev/null |
-        while read -r d; do [ -d "/proc/${d##*-}" ] || echo "$d"; done | sort
+# Run cgroups are named s<index>-<seq>-<supervisor pid>-<pid namespace>.
+# Other containers on this host may share the hierarchies (and their own
+# judges leave cgroups of their own), so what counts is only what names the
+# `gavel run` of the case, in our pid namespace.
+PIDNS=$(stat -L -c %i /proc/self/ns/pid)
+GPID=
+our_cgroups() {
+    find /sys/fs/cgroup -maxdepth 7 -type d -name "s*-*-$GPID-$PIDNS" 2>/dev/null | sort
 }
-CG_BEFORE=$WORK/cg.before
-: >"$CG_BEFORE"
 # After every run: nothing of it survives on the host.
 host_clean() {
     sleep 0.05
@@ -106,15 +106,17 @@ host_clean() {
     # Zombies run nothing.
     for p in $(pgrep -r R,S,D,T,t -u "$SLOT_UIDS"); do
         cg=$(grep -m1 ':pids:\|^0::' "/proc/$p/cgroup" 2>/dev/null)
-        case "$cg" in *gavel-sbx/s*-*-*) [ -d "/proc/${cg##*-}" ] || survivors="$survivors $p" ;; esac
+        case "$cg" in *gavel-sbx/s*-*-"$GPID-$PIDNS") survivors="$survivors $p" ;; esac
     done
     if [ -n "$survivors" ]; then
         fail "processes of a slot uid survived: $(ps -o pid,user,args -p "${survivors# }" | head -5)"
         kill -KILL $survivors 2>/dev/null
     else pass; fi
     local left
-    left=$(dead_cgroups | comm -13 "$CG_BEFORE" - | head -3)
-    if [ -n "$left" ]; then fail "cgroups left behind: $left"; else pass; fi
+    left=$(our_cgroups | head -3)
+    if [ -n "$left" ]; then
+        fail "cgroups left behind: $left (gavel said: $(tail -c 600 "$WORK/stderr"))"
+    else pass; fi
 }
 
 case_() { # case_ NAME: starts a case unless filtered out
@@ -213,10 +215,12 @@ if case_ clean-inheritance; then
     # raised priority and ASLR off: none of it reaches the program.
     # An ASan gavel cannot itself live under an address-space limit.
     ASAN=; grep -q __asan_init "$GAVEL" && ASAN=1
-    dead_cgroups >"$CG_BEFORE"
-    J=$( (trap '' PIPE INT HUP; [ -z "$ASAN" ] && ulimit -S -v 8000000; exec nice -n -5 setarch -R \
+    # The subshell execs (through nice and setarch) into gavel: its pid is gavel's.
+    J=$( (trap '' PIPE INT HUP; echo "$BASHPID" >"$WORK/gpid"
+        [ -z "$ASAN" ] && ulimit -S -v 8000000; exec nice -n -5 setarch -R \
         "$GAVEL" run --lang c "$P/clean_env.c") 2>"$WORK/stderr")
     RC=$?
+    GPID=$(cat "$WORK/gpid")
     for want in "fds 3" "SigBlk:	0000000000000000" "SigIgn:	0000000000000000" \
         "NoNewPrivs:	1" "CapEff:	0000000000000000" "CapBnd:	0000000000000000" "as unlimited" \
         "rtprio 0" "core 0" "personality 00000000" "nice 0" "policy 0" \

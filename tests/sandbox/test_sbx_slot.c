@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -172,6 +173,34 @@ static void test_pool(void)
     sbx_pool_free(p);
 }
 
+static unsigned long pidns(void)
+{
+    struct stat st;
+    return stat("/proc/self/ns/pid", &st) == 0 ? (unsigned long)st.st_ino : 0;
+}
+
+/* The run cgroups (one path per controller) whose names carry `pid` and
+ * namespace `ns`, newline-separated in `out`; their count. */
+static int cgroups_of(struct gv_buf *out, pid_t pid, unsigned long ns)
+{
+    char cmd[200], line[512];
+    int n = 0;
+    FILE *ls;
+
+    gv_buf_reset(out);
+    snprintf(cmd, sizeof(cmd),
+             "find /sys/fs/cgroup -maxdepth 7 -type d -name 's*-*-%d-%lu' 2>/dev/null", (int)pid,
+             ns);
+    ls = popen(cmd, "r");
+    while (ls && fgets(line, sizeof(line), ls)) {
+        gv_buf_append(out, line, strlen(line));
+        n++;
+    }
+    if (ls)
+        pclose(ls);
+    return n;
+}
+
 /* In a child process: makes a two-slot pool, reports "index host-uid"
  * of each slot (the uid as the program itself sees it mapped, in
  * /proc/self/uid_map), then holds the pool until `hold` reaches EOF. */
@@ -242,12 +271,13 @@ static void test_index_across_processes(void)
             ASSERT_TRUE(idx[i] != idx[j] && uid[i] != uid[j]);
     }
     /* While both pools live, each one's prepared cgroups carry its own
-     * indexes only: s<index>-<seq>-<pid>. */
+     * indexes only: s<index>-<seq>-<pid>-<pid namespace>. */
     for (int k = 0; k < 2 && n == 4; k++) {
         char cmd[160], name[256];
         FILE *ls;
         snprintf(cmd, sizeof(cmd),
-                 "find /sys/fs/cgroup -maxdepth 7 -type d -name 's*-*-%d' 2>/dev/null", (int)pid[k]);
+                 "find /sys/fs/cgroup -maxdepth 7 -type d -name 's*-*-%d-%lu' 2>/dev/null",
+                 (int)pid[k], pidns());
         ls = popen(cmd, "r");
         int seen = 0;
         while (ls && fgets(name, sizeof(name), ls)) {
@@ -270,6 +300,64 @@ static void test_index_across_processes(void)
     }
 }
 
+/* A supervisor killed outright (SIGKILL, the OOM killer) cannot remove its
+ * cgroups; the next holder of each of its slot indexes does, and leaves
+ * alone a cgroup of the same name made in another pid namespace (another
+ * container sharing the hierarchy). */
+static void test_killed_holder_swept(void)
+{
+    int rep[2], hold[2], idx[2], owner, n = 0, status;
+    long uid;
+    unsigned long ns = pidns();
+    pid_t pid;
+    struct gv_buf left;
+    char foreign[512] = "";
+    FILE *f;
+
+    gv_buf_init(&left, 1 << 20);
+    if (pipe(rep) < 0 || pipe(hold) < 0)
+        abort();
+    pid = fork();
+    if (pid == 0) {
+        close(rep[0]);
+        close(hold[1]);
+        _exit(pool_child(rep[1], hold[0]));
+    }
+    close(rep[1]);
+    close(hold[0]);
+    f = fdopen(rep[0], "r");
+    while (n < 2 && fscanf(f, "%d %d %ld", &owner, &idx[n], &uid) == 3)
+        n++;
+    fclose(f);
+    ASSERT_EQ(n, 2);
+    kill(pid, SIGKILL);
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    close(hold[1]);
+    ASSERT_TRUE(cgroups_of(&left, pid, ns) >= 2);
+    if (left.data) {
+        /* The same name from another pid namespace, beside the first. */
+        char first[400];
+        char *slash;
+        snprintf(first, sizeof(first), "%.*s", (int)strcspn(left.data, "\n"), left.data);
+        slash = strrchr(first, '/');
+        if (slash)
+            *slash = '\0';
+        snprintf(foreign, sizeof(foreign), "%s/s%d-1-%d-%lu", first, idx[0], (int)pid, ns + 1);
+        ASSERT_EQ(mkdir(foreign, 0700), 0);
+    }
+    for (int i = 0; i < n; i++) {
+        struct sbx_slot *s = NULL;
+        ASSERT_EQ(sbx_slot_new(&s, idx[i]), 0);
+        sbx_slot_free(s);
+    }
+    ASSERT_EQ(cgroups_of(&left, pid, ns), 0);
+    if (left.data && left.len)
+        fprintf(stderr, "left behind:\n%s", left.data);
+    ASSERT_EQ(access(foreign, F_OK), 0);
+    rmdir(foreign);
+    gv_buf_release(&left);
+}
+
 int main(void)
 {
     char why[512];
@@ -286,6 +374,7 @@ int main(void)
     test_fresh_cgroup();
     test_pool();
     test_index_across_processes();
+    test_killed_holder_swept();
     printf("test_sbx_slot: %s\n", failures ? "FAILED" : "ok");
     return failures ? 1 : 0;
 }

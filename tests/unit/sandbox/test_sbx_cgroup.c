@@ -128,6 +128,13 @@ static char *get(const char *dir, const char *name)
 /* What cgroupfs creates in every new directory (v1 and v2 files alike; the
  * code reads only those of its version). Empty: a write then leaves
  * exactly what was written. */
+/* Run cgroups are named after our pid namespace too. */
+static unsigned long pidns(void)
+{
+    struct stat st;
+    return stat("/proc/self/ns/pid", &st) == 0 ? (unsigned long)st.st_ino : 0;
+}
+
 static void fx_on_mkdir(const char *path)
 {
     static const char *const files[] = {
@@ -227,7 +234,7 @@ static void v2_limits_cpu_peak_events(void **state)
     assert_int_equal(sbx__cgroup_create(&cg, 3, 7), 0);
     assert_int_equal(cg.v2, 1);
     assert_int_equal(cg.nctrl, 1);
-    snprintf(dir, sizeof(dir), "%s/gavel-sbx/s3-7-%d", root, (int)getpid());
+    snprintf(dir, sizeof(dir), "%s/gavel-sbx/s3-7-%d-%lu", root, (int)getpid(), pidns());
     assert_string_equal(cg.path[0], dir);
     assert_true(cg.procs_fd[0] >= 0);
 
@@ -334,10 +341,11 @@ static void v1_hybrid_detect_and_files(void **state)
     assert_int_equal(sbx__cgroup_create(&cg, 2, 9), 0);
     assert_int_equal(cg.v2, 0);
     assert_int_equal(cg.nctrl, 3);
-    snprintf(base, sizeof(base), "%s/sys/fs/cgroup/memory/process_api/x/gavel-sbx/s2-9-%d", fx_dir,
-             (int)getpid());
+    snprintf(base, sizeof(base), "%s/sys/fs/cgroup/memory/process_api/x/gavel-sbx/s2-9-%d-%lu",
+             fx_dir, (int)getpid(), pidns());
     assert_string_equal(cg.path[0], base);
-    snprintf(base, sizeof(base), "%s/sys/fs/cgroup/pids/gavel-sbx/s2-9-%d", fx_dir, (int)getpid());
+    snprintf(base, sizeof(base), "%s/sys/fs/cgroup/pids/gavel-sbx/s2-9-%d-%lu", fx_dir,
+             (int)getpid(), pidns());
     assert_string_equal(cg.path[2], base);
 
     sbx_limits_init(&l);
