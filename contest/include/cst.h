@@ -7,6 +7,7 @@
 #define CST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* A contest's phases in order. FROZEN means running with the public
@@ -62,5 +63,75 @@ enum cst_priority {
 };
 
 enum cst_priority cst_priority_for(bool in_contest, enum cst_tier tier, bool rejudge);
+
+/* --- Scoreboard ------------------------------------------------------------
+ *
+ * The standings are a pure function of the attempts, so every process (a
+ * server answering a snapshot, a judge publishing the row a verdict
+ * changed) computes the same board from PostgreSQL without sharing state.
+ *
+ * ICPC (CLICS): a problem is solved by its first accepted attempt; each
+ * rejected attempt before it costs `penalty_minutes`, added to the minute of
+ * the solve (whole minutes since the start, rounded down). Attempts after the
+ * solve do not count; compile errors (IGNORED) never count. Teams rank by
+ * solved desc, penalty asc, then the time of their last solve asc; teams
+ * equal in all three share a rank.
+ * IOI: a problem's score is the best score of its judged attempts, the
+ * total their sum; equal totals share a rank.
+ * Freeze: unless revealed, an attempt made at or after the freeze counts as
+ * pending whatever its verdict, so the public board shows only that it was
+ * made. An attempt not judged yet is pending too. */
+
+enum cst_outcome { CST_OUT_PENDING, CST_OUT_ACCEPTED, CST_OUT_REJECTED, CST_OUT_IGNORED };
+
+enum cst_scoring { CST_SCORING_ICPC, CST_SCORING_IOI };
+
+struct cst_board_rules {
+    enum cst_scoring scoring;
+    int penalty_minutes;
+    int64_t freeze_at_ms; /* since the start; < 0 when there is no freeze */
+    bool reveal;          /* jury view, or the final standings were published */
+};
+
+/* One submission, `at_ms` since the contest's start. Attempts are given in
+ * submission order (at_ms non-decreasing). */
+struct cst_attempt {
+    size_t team;
+    size_t problem;
+    int64_t at_ms;
+    enum cst_outcome outcome;
+    double score; /* IOI */
+};
+
+struct cst_cell {
+    bool solved;
+    bool first;       /* among the first to solve this problem */
+    int tries;        /* counted judged attempts (the solving one included) */
+    int pending;      /* attempts not judged yet, or made during the freeze */
+    int64_t solved_at_ms;
+    double score;     /* IOI: best score so far */
+};
+
+struct cst_row {
+    size_t team;
+    int rank; /* 1-based */
+    int solved;
+    int64_t penalty_min; /* ICPC */
+    int64_t last_solved_ms;
+    double score;          /* IOI total */
+    struct cst_cell *cells; /* nproblems, inside the board's allocation */
+};
+
+struct cst_board {
+    size_t nteams, nproblems;
+    struct cst_row *rows; /* nteams, in rank order (ties by team index) */
+    struct cst_cell *cells_mem;
+};
+
+/* 0, or GV_EINVAL when an attempt names a team or problem out of range or
+ * the attempts are out of order; -ENOMEM. */
+int cst_board_compute(struct cst_board *out, const struct cst_board_rules *rules, size_t nteams,
+                      size_t nproblems, const struct cst_attempt *attempts, size_t nattempts);
+void cst_board_release(struct cst_board *b);
 
 #endif

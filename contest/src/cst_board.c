@@ -1,0 +1,144 @@
+/* cst_board.c - standings from attempts (rules in cst.h). */
+#define _GNU_SOURCE /* qsort_r: boards are computed on several threads at once */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cst.h"
+#include "gv_alloc.h"
+#include "gv_err.h"
+#include "banned.h"
+
+static void apply(struct cst_cell *c, const struct cst_board_rules *r, const struct cst_attempt *a)
+{
+    enum cst_outcome o = a->outcome;
+
+    if (!r->reveal && r->freeze_at_ms >= 0 && a->at_ms >= r->freeze_at_ms)
+        o = CST_OUT_PENDING;
+    if (r->scoring == CST_SCORING_ICPC && c->solved)
+        return; /* attempts after the solve never count */
+    switch (o) {
+    case CST_OUT_PENDING:
+        c->pending++;
+        break;
+    case CST_OUT_IGNORED:
+        break;
+    case CST_OUT_REJECTED:
+        c->tries++;
+        if (r->scoring == CST_SCORING_IOI && a->score > c->score)
+            c->score = a->score;
+        break;
+    case CST_OUT_ACCEPTED:
+        c->tries++;
+        if (!c->solved) {
+            c->solved = true;
+            c->solved_at_ms = a->at_ms;
+        }
+        if (r->scoring == CST_SCORING_IOI && a->score > c->score)
+            c->score = a->score;
+        break;
+    }
+}
+
+/* Rank order; ties (equal rank) are listed by team index. */
+static int rank_cmp_only(const struct cst_row *a, const struct cst_row *b, enum cst_scoring sc)
+{
+    if (sc == CST_SCORING_IOI) {
+        if (a->score != b->score)
+            return a->score > b->score ? -1 : 1;
+        return 0;
+    }
+    if (a->solved != b->solved)
+        return a->solved > b->solved ? -1 : 1;
+    if (a->penalty_min != b->penalty_min)
+        return a->penalty_min < b->penalty_min ? -1 : 1;
+    if (a->last_solved_ms != b->last_solved_ms)
+        return a->last_solved_ms < b->last_solved_ms ? -1 : 1;
+    return 0;
+}
+
+static int row_cmp(const void *pa, const void *pb, void *scoring)
+{
+    const struct cst_row *a = pa, *b = pb;
+    int c = rank_cmp_only(a, b, *(const enum cst_scoring *)scoring);
+
+    if (c)
+        return c;
+    return a->team < b->team ? -1 : a->team > b->team;
+}
+
+int cst_board_compute(struct cst_board *out, const struct cst_board_rules *rules, size_t nteams,
+                      size_t nproblems, const struct cst_attempt *attempts, size_t nattempts)
+{
+    struct cst_board b = {.nteams = nteams, .nproblems = nproblems};
+    int64_t *first = NULL;
+    int err = 0;
+
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < nattempts; i++) {
+        const struct cst_attempt *a = &attempts[i];
+        if (a->team >= nteams || a->problem >= nproblems ||
+            (i > 0 && a->at_ms < attempts[i - 1].at_ms))
+            return GV_EINVAL;
+    }
+    if (nproblems && nteams > SIZE_MAX / nproblems / sizeof(struct cst_cell))
+        return -ENOMEM;
+    b.rows = gv_calloc(nteams ? nteams : 1, sizeof(*b.rows));
+    b.cells_mem = gv_calloc(nteams * nproblems > 0 ? nteams * nproblems : 1, sizeof(*b.cells_mem));
+    first = gv_calloc(nproblems ? nproblems : 1, sizeof(*first));
+    if (!b.rows || !b.cells_mem || !first) {
+        err = -ENOMEM;
+        goto out;
+    }
+    for (size_t t = 0; t < nteams; t++) {
+        b.rows[t].team = t;
+        b.rows[t].cells = b.cells_mem + t * nproblems;
+    }
+    for (size_t i = 0; i < nattempts; i++)
+        apply(&b.rows[attempts[i].team].cells[attempts[i].problem], rules, &attempts[i]);
+
+    for (size_t p = 0; p < nproblems; p++)
+        first[p] = INT64_MAX;
+    for (size_t t = 0; t < nteams; t++) {
+        struct cst_row *row = &b.rows[t];
+        for (size_t p = 0; p < nproblems; p++) {
+            const struct cst_cell *c = &row->cells[p];
+            row->score += c->score;
+            if (!c->solved)
+                continue;
+            row->solved++;
+            row->penalty_min +=
+                c->solved_at_ms / 60000 + (int64_t)rules->penalty_minutes * (c->tries - 1);
+            if (c->solved_at_ms > row->last_solved_ms)
+                row->last_solved_ms = c->solved_at_ms;
+            if (c->solved_at_ms < first[p])
+                first[p] = c->solved_at_ms;
+        }
+    }
+    for (size_t t = 0; t < nteams; t++)
+        for (size_t p = 0; p < nproblems; p++)
+            b.rows[t].cells[p].first =
+                b.rows[t].cells[p].solved && b.rows[t].cells[p].solved_at_ms == first[p];
+
+    /* The rows move; their cells stay where they are. */
+    qsort_r(b.rows, nteams, sizeof(*b.rows), row_cmp, (void *)&rules->scoring);
+    for (size_t i = 0; i < nteams; i++)
+        b.rows[i].rank = i > 0 && rank_cmp_only(&b.rows[i - 1], &b.rows[i], rules->scoring) == 0
+                             ? b.rows[i - 1].rank
+                             : (int)i + 1;
+    *out = b;
+    b.rows = NULL;
+    b.cells_mem = NULL;
+out:
+    gv_free(first);
+    gv_free(b.rows);
+    gv_free(b.cells_mem);
+    return err;
+}
+
+void cst_board_release(struct cst_board *b)
+{
+    gv_free(b->rows);
+    gv_free(b->cells_mem);
+    memset(b, 0, sizeof(*b));
+}

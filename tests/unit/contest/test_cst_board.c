@@ -1,0 +1,154 @@
+/* test_cst_board.c - standings: ICPC penalties and ties, the freeze, IOI. */
+#include "../test.h"
+
+#include "cst.h"
+#include "gv_err.h"
+
+#define MIN (60 * 1000LL)
+enum { A, B, C };                       /* problems */
+enum { ALICE, BOB, CAROL, DAVE, EVE };  /* teams */
+
+static const struct cst_board_rules icpc = {
+    .scoring = CST_SCORING_ICPC, .penalty_minutes = 20, .freeze_at_ms = 240 * MIN};
+
+static const struct cst_row *row_of(const struct cst_board *b, size_t team)
+{
+    for (size_t i = 0; i < b->nteams; i++)
+        if (b->rows[i].team == team)
+            return &b->rows[i];
+    fail_msg("team %zu missing", team);
+    return NULL;
+}
+
+static void icpc_penalty_and_ranks(void **state)
+{
+    /* Alice: A wrong at 10, CE at 12 (free), A solved at 21:59 -> 21 + 20;
+     *        B solved at 100, then a wrong one after (does not count).
+     * Bob:   A solved at 30, B solved at 111 -> 141 = Alice's 141, but his
+     *        last solve is later: he ranks below her.
+     * Carol: A solved at 30, B solved at 111 too: ties with Bob exactly.
+     * Dave:  nothing solved, one pending. Eve: nothing at all. */
+    const struct cst_attempt at[] = {
+        {ALICE, A, 10 * MIN, CST_OUT_REJECTED, 0},
+        {ALICE, A, 12 * MIN, CST_OUT_IGNORED, 0},
+        {ALICE, A, 22 * MIN - 1, CST_OUT_ACCEPTED, 0},
+        {BOB, A, 30 * MIN, CST_OUT_ACCEPTED, 0},
+        {CAROL, A, 30 * MIN, CST_OUT_ACCEPTED, 0},
+        {ALICE, B, 100 * MIN, CST_OUT_ACCEPTED, 0},
+        {ALICE, B, 101 * MIN, CST_OUT_REJECTED, 0},
+        {BOB, B, 111 * MIN, CST_OUT_ACCEPTED, 0},
+        {CAROL, B, 111 * MIN, CST_OUT_ACCEPTED, 0},
+        {DAVE, C, 200 * MIN, CST_OUT_PENDING, 0},
+    };
+    struct cst_board b;
+    const struct cst_row *r;
+
+    (void)state;
+    assert_int_equal(cst_board_compute(&b, &icpc, 5, 3, at, sizeof(at) / sizeof(at[0])), 0);
+    assert_int_equal(b.rows[0].team, ALICE);
+    r = row_of(&b, ALICE);
+    assert_int_equal(r->rank, 1);
+    assert_int_equal(r->solved, 2);
+    assert_int_equal(r->penalty_min, 21 + 20 + 100);
+    assert_int_equal(r->cells[A].tries, 2);
+    assert_true(r->cells[A].first);
+    assert_int_equal(r->cells[B].tries, 1);
+    assert_true(r->cells[B].first);
+
+    assert_int_equal(row_of(&b, BOB)->penalty_min, 141);
+    assert_int_equal(row_of(&b, BOB)->rank, 2);
+    assert_int_equal(row_of(&b, CAROL)->rank, 2);
+    assert_false(row_of(&b, BOB)->cells[A].first);
+    assert_int_equal(b.rows[1].team, BOB); /* ties listed by team index */
+
+    r = row_of(&b, DAVE);
+    assert_int_equal(r->rank, 4);
+    assert_int_equal(r->cells[C].pending, 1);
+    assert_int_equal(r->cells[C].tries, 0);
+    assert_int_equal(row_of(&b, EVE)->rank, 4);
+    cst_board_release(&b);
+}
+
+static void freeze_hides_verdicts_until_revealed(void **state)
+{
+    const struct cst_attempt at[] = {
+        {ALICE, A, 50 * MIN, CST_OUT_ACCEPTED, 0},
+        {BOB, A, 239 * MIN, CST_OUT_REJECTED, 0},
+        {BOB, A, 240 * MIN, CST_OUT_ACCEPTED, 0}, /* at the freeze: hidden */
+        {BOB, B, 250 * MIN, CST_OUT_REJECTED, 0},
+    };
+    struct cst_board_rules open = icpc;
+    struct cst_board b;
+    const struct cst_row *r;
+
+    (void)state;
+    assert_int_equal(cst_board_compute(&b, &icpc, 2, 2, at, 4), 0);
+    r = row_of(&b, BOB);
+    assert_int_equal(r->solved, 0);
+    assert_int_equal(r->cells[A].tries, 1);
+    assert_int_equal(r->cells[A].pending, 1);
+    assert_int_equal(r->cells[B].pending, 1);
+    assert_int_equal(r->rank, 2);
+    cst_board_release(&b);
+
+    open.reveal = true;
+    assert_int_equal(cst_board_compute(&b, &open, 2, 2, at, 4), 0);
+    r = row_of(&b, BOB);
+    assert_int_equal(r->solved, 1);
+    assert_int_equal(r->penalty_min, 240 + 20);
+    assert_int_equal(r->cells[B].tries, 1);
+    assert_int_equal(r->cells[B].pending, 0);
+    cst_board_release(&b);
+}
+
+static void ioi_best_scores(void **state)
+{
+    const struct cst_board_rules ioi = {.scoring = CST_SCORING_IOI, .freeze_at_ms = -1};
+    const struct cst_attempt at[] = {
+        {ALICE, A, 1 * MIN, CST_OUT_REJECTED, 30},
+        {ALICE, A, 2 * MIN, CST_OUT_REJECTED, 10}, /* worse: the best stays */
+        {BOB, A, 3 * MIN, CST_OUT_ACCEPTED, 100},
+        {ALICE, B, 4 * MIN, CST_OUT_REJECTED, 70},
+        {CAROL, A, 5 * MIN, CST_OUT_REJECTED, 100},
+    };
+    struct cst_board b;
+
+    (void)state;
+    assert_int_equal(cst_board_compute(&b, &ioi, 3, 2, at, 5), 0);
+    assert_true(row_of(&b, ALICE)->score == 100.0);
+    assert_int_equal(row_of(&b, ALICE)->cells[A].tries, 2);
+    assert_true(row_of(&b, ALICE)->cells[A].score == 30.0);
+    /* Equal totals share the rank, whatever was "accepted". */
+    assert_int_equal(row_of(&b, ALICE)->rank, 1);
+    assert_int_equal(row_of(&b, BOB)->rank, 1);
+    assert_int_equal(row_of(&b, CAROL)->rank, 1);
+    assert_int_equal(row_of(&b, BOB)->solved, 1);
+    cst_board_release(&b);
+}
+
+static void bad_attempts_are_refused(void **state)
+{
+    const struct cst_attempt out_of_order[] = {{0, 0, 5, CST_OUT_ACCEPTED, 0},
+                                               {0, 0, 4, CST_OUT_ACCEPTED, 0}};
+    const struct cst_attempt bad_team[] = {{2, 0, 5, CST_OUT_ACCEPTED, 0}};
+    struct cst_board b;
+
+    (void)state;
+    assert_int_equal(cst_board_compute(&b, &icpc, 2, 1, out_of_order, 2), GV_EINVAL);
+    assert_int_equal(cst_board_compute(&b, &icpc, 2, 1, bad_team, 1), GV_EINVAL);
+    /* No teams, no problems: an empty board, not an error. */
+    assert_int_equal(cst_board_compute(&b, &icpc, 0, 0, NULL, 0), 0);
+    assert_int_equal(b.nteams, 0);
+    cst_board_release(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(icpc_penalty_and_ranks),
+        cmocka_unit_test(freeze_hides_verdicts_until_revealed),
+        cmocka_unit_test(ioi_best_scores),
+        cmocka_unit_test(bad_attempts_are_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
