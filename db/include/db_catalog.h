@@ -58,7 +58,8 @@ int db_catalog_like(struct db_pg *pg, const struct db_viewer *v, const char *slu
 /* Whether `v` may submit to `slug` (in contest `contest_id`, 0 for
  * practice): GV_ENOTFOUND when the problem (practice) or the contest is
  * unknown or invisible, -EACCES when the contest is not running (whatever
- * the slug), GV_EINVAL when the problem is not in the running contest. */
+ * the slug), -EPERM when the viewer is not registered for it (organizers
+ * need not be), GV_EINVAL when the problem is not in the running contest. */
 int db_catalog_can_submit(struct db_pg *pg, const struct db_viewer *v, const char *slug,
                           int64_t contest_id);
 

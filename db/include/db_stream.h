@@ -58,4 +58,15 @@ int db_stream_range(struct db_redis *r, struct db_stream_batch *out, const char 
 int db_stream_first_id(struct db_redis *r, char *id, const char *key);
 int db_stream_last_id(struct db_redis *r, char *id, const char *key);
 
+/* The live stream every gavel-server reads (docs/PROTOCOL.md, "Events and
+ * resume"): its key is GAVEL_LIVE_STREAM (environment or config), default
+ * DB_LIVE_STREAM_DEFAULT; it is trimmed to about DB_LIVE_STREAM_MAXLEN. */
+#define DB_LIVE_STREAM_DEFAULT "gavel:live"
+#define DB_LIVE_STREAM_MAXLEN 100000
+const char *db_stream_live_key(void);
+
+/* Appends one live event: fields `type` and `data` (a JSON object's text
+ * that carries the same "type"). `out_id` as for db_stream_add. */
+int db_stream_live_add(struct db_redis *r, char *out_id, const char *type, const char *data);
+
 #endif

@@ -285,9 +285,11 @@ int db_catalog_can_submit(struct db_pg *pg, const struct db_viewer *v, const cha
         err = db_pg_query_value(
             pg, &val,
             "SELECT CASE WHEN NOT ($2::boolean OR (c.starts_at <= now() AND now() < c.ends_at)) "
-            "THEN 'n' WHEN EXISTS (SELECT 1 FROM contest_problems cp JOIN problems p ON p.id = "
-            "cp.problem_id WHERE cp.contest_id = c.id AND p.slug = $3) THEN 'r' ELSE 'x' END "
-            "FROM contests c WHERE c.id = $4::bigint AND ($1::bigint IS NULL OR true)",
+            "THEN 'n' WHEN NOT $2::boolean AND NOT EXISTS (SELECT 1 FROM participants pa WHERE "
+            "pa.contest_id = c.id AND pa.user_id = $1::bigint) THEN 'u' WHEN EXISTS (SELECT 1 "
+            "FROM contest_problems cp JOIN problems p ON p.id = cp.problem_id WHERE "
+            "cp.contest_id = c.id AND p.slug = $3) THEN 'r' ELSE 'x' END "
+            "FROM contests c WHERE c.id = $4::bigint",
             4, p);
     }
     if (err == 0 && !val)
@@ -296,6 +298,8 @@ int db_catalog_can_submit(struct db_pg *pg, const struct db_viewer *v, const cha
         err = -EACCES;
     else if (err == 0 && !strcmp(val, "x"))
         err = GV_EINVAL;
+    else if (err == 0 && !strcmp(val, "u"))
+        err = -EPERM;
     gv_free(val);
     return err;
 }

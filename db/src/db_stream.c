@@ -14,6 +14,7 @@
 #include <hiredis/hiredis.h>
 
 #include "gv_alloc.h"
+#include "gv_config.h"
 #include "gv_err.h"
 #include "banned.h"
 
@@ -257,4 +258,16 @@ int db_stream_first_id(struct db_redis *r, char *id, const char *key)
 int db_stream_last_id(struct db_redis *r, char *id, const char *key)
 {
     return end_id(r, id, key, true);
+}
+
+const char *db_stream_live_key(void)
+{
+    return gv_config_get("GAVEL_LIVE_STREAM", DB_LIVE_STREAM_DEFAULT);
+}
+
+int db_stream_live_add(struct db_redis *r, char *out_id, const char *type, const char *data)
+{
+    const char *fv[] = {"type", type, "data", data};
+
+    return db_stream_add(r, out_id, db_stream_live_key(), DB_LIVE_STREAM_MAXLEN, 2, fv);
 }

@@ -24,6 +24,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "db_contest.h"
 #include "db_judging.h"
 #include "db_problem.h"
 #include "db_stream.h"
@@ -31,6 +32,7 @@
 #include "gv_config.h"
 #include "gv_err.h"
 #include "gv_log.h"
+#include "gv_time.h"
 #include "gv_utf8.h"
 #include "jdg_worker.h"
 #include "banned.h"
@@ -39,8 +41,6 @@
 #define SOURCE_MAX (1u << 20)
 #define EVENT_STREAM_MAXLEN "10000"
 /* The stream gavel-server's live thread reads (server/src/srv_live.h). */
-#define LIVE_STREAM_DEFAULT "gavel:live"
-#define LIVE_STREAM_MAXLEN 100000
 
 struct cached_problem {
     int64_t version_id;
@@ -338,7 +338,6 @@ static int get_problem(struct jdg_worker *w, struct cached_problem **out, int64_
 static void publish(struct jdg_worker *w, cJSON *msg)
 {
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(msg, "type");
-    const char *fv[4];
     char *txt;
     const char *argv[3];
 
@@ -352,15 +351,33 @@ static void publish(struct jdg_worker *w, cJSON *msg)
     argv[2] = txt;
     if (db_redis_command(w->redis, 3, argv) < 0)
         gv_log(GV_LOG_WARN, "judge", "cannot publish progress: %s", db_redis_last_error(w->redis));
-    fv[0] = "type";
-    fv[1] = type->valuestring;
-    fv[2] = "data";
-    fv[3] = txt;
-    if (db_stream_add(w->redis, NULL, gv_config_get("GAVEL_LIVE_STREAM", LIVE_STREAM_DEFAULT),
-                      LIVE_STREAM_MAXLEN, 2, fv) < 0)
+    if (db_stream_live_add(w->redis, NULL, type->valuestring, txt) < 0)
         gv_log(GV_LOG_WARN, "judge", "cannot append to the live stream: %s",
                db_redis_last_error(w->redis));
     cJSON_free(txt);
+}
+
+/* A contest verdict changes its author's scoreboard row (or, during the
+ * freeze, only its pending count): the row, computed from PostgreSQL by the
+ * same rules the servers' snapshots use, goes to the contest's subscribers.
+ * Best effort like the rest: a subscriber that misses it still has the
+ * verdict in the next snapshot. */
+static void publish_board_row(struct jdg_worker *w, const struct db_submission *sub)
+{
+    char *row = NULL;
+    int err;
+
+    if (!w->redis)
+        return;
+    err = db_contest_board_row(w->pg, sub->contest_id, sub->user_id, gv_time_real_ms(), &row);
+    if (err == GV_ENOTFOUND)
+        return; /* not on the board: a hidden participant, or an organizer */
+    if (err == 0)
+        err = db_stream_live_add(w->redis, NULL, DB_CONTEST_ROW_EVENT, row);
+    if (err < 0)
+        gv_log(GV_LOG_WARN, "judge", "cannot publish the scoreboard row of submission %" PRId64
+               ": %s", sub->id, gv_strerror(err));
+    gv_free(row);
 }
 
 static cJSON *progress_msg(const char *type, const struct db_submission *sub)
@@ -485,6 +502,8 @@ static int write_result(struct jdg_worker *w, int64_t judging_id, const struct d
             cJSON_free(payload);
         }
         cJSON_Delete(msg);
+        if (sub->contest_id)
+            publish_board_row(w, sub);
     }
     gv_free(compile_output);
     gv_free(rows);

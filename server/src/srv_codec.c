@@ -32,6 +32,10 @@ static const struct {
     {"submission.get", SRV_REQ_SUBMISSION_GET, true},
     {"subscribe", SRV_REQ_SUBSCRIBE, false},
     {"resume", SRV_REQ_RESUME, false},
+    {"contests.list", SRV_REQ_CONTESTS_LIST, false},
+    {"contest.register", SRV_REQ_CONTEST_REGISTER, true},
+    {"contest.scoreboard", SRV_REQ_CONTEST_SCOREBOARD, false},
+    {"contest.announce", SRV_REQ_CONTEST_ANNOUNCE, true},
 };
 
 bool srv_req_needs_user(enum srv_req_type type)
@@ -342,8 +346,17 @@ static int decode_params(struct srv_request *out)
         if (!srv_event_id_ok(p->last_event_id))
             return invalid(out, "\"last_event_id\" must be an event id like \"1764100000000-3\"");
         break;
+    case SRV_REQ_CONTEST_REGISTER:
+    case SRV_REQ_CONTEST_SCOREBOARD:
+        TRY(field_int(out, "contest", REQUIRED, 1, INT64_MAX / 2, &p->contest_id));
+        break;
+    case SRV_REQ_CONTEST_ANNOUNCE:
+        TRY(field_int(out, "contest", REQUIRED, 1, INT64_MAX / 2, &p->contest_id));
+        TRY(field_string(out, "text", REQUIRED, 1, SRV_ANNOUNCEMENT_MAX, &p->text, NULL));
+        break;
     case SRV_REQ_PING:
     case SRV_REQ_LOGOUT:
+    case SRV_REQ_CONTESTS_LIST:
     case SRV_REQ_NONE:
         break;
     }

@@ -47,6 +47,7 @@
 #define SRV_SOURCE_MAX (64 * 1024)
 #define SRV_PAGE_SIZE_MAX 100
 #define SRV_PAGE_MAX 100000
+#define SRV_ANNOUNCEMENT_MAX 2000
 
 enum srv_req_type {
     SRV_REQ_NONE = 0,
@@ -63,6 +64,10 @@ enum srv_req_type {
     SRV_REQ_SUBMISSION_GET,
     SRV_REQ_SUBSCRIBE,
     SRV_REQ_RESUME,
+    SRV_REQ_CONTESTS_LIST,
+    SRV_REQ_CONTEST_REGISTER,
+    SRV_REQ_CONTEST_SCOREBOARD,
+    SRV_REQ_CONTEST_ANNOUNCE,
 };
 
 enum srv_sort { SRV_SORT_NAME, SRV_SORT_DIFFICULTY, SRV_SORT_LIKES, SRV_SORT_SOLVES };
@@ -83,7 +88,8 @@ struct srv_params {
     int page, page_size;
     const char *language, *source;       /* submit */
     size_t source_len;
-    int64_t contest_id;                  /* submit ("contest"), subscribe contest; 0: none */
+    int64_t contest_id;                  /* submit ("contest"), subscribe contest, contest.*; 0: none */
+    const char *text;                    /* contest.announce */
     int64_t id;                          /* submission.get, subscribe submission */
     enum srv_topic topic;                /* subscribe */
     const char *last_event_id;           /* resume */

@@ -11,6 +11,8 @@
 #include "cst.h"
 #include "db.h"
 #include "db_catalog.h"
+#include "db_contest.h"
+#include "db_stream.h"
 #include "db_queue.h"
 #include "db_submission.h"
 #include "gv_alloc.h"
@@ -21,6 +23,7 @@
 #include "banned.h"
 
 #define MINE_PAGE_SIZE 50
+#define ANNOUNCEMENTS_IN_SNAPSHOT 20
 #define RATE_WINDOW_MS 60000
 
 __attribute__((format(printf, 3, 4))) static void fail(struct srv_req_job *job, const char *code,
@@ -320,6 +323,11 @@ static void do_submit(struct srv_req_job *job, struct srv_job_env *env, struct d
         fail(job, SRV_ERR_FORBIDDEN, "contest %" PRId64 " is not running", p->contest_id);
         return;
     }
+    if (err == -EPERM) {
+        fail(job, SRV_ERR_FORBIDDEN,
+             "register for contest %" PRId64 " first (contest.register)", p->contest_id);
+        return;
+    }
     if (err < 0) {
         fail_store(job, env, err, 0, "submit");
         return;
@@ -408,6 +416,51 @@ static void do_submission_get(struct srv_req_job *job, struct srv_job_env *env, 
     }
 }
 
+/* Adds "raw" JSON text (taken: freed here) to `o` as `key`. */
+static bool add_raw(cJSON *o, const char *key, char *raw)
+{
+    cJSON *item = raw ? cJSON_CreateRaw(raw) : NULL;
+
+    gv_free(raw);
+    if (!item || !cJSON_AddItemToObject(o, key, item)) {
+        cJSON_Delete(item);
+        return false;
+    }
+    return true;
+}
+
+/* What a contest's subscriber needs besides its state: whether the caller
+ * is registered, the board (the jury's for organizers) and the latest
+ * announcements. On failure the job has failed, `o` is deleted and false
+ * returned. */
+static bool contest_extras(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg,
+                           cJSON *o, int64_t contest_id, int64_t now)
+{
+    char *board = NULL, *ann = NULL;
+    int registered = 0, err = 0;
+
+    if (job->user.id)
+        err = registered = db_contest_is_participant(pg, contest_id, job->user.id);
+    if (err >= 0)
+        err = db_contest_board(pg, contest_id, privileged(&job->user), now, &board);
+    if (err >= 0)
+        err = db_contest_announcements(pg, contest_id, ANNOUNCEMENTS_IN_SNAPSHOT, &ann);
+    if (err < 0) {
+        gv_free(board);
+        gv_free(ann);
+        cJSON_Delete(o);
+        fail_store(job, env, err, 0, "contest");
+        return false;
+    }
+    if (!cJSON_AddBoolToObject(o, "registered", registered > 0) ||
+        !add_raw(o, "scoreboard", board) || !add_raw(o, "announcements", ann)) {
+        cJSON_Delete(o);
+        fail(job, SRV_ERR_INTERNAL, "out of memory");
+        return false;
+    }
+    return true;
+}
+
 static void do_subscribe_contest(struct srv_req_job *job, struct srv_job_env *env,
                                  struct db_pg *pg)
 {
@@ -451,7 +504,158 @@ static void do_subscribe_contest(struct srv_req_job *job, struct srv_job_env *en
         cJSON_Delete(o);
         o = NULL;
     }
+    if (o && !contest_extras(job, env, pg, o, c.id, now))
+        return;
     job->subscribe_contest = c.id;
+    set_data(job, o);
+}
+
+/* Adds "phase" and "next_change_in_ms" to every contest of the list: the
+ * state is derived from the timestamps by contest/, never stored. */
+static void do_contests_list(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
+{
+    char *json = NULL;
+    int64_t now = gv_time_real_ms();
+    cJSON *list, *o, *c;
+    int err = db_contest_list(pg, job->user.id, &json);
+
+    if (err < 0) {
+        fail_store(job, env, err, 0, "contests");
+        return;
+    }
+    list = cJSON_Parse(json);
+    gv_free(json);
+    cJSON_ArrayForEach(c, list)
+    {
+        const cJSON *f = cJSON_GetObjectItemCaseSensitive(c, "freezes_at_ms"),
+                    *u = cJSON_GetObjectItemCaseSensitive(c, "unfrozen_at_ms");
+        struct cst_schedule sch = {
+            .starts_at = (int64_t)cJSON_GetNumberValue(
+                cJSON_GetObjectItemCaseSensitive(c, "starts_at_ms")),
+            .freezes_at = cJSON_IsNumber(f) ? (int64_t)f->valuedouble : 0,
+            .ends_at =
+                (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(c, "ends_at_ms")),
+            .unfrozen_at = cJSON_IsNumber(u) ? (int64_t)u->valuedouble : 0,
+        };
+        struct cst_state st;
+
+        if (!cst_schedule_valid(&sch))
+            continue; /* the table's CHECKs make this impossible */
+        cst_state_at(&st, &sch, now);
+        cJSON_AddStringToObject(c, "phase", cst_phase_name(st.phase));
+        cJSON_AddNumberToObject(c, "next_change_in_ms", (double)st.next_change_in_ms);
+    }
+    o = cJSON_CreateObject();
+    if (!list || !o || !cJSON_AddItemToObject(o, "contests", list) ||
+        !cJSON_AddNumberToObject(o, "now_ms", (double)now)) {
+        if (o && !cJSON_GetObjectItemCaseSensitive(o, "contests"))
+            cJSON_Delete(list);
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    set_data(job, o);
+}
+
+static void do_contest_register(struct srv_req_job *job, struct srv_job_env *env,
+                                struct db_pg *pg)
+{
+    int64_t cid = job->req.p.contest_id;
+    int err = db_contest_register(pg, cid, job->user.id);
+
+    if (err == GV_ENOTFOUND) {
+        fail(job, SRV_ERR_NOT_FOUND, "no contest %" PRId64, cid);
+        return;
+    }
+    if (err == -EACCES) {
+        fail(job, SRV_ERR_FORBIDDEN, "contest %" PRId64 " has ended", cid);
+        return;
+    }
+    if (err < 0 && err != GV_EEXIST) {
+        fail_store(job, env, err, 0, "registration");
+        return;
+    }
+    job->data = gv_strdup(err == GV_EEXIST ? "{\"registered\":true,\"already\":true}"
+                                           : "{\"registered\":true,\"already\":false}");
+    if (!job->data)
+        fail(job, SRV_ERR_INTERNAL, "out of memory");
+}
+
+static void do_contest_scoreboard(struct srv_req_job *job, struct srv_job_env *env,
+                                  struct db_pg *pg)
+{
+    int64_t cid = job->req.p.contest_id;
+    char *board = NULL;
+    cJSON *o;
+    int err = db_contest_board(pg, cid, privileged(&job->user), gv_time_real_ms(), &board);
+
+    if (err == GV_ENOTFOUND) {
+        fail(job, SRV_ERR_NOT_FOUND, "no contest %" PRId64, cid);
+        return;
+    }
+    if (err < 0) {
+        fail_store(job, env, err, 0, "scoreboard");
+        return;
+    }
+    o = cJSON_CreateObject();
+    if (!o || !cJSON_AddNumberToObject(o, "contest_id", (double)cid) ||
+        !add_raw(o, "scoreboard", board)) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    set_data(job, o);
+}
+
+/* Stored first (PostgreSQL is the record, and a later subscriber's snapshot
+ * lists it), then appended to the live stream for the subscribers now. */
+static void do_contest_announce(struct srv_req_job *job, struct srv_job_env *env,
+                                struct db_pg *pg)
+{
+    int64_t cid = job->req.p.contest_id, aid = 0, at = 0;
+    struct db_redis *r;
+    char stream_id[DB_STREAM_ID_MAX] = "";
+    char *txt = NULL;
+    cJSON *ev, *o;
+    int err;
+
+    if (!privileged(&job->user)) {
+        fail(job, SRV_ERR_FORBIDDEN, "only organizers may announce");
+        return;
+    }
+    err = db_contest_announce(pg, cid, job->user.id, job->req.p.text, &aid, &at);
+    if (err == GV_ENOTFOUND) {
+        fail(job, SRV_ERR_NOT_FOUND, "no contest %" PRId64, cid);
+        return;
+    }
+    if (err < 0) {
+        fail_store(job, env, err, 0, "announcement");
+        return;
+    }
+    ev = cJSON_CreateObject();
+    if (ev && cJSON_AddStringToObject(ev, "type", "contest.announcement") &&
+        cJSON_AddNumberToObject(ev, "contest_id", (double)cid) &&
+        cJSON_AddNumberToObject(ev, "announcement_id", (double)aid) &&
+        cJSON_AddStringToObject(ev, "text", job->req.p.text) &&
+        cJSON_AddNumberToObject(ev, "created_at_ms", (double)at))
+        txt = cJSON_PrintUnformatted(ev);
+    cJSON_Delete(ev);
+    r = srv_jobs_redis(env);
+    err = !txt ? -ENOMEM : r ? db_stream_live_add(r, stream_id, "contest.announcement", txt)
+                              : GV_EUNAVAIL;
+    cJSON_free(txt);
+    if (err < 0) {
+        /* Stored all the same: subscribers see it in their next snapshot. */
+        gv_log(GV_LOG_WARN, "proto", "announcement %" PRId64 " not pushed: %s", aid,
+               gv_strerror(err));
+        if (err == GV_EUNAVAIL)
+            srv_jobs_lost(env, err, 1);
+    }
+    o = cJSON_CreateObject();
+    if (o && (!cJSON_AddNumberToObject(o, "announcement_id", (double)aid) ||
+              !(stream_id[0] ? cJSON_AddStringToObject(o, "event_id", stream_id)
+                             : cJSON_AddNullToObject(o, "event_id")))) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
     set_data(job, o);
 }
 
@@ -577,6 +781,18 @@ static void run(struct srv_job *base, struct srv_job_env *env)
             do_submission_get(job, env, pg, true);
         else
             do_subscribe_contest(job, env, pg);
+        break;
+    case SRV_REQ_CONTESTS_LIST:
+        do_contests_list(job, env, pg);
+        break;
+    case SRV_REQ_CONTEST_REGISTER:
+        do_contest_register(job, env, pg);
+        break;
+    case SRV_REQ_CONTEST_SCOREBOARD:
+        do_contest_scoreboard(job, env, pg);
+        break;
+    case SRV_REQ_CONTEST_ANNOUNCE:
+        do_contest_announce(job, env, pg);
         break;
     case SRV_REQ_RESUME:
     case SRV_REQ_PING:

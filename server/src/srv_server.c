@@ -728,6 +728,10 @@ static int sess_handle(struct lws *wsi, struct ws_session *ss)
     case SRV_REQ_SUBMISSION_GET:
     case SRV_REQ_SUBSCRIBE:
     case SRV_REQ_RESUME:
+    case SRV_REQ_CONTESTS_LIST:
+    case SRV_REQ_CONTEST_REGISTER:
+    case SRV_REQ_CONTEST_SCOREBOARD:
+    case SRV_REQ_CONTEST_ANNOUNCE:
         /* Refused here when nobody can be logged in by the time it runs
          * (no pending login ahead, no cookie to check): no store needed. */
         if (srv_request_needs_user(&req) && !ss->user.id && !ss->token_unchecked && !ss->busy) {

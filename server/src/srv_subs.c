@@ -17,13 +17,14 @@
 #include "srv_live.h"
 #include "banned.h"
 
-enum push_kind { KIND_OTHER, KIND_STATE, KIND_TEST, KIND_VERDICT };
+enum push_kind { KIND_OTHER, KIND_STATE, KIND_TEST, KIND_VERDICT, KIND_BOARD };
 
 struct srv_subs_push {
     struct srv_frame *frame; /* a reference */
     size_t len;
     uint64_t id_ms, id_seq;
     int64_t submission_id;
+    int64_t user_id, contest_id; /* KIND_BOARD: whose row, of which contest */
     enum push_kind kind;
     int64_t since_ms; /* when it was offered: how long the client is behind */
     bool exact;       /* replayed by a resume: never coalesced away */
@@ -203,6 +204,8 @@ static enum push_kind kind_of(const char *type)
         return KIND_STATE;
     if (!strcmp(type, "judging.verdict"))
         return KIND_VERDICT;
+    if (!strcmp(type, "contest.scoreboard"))
+        return KIND_BOARD;
     return KIND_OTHER;
 }
 
@@ -221,6 +224,20 @@ static void overflow(struct srv_subs *s, int64_t now_ms)
     s->resync = true;
     s->resync_since_ms = now_ms;
     s->discarded = 0;
+}
+
+/* Whether one of `p` and `q` makes the other moot: the latest test or state
+ * of a submission, the latest row of a contestant (a row is the whole
+ * state of that row). Replayed pushes are exact and never coalesce. */
+static bool supersedes(const struct srv_subs_push *p, const struct srv_subs_push *q)
+{
+    if (p->exact || q->exact || p->kind != q->kind)
+        return false;
+    if (p->kind == KIND_TEST || p->kind == KIND_STATE)
+        return q->submission_id == p->submission_id;
+    if (p->kind == KIND_BOARD)
+        return q->contest_id == p->contest_id && q->user_id == p->user_id;
+    return false;
 }
 
 static int64_t oldest_since(const struct srv_subs *s)
@@ -255,6 +272,8 @@ enum srv_subs_verdict srv_subs_offer(struct srv_subs *s, const struct srv_live_e
     if (srv_subs_id_parse(e->id, &p.id_ms, &p.id_seq) < 0 || !e->frame)
         return SRV_SUBS_OK; /* not from the stream: nothing we could order */
     p.submission_id = e->submission_id;
+    p.user_id = e->user_id;
+    p.contest_id = e->contest_id;
     p.kind = kind_of(e->type);
     p.since_ms = now_ms;
     p.exact = e->exact;
@@ -265,8 +284,7 @@ enum srv_subs_verdict srv_subs_offer(struct srv_subs *s, const struct srv_live_e
 
         if (c == 0)
             return SRV_SUBS_OK; /* a replay of what the live thread queued */
-        if ((p.kind == KIND_TEST || p.kind == KIND_STATE) && q->kind == p.kind &&
-            q->submission_id == p.submission_id && !p.exact && !q->exact) {
+        if (supersedes(&p, q)) {
             if (c < 0)
                 return SRV_SUBS_OK; /* a newer one already waits */
             /* The client has been behind since the older one came. */

@@ -16,8 +16,9 @@
  * core takes pushes with srv_subs_next() only while no reply waits in the
  * connection's reply queue, so pushes wait here, in id order, under a bound:
  *   - coalescing: a judging.test replaces an unsent older judging.test of
- *     the same submission; judging.state likewise; an older one arriving
- *     after a newer (a replay) is dropped. An event already pending (same
+ *     the same submission; judging.state likewise; a contest.scoreboard row
+ *     replaces an unsent older row of the same contestant in the same
+ *     contest; an older one arriving after a newer (a replay) is dropped. An event already pending (same
  *     id) is not queued twice. Verdicts are never coalesced;
  *   - past SRV_SUBS_PENDING_MAX pushes or SRV_SUBS_PENDING_BYTES bytes, all
  *     pending pushes are dropped and one {"type":"resync"} is queued; events

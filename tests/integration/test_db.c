@@ -1,11 +1,16 @@
 /* test_db.c - the schema and db/ against a real PostgreSQL. */
 #include "../unit/test.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
 
 #include "db.h"
+#include "db_contest.h"
 #include "gv_alloc.h"
 #include "gv_err.h"
 #include "itest.h"
@@ -206,6 +211,196 @@ static void a_verdict_exists_exactly_when_judged(void **state)
     expect_sqlstate(pg, "UPDATE submissions SET contest_id = (SELECT id FROM contests)", "23503");
 }
 
+/* Field `key` of the object at `path` (a cJSON array index or key per
+ * step) as a number; fails the test when absent. */
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, key);
+
+    if (!cJSON_IsNumber(f) && !cJSON_IsBool(f))
+        fail_msg("no number \"%s\"", key);
+    return cJSON_IsBool(f) ? (double)cJSON_IsTrue(f) : f->valuedouble;
+}
+
+static const cJSON *row_of(const cJSON *board, const char *username)
+{
+    const cJSON *r;
+
+    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(board, "rows"))
+    {
+        if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "username")),
+                    username))
+            return r;
+    }
+    return NULL;
+}
+
+static const cJSON *cell(const cJSON *row, int i)
+{
+    const cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(row, "cells"), i);
+
+    if (!c)
+        fail_msg("no cell %d", i);
+    return c;
+}
+
+static cJSON *board(struct db_pg *pg, int64_t contest, bool jury)
+{
+    char *json = NULL;
+    cJSON *b;
+
+    assert_int_equal(db_contest_board(pg, contest, jury, (int64_t)time(NULL) * 1000, &json), 0);
+    b = cJSON_Parse(json);
+    gv_free(json);
+    assert_non_null(b);
+    return b;
+}
+
+/* The scoreboard as the servers and the judges compute it from the tables:
+ * participants only (hidden ones left off), penalties, the freeze, the
+ * jury's view; registration and announcements. */
+static void contest_board_registration_announcements(void **state)
+{
+    struct db_pg *pg = *state;
+    char key[DB_SHA256_HEX_LEN + 1], *json = NULL, *v;
+    static const char src[] = "print(1)";
+    const char *params[] = {key};
+    int64_t cid, ended, soon, aid = 0, at = 0, dave;
+    cJSON *b;
+    const cJSON *r;
+
+    for (int i = 0; i < 4; i++) {
+        static const char *const names[] = {"alice", "bob", "carol", "dave"};
+        assert_int_equal(db_user_create(pg, NULL, names[i], names[i], "pw", "contestant", "free"),
+                         0);
+    }
+    assert_int_equal(db_blob_put(pg, key, src, sizeof(src) - 1), 0);
+    /* Started 100 minutes ago, frozen 10 minutes ago (at minute 90). */
+    assert_int_equal(
+        db_pg_exec_script(
+            pg, "INSERT INTO problems (slug, name) VALUES ('p1', 'P1'), ('p2', 'P2');"
+                "INSERT INTO problem_versions (problem_id, version, time_limit_ms, "
+                "memory_limit_kb) SELECT id, 1, 1000, 262144 FROM problems;"
+                "INSERT INTO contests (slug, title, starts_at, freezes_at, ends_at) VALUES "
+                "('live', 'Live', now() - interval '100 min', now() - interval '10 min', "
+                "now() + interval '100 min'),"
+                "('ended', 'Ended', now() - interval '2 h', NULL, now() - interval '1 h'),"
+                "('soon', 'Soon', now() + interval '1 h', NULL, now() + interval '2 h');"
+                "INSERT INTO contest_problems (contest_id, problem_id, label, ordinal) "
+                "SELECT c.id, p.id, CASE p.slug WHEN 'p1' THEN 'A' ELSE 'B' END, "
+                "CASE p.slug WHEN 'p1' THEN 1 ELSE 2 END FROM contests c, problems p "
+                "WHERE c.slug IN ('live', 'soon');"
+                "INSERT INTO participants (contest_id, user_id, is_hidden) SELECT c.id, u.id, "
+                "u.username = 'carol' FROM contests c, users u WHERE c.slug = 'live' AND "
+                "u.username IN ('alice', 'bob', 'carol')"),
+        0);
+    v = value(pg, "SELECT id FROM contests WHERE slug = 'live'");
+    cid = strtoll(v, NULL, 10);
+    gv_free(v);
+    v = value(pg, "SELECT id FROM contests WHERE slug = 'ended'");
+    ended = strtoll(v, NULL, 10);
+    gv_free(v);
+    v = value(pg, "SELECT id FROM contests WHERE slug = 'soon'");
+    soon = strtoll(v, NULL, 10);
+    gv_free(v);
+    v = value(pg, "SELECT id FROM users WHERE username = 'dave'");
+    dave = strtoll(v, NULL, 10);
+    gv_free(v);
+    /* (user, problem, minute, verdict or NULL for queued) */
+    assert_int_equal(
+        db_pg_exec(pg, NULL,
+                   "INSERT INTO submissions (user_id, problem_id, problem_version_id, contest_id, "
+                   "language, source_blob, source_size, status, verdict, judged_at, created_at) "
+                   "SELECT u.id, p.id, v.id, c.id, 'python', decode($1, 'hex'), 8, CASE WHEN "
+                   "x.verdict IS NULL THEN 'queued' ELSE 'judged' END::submission_status, "
+                   "x.verdict::verdict, CASE WHEN x.verdict IS NULL THEN NULL ELSE now() END, "
+                   "c.starts_at + x.minute * interval '1 min' FROM (VALUES "
+                   "('alice', 'p1', 5, 'WA'), ('alice', 'p1', 7, 'CE'), ('alice', 'p1', 15, 'AC'), "
+                   "('carol', 'p1', 1, 'AC'), ('dave', 'p1', 2, 'AC'), ('bob', 'p2', 20, NULL), "
+                   "('bob', 'p1', 95, 'AC')) x(who, slug, minute, verdict) "
+                   "JOIN users u ON u.username = x.who JOIN problems p ON p.slug = x.slug JOIN "
+                   "problem_versions v ON v.problem_id = p.id JOIN contests c ON c.slug = 'live'",
+                   1, params),
+        0);
+
+    b = board(pg, cid, false);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "frozen")));
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(b, "rows")), 2);
+    assert_null(row_of(b, "carol")); /* hidden */
+    assert_null(row_of(b, "dave"));  /* not registered */
+    r = row_of(b, "alice");
+    assert_non_null(r);
+    assert_int_equal(num(r, "rank"), 1);
+    assert_int_equal(num(r, "solved"), 1);
+    assert_int_equal(num(r, "penalty"), 15 + 20); /* the CE costs nothing */
+    assert_int_equal(num(cell(r, 0), "tries"), 2);
+    assert_int_equal(num(cell(r, 0), "first"), 1); /* carol's earlier solve is hidden */
+    r = row_of(b, "bob");
+    assert_int_equal(num(r, "solved"), 0); /* his solve came during the freeze */
+    assert_int_equal(num(cell(r, 0), "pending"), 1);
+    assert_int_equal(num(cell(r, 1), "pending"), 1); /* queued */
+    assert_int_equal(num(r, "rank"), 2);
+    cJSON_Delete(b);
+
+    b = board(pg, cid, true);
+    assert_false(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "frozen")));
+    r = row_of(b, "bob");
+    assert_int_equal(num(r, "solved"), 1);
+    assert_int_equal(num(r, "penalty"), 95);
+    assert_int_equal(num(r, "rank"), 2);
+    cJSON_Delete(b);
+
+    /* The row a judge publishes after bob's verdict: the public one. */
+    assert_int_equal(db_contest_board_row(pg, cid, dave, (int64_t)time(NULL) * 1000, &json),
+                     GV_ENOTFOUND);
+    v = value(pg, "SELECT id FROM users WHERE username = 'bob'");
+    assert_int_equal(db_contest_board_row(pg, cid, strtoll(v, NULL, 10),
+                                          (int64_t)time(NULL) * 1000, &json),
+                     0);
+    gv_free(v);
+    b = cJSON_Parse(json);
+    gv_free(json);
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b, "type")),
+                        "contest.scoreboard");
+    assert_int_equal(num(cJSON_GetObjectItemCaseSensitive(b, "row"), "solved"), 0);
+    cJSON_Delete(b);
+
+    /* Before its start a contest's problem set is secret, except to the jury. */
+    b = board(pg, soon, false);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(b, "problems")), 0);
+    cJSON_Delete(b);
+    b = board(pg, soon, true);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(b, "problems")), 2);
+    cJSON_Delete(b);
+    assert_int_equal(db_contest_board(pg, 987654, false, 0, &json), GV_ENOTFOUND);
+
+    /* Registration: once; never after the end; unknown contests. */
+    assert_int_equal(db_contest_is_participant(pg, cid, dave), 0);
+    assert_int_equal(db_contest_register(pg, cid, dave), 0);
+    assert_int_equal(db_contest_register(pg, cid, dave), GV_EEXIST);
+    assert_int_equal(db_contest_is_participant(pg, cid, dave), 1);
+    assert_int_equal(db_contest_register(pg, ended, dave), -EACCES);
+    assert_int_equal(db_contest_register(pg, 987654, dave), GV_ENOTFOUND);
+    b = board(pg, cid, false);
+    assert_non_null(row_of(b, "dave")); /* registered now: his earlier AC counts */
+    assert_int_equal(num(row_of(b, "dave"), "rank"), 1);
+    cJSON_Delete(b);
+
+    /* Announcements: stored in the event log, listed oldest first. */
+    assert_int_equal(db_contest_announce(pg, cid, dave, "first", &aid, &at), 0);
+    assert_true(aid > 0 && at > 0);
+    assert_int_equal(db_contest_announce(pg, cid, dave, "second \"quoted\"", NULL, NULL), 0);
+    assert_int_equal(db_contest_announce(pg, 987654, dave, "x", NULL, NULL), GV_ENOTFOUND);
+    assert_int_equal(db_contest_announcements(pg, cid, 1, &json), 0);
+    b = cJSON_Parse(json);
+    gv_free(json);
+    assert_int_equal(cJSON_GetArraySize(b), 1);
+    assert_string_equal(
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(b, 0), "text")),
+        "second \"quoted\"");
+    cJSON_Delete(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +410,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(blobs_round_trip_and_detect_corruption, setup, teardown),
         cmocka_unit_test_setup_teardown(schema_enforces_its_invariants, setup, teardown),
         cmocka_unit_test_setup_teardown(a_verdict_exists_exactly_when_judged, setup, teardown),
+        cmocka_unit_test_setup_teardown(contest_board_registration_announcements, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -431,6 +431,137 @@ static void check_contest(int fd, int64_t id, const char *want_phase)
     cJSON_Delete(r);
 }
 
+/* A contest's row and cell objects in a scoreboard JSON: the row of
+ * `username`, or NULL. */
+static const cJSON *board_row(const cJSON *board, const char *username)
+{
+    const cJSON *r;
+
+    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(board, "rows"))
+    {
+        const char *u = itest_str(r, "username");
+        if (u && !strcmp(u, username))
+            return r;
+    }
+    return NULL;
+}
+
+/* The contest list, the board, announcements, and contest pushes reaching
+ * a subscriber on the other process. `fd` is alice on A, registered for
+ * `soon` (now running, one queued submission of hers); `org` is an
+ * organizer on B. */
+static void test_contest_live(int fd, int org, int64_t soon, int64_t live)
+{
+    char req[4400], id[DB_STREAM_ID_MAX], extra[200];
+    int bob = client_on(server_b, bob_token), anon = client_on(server_a, "");
+    cJSON *r, *j;
+    const cJSON *d, *row, *c;
+    bool seen_live = false;
+
+    itest_step = "contests.list";
+    r = itest_rpc(anon, "{\"type\":\"contests.list\"}", "ok", NULL);
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(itest_data(r), "contests"))
+    {
+        if ((int64_t)itest_num(c, "id") != live)
+            continue;
+        seen_live = true;
+        ICHECK(!strcmp(itest_str(c, "phase"), "running"), "live is %s", itest_str(c, "phase"));
+        ICHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(c, "registered")),
+               "anonymous is registered");
+    }
+    ICHECK(seen_live, "the running contest is listed");
+    cJSON_Delete(r);
+
+    itest_step = "contest.scoreboard";
+    snprintf(req, sizeof(req), "{\"type\":\"contest.scoreboard\",\"contest\":%" PRId64 "}", soon);
+    r = itest_rpc(anon, req, "ok", NULL);
+    d = cJSON_GetObjectItemCaseSensitive(itest_data(r), "scoreboard");
+    row = board_row(d, "alice");
+    ICHECK(row, "alice is on the board");
+    ICHECK(itest_num(row, "solved") == 0 && itest_num(row, "rank") == 1, "alice's row");
+    c = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(row, "cells"), 0);
+    ICHECK(c && itest_num(c, "pending") == 1, "her queued submission is pending");
+    ICHECK(!board_row(d, "bob"), "bob did not register");
+    cJSON_Delete(r);
+    itest_rpc_error(anon, "{\"type\":\"contest.scoreboard\",\"contest\":987654}",
+                    "not_found");
+
+    itest_step = "contest snapshot";
+    snprintf(req, sizeof(req), "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%" PRId64 "}",
+             soon);
+    r = itest_rpc(fd, req, "ok", NULL);
+    ICHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(itest_data(r), "registered")),
+           "alice is registered");
+    ICHECK(board_row(cJSON_GetObjectItemCaseSensitive(itest_data(r), "scoreboard"), "alice"),
+           "the snapshot has the board");
+    ICHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(itest_data(r), "announcements")) == 0,
+           "no announcements yet");
+    cJSON_Delete(r);
+    r = itest_rpc(bob, req, "ok", NULL);
+    ICHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(itest_data(r), "registered")),
+           "bob is not registered");
+    cJSON_Delete(r);
+
+    itest_step = "contest.announce";
+    snprintf(req, sizeof(req),
+             "{\"type\":\"contest.announce\",\"contest\":%" PRId64 ",\"text\":\"x\"}", soon);
+    ICHECK(strstr(itest_rpc_error(fd, req, "forbidden"), "organizer"), "contestants cannot announce");
+    snprintf(req, sizeof(req),
+             "{\"type\":\"contest.announce\",\"contest\":%" PRId64 ",\"text\":\"\"}", soon);
+    itest_rpc_error(org, req, "invalid");
+    {
+        int n = snprintf(req, sizeof(req),
+                         "{\"type\":\"contest.announce\",\"contest\":%" PRId64 ",\"text\":\"",
+                         soon);
+        memset(req + n, 'a', 2001);
+        snprintf(req + n + 2001, sizeof(req) - (size_t)n - 2001, "\"}");
+        itest_rpc_error(org, req, "invalid");
+    }
+    itest_rpc_error(org, "{\"type\":\"contest.announce\",\"contest\":987654,\"text\":\"x\"}",
+                    "not_found");
+    snprintf(req, sizeof(req),
+             "{\"type\":\"contest.announce\",\"contest\":%" PRId64
+             ",\"text\":\"Problem A: \\\"n\\\" may be 0.\"}",
+             soon);
+    r = itest_rpc(org, req, "ok", NULL);
+    ICHECK(itest_str(itest_data(r), "event_id"), "the announcement went to the live stream");
+    cJSON_Delete(r);
+    /* Pushed to both subscribers: alice on A and bob on B. */
+    for (int k = 0; k < 2; k++) {
+        j = next_push(k ? bob : fd, PUSH_WAIT_MS);
+        ICHECK(j && itest_str(j, "event") && !strcmp(itest_str(j, "event"), "contest.announcement"),
+               "announcement push on %s", k ? "B" : "A");
+        d = cJSON_GetObjectItemCaseSensitive(j, "data");
+        ICHECK(!strcmp(itest_str(d, "text"), "Problem A: \"n\" may be 0.") &&
+                   (int64_t)itest_num(d, "contest_id") == soon,
+               "announcement text");
+        cJSON_Delete(j);
+    }
+    /* A later subscriber finds it in the snapshot. */
+    snprintf(req, sizeof(req), "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%" PRId64 "}",
+             soon);
+    r = itest_rpc(anon, req, "ok", NULL);
+    c = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(itest_data(r), "announcements"), 0);
+    ICHECK(c && !strcmp(itest_str(c, "text"), "Problem A: \"n\" may be 0."),
+           "the snapshot lists the announcement");
+    cJSON_Delete(r);
+
+    itest_step = "contest.scoreboard pushes coalesce per row";
+    /* What gavel-judge publishes after a contest verdict (jdg_worker.c):
+     * two rows of alice back to back reach bob, the newest at least. */
+    snprintf(extra, sizeof(extra), "\"contest_id\":%" PRId64 ",\"frozen\":false,\"row\":{\"solved\":1}",
+             soon);
+    live_add(id, "contest.scoreboard", 0, alice_id, extra);
+    j = next_push(bob, PUSH_WAIT_MS);
+    ICHECK(j && !strcmp(itest_str(j, "event"), "contest.scoreboard") &&
+               !strcmp(itest_str(j, "event_id"), id),
+           "scoreboard row pushed to a subscriber on B");
+    cJSON_Delete(j);
+    expect_quiet(bob, "bob after the row");
+    close(bob);
+    close(anon);
+}
+
 static void test_contest(void)
 {
     int fd, org;
@@ -514,6 +645,28 @@ static void test_contest(void)
                  "{\"type\":\"submit\",\"problem\":\"circle-area\",\"language\":\"python\","
                  "\"source\":\"print(1)\",\"contest\":%" PRId64 "}",
                  soon);
+        /* Only participants submit: register first (once is enough). */
+        ICHECK(strstr(itest_rpc_error(fd, req, "forbidden"), "register"),
+               "the refusal says to register");
+        snprintf(req, sizeof(req), "{\"type\":\"contest.register\",\"contest\":%" PRId64 "}",
+                 soon);
+        r = itest_rpc(fd, req, "ok", NULL);
+        ICHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(itest_data(r), "already")),
+               "a first registration");
+        cJSON_Delete(r);
+        r = itest_rpc(fd, req, "ok", NULL);
+        ICHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(itest_data(r), "already")),
+               "a second registration is not an error");
+        cJSON_Delete(r);
+        snprintf(req, sizeof(req), "{\"type\":\"contest.register\",\"contest\":%" PRId64 "}",
+                 past);
+        itest_rpc_error(fd, req, "forbidden");
+        itest_rpc_error(fd, "{\"type\":\"contest.register\",\"contest\":987654}", "not_found");
+        itest_rpc_error(fd, "{\"type\":\"contest.register\"}", "invalid");
+        snprintf(req, sizeof(req),
+                 "{\"type\":\"submit\",\"problem\":\"circle-area\",\"language\":\"python\","
+                 "\"source\":\"print(1)\",\"contest\":%" PRId64 "}",
+                 soon);
         cJSON_Delete(itest_rpc(fd, req, "ok", NULL));
         snprintf(req, sizeof(req),
                  "{\"type\":\"submit\",\"problem\":\"circle-area\",\"language\":\"python\","
@@ -532,6 +685,7 @@ static void test_contest(void)
     itest_http_get(&h, http_port, "/api/problems/circle-area");
     ICHECK(h.status == 200, "HTTP after the start: %d", h.status);
     itest_http_release(&h);
+    test_contest_live(fd, org, soon, live);
     close(org);
     close(fd);
 }

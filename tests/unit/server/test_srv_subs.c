@@ -186,6 +186,30 @@ static void test_coalescing(void **state)
     srv_subs_release(&s);
 }
 
+/* A contest's scoreboard rows coalesce per contestant: a row is the whole
+ * state of that row, so only the newest unsent one matters. */
+static void test_board_rows_coalesce(void **state)
+{
+    struct srv_subs s;
+
+    (void)state;
+    srv_subs_init(&s);
+    assert_int_equal(srv_subs_add_contest(&s, 3), 0);
+    offer(&s, "10-0", "contest.scoreboard", 0, 41, 3, 0);
+    offer(&s, "11-0", "contest.scoreboard", 0, 42, 3, 0); /* another row: kept */
+    offer(&s, "12-0", "contest.announcement", 0, 0, 3, 0);
+    offer(&s, "13-0", "contest.scoreboard", 0, 41, 3, 0); /* replaces 10-0 */
+    offer(&s, "14-0", "contest.announcement", 0, 0, 3, 0); /* never coalesced */
+    offer(&s, "15-0", "contest.scoreboard", 0, 41, 4, 0);  /* not subscribed */
+    assert_int_equal(srv_subs_pending(&s), 4);
+    expect_next(&s, "contest.scoreboard:11-0");
+    expect_next(&s, "contest.announcement:12-0");
+    expect_next(&s, "contest.scoreboard:13-0");
+    expect_next(&s, "contest.announcement:14-0");
+    expect_empty(&s);
+    srv_subs_release(&s);
+}
+
 /* A resume's replay is exact: every missed progress event is delivered,
  * and a live one arriving meanwhile does not replace it. */
 static void test_exact_replay_is_not_coalesced(void **state)
@@ -479,6 +503,7 @@ int main(void)
         cmocka_unit_test(test_subscription_bounds),
         cmocka_unit_test(test_fifo_and_unwanted),
         cmocka_unit_test(test_coalescing),
+        cmocka_unit_test(test_board_rows_coalesce),
         cmocka_unit_test(test_exact_replay_is_not_coalesced),
         cmocka_unit_test(test_ordering_with_replay),
         cmocka_unit_test(test_overflow_resync_then_recover),
