@@ -562,6 +562,62 @@ static void test_contest_live(int fd, int org, int64_t soon, int64_t live)
     close(anon);
 }
 
+static char *read_file(const char *path);
+
+/* With the real gavel-judge: a contest verdict changes the author's
+ * scoreboard row, which reaches a subscriber on the other process. */
+static void test_contest_board_judge(void)
+{
+    int a1 = client_on(server_a, alice_token), b3 = client_on(server_b, bob_token);
+    int64_t cid, sub;
+    char req[256], path[1024], *src;
+    cJSON *r, *j = NULL, *body;
+    const cJSON *row = NULL;
+
+    itest_step = "judged contest: setup";
+    psql("INSERT INTO contests (slug, title, starts_at, ends_at) VALUES ('jc', 'Judged', "
+         "now() - interval '5 minutes', now() + interval '1 hour');"
+         "INSERT INTO contest_problems (contest_id, problem_id, label, ordinal) SELECT c.id, p.id, "
+         "'A', 1 FROM contests c, problems p WHERE c.slug = 'jc' AND p.slug = 'pair-sum'");
+    cid = psql_int("SELECT id FROM contests WHERE slug = 'jc'");
+    snprintf(req, sizeof(req), "{\"type\":\"contest.register\",\"contest\":%" PRId64 "}", cid);
+    cJSON_Delete(itest_rpc(a1, req, "ok", NULL));
+    snprintf(req, sizeof(req), "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%" PRId64 "}",
+             cid);
+    cJSON_Delete(itest_rpc(b3, req, "ok", NULL));
+
+    itest_step = "judged contest: submit and watch the board";
+    snprintf(path, sizeof(path), "%s/pair-sum/submissions/accepted/two_pointers.c", examples);
+    src = read_file(path);
+    body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "type", "submit");
+    cJSON_AddStringToObject(body, "problem", "pair-sum");
+    cJSON_AddStringToObject(body, "language", "c");
+    cJSON_AddStringToObject(body, "source", src);
+    cJSON_AddNumberToObject(body, "contest", (double)cid);
+    free(src);
+    {
+        char *text = cJSON_PrintUnformatted(body);
+        r = itest_rpc(a1, text, "ok", NULL);
+        free(text);
+    }
+    cJSON_Delete(body);
+    sub = (int64_t)itest_num(itest_data(r), "submission_id");
+    cJSON_Delete(r);
+    /* Bob sees no judging events of alice's, only her row once judged. */
+    j = next_push(b3, 90000);
+    ICHECK(j && !strcmp(itest_str(j, "event"), "contest.scoreboard"),
+           "bob's first push is a scoreboard row, not %s", j ? itest_str(j, "event") : "nothing");
+    row = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "data"), "row");
+    ICHECK(row && !strcmp(itest_str(row, "username"), "alice") && itest_num(row, "solved") == 1 &&
+               itest_num(row, "rank") == 1,
+           "alice's row after her accepted submission %" PRId64, sub);
+    cJSON_Delete(j);
+    expect_quiet(b3, "bob after the row");
+    close(a1);
+    close(b3);
+}
+
 static void test_contest(void)
 {
     int fd, org;
@@ -1141,6 +1197,8 @@ int main(int argc, char **argv)
     setup();
     test_fanout();
     test_resume();
+    if (judge_path)
+        test_contest_board_judge();
     if (!judge_path) {
         test_contest();
         test_redis_restart();
