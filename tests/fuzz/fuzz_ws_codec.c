@@ -98,6 +98,18 @@ static void check_params(const struct srv_request *req)
         if (!srv_event_id_ok(p->last_event_id))
             abort();
         break;
+    case SRV_REQ_CONTEST_REGISTER:
+    case SRV_REQ_CONTEST_SCOREBOARD:
+        if (p->contest_id < 1)
+            abort();
+        if (srv_request_needs_user(req) != (req->type == SRV_REQ_CONTEST_REGISTER))
+            abort();
+        break;
+    case SRV_REQ_CONTEST_ANNOUNCE:
+        if (p->contest_id < 1 || !srv_request_needs_user(req))
+            abort();
+        check_string(p->text, 1, SRV_ANNOUNCEMENT_MAX);
+        break;
     default:
         break;
     }
