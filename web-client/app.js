@@ -8,6 +8,7 @@ import { Session } from "./js/session.js";
 import { Tracker } from "./js/judging.js";
 import { h, clear, $, errorBox } from "./js/dom.js";
 import { problemsView, problemView, submissionsView, signInView, signUpView, notFoundView } from "./js/views.js";
+import { contestsView, contestView } from "./js/contests.js";
 
 const scheme = location.protocol === "https:" ? "wss:" : "ws:";
 let session = null;
@@ -50,6 +51,12 @@ function route() {
     let slug;
     try { slug = decodeURIComponent(m[1]); } catch { slug = m[1]; }
     cleanups.push(problemView(ctx, main, params, slug));
+  } else if (path === "/contests") {
+    section = "contests";
+    cleanups.push(contestsView(ctx, main, params));
+  } else if ((m = /^\/contest\/([0-9]{1,15})$/.exec(path))) {
+    section = "contests";
+    cleanups.push(contestView(ctx, main, params, Number(m[1])));
   } else if (path === "/submissions") {
     section = "submissions";
     cleanups.push(submissionsView(ctx, main, params));

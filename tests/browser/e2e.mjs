@@ -327,6 +327,56 @@ try {
     check(/Solved/.test(status), "circle-area is marked solved for me", status);
   });
 
+  await soft("a contest: register, the board follows a verdict live, announcements arrive", async () => {
+    const cid = Number(process.env.GAVEL_E2E_CONTEST);
+    check(cid > 0, "run_e2e.sh made a contest", process.env.GAVEL_E2E_CONTEST);
+    await page.goto(url("#/contests"));
+    await page.waitForSelector(`table.contests tr[data-contest="${cid}"]`);
+    const phase = await page.getAttribute(`table.contests tr[data-contest="${cid}"] .badge`, "data-phase");
+    check(phase === "running", "the contest list shows the contest running", phase);
+    await page.click(`table.contests tr[data-contest="${cid}"] a`);
+    await page.waitForSelector("#contest-title");
+    const clock = await page.textContent("#countdown");
+    check(/^\d\d:\d\d:\d\d$/.test(clock.trim()), "a countdown to the end is shown", clock);
+    await page.waitForTimeout(1100);
+    check((await page.textContent("#countdown")).trim() !== clock.trim(), "the countdown ticks");
+    await page.click("#register");
+    await page.waitForSelector("#registered");
+    ok("registered from the contest page");
+    const me = await page.evaluate(() => window.gavel.session.user.id);
+    await page.waitForSelector(`table.board tr[data-user="${me}"]`);
+    ok("I am on the scoreboard after registering");
+
+    // Submit from a second tab (same session) while this one watches the board.
+    const tab = await context.newPage();
+    await tab.goto(url(`#/problem/circle-area?contest=${cid}`));
+    await tab.waitForSelector('#conn-state[data-state="open"]', { timeout: 20000 });
+    await tab.waitForSelector("#problem-title");
+    await tab.selectOption("#language", "c");
+    await tab.fill("#source", fs.readFileSync(path.join(EXAMPLES, "circle-area", "submissions", "accepted", "area.c"), "utf8"));
+    await tab.click('form.submit-form button[type="submit"]');
+    await tab.waitForSelector(".recent-item .judging[data-verdict]", { timeout: VERDICT_TIMEOUT_MS });
+    check(await tab.getAttribute(".recent-item .judging", "data-verdict") === "AC", "the contest submission is accepted");
+    await page.waitForSelector(`table.board tr[data-user="${me}"] td.cell.solved`, { timeout: 20000 });
+    ok("the scoreboard row turned solved live, without a reload");
+    await tab.close();
+
+    // An organizer announces from another browser.
+    const orgContext = await browser.newContext();
+    const org = await orgContext.newPage();
+    await org.goto(url("#/contests"));
+    await org.waitForSelector('#conn-state[data-state="open"]', { timeout: 20000 });
+    const text = `E2E announcement ${stamp}`;
+    const reply = await org.evaluate(async ([u, p, c, t]) => {
+      await window.gavel.live.request("login", { username: u, password: p });
+      return window.gavel.live.request("contest.announce", { contest: c, text: t });
+    }, [process.env.GAVEL_E2E_ORG_USER, process.env.GAVEL_E2E_ORG_PASSWORD, cid, text]);
+    check(reply && reply.announcement_id > 0, "the organizer's announcement is stored", JSON.stringify(reply));
+    await page.waitForFunction((t) => [...document.querySelectorAll(".announcements li")].some((li) => li.textContent.includes(t)), text, { timeout: 20000 });
+    ok("the announcement appears on the contestant's contest page live");
+    await orgContext.close();
+  });
+
   await soft("the rate limit says when to retry", async () => {
     // Free tier: 6 a minute; 3 were used above. Cheap wrong programs until refused.
     await page.goto(url("#/problem/circle-area"));

@@ -110,6 +110,14 @@ psql "$GAVEL_PG_URL" -v ON_ERROR_STOP=1 -qAtc "UPDATE problems SET is_public = t
     difficulty = CASE slug WHEN 'circle-area' THEN 800 WHEN 'pair-sum' THEN 1000
                            WHEN 'distinct-count' THEN 1300 ELSE 1600 END" >/dev/null ||
     die "making the problems public"
+# A running contest with circle-area as its problem A, and an organizer to
+# announce in it (registered through the API like anyone, then promoted).
+CONTEST_ID=$(psql "$GAVEL_PG_URL" -v ON_ERROR_STOP=1 -qAtc "INSERT INTO contests (slug, title,
+    starts_at, ends_at) VALUES ('e2e-live', 'E2E Live', now() - interval '5 minutes',
+    now() + interval '2 hours') RETURNING id" | head -n 1) || die "creating the contest"
+psql "$GAVEL_PG_URL" -v ON_ERROR_STOP=1 -qAtc "INSERT INTO contest_problems (contest_id,
+    problem_id, label, ordinal) SELECT $CONTEST_ID, id, 'A', 1 FROM problems
+    WHERE slug = 'circle-area'" >/dev/null || die "adding the contest's problem"
 
 export GAVEL_HTTP_PORT=$HTTP_PORT GAVEL_HTTP_ADDR=127.0.0.1 GAVEL_WEB_ROOT=$ROOT/web-client
 export GAVEL_JUDGE_CACHE=$work/judge-cache
@@ -132,11 +140,17 @@ done
 listeners=$(ss -Hltnp "sport = :$HTTP_PORT" | grep -o 'pid=[0-9]*' | sort -u | wc -l)
 [ "$listeners" -ge 2 ] || die "two gavel-server processes listen on :$HTTP_PORT (found $listeners)"
 echo "ok - gavel-judge and two gavel-server processes on :$HTTP_PORT"
+ORG_PASSWORD="org-pw-$$-long"
+curl -fsS -H 'Content-Type: application/json' -d "{\"username\":\"e2e_org\",\"password\":\"$ORG_PASSWORD\"}" \
+    "http://127.0.0.1:$HTTP_PORT/api/register" >/dev/null || die "registering the organizer"
+psql "$GAVEL_PG_URL" -v ON_ERROR_STOP=1 -qAtc "UPDATE users SET role = 'organizer'
+    WHERE username = 'e2e_org'" >/dev/null || die "promoting the organizer"
 
 echo "# e2e in headless Chromium"
 rc=0
 (cd "$HERE" && TMPDIR=$work CHROMIUM=$CHROMIUM GAVEL_E2E_URL="http://127.0.0.1:$HTTP_PORT/" \
-    GAVEL_E2E_EXAMPLES=$EXAMPLES GAVEL_E2E_OUT=$work timeout 300 node e2e.mjs) || rc=$?
+    GAVEL_E2E_EXAMPLES=$EXAMPLES GAVEL_E2E_OUT=$work GAVEL_E2E_CONTEST=$CONTEST_ID \
+    GAVEL_E2E_ORG_USER=e2e_org GAVEL_E2E_ORG_PASSWORD=$ORG_PASSWORD timeout 300 node e2e.mjs) || rc=$?
 if [ "$rc" -ne 0 ]; then
     echo "--- last lines of the server and judge logs ---"
     for f in "$work"/server1.log "$work"/server2.log "$work"/judge.log; do

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { renderMarkdown, escapeHtml } from "../../web-client/js/markdown.js";
 import { Live, GavelError, eventIdAfter } from "../../web-client/js/live.js";
 import { Tracker, progressText } from "../../web-client/js/judging.js";
+import { rankRows, fmtCountdown } from "../../web-client/js/contests.js";
 
 let n = 0;
 const tests = [];
@@ -175,6 +176,24 @@ test("event ids compare as <ms>-<seq>", () => {
 
 /* --- tracker -------------------------------------------------------------- */
 
+test("scoreboard rows re-rank after a pushed row (ICPC and IOI ties)", () => {
+  const row = (user_id, solved, penalty, times) => ({ user_id, solved, penalty, score: 0, rank: 0,
+    cells: times.map((t) => (t == null ? { solved: false } : { solved: true, time_min: t })) });
+  const rows = [row(1, 1, 30, [30, null]), row(2, 2, 100, [40, 60]), row(3, 1, 30, [30, null]), row(4, 2, 100, [20, 70])];
+  rankRows(rows, "icpc");
+  // Equal solved and penalty: the earlier last solve ranks first (60 < 70).
+  assert.deepEqual(rows.map((r) => [r.user_id, r.rank]), [[2, 1], [4, 2], [1, 3], [3, 3]]);
+  const ioi = [{ user_id: 5, score: 50 }, { user_id: 6, score: 80 }, { user_id: 7, score: 50 }];
+  rankRows(ioi, "ioi");
+  assert.deepEqual(ioi.map((r) => [r.user_id, r.rank]), [[6, 1], [5, 2], [7, 2]]);
+});
+test("contest countdown text", () => {
+  assert.equal(fmtCountdown(0), "00:00:00");
+  assert.equal(fmtCountdown(1), "00:00:01");
+  assert.equal(fmtCountdown(3723000), "01:02:03");
+  assert.equal(fmtCountdown(90061000), "1d 01:01:01");
+  assert.equal(fmtCountdown(-1), "");
+});
 test("tracker: progress text, late and replayed events", () => {
   const t = new Tracker();
   t.seed({ id: 5, status: "queued" });

@@ -19,11 +19,11 @@ const PAGE_SIZE = 20;
 const drafts = new Map(); // slug -> {language, source}
 const recent = new Map(); // slug -> [submission id, newest first]
 
-function loading(what) {
+export function loading(what) {
   return h("p", { class: "loading", role: "status" }, h("span", { class: "spinner", "aria-hidden": "true" }), ` Loading ${what}\u2026`);
 }
 
-function setTitle(text) {
+export function setTitle(text) {
   document.title = text ? `${text} \u00b7 Gavel` : "Gavel";
 }
 
@@ -149,7 +149,7 @@ export function problemsView(ctx, main, params) {
   return () => { alive = false; };
 }
 
-function retryButton(ctx) {
+export function retryButton(ctx) {
   return h("button", { type: "button", class: "secondary", onclick: () => ctx.rerender() }, "Try again");
 }
 
@@ -167,7 +167,8 @@ export function problemView(ctx, main, params, slug) {
   ctx.live.request("problem.get", { slug }).then((p) => {
     if (!alive) return;
     setTitle(p.name || slug);
-    renderProblem(ctx, main, p);
+    const contest = parseInt(params.get("contest"), 10);
+    renderProblem(ctx, main, p, Number.isFinite(contest) && contest > 0 ? contest : null);
   }).catch((err) => {
     if (!alive) return;
     clear(main, h("section", { class: "card" }, h("h2", {}, slug),
@@ -177,7 +178,9 @@ export function problemView(ctx, main, params, slug) {
   return () => { alive = false; };
 }
 
-function renderProblem(ctx, main, p) {
+// `contest`: the id when the page was opened from a contest (the submit
+// then counts for it), else null.
+function renderProblem(ctx, main, p, contest) {
   const slug = p.slug;
   const signedIn = !!ctx.session.user;
 
@@ -278,7 +281,9 @@ function renderProblem(ctx, main, p) {
     submitBtn.disabled = true;
     submitBtn.textContent = "Submitting\u2026";
     try {
-      const r = await ctx.live.request("submit", { problem: slug, language: langSel.value, source: text });
+      const fields = { problem: slug, language: langSel.value, source: text };
+      if (contest) fields.contest = contest;
+      const r = await ctx.live.request("submit", fields);
       const id = r.submission_id ?? r.id;
       ctx.tracker.seed({ id, status: r.status || "queued", problem: slug, language: langSel.value });
       const list = recent.get(slug) || [];
@@ -293,7 +298,7 @@ function renderProblem(ctx, main, p) {
       submitBtn.textContent = "Submit";
     }
   } },
-    h("h3", { id: "submit-title" }, "Submit a solution"),
+    h("h3", { id: "submit-title" }, contest ? "Submit a solution to the contest" : "Submit a solution"),
     signedIn ? null : h("p", { class: "notice" }, h("a", { href: `#/signin?next=${encodeURIComponent(`#/problem/${slug}`)}` }, "Sign in"),
       " or ", h("a", { href: "#/signup" }, "sign up"), " to submit."),
     h("div", { class: "row" },
@@ -308,7 +313,9 @@ function renderProblem(ctx, main, p) {
   statement.innerHTML = renderMarkdown(p.statement_md || "", { headingOffset: 2 }); // escaped by renderMarkdown
 
   clear(main,
-    h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, h("a", { href: "#/problems" }, "\u2190 Problems")),
+    h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, contest
+      ? h("a", { href: `#/contest/${contest}` }, "\u2190 Contest")
+      : h("a", { href: "#/problems" }, "\u2190 Problems")),
     h("section", { class: "card problem", "aria-labelledby": "problem-title" },
       h("header", { class: "problem-head" },
         h("h2", { id: "problem-title" }, p.name || slug),

@@ -1,0 +1,187 @@
+// Contests: the list, and one contest's live page (countdown, registration,
+// problems, scoreboard, announcements). The board and the announcements
+// arrive with the subscription's snapshot; contest.scoreboard and
+// contest.announcement pushes keep them current (docs/PROTOCOL.md).
+
+import { h, clear, errorBox } from "./dom.js";
+import { loading, setTitle, retryButton } from "./views.js";
+
+const PHASE_TEXT = { scheduled: "Starts in", running: "Ends in", frozen: "Ends in (scoreboard frozen)", ended: "Ended", finalized: "Final standings" };
+
+export function fmtCountdown(ms) {
+  if (ms == null || ms < 0) return "";
+  const s = Math.ceil(ms / 1000);
+  const d = Math.floor(s / 86400), hh = Math.floor((s % 86400) / 3600), mm = Math.floor((s % 3600) / 60), ss = s % 60;
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${d ? `${d}d ` : ""}${pad(hh)}:${pad(mm)}:${pad(ss)}`;
+}
+
+function phaseBadge(phase) {
+  return h("span", { class: `badge phase-${phase}`, dataset: { phase } }, phase);
+}
+
+/* --- the list -------------------------------------------------------------- */
+
+export function contestsView(ctx, main) {
+  setTitle("Contests");
+  const results = h("div", { class: "results" }, loading("contests"));
+  clear(main, h("section", { class: "card", "aria-labelledby": "contests-title" },
+    h("h2", { id: "contests-title" }, "Contests"), results));
+  let alive = true;
+  ctx.live.request("contests.list").then((data) => {
+    if (!alive) return;
+    const rows = data.contests || [];
+    if (!rows.length) { clear(results, h("p", { class: "empty" }, "No contests yet.")); return; }
+    clear(results, h("div", { class: "table-wrap" }, h("table", { class: "contests" },
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Contest"), h("th", { scope: "col" }, "Phase"),
+        h("th", { scope: "col" }, "Starts"), h("th", { scope: "col" }, "Ends"),
+        h("th", { scope: "col", class: "num" }, "Participants"), h("th", { scope: "col" }, ""))),
+      h("tbody", {}, rows.map((c) => h("tr", { dataset: { contest: c.id } },
+        h("td", {}, h("a", { href: `#/contest/${c.id}` }, c.title)),
+        h("td", {}, phaseBadge(c.phase)),
+        h("td", {}, new Date(c.starts_at_ms).toLocaleString()),
+        h("td", {}, new Date(c.ends_at_ms).toLocaleString()),
+        h("td", { class: "num" }, c.participants ?? 0),
+        h("td", {}, c.registered ? h("span", { class: "status solved" }, "\u2713 Registered") : "")))))));
+  }).catch((err) => {
+    if (alive) clear(results, errorBox(err, "Could not load the contests"), retryButton(ctx));
+  });
+  return () => { alive = false; };
+}
+
+/* --- one contest ------------------------------------------------------------ */
+
+// ICPC: solved desc, penalty asc, last solve asc; IOI: score desc. Rows
+// equal on those share a rank. A pushed row carries its own fresh rank,
+// the others' may have shifted: re-rank them all here.
+export function rankRows(rows, scoring) {
+  const last = (r) => Math.max(-1, ...(r.cells || []).filter((c) => c.solved).map((c) => c.time_min));
+  const key = scoring === "ioi" ? (r) => [-r.score] : (r) => [-r.solved, r.penalty, last(r)];
+  const cmp = (a, b) => {
+    const ka = key(a), kb = key(b);
+    for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i] - kb[i];
+    return 0;
+  };
+  rows.sort((a, b) => cmp(a, b) || a.user_id - b.user_id);
+  rows.forEach((r, i) => { r.rank = i > 0 && cmp(rows[i - 1], r) === 0 ? rows[i - 1].rank : i + 1; });
+  return rows;
+}
+
+function boardTable(board, me) {
+  const problems = board.problems || [];
+  const ioi = board.scoring === "ioi";
+  const cell = (c) => {
+    if (!c) return h("td", { class: "cell" });
+    if (ioi) return h("td", { class: `cell ${c.solved ? "solved" : c.tries ? "tried" : ""}` }, c.tries || c.pending ? String(c.score) : "", c.pending ? h("small", {}, ` +${c.pending}?`) : "");
+    const cls = c.solved ? (c.first ? "solved first" : "solved") : c.pending ? "pending" : c.tries ? "tried" : "";
+    const text = c.solved ? `${c.tries === 1 ? "+" : `+${c.tries - 1}`}` : c.tries ? `\u2212${c.tries}` : "";
+    return h("td", { class: `cell ${cls}`, title: c.solved ? `solved at minute ${c.time_min}` : c.pending ? `${c.pending} pending` : "" },
+      text, c.solved ? h("small", {}, ` ${c.time_min}'`) : "", c.pending ? h("small", {}, ` ${c.pending}?`) : "");
+  };
+  return h("table", { class: "board" },
+    h("caption", { class: "sr-only" }, "Scoreboard"),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col", class: "num" }, "#"), h("th", { scope: "col" }, "Contestant"),
+      h("th", { scope: "col", class: "num" }, ioi ? "Score" : "Solved"), ioi ? null : h("th", { scope: "col", class: "num" }, "Penalty"),
+      problems.map((p) => h("th", { scope: "col", class: "cell" }, h("a", { href: `#/problem/${encodeURIComponent(p.slug)}?contest=${board.contest_id}` }, p.label))))),
+    h("tbody", {}, (board.rows || []).map((r) => h("tr", { dataset: { user: r.user_id }, class: me && r.user_id === me ? "me" : null },
+      h("td", { class: "num" }, r.rank), h("td", {}, r.display_name || r.username),
+      h("td", { class: "num" }, ioi ? r.score : r.solved), ioi ? null : h("td", { class: "num" }, r.penalty),
+      problems.map((p, i) => cell((r.cells || [])[i]))))));
+}
+
+export function contestView(ctx, main, params, id) {
+  setTitle(`Contest ${id}`);
+  clear(main, loading("the contest"));
+  let alive = true;
+  let tick = null;
+  let state = null; // {contest, registered, scoreboard, announcements, receivedAt}
+
+  const onPush = (ev) => {
+    const { event, data } = ev.detail;
+    if (!state || !data || data.contest_id !== id) return;
+    if (event === "contest.scoreboard" && data.row) {
+      const rows = state.scoreboard.rows || (state.scoreboard.rows = []);
+      const at = rows.findIndex((r) => r.user_id === data.row.user_id);
+      if (at >= 0) rows[at] = data.row; else rows.push(data.row);
+      state.scoreboard.frozen = data.frozen;
+      rankRows(rows, state.scoreboard.scoring);
+      draw();
+    } else if (event === "contest.announcement") {
+      if (!state.announcements.some((a) => a.announcement_id === data.announcement_id)) {
+        state.announcements.push({ announcement_id: data.announcement_id, text: data.text, created_at_ms: data.created_at_ms });
+        draw();
+      }
+    }
+  };
+  ctx.live.addEventListener("push", onPush);
+
+  const load = () => ctx.live.request("subscribe", { topic: "contest", contest: id }).then((data) => {
+    if (!alive) return;
+    state = { ...data, receivedAt: Date.now() };
+    state.scoreboard = { ...(data.scoreboard || {}), contest_id: id };
+    state.announcements = data.announcements || [];
+    setTitle(data.contest.title);
+    draw();
+  }).catch((err) => {
+    if (!alive) return;
+    clear(main, h("section", { class: "card" }, h("h2", {}, `Contest ${id}`),
+      errorBox(err, err.code === "not_found" ? "No such contest" : "Could not load the contest"),
+      h("p", {}, h("a", { href: "#/contests" }, "\u2190 All contests"), " ", retryButton(ctx))));
+  });
+
+  const countdown = h("span", { class: "countdown", id: "countdown" });
+  const drawCountdown = () => {
+    if (!state) return;
+    const c = state.contest;
+    const left = c.next_change_in_ms < 0 ? null : c.next_change_in_ms - (Date.now() - state.receivedAt);
+    countdown.textContent = left == null ? "" : fmtCountdown(Math.max(0, left));
+    // The phase changes by the clock: the server says what it became.
+    if (left != null && left <= 0 && alive) {
+      clearInterval(tick);
+      tick = null;
+      setTimeout(() => { if (alive) load().then(() => { if (!tick) tick = setInterval(drawCountdown, 1000); }); }, 300);
+    }
+  };
+
+  function draw() {
+    const c = state.contest;
+    const signedIn = !!ctx.session.user;
+    const regMsg = h("span", { role: "status" });
+    const canRegister = signedIn && !state.registered && (c.phase === "scheduled" || c.phase === "running" || c.phase === "frozen");
+    const regBtn = canRegister ? h("button", { type: "button", id: "register", onclick: async () => {
+      regBtn.disabled = true;
+      try {
+        await ctx.live.request("contest.register", { contest: id });
+        await load();
+      } catch (err) {
+        clear(regMsg, errorBox(err, "Not registered"));
+        regBtn.disabled = false;
+      }
+    } }, "Register") : null;
+    const board = state.scoreboard;
+    clear(main,
+      h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, h("a", { href: "#/contests" }, "\u2190 Contests")),
+      h("section", { class: "card contest", "aria-labelledby": "contest-title" },
+        h("header", { class: "problem-head" }, h("h2", { id: "contest-title" }, c.title), phaseBadge(c.phase)),
+        h("p", { class: "clock" }, PHASE_TEXT[c.phase] || c.phase, " ", countdown),
+        h("p", {}, state.registered ? h("span", { class: "status solved", id: "registered" }, "\u2713 You are registered")
+          : signedIn ? regBtn : h("span", {}, h("a", { href: `#/signin?next=${encodeURIComponent(`#/contest/${id}`)}` }, "Sign in"), " to register."),
+          regMsg)),
+      state.announcements.length ? h("section", { class: "card", "aria-labelledby": "ann-title" },
+        h("h3", { id: "ann-title" }, "Announcements"),
+        h("ul", { class: "announcements", "aria-live": "polite" }, [...state.announcements].reverse().map((a) =>
+          h("li", { dataset: { announcement: a.announcement_id } }, h("time", { class: "muted" }, new Date(a.created_at_ms).toLocaleTimeString()), " ", a.text)))) : null,
+      h("section", { class: "card", "aria-labelledby": "board-title" },
+        h("h3", { id: "board-title" }, "Scoreboard", board.frozen ? h("span", { class: "badge phase-frozen" }, " frozen") : ""),
+        (board.rows || []).length ? h("div", { class: "table-wrap", "aria-live": "polite" }, boardTable(board, ctx.session.user?.id))
+          : h("p", { class: "empty" }, "Nobody is on the board yet.")));
+    drawCountdown();
+  }
+
+  load().then(() => { if (alive) tick = setInterval(drawCountdown, 1000); });
+  return () => {
+    alive = false;
+    clearInterval(tick);
+    ctx.live.removeEventListener("push", onPush);
+  };
+}
