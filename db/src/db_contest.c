@@ -289,24 +289,32 @@ int db_contest_list(struct db_pg *pg, int64_t viewer_id, char **json)
         1, p);
 }
 
+/* Runs `sql`, whose $1 and $2 are the two ids, for its one value (NULL when
+ * no row). */
+static int query_two_ids(struct db_pg *pg, char **val, const char *sql, int64_t a, int64_t b)
+{
+    char sa[24], sb[24];
+    const char *p[] = {sa, sb};
+
+    snprintf(sa, sizeof(sa), "%" PRId64, a);
+    snprintf(sb, sizeof(sb), "%" PRId64, b);
+    return db_pg_query_value(pg, val, sql, 2, p);
+}
+
 int db_contest_register(struct db_pg *pg, int64_t contest_id, int64_t user_id)
 {
-    char cid[24], uid[24], *val = NULL;
-    const char *p[] = {cid, uid};
-    int err;
-
-    snprintf(cid, sizeof(cid), "%" PRId64, contest_id);
-    snprintf(uid, sizeof(uid), "%" PRId64, user_id);
+    char *val = NULL;
     /* One statement: 'e' ended, 'a' already registered, 'r' registered now;
      * no row, no contest. */
-    err = db_pg_query_value(
+    int err = query_two_ids(
         pg, &val,
         "WITH c AS (SELECT id, ends_at <= now() AS over FROM contests WHERE id = $1::bigint), "
         "ins AS (INSERT INTO participants (contest_id, user_id) SELECT id, $2::bigint FROM c "
         "WHERE NOT over ON CONFLICT DO NOTHING RETURNING 1) "
         "SELECT CASE WHEN c.over THEN 'e' WHEN EXISTS (SELECT 1 FROM ins) THEN 'r' ELSE 'a' END "
         "FROM c",
-        2, p);
+        contest_id, user_id);
+
     if (err == 0 && !val)
         err = GV_ENOTFOUND;
     else if (err == 0 && !strcmp(val, "e"))
@@ -319,16 +327,12 @@ int db_contest_register(struct db_pg *pg, int64_t contest_id, int64_t user_id)
 
 int db_contest_is_participant(struct db_pg *pg, int64_t contest_id, int64_t user_id)
 {
-    char cid[24], uid[24], *val = NULL;
-    const char *p[] = {cid, uid};
-    int err;
-
-    snprintf(cid, sizeof(cid), "%" PRId64, contest_id);
-    snprintf(uid, sizeof(uid), "%" PRId64, user_id);
-    err = db_pg_query_value(pg, &val,
+    char *val = NULL;
+    int err = query_two_ids(pg, &val,
                             "SELECT 1 FROM participants WHERE contest_id = $1::bigint AND "
                             "user_id = $2::bigint",
-                            2, p);
+                            contest_id, user_id);
+
     gv_free(val);
     return err < 0 ? err : val != NULL;
 }
