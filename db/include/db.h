@@ -9,6 +9,7 @@
 #ifndef DB_H
 #define DB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,11 @@ int db_pg_open(struct db_pg **out, const char *url, int timeout_s, char *errbuf,
 void db_pg_close(struct db_pg *pg);
 /* Round trip to the server; GV_EUNAVAIL when the connection is gone. */
 int db_pg_ping(struct db_pg *pg);
+/* Without a round trip: false when the connection is known to be gone, for
+ * example because the server closed it while it sat idle (a restart). Only
+ * I/O tells that, so this peeks at the socket; use it before reusing an idle
+ * connection. */
+bool db_pg_usable(struct db_pg *pg);
 /* The last error reported by libpq for this connection (borrowed). */
 const char *db_pg_last_error(struct db_pg *pg);
 /* The SQLSTATE of the last failed statement ("" if none), e.g. "23505"
@@ -122,6 +128,8 @@ int db_redis_open(struct db_redis **out, const char *url, int timeout_ms, char *
 void db_redis_close(struct db_redis *r);
 /* PING round trip; GV_EUNAVAIL when the connection is gone. */
 int db_redis_ping(struct db_redis *r);
+/* As db_pg_usable: false when the server has closed the idle connection. */
+bool db_redis_usable(struct db_redis *r);
 
 /* Runs one command given as an argument vector (binary-safe, no format
  * string parsing). Integer and status replies are accepted; an error reply

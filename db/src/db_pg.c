@@ -2,6 +2,7 @@
 #include "db_internal.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,23 @@ int db__pg_result_error(struct db_pg *pg, const PGresult *res, const char *what)
     gv_log(GV_LOG_DEBUG, "db", "%s failed (%s): %s", what, pg->sqlstate,
            res ? PQresultErrorMessage(res) : PQerrorMessage(pg->conn));
     return GV_EDB;
+}
+
+bool db_pg_usable(struct db_pg *pg)
+{
+    struct pollfd p = {.fd = PQsocket(pg->conn), .events = POLLIN};
+
+    if (PQstatus(pg->conn) != CONNECTION_OK || p.fd < 0)
+        return false;
+    /* An idle connection receives nothing unasked but notices and, when the
+     * server goes away, its farewell and then EOF. libpq reports the EOF
+     * only on a read that finds nothing else, so read until the socket is
+     * quiet (a few rounds at most: a farewell is one message). */
+    for (int round = 0; round < 8 && poll(&p, 1, 0) > 0; round++) {
+        if (!PQconsumeInput(pg->conn) || PQstatus(pg->conn) != CONNECTION_OK)
+            return false;
+    }
+    return true;
 }
 
 int db_pg_ping(struct db_pg *pg)

@@ -4,6 +4,8 @@
 #include "db_internal.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +133,23 @@ void db_redis_close(struct db_redis *r)
     if (r->ctx)
         redisFree(r->ctx);
     gv_free(r);
+}
+
+bool db_redis_usable(struct db_redis *r)
+{
+    struct pollfd p = {.fd = r->ctx ? r->ctx->fd : -1, .events = POLLIN};
+    char c;
+
+    if (!r->ctx || r->ctx->err || p.fd < 0)
+        return false;
+    /* Redis sends nothing unasked outside Pub/Sub: something to read on an
+     * idle connection is its EOF (or an error). */
+    if (poll(&p, 1, 0) > 0) {
+        ssize_t n = recv(p.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+            return false;
+    }
+    return true;
 }
 
 int db_redis_ping(struct db_redis *r)

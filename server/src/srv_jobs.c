@@ -65,6 +65,12 @@ struct db_pg *srv_jobs_pg(struct srv_job_env *env)
 {
     char why[200];
 
+    /* A connection the server closed while this thread was idle (a
+     * restart) is replaced before the job uses it, not after it fails. */
+    if (env->pg && !db_pg_usable(env->pg)) {
+        db_pg_close(env->pg);
+        env->pg = NULL;
+    }
     if (env->pg)
         return env->pg;
     if (!may_try(&env->pg_state)) {
@@ -85,6 +91,12 @@ struct db_redis *srv_jobs_redis(struct srv_job_env *env)
 {
     char why[200];
 
+    if (env->redis && !db_redis_usable(env->redis)) {
+        db_queue_close(env->queue);
+        env->queue = NULL;
+        db_redis_close(env->redis);
+        env->redis = NULL;
+    }
     if (env->redis)
         return env->redis;
     if (!may_try(&env->redis_state)) {
@@ -107,11 +119,11 @@ struct db_queue *srv_jobs_queue(struct srv_job_env *env)
     struct db_redis *r;
     int err;
 
-    if (env->queue)
-        return env->queue;
-    r = srv_jobs_redis(env);
+    r = srv_jobs_redis(env); /* first: it drops a queue whose connection died */
     if (!r)
         return NULL;
+    if (env->queue)
+        return env->queue;
     err = db_queue_open(&env->queue, r, &opts);
     if (err < 0) {
         srv_jobs_lost(env, err, 1);
@@ -126,6 +138,11 @@ const char *srv_jobs_why(struct srv_job_env *env)
     return env->why;
 }
 
+/* No backoff here: a connection that worked and broke most often means the
+ * store restarted (and may well be back), so the next job reconnects at
+ * once; only a failed connect arms the backoff. Arming it here refused every
+ * job of this thread for a backoff step after a restart that happened while
+ * it was idle, with the store long up again. */
 void srv_jobs_lost(struct srv_job_env *env, int err, int redis)
 {
     if (err != GV_EUNAVAIL)
@@ -135,11 +152,9 @@ void srv_jobs_lost(struct srv_job_env *env, int err, int redis)
         env->queue = NULL;
         db_redis_close(env->redis);
         env->redis = NULL;
-        failed(&env->redis_state);
     } else {
         db_pg_close(env->pg);
         env->pg = NULL;
-        failed(&env->pg_state);
     }
 }
 

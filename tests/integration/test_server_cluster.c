@@ -23,10 +23,12 @@
  * gavel-judge judges the submissions instead. Exit 77 as well without
  * GAVEL_PG_URL / GAVEL_REDIS_URL or redis-server.
  *
- * PostgreSQL is "restarted" by a TCP relay between the servers and the
- * test's PostgreSQL: killing the relay drops every connection and refuses
- * new ones, exactly what a stopped server does to its clients, without
- * touching a cluster other tests share. */
+ * Here PostgreSQL is only cut off, by a TCP relay between the servers and
+ * the test's PostgreSQL: killing the relay drops every connection and
+ * refuses new ones, as a stopped server does to its clients, without
+ * touching a cluster other tests share; it covers the two processes. The
+ * real restart (pg_ctl stop, then start on the same port and data, of a
+ * cluster of the test's own) is test_server_pg_restart.c. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -618,6 +620,86 @@ static void test_contest_board_judge(void)
     close(b3);
 }
 
+/* A gavel-server killed outright mid-contest and started again: nothing
+ * was lost. The contest's state is the same (derived from PostgreSQL), a
+ * client that reconnects gets the contest events it missed by resuming from
+ * its last event id, and its submission made before the crash is intact. */
+static void test_server_restart_mid_contest(void)
+{
+    int64_t cid = psql_int("SELECT id FROM contests WHERE slug = 'soon'");
+    char req[256], last[DB_STREAM_ID_MAX], missed[DB_STREAM_ID_MAX], sub_req[96];
+    char before_phase[32];
+    int alice, org = client_on(server_b, org_token);
+    int64_t sub;
+    cJSON *r, *j;
+    bool got_missed = false;
+
+    itest_step = "server restart: before the crash";
+    alice = client_on(server_a, alice_token);
+    snprintf(req, sizeof(req), "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%" PRId64 "}",
+             cid);
+    r = itest_rpc(alice, req, "ok", NULL);
+    snprintf(before_phase, sizeof(before_phase), "%s",
+             itest_str(cJSON_GetObjectItemCaseSensitive(itest_data(r), "contest"), "phase"));
+    cJSON_Delete(r);
+    sub = submit(alice, "pair-sum", "python", "print(0)");
+    /* Her own submission's events aside, the last event she saw. */
+    snprintf(req, sizeof(req),
+             "{\"type\":\"contest.announce\",\"contest\":%" PRId64 ",\"text\":\"before\"}", cid);
+    cJSON_Delete(itest_rpc(org, req, "ok", NULL));
+    for (;;) {
+        j = next_push(alice, PUSH_WAIT_MS);
+        ICHECK(j, "the announcement before the crash reached alice");
+        if (!strcmp(itest_str(j, "event"), "contest.announcement")) {
+            snprintf(last, sizeof(last), "%s", itest_str(j, "event_id"));
+            cJSON_Delete(j);
+            break;
+        }
+        cJSON_Delete(j);
+    }
+
+    itest_step = "server restart: A is killed";
+    itest_kill(server_a);
+    ICHECK(!itest_ws_recv(alice, 5000), "alice's connection to A closed");
+    close(alice);
+    snprintf(req, sizeof(req),
+             "{\"type\":\"contest.announce\",\"contest\":%" PRId64 ",\"text\":\"while A was down\"}",
+             cid);
+    r = itest_rpc(org, req, "ok", NULL);
+    snprintf(missed, sizeof(missed), "%s", itest_str(itest_data(r), "event_id"));
+    cJSON_Delete(r);
+    server_a = start_server("server-a-restarted");
+
+    itest_step = "server restart: reconnect and resume";
+    alice = client_on(server_a, alice_token);
+    snprintf(req, sizeof(req), "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%" PRId64 "}",
+             cid);
+    r = itest_rpc(alice, req, "ok", NULL);
+    ICHECK(!strcmp(itest_str(cJSON_GetObjectItemCaseSensitive(itest_data(r), "contest"), "phase"),
+                   before_phase),
+           "the same phase after the restart");
+    ICHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(itest_data(r), "registered")),
+           "still registered");
+    cJSON_Delete(r);
+    snprintf(req, sizeof(req), "{\"type\":\"resume\",\"last_event_id\":\"%s\"}", last);
+    r = itest_rpc(alice, req, "ok", NULL);
+    ICHECK(itest_num(itest_data(r), "replayed") >= 1, "the missed announcement is replayed");
+    cJSON_Delete(r);
+    while ((j = next_push(alice, 2000)) != NULL) {
+        if (itest_str(j, "event_id") && !strcmp(itest_str(j, "event_id"), missed))
+            got_missed = true;
+        cJSON_Delete(j);
+    }
+    ICHECK(got_missed, "alice got the announcement made while A was down (%s)", missed);
+    snprintf(sub_req, sizeof(sub_req), "{\"type\":\"submission.get\",\"id\":%" PRId64 "}", sub);
+    r = itest_rpc(alice, sub_req, "ok", NULL);
+    ICHECK(!strcmp(itest_str(itest_data(r), "problem"), "pair-sum"),
+           "her submission from before the crash is intact");
+    cJSON_Delete(r);
+    close(alice);
+    close(org);
+}
+
 static void test_contest(void)
 {
     int fd, org;
@@ -1201,6 +1283,7 @@ int main(int argc, char **argv)
         test_contest_board_judge();
     if (!judge_path) {
         test_contest();
+        test_server_restart_mid_contest();
         test_redis_restart();
         test_pg_restart();
     }
