@@ -289,6 +289,27 @@ static bool rate_ok(struct srv_req_job *job, struct srv_job_env *env)
     return true;
 }
 
+/* A contest submission shows on the public board at once, as one more
+ * pending attempt in its author's row; the verdict's row follows from the
+ * judge. Best effort: the next snapshot has it anyway. */
+static void publish_pending_row(struct srv_job_env *env, struct db_pg *pg, int64_t contest_id,
+                                int64_t user_id)
+{
+    struct db_redis *r;
+    char *row = NULL;
+    int err = db_contest_board_row(pg, contest_id, user_id, gv_time_real_ms(), &row);
+
+    if (err == GV_ENOTFOUND)
+        return; /* an organizer's try, or a hidden participant: not on the board */
+    r = err == 0 ? srv_jobs_redis(env) : NULL;
+    if (err == 0)
+        err = r ? db_stream_live_add(r, NULL, DB_CONTEST_ROW_EVENT, row) : GV_EUNAVAIL;
+    if (err < 0)
+        gv_log(GV_LOG_WARN, "proto", "scoreboard row of user %" PRId64 " not pushed: %s", user_id,
+               gv_strerror(err));
+    gv_free(row);
+}
+
 static void do_submit(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
 {
     const struct srv_params *p = &job->req.p;
@@ -360,6 +381,8 @@ static void do_submit(struct srv_req_job *job, struct srv_job_env *env, struct d
                id, gv_strerror(err));
         srv_jobs_lost(env, err, 1);
     }
+    if (p->contest_id)
+        publish_pending_row(env, pg, p->contest_id, job->user.id);
     o = cJSON_CreateObject();
     if (o && (!cJSON_AddNumberToObject(o, "submission_id", (double)id) ||
               !cJSON_AddStringToObject(o, "status", "queued"))) {

@@ -530,7 +530,10 @@ static void test_contest_live(int fd, int org, int64_t soon, int64_t live)
     cJSON_Delete(r);
     /* Pushed to both subscribers: alice on A and bob on B. */
     for (int k = 0; k < 2; k++) {
-        j = next_push(k ? bob : fd, PUSH_WAIT_MS);
+        /* Alice may first get her own row (her submission is pending). */
+        while ((j = next_push(k ? bob : fd, PUSH_WAIT_MS)) != NULL &&
+               !strcmp(itest_str(j, "event"), "contest.scoreboard") && !k)
+            cJSON_Delete(j);
         ICHECK(j && itest_str(j, "event") && !strcmp(itest_str(j, "event"), "contest.announcement"),
                "announcement push on %s", k ? "B" : "A");
         d = cJSON_GetObjectItemCaseSensitive(j, "data");
@@ -606,15 +609,29 @@ static void test_contest_board_judge(void)
     cJSON_Delete(body);
     sub = (int64_t)itest_num(itest_data(r), "submission_id");
     cJSON_Delete(r);
-    /* Bob sees no judging events of alice's, only her row once judged. */
-    j = next_push(b3, 90000);
-    ICHECK(j && !strcmp(itest_str(j, "event"), "contest.scoreboard"),
-           "bob's first push is a scoreboard row, not %s", j ? itest_str(j, "event") : "nothing");
-    row = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "data"), "row");
-    ICHECK(row && !strcmp(itest_str(row, "username"), "alice") && itest_num(row, "solved") == 1 &&
-               itest_num(row, "rank") == 1,
-           "alice's row after her accepted submission %" PRId64, sub);
-    cJSON_Delete(j);
+    /* Bob sees no judging events of alice's, only her row: at once with one
+     * pending attempt (published by the server that took the submission),
+     * then solved once judged. The first may be coalesced away by the
+     * second if bob reads late, so it is not required. */
+    for (;;) {
+        const cJSON *cell;
+        j = next_push(b3, 90000);
+        ICHECK(j && !strcmp(itest_str(j, "event"), "contest.scoreboard"),
+               "bob gets only scoreboard rows, not %s", j ? itest_str(j, "event") : "nothing");
+        row = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "data"), "row");
+        ICHECK(row && !strcmp(itest_str(row, "username"), "alice"), "alice's row");
+        cell = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(row, "cells"), 0);
+        if (itest_num(row, "solved") == 0) {
+            ICHECK(cell && itest_num(cell, "pending") == 1, "her row while judging: one pending");
+            cJSON_Delete(j);
+            continue;
+        }
+        ICHECK(itest_num(row, "solved") == 1 && itest_num(row, "rank") == 1 && cell &&
+                   itest_num(cell, "pending") == 0,
+               "alice's row after her accepted submission %" PRId64, sub);
+        cJSON_Delete(j);
+        break;
+    }
     expect_quiet(b3, "bob after the row");
     close(a1);
     close(b3);
