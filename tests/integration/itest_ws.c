@@ -184,6 +184,16 @@ void itest_kill(pid_t pid)
     itest_wait_exit(pid, 5000);
 }
 
+const char *itest_find_redis_server(void)
+{
+    static const char *const paths[] = {"/usr/bin/redis-server", "/usr/local/bin/redis-server"};
+
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+        if (access(paths[i], X_OK) == 0)
+            return paths[i];
+    return NULL;
+}
+
 /* --- Sockets and HTTP ------------------------------------------------------- */
 
 int itest_free_port(void)
@@ -264,7 +274,7 @@ static int read_head(int fd, char *head, size_t cap)
     return status;
 }
 
-static bool header_value(const char *head, const char *name, char *out, size_t cap)
+bool itest_header(const char *head, const char *name, char *out, size_t cap)
 {
     size_t nlen = strlen(name);
 
@@ -285,11 +295,12 @@ static bool header_value(const char *head, const char *name, char *out, size_t c
     return false;
 }
 
-void itest_http_get(struct itest_http *r, int port, const char *path)
+/* A GET, or a POST of `json` when given. */
+static void http_request(struct itest_http *r, int port, const char *path, const char *json)
 {
-    char req[512], clen[32];
+    char req[2048], content[96] = "", clen[32];
     long len = 0;
-    int fd;
+    int fd, n;
 
     memset(r, 0, sizeof(*r));
     r->status = -1;
@@ -298,10 +309,16 @@ void itest_http_get(struct itest_http *r, int port, const char *path)
     fd = itest_tcp_connect(port);
     if (fd < 0)
         return;
-    snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", path, port);
-    send_all(fd, req, strlen(req));
+    if (json)
+        snprintf(content, sizeof(content),
+                 "Content-Type: application/json\r\nContent-Length: %zu\r\n", strlen(json));
+    /* One write, head and body, as a browser's small request arrives. */
+    n = snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s\r\n%s",
+                 json ? "POST" : "GET", path, port, content, json ? json : "");
+    ICHECK(n > 0 && (size_t)n < sizeof(req), "request to %s too long", path);
+    send_all(fd, req, (size_t)n);
     r->status = read_head(fd, r->head, sizeof(r->head));
-    if (r->status > 0 && header_value(r->head, "content-length", clen, sizeof(clen)))
+    if (r->status > 0 && itest_header(r->head, "content-length", clen, sizeof(clen)))
         len = strtol(clen, NULL, 10);
     ICHECK(len >= 0 && len < 10 * 1024 * 1024, "content-length %ld", len);
     free(r->body);
@@ -310,6 +327,16 @@ void itest_http_get(struct itest_http *r, int port, const char *path)
     if (r->status > 0 && len && !recv_all(fd, r->body, (size_t)len, HEAD_TIMEOUT_MS))
         r->status = -1;
     close(fd);
+}
+
+void itest_http_get(struct itest_http *r, int port, const char *path)
+{
+    http_request(r, port, path, NULL);
+}
+
+void itest_http_post(struct itest_http *r, int port, const char *path, const char *json)
+{
+    http_request(r, port, path, json);
 }
 
 void itest_http_release(struct itest_http *r)
@@ -339,34 +366,77 @@ void itest_wait_health(int port, int status, const char *text, int ms)
 
 /* --- WebSocket -------------------------------------------------------------- */
 
-int itest_ws_open(int port)
+/* Sends the upgrade request and reads the response head into `head`; the
+ * connected fd, whatever the status. */
+static int ws_handshake(int port, const char *path, const char *protocol, const char *extra,
+                        char *head, size_t cap, int *status)
 {
-    char req[512], head[4096], val[64];
-    int fd = itest_tcp_connect(port), status;
+    char req[2048];
+    int fd = itest_tcp_connect(port), n;
 
     ICHECK(fd >= 0, "cannot connect to port %d", port);
-    snprintf(req, sizeof(req),
-             "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
-             "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-             "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: gavel.v1\r\n\r\n",
-             port);
-    send_all(fd, req, strlen(req));
-    status = read_head(fd, head, sizeof(head));
-    ICHECK(status == 101, "upgrade refused with %d", status);
+    n = snprintf(req, sizeof(req),
+                 "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+                 "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                 "Sec-WebSocket-Version: 13\r\n%s%s%s%s\r\n",
+                 path, port, protocol ? "Sec-WebSocket-Protocol: " : "", protocol ? protocol : "",
+                 protocol ? "\r\n" : "", extra ? extra : "");
+    ICHECK(n > 0 && (size_t)n < sizeof(req), "upgrade request for %s too long", path);
+    send_all(fd, req, (size_t)n);
+    *status = read_head(fd, head, cap);
+    return fd;
+}
+
+static void check_accept(const char *head)
+{
+    char val[64];
+
     /* The accept key for the RFC's sample nonce is fixed (RFC 6455 1.3). */
-    ICHECK(header_value(head, "sec-websocket-accept", val, sizeof(val)) &&
+    ICHECK(itest_header(head, "sec-websocket-accept", val, sizeof(val)) &&
                !strcmp(val, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
            "bad Sec-WebSocket-Accept");
+}
+
+int itest_ws_open(int port)
+{
+    char head[4096];
+    int status, fd = ws_handshake(port, "/ws", "gavel.v1", NULL, head, sizeof(head), &status);
+
+    ICHECK(status == 101, "upgrade refused with %d", status);
+    check_accept(head);
+    return fd;
+}
+
+int itest_ws_connect(int port, const char *path, const char *protocol, const char *extra,
+                     int *status)
+{
+    char head[4096], proto[64];
+    int fd = ws_handshake(port, path, protocol, extra, head, sizeof(head), status);
+
+    if (*status != 101) {
+        close(fd);
+        return -1;
+    }
+    check_accept(head);
+    ICHECK(itest_header(head, "sec-websocket-protocol", proto, sizeof(proto)) &&
+               !strcmp(proto, "gavel.v1"),
+           "server did not confirm gavel.v1 (offered %s)", protocol ? protocol : "none");
     return fd;
 }
 
 void itest_ws_send(int fd, const char *text)
 {
-    size_t len = strlen(text), h = 0;
+    itest_ws_send_frame(fd, 0x1, true, text, strlen(text));
+}
+
+void itest_ws_send_frame(int fd, int opcode, bool fin, const void *data, size_t len)
+{
+    size_t h = 0;
     unsigned char *buf = malloc(len + 14), mask[4];
 
     ICHECK(buf, "malloc");
-    buf[h++] = 0x81;
+    ICHECK(opcode >= 0 && opcode <= 0xf, "opcode %d", opcode);
+    buf[h++] = (unsigned char)((fin ? 0x80 : 0) | opcode);
     if (len < 126) {
         buf[h++] = (unsigned char)(0x80 | len);
     } else if (len < 65536) {
@@ -381,7 +451,7 @@ void itest_ws_send(int fd, const char *text)
     for (int i = 0; i < 4; i++)
         buf[h++] = mask[i] = (unsigned char)(rand() & 0xff);
     for (size_t i = 0; i < len; i++)
-        buf[h + i] = (unsigned char)text[i] ^ mask[i % 4];
+        buf[h + i] = ((const unsigned char *)data)[i] ^ mask[i % 4];
     send_all(fd, buf, h + len);
     free(buf);
 }
@@ -395,6 +465,8 @@ cJSON *itest_ws_recv(int fd, int ms)
 
     if (!recv_all(fd, h, 2, ms))
         return NULL;
+    /* A masked frame would be misread below as payload after the length. */
+    ICHECK(!(h[1] & 0x80), "server frames must not be masked (RFC 6455 5.1)");
     len = h[1] & 0x7f;
     if (len == 126) {
         if (!recv_all(fd, ext, 2, ms))
@@ -470,17 +542,51 @@ cJSON *itest_rpc(int fd, const char *req, const char *want_type, cJSON *pushes)
     return r;
 }
 
-const char *itest_rpc_error(int fd, const char *req, const char *code)
+/* Checks error reply `r` (deleted) for `code` and a message; the message
+ * (static buffer). */
+static const char *check_error(cJSON *r, const char *code, const char *what)
 {
     static char message[256];
-    cJSON *r = itest_rpc(fd, req, "error", NULL);
     char *got = cJSON_PrintUnformatted(r);
 
-    ICHECK(itest_str(r, "code") && !strcmp(itest_str(r, "code"), code), "%s: want %s, got %s", req,
+    ICHECK(itest_str(r, "code") && !strcmp(itest_str(r, "code"), code), "%s: want %s, got %s", what,
            code, got);
     ICHECK(itest_str(r, "message") && *itest_str(r, "message"), "no message: %s", got);
     snprintf(message, sizeof(message), "%s", itest_str(r, "message"));
     free(got);
     cJSON_Delete(r);
     return message;
+}
+
+const char *itest_rpc_error(int fd, const char *req, const char *code)
+{
+    return check_error(itest_rpc(fd, req, "error", NULL), code, req);
+}
+
+cJSON *itest_ws_expect(int fd, const char *want_type, const char *id_json, int ms, const char *what)
+{
+    cJSON *r = itest_ws_recv(fd, ms);
+    char *got;
+
+    ICHECK(r, "%s: no %s within %d ms (timed out or the server closed)", what, want_type, ms);
+    got = cJSON_PrintUnformatted(r);
+    ICHECK(itest_str(r, "type") && !strcmp(itest_str(r, "type"), want_type), "%s: want %s, got %s",
+           what, want_type, got);
+    if (id_json) {
+        cJSON *want = cJSON_Parse(id_json);
+
+        ICHECK(want, "bad test id %s", id_json);
+        /* A missing id is not null: the server must echo the id field. */
+        ICHECK(cJSON_Compare(cJSON_GetObjectItemCaseSensitive(r, "id"), want, 1),
+               "%s: want id %s, got %s", what, id_json, got);
+        cJSON_Delete(want);
+    }
+    free(got);
+    return r;
+}
+
+const char *itest_ws_expect_error(int fd, const char *code, const char *id_json, int ms,
+                                  const char *what)
+{
+    return check_error(itest_ws_expect(fd, "error", id_json, ms, what), code, what);
 }

@@ -1,5 +1,5 @@
 /* itest_ws.h - processes, sockets and a minimal RFC 6455 client for the
- * gavel-server integration tests that drive several processes at once.
+ * gavel-server integration tests.
  *
  * Every process started with itest_spawn dies with the test (each child has
  * PR_SET_PDEATHSIG; itest_fail kills them first), and a failed check ends
@@ -47,6 +47,8 @@ void itest_kill(pid_t pid);
 /* Waits up to `ms` for `pid`: its wait status, or -1 on timeout. */
 int itest_wait_exit(pid_t pid, int ms);
 void itest_kill_all(void);
+/* redis-server's path, or NULL when it is not installed (tests skip then). */
+const char *itest_find_redis_server(void);
 
 /* --- Sockets and HTTP ------------------------------------------------------- */
 
@@ -59,7 +61,12 @@ struct itest_http {
     char *body; /* malloc'd, NUL-terminated */
 };
 void itest_http_get(struct itest_http *r, int port, const char *path);
+/* POSTs `json` as application/json; otherwise as itest_http_get. */
+void itest_http_post(struct itest_http *r, int port, const char *path, const char *json);
 void itest_http_release(struct itest_http *r);
+/* Header `name` (any case) of a response head: its value, truncated to
+ * `cap`, into `out`; false when absent. */
+bool itest_header(const char *head, const char *name, char *out, size_t cap);
 /* Polls /healthz until it answers `status` (and contains `text` when given). */
 void itest_wait_health(int port, int status, const char *text, int ms);
 
@@ -67,10 +74,32 @@ void itest_wait_health(int port, int status, const char *text, int ms);
 
 /* Upgrades and checks the handshake; the fd. Fails the test when refused. */
 int itest_ws_open(int port);
+/* Upgrades `path` offering `protocol` (no Sec-WebSocket-Protocol when NULL)
+ * with `extra` header lines ("Name: value\r\n" each; may be NULL), for
+ * upgrades that may be refused. *status is the HTTP status (-1 when the
+ * server closed without one). On 101 checks the accept key and that the
+ * server chose gavel.v1, and returns the fd; otherwise closes it, -1. */
+int itest_ws_connect(int port, const char *path, const char *protocol, const char *extra,
+                     int *status);
 void itest_ws_send(int fd, const char *text);
+/* One masked client frame with any opcode; `fin` false leaves the message
+ * open for continuation frames (opcode 0). For hostile-client checks:
+ * binary frames, fragments, oversized messages. */
+void itest_ws_send_frame(int fd, int opcode, bool fin, const void *data, size_t len);
 /* The next text frame as JSON (caller deletes), or NULL after `ms` without
  * one or when the server closed. */
 cJSON *itest_ws_recv(int fd, int ms);
+/* The very next frame, due within `ms`, must be JSON of type `want_type`
+ * and, when `id_json` is given, carry that "id" ("42", "\"x\"", "null"
+ * for an explicit null). Unlike itest_rpc no push is skipped: for checks
+ * that the reply comes first. `what` (the request, say) names it in
+ * failure messages. Caller deletes. */
+cJSON *itest_ws_expect(int fd, const char *want_type, const char *id_json, int ms,
+                       const char *what);
+/* itest_ws_expect of an error with `code` and a non-empty message; returns
+ * the message (static buffer). */
+const char *itest_ws_expect_error(int fd, const char *code, const char *id_json, int ms,
+                                  const char *what);
 
 const char *itest_str(const cJSON *o, const char *key);
 double itest_num(const cJSON *o, const char *key); /* fails when not a number */

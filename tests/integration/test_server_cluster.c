@@ -74,16 +74,6 @@ static int64_t alice_id, bob_id;
 
 /* --- Stores ------------------------------------------------------------------ */
 
-static const char *find_redis_server(void)
-{
-    static const char *const paths[] = {"/usr/bin/redis-server", "/usr/local/bin/redis-server"};
-
-    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-        if (access(paths[i], X_OK) == 0)
-            return paths[i];
-    return NULL;
-}
-
 static struct db_redis *redis_connect(int ms)
 {
     int64_t deadline = itest_now_ms() + ms;
@@ -100,7 +90,7 @@ static struct db_redis *redis_connect(int ms)
 static void redis_start(void)
 {
     char port[16];
-    char *argv[] = {(char *)find_redis_server(), "--port", port, "--bind", "127.0.0.1",
+    char *argv[] = {(char *)itest_find_redis_server(), "--port", port, "--bind", "127.0.0.1",
                     "--save", "", "--appendonly", "no", NULL};
     struct db_redis *r;
 
@@ -1282,7 +1272,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "skip: GAVEL_PG_URL and GAVEL_REDIS_URL are not set\n");
         return ITEST_SKIP;
     }
-    if (!find_redis_server()) {
+    if (!itest_find_redis_server()) {
         fprintf(stderr, "skip: no redis-server\n");
         return ITEST_SKIP;
     }
