@@ -381,6 +381,33 @@ static int api_begin(struct lws *wsi, struct http_pss *pss, const char *path)
         }
         return api_submit(wsi, pss, "problem.get", args);
     }
+    if (!strcmp(path, "/contests") || !strcmp(path, "/contests/")) {
+        cJSON *args = cJSON_CreateObject();
+
+        if (post) {
+            cJSON_Delete(args);
+            return api_respond_now(wsi, pss, 405, "invalid", "use GET");
+        }
+        return args ? api_submit(wsi, pss, "contests.list", args) : -1;
+    }
+    if (!strncmp(path, "/contests/", 10)) {
+        /* /contests/<id>/scoreboard: the one contest read that needs no
+         * subscription (snapshots with a countdown are the WebSocket's). */
+        char *end = NULL;
+        long long id = strtoll(path + 10, &end, 10);
+        cJSON *args;
+
+        if (path[10] < '1' || path[10] > '9' || id <= 0 || strcmp(end, "/scoreboard") != 0)
+            return api_respond_now(wsi, pss, 404, "not_found", "no such API route");
+        if (post)
+            return api_respond_now(wsi, pss, 405, "invalid", "use GET");
+        args = cJSON_CreateObject();
+        if (!args || !cJSON_AddNumberToObject(args, "contest", (double)id)) {
+            cJSON_Delete(args);
+            return -1;
+        }
+        return api_submit(wsi, pss, "contest.scoreboard", args);
+    }
     if (!strcmp(path, "/register") || !strcmp(path, "/login") || !strcmp(path, "/logout")) {
         if (!post)
             return api_respond_now(wsi, pss, 405, "invalid", "use POST");

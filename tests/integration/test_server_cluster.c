@@ -477,6 +477,27 @@ static void test_contest_live(int fd, int org, int64_t soon, int64_t live)
     cJSON_Delete(r);
     itest_rpc_error(anon, "{\"type\":\"contest.scoreboard\",\"contest\":987654}",
                     "not_found");
+    {
+        /* The same reads over HTTP, for scripts. */
+        struct itest_http h;
+        char path[96];
+
+        itest_http_get(&h, http_port, "/api/contests");
+        ICHECK(h.status == 200 && h.body && strstr(h.body, "\"slug\":\"soon\""),
+               "GET /api/contests: %d", h.status);
+        itest_http_release(&h);
+        snprintf(path, sizeof(path), "/api/contests/%" PRId64 "/scoreboard", soon);
+        itest_http_get(&h, http_port, path);
+        ICHECK(h.status == 200 && h.body && strstr(h.body, "\"username\":\"alice\""),
+               "GET %s: %d", path, h.status);
+        itest_http_release(&h);
+        itest_http_get(&h, http_port, "/api/contests/987654/scoreboard");
+        ICHECK(h.status == 404, "an unknown contest's board over HTTP: %d", h.status);
+        itest_http_release(&h);
+        itest_http_get(&h, http_port, "/api/contests/x1/scoreboard");
+        ICHECK(h.status == 404, "a malformed contest route: %d", h.status);
+        itest_http_release(&h);
+    }
 
     itest_step = "contest snapshot";
     snprintf(req, sizeof(req), "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%" PRId64 "}",
