@@ -1,6 +1,7 @@
 /* ws_fanout.c - fan-out benchmark of gavel-server's contest pushes (issue 5).
  *
- * Holds N WebSocket connections to one gavel-server, each logged in with the
+ * Holds N WebSocket connections to gavel-server (one process, or several
+ * sharing the port: the kernel spreads the connections), each logged in with the
  * same session token (hello) and subscribed to one contest, then publishes
  * contest-level events to the live stream exactly as production does (XADD
  * gavel:live MAXLEN ~ 100000 * type <t> data <json>, the judge's call) and
@@ -14,14 +15,18 @@
  * sequence number, so every receipt gives a latency and each client's count
  * shows losses and duplicates.
  *
- * Server figures come from /proc/<pid>: VmRSS before and after connecting
- * (per connection), utime+stime over a scenario (per delivered message).
+ * Server figures come from /proc/<pid> of every server process, summed:
+ * VmRSS before and after connecting (per connection), utime+stime over a
+ * scenario (per delivered message). The client's own utime+stime per
+ * delivered message is reported too (ccpu): it shares the machine's cores.
  *
  * A minimal RFC 6455 client over epoll, on one thread: upgrade with a fixed
  * nonce (a benchmark needs no fresh one), masked client frames, unmasked
- * unfragmented server frames; pings are answered.
+ * unfragmented server frames; pings are answered. It is kept cheap: sockets
+ * are edge-triggered and read with one recv() per wakeup into a per-client
+ * buffer (no allocation per message).
  *
- * usage: ws_fanout --port P --token T --contest ID --server-pid PID
+ * usage: ws_fanout --port P --token T --contest ID --server-pid PID[,PID...]
  *                  [--connections N] [--redis URL] [--stream KEY]
  *                  [--events E] [--burst B] [--slow-pct P] [--pad BYTES]
  *                  [--header]
@@ -52,6 +57,7 @@
 #include "banned.h"
 
 #define FC_RBUF 8192
+#define FC_MAX_SERVERS 16
 #define FC_EVENT_TYPE "contest.announcement"
 #define FC_QUIET_MS 5000  /* a scenario ends this long after the last receipt */
 #define FC_SINGLE_GAP_MS 20
@@ -79,7 +85,8 @@ struct fc_opts {
     int n;
     const char *token;
     long long contest;
-    int server_pid;
+    int server_pids[FC_MAX_SERVERS]; /* --server-pid P[,P...]: every server process */
+    int nservers;
     const char *redis_url;
     const char *stream;
     int events;
@@ -146,7 +153,7 @@ static long proc_rss_kb(int pid)
 }
 
 /* utime + stime of the whole process (every thread), in microseconds. */
-static long long proc_cpu_us(int pid)
+static long long proc_cpu_us1(int pid)
 {
     char path[64], buf[2048], *p;
     unsigned long long ut = 0, st = 0;
@@ -165,6 +172,35 @@ static long long proc_cpu_us(int pid)
     if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
         die("cannot parse %s", path);
     return (long long)(ut + st) * 1000000 / sysconf(_SC_CLK_TCK);
+}
+
+/* Over every server process. */
+static long long servers_cpu_us(void)
+{
+    long long t = 0;
+
+    for (int i = 0; i < opt.nservers; i++)
+        t += proc_cpu_us1(opt.server_pids[i]);
+    return t;
+}
+
+static long servers_rss_kb(void)
+{
+    long kb = 0;
+
+    for (int i = 0; i < opt.nservers; i++)
+        kb += proc_rss_kb(opt.server_pids[i]);
+    return kb;
+}
+
+/* This process' own CPU (the load client shares the machine's cores). */
+static long long self_cpu_us(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    return (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 + ru.ru_utime.tv_usec +
+           ru.ru_stime.tv_usec;
 }
 
 /* --- WebSocket framing ------------------------------------------------------ */
@@ -354,7 +390,7 @@ static int client_writable(struct fc_client *c)
     if (send(c->fd, req, (size_t)n, MSG_NOSIGNAL) != n)
         return -EIO;
     c->state = ST_UPGRADE;
-    set_interest(c, EPOLLIN);
+    set_interest(c, EPOLLIN | EPOLLET);
     return 0;
 }
 
@@ -384,19 +420,30 @@ static int upgrade_done(struct fc_client *c)
     return parse_frames(c, now_us());
 }
 
+/* Edge-triggered: reads until the socket is drained. A read shorter than
+ * the room offered means the receive queue was empty then (data that comes
+ * later raises a new edge), which saves the EAGAIN round trip: one recv()
+ * per wakeup in the common case. */
 static int client_readable(struct fc_client *c)
 {
     long long t = now_us();
-    ssize_t r = recv(c->fd, c->rbuf + c->rlen, FC_RBUF - c->rlen, 0);
 
-    if (r == 0)
-        return -ECONNRESET;
-    if (r < 0)
-        return errno == EAGAIN || errno == EINTR ? 0 : -errno;
-    c->rlen += (size_t)r;
-    if (c->state == ST_UPGRADE)
-        return upgrade_done(c);
-    return parse_frames(c, t);
+    for (;;) {
+        size_t room = FC_RBUF - c->rlen;
+        ssize_t r = recv(c->fd, c->rbuf + c->rlen, room, 0);
+        int err;
+
+        if (r == 0)
+            return -ECONNRESET;
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return errno == EAGAIN ? 0 : -errno;
+        c->rlen += (size_t)r;
+        err = c->state == ST_UPGRADE ? upgrade_done(c) : parse_frames(c, t);
+        if (err < 0 || (size_t)r < room || c->paused)
+            return err;
+    }
 }
 
 /* One round of the event loop, waiting at most `timeout_ms`. */
@@ -521,7 +568,8 @@ static float pct(const float *v, size_t n, double p)
     return v[i];
 }
 
-static void phase_report(struct fc_phase *ph, const char *name, long long cpu_us)
+static void phase_report(struct fc_phase *ph, const char *name, long long cpu_us,
+                         long long client_cpu_us)
 {
     size_t n = 0, nlast = 0;
     float *all = gv_malloc((size_t)ph->nevents * (size_t)opt.n * sizeof(float));
@@ -557,10 +605,12 @@ static void phase_report(struct fc_phase *ph, const char *name, long long cpu_us
     }
     qsort(all, n, sizeof(*all), cmp_float);
     qsort(last, nlast, sizeof(*last), cmp_float);
-    printf("| %6d | %-6s | %6d | %7.1f | %7.1f | %7.1f | %7.1f | %7.1f | %6.2f | %5lld | %4lld | %6lld |\n",
+    printf("| %6d | %-6s | %6d | %7.1f | %7.1f | %7.1f | %7.1f | %7.1f | %6.2f | %6.2f | %5lld | "
+           "%4lld | %6lld |\n",
            opt.n, name, ph->nevents, pct(all, n, 0.5), pct(all, n, 0.99), n ? all[n - 1] : -1.0f,
            pct(last, nlast, 0.5), nlast ? last[nlast - 1] : -1.0f,
-           n ? (double)cpu_us / (double)n : -1.0, lost, dups, resyncs + closed);
+           n ? (double)cpu_us / (double)n : -1.0, n ? (double)client_cpu_us / (double)n : -1.0,
+           lost, dups, resyncs + closed);
     fflush(stdout);
     gv_free(all);
     gv_free(last);
@@ -576,10 +626,11 @@ static void phase_report(struct fc_phase *ph, const char *name, long long cpu_us
 static void run_single(int normal)
 {
     struct fc_phase ph;
-    long long cpu0;
+    long long cpu0, ccpu0;
 
     phase_begin(&ph, opt.events, false, normal);
-    cpu0 = proc_cpu_us(opt.server_pid);
+    cpu0 = servers_cpu_us();
+    ccpu0 = self_cpu_us();
     for (int e = 0; e < opt.events; e++) {
         long long want = (long long)(e + 1) * opt.n, t0;
 
@@ -592,14 +643,14 @@ static void run_single(int normal)
             poll_once(FC_SINGLE_GAP_MS);
     }
     phase_drain(&ph);
-    phase_report(&ph, "single", proc_cpu_us(opt.server_pid) - cpu0);
+    phase_report(&ph, "single", servers_cpu_us() - cpu0, self_cpu_us() - ccpu0);
 }
 
 /* opt.burst events spread evenly over one second. */
 static void run_burst(const char *name, bool slow, int normal)
 {
     struct fc_phase ph;
-    long long cpu0, t0, step = 1000000 / (opt.burst ? opt.burst : 1);
+    long long cpu0, ccpu0, t0, step = 1000000 / (opt.burst ? opt.burst : 1);
 
     if (slow)
         for (int i = 0; i < opt.n; i++)
@@ -608,7 +659,8 @@ static void run_burst(const char *name, bool slow, int normal)
                 set_interest(&cl[i], 0);
             }
     phase_begin(&ph, opt.burst, slow, normal);
-    cpu0 = proc_cpu_us(opt.server_pid);
+    cpu0 = servers_cpu_us();
+    ccpu0 = self_cpu_us();
     t0 = now_us();
     for (int e = 0; e < opt.burst; e++) {
         long long due = t0 + e * step, left;
@@ -618,7 +670,7 @@ static void run_burst(const char *name, bool slow, int normal)
         publish(&ph);
     }
     phase_drain(&ph);
-    phase_report(&ph, name, proc_cpu_us(opt.server_pid) - cpu0);
+    phase_report(&ph, name, servers_cpu_us() - cpu0, self_cpu_us() - ccpu0);
 }
 
 /* After the slow scenario: what the slow readers were left with. */
@@ -630,7 +682,7 @@ static void slow_epilogue(void)
     for (int i = 0; i < opt.n; i++)
         if (cl[i].slow && cl[i].paused && cl[i].state == ST_READY) {
             cl[i].paused = false;
-            set_interest(&cl[i], EPOLLIN);
+            set_interest(&cl[i], EPOLLIN | EPOLLET);
         }
     t0 = now_us();
     while (now_us() - t0 < 2000000)
@@ -650,7 +702,7 @@ static void slow_epilogue(void)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: ws_fanout --port P --token T --contest ID --server-pid PID "
+    fprintf(stderr, "usage: ws_fanout --port P --token T --contest ID --server-pid PID[,PID...] "
                     "[--connections N] [--redis URL] [--stream KEY] [--events E] [--burst B] "
                     "[--slow-pct P] [--pad BYTES] [--header]\n");
     exit(2);
@@ -682,7 +734,18 @@ static void parse_args(int argc, char **argv)
         case 'n': opt.n = (int)strtol(optarg, NULL, 10); break;
         case 't': opt.token = optarg; break;
         case 'c': opt.contest = strtoll(optarg, NULL, 10); break;
-        case 's': opt.server_pid = (int)strtol(optarg, NULL, 10); break;
+        case 's': {
+            char *p = optarg;
+
+            while (*p && opt.nservers < FC_MAX_SERVERS) {
+                opt.server_pids[opt.nservers++] = (int)strtol(p, &p, 10);
+                if (*p == ',')
+                    p++;
+                else if (*p)
+                    usage();
+            }
+            break;
+        }
         case 'r': opt.redis_url = optarg; break;
         case 'k': opt.stream = optarg; break;
         case 'e': opt.events = (int)strtol(optarg, NULL, 10); break;
@@ -693,7 +756,7 @@ static void parse_args(int argc, char **argv)
         default: usage();
         }
     }
-    if (opt.port <= 0 || !opt.token || opt.contest <= 0 || opt.server_pid <= 0 || opt.n <= 0 ||
+    if (opt.port <= 0 || !opt.token || opt.contest <= 0 || opt.nservers <= 0 || opt.n <= 0 ||
         !opt.redis_url || opt.events <= 0 || opt.burst <= 0 || opt.pad < 0 || opt.pad > 4096)
         usage();
 }
@@ -734,16 +797,19 @@ int main(int argc, char **argv)
 
     if (opt.header) {
         printf("| N      | case   | events | p50 ms  | p99 ms  | max ms  | last50  | lastmax | "
-               "cpu us | lost  | dups | resync |\n");
+               "cpu us | ccpu us | lost  | dups | resync |\n");
         printf("| ------ | ------ | ------ | ------- | ------- | ------- | ------- | ------- | "
-               "------ | ----- | ---- | ------ |\n");
+               "------ | ------- | ----- | ---- | ------ |\n");
     }
-    rss0 = proc_rss_kb(opt.server_pid);
+    for (int i = 0; i < opt.nservers; i++)
+        if (opt.server_pids[i] <= 0)
+            usage();
+    rss0 = servers_rss_kb();
     connect_all(&connect_s);
     /* Let the server settle (the last replies, lws' own allocations). */
     for (int i = 0; i < 10; i++)
         poll_once(50);
-    rss1 = proc_rss_kb(opt.server_pid);
+    rss1 = servers_rss_kb();
     printf("#   N=%d connect+hello+subscribe: %.2f s; server RSS %ld -> %ld KiB: %.2f KiB per "
            "connection\n",
            opt.n, connect_s, rss0, rss1, (double)(rss1 - rss0) / opt.n);

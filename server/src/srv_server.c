@@ -106,6 +106,33 @@ struct conn {
  * 10k clients quadratic. Buckets double at two entries per bucket. */
 #define CONN_BUCKETS_MIN 1024
 
+/* Who may want an event: the sessions are indexed by topic - the logged-in
+ * user, each subscribed submission, each subscribed contest - so a live
+ * event is offered only to the members of the (at most three) topics it
+ * names, not to every connection. The index may name more sessions than
+ * want an event (srv_subs_offer decides, with srv_subs_wants), never fewer.
+ * A topic exists while it has members; each membership is a small
+ * allocation made when the session logs in or subscribes. */
+enum topic_kind { TOPIC_USER, TOPIC_SUBMISSION, TOPIC_CONTEST };
+
+struct topic {
+    struct topic *hnext;           /* in its srv_server.topics chain */
+    int64_t id;
+    enum topic_kind kind;
+    struct lws_dll2_owner members; /* struct member.node */
+};
+
+struct ws_session;
+
+struct member {
+    struct lws_dll2 node; /* in topic->members */
+    struct member *next;  /* in its session's list */
+    struct topic *topic;
+    struct ws_session *ss;
+};
+
+#define TOPIC_BUCKETS_MIN 1024
+
 struct srv_server {
     struct lws_context *ctx;
     struct lws_vhost *vhost;
@@ -126,6 +153,9 @@ struct srv_server {
     struct conn **buckets; /* nbuckets (a power of two) chains; NULL until used */
     size_t nbuckets;
     uint64_t next_conn_id;
+    struct topic **topics; /* ntopic_buckets (a power of two) chains */
+    size_t ntopic_buckets, ntopics;
+    uint64_t stamp; /* deliver_events: one per batch and one per event */
 };
 
 /* Per HTTP connection (lws zeroes it). */
@@ -155,6 +185,9 @@ struct ws_session {
     struct srv_req_job *wait_head, *wait_tail; /* requests behind it */
     unsigned nwaiting;
     struct srv_subs subs;
+    struct member *members; /* its topics (the index above) */
+    uint64_t offered;       /* stamp of the last event offered to it */
+    uint64_t woken;         /* stamp of the last batch that asked for writeable */
     bool closing; /* close (1008) at the next writeable */
     char close_why[64];
 };
@@ -238,6 +271,128 @@ static void conn_remove(struct conn *c)
 static struct srv_server *server_of(struct lws *wsi)
 {
     return lws_context_user(lws_get_context(wsi));
+}
+
+/* --- The topic index --------------------------------------------------------- */
+
+static size_t topic_bucket(enum topic_kind kind, int64_t id, size_t n)
+{
+    uint64_t h = ((uint64_t)id * 4 + (uint64_t)kind) * 0x9E3779B97F4A7C15ULL;
+
+    return (size_t)(h >> 32) & (n - 1);
+}
+
+static struct topic *topic_find(struct srv_server *s, enum topic_kind kind, int64_t id)
+{
+    if (id <= 0)
+        return NULL;
+    for (struct topic *t = s->topics[topic_bucket(kind, id, s->ntopic_buckets)]; t; t = t->hnext)
+        if (t->id == id && t->kind == kind)
+            return t;
+    return NULL;
+}
+
+/* Rehashes into twice the buckets; on failure the chains just get longer. */
+static void topic_grow(struct srv_server *s)
+{
+    size_t n = s->ntopic_buckets ? s->ntopic_buckets * 2 : TOPIC_BUCKETS_MIN;
+    struct topic **b = gv_calloc(n, sizeof(*b));
+
+    if (!b)
+        return;
+    for (size_t i = 0; i < s->ntopic_buckets; i++)
+        while (s->topics[i]) {
+            struct topic *t = s->topics[i];
+            size_t h = topic_bucket(t->kind, t->id, n);
+
+            s->topics[i] = t->hnext;
+            t->hnext = b[h];
+            b[h] = t;
+        }
+    gv_free(s->topics);
+    s->topics = b;
+    s->ntopic_buckets = n;
+}
+
+/* Adds `ss` to the topic (kind, id), creating it; idempotent. -ENOMEM. */
+static int topic_join(struct srv_server *s, struct ws_session *ss, enum topic_kind kind,
+                      int64_t id)
+{
+    struct topic *t;
+    struct member *m;
+    size_t h;
+
+    for (m = ss->members; m; m = m->next)
+        if (m->topic->kind == kind && m->topic->id == id)
+            return 0;
+    t = topic_find(s, kind, id);
+    if (!t) {
+        if (s->ntopics + 1 > s->ntopic_buckets * 2)
+            topic_grow(s);
+        t = gv_calloc(1, sizeof(*t));
+        if (!t)
+            return -ENOMEM;
+        t->kind = kind;
+        t->id = id;
+        h = topic_bucket(kind, id, s->ntopic_buckets);
+        t->hnext = s->topics[h];
+        s->topics[h] = t;
+        s->ntopics++;
+    }
+    m = gv_calloc(1, sizeof(*m));
+    if (!m) {
+        if (!t->members.count) {
+            struct topic **pp = &s->topics[topic_bucket(kind, id, s->ntopic_buckets)];
+
+            while (*pp != t)
+                pp = &(*pp)->hnext;
+            *pp = t->hnext;
+            s->ntopics--;
+            gv_free(t);
+        }
+        return -ENOMEM;
+    }
+    m->topic = t;
+    m->ss = ss;
+    lws_dll2_add_tail(&m->node, &t->members);
+    m->next = ss->members;
+    ss->members = m;
+    return 0;
+}
+
+static void member_free(struct srv_server *s, struct member *m)
+{
+    struct topic *t = m->topic;
+
+    lws_dll2_remove(&m->node);
+    gv_free(m);
+    if (!t->members.count) {
+        struct topic **pp = &s->topics[topic_bucket(t->kind, t->id, s->ntopic_buckets)];
+
+        while (*pp && *pp != t)
+            pp = &(*pp)->hnext;
+        if (*pp)
+            *pp = t->hnext;
+        s->ntopics--;
+        gv_free(t);
+    }
+}
+
+/* Removes `ss` from every topic of `kind` (every topic when kind < 0). */
+static void topic_leave(struct srv_server *s, struct ws_session *ss, int kind)
+{
+    struct member **pp = &ss->members;
+
+    while (*pp) {
+        struct member *m = *pp;
+
+        if (kind < 0 || m->topic->kind == (enum topic_kind)kind) {
+            *pp = m->next;
+            member_free(s, m);
+        } else {
+            pp = &m->next;
+        }
+    }
 }
 
 /* --- HTTP ----------------------------------------------------------------- */
@@ -915,16 +1070,25 @@ static void sess_close_later(struct lws *wsi, struct ws_session *ss, const char 
 static void sess_done(struct ws_session *ss, struct srv_req_job *job)
 {
     struct lws *wsi = ss->c.wsi;
+    struct srv_server *s = server_of(wsi);
     char *text = NULL;
     size_t len;
     int err;
 
     if (job->set_user) {
+        if (ss->user.id != job->new_user.id) {
+            topic_leave(s, ss, TOPIC_USER);
+            if (job->new_user.id > 0 && topic_join(s, ss, TOPIC_USER, job->new_user.id) < 0) {
+                sess_close_later(wsi, ss, "out of memory");
+                return;
+            }
+        }
         ss->user = job->new_user;
         snprintf(ss->token, sizeof(ss->token), "%s", job->new_token);
         ss->token_unchecked = false;
         srv_subs_set_user(&ss->subs, ss->user.id);
     } else if (job->clear_user) {
+        topic_leave(s, ss, TOPIC_USER);
         memset(&ss->user, 0, sizeof(ss->user));
         ss->token[0] = '\0';
         ss->token_unchecked = false;
@@ -933,6 +1097,11 @@ static void sess_done(struct ws_session *ss, struct srv_req_job *job)
     if (!job->err_code && (job->subscribe_submission || job->subscribe_contest)) {
         err = job->subscribe_submission ? srv_subs_add_submission(&ss->subs, job->subscribe_submission)
                                         : srv_subs_add_contest(&ss->subs, job->subscribe_contest);
+        /* Into the index as well, or no live event would find it. */
+        if (err == 0)
+            err = job->subscribe_submission
+                      ? topic_join(s, ss, TOPIC_SUBMISSION, job->subscribe_submission)
+                      : topic_join(s, ss, TOPIC_CONTEST, job->subscribe_contest);
         if (err == GV_ETOOBIG) {
             job->err_code = SRV_ERR_INVALID;
             snprintf(job->err_message, sizeof(job->err_message),
@@ -978,34 +1147,46 @@ static void sess_done(struct ws_session *ss, struct srv_req_job *job)
     sess_update_rx(wsi, ss);
 }
 
-/* Offers a batch of live events to every WebSocket session. One pass over
- * the sessions for the whole batch (not one per event) keeps each session
- * in cache while its events are queued, and asks for one writeable
- * callback per session that got anything. The events' frames are shared,
- * so an offer costs a reference, not a copy. */
+/* Offers a batch of live events to the sessions that may want them: the
+ * members of the topics each event names (its user, its submission and,
+ * for contest-level events, its contest), found through the index instead
+ * of a pass over every connection. A session in two of those topics is
+ * offered the event once (the `offered` stamp), and asks for one writeable
+ * callback per batch (the `woken` stamp). The events' frames are shared, so
+ * an offer costs a reference, not a copy. */
 static void deliver_events(struct srv_server *s, struct srv_live_event *events)
 {
     int64_t now = gv_time_mono_ms();
+    uint64_t batch = ++s->stamp;
 
-    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&s->conns)) {
-        struct conn *c = lws_container_of(d, struct conn, node);
-        struct ws_session *ss;
-        bool queued = false;
+    for (struct srv_live_event *ev = events; ev; ev = ev->next) {
+        uint64_t stamp = ++s->stamp;
+        struct topic *ts[3];
 
-        if (!c->is_ws)
-            continue;
-        ss = lws_container_of(c, struct ws_session, c);
-        for (struct srv_live_event *ev = events; ev && !ss->closing; ev = ev->next) {
-            if (!srv_subs_wants(&ss->subs, ev))
+        ts[0] = topic_find(s, TOPIC_USER, ev->user_id);
+        ts[1] = topic_find(s, TOPIC_SUBMISSION, ev->submission_id);
+        /* Judging events never reach a contest's subscribers as such
+         * (srv_subs_wants): no need to walk them. */
+        ts[2] = strncmp(ev->type, "judging.", 8) ? topic_find(s, TOPIC_CONTEST, ev->contest_id)
+                                                 : NULL;
+        for (int k = 0; k < 3; k++) {
+            if (!ts[k])
                 continue;
-            if (srv_subs_offer(&ss->subs, ev, now) == SRV_SUBS_DROP)
-                sess_close_later(c->wsi, ss, "too far behind its events");
-            else
-                queued = true;
+            lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&ts[k]->members)) {
+                struct ws_session *ss = lws_container_of(d, struct member, node)->ss;
+
+                if (ss->offered != stamp && !ss->closing) {
+                    ss->offered = stamp;
+                    if (srv_subs_offer(&ss->subs, ev, now) == SRV_SUBS_DROP) {
+                        sess_close_later(ss->c.wsi, ss, "too far behind its events");
+                    } else if (ss->woken != batch && srv_subs_pending(&ss->subs)) {
+                        ss->woken = batch;
+                        lws_callback_on_writable(ss->c.wsi);
+                    }
+                }
+            } lws_end_foreach_dll(d);
         }
-        if (queued && !ss->closing)
-            lws_callback_on_writable(c->wsi);
-    } lws_end_foreach_dll(d);
+    }
     srv_live_event_free_list(events);
 }
 
@@ -1106,6 +1287,7 @@ static int callback_gavel(struct lws *wsi, enum lws_callback_reasons reason, voi
         /* Last use of the session: lws frees it after this returns. A job
          * still running finds no connection and is dropped. */
         conn_remove(&ss->c);
+        topic_leave(server_of(wsi), ss, -1);
         while (ss->wait_head) {
             struct srv_req_job *next = (struct srv_req_job *)ss->wait_head->base.next;
 
@@ -1378,7 +1560,10 @@ int srv_server_new(struct srv_server **out, const struct srv_options *opt)
         return -ENOMEM;
     /* Allocated up front so that registering a connection cannot fail. */
     conn_grow(s);
-    if (!s->buckets) {
+    topic_grow(s);
+    if (!s->buckets || !s->topics) {
+        gv_free(s->buckets);
+        gv_free(s->topics);
         gv_free(s);
         return -ENOMEM;
     }
@@ -1525,5 +1710,6 @@ void srv_server_free(struct srv_server *s)
     gv_free(s->allowed_origins);
     gv_free(s->rate_prefix);
     gv_free(s->buckets);
+    gv_free(s->topics);
     gv_free(s);
 }
