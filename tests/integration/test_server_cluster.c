@@ -477,6 +477,34 @@ static void test_contest_live(int fd, int org, int64_t soon, int64_t live)
     cJSON_Delete(r);
     itest_rpc_error(anon, "{\"type\":\"contest.scoreboard\",\"contest\":987654}",
                     "not_found");
+    /* Anonymous callers read boards but never register or announce. */
+    snprintf(req, sizeof(req), "{\"type\":\"contest.register\",\"contest\":%" PRId64 "}", soon);
+    itest_rpc_error(anon, req, "unauthenticated");
+    snprintf(req, sizeof(req),
+             "{\"type\":\"contest.announce\",\"contest\":%" PRId64 ",\"text\":\"x\"}", soon);
+    itest_rpc_error(anon, req, "unauthenticated");
+    /* A contest yet to start: its board names no problem, except to the jury. */
+    psql("INSERT INTO contests (slug, title, starts_at, ends_at) VALUES ('later', 'Later', "
+         "now() + interval '1 day', now() + interval '2 days');"
+         "INSERT INTO contest_problems (contest_id, problem_id, label, ordinal) SELECT c.id, p.id, "
+         "'A', 1 FROM contests c, problems p WHERE c.slug = 'later' AND p.slug = 'pair-sum'");
+    {
+        int64_t later = psql_int("SELECT id FROM contests WHERE slug = 'later'");
+        snprintf(req, sizeof(req), "{\"type\":\"contest.scoreboard\",\"contest\":%" PRId64 "}",
+                 later);
+        r = itest_rpc(fd, req, "ok", NULL);
+        d = cJSON_GetObjectItemCaseSensitive(itest_data(r), "scoreboard");
+        ICHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "problems")) == 0,
+               "a contestant sees no problem of a contest yet to start");
+        cJSON_Delete(r);
+        r = itest_rpc(org, req, "ok", NULL);
+        d = cJSON_GetObjectItemCaseSensitive(itest_data(r), "scoreboard");
+        ICHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "problems")) == 1,
+               "the jury sees its problems");
+        cJSON_Delete(r);
+        /* Gone again: while it waits, pair-sum is hidden everywhere. */
+        psql("DELETE FROM contests WHERE slug = 'later'");
+    }
     {
         /* The same reads over HTTP, for scripts. */
         struct itest_http h;
