@@ -29,8 +29,9 @@
  * usage: ws_fanout --port P --token T --contest ID --server-pid PID[,PID...]
  *                  [--connections N] [--redis URL] [--stream KEY]
  *                  [--events E] [--burst B] [--slow-pct P] [--pad BYTES]
- *                  [--header]
- * Prints one table row per scenario (--header: the header first). */
+ *                  [--header] [--label NAME]
+ * Prints one table row per scenario (--header: the header first; --label: a
+ * "server" column holding NAME, for runs against several servers). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -94,6 +95,7 @@ struct fc_opts {
     double slow_pct;
     int pad;
     bool header;
+    const char *label; /* the "server" column, none when NULL */
 };
 
 /* One scenario's receipts: lat[(seq - base) * n + client], -1 when missing. */
@@ -605,9 +607,12 @@ static void phase_report(struct fc_phase *ph, const char *name, long long cpu_us
     }
     qsort(all, n, sizeof(*all), cmp_float);
     qsort(last, nlast, sizeof(*last), cmp_float);
-    printf("| %6d | %-6s | %6d | %7.1f | %7.1f | %7.1f | %7.1f | %7.1f | %6.2f | %6.2f | %5lld | "
+    printf("| %6d |", opt.n);
+    if (opt.label)
+        printf(" %-6s |", opt.label);
+    printf(" %-6s | %6d | %7.1f | %7.1f | %7.1f | %7.1f | %7.1f | %6.2f | %6.2f | %5lld | "
            "%4lld | %6lld |\n",
-           opt.n, name, ph->nevents, pct(all, n, 0.5), pct(all, n, 0.99), n ? all[n - 1] : -1.0f,
+           name, ph->nevents, pct(all, n, 0.5), pct(all, n, 0.99), n ? all[n - 1] : -1.0f,
            pct(last, nlast, 0.5), nlast ? last[nlast - 1] : -1.0f,
            n ? (double)cpu_us / (double)n : -1.0, n ? (double)client_cpu_us / (double)n : -1.0,
            lost, dups, resyncs + closed);
@@ -695,16 +700,16 @@ static void slow_epilogue(void)
         closed += cl[i].state == ST_DEAD;
         alive += cl[i].state == ST_READY;
     }
-    printf("#   N=%d slow readers: %d, told to resync: %d, closed by the server: %d, still open: "
-           "%d\n",
-           opt.n, nslow, resynced, closed, alive);
+    printf("#   N=%d%s%s slow readers: %d, told to resync: %d, closed by the server: %d, still "
+           "open: %d\n",
+           opt.n, opt.label ? " " : "", opt.label ? opt.label : "", nslow, resynced, closed, alive);
 }
 
 static void usage(void)
 {
     fprintf(stderr, "usage: ws_fanout --port P --token T --contest ID --server-pid PID[,PID...] "
                     "[--connections N] [--redis URL] [--stream KEY] [--events E] [--burst B] "
-                    "[--slow-pct P] [--pad BYTES] [--header]\n");
+                    "[--slow-pct P] [--pad BYTES] [--header] [--label NAME]\n");
     exit(2);
 }
 
@@ -717,7 +722,7 @@ static void parse_args(int argc, char **argv)
         {"stream", required_argument, NULL, 'k'},    {"events", required_argument, NULL, 'e'},
         {"burst", required_argument, NULL, 'b'},     {"slow-pct", required_argument, NULL, 'w'},
         {"pad", required_argument, NULL, 'd'},       {"header", no_argument, NULL, 'H'},
-        {0},
+        {"label", required_argument, NULL, 'l'},     {0},
     };
     int ch;
 
@@ -753,6 +758,7 @@ static void parse_args(int argc, char **argv)
         case 'w': opt.slow_pct = strtod(optarg, NULL); break;
         case 'd': opt.pad = (int)strtol(optarg, NULL, 10); break;
         case 'H': opt.header = true; break;
+        case 'l': opt.label = optarg; break;
         default: usage();
         }
     }
@@ -796,10 +802,12 @@ int main(int argc, char **argv)
     }
 
     if (opt.header) {
-        printf("| N      | case   | events | p50 ms  | p99 ms  | max ms  | last50  | lastmax | "
-               "cpu us | ccpu us | lost  | dups | resync |\n");
-        printf("| ------ | ------ | ------ | ------- | ------- | ------- | ------- | ------- | "
-               "------ | ------- | ----- | ---- | ------ |\n");
+        printf("| N      |%s case   | events | p50 ms  | p99 ms  | max ms  | last50  | lastmax | "
+               "cpu us | ccpu us | lost  | dups | resync |\n",
+               opt.label ? " server |" : "");
+        printf("| ------ |%s ------ | ------ | ------- | ------- | ------- | ------- | ------- | "
+               "------ | ------- | ----- | ---- | ------ |\n",
+               opt.label ? " ------ |" : "");
     }
     for (int i = 0; i < opt.nservers; i++)
         if (opt.server_pids[i] <= 0)
@@ -810,9 +818,9 @@ int main(int argc, char **argv)
     for (int i = 0; i < 10; i++)
         poll_once(50);
     rss1 = servers_rss_kb();
-    printf("#   N=%d connect+hello+subscribe: %.2f s; server RSS %ld -> %ld KiB: %.2f KiB per "
-           "connection\n",
-           opt.n, connect_s, rss0, rss1, (double)(rss1 - rss0) / opt.n);
+    printf("#   N=%d%s%s connect+hello+subscribe: %.2f s; server RSS %ld -> %ld KiB: %.2f KiB "
+           "per connection\n",
+           opt.n, opt.label ? " " : "", opt.label ? opt.label : "", connect_s, rss0, rss1, (double)(rss1 - rss0) / opt.n);
     fflush(stdout);
     run_single(normal);
     run_burst("burst", false, normal);

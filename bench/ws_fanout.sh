@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# ws_fanout.sh [--servers K] [N...] - fan-out benchmark of gavel-server
-# (issue 5). Not a test: run by hand as root after building (it builds
-# nothing; the binaries come from $GAVEL_BUILD_DIR, default build/).
-# Default N: 1000 5000 10000.
+# ws_fanout.sh [--servers K] [--baseline|--no-baseline] [N...] - fan-out
+# benchmark of gavel-server (issue 5). Not a test: run by hand as root after
+# building (it builds nothing; the binaries come from $GAVEL_BUILD_DIR,
+# default build/). Default N: 1000 5000 10000.
 #
 # Starts its own PostgreSQL and Redis under var/bench-ws (ports 54400 and
 # 63870) - or, with GAVEL_BENCH_SERVICES=env, uses the ones GAVEL_PG_URL and
@@ -13,19 +13,29 @@
 # connections over them), each with 65536 descriptors (or the hard limit, if
 # lower), and runs bench/ws_fanout once per N against them (fresh servers per
 # N, so the memory figure starts clean). GAVEL_BENCH_CLIENT_ARGS goes to the
-# client as it is (e.g. "--events 50 --burst 200"). Prints the table; see
-# docs/PROTOCOL.md, "Fan-out benchmark".
+# client as it is (e.g. "--events 50 --burst 200").
+#
+# The baseline (on unless --no-baseline): after gavel-server, for each N, the
+# same client runs against K copies of bench/ws_fanout_raw (the same job with
+# no framework) on the same port, and the table gets a "server" column
+# (gavel / raw) and the ratios gavel/raw. It is on by default because the
+# project measures speed against a baseline in the same run; --baseline
+# says so explicitly, --no-baseline gives the gavel-only table of before.
+# Prints the table; see docs/PROTOCOL.md, "Fan-out benchmark".
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 gv_require_root "bench/ws_fanout.sh"
 cd "$GAVEL_ROOT"
 
 nservers=${GAVEL_BENCH_SERVERS:-1}
+baseline=true
 sizes=()
 while [ $# -gt 0 ]; do
     case $1 in
     --servers) nservers=$2; shift 2 ;;
     --servers=*) nservers=${1#*=}; shift ;;
+    --baseline) baseline=true; shift ;;
+    --no-baseline) baseline=false; shift ;;
     *) sizes+=("$1"); shift ;;
     esac
 done
@@ -34,8 +44,11 @@ done
 build=${GAVEL_BUILD_DIR:-$GAVEL_ROOT/build}
 bin=$build/bin
 client=$build/bench/ws_fanout
+raw=$build/bench/ws_fanout_raw
 [ -x "$bin/gavel" ] && [ -x "$bin/gavel-server" ] && [ -x "$client" ] ||
     gv_die "build first: $bin/gavel-server and $client are needed"
+! $baseline || [ -x "$raw" ] ||
+    gv_die "build first: $raw is needed (or --no-baseline)"
 
 own_services=true
 if [ "${GAVEL_BENCH_SERVICES:-}" = env ]; then
@@ -80,14 +93,22 @@ contest=$(psql "$GAVEL_PG_URL" -qAtc "INSERT INTO contests (slug, title, starts_
             now() + interval '1 day')
     RETURNING id")
 
+# start_servers [gavel|raw]: K processes of gavel-server or of the baseline.
 start_servers() {
-    local i
+    local i kind=${1:-gavel}
     for i in $(seq "$nservers"); do
-        (
-            # 65536, or as many as this container's hard limit allows.
-            ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-            GAVEL_HTTP_PORT=$port GAVEL_HTTP_ADDR=127.0.0.1 exec "$bin/gavel-server"
-        ) 2>>"$work/server.log" &
+        if [ "$kind" = raw ]; then
+            (
+                ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+                exec "$raw" --port "$port" --addr 127.0.0.1 --redis "$GAVEL_REDIS_URL"
+            ) 2>>"$work/raw.log" &
+        else
+            (
+                # 65536, or as many as this container's hard limit allows.
+                ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+                GAVEL_HTTP_PORT=$port GAVEL_HTTP_ADDR=127.0.0.1 exec "$bin/gavel-server"
+            ) 2>>"$work/server.log" &
+        fi
         server_pids+=($!)
     done
     # Every process answers once its healthz does; SO_REUSEPORT picks one
@@ -97,10 +118,15 @@ start_servers() {
         for p in "${server_pids[@]}"; do
             ss -Hltnp "sport = :$port" 2>/dev/null | grep -q "pid=$p," && up=$((up + 1))
         done
-        [ "$up" -eq "$nservers" ] && curl -sf "http://127.0.0.1:$port/healthz" >/dev/null &&
-            return 0
+        # The baseline has no healthz; it listens once its XREAD is out.
+        [ "$up" -eq "$nservers" ] && { [ "$kind" = raw ] ||
+            curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; } && return 0
         sleep 0.1
     done
+    if [ "$kind" = raw ]; then
+        cat "$work/raw.log" >&2
+        gv_die "ws_fanout_raw did not come up"
+    fi
     cat "$work/server.log" >&2
     gv_die "gavel-server did not come up"
 }
@@ -115,15 +141,21 @@ token=$(printf '%s' "$token" | sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p')
 
 out=$work/out
 header=--header
+kinds=(gavel)
+! $baseline || kinds+=(raw)
 for n in "${sizes[@]}"; do
-    [ ${#server_pids[@]} -gt 0 ] || start_servers
-    gv_say "N = $n, $nservers server process(es)"
-    pids=$(IFS=,; echo "${server_pids[*]}")
-    "$client" $header --port "$port" --connections "$n" --token "$token" \
-        --contest "$contest" --server-pid "$pids" --redis "$GAVEL_REDIS_URL" \
-        ${GAVEL_BENCH_CLIENT_ARGS:-} | tee -a "$out"
-    header=
-    stop_servers
+    for kind in "${kinds[@]}"; do
+        [ ${#server_pids[@]} -gt 0 ] || start_servers "$kind"
+        gv_say "N = $n, $nservers $kind server process(es)"
+        pids=$(IFS=,; echo "${server_pids[*]}")
+        label=()
+        ! $baseline || label=(--label "$kind")
+        "$client" $header "${label[@]}" --port "$port" --connections "$n" --token "$token" \
+            --contest "$contest" --server-pid "$pids" --redis "$GAVEL_REDIS_URL" \
+            ${GAVEL_BENCH_CLIENT_ARGS:-} | tee -a "$out"
+        header=
+        stop_servers
+    done
 done
 
 echo
@@ -131,10 +163,41 @@ echo "gavel-server fan-out, $nservers server process(es), $(nproc) cores, client
 echo "(latencies from XADD to the client's read; 'last' = time to the last client of an"
 echo " event, median and max over the events; cpu = servers' utime+stime per delivered"
 echo " message, ccpu = the load client's; lost/dups/resync counted over the normal readers)"
+if $baseline; then
+    echo "(server: gavel = gavel-server, raw = bench/ws_fanout_raw, the no-framework baseline,"
+    echo " same client, same run, one after the other for each N)"
+fi
 echo
 grep '^|' "$out"
+if $baseline; then
+    echo
+    echo "gavel/raw (above 1: gavel-server needs that many times the baseline's):"
+    echo
+    # Columns of a labelled row: 2 N, 3 server, 4 case, 6 p50, 7 p99, 9 last50, 11 cpu.
+    awk -F'|' '
+        function t(s) { gsub(/ /, "", s); return s }
+        function r(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
+        BEGIN {
+            print "| N      | case   | p50   | p99   | last50 | cpu us |"
+            print "| ------ | ------ | ----- | ----- | ------ | ------ |"
+        }
+        /^\| *[0-9]/ {
+            k = t($2) SUBSEP t($4)
+            if (t($3) == "gavel") {
+                p50[k] = $6; p99[k] = $7; l50[k] = $9; cpu[k] = $11
+            } else if (t($3) == "raw" && (k in p50)) {
+                printf "| %6s | %-6s | %5s | %5s | %6s | %6s |\n", t($2), t($4),
+                    r(p50[k], $6), r(p99[k], $7), r(l50[k], $9), r(cpu[k], $11)
+            }
+        }' "$out"
+fi
 echo
 grep '^#' "$out" | sed 's/^#   /  /'
+if [ -s "$work/raw.log" ]; then
+    echo
+    echo "baseline servers (dropped = closed because a send would block):"
+    sed 's/^/  /' "$work/raw.log"
+fi
 if grep -q 'WARN\|ERROR' "$work/server.log"; then
     echo
     echo "server log (warnings):"
