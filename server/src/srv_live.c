@@ -26,7 +26,6 @@
 #include "db.h"
 #include "db_stream.h"
 #include "gv_alloc.h"
-#include "gv_config.h"
 #include "gv_err.h"
 #include "gv_log.h"
 #include "gv_time.h"
@@ -61,7 +60,7 @@ struct srv_live {
 
 static const char *stream_key(void)
 {
-    return gv_config_get("GAVEL_LIVE_STREAM", SRV_LIVE_STREAM_DEFAULT);
+    return db_stream_live_key();
 }
 
 void srv_live_event_free(struct srv_live_event *e)

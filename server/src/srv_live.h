@@ -15,8 +15,8 @@
  * (100 ms doubling to 5 s) and continues after the last id it delivered, so
  * nothing is missed unless the stream was trimmed past it meanwhile.
  *
- * The stream key is GAVEL_LIVE_STREAM (environment or config file), default
- * SRV_LIVE_STREAM_DEFAULT; tests use a key of their own. */
+ * The stream key is db_stream_live_key(): GAVEL_LIVE_STREAM (environment or
+ * config file), default "gavel:live"; tests use a key of their own. */
 #ifndef SRV_LIVE_H
 #define SRV_LIVE_H
 
@@ -24,9 +24,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SRV_LIVE_STREAM_DEFAULT "gavel:live"
-/* Approximate length the judges trim the stream to (XADD MAXLEN ~). */
-#define SRV_LIVE_STREAM_MAXLEN 100000
 /* A resume that would replay more wanted events than this is answered with
  * GV_ENOTFOUND: a fresh snapshot is cheaper for both sides. */
 #define SRV_LIVE_REPLAY_MAX 1000

@@ -90,7 +90,7 @@ static void add_event(struct db_redis *r, char *id, const char *key, const char 
         snprintf(data, sizeof(data),
                  "{\"type\":\"%s\",\"submission_id\":%" PRId64 ",\"user_id\":%" PRId64 ",\"n\":%d}",
                  type, sub, user, n);
-    err = db_stream_add(r, id, key, SRV_LIVE_STREAM_MAXLEN, 2, fv);
+    err = db_stream_add(r, id, key, DB_LIVE_STREAM_MAXLEN, 2, fv);
     ICHECK(err == 0, "XADD %s: %s (%s)", key, gv_strerror(err), db_redis_last_error(r));
 }
 
