@@ -384,6 +384,15 @@ static void live_add(char *id, const char *type, int64_t sub, int64_t user, cons
     db_redis_close(r);
 }
 
+/* A `submit` of print(1) in Python to `problem` in `contest`. */
+static void contest_submit_req(char *req, size_t size, const char *problem, int64_t contest)
+{
+    snprintf(req, size,
+             "{\"type\":\"submit\",\"problem\":\"%s\",\"language\":\"python\","
+             "\"source\":\"print(1)\",\"contest\":%" PRId64 "}",
+             problem, contest);
+}
+
 /* --- Contest ------------------------------------------------------------------- */
 
 static void check_contest(int fd, int64_t id, const char *want_phase)
@@ -803,17 +812,11 @@ static void test_contest(void)
     {
         char req[200];
 
-        snprintf(req, sizeof(req),
-                 "{\"type\":\"submit\",\"problem\":\"circle-area\",\"language\":\"python\","
-                 "\"source\":\"print(1)\",\"contest\":%" PRId64 "}",
-                 soon);
+        contest_submit_req(req, sizeof(req), "circle-area", soon);
         itest_rpc_error(fd, req, "forbidden");
         /* The same answer for a slug that is not in it: probing slugs
          * tells nothing about the problem set. */
-        snprintf(req, sizeof(req),
-                 "{\"type\":\"submit\",\"problem\":\"pair-sum\",\"language\":\"python\","
-                 "\"source\":\"print(1)\",\"contest\":%" PRId64 "}",
-                 soon);
+        contest_submit_req(req, sizeof(req), "pair-sum", soon);
         itest_rpc_error(fd, req, "forbidden");
     }
     itest_rpc_error(fd, "{\"type\":\"submit\",\"problem\":\"circle-area\",\"language\":\"python\","
@@ -835,10 +838,7 @@ static void test_contest(void)
     {
         char req[200];
 
-        snprintf(req, sizeof(req),
-                 "{\"type\":\"submit\",\"problem\":\"circle-area\",\"language\":\"python\","
-                 "\"source\":\"print(1)\",\"contest\":%" PRId64 "}",
-                 soon);
+        contest_submit_req(req, sizeof(req), "circle-area", soon);
         /* Only participants submit: register first (once is enough). */
         ICHECK(strstr(itest_rpc_error(fd, req, "forbidden"), "register"),
                "the refusal says to register");
@@ -857,20 +857,11 @@ static void test_contest(void)
         itest_rpc_error(fd, req, "forbidden");
         itest_rpc_error(fd, "{\"type\":\"contest.register\",\"contest\":987654}", "not_found");
         itest_rpc_error(fd, "{\"type\":\"contest.register\"}", "invalid");
-        snprintf(req, sizeof(req),
-                 "{\"type\":\"submit\",\"problem\":\"circle-area\",\"language\":\"python\","
-                 "\"source\":\"print(1)\",\"contest\":%" PRId64 "}",
-                 soon);
+        contest_submit_req(req, sizeof(req), "circle-area", soon);
         cJSON_Delete(itest_rpc(fd, req, "ok", NULL));
-        snprintf(req, sizeof(req),
-                 "{\"type\":\"submit\",\"problem\":\"circle-area\",\"language\":\"python\","
-                 "\"source\":\"print(1)\",\"contest\":%" PRId64 "}",
-                 past);
+        contest_submit_req(req, sizeof(req), "circle-area", past);
         itest_rpc_error(fd, req, "forbidden");
-        snprintf(req, sizeof(req),
-                 "{\"type\":\"submit\",\"problem\":\"pair-sum\",\"language\":\"python\","
-                 "\"source\":\"print(1)\",\"contest\":%" PRId64 "}",
-                 soon);
+        contest_submit_req(req, sizeof(req), "pair-sum", soon);
         itest_rpc_error(fd, req, "invalid");
         itest_rpc_error(fd, "{\"type\":\"submit\",\"problem\":\"pair-sum\",\"language\":"
                             "\"python\",\"source\":\"print(1)\",\"contest\":987654}",
