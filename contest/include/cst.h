@@ -134,4 +134,18 @@ int cst_board_compute(struct cst_board *out, const struct cst_board_rules *rules
                       size_t nproblems, const struct cst_attempt *attempts, size_t nattempts);
 void cst_board_release(struct cst_board *b);
 
+/* One team's row from its own attempts alone (their `team` is not read), as
+ * cst_board_compute would compute it, for the writer that publishes the row
+ * a verdict changed without reading the whole contest. `first_solve_ms[p]`
+ * is the earliest solve of problem p by any team that this view shows
+ * (INT64_MAX: none); `rank` stays 0, since it depends on every row. `cells`
+ * has room for `nproblems` and becomes out->cells. GV_EINVAL as above. */
+int cst_board_row(struct cst_row *out, struct cst_cell *cells, const struct cst_board_rules *rules,
+                  size_t nproblems, const struct cst_attempt *attempts, size_t nattempts,
+                  const int64_t *first_solve_ms);
+
+/* Whether an accepted attempt `at_ms` after the start counts as a solve in
+ * this view: the freeze hides later ones until the reveal. */
+bool cst_board_shows_solve(const struct cst_board_rules *rules, int64_t at_ms);
+
 #endif

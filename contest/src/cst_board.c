@@ -1,4 +1,5 @@
-/* cst_board.c - standings from attempts (rules in cst.h). */
+/* SPDX-License-Identifier: MIT
+ * cst_board.c - standings from attempts (rules in cst.h). */
 #define _GNU_SOURCE /* qsort_r: boards are computed on several threads at once */
 #include <errno.h>
 #include <stdlib.h>
@@ -38,6 +39,30 @@ static void apply(struct cst_cell *c, const struct cst_board_rules *r, const str
             c->score = a->score;
         break;
     }
+}
+
+/* A row's totals from its cells. */
+static void total(struct cst_row *row, const struct cst_board_rules *rules, size_t nproblems)
+{
+    for (size_t p = 0; p < nproblems; p++) {
+        const struct cst_cell *c = &row->cells[p];
+
+        row->score += c->score;
+        if (!c->solved)
+            continue;
+        row->solved++;
+        row->penalty_min +=
+            c->solved_at_ms / 60000 + (int64_t)rules->penalty_minutes * (c->tries - 1);
+        if (c->solved_at_ms > row->last_solved_ms)
+            row->last_solved_ms = c->solved_at_ms;
+    }
+}
+
+/* First to solve: every team whose solve ties the earliest one. */
+static void mark_first(struct cst_row *row, size_t nproblems, const int64_t *first)
+{
+    for (size_t p = 0; p < nproblems; p++)
+        row->cells[p].first = row->cells[p].solved && row->cells[p].solved_at_ms == first[p];
 }
 
 /* Rank order; ties (equal rank) are listed by team index. */
@@ -100,25 +125,13 @@ int cst_board_compute(struct cst_board *out, const struct cst_board_rules *rules
     for (size_t p = 0; p < nproblems; p++)
         first[p] = INT64_MAX;
     for (size_t t = 0; t < nteams; t++) {
-        struct cst_row *row = &b.rows[t];
-        for (size_t p = 0; p < nproblems; p++) {
-            const struct cst_cell *c = &row->cells[p];
-            row->score += c->score;
-            if (!c->solved)
-                continue;
-            row->solved++;
-            row->penalty_min +=
-                c->solved_at_ms / 60000 + (int64_t)rules->penalty_minutes * (c->tries - 1);
-            if (c->solved_at_ms > row->last_solved_ms)
-                row->last_solved_ms = c->solved_at_ms;
-            if (c->solved_at_ms < first[p])
-                first[p] = c->solved_at_ms;
-        }
+        total(&b.rows[t], rules, nproblems);
+        for (size_t p = 0; p < nproblems; p++)
+            if (b.rows[t].cells[p].solved && b.rows[t].cells[p].solved_at_ms < first[p])
+                first[p] = b.rows[t].cells[p].solved_at_ms;
     }
     for (size_t t = 0; t < nteams; t++)
-        for (size_t p = 0; p < nproblems; p++)
-            b.rows[t].cells[p].first =
-                b.rows[t].cells[p].solved && b.rows[t].cells[p].solved_at_ms == first[p];
+        mark_first(&b.rows[t], nproblems, first);
 
     /* The rows move; their cells stay where they are. */
     qsort_r(b.rows, nteams, sizeof(*b.rows), row_cmp, (void *)&rules->scoring);
@@ -141,4 +154,27 @@ void cst_board_release(struct cst_board *b)
     gv_free(b->rows);
     gv_free(b->cells_mem);
     memset(b, 0, sizeof(*b));
+}
+
+bool cst_board_shows_solve(const struct cst_board_rules *rules, int64_t at_ms)
+{
+    return rules->reveal || rules->freeze_at_ms < 0 || at_ms < rules->freeze_at_ms;
+}
+
+int cst_board_row(struct cst_row *out, struct cst_cell *cells, const struct cst_board_rules *rules,
+                  size_t nproblems, const struct cst_attempt *attempts, size_t nattempts,
+                  const int64_t *first_solve_ms)
+{
+    memset(out, 0, sizeof(*out));
+    memset(cells, 0, nproblems * sizeof(*cells));
+    for (size_t i = 0; i < nattempts; i++) {
+        if (attempts[i].problem >= nproblems || (i > 0 && attempts[i].at_ms < attempts[i - 1].at_ms))
+            return GV_EINVAL;
+    }
+    out->cells = cells;
+    for (size_t i = 0; i < nattempts; i++)
+        apply(&cells[attempts[i].problem], rules, &attempts[i]);
+    total(out, rules, nproblems);
+    mark_first(out, nproblems, first_solve_ms);
+    return 0;
 }

@@ -1,4 +1,5 @@
-/* db_contest.h - contests: registration, the scoreboard, announcements.
+/* SPDX-License-Identifier: MIT
+ * db_contest.h - contests: registration, the scoreboard, announcements.
  *
  * The scoreboard is computed from PostgreSQL on demand by contest/'s pure
  * rules (cst_board_compute), so a server's snapshot and the row a judge
@@ -12,9 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cst_event.h"
 #include "db.h"
-
-#define DB_CONTEST_ROW_EVENT "contest.scoreboard"
 
 /* The whole board as JSON text (gv_malloc'd): {"scoring","penalty_minutes",
  * "frozen","problems":[{"label","slug"}],"rows":[...]} in rank order. The
@@ -23,12 +23,19 @@
 int db_contest_board(struct db_pg *pg, int64_t contest_id, bool jury, int64_t now_ms,
                      char **json);
 
-/* One participant's public row as JSON text, ready to be the data of a live
- * event: {"type":"contest.scoreboard","contest_id","user_id","frozen",
- * "row":{...}}. GV_ENOTFOUND when the contest does not exist or
- * the user is not a visible participant. */
-int db_contest_board_row(struct db_pg *pg, int64_t contest_id, int64_t user_id, int64_t now_ms,
-                         char **json);
+/* One participant's public row as a contest.scoreboard event (cst_event.h),
+ * computed from that participant's submissions and each problem's first
+ * solve only, not the whole board (so the row carries no rank). GV_ENOTFOUND
+ * when the contest does not exist or the user is not a visible participant;
+ * GV_ETOOBIG past CST_EVENT_CELLS_MAX problems. The caller releases *out. */
+int db_contest_row_event(struct cst_event *out, struct db_pg *pg, int64_t contest_id,
+                         int64_t user_id, int64_t now_ms);
+
+/* The one writer of live scoreboard rows: the row above, published on the
+ * live stream. Called when a contest submission is stored (one more
+ * pending attempt) and when its verdict is written. */
+int db_contest_row_publish(struct db_pg *pg, struct db_redis *r, int64_t contest_id,
+                           int64_t user_id, int64_t now_ms);
 
 /* The newest 100 contests as a JSON array text: [{"id","slug","title",
  * "scoring","starts_at_ms","freezes_at_ms","ends_at_ms","unfrozen_at_ms"
@@ -44,11 +51,12 @@ int db_contest_register(struct db_pg *pg, int64_t contest_id, int64_t user_id);
 /* Whether `user_id` is registered (hidden or not): 1, 0, or an error. */
 int db_contest_is_participant(struct db_pg *pg, int64_t contest_id, int64_t user_id);
 
-/* Stores an announcement in the durable event log. GV_ENOTFOUND: no such
- * contest. `out_id` and `out_at_ms` (optional) receive its event id and
- * time. */
-int db_contest_announce(struct db_pg *pg, int64_t contest_id, int64_t author_id,
-                        const char *text, int64_t *out_id, int64_t *out_at_ms);
+/* Logs an announcement (a durable contest.announcement event, cst_event.h)
+ * into *out, whose seq is its id, for the caller to publish
+ * (db_event_publish) and release. GV_ENOTFOUND: no such contest;
+ * GV_EINVAL: an empty text or one past CST_EVENT_TEXT_MAX. */
+int db_contest_announce(struct cst_event *out, struct db_pg *pg, int64_t contest_id,
+                        int64_t author_id, const char *text);
 
 /* The newest `limit` announcements, oldest first, as a JSON array text:
  * [{"announcement_id","text","created_at_ms"}]. */

@@ -59,9 +59,11 @@ struct db_judging_result {
 };
 
 /* Writes the result, the submission's verdict, the problem's counters and
- * a 'submission.judged' event in one transaction. *event_id receives the
- * event's id. GV_EEXIST when this judging was superseded meanwhile. */
-int db_judging_finish(struct db_pg *pg, int64_t *event_id, int64_t judging_id,
+ * the judging.verdict event (cst_event.h) in one transaction. *out receives
+ * that event, logged (its seq set), for the caller to publish once the
+ * transaction is committed (db_event_publish). GV_EEXIST when this judging
+ * was superseded meanwhile. */
+int db_judging_finish(struct cst_event *out, struct db_pg *pg, int64_t judging_id,
                       const struct db_submission *sub, const struct db_judging_result *r);
 
 #endif

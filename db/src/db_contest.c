@@ -1,4 +1,5 @@
-/* db_contest.c - registration, the scoreboard, announcements (db_contest.h). */
+/* SPDX-License-Identifier: MIT
+ * db_contest.c - registration, the scoreboard, announcements (db_contest.h). */
 #include "db_contest.h"
 
 #include <cjson/cJSON.h>
@@ -9,21 +10,26 @@
 #include <string.h>
 
 #include "cst.h"
+#include "cst_event.h"
+#include "db_event.h"
 #include "db_internal.h"
 #include "gv_alloc.h"
 #include "gv_err.h"
 #include "banned.h"
 
 #define EPOCH_MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"
-#define ANNOUNCEMENT "contest.announcement"
 
+/* What a board or a row is computed from: the contest's rules, its
+ * problems in order, and attempts in submission order. */
 struct board_src {
     PGresult *contest, *problems, *teams, *subs;
+    struct cst_board_rules rules;
+    int64_t starts_at;
+    bool frozen;
+    size_t nproblems;
     int64_t *team_ids; /* teams' user ids, ascending (the query's order) */
     struct cst_attempt *attempts;
     size_t nattempts;
-    struct cst_board board;
-    bool frozen;
 };
 
 static void board_src_release(struct board_src *s)
@@ -34,7 +40,6 @@ static void board_src_release(struct board_src *s)
     PQclear(s->subs);
     gv_free(s->team_ids);
     gv_free(s->attempts);
-    cst_board_release(&s->board);
     memset(s, 0, sizeof(*s));
 }
 
@@ -60,20 +65,14 @@ static enum cst_outcome outcome_of(const char *status, const char *verdict)
     return CST_OUT_REJECTED;
 }
 
-/* Reads the contest, its problems, its visible participants and their
- * submissions, and computes the board. */
-static int board_load(struct db_pg *pg, struct board_src *s, int64_t contest_id, bool jury,
+/* The contest's rules for this view, and its problems. */
+static int rules_load(struct db_pg *pg, struct board_src *s, const char *cid, bool jury,
                       int64_t now_ms)
 {
-    char cid[24];
     const char *p[] = {cid};
-    struct cst_board_rules rules = {0};
-    int64_t starts, freezes, unfrozen;
-    size_t nteams, nproblems, n;
+    int64_t freezes, unfrozen;
     int err;
 
-    memset(s, 0, sizeof(*s));
-    snprintf(cid, sizeof(cid), "%" PRId64, contest_id);
     err = db__pg_select(pg, &s->contest, "contest",
                         "SELECT scoring::text, penalty_minutes, " EPOCH_MS("starts_at") ", " EPOCH_MS(
                             "freezes_at") ", " EPOCH_MS("unfrozen_at") " FROM contests WHERE id = "
@@ -88,61 +87,76 @@ static int board_load(struct db_pg *pg, struct board_src *s, int64_t contest_id,
                         "problems p ON p.id = cp.problem_id WHERE cp.contest_id = $1::bigint "
                         "ORDER BY cp.ordinal",
                         1, p);
-    if (err == 0)
-        err = db__pg_select(pg, &s->teams, "participants",
-                            "SELECT u.id, u.username, u.display_name FROM participants pa JOIN "
-                            "users u ON u.id = pa.user_id WHERE pa.contest_id = $1::bigint AND "
-                            "NOT pa.is_hidden ORDER BY u.id",
-                            1, p);
-    if (err == 0)
-        err = db__pg_select(
-            pg, &s->subs, "contest submissions",
-            "SELECT s.user_id, s.problem_id, " EPOCH_MS("s.created_at") ", s.status::text, "
-            "coalesce(s.verdict::text, ''), coalesce(s.score, 0) FROM submissions s JOIN "
-            "participants pa ON pa.contest_id = s.contest_id AND pa.user_id = s.user_id AND NOT "
-            "pa.is_hidden WHERE s.contest_id = $1::bigint ORDER BY s.created_at, s.id",
-            1, p);
     if (err < 0)
         return err;
-
-    rules.scoring = !strcmp(PQgetvalue(s->contest, 0, 0), "ioi") ? CST_SCORING_IOI
-                                                                  : CST_SCORING_ICPC;
-    rules.penalty_minutes = (int)col_i64(s->contest, 0, 1);
-    starts = col_i64(s->contest, 0, 2);
+    s->rules.scoring = !strcmp(PQgetvalue(s->contest, 0, 0), "ioi") ? CST_SCORING_IOI
+                                                                     : CST_SCORING_ICPC;
+    s->rules.penalty_minutes = (int)col_i64(s->contest, 0, 1);
+    s->starts_at = col_i64(s->contest, 0, 2);
     freezes = col_i64(s->contest, 0, 3);
     unfrozen = col_i64(s->contest, 0, 4);
-    rules.freeze_at_ms = PQgetisnull(s->contest, 0, 3) ? -1 : freezes - starts;
-    rules.reveal = jury || (!PQgetisnull(s->contest, 0, 4) && now_ms >= unfrozen);
-    s->frozen = !rules.reveal && rules.freeze_at_ms >= 0 && now_ms >= freezes;
-
-    nteams = (size_t)PQntuples(s->teams);
-    nproblems = (size_t)PQntuples(s->problems);
-    n = (size_t)PQntuples(s->subs);
+    s->rules.freeze_at_ms = PQgetisnull(s->contest, 0, 3) ? -1 : freezes - s->starts_at;
+    s->rules.reveal = jury || (!PQgetisnull(s->contest, 0, 4) && now_ms >= unfrozen);
+    s->frozen = !s->rules.reveal && s->rules.freeze_at_ms >= 0 && now_ms >= freezes;
+    s->nproblems = (size_t)PQntuples(s->problems);
     /* A contest's problem set is secret until it starts. */
-    if (!jury && now_ms < starts)
-        nproblems = n = 0;
-    s->team_ids = gv_calloc(nteams ? nteams : 1, sizeof(*s->team_ids));
-    s->attempts = gv_calloc(n ? n : 1, sizeof(*s->attempts));
-    if (!s->team_ids || !s->attempts)
-        return -ENOMEM;
-    for (size_t t = 0; t < nteams; t++)
-        s->team_ids[t] = col_i64(s->teams, (int)t, 0);
-    for (size_t i = 0; i < n; i++) {
-        int64_t uid = col_i64(s->subs, (int)i, 0), pid = col_i64(s->subs, (int)i, 1);
-        int64_t *team = bsearch(&uid, s->team_ids, nteams, sizeof(*s->team_ids), cmp_i64);
-        struct cst_attempt *a = &s->attempts[s->nattempts];
-        size_t prob = nproblems;
+    if (!jury && now_ms < s->starts_at)
+        s->nproblems = 0;
+    return 0;
+}
 
-        for (size_t k = 0; k < nproblems; k++)
-            if (col_i64(s->problems, (int)k, 0) == pid)
-                prob = k;
-        if (!team || prob == nproblems)
-            continue; /* cannot happen: joined on participants and contest_problems */
-        a->team = (size_t)(team - s->team_ids);
-        a->problem = prob;
+static size_t problem_index(const struct board_src *s, int64_t problem_id)
+{
+    for (size_t k = 0; k < s->nproblems; k++)
+        if (col_i64(s->problems, (int)k, 0) == problem_id)
+            return k;
+    return s->nproblems;
+}
+
+/* A user's index among the teams: its place in `team_ids`, or 0 when the
+ * attempts are one team's (no `team_ids`). */
+static size_t team_index(const struct board_src *s, int64_t uid)
+{
+    size_t nteams = s->team_ids ? (size_t)PQntuples(s->teams) : 0;
+    const int64_t *team = nteams ? bsearch(&uid, s->team_ids, nteams, sizeof(*s->team_ids),
+                                           cmp_i64)
+                                 : NULL;
+
+    return team ? (size_t)(team - s->team_ids) : 0; /* joined on participants: always found */
+}
+
+/* The attempts of visible participants (of `uid` alone when given), in
+ * submission order. */
+static int attempts_load(struct db_pg *pg, struct board_src *s, const char *cid, const char *uid)
+{
+    const char *p[] = {cid, uid};
+    size_t n;
+    int err;
+
+    err = db__pg_select(
+        pg, &s->subs, "contest submissions",
+        "SELECT s.user_id, s.problem_id, " EPOCH_MS("s.created_at") ", s.status::text, "
+        "coalesce(s.verdict::text, ''), coalesce(s.score, 0) FROM submissions s JOIN "
+        "participants pa ON pa.contest_id = s.contest_id AND pa.user_id = s.user_id AND NOT "
+        "pa.is_hidden WHERE s.contest_id = $1::bigint AND ($2::bigint IS NULL OR s.user_id = "
+        "$2::bigint) ORDER BY s.created_at, s.id",
+        2, p);
+    if (err < 0)
+        return err;
+    n = s->nproblems ? (size_t)PQntuples(s->subs) : 0;
+    s->attempts = gv_calloc(n ? n : 1, sizeof(*s->attempts));
+    if (!s->attempts)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        struct cst_attempt *a = &s->attempts[s->nattempts];
+
+        a->team = team_index(s, col_i64(s->subs, (int)i, 0));
+        a->problem = problem_index(s, col_i64(s->subs, (int)i, 1));
+        if (a->problem == s->nproblems)
+            continue; /* cannot happen: submissions name their contest's problems */
         /* Submissions are refused outside the contest; clamp anyway so the
          * order the query gave (by time) stays non-decreasing. */
-        a->at_ms = col_i64(s->subs, (int)i, 2) - starts;
+        a->at_ms = col_i64(s->subs, (int)i, 2) - s->starts_at;
         if (a->at_ms < 0)
             a->at_ms = 0;
         if (s->nattempts > 0 && a->at_ms < s->attempts[s->nattempts - 1].at_ms)
@@ -151,41 +165,67 @@ static int board_load(struct db_pg *pg, struct board_src *s, int64_t contest_id,
         a->score = strtod(PQgetvalue(s->subs, (int)i, 5), NULL);
         s->nattempts++;
     }
-    return cst_board_compute(&s->board, &rules, nteams, nproblems, s->attempts, s->nattempts);
+    return 0;
 }
 
-static cJSON *row_json(const struct board_src *s, const struct cst_row *r)
+/* Everything a whole board is computed from. */
+static int board_load(struct db_pg *pg, struct board_src *s, int64_t contest_id, bool jury,
+                      int64_t now_ms)
 {
-    cJSON *o = cJSON_CreateObject(), *cells = cJSON_AddArrayToObject(o, "cells");
-    int t = (int)r->team;
-    bool ok = cells != NULL;
+    char cid[24];
+    const char *p[] = {cid};
+    size_t nteams;
+    int err;
 
-    ok = ok && cJSON_AddNumberToObject(o, "rank", r->rank) &&
-         cJSON_AddNumberToObject(o, "user_id", (double)s->team_ids[r->team]) &&
-         cJSON_AddStringToObject(o, "username", PQgetvalue(s->teams, t, 1)) &&
-         cJSON_AddStringToObject(o, "display_name", PQgetvalue(s->teams, t, 2)) &&
-         cJSON_AddNumberToObject(o, "solved", r->solved) &&
-         cJSON_AddNumberToObject(o, "penalty", (double)r->penalty_min) &&
-         cJSON_AddNumberToObject(o, "score", r->score);
-    for (size_t p = 0; ok && p < s->board.nproblems; p++) {
+    memset(s, 0, sizeof(*s));
+    snprintf(cid, sizeof(cid), "%" PRId64, contest_id);
+    err = rules_load(pg, s, cid, jury, now_ms);
+    if (err == 0)
+        err = db__pg_select(pg, &s->teams, "participants",
+                            "SELECT u.id, u.username, u.display_name FROM participants pa JOIN "
+                            "users u ON u.id = pa.user_id WHERE pa.contest_id = $1::bigint AND "
+                            "NOT pa.is_hidden ORDER BY u.id",
+                            1, p);
+    if (err < 0)
+        return err;
+    nteams = (size_t)PQntuples(s->teams);
+    s->team_ids = gv_calloc(nteams ? nteams : 1, sizeof(*s->team_ids));
+    if (!s->team_ids)
+        return -ENOMEM;
+    for (size_t t = 0; t < nteams; t++)
+        s->team_ids[t] = col_i64(s->teams, (int)t, 0);
+    return attempts_load(pg, s, cid, NULL);
+}
+
+/* A row as events and snapshots show it; `cells` (nproblems) stays the
+ * caller's and the row's cells point into it. */
+static int event_row(struct cst_event_row *out, struct cst_event_cell *cells,
+                     const struct board_src *s, const struct cst_row *r, int team_row)
+{
+    memset(out, 0, sizeof(*out));
+    if (s->nproblems > CST_EVENT_CELLS_MAX)
+        return GV_ETOOBIG;
+    snprintf(out->username, sizeof(out->username), "%s", PQgetvalue(s->teams, team_row, 1));
+    snprintf(out->display_name, sizeof(out->display_name), "%s",
+             PQgetvalue(s->teams, team_row, 2));
+    out->solved = r->solved;
+    out->penalty = r->penalty_min;
+    out->score = r->score;
+    out->ncells = s->nproblems;
+    out->cells = cells;
+    for (size_t p = 0; p < s->nproblems; p++) {
         const struct cst_cell *c = &r->cells[p];
-        cJSON *cell = cJSON_CreateObject();
-        ok = cell && cJSON_AddItemToArray(cells, cell) &&
-             cJSON_AddStringToObject(cell, "label", PQgetvalue(s->problems, (int)p, 1)) &&
-             cJSON_AddBoolToObject(cell, "solved", c->solved) &&
-             cJSON_AddBoolToObject(cell, "first", c->first) &&
-             cJSON_AddNumberToObject(cell, "tries", c->tries) &&
-             cJSON_AddNumberToObject(cell, "pending", c->pending) &&
-             cJSON_AddNumberToObject(cell, "score", c->score);
-        if (ok && c->solved)
-            ok = cJSON_AddNumberToObject(cell, "time_min", (double)(c->solved_at_ms / 60000)) !=
-                 NULL;
+
+        snprintf(cells[p].label, sizeof(cells[p].label), "%s",
+                 PQgetvalue(s->problems, (int)p, 1));
+        cells[p].solved = c->solved;
+        cells[p].first = c->first;
+        cells[p].tries = c->tries;
+        cells[p].pending = c->pending;
+        cells[p].score = c->score;
+        cells[p].time_min = c->solved_at_ms / 60000;
     }
-    if (!ok) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
+    return 0;
 }
 
 static int print_to(cJSON *o, char **json)
@@ -203,12 +243,17 @@ static int print_to(cJSON *o, char **json)
 int db_contest_board(struct db_pg *pg, int64_t contest_id, bool jury, int64_t now_ms,
                      char **json)
 {
+    struct cst_event_cell cells[CST_EVENT_CELLS_MAX];
+    struct cst_board board = {0};
     struct board_src s;
     cJSON *o = NULL, *problems, *rows;
     bool ok;
     int err = board_load(pg, &s, contest_id, jury, now_ms);
 
     *json = NULL;
+    if (err == 0)
+        err = cst_board_compute(&board, &s.rules, (size_t)PQntuples(s.teams), s.nproblems,
+                                s.attempts, s.nattempts);
     if (err < 0)
         goto out;
     o = cJSON_CreateObject();
@@ -216,57 +261,142 @@ int db_contest_board(struct db_pg *pg, int64_t contest_id, bool jury, int64_t no
     rows = cJSON_AddArrayToObject(o, "rows");
     ok = problems && rows &&
          cJSON_AddStringToObject(o, "scoring", PQgetvalue(s.contest, 0, 0)) &&
-         cJSON_AddNumberToObject(o, "penalty_minutes", (double)col_i64(s.contest, 0, 1)) &&
+         cJSON_AddNumberToObject(o, "penalty_minutes", s.rules.penalty_minutes) &&
          cJSON_AddBoolToObject(o, "frozen", s.frozen);
-    for (size_t p = 0; ok && p < s.board.nproblems; p++) {
+    for (size_t p = 0; ok && p < s.nproblems; p++) {
         cJSON *pr = cJSON_CreateObject();
         ok = pr && cJSON_AddItemToArray(problems, pr) &&
              cJSON_AddStringToObject(pr, "label", PQgetvalue(s.problems, (int)p, 1)) &&
              cJSON_AddStringToObject(pr, "slug", PQgetvalue(s.problems, (int)p, 2));
     }
-    for (size_t i = 0; ok && i < s.board.nteams; i++) {
-        cJSON *r = row_json(&s, &s.board.rows[i]);
-        ok = r && cJSON_AddItemToArray(rows, r);
+    for (size_t i = 0; ok && i < board.nteams; i++) {
+        const struct cst_row *r = &board.rows[i];
+        struct cst_event_row er;
+        cJSON *row;
+
+        err = event_row(&er, cells, &s, r, (int)r->team);
+        if (err < 0)
+            goto out;
+        row = cst_event_row_to_json(s.team_ids[r->team], &er);
+        ok = row && cJSON_AddNumberToObject(row, "rank", r->rank) &&
+             cJSON_AddItemToArray(rows, row);
+        if (!ok)
+            cJSON_Delete(row);
     }
     if (!ok) {
         cJSON_Delete(o);
         o = NULL;
     }
     err = print_to(o, json);
+    o = NULL;
+out:
+    cJSON_Delete(o);
+    cst_board_release(&board);
+    board_src_release(&s);
+    return err;
+}
+
+/* The earliest accepted attempt per problem by a visible participant, as
+ * ms since the start, INT64_MAX where none is shown in this view. */
+static int first_solves_load(struct db_pg *pg, const struct board_src *s, const char *cid,
+                             int64_t *first)
+{
+    const char *p[] = {cid};
+    PGresult *res = NULL;
+    int err;
+
+    for (size_t k = 0; k < s->nproblems; k++)
+        first[k] = INT64_MAX;
+    err = db__pg_select(pg, &res, "first solves",
+                        "SELECT s.problem_id, min(" EPOCH_MS("s.created_at") ") FROM submissions s "
+                        "JOIN participants pa ON pa.contest_id = s.contest_id AND pa.user_id = "
+                        "s.user_id AND NOT pa.is_hidden WHERE s.contest_id = $1::bigint AND "
+                        "s.status = 'judged' AND s.verdict = 'AC' GROUP BY s.problem_id",
+                        1, p);
+    if (err < 0)
+        return err;
+    for (int i = 0; i < PQntuples(res); i++) {
+        size_t k = problem_index(s, col_i64(res, i, 0));
+        int64_t at = col_i64(res, i, 1) - s->starts_at;
+
+        if (at < 0)
+            at = 0;
+        if (k < s->nproblems && cst_board_shows_solve(&s->rules, at))
+            first[k] = at;
+    }
+    PQclear(res);
+    return 0;
+}
+
+int db_contest_row_event(struct cst_event *out, struct db_pg *pg, int64_t contest_id,
+                         int64_t user_id, int64_t now_ms)
+{
+    struct cst_event_cell cells[CST_EVENT_CELLS_MAX];
+    int64_t first[CST_EVENT_CELLS_MAX];
+    struct cst_cell row_cells[CST_EVENT_CELLS_MAX];
+    struct cst_event ev;
+    struct cst_row row;
+    struct board_src s;
+    char cid[24], uid[24];
+    int err;
+
+    cst_event_init(out, CST_EVENT_CONTEST_ROW);
+    cst_event_init(&ev, CST_EVENT_CONTEST_ROW);
+    memset(&s, 0, sizeof(s));
+    snprintf(cid, sizeof(cid), "%" PRId64, contest_id);
+    snprintf(uid, sizeof(uid), "%" PRId64, user_id);
+    err = rules_load(pg, &s, cid, false, now_ms);
+    if (err == 0 && s.nproblems > CST_EVENT_CELLS_MAX)
+        err = GV_ETOOBIG;
+    if (err == 0) {
+        const char *p[] = {cid, uid};
+        err = db__pg_select(pg, &s.teams, "participant",
+                            "SELECT u.id, u.username, u.display_name FROM participants pa JOIN "
+                            "users u ON u.id = pa.user_id WHERE pa.contest_id = $1::bigint AND "
+                            "pa.user_id = $2::bigint AND NOT pa.is_hidden",
+                            2, p);
+    }
+    if (err == 0 && PQntuples(s.teams) != 1)
+        err = GV_ENOTFOUND; /* not on the board: a hidden participant, or an organizer */
+    if (err == 0)
+        err = attempts_load(pg, &s, cid, uid);
+    if (err == 0)
+        err = first_solves_load(pg, &s, cid, first);
+    if (err == 0)
+        err = cst_board_row(&row, row_cells, &s.rules, s.nproblems, s.attempts, s.nattempts,
+                            first);
+    if (err == 0)
+        err = event_row(&ev.u.row.row, cells, &s, &row, 0);
+    if (err < 0)
+        goto out;
+    ev.contest_id = contest_id;
+    ev.user_id = user_id;
+    ev.u.row.frozen = s.frozen;
+    /* The event owns its cells. */
+    ev.u.row.row.cells = NULL;
+    if (s.nproblems) {
+        ev.u.row.row.cells = gv_malloc(s.nproblems * sizeof(*cells));
+        if (!ev.u.row.row.cells) {
+            err = -ENOMEM;
+            goto out;
+        }
+        memcpy(ev.u.row.row.cells, cells, s.nproblems * sizeof(*cells));
+    }
+    *out = ev;
 out:
     board_src_release(&s);
     return err;
 }
 
-int db_contest_board_row(struct db_pg *pg, int64_t contest_id, int64_t user_id, int64_t now_ms,
-                         char **json)
+int db_contest_row_publish(struct db_pg *pg, struct db_redis *r, int64_t contest_id,
+                           int64_t user_id, int64_t now_ms)
 {
-    struct board_src s;
-    cJSON *o = NULL, *row = NULL;
-    int err = board_load(pg, &s, contest_id, false, now_ms);
+    struct cst_event ev;
+    int err = db_contest_row_event(&ev, pg, contest_id, user_id, now_ms);
 
-    *json = NULL;
-    if (err < 0)
-        goto out;
-    for (size_t i = 0; i < s.board.nteams && !row; i++)
-        if (s.team_ids[s.board.rows[i].team] == user_id)
-            row = row_json(&s, &s.board.rows[i]);
-    if (!row) {
-        err = GV_ENOTFOUND; /* (or out of memory: the caller skips the push either way) */
-        goto out;
-    }
-    o = cJSON_CreateObject();
-    if (!o || !cJSON_AddStringToObject(o, "type", DB_CONTEST_ROW_EVENT) ||
-        !cJSON_AddNumberToObject(o, "contest_id", (double)contest_id) ||
-        !cJSON_AddNumberToObject(o, "user_id", (double)user_id) ||
-        !cJSON_AddBoolToObject(o, "frozen", s.frozen) || !cJSON_AddItemToObject(o, "row", row)) {
-        cJSON_Delete(row);
-        cJSON_Delete(o);
-        o = NULL;
-    }
-    err = print_to(o, json);
-out:
-    board_src_release(&s);
+    if (err == 0)
+        err = db_event_publish(r, NULL, &ev);
+    cst_event_release(&ev);
     return err;
 }
 
@@ -337,37 +467,55 @@ int db_contest_is_participant(struct db_pg *pg, int64_t contest_id, int64_t user
     return err < 0 ? err : val != NULL;
 }
 
-int db_contest_announce(struct db_pg *pg, int64_t contest_id, int64_t author_id,
-                        const char *text, int64_t *out_id, int64_t *out_at_ms)
+int db_contest_announce(struct cst_event *out, struct db_pg *pg, int64_t contest_id,
+                        int64_t author_id, const char *text)
 {
-    char cid[24], uid[24];
-    const char *p[] = {cid, uid, text, ANNOUNCEMENT};
-    PGresult *res = NULL;
+    struct cst_event ev;
+    char *found = NULL;
     int err;
 
-    snprintf(cid, sizeof(cid), "%" PRId64, contest_id);
-    snprintf(uid, sizeof(uid), "%" PRId64, author_id);
-    err = db__pg_select(pg, &res, "announcement",
-                        "INSERT INTO events (contest_id, user_id, type, payload) SELECT id, "
-                        "$2::bigint, $4, jsonb_build_object('text', $3::text) FROM contests "
-                        "WHERE id = $1::bigint RETURNING id, " EPOCH_MS("created_at"),
-                        4, p);
-    if (err == 0 && PQntuples(res) < 1)
-        err = GV_ENOTFOUND;
-    if (err == 0) {
-        if (out_id)
-            *out_id = col_i64(res, 0, 0);
-        if (out_at_ms)
-            *out_at_ms = col_i64(res, 0, 1);
+    cst_event_init(out, CST_EVENT_CONTEST_ANNOUNCEMENT);
+    cst_event_init(&ev, CST_EVENT_CONTEST_ANNOUNCEMENT);
+    ev.contest_id = contest_id;
+    ev.u.announcement.author_id = author_id;
+    ev.u.announcement.text = gv_strdup(text);
+    if (!ev.u.announcement.text)
+        return -ENOMEM;
+    if (!cst_event_valid(&ev)) {
+        err = GV_EINVAL;
+        goto out;
     }
-    PQclear(res);
-    return err;
+    err = db_pg_exec_script(pg, "BEGIN");
+    if (err < 0)
+        goto out;
+    {
+        char cid[24];
+        const char *p[] = {cid};
+        /* KEY SHARE: the contest cannot vanish before the row naming it is in. */
+        snprintf(cid, sizeof(cid), "%" PRId64, contest_id);
+        err = db_pg_query_value(pg, &found,
+                                "SELECT 1 FROM contests WHERE id = $1::bigint FOR KEY SHARE", 1,
+                                p);
+    }
+    if (err == 0 && !found)
+        err = GV_ENOTFOUND;
+    if (err == 0)
+        err = db_event_insert(pg, &ev);
+    err = db__pg_tx_end(pg, err);
+out:
+    gv_free(found);
+    if (err < 0) {
+        cst_event_release(&ev);
+        return err;
+    }
+    *out = ev;
+    return 0;
 }
 
 int db_contest_announcements(struct db_pg *pg, int64_t contest_id, int limit, char **json)
 {
     char cid[24], lim[16];
-    const char *p[] = {cid, lim, ANNOUNCEMENT};
+    const char *p[] = {cid, lim, cst_event_info(CST_EVENT_CONTEST_ANNOUNCEMENT)->name};
 
     snprintf(cid, sizeof(cid), "%" PRId64, contest_id);
     snprintf(lim, sizeof(lim), "%d", limit);

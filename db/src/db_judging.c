@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "db_event.h"
 #include "db_judging.h"
 #include "gv_alloc.h"
 #include "gv_err.h"
@@ -118,46 +119,45 @@ int db_judging_running(struct db_pg *pg, int64_t submission_id)
                       1, p);
 }
 
-static char *event_payload(const struct db_submission *sub, const struct db_judging_result *r,
-                           int64_t judging_id)
+/* The verdict as the event every reader decodes (cst_event.h). */
+static int verdict_event(struct cst_event *ev, const struct db_submission *sub,
+                         const struct db_judging_result *r, int64_t judging_id)
 {
-    cJSON *o = cJSON_CreateObject();
-    char *txt;
-
-    cJSON_AddNumberToObject(o, "submission_id", (double)sub->id);
-    cJSON_AddNumberToObject(o, "judging_id", (double)judging_id);
-    cJSON_AddNumberToObject(o, "problem_id", (double)sub->problem_id);
-    cJSON_AddStringToObject(o, "verdict", r->verdict);
-    cJSON_AddNumberToObject(o, "score", r->score);
-    cJSON_AddNumberToObject(o, "max_time_ms", (double)r->max_time_ms);
-    cJSON_AddNumberToObject(o, "max_memory_kb", (double)r->max_memory_kb);
-    txt = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    return txt;
+    cst_event_init(ev, CST_EVENT_JUDGING_VERDICT);
+    ev->submission_id = sub->id;
+    ev->user_id = sub->user_id;
+    ev->contest_id = sub->contest_id;
+    ev->u.verdict.problem_id = sub->problem_id;
+    ev->u.verdict.judging_id = judging_id;
+    if ((size_t)snprintf(ev->u.verdict.verdict, sizeof(ev->u.verdict.verdict), "%s",
+                         r->verdict) >= sizeof(ev->u.verdict.verdict))
+        return GV_EINVAL;
+    ev->u.verdict.score = r->score;
+    ev->u.verdict.max_time_ms = r->max_time_ms;
+    ev->u.verdict.max_memory_kb = r->max_memory_kb;
+    return cst_event_valid(ev) ? 0 : GV_EINVAL;
 }
 
-int db_judging_finish(struct db_pg *pg, int64_t *event_id, int64_t judging_id,
+int db_judging_finish(struct cst_event *out, struct db_pg *pg, int64_t judging_id,
                       const struct db_submission *sub, const struct db_judging_result *r)
 {
-    char jid[24], sid[24], pid[24], uid[24], cid[24], score[48], tmax[24], mmax[24];
-    char *val = NULL, *payload = NULL;
+    char jid[24], sid[24], pid[24], score[48], tmax[24], mmax[24];
+    struct cst_event ev;
     int64_t affected = 0;
     int err;
 
     I64(jid, judging_id);
     I64(sid, sub->id);
     I64(pid, sub->problem_id);
-    I64(uid, sub->user_id);
-    I64(cid, sub->contest_id);
     I64(tmax, r->max_time_ms);
     I64(mmax, r->max_memory_kb);
     snprintf(score, sizeof(score), "%.3f", r->score);
-    payload = event_payload(sub, r, judging_id);
-    if (!payload)
-        return -ENOMEM;
+    err = verdict_event(&ev, sub, r, judging_id);
+    if (err < 0)
+        return err;
     err = db_pg_exec_script(pg, "BEGIN");
     if (err < 0)
-        goto out_free;
+        return err;
     {
         const char *p[] = {jid, r->verdict, score, tmax, mmax};
         err = db_pg_exec(pg, &affected,
@@ -208,21 +208,10 @@ int db_judging_finish(struct db_pg *pg, int64_t *event_id, int64_t judging_id,
         if (err < 0)
             goto out;
     }
-    {
-        const char *p[] = {sub->contest_id ? cid : NULL, uid, payload};
-        err = db_pg_query_value(pg, &val,
-                                "INSERT INTO events (contest_id, user_id, type, payload) VALUES "
-                                "($1, $2, 'submission.judged', $3::jsonb) RETURNING id",
-                                3, p);
-        if (err < 0)
-            goto out;
-        if (event_id)
-            *event_id = val ? strtoll(val, NULL, 10) : 0;
-    }
+    err = db_event_insert(pg, &ev);
 out:
     err = db__pg_tx_end(pg, err);
-out_free:
-    gv_free(val);
-    cJSON_free(payload);
+    if (err == 0)
+        *out = ev;
     return err;
 }

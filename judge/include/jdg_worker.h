@@ -17,10 +17,6 @@
 #include "db.h"
 #include "jdg.h"
 
-/* Pub/Sub channel of live judging progress (JSON messages, see
- * docs/PROTOCOL.md); at most once, for screens that are watching now. */
-#define JDG_PROGRESS_CHANNEL "gavel:progress"
-
 struct jdg_worker;
 
 /* `cache_dir` is created when missing. The worker borrows pg, redis and

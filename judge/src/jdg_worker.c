@@ -4,14 +4,15 @@
  * Order of effects for one submission, and why:
  *   1. db_judging_start: a new valid judging; any unfinished one of a dead
  *      worker is retired, so only this judging can write a result.
- *   2. judge, publishing progress on Pub/Sub and the live stream as it goes
+ *   2. judge, publishing progress events on the live stream as it goes
  *      (best effort: a watcher that misses a test still gets the verdict
  *      from step 4).
- *   3. db_judging_finish: verdict, per-test rows, counters and the event,
- *      one transaction. Fails harmlessly if this judging was superseded.
- *   4. the verdict on Pub/Sub and the live stream (gavel:live, which every
- *      gavel-server reads and clients resume from), and the event on the
- *      user's and contest's Redis Streams.
+ *   3. db_judging_finish: verdict, per-test rows, counters and the logged
+ *      judging.verdict event, one transaction. Fails harmlessly if this
+ *      judging was superseded.
+ *   4. the verdict event on the live stream (every gavel-server reads it
+ *      and clients resume from it), then the author's scoreboard row for a
+ *      contest submission (db_contest_row_publish).
  * The caller acknowledges the queue entry only after all of this. */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,9 +26,9 @@
 #include <cjson/cJSON.h>
 
 #include "db_contest.h"
+#include "db_event.h"
 #include "db_judging.h"
 #include "db_problem.h"
-#include "db_stream.h"
 #include "gv_alloc.h"
 #include "gv_config.h"
 #include "gv_err.h"
@@ -39,8 +40,6 @@
 
 #define PROBLEM_CACHE 8
 #define SOURCE_MAX (1u << 20)
-#define EVENT_STREAM_MAXLEN "10000"
-/* The stream gavel-server's live thread reads (server/src/srv_live.h). */
 
 struct cached_problem {
     int64_t version_id;
@@ -330,66 +329,23 @@ static int get_problem(struct jdg_worker *w, struct cached_problem **out, int64_
     return 0;
 }
 
-/* Progress and verdicts go two ways: Pub/Sub for whoever listens now, and
- * the live stream every gavel-server reads and resumes from by entry id
- * (docs/PROTOCOL.md, "Events and resume"). Both are best effort: the
- * verdict is already committed in PostgreSQL, and a lost progress message
- * only costs a watcher one intermediate step. */
-static void publish(struct jdg_worker *w, cJSON *msg)
+/* Progress goes only to the live stream (the servers read it; nothing is
+ * logged): best effort, since a watcher that misses a test still gets the
+ * verdict, and a failure must not stall the judging. */
+static void publish(struct jdg_worker *w, const struct cst_event *ev)
 {
-    const cJSON *type = cJSON_GetObjectItemCaseSensitive(msg, "type");
-    char *txt;
-    const char *argv[3];
-
-    if (!w->redis || !cJSON_IsString(type))
-        return;
-    txt = cJSON_PrintUnformatted(msg);
-    if (!txt)
-        return;
-    argv[0] = "PUBLISH";
-    argv[1] = JDG_PROGRESS_CHANNEL;
-    argv[2] = txt;
-    if (db_redis_command(w->redis, 3, argv) < 0)
-        gv_log(GV_LOG_WARN, "judge", "cannot publish progress: %s", db_redis_last_error(w->redis));
-    if (db_stream_live_add(w->redis, NULL, type->valuestring, txt) < 0)
-        gv_log(GV_LOG_WARN, "judge", "cannot append to the live stream: %s",
-               db_redis_last_error(w->redis));
-    cJSON_free(txt);
+    if (w->redis && db_event_publish(w->redis, NULL, ev) < 0)
+        gv_log(GV_LOG_WARN, "judge", "cannot publish %s of submission %" PRId64 ": %s",
+               cst_event_info(ev->type)->name, ev->submission_id, db_redis_last_error(w->redis));
 }
 
-/* A contest verdict changes its author's scoreboard row (or, during the
- * freeze, only its pending count): the row, computed from PostgreSQL by the
- * same rules the servers' snapshots use, goes to the contest's subscribers.
- * Best effort like the rest: a subscriber that misses it still has the
- * verdict in the next snapshot. */
-static void publish_board_row(struct jdg_worker *w, const struct db_submission *sub)
+static void judging_event(struct cst_event *ev, enum cst_event_type type,
+                          const struct db_submission *sub)
 {
-    char *row = NULL;
-    int err;
-
-    if (!w->redis)
-        return;
-    err = db_contest_board_row(w->pg, sub->contest_id, sub->user_id, gv_time_real_ms(), &row);
-    if (err == GV_ENOTFOUND)
-        return; /* not on the board: a hidden participant, or an organizer */
-    if (err == 0)
-        err = db_stream_live_add(w->redis, NULL, DB_CONTEST_ROW_EVENT, row);
-    if (err < 0)
-        gv_log(GV_LOG_WARN, "judge", "cannot publish the scoreboard row of submission %" PRId64
-               ": %s", sub->id, gv_strerror(err));
-    gv_free(row);
-}
-
-static cJSON *progress_msg(const char *type, const struct db_submission *sub)
-{
-    cJSON *o = cJSON_CreateObject();
-
-    cJSON_AddStringToObject(o, "type", type);
-    cJSON_AddNumberToObject(o, "submission_id", (double)sub->id);
-    cJSON_AddNumberToObject(o, "user_id", (double)sub->user_id);
-    if (sub->contest_id)
-        cJSON_AddNumberToObject(o, "contest_id", (double)sub->contest_id);
-    return o;
+    cst_event_init(ev, type);
+    ev->submission_id = sub->id;
+    ev->user_id = sub->user_id;
+    ev->contest_id = sub->contest_id;
 }
 
 struct progress_ctx {
@@ -404,48 +360,26 @@ static void on_progress(void *ctx, enum jdg_progress_kind kind, size_t test,
                         const struct jdg_test_result *res)
 {
     struct progress_ctx *pc = ctx;
-    cJSON *o;
+    struct cst_event ev;
 
     if (kind == JDG_PROGRESS_RUNNING)
         (void)db_judging_running(pc->w->pg, pc->sub->id);
-    o = progress_msg(kind == JDG_PROGRESS_TEST ? "judging.test" : "judging.state", pc->sub);
     if (kind == JDG_PROGRESS_TEST) {
-        cJSON_AddNumberToObject(o, "test", (double)test + 1);
-        cJSON_AddNumberToObject(o, "tests", (double)pc->prob->ntests);
-        cJSON_AddStringToObject(o, "verdict", jdg_verdict_name(res->verdict));
-        cJSON_AddNumberToObject(o, "cpu_ms", (double)res->cpu_ms);
-        cJSON_AddNumberToObject(o, "memory_kb", (double)res->memory_kb);
+        judging_event(&ev, CST_EVENT_JUDGING_TEST, pc->sub);
+        ev.u.test.test = (int)test + 1;
+        ev.u.test.tests = (int)pc->prob->ntests;
+        snprintf(ev.u.test.verdict, sizeof(ev.u.test.verdict), "%s",
+                 jdg_verdict_name(res->verdict));
+        ev.u.test.cpu_ms = res->cpu_ms;
+        ev.u.test.memory_kb = res->memory_kb;
     } else {
-        cJSON_AddStringToObject(o, "state",
-                                kind == JDG_PROGRESS_COMPILING ? "compiling" : "running");
+        judging_event(&ev, CST_EVENT_JUDGING_STATE, pc->sub);
+        ev.u.state.state =
+            kind == JDG_PROGRESS_COMPILING ? CST_JUDGING_COMPILING : CST_JUDGING_RUNNING;
     }
-    publish(pc->w, o);
-    cJSON_Delete(o);
+    publish(pc->w, &ev);
     if (pc->tick)
         pc->tick(pc->tick_ctx);
-}
-
-/* The committed event on the streams every gavel-server reads; trimmed,
- * since PostgreSQL's events table is the complete record. */
-static void append_event(struct jdg_worker *w, const struct db_submission *sub,
-                         int64_t event_id, const char *payload)
-{
-    char key[96], eid[24];
-    const char *argv[] = {"XADD", key, "MAXLEN", "~", EVENT_STREAM_MAXLEN, "*", "event_id", eid,
-                          "type", "submission.judged", "payload", payload};
-
-    if (!w->redis)
-        return;
-    snprintf(eid, sizeof(eid), "%" PRId64, event_id);
-    snprintf(key, sizeof(key), "gavel:events:user:%" PRId64, sub->user_id);
-    if (db_redis_command(w->redis, 12, argv) < 0)
-        gv_log(GV_LOG_WARN, "judge", "cannot append event: %s", db_redis_last_error(w->redis));
-    if (sub->contest_id) {
-        snprintf(key, sizeof(key), "gavel:events:contest:%" PRId64, sub->contest_id);
-        if (db_redis_command(w->redis, 12, argv) < 0)
-            gv_log(GV_LOG_WARN, "judge", "cannot append event: %s",
-                   db_redis_last_error(w->redis));
-    }
 }
 
 static int write_result(struct jdg_worker *w, int64_t judging_id, const struct db_submission *sub,
@@ -454,9 +388,8 @@ static int write_result(struct jdg_worker *w, int64_t judging_id, const struct d
     struct db_test_result *rows = NULL;
     struct db_judging_result r = {0};
     char *compile_output = NULL;
-    int64_t event_id = 0;
+    struct cst_event verdict;
     size_t n = 0;
-    cJSON *msg;
     int err;
 
     rows = gv_calloc(o->ntests ? o->ntests : 1, sizeof(*rows));
@@ -486,24 +419,19 @@ static int write_result(struct jdg_worker *w, int64_t judging_id, const struct d
     r.compile_output = compile_output;
     r.tests = rows;
     r.ntests = n;
-    err = db_judging_finish(w->pg, &event_id, judging_id, sub, &r);
+    err = db_judging_finish(&verdict, w->pg, judging_id, sub, &r);
     if (err == 0) {
-        msg = progress_msg("judging.verdict", sub);
-        cJSON_AddNumberToObject(msg, "event_id", (double)event_id);
-        cJSON_AddStringToObject(msg, "verdict", r.verdict);
-        cJSON_AddNumberToObject(msg, "score", r.score);
-        cJSON_AddNumberToObject(msg, "max_time_ms", (double)r.max_time_ms);
-        cJSON_AddNumberToObject(msg, "max_memory_kb", (double)r.max_memory_kb);
-        publish(w, msg);
-        {
-            char *payload = cJSON_PrintUnformatted(msg);
-            if (payload)
-                append_event(w, sub, event_id, payload);
-            cJSON_free(payload);
+        publish(w, &verdict);
+        /* The author's row changed (during the freeze, only its pending
+         * count): best effort like the rest, the next snapshot has it. */
+        if (sub->contest_id && w->redis) {
+            int e = db_contest_row_publish(w->pg, w->redis, sub->contest_id, sub->user_id,
+                                           gv_time_real_ms());
+            if (e < 0 && e != GV_ENOTFOUND) /* not on the board: hidden, or an organizer */
+                gv_log(GV_LOG_WARN, "judge",
+                       "cannot publish the scoreboard row of submission %" PRId64 ": %s",
+                       sub->id, gv_strerror(e));
         }
-        cJSON_Delete(msg);
-        if (sub->contest_id)
-            publish_board_row(w, sub);
     }
     gv_free(compile_output);
     gv_free(rows);

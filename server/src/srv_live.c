@@ -1,4 +1,5 @@
-/* srv_live.c - the live thread and resume (see srv_live.h).
+/* SPDX-License-Identifier: MIT
+ * srv_live.c - the live thread and resume (see srv_live.h).
  *
  * Theory of operation. The thread owns its Redis connection and is the only
  * one to touch it. Each XREAD returns a batch; its entries become events,
@@ -24,6 +25,7 @@
 #include <libwebsockets.h>
 
 #include "db.h"
+#include "db_event.h"
 #include "db_stream.h"
 #include "gv_alloc.h"
 #include "gv_err.h"
@@ -84,61 +86,35 @@ void srv_live_event_free_list(struct srv_live_event *e)
     }
 }
 
-static int64_t json_id(const cJSON *o, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-
-    /* Ids are integers below 2^53 (they came through a double already). */
-    if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > 9007199254740992.0)
-        return 0;
-    return (int64_t)v->valuedouble;
-}
-
-static bool type_ok(const char *type)
-{
-    size_t n = 0;
-
-    for (; type[n]; n++) {
-        char c = type[n];
-
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_'))
-            return false;
-    }
-    return n > 0 && n < sizeof(((struct srv_live_event *)0)->type);
-}
-
-int srv_live_event_new(struct srv_live_event **out, const char *id, const char *type,
-                       const char *data, size_t data_len)
+int srv_live_event_new(struct srv_live_event **out, const char *id, const struct cst_event *ev)
 {
     struct srv_live_event *e = NULL;
-    cJSON *frame = NULL, *d = NULL;
+    cJSON *frame = NULL, *data = NULL;
     uint64_t ms, seq;
     char *text = NULL;
     int err = GV_EPARSE;
 
     *out = NULL;
-    if (!id || !type || !data || strlen(id) >= sizeof(e->id) || !type_ok(type) ||
-        srv_subs_id_parse(id, &ms, &seq) < 0)
+    if (!id || strlen(id) >= sizeof(e->id) || srv_subs_id_parse(id, &ms, &seq) < 0 ||
+        !cst_event_valid(ev))
         return GV_EPARSE;
-    d = cJSON_ParseWithLength(data, data_len);
-    if (!cJSON_IsObject(d))
-        goto out;
     err = -ENOMEM;
     e = gv_calloc(1, sizeof(*e));
     frame = cJSON_CreateObject();
-    if (!e || !frame)
+    data = cst_event_to_json(ev);
+    if (!e || !frame || !data)
         goto out;
     snprintf(e->id, sizeof(e->id), "%s", id);
-    snprintf(e->type, sizeof(e->type), "%s", type);
-    e->submission_id = json_id(d, "submission_id");
-    e->user_id = json_id(d, "user_id");
-    e->contest_id = json_id(d, "contest_id");
+    e->type = ev->type;
+    e->submission_id = ev->submission_id;
+    e->user_id = ev->user_id;
+    e->contest_id = ev->contest_id;
     if (!cJSON_AddStringToObject(frame, "type", "event") ||
-        !cJSON_AddStringToObject(frame, "event", type) ||
-        !cJSON_AddStringToObject(frame, "event_id", id))
+        !cJSON_AddStringToObject(frame, "event", cst_event_info(ev->type)->name) ||
+        !cJSON_AddStringToObject(frame, "event_id", id) ||
+        !cJSON_AddItemToObject(frame, "data", data))
         goto out;
-    cJSON_AddItemToObject(frame, "data", d);
-    d = NULL;
+    data = NULL;
     text = cJSON_PrintUnformatted(frame);
     if (!text)
         goto out;
@@ -156,18 +132,20 @@ out:
     if (text)
         cJSON_free(text);
     cJSON_Delete(frame);
-    cJSON_Delete(d);
+    cJSON_Delete(data);
     srv_live_event_free(e);
     return err;
 }
 
 static int event_from_entry(struct srv_live_event **out, const struct db_stream_entry *en)
 {
-    const char *type = db_stream_entry_get(en, "type", NULL);
-    size_t len = 0;
-    const char *data = db_stream_entry_get(en, "data", &len);
+    struct cst_event ev;
+    int err = db_event_from_entry(&ev, en);
 
-    return srv_live_event_new(out, en->id, type, data, len);
+    if (err == 0)
+        err = srv_live_event_new(out, en->id, &ev);
+    cst_event_release(&ev);
+    return err;
 }
 
 /* --- The thread ------------------------------------------------------------ */

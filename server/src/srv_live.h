@@ -1,11 +1,14 @@
-/* srv_live.h - the live thread: judging events from every judge, for every
+/* SPDX-License-Identifier: MIT
+ * srv_live.h - the live thread: judging events from every judge, for every
  * connection of this process.
  *
- * gavel-judge XADDs each progress message and each verdict to one Redis
- * Stream (`gavel:live`, fields `type` and `data`). Every gavel-server process
- * runs one live thread that reads that stream with a blocking XREAD on a
- * connection of its own, turns each entry into a struct srv_live_event (with
- * the push frame already encoded, so the loop only copies bytes) and hands
+ * Every event (cst_event.h) is published on one Redis Stream (`gavel:live`,
+ * db_event_publish) by whoever made it: gavel-judge for judging progress,
+ * verdicts and scoreboard rows, gavel-server for rows and announcements.
+ * Every gavel-server process runs one live thread that reads that stream
+ * with a blocking XREAD on a connection of its own, decodes each entry
+ * (db_event_from_entry) into a struct srv_live_event (with the push frame
+ * already encoded, so the loop only copies bytes) and hands
  * the events to the lws service thread through a mutex-protected list,
  * waking it with lws_cancel_service(). The loop takes the list in
  * LWS_CALLBACK_EVENT_WAIT_CANCELLED with srv_live_drain().
@@ -24,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cst_event.h"
+
 /* A resume that would replay more wanted events than this is answered with
  * GV_ENOTFOUND: a fresh snapshot is cheaper for both sides. */
 #define SRV_LIVE_REPLAY_MAX 1000
@@ -37,8 +42,8 @@ struct srv_frame;
 struct srv_live_event {
     struct srv_live_event *next;
     char id[32];                                /* stream entry id, e.g. "1764100000000-3" */
-    char type[32];                              /* judging.state | judging.test | judging.verdict */
-    int64_t submission_id, user_id, contest_id; /* 0 when absent */
+    enum cst_event_type type;                   /* its rules: cst_event_info */
+    int64_t submission_id, user_id, contest_id; /* routing ids, 0 when absent */
     /* The push frame to send, gv_malloc'd:
      * {"type":"event","event":"judging.test","event_id":"<id>","data":{...}} */
     char *frame;
@@ -82,11 +87,18 @@ void srv_live_event_free(struct srv_live_event *e);
 int srv_live_replay(struct db_redis *r, const char *last_id, const struct srv_subs *subs,
                     struct srv_live_event **out);
 
-/* Builds an event from a stream entry's id, `type` and `data` (JSON object
- * text of `data_len` bytes). GV_EPARSE for an unusable entry (the live
- * thread skips it with a warning). Exposed for the tests. */
-int srv_live_event_new(struct srv_live_event **out, const char *id, const char *type,
-                       const char *data, size_t data_len);
+/* Builds the push of a decoded event published as stream entry `id`.
+ * GV_EPARSE for an id that is not "<ms>-<seq>" or an invalid event (the live
+ * thread skips such entries with a warning). Exposed for the tests. */
+int srv_live_event_new(struct srv_live_event **out, const char *id, const struct cst_event *ev);
+
+/* Whether the subscribers of the event's contest may see it as such
+ * (cst_event_audience); anyone else gets it only as its user or a
+ * subscriber of its submission. */
+static inline bool srv_live_event_for_contest(const struct srv_live_event *e)
+{
+    return e->contest_id && cst_event_info(e->type)->audience == CST_AUDIENCE_CONTEST;
+}
 
 /* Frees a whole list. */
 void srv_live_event_free_list(struct srv_live_event *e);

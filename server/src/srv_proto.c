@@ -12,6 +12,7 @@
 #include "db.h"
 #include "db_catalog.h"
 #include "db_contest.h"
+#include "db_event.h"
 #include "db_stream.h"
 #include "db_queue.h"
 #include "db_submission.h"
@@ -295,19 +296,13 @@ static bool rate_ok(struct srv_req_job *job, struct srv_job_env *env)
 static void publish_pending_row(struct srv_job_env *env, struct db_pg *pg, int64_t contest_id,
                                 int64_t user_id)
 {
-    struct db_redis *r;
-    char *row = NULL;
-    int err = db_contest_board_row(pg, contest_id, user_id, gv_time_real_ms(), &row);
+    struct db_redis *r = srv_jobs_redis(env);
+    int err = r ? db_contest_row_publish(pg, r, contest_id, user_id, gv_time_real_ms())
+                : GV_EUNAVAIL;
 
-    if (err == GV_ENOTFOUND)
-        return; /* an organizer's try, or a hidden participant: not on the board */
-    r = err == 0 ? srv_jobs_redis(env) : NULL;
-    if (err == 0)
-        err = r ? db_stream_live_add(r, NULL, DB_CONTEST_ROW_EVENT, row) : GV_EUNAVAIL;
-    if (err < 0)
+    if (err < 0 && err != GV_ENOTFOUND) /* not on the board: an organizer, or hidden */
         gv_log(GV_LOG_WARN, "proto", "scoreboard row of user %" PRId64 " not pushed: %s", user_id,
                gv_strerror(err));
-    gv_free(row);
 }
 
 static void do_submit(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
@@ -628,23 +623,23 @@ static void do_contest_scoreboard(struct srv_req_job *job, struct srv_job_env *e
     set_data(job, o);
 }
 
-/* Stored first (PostgreSQL is the record, and a later subscriber's snapshot
- * lists it), then appended to the live stream for the subscribers now. */
+/* Logged first (PostgreSQL is the record, and a later subscriber's snapshot
+ * lists it), then published on the live stream for the subscribers now. */
 static void do_contest_announce(struct srv_req_job *job, struct srv_job_env *env,
                                 struct db_pg *pg)
 {
-    int64_t cid = job->req.p.contest_id, aid = 0, at = 0;
-    struct db_redis *r;
+    int64_t cid = job->req.p.contest_id;
     char stream_id[DB_STREAM_ID_MAX] = "";
-    char *txt = NULL;
-    cJSON *ev, *o;
+    struct cst_event ev;
+    struct db_redis *r;
+    cJSON *o;
     int err;
 
     if (!privileged(&job->user)) {
         fail(job, SRV_ERR_FORBIDDEN, "only organizers may announce");
         return;
     }
-    err = db_contest_announce(pg, cid, job->user.id, job->req.p.text, &aid, &at);
+    err = db_contest_announce(&ev, pg, cid, job->user.id, job->req.p.text);
     if (err == GV_ENOTFOUND) {
         fail(job, SRV_ERR_NOT_FOUND, "no contest %" PRId64, cid);
         return;
@@ -653,32 +648,23 @@ static void do_contest_announce(struct srv_req_job *job, struct srv_job_env *env
         fail_store(job, env, err, 0, "announcement");
         return;
     }
-    ev = cJSON_CreateObject();
-    if (ev && cJSON_AddStringToObject(ev, "type", "contest.announcement") &&
-        cJSON_AddNumberToObject(ev, "contest_id", (double)cid) &&
-        cJSON_AddNumberToObject(ev, "announcement_id", (double)aid) &&
-        cJSON_AddStringToObject(ev, "text", job->req.p.text) &&
-        cJSON_AddNumberToObject(ev, "created_at_ms", (double)at))
-        txt = cJSON_PrintUnformatted(ev);
-    cJSON_Delete(ev);
     r = srv_jobs_redis(env);
-    err = !txt ? -ENOMEM : r ? db_stream_live_add(r, stream_id, "contest.announcement", txt)
-                              : GV_EUNAVAIL;
-    cJSON_free(txt);
+    err = r ? db_event_publish(r, stream_id, &ev) : GV_EUNAVAIL;
     if (err < 0) {
-        /* Stored all the same: subscribers see it in their next snapshot. */
-        gv_log(GV_LOG_WARN, "proto", "announcement %" PRId64 " not pushed: %s", aid,
+        /* Logged all the same: subscribers see it in their next snapshot. */
+        gv_log(GV_LOG_WARN, "proto", "announcement %" PRId64 " not pushed: %s", ev.seq,
                gv_strerror(err));
         if (err == GV_EUNAVAIL)
             srv_jobs_lost(env, err, 1);
     }
     o = cJSON_CreateObject();
-    if (o && (!cJSON_AddNumberToObject(o, "announcement_id", (double)aid) ||
+    if (o && (!cJSON_AddNumberToObject(o, "announcement_id", (double)ev.seq) ||
               !(stream_id[0] ? cJSON_AddStringToObject(o, "event_id", stream_id)
                              : cJSON_AddNullToObject(o, "event_id")))) {
         cJSON_Delete(o);
         o = NULL;
     }
+    cst_event_release(&ev);
     set_data(job, o);
 }
 

@@ -1165,10 +1165,10 @@ static void deliver_events(struct srv_server *s, struct srv_live_event *events)
 
         ts[0] = topic_find(s, TOPIC_USER, ev->user_id);
         ts[1] = topic_find(s, TOPIC_SUBMISSION, ev->submission_id);
-        /* Judging events never reach a contest's subscribers as such
-         * (srv_subs_wants): no need to walk them. */
-        ts[2] = strncmp(ev->type, "judging.", 8) ? topic_find(s, TOPIC_CONTEST, ev->contest_id)
-                                                 : NULL;
+        /* Events for the submission's readers only never reach a contest's
+         * subscribers as such (srv_subs_wants): no need to walk them. */
+        ts[2] = srv_live_event_for_contest(ev) ? topic_find(s, TOPIC_CONTEST, ev->contest_id)
+                                               : NULL;
         for (int k = 0; k < 3; k++) {
             if (!ts[k])
                 continue;

@@ -1,4 +1,5 @@
-/* srv_subs.c - subscriptions and the per-connection push policy (see
+/* SPDX-License-Identifier: MIT
+ * srv_subs.c - subscriptions and the per-connection push policy (see
  * srv_subs.h for the rules and docs/PROTOCOL.md for the numbers).
  *
  * Pending pushes are kept sorted by event id rather than in arrival order:
@@ -17,15 +18,13 @@
 #include "srv_live.h"
 #include "banned.h"
 
-enum push_kind { KIND_OTHER, KIND_STATE, KIND_TEST, KIND_VERDICT, KIND_BOARD };
-
 struct srv_subs_push {
     struct srv_frame *frame; /* a reference */
     size_t len;
     uint64_t id_ms, id_seq;
     int64_t submission_id;
-    int64_t user_id, contest_id; /* KIND_BOARD: whose row, of which contest */
-    enum push_kind kind;
+    int64_t user_id, contest_id;
+    enum cst_event_type type; /* its rules: cst_event_info */
     int64_t since_ms; /* when it was offered: how long the client is behind */
     bool exact;       /* replayed by a resume: never coalesced away */
 };
@@ -169,10 +168,11 @@ bool srv_subs_wants(const struct srv_subs *s, const struct srv_live_event *e)
             if (s->submissions[i] == e->submission_id)
                 return true;
     }
-    /* Judging events reach a contest's subscribers only through the user or
-     * submission rules above: another contestant's verdict is not theirs
-     * to see (think of the freeze). */
-    if (e->contest_id && strncmp(e->type, "judging.", 8) != 0) {
+    /* Only events whose audience is the contest reach its subscribers as
+     * such; a judging event reaches them only through the rules above:
+     * another contestant's verdict is not theirs to see (think of the
+     * freeze). */
+    if (srv_live_event_for_contest(e)) {
         for (unsigned i = 0; i < s->ncontests; i++)
             if (s->contests[i] == e->contest_id)
                 return true;
@@ -196,19 +196,6 @@ int srv_subs_copy_filter(struct srv_subs *dst, const struct srv_subs *src)
     return 0;
 }
 
-static enum push_kind kind_of(const char *type)
-{
-    if (!strcmp(type, "judging.test"))
-        return KIND_TEST;
-    if (!strcmp(type, "judging.state"))
-        return KIND_STATE;
-    if (!strcmp(type, "judging.verdict"))
-        return KIND_VERDICT;
-    if (!strcmp(type, "contest.scoreboard"))
-        return KIND_BOARD;
-    return KIND_OTHER;
-}
-
 static void remove_at(struct srv_subs *s, unsigned i)
 {
     s->pending_bytes -= s->pending[i].len;
@@ -226,17 +213,22 @@ static void overflow(struct srv_subs *s, int64_t now_ms)
     s->discarded = 0;
 }
 
-/* Whether one of `p` and `q` makes the other moot: the latest test or state
- * of a submission, the latest row of a contestant (a row is the whole
- * state of that row). Replayed pushes are exact and never coalesce. */
+/* Whether one of `p` and `q` makes the other moot, by the rule of their
+ * type (cst_event_coalesce): the latest test or state of a submission, the
+ * latest row of a contestant (a row is the whole state of that row).
+ * Replayed pushes are exact and never coalesce. */
 static bool supersedes(const struct srv_subs_push *p, const struct srv_subs_push *q)
 {
-    if (p->exact || q->exact || p->kind != q->kind)
+    if (p->exact || q->exact || p->type != q->type)
         return false;
-    if (p->kind == KIND_TEST || p->kind == KIND_STATE)
+    switch (cst_event_info(p->type)->coalesce) {
+    case CST_COALESCE_SUBMISSION:
         return q->submission_id == p->submission_id;
-    if (p->kind == KIND_BOARD)
+    case CST_COALESCE_CONTESTANT:
         return q->contest_id == p->contest_id && q->user_id == p->user_id;
+    case CST_COALESCE_NEVER:
+        break;
+    }
     return false;
 }
 
@@ -274,7 +266,7 @@ enum srv_subs_verdict srv_subs_offer(struct srv_subs *s, const struct srv_live_e
     p.submission_id = e->submission_id;
     p.user_id = e->user_id;
     p.contest_id = e->contest_id;
-    p.kind = kind_of(e->type);
+    p.type = e->type;
     p.since_ms = now_ms;
     p.exact = e->exact;
 

@@ -1,4 +1,5 @@
-/* srv_subs.h - one connection's subscriptions and its pending pushes.
+/* SPDX-License-Identifier: MIT
+ * srv_subs.h - one connection's subscriptions and its pending pushes.
  *
  * Pure logic (no lws, no I/O, no locks): embedded in the WebSocket session
  * and used by the lws service thread only. Idle, it holds no heap memory;
@@ -8,18 +9,21 @@
  *   - every event of its logged-in user (own submissions: always wanted);
  *   - every event of a submission it subscribed to (the core checks that the
  *     caller may see it: own, or organizer);
- *   - contest-level events (types not starting with "judging.") of a contest
- *     it subscribed to. Another user's judging events are never sent to a
- *     contest subscriber: they would leak verdicts, also during a freeze.
+ *   - events whose audience is the contest (cst_event_info's `audience`) of
+ *     a contest it subscribed to. Another user's judging events are never
+ *     sent to a contest subscriber: they would leak verdicts, also during a
+ *     freeze.
  *
  * Backpressure of pushes (docs/PROTOCOL.md, "Backpressure of pushes"). The
  * core takes pushes with srv_subs_next() only while no reply waits in the
  * connection's reply queue, so pushes wait here, in id order, under a bound:
- *   - coalescing: a judging.test replaces an unsent older judging.test of
+ *   - coalescing, by the rule of the event's type (cst_event_info's
+ *     `coalesce`): a judging.test replaces an unsent older judging.test of
  *     the same submission; judging.state likewise; a contest.scoreboard row
  *     replaces an unsent older row of the same contestant in the same
- *     contest; an older one arriving after a newer (a replay) is dropped. An event already pending (same
- *     id) is not queued twice. Verdicts are never coalesced;
+ *     contest; an older one arriving after a newer (a replay) is dropped.
+ *     An event already pending (same id) is not queued twice. Verdicts and
+ *     announcements are never coalesced;
  *   - past SRV_SUBS_PENDING_MAX pushes or SRV_SUBS_PENDING_BYTES bytes, all
  *     pending pushes are dropped and one {"type":"resync"} is queued; events
  *     offered while that resync is unsent are discarded (the client

@@ -259,13 +259,45 @@ static cJSON *board(struct db_pg *pg, int64_t contest, bool jury)
 /* The scoreboard as the servers and the judges compute it from the tables:
  * participants only (hidden ones left off), penalties, the freeze, the
  * jury's view; registration and announcements. */
+/* Every row of the public board equals the row its contestant's writer
+ * computes alone (db_contest_row_event), but for the rank. */
+static void rows_match_the_board(struct db_pg *pg, int64_t cid)
+{
+    int64_t now = (int64_t)time(NULL) * 1000;
+    cJSON *b = board(pg, cid, false), *r;
+
+    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(b, "rows"))
+    {
+        struct cst_event ev;
+        cJSON *want = cJSON_Duplicate(r, 1), *got;
+        char *text;
+
+        cJSON_DeleteItemFromObjectCaseSensitive(want, "rank");
+        assert_int_equal(db_contest_row_event(&ev, pg, cid, (int64_t)num(r, "user_id"), now), 0);
+        /* As a reader gets it: numbers are raw text until printed. */
+        got = cst_event_row_to_json(ev.user_id, &ev.u.row.row);
+        text = cJSON_PrintUnformatted(got);
+        cJSON_Delete(got);
+        got = cJSON_Parse(text);
+        cJSON_free(text);
+        if (!cJSON_Compare(want, got, true))
+            fail_msg("the board's row\n%s\nthe writer's row\n%s", cJSON_Print(want),
+                     cJSON_Print(got));
+        cJSON_Delete(want);
+        cJSON_Delete(got);
+        cst_event_release(&ev);
+    }
+    cJSON_Delete(b);
+}
+
 static void contest_board_registration_announcements(void **state)
 {
     struct db_pg *pg = *state;
     char key[DB_SHA256_HEX_LEN + 1], *json = NULL, *v;
     static const char src[] = "print(1)";
     const char *params[] = {key};
-    int64_t cid, ended, soon, aid = 0, at = 0, dave;
+    int64_t cid, ended, soon, dave;
+    struct cst_event ev;
     cJSON *b;
     const cJSON *r;
 
@@ -351,20 +383,20 @@ static void contest_board_registration_announcements(void **state)
     cJSON_Delete(b);
 
     /* The row a judge publishes after bob's verdict: the public one. */
-    assert_int_equal(db_contest_board_row(pg, cid, dave, (int64_t)time(NULL) * 1000, &json),
+    assert_int_equal(db_contest_row_event(&ev, pg, cid, dave, (int64_t)time(NULL) * 1000),
                      GV_ENOTFOUND);
     v = value(pg, "SELECT id FROM users WHERE username = 'bob'");
-    assert_int_equal(db_contest_board_row(pg, cid, strtoll(v, NULL, 10),
-                                          (int64_t)time(NULL) * 1000, &json),
+    assert_int_equal(db_contest_row_event(&ev, pg, cid, strtoll(v, NULL, 10),
+                                          (int64_t)time(NULL) * 1000),
                      0);
     gv_free(v);
-    b = cJSON_Parse(json);
-    gv_free(json);
-    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b, "type")),
-                        "contest.scoreboard");
-    assert_int_equal(num(cJSON_GetObjectItemCaseSensitive(b, "row"), "solved"), 0);
-    cJSON_Delete(b);
-
+    assert_int_equal(ev.type, CST_EVENT_CONTEST_ROW);
+    assert_true(ev.u.row.frozen);
+    assert_int_equal(ev.u.row.row.solved, 0);
+    assert_int_equal(ev.u.row.row.cells[0].pending, 1);
+    cst_event_release(&ev);
+    /* Each row written alone is the board's row (ranks aside), public view. */
+    rows_match_the_board(pg, cid);
     /* Before its start a contest's problem set is secret, except to the jury. */
     b = board(pg, soon, false);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(b, "problems")), 0);
@@ -386,11 +418,21 @@ static void contest_board_registration_announcements(void **state)
     assert_int_equal(num(row_of(b, "dave"), "rank"), 1);
     cJSON_Delete(b);
 
+    rows_match_the_board(pg, cid); /* dave's solve is now the first */
+
     /* Announcements: stored in the event log, listed oldest first. */
-    assert_int_equal(db_contest_announce(pg, cid, dave, "first", &aid, &at), 0);
-    assert_true(aid > 0 && at > 0);
-    assert_int_equal(db_contest_announce(pg, cid, dave, "second \"quoted\"", NULL, NULL), 0);
-    assert_int_equal(db_contest_announce(pg, 987654, dave, "x", NULL, NULL), GV_ENOTFOUND);
+    assert_int_equal(db_contest_announce(&ev, pg, cid, dave, "first"), 0);
+    assert_true(ev.seq > 0 && ev.at_ms > 0);
+    assert_int_equal(ev.u.announcement.author_id, dave);
+    assert_int_equal(ev.user_id, 0); /* the author is not its audience */
+    v = value(pg, "SELECT type || ' ' || (payload->>'text') FROM events ORDER BY id DESC LIMIT 1");
+    assert_string_equal(v, "contest.announcement first");
+    gv_free(v);
+    cst_event_release(&ev);
+    assert_int_equal(db_contest_announce(&ev, pg, cid, dave, "second \"quoted\""), 0);
+    cst_event_release(&ev);
+    assert_int_equal(db_contest_announce(&ev, pg, 987654, dave, "x"), GV_ENOTFOUND);
+    assert_int_equal(db_contest_announce(&ev, pg, cid, dave, ""), GV_EINVAL);
     assert_int_equal(db_contest_announcements(pg, cid, 1, &json), 0);
     b = cJSON_Parse(json);
     gv_free(json);

@@ -50,12 +50,13 @@
 
 #include "cst.h"
 #include "db.h"
+#include "db_event.h"
 #include "db_stream.h"
+#include "gv_err.h"
 #include "itest.h"
 #include "itest_ws.h"
 #include "banned.h"
 
-#define LIVE_KEY "gavel:live"
 #define PUSH_WAIT_MS 10000
 #define RECOVER_MS 20000
 
@@ -364,24 +365,63 @@ static int64_t submit(int fd, const char *problem, const char *language, const c
     return id;
 }
 
-/* Appends to the live stream what gavel-judge would (jdg_worker.c's
- * publish): fields type and data. The new entry's id into `id`. */
-static void live_add(char *id, const char *type, int64_t sub, int64_t user, const char *extra)
+/* Publishes what gavel-judge would, through the one definition of events
+ * (cst_event.h) and their one writer (db_event_publish), so a change of
+ * format reaches this test too. The new entry's id into `id`. */
+static void live_publish(char *id, const struct cst_event *ev)
 {
     struct db_redis *r = redis_connect(5000);
-    char data[512];
-    const char *fv[4];
+    int err = db_event_publish(r, id, ev);
 
-    snprintf(data, sizeof(data),
-             "{\"type\":\"%s\",\"submission_id\":%" PRId64 ",\"user_id\":%" PRId64 "%s%s}", type,
-             sub, user, extra ? "," : "", extra ? extra : "");
-    fv[0] = "type";
-    fv[1] = type;
-    fv[2] = "data";
-    fv[3] = data;
-    ICHECK(db_stream_add(r, id, LIVE_KEY, 100000, 2, fv) == 0, "XADD: %s",
+    ICHECK(err == 0, "publish %s: %s (%s)", cst_event_info(ev->type)->name, gv_strerror(err),
            db_redis_last_error(r));
     db_redis_close(r);
+}
+
+static void judging_init(struct cst_event *ev, enum cst_event_type type, int64_t sub,
+                         int64_t user)
+{
+    cst_event_init(ev, type);
+    ev->submission_id = sub;
+    ev->user_id = user;
+}
+
+static void live_state(char *id, int64_t sub, int64_t user, enum cst_judging_state state)
+{
+    struct cst_event ev;
+
+    judging_init(&ev, CST_EVENT_JUDGING_STATE, sub, user);
+    ev.u.state.state = state;
+    live_publish(id, &ev);
+}
+
+static void live_test(char *id, int64_t sub, int64_t user, int test, int tests,
+                      const char *verdict)
+{
+    struct cst_event ev;
+
+    judging_init(&ev, CST_EVENT_JUDGING_TEST, sub, user);
+    ev.u.test.test = test;
+    ev.u.test.tests = tests;
+    snprintf(ev.u.test.verdict, sizeof(ev.u.test.verdict), "%s", verdict);
+    ev.u.test.cpu_ms = 1;
+    ev.u.test.memory_kb = 900;
+    live_publish(id, &ev);
+}
+
+static void live_verdict(char *id, int64_t sub, int64_t user, int64_t seq, const char *verdict)
+{
+    struct cst_event ev;
+
+    judging_init(&ev, CST_EVENT_JUDGING_VERDICT, sub, user);
+    ev.seq = seq;
+    ev.u.verdict.problem_id = 1;
+    ev.u.verdict.judging_id = seq;
+    snprintf(ev.u.verdict.verdict, sizeof(ev.u.verdict.verdict), "%s", verdict);
+    ev.u.verdict.score = !strcmp(verdict, "AC");
+    ev.u.verdict.max_time_ms = 2;
+    ev.u.verdict.max_memory_kb = 900;
+    live_publish(id, &ev);
 }
 
 /* A `submit` of print(1) in Python to `problem` in `contest`. */
@@ -453,7 +493,7 @@ static const cJSON *board_row(const cJSON *board, const char *username)
  * organizer on B. */
 static void test_contest_live(int fd, int org, int64_t soon, int64_t live)
 {
-    char req[4400], id[DB_STREAM_ID_MAX], extra[200];
+    char req[4400], id[DB_STREAM_ID_MAX];
     int bob = client_on(server_b, bob_token), anon = client_on(server_a, "");
     cJSON *r, *j;
     const cJSON *d, *row, *c;
@@ -602,9 +642,20 @@ static void test_contest_live(int fd, int org, int64_t soon, int64_t live)
     itest_step = "contest.scoreboard pushes coalesce per row";
     /* What gavel-judge publishes after a contest verdict (jdg_worker.c):
      * two rows of alice back to back reach bob, the newest at least. */
-    snprintf(extra, sizeof(extra), "\"contest_id\":%" PRId64 ",\"frozen\":false,\"row\":{\"solved\":1}",
-             soon);
-    live_add(id, "contest.scoreboard", 0, alice_id, extra);
+    {
+        struct cst_event_cell cell = {.label = "A", .solved = true, .tries = 1, .time_min = 3};
+        struct cst_event ev;
+
+        cst_event_init(&ev, CST_EVENT_CONTEST_ROW);
+        ev.contest_id = soon;
+        ev.user_id = alice_id;
+        snprintf(ev.u.row.row.username, sizeof(ev.u.row.row.username), "alice");
+        ev.u.row.row.solved = 1;
+        ev.u.row.row.penalty = 3;
+        ev.u.row.row.ncells = 1;
+        ev.u.row.row.cells = &cell; /* borrowed: never released */
+        live_publish(id, &ev);
+    }
     j = next_push(bob, PUSH_WAIT_MS);
     ICHECK(j && !strcmp(itest_str(j, "event"), "contest.scoreboard") &&
                !strcmp(itest_str(j, "event_id"), id),
@@ -674,8 +725,9 @@ static void test_contest_board_judge(void)
             cJSON_Delete(j);
             continue;
         }
-        ICHECK(itest_num(row, "solved") == 1 && itest_num(row, "rank") == 1 && cell &&
-                   itest_num(cell, "pending") == 0,
+        /* A live row has no rank: its writer reads only this contestant. */
+        ICHECK(itest_num(row, "solved") == 1 && !cJSON_HasObjectItem(row, "rank") && cell &&
+                   itest_num(cell, "pending") == 0 && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cell, "first")),
                "alice's row after her accepted submission %" PRId64, sub);
         cJSON_Delete(j);
         break;
@@ -976,24 +1028,18 @@ static void test_fanout(void)
     } else {
         /* One event at a time, each seen on both sides before the next, so
          * no progress is coalesced away and every step is checked. */
-        static const char *const steps[][2] = {
-            {"judging.state", "\"state\":\"compiling\""},
-            {"judging.state", "\"state\":\"running\""},
-            {"judging.test", "\"test\":1,\"tests\":3,\"verdict\":\"AC\",\"cpu_ms\":1,\"memory_kb\":900"},
-            {"judging.test", "\"test\":2,\"tests\":3,\"verdict\":\"AC\",\"cpu_ms\":2,\"memory_kb\":900"},
-            {"judging.test", "\"test\":3,\"tests\":3,\"verdict\":\"AC\",\"cpu_ms\":1,\"memory_kb\":900"},
-        };
         char id[DB_STREAM_ID_MAX];
 
         itest_step = "fan-out: judge events";
-        for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-            live_add(id, steps[i][0], sub, alice_id, steps[i][1]);
+        for (int i = 0; i < 5; i++) {
+            if (i < 2)
+                live_state(id, sub, alice_id, i ? CST_JUDGING_RUNNING : CST_JUDGING_COMPILING);
+            else
+                live_test(id, sub, alice_id, i - 1, 3, "AC");
             expect_push(a1, id, "submitter on A");
             expect_push(o2, id, "organizer on B");
         }
-        live_add(id, "judging.verdict", sub, alice_id,
-                 "\"event_id\":1,\"verdict\":\"AC\",\"score\":1,\"max_time_ms\":2,"
-                 "\"max_memory_kb\":900");
+        live_verdict(id, sub, alice_id, 1, "AC");
         expect_push(a1, id, "submitter on A");
         expect_push(o2, id, "organizer on B");
     }
@@ -1023,7 +1069,7 @@ static int expected_after(const char *last, int64_t user, struct expected *out, 
     int n = 0;
 
     snprintf(start, sizeof(start), "(%s", last);
-    ICHECK(db_stream_range(r, &b, LIVE_KEY, start, "+", 10000) == 0, "XRANGE: %s",
+    ICHECK(db_stream_range(r, &b, db_stream_live_key(), start, "+", 10000) == 0, "XRANGE: %s",
            db_redis_last_error(r));
     for (size_t i = 0; i < b.count; i++) {
         const char *data = db_stream_entry_get(&b.entries[i], "data", NULL);
@@ -1102,24 +1148,18 @@ static void test_resume(void)
         }
     } else {
         sub = submit(fd, "pair-sum", "c", "int main(void) { return 1; }");
-        live_add(id, "judging.state", sub, alice_id, "\"state\":\"compiling\"");
+        live_state(id, sub, alice_id, CST_JUDGING_COMPILING);
         expect_push(fd, id, "before the drop");
-        live_add(last, "judging.test", sub, alice_id,
-                 "\"test\":1,\"tests\":3,\"verdict\":\"AC\",\"cpu_ms\":1,\"memory_kb\":900");
+        live_test(last, sub, alice_id, 1, 3, "AC");
         expect_push(fd, last, "before the drop");
         close(fd);
         /* While away: more progress, another user's event (not ours to
          * get), two more tests (the replay carries the later), the verdict. */
-        live_add(id, "judging.state", sub, alice_id, "\"state\":\"running\"");
-        live_add(id, "judging.test", sub, bob_id,
-                 "\"test\":1,\"tests\":1,\"verdict\":\"AC\",\"cpu_ms\":1,\"memory_kb\":1");
-        live_add(id, "judging.test", sub, alice_id,
-                 "\"test\":2,\"tests\":3,\"verdict\":\"AC\",\"cpu_ms\":1,\"memory_kb\":900");
-        live_add(id, "judging.test", sub, alice_id,
-                 "\"test\":3,\"tests\":3,\"verdict\":\"WA\",\"cpu_ms\":1,\"memory_kb\":900");
-        live_add(id, "judging.verdict", sub, alice_id,
-                 "\"event_id\":2,\"verdict\":\"WA\",\"score\":0,\"max_time_ms\":1,"
-                 "\"max_memory_kb\":900");
+        live_state(id, sub, alice_id, CST_JUDGING_RUNNING);
+        live_test(id, sub, bob_id, 1, 1, "AC");
+        live_test(id, sub, alice_id, 2, 3, "AC");
+        live_test(id, sub, alice_id, 3, 3, "WA");
+        live_verdict(id, sub, alice_id, 2, "WA");
     }
 
     itest_step = "resume: on the other process";
@@ -1185,7 +1225,7 @@ static void test_redis_restart(void)
     itest_step = "redis down";
     a = client_on(server_a, alice_token);
     b = client_on(server_b, alice_token);
-    live_add(id, "judging.state", 1, bob_id, "\"state\":\"compiling\"");
+    live_state(id, 1, bob_id, CST_JUDGING_COMPILING);
     snprintf(resume_req, sizeof(resume_req), "{\"type\":\"resume\",\"last_event_id\":\"%s\"}", id);
     itest_stop(redis_pid);
     expect_unavailable(a, submit_req, "redis");
@@ -1202,7 +1242,7 @@ static void test_redis_restart(void)
     wait_recovered(b, submit_req, RECOVER_MS);
     wait_recovered(a, "{\"type\":\"resume\",\"last_event_id\":\"0-1\"}", RECOVER_MS);
     /* The live threads read the new stream: pushes reach both processes. */
-    live_add(id, "judging.state", 1, alice_id, "\"state\":\"compiling\"");
+    live_state(id, 1, alice_id, CST_JUDGING_COMPILING);
     expect_push(a, id, "A after the restart");
     expect_push(b, id, "B after the restart");
     close(a);
@@ -1230,7 +1270,7 @@ static void test_pg_restart(void)
     expect_quiet(a, "A");
     expect_quiet(b, "B");
     /* Live pushes do not need PostgreSQL. */
-    live_add(id, "judging.state", 2, alice_id, "\"state\":\"running\"");
+    live_state(id, 2, alice_id, CST_JUDGING_RUNNING);
     expect_push(a, id, "A while postgres is down");
     expect_push(b, id, "B while postgres is down");
     itest_wait_health(http_port, 503, "\"postgres\":{\"up\":false", 10000);

@@ -1,4 +1,5 @@
-/* test_srv_live.c - the live thread and resume on a real Redis.
+/* SPDX-License-Identifier: MIT
+ * test_srv_live.c - the live thread and resume on a real Redis.
  *
  *   - entries XADDed to the stream reach srv_live_drain in order, with their
  *     ids and parsed fields;
@@ -26,6 +27,7 @@
 #include <cjson/cJSON.h>
 
 #include "db.h"
+#include "db_event.h"
 #include "db_stream.h"
 #include "gv_alloc.h"
 #include "gv_err.h"
@@ -73,25 +75,48 @@ static void del_key(struct db_redis *r, const char *key)
     ICHECK(db_redis_command(r, 2, argv) == 0, "DEL: %s", db_redis_last_error(r));
 }
 
-/* XADDs one event as gavel-judge does; its id into `id`. */
+/* Publishes one event as gavel-judge does (db_event_publish, to the key
+ * GAVEL_LIVE_STREAM names, which must be `key`); its id into `id`. The
+ * marker `n` rides in a numeric field of its type (none for a state). */
 static void add_event(struct db_redis *r, char *id, const char *key, const char *type, int64_t sub,
                       int64_t user, int64_t contest, int n)
 {
-    char data[256];
-    const char *fv[4] = {"type", type, "data", data};
+    struct cst_event ev;
     int err;
 
-    if (contest)
-        snprintf(data, sizeof(data),
-                 "{\"type\":\"%s\",\"submission_id\":%" PRId64 ",\"user_id\":%" PRId64
-                 ",\"contest_id\":%" PRId64 ",\"n\":%d}",
-                 type, sub, user, contest, n);
-    else
-        snprintf(data, sizeof(data),
-                 "{\"type\":\"%s\",\"submission_id\":%" PRId64 ",\"user_id\":%" PRId64 ",\"n\":%d}",
-                 type, sub, user, n);
-    err = db_stream_add(r, id, key, DB_LIVE_STREAM_MAXLEN, 2, fv);
+    ICHECK(!strcmp(key, db_stream_live_key()), "GAVEL_LIVE_STREAM is not %s", key);
+    ICHECK(cst_event_type_parse(&ev.type, type) == 0, "type %s", type);
+    cst_event_init(&ev, ev.type);
+    ev.submission_id = sub;
+    ev.user_id = user;
+    ev.contest_id = contest;
+    switch (ev.type) {
+    case CST_EVENT_JUDGING_TEST:
+        ev.u.test.test = ev.u.test.tests = 1;
+        snprintf(ev.u.test.verdict, sizeof(ev.u.test.verdict), "AC");
+        ev.u.test.cpu_ms = n;
+        break;
+    case CST_EVENT_JUDGING_VERDICT:
+        ev.seq = 1000 + n;
+        ev.u.verdict.problem_id = ev.u.verdict.judging_id = 1;
+        snprintf(ev.u.verdict.verdict, sizeof(ev.u.verdict.verdict), "WA");
+        ev.u.verdict.max_time_ms = n;
+        break;
+    default:
+        break;
+    }
+    err = db_event_publish(r, id, &ev);
     ICHECK(err == 0, "XADD %s: %s (%s)", key, gv_strerror(err), db_redis_last_error(r));
+}
+
+/* The marker add_event put in, or -1 for a type that has none. */
+static int marker_of(const struct cst_event *ev)
+{
+    if (ev->type == CST_EVENT_JUDGING_TEST)
+        return (int)ev->u.test.cpu_ms;
+    if (ev->type == CST_EVENT_JUDGING_VERDICT)
+        return (int)ev->u.verdict.max_time_ms;
+    return -1;
 }
 
 /* Collected deliveries, in order. */
@@ -145,7 +170,7 @@ static void sync_thread(struct srv_live *l, struct db_redis *r, const char *key)
     char id[DB_STREAM_ID_MAX];
 
     while (!g.n && gv_time_mono_ms() < deadline) {
-        add_event(r, id, key, "test.sync", 0, 0, 0, 0);
+        add_event(r, id, key, "judging.state", 1, 1, 0, 0);
         gv_time_sleep_ms(100);
         got_take(&g, l);
     }
@@ -158,11 +183,13 @@ static void sync_thread(struct srv_live *l, struct db_redis *r, const char *key)
 static void check_event(const struct srv_live_event *e, const char *id, const char *type,
                         int64_t sub, int64_t user, int64_t contest, int n)
 {
-    cJSON *f, *d;
+    struct cst_event ev;
+    cJSON *f;
     const cJSON *v;
 
     ICHECK(!strcmp(e->id, id), "id %s, want %s", e->id, id);
-    ICHECK(!strcmp(e->type, type), "type %s, want %s", e->type, type);
+    ICHECK(!strcmp(cst_event_info(e->type)->name, type), "type %s, want %s",
+           cst_event_info(e->type)->name, type);
     ICHECK(e->submission_id == sub && e->user_id == user && e->contest_id == contest,
            "%s: ids %" PRId64 "/%" PRId64 "/%" PRId64, id, e->submission_id, e->user_id,
            e->contest_id);
@@ -175,9 +202,12 @@ static void check_event(const struct srv_live_event *e, const char *id, const ch
     ICHECK(cJSON_IsString(v) && !strcmp(v->valuestring, type), "%s", e->frame);
     v = cJSON_GetObjectItemCaseSensitive(f, "event_id");
     ICHECK(cJSON_IsString(v) && !strcmp(v->valuestring, id), "%s", e->frame);
-    d = cJSON_GetObjectItemCaseSensitive(f, "data");
-    v = cJSON_GetObjectItemCaseSensitive(d, "n");
-    ICHECK(cJSON_IsNumber(v) && v->valueint == n, "n: %s", e->frame);
+    /* The push's data is the event's one encoding: it decodes back. */
+    ICHECK(cst_event_from_json(&ev, e->type, cJSON_GetObjectItemCaseSensitive(f, "data")) == 0,
+           "data does not decode: %s", e->frame);
+    ICHECK(marker_of(&ev) < 0 || marker_of(&ev) == n, "marker %d, want %d: %s", marker_of(&ev),
+           n, e->frame);
+    cst_event_release(&ev);
     cJSON_Delete(f);
 }
 

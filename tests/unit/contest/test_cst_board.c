@@ -1,4 +1,5 @@
-/* test_cst_board.c - standings: ICPC penalties and ties, the freeze, IOI. */
+/* SPDX-License-Identifier: MIT
+ * test_cst_board.c - standings: ICPC penalties and ties, the freeze, IOI. */
 #include "../test.h"
 
 #include "cst.h"
@@ -142,6 +143,68 @@ static void bad_attempts_are_refused(void **state)
     cst_board_release(&b);
 }
 
+/* The one-row writer agrees with the whole board on every row, for random
+ * contests: both scorings, with and without the freeze and its reveal. The
+ * earliest visible solve per problem is what the writer's query gives: the
+ * earliest accepted attempt, if the view shows it. */
+static void one_row_matches_the_board(void **state)
+{
+    enum { TEAMS = 7, PROBLEMS = 4, ATTEMPTS = 60 };
+    unsigned seed = 12345;
+    (void)state;
+
+    for (int round = 0; round < 400; round++) {
+        struct cst_board_rules rules = {
+            .scoring = round % 2 ? CST_SCORING_IOI : CST_SCORING_ICPC,
+            .penalty_minutes = 20,
+            .freeze_at_ms = round % 3 ? 200 * MIN : -1,
+            .reveal = round % 5 == 0,
+        };
+        struct cst_attempt at[ATTEMPTS];
+        int64_t first[PROBLEMS];
+        struct cst_board b;
+        int64_t t = 0;
+
+        for (int p = 0; p < PROBLEMS; p++)
+            first[p] = INT64_MAX;
+        for (int i = 0; i < ATTEMPTS; i++) {
+            seed = seed * 1103515245u + 12345u;
+            t += (seed >> 8) % (9 * MIN);
+            at[i] = (struct cst_attempt){(seed >> 4) % TEAMS, (seed >> 12) % PROBLEMS, t,
+                                         (enum cst_outcome)((seed >> 16) % 4),
+                                         (double)((seed >> 20) % 101)};
+            if (at[i].outcome == CST_OUT_ACCEPTED && cst_board_shows_solve(&rules, t) &&
+                t < first[at[i].problem])
+                first[at[i].problem] = t;
+        }
+        assert_int_equal(cst_board_compute(&b, &rules, TEAMS, PROBLEMS, at, ATTEMPTS), 0);
+        for (size_t team = 0; team < TEAMS; team++) {
+            const struct cst_row *want = row_of(&b, team);
+            struct cst_attempt mine[ATTEMPTS];
+            struct cst_cell cells[PROBLEMS];
+            struct cst_row got;
+            size_t n = 0;
+
+            for (int i = 0; i < ATTEMPTS; i++)
+                if (at[i].team == team)
+                    mine[n++] = at[i];
+            assert_int_equal(cst_board_row(&got, cells, &rules, PROBLEMS, mine, n, first), 0);
+            assert_int_equal(got.solved, want->solved);
+            assert_int_equal(got.penalty_min, want->penalty_min);
+            assert_int_equal(got.last_solved_ms, want->last_solved_ms);
+            assert_true(got.score == want->score);
+            for (int p = 0; p < PROBLEMS; p++) {
+                assert_int_equal(got.cells[p].solved, want->cells[p].solved);
+                assert_int_equal(got.cells[p].first, want->cells[p].first);
+                assert_int_equal(got.cells[p].tries, want->cells[p].tries);
+                assert_int_equal(got.cells[p].pending, want->cells[p].pending);
+                assert_true(got.cells[p].score == want->cells[p].score);
+            }
+        }
+        cst_board_release(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -149,6 +212,7 @@ int main(void)
         cmocka_unit_test(freeze_hides_verdicts_until_revealed),
         cmocka_unit_test(ioi_best_scores),
         cmocka_unit_test(bad_attempts_are_refused),
+        cmocka_unit_test(one_row_matches_the_board),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

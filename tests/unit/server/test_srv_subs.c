@@ -1,4 +1,5 @@
-/* test_srv_subs.c - subscriptions and the push policy of one connection:
+/* SPDX-License-Identifier: MIT
+ * test_srv_subs.c - subscriptions and the push policy of one connection:
  * who wants what, bounds, coalescing, resync, drop, ordering. */
 #include <errno.h>
 #include <setjmp.h>
@@ -25,7 +26,7 @@ static struct srv_live_event ev_make(const char *id, const char *type, int64_t s
     struct srv_live_event e = {0};
 
     snprintf(e.id, sizeof(e.id), "%s", id);
-    snprintf(e.type, sizeof(e.type), "%s", type);
+    assert_int_equal(cst_event_type_parse(&e.type, type), 0);
     e.submission_id = sub;
     e.user_id = user;
     e.contest_id = contest;
@@ -82,9 +83,9 @@ static void test_wants(void **state)
     assert_int_equal(srv_subs_add_contest(&s, 3), 0);
     e = ev_make("2-0", "judging.verdict", 11, 9, 3, b, sizeof(b));
     assert_false(srv_subs_wants(&s, &e));
-    e = ev_make("3-0", "contest.state", 0, 0, 3, b, sizeof(b));
+    e = ev_make("3-0", "contest.announcement", 0, 0, 3, b, sizeof(b));
     assert_true(srv_subs_wants(&s, &e));
-    e = ev_make("4-0", "contest.state", 0, 0, 4, b, sizeof(b));
+    e = ev_make("4-0", "contest.announcement", 0, 0, 4, b, sizeof(b));
     assert_false(srv_subs_wants(&s, &e));
     /* Own judging in a contest: wanted through the user rule. */
     e = ev_make("5-0", "judging.test", 12, 8, 3, b, sizeof(b));
@@ -298,7 +299,7 @@ static void test_overflow_by_bytes(void **state)
     memset(big, 'x', sizeof(big) - 1);
     e.user_id = 7;
     e.submission_id = 1;
-    snprintf(e.type, sizeof(e.type), "judging.verdict");
+    e.type = CST_EVENT_JUDGING_VERDICT;
     e.frame = big;
     e.frame_len = sizeof(big) - 1;
     snprintf(e.id, sizeof(e.id), "1-0");
@@ -401,6 +402,7 @@ static void test_shared_frame(void **state)
     struct srv_subs a, b, c;
     struct srv_live_event *e;
     struct srv_frame *f, *g;
+    struct cst_event ev;
     (void)state;
 
     srv_subs_init(&a);
@@ -409,7 +411,9 @@ static void test_shared_frame(void **state)
     assert_int_equal(srv_subs_add_contest(&a, 3), 0);
     assert_int_equal(srv_subs_add_contest(&b, 3), 0);
     assert_int_equal(srv_subs_add_contest(&c, 4), 0);
-    assert_int_equal(srv_live_event_new(&e, "9-0", "contest.announcement", data, strlen(data)), 0);
+    assert_int_equal(cst_event_decode(&ev, "contest.announcement", data, strlen(data)), 0);
+    assert_int_equal(srv_live_event_new(&e, "9-0", &ev), 0);
+    cst_event_release(&ev);
     assert_non_null(e->shared);
     assert_ptr_equal(e->frame, (char *)srv_frame_payload(e->shared));
     assert_int_equal(e->shared->refs, 1);
@@ -455,45 +459,53 @@ static void test_id_parse(void **state)
     assert_true(srv_subs_id_cmp(10, 1, 10, 1) == 0);
 }
 
-/* The live thread's parser: an entry's type and data become the push. */
+/* The live thread's parser: a decoded event becomes the push, its data the
+ * event's one encoding. */
 static void test_event_new(void **state)
 {
     struct srv_live_event *e = NULL;
-    static const char data[] =
-        "{\"type\":\"judging.test\",\"submission_id\":12,\"user_id\":7,\"contest_id\":3,"
-        "\"test\":1,\"tests\":4}";
+    static const char data[] = "{\"submission_id\":12,\"user_id\":7,\"contest_id\":3,"
+                               "\"test\":1,\"tests\":4,\"verdict\":\"WA\",\"cpu_ms\":5,"
+                               "\"memory_kb\":640}";
+    struct cst_event ev;
 
     (void)state;
-    assert_int_equal(srv_live_event_new(&e, "5-1", "judging.test", data, sizeof(data) - 1), 0);
+    assert_int_equal(cst_event_decode(&ev, "judging.test", data, sizeof(data) - 1), 0);
+    assert_int_equal(srv_live_event_new(&e, "5-1", &ev), 0);
     assert_non_null(e);
     assert_string_equal(e->id, "5-1");
-    assert_string_equal(e->type, "judging.test");
+    assert_int_equal(e->type, CST_EVENT_JUDGING_TEST);
     assert_int_equal(e->submission_id, 12);
     assert_int_equal(e->user_id, 7);
     assert_int_equal(e->contest_id, 3);
+    assert_false(srv_live_event_for_contest(e)); /* a verdict of one contestant */
     assert_int_equal(e->frame_len, strlen(e->frame));
     assert_string_equal(e->frame,
                         "{\"type\":\"event\",\"event\":\"judging.test\",\"event_id\":\"5-1\","
-                        "\"data\":{\"type\":\"judging.test\",\"submission_id\":12,\"user_id\":7,"
-                        "\"contest_id\":3,\"test\":1,\"tests\":4}}");
+                        "\"data\":{\"submission_id\":12,\"user_id\":7,\"contest_id\":3,"
+                        "\"test\":1,\"tests\":4,\"verdict\":\"WA\",\"cpu_ms\":5,"
+                        "\"memory_kb\":640}}");
     srv_live_event_free(e);
 
-    /* No contest: 0. */
-    {
-        static const char d2[] = "{\"submission_id\":1,\"user_id\":2}";
-
-        assert_int_equal(srv_live_event_new(&e, "5-2", "judging.state", d2, strlen(d2)), 0);
-    }
-    assert_int_equal(e->contest_id, 0);
-    srv_live_event_free(e);
-
-    assert_int_equal(srv_live_event_new(&e, "5-3", "judging.test", "[1]", 3), GV_EPARSE);
-    assert_int_equal(srv_live_event_new(&e, "5-3", "judging.test", "{", 1), GV_EPARSE);
-    assert_int_equal(srv_live_event_new(&e, "5-3", "Bad Type", "{}", 2), GV_EPARSE);
-    assert_int_equal(srv_live_event_new(&e, "nope", "judging.test", "{}", 2), GV_EPARSE);
-    assert_int_equal(srv_live_event_new(&e, "5-3", NULL, "{}", 2), GV_EPARSE);
-    assert_int_equal(srv_live_event_new(&e, "5-3", "judging.test", NULL, 0), GV_EPARSE);
+    /* A stream id that is not one, and an event that is not valid. */
+    assert_int_equal(srv_live_event_new(&e, "nope", &ev), GV_EPARSE);
+    assert_int_equal(srv_live_event_new(&e, NULL, &ev), GV_EPARSE);
+    ev.u.test.test = 5; /* of 4 */
+    assert_int_equal(srv_live_event_new(&e, "5-3", &ev), GV_EPARSE);
     assert_null(e);
+    cst_event_release(&ev);
+
+    /* An announcement is for the contest's subscribers. */
+    {
+        static const char d2[] = "{\"contest_id\":3,\"text\":\"hi\"}";
+
+        assert_int_equal(cst_event_decode(&ev, "contest.announcement", d2, strlen(d2)), 0);
+        assert_int_equal(srv_live_event_new(&e, "5-2", &ev), 0);
+        cst_event_release(&ev);
+    }
+    assert_true(srv_live_event_for_contest(e));
+    assert_int_equal(e->user_id, 0);
+    srv_live_event_free(e);
 }
 
 int main(void)
