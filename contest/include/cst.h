@@ -47,6 +47,51 @@ void cst_state_at(struct cst_state *out, const struct cst_schedule *s, int64_t n
 
 const char *cst_phase_name(enum cst_phase phase);
 
+/* --- Who may see and do what ---------------------------------------------
+ *
+ * The rules db/ used to write as SQL, as functions of facts it fetches. The
+ * jury (organizers and admins) sees everything and may submit any time. */
+
+/* A problem's place in the contests that include it. */
+struct cst_problem_facts {
+    bool is_public;          /* in the practice catalogue */
+    size_t ncontests;        /* contests that include it */
+    int64_t last_start_ms;   /* the latest start among them (when ncontests) */
+};
+
+/* When everyone may read the problem: a problem in contests is secret until
+ * the last of them starts (then everyone may practise it, public or not);
+ * one in no contest is readable when public, else never (INT64_MAX).
+ * INT64_MIN: always. */
+int64_t cst_problem_readable_from(const struct cst_problem_facts *f);
+bool cst_problem_readable(const struct cst_problem_facts *f, bool jury, int64_t now_ms);
+/* Whether it is in the practice catalogue's list: public and readable.
+ * A contest problem that is not public is readable after its contest but
+ * not listed. */
+bool cst_problem_listed(const struct cst_problem_facts *f, int64_t now_ms);
+
+/* Whether a contest's problem set (and so its board's columns and cells)
+ * may be shown: to the jury always, to everyone from the start. */
+bool cst_contest_problems_shown(const struct cst_schedule *s, bool jury, int64_t now_ms);
+
+enum cst_submit_check {
+    CST_SUBMIT_OK,
+    CST_SUBMIT_NOT_RUNNING,    /* before the start or after the end */
+    CST_SUBMIT_NOT_REGISTERED, /* a contestant who did not register */
+    CST_SUBMIT_NOT_IN_CONTEST, /* the problem is not one of the contest's */
+};
+
+/* Whether a submission to a contest is accepted, checked in this order: the
+ * phase first, so that before the start the answer is the same whatever
+ * the problem (probing slugs reveals nothing of the problem set), then
+ * registration, then the problem. The jury may submit any time without
+ * registering (it is not on the board). */
+enum cst_submit_check cst_submit_check(const struct cst_schedule *s, bool jury, bool registered,
+                                       bool problem_in_contest, int64_t now_ms);
+
+/* Whether a contestant may still register: until the end. */
+bool cst_registration_open(const struct cst_schedule *s, int64_t now_ms);
+
 /* --- Judge queue priority ---------------------------------------------- */
 
 enum cst_tier { CST_TIER_FREE, CST_TIER_PAID };

@@ -1,4 +1,5 @@
-/* cst_schedule.c - contest phases derived from stored timestamps. */
+/* SPDX-License-Identifier: MIT
+ * cst_schedule.c - contest phases derived from stored timestamps. */
 #include "cst.h"
 
 #include <assert.h>

@@ -1,15 +1,16 @@
-/* db_catalog.h - what gavel-server reads for its clients: problems, likes,
+/* SPDX-License-Identifier: MIT
+ * db_catalog.h - what gavel-server reads for its clients: problems, likes,
  * submissions, contests.
  *
  * The readers return the reply's JSON text (gv_malloc'd, the caller frees),
  * built by PostgreSQL itself (json_build_object), so a row never passes
- * through an intermediate struct. Every function takes the viewer, and the
- * visibility rules live here, next to the SQL:
- *   - the problem list shows public problems only;
- *   - a problem is visible when it is public or in a contest that has
- *     started, and never while a contest containing it has yet to start
- *     (organizers and admins see everything);
- *   - a submission's source and tests are its author's (and organizers'). */
+ * through an intermediate struct. Every function takes the viewer and, where
+ * a rule depends on time, the caller's clock (`now_ms`). Who may read a
+ * problem, which problems the catalogue lists and who may submit to a
+ * contest are contest/'s rules (cst.h: cst_problem_readable,
+ * cst_problem_listed, cst_submit_check): this file fetches the facts and
+ * asks. A submission's source and tests are its author's (and
+ * organizers'). */
 #ifndef GV_DB_CATALOG_H
 #define GV_DB_CATALOG_H
 
@@ -43,17 +44,18 @@ struct db_problem_query {
 /* {"problems":[{slug,name,difficulty,likes,solves,submissions,liked,
  *  status:"solved"|"attempted"|null}],"total":n,"page":p,"page_size":s} */
 int db_catalog_problems(struct db_pg *pg, const struct db_viewer *v, const struct db_problem_query *q,
-                        char **json);
+                        int64_t now_ms, char **json);
 
 /* {slug,name,difficulty,statement_md,time_limit_ms,memory_limit_kb,
  *  samples:[{name,input,answer}],likes,solves,submissions,liked}; the
  * current version. GV_ENOTFOUND when absent or invisible to `v`. */
-int db_catalog_problem(struct db_pg *pg, const struct db_viewer *v, const char *slug, char **json);
+int db_catalog_problem(struct db_pg *pg, const struct db_viewer *v, const char *slug,
+                       int64_t now_ms, char **json);
 
 /* Likes (or unlikes) a visible problem, idempotently, keeping
  * problems.like_count equal to its rows in problem_likes. */
 int db_catalog_like(struct db_pg *pg, const struct db_viewer *v, const char *slug, bool like,
-                    int64_t *likes);
+                    int64_t now_ms, int64_t *likes);
 
 /* Whether `v` may submit to `slug` (in contest `contest_id`, 0 for
  * practice): GV_ENOTFOUND when the problem (practice) or the contest is
@@ -61,7 +63,7 @@ int db_catalog_like(struct db_pg *pg, const struct db_viewer *v, const char *slu
  * the slug), -EPERM when the viewer is not registered for it (organizers
  * need not be), GV_EINVAL when the problem is not in the running contest. */
 int db_catalog_can_submit(struct db_pg *pg, const struct db_viewer *v, const char *slug,
-                          int64_t contest_id);
+                          int64_t contest_id, int64_t now_ms);
 
 /* {"submissions":[{id,problem,language,status,verdict,score,max_time_ms,
  *  max_memory_kb,created_at,contest_id}]}, newest first. */

@@ -46,7 +46,7 @@ int db_contest_list(struct db_pg *pg, int64_t viewer_id, char **json);
 /* Registers `user_id` for the contest. GV_ENOTFOUND: no such contest;
  * -EACCES: it has ended; GV_EEXIST: already registered (not an error for
  * callers that only want the state). */
-int db_contest_register(struct db_pg *pg, int64_t contest_id, int64_t user_id);
+int db_contest_register(struct db_pg *pg, int64_t contest_id, int64_t user_id, int64_t now_ms);
 
 /* Whether `user_id` is registered (hidden or not): 1, 0, or an error. */
 int db_contest_is_participant(struct db_pg *pg, int64_t contest_id, int64_t user_id);

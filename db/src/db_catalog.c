@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cst.h"
 #include "db_catalog.h"
 #include "gv_alloc.h"
 #include "gv_err.h"
@@ -20,14 +21,15 @@
  * place for megabytes, and a reply must fit the connection's queue. */
 #define SAMPLE_MAX (16 * 1024)
 
-/* $1 is the viewer's id (NULL when anonymous), $2 'true' when privileged. */
-#define NOT_IN_FUTURE_CONTEST                                                                      \
-    "NOT EXISTS (SELECT 1 FROM contest_problems cp JOIN contests c ON c.id = cp.contest_id "       \
-    "WHERE cp.problem_id = p.id AND c.starts_at > now())"
-#define VISIBLE                                                                                    \
-    "($2::boolean OR ((p.is_public OR EXISTS (SELECT 1 FROM contest_problems cp JOIN contests c " \
-    "ON c.id = cp.contest_id WHERE cp.problem_id = p.id AND c.starts_at <= now())) AND " \
-    NOT_IN_FUTURE_CONTEST "))"
+/* In every query here $1 is the viewer's id (NULL when anonymous).
+ * Who may read a problem is contest/'s rule (cst_problem_readable), asked
+ * after problem_facts; only the catalogue's list filters in SQL, to page,
+ * with LISTED: the image of cst_problem_listed over the same facts at the
+ * caller's clock ($2, ms), checked against it by test_db. */
+#define LISTED                                                                                     \
+    "p.is_public AND NOT EXISTS (SELECT 1 FROM contest_problems cp JOIN contests c ON c.id = "    \
+    "cp.contest_id WHERE cp.problem_id = p.id AND c.starts_at > to_timestamp($2::bigint / "       \
+    "1000.0))"
 #define LIKED                                                                                      \
     "($1::bigint IS NOT NULL AND EXISTS (SELECT 1 FROM problem_likes l WHERE l.problem_id = p.id " \
     "AND l.user_id = $1::bigint))"
@@ -42,20 +44,20 @@
     "s.verdict, 'score', s.score, 'max_time_ms', s.max_time_ms, 'max_memory_kb', "                 \
     "s.max_memory_kb, 'created_at', " EPOCH_MS("s.created_at") ", 'contest_id', s.contest_id"
 
-struct viewer_params {
+/* The viewer as the $1 of a query: its id, or NULL when anonymous. */
+struct viewer_param {
     char uid[24];
-    const char *p[2];
+    const char *p;
 };
 
-static void viewer_params(struct viewer_params *vp, const struct db_viewer *v)
+static void viewer_param(struct viewer_param *vp, const struct db_viewer *v)
 {
     snprintf(vp->uid, sizeof(vp->uid), "%" PRId64, v->user_id);
-    vp->p[0] = v->user_id > 0 ? vp->uid : NULL;
-    vp->p[1] = v->privileged ? "true" : "false";
+    vp->p = v->user_id > 0 ? vp->uid : NULL;
 }
 
 int db_catalog_problems(struct db_pg *pg, const struct db_viewer *v, const struct db_problem_query *q,
-                        char **json)
+                        int64_t now_ms, char **json)
 {
     static const char *const sort_col[] = {
         [DB_SORT_NAME] = "p.name",
@@ -63,8 +65,8 @@ int db_catalog_problems(struct db_pg *pg, const struct db_viewer *v, const struc
         [DB_SORT_LIKES] = "p.like_count",
         [DB_SORT_SOLVES] = "p.solve_count",
     };
-    char sql[3072], dmin[16], dmax[16], limit[16], offset[24], page[16];
-    struct viewer_params vp;
+    char sql[3072], dmin[16], dmax[16], limit[16], offset[24], page[16], now[24];
+    struct viewer_param vp;
     const char *dir = q->desc ? "DESC" : "ASC";
     int n;
 
@@ -72,7 +74,7 @@ int db_catalog_problems(struct db_pg *pg, const struct db_viewer *v, const struc
     if ((unsigned)q->sort >= sizeof(sort_col) / sizeof(sort_col[0]) || q->page < 1 ||
         q->page_size < 1 || q->page_size > 100)
         return GV_EINVAL;
-    viewer_params(&vp, v);
+    viewer_param(&vp, v);
     snprintf(dmin, sizeof(dmin), "%d", q->difficulty_min);
     snprintf(dmax, sizeof(dmax), "%d", q->difficulty_max);
     snprintf(limit, sizeof(limit), "%d", q->page_size);
@@ -83,9 +85,9 @@ int db_catalog_problems(struct db_pg *pg, const struct db_viewer *v, const struc
      * last either way. */
     n = snprintf(
         sql, sizeof(sql),
-        "WITH vis AS (SELECT p.* FROM problems p WHERE p.is_public AND " NOT_IN_FUTURE_CONTEST
+        "WITH vis AS (SELECT p.* FROM problems p WHERE " LISTED
         " AND ($3::int = 0 OR p.difficulty >= $3::int) AND ($4::int = 0 OR p.difficulty <= "
-        "$4::int) AND ($2::boolean OR true)), "
+        "$4::int)), "
         "pg AS (SELECT p.*, row_number() OVER (ORDER BY %s %s NULLS LAST, p.slug) AS ord FROM vis p "
         "ORDER BY ord LIMIT $5::int OFFSET $6::bigint) "
         "SELECT json_build_object('problems', coalesce((SELECT json_agg(json_build_object("
@@ -96,10 +98,59 @@ int db_catalog_problems(struct db_pg *pg, const struct db_viewer *v, const struc
         sort_col[q->sort], dir);
     if (n < 0 || (size_t)n >= sizeof(sql))
         return GV_EINTERNAL;
+    snprintf(now, sizeof(now), "%" PRId64, now_ms);
     {
-        const char *p[] = {vp.p[0], vp.p[1], dmin, dmax, limit, offset, page};
+        /* The list is the same for everyone: $2 is the clock here. */
+        const char *p[] = {vp.p, now, dmin, dmax, limit, offset, page};
         return db_pg_query_value(pg, json, sql, 7, p);
     }
+}
+
+/* The facts contest/ decides a problem's visibility from, and its id
+ * (gv_malloc'd text). GV_ENOTFOUND when there is no such problem. */
+static int problem_facts(struct db_pg *pg, struct cst_problem_facts *f, char **id,
+                         const char *slug)
+{
+    const char *p[] = {slug};
+    PGresult *res = NULL;
+    int err;
+
+    *id = NULL;
+    err = db__pg_select(pg, &res, "problem facts",
+                        "SELECT p.id, p.is_public, count(c.id), coalesce(max(" EPOCH_MS(
+                            "c.starts_at") "), 0) FROM problems p LEFT JOIN contest_problems cp "
+                        "ON cp.problem_id = p.id LEFT JOIN contests c ON c.id = cp.contest_id "
+                        "WHERE p.slug = $1 GROUP BY p.id",
+                        1, p);
+    if (err < 0)
+        return err;
+    if (PQntuples(res) != 1) {
+        err = GV_ENOTFOUND;
+    } else {
+        f->is_public = !strcmp(PQgetvalue(res, 0, 1), "t");
+        f->ncontests = (size_t)strtoull(PQgetvalue(res, 0, 2), NULL, 10);
+        f->last_start_ms = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+        *id = gv_strdup(PQgetvalue(res, 0, 0));
+        err = *id ? 0 : -ENOMEM;
+    }
+    PQclear(res);
+    return err;
+}
+
+/* The id of a problem `v` may read now (gv_malloc'd text), or GV_ENOTFOUND:
+ * unknown and unreadable answer alike, so probing reveals nothing. */
+static int readable_problem(struct db_pg *pg, char **id, const struct db_viewer *v,
+                            const char *slug, int64_t now_ms)
+{
+    struct cst_problem_facts f;
+    int err = problem_facts(pg, &f, id, slug);
+
+    if (err == 0 && !cst_problem_readable(&f, v->privileged, now_ms)) {
+        gv_free(*id);
+        *id = NULL;
+        err = GV_ENOTFOUND;
+    }
+    return err;
 }
 
 /* Adds samples [{name,input,answer}] of version `version_id` to `obj`. */
@@ -155,17 +206,21 @@ out:
     return err;
 }
 
-int db_catalog_problem(struct db_pg *pg, const struct db_viewer *v, const char *slug, char **json)
+int db_catalog_problem(struct db_pg *pg, const struct db_viewer *v, const char *slug,
+                       int64_t now_ms, char **json)
 {
-    struct viewer_params vp;
-    char *meta = NULL, *vid_text = NULL;
+    struct viewer_param vp;
+    char *meta = NULL, *vid_text = NULL, *pid = NULL;
     cJSON *obj = NULL, *vid;
     int err;
 
     *json = NULL;
-    viewer_params(&vp, v);
+    viewer_param(&vp, v);
+    err = readable_problem(pg, &pid, v, slug, now_ms);
+    if (err < 0)
+        goto out;
     {
-        const char *p[] = {vp.p[0], vp.p[1], slug};
+        const char *p[] = {vp.p, pid};
         err = db_pg_query_value(
             pg, &meta,
             "SELECT json_build_object('slug', p.slug, 'name', p.name, 'difficulty', p.difficulty, "
@@ -174,8 +229,8 @@ int db_catalog_problem(struct db_pg *pg, const struct db_viewer *v, const char *
             "p.solve_count, 'submissions', p.submission_count, 'liked', " LIKED
             ", 'status', " STATUS ", 'version_id', pv.id)::text FROM problems p JOIN "
             "problem_versions pv ON pv.problem_id = p.id AND pv.version = p.current_version "
-            "WHERE p.slug = $3 AND " VISIBLE,
-            3, p);
+            "WHERE p.id = $2::bigint",
+            2, p);
     }
     if (err < 0)
         goto out;
@@ -206,32 +261,27 @@ out:
     cJSON_free(vid_text);
     cJSON_Delete(obj);
     gv_free(meta);
+    gv_free(pid);
     return err;
 }
 
 int db_catalog_like(struct db_pg *pg, const struct db_viewer *v, const char *slug, bool like,
-                    int64_t *likes)
+                    int64_t now_ms, int64_t *likes)
 {
-    struct viewer_params vp;
+    struct viewer_param vp;
     char *val = NULL;
     int err;
 
     if (v->user_id <= 0)
         return GV_EINVAL;
-    viewer_params(&vp, v);
-    {
-        const char *p[] = {vp.p[0], vp.p[1], slug};
-        err = db_pg_query_value(pg, &val, "SELECT p.id FROM problems p WHERE p.slug = $3 AND "
-                                "$1::bigint IS NOT NULL AND " VISIBLE, 3, p);
-    }
+    viewer_param(&vp, v);
+    err = readable_problem(pg, &val, v, slug, now_ms);
     if (err < 0)
         return err;
-    if (!val)
-        return GV_ENOTFOUND;
     {
         /* The counter moves only with a row actually added or removed, in
          * the same statement, so a double click or two tabs never skew it. */
-        const char *p[] = {vp.p[0], val};
+        const char *p[] = {vp.p, val};
         err = db_pg_exec(
             pg, NULL,
             like ? "WITH ins AS (INSERT INTO problem_likes (user_id, problem_id) VALUES ($1, $2) "
@@ -258,49 +308,58 @@ out:
 }
 
 int db_catalog_can_submit(struct db_pg *pg, const struct db_viewer *v, const char *slug,
-                          int64_t contest_id)
+                          int64_t contest_id, int64_t now_ms)
 {
-    struct viewer_params vp;
-    char cid[24], *val = NULL;
+    struct viewer_param vp;
+    struct cst_schedule sched;
+    PGresult *res = NULL;
+    char cid[24], *pid = NULL;
     int err;
 
-    viewer_params(&vp, v);
-    snprintf(cid, sizeof(cid), "%" PRId64, contest_id);
     if (contest_id == 0) {
-        const char *p[] = {vp.p[0], vp.p[1], slug};
-        err = db_pg_query_value(pg, &val,
-                                "SELECT 1 FROM problems p WHERE p.slug = $3 AND "
-                                "($1::bigint IS NULL OR true) AND " VISIBLE, 3, p);
-        if (err == 0 && !val)
-            err = GV_ENOTFOUND;
-        gv_free(val);
+        err = readable_problem(pg, &pid, v, slug, now_ms);
+        gv_free(pid);
         return err;
     }
+    viewer_param(&vp, v);
+    snprintf(cid, sizeof(cid), "%" PRId64, contest_id);
     {
-        /* The contest's phase is checked before its problems: a contest
-         * that has not started answers the same whatever the slug, so
-         * probing slugs reveals nothing of its problem set. 'n' not
-         * running, 'x' not in it, 'r' fine; no row: no such contest. */
-        const char *p[] = {vp.p[0], vp.p[1], slug, cid};
-        err = db_pg_query_value(
-            pg, &val,
-            "SELECT CASE WHEN NOT ($2::boolean OR (c.starts_at <= now() AND now() < c.ends_at)) "
-            "THEN 'n' WHEN NOT $2::boolean AND NOT EXISTS (SELECT 1 FROM participants pa WHERE "
-            "pa.contest_id = c.id AND pa.user_id = $1::bigint) THEN 'u' WHEN EXISTS (SELECT 1 "
-            "FROM contest_problems cp JOIN problems p ON p.id = cp.problem_id WHERE "
-            "cp.contest_id = c.id AND p.slug = $3) THEN 'r' ELSE 'x' END "
-            "FROM contests c WHERE c.id = $4::bigint",
-            4, p);
+        const char *p[] = {vp.p, slug, cid};
+        err = db__pg_select(
+            pg, &res, "contest submit facts",
+            "SELECT " EPOCH_MS("c.starts_at") ", coalesce(" EPOCH_MS("c.freezes_at") ", 0), "
+            EPOCH_MS("c.ends_at") ", coalesce(" EPOCH_MS("c.unfrozen_at") ", 0), EXISTS (SELECT 1 "
+            "FROM participants pa WHERE pa.contest_id = c.id AND pa.user_id = $1::bigint), "
+            "EXISTS (SELECT 1 FROM contest_problems cp JOIN problems p ON p.id = cp.problem_id "
+            "WHERE cp.contest_id = c.id AND p.slug = $2) FROM contests c WHERE c.id = $3::bigint",
+            3, p);
     }
-    if (err == 0 && !val)
-        err = GV_ENOTFOUND;
-    else if (err == 0 && !strcmp(val, "n"))
+    if (err < 0)
+        return err;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return GV_ENOTFOUND;
+    }
+    sched = (struct cst_schedule){strtoll(PQgetvalue(res, 0, 0), NULL, 10),
+                                  strtoll(PQgetvalue(res, 0, 1), NULL, 10),
+                                  strtoll(PQgetvalue(res, 0, 2), NULL, 10),
+                                  strtoll(PQgetvalue(res, 0, 3), NULL, 10)};
+    switch (cst_submit_check(&sched, v->privileged, !strcmp(PQgetvalue(res, 0, 4), "t"),
+                             !strcmp(PQgetvalue(res, 0, 5), "t"), now_ms)) {
+    case CST_SUBMIT_OK:
+        err = 0;
+        break;
+    case CST_SUBMIT_NOT_RUNNING:
         err = -EACCES;
-    else if (err == 0 && !strcmp(val, "x"))
-        err = GV_EINVAL;
-    else if (err == 0 && !strcmp(val, "u"))
+        break;
+    case CST_SUBMIT_NOT_REGISTERED:
         err = -EPERM;
-    gv_free(val);
+        break;
+    case CST_SUBMIT_NOT_IN_CONTEST:
+        err = GV_EINVAL;
+        break;
+    }
+    PQclear(res);
     return err;
 }
 

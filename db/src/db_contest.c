@@ -75,8 +75,8 @@ static int rules_load(struct db_pg *pg, struct board_src *s, const char *cid, bo
 
     err = db__pg_select(pg, &s->contest, "contest",
                         "SELECT scoring::text, penalty_minutes, " EPOCH_MS("starts_at") ", " EPOCH_MS(
-                            "freezes_at") ", " EPOCH_MS("unfrozen_at") " FROM contests WHERE id = "
-                                                                       "$1::bigint",
+                            "freezes_at") ", " EPOCH_MS("unfrozen_at") ", " EPOCH_MS(
+                            "ends_at") " FROM contests WHERE id = $1::bigint",
                         1, p);
     if (err < 0)
         return err;
@@ -99,9 +99,11 @@ static int rules_load(struct db_pg *pg, struct board_src *s, const char *cid, bo
     s->rules.reveal = jury || (!PQgetisnull(s->contest, 0, 4) && now_ms >= unfrozen);
     s->frozen = !s->rules.reveal && s->rules.freeze_at_ms >= 0 && now_ms >= freezes;
     s->nproblems = (size_t)PQntuples(s->problems);
-    /* A contest's problem set is secret until it starts. */
-    if (!jury && now_ms < s->starts_at)
-        s->nproblems = 0;
+    {
+        struct cst_schedule sched = {s->starts_at, freezes, col_i64(s->contest, 0, 5), unfrozen};
+        if (!cst_contest_problems_shown(&sched, jury, now_ms))
+            s->nproblems = 0;
+    }
     return 0;
 }
 
@@ -431,25 +433,35 @@ static int query_two_ids(struct db_pg *pg, char **val, const char *sql, int64_t 
     return db_pg_query_value(pg, val, sql, 2, p);
 }
 
-int db_contest_register(struct db_pg *pg, int64_t contest_id, int64_t user_id)
+int db_contest_register(struct db_pg *pg, int64_t contest_id, int64_t user_id, int64_t now_ms)
 {
-    char *val = NULL;
-    /* One statement: 'e' ended, 'a' already registered, 'r' registered now;
-     * no row, no contest. */
-    int err = query_two_ids(
-        pg, &val,
-        "WITH c AS (SELECT id, ends_at <= now() AS over FROM contests WHERE id = $1::bigint), "
-        "ins AS (INSERT INTO participants (contest_id, user_id) SELECT id, $2::bigint FROM c "
-        "WHERE NOT over ON CONFLICT DO NOTHING RETURNING 1) "
-        "SELECT CASE WHEN c.over THEN 'e' WHEN EXISTS (SELECT 1 FROM ins) THEN 'r' ELSE 'a' END "
-        "FROM c",
-        contest_id, user_id);
+    struct cst_schedule sched = {0};
+    char cid[24], *val = NULL;
+    const char *p[] = {cid};
+    int err;
+
+    /* Whether registration is open is contest/'s rule, at the caller's clock. */
+    snprintf(cid, sizeof(cid), "%" PRId64, contest_id);
+    err = db_pg_query_value(pg, &val,
+                            "SELECT " EPOCH_MS("starts_at") " || ' ' || " EPOCH_MS("ends_at")
+                            " FROM contests WHERE id = $1::bigint",
+                            1, p);
 
     if (err == 0 && !val)
         err = GV_ENOTFOUND;
-    else if (err == 0 && !strcmp(val, "e"))
+    if (err == 0 && sscanf(val, "%" SCNd64 " %" SCNd64, &sched.starts_at, &sched.ends_at) != 2)
+        err = GV_EDB;
+    if (err == 0 && !cst_registration_open(&sched, now_ms))
         err = -EACCES;
-    else if (err == 0 && !strcmp(val, "a"))
+    gv_free(val);
+    val = NULL;
+    if (err < 0)
+        return err;
+    err = query_two_ids(pg, &val,
+                        "INSERT INTO participants (contest_id, user_id) VALUES ($1::bigint, "
+                        "$2::bigint) ON CONFLICT DO NOTHING RETURNING 1",
+                        contest_id, user_id);
+    if (err == 0 && !val)
         err = GV_EEXIST;
     gv_free(val);
     return err;

@@ -54,8 +54,10 @@ int db_submission_create(struct db_pg *pg, int64_t *out_id, int *priority,
     if (err < 0)
         goto out;
     {
-        /* The problem's current version, and (for a contest) membership,
-         * in the same statement: no row means one of them is wrong. */
+        /* The problem's current version. Whether the caller may submit
+         * there is asked before (db_catalog_can_submit, contest/'s rule);
+         * that a contest submission names one of its contest's problems
+         * the schema guarantees (a foreign key), so no second check here. */
         const char *p[] = {uid, in->problem_slug, in->contest_id ? cid : NULL,
                            in->language, sha, size, prio};
         err = db_pg_query_value(
@@ -64,12 +66,12 @@ int db_submission_create(struct db_pg *pg, int64_t *out_id, int *priority,
             "language, source_blob, source_size, priority) "
             "SELECT $1, p.id, v.id, $3::bigint, $4::submission_language, decode($5, 'hex'), $6, "
             "$7 FROM problems p JOIN problem_versions v ON v.problem_id = p.id AND "
-            "v.version = p.current_version WHERE p.slug = $2 AND ($3::bigint IS NULL OR "
-            "EXISTS (SELECT 1 FROM contest_problems cp WHERE cp.contest_id = $3::bigint AND "
-            "cp.problem_id = p.id)) RETURNING id",
+            "v.version = p.current_version WHERE p.slug = $2 RETURNING id",
             7, p);
+        if (err == GV_EDB && !strcmp(db_pg_last_sqlstate(pg), "23503"))
+            err = GV_EINVAL; /* foreign_key_violation: not a problem of that contest */
         if (err == 0 && !val)
-            err = in->contest_id ? GV_EINVAL : GV_ENOTFOUND;
+            err = GV_ENOTFOUND;
         if (err < 0)
             goto out;
         *out_id = strtoll(val, NULL, 10);

@@ -220,7 +220,7 @@ static void do_problems_list(struct srv_req_job *job, struct srv_job_env *env, s
         .page = p->page,
         .page_size = p->page_size,
     };
-    int err = db_catalog_problems(pg, &v, &q, &job->data);
+    int err = db_catalog_problems(pg, &v, &q, gv_time_real_ms(), &job->data);
 
     if (err < 0)
         fail_store(job, env, err, 0, "problem list");
@@ -229,7 +229,7 @@ static void do_problems_list(struct srv_req_job *job, struct srv_job_env *env, s
 static void do_problem_get(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
 {
     struct db_viewer v = viewer_of(&job->user);
-    int err = db_catalog_problem(pg, &v, job->req.p.slug, &job->data);
+    int err = db_catalog_problem(pg, &v, job->req.p.slug, gv_time_real_ms(), &job->data);
 
     if (err == GV_ENOTFOUND)
         fail(job, SRV_ERR_NOT_FOUND, "no problem '%s'", job->req.p.slug);
@@ -242,7 +242,7 @@ static void do_problem_like(struct srv_req_job *job, struct srv_job_env *env, st
     struct db_viewer v = viewer_of(&job->user);
     int64_t likes = 0;
     cJSON *o;
-    int err = db_catalog_like(pg, &v, job->req.p.slug, job->req.p.like, &likes);
+    int err = db_catalog_like(pg, &v, job->req.p.slug, job->req.p.like, gv_time_real_ms(), &likes);
 
     if (err == GV_ENOTFOUND) {
         fail(job, SRV_ERR_NOT_FOUND, "no problem '%s'", job->req.p.slug);
@@ -322,7 +322,7 @@ static void do_submit(struct srv_req_job *job, struct srv_job_env *env, struct d
     int prio = 0, err;
     cJSON *o;
 
-    err = db_catalog_can_submit(pg, &v, p->slug, p->contest_id);
+    err = db_catalog_can_submit(pg, &v, p->slug, p->contest_id, gv_time_real_ms());
     if (err == GV_ENOTFOUND) {
         if (p->contest_id)
             fail(job, SRV_ERR_NOT_FOUND, "no contest %" PRId64, p->contest_id);
@@ -578,7 +578,7 @@ static void do_contest_register(struct srv_req_job *job, struct srv_job_env *env
                                 struct db_pg *pg)
 {
     int64_t cid = job->req.p.contest_id;
-    int err = db_contest_register(pg, cid, job->user.id);
+    int err = db_contest_register(pg, cid, job->user.id, gv_time_real_ms());
 
     if (err == GV_ENOTFOUND) {
         fail(job, SRV_ERR_NOT_FOUND, "no contest %" PRId64, cid);

@@ -10,6 +10,9 @@
 #include <cjson/cJSON.h>
 
 #include "db.h"
+#include "cst.h"
+#include "cst_event.h"
+#include "db_catalog.h"
 #include "db_contest.h"
 #include "gv_alloc.h"
 #include "gv_err.h"
@@ -290,6 +293,92 @@ static void rows_match_the_board(struct db_pg *pg, int64_t cid)
     cJSON_Delete(b);
 }
 
+/* The catalogue's list filters in SQL (to page); every other read asks
+ * contest/'s rule. Both agree, on every kind of problem, at several clocks:
+ * public or not, in no contest, a past one, a future one, or both. */
+static void visibility_is_contest_rule(void **state)
+{
+    static const struct {
+        const char *slug;
+        bool is_public;
+        int past, future; /* contests that include it */
+    } kinds[] = {
+        {"pub", true, 0, 0},       {"draft", false, 0, 0},    {"pub-past", true, 1, 0},
+        {"past", false, 1, 0},     {"pub-next", true, 0, 1},  {"next", false, 0, 1},
+        {"pub-both", true, 1, 1},  {"both", false, 1, 1},
+    };
+    struct db_pg *pg = *state;
+    const struct db_viewer anon = {0}, jury = {.user_id = 0, .privileged = true};
+    int64_t now = (int64_t)time(NULL) * 1000;
+    /* The past contest started an hour ago, the future one starts in one. */
+    const int64_t clocks[] = {now, now + 2 * 3600 * 1000LL};
+    char sql[512], *json;
+
+    assert_int_equal(
+        db_pg_exec_script(pg, "INSERT INTO contests (slug, title, starts_at, ends_at) VALUES "
+                              "('past', 'Past', now() - interval '1 h', now() + interval '1 h'),"
+                              "('future', 'Future', now() + interval '1 h', now() + interval "
+                              "'3 h')"),
+        0);
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++) {
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO problems (slug, name, is_public) VALUES ('%s', '%s', %s);"
+                 "INSERT INTO problem_versions (problem_id, version, time_limit_ms, "
+                 "memory_limit_kb) SELECT id, 1, 1000, 262144 FROM problems WHERE slug = '%s';"
+                 "UPDATE problems SET current_version = 1 WHERE slug = '%s'",
+                 kinds[i].slug, kinds[i].slug, kinds[i].is_public ? "true" : "false",
+                 kinds[i].slug, kinds[i].slug);
+        assert_int_equal(db_pg_exec_script(pg, sql), 0);
+        for (int k = 0; k < 2; k++) {
+            if (!(k ? kinds[i].future : kinds[i].past))
+                continue;
+            snprintf(sql, sizeof(sql),
+                     "INSERT INTO contest_problems (contest_id, problem_id, label, ordinal) "
+                     "SELECT c.id, p.id, 'A%zu', %zu FROM contests c, problems p WHERE c.slug = "
+                     "'%s' AND p.slug = '%s'",
+                     i, i, k ? "future" : "past", kinds[i].slug);
+            assert_int_equal(db_pg_exec_script(pg, sql), 0);
+        }
+    }
+    for (size_t c = 0; c < sizeof(clocks) / sizeof(*clocks); c++) {
+        struct db_problem_query q = {.page = 1, .page_size = 100};
+        cJSON *list, *item;
+
+        assert_int_equal(db_catalog_problems(pg, &anon, &q, clocks[c], &json), 0);
+        list = cJSON_Parse(json);
+        gv_free(json);
+        for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++) {
+            const struct cst_problem_facts f = {
+                .is_public = kinds[i].is_public,
+                .ncontests = (size_t)(kinds[i].past + kinds[i].future),
+                .last_start_ms = kinds[i].future ? now + 3600 * 1000LL : now - 3600 * 1000LL,
+            };
+            bool listed = false, readable;
+
+            cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(list, "problems"))
+                listed |= !strcmp(cJSON_GetStringValue(
+                                      cJSON_GetObjectItemCaseSensitive(item, "slug")),
+                                  kinds[i].slug);
+            if (listed != cst_problem_listed(&f, clocks[c]))
+                fail_msg("%s at clock %zu: listed %d, the rule says %d", kinds[i].slug, c, listed,
+                         !listed);
+            readable = db_catalog_problem(pg, &anon, kinds[i].slug, clocks[c], &json) == 0;
+            if (readable)
+                gv_free(json);
+            if (readable != cst_problem_readable(&f, false, clocks[c]))
+                fail_msg("%s at clock %zu: readable %d, the rule says %d", kinds[i].slug, c,
+                         readable, !readable);
+            assert_int_equal(db_catalog_problem(pg, &jury, kinds[i].slug, clocks[c], &json), 0);
+            gv_free(json);
+        }
+        cJSON_Delete(list);
+    }
+    /* The sample points cover every answer both ways. */
+    assert_true(cst_problem_readable(&(struct cst_problem_facts){.ncontests = 1,
+                                                                 .last_start_ms = now - 1},
+                                     false, now));
+}
+
 static void contest_board_registration_announcements(void **state)
 {
     struct db_pg *pg = *state;
@@ -408,11 +497,11 @@ static void contest_board_registration_announcements(void **state)
 
     /* Registration: once; never after the end; unknown contests. */
     assert_int_equal(db_contest_is_participant(pg, cid, dave), 0);
-    assert_int_equal(db_contest_register(pg, cid, dave), 0);
-    assert_int_equal(db_contest_register(pg, cid, dave), GV_EEXIST);
+    assert_int_equal(db_contest_register(pg, cid, dave, (int64_t)time(NULL) * 1000), 0);
+    assert_int_equal(db_contest_register(pg, cid, dave, (int64_t)time(NULL) * 1000), GV_EEXIST);
     assert_int_equal(db_contest_is_participant(pg, cid, dave), 1);
-    assert_int_equal(db_contest_register(pg, ended, dave), -EACCES);
-    assert_int_equal(db_contest_register(pg, 987654, dave), GV_ENOTFOUND);
+    assert_int_equal(db_contest_register(pg, ended, dave, (int64_t)time(NULL) * 1000), -EACCES);
+    assert_int_equal(db_contest_register(pg, 987654, dave, (int64_t)time(NULL) * 1000), GV_ENOTFOUND);
     b = board(pg, cid, false);
     assert_non_null(row_of(b, "dave")); /* registered now: his earlier AC counts */
     assert_int_equal(num(row_of(b, "dave"), "rank"), 1);
@@ -454,6 +543,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_verdict_exists_exactly_when_judged, setup, teardown),
         cmocka_unit_test_setup_teardown(contest_board_registration_announcements, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(visibility_is_contest_rule, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
