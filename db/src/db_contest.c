@@ -170,12 +170,24 @@ static int attempts_load(struct db_pg *pg, struct board_src *s, const char *cid,
     return 0;
 }
 
+/* The visible participants (`uid` alone when given), by user id. */
+static int teams_load(struct db_pg *pg, struct board_src *s, const char *cid, const char *uid)
+{
+    const char *p[] = {cid, uid};
+
+    return db__pg_select(pg, &s->teams, "participants",
+                         "SELECT u.id, u.username, u.display_name FROM participants pa JOIN "
+                         "users u ON u.id = pa.user_id WHERE pa.contest_id = $1::bigint AND "
+                         "NOT pa.is_hidden AND ($2::bigint IS NULL OR pa.user_id = $2::bigint) "
+                         "ORDER BY u.id",
+                         2, p);
+}
+
 /* Everything a whole board is computed from. */
 static int board_load(struct db_pg *pg, struct board_src *s, int64_t contest_id, bool jury,
                       int64_t now_ms)
 {
     char cid[24];
-    const char *p[] = {cid};
     size_t nteams;
     int err;
 
@@ -183,11 +195,7 @@ static int board_load(struct db_pg *pg, struct board_src *s, int64_t contest_id,
     snprintf(cid, sizeof(cid), "%" PRId64, contest_id);
     err = rules_load(pg, s, cid, jury, now_ms);
     if (err == 0)
-        err = db__pg_select(pg, &s->teams, "participants",
-                            "SELECT u.id, u.username, u.display_name FROM participants pa JOIN "
-                            "users u ON u.id = pa.user_id WHERE pa.contest_id = $1::bigint AND "
-                            "NOT pa.is_hidden ORDER BY u.id",
-                            1, p);
+        err = teams_load(pg, s, cid, NULL);
     if (err < 0)
         return err;
     nteams = (size_t)PQntuples(s->teams);
@@ -350,14 +358,8 @@ int db_contest_row_event(struct cst_event *out, struct db_pg *pg, int64_t contes
     err = rules_load(pg, &s, cid, false, now_ms);
     if (err == 0 && s.nproblems > CST_EVENT_CELLS_MAX)
         err = GV_ETOOBIG;
-    if (err == 0) {
-        const char *p[] = {cid, uid};
-        err = db__pg_select(pg, &s.teams, "participant",
-                            "SELECT u.id, u.username, u.display_name FROM participants pa JOIN "
-                            "users u ON u.id = pa.user_id WHERE pa.contest_id = $1::bigint AND "
-                            "pa.user_id = $2::bigint AND NOT pa.is_hidden",
-                            2, p);
-    }
+    if (err == 0)
+        err = teams_load(pg, &s, cid, uid);
     if (err == 0 && PQntuples(s.teams) != 1)
         err = GV_ENOTFOUND; /* not on the board: a hidden participant, or an organizer */
     if (err == 0)
