@@ -3,8 +3,11 @@
 #ifndef GV_SBX_INTERNAL_H
 #define GV_SBX_INTERNAL_H
 
+#include <linux/filter.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "sbx.h"
 
@@ -83,5 +86,110 @@ int sbx__seccomp_build(struct sock_fprog *out, enum sbx_profile profile);
 int sbx__read_all(int fd, struct gv_buf *b);
 /* Writes all `len` bytes, retrying short writes and EINTR. */
 int sbx__write_all(int fd, const void *data, size_t len);
+
+/* ---- a slot, shared by the three files its code is split into ------------------------ */
+
+/* A slot's code is split by where it runs (see the top of sbx_slot.c):
+ * sbx_slot.c, its life and helper thread; sbx_supervise.c, the caller's
+ * side of a run; sbx_slot_init.c, the slot's own processes. */
+#define SBX_ARGS_MAX 3072
+#define SBX_SPARES 2     /* cgroups made ahead of need: limits written, still empty */
+#define SBX_RETIRE_MAX 8 /* finished runs' cgroups waiting to be removed */
+
+enum sbx__msg_type {
+    SBX_MSG_READY = 1, /* init -> sup: fd = O_PATH /box */
+    SBX_MSG_RUN,       /* sup -> init: fds = stdin, stdout, stderr, cgroup.procs... */
+    SBX_MSG_KILL,      /* sup -> init */
+    SBX_MSG_RESET,     /* sup -> init; answered with READY */
+    SBX_MSG_LISTENER,  /* child -> sup: fd = seccomp listener; the program starts now */
+    SBX_MSG_ERROR,     /* init or child -> sup: the sandbox failed */
+    SBX_MSG_DONE,      /* init -> sup: wait status of the run's child */
+    SBX_MSG_PREPARE,   /* sup -> init: fds = cgroup.procs of the next run's cgroup */
+    SBX_MSG_PREPARED,  /* init -> sup: status 0 or -errno, text says what failed */
+};
+
+struct sbx__msg {
+    int type;
+    int status;    /* DONE: wait status; ERROR: -errno */
+    int profile;   /* RUN */
+    int has_stdin; /* RUN */
+    int final;     /* ERROR: no DONE follows (init itself failed) */
+    struct sbx_limits limits;
+    char text[SBX_ARGS_MAX]; /* RUN: argv, NUL-separated, empty string last; ERROR: what */
+};
+
+/* A cgroup made ahead of need and the limits already written into it. */
+struct sbx__spare {
+    struct sbx__cgroup cg;
+    struct sbx_limits limits;
+};
+
+struct sbx_slot {
+    int index;
+    int lock_fd; /* flock'd /run/gavel/slot-<index>.lock: the index and uid are ours */
+    pid_t keeper;
+    int sock;
+    int box_fd;
+    uid_t uid;
+    uint64_t seq;
+    /* The next run's cgroup, with a prepared child already inside it, and
+     * the limits already written to it (the last run's: usually the same). */
+    struct sbx__cgroup next;
+    int have_next;
+    struct sbx_limits next_limits;
+    int64_t cpu_base; /* the prepared child's own setup CPU, subtracted */
+    /* The helper thread prepares the next run's process as soon as a run
+     * ends (helper_busy: the caller waits for that alone), and only then,
+     * while the caller works, removes finished cgroups and makes spare
+     * ones, so that neither mkdir nor rmdir is on the way of a run that
+     * follows another at once. `lock` guards the fields below it and
+     * next_limits and seq (the helper reads them for spares). */
+    pthread_t helper;
+    int helper_started, helper_busy, helper_stop;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct sbx__spare spare[SBX_SPARES];
+    int nspare;
+    int spare_err; /* making a spare failed: none until the next prepare */
+    struct sbx__cgroup retire[SBX_RETIRE_MAX];
+    int nretire;
+    int prep_err;
+    char prep_why[200];
+};
+
+/* Built once per process by sbx_check_host, before any slot starts: a
+ * slot's processes inherit them through fork and load them by profile. */
+extern struct sock_fprog sbx__profiles[4];
+
+/* The messages on a slot's socket (sbx_io.c). Descriptors travel with a
+ * message as SCM_RIGHTS, at most 8. */
+int sbx__msg_send(int sock, const struct sbx__msg *m, size_t len, const int *fds, int nfds);
+/* Receives one message; *nfds in = room in fds, out = received. Returns
+ * the byte count, 0 on EOF, or -errno. Descriptors arrive close-on-exec. */
+ssize_t sbx__msg_recv(int sock, struct sbx__msg *m, int *fds, int *nfds);
+
+/* The keeper, in the child of sbx_slot_new's fork: moves `sock` to fd 3,
+ * closes every descriptor above it, unshares the slot's namespaces and
+ * forks the slot's init, which then serves `sock` until EOF; `uid` is the
+ * slot's host uid. Never returns. */
+__attribute__((noreturn)) void sbx__keeper_main(int sock, uid_t uid);
+
+/* Waits for READY from init and keeps the O_PATH descriptor of /box it
+ * carries; on failure writes why into `why`. */
+int sbx__slot_expect_ready(struct sbx_slot *s, char *why, size_t why_len);
+
+/* Takes a spare cgroup (or makes one), brings its limits up to the last
+ * run's and has init fork the next run's process into it. Called by the
+ * helper thread, or inline when the helper has not run. The socket is ours
+ * alone meanwhile: every other user of it waits for the helper first
+ * (sbx__slot_wait_helper), and the helper's other work never touches it. */
+int sbx__slot_prepare_next(struct sbx_slot *s);
+/* Waits for the prepare request the helper is working on, if any (never for
+ * its removals and spares). */
+void sbx__slot_wait_helper(struct sbx_slot *s);
+/* Hands a finished run's cgroup to the helper and asks for the next run's
+ * process. Removal waits in the queue; only a full queue (a helper that
+ * cannot keep up) makes the caller remove one itself. */
+void sbx__slot_kick_helper(struct sbx_slot *s, struct sbx__cgroup *done);
 
 #endif

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT
  * sbx_io.c - whole-descriptor reads and writes shared by the slot (files in
- * the box, stdin) and the cgroup code (/proc files). */
+ * the box, stdin) and the cgroup code (/proc files), and the messages on a
+ * slot's socket, which both ends of it (the supervisor and the slot's init
+ * and run child) send and receive. */
 #include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "sbx_internal.h"
@@ -38,4 +42,66 @@ int sbx__write_all(int fd, const void *data, size_t len)
         }
     }
     return 0;
+}
+
+int sbx__msg_send(int sock, const struct sbx__msg *m, size_t len, const int *fds, int nfds)
+{
+    struct iovec iov = {.iov_base = (void *)m, .iov_len = len};
+    union {
+        char buf[CMSG_SPACE(sizeof(int) * 8)];
+        struct cmsghdr align;
+    } u;
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+
+    if (nfds > 0) {
+        struct cmsghdr *c;
+        memset(&u, 0, sizeof(u));
+        mh.msg_control = u.buf;
+        mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+        c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+    }
+    while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0) {
+        if (errno != EINTR)
+            return -errno;
+    }
+    return 0;
+}
+
+ssize_t sbx__msg_recv(int sock, struct sbx__msg *m, int *fds, int *nfds)
+{
+    struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
+    union {
+        char buf[CMSG_SPACE(sizeof(int) * 8)];
+        struct cmsghdr align;
+    } u;
+    struct msghdr mh = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+    ssize_t n;
+    int room = nfds ? *nfds : 0;
+
+    memset(m, 0, offsetof(struct sbx__msg, text) + 1);
+    do
+        n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    if (nfds)
+        *nfds = 0;
+    if (n < 0)
+        return -errno;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+            continue;
+        int cnt = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        int *in = (int *)CMSG_DATA(c);
+        for (int i = 0; i < cnt; i++) {
+            if (nfds && *nfds < room)
+                fds[(*nfds)++] = in[i];
+            else
+                close(in[i]);
+        }
+    }
+    return n;
 }

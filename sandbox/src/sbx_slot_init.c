@@ -1,0 +1,660 @@
+/* SPDX-License-Identifier: MIT
+ * sbx_slot_init.c - what runs in a slot's own processes: the keeper that
+ * unshares the namespaces, the slot's init (build_root, the request loop)
+ * and each run's child (cgroup join, user namespace, rlimits, seccomp,
+ * exec).
+ *
+ * None of this runs in the caller. It is entered only through the fork in
+ * sbx_slot_new (sbx__keeper_main); from there on each process is a
+ * single-threaded copy of the caller whose only way back to it is the slot's
+ * socket, so a failure is reported as an ERROR (or PREPARED) message rather
+ * than returned, and a process that cannot go on exits. Init is still real
+ * root (it must mount); the run's child stops being root in prepare_child,
+ * before the program is known. The seccomp filters are not built here but
+ * inherited from the caller through fork (sbx__profiles). The theory of
+ * operation of the whole slot is at the top of sbx_slot.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/seccomp.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sbx_internal.h"
+#include "banned.h"
+
+#define SBX_INNER_ID 1000   /* uid and gid of the program inside its user ns */
+#define SBX_BOX_SIZE "512m" /* /box tmpfs; its pages also count in the memory cgroup */
+#define SBX_TMP_SIZE "256m"
+
+static void child_fail(int sock, const char *what, int err)
+{
+    struct sbx__msg m = {.type = SBX_MSG_ERROR, .status = err};
+
+    snprintf(m.text, sizeof(m.text), "%s: %s", what, strerror(-err));
+    sbx__msg_send(sock, &m, offsetof(struct sbx__msg, text) + strlen(m.text) + 1, NULL, 0);
+    _exit(127);
+}
+
+static int write_str(const char *path, const char *s)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+    size_t len = strlen(s);
+
+    if (fd < 0)
+        return -errno;
+    if (write(fd, s, len) != (ssize_t)len)
+        err = -errno;
+    close(fd);
+    return err;
+}
+
+static int drop_caps(void)
+{
+    struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2];
+
+    for (int cap = 0; cap <= 63; cap++) {
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+            return -errno;
+    }
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+        return -errno;
+    memset(data, 0, sizeof(data));
+    if (syscall(SYS_capset, &hdr, data) < 0)
+        return -errno;
+    return 0;
+}
+
+static int set_rlimit(int res, rlim_t v)
+{
+    struct rlimit rl = {.rlim_cur = v, .rlim_max = v};
+
+    return setrlimit(res, &rl) < 0 ? -errno : 0;
+}
+
+/* Everything a process inherits besides its environment variables comes
+ * from the supervisor unless reset: ignored and blocked signals (a judge
+ * that ignores SIGPIPE), the personality (setarch -R turns ASLR off), the
+ * nice value and scheduling policy, and rlimits (a judge's RLIMIT_AS would
+ * make the JVM's reservations fail; a hard limit below a job's limit would
+ * make it unsettable). Init does this once, as root, before building the
+ * root; its children inherit the result, and each run's child then only
+ * lowers its own limits. Raising a hard limit needs CAP_SYS_RESOURCE (which
+ * the program never has); a supervisor without it keeps its hard limits,
+ * and only soft limits are lifted to them. */
+static int raise_rlimit(int res, rlim_t want)
+{
+    struct rlimit rl = {.rlim_cur = want, .rlim_max = want};
+
+    if (setrlimit(res, &rl) == 0)
+        return 0;
+    if (errno != EPERM || getrlimit(res, &rl) < 0)
+        return -errno;
+    rl.rlim_cur = rl.rlim_max;
+    return setrlimit(res, &rl) < 0 ? -errno : 0;
+}
+
+static int reset_inherited(void)
+{
+    static const int unlimited[] = {RLIMIT_AS, RLIMIT_DATA, RLIMIT_STACK, RLIMIT_FSIZE, RLIMIT_CPU};
+    static const int zero[] = {RLIMIT_CORE, RLIMIT_RTPRIO, RLIMIT_NICE};
+    struct sigaction dfl = {.sa_handler = SIG_DFL};
+    struct sched_param sp = {.sched_priority = 0};
+    sigset_t none;
+    int err = 0;
+
+    /* SIGKILL, SIGSTOP and glibc's own two refuse with EINVAL: harmless. */
+    for (int sig = 1; sig < NSIG; sig++)
+        sigaction(sig, &dfl, NULL);
+    sigemptyset(&none);
+    if (sigprocmask(SIG_SETMASK, &none, NULL) < 0 || personality(PER_LINUX) < 0 ||
+        setpriority(PRIO_PROCESS, 0, 0) < 0 || sched_setscheduler(0, SCHED_OTHER, &sp) < 0)
+        return -errno;
+    for (size_t i = 0; i < sizeof(unlimited) / sizeof(unlimited[0]) && err == 0; i++)
+        err = raise_rlimit(unlimited[i], RLIM_INFINITY);
+    for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]) && err == 0; i++)
+        err = set_rlimit(zero[i], 0);
+    if (err == 0)
+        err = set_rlimit(RLIMIT_MEMLOCK, 64 << 10);
+    if (err == 0)
+        err = raise_rlimit(RLIMIT_NOFILE, 1 << 16);
+    return err;
+}
+
+/* Phase 1 of the run's child, done while the slot is idle (PREPARE): leave
+ * init's session, join the next cgroup, enter fresh cgroup and user
+ * namespaces, become uid 1000 without capabilities. Then it waits on `ctl`
+ * for the job. Joining through cgroup.procs (v2) can cost a
+ * synchronize_rcu() (milliseconds) on the kernel's cgroup_threadgroup_rwsem;
+ * doing it here keeps it off the run's path (v1 joins through "tasks",
+ * which does not take that lock for a single thread). */
+/* Reports a failure of phase 1 to init (never to the supervisor, whose
+ * helper is waiting for init's PREPARED) and exits. */
+static void prep_fail(int ctl, const char *what, int err)
+{
+    char buf[160];
+    int n = snprintf(buf, sizeof(buf), "E%s: %s", what, strerror(-err));
+
+    if (write(ctl, buf, n > 0 && (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1) < 0)
+        _exit(126);
+    _exit(127);
+}
+
+static void prepare_child(int ctl, const int *cg_fds, int ncg)
+{
+    char c;
+    int err;
+
+    if (setsid() < 0)
+        prep_fail(ctl, "setsid", -errno);
+    /* First in line for any OOM killer, whatever the supervisor chose for
+     * itself: a judge at -1000 would make the program unkillable in its
+     * memory cgroup, a TLE instead of an MLE. (Raising needs no privilege.) */
+    err = write_str("/proc/self/oom_score_adj", "1000");
+    if (err < 0)
+        prep_fail(ctl, "oom_score_adj", err);
+    for (int i = 0; i < ncg; i++) {
+        if (write(cg_fds[i], "0", 1) != 1)
+            prep_fail(ctl, "cannot join the cgroup", -errno);
+        close(cg_fds[i]);
+    }
+    if (setgroups(0, NULL) < 0)
+        prep_fail(ctl, "setgroups", -errno);
+    if (unshare(CLONE_NEWCGROUP) < 0)
+        prep_fail(ctl, "unshare cgroup namespace", -errno);
+    if (unshare(CLONE_NEWUSER) < 0)
+        prep_fail(ctl, "unshare user namespace", -errno);
+    /* Init writes our uid/gid maps from outside the new namespace. */
+    if (write(ctl, "u", 1) != 1 || read(ctl, &c, 1) != 1 || c != 'm')
+        _exit(127);
+    if (setresgid(SBX_INNER_ID, SBX_INNER_ID, SBX_INNER_ID) < 0 ||
+        setresuid(SBX_INNER_ID, SBX_INNER_ID, SBX_INNER_ID) < 0)
+        prep_fail(ctl, "setresuid", -errno);
+    err = drop_caps();
+    if (err < 0)
+        prep_fail(ctl, "cannot drop capabilities", err);
+    if (write(ctl, "r", 1) != 1)
+        _exit(127);
+}
+
+/* Phase 2, on RUN: limits, descriptors, seccomp, execve. */
+static void run_child(int sock, const struct sbx__msg *m, const int *fds, int nfds, char **argv)
+{
+    static char *const envp[] = {"PATH=/usr/bin:/bin", "HOME=/box", "LANG=C.UTF-8", "TMPDIR=/tmp",
+                                 NULL};
+    const struct sbx_limits *l = &m->limits;
+    int in_fd = m->has_stdin ? fds[0] : -1, base = m->has_stdin ? 1 : 0;
+    int out_fd = fds[base], err_fd = fds[base + 1], listener, err;
+
+    if ((err = set_rlimit(RLIMIT_CORE, 0)) < 0 ||
+        (err = set_rlimit(RLIMIT_FSIZE, (rlim_t)l->fsize_bytes)) < 0 ||
+        (err = set_rlimit(RLIMIT_NOFILE, (rlim_t)l->nofile)) < 0 ||
+        (err = set_rlimit(RLIMIT_STACK, (rlim_t)l->memory_bytes)) < 0 ||
+        (err = set_rlimit(RLIMIT_CPU, (rlim_t)((l->cpu_ms + 999) / 1000 + 1))) < 0)
+        child_fail(sock, "setrlimit", err);
+    if (in_fd < 0) {
+        in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (in_fd < 0)
+            child_fail(sock, "open /dev/null", -errno);
+    }
+    if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
+        child_fail(sock, "dup2", -errno);
+    if (chdir("/box") < 0)
+        child_fail(sock, "chdir /box", -errno);
+    umask(022);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        child_fail(sock, "no_new_privs", -errno);
+    listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                            &sbx__profiles[m->profile]);
+    if (listener < 0)
+        child_fail(sock, "seccomp", -errno);
+    {
+        struct sbx__msg ok = {.type = SBX_MSG_LISTENER};
+        if (sbx__msg_send(sock, &ok, offsetof(struct sbx__msg, text), &listener, 1) < 0)
+            _exit(127);
+    }
+    close(listener);
+    execve(argv[0], argv, envp);
+    child_fail(sock, argv[0], -errno);
+}
+
+/* Init's record of the prepared child (at most one). */
+static pid_t pre_pid = -1;
+static int pre_ctl = -1;
+static char pre_err[160];
+
+/* Reads the prepared child's next step; its failure text lands in pre_err. */
+static int read_step(int ctl, char want)
+{
+    char buf[160];
+    ssize_t n = read(ctl, buf, sizeof(buf) - 1);
+
+    if (n == 1 && buf[0] == want)
+        return 0;
+    if (n > 1 && buf[0] == 'E') {
+        buf[n] = '\0';
+        snprintf(pre_err, sizeof(pre_err), "%s", buf + 1);
+    }
+    return -EPROTO;
+}
+
+static void init_prepare(int sock, int *fds, int nfds, uid_t uid)
+{
+    int ctl[2] = {-1, -1}, err = 0;
+    char path[64], map[64];
+    pid_t child;
+
+    pre_err[0] = '\0';
+    /* A prepared process whose run never came (its cgroup was retired). */
+    if (pre_pid > 0) {
+        kill(pre_pid, SIGKILL);
+        waitpid(pre_pid, NULL, 0);
+        pre_pid = -1;
+    }
+    if (pre_ctl >= 0) {
+        close(pre_ctl);
+        pre_ctl = -1;
+    }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
+        err = -errno;
+        goto fail;
+    }
+    child = fork();
+    if (child < 0) {
+        err = -errno;
+        goto fail;
+    }
+    if (child == 0) {
+        struct sbx__msg m;
+        int rfds[8], nr = 8;
+        char *argv[64];
+        int argc = 0;
+
+        close(ctl[0]);
+        prepare_child(ctl[1], fds, nfds);
+        if (sbx__msg_recv(ctl[1], &m, rfds, &nr) <= 0 || m.type != SBX_MSG_RUN)
+            _exit(0); /* the slot is closing */
+        close(ctl[1]);
+        for (size_t off = 0; off < sizeof(m.text) && m.text[off] && argc < 63;
+             off += strlen(m.text + off) + 1)
+            argv[argc++] = m.text + off;
+        argv[argc] = NULL;
+        run_child(sock, &m, rfds, nr, argv);
+    }
+    close(ctl[1]);
+    ctl[1] = -1;
+    pre_pid = child;
+    if (read_step(ctl[0], 'u') < 0) {
+        err = -EPROTO;
+        goto fail;
+    }
+    snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)child);
+    err = write_str(path, "deny");
+    snprintf(map, sizeof(map), "%d %u 1\n", SBX_INNER_ID, (unsigned)uid);
+    snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)child);
+    if (err == 0)
+        err = write_str(path, map);
+    snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)child);
+    if (err == 0)
+        err = write_str(path, map);
+    if (err == 0 && write(ctl[0], "m", 1) != 1)
+        err = -errno;
+    if (err == 0 && read_step(ctl[0], 'r') < 0)
+        err = -EPROTO;
+    if (err < 0)
+        goto fail;
+    pre_ctl = ctl[0];
+    goto out;
+fail:
+    if (!pre_err[0])
+        snprintf(pre_err, sizeof(pre_err), "cannot prepare the run's process: %s", strerror(-err));
+    if (pre_pid > 0) {
+        kill(pre_pid, SIGKILL);
+        waitpid(pre_pid, NULL, 0);
+    }
+    pre_pid = -1;
+    if (ctl[0] >= 0)
+        close(ctl[0]);
+    if (ctl[1] >= 0)
+        close(ctl[1]);
+out:
+    for (int i = 0; i < nfds; i++)
+        close(fds[i]);
+    {
+        struct sbx__msg done = {.type = SBX_MSG_PREPARED, .status = err};
+        snprintf(done.text, sizeof(done.text), "%s", pre_err);
+        sbx__msg_send(sock, &done, offsetof(struct sbx__msg, text) + strlen(done.text) + 1, NULL,
+                      0);
+    }
+}
+
+static void init_run(int sock, struct sbx__msg *m, int *fds, int nfds)
+{
+    int pidfd = -1, status = 0, err = 0;
+    pid_t child = pre_pid;
+    struct sbx__msg done = {.type = SBX_MSG_DONE};
+
+    if (child < 0 || pre_ctl < 0) {
+        err = -ECHILD;
+        goto fail_msg;
+    }
+    if (nfds != (m->has_stdin ? 1 : 0) + 2 || (unsigned)m->profile >= 4) {
+        err = -EINVAL;
+        goto fail_msg;
+    }
+    err = sbx__msg_send(pre_ctl, m, sizeof(*m), fds, nfds);
+    for (int i = 0; i < nfds; i++)
+        close(fds[i]);
+    nfds = 0;
+    close(pre_ctl);
+    pre_ctl = -1;
+    pre_pid = -1;
+    if (err < 0)
+        kill(child, SIGKILL);
+    pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+    for (;;) {
+        struct pollfd pf[2] = {{.fd = sock, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+        struct sbx__msg req;
+        if (poll(pf, pidfd >= 0 ? 2 : 1, pidfd >= 0 ? -1 : 10) < 0 && errno != EINTR)
+            break;
+        if (pf[0].revents & (POLLIN | POLLHUP)) {
+            ssize_t n = sbx__msg_recv(sock, &req, NULL, NULL);
+            if (n <= 0) {
+                kill(-1, SIGKILL);
+                _exit(0);
+            }
+            if (req.type == SBX_MSG_KILL)
+                kill(-1, SIGKILL);
+        }
+        if (pidfd < 0 || (pf[1].revents & POLLIN)) {
+            if (waitpid(child, &status, pidfd < 0 ? WNOHANG : 0) == child)
+                break;
+        }
+    }
+    if (pidfd >= 0)
+        close(pidfd);
+    /* The run is over: orphans, daemons, stopped processes all go now. */
+    kill(-1, SIGKILL);
+    while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+        ;
+    done.status = status;
+    sbx__msg_send(sock, &done, offsetof(struct sbx__msg, text) + 1, NULL, 0);
+    return;
+fail_msg:
+    for (int i = 0; i < nfds; i++)
+        close(fds[i]);
+    done.type = SBX_MSG_ERROR;
+    done.status = err;
+    done.final = 1;
+    snprintf(done.text, sizeof(done.text), "cannot start the run: %s",
+             pre_err[0] ? pre_err : strerror(-err));
+    sbx__msg_send(sock, &done, offsetof(struct sbx__msg, text) + strlen(done.text) + 1, NULL, 0);
+}
+
+static int bind_ro(const char *src, const char *dst, int is_dir, unsigned long extra)
+{
+    char parent[64];
+
+    /* Parents inside the new root (/etc/ssl for /etc/ssl/certs). */
+    for (const char *sl = strchr(dst + 5, '/'); sl; sl = strchr(sl + 1, '/')) {
+        snprintf(parent, sizeof(parent), "%.*s", (int)(sl - dst), dst);
+        if (mkdir(parent, 0755) < 0 && errno != EEXIST)
+            return -errno;
+    }
+    if (is_dir) {
+        if (mkdir(dst, 0755) < 0 && errno != EEXIST)
+            return -errno;
+    } else {
+        int fd = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0)
+            return -errno;
+        close(fd);
+    }
+    if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
+        return -errno;
+    if (mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | extra, NULL) < 0)
+        return -errno;
+    return 0;
+}
+
+/* Mirrors a top-level entry of the host: a usrmerge symlink stays a
+ * symlink, a real directory is bind-mounted read-only. */
+static int mirror_top(const char *name)
+{
+    char host[64], dst[64], target[256];
+    struct stat st;
+    ssize_t n;
+
+    snprintf(host, sizeof(host), "/%s", name);
+    snprintf(dst, sizeof(dst), "/tmp/%s", name);
+    if (lstat(host, &st) < 0)
+        return 0; /* no /lib64 on some architectures */
+    if (S_ISLNK(st.st_mode)) {
+        n = readlink(host, target, sizeof(target) - 1);
+        if (n < 0)
+            return -errno;
+        target[n] = '\0';
+        return symlink(target, dst) < 0 ? -errno : 0;
+    }
+    return S_ISDIR(st.st_mode) ? bind_ro(host, dst, 1, MS_NODEV) : 0;
+}
+
+static int mount_box(uid_t uid)
+{
+    char opts[64];
+
+    snprintf(opts, sizeof(opts), "size=%s,mode=0755,uid=%u,gid=%u", SBX_BOX_SIZE, (unsigned)uid,
+             (unsigned)uid);
+    if (mount("box", "/box", "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+        return -errno;
+    snprintf(opts, sizeof(opts), "size=%s,mode=1777", SBX_TMP_SIZE);
+    if (mount("tmp", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
+        return -errno;
+    return 0;
+}
+
+#define TRY(what, expr)                                                                            \
+    do {                                                                                           \
+        err = (expr);                                                                              \
+        if (err < 0) {                                                                             \
+            step = (what);                                                                         \
+            goto fail;                                                                             \
+        }                                                                                          \
+    } while (0)
+#define SYS(e) ((e) < 0 ? -errno : 0)
+
+static int build_root(uid_t uid, const char **out_step)
+{
+    static const char *const tops[] = {"bin", "sbin", "lib", "lib32", "lib64", "libx32"};
+    /* Only certs of /etc/ssl: its private/ holds the host's TLS keys. */
+    static const char *const etc_dirs[] = {"/etc/alternatives", "/etc/java-17-openjdk",
+                                           "/etc/ssl/certs"};
+    static const char *const devs[] = {"null", "zero", "urandom"};
+    const char *step = "";
+    char src[64], dst[64];
+    int err, fd;
+
+    TRY("make mounts private", SYS(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)));
+    /* The new root is built on a tmpfs over /tmp of this mount namespace;
+     * the host's /tmp is untouched and never visible to the program. */
+    TRY("mount root tmpfs",
+        SYS(mount("sbxroot", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")));
+    TRY("bind /usr", bind_ro("/usr", "/tmp/usr", 1, MS_NODEV));
+    for (size_t i = 0; i < sizeof(tops) / sizeof(tops[0]); i++)
+        TRY(tops[i], mirror_top(tops[i]));
+    TRY("mkdir /etc", SYS(mkdir("/tmp/etc", 0755)));
+    if (access("/etc/ld.so.cache", F_OK) == 0)
+        TRY("bind ld.so.cache", bind_ro("/etc/ld.so.cache", "/tmp/etc/ld.so.cache", 0, MS_NODEV));
+    for (size_t i = 0; i < sizeof(etc_dirs) / sizeof(etc_dirs[0]); i++) {
+        if (access(etc_dirs[i], F_OK) != 0)
+            continue;
+        snprintf(dst, sizeof(dst), "/tmp%s", etc_dirs[i]);
+        TRY(etc_dirs[i], bind_ro(etc_dirs[i], dst, 1, MS_NODEV));
+    }
+    fd = open("/tmp/etc/passwd", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    TRY("write passwd", fd < 0 ? -errno : 0);
+    dprintf(fd, "root:x:0:0:root:/:/usr/sbin/nologin\nrunner:x:%d:%d:runner:/box:/bin/sh\n",
+            SBX_INNER_ID, SBX_INNER_ID);
+    close(fd);
+    fd = open("/tmp/etc/group", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    TRY("write group", fd < 0 ? -errno : 0);
+    dprintf(fd, "root:x:0:\nrunner:x:%d:\n", SBX_INNER_ID);
+    close(fd);
+    TRY("mkdir /box", SYS(mkdir("/tmp/box", 0755)));
+    TRY("mkdir /tmp", SYS(mkdir("/tmp/tmp", 01777)));
+    TRY("mkdir /proc", SYS(mkdir("/tmp/proc", 0555)));
+    TRY("mkdir /dev", SYS(mkdir("/tmp/dev", 0755)));
+    TRY("mount /dev",
+        SYS(mount("sbxdev", "/tmp/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0755")));
+    for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+        snprintf(src, sizeof(src), "/dev/%s", devs[i]);
+        snprintf(dst, sizeof(dst), "/tmp/dev/%s", devs[i]);
+        fd = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+        TRY("create device mount point", fd < 0 ? -errno : 0);
+        close(fd);
+        TRY(src, SYS(mount(src, dst, NULL, MS_BIND, NULL)));
+        /* urandom read-only; null and zero must stay writable. */
+        TRY(src, SYS(mount(NULL, dst, NULL,
+                           MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NOEXEC |
+                               (strcmp(devs[i], "urandom") ? 0 : MS_RDONLY),
+                           NULL)));
+    }
+    TRY("dev links", SYS(symlink("/proc/self/fd", "/tmp/dev/fd")));
+    TRY("dev links", SYS(symlink("/proc/self/fd/0", "/tmp/dev/stdin")));
+    TRY("dev links", SYS(symlink("/proc/self/fd/1", "/tmp/dev/stdout")));
+    TRY("dev links", SYS(symlink("/proc/self/fd/2", "/tmp/dev/stderr")));
+    TRY("remount /dev", SYS(mount(NULL, "/tmp/dev", NULL,
+                                  MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, "size=64k")));
+    TRY("chdir new root", SYS(chdir("/tmp")));
+    TRY("pivot_root", SYS(syscall(SYS_pivot_root, ".", ".")));
+    /* The old root is stacked under the new one: detach it whole. */
+    TRY("detach old root", SYS(umount2(".", MNT_DETACH)));
+    TRY("chdir /", SYS(chdir("/")));
+    /* hidepid: the program cannot even see init's /proc entry (its command
+     * line is the supervisor's). */
+    TRY("mount /proc",
+        SYS(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible")));
+    TRY("mount /box and /tmp", mount_box(uid));
+    TRY("remount root read-only",
+        SYS(mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL)));
+    return 0;
+fail:
+    *out_step = step;
+    return err;
+}
+
+static int send_ready(int sock)
+{
+    struct sbx__msg m = {.type = SBX_MSG_READY};
+    int fd = open("/box", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), err;
+
+    if (fd < 0)
+        return -errno;
+    err = sbx__msg_send(sock, &m, offsetof(struct sbx__msg, text), &fd, 1);
+    close(fd);
+    return err;
+}
+
+static void init_main(int sock, uid_t uid)
+{
+    const char *step = "";
+    struct sbx__msg m;
+    int fds[8], nfds, err, nul;
+
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    prctl(PR_SET_NAME, "gavel-sbx-init", 0, 0, 0);
+    clearenv();
+    sethostname("gavel", 5);
+    err = reset_inherited();
+    step = "reset inherited process state";
+    if (err == 0)
+        err = build_root(uid, &step);
+    if (err < 0) {
+        m.type = SBX_MSG_ERROR;
+        m.status = err;
+        snprintf(m.text, sizeof(m.text), "cannot build the sandbox root (%s): %s", step,
+                 strerror(-err));
+        sbx__msg_send(sock, &m, offsetof(struct sbx__msg, text) + strlen(m.text) + 1, NULL, 0);
+        _exit(1);
+    }
+    /* Nothing of the supervisor's terminal reaches the box. */
+    nul = open("/dev/null", O_RDWR);
+    if (nul >= 0) {
+        dup2(nul, 0);
+        dup2(nul, 1);
+        dup2(nul, 2);
+        if (nul > 2)
+            close(nul);
+    }
+    if (send_ready(sock) < 0)
+        _exit(1);
+    for (;;) {
+        nfds = 8;
+        ssize_t n = sbx__msg_recv(sock, &m, fds, &nfds);
+        if (n <= 0)
+            break;
+        if (m.type == SBX_MSG_RUN) {
+            init_run(sock, &m, fds, nfds);
+            continue;
+        }
+        if (m.type == SBX_MSG_PREPARE) {
+            init_prepare(sock, fds, nfds, uid);
+            continue;
+        }
+        for (int i = 0; i < nfds; i++)
+            close(fds[i]);
+        if (m.type == SBX_MSG_RESET) {
+            umount2("/box", MNT_DETACH);
+            umount2("/tmp", MNT_DETACH);
+            err = mount_box(uid);
+            if (err == 0)
+                err = send_ready(sock);
+            if (err < 0) {
+                m.type = SBX_MSG_ERROR;
+                m.status = err;
+                snprintf(m.text, sizeof(m.text), "cannot reset the box: %s", strerror(-err));
+                sbx__msg_send(sock, &m, offsetof(struct sbx__msg, text) + strlen(m.text) + 1, NULL,
+                              0);
+            }
+        }
+    }
+    kill(-1, SIGKILL);
+    _exit(0);
+}
+
+void sbx__keeper_main(int sock, uid_t uid)
+{
+    pid_t init;
+
+    /* Only `sock` may reach init: the caller's other fds (sockets,
+     * database connections) must not enter the slot. */
+    if (sock != 3) {
+        if (dup3(sock, 3, O_CLOEXEC) < 0)
+            _exit(1);
+    }
+    syscall(SYS_close_range, 4, ~0U, 0);
+    if (unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
+        _exit(1);
+    init = fork();
+    if (init == 0)
+        init_main(3, uid);
+    close(3);
+    while (init > 0 && waitpid(init, NULL, 0) < 0 && errno == EINTR)
+        ;
+    _exit(0);
+}
