@@ -304,8 +304,11 @@ if case_ exit-code; then
     expect_rc 0; expect status RE; expect exit_code 3; host_clean
 fi
 if case_ cpu-accuracy; then
+    # The program's own clock also counts the moments before its run began
+    # (joining the cgroup, dropping privileges), which the sandbox rightly
+    # does not bill: under load that is a few ms, hence the slack below 700.
     run c cpu_calibrated.c --time-limit 3
-    expect_rc 0; expect status OK; expect_range cpu_ms 700 770; host_clean
+    expect_rc 0; expect status OK; expect_range cpu_ms 680 770; host_clean
 fi
 if case_ memory-accuracy-c; then
     run c touch_100mb.c --memory-limit 256
