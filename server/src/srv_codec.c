@@ -495,20 +495,25 @@ out:
     return err;
 }
 
+/* Adds what every error carries, in both APIs: "code", "message" and, when
+ * retry_after_ms >= 0, "retry_after_ms". False means out of memory. */
+static bool add_error(cJSON *obj, const char *code, const char *message, int64_t retry_after_ms)
+{
+    return cJSON_AddStringToObject(obj, "code", code) &&
+           cJSON_AddStringToObject(obj, "message", message) &&
+           (retry_after_ms < 0 ||
+            cJSON_AddNumberToObject(obj, "retry_after_ms", (double)retry_after_ms));
+}
+
 int srv_codec_error_retry(char **out, size_t *out_len, const cJSON *id, const char *code,
                           const char *message, int64_t retry_after_ms)
 {
     cJSON *obj = cJSON_CreateObject();
     int err = -ENOMEM;
 
-    if (!obj || !cJSON_AddStringToObject(obj, "type", "error") || !add_id(obj, id) ||
-        !cJSON_AddStringToObject(obj, "code", code) ||
-        !cJSON_AddStringToObject(obj, "message", message) ||
-        (retry_after_ms >= 0 &&
-         !cJSON_AddNumberToObject(obj, "retry_after_ms", (double)retry_after_ms)))
-        goto out;
-    err = print_reply(out, out_len, obj);
-out:
+    if (obj && cJSON_AddStringToObject(obj, "type", "error") && add_id(obj, id) &&
+        add_error(obj, code, message, retry_after_ms))
+        err = print_reply(out, out_len, obj);
     cJSON_Delete(obj);
     return err;
 }
@@ -516,15 +521,17 @@ out:
 int srv_codec_error(char **out, size_t *out_len, const cJSON *id, const char *code,
                     const char *message)
 {
+    return srv_codec_error_retry(out, out_len, id, code, message, -1);
+}
+
+int srv_codec_http_error(char **out, size_t *out_len, const char *code, const char *message,
+                         int64_t retry_after_ms)
+{
     cJSON *obj = cJSON_CreateObject();
     int err = -ENOMEM;
 
-    if (!obj || !cJSON_AddStringToObject(obj, "type", "error") || !add_id(obj, id) ||
-        !cJSON_AddStringToObject(obj, "code", code) ||
-        !cJSON_AddStringToObject(obj, "message", message))
-        goto out;
-    err = print_reply(out, out_len, obj);
-out:
+    if (obj && add_error(obj, code, message, retry_after_ms))
+        err = print_reply(out, out_len, obj);
     cJSON_Delete(obj);
     return err;
 }

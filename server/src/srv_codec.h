@@ -136,6 +136,10 @@ int srv_codec_error(char **out, size_t *out_len, const cJSON *id, const char *co
 /* An error with "retry_after_ms" (rate_limited). */
 int srv_codec_error_retry(char **out, size_t *out_len, const cJSON *id, const char *code,
                           const char *message, int64_t retry_after_ms);
+/* The HTTP API's error body, {"code":..,"message":..} with "retry_after_ms"
+ * when that is >= 0: the same fields as an error reply, without type or id. */
+int srv_codec_http_error(char **out, size_t *out_len, const char *code, const char *message,
+                         int64_t retry_after_ms);
 /* {"type":"ok","id":..,"data":<data>}: `data` is JSON text inserted as is
  * (the caller built it: a db_catalog result or cJSON output); NULL is {}. */
 int srv_codec_ok(char **out, size_t *out_len, const cJSON *id, const char *data);

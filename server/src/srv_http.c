@@ -133,21 +133,29 @@ static int healthz_write(struct lws *wsi, struct http_pss *pss)
 
 static int api_submit(struct lws *wsi, struct http_pss *pss, const char *type, cJSON *args);
 
+/* An error answered without a job (no such route, wrong method, a body too
+ * large), with the same body as a failed job's: {"code":..,"message":..}. */
 static int api_respond_now(struct lws *wsi, struct http_pss *pss, int status, const char *code,
                            const char *message)
 {
-    char body[256];
-    int n = snprintf(body, sizeof(body), "{\"code\":\"%s\",\"message\":\"%s\"}", code, message);
+    char *text = NULL;
+    size_t len;
+    int err;
 
-    if (http_keep_body(pss, body, (size_t)n) < 0)
+    err = srv_codec_http_error(&text, &len, code, message, -1);
+    if (err == 0)
+        err = http_keep_body(pss, text, len);
+    gv_free(text);
+    if (err < 0)
         return -1;
     pss->status = status;
     lws_callback_on_writable(wsi);
     return 0;
 }
 
-/* The outcome of `job` as the reply to write next. Out of memory leaves no
- * body: the write then closes the connection. */
+/* The outcome of `job` (or of its request, when that did not decode) as the
+ * reply to write next. Out of memory leaves no body: the write then closes
+ * the connection. */
 static void api_reply(struct lws *wsi, struct http_pss *pss, const struct srv_req_job *job)
 {
     char *body = NULL;
@@ -309,16 +317,13 @@ static int api_submit(struct lws *wsi, struct http_pss *pss, const char *type, c
     gv_free(text);
     text = NULL;
     if (err == GV_EPARSE) {
-        char msg[200];
-        int status = !strcmp(job->req.err_code, SRV_ERR_INVALID) ? 400 : 400;
-
-        snprintf(msg, sizeof(msg), "%s", job->req.err_message);
-        for (char *q = msg; *q; q++)
-            if (*q == '"' || *q == '\\')
-                *q = '\'';
-        err = api_respond_now(wsi, pss, status, job->req.err_code, msg);
+        /* Answered as a job that failed with the codec's error: the same
+         * status for the same code (invalid 400, too_large 413, ...). */
+        job->err_code = job->req.err_code;
+        snprintf(job->err_message, sizeof(job->err_message), "%s", job->req.err_message);
+        api_reply(wsi, pss, job);
         job->base.free(&job->base);
-        return err;
+        return 0;
     }
     if (err < 0)
         goto oom;

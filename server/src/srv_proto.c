@@ -877,8 +877,6 @@ static int http_status_of(const char *code)
 
 int srv_proto_http(const struct srv_req_job *job, int *status, char **body, size_t *len)
 {
-    cJSON *o;
-
     if (!job->err_code) {
         *status = 200;
         *body = gv_strdup(job->data ? job->data : "{}");
@@ -888,18 +886,5 @@ int srv_proto_http(const struct srv_req_job *job, int *status, char **body, size
         return 0;
     }
     *status = http_status_of(job->err_code);
-    o = cJSON_CreateObject();
-    if (!o || !cJSON_AddStringToObject(o, "code", job->err_code) ||
-        !cJSON_AddStringToObject(o, "message", job->err_message) ||
-        (job->retry_after_ms >= 0 &&
-         !cJSON_AddNumberToObject(o, "retry_after_ms", (double)job->retry_after_ms))) {
-        cJSON_Delete(o);
-        return -ENOMEM;
-    }
-    *body = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    if (!*body)
-        return -ENOMEM;
-    *len = strlen(*body);
-    return 0;
+    return srv_codec_http_error(body, len, job->err_code, job->err_message, job->retry_after_ms);
 }

@@ -644,6 +644,38 @@ static void test_api(const char *examples)
     itest_http_get(&r, port, "/api/problems/distinct-count");
     ICHECK(r.status == 404, "hidden over HTTP: %d", r.status);
     itest_http_release(&r);
+    /* A request the codec refuses: its status by code, its message as the
+     * codec wrote it (quotes and all), in valid JSON. */
+    itest_http_get(&r, port, "/api/problems?page_size=1000");
+    j = cJSON_Parse(r.body);
+    ICHECK(r.status == 400 && j && itest_str(j, "code") &&
+               !strcmp(itest_str(j, "code"), "invalid") && itest_str(j, "message") &&
+               strstr(itest_str(j, "message"), "\"page_size\" must be"),
+           "%d %s", r.status, r.body);
+    cJSON_Delete(j);
+    itest_http_release(&r);
+    {
+        /* Under the body limit, but over the message limit once the codec
+         * sees it (the API hands it a re-printed body): each 1e9 comes out
+         * as 1000000000. */
+        static const char login[] = "{\"username\":\"alice\",\"password\":\"secret-pw\",\"pad\":[";
+        size_t n = 10000, h = sizeof(login) - 1;
+        char *big = malloc(h + 4 * n + 3);
+
+        ICHECK(big, "malloc");
+        memcpy(big, login, h);
+        for (size_t i = 0; i < n; i++)
+            memcpy(big + h + 4 * i, "1e9,", 4);
+        memcpy(big + h + 4 * n - 1, "]}", 3);
+        itest_http_post(&r, port, "/api/login", big);
+        free(big);
+        j = cJSON_Parse(r.body);
+        ICHECK(r.status == 413 && j && itest_str(j, "code") &&
+                   !strcmp(itest_str(j, "code"), "too_large"),
+               "%d %s", r.status, r.body);
+        cJSON_Delete(j);
+        itest_http_release(&r);
+    }
     itest_http_post(&r, port, "/api/login", "{\"username\":\"alice\",\"password\":\"nope-nope\"}");
     ICHECK(r.status == 401, "bad login over HTTP: %d %s", r.status, r.body);
     itest_http_release(&r);

@@ -250,6 +250,15 @@ static void test_ok_and_retry_replies(void **state)
     assert_string_equal(out, "{\"type\":\"error\",\"id\":null,\"code\":\"rate_limited\","
                              "\"message\":\"slow\",\"retry_after_ms\":1500}");
     gv_free(out);
+    /* The HTTP API's body: the message escaped as JSON, quotes and all. */
+    assert_int_equal(srv_codec_http_error(&out, &len, SRV_ERR_INVALID, "\"page\" \\ 1", -1), 0);
+    assert_string_equal(out, "{\"code\":\"invalid\",\"message\":\"\\\"page\\\" \\\\ 1\"}");
+    assert_int_equal(len, strlen(out));
+    gv_free(out);
+    assert_int_equal(srv_codec_http_error(&out, &len, SRV_ERR_RATE_LIMITED, "slow", 1500), 0);
+    assert_string_equal(out,
+                        "{\"code\":\"rate_limited\",\"message\":\"slow\",\"retry_after_ms\":1500}");
+    gv_free(out);
 }
 
 int main(void)
