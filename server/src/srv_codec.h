@@ -90,7 +90,7 @@ struct srv_params {
     size_t source_len;
     int64_t contest_id;                  /* submit ("contest"), subscribe contest, contest.*; 0: none */
     const char *text;                    /* contest.announce */
-    int64_t id;                          /* submission.get, subscribe submission */
+    int64_t submission_id;               /* submission.get, subscribe submission */
     enum srv_topic topic;                /* subscribe */
     const char *last_event_id;           /* resume */
 };

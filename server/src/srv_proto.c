@@ -405,7 +405,7 @@ static void do_submission_get(struct srv_req_job *job, struct srv_job_env *env, 
                               bool snapshot)
 {
     struct db_viewer v = viewer_of(&job->user);
-    int64_t id = job->req.p.id;
+    int64_t id = job->req.p.submission_id;
     char *json = NULL;
     int err = db_catalog_submission(pg, &v, id, !snapshot, &json);
 
