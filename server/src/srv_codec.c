@@ -1,4 +1,5 @@
-/* srv_codec.c - decode gavel.v1 requests and encode replies (see srv_codec.h). */
+/* SPDX-License-Identifier: MIT
+ * srv_codec.c - decode gavel.v1 requests and encode replies (see srv_codec.h). */
 #include "srv_codec.h"
 
 #include <errno.h>

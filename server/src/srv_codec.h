@@ -1,4 +1,5 @@
-/* srv_codec.h - the gavel.v1 message codec: a frame in, a request out;
+/* SPDX-License-Identifier: MIT
+ * srv_codec.h - the gavel.v1 message codec: a frame in, a request out;
  * a request's outcome in, a reply frame out.
  *
  * Pure functions: no I/O and no libwebsockets, so the unit tests (and later

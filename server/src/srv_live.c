@@ -1,4 +1,5 @@
-/* srv_live.c - the live thread and resume (see srv_live.h).
+/* SPDX-License-Identifier: MIT
+ * srv_live.c - the live thread and resume (see srv_live.h).
  *
  * Theory of operation. The thread owns its Redis connection and is the only
  * one to touch it. Each XREAD returns a batch; its entries become events,

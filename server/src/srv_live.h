@@ -1,4 +1,5 @@
-/* srv_live.h - the live thread: judging events from every judge, for every
+/* SPDX-License-Identifier: MIT
+ * srv_live.h - the live thread: judging events from every judge, for every
  * connection of this process.
  *
  * gavel-judge XADDs each progress message and each verdict to one Redis

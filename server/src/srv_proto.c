@@ -1,4 +1,5 @@
-/* srv_proto.c - the requests' work, on job threads (see srv_proto.h). */
+/* SPDX-License-Identifier: MIT
+ * srv_proto.c - the requests' work, on job threads (see srv_proto.h). */
 #include "srv_proto.h"
 
 #include <errno.h>

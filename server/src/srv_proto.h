@@ -1,4 +1,5 @@
-/* srv_proto.h - what each gavel.v1 request does (on a job thread).
+/* SPDX-License-Identifier: MIT
+ * srv_proto.h - what each gavel.v1 request does (on a job thread).
  *
  * The loop decodes and validates a request (srv_codec), checks that a user
  * is logged in where one is needed, and submits a srv_req_job (made by

@@ -1,4 +1,5 @@
-/* srv_subs.c - subscriptions and the per-connection push policy (see
+/* SPDX-License-Identifier: MIT
+ * srv_subs.c - subscriptions and the per-connection push policy (see
  * srv_subs.h for the rules and docs/PROTOCOL.md for the numbers).
  *
  * Pending pushes are kept sorted by event id rather than in arrival order:

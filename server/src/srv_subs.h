@@ -1,4 +1,5 @@
-/* srv_subs.h - one connection's subscriptions and its pending pushes.
+/* SPDX-License-Identifier: MIT
+ * srv_subs.h - one connection's subscriptions and its pending pushes.
  *
  * Pure logic (no lws, no I/O, no locks): embedded in the WebSocket session
  * and used by the lws service thread only. Idle, it holds no heap memory;
