@@ -169,7 +169,7 @@ live.addEventListener("resync", async () => {
   // Too far behind for a replay: fetch the state of every unfinished
   // submission we show, then redraw the page from fresh data.
   const pending = [...tracker.entries.values()].filter((e) => !e.verdict);
-  await Promise.all(pending.map((e) => live.request("submission.get", { id: e.id })
+  await Promise.all(pending.map((e) => live.request("submission.get", { submission: e.id })
     .then((row) => tracker.seed({ ...row, id: e.id })).catch(() => {})));
   route();
 });

@@ -1,4 +1,5 @@
-/* srv.h - gavel-server: the HTTP and WebSocket front end of Gavel.
+/* SPDX-License-Identifier: MIT
+ * srv.h - gavel-server: the HTTP and WebSocket front end of Gavel.
  *
  * One libwebsockets context with one service thread serves:
  *   /          the web client (static files from `web_root`, index.html default)

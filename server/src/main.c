@@ -1,4 +1,5 @@
-/* main.c - gavel-server: configuration from the environment, signals, run. */
+/* SPDX-License-Identifier: MIT
+ * main.c - gavel-server: configuration from the environment, signals, run. */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>

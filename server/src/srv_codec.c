@@ -1,4 +1,5 @@
-/* srv_codec.c - decode gavel.v1 requests and encode replies (see srv_codec.h). */
+/* SPDX-License-Identifier: MIT
+ * srv_codec.c - decode gavel.v1 requests and encode replies (see srv_codec.h). */
 #include "srv_codec.h"
 
 #include <errno.h>
@@ -253,6 +254,18 @@ static int field_slug(struct srv_request *out, const char *name)
     return err;
 }
 
+/* The submission or contest a request is about, in its named field `name`.
+ * Deprecated, accepted in 0.1.x only (docs/PROTOCOL.md, "Deprecated
+ * forms"): without that field, a numeric "id" names the object and is then
+ * also the echoed request id, so the client cannot choose its own. With
+ * both, the named field is the object and "id" only the request's id. */
+static int field_object(struct srv_request *out, const char *name, int64_t *dst)
+{
+    if (!cJSON_GetObjectItemCaseSensitive(out->root, name) && cJSON_IsNumber(out->id))
+        return field_int(out, "id", REQUIRED, 1, INT64_MAX / 2, dst);
+    return field_int(out, name, REQUIRED, 1, INT64_MAX / 2, dst);
+}
+
 #define TRY(expr)                                                                                  \
     do {                                                                                           \
         int try_err_ = (expr);                                                                     \
@@ -321,23 +334,16 @@ static int decode_params(struct srv_request *out)
         TRY(field_small(out, "page", OPTIONAL, 1, SRV_PAGE_MAX, &p->page));
         break;
     case SRV_REQ_SUBMISSION_GET:
-        TRY(field_int(out, "id", REQUIRED, 1, INT64_MAX / 2, &p->id));
+        TRY(field_object(out, "submission", &p->submission_id));
         break;
     case SRV_REQ_SUBSCRIBE:
         idx = 0;
         TRY(field_enum(out, "topic", REQUIRED, topics, "submission, contest", &idx));
         p->topic = (enum srv_topic)idx;
-        /* The object is named by "submission" / "contest"; without it, by
-         * "id", which then is also the echoed request id (the short form). */
-        {
-            const char *key = p->topic == SRV_TOPIC_SUBMISSION ? "submission" : "contest";
-            int64_t *dst = p->topic == SRV_TOPIC_SUBMISSION ? &p->id : &p->contest_id;
-
-            if (cJSON_GetObjectItemCaseSensitive(out->root, key))
-                TRY(field_int(out, key, REQUIRED, 1, INT64_MAX / 2, dst));
-            else
-                TRY(field_int(out, "id", REQUIRED, 1, INT64_MAX / 2, dst));
-        }
+        if (p->topic == SRV_TOPIC_SUBMISSION)
+            TRY(field_object(out, "submission", &p->submission_id));
+        else
+            TRY(field_object(out, "contest", &p->contest_id));
         break;
     case SRV_REQ_RESUME:
         TRY(field_string(out, "last_event_id", REQUIRED, 1, 40, &p->last_event_id, NULL));
@@ -495,20 +501,25 @@ out:
     return err;
 }
 
+/* Adds what every error carries, in both APIs: "code", "message" and, when
+ * retry_after_ms >= 0, "retry_after_ms". False means out of memory. */
+static bool add_error(cJSON *obj, const char *code, const char *message, int64_t retry_after_ms)
+{
+    return cJSON_AddStringToObject(obj, "code", code) &&
+           cJSON_AddStringToObject(obj, "message", message) &&
+           (retry_after_ms < 0 ||
+            cJSON_AddNumberToObject(obj, "retry_after_ms", (double)retry_after_ms));
+}
+
 int srv_codec_error_retry(char **out, size_t *out_len, const cJSON *id, const char *code,
                           const char *message, int64_t retry_after_ms)
 {
     cJSON *obj = cJSON_CreateObject();
     int err = -ENOMEM;
 
-    if (!obj || !cJSON_AddStringToObject(obj, "type", "error") || !add_id(obj, id) ||
-        !cJSON_AddStringToObject(obj, "code", code) ||
-        !cJSON_AddStringToObject(obj, "message", message) ||
-        (retry_after_ms >= 0 &&
-         !cJSON_AddNumberToObject(obj, "retry_after_ms", (double)retry_after_ms)))
-        goto out;
-    err = print_reply(out, out_len, obj);
-out:
+    if (obj && cJSON_AddStringToObject(obj, "type", "error") && add_id(obj, id) &&
+        add_error(obj, code, message, retry_after_ms))
+        err = print_reply(out, out_len, obj);
     cJSON_Delete(obj);
     return err;
 }
@@ -516,15 +527,17 @@ out:
 int srv_codec_error(char **out, size_t *out_len, const cJSON *id, const char *code,
                     const char *message)
 {
+    return srv_codec_error_retry(out, out_len, id, code, message, -1);
+}
+
+int srv_codec_http_error(char **out, size_t *out_len, const char *code, const char *message,
+                         int64_t retry_after_ms)
+{
     cJSON *obj = cJSON_CreateObject();
     int err = -ENOMEM;
 
-    if (!obj || !cJSON_AddStringToObject(obj, "type", "error") || !add_id(obj, id) ||
-        !cJSON_AddStringToObject(obj, "code", code) ||
-        !cJSON_AddStringToObject(obj, "message", message))
-        goto out;
-    err = print_reply(out, out_len, obj);
-out:
+    if (obj && add_error(obj, code, message, retry_after_ms))
+        err = print_reply(out, out_len, obj);
     cJSON_Delete(obj);
     return err;
 }

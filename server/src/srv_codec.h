@@ -1,4 +1,5 @@
-/* srv_codec.h - the gavel.v1 message codec: a frame in, a request out;
+/* SPDX-License-Identifier: MIT
+ * srv_codec.h - the gavel.v1 message codec: a frame in, a request out;
  * a request's outcome in, a reply frame out.
  *
  * Pure functions: no I/O and no libwebsockets, so the unit tests (and later
@@ -90,7 +91,7 @@ struct srv_params {
     size_t source_len;
     int64_t contest_id;                  /* submit ("contest"), subscribe contest, contest.*; 0: none */
     const char *text;                    /* contest.announce */
-    int64_t id;                          /* submission.get, subscribe submission */
+    int64_t submission_id;               /* submission.get, subscribe submission */
     enum srv_topic topic;                /* subscribe */
     const char *last_event_id;           /* resume */
 };
@@ -136,6 +137,10 @@ int srv_codec_error(char **out, size_t *out_len, const cJSON *id, const char *co
 /* An error with "retry_after_ms" (rate_limited). */
 int srv_codec_error_retry(char **out, size_t *out_len, const cJSON *id, const char *code,
                           const char *message, int64_t retry_after_ms);
+/* The HTTP API's error body, {"code":..,"message":..} with "retry_after_ms"
+ * when that is >= 0: the same fields as an error reply, without type or id. */
+int srv_codec_http_error(char **out, size_t *out_len, const char *code, const char *message,
+                         int64_t retry_after_ms);
 /* {"type":"ok","id":..,"data":<data>}: `data` is JSON text inserted as is
  * (the caller built it: a db_catalog result or cJSON output); NULL is {}. */
 int srv_codec_ok(char **out, size_t *out_len, const cJSON *id, const char *data);

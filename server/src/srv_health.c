@@ -1,4 +1,5 @@
-/* srv_health.c - background probes of PostgreSQL and Redis for /healthz.
+/* SPDX-License-Identifier: MIT
+ * srv_health.c - background probes of PostgreSQL and Redis for /healthz.
  *
  * Theory of operation. db_pg_open(), db_pg_ping() and their Redis twins are
  * blocking calls: a connect to a store that is down can take its whole

@@ -1,4 +1,5 @@
-/* srv_health.h - the health monitor behind GET /healthz.
+/* SPDX-License-Identifier: MIT
+ * srv_health.h - the health monitor behind GET /healthz.
  *
  * The monitor owns one PostgreSQL and one Redis connection on a thread of
  * its own. It pings each store every second and, while a store is down,

@@ -1,4 +1,5 @@
-/* srv_jobs.c - the job thread pool (see srv_jobs.h). */
+/* SPDX-License-Identifier: MIT
+ * srv_jobs.c - the job thread pool (see srv_jobs.h). */
 #include "srv_jobs.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
-/* srv_jobs.h - the job threads: where requests meet PostgreSQL and Redis.
+/* SPDX-License-Identifier: MIT
+ * srv_jobs.h - the job threads: where requests meet PostgreSQL and Redis.
  *
  * The lws service thread must never block on a store, so every request
  * that needs one becomes a job. A small pool of threads (GAVEL_SERVER_DB_THREADS,

@@ -1,4 +1,5 @@
-/* srv_outq.c - bounded ring of outgoing frames (see srv_outq.h). */
+/* SPDX-License-Identifier: MIT
+ * srv_outq.c - bounded ring of outgoing frames (see srv_outq.h). */
 #include "srv_outq.h"
 
 #include <assert.h>

@@ -1,4 +1,5 @@
-/* srv_outq.h - a connection's bounded queue of outgoing frames.
+/* SPDX-License-Identifier: MIT
+ * srv_outq.h - a connection's bounded queue of outgoing frames.
  *
  * A small ring of pending frames, bounded both in count and in bytes, so a
  * client that stops reading costs the server a fixed amount of memory. Each

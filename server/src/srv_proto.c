@@ -1,4 +1,5 @@
-/* srv_proto.c - the requests' work, on job threads (see srv_proto.h). */
+/* SPDX-License-Identifier: MIT
+ * srv_proto.c - the requests' work, on job threads (see srv_proto.h). */
 #include "srv_proto.h"
 
 #include <errno.h>
@@ -400,7 +401,7 @@ static void do_submission_get(struct srv_req_job *job, struct srv_job_env *env, 
                               bool snapshot)
 {
     struct db_viewer v = viewer_of(&job->user);
-    int64_t id = job->req.p.id;
+    int64_t id = job->req.p.submission_id;
     char *json = NULL;
     int err = db_catalog_submission(pg, &v, id, !snapshot, &json);
 
@@ -863,8 +864,6 @@ static int http_status_of(const char *code)
 
 int srv_proto_http(const struct srv_req_job *job, int *status, char **body, size_t *len)
 {
-    cJSON *o;
-
     if (!job->err_code) {
         *status = 200;
         *body = gv_strdup(job->data ? job->data : "{}");
@@ -874,18 +873,5 @@ int srv_proto_http(const struct srv_req_job *job, int *status, char **body, size
         return 0;
     }
     *status = http_status_of(job->err_code);
-    o = cJSON_CreateObject();
-    if (!o || !cJSON_AddStringToObject(o, "code", job->err_code) ||
-        !cJSON_AddStringToObject(o, "message", job->err_message) ||
-        (job->retry_after_ms >= 0 &&
-         !cJSON_AddNumberToObject(o, "retry_after_ms", (double)job->retry_after_ms))) {
-        cJSON_Delete(o);
-        return -ENOMEM;
-    }
-    *body = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    if (!*body)
-        return -ENOMEM;
-    *len = strlen(*body);
-    return 0;
+    return srv_codec_http_error(body, len, job->err_code, job->err_message, job->retry_after_ms);
 }

@@ -1,12 +1,14 @@
-/* srv_proto.h - what each gavel.v1 request does (on a job thread).
+/* SPDX-License-Identifier: MIT
+ * srv_proto.h - what each gavel.v1 request does (on a job thread).
  *
  * The loop decodes and validates a request (srv_codec), checks that a user
- * is logged in where one is needed, and submits a srv_req_job carrying the
- * request and a snapshot of the caller. srv_proto_run() does the work on a
- * job thread and leaves the outcome in the job: a reply (data JSON or an
- * error code and message) and what the loop must change in the session
- * afterwards (its user, a subscription, events to replay). The same jobs
- * serve the HTTP JSON API, which only encodes the outcome differently. */
+ * is logged in where one is needed, and submits a srv_req_job (made by
+ * srv_proto_job_new) carrying the request and a snapshot of the caller. The
+ * job's run function (srv_proto.c) does the work on a job thread and leaves
+ * the outcome in the job: a reply (data JSON or an error code and message)
+ * and what the loop must change in the session afterwards (its user, a
+ * subscription, events to replay). The same jobs serve the HTTP JSON API,
+ * which only encodes the outcome differently. */
 #ifndef SRV_PROTO_H
 #define SRV_PROTO_H
 
@@ -53,7 +55,7 @@ struct srv_req_job {
 /* A zeroed job with run/free set; NULL when out of memory. */
 struct srv_req_job *srv_proto_job_new(const struct srv_proto_cfg *cfg);
 
-/* The outcome as a gv.v1 reply frame (gv_malloc'd). */
+/* The outcome as a gavel.v1 reply frame (gv_malloc'd). */
 int srv_proto_reply(const struct srv_req_job *job, char **out, size_t *len);
 
 /* The outcome for the HTTP API: the status and a JSON body (the data, or

@@ -141,7 +141,7 @@ test("reconnects with backoff, re-sends hello, resumes from the last event; dedu
   live.ws = null; clearTimeout(live.retryTimer); clearInterval(live.pingTimer);
 });
 
-test("a request whose id field is data (submission.get) is matched by that id", async () => {
+test("submission.get names its submission in a field; the request id is ours", async () => {
   FakeWS.all = [];
   const live = new Live("ws://x/ws", { WebSocketImpl: FakeWS });
   live.connect();
@@ -150,14 +150,21 @@ test("a request whose id field is data (submission.get) is matched by that id", 
   ws.reply({ type: "ok", id: ws.sent[0].id, data: { user: null } });
   await tick();
   const a = live.request("problems.list", {});
-  const b = live.request("submission.get", { id: 1 });
+  const b = live.request("submission.get", { submission: 1 });
+  const c = live.request("submission.get", { submission: 1 });
   await tick();
   const list = ws.last("problems.list");
+  const gets = ws.sent.filter((m) => m.type === "submission.get");
   assert.equal(typeof list.id, "string", "generated ids are strings");
-  assert.equal(ws.last("submission.get").id, 1, "the submission id is sent as the id");
-  ws.reply({ type: "ok", id: 1, data: { verdict: "AC" } });
+  assert.equal(gets.length, 2);
+  assert.ok(gets.every((m) => m.submission === 1 && typeof m.id === "string"), JSON.stringify(gets));
+  assert.notEqual(gets[0].id, gets[1].id, "two requests for one submission have their own ids");
+  // Replies in any order reach their own requests.
+  ws.reply({ type: "ok", id: gets[1].id, data: { verdict: "WA" } });
   ws.reply({ type: "ok", id: list.id, data: { problems: [] } });
+  ws.reply({ type: "ok", id: gets[0].id, data: { verdict: "AC" } });
   assert.deepEqual(await b, { verdict: "AC" });
+  assert.deepEqual(await c, { verdict: "WA" });
   assert.deepEqual(await a, { problems: [] });
   live.ws = null; clearTimeout(live.retryTimer); clearInterval(live.pingTimer);
 });

@@ -84,11 +84,11 @@ static void check_params(const struct srv_request *req)
             abort();
         break;
     case SRV_REQ_SUBMISSION_GET:
-        if (p->id < 1)
+        if (p->submission_id < 1)
             abort();
         break;
     case SRV_REQ_SUBSCRIBE:
-        if ((p->topic == SRV_TOPIC_SUBMISSION && p->id < 1) ||
+        if ((p->topic == SRV_TOPIC_SUBMISSION && p->submission_id < 1) ||
             (p->topic == SRV_TOPIC_CONTEST && p->contest_id < 1))
             abort();
         if (srv_request_needs_user(req) != (p->topic == SRV_TOPIC_SUBMISSION))

@@ -298,7 +298,8 @@ bool itest_header(const char *head, const char *name, char *out, size_t cap)
 /* A GET, or a POST of `json` when given. */
 static void http_request(struct itest_http *r, int port, const char *path, const char *json)
 {
-    char req[2048], content[96] = "", clen[32];
+    char *req, content[96] = "", clen[32];
+    size_t cap = strlen(path) + (json ? strlen(json) : 0) + 256;
     long len = 0;
     int fd, n;
 
@@ -313,10 +314,13 @@ static void http_request(struct itest_http *r, int port, const char *path, const
         snprintf(content, sizeof(content),
                  "Content-Type: application/json\r\nContent-Length: %zu\r\n", strlen(json));
     /* One write, head and body, as a browser's small request arrives. */
-    n = snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s\r\n%s",
+    req = malloc(cap);
+    ICHECK(req, "malloc");
+    n = snprintf(req, cap, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s\r\n%s",
                  json ? "POST" : "GET", path, port, content, json ? json : "");
-    ICHECK(n > 0 && (size_t)n < sizeof(req), "request to %s too long", path);
+    ICHECK(n > 0 && (size_t)n < cap, "request to %s too long", path);
     send_all(fd, req, (size_t)n);
+    free(req);
     r->status = read_head(fd, r->head, sizeof(r->head));
     if (r->status > 0 && itest_header(r->head, "content-length", clen, sizeof(clen)))
         len = strtol(clen, NULL, 10);

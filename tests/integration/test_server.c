@@ -396,7 +396,7 @@ static char *psql_value(const char *sql)
 
 static void test_api(const char *examples)
 {
-    char url[512], path[1024], req[1024], token[80], other_token[80];
+    char url[512], path[1024], req[1024], token[80], other_token[80], id_json[32];
     struct itest_http r;
     int port = itest_free_port(), fd, fd2;
     pid_t server;
@@ -563,11 +563,23 @@ static void test_api(const char *examples)
     ICHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(itest_data(j), "submissions")) == 1,
            "mine");
     cJSON_Delete(j);
-    snprintf(req, sizeof(req), "{\"type\":\"submission.get\",\"id\":%.0f}", sub_id);
-    j = rpc(fd, req, "ok");
+    /* The client's own request id; the submission in "submission". */
+    snprintf(req, sizeof(req), "{\"type\":\"submission.get\",\"id\":\"get\",\"submission\":%.0f}",
+             sub_id);
+    itest_ws_send(fd, req);
+    j = itest_ws_expect(fd, "ok", "\"get\"", IO_TIMEOUT_MS, req);
     ICHECK(itest_str(itest_data(j), "source") &&
                !strcmp(itest_str(itest_data(j), "source"), "int main(void){return 0;}"),
            "source");
+    ICHECK(itest_num(itest_data(j), "id") == sub_id, "the submission asked for");
+    cJSON_Delete(j);
+    /* The deprecated form still works in 0.1.x: "id" is the submission and
+     * the echoed id at once. */
+    snprintf(req, sizeof(req), "{\"type\":\"submission.get\",\"id\":%.0f}", sub_id);
+    itest_ws_send(fd, req);
+    snprintf(id_json, sizeof(id_json), "%.0f", sub_id);
+    j = itest_ws_expect(fd, "ok", id_json, IO_TIMEOUT_MS, req);
+    ICHECK(itest_num(itest_data(j), "id") == sub_id, "the old form's submission");
     cJSON_Delete(j);
 
     itest_step = "api rate limit";
@@ -591,7 +603,7 @@ static void test_api(const char *examples)
             "ok");
     snprintf(other_token, sizeof(other_token), "%s", itest_str(itest_data(j), "token"));
     cJSON_Delete(j);
-    snprintf(req, sizeof(req), "{\"type\":\"submission.get\",\"id\":%.0f}", sub_id);
+    snprintf(req, sizeof(req), "{\"type\":\"submission.get\",\"submission\":%.0f}", sub_id);
     rpc_error(fd2, req, "forbidden");
     snprintf(req, sizeof(req),
              "{\"type\":\"subscribe\",\"topic\":\"submission\",\"submission\":%.0f}", sub_id);
@@ -606,8 +618,9 @@ static void test_api(const char *examples)
     itest_step = "api hostile input";
     rpc_error(fd, "{\"type\":\"submit\",\"problem\":5,\"language\":\"c\",\"source\":\"x\"}",
               "invalid");
+    rpc_error(fd, "{\"type\":\"submission.get\",\"submission\":\"7\"}", "invalid");
+    rpc_error(fd, "{\"type\":\"submission.get\",\"submission\":1.5}", "invalid");
     rpc_error(fd, "{\"type\":\"submission.get\",\"id\":\"7\"}", "invalid");
-    rpc_error(fd, "{\"type\":\"submission.get\",\"id\":1.5}", "invalid");
     rpc_error(fd, "{\"type\":\"login\"}", "invalid");
     rpc_error(fd, "{\"type\":\"problems.list\"", "bad_request");
     itest_ws_send(fd, "{\"type\":\"ping\",\"id\":3}");
@@ -644,6 +657,38 @@ static void test_api(const char *examples)
     itest_http_get(&r, port, "/api/problems/distinct-count");
     ICHECK(r.status == 404, "hidden over HTTP: %d", r.status);
     itest_http_release(&r);
+    /* A request the codec refuses: its status by code, its message as the
+     * codec wrote it (quotes and all), in valid JSON. */
+    itest_http_get(&r, port, "/api/problems?page_size=1000");
+    j = cJSON_Parse(r.body);
+    ICHECK(r.status == 400 && j && itest_str(j, "code") &&
+               !strcmp(itest_str(j, "code"), "invalid") && itest_str(j, "message") &&
+               strstr(itest_str(j, "message"), "\"page_size\" must be"),
+           "%d %s", r.status, r.body);
+    cJSON_Delete(j);
+    itest_http_release(&r);
+    {
+        /* Under the body limit, but over the message limit once the codec
+         * sees it (the API hands it a re-printed body): each 1e9 comes out
+         * as 1000000000. */
+        static const char login[] = "{\"username\":\"alice\",\"password\":\"secret-pw\",\"pad\":[";
+        size_t n = 10000, h = sizeof(login) - 1;
+        char *big = malloc(h + 4 * n + 3);
+
+        ICHECK(big, "malloc");
+        memcpy(big, login, h);
+        for (size_t i = 0; i < n; i++)
+            memcpy(big + h + 4 * i, "1e9,", 4);
+        memcpy(big + h + 4 * n - 1, "]}", 3);
+        itest_http_post(&r, port, "/api/login", big);
+        free(big);
+        j = cJSON_Parse(r.body);
+        ICHECK(r.status == 413 && j && itest_str(j, "code") &&
+                   !strcmp(itest_str(j, "code"), "too_large"),
+               "%d %s", r.status, r.body);
+        cJSON_Delete(j);
+        itest_http_release(&r);
+    }
     itest_http_post(&r, port, "/api/login", "{\"username\":\"alice\",\"password\":\"nope-nope\"}");
     ICHECK(r.status == 401, "bad login over HTTP: %d %s", r.status, r.body);
     itest_http_release(&r);

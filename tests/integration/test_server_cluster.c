@@ -808,7 +808,8 @@ static void test_server_restart_mid_contest(void)
         cJSON_Delete(j);
     }
     ICHECK(got_missed, "alice got the announcement made while A was down (%s)", missed);
-    snprintf(sub_req, sizeof(sub_req), "{\"type\":\"submission.get\",\"id\":%" PRId64 "}", sub);
+    snprintf(sub_req, sizeof(sub_req), "{\"type\":\"submission.get\",\"submission\":%" PRId64 "}",
+             sub);
     r = itest_rpc(alice, sub_req, "ok", NULL);
     ICHECK(!strcmp(itest_str(itest_data(r), "problem"), "pair-sum"),
            "her submission from before the crash is intact");
@@ -1005,8 +1006,8 @@ static void test_fanout(void)
     } else {
         sub = submit(a1, "pair-sum", "c", "int main(void) { return 0; }");
     }
-    snprintf(req, sizeof(req), "{\"type\":\"subscribe\",\"topic\":\"submission\",\"id\":%" PRId64 "}",
-             sub);
+    snprintf(req, sizeof(req),
+             "{\"type\":\"subscribe\",\"topic\":\"submission\",\"submission\":%" PRId64 "}", sub);
     cJSON_Delete(itest_rpc(o2, req, "ok", NULL));
     itest_rpc_error(b3, req, "forbidden");
 

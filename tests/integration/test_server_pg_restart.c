@@ -348,7 +348,7 @@ static void submit(int fd)
 
 static void submission_get_req(char *req, size_t len, int64_t id)
 {
-    snprintf(req, len, "{\"type\":\"submission.get\",\"id\":%" PRId64 "}", id);
+    snprintf(req, len, "{\"type\":\"submission.get\",\"submission\":%" PRId64 "}", id);
 }
 
 static void check_submission(const cJSON *reply, int64_t id)

@@ -58,7 +58,7 @@ export class Live extends EventTarget {
     this.state = "idle"; // connecting | handshake | open | closed
     this.attempt = 0;
     this.nextId = 1;
-    this.inflight = new Map(); // JSON of the request id -> [{resolve, reject, timer, type}]
+    this.inflight = new Map(); // request id -> {type, fields, resolve, reject, timer}
     this.queue = []; // requests waiting for the connection
     this.lastEventId = null; // the newest event id seen: where a resume starts
     this.seen = new Set();
@@ -178,21 +178,17 @@ export class Live extends EventTarget {
     });
   }
 
-  // Request ids are strings ("c7"), so they never collide with requests
-  // whose `id` field is data and doubles as the echoed request id
-  // (submission.get {id}); those replies are matched first come, first
-  // served among requests with the same id.
+  // Every request gets an id of ours ("c7"), which the reply echoes; the
+  // object a request is about travels in a named field (submission.get
+  // {submission}), never in `id`.
   transmit(q) {
     const ws = this.ws;
     if (!ws || ws.readyState !== 1) {
       this.queue.push(q);
       return;
     }
-    const id = q.fields && q.fields.id !== undefined ? q.fields.id : `c${this.nextId++}`;
-    const key = JSON.stringify(id);
-    const list = this.inflight.get(key) || [];
-    list.push(q);
-    this.inflight.set(key, list);
+    const id = `c${this.nextId++}`;
+    this.inflight.set(id, q);
     try {
       ws.send(JSON.stringify({ ...q.fields, type: q.type, id }));
     } catch (err) {
@@ -202,23 +198,17 @@ export class Live extends EventTarget {
     }
   }
 
-  // The oldest request waiting for a reply with this id, taken off the list.
+  // The request waiting for the reply with this id, taken off the map.
   take(id) {
-    const key = JSON.stringify(id ?? null);
-    const list = this.inflight.get(key);
-    if (!list) return null;
-    const q = list.shift();
-    if (!list.length) this.inflight.delete(key);
+    const q = typeof id === "string" ? this.inflight.get(id) : undefined;
+    if (!q) return null;
+    this.inflight.delete(id);
     return q;
   }
 
   forget(q) {
-    for (const [key, list] of this.inflight) {
-      const i = list.indexOf(q);
-      if (i >= 0) {
-        list.splice(i, 1);
-        if (!list.length) this.inflight.delete(key);
-      }
+    for (const [id, other] of this.inflight) {
+      if (other === q) this.inflight.delete(id);
     }
   }
 
@@ -279,11 +269,9 @@ export class Live extends EventTarget {
     clearInterval(this.pingTimer);
     this.pingTimer = null;
     this.ws = null;
-    for (const [, list] of this.inflight) {
-      for (const q of list) {
-        clearTimeout(q.timer);
-        q.reject(new GavelError("disconnected", `the connection dropped before the server answered (${why}); try again`));
-      }
+    for (const q of this.inflight.values()) {
+      clearTimeout(q.timer);
+      q.reject(new GavelError("disconnected", `the connection dropped before the server answered (${why}); try again`));
     }
     this.inflight.clear();
   }

@@ -258,7 +258,7 @@ function renderProblem(ctx, main, p, contest) {
     const fetchDetails = (entry) => {
       if (fetched || entry.id !== Number(id) || !entry.verdict) return;
       fetched = true;
-      ctx.live.request("submission.get", { id: Number(id) }).then((row) => {
+      ctx.live.request("submission.get", { submission: Number(id) }).then((row) => {
         ctx.tracker.seed({ ...row, id: Number(id) });
         if (row.compile_output) {
           clear(details, h("details", { open: entry.verdict === "CE" },

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -203,9 +204,22 @@ static void test_fields_validated(void **state)
         {"{\"type\":\"submit\",\"problem\":\"a\",\"language\":\"c\",\"source\":\"x\",\"contest\":0}",
          "\"contest\""},
         {"{\"type\":\"submit\",\"problem\":\"a\",\"language\":\"c\",\"source\":\"x\"}", NULL},
-        {"{\"type\":\"submission.get\",\"id\":\"7\"}", "\"id\" must be an integer"},
+        {"{\"type\":\"submission.get\"}", "\"submission\" is missing"},
+        /* Only a number makes the deprecated form: a string id is the
+         * client's own, and the submission is then missing. */
+        {"{\"type\":\"submission.get\",\"id\":\"7\"}", "\"submission\" is missing"},
+        {"{\"type\":\"submission.get\",\"id\":1.5}", "\"id\" must be an integer"},
+        {"{\"type\":\"submission.get\",\"id\":1,\"submission\":\"42\"}",
+         "\"submission\" must be an integer"},
+        {"{\"type\":\"submission.get\",\"id\":1,\"submission\":null}",
+         "\"submission\" must be an integer"},
+        {"{\"type\":\"submission.get\",\"submission\":0}",
+         "\"submission\" must be an integer from 1"},
         {"{\"type\":\"subscribe\",\"topic\":\"scoreboard\",\"id\":1}", "\"topic\""},
-        {"{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":3}", NULL},
+        {"{\"type\":\"subscribe\",\"topic\":\"contest\",\"submission\":3}",
+         "\"contest\" is missing"},
+        {"{\"type\":\"subscribe\",\"topic\":\"submission\",\"contest\":3}",
+         "\"submission\" is missing"},
         {"{\"type\":\"resume\"}", "\"last_event_id\" is missing"},
         {"{\"type\":\"resume\",\"last_event_id\":\"12-x\"}", "\"last_event_id\" must be an event id"},
         {"{\"type\":\"resume\",\"last_event_id\":\"12-\"}", "\"last_event_id\""},
@@ -229,12 +243,60 @@ static void test_fields_validated(void **state)
         }
         srv_request_release(&req);
     }
-    assert_int_equal(srv_codec_decode(&req, "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":3}",
-                                      strlen("{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":3}")),
-                     0);
-    assert_int_equal(req.p.topic, SRV_TOPIC_CONTEST);
-    assert_int_equal(req.p.contest_id, 3);
-    srv_request_release(&req);
+}
+
+/* submission.get and subscribe name their object in "submission" or
+ * "contest", and "id" is the client's request id, as in every request. The
+ * deprecated form names the object by a numeric "id" alone, which is then
+ * the echoed id as well; with both, the named field is the object. */
+static void test_object_named_or_by_id(void **state)
+{
+    static const struct {
+        const char *in;
+        enum srv_req_type type;
+        int64_t submission, contest;
+        const char *reply; /* the ok reply's echo of the id */
+    } cases[] = {
+        /* New form. */
+        {"{\"type\":\"submission.get\",\"id\":\"c1\",\"submission\":42}", SRV_REQ_SUBMISSION_GET,
+         42, 0, "\"c1\""},
+        {"{\"type\":\"submission.get\",\"submission\":42}", SRV_REQ_SUBMISSION_GET, 42, 0, "null"},
+        {"{\"type\":\"subscribe\",\"id\":\"s\",\"topic\":\"submission\",\"submission\":42}",
+         SRV_REQ_SUBSCRIBE, 42, 0, "\"s\""},
+        {"{\"type\":\"subscribe\",\"id\":\"t\",\"topic\":\"contest\",\"contest\":3}",
+         SRV_REQ_SUBSCRIBE, 0, 3, "\"t\""},
+        /* Deprecated form. */
+        {"{\"type\":\"submission.get\",\"id\":42}", SRV_REQ_SUBMISSION_GET, 42, 0, "42"},
+        {"{\"type\":\"subscribe\",\"topic\":\"submission\",\"id\":42}", SRV_REQ_SUBSCRIBE, 42, 0,
+         "42"},
+        {"{\"type\":\"subscribe\",\"topic\":\"contest\",\"id\":3}", SRV_REQ_SUBSCRIBE, 0, 3, "3"},
+        /* Both: the named field is the object, "id" only the request's. */
+        {"{\"type\":\"submission.get\",\"id\":7,\"submission\":42}", SRV_REQ_SUBMISSION_GET, 42, 0,
+         "7"},
+        {"{\"type\":\"subscribe\",\"id\":7,\"topic\":\"submission\",\"submission\":42}",
+         SRV_REQ_SUBSCRIBE, 42, 0, "7"},
+        {"{\"type\":\"subscribe\",\"id\":7,\"topic\":\"contest\",\"contest\":3}", SRV_REQ_SUBSCRIBE,
+         0, 3, "7"},
+    };
+    struct srv_request req;
+    char want[64], *out = NULL;
+    size_t len;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        decode(&req, cases[i].in, 0, NULL);
+        assert_int_equal(req.type, cases[i].type);
+        assert_int_equal(req.p.submission_id, cases[i].submission);
+        assert_int_equal(req.p.contest_id, cases[i].contest);
+        if (req.type == SRV_REQ_SUBSCRIBE)
+            assert_int_equal(req.p.topic,
+                             cases[i].contest ? SRV_TOPIC_CONTEST : SRV_TOPIC_SUBMISSION);
+        assert_int_equal(srv_codec_ok(&out, &len, req.id, NULL), 0);
+        snprintf(want, sizeof(want), "{\"type\":\"ok\",\"id\":%s,\"data\":{}}", cases[i].reply);
+        assert_string_equal(out, want);
+        gv_free(out);
+        srv_request_release(&req);
+    }
 }
 
 static void test_ok_and_retry_replies(void **state)
@@ -250,6 +312,15 @@ static void test_ok_and_retry_replies(void **state)
     assert_string_equal(out, "{\"type\":\"error\",\"id\":null,\"code\":\"rate_limited\","
                              "\"message\":\"slow\",\"retry_after_ms\":1500}");
     gv_free(out);
+    /* The HTTP API's body: the message escaped as JSON, quotes and all. */
+    assert_int_equal(srv_codec_http_error(&out, &len, SRV_ERR_INVALID, "\"page\" \\ 1", -1), 0);
+    assert_string_equal(out, "{\"code\":\"invalid\",\"message\":\"\\\"page\\\" \\\\ 1\"}");
+    assert_int_equal(len, strlen(out));
+    gv_free(out);
+    assert_int_equal(srv_codec_http_error(&out, &len, SRV_ERR_RATE_LIMITED, "slow", 1500), 0);
+    assert_string_equal(out,
+                        "{\"code\":\"rate_limited\",\"message\":\"slow\",\"retry_after_ms\":1500}");
+    gv_free(out);
 }
 
 int main(void)
@@ -263,6 +334,7 @@ int main(void)
         cmocka_unit_test(test_not_nul_terminated),
         cmocka_unit_test(test_allocation_failures),
         cmocka_unit_test(test_fields_validated),
+        cmocka_unit_test(test_object_named_or_by_id),
         cmocka_unit_test(test_ok_and_retry_replies),
     };
 

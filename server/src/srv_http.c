@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: MIT
+ * srv_http.c - the "http" protocol: /healthz and the JSON API under /api/.
+ *
+ * Protocol 0 of the vhost. lws itself serves the "/" file mount through
+ * lws_callback_http_dummy; we answer the "/healthz" and "/api" callback
+ * mounts; and we refuse every WebSocket upgrade that lands here, which is
+ * what lws does with an upgrade that names no subprotocol.
+ *
+ * An API call becomes the same request, and the same job, as the WebSocket
+ * message it mirrors (docs/PROTOCOL.md, "HTTP JSON API"): the route and the
+ * query or body are turned into a message, decoded by srv_codec and run on a
+ * job thread; srv_proto_http() turns the outcome into a status and a body.
+ * While its job runs the connection is in the registry, so the finished job
+ * finds it again (srv__http_done) or, when it closed meanwhile, is dropped.
+ * A reply goes out from HTTP_WRITEABLE, headers first, as lws wants for
+ * HTTP/1.1. */
+#include "srv_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_session.h"
+#include "gv_alloc.h"
+#include "gv_buf.h"
+#include "gv_err.h"
+#include "gv_log.h"
+#include "srv_codec.h"
+#include "srv_health.h"
+#include "srv_jobs.h"
+#include "banned.h"
+
+#define HTTP_BODY_MAX (64 * 1024)
+
+/* Per HTTP connection (lws zeroes it). */
+struct http_pss {
+    struct srv__conn c;     /* registered while an API job runs */
+    unsigned char *body;    /* LWS_PRE headroom + body, gv_malloc'd; NULL when none */
+    size_t body_len;
+    struct gv_buf req_body; /* an API POST's body as it arrives */
+    char api[32];           /* the API route being served, "" when none */
+    int status;             /* the API reply's status, 0 until the job is done */
+    char cookie[DB_TOKEN_HEX_LEN + 96]; /* Set-Cookie value, "" when none */
+    bool headers_sent;
+};
+
+/* Keeps a copy of `len` bytes of `text` as the body to write, behind the
+ * LWS_PRE bytes lws writes its framing into. -ENOMEM: no body. */
+static int http_keep_body(struct http_pss *pss, const char *text, size_t len)
+{
+    pss->body = gv_malloc(LWS_PRE + len);
+    if (!pss->body)
+        return -ENOMEM;
+    memcpy(pss->body + LWS_PRE, text, len);
+    pss->body_len = len;
+    return 0;
+}
+
+bool srv__cookie_token(struct lws *wsi, char token[DB_TOKEN_HEX_LEN + 1])
+{
+    char cookie[DB_TOKEN_HEX_LEN + 8];
+    size_t clen = sizeof(cookie);
+
+    if (lws_http_cookie_get(wsi, SRV__COOKIE_NAME, cookie, &clen) != 0 || clen != DB_TOKEN_HEX_LEN)
+        return false;
+    snprintf(token, DB_TOKEN_HEX_LEN + 1, "%.64s", cookie);
+    return true;
+}
+
+/* --- /healthz ------------------------------------------------------------- */
+
+static int healthz_begin(struct lws *wsi, struct http_pss *pss, const char *rest)
+{
+    struct srv_server *s = srv__server_of(wsi);
+    unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start;
+    unsigned char *end = hdr + sizeof(hdr) - 1;
+    static const char no_store[] = "no-store";
+    struct srv_health_state st;
+    char *json = NULL;
+    size_t len;
+    bool ok;
+    int err;
+
+    /* The mount matches "/healthz" and anything under it; only the exact
+     * path exists. */
+    if (rest && *rest && strcmp(rest, "/")) {
+        lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
+    if (!lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI)) {
+        lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, "use GET");
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
+
+    srv_health_get(s->health, &st);
+    err = srv_health_to_json(&json, &len, &ok, &st, s->version);
+    if (err == 0)
+        err = http_keep_body(pss, json, len);
+    gv_free(json);
+    if (err < 0) {
+        lws_return_http_status(wsi, HTTP_STATUS_INTERNAL_SERVER_ERROR, NULL);
+        return -1;
+    }
+
+    if (lws_add_http_common_headers(wsi, ok ? HTTP_STATUS_OK : HTTP_STATUS_SERVICE_UNAVAILABLE,
+                                    "application/json", len, &p, end) ||
+        lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+                                     (const unsigned char *)no_store, sizeof(no_store) - 1, &p,
+                                     end) ||
+        lws_finalize_write_http_header(wsi, start, &p, end))
+        return -1;
+    /* The body goes out from HTTP_WRITEABLE, as lws wants for HTTP/1.1. */
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static int healthz_write(struct lws *wsi, struct http_pss *pss)
+{
+    int n;
+
+    if (!pss->body)
+        return 0;
+    n = lws_write(wsi, pss->body + LWS_PRE, pss->body_len, LWS_WRITE_HTTP_FINAL);
+    gv_free(pss->body);
+    pss->body = NULL;
+    if (n < 0)
+        return -1;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* --- The JSON API ---------------------------------------------------------- */
+
+static int api_submit(struct lws *wsi, struct http_pss *pss, const char *type, cJSON *args);
+
+/* An error answered without a job (no such route, wrong method, a body too
+ * large), with the same body as a failed job's: {"code":..,"message":..}. */
+static int api_respond_now(struct lws *wsi, struct http_pss *pss, int status, const char *code,
+                           const char *message)
+{
+    char *text = NULL;
+    size_t len;
+    int err;
+
+    err = srv_codec_http_error(&text, &len, code, message, -1);
+    if (err == 0)
+        err = http_keep_body(pss, text, len);
+    gv_free(text);
+    if (err < 0)
+        return -1;
+    pss->status = status;
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+/* The outcome of `job` (or of its request, when that did not decode) as the
+ * reply to write next. Out of memory leaves no body: the write then closes
+ * the connection. */
+static void api_reply(struct lws *wsi, struct http_pss *pss, const struct srv_req_job *job)
+{
+    char *body = NULL;
+    size_t len = 0;
+    int status = 500;
+
+    if (srv_proto_http(job, &status, &body, &len) < 0) {
+        status = 500;
+        body = gv_strdup("{\"code\":\"internal\",\"message\":\"out of memory\"}");
+        len = body ? strlen(body) : 0;
+    }
+    if (!job->err_code && job->set_user && job->new_token[0] &&
+        (job->req.type == SRV_REQ_LOGIN || job->req.type == SRV_REQ_REGISTER))
+        snprintf(pss->cookie, sizeof(pss->cookie),
+                 SRV__COOKIE_NAME "=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d",
+                 job->new_token, DB_SESSION_TTL_S);
+    else if (!job->err_code && job->req.type == SRV_REQ_LOGOUT)
+        snprintf(pss->cookie, sizeof(pss->cookie),
+                 SRV__COOKIE_NAME "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    if (!body || http_keep_body(pss, body, len) < 0)
+        pss->body = NULL;
+    gv_free(body);
+    pss->status = status;
+    lws_callback_on_writable(wsi);
+}
+
+/* GET /api/problems?...: the query's arguments become problems.list fields
+ * (numbers when they look like integers, so the codec's checks apply). */
+static int api_problems(struct lws *wsi, struct http_pss *pss)
+{
+    static const char *const keys[] = {"difficulty_min", "difficulty_max", "sort", "order", "page",
+                                       "page_size"};
+    cJSON *args = cJSON_CreateObject();
+
+    if (!args)
+        return -1;
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        char name[32], buf[96];
+        const char *digits, *val;
+        bool num = true;
+
+        snprintf(name, sizeof(name), "%s=", keys[i]);
+        /* lws copies "name=value" into buf and points at the value. */
+        val = lws_get_urlarg_by_name(wsi, name, buf, (int)sizeof(buf));
+        if (!val)
+            continue;
+        for (digits = val; *digits; digits++)
+            num = num && *digits >= '0' && *digits <= '9' && digits - val < 9;
+        if (num && *val)
+            cJSON_AddNumberToObject(args, keys[i], (double)strtol(val, NULL, 10));
+        else
+            cJSON_AddStringToObject(args, keys[i], val);
+    }
+    return api_submit(wsi, pss, "problems.list", args);
+}
+
+static int api_begin(struct lws *wsi, struct http_pss *pss, const char *path)
+{
+    bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+
+    if (!post && !lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI))
+        return api_respond_now(wsi, pss, 405, "invalid", "use GET or POST");
+    if (!strcmp(path, "/problems") || !strcmp(path, "/problems/")) {
+        if (post)
+            return api_respond_now(wsi, pss, 405, "invalid", "use GET");
+        return api_problems(wsi, pss);
+    }
+    if (!strncmp(path, "/problems/", 10)) {
+        cJSON *args = cJSON_CreateObject();
+
+        if (post) {
+            cJSON_Delete(args);
+            return api_respond_now(wsi, pss, 405, "invalid", "use GET");
+        }
+        if (!args || !cJSON_AddStringToObject(args, "slug", path + 10)) {
+            cJSON_Delete(args);
+            return -1;
+        }
+        return api_submit(wsi, pss, "problem.get", args);
+    }
+    if (!strcmp(path, "/contests") || !strcmp(path, "/contests/")) {
+        cJSON *args = cJSON_CreateObject();
+
+        if (post) {
+            cJSON_Delete(args);
+            return api_respond_now(wsi, pss, 405, "invalid", "use GET");
+        }
+        return args ? api_submit(wsi, pss, "contests.list", args) : -1;
+    }
+    if (!strncmp(path, "/contests/", 10)) {
+        /* /contests/<id>/scoreboard: the one contest read that needs no
+         * subscription (snapshots with a countdown are the WebSocket's). */
+        char *end = NULL;
+        long long id = strtoll(path + 10, &end, 10);
+        cJSON *args;
+
+        if (path[10] < '1' || path[10] > '9' || id <= 0 || strcmp(end, "/scoreboard") != 0)
+            return api_respond_now(wsi, pss, 404, "not_found", "no such API route");
+        if (post)
+            return api_respond_now(wsi, pss, 405, "invalid", "use GET");
+        args = cJSON_CreateObject();
+        if (!args || !cJSON_AddNumberToObject(args, "contest", (double)id)) {
+            cJSON_Delete(args);
+            return -1;
+        }
+        return api_submit(wsi, pss, "contest.scoreboard", args);
+    }
+    if (!strcmp(path, "/register") || !strcmp(path, "/login") || !strcmp(path, "/logout")) {
+        if (!post)
+            return api_respond_now(wsi, pss, 405, "invalid", "use POST");
+        /* The body arrives in HTTP_BODY callbacks; the job starts at
+         * HTTP_BODY_COMPLETION. */
+        snprintf(pss->api, sizeof(pss->api), "%.16s", path + 1);
+        gv_buf_init(&pss->req_body, HTTP_BODY_MAX);
+        return 0;
+    }
+    return api_respond_now(wsi, pss, 404, "not_found", "no such API route");
+}
+
+static int api_body_done(struct lws *wsi, struct http_pss *pss)
+{
+    cJSON *args;
+
+    if (!pss->api[0])
+        return 0;
+    if (pss->req_body.len == 0 && !strcmp(pss->api, "logout"))
+        args = cJSON_CreateObject();
+    else
+        args = cJSON_ParseWithLength(pss->req_body.data ? pss->req_body.data : "",
+                                     pss->req_body.len);
+    gv_buf_release(&pss->req_body);
+    if (!cJSON_IsObject(args)) {
+        cJSON_Delete(args);
+        return api_respond_now(wsi, pss, 400, "bad_request", "the body must be a JSON object");
+    }
+    return api_submit(wsi, pss, pss->api, args);
+}
+
+/* Runs `type` with `args` (taken) as a request from this HTTP client. */
+static int api_submit(struct lws *wsi, struct http_pss *pss, const char *type, cJSON *args)
+{
+    struct srv_server *s = srv__server_of(wsi);
+    struct srv_req_job *job = NULL;
+    char *text = NULL;
+    int err;
+
+    cJSON_DeleteItemFromObjectCaseSensitive(args, "type");
+    cJSON_DeleteItemFromObjectCaseSensitive(args, "id");
+    if (!cJSON_AddStringToObject(args, "type", type))
+        goto oom;
+    text = cJSON_PrintUnformatted(args);
+    cJSON_Delete(args);
+    args = NULL;
+    job = srv_proto_job_new(&s->proto);
+    if (!text || !job)
+        goto oom;
+    snprintf(pss->api, sizeof(pss->api), "%s", type);
+    err = srv_codec_decode(&job->req, text, strlen(text));
+    gv_free(text);
+    text = NULL;
+    if (err == GV_EPARSE) {
+        /* Answered as a job that failed with the codec's error: the same
+         * status for the same code (invalid 400, too_large 413, ...). */
+        job->err_code = job->req.err_code;
+        snprintf(job->err_message, sizeof(job->err_message), "%s", job->req.err_message);
+        api_reply(wsi, pss, job);
+        job->base.free(&job->base);
+        return 0;
+    }
+    if (err < 0)
+        goto oom;
+    job->http = true;
+    job->token_unchecked = srv__cookie_token(wsi, job->token);
+    srv__conn_add(&s->reg, &pss->c, wsi, false);
+    job->base.conn_id = pss->c.id;
+    if (srv_jobs_submit(s->jobs, &job->base) < 0) {
+        srv__conn_remove(&s->reg, &pss->c);
+        job->base.free(&job->base);
+        return api_respond_now(wsi, pss, 503, "unavailable", "the server is overloaded");
+    }
+    return 0;
+oom:
+    cJSON_Delete(args);
+    gv_free(text);
+    if (job)
+        job->base.free(&job->base);
+    return -1;
+}
+
+void srv__http_done(struct srv__conn *c, struct srv_req_job *job)
+{
+    struct http_pss *pss = lws_container_of(c, struct http_pss, c);
+
+    srv__conn_remove(&srv__server_of(c->wsi)->reg, c);
+    api_reply(c->wsi, pss, job);
+}
+
+static int api_write(struct lws *wsi, struct http_pss *pss)
+{
+    unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start;
+    unsigned char *end = hdr + sizeof(hdr) - 1;
+    static const char no_store[] = "no-store";
+
+    if (!pss->body)
+        return -1;
+    if (!pss->headers_sent) {
+        if (lws_add_http_common_headers(wsi, (unsigned)pss->status, "application/json",
+                                        pss->body_len, &p, end) ||
+            lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+                                         (const unsigned char *)no_store, sizeof(no_store) - 1,
+                                         &p, end) ||
+            (pss->cookie[0] &&
+             lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_SET_COOKIE,
+                                          (const unsigned char *)pss->cookie,
+                                          (int)strlen(pss->cookie), &p, end)) ||
+            lws_finalize_write_http_header(wsi, start, &p, end))
+            return -1;
+        pss->headers_sent = true;
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    if (lws_write(wsi, pss->body + LWS_PRE, pss->body_len, LWS_WRITE_HTTP_FINAL) < 0)
+        return -1;
+    gv_free(pss->body);
+    pss->body = NULL;
+    pss->api[0] = '\0';
+    pss->status = 0;
+    pss->headers_sent = false;
+    pss->cookie[0] = '\0';
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                         size_t len)
+{
+    struct http_pss *pss = user;
+    char uri[256] = "";
+
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        /* An upgrade bound to protocol 0: it named no subprotocol we speak. */
+        gv_log(GV_LOG_DEBUG, "ws", "refusing an upgrade without subprotocol '%s'",
+               SRV__WS_PROTOCOL);
+        return 1;
+    case LWS_CALLBACK_HTTP:
+        if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0)
+            lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_POST_URI);
+        if (!strncmp(uri, "/api/", 5) || !strcmp(uri, "/api"))
+            return api_begin(wsi, pss, uri + 4);
+        return healthz_begin(wsi, pss, in);
+    case LWS_CALLBACK_HTTP_BODY:
+        if (pss && pss->api[0] && gv_buf_append(&pss->req_body, in, len) < 0) {
+            gv_buf_release(&pss->req_body);
+            pss->api[0] = '\0';
+            return api_respond_now(wsi, pss, 413, "too_large", "the body exceeds 64 KiB");
+        }
+        return 0;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (pss && pss->api[0] && !pss->status)
+            return api_body_done(wsi, pss);
+        return 0;
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (pss && pss->status)
+            return api_write(wsi, pss);
+        if (pss && pss->body)
+            return healthz_write(wsi, pss);
+        break;
+    case LWS_CALLBACK_CLOSED_HTTP:
+        if (pss) {
+            srv__conn_remove(&srv__server_of(wsi)->reg, &pss->c);
+            gv_buf_release(&pss->req_body);
+            gv_free(pss->body);
+            pss->body = NULL;
+        }
+        break;
+    default:
+        break;
+    }
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+const struct lws_protocols srv__http_protocol = {
+    .name = "http",
+    .callback = callback_http,
+    .per_session_data_size = sizeof(struct http_pss),
+};
