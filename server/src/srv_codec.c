@@ -11,6 +11,7 @@
 
 #include "gv_alloc.h"
 #include "gv_err.h"
+#include "gv_num.h"
 #include "banned.h"
 
 /* The request types this build understands. Checklist: a new type needs an
@@ -420,22 +421,13 @@ int srv_codec_decode(struct srv_request *out, const void *data, size_t len)
                        type->valuestring);
 }
 
-/* A number as the shortest text that reads back as the same double. cJSON's
- * own printer accepts a relative error of DBL_EPSILON, which turns the id
- * 9007199254740993 into 9.00719925474099e+15; a client matching replies by
- * id would never see its answer. */
+/* A number as text that reads back exactly (gv_num.h): a client matching
+ * replies by id must see its own id again. */
 static cJSON *exact_number(double d)
 {
-    char text[32];
+    char text[GV_NUM_TEXT_MAX];
 
-    if (!isfinite(d)) /* "1e999" parses to inf, which JSON cannot carry */
-        return cJSON_CreateNull();
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(text, sizeof(text), "%.*g", prec, d);
-        if (strtod(text, NULL) == d)
-            break;
-    }
-    return cJSON_CreateRaw(text);
+    return gv_num_format(text, d) ? cJSON_CreateRaw(text) : cJSON_CreateNull();
 }
 
 /* Adds a copy of `id` (or null) to `obj`; a false return means out of memory. */
