@@ -1,4 +1,5 @@
-/* cli_judge.h - the two-slot sandbox the judging subcommands share. */
+/* SPDX-License-Identifier: MIT
+ * cli_judge.h - the two-slot sandbox the judging subcommands share. */
 #ifndef GAVEL_CLI_JUDGE_H
 #define GAVEL_CLI_JUDGE_H
 

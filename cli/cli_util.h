@@ -1,4 +1,5 @@
-/* cli_util.h - helpers the subcommands share: bounded file reads and JSON
+/* SPDX-License-Identifier: MIT
+ * cli_util.h - helpers the subcommands share: bounded file reads and JSON
  * output that a hostile program's bytes cannot break. */
 #ifndef GAVEL_CLI_UTIL_H
 #define GAVEL_CLI_UTIL_H

@@ -1,4 +1,5 @@
-/* db_catalog.h - what gavel-server reads for its clients: problems, likes,
+/* SPDX-License-Identifier: MIT
+ * db_catalog.h - what gavel-server reads for its clients: problems, likes,
  * submissions, contests.
  *
  * The readers return the reply's JSON text (gv_malloc'd, the caller frees),

@@ -1,4 +1,5 @@
-/* db_contest.h - contests: registration, the scoreboard, announcements.
+/* SPDX-License-Identifier: MIT
+ * db_contest.h - contests: registration, the scoreboard, announcements.
  *
  * The scoreboard is computed from PostgreSQL on demand by contest/'s pure
  * rules (cst_board_compute), so a server's snapshot and the row a judge

@@ -1,4 +1,5 @@
-/* db_submission.h - creating submissions and choosing what to rejudge.
+/* SPDX-License-Identifier: MIT
+ * db_submission.h - creating submissions and choosing what to rejudge.
  *
  * A submission is durable in PostgreSQL before anything else learns of it;
  * the caller then pushes it on the queue (db_queue_push) at the returned

@@ -1,4 +1,5 @@
-/* db_contest.c - registration, the scoreboard, announcements (db_contest.h). */
+/* SPDX-License-Identifier: MIT
+ * db_contest.c - registration, the scoreboard, announcements (db_contest.h). */
 #include "db_contest.h"
 
 #include <cjson/cJSON.h>

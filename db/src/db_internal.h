@@ -1,4 +1,5 @@
-/* db_internal.h - shared inside db/ only. */
+/* SPDX-License-Identifier: MIT
+ * db_internal.h - shared inside db/ only. */
 #ifndef DB_INTERNAL_H
 #define DB_INTERNAL_H
 

@@ -1,4 +1,5 @@
-/* judge_main.c - gavel-judge, the judging worker.
+/* SPDX-License-Identifier: MIT
+ * judge_main.c - gavel-judge, the judging worker.
  *
  * One process, one judging at a time, in a pool of two warm sandbox slots
  * (the program's and the validator's). Run one per core, on any number of
