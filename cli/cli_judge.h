@@ -19,7 +19,4 @@ int cli_judge_env_open(struct cli_judge_env *e, char *msg, size_t msg_len);
 int cli_judge_env_reset(struct cli_judge_env *e);
 void cli_judge_env_close(struct cli_judge_env *e);
 
-/* The language of a source file from its extension; NULL when unknown. */
-const struct sbx_lang *cli_lang_for_path(const char *path);
-
 #endif

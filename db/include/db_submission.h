@@ -19,7 +19,7 @@ struct db_new_submission {
     int64_t user_id;
     const char *problem_slug;
     int64_t contest_id; /* 0 for practice */
-    const char *language; /* c, cpp, python, java */
+    const char *language; /* an id of the language table (gv_lang.h) */
     const void *source;
     size_t source_len;
 };

@@ -672,15 +672,48 @@ static int read_statement(struct pkg *k)
 
 /* --- The custom validator ------------------------------------------------ */
 
-static const char *lang_of(const char *name)
+/* The languages a custom validator may be written in. Java is not one:
+ * jdg_judge keeps only a native validator's binary between judgings, so a
+ * Java validator would be compiled again by every judging and start a JVM
+ * on every test. */
+static const char *const validator_langs[] = {"c", "cpp", "python"};
+
+#define NVALIDATOR_LANGS (sizeof(validator_langs) / sizeof(validator_langs[0]))
+
+const struct gv_lang *jdg__validator_lang(const char *file_name)
 {
-    if (ends_with(name, ".c"))
-        return "c";
-    if (ends_with(name, ".cpp") || ends_with(name, ".cc"))
-        return "cpp";
-    if (ends_with(name, ".py"))
-        return "python";
+    const struct gv_lang *l = gv_lang_for_path(file_name);
+
+    for (size_t i = 0; l && i < NVALIDATOR_LANGS; i++) {
+        if (!strcmp(l->id, validator_langs[i]))
+            return l;
+    }
     return NULL;
+}
+
+/* For messages: the validator languages' names ("C, C++ or Python"), or
+ * every file name ending they take. */
+static void validator_choices(char *out, size_t len, bool endings)
+{
+    const char *items[NVALIDATOR_LANGS * GV_LANG_EXTS_MAX];
+    size_t n = 0, used = 0;
+
+    for (size_t i = 0; i < NVALIDATOR_LANGS; i++) {
+        const struct gv_lang *l = gv_lang_find(validator_langs[i]);
+
+        if (!endings) {
+            items[n++] = l->name;
+            continue;
+        }
+        for (size_t e = 0; e < GV_LANG_EXTS_MAX && l->exts[e]; e++)
+            items[n++] = l->exts[e];
+    }
+    out[0] = '\0';
+    for (size_t i = 0; i < n && used < len; i++) {
+        const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
+
+        used += (size_t)snprintf(out + used, len - used, "%s%s", sep, items[i]);
+    }
 }
 
 /* Documentation beside the source is fine; anything else could be a part
@@ -693,15 +726,19 @@ static bool is_doc(const char *name)
 static int read_validator_file(struct pkg *k, const char *rel, const char *name)
 {
     struct jdg_problem *p = k->p;
-    const char *lang = lang_of(name);
+    char names[64], endings[128];
     size_t len;
     int err;
 
     if (strlen(name) >= sizeof(p->validator_name))
         return fail(k, "%s: file name longer than %zu bytes", rel, sizeof(p->validator_name) - 1);
-    p->validator_lang = lang ? sbx_lang_find(lang) : NULL;
-    if (!p->validator_lang)
-        return fail(k, "%s: unknown validator language (C .c, C++ .cpp/.cc, or Python .py)", rel);
+    p->validator_lang = jdg__validator_lang(name);
+    if (!p->validator_lang) {
+        validator_choices(names, sizeof(names), false);
+        validator_choices(endings, sizeof(endings), true);
+        return fail(k, "%s: unknown validator language; a validator is %s (%s)", rel, names,
+                    endings);
+    }
     err = read_text(k, rel, TEXT_MAX, &p->validator_src, &len);
     if (err == 1)
         return fail(k, "%s: missing", rel);
@@ -718,7 +755,7 @@ static int read_validator_dir(struct pkg *k, const char *rel)
 {
     struct ent *e = NULL;
     size_t n = 0, nsrc = 0, src = 0;
-    char path[4096];
+    char path[4096], choices[128];
     int err;
 
     err = list_dir(k, rel, &e, &n);
@@ -730,22 +767,24 @@ static int read_validator_dir(struct pkg *k, const char *rel)
                        rel, e[i].name);
             goto out;
         }
-        if (lang_of(e[i].name)) {
+        if (jdg__validator_lang(e[i].name)) {
             if (nsrc++)
                 err = fail(k, "%s: more than one validator source (%s, %s); keep exactly one", rel,
                            e[src].name, e[i].name);
             src = i;
         } else if (!is_doc(e[i].name)) {
+            validator_choices(choices, sizeof(choices), false);
             err = fail(k,
-                       "%s/%s: not a C, C++ or Python source; a validator must be one "
-                       "self-contained source file",
-                       rel, e[i].name);
+                       "%s/%s: not a %s source; a validator must be one self-contained "
+                       "source file",
+                       rel, e[i].name, choices);
         }
         if (err)
             goto out;
     }
     if (!nsrc) {
-        err = fail(k, "%s: no validator source (.c, .cpp, .cc or .py)", rel);
+        validator_choices(choices, sizeof(choices), true);
+        err = fail(k, "%s: no validator source (%s)", rel, choices);
         goto out;
     }
     if (e[src].kind != 'f') {

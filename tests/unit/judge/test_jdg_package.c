@@ -308,7 +308,7 @@ static void custom_validators(void **state)
     assert_true(p.custom);
     assert_string_equal(p.validator_name, "check.cpp");
     assert_non_null(p.validator_lang);
-    assert_string_equal(p.validator_lang->name, "cpp");
+    assert_string_equal(p.validator_lang->id, "cpp");
     assert_int_equal(p.validator_len, strlen(src));
     assert_memory_equal(p.validator_src, src, strlen(src));
     /* Flags belong to the custom validator, not to our checker. */
@@ -318,15 +318,22 @@ static void custom_validators(void **state)
     minimal("custom-py", "validation: custom\n");
     put("custom-py", "output_validator/validate.py", "import sys\nsys.exit(42)\n");
     assert_int_equal(load(&p, "custom-py"), 0);
-    assert_string_equal(p.validator_lang->name, "python");
+    assert_string_equal(p.validator_lang->id, "python");
     assert_string_equal(p.validator_name, "validate.py");
     jdg_problem_release(&p);
 
     minimal("custom-file", "validation: custom\n");
     put("custom-file", "output_validators/v.c", "int main(void) { return 42; }\n");
     assert_int_equal(load(&p, "custom-file"), 0);
-    assert_string_equal(p.validator_lang->name, "c");
+    assert_string_equal(p.validator_lang->id, "c");
     assert_string_equal(p.validator_name, "v.c");
+    jdg_problem_release(&p);
+
+    /* Every C++ ending of the language table, as the worker reads them back. */
+    minimal("custom-cxx", "validation: custom\n");
+    put("custom-cxx", "output_validators/v/check.cxx", src);
+    assert_int_equal(load(&p, "custom-cxx"), 0);
+    assert_string_equal(p.validator_lang->id, "cpp");
     jdg_problem_release(&p);
 
     /* With default validation a validator folder is not used. */
@@ -496,7 +503,8 @@ static void broken_validators(void **state)
 
     minimal("val-none", "validation: custom\n");
     put("val-none", "output_validators/v/README", "\n");
-    refused("val-none", "output_validators/v: no validator source");
+    refused("val-none", "output_validators/v: no validator source (.c, .cpp, .cc, .cxx, .c++, .C "
+                        "or .py)");
 
     minimal("val-missing", "validation: custom\n");
     refused("val-missing", "output_validators: validation is custom but");
@@ -513,7 +521,8 @@ static void broken_validators(void **state)
 
     minimal("val-single-bad", "validation: custom\n");
     put("val-single-bad", "output_validators/check.rs", "fn main() {}\n");
-    refused("val-single-bad", "output_validators/check.rs: unknown validator language");
+    refused("val-single-bad", "output_validators/check.rs: unknown validator language; a "
+                              "validator is C, C++ or Python (.c, .cpp");
 }
 
 static void links_are_refused(void **state)
