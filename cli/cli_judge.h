@@ -1,4 +1,5 @@
-/* cli_judge.h - the two-slot sandbox the judging subcommands share. */
+/* SPDX-License-Identifier: MIT
+ * cli_judge.h - the two-slot sandbox the judging subcommands share. */
 #ifndef GAVEL_CLI_JUDGE_H
 #define GAVEL_CLI_JUDGE_H
 
@@ -17,8 +18,5 @@ int cli_judge_env_open(struct cli_judge_env *e, char *msg, size_t msg_len);
 /* Wipes both boxes for the next judging. */
 int cli_judge_env_reset(struct cli_judge_env *e);
 void cli_judge_env_close(struct cli_judge_env *e);
-
-/* The language of a source file from its extension; NULL when unknown. */
-const struct sbx_lang *cli_lang_for_path(const char *path);
 
 #endif

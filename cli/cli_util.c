@@ -58,3 +58,36 @@ int cli_json_print(const cJSON *obj)
     cJSON_free(txt);
     return 0;
 }
+
+const struct gv_lang *cli_lang(const char *cmd, const char *id, const char *path)
+{
+    const struct gv_lang *l = id ? gv_lang_find(id) : path ? gv_lang_for_path(path) : NULL;
+    char ids[64];
+
+    if (l)
+        return l;
+    gv_lang_ids(ids, sizeof(ids), ", ");
+    if (id)
+        fprintf(stderr, "gavel %s: unknown language '%s'; --lang takes one of %s\n", cmd, id, ids);
+    else if (path)
+        fprintf(stderr,
+                "gavel %s: cannot tell the language of '%s' from its name; use --lang "
+                "with one of %s\n",
+                cmd, path, ids);
+    else
+        fprintf(stderr, "gavel %s: --lang is missing; it takes one of %s\n", cmd, ids);
+    return NULL;
+}
+
+void cli_lang_usage(FILE *f)
+{
+    const struct gv_lang *l;
+
+    fprintf(f, "\nlanguages (--lang ID):\n");
+    for (size_t i = 0; (l = gv_lang_at(i)); i++) {
+        fprintf(f, "  %-7s %s (%s):", l->id, l->name, l->toolchain);
+        for (size_t e = 0; e < GV_LANG_EXTS_MAX && l->exts[e]; e++)
+            fprintf(f, " %s", l->exts[e]);
+        fprintf(f, "\n");
+    }
+}

@@ -1,4 +1,5 @@
-/* cmd_db.c - `gavel db migrate | status | wait`. */
+/* SPDX-License-Identifier: MIT
+ * cmd_db.c - `gavel db migrate | status | wait`. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,5 @@
-/* cmd_demo.c - `gavel demo seed`: demo users, problems and a contest.
+/* SPDX-License-Identifier: MIT
+ * cmd_demo.c - `gavel demo seed`: demo users, problems and a contest.
  *
  * Idempotent: everything is keyed by its natural key (username, slug) and
  * inserted only when missing, in one transaction, so a second run changes

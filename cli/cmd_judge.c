@@ -24,23 +24,6 @@
 
 #define SOURCE_MAX (1u << 20)
 
-const struct sbx_lang *cli_lang_for_path(const char *path)
-{
-    static const struct {
-        const char *ext, *lang;
-    } map[] = {{".c", "c"},     {".cpp", "cpp"},       {".cc", "cpp"},  {".cxx", "cpp"},
-               {".C", "cpp"},   {".py", "python"},     {".java", "java"}};
-    const char *dot = strrchr(path, '.');
-
-    if (!dot || strchr(dot, '/'))
-        return NULL;
-    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-        if (!strcmp(dot, map[i].ext))
-            return sbx_lang_find(map[i].lang);
-    }
-    return NULL;
-}
-
 int cli_judge_env_open(struct cli_judge_env *e, char *msg, size_t msg_len)
 {
     int err;
@@ -112,13 +95,14 @@ static cJSON *outcome_json(const struct jdg_problem *prob, const struct jdg_outc
 
 static void judge_usage(FILE *f)
 {
-    fprintf(f, "usage: gavel judge --problem DIR [--lang c|cpp|python|java] SOURCE\n");
+    fprintf(f, "usage: gavel judge --problem DIR [--lang ID] SOURCE\n");
+    cli_lang_usage(f);
 }
 
 int cli_cmd_judge(int argc, char **argv)
 {
     const char *dir = NULL, *lang_name = NULL, *source = NULL;
-    const struct sbx_lang *lang;
+    const struct gv_lang *lang;
     struct jdg_problem prob;
     struct jdg_outcome out;
     struct cli_judge_env env = {0};
@@ -147,12 +131,9 @@ int cli_cmd_judge(int argc, char **argv)
         judge_usage(stderr);
         return CLI_EXIT_USAGE;
     }
-    lang = lang_name ? sbx_lang_find(lang_name) : cli_lang_for_path(source);
-    if (!lang) {
-        fprintf(stderr, "gavel judge: %s; use --lang c, cpp, python or java\n",
-                lang_name ? "unknown language" : "cannot tell the language from the file name");
+    lang = cli_lang("judge", lang_name, source);
+    if (!lang)
         return CLI_EXIT_USAGE;
-    }
     jdg_problem_init(&prob);
     jdg_outcome_init(&out);
     gv_buf_init(&src, SOURCE_MAX);
@@ -215,7 +196,7 @@ static int verify_one(struct verify_tally *t, struct cli_judge_env *env,
                       struct jdg_problem *prob, const char *path, const char *shown,
                       enum jdg_verdict expect)
 {
-    const struct sbx_lang *lang = cli_lang_for_path(path);
+    const struct gv_lang *lang = gv_lang_for_path(path);
     struct jdg_outcome out;
     struct gv_buf src;
     int err;

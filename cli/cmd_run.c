@@ -25,14 +25,16 @@
 #define RUN_INPUT_MAX (512u << 20)
 
 struct run_opts {
-    const char *lang, *source, *input;
+    const char *lang_id, *source, *input;
+    const struct gv_lang *lang;
     double time_s, wall_s, mem_mb, out_mb;
 };
 
 static void run_usage(FILE *f)
 {
-    fprintf(f, "usage: gavel run --lang c|cpp|python|java [--time-limit SEC] [--wall-limit SEC]\n"
+    fprintf(f, "usage: gavel run --lang ID [--time-limit SEC] [--wall-limit SEC]\n"
                "                 [--memory-limit MB] [--output-limit MB] [--input FILE] SOURCE\n");
+    cli_lang_usage(f);
 }
 
 /* A number within [min, max], or -1 with a message. */
@@ -62,7 +64,7 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int r = 0;
         if (!strcmp(a, "--lang")) {
-            o->lang = v;
+            o->lang_id = v;
         } else if (!strcmp(a, "--time-limit")) {
             r = parse_num(&o->time_s, a, v, 0.01, 60);
         } else if (!strcmp(a, "--wall-limit")) {
@@ -94,11 +96,9 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
         }
         i++;
     }
-    if (!o->lang || !sbx_lang_find(o->lang)) {
-        fprintf(stderr, "gavel run: --lang must be one of c, cpp, python, java (got '%s')\n",
-                o->lang ? o->lang : "");
+    o->lang = cli_lang("run", o->lang_id, NULL);
+    if (!o->lang)
         return -1;
-    }
     if (!o->source) {
         fprintf(stderr, "gavel run: no SOURCE given\n");
         return -1;
@@ -189,7 +189,7 @@ int cli_cmd_run(int argc, char **argv)
     struct sbx_result res;
     struct sbx_lang_cmds cmds;
     struct sbx_job job;
-    const struct sbx_lang *lang;
+    const struct gv_lang *lang;
     char msg[512];
     int err, rc = CLI_EXIT_FAIL, stdin_fd = -1, have_res = 0;
     cJSON *json = NULL;
@@ -198,7 +198,7 @@ int cli_cmd_run(int argc, char **argv)
         run_usage(stderr);
         return CLI_EXIT_USAGE;
     }
-    lang = sbx_lang_find(o.lang);
+    lang = o.lang;
     gv_buf_init(&src, RUN_SOURCE_MAX);
     gv_buf_init(&input, RUN_INPUT_MAX);
     err = cli_read_file(&src, o.source);
@@ -219,9 +219,9 @@ int cli_cmd_run(int argc, char **argv)
         rc = report_se(msg);
         goto out;
     }
-    if (access(lang->check_bin, X_OK) != 0) {
-        snprintf(msg, sizeof(msg), "toolchain for %s is missing: %s not found", lang->name,
-                 lang->check_bin);
+    if (access(lang->compile[0], X_OK) != 0) {
+        snprintf(msg, sizeof(msg), "toolchain for %s is missing: %s not found", lang->id,
+                 lang->compile[0]);
         rc = report_se(msg);
         goto out;
     }
@@ -278,10 +278,10 @@ int cli_cmd_run(int argc, char **argv)
         goto out;
     }
     job.argv = cmds.run;
-    job.profile = lang->profile;
+    job.profile = sbx_lang_profile(lang);
     job.stdin_fd = stdin_fd;
     job.capture_max = CLI_FIELD_MAX;
-    if (lang->profile != SBX_PROFILE_NATIVE)
+    if (lang->runtime != GV_LANG_NATIVE)
         job.limits.nofile = 256;
     rc = run_step(&res, slot, &job, "while running");
     if (rc != CLI_EXIT_OK)

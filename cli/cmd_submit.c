@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_judge.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "cst.h"
@@ -86,13 +85,15 @@ static int64_t contest_id_of(struct db_pg *pg, const char *slug)
 
 static void submit_usage(FILE *f)
 {
-    fprintf(f, "usage: gavel submit --user NAME --problem SLUG [--contest SLUG] "
-               "[--lang c|cpp|python|java] SOURCE\n");
+    fprintf(f, "usage: gavel submit --user NAME --problem SLUG [--contest SLUG] [--lang ID] "
+               "SOURCE\n");
+    cli_lang_usage(f);
 }
 
 int cli_cmd_submit(int argc, char **argv)
 {
-    const char *user = NULL, *problem = NULL, *contest = NULL, *lang = NULL, *source = NULL;
+    const char *user = NULL, *problem = NULL, *contest = NULL, *lang_id = NULL, *source = NULL;
+    const struct gv_lang *lang;
     struct db_new_submission in = {0};
     struct stores st;
     struct gv_buf src;
@@ -109,7 +110,7 @@ int cli_cmd_submit(int argc, char **argv)
         else if (!strcmp(argv[i], "--contest") && v)
             contest = argv[++i];
         else if (!strcmp(argv[i], "--lang") && v)
-            lang = argv[++i];
+            lang_id = argv[++i];
         else if (argv[i][0] != '-' && !source)
             source = argv[i];
         else {
@@ -122,14 +123,9 @@ int cli_cmd_submit(int argc, char **argv)
         submit_usage(stderr);
         return CLI_EXIT_USAGE;
     }
-    if (!lang) {
-        const struct sbx_lang *l = cli_lang_for_path(source);
-        lang = l ? l->name : NULL;
-    }
-    if (!lang || !sbx_lang_find(lang)) {
-        fprintf(stderr, "gavel submit: unknown language; use --lang c, cpp, python or java\n");
+    lang = cli_lang("submit", lang_id, source);
+    if (!lang)
         return CLI_EXIT_USAGE;
-    }
     gv_buf_init(&src, DB_SOURCE_MAX);
     err = cli_read_file(&src, source);
     if (err < 0 || src.len == 0) {
@@ -153,7 +149,7 @@ int cli_cmd_submit(int argc, char **argv)
         }
     }
     in.problem_slug = problem;
-    in.language = lang;
+    in.language = lang->id;
     in.source = src.data;
     in.source_len = src.len;
     err = db_submission_create(st.pg, &id, &prio, &in);

@@ -1,4 +1,5 @@
-/* commands.h - the subcommands of the `gavel` CLI.
+/* SPDX-License-Identifier: MIT
+ * commands.h - the subcommands of the `gavel` CLI.
  *
  * Each takes the arguments after its own name (argv[0] is the subcommand)
  * and returns the process exit status: 0 success, 1 failure, 2 bad usage. */

@@ -1,4 +1,5 @@
-/* main.c - `gavel`, the command line for operators and organizers. */
+/* SPDX-License-Identifier: MIT
+ * main.c - `gavel`, the command line for operators and organizers. */
 #include <stdio.h>
 #include <string.h>
 

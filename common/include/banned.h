@@ -1,4 +1,5 @@
-/* banned.h - functions that are too easy to misuse (git's banned.h).
+/* SPDX-License-Identifier: MIT
+ * banned.h - functions that are too easy to misuse (git's banned.h).
  * Included last by our own .c files; a use becomes a compile error that
  * names the safer way. */
 #ifndef GV_BANNED_H

@@ -1,4 +1,5 @@
-/* gv_alloc.h - the one allocation hook of the project.
+/* SPDX-License-Identifier: MIT
+ * gv_alloc.h - the one allocation hook of the project.
  *
  * Every allocation of ours goes through these, so a test can make the Nth
  * allocation fail (curl's torture tests, SQLite's malloc faults) and check

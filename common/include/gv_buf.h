@@ -1,4 +1,5 @@
-/* gv_buf.h - a growable byte buffer with a ceiling.
+/* SPDX-License-Identifier: MIT
+ * gv_buf.h - a growable byte buffer with a ceiling.
  *
  * Whatever untrusted input can grow (sources, frames, captured output) is
  * read into a gv_buf whose `max` bounds it: an append past `max` fails with

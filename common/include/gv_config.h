@@ -1,4 +1,5 @@
-/* gv_config.h - connection settings and other knobs.
+/* SPDX-License-Identifier: MIT
+ * gv_config.h - connection settings and other knobs.
  *
  * A setting comes from the environment (GAVEL_PG_URL, ...) or, failing that,
  * from the file named by GAVEL_CONFIG (lines of KEY=VALUE, '#' comments), or

@@ -1,4 +1,5 @@
-/* gv_err.h - error codes shared by every module.
+/* SPDX-License-Identifier: MIT
+ * gv_err.h - error codes shared by every module.
  *
  * Functions return 0 on success or a negative code: either -errno (as libuv
  * does) or one of the GV_E* codes below, which start at GV_EBASE so the two

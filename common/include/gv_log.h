@@ -1,4 +1,5 @@
-/* gv_log.h - leveled logging to stderr.
+/* SPDX-License-Identifier: MIT
+ * gv_log.h - leveled logging to stderr.
  *
  * The level is checked before any formatting (as redis' serverLog does), so
  * a disabled debug line costs one comparison. Messages are lower case,

@@ -1,4 +1,5 @@
-/* gv_time.h - clocks and retry backoff. */
+/* SPDX-License-Identifier: MIT
+ * gv_time.h - clocks and retry backoff. */
 #ifndef GV_TIME_H
 #define GV_TIME_H
 

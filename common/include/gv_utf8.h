@@ -1,4 +1,5 @@
-/* gv_utf8.h - making untrusted bytes safe for JSON and PostgreSQL text.
+/* SPDX-License-Identifier: MIT
+ * gv_utf8.h - making untrusted bytes safe for JSON and PostgreSQL text.
  *
  * Program output and compiler messages are arbitrary bytes; JSON strings
  * and PostgreSQL text must be UTF-8 without NUL. */

@@ -1,4 +1,5 @@
-/* gv_alloc.c - allocation wrappers with a fault-injection countdown. */
+/* SPDX-License-Identifier: MIT
+ * gv_alloc.c - allocation wrappers with a fault-injection countdown. */
 #include "gv_alloc.h"
 
 #include <stdatomic.h>

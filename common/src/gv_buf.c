@@ -1,4 +1,5 @@
-/* gv_buf.c - bounded growable buffer. */
+/* SPDX-License-Identifier: MIT
+ * gv_buf.c - bounded growable buffer. */
 #include "gv_buf.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
-/* gv_config.c - settings from the environment, then GAVEL_CONFIG, then defaults. */
+/* SPDX-License-Identifier: MIT
+ * gv_config.c - settings from the environment, then GAVEL_CONFIG, then defaults. */
 #include "gv_config.h"
 
 #include <ctype.h>

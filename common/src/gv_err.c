@@ -1,4 +1,5 @@
-/* gv_err.c - names for error codes. */
+/* SPDX-License-Identifier: MIT
+ * gv_err.c - names for error codes. */
 #include "gv_err.h"
 
 #include <string.h>

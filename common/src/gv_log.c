@@ -1,4 +1,5 @@
-/* gv_log.c - leveled logging to stderr, one line per call. */
+/* SPDX-License-Identifier: MIT
+ * gv_log.c - leveled logging to stderr, one line per call. */
 #include "gv_log.h"
 
 #include <stdarg.h>

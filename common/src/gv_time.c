@@ -1,4 +1,5 @@
-/* gv_time.c - clocks and jittered exponential backoff. */
+/* SPDX-License-Identifier: MIT
+ * gv_time.c - clocks and jittered exponential backoff. */
 #include "gv_time.h"
 
 #include <errno.h>

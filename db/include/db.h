@@ -1,4 +1,5 @@
-/* db.h - Gavel's access to PostgreSQL (libpq) and Redis (hiredis).
+/* SPDX-License-Identifier: MIT
+ * db.h - Gavel's access to PostgreSQL (libpq) and Redis (hiredis).
  *
  * db/ is the only module that sees PGconn, PGresult, redisContext or
  * redisReply; every other module goes through the functions here. All SQL

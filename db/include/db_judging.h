@@ -1,4 +1,5 @@
-/* db_judging.h - a judging's life in PostgreSQL, written so that every
+/* SPDX-License-Identifier: MIT
+ * db_judging.h - a judging's life in PostgreSQL, written so that every
  * submission ends with exactly one verdict however many workers touch it.
  *
  * A worker opens a judging (db_judging_start), which supersedes any

@@ -1,4 +1,5 @@
-/* db_problem.h - problems and their versions in PostgreSQL.
+/* SPDX-License-Identifier: MIT
+ * db_problem.h - problems and their versions in PostgreSQL.
  *
  * The judge module reads packages; this module only stores and loads the
  * rows, so its types are plain strings and numbers. Test files and the

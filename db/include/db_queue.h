@@ -1,4 +1,5 @@
-/* db_queue.h - the judge queue: Redis Streams, one per priority level, with
+/* SPDX-License-Identifier: MIT
+ * db_queue.h - the judge queue: Redis Streams, one per priority level, with
  * per-user fairness inside a level and a bound on starvation across levels.
  *
  * PostgreSQL is the record; the queue only says which submission a worker

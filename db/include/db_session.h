@@ -1,4 +1,5 @@
-/* db_session.h - logins, session tokens and per-user rate counters.
+/* SPDX-License-Identifier: MIT
+ * db_session.h - logins, session tokens and per-user rate counters.
  *
  * A session token is 256 random bits (getrandom) handed to the client as 64
  * hex digits; the sessions table stores only its SHA-256, so a leaked table

@@ -1,4 +1,5 @@
-/* db_stream.h - generic Redis Streams access: append, blocking read, range.
+/* SPDX-License-Identifier: MIT
+ * db_stream.h - generic Redis Streams access: append, blocking read, range.
  *
  * Plain C views of stream entries, so callers outside db/ never see a
  * redisReply. An entry is its id and its field/value pairs, copied out of

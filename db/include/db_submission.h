@@ -1,4 +1,5 @@
-/* db_submission.h - creating submissions and choosing what to rejudge.
+/* SPDX-License-Identifier: MIT
+ * db_submission.h - creating submissions and choosing what to rejudge.
  *
  * A submission is durable in PostgreSQL before anything else learns of it;
  * the caller then pushes it on the queue (db_queue_push) at the returned
@@ -18,7 +19,7 @@ struct db_new_submission {
     int64_t user_id;
     const char *problem_slug;
     int64_t contest_id; /* 0 for practice */
-    const char *language; /* c, cpp, python, java */
+    const char *language; /* an id of the language table (gv_lang.h) */
     const void *source;
     size_t source_len;
 };

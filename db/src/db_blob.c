@@ -1,4 +1,5 @@
-/* db_blob.c - the content-addressed blob store: SHA-256 keys, zstd bytes. */
+/* SPDX-License-Identifier: MIT
+ * db_blob.c - the content-addressed blob store: SHA-256 keys, zstd bytes. */
 #include "db_internal.h"
 
 #include <errno.h>

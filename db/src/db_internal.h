@@ -1,4 +1,5 @@
-/* db_internal.h - shared inside db/ only. */
+/* SPDX-License-Identifier: MIT
+ * db_internal.h - shared inside db/ only. */
 #ifndef DB_INTERNAL_H
 #define DB_INTERNAL_H
 
@@ -24,6 +25,23 @@ int db__pg_select(struct db_pg *pg, PGresult **out, const char *what, const char
 /* Ends the transaction the caller began: COMMIT when `err` is 0, else
  * ROLLBACK and `err` is returned unchanged. */
 int db__pg_tx_end(struct db_pg *pg, int err);
+
+struct db_link;
+
+/* A store as struct db_link sees it (db_link.c has PostgreSQL's and
+ * Redis'). `open` fills `errbuf` with the reason it failed. */
+struct db__link_ops {
+    const char *name; /* for the log: "postgres", "redis" */
+    int (*open)(void **conn, const char *url, int timeout_ms, char *errbuf, size_t errlen);
+    int (*ping)(void *conn);
+    bool (*usable)(void *conn);
+    const char *(*last_error)(void *conn);
+    void (*close)(void *conn);
+};
+
+/* db_link_init with a store of the caller's: for tests. */
+void db__link_init_ops(struct db_link *l, const struct db__link_ops *ops, const char *url,
+                       int timeout_ms, const char *subsystem);
 
 struct redisReply;
 

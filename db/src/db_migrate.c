@@ -1,4 +1,5 @@
-/* db_migrate.c - versioned schema migrations.
+/* SPDX-License-Identifier: MIT
+ * db_migrate.c - versioned schema migrations.
  *
  * Theory of operation: the SQL files in db/migrations/ are compiled into the
  * binary (db_migrations_gen.c), so a deployed `gavel` carries exactly the

@@ -1,4 +1,5 @@
-/* db_pg.c - PostgreSQL connections and parameterized statements (libpq). */
+/* SPDX-License-Identifier: MIT
+ * db_pg.c - PostgreSQL connections and parameterized statements (libpq). */
 #include "db_internal.h"
 
 #include <errno.h>

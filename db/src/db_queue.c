@@ -1,4 +1,5 @@
-/* db_queue.c - the judge queue on Redis Streams (see docs/QUEUE.md).
+/* SPDX-License-Identifier: MIT
+ * db_queue.c - the judge queue on Redis Streams (see docs/QUEUE.md).
  *
  * Streams are FIFO, so fairness cannot live in them: a submission first
  * waits in a per-user list of its level, and a Lua script moves the next

@@ -1,4 +1,5 @@
-/* db_redis.c - synchronous Redis connections (hiredis) for tools, probes
+/* SPDX-License-Identifier: MIT
+ * db_redis.c - synchronous Redis connections (hiredis) for tools, probes
  * and workers. The server's event loop will use hiredis' async API. */
 #include "db.h"
 #include "db_internal.h"

@@ -1,4 +1,5 @@
-/* db_stream.c - Redis Streams as plain C structs (see db_stream.h).
+/* SPDX-License-Identifier: MIT
+ * db_stream.c - Redis Streams as plain C structs (see db_stream.h).
  *
  * Replies are copied out entirely before they are freed, so a batch lives on
  * after the connection dies or is reused. A reply of an unexpected shape is

@@ -12,13 +12,8 @@
 #include "db_submission.h"
 #include "gv_alloc.h"
 #include "gv_err.h"
+#include "gv_lang.h"
 #include "banned.h"
-
-static bool known_language(const char *l)
-{
-    return l && (!strcmp(l, "c") || !strcmp(l, "cpp") || !strcmp(l, "python") ||
-                 !strcmp(l, "java"));
-}
 
 int db_submission_create(struct db_pg *pg, int64_t *out_id, int *priority,
                          const struct db_new_submission *in)
@@ -27,7 +22,7 @@ int db_submission_create(struct db_pg *pg, int64_t *out_id, int *priority,
     enum cst_tier tier;
     int err;
 
-    if (!known_language(in->language))
+    if (!gv_lang_find(in->language))
         return GV_EINVAL;
     if (in->source_len == 0 || in->source_len > DB_SOURCE_MAX)
         return GV_ETOOBIG;

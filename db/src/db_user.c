@@ -1,4 +1,5 @@
-/* db_user.c - accounts: argon2id password hashes and user rows. */
+/* SPDX-License-Identifier: MIT
+ * db_user.c - accounts: argon2id password hashes and user rows. */
 #include "db_internal.h"
 
 #include <errno.h>

@@ -103,7 +103,7 @@ struct jdg_problem {
      * NULL/0 for the default checker. Owned (gv_malloc). */
     bool custom;
     char validator_name[129]; /* e.g. "validate.cpp" */
-    const struct sbx_lang *validator_lang;
+    const struct gv_lang *validator_lang;
     char *validator_src;
     size_t validator_len;
     /* The compiled validator (C and C++), kept by the first judging that
@@ -178,8 +178,9 @@ struct jdg_slots {
  * first failing test; scored ones run every test. A compiled validator is
  * cached in `prob`. Returns < 0 only when it
  * could not judge at all (out->verdict is then JE with out->message). */
-int jdg_judge(struct jdg_outcome *out, const struct jdg_slots *slots, struct jdg_problem *prob, const struct sbx_lang *lang, const char *src,
-              size_t src_len, jdg_progress_fn *progress, void *ctx);
+int jdg_judge(struct jdg_outcome *out, const struct jdg_slots *slots, struct jdg_problem *prob,
+              const struct gv_lang *lang, const char *src, size_t src_len,
+              jdg_progress_fn *progress, void *ctx);
 
 /* Compiles the problem's custom validator in `slot` (then wiped by the
  * caller) to refuse a package whose validator does not build: GV_EPARSE

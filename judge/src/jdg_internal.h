@@ -6,6 +6,13 @@
 #include <stddef.h>
 
 #include "gv_buf.h"
+#include "gv_lang.h"
+
+/* The language of a custom validator's source file, from its name; NULL
+ * for a file no validator may be written as (the rule lives with the
+ * package reader, jdg_package.c; the worker applies it again to a stored
+ * version's validator_name). */
+const struct gv_lang *jdg__validator_lang(const char *file_name);
 
 /* Appends a readable Markdown rendering of a LaTeX problem statement to
  * `out`: \problemname, \section, itemize/enumerate, \textbf, \emph,

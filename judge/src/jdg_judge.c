@@ -105,7 +105,7 @@ static int read_host_file(char **out, size_t *out_len, const char *path, size_t 
 }
 
 static void run_limits(struct sbx_limits *l, const struct jdg_problem *prob,
-                       const struct sbx_lang *lang)
+                       const struct gv_lang *lang)
 {
     sbx_limits_init(l);
     l->cpu_ms = prob->time_limit_ms;
@@ -116,13 +116,13 @@ static void run_limits(struct sbx_limits *l, const struct jdg_problem *prob,
     l->output_bytes = prob->output_limit_kb * 1024;
     if (l->fsize_bytes > l->output_bytes)
         l->fsize_bytes = l->output_bytes;
-    if (lang->profile != SBX_PROFILE_NATIVE)
+    if (lang->runtime != GV_LANG_NATIVE)
         l->nofile = 256;
 }
 
 /* Compiles `src` in `slot`. Returns 1 when it compiled, 0 for a compile
  * error (message appended to `msg`), < 0 when the sandbox failed. */
-static int compile_in(struct sbx_slot *slot, const struct sbx_lang *lang,
+static int compile_in(struct sbx_slot *slot, const struct gv_lang *lang,
                       const struct sbx_lang_cmds *cmds, const char *src, size_t len,
                       struct gv_buf *msg, char *why, size_t why_len)
 {
@@ -190,7 +190,7 @@ static enum jdg_verdict verdict_of(enum sbx_status st)
 struct validator {
     bool ready;
     struct sbx_lang_cmds cmds;
-    const char *argv[32];
+    const char *argv[GV_LANG_ARGV_MAX + 3]; /* the run command, 3 arguments, NULL */
 };
 
 #define VALIDATOR_BIN_MAX (256u << 20)
@@ -198,7 +198,7 @@ struct validator {
 static int validator_prepare(struct validator *v, struct sbx_slot *slot, struct jdg_problem *prob,
                              char *why, size_t why_len)
 {
-    bool native = prob->validator_lang->profile == SBX_PROFILE_NATIVE;
+    bool native = prob->validator_lang->runtime == GV_LANG_NATIVE;
     struct sbx_limits l;
     struct gv_buf msg;
     size_t n = 0;
@@ -239,7 +239,7 @@ static int validator_prepare(struct validator *v, struct sbx_slot *slot, struct 
             gv_buf_release(&bin);
         }
     }
-    while (v->cmds.run[n] && n < 24)
+    while (v->cmds.run[n])
         v->argv[n] = v->cmds.run[n], n++;
     v->argv[n++] = "/box/testdata.in";
     v->argv[n++] = "/box/testdata.ans";
@@ -282,7 +282,7 @@ static int validate(struct jdg_test_result *tr, struct validator *v, struct sbx_
     }
     memset(&job, 0, sizeof(job));
     job.argv = v->argv;
-    job.profile = prob->validator_lang->profile;
+    job.profile = sbx_lang_profile(prob->validator_lang);
     job.stdin_fd = fd;
     sbx_limits_init(&job.limits);
     /* The jury's program gets generous limits: its slowness is not the
@@ -421,8 +421,9 @@ static void finish_scores(struct jdg_outcome *out, const struct jdg_problem *pro
     }
 }
 
-int jdg_judge(struct jdg_outcome *out, const struct jdg_slots *slots, struct jdg_problem *prob, const struct sbx_lang *lang, const char *src,
-              size_t src_len, jdg_progress_fn *progress, void *ctx)
+int jdg_judge(struct jdg_outcome *out, const struct jdg_slots *slots, struct jdg_problem *prob,
+              const struct gv_lang *lang, const char *src, size_t src_len,
+              jdg_progress_fn *progress, void *ctx)
 {
     struct sbx_lang_cmds cmds;
     struct sbx_job job;
@@ -463,7 +464,7 @@ int jdg_judge(struct jdg_outcome *out, const struct jdg_slots *slots, struct jdg
         progress(ctx, JDG_PROGRESS_RUNNING, 0, NULL);
 
     job.argv = cmds.run;
-    job.profile = lang->profile;
+    job.profile = sbx_lang_profile(lang);
     job.capture_max = (size_t)job.limits.output_bytes;
     for (size_t i = 0; i < prob->ntests; i++) {
         const struct jdg_test *t = &prob->tests[i];

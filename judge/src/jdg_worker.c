@@ -32,9 +32,11 @@
 #include "gv_alloc.h"
 #include "gv_config.h"
 #include "gv_err.h"
+#include "gv_lang.h"
 #include "gv_log.h"
 #include "gv_time.h"
 #include "gv_utf8.h"
+#include "jdg_internal.h"
 #include "jdg_worker.h"
 #include "banned.h"
 
@@ -195,21 +197,6 @@ out:
     return err;
 }
 
-static const struct sbx_lang *lang_of_name(const char *name)
-{
-    const char *dot = strrchr(name, '.');
-
-    if (!dot)
-        return NULL;
-    if (!strcmp(dot, ".c"))
-        return sbx_lang_find("c");
-    if (!strcmp(dot, ".cpp") || !strcmp(dot, ".cc") || !strcmp(dot, ".cxx"))
-        return sbx_lang_find("cpp");
-    if (!strcmp(dot, ".py"))
-        return sbx_lang_find("python");
-    return NULL;
-}
-
 /* Builds the judge's view of a stored version: the same struct a package
  * directory gives, with test paths pointing into the blob cache. */
 static int problem_from_db(struct jdg_worker *w, struct cached_problem *c, int64_t version_id)
@@ -240,7 +227,7 @@ static int problem_from_db(struct jdg_worker *w, struct cached_problem *c, int64
         void *src = NULL;
         p->custom = true;
         snprintf(p->validator_name, sizeof(p->validator_name), "%s", v.validator_name);
-        p->validator_lang = lang_of_name(v.validator_name);
+        p->validator_lang = jdg__validator_lang(v.validator_name);
         if (!p->validator_lang) {
             err = GV_EPARSE;
             goto out;
@@ -445,7 +432,7 @@ int jdg_worker_judge(struct jdg_worker *w, int64_t id, bool rejudge, bool give_u
     struct cached_problem *c = NULL;
     struct jdg_outcome out;
     struct progress_ctx pc;
-    const struct sbx_lang *lang;
+    const struct gv_lang *lang;
     void *src = NULL;
     size_t src_len = 0;
     int64_t judging_id = 0;
@@ -457,7 +444,7 @@ int jdg_worker_judge(struct jdg_worker *w, int64_t id, bool rejudge, bool give_u
         return 0; /* judged by an earlier delivery */
     if (err < 0)
         return err;
-    lang = sbx_lang_find(sub.language);
+    lang = gv_lang_find(sub.language);
     if (!give_up && lang) {
         err = get_problem(w, &c, sub.version_id);
         if (err == 0)

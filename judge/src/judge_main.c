@@ -1,4 +1,5 @@
-/* judge_main.c - gavel-judge, the judging worker.
+/* SPDX-License-Identifier: MIT
+ * judge_main.c - gavel-judge, the judging worker.
  *
  * One process, one judging at a time, in a pool of two warm sandbox slots
  * (the program's and the validator's). Run one per core, on any number of
@@ -20,6 +21,7 @@
 
 #include "cst.h"
 #include "db.h"
+#include "db_link.h"
 #include "db_queue.h"
 #include "gv_config.h"
 #include "gv_err.h"
@@ -45,74 +47,43 @@ static void on_signal(int sig)
 }
 
 struct judge {
-    struct db_pg *pg;
-    struct db_redis *redis;
-    struct db_queue *queue;
+    struct db_link pg, redis;
+    struct db_queue *queue; /* on the redis link's connection */
     struct jdg_worker *worker;
     struct db_queue_job job; /* the job being judged, for touch */
     int64_t next_beat, next_touch, next_recover, reclaim_ms;
-    struct gv_backoff pg_backoff, redis_backoff;
-    int64_t pg_retry_at, redis_retry_at;
     char id[300];
 };
 
-/* Keeps both connections up; returns 1 when both are usable. */
+/* Keeps both stores connected; returns 1 when both are usable. */
 static int judge_connect(struct judge *j)
 {
-    char why[512];
-    int64_t now = gv_time_mono_ms();
-
-    if (j->pg && db_pg_ping(j->pg) < 0) {
-        gv_log(GV_LOG_WARN, "judge", "lost PostgreSQL: %s", db_pg_last_error(j->pg));
-        db_pg_close(j->pg);
-        j->pg = NULL;
-    }
-    if (!j->pg && now >= j->pg_retry_at) {
-        if (db_pg_open(&j->pg, db_pg_url(), 2, why, sizeof(why)) == 0) {
-            gv_log(GV_LOG_INFO, "judge", "connected to PostgreSQL");
-            gv_backoff_reset(&j->pg_backoff);
-        } else {
-            int64_t delay = gv_backoff_next(&j->pg_backoff);
-
-            gv_log(GV_LOG_WARN, "judge", "cannot reach PostgreSQL (retry in %lld ms): %s",
-                   (long long)delay, why);
-            j->pg_retry_at = now + delay;
-        }
-    }
-    if (j->redis && db_redis_ping(j->redis) < 0) {
-        gv_log(GV_LOG_WARN, "judge", "lost Redis");
-        db_queue_close(j->queue);
+    /* A round trip, not only a look at the socket: the PostgreSQL
+     * connection idles between jobs, and a peer that vanished without
+     * closing it shows only on I/O. */
+    db_link_ping(&j->pg);
+    db_link_ping(&j->redis);
+    db_link_connect(&j->pg);
+    if (db_link_connect(&j->redis) != 0) {
+        db_queue_close(j->queue); /* made on a connection that is gone */
         j->queue = NULL;
-        db_redis_close(j->redis);
-        j->redis = NULL;
     }
-    if (!j->redis && now >= j->redis_retry_at) {
-        if (db_redis_open(&j->redis, db_redis_url(), 1000, why, sizeof(why)) == 0) {
-            gv_log(GV_LOG_INFO, "judge", "connected to Redis");
-            gv_backoff_reset(&j->redis_backoff);
-        } else {
-            int64_t delay = gv_backoff_next(&j->redis_backoff);
-
-            gv_log(GV_LOG_WARN, "judge", "cannot reach Redis (retry in %lld ms): %s",
-                   (long long)delay, why);
-            j->redis_retry_at = now + delay;
-        }
-    }
-    if (j->redis && !j->queue) {
+    if (db_link_redis(&j->redis) && !j->queue) {
         /* The same prefix as the servers that push (tests and shared Redis
          * deployments set their own). */
         struct db_queue_opts o = {.reclaim_idle_ms = j->reclaim_ms,
                                   .prefix = gv_config_get("GAVEL_QUEUE_PREFIX", NULL)};
-        if (db_queue_open(&j->queue, j->redis, &o) < 0) {
-            gv_log(GV_LOG_WARN, "judge", "cannot open the queue: %s", db_redis_last_error(j->redis));
-            db_redis_close(j->redis);
-            j->redis = NULL;
-            j->redis_retry_at = now + gv_backoff_next(&j->redis_backoff);
+        char why[300];
+
+        if (db_queue_open(&j->queue, db_link_redis(&j->redis), &o) < 0) {
+            snprintf(why, sizeof(why), "cannot open the queue: %s",
+                     db_redis_last_error(db_link_redis(&j->redis)));
+            db_link_fail(&j->redis, why);
         }
     }
     if (j->worker)
-        jdg_worker_set_stores(j->worker, j->pg, j->redis);
-    return j->pg && j->redis && j->queue;
+        jdg_worker_set_stores(j->worker, db_link_pg(&j->pg), db_link_redis(&j->redis));
+    return db_link_pg(&j->pg) && j->queue;
 }
 
 static void judge_heartbeat_key(char *key, size_t len, const struct judge *j)
@@ -129,7 +100,7 @@ static void judge_heartbeat(struct judge *j)
     judge_heartbeat_key(key, sizeof(key), j);
     snprintf(now, sizeof(now), "%lld", (long long)gv_time_real_ms());
     argv[1] = key;
-    if (db_redis_command(j->redis, 5, argv) < 0)
+    if (db_redis_command(db_link_redis(&j->redis), 5, argv) < 0)
         gv_log(GV_LOG_WARN, "judge", "cannot write heartbeat '%s'", key);
 }
 
@@ -140,7 +111,7 @@ static void judge_tick(void *ctx)
     struct judge *j = ctx;
     int64_t now = gv_time_mono_ms();
 
-    if (now >= j->next_beat && j->redis) {
+    if (now >= j->next_beat && db_link_redis(&j->redis)) {
         judge_heartbeat(j);
         j->next_beat = now + HEARTBEAT_MS;
     }
@@ -179,7 +150,7 @@ static void judge_one(struct judge *j)
 static void judge_recover(struct judge *j)
 {
     size_t n = 0;
-    int err = db_queue_recover(j->queue, j->pg, &n);
+    int err = db_queue_recover(j->queue, db_link_pg(&j->pg), &n);
 
     if (err < 0)
         gv_log(GV_LOG_WARN, "judge", "cannot recover the queue: %s", gv_strerror(err));
@@ -217,8 +188,8 @@ int main(int argc, char **argv)
         j.reclaim_ms = ms;
     }
     cache = gv_config_get("GAVEL_JUDGE_CACHE", "/var/cache/gavel-judge");
-    gv_backoff_init(&j.pg_backoff, 100, 5000);
-    gv_backoff_init(&j.redis_backoff, 100, 5000);
+    db_link_init(&j.pg, DB_LINK_PG, db_pg_url(), 2000, "judge");
+    db_link_init(&j.redis, DB_LINK_REDIS, db_redis_url(), 1000, "judge");
     gv_log(GV_LOG_INFO, "judge", "worker '%s' starting", j.id);
 
     if (sbx_check_host(msg, sizeof(msg)) < 0) {
@@ -264,18 +235,18 @@ int main(int argc, char **argv)
     rc = 0;
 out:
     gv_log(GV_LOG_INFO, "judge", "worker '%s' stopping", j.id);
-    if (j.redis) {
+    if (db_link_redis(&j.redis)) {
         char key[sizeof(j.id) + 32];
         const char *del[] = {"DEL", key};
 
         judge_heartbeat_key(key, sizeof(key), &j);
-        db_redis_command(j.redis, 2, del);
+        db_redis_command(db_link_redis(&j.redis), 2, del);
     }
     jdg_worker_free(j.worker);
     sbx_pool_free(pool);
     db_queue_close(j.queue);
-    db_pg_close(j.pg);
-    db_redis_close(j.redis);
+    db_link_release(&j.pg);
+    db_link_release(&j.redis);
     gv_config_release();
     return rc;
 }

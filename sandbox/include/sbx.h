@@ -32,6 +32,7 @@
 #include <sys/types.h>
 
 #include "gv_buf.h"
+#include "gv_lang.h"
 
 /* The program's verdict. SBX_SE means the sandbox failed and the result
  * must never be blamed on the contestant (rejudge). */
@@ -144,30 +145,28 @@ struct sbx_slot *sbx_pool_acquire(struct sbx_pool *p);
 /* Resets the slot and makes it available again. */
 int sbx_pool_release(struct sbx_pool *p, struct sbx_slot *s);
 
-/* Language table used by `gavel run` and the judge. */
-struct sbx_lang {
-    const char *name;     /* "c", "cpp", "python", "java" */
-    const char *src_name; /* file name in /box; java: from the class name */
-    enum sbx_profile profile;
-    const char *check_bin; /* host path that must exist for the toolchain */
-};
+/* --- Languages (the table is gv_lang.h) ---------------------------------- */
 
-const struct sbx_lang *sbx_lang_find(const char *name);
+/* The seccomp profile a language's programs run under. */
+enum sbx_profile sbx_lang_profile(const struct gv_lang *lang);
 
 /* Limits of the compile step: the compiler is untrusted too, since the
  * source decides what it reads and how long it works. */
-void sbx_lang_compile_limits(struct sbx_limits *l, const struct sbx_lang *lang);
+void sbx_lang_compile_limits(struct sbx_limits *l, const struct gv_lang *lang);
 
-/* Builds the compile and run command lines for `lang` and source `src`.
- * out->src_name is the file name to write the source as (java needs the
- * public class name); strings live in out->store. run_limits size the JVM. */
+/* The compile and run command lines of `lang` for the source `src`, with
+ * the table's placeholders filled in: out->src_name is the file name to
+ * write the source as (a Java source is named after its class), and
+ * `run_limits` size the JVM. Strings live in `out` (out->store) or in the
+ * table. GV_ETOOBIG when they do not fit, GV_EINVAL for a placeholder the
+ * sandbox does not know (a mistake in the table). */
 struct sbx_lang_cmds {
     const char *src_name;
-    const char *compile[24];
-    const char *run[24];
+    const char *compile[GV_LANG_ARGV_MAX];
+    const char *run[GV_LANG_ARGV_MAX];
     char store[1024];
 };
-int sbx_lang_cmds(struct sbx_lang_cmds *out, const struct sbx_lang *lang, const char *src,
+int sbx_lang_cmds(struct sbx_lang_cmds *out, const struct gv_lang *lang, const char *src,
                   size_t src_len, const struct sbx_limits *run_limits);
 
 #endif

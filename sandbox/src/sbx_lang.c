@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT
- * sbx_lang.c - how each language is compiled and run inside a slot.
+ * sbx_lang.c - what the sandbox adds to a language of the table (gv_lang.h):
+ * the seccomp profile its programs run under, the compiler's limits, and
+ * its command lines with the table's placeholders filled in.
  *
- * Paths are absolute and fixed: the box has no PATH search worth trusting
- * and the toolchain must be the Debian one the slot bind-mounts. */
+ * The table's commands name absolute paths: the box has no PATH search
+ * worth trusting and the toolchain must be the Debian one the slot
+ * bind-mounts. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,22 +14,19 @@
 #include "sbx.h"
 #include "banned.h"
 
-#define JDK "/usr/lib/jvm/default-java/bin/"
-
-static const struct sbx_lang langs[] = {
-    {"c", "main.c", SBX_PROFILE_NATIVE, "/usr/bin/gcc"},
-    {"cpp", "main.cpp", SBX_PROFILE_NATIVE, "/usr/bin/g++"},
-    {"python", "main.py", SBX_PROFILE_PYTHON, "/usr/bin/python3"},
-    {"java", NULL, SBX_PROFILE_JAVA, JDK "javac"},
-};
-
-const struct sbx_lang *sbx_lang_find(const char *name)
+/* A runtime without a profile of its own needs one in sbx_seccomp.c first;
+ * -Wswitch points here when gv_lang.h gains one. */
+enum sbx_profile sbx_lang_profile(const struct gv_lang *lang)
 {
-    for (size_t i = 0; i < sizeof(langs) / sizeof(langs[0]); i++) {
-        if (!strcmp(langs[i].name, name))
-            return &langs[i];
+    switch (lang->runtime) {
+    case GV_LANG_PYTHON:
+        return SBX_PROFILE_PYTHON;
+    case GV_LANG_JVM:
+        return SBX_PROFILE_JAVA;
+    case GV_LANG_NATIVE:
+        break;
     }
-    return NULL;
+    return SBX_PROFILE_NATIVE;
 }
 
 static int ident_char(int c)
@@ -132,104 +132,131 @@ static int java_class(char *out, size_t out_len, const char *src, size_t len)
     return 0;
 }
 
-void sbx_lang_compile_limits(struct sbx_limits *l, const struct sbx_lang *lang)
+void sbx_lang_compile_limits(struct sbx_limits *l, const struct gv_lang *lang)
 {
-    int java = !strcmp(lang->name, "java");
+    int jvm = lang->runtime == GV_LANG_JVM;
 
-    /* Every field set here (no sbx_limits_init): sbx_lang.c stays free of
-     * the slot code, so the package fuzzer can link it alone. */
-    /* javac is a JVM: it needs threads, heap and time a C compiler does
-     * not. Generous, but bounded: #include "/dev/urandom" ends here. */
-    l->cpu_ms = java ? 20000 : 10000;
-    l->wall_ms = java ? 30000 : 20000;
-    l->memory_bytes = (java ? 1024ll : 512ll) << 20;
+    /* Every field is set, so nothing of the run's limits (callers start
+     * from a copy of the run job) carries over. javac is a JVM: it needs
+     * threads, heap and time a C compiler does not. Generous, but bounded:
+     * #include "/dev/urandom" ends here. */
+    l->cpu_ms = jvm ? 20000 : 10000;
+    l->wall_ms = jvm ? 30000 : 20000;
+    l->memory_bytes = (jvm ? 1024ll : 512ll) << 20;
     l->output_bytes = 4 << 20;
     l->fsize_bytes = 64 << 20;
-    l->pids = java ? 256 : 64;
+    l->pids = jvm ? 256 : 64;
     l->nofile = 256;
 }
 
-int sbx_lang_cmds(struct sbx_lang_cmds *out, const struct sbx_lang *lang, const char *src,
+/* The values of the table's placeholders for one source. */
+struct fill {
+    const char *src_name; /* NULL while src_name itself is being filled in */
+    const char *src;
+    size_t src_len;
+    char cls[128]; /* "" until a template asks for {class} */
+    long long heap_mb, stack_mb;
+};
+
+/* The value of placeholder `name` (`n` bytes), numbers formatted into
+ * `num`; NULL for a placeholder that is not known here. */
+static const char *fill_value(struct fill *f, const char *name, size_t n, char *num, size_t num_len)
+{
+    if (n == 3 && !memcmp(name, "src", 3))
+        return f->src_name;
+    if (n == 5 && !memcmp(name, "class", 5)) {
+        /* A source without a class is javac's to report: "Main" gets the
+         * file written and the compile error shown. */
+        if (!f->cls[0] && java_class(f->cls, sizeof(f->cls), f->src, f->src_len) < 0)
+            snprintf(f->cls, sizeof(f->cls), "Main");
+        return f->cls;
+    }
+    if ((n == 7 && !memcmp(name, "heap_mb", 7)) || (n == 8 && !memcmp(name, "stack_mb", 8))) {
+        snprintf(num, num_len, "%lld", n == 7 ? f->heap_mb : f->stack_mb);
+        return num;
+    }
+    return NULL;
+}
+
+/* Points *dst at `tmpl` with its placeholders filled in: `tmpl` itself when
+ * it has none, else a copy appended to out->store at *used. */
+static int fill_in(const char **dst, struct sbx_lang_cmds *out, size_t *used, const char *tmpl,
+                   struct fill *f)
+{
+    char *start = out->store + *used, num[24];
+    size_t left = sizeof(out->store) - *used, n = 0;
+
+    if (!strchr(tmpl, '{')) {
+        *dst = tmpl;
+        return 0;
+    }
+    for (const char *t = tmpl; *t;) {
+        const char *piece = t, *close;
+        size_t k;
+
+        if (*t == '{') {
+            close = strchr(t, '}');
+            piece = close ? fill_value(f, t + 1, (size_t)(close - t - 1), num, sizeof(num)) : NULL;
+            if (!piece)
+                return GV_EINVAL; /* the table is wrong, not the source */
+            k = strlen(piece);
+            t = close + 1;
+        } else {
+            k = strcspn(t, "{");
+            t += k;
+        }
+        if (n + k >= left)
+            return GV_ETOOBIG;
+        /* A value may be an earlier string of out->store; it ends before
+         * `start`, so the copy never overlaps. */
+        memcpy(start + n, piece, k);
+        n += k;
+    }
+    start[n] = '\0';
+    *used += n + 1;
+    *dst = start;
+    return 0;
+}
+
+static int fill_argv(const char **argv, const char *const *tmpl, struct sbx_lang_cmds *out,
+                     size_t *used, struct fill *f)
+{
+    size_t i;
+    int err;
+
+    for (i = 0; i < GV_LANG_ARGV_MAX && tmpl[i]; i++) {
+        if (i == GV_LANG_ARGV_MAX - 1)
+            return GV_ETOOBIG; /* no room left for the NULL */
+        err = fill_in(&argv[i], out, used, tmpl[i], f);
+        if (err < 0)
+            return err;
+    }
+    argv[i] = NULL;
+    return 0;
+}
+
+int sbx_lang_cmds(struct sbx_lang_cmds *out, const struct gv_lang *lang, const char *src,
                   size_t src_len, const struct sbx_limits *run_limits)
 {
-    char cls[128];
-    char *p = out->store;
-    size_t left = sizeof(out->store);
-    int n, err;
+    /* The heap leaves the JVM's own memory (code, metaspace, threads) room
+     * under the cgroup limit; stacks are large because contest solutions
+     * recurse deeply. */
+    long long mb = (long long)(run_limits->memory_bytes >> 20);
+    long long heap = mb >= 160 ? mb - 64 : mb / 2, stack = mb / 2 < 256 ? mb / 2 : 256;
+    struct fill f = {.src = src,
+                     .src_len = src_len,
+                     .heap_mb = heap < 16 ? 16 : heap,
+                     .stack_mb = stack < 8 ? 8 : stack};
+    size_t used = 0;
+    int err;
 
-/* Arguments may be strings stored earlier in out->store; they always lie
- * before `p`, so they never overlap the bytes being written. GCC's -O2
- * analysis cannot see that and warns. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wrestrict"
-#endif
-#define STORE(...)                                                                                 \
-    ({                                                                                             \
-        char *s_ = p;                                                                              \
-        n = snprintf(p, left, __VA_ARGS__);                                                        \
-        if (n < 0 || (size_t)n >= left)                                                            \
-            return GV_ETOOBIG;                                                                     \
-        p += n + 1;                                                                                \
-        left -= (size_t)n + 1;                                                                     \
-        s_;                                                                                        \
-    })
-
-    memset(out->compile, 0, sizeof(out->compile));
-    memset(out->run, 0, sizeof(out->run));
-    if (!strcmp(lang->name, "c") || !strcmp(lang->name, "cpp")) {
-        int c = lang->name[1] == '\0';
-        out->src_name = lang->src_name;
-        const char *cc[] = {c ? "/usr/bin/gcc" : "/usr/bin/g++",
-                            "-O2",
-                            c ? "-std=gnu17" : "-std=gnu++20",
-                            "-o",
-                            "/box/main",
-                            c ? "/box/main.c" : "/box/main.cpp",
-                            "-lm",
-                            NULL};
-        memcpy(out->compile, cc, sizeof(cc));
-        out->run[0] = "/box/main";
-        return 0;
-    }
-    if (!strcmp(lang->name, "python")) {
-        out->src_name = lang->src_name;
-        const char *cc[] = {"/usr/bin/python3", "-m", "py_compile", "/box/main.py", NULL};
-        memcpy(out->compile, cc, sizeof(cc));
-        out->run[0] = "/usr/bin/python3";
-        out->run[1] = "/box/main.py";
-        return 0;
-    }
-    /* java */
-    err = java_class(cls, sizeof(cls), src, src_len);
+    memset(out, 0, sizeof(*out));
+    err = fill_in(&out->src_name, out, &used, lang->src_name, &f);
     if (err < 0)
-        snprintf(cls, sizeof(cls), "Main");
-    int64_t mb = run_limits->memory_bytes >> 20;
-    int64_t heap = mb >= 160 ? mb - 64 : mb / 2;
-    int64_t stack = mb / 2 < 256 ? mb / 2 : 256;
-    out->src_name = STORE("%s.java", cls);
-    const char *cc[] = {JDK "javac",
-                        "-J-XX:+UseSerialGC",
-                        "-J-XX:TieredStopAtLevel=1",
-                        "-J-XX:-UsePerfData",
-                        "-J-Xmx512m",
-                        "-encoding",
-                        "UTF-8",
-                        "-d",
-                        "/box",
-                        STORE("/box/%s", out->src_name),
-                        NULL};
-    memcpy(out->compile, cc, sizeof(cc));
-    const char *rc[] = {JDK "java",
-                        "-XX:+UseSerialGC",
-                        "-XX:-UsePerfData",
-                        "-XX:TieredStopAtLevel=4",
-                        STORE("-Xmx%lldm", (long long)(heap < 16 ? 16 : heap)),
-                        STORE("-Xss%lldm", (long long)(stack < 8 ? 8 : stack)),
-                        "-cp",
-                        "/box",
-                        STORE("%s", cls),
-                        NULL};
-    memcpy(out->run, rc, sizeof(rc));
-#undef STORE
-    return 0;
+        return err;
+    f.src_name = out->src_name;
+    err = fill_argv(out->compile, lang->compile, out, &used, &f);
+    if (err == 0)
+        err = fill_argv(out->run, lang->run, out, &used, &f);
+    return err;
 }

@@ -11,6 +11,7 @@
 
 #include "gv_alloc.h"
 #include "gv_err.h"
+#include "gv_lang.h"
 #include "gv_num.h"
 #include "banned.h"
 
@@ -227,6 +228,26 @@ static int field_enum(struct srv_request *out, const char *name, int required,
     return invalid(out, "\"%s\" must be one of %s", name, list);
 }
 
+/* A language id of the table (gv_lang.h); *dst is the table's id string,
+ * which outlives the request. */
+static int field_lang(struct srv_request *out, const char *name, const char **dst)
+{
+    const char *v = NULL;
+    const struct gv_lang *l;
+    char ids[64];
+    int err = field_string(out, name, REQUIRED, 0, 64, &v, NULL);
+
+    if (err < 0)
+        return err;
+    l = gv_lang_find(v);
+    if (!l) {
+        gv_lang_ids(ids, sizeof(ids), ", ");
+        return invalid(out, "\"%s\" must be one of %s", name, ids);
+    }
+    *dst = l->id;
+    return 0;
+}
+
 static bool username_ok(const char *u)
 {
     for (; *u; u++)
@@ -278,7 +299,6 @@ static int decode_params(struct srv_request *out)
 {
     static const char *const sorts[] = {"name", "difficulty", "likes", "solves", NULL};
     static const char *const orders[] = {"asc", "desc", NULL};
-    static const char *const languages[] = {"c", "cpp", "python", "java", NULL};
     static const char *const topics[] = {"submission", "contest", NULL};
     struct srv_params *p = &out->p;
     int idx;
@@ -325,9 +345,7 @@ static int decode_params(struct srv_request *out)
         break;
     case SRV_REQ_SUBMIT:
         TRY(field_slug(out, "problem"));
-        idx = 0;
-        TRY(field_enum(out, "language", REQUIRED, languages, "c, cpp, python, java", &idx));
-        p->language = languages[idx];
+        TRY(field_lang(out, "language", &p->language));
         TRY(field_string(out, "source", REQUIRED, 1, SRV_SOURCE_MAX, &p->source, &p->source_len));
         TRY(field_int(out, "contest", OPTIONAL, 1, INT64_MAX / 2, &p->contest_id));
         break;

@@ -21,30 +21,21 @@
 
 #include <cjson/cJSON.h>
 
-#include "db.h"
+#include "db_link.h"
 #include "gv_alloc.h"
-#include "gv_err.h"
-#include "gv_log.h"
 #include "gv_time.h"
 #include "banned.h"
 
 #define PROBE_INTERVAL_MS 1000
-#define BACKOFF_BASE_MS 100
-#define BACKOFF_MAX_MS 5000
-#define PG_CONNECT_TIMEOUT_S 2 /* libpq's smallest useful connect_timeout */
+#define PG_CONNECT_TIMEOUT_MS 2000 /* libpq's smallest useful connect_timeout */
 #define REDIS_TIMEOUT_MS 1000
 
-/* One store behind a small function table, so both share the probe logic. */
+/* One store: its connection (which reconnects with backoff and logs the
+ * ups and downs) and its place in the published state. */
 struct probe {
-    const char *name; /* for logs: "postgres", "redis" */
     char *url;
-    void *conn; /* NULL while disconnected */
-    int (*open)(void **conn, const char *url, char *errbuf, size_t errlen);
-    int (*ping)(void *conn, char *errbuf, size_t errlen);
-    void (*close)(void *conn);
-    struct gv_backoff backoff;
+    struct db_link link;
     int64_t next_ms;             /* monotonic time of the next probe or connect attempt */
-    bool reported;               /* the first outcome has been logged */
     struct srv_store_state *pub; /* in h->state: written under h->lock only */
 };
 
@@ -57,130 +48,29 @@ struct srv_health {
     struct probe pg, redis;
 };
 
-static int pg_open(void **conn, const char *url, char *errbuf, size_t errlen)
-{
-    struct db_pg *pg = NULL;
-    int err = db_pg_open(&pg, url, PG_CONNECT_TIMEOUT_S, errbuf, errlen);
-
-    *conn = pg;
-    return err;
-}
-
-static int pg_ping(void *conn, char *errbuf, size_t errlen)
-{
-    int err = db_pg_ping(conn);
-
-    if (err < 0)
-        snprintf(errbuf, errlen, "%s", db_pg_last_error(conn));
-    return err;
-}
-
-static void pg_close(void *conn)
-{
-    db_pg_close(conn);
-}
-
-static int redis_open(void **conn, const char *url, char *errbuf, size_t errlen)
-{
-    struct db_redis *r = NULL;
-    int err = db_redis_open(&r, url, REDIS_TIMEOUT_MS, errbuf, errlen);
-
-    *conn = r;
-    return err;
-}
-
-static int redis_ping(void *conn, char *errbuf, size_t errlen)
-{
-    int err = db_redis_ping(conn);
-
-    if (err < 0)
-        snprintf(errbuf, errlen, "ping failed: %s", db_redis_last_error(conn));
-    return err;
-}
-
-static void redis_close(void *conn)
-{
-    db_redis_close(conn);
-}
-
-/* Makes a driver's message one line (libpq ends lines with "\n\t" hints and
- * a newline) and stands in for an empty one, so logs and /healthz always say
- * something useful on a single line. */
-static void tidy_error(char *s, size_t size)
-{
-    size_t n = 0;
-
-    for (char *p = s; *p; p++) {
-        char c = (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p;
-
-        if (c == ' ' && (n == 0 || s[n - 1] == ' '))
-            continue;
-        s[n++] = c;
-    }
-    while (n && s[n - 1] == ' ')
-        n--;
-    s[n] = '\0';
-    if (!n)
-        snprintf(s, size, "unreachable");
-}
-
 static void publish(struct srv_health *h, struct probe *p, bool up, const char *error)
 {
     struct srv_store_state *st = p->pub;
-    bool changed;
 
     pthread_mutex_lock(&h->lock);
-    changed = st->up != up;
-    if (changed)
+    if (st->up != up)
         st->since_ms = gv_time_real_ms();
     st->up = up;
     snprintf(st->error, sizeof(st->error), "%s", up ? "" : error);
     pthread_mutex_unlock(&h->lock);
-
-    /* Log the first outcome and transitions only: a store that stays down
-     * would otherwise log once per backoff step. */
-    if (!changed && p->reported)
-        return;
-    p->reported = true;
-    if (up)
-        gv_log(GV_LOG_INFO, "health", "%s is up", p->name);
-    else
-        gv_log(GV_LOG_WARN, "health", "%s is down: %s (retrying with backoff)", p->name, error);
 }
 
-static void probe_step(struct srv_health *h, struct probe *p, int64_t now)
+/* A ping while connected; a connect when there is no connection and the
+ * backoff allows one, at once after a lost connection (most failures are a
+ * restart). */
+static void probe_step(struct srv_health *h, struct probe *p)
 {
-    char errbuf[sizeof(p->pub->error)] = "";
-    int err;
+    int err = db_link_ping(&p->link);
 
-    if (p->conn) {
-        err = p->ping(p->conn, errbuf, sizeof(errbuf));
-        if (err == 0) {
-            publish(h, p, true, NULL);
-            p->next_ms = now + PROBE_INTERVAL_MS;
-            return;
-        }
-        /* The connection is gone; drop it and reconnect right away: most
-         * failures are a restart, and the backoff paces the attempts after. */
-        tidy_error(errbuf, sizeof(errbuf));
-        publish(h, p, false, errbuf);
-        p->close(p->conn);
-        p->conn = NULL;
-        errbuf[0] = '\0';
-    }
-    err = p->open(&p->conn, p->url, errbuf, sizeof(errbuf));
-    if (err == 0) {
-        gv_backoff_reset(&p->backoff);
-        publish(h, p, true, NULL);
-        p->next_ms = gv_time_mono_ms() + PROBE_INTERVAL_MS;
-        return;
-    }
-    p->conn = NULL;
-    if (!errbuf[0])
-        snprintf(errbuf, sizeof(errbuf), "cannot connect: %s", gv_strerror(err));
-    tidy_error(errbuf, sizeof(errbuf));
-    publish(h, p, false, errbuf);
-    p->next_ms = gv_time_mono_ms() + gv_backoff_next(&p->backoff);
+    if (err < 0)
+        err = db_link_connect(&p->link);
+    publish(h, p, err >= 0, db_link_error(&p->link));
+    p->next_ms = gv_time_mono_ms() + (err >= 0 ? PROBE_INTERVAL_MS : db_link_retry_in_ms(&p->link));
 }
 
 static void *health_main(void *arg)
@@ -197,7 +87,7 @@ static void *health_main(void *arg)
         now = gv_time_mono_ms();
         for (size_t i = 0; i < 2; i++) {
             if (probes[i]->next_ms <= now)
-                probe_step(h, probes[i], now);
+                probe_step(h, probes[i]);
             if (probes[i]->next_ms < next)
                 next = probes[i]->next_ms;
         }
@@ -220,11 +110,9 @@ static void *health_main(void *arg)
     return NULL;
 }
 
-static void probe_init(struct probe *p, const char *name, struct srv_store_state *pub)
+static void probe_init(struct probe *p, struct srv_store_state *pub)
 {
-    p->name = name;
     p->pub = pub;
-    gv_backoff_init(&p->backoff, BACKOFF_BASE_MS, BACKOFF_MAX_MS);
     pub->up = false;
     pub->since_ms = gv_time_real_ms();
     snprintf(pub->error, sizeof(pub->error), "not connected yet");
@@ -241,20 +129,16 @@ int srv_health_start(struct srv_health **out, const char *pg_url, const char *re
     h = gv_calloc(1, sizeof(*h));
     if (!h)
         return -ENOMEM;
-    probe_init(&h->pg, "postgres", &h->state.pg);
-    h->pg.open = pg_open;
-    h->pg.ping = pg_ping;
-    h->pg.close = pg_close;
-    probe_init(&h->redis, "redis", &h->state.redis);
-    h->redis.open = redis_open;
-    h->redis.ping = redis_ping;
-    h->redis.close = redis_close;
+    probe_init(&h->pg, &h->state.pg);
+    probe_init(&h->redis, &h->state.redis);
     h->pg.url = gv_strdup(pg_url);
     h->redis.url = gv_strdup(redis_url);
     if (!h->pg.url || !h->redis.url) {
         err = -ENOMEM;
         goto fail_alloc;
     }
+    db_link_init(&h->pg.link, DB_LINK_PG, h->pg.url, PG_CONNECT_TIMEOUT_MS, "health");
+    db_link_init(&h->redis.link, DB_LINK_REDIS, h->redis.url, REDIS_TIMEOUT_MS, "health");
 
     pthread_mutex_init(&h->lock, NULL);
     pthread_condattr_init(&ca);
@@ -300,10 +184,8 @@ void srv_health_stop(struct srv_health *h)
     pthread_mutex_unlock(&h->lock);
     pthread_join(h->thread, NULL);
 
-    if (h->pg.conn)
-        h->pg.close(h->pg.conn);
-    if (h->redis.conn)
-        h->redis.close(h->redis.conn);
+    db_link_release(&h->pg.link);
+    db_link_release(&h->redis.link);
     pthread_cond_destroy(&h->wake);
     pthread_mutex_destroy(&h->lock);
     gv_free(h->pg.url);

@@ -11,29 +11,19 @@
 #include <libwebsockets.h>
 
 #include "db.h"
+#include "db_link.h"
 #include "db_queue.h"
 #include "gv_alloc.h"
 #include "gv_err.h"
-#include "gv_log.h"
-#include "gv_time.h"
 #include "banned.h"
 
 #define JOBS_THREADS_MAX 16
-#define CONNECT_TIMEOUT_S 2
-#define REDIS_TIMEOUT_MS 2000
-
-struct store {
-    bool redis;
-    struct gv_backoff backoff;
-    int64_t next_try_ms; /* monotonic; 0: try at once */
-};
+#define CONNECT_TIMEOUT_MS 2000
 
 struct srv_job_env {
     struct srv_jobs *pool;
-    struct db_pg *pg;
-    struct db_redis *redis;
-    struct db_queue *queue;
-    struct store pg_state, redis_state;
+    struct db_link pg, redis;
+    struct db_queue *queue; /* on the redis link's connection */
     char why[256];
 };
 
@@ -51,67 +41,31 @@ struct srv_jobs {
     struct srv_job_env envs[JOBS_THREADS_MAX];
 };
 
-/* Whether a store may be tried now; after a failure the backoff decides. */
-static bool may_try(struct store *st)
-{
-    return gv_time_mono_ms() >= st->next_try_ms;
-}
-
-static void failed(struct store *st)
-{
-    st->next_try_ms = gv_time_mono_ms() + gv_backoff_next(&st->backoff);
-}
-
+/* db_link_connect checks an idle connection before the job uses it: one
+ * the server closed while this thread waited (a restart) is replaced
+ * first, rather than failing the job. */
 struct db_pg *srv_jobs_pg(struct srv_job_env *env)
 {
-    char why[200];
-
-    /* A connection the server closed while this thread was idle (a
-     * restart) is replaced before the job uses it, not after it fails. */
-    if (env->pg && !db_pg_usable(env->pg)) {
-        db_pg_close(env->pg);
-        env->pg = NULL;
-    }
-    if (env->pg)
-        return env->pg;
-    if (!may_try(&env->pg_state)) {
+    if (db_link_connect(&env->pg) < 0) {
         snprintf(env->why, sizeof(env->why), "the database is unavailable; retry shortly");
         return NULL;
     }
-    if (db_pg_open(&env->pg, env->pool->pg_url, CONNECT_TIMEOUT_S, why, sizeof(why)) < 0) {
-        gv_log(GV_LOG_WARN, "jobs", "cannot connect to postgres: %s", why);
-        snprintf(env->why, sizeof(env->why), "the database is unavailable; retry shortly");
-        failed(&env->pg_state);
-        return NULL;
-    }
-    gv_backoff_reset(&env->pg_state.backoff);
-    return env->pg;
+    return db_link_pg(&env->pg);
 }
 
 struct db_redis *srv_jobs_redis(struct srv_job_env *env)
 {
-    char why[200];
+    int err = db_link_connect(&env->redis);
 
-    if (env->redis && !db_redis_usable(env->redis)) {
-        db_queue_close(env->queue);
+    if (err != 0) {
+        db_queue_close(env->queue); /* made on a connection that is gone */
         env->queue = NULL;
-        db_redis_close(env->redis);
-        env->redis = NULL;
     }
-    if (env->redis)
-        return env->redis;
-    if (!may_try(&env->redis_state)) {
+    if (err < 0) {
         snprintf(env->why, sizeof(env->why), "redis is unavailable; retry shortly");
         return NULL;
     }
-    if (db_redis_open(&env->redis, env->pool->redis_url, REDIS_TIMEOUT_MS, why, sizeof(why)) < 0) {
-        gv_log(GV_LOG_WARN, "jobs", "cannot connect to redis: %s", why);
-        snprintf(env->why, sizeof(env->why), "redis is unavailable; retry shortly");
-        failed(&env->redis_state);
-        return NULL;
-    }
-    gv_backoff_reset(&env->redis_state.backoff);
-    return env->redis;
+    return db_link_redis(&env->redis);
 }
 
 struct db_queue *srv_jobs_queue(struct srv_job_env *env)
@@ -139,11 +93,9 @@ const char *srv_jobs_why(struct srv_job_env *env)
     return env->why;
 }
 
-/* No backoff here: a connection that worked and broke most often means the
- * store restarted (and may well be back), so the next job reconnects at
- * once; only a failed connect arms the backoff. Arming it here refused every
- * job of this thread for a backoff step after a restart that happened while
- * it was idle, with the store long up again. */
+/* db_link_lost, not db_link_fail: no backoff after a connection that
+ * worked and broke, so the next job reconnects at once (db_link.h says
+ * why). */
 void srv_jobs_lost(struct srv_job_env *env, int err, int redis)
 {
     if (err != GV_EUNAVAIL)
@@ -151,11 +103,9 @@ void srv_jobs_lost(struct srv_job_env *env, int err, int redis)
     if (redis) {
         db_queue_close(env->queue);
         env->queue = NULL;
-        db_redis_close(env->redis);
-        env->redis = NULL;
+        db_link_lost(&env->redis, NULL);
     } else {
-        db_pg_close(env->pg);
-        env->pg = NULL;
+        db_link_lost(&env->pg, NULL);
     }
 }
 
@@ -195,11 +145,9 @@ static void *worker(void *arg)
             lws_cancel_service(j->ctx);
     }
     db_queue_close(env->queue);
-    db_redis_close(env->redis);
-    db_pg_close(env->pg);
     env->queue = NULL;
-    env->redis = NULL;
-    env->pg = NULL;
+    db_link_release(&env->redis);
+    db_link_release(&env->pg);
     return NULL;
 }
 
@@ -230,9 +178,8 @@ int srv_jobs_start(struct srv_jobs **out, unsigned nthreads, const char *pg_url,
         struct srv_job_env *env = &j->envs[i];
 
         env->pool = j;
-        env->redis_state.redis = true;
-        gv_backoff_init(&env->pg_state.backoff, 100, 5000);
-        gv_backoff_init(&env->redis_state.backoff, 100, 5000);
+        db_link_init(&env->pg, DB_LINK_PG, j->pg_url, CONNECT_TIMEOUT_MS, "jobs");
+        db_link_init(&env->redis, DB_LINK_REDIS, j->redis_url, CONNECT_TIMEOUT_MS, "jobs");
         err = -pthread_create(&j->threads[i], NULL, worker, env);
         if (err < 0)
             goto fail;

@@ -26,19 +26,19 @@
 
 #include "db.h"
 #include "db_event.h"
+#include "db_link.h"
 #include "db_stream.h"
 #include "gv_alloc.h"
 #include "gv_err.h"
 #include "gv_log.h"
-#include "gv_time.h"
 #include "srv_subs.h"
 #include "banned.h"
 
 #define LIVE_BLOCK_MS 1000
 #define LIVE_BATCH 256
 #define LIVE_REDIS_TIMEOUT_MS 1000
-#define LIVE_BACKOFF_BASE_MS 100
-#define LIVE_BACKOFF_MAX_MS 5000
+/* The pause after a failure that is neither Redis' nor its connection's. */
+#define LIVE_PAUSE_MS 100
 /* Undrained events at which the thread pauses reading. */
 #define SRV_LIVE_QUEUE_MAX 4096
 #define REPLAY_PAGE 512
@@ -54,10 +54,8 @@ struct srv_live {
     char *url;
     char key[128];
     /* Thread only. */
-    struct db_redis *redis;
+    struct db_link redis;
     char last_id[DB_STREAM_ID_MAX]; /* "" until the first connect */
-    struct gv_backoff backoff;
-    bool down_logged;
 };
 
 static const char *stream_key(void)
@@ -171,45 +169,28 @@ static bool wait_or_stop(struct srv_live *l, int64_t ms)
     return stop;
 }
 
-static void disconnect(struct srv_live *l, const char *why)
-{
-    if (!l->down_logged)
-        gv_log(GV_LOG_WARN, "live", "lost redis (%s); reconnecting with backoff", why);
-    l->down_logged = true;
-    db_redis_close(l->redis);
-    l->redis = NULL;
-}
-
+/* Connects, and the first time also finds where to start reading. */
 static int connect_redis(struct srv_live *l)
 {
-    char errbuf[256] = "";
-    int err;
+    int err = db_link_connect(&l->redis);
 
-    err = db_redis_open(&l->redis, l->url, LIVE_REDIS_TIMEOUT_MS, errbuf, sizeof(errbuf));
-    if (err < 0) {
-        if (!l->down_logged)
-            gv_log(GV_LOG_WARN, "live", "%s; retrying with backoff",
-                   errbuf[0] ? errbuf : gv_strerror(err));
-        l->down_logged = true;
+    if (err < 0)
         return err;
-    }
     if (!l->last_id[0]) {
         /* Like "$", but pinned: events added between two XREADs must not
          * fall into the gap that a literal "$" would leave each time. */
-        err = db_stream_last_id(l->redis, l->last_id, l->key);
+        err = db_stream_last_id(db_link_redis(&l->redis), l->last_id, l->key);
         if (err == GV_ENOTFOUND) {
             snprintf(l->last_id, sizeof(l->last_id), "0-0");
             err = 0;
         }
         if (err < 0) {
             l->last_id[0] = '\0';
-            disconnect(l, db_redis_last_error(l->redis));
+            db_link_fail(&l->redis, NULL);
             return err;
         }
     }
     gv_log(GV_LOG_INFO, "live", "reading %s after %s", l->key, l->last_id);
-    l->down_logged = false;
-    gv_backoff_reset(&l->backoff);
     return 0;
 }
 
@@ -249,7 +230,8 @@ static int read_once(struct srv_live *l)
     size_t n = 0;
     int err;
 
-    err = db_stream_read(l->redis, &b, l->key, l->last_id, LIVE_BATCH, LIVE_BLOCK_MS);
+    err =
+        db_stream_read(db_link_redis(&l->redis), &b, l->key, l->last_id, LIVE_BATCH, LIVE_BLOCK_MS);
     if (err < 0)
         return err;
     for (size_t i = 0; i < b.count; i++) {
@@ -292,25 +274,30 @@ static void *live_main(void *arg)
             break;
         }
         pthread_mutex_unlock(&l->lock);
-        if (!l->redis && connect_redis(l) < 0) {
-            if (wait_or_stop(l, gv_backoff_next(&l->backoff)))
+        if (!db_link_redis(&l->redis) && connect_redis(l) < 0) {
+            if (wait_or_stop(l, db_link_retry_in_ms(&l->redis)))
                 break;
             continue;
         }
         err = read_once(l);
         if (err == 1)
             break;
-        if (err == GV_EUNAVAIL || err == GV_EREDIS) {
-            /* A WRONGTYPE key or a Redis that forgot us: start afresh on a
-             * new connection after a pause either way. */
-            if (err == GV_EREDIS)
-                gv_log(GV_LOG_WARN, "live", "XREAD %s failed: %s", l->key,
-                       db_redis_last_error(l->redis));
-            disconnect(l, db_redis_last_error(l->redis));
-            if (wait_or_stop(l, gv_backoff_next(&l->backoff)))
+        if (err == GV_EUNAVAIL) {
+            /* Most often a restart: reconnect at once, and continue after
+             * the last id delivered. */
+            db_link_lost(&l->redis, NULL);
+        } else if (err == GV_EREDIS) {
+            /* A WRONGTYPE key, say: a new connection would meet it again
+             * at once, so start afresh after a backoff step. */
+            char why[256];
+
+            snprintf(why, sizeof(why), "XREAD %s failed: %s", l->key,
+                     db_redis_last_error(db_link_redis(&l->redis)));
+            db_link_fail(&l->redis, why);
+            if (wait_or_stop(l, db_link_retry_in_ms(&l->redis)))
                 break;
         } else if (err < 0) {
-            if (wait_or_stop(l, LIVE_BACKOFF_BASE_MS))
+            if (wait_or_stop(l, LIVE_PAUSE_MS))
                 break;
         }
     }
@@ -340,7 +327,7 @@ int srv_live_start(struct srv_live **out, const char *redis_url, struct lws_cont
         gv_free(l);
         return GV_ECONFIG;
     }
-    gv_backoff_init(&l->backoff, LIVE_BACKOFF_BASE_MS, LIVE_BACKOFF_MAX_MS);
+    db_link_init(&l->redis, DB_LINK_REDIS, l->url, LIVE_REDIS_TIMEOUT_MS, "live");
     pthread_mutex_init(&l->lock, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -367,7 +354,7 @@ void srv_live_stop(struct srv_live *l)
     pthread_cond_broadcast(&l->wake);
     pthread_mutex_unlock(&l->lock);
     pthread_join(l->thread, NULL);
-    db_redis_close(l->redis);
+    db_link_release(&l->redis);
     srv_live_event_free_list(l->head);
     pthread_cond_destroy(&l->wake);
     pthread_mutex_destroy(&l->lock);

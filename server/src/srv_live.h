@@ -14,9 +14,10 @@
  * LWS_CALLBACK_EVENT_WAIT_CANCELLED with srv_live_drain().
  *
  * Reading starts at the stream's newest entry when the thread first
- * connects; after a lost connection it reconnects with jittered backoff
- * (100 ms doubling to 5 s) and continues after the last id it delivered, so
- * nothing is missed unless the stream was trimmed past it meanwhile.
+ * connects; after a lost connection it reconnects (db_link: at once, then
+ * with jittered backoff, 100 ms doubling to 5 s, while Redis refuses) and
+ * continues after the last id it delivered, so nothing is missed unless the
+ * stream was trimmed past it meanwhile.
  *
  * The stream key is db_stream_live_key(): GAVEL_LIVE_STREAM (environment or
  * config file), default "gavel:live"; tests use a key of their own. */
