@@ -520,7 +520,7 @@ static void publish(struct fc_phase *ph)
     fv[2] = "data";
     fv[3] = data;
     ph->pub_us[seq - ph->base] = t;
-    err = db_stream_add(redis, NULL, opt.stream, 100000, 2, fv);
+    err = db_stream_add(NULL, redis, opt.stream, 100000, 2, fv);
     if (err < 0)
         die("XADD %s: %s", opt.stream, db_redis_last_error(redis));
 }

@@ -550,7 +550,7 @@ static int redis_open(void)
     char host[256];
     int port, dbnum;
 
-    if (db_redis_parse_url(g.redis_url, host, sizeof(host), &port, &dbnum) < 0) {
+    if (db_redis_parse_url(host, sizeof(host), &port, &dbnum, g.redis_url) < 0) {
         say("malformed redis url '%s' (want redis://host:port/db)", g.redis_url);
         return -1;
     }

@@ -38,9 +38,9 @@ static int db_migrate_cmd(void)
 
     if (open_pg(&pg) < 0)
         return CLI_EXIT_FAIL;
-    err = db_migrate(pg, &applied);
+    err = db_migrate(&applied, pg);
     if (err == 0)
-        err = db_schema_version(pg, &version);
+        err = db_schema_version(&version, pg);
     if (err < 0) {
         fprintf(stderr, "gavel: migration failed: %s\n%s", gv_strerror(err),
                 db_pg_last_error(pg));
@@ -66,7 +66,7 @@ static int db_status_cmd(void)
     if (open_pg(&pg) < 0)
         return CLI_EXIT_FAIL;
     all = db_migrations(&count);
-    err = db_schema_version(pg, &version);
+    err = db_schema_version(&version, pg);
     db_pg_close(pg);
     if (err < 0) {
         fprintf(stderr, "gavel: cannot read schema version: %s\n", gv_strerror(err));

@@ -114,8 +114,8 @@ static int seed_users(struct db_pg *pg)
 {
     for (size_t i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++) {
         const struct demo_user *u = &demo_users[i];
-        int err = db_user_create(pg, NULL, u->username, u->display_name, DEMO_PASSWORD, u->role,
-                                 u->tier);
+        int err =
+            db_user_create(NULL, pg, u->username, u->display_name, DEMO_PASSWORD, u->role, u->tier);
 
         if (err == GV_EEXIST)
             continue;
@@ -144,14 +144,14 @@ static int seed_tests(struct db_pg *pg, const char *version_id, const struct dem
         gv_buf_reset(&ans);
         err = p->gen(&in, &ans, i);
         if (err == 0)
-            err = db_blob_put(pg, in_key, in.data ? in.data : "", in.len);
+            err = db_blob_put(in_key, pg, in.data ? in.data : "", in.len);
         if (err == 0)
-            err = db_blob_put(pg, ans_key, ans.data ? ans.data : "", ans.len);
+            err = db_blob_put(ans_key, pg, ans.data ? ans.data : "", ans.len);
         if (err < 0)
             break;
         snprintf(ordinal, sizeof(ordinal), "%d", i + 1);
         snprintf(name, sizeof(name), "%s/%02d", i < p->n_samples ? "sample" : "secret", i + 1);
-        err = db_pg_exec(pg, NULL,
+        err = db_pg_exec(NULL, pg,
                          "INSERT INTO test_cases (problem_version_id, ordinal, name, is_sample,"
                          " input_blob, answer_blob)"
                          " VALUES ($1, $2, $3, $4, decode($5, 'hex'), decode($6, 'hex'))",
@@ -172,7 +172,7 @@ static int seed_problem(struct db_pg *pg, const struct demo_problem *p)
     snprintf(difficulty, sizeof(difficulty), "%d", p->difficulty);
     snprintf(time_ms, sizeof(time_ms), "%d", p->time_limit_ms);
     snprintf(memory_kb, sizeof(memory_kb), "%d", p->memory_limit_mb * 1024);
-    err = db_pg_query_value(pg, &problem_id,
+    err = db_pg_query_value(&problem_id, pg,
                             "INSERT INTO problems (slug, name, difficulty, is_public)"
                             " VALUES ($1, $2, $3, $4) ON CONFLICT (slug) DO NOTHING RETURNING id",
                             4, params);
@@ -181,7 +181,7 @@ static int seed_problem(struct db_pg *pg, const struct demo_problem *p)
     {
         const char *vparams[] = {problem_id, p->statement, time_ms, memory_kb};
 
-        err = db_pg_query_value(pg, &version_id,
+        err = db_pg_query_value(&version_id, pg,
                                 "INSERT INTO problem_versions (problem_id, version, statement_md,"
                                 " time_limit_ms, memory_limit_kb) VALUES ($1, 1, $2, $3, $4)"
                                 " RETURNING id",
@@ -208,7 +208,7 @@ static int seed_contest(struct db_pg *pg)
     int err;
 
     err = db_pg_query_value(
-        pg, &contest_id,
+        &contest_id, pg,
         "INSERT INTO contests (slug, title, scoring, starts_at, freezes_at, ends_at,"
         " created_by) SELECT 'demo-contest', 'Gavel Demo Contest', 'icpc',"
         " now() - interval '10 minutes', now() + interval '2 hours 50 minutes',"
@@ -222,7 +222,7 @@ static int seed_contest(struct db_pg *pg)
         const char *params[] = {contest_id, labels[i][1], labels[i][0], ordinal};
 
         snprintf(ordinal, sizeof(ordinal), "%zu", i + 1);
-        err = db_pg_exec(pg, NULL,
+        err = db_pg_exec(NULL, pg,
                          "INSERT INTO contest_problems (contest_id, problem_id, label, ordinal)"
                          " SELECT $1, id, $3, $4 FROM problems WHERE slug = $2",
                          4, params);
@@ -230,7 +230,7 @@ static int seed_contest(struct db_pg *pg)
     if (err == 0) {
         const char *params[] = {contest_id};
 
-        err = db_pg_exec(pg, NULL,
+        err = db_pg_exec(NULL, pg,
                          "INSERT INTO participants (contest_id, user_id)"
                          " SELECT $1, id FROM users WHERE role = 'contestant'",
                          1, params);

@@ -36,7 +36,7 @@ static int put_file_blob(struct db_pg *pg, char *hex, const char *path, char *ms
     gv_buf_init(&b, TEST_FILE_MAX);
     err = cli_read_file(&b, path);
     if (err == 0)
-        err = db_blob_put(pg, hex, b.data ? b.data : "", b.len);
+        err = db_blob_put(hex, pg, b.data ? b.data : "", b.len);
     if (err < 0)
         snprintf(msg, msg_len, "%s: %s", path, gv_strerror(err));
     gv_buf_release(&b);
@@ -129,7 +129,7 @@ static int import_one(struct db_pg *pg, struct cli_judge_env *env, const char *d
     }
     in_tx = true;
     if (prob.custom) {
-        err = db_blob_put(pg, v.validator_sha256, prob.validator_src, prob.validator_len);
+        err = db_blob_put(v.validator_sha256, pg, prob.validator_src, prob.validator_len);
         if (err < 0) {
             snprintf(msg, sizeof(msg), "cannot store the validator: %s", gv_strerror(err));
             goto out;
@@ -154,14 +154,14 @@ static int import_one(struct db_pg *pg, struct cli_judge_env *env, const char *d
     }
     err = version_hash(v.package_sha256, &v);
     if (err == 0)
-        err = db_problem_import(pg, &v, &unchanged);
+        err = db_problem_import(&unchanged, pg, &v);
     if (err < 0) {
         snprintf(msg, sizeof(msg), "cannot store the problem: %s", db_pg_last_error(pg));
         goto out;
     }
     if (err == 0 && (opts->set_public || opts->difficulty)) {
         const char *p[] = {v.slug, opts->set_public ? "true" : NULL, opts->difficulty};
-        err = db_pg_exec(pg, NULL,
+        err = db_pg_exec(NULL, pg,
                          "UPDATE problems SET is_public = coalesce($2::boolean, is_public), "
                          "difficulty = coalesce($3::integer, difficulty) WHERE slug = $1",
                          3, p);

@@ -63,7 +63,7 @@ static int64_t user_id_of(struct db_pg *pg, const char *name)
     char *val = NULL;
     int64_t id = 0;
 
-    if (db_pg_query_value(pg, &val, "SELECT id FROM users WHERE lower(username) = lower($1)", 1,
+    if (db_pg_query_value(&val, pg, "SELECT id FROM users WHERE lower(username) = lower($1)", 1,
                           p) == 0 &&
         val)
         id = strtoll(val, NULL, 10);
@@ -77,7 +77,7 @@ static int64_t contest_id_of(struct db_pg *pg, const char *slug)
     char *val = NULL;
     int64_t id = 0;
 
-    if (db_pg_query_value(pg, &val, "SELECT id FROM contests WHERE slug = $1", 1, p) == 0 && val)
+    if (db_pg_query_value(&val, pg, "SELECT id FROM contests WHERE slug = $1", 1, p) == 0 && val)
         id = strtoll(val, NULL, 10);
     gv_free(val);
     return id;
@@ -152,7 +152,7 @@ int cli_cmd_submit(int argc, char **argv)
     in.language = lang->id;
     in.source = src.data;
     in.source_len = src.len;
-    err = db_submission_create(st.pg, &id, &prio, &in);
+    err = db_submission_create(&id, &prio, st.pg, &in);
     if (err < 0) {
         fprintf(stderr, "gavel submit: %s\n",
                 err == GV_ENOTFOUND ? "no such problem"
@@ -160,7 +160,7 @@ int cli_cmd_submit(int argc, char **argv)
                                     : db_pg_last_error(st.pg));
         goto out;
     }
-    err = db_queue_push(st.queue, id, prio, in.user_id, &queued);
+    err = db_queue_push(&queued, st.queue, id, prio, in.user_id);
     if (err < 0) {
         /* Stored but not queued: a worker's recovery sweep picks it up. */
         fprintf(stderr, "gavel submit: submission %" PRId64 " stored but not queued (%s); a "
@@ -196,7 +196,7 @@ int cli_cmd_rejudge(int argc, char **argv)
     }
     if (stores_open(&st, "gavel rejudge") < 0)
         goto out;
-    err = db_submission_select(st.pg, &ids, &n, kind, key);
+    err = db_submission_select(&ids, &n, st.pg, kind, key);
     if (err < 0) {
         fprintf(stderr, "gavel rejudge: %s\n", db_pg_last_error(st.pg));
         goto out;
@@ -212,7 +212,7 @@ int cli_cmd_rejudge(int argc, char **argv)
     }
     for (size_t i = 0; i < n && err == 0; i++) {
         bool queued = false;
-        err = db_queue_push(st.queue, ids[i], CST_PRIO_REJUDGE, 0, &queued);
+        err = db_queue_push(&queued, st.queue, ids[i], CST_PRIO_REJUDGE, 0);
         pushed += queued;
     }
     if (err < 0) {

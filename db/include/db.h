@@ -50,18 +50,18 @@ int db_pg_exec_script(struct db_pg *pg, const char *sql);
 /* Runs one parameterized statement that returns no rows or whose rows the
  * caller does not need. `nparams` text parameters; NULL is SQL NULL. When
  * `affected` is given it receives the number of rows changed. */
-int db_pg_exec(struct db_pg *pg, int64_t *affected, const char *sql, int nparams,
+int db_pg_exec(int64_t *affected, struct db_pg *pg, const char *sql, int nparams,
                const char *const *params);
 
 /* Runs a parameterized query expected to return at most one row with one
  * column. *out receives a gv_malloc'd copy of the value (caller frees), or
  * NULL when there is no row or the value is NULL. */
-int db_pg_query_value(struct db_pg *pg, char **out, const char *sql, int nparams,
+int db_pg_query_value(char **out, struct db_pg *pg, const char *sql, int nparams,
                       const char *const *params);
 
 /* Like db_pg_exec, with binary parameters: `lengths[i]` bytes at
  * `params[i]`, `binary[i]` non-zero for bytea. */
-int db_pg_exec_binary(struct db_pg *pg, int64_t *affected, const char *sql, int nparams,
+int db_pg_exec_binary(int64_t *affected, struct db_pg *pg, const char *sql, int nparams,
                       const char *const *params, const int *lengths, const int *binary);
 
 /* --- Migrations --------------------------------------------------------- */
@@ -80,10 +80,10 @@ const struct db_migration *db_migrations(size_t *count);
  * A recorded migration whose checksum differs from the built-in one is
  * GV_ECHECKSUM: someone edited an applied migration. `applied` receives how
  * many ran (0 on a second run). */
-int db_migrate(struct db_pg *pg, int *applied);
+int db_migrate(int *applied, struct db_pg *pg);
 
 /* The highest applied version, 0 for an empty database. */
-int db_schema_version(struct db_pg *pg, int *version);
+int db_schema_version(int *version, struct db_pg *pg);
 
 /* --- Blobs -------------------------------------------------------------- */
 
@@ -94,11 +94,11 @@ void db_sha256_hex(char *hex, const void *data, size_t len);
 
 /* Stores `data` zstd-compressed under its SHA-256 (content addressing makes
  * a second put of the same bytes a no-op). `out_hex` receives the key. */
-int db_blob_put(struct db_pg *pg, char *out_hex, const void *data, size_t len);
+int db_blob_put(char *out_hex, struct db_pg *pg, const void *data, size_t len);
 
 /* Fetches and decompresses a blob; *out is gv_malloc'd (caller frees), and
  * its SHA-256 is checked against the key (GV_ECHECKSUM on mismatch). */
-int db_blob_get(struct db_pg *pg, void **out, size_t *out_len, const char *hex);
+int db_blob_get(void **out, size_t *out_len, struct db_pg *pg, const char *hex);
 
 /* --- Users ------------------------------------------------------------- */
 
@@ -113,7 +113,7 @@ int db_password_verify(const char *encoded, const char *password);
 
 /* Creates a user; GV_EEXIST when the name is taken (case-insensitively).
  * `role` is contestant|organizer|admin, `tier` free|paid. */
-int db_user_create(struct db_pg *pg, int64_t *out_id, const char *username,
+int db_user_create(int64_t *out_id, struct db_pg *pg, const char *username,
                    const char *display_name, const char *password, const char *role,
                    const char *tier);
 
@@ -122,7 +122,7 @@ int db_user_create(struct db_pg *pg, int64_t *out_id, const char *username,
 struct db_redis;
 
 /* Parses redis://host[:port][/db]; GV_ECONFIG when malformed. */
-int db_redis_parse_url(const char *url, char *host, size_t hostlen, int *port, int *dbnum);
+int db_redis_parse_url(char *host, size_t hostlen, int *port, int *dbnum, const char *url);
 
 int db_redis_open(struct db_redis **out, const char *url, int timeout_ms, char *errbuf,
                   size_t errlen);

@@ -43,19 +43,19 @@ struct db_problem_query {
 
 /* {"problems":[{slug,name,difficulty,likes,solves,submissions,liked,
  *  status:"solved"|"attempted"|null}],"total":n,"page":p,"page_size":s} */
-int db_catalog_problems(struct db_pg *pg, const struct db_viewer *v, const struct db_problem_query *q,
-                        int64_t now_ms, char **json);
+int db_catalog_problems(char **json, struct db_pg *pg, const struct db_viewer *v,
+                        const struct db_problem_query *q, int64_t now_ms);
 
 /* {slug,name,difficulty,statement_md,time_limit_ms,memory_limit_kb,
  *  samples:[{name,input,answer}],likes,solves,submissions,liked}; the
  * current version. GV_ENOTFOUND when absent or invisible to `v`. */
-int db_catalog_problem(struct db_pg *pg, const struct db_viewer *v, const char *slug,
-                       int64_t now_ms, char **json);
+int db_catalog_problem(char **json, struct db_pg *pg, const struct db_viewer *v, const char *slug,
+                       int64_t now_ms);
 
 /* Likes (or unlikes) a visible problem, idempotently, keeping
  * problems.like_count equal to its rows in problem_likes. */
-int db_catalog_like(struct db_pg *pg, const struct db_viewer *v, const char *slug, bool like,
-                    int64_t now_ms, int64_t *likes);
+int db_catalog_like(int64_t *likes, struct db_pg *pg, const struct db_viewer *v, const char *slug,
+                    bool like, int64_t now_ms);
 
 /* Whether `v` may submit to `slug` (in contest `contest_id`, 0 for
  * practice): GV_ENOTFOUND when the problem (practice) or the contest is
@@ -67,15 +67,15 @@ int db_catalog_can_submit(struct db_pg *pg, const struct db_viewer *v, const cha
 
 /* {"submissions":[{id,problem,language,status,verdict,score,max_time_ms,
  *  max_memory_kb,created_at,contest_id}]}, newest first. */
-int db_catalog_my_submissions(struct db_pg *pg, int64_t user_id, int page, int page_size,
-                              char **json);
+int db_catalog_my_submissions(char **json, struct db_pg *pg, int64_t user_id, int page,
+                              int page_size);
 
 /* One submission: the list's fields, user_id, compile_output, tests:[{test,
  * name,verdict,cpu_ms,wall_ms,memory_kb}] of the valid judging, and with
  * `with_source` the source. GV_ENOTFOUND when absent, -EACCES when `v` is
  * neither its author nor privileged. */
-int db_catalog_submission(struct db_pg *pg, const struct db_viewer *v, int64_t id, bool with_source,
-                          char **json);
+int db_catalog_submission(char **json, struct db_pg *pg, const struct db_viewer *v, int64_t id,
+                          bool with_source);
 
 struct db_contest_info {
     int64_t id;
@@ -85,6 +85,6 @@ struct db_contest_info {
 };
 
 /* GV_ENOTFOUND when absent. */
-int db_catalog_contest(struct db_pg *pg, int64_t id, struct db_contest_info *out);
+int db_catalog_contest(struct db_contest_info *out, struct db_pg *pg, int64_t id);
 
 #endif

@@ -20,8 +20,7 @@
  * "frozen","problems":[{"label","slug"}],"rows":[...]} in rank order. The
  * public view (`jury` false) hides what the freeze hides until the final
  * standings are published. GV_ENOTFOUND when there is no such contest. */
-int db_contest_board(struct db_pg *pg, int64_t contest_id, bool jury, int64_t now_ms,
-                     char **json);
+int db_contest_board(char **json, struct db_pg *pg, int64_t contest_id, bool jury, int64_t now_ms);
 
 /* One participant's public row as a contest.scoreboard event (cst_event.h),
  * computed from that participant's submissions and each problem's first
@@ -41,7 +40,7 @@ int db_contest_row_publish(struct db_pg *pg, struct db_redis *r, int64_t contest
  * "scoring","starts_at_ms","freezes_at_ms","ends_at_ms","unfrozen_at_ms"
  * (null when unset),"participants","registered"}] by start, newest first;
  * "registered" is for `viewer_id` (false for 0). */
-int db_contest_list(struct db_pg *pg, int64_t viewer_id, char **json);
+int db_contest_list(char **json, struct db_pg *pg, int64_t viewer_id);
 
 /* Registers `user_id` for the contest. GV_ENOTFOUND: no such contest;
  * -EACCES: it has ended; GV_EEXIST: already registered (not an error for
@@ -60,6 +59,6 @@ int db_contest_announce(struct cst_event *out, struct db_pg *pg, int64_t contest
 
 /* The newest `limit` announcements, oldest first, as a JSON array text:
  * [{"announcement_id","text","created_at_ms"}]. */
-int db_contest_announcements(struct db_pg *pg, int64_t contest_id, int limit, char **json);
+int db_contest_announcements(char **json, struct db_pg *pg, int64_t contest_id, int limit);
 
 #endif

@@ -25,13 +25,13 @@ int db_event_insert(struct db_pg *pg, struct cst_event *ev);
 
 /* Appends `ev` to the live stream; `out_id` (optional, DB_STREAM_ID_MAX
  * bytes) receives the entry's id, which clients resume from. */
-int db_event_publish(struct db_redis *r, char *out_id, const struct cst_event *ev);
+int db_event_publish(char *out_id, struct db_redis *r, const struct cst_event *ev);
 
 /* What a writer outside a transaction does: db_event_insert when the type is
  * durable, then db_event_publish when `r` is not NULL. A failed publish of a
  * logged event returns the publish's error with ev->seq set: the event is
  * recorded, only its live delivery was lost. */
-int db_event_record(struct db_pg *pg, struct db_redis *r, char *out_id, struct cst_event *ev);
+int db_event_record(char *out_id, struct db_pg *pg, struct db_redis *r, struct cst_event *ev);
 
 /* Decodes a live stream entry. GV_EPARSE for an entry that is not an event
  * (the stream key may be shared with other tools). */

@@ -35,7 +35,7 @@ struct db_submission {
  * or the requested rejudge already finished), nothing is written and
  * GV_EEXIST returned (a duplicate delivery: acknowledge and move on).
  * GV_ENOTFOUND when there is no such submission. */
-int db_judging_start(struct db_pg *pg, struct db_submission *out, int64_t *judging_id,
+int db_judging_start(struct db_submission *out, int64_t *judging_id, struct db_pg *pg,
                      int64_t submission_id, const char *judge_host, bool rejudge);
 
 /* Marks the submission 'running' once it compiled (best effort). */

@@ -49,11 +49,11 @@ struct db_problem_version {
  * problem), unless the current version has the same package hash: then
  * *unchanged is set and nothing is written. Runs inside the caller's
  * transaction when there is one, so a failure leaves nothing behind. */
-int db_problem_import(struct db_pg *pg, struct db_problem_version *v, bool *unchanged);
+int db_problem_import(bool *unchanged, struct db_pg *pg, struct db_problem_version *v);
 
 /* Loads problem version `version_id` with its tests in judging order.
  * Release with db_problem_version_release. GV_ENOTFOUND when absent. */
-int db_problem_load_version(struct db_pg *pg, struct db_problem_version *out, int64_t version_id);
+int db_problem_load_version(struct db_problem_version *out, struct db_pg *pg, int64_t version_id);
 void db_problem_version_release(struct db_problem_version *v);
 
 #endif

@@ -60,8 +60,8 @@ void db_queue_close(struct db_queue *q);
  * (waiting or taken and not yet acknowledged) is not queued twice: *queued
  * (optional) says whether this call added it. GV_EINVAL for a level outside
  * 0..DB_QUEUE_LEVELS-1 or a non-positive id. */
-int db_queue_push(struct db_queue *q, int64_t submission_id, int level, int64_t user_id,
-                  bool *queued);
+int db_queue_push(bool *queued, struct db_queue *q, int64_t submission_id, int level,
+                  int64_t user_id);
 
 struct db_queue_job {
     int64_t submission_id;
@@ -85,12 +85,12 @@ struct db_queue_job {
  * (0: do not wait) without polling: a push wakes one waiting taker.
  * Returns 1 with *job filled, 0 when no job came within block_ms, or a
  * negative code. */
-int db_queue_take(struct db_queue *q, const char *consumer, int block_ms, struct db_queue_job *job);
+int db_queue_take(struct db_queue_job *job, struct db_queue *q, const char *consumer, int block_ms);
 
 /* Only the reclaim half of db_queue_take, with an explicit idle threshold:
  * 1 with *job filled, 0 when no entry has been idle that long. */
-int db_queue_reclaim(struct db_queue *q, const char *consumer, int64_t min_idle_ms,
-                     struct db_queue_job *job);
+int db_queue_reclaim(struct db_queue_job *job, struct db_queue *q, const char *consumer,
+                     int64_t min_idle_ms);
 
 /* Done with a job: acknowledges and deletes the entry and forgets the
  * submission id, so a later push (a rejudge) queues it again. Call only
@@ -111,15 +111,15 @@ struct db_queue_item {
 /* Pushes each item the queue does not know yet, in array order (give it in
  * submission order so the rebuilt queue keeps the original order).
  * *requeued (optional) receives how many were added. */
-int db_queue_requeue_missing(struct db_queue *q, const struct db_queue_item *items, size_t count,
-                             size_t *requeued);
+int db_queue_requeue_missing(size_t *requeued, struct db_queue *q,
+                             const struct db_queue_item *items, size_t count);
 
 /* Rebuilds the queue from PostgreSQL after Redis lost it (restart without
  * persistence, failover, flush): every submission whose status is not
  * 'judged', at its stored priority (clamped to the last level), in id
  * order, unless the queue already knows it. Safe to run at any time and
  * from several processes. */
-int db_queue_recover(struct db_queue *q, struct db_pg *pg, size_t *requeued);
+int db_queue_recover(size_t *requeued, struct db_queue *q, struct db_pg *pg);
 
 struct db_queue_stats {
     int64_t waiting[DB_QUEUE_LEVELS]; /* not yet taken */
@@ -127,7 +127,7 @@ struct db_queue_stats {
     int64_t pending[DB_QUEUE_LEVELS]; /* taken, not yet acknowledged */
 };
 
-int db_queue_stats(struct db_queue *q, struct db_queue_stats *out);
+int db_queue_stats(struct db_queue_stats *out, struct db_queue *q);
 
 /* Deletes every key under the handle's prefix (tests; an operator's reset
  * before db_queue_recover). The handle stays usable: the next take

@@ -27,12 +27,12 @@ struct db_user_info {
 
 /* Creates a session for `user_id`: `token_hex` (DB_TOKEN_HEX_LEN + 1 bytes)
  * receives the bearer token, *expires_at_ms its expiry (Unix ms). */
-int db_session_create(struct db_pg *pg, int64_t user_id, char *token_hex, int64_t *expires_at_ms);
+int db_session_create(char *token_hex, int64_t *expires_at_ms, struct db_pg *pg, int64_t user_id);
 
 /* The user of an unexpired session. GV_ENOTFOUND for an unknown, malformed
  * or expired token. Touches last_seen_at at most once a minute, so a busy
  * client does not turn every request into a write. */
-int db_session_lookup(struct db_pg *pg, const char *token_hex, struct db_user_info *out);
+int db_session_lookup(struct db_user_info *out, struct db_pg *pg, const char *token_hex);
 
 /* Deletes the session (logout); an unknown token is not an error. */
 int db_session_delete(struct db_pg *pg, const char *token_hex);
@@ -40,16 +40,16 @@ int db_session_delete(struct db_pg *pg, const char *token_hex);
 /* Checks a username and password. GV_EINVAL when either is wrong: the
  * caller cannot tell which, and an unknown name costs the same argon2id
  * work as a wrong password, so timing does not tell either. */
-int db_login(struct db_pg *pg, const char *username, const char *password,
-             struct db_user_info *out);
+int db_login(struct db_user_info *out, struct db_pg *pg, const char *username,
+             const char *password);
 
 /* Loads a user by id; GV_ENOTFOUND when absent. */
-int db_user_get(struct db_pg *pg, int64_t id, struct db_user_info *out);
+int db_user_get(struct db_user_info *out, struct db_pg *pg, int64_t id);
 
 /* A fixed-window counter in Redis: INCR `key`, giving it a lifetime of
  * `window_ms` when the window starts. *count receives the count including
  * this hit, *ttl_ms the time left in the window. */
-int db_rate_hit(struct db_redis *r, const char *key, int64_t window_ms, int64_t *count,
-                int64_t *ttl_ms);
+int db_rate_hit(int64_t *count, int64_t *ttl_ms, struct db_redis *r, const char *key,
+                int64_t window_ms);
 
 #endif

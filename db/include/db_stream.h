@@ -39,25 +39,25 @@ const char *db_stream_entry_get(const struct db_stream_entry *e, const char *fie
 /* XADD key MAXLEN ~ maxlen * field value ...: `npairs` pairs in `fv`
  * (field, value, field, value...). `maxlen` 0 means no trimming. `out_id`
  * (optional, DB_STREAM_ID_MAX bytes) receives the new entry's id. */
-int db_stream_add(struct db_redis *r, char *out_id, const char *key, long maxlen, size_t npairs,
+int db_stream_add(char *out_id, struct db_redis *r, const char *key, long maxlen, size_t npairs,
                   const char *const *fv);
 
 /* XREAD [BLOCK block_ms] COUNT count STREAMS key after_id: entries with an
  * id greater than `after_id`. Waits up to `block_ms` (0: no wait) for the
  * first one; an empty batch when none came. */
-int db_stream_read(struct db_redis *r, struct db_stream_batch *out, const char *key,
+int db_stream_read(struct db_stream_batch *out, struct db_redis *r, const char *key,
                    const char *after_id, size_t count, int block_ms);
 
 /* XRANGE key start end COUNT count (start and end as Redis takes them:
  * "-", "+", an id, or "(" + id for exclusive). */
-int db_stream_range(struct db_redis *r, struct db_stream_batch *out, const char *key,
+int db_stream_range(struct db_stream_batch *out, struct db_redis *r, const char *key,
                     const char *start, const char *end, size_t count);
 
 /* The id of the stream's first (oldest) or last (newest) entry into `id`
  * (DB_STREAM_ID_MAX bytes); GV_ENOTFOUND when the stream is empty or does
  * not exist. */
-int db_stream_first_id(struct db_redis *r, char *id, const char *key);
-int db_stream_last_id(struct db_redis *r, char *id, const char *key);
+int db_stream_first_id(char *id, struct db_redis *r, const char *key);
+int db_stream_last_id(char *id, struct db_redis *r, const char *key);
 
 /* The live stream every gavel-server reads (docs/PROTOCOL.md, "Events and
  * resume"): its key is GAVEL_LIVE_STREAM (environment or config), default
@@ -66,8 +66,5 @@ int db_stream_last_id(struct db_redis *r, char *id, const char *key);
 #define DB_LIVE_STREAM_MAXLEN 100000
 const char *db_stream_live_key(void);
 
-/* Appends one live event: fields `type` and `data` (a JSON object's text
- * that carries the same "type"). `out_id` as for db_stream_add. */
-int db_stream_live_add(struct db_redis *r, char *out_id, const char *type, const char *data);
 
 #endif

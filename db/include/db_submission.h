@@ -30,13 +30,13 @@ struct db_new_submission {
  * free). GV_ENOTFOUND for an unknown user or problem, GV_EINVAL for a
  * problem not in that contest or an unknown language, GV_ETOOBIG for an
  * empty or oversized source. */
-int db_submission_create(struct db_pg *pg, int64_t *out_id, int *priority,
+int db_submission_create(int64_t *out_id, int *priority, struct db_pg *pg,
                          const struct db_new_submission *in);
 
 /* The ids of the judged submissions to rejudge, oldest first: one
  * submission (`what` "submission"), all of a problem (slug), or all of a
  * contest (id). *out is gv_malloc'd. */
-int db_submission_select(struct db_pg *pg, int64_t **out, size_t *count, const char *what,
+int db_submission_select(int64_t **out, size_t *count, struct db_pg *pg, const char *what,
                          const char *key);
 
 /* Records that these submissions are to be rejudged, before they are

@@ -35,7 +35,7 @@ void db_sha256_hex(char *hex, const void *data, size_t len)
     hex[DB_SHA256_HEX_LEN] = '\0';
 }
 
-int db_blob_put(struct db_pg *pg, char *out_hex, const void *data, size_t len)
+int db_blob_put(char *out_hex, struct db_pg *pg, const void *data, size_t len)
 {
     size_t bound = ZSTD_compressBound(len), zlen;
     char size[24];
@@ -58,7 +58,7 @@ int db_blob_put(struct db_pg *pg, char *out_hex, const void *data, size_t len)
         const int lengths[] = {0, 0, (int)zlen};
         const int binary[] = {0, 0, 1};
 
-        err = db_pg_exec_binary(pg, NULL,
+        err = db_pg_exec_binary(NULL, pg,
                                 "INSERT INTO blobs (sha256, size, zstd) "
                                 "VALUES (decode($1, 'hex'), $2, $3) ON CONFLICT DO NOTHING",
                                 3, params, lengths, binary);
@@ -68,7 +68,7 @@ out:
     return err;
 }
 
-int db_blob_get(struct db_pg *pg, void **out, size_t *out_len, const char *hex)
+int db_blob_get(void **out, size_t *out_len, struct db_pg *pg, const char *hex)
 {
     const char *params[] = {hex};
     char actual[DB_SHA256_HEX_LEN + 1];

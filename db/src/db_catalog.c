@@ -56,8 +56,8 @@ static void viewer_param(struct viewer_param *vp, const struct db_viewer *v)
     vp->p = v->user_id > 0 ? vp->uid : NULL;
 }
 
-int db_catalog_problems(struct db_pg *pg, const struct db_viewer *v, const struct db_problem_query *q,
-                        int64_t now_ms, char **json)
+int db_catalog_problems(char **json, struct db_pg *pg, const struct db_viewer *v,
+                        const struct db_problem_query *q, int64_t now_ms)
 {
     static const char *const sort_col[] = {
         [DB_SORT_NAME] = "p.name",
@@ -102,25 +102,24 @@ int db_catalog_problems(struct db_pg *pg, const struct db_viewer *v, const struc
     {
         /* The list is the same for everyone: $2 is the clock here. */
         const char *p[] = {vp.p, now, dmin, dmax, limit, offset, page};
-        return db_pg_query_value(pg, json, sql, 7, p);
+        return db_pg_query_value(json, pg, sql, 7, p);
     }
 }
 
 /* The facts contest/ decides a problem's visibility from, and its id
  * (gv_malloc'd text). GV_ENOTFOUND when there is no such problem. */
-static int problem_facts(struct db_pg *pg, struct cst_problem_facts *f, char **id,
-                         const char *slug)
+static int problem_facts(struct cst_problem_facts *f, char **id, struct db_pg *pg, const char *slug)
 {
     const char *p[] = {slug};
     PGresult *res = NULL;
     int err;
 
     *id = NULL;
-    err = db__pg_select(pg, &res, "problem facts",
-                        "SELECT p.id, p.is_public, count(c.id), coalesce(max(" EPOCH_MS(
-                            "c.starts_at") "), 0) FROM problems p LEFT JOIN contest_problems cp "
-                        "ON cp.problem_id = p.id LEFT JOIN contests c ON c.id = cp.contest_id "
-                        "WHERE p.slug = $1 GROUP BY p.id",
+    err = db__pg_select(&res, pg, "problem facts",
+                        "SELECT p.id, p.is_public, count(c.id), coalesce(max("
+                        EPOCH_MS("c.starts_at") "), 0) FROM problems p LEFT JOIN "
+                        "contest_problems cp ON cp.problem_id = p.id LEFT JOIN contests c ON "
+                        "c.id = cp.contest_id WHERE p.slug = $1 GROUP BY p.id",
                         1, p);
     if (err < 0)
         return err;
@@ -139,11 +138,11 @@ static int problem_facts(struct db_pg *pg, struct cst_problem_facts *f, char **i
 
 /* The id of a problem `v` may read now (gv_malloc'd text), or GV_ENOTFOUND:
  * unknown and unreadable answer alike, so probing reveals nothing. */
-static int readable_problem(struct db_pg *pg, char **id, const struct db_viewer *v,
+static int readable_problem(char **id, struct db_pg *pg, const struct db_viewer *v,
                             const char *slug, int64_t now_ms)
 {
     struct cst_problem_facts f;
-    int err = problem_facts(pg, &f, id, slug);
+    int err = problem_facts(&f, id, pg, slug);
 
     if (err == 0 && !cst_problem_readable(&f, v->privileged, now_ms)) {
         gv_free(*id);
@@ -186,7 +185,7 @@ static int add_samples(struct db_pg *pg, cJSON *obj, const char *version_id)
             size_t len = 0;
             char *text;
 
-            err = db_blob_get(pg, &data, &len, PQgetvalue(res, i, 1 + k));
+            err = db_blob_get(&data, &len, pg, PQgetvalue(res, i, 1 + k));
             if (err < 0)
                 break;
             if (len > SAMPLE_MAX) {
@@ -206,8 +205,8 @@ out:
     return err;
 }
 
-int db_catalog_problem(struct db_pg *pg, const struct db_viewer *v, const char *slug,
-                       int64_t now_ms, char **json)
+int db_catalog_problem(char **json, struct db_pg *pg, const struct db_viewer *v, const char *slug,
+                       int64_t now_ms)
 {
     struct viewer_param vp;
     char *meta = NULL, *vid_text = NULL, *pid = NULL;
@@ -216,13 +215,13 @@ int db_catalog_problem(struct db_pg *pg, const struct db_viewer *v, const char *
 
     *json = NULL;
     viewer_param(&vp, v);
-    err = readable_problem(pg, &pid, v, slug, now_ms);
+    err = readable_problem(&pid, pg, v, slug, now_ms);
     if (err < 0)
         goto out;
     {
         const char *p[] = {vp.p, pid};
         err = db_pg_query_value(
-            pg, &meta,
+            &meta, pg,
             "SELECT json_build_object('slug', p.slug, 'name', p.name, 'difficulty', p.difficulty, "
             "'statement_md', pv.statement_md, 'time_limit_ms', pv.time_limit_ms, "
             "'memory_limit_kb', pv.memory_limit_kb, 'likes', p.like_count, 'solves', "
@@ -265,8 +264,8 @@ out:
     return err;
 }
 
-int db_catalog_like(struct db_pg *pg, const struct db_viewer *v, const char *slug, bool like,
-                    int64_t now_ms, int64_t *likes)
+int db_catalog_like(int64_t *likes, struct db_pg *pg, const struct db_viewer *v, const char *slug,
+                    bool like, int64_t now_ms)
 {
     struct viewer_param vp;
     char *val = NULL;
@@ -275,7 +274,7 @@ int db_catalog_like(struct db_pg *pg, const struct db_viewer *v, const char *slu
     if (v->user_id <= 0)
         return GV_EINVAL;
     viewer_param(&vp, v);
-    err = readable_problem(pg, &val, v, slug, now_ms);
+    err = readable_problem(&val, pg, v, slug, now_ms);
     if (err < 0)
         return err;
     {
@@ -283,7 +282,7 @@ int db_catalog_like(struct db_pg *pg, const struct db_viewer *v, const char *slu
          * the same statement, so a double click or two tabs never skew it. */
         const char *p[] = {vp.p, val};
         err = db_pg_exec(
-            pg, NULL,
+            NULL, pg,
             like ? "WITH ins AS (INSERT INTO problem_likes (user_id, problem_id) VALUES ($1, $2) "
                    "ON CONFLICT DO NOTHING RETURNING problem_id) UPDATE problems SET like_count = "
                    "like_count + 1 WHERE id IN (SELECT problem_id FROM ins)"
@@ -298,7 +297,7 @@ int db_catalog_like(struct db_pg *pg, const struct db_viewer *v, const char *slu
     val = NULL;
     {
         const char *p[] = {slug};
-        err = db_pg_query_value(pg, &val, "SELECT like_count FROM problems WHERE slug = $1", 1, p);
+        err = db_pg_query_value(&val, pg, "SELECT like_count FROM problems WHERE slug = $1", 1, p);
     }
     if (err == 0)
         *likes = val ? strtoll(val, NULL, 10) : 0;
@@ -317,7 +316,7 @@ int db_catalog_can_submit(struct db_pg *pg, const struct db_viewer *v, const cha
     int err;
 
     if (contest_id == 0) {
-        err = readable_problem(pg, &pid, v, slug, now_ms);
+        err = readable_problem(&pid, pg, v, slug, now_ms);
         gv_free(pid);
         return err;
     }
@@ -326,7 +325,7 @@ int db_catalog_can_submit(struct db_pg *pg, const struct db_viewer *v, const cha
     {
         const char *p[] = {vp.p, slug, cid};
         err = db__pg_select(
-            pg, &res, "contest submit facts",
+            &res, pg, "contest submit facts",
             "SELECT " EPOCH_MS("c.starts_at") ", coalesce(" EPOCH_MS("c.freezes_at") ", 0), "
             EPOCH_MS("c.ends_at") ", coalesce(" EPOCH_MS("c.unfrozen_at") ", 0), EXISTS (SELECT 1 "
             "FROM participants pa WHERE pa.contest_id = c.id AND pa.user_id = $1::bigint), "
@@ -363,8 +362,8 @@ int db_catalog_can_submit(struct db_pg *pg, const struct db_viewer *v, const cha
     return err;
 }
 
-int db_catalog_my_submissions(struct db_pg *pg, int64_t user_id, int page, int page_size,
-                              char **json)
+int db_catalog_my_submissions(char **json, struct db_pg *pg, int64_t user_id, int page,
+                              int page_size)
 {
     char uid[24], limit[16], offset[24];
     const char *p[] = {uid, limit, offset};
@@ -373,16 +372,17 @@ int db_catalog_my_submissions(struct db_pg *pg, int64_t user_id, int page, int p
     snprintf(limit, sizeof(limit), "%d", page_size);
     snprintf(offset, sizeof(offset), "%" PRId64, (int64_t)(page - 1) * page_size);
     return db_pg_query_value(
-        pg, json,
-        "SELECT json_build_object('submissions', coalesce(json_agg(json_build_object("
-        SUBMISSION_FIELDS ") ORDER BY s.id DESC), '[]'::json))::text FROM (SELECT * FROM "
+        json, pg,
+        "SELECT json_build_object('submissions', "
+        "coalesce(json_agg(json_build_object(" SUBMISSION_FIELDS
+        ") ORDER BY s.id DESC), '[]'::json))::text FROM (SELECT * FROM "
         "submissions WHERE user_id = $1 ORDER BY id DESC LIMIT $2::int OFFSET $3::bigint) s JOIN "
         "problems p ON p.id = s.problem_id",
         3, p);
 }
 
-int db_catalog_submission(struct db_pg *pg, const struct db_viewer *v, int64_t id, bool with_source,
-                          char **json)
+int db_catalog_submission(char **json, struct db_pg *pg, const struct db_viewer *v, int64_t id,
+                          bool with_source)
 {
     char sid[24], *meta = NULL;
     cJSON *obj = NULL, *owner, *blob;
@@ -395,7 +395,7 @@ int db_catalog_submission(struct db_pg *pg, const struct db_viewer *v, int64_t i
     *json = NULL;
     snprintf(sid, sizeof(sid), "%" PRId64, id);
     err = db_pg_query_value(
-        pg, &meta,
+        &meta, pg,
         "SELECT json_build_object(" SUBMISSION_FIELDS ", 'user_id', s.user_id, 'compile_output', "
         "s.compile_output, 'source_blob', encode(s.source_blob, 'hex'), 'tests', coalesce(("
         "SELECT json_agg(json_build_object('test', tc.ordinal, 'name', tc.name, 'verdict', "
@@ -423,7 +423,7 @@ int db_catalog_submission(struct db_pg *pg, const struct db_viewer *v, int64_t i
     }
     blob = cJSON_DetachItemFromObjectCaseSensitive(obj, "source_blob");
     if (with_source && cJSON_IsString(blob)) {
-        err = db_blob_get(pg, &src, &src_len, blob->valuestring);
+        err = db_blob_get(&src, &src_len, pg, blob->valuestring);
         if (err == 0) {
             text = gv_utf8_sanitize(src, src_len);
             if (!text || !cJSON_AddStringToObject(obj, "source", text))
@@ -449,7 +449,7 @@ static int64_t ms_or_zero(const PGresult *res, int col)
     return PQgetisnull(res, 0, col) ? 0 : strtoll(PQgetvalue(res, 0, col), NULL, 10);
 }
 
-int db_catalog_contest(struct db_pg *pg, int64_t id, struct db_contest_info *out)
+int db_catalog_contest(struct db_contest_info *out, struct db_pg *pg, int64_t id)
 {
     char cid[24];
     const char *p[] = {cid};

@@ -66,23 +66,23 @@ static enum cst_outcome outcome_of(const char *status, const char *verdict)
 }
 
 /* The contest's rules for this view, and its problems. */
-static int rules_load(struct db_pg *pg, struct board_src *s, const char *cid, bool jury,
+static int rules_load(struct board_src *s, struct db_pg *pg, const char *cid, bool jury,
                       int64_t now_ms)
 {
     const char *p[] = {cid};
     int64_t freezes, unfrozen;
     int err;
 
-    err = db__pg_select(pg, &s->contest, "contest",
-                        "SELECT scoring::text, penalty_minutes, " EPOCH_MS("starts_at") ", " EPOCH_MS(
-                            "freezes_at") ", " EPOCH_MS("unfrozen_at") ", " EPOCH_MS(
-                            "ends_at") " FROM contests WHERE id = $1::bigint",
+    err = db__pg_select(&s->contest, pg, "contest",
+                        "SELECT scoring::text, penalty_minutes, " EPOCH_MS("starts_at") ", "
+                        EPOCH_MS("freezes_at") ", " EPOCH_MS("unfrozen_at") ", "
+                        EPOCH_MS("ends_at") " FROM contests WHERE id = $1::bigint",
                         1, p);
     if (err < 0)
         return err;
     if (PQntuples(s->contest) < 1)
         return GV_ENOTFOUND;
-    err = db__pg_select(pg, &s->problems, "contest problems",
+    err = db__pg_select(&s->problems, pg, "contest problems",
                         "SELECT cp.problem_id, cp.label, p.slug FROM contest_problems cp JOIN "
                         "problems p ON p.id = cp.problem_id WHERE cp.contest_id = $1::bigint "
                         "ORDER BY cp.ordinal",
@@ -129,20 +129,20 @@ static size_t team_index(const struct board_src *s, int64_t uid)
 
 /* The attempts of visible participants (of `uid` alone when given), in
  * submission order. */
-static int attempts_load(struct db_pg *pg, struct board_src *s, const char *cid, const char *uid)
+static int attempts_load(struct board_src *s, struct db_pg *pg, const char *cid, const char *uid)
 {
     const char *p[] = {cid, uid};
     size_t n;
     int err;
 
-    err = db__pg_select(
-        pg, &s->subs, "contest submissions",
-        "SELECT s.user_id, s.problem_id, " EPOCH_MS("s.created_at") ", s.status::text, "
-        "coalesce(s.verdict::text, ''), coalesce(s.score, 0) FROM submissions s JOIN "
-        "participants pa ON pa.contest_id = s.contest_id AND pa.user_id = s.user_id AND NOT "
-        "pa.is_hidden WHERE s.contest_id = $1::bigint AND ($2::bigint IS NULL OR s.user_id = "
-        "$2::bigint) ORDER BY s.created_at, s.id",
-        2, p);
+    err = db__pg_select(&s->subs, pg, "contest submissions",
+                        "SELECT s.user_id, s.problem_id, " EPOCH_MS("s.created_at") ", "
+                        "s.status::text, coalesce(s.verdict::text, ''), coalesce(s.score, 0) "
+                        "FROM submissions s JOIN participants pa ON pa.contest_id = "
+                        "s.contest_id AND pa.user_id = s.user_id AND NOT pa.is_hidden WHERE "
+                        "s.contest_id = $1::bigint AND ($2::bigint IS NULL OR s.user_id = "
+                        "$2::bigint) ORDER BY s.created_at, s.id",
+                        2, p);
     if (err < 0)
         return err;
     n = s->nproblems ? (size_t)PQntuples(s->subs) : 0;
@@ -171,11 +171,11 @@ static int attempts_load(struct db_pg *pg, struct board_src *s, const char *cid,
 }
 
 /* The visible participants (`uid` alone when given), by user id. */
-static int teams_load(struct db_pg *pg, struct board_src *s, const char *cid, const char *uid)
+static int teams_load(struct board_src *s, struct db_pg *pg, const char *cid, const char *uid)
 {
     const char *p[] = {cid, uid};
 
-    return db__pg_select(pg, &s->teams, "participants",
+    return db__pg_select(&s->teams, pg, "participants",
                          "SELECT u.id, u.username, u.display_name FROM participants pa JOIN "
                          "users u ON u.id = pa.user_id WHERE pa.contest_id = $1::bigint AND "
                          "NOT pa.is_hidden AND ($2::bigint IS NULL OR pa.user_id = $2::bigint) "
@@ -184,7 +184,7 @@ static int teams_load(struct db_pg *pg, struct board_src *s, const char *cid, co
 }
 
 /* Everything a whole board is computed from. */
-static int board_load(struct db_pg *pg, struct board_src *s, int64_t contest_id, bool jury,
+static int board_load(struct board_src *s, struct db_pg *pg, int64_t contest_id, bool jury,
                       int64_t now_ms)
 {
     char cid[24];
@@ -193,9 +193,9 @@ static int board_load(struct db_pg *pg, struct board_src *s, int64_t contest_id,
 
     memset(s, 0, sizeof(*s));
     snprintf(cid, sizeof(cid), "%" PRId64, contest_id);
-    err = rules_load(pg, s, cid, jury, now_ms);
+    err = rules_load(s, pg, cid, jury, now_ms);
     if (err == 0)
-        err = teams_load(pg, s, cid, NULL);
+        err = teams_load(s, pg, cid, NULL);
     if (err < 0)
         return err;
     nteams = (size_t)PQntuples(s->teams);
@@ -204,7 +204,7 @@ static int board_load(struct db_pg *pg, struct board_src *s, int64_t contest_id,
         return -ENOMEM;
     for (size_t t = 0; t < nteams; t++)
         s->team_ids[t] = col_i64(s->teams, (int)t, 0);
-    return attempts_load(pg, s, cid, NULL);
+    return attempts_load(s, pg, cid, NULL);
 }
 
 /* A row as events and snapshots show it; `cells` (nproblems) stays the
@@ -250,15 +250,14 @@ static int print_to(cJSON *o, char **json)
     return *json ? 0 : -ENOMEM;
 }
 
-int db_contest_board(struct db_pg *pg, int64_t contest_id, bool jury, int64_t now_ms,
-                     char **json)
+int db_contest_board(char **json, struct db_pg *pg, int64_t contest_id, bool jury, int64_t now_ms)
 {
     struct cst_event_cell cells[CST_EVENT_CELLS_MAX];
     struct cst_board board = {0};
     struct board_src s;
     cJSON *o = NULL, *problems, *rows;
     bool ok;
-    int err = board_load(pg, &s, contest_id, jury, now_ms);
+    int err = board_load(&s, pg, contest_id, jury, now_ms);
 
     *json = NULL;
     if (err == 0)
@@ -308,8 +307,8 @@ out:
 
 /* The earliest accepted attempt per problem by a visible participant, as
  * ms since the start, INT64_MAX where none is shown in this view. */
-static int first_solves_load(struct db_pg *pg, const struct board_src *s, const char *cid,
-                             int64_t *first)
+static int first_solves_load(int64_t *first, struct db_pg *pg, const struct board_src *s,
+                             const char *cid)
 {
     const char *p[] = {cid};
     PGresult *res = NULL;
@@ -317,11 +316,12 @@ static int first_solves_load(struct db_pg *pg, const struct board_src *s, const 
 
     for (size_t k = 0; k < s->nproblems; k++)
         first[k] = INT64_MAX;
-    err = db__pg_select(pg, &res, "first solves",
-                        "SELECT s.problem_id, min(" EPOCH_MS("s.created_at") ") FROM submissions s "
-                        "JOIN participants pa ON pa.contest_id = s.contest_id AND pa.user_id = "
-                        "s.user_id AND NOT pa.is_hidden WHERE s.contest_id = $1::bigint AND "
-                        "s.status = 'judged' AND s.verdict = 'AC' GROUP BY s.problem_id",
+    err = db__pg_select(&res, pg, "first solves",
+                        "SELECT s.problem_id, min(" EPOCH_MS("s.created_at") ") FROM "
+                        "submissions s JOIN participants pa ON pa.contest_id = s.contest_id AND "
+                        "pa.user_id = s.user_id AND NOT pa.is_hidden WHERE s.contest_id = "
+                        "$1::bigint AND s.status = 'judged' AND s.verdict = 'AC' GROUP BY "
+                        "s.problem_id",
                         1, p);
     if (err < 0)
         return err;
@@ -355,17 +355,17 @@ int db_contest_row_event(struct cst_event *out, struct db_pg *pg, int64_t contes
     memset(&s, 0, sizeof(s));
     snprintf(cid, sizeof(cid), "%" PRId64, contest_id);
     snprintf(uid, sizeof(uid), "%" PRId64, user_id);
-    err = rules_load(pg, &s, cid, false, now_ms);
+    err = rules_load(&s, pg, cid, false, now_ms);
     if (err == 0 && s.nproblems > CST_EVENT_CELLS_MAX)
         err = GV_ETOOBIG;
     if (err == 0)
-        err = teams_load(pg, &s, cid, uid);
+        err = teams_load(&s, pg, cid, uid);
     if (err == 0 && PQntuples(s.teams) != 1)
         err = GV_ENOTFOUND; /* not on the board: a hidden participant, or an organizer */
     if (err == 0)
-        err = attempts_load(pg, &s, cid, uid);
+        err = attempts_load(&s, pg, cid, uid);
     if (err == 0)
-        err = first_solves_load(pg, &s, cid, first);
+        err = first_solves_load(first, pg, &s, cid);
     if (err == 0)
         err = cst_board_row(&row, row_cells, &s.rules, s.nproblems, s.attempts, s.nattempts,
                             first);
@@ -399,19 +399,19 @@ int db_contest_row_publish(struct db_pg *pg, struct db_redis *r, int64_t contest
     int err = db_contest_row_event(&ev, pg, contest_id, user_id, now_ms);
 
     if (err == 0)
-        err = db_event_publish(r, NULL, &ev);
+        err = db_event_publish(NULL, r, &ev);
     cst_event_release(&ev);
     return err;
 }
 
-int db_contest_list(struct db_pg *pg, int64_t viewer_id, char **json)
+int db_contest_list(char **json, struct db_pg *pg, int64_t viewer_id)
 {
     char uid[24];
     const char *p[] = {uid};
 
     snprintf(uid, sizeof(uid), "%" PRId64, viewer_id);
     return db_pg_query_value(
-        pg, json,
+        json, pg,
         "SELECT coalesce(json_agg(json_build_object('id', c.id, 'slug', c.slug, 'title', c.title, "
         "'scoring', c.scoring, 'starts_at_ms', " EPOCH_MS("c.starts_at") ", 'freezes_at_ms', "
         EPOCH_MS("c.freezes_at") ", 'ends_at_ms', " EPOCH_MS("c.ends_at") ", 'unfrozen_at_ms', "
@@ -425,14 +425,14 @@ int db_contest_list(struct db_pg *pg, int64_t viewer_id, char **json)
 
 /* Runs `sql`, whose $1 and $2 are the two ids, for its one value (NULL when
  * no row). */
-static int query_two_ids(struct db_pg *pg, char **val, const char *sql, int64_t a, int64_t b)
+static int query_two_ids(char **val, struct db_pg *pg, const char *sql, int64_t a, int64_t b)
 {
     char sa[24], sb[24];
     const char *p[] = {sa, sb};
 
     snprintf(sa, sizeof(sa), "%" PRId64, a);
     snprintf(sb, sizeof(sb), "%" PRId64, b);
-    return db_pg_query_value(pg, val, sql, 2, p);
+    return db_pg_query_value(val, pg, sql, 2, p);
 }
 
 int db_contest_register(struct db_pg *pg, int64_t contest_id, int64_t user_id, int64_t now_ms)
@@ -444,7 +444,7 @@ int db_contest_register(struct db_pg *pg, int64_t contest_id, int64_t user_id, i
 
     /* Whether registration is open is contest/'s rule, at the caller's clock. */
     snprintf(cid, sizeof(cid), "%" PRId64, contest_id);
-    err = db_pg_query_value(pg, &val,
+    err = db_pg_query_value(&val, pg,
                             "SELECT " EPOCH_MS("starts_at") " || ' ' || " EPOCH_MS("ends_at")
                             " FROM contests WHERE id = $1::bigint",
                             1, p);
@@ -459,7 +459,7 @@ int db_contest_register(struct db_pg *pg, int64_t contest_id, int64_t user_id, i
     val = NULL;
     if (err < 0)
         return err;
-    err = query_two_ids(pg, &val,
+    err = query_two_ids(&val, pg,
                         "INSERT INTO participants (contest_id, user_id) VALUES ($1::bigint, "
                         "$2::bigint) ON CONFLICT DO NOTHING RETURNING 1",
                         contest_id, user_id);
@@ -472,7 +472,7 @@ int db_contest_register(struct db_pg *pg, int64_t contest_id, int64_t user_id, i
 int db_contest_is_participant(struct db_pg *pg, int64_t contest_id, int64_t user_id)
 {
     char *val = NULL;
-    int err = query_two_ids(pg, &val,
+    int err = query_two_ids(&val, pg,
                             "SELECT 1 FROM participants WHERE contest_id = $1::bigint AND "
                             "user_id = $2::bigint",
                             contest_id, user_id);
@@ -507,9 +507,8 @@ int db_contest_announce(struct cst_event *out, struct db_pg *pg, int64_t contest
         const char *p[] = {cid};
         /* KEY SHARE: the contest cannot vanish before the row naming it is in. */
         snprintf(cid, sizeof(cid), "%" PRId64, contest_id);
-        err = db_pg_query_value(pg, &found,
-                                "SELECT 1 FROM contests WHERE id = $1::bigint FOR KEY SHARE", 1,
-                                p);
+        err = db_pg_query_value(&found, pg,
+                                "SELECT 1 FROM contests WHERE id = $1::bigint FOR KEY SHARE", 1, p);
     }
     if (err == 0 && !found)
         err = GV_ENOTFOUND;
@@ -526,7 +525,7 @@ out:
     return 0;
 }
 
-int db_contest_announcements(struct db_pg *pg, int64_t contest_id, int limit, char **json)
+int db_contest_announcements(char **json, struct db_pg *pg, int64_t contest_id, int limit)
 {
     char cid[24], lim[16];
     const char *p[] = {cid, lim, cst_event_info(CST_EVENT_CONTEST_ANNOUNCEMENT)->name};
@@ -534,7 +533,7 @@ int db_contest_announcements(struct db_pg *pg, int64_t contest_id, int limit, ch
     snprintf(cid, sizeof(cid), "%" PRId64, contest_id);
     snprintf(lim, sizeof(lim), "%d", limit);
     return db_pg_query_value(
-        pg, json,
+        json, pg,
         "SELECT coalesce(json_agg(json_build_object('announcement_id', id, 'text', "
         "payload->>'text', 'created_at_ms', " EPOCH_MS("created_at") ") ORDER BY id), "
         "'[]'::json)::text FROM (SELECT * FROM events WHERE contest_id = $1::bigint AND type = "

@@ -32,7 +32,7 @@ int db_event_insert(struct db_pg *pg, struct cst_event *ev)
     {
         const char *p[] = {ev->contest_id ? cid : NULL, ev->user_id ? uid : NULL, info->name,
                            payload};
-        err = db__pg_select(pg, &res, "event",
+        err = db__pg_select(&res, pg, "event",
                             "INSERT INTO events (contest_id, user_id, type, payload) VALUES "
                             "($1::bigint, $2::bigint, $3, $4::jsonb) RETURNING id, "
                             "(extract(epoch FROM created_at) * 1000)::bigint",
@@ -49,7 +49,7 @@ int db_event_insert(struct db_pg *pg, struct cst_event *ev)
     return err;
 }
 
-int db_event_publish(struct db_redis *r, char *out_id, const struct cst_event *ev)
+int db_event_publish(char *out_id, struct db_redis *r, const struct cst_event *ev)
 {
     const struct cst_event_info *info = cst_event_info(ev->type);
     char *data = NULL;
@@ -60,13 +60,13 @@ int db_event_publish(struct db_redis *r, char *out_id, const struct cst_event *e
     err = cst_event_encode(&data, NULL, ev);
     if (err == 0) {
         const char *fv[] = {"type", info->name, "data", data};
-        err = db_stream_add(r, out_id, db_stream_live_key(), DB_LIVE_STREAM_MAXLEN, 2, fv);
+        err = db_stream_add(out_id, r, db_stream_live_key(), DB_LIVE_STREAM_MAXLEN, 2, fv);
     }
     gv_free(data);
     return err;
 }
 
-int db_event_record(struct db_pg *pg, struct db_redis *r, char *out_id, struct cst_event *ev)
+int db_event_record(char *out_id, struct db_pg *pg, struct db_redis *r, struct cst_event *ev)
 {
     const struct cst_event_info *info = cst_event_info(ev->type);
     int err;
@@ -78,7 +78,7 @@ int db_event_record(struct db_pg *pg, struct db_redis *r, char *out_id, struct c
         if (err < 0)
             return err;
     }
-    return r ? db_event_publish(r, out_id, ev) : 0;
+    return r ? db_event_publish(out_id, r, ev) : 0;
 }
 
 int db_event_from_entry(struct cst_event *out, const struct db_stream_entry *e)

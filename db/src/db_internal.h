@@ -19,8 +19,8 @@ int db__pg_result_error(struct db_pg *pg, const PGresult *res, const char *what)
 /* Runs a parameterized query that returns rows. On success *out holds the
  * result (the caller PQclears it); on failure *out is NULL and the error is
  * mapped as db__pg_result_error does, naming `what`. */
-int db__pg_select(struct db_pg *pg, PGresult **out, const char *what, const char *sql,
-                  int nparams, const char *const *params);
+int db__pg_select(PGresult **out, struct db_pg *pg, const char *what, const char *sql, int nparams,
+                  const char *const *params);
 
 /* Ends the transaction the caller began: COMMIT when `err` is 0, else
  * ROLLBACK and `err` is returned unchanged. */
@@ -50,7 +50,7 @@ struct redisReply;
  * is GV_EREDIS and a lost connection GV_EUNAVAIL, both with the reason in
  * db_redis_last_error() and *out NULL. `block_ms` > 0 lengthens the socket
  * timeout for this one command, for BLPOP and friends. */
-int db__redis_call(struct db_redis *r, struct redisReply **out, int argc, const char **argv,
+int db__redis_call(struct redisReply **out, struct db_redis *r, int argc, const char **argv,
                    const size_t *lens, int block_ms);
 
 #endif

@@ -19,7 +19,7 @@
 
 #define I64(buf, v) snprintf(buf, sizeof(buf), "%" PRId64, (int64_t)(v))
 
-static int load_submission(struct db_pg *pg, struct db_submission *out, int64_t id)
+static int load_submission(struct db_submission *out, struct db_pg *pg, int64_t id)
 {
     char sid[24];
     const char *p[] = {sid};
@@ -29,7 +29,7 @@ static int load_submission(struct db_pg *pg, struct db_submission *out, int64_t 
     I64(sid, id);
     /* FOR UPDATE: two workers starting the same submission serialize here,
      * so the second sees the first's judging and supersedes it cleanly. */
-    err = db__pg_select(pg, &res, "load submission",
+    err = db__pg_select(&res, pg, "load submission",
                         "SELECT id, user_id, problem_id, problem_version_id, "
                         "coalesce(contest_id, 0), language, encode(source_blob, 'hex'), status, "
                         "priority, rejudge_requested_at IS NOT NULL FROM submissions "
@@ -55,7 +55,7 @@ static int load_submission(struct db_pg *pg, struct db_submission *out, int64_t 
     return err;
 }
 
-int db_judging_start(struct db_pg *pg, struct db_submission *out, int64_t *judging_id,
+int db_judging_start(struct db_submission *out, int64_t *judging_id, struct db_pg *pg,
                      int64_t submission_id, const char *judge_host, bool rejudge)
 {
     char sid[24], *val = NULL;
@@ -65,7 +65,7 @@ int db_judging_start(struct db_pg *pg, struct db_submission *out, int64_t *judgi
     err = db_pg_exec_script(pg, "BEGIN");
     if (err < 0)
         return err;
-    err = load_submission(pg, out, submission_id);
+    err = load_submission(out, pg, submission_id);
     if (err < 0)
         goto out;
     /* Judged, and no rejudge outstanding: a duplicate delivery (a crash
@@ -80,7 +80,7 @@ int db_judging_start(struct db_pg *pg, struct db_submission *out, int64_t *judgi
          * slow; a rejudge also retires the finished one. Either way, from
          * now on only the new judging may write a result. */
         const char *p[] = {sid, rejudge ? "true" : "false"};
-        err = db_pg_exec(pg, NULL,
+        err = db_pg_exec(NULL, pg,
                          "UPDATE judgings SET is_valid = false WHERE submission_id = $1 AND "
                          "is_valid AND (finished_at IS NULL OR $2::boolean)",
                          2, p);
@@ -89,7 +89,7 @@ int db_judging_start(struct db_pg *pg, struct db_submission *out, int64_t *judgi
     }
     {
         const char *p[] = {sid, judge_host};
-        err = db_pg_query_value(pg, &val,
+        err = db_pg_query_value(&val, pg,
                                 "INSERT INTO judgings (submission_id, judge_host) VALUES ($1, $2) "
                                 "RETURNING id",
                                 2, p);
@@ -99,8 +99,8 @@ int db_judging_start(struct db_pg *pg, struct db_submission *out, int64_t *judgi
     }
     if (strcmp(out->status, "judged") != 0) {
         const char *p[] = {sid};
-        err = db_pg_exec(pg, NULL, "UPDATE submissions SET status = 'compiling' WHERE id = $1", 1,
-                         p);
+        err =
+            db_pg_exec(NULL, pg, "UPDATE submissions SET status = 'compiling' WHERE id = $1", 1, p);
     }
 out:
     gv_free(val);
@@ -113,7 +113,7 @@ int db_judging_running(struct db_pg *pg, int64_t submission_id)
     const char *p[] = {sid};
 
     I64(sid, submission_id);
-    return db_pg_exec(pg, NULL,
+    return db_pg_exec(NULL, pg,
                       "UPDATE submissions SET status = 'running' WHERE id = $1 AND "
                       "status <> 'judged'",
                       1, p);
@@ -160,7 +160,7 @@ int db_judging_finish(struct cst_event *out, struct db_pg *pg, int64_t judging_i
         return err;
     {
         const char *p[] = {jid, r->verdict, score, tmax, mmax};
-        err = db_pg_exec(pg, &affected,
+        err = db_pg_exec(&affected, pg,
                          "UPDATE judgings SET verdict = $2, score = $3, max_time_ms = $4, "
                          "max_memory_kb = $5, finished_at = now() WHERE id = $1 AND is_valid "
                          "AND finished_at IS NULL",
@@ -178,7 +178,7 @@ int db_judging_finish(struct cst_event *out, struct db_pg *pg, int64_t judging_i
         I64(wall, t->wall_ms);
         I64(mem, t->memory_kb);
         const char *p[] = {jid, tc, t->verdict, cpu, wall, mem};
-        err = db_pg_exec(pg, NULL,
+        err = db_pg_exec(NULL, pg,
                          "INSERT INTO judging_tests (judging_id, test_case_id, verdict, cpu_ms, "
                          "wall_ms, memory_kb) VALUES ($1, $2, $3, $4, $5, $6)",
                          6, p);
@@ -187,7 +187,7 @@ int db_judging_finish(struct cst_event *out, struct db_pg *pg, int64_t judging_i
     }
     {
         const char *p[] = {sid, r->verdict, score, tmax, mmax, r->compile_output};
-        err = db_pg_exec(pg, NULL,
+        err = db_pg_exec(NULL, pg,
                          "UPDATE submissions SET status = 'judged', verdict = $2, score = $3, "
                          "max_time_ms = $4, max_memory_kb = $5, compile_output = $6, "
                          "judged_at = now(), rejudge_requested_at = NULL WHERE id = $1",
@@ -199,7 +199,7 @@ int db_judging_finish(struct cst_event *out, struct db_pg *pg, int64_t judging_i
         /* Recounted rather than incremented: a rejudge that flips a
          * verdict keeps the counters right without special cases. */
         const char *p[] = {pid};
-        err = db_pg_exec(pg, NULL,
+        err = db_pg_exec(NULL, pg,
                          "UPDATE problems SET submission_count = (SELECT count(*) FROM "
                          "submissions WHERE problem_id = $1 AND status = 'judged'), "
                          "solve_count = (SELECT count(DISTINCT user_id) FROM submissions WHERE "

@@ -31,19 +31,19 @@ static const char create_table_sql[] =
     " checksum text NOT NULL CHECK (length(checksum) = 64),"
     " applied_at timestamptz NOT NULL DEFAULT now())";
 
-int db_schema_version(struct db_pg *pg, int *version)
+int db_schema_version(int *version, struct db_pg *pg)
 {
     char *value = NULL;
     int err;
 
     *version = 0;
-    err = db_pg_query_value(pg, &value, "SELECT to_regclass('schema_migrations') IS NOT NULL", 0,
+    err = db_pg_query_value(&value, pg, "SELECT to_regclass('schema_migrations') IS NOT NULL", 0,
                             NULL);
     if (err < 0 || !value || strcmp(value, "t"))
         goto out;
     gv_free(value);
     value = NULL;
-    err = db_pg_query_value(pg, &value, "SELECT coalesce(max(version), 0) FROM schema_migrations",
+    err = db_pg_query_value(&value, pg, "SELECT coalesce(max(version), 0) FROM schema_migrations",
                             0, NULL);
     if (err == 0 && value)
         *version = (int)strtol(value, NULL, 10);
@@ -62,7 +62,7 @@ static int migration_applied(struct db_pg *pg, const struct db_migration *m, con
     int err;
 
     snprintf(version, sizeof(version), "%d", m->version);
-    err = db_pg_query_value(pg, &recorded,
+    err = db_pg_query_value(&recorded, pg,
                             "SELECT checksum FROM schema_migrations WHERE version = $1", 1, params);
     if (err < 0)
         return err;
@@ -97,7 +97,7 @@ static int migration_apply(struct db_pg *pg, const struct db_migration *m, const
                db_pg_last_error(pg));
         goto rollback;
     }
-    err = db_pg_exec(pg, NULL,
+    err = db_pg_exec(NULL, pg,
                      "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
                      3, params);
     if (err < 0)
@@ -111,7 +111,7 @@ rollback:
     return err;
 }
 
-int db_migrate(struct db_pg *pg, int *applied)
+int db_migrate(int *applied, struct db_pg *pg)
 {
     const struct db_migration *all;
     size_t count;

@@ -150,7 +150,7 @@ int db_pg_exec_script(struct db_pg *pg, const char *sql)
     return err;
 }
 
-int db_pg_exec_binary(struct db_pg *pg, int64_t *affected, const char *sql, int nparams,
+int db_pg_exec_binary(int64_t *affected, struct db_pg *pg, const char *sql, int nparams,
                       const char *const *params, const int *lengths, const int *binary)
 {
     PGresult *res = PQexecParams(pg->conn, sql, nparams, NULL, params, lengths, binary, 0);
@@ -170,13 +170,13 @@ out:
     return err;
 }
 
-int db_pg_exec(struct db_pg *pg, int64_t *affected, const char *sql, int nparams,
+int db_pg_exec(int64_t *affected, struct db_pg *pg, const char *sql, int nparams,
                const char *const *params)
 {
-    return db_pg_exec_binary(pg, affected, sql, nparams, params, NULL, NULL);
+    return db_pg_exec_binary(affected, pg, sql, nparams, params, NULL, NULL);
 }
 
-int db_pg_query_value(struct db_pg *pg, char **out, const char *sql, int nparams,
+int db_pg_query_value(char **out, struct db_pg *pg, const char *sql, int nparams,
                       const char *const *params)
 {
     PGresult *res = PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
@@ -197,8 +197,8 @@ out:
     return err;
 }
 
-int db__pg_select(struct db_pg *pg, PGresult **out, const char *what, const char *sql,
-                  int nparams, const char *const *params)
+int db__pg_select(PGresult **out, struct db_pg *pg, const char *what, const char *sql, int nparams,
+                  const char *const *params)
 {
     PGresult *res = PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
 

@@ -18,7 +18,7 @@ static void fmt_i64(char *buf, size_t len, int64_t v)
     snprintf(buf, len, "%" PRId64, v);
 }
 
-int db_problem_import(struct db_pg *pg, struct db_problem_version *v, bool *unchanged)
+int db_problem_import(bool *unchanged, struct db_pg *pg, struct db_problem_version *v)
 {
     char *val = NULL, pid[24], tl[24], ml[24], ol[24], ver[24], vid[24];
     int err;
@@ -28,7 +28,7 @@ int db_problem_import(struct db_pg *pg, struct db_problem_version *v, bool *unch
      * up instead of both computing version n+1. */
     {
         const char *p[] = {v->slug, v->name};
-        err = db_pg_query_value(pg, &val,
+        err = db_pg_query_value(&val, pg,
                                 "INSERT INTO problems (slug, name) VALUES ($1, $2) "
                                 "ON CONFLICT (slug) DO UPDATE SET updated_at = now() "
                                 "RETURNING id",
@@ -43,7 +43,7 @@ int db_problem_import(struct db_pg *pg, struct db_problem_version *v, bool *unch
     {
         const char *p[] = {pid};
         err = db_pg_query_value(
-            pg, &val,
+            &val, pg,
             "SELECT coalesce(max(version), 0) || ' ' || coalesce((SELECT encode(package_sha256, "
             "'hex') FROM problem_versions WHERE problem_id = $1 ORDER BY version DESC LIMIT 1), "
             "'') FROM problem_versions WHERE problem_id = $1",
@@ -82,7 +82,7 @@ int db_problem_import(struct db_pg *pg, struct db_problem_version *v, bool *unch
                            v->groups_json ? v->groups_json : "[]",
                            v->package_sha256};
         err = db_pg_query_value(
-            pg, &val,
+            &val, pg,
             "INSERT INTO problem_versions (problem_id, version, statement_md, time_limit_ms, "
             "memory_limit_kb, output_limit_kb, validation, validator_flags, validator_blob, "
             "validator_name, scoring, groups, package_sha256) VALUES ($1, $2, $3, $4, $5, $6, "
@@ -103,7 +103,7 @@ int db_problem_import(struct db_pg *pg, struct db_problem_version *v, bool *unch
                            t->group[0] ? t->group : NULL,
                            t->points >= 0 ? pts : NULL,
                            t->in_sha256, t->ans_sha256};
-        err = db_pg_exec(pg, NULL,
+        err = db_pg_exec(NULL, pg,
                          "INSERT INTO test_cases (problem_version_id, ordinal, name, is_sample, "
                          "test_group, points, input_blob, answer_blob) VALUES ($1, $2, $3, $4, "
                          "$5, $6, decode($7, 'hex'), decode($8, 'hex'))",
@@ -113,7 +113,7 @@ int db_problem_import(struct db_pg *pg, struct db_problem_version *v, bool *unch
     }
     {
         const char *p[] = {pid, ver, v->name};
-        err = db_pg_exec(pg, NULL,
+        err = db_pg_exec(NULL, pg,
                          "UPDATE problems SET current_version = $2, name = $3, updated_at = now() "
                          "WHERE id = $1",
                          3, p);
@@ -136,7 +136,7 @@ static void copy_field(char *dst, size_t len, const PGresult *res, int row, int 
     snprintf(dst, len, "%s", PQgetisnull(res, row, col) ? "" : PQgetvalue(res, row, col));
 }
 
-int db_problem_load_version(struct db_pg *pg, struct db_problem_version *out, int64_t version_id)
+int db_problem_load_version(struct db_problem_version *out, struct db_pg *pg, int64_t version_id)
 {
     char vid[24];
     const char *p[] = {vid};
@@ -145,7 +145,7 @@ int db_problem_load_version(struct db_pg *pg, struct db_problem_version *out, in
 
     memset(out, 0, sizeof(*out));
     fmt_i64(vid, sizeof(vid), version_id);
-    err = db__pg_select(pg, &res, "load problem version",
+    err = db__pg_select(&res, pg, "load problem version",
                         "SELECT p.slug, p.name, v.statement_md, v.time_limit_ms, "
                         "v.memory_limit_kb, v.output_limit_kb, v.validation = 'custom', "
                         "v.validator_flags, encode(v.validator_blob, 'hex'), v.validator_name, "
@@ -180,7 +180,7 @@ int db_problem_load_version(struct db_pg *pg, struct db_problem_version *out, in
         goto out;
     }
     PQclear(res);
-    err = db__pg_select(pg, &res, "load test cases",
+    err = db__pg_select(&res, pg, "load test cases",
                         "SELECT id, name, is_sample, coalesce(test_group, ''), "
                         "coalesce(points, -1), encode(input_blob, 'hex'), "
                         "encode(answer_blob, 'hex') FROM test_cases "

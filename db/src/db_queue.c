@@ -251,8 +251,8 @@ static int sha1_hex(char out[41], const char *text)
 
 /* EVALSHA, falling back to EVAL when Redis has lost its script cache
  * (restart, SCRIPT FLUSH); EVAL caches the script for the next call. */
-static int run_script(struct db_queue *q, enum script_id id, int nargs, const char **args,
-                      redisReply **out)
+static int run_script(redisReply **out, struct db_queue *q, enum script_id id, int nargs,
+                      const char **args)
 {
     const char *argv[16];
     int err;
@@ -263,11 +263,11 @@ static int run_script(struct db_queue *q, enum script_id id, int nargs, const ch
     argv[1] = q->sha[id];
     argv[2] = "0";
     memcpy(argv + 3, args, (size_t)nargs * sizeof(*args));
-    err = db__redis_call(q->r, out, nargs + 3, argv, NULL, 0);
+    err = db__redis_call(out, q->r, nargs + 3, argv, NULL, 0);
     if (err == GV_EREDIS && !strncmp(db_redis_last_error(q->r), "NOSCRIPT", 8)) {
         argv[0] = "EVAL";
         argv[1] = script_text[id];
-        err = db__redis_call(q->r, out, nargs + 3, argv, NULL, 0);
+        err = db__redis_call(out, q->r, nargs + 3, argv, NULL, 0);
     }
     if (err == GV_EREDIS)
         gv_log(GV_LOG_WARN, "queue", "redis script failed: %s", db_redis_last_error(q->r));
@@ -300,7 +300,7 @@ static int create_groups(struct db_queue *q)
 
     for (int l = 0; l < DB_QUEUE_LEVELS; l++) {
         snprintf(key, sizeof(key), "%s:%d", q->prefix, l);
-        err = db__redis_call(q->r, &reply, 6, argv, NULL, 0);
+        err = db__redis_call(&reply, q->r, 6, argv, NULL, 0);
         if (err == GV_EREDIS && !strncmp(db_redis_last_error(q->r), "BUSYGROUP", 9))
             continue;
         if (err < 0) {
@@ -357,8 +357,8 @@ const char *db_queue_prefix(const struct db_queue *q)
     return q->prefix;
 }
 
-int db_queue_push(struct db_queue *q, int64_t submission_id, int level, int64_t user_id,
-                  bool *queued)
+int db_queue_push(bool *queued, struct db_queue *q, int64_t submission_id, int level,
+                  int64_t user_id)
 {
     char sid[24], lvl[8], uid[24], wake[16];
     const char *args[5] = {q->prefix, sid, lvl, uid, wake};
@@ -373,7 +373,7 @@ int db_queue_push(struct db_queue *q, int64_t submission_id, int level, int64_t 
     snprintf(lvl, sizeof(lvl), "%d", level);
     snprintf(uid, sizeof(uid), "%lld", (long long)user_id);
     snprintf(wake, sizeof(wake), "%d", WAKE_TOKENS_MAX);
-    err = run_script(q, SC_PUSH, 5, args, &reply);
+    err = run_script(&reply, q, SC_PUSH, 5, args);
     if (err < 0)
         return err;
     if (reply->type != REDIS_REPLY_INTEGER) {
@@ -388,8 +388,8 @@ out:
 }
 
 /* Runs the take script; 1 with *job filled, 0 for nothing. */
-static int take_once(struct db_queue *q, const char *consumer, int64_t idle_ms, bool dispatch,
-                     struct db_queue_job *job)
+static int take_once(struct db_queue_job *job, struct db_queue *q, const char *consumer,
+                     int64_t idle_ms, bool dispatch)
 {
     char idle[24], every[16], maxwait[24], levels[8];
     const char *args[8] = {q->prefix, DB_QUEUE_GROUP, consumer, idle,
@@ -404,7 +404,7 @@ static int take_once(struct db_queue *q, const char *consumer, int64_t idle_ms, 
     snprintf(every, sizeof(every), "%u", q->fifo_every);
     snprintf(maxwait, sizeof(maxwait), "%lld", (long long)q->max_wait_ms);
     snprintf(levels, sizeof(levels), "%d", DB_QUEUE_LEVELS);
-    err = run_script(q, SC_TAKE, 8, args, &reply);
+    err = run_script(&reply, q, SC_TAKE, 8, args);
     if (err < 0)
         return err;
     err = GV_EPARSE;
@@ -433,7 +433,7 @@ out:
     return err;
 }
 
-int db_queue_take(struct db_queue *q, const char *consumer, int block_ms, struct db_queue_job *job)
+int db_queue_take(struct db_queue_job *job, struct db_queue *q, const char *consumer, int block_ms)
 {
     int64_t deadline = gv_time_mono_ms() + (block_ms > 0 ? block_ms : 0), left;
     char key[DB_QUEUE_PREFIX_MAX + 8], secs[32];
@@ -444,7 +444,7 @@ int db_queue_take(struct db_queue *q, const char *consumer, int block_ms, struct
     memset(job, 0, sizeof(*job));
     snprintf(key, sizeof(key), "%s:wake", q->prefix);
     for (;;) {
-        err = take_once(q, consumer, q->reclaim_idle_ms, true, job);
+        err = take_once(job, q, consumer, q->reclaim_idle_ms, true);
         if (err != 0)
             return err;
         left = deadline - gv_time_mono_ms();
@@ -455,20 +455,20 @@ int db_queue_take(struct db_queue *q, const char *consumer, int block_ms, struct
         /* Whether a token or the timeout ended the wait, the next take
          * decides: another taker may have been faster. */
         snprintf(secs, sizeof(secs), "%.3f", (double)left / 1000.0);
-        err = db__redis_call(q->r, &reply, 3, argv, NULL, (int)left);
+        err = db__redis_call(&reply, q->r, 3, argv, NULL, (int)left);
         if (err < 0)
             return err;
         freeReplyObject(reply);
     }
 }
 
-int db_queue_reclaim(struct db_queue *q, const char *consumer, int64_t min_idle_ms,
-                     struct db_queue_job *job)
+int db_queue_reclaim(struct db_queue_job *job, struct db_queue *q, const char *consumer,
+                     int64_t min_idle_ms)
 {
     memset(job, 0, sizeof(*job));
     if (min_idle_ms <= 0)
         return GV_EINVAL;
-    return take_once(q, consumer, min_idle_ms, false, job);
+    return take_once(job, q, consumer, min_idle_ms, false);
 }
 
 static int job_script(struct db_queue *q, enum script_id id, const char *consumer,
@@ -484,7 +484,7 @@ static int job_script(struct db_queue *q, enum script_id id, const char *consume
         return GV_EINVAL;
     snprintf(lvl, sizeof(lvl), "%d", job->level);
     snprintf(sid, sizeof(sid), "%lld", (long long)job->submission_id);
-    err = run_script(q, id, 5, id == SC_ACK ? ack_args : touch_args, &reply);
+    err = run_script(&reply, q, id, 5, id == SC_ACK ? ack_args : touch_args);
     if (err < 0)
         return err;
     if (reply->type != REDIS_REPLY_INTEGER)
@@ -507,15 +507,15 @@ int db_queue_touch(struct db_queue *q, const char *consumer, const struct db_que
     return job_script(q, SC_TOUCH, consumer, job);
 }
 
-int db_queue_requeue_missing(struct db_queue *q, const struct db_queue_item *items, size_t count,
-                             size_t *requeued)
+int db_queue_requeue_missing(size_t *requeued, struct db_queue *q,
+                             const struct db_queue_item *items, size_t count)
 {
     size_t added = 0;
     bool queued;
     int err = 0;
 
     for (size_t i = 0; i < count; i++) {
-        err = db_queue_push(q, items[i].submission_id, items[i].level, items[i].user_id, &queued);
+        err = db_queue_push(&queued, q, items[i].submission_id, items[i].level, items[i].user_id);
         if (err < 0)
             break;
         added += queued;
@@ -525,7 +525,7 @@ int db_queue_requeue_missing(struct db_queue *q, const struct db_queue_item *ite
     return err;
 }
 
-int db_queue_recover(struct db_queue *q, struct db_pg *pg, size_t *requeued)
+int db_queue_recover(size_t *requeued, struct db_queue *q, struct db_pg *pg)
 {
     PGresult *res;
     struct db_queue_item *items = NULL;
@@ -561,7 +561,7 @@ int db_queue_recover(struct db_queue *q, struct db_pg *pg, size_t *requeued)
         /* The column allows 0..9 for levels to come; this queue has five. */
         items[i].level = prio < 0 ? 0 : prio >= DB_QUEUE_LEVELS ? DB_QUEUE_LEVELS - 1 : (int)prio;
     }
-    err = db_queue_requeue_missing(q, items, n, requeued);
+    err = db_queue_requeue_missing(requeued, q, items, n);
     if (err == 0 && requeued && *requeued)
         gv_log(GV_LOG_INFO, "queue", "recovered %zu of %zu unjudged submissions into %s", *requeued,
                n, q->prefix);
@@ -571,7 +571,7 @@ out:
     return err;
 }
 
-int db_queue_stats(struct db_queue *q, struct db_queue_stats *out)
+int db_queue_stats(struct db_queue_stats *out, struct db_queue *q)
 {
     char levels[8];
     const char *args[3] = {q->prefix, DB_QUEUE_GROUP, levels};
@@ -580,7 +580,7 @@ int db_queue_stats(struct db_queue *q, struct db_queue_stats *out)
 
     memset(out, 0, sizeof(*out));
     snprintf(levels, sizeof(levels), "%d", DB_QUEUE_LEVELS);
-    err = run_script(q, SC_STATS, 3, args, &reply);
+    err = run_script(&reply, q, SC_STATS, 3, args);
     if (err < 0)
         return err;
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 * DB_QUEUE_LEVELS) {
@@ -611,7 +611,7 @@ int db_queue_flush(struct db_queue *q)
     /* prefix_ok() admits no glob characters, so this matches only ours. */
     snprintf(match, sizeof(match), "%s:*", q->prefix);
     do {
-        err = db__redis_call(q->r, &reply, 6, scan, NULL, 0);
+        err = db__redis_call(&reply, q->r, 6, scan, NULL, 0);
         if (err < 0)
             goto out;
         if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
@@ -631,7 +631,7 @@ int db_queue_flush(struct db_queue *q)
             del[0] = "UNLINK";
             for (size_t i = 0; i < keys->elements; i++)
                 del[i + 1] = keys->element[i]->str;
-            err = db__redis_call(q->r, &dreply, (int)keys->elements + 1, del, NULL, 0);
+            err = db__redis_call(&dreply, q->r, (int)keys->elements + 1, del, NULL, 0);
             gv_free(del);
             del = NULL;
             if (err < 0)

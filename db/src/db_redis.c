@@ -43,7 +43,7 @@ const char *db_redis_last_error(struct db_redis *r)
     return r->last_error;
 }
 
-int db_redis_parse_url(const char *url, char *host, size_t hostlen, int *port, int *dbnum)
+int db_redis_parse_url(char *host, size_t hostlen, int *port, int *dbnum, const char *url)
 {
     static const char scheme[] = "redis://";
     const char *p, *host_end, *colon;
@@ -89,7 +89,7 @@ int db_redis_open(struct db_redis **out, const char *url, int timeout_ms, char *
     int port, dbnum, err;
 
     *out = NULL;
-    err = db_redis_parse_url(url, host, sizeof(host), &port, &dbnum);
+    err = db_redis_parse_url(host, sizeof(host), &port, &dbnum, url);
     if (err < 0) {
         if (errbuf)
             snprintf(errbuf, errlen, "malformed redis url '%s' (want redis://host:port/db)", url);
@@ -196,7 +196,7 @@ int db_redis_command(struct db_redis *r, int argc, const char **argv)
     return err;
 }
 
-int db__redis_call(struct db_redis *r, struct redisReply **out, int argc, const char **argv,
+int db__redis_call(struct redisReply **out, struct db_redis *r, int argc, const char **argv,
                    const size_t *lens, int block_ms)
 {
     struct timeval longer = r->timeout;

@@ -64,7 +64,7 @@ static int token_key(char *key, const char *token_hex)
 }
 
 /* Runs a query whose first row is a user (user_columns first). */
-static int query_user(struct db_pg *pg, struct db_user_info *out, char *hash, size_t hashlen,
+static int query_user(struct db_user_info *out, struct db_pg *pg, char *hash, size_t hashlen,
                       const char *sql, int nparams, const char *const *params)
 {
     PGresult *res = PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
@@ -91,7 +91,7 @@ out:
     return err;
 }
 
-int db_session_create(struct db_pg *pg, int64_t user_id, char *token_hex, int64_t *expires_at_ms)
+int db_session_create(char *token_hex, int64_t *expires_at_ms, struct db_pg *pg, int64_t user_id)
 {
     unsigned char raw[TOKEN_BYTES];
     char key[DB_SHA256_HEX_LEN + 1], uid[24], ttl[24], *val = NULL;
@@ -105,7 +105,7 @@ int db_session_create(struct db_pg *pg, int64_t user_id, char *token_hex, int64_
     snprintf(ttl, sizeof(ttl), "%d", DB_SESSION_TTL_S);
     {
         const char *p[] = {key, uid, ttl};
-        err = db_pg_query_value(pg, &val,
+        err = db_pg_query_value(&val, pg,
                                 "INSERT INTO sessions (token_hash, user_id, expires_at) "
                                 "VALUES (decode($1, 'hex'), $2, now() + make_interval(secs => $3)) "
                                 "RETURNING (extract(epoch FROM expires_at) * 1000)::bigint",
@@ -121,7 +121,7 @@ int db_session_create(struct db_pg *pg, int64_t user_id, char *token_hex, int64_
     return err;
 }
 
-int db_session_lookup(struct db_pg *pg, const char *token_hex, struct db_user_info *out)
+int db_session_lookup(struct db_user_info *out, struct db_pg *pg, const char *token_hex)
 {
     char key[DB_SHA256_HEX_LEN + 1], sql[512];
     const char *p[] = {key};
@@ -138,7 +138,7 @@ int db_session_lookup(struct db_pg *pg, const char *token_hex, struct db_user_in
              "AND expires_at > now() AND last_seen_at < now() - interval '1 minute') "
              "SELECT %s FROM users u JOIN s ON s.user_id = u.id",
              user_columns);
-    return query_user(pg, out, NULL, 0, sql, 1, p);
+    return query_user(out, pg, NULL, 0, sql, 1, p);
 }
 
 int db_session_delete(struct db_pg *pg, const char *token_hex)
@@ -148,8 +148,7 @@ int db_session_delete(struct db_pg *pg, const char *token_hex)
 
     if (token_key(key, token_hex) < 0)
         return 0;
-    return db_pg_exec(pg, NULL, "DELETE FROM sessions WHERE token_hash = decode($1, 'hex')", 1,
-                      p);
+    return db_pg_exec(NULL, pg, "DELETE FROM sessions WHERE token_hash = decode($1, 'hex')", 1, p);
 }
 
 static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
@@ -161,8 +160,7 @@ static void make_dummy_hash(void)
         dummy_hash[0] = '\0';
 }
 
-int db_login(struct db_pg *pg, const char *username, const char *password,
-             struct db_user_info *out)
+int db_login(struct db_user_info *out, struct db_pg *pg, const char *username, const char *password)
 {
     char hash[DB_PASSWORD_HASH_MAX] = "", sql[256];
     const char *p[] = {username};
@@ -170,7 +168,7 @@ int db_login(struct db_pg *pg, const char *username, const char *password,
 
     snprintf(sql, sizeof(sql), "SELECT %s, u.password_hash FROM users u WHERE lower(u.username) "
              "= lower($1)", user_columns);
-    err = query_user(pg, out, hash, sizeof(hash), sql, 1, p);
+    err = query_user(out, pg, hash, sizeof(hash), sql, 1, p);
     if (err == GV_ENOTFOUND) {
         /* Same work as a wrong password, so response time does not reveal
          * which usernames exist. */
@@ -192,20 +190,20 @@ int db_login(struct db_pg *pg, const char *username, const char *password,
     return 0;
 }
 
-int db_user_get(struct db_pg *pg, int64_t id, struct db_user_info *out)
+int db_user_get(struct db_user_info *out, struct db_pg *pg, int64_t id)
 {
     char uid[24], sql[160];
     const char *p[] = {uid};
 
     snprintf(uid, sizeof(uid), "%" PRId64, id);
     snprintf(sql, sizeof(sql), "SELECT %s FROM users u WHERE u.id = $1", user_columns);
-    return query_user(pg, out, NULL, 0, sql, 1, p);
+    return query_user(out, pg, NULL, 0, sql, 1, p);
 }
 
-static int redis_int(struct db_redis *r, int64_t *out, int argc, const char **argv)
+static int redis_int(int64_t *out, struct db_redis *r, int argc, const char **argv)
 {
     redisReply *reply;
-    int err = db__redis_call(r, &reply, argc, argv, NULL, 0);
+    int err = db__redis_call(&reply, r, argc, argv, NULL, 0);
 
     if (err < 0)
         return err;
@@ -217,31 +215,31 @@ static int redis_int(struct db_redis *r, int64_t *out, int argc, const char **ar
     return err;
 }
 
-int db_rate_hit(struct db_redis *r, const char *key, int64_t window_ms, int64_t *count,
-                int64_t *ttl_ms)
+int db_rate_hit(int64_t *count, int64_t *ttl_ms, struct db_redis *r, const char *key,
+                int64_t window_ms)
 {
     char ms[24];
     int64_t ignored;
     int err;
 
     snprintf(ms, sizeof(ms), "%" PRId64, window_ms);
-    err = redis_int(r, count, 2, (const char *[]){"INCR", key});
+    err = redis_int(count, r, 2, (const char *[]){"INCR", key});
     if (err < 0)
         return err;
     if (*count == 1) {
-        err = redis_int(r, &ignored, 3, (const char *[]){"PEXPIRE", key, ms});
+        err = redis_int(&ignored, r, 3, (const char *[]){"PEXPIRE", key, ms});
         if (err < 0)
             return err;
         *ttl_ms = window_ms;
         return 0;
     }
-    err = redis_int(r, ttl_ms, 2, (const char *[]){"PTTL", key});
+    err = redis_int(ttl_ms, r, 2, (const char *[]){"PTTL", key});
     if (err < 0)
         return err;
     /* No expiry: a server died between INCR and PEXPIRE. Without this the
      * counter, and the user's ban, would live forever. */
     if (*ttl_ms < 0) {
-        err = redis_int(r, &ignored, 3, (const char *[]){"PEXPIRE", key, ms});
+        err = redis_int(&ignored, r, 3, (const char *[]){"PEXPIRE", key, ms});
         *ttl_ms = window_ms;
     }
     return err;

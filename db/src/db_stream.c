@@ -133,7 +133,7 @@ static int batch_from_reply(struct db_stream_batch *out, const redisReply *r)
     return 0;
 }
 
-int db_stream_add(struct db_redis *r, char *out_id, const char *key, long maxlen, size_t npairs,
+int db_stream_add(char *out_id, struct db_redis *r, const char *key, long maxlen, size_t npairs,
                   const char *const *fv)
 {
     const char **argv = NULL;
@@ -157,7 +157,7 @@ int db_stream_add(struct db_redis *r, char *out_id, const char *key, long maxlen
     argv[argc++] = "*";
     for (size_t i = 0; i < 2 * npairs; i++)
         argv[argc++] = fv[i];
-    err = db__redis_call(r, &reply, argc, argv, NULL, 0);
+    err = db__redis_call(&reply, r, argc, argv, NULL, 0);
     if (err == 0 && !is_str(reply))
         err = GV_EREDIS;
     if (err == 0 && out_id) {
@@ -172,7 +172,7 @@ int db_stream_add(struct db_redis *r, char *out_id, const char *key, long maxlen
     return err;
 }
 
-int db_stream_read(struct db_redis *r, struct db_stream_batch *out, const char *key,
+int db_stream_read(struct db_stream_batch *out, struct db_redis *r, const char *key,
                    const char *after_id, size_t count, int block_ms)
 {
     char countbuf[24], blockbuf[24];
@@ -193,7 +193,7 @@ int db_stream_read(struct db_redis *r, struct db_stream_batch *out, const char *
     argv[argc++] = "STREAMS";
     argv[argc++] = key;
     argv[argc++] = after_id;
-    err = db__redis_call(r, &reply, argc, argv, NULL, block_ms > 0 ? block_ms : 0);
+    err = db__redis_call(&reply, r, argc, argv, NULL, block_ms > 0 ? block_ms : 0);
     if (err < 0)
         return err;
     /* nil on timeout, else [[key, [entries...]]]. */
@@ -209,7 +209,7 @@ int db_stream_read(struct db_redis *r, struct db_stream_batch *out, const char *
     return err;
 }
 
-int db_stream_range(struct db_redis *r, struct db_stream_batch *out, const char *key,
+int db_stream_range(struct db_stream_batch *out, struct db_redis *r, const char *key,
                     const char *start, const char *end, size_t count)
 {
     char countbuf[24];
@@ -219,7 +219,7 @@ int db_stream_range(struct db_redis *r, struct db_stream_batch *out, const char 
 
     memset(out, 0, sizeof(*out));
     snprintf(countbuf, sizeof(countbuf), "%zu", count ? count : 1);
-    err = db__redis_call(r, &reply, 6, argv, NULL, 0);
+    err = db__redis_call(&reply, r, 6, argv, NULL, 0);
     if (err < 0)
         return err;
     err = batch_from_reply(out, reply);
@@ -228,7 +228,7 @@ int db_stream_range(struct db_redis *r, struct db_stream_batch *out, const char 
 }
 
 /* XRANGE/XREVRANGE with COUNT 1, for the ends of a stream. */
-static int end_id(struct db_redis *r, char *id, const char *key, bool last)
+static int end_id(char *id, struct db_redis *r, const char *key, bool last)
 {
     const char *argv[] = {
         last ? "XREVRANGE" : "XRANGE", key, last ? "+" : "-", last ? "-" : "+", "COUNT", "1"};
@@ -236,7 +236,7 @@ static int end_id(struct db_redis *r, char *id, const char *key, bool last)
     redisReply *reply = NULL;
     int err;
 
-    err = db__redis_call(r, &reply, 6, argv, NULL, 0);
+    err = db__redis_call(&reply, r, 6, argv, NULL, 0);
     if (err < 0)
         return err;
     err = batch_from_reply(&b, reply);
@@ -251,24 +251,17 @@ static int end_id(struct db_redis *r, char *id, const char *key, bool last)
     return err;
 }
 
-int db_stream_first_id(struct db_redis *r, char *id, const char *key)
+int db_stream_first_id(char *id, struct db_redis *r, const char *key)
 {
-    return end_id(r, id, key, false);
+    return end_id(id, r, key, false);
 }
 
-int db_stream_last_id(struct db_redis *r, char *id, const char *key)
+int db_stream_last_id(char *id, struct db_redis *r, const char *key)
 {
-    return end_id(r, id, key, true);
+    return end_id(id, r, key, true);
 }
 
 const char *db_stream_live_key(void)
 {
     return gv_config_get("GAVEL_LIVE_STREAM", DB_LIVE_STREAM_DEFAULT);
-}
-
-int db_stream_live_add(struct db_redis *r, char *out_id, const char *type, const char *data)
-{
-    const char *fv[] = {"type", type, "data", data};
-
-    return db_stream_add(r, out_id, db_stream_live_key(), DB_LIVE_STREAM_MAXLEN, 2, fv);
 }

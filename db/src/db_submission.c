@@ -15,7 +15,7 @@
 #include "gv_lang.h"
 #include "banned.h"
 
-int db_submission_create(struct db_pg *pg, int64_t *out_id, int *priority,
+int db_submission_create(int64_t *out_id, int *priority, struct db_pg *pg,
                          const struct db_new_submission *in)
 {
     char uid[24], cid[24], sha[65], size[24], prio[8], *val = NULL;
@@ -34,7 +34,7 @@ int db_submission_create(struct db_pg *pg, int64_t *out_id, int *priority,
         return err;
     {
         const char *p[] = {uid};
-        err = db_pg_query_value(pg, &val, "SELECT tier FROM users WHERE id = $1", 1, p);
+        err = db_pg_query_value(&val, pg, "SELECT tier FROM users WHERE id = $1", 1, p);
         if (err == 0 && !val)
             err = GV_ENOTFOUND;
         if (err < 0)
@@ -45,7 +45,7 @@ int db_submission_create(struct db_pg *pg, int64_t *out_id, int *priority,
     }
     *priority = (int)cst_priority_for(in->contest_id != 0, tier, false);
     snprintf(prio, sizeof(prio), "%d", *priority);
-    err = db_blob_put(pg, sha, in->source, in->source_len);
+    err = db_blob_put(sha, pg, in->source, in->source_len);
     if (err < 0)
         goto out;
     {
@@ -56,7 +56,7 @@ int db_submission_create(struct db_pg *pg, int64_t *out_id, int *priority,
         const char *p[] = {uid, in->problem_slug, in->contest_id ? cid : NULL,
                            in->language, sha, size, prio};
         err = db_pg_query_value(
-            pg, &val,
+            &val, pg,
             "INSERT INTO submissions (user_id, problem_id, problem_version_id, contest_id, "
             "language, source_blob, source_size, priority) "
             "SELECT $1, p.id, v.id, $3::bigint, $4::submission_language, decode($5, 'hex'), $6, "
@@ -84,13 +84,13 @@ int db_submission_mark_rejudge(struct db_pg *pg, const int64_t *ids, size_t coun
         char id[24];
         const char *p[] = {id};
         snprintf(id, sizeof(id), "%" PRId64, ids[i]);
-        err = db_pg_exec(pg, NULL,
+        err = db_pg_exec(NULL, pg,
                          "UPDATE submissions SET rejudge_requested_at = now() WHERE id = $1", 1, p);
     }
     return err;
 }
 
-int db_submission_select(struct db_pg *pg, int64_t **out, size_t *count, const char *what,
+int db_submission_select(int64_t **out, size_t *count, struct db_pg *pg, const char *what,
                          const char *key)
 {
     const char *sql;
@@ -110,7 +110,7 @@ int db_submission_select(struct db_pg *pg, int64_t **out, size_t *count, const c
               "WHERE c.slug = $1 OR c.id::text = $1 ORDER BY s.id";
     else
         return GV_EINVAL;
-    err = db__pg_select(pg, &res, "select submissions", sql, 1, p);
+    err = db__pg_select(&res, pg, "select submissions", sql, 1, p);
     if (err < 0)
         return err;
     n = PQntuples(res);

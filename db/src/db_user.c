@@ -52,7 +52,7 @@ int db_password_verify(const char *encoded, const char *password)
     return rc == ARGON2_MEMORY_ALLOCATION_ERROR ? -ENOMEM : GV_EINVAL;
 }
 
-int db_user_create(struct db_pg *pg, int64_t *out_id, const char *username,
+int db_user_create(int64_t *out_id, struct db_pg *pg, const char *username,
                    const char *display_name, const char *password, const char *role,
                    const char *tier)
 {
@@ -64,7 +64,7 @@ int db_user_create(struct db_pg *pg, int64_t *out_id, const char *username,
     err = db_password_hash(hash, sizeof(hash), password);
     if (err < 0)
         return err;
-    err = db_pg_query_value(pg, &id,
+    err = db_pg_query_value(&id, pg,
                             "INSERT INTO users (username, display_name, password_hash, role, tier)"
                             " VALUES ($1, $2, $3, $4, $5)"
                             " ON CONFLICT ((lower(username))) DO NOTHING RETURNING id",

@@ -158,7 +158,7 @@ int jdg_worker_blob_path(struct jdg_worker *w, char *path, size_t path_len, cons
     /* db_blob_get checks the bytes against their hash; the file appears
      * under its final name only complete (rename), so a crash mid-write
      * never leaves a truncated test behind. */
-    err = db_blob_get(w->pg, &data, &len, sha256);
+    err = db_blob_get(&data, &len, w->pg, sha256);
     if (err < 0)
         return err;
     err = mkdir_p(dir);
@@ -208,7 +208,7 @@ static int problem_from_db(struct jdg_worker *w, struct cached_problem *c, int64
     int err;
 
     jdg_problem_init(p);
-    err = db_problem_load_version(w->pg, &v, version_id);
+    err = db_problem_load_version(&v, w->pg, version_id);
     if (err < 0)
         return err;
     snprintf(p->slug, sizeof(p->slug), "%s", v.slug);
@@ -232,7 +232,7 @@ static int problem_from_db(struct jdg_worker *w, struct cached_problem *c, int64
             err = GV_EPARSE;
             goto out;
         }
-        err = db_blob_get(w->pg, &src, &len, v.validator_sha256);
+        err = db_blob_get(&src, &len, w->pg, v.validator_sha256);
         if (err < 0)
             goto out;
         p->validator_src = src;
@@ -321,7 +321,7 @@ static int get_problem(struct jdg_worker *w, struct cached_problem **out, int64_
  * verdict, and a failure must not stall the judging. */
 static void publish(struct jdg_worker *w, const struct cst_event *ev)
 {
-    if (w->redis && db_event_publish(w->redis, NULL, ev) < 0)
+    if (w->redis && db_event_publish(NULL, w->redis, ev) < 0)
         gv_log(GV_LOG_WARN, "judge", "cannot publish %s of submission %" PRId64 ": %s",
                cst_event_info(ev->type)->name, ev->submission_id, db_redis_last_error(w->redis));
 }
@@ -439,7 +439,7 @@ int jdg_worker_judge(struct jdg_worker *w, int64_t id, bool rejudge, bool give_u
     int err;
 
     jdg_outcome_init(&out);
-    err = db_judging_start(w->pg, &sub, &judging_id, id, w->host_id, rejudge);
+    err = db_judging_start(&sub, &judging_id, w->pg, id, w->host_id, rejudge);
     if (err == GV_EEXIST)
         return 0; /* judged by an earlier delivery */
     if (err < 0)
@@ -448,7 +448,7 @@ int jdg_worker_judge(struct jdg_worker *w, int64_t id, bool rejudge, bool give_u
     if (!give_up && lang) {
         err = get_problem(w, &c, sub.version_id);
         if (err == 0)
-            err = db_blob_get(w->pg, &src, &src_len, sub.source_sha256);
+            err = db_blob_get(&src, &src_len, w->pg, sub.source_sha256);
         if (err < 0)
             goto out;
         pc = (struct progress_ctx){w, &sub, &c->prob, tick, tick_ctx};

@@ -150,7 +150,7 @@ static void judge_one(struct judge *j)
 static void judge_recover(struct judge *j)
 {
     size_t n = 0;
-    int err = db_queue_recover(j->queue, db_link_pg(&j->pg), &n);
+    int err = db_queue_recover(&n, j->queue, db_link_pg(&j->pg));
 
     if (err < 0)
         gv_log(GV_LOG_WARN, "judge", "cannot recover the queue: %s", gv_strerror(err));
@@ -224,7 +224,7 @@ int main(int argc, char **argv)
         }
         /* A short block keeps stop signals and heartbeats prompt; a push
          * wakes the take at once, so it costs no latency. */
-        err = db_queue_take(j.queue, j.id, 1000, &j.job);
+        err = db_queue_take(&j.job, j.queue, j.id, 1000);
         if (err == 1) {
             j.next_touch = gv_time_mono_ms() + j.reclaim_ms / 3;
             judge_one(&j);

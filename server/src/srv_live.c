@@ -179,7 +179,7 @@ static int connect_redis(struct srv_live *l)
     if (!l->last_id[0]) {
         /* Like "$", but pinned: events added between two XREADs must not
          * fall into the gap that a literal "$" would leave each time. */
-        err = db_stream_last_id(db_link_redis(&l->redis), l->last_id, l->key);
+        err = db_stream_last_id(l->last_id, db_link_redis(&l->redis), l->key);
         if (err == GV_ENOTFOUND) {
             snprintf(l->last_id, sizeof(l->last_id), "0-0");
             err = 0;
@@ -231,7 +231,7 @@ static int read_once(struct srv_live *l)
     int err;
 
     err =
-        db_stream_read(db_link_redis(&l->redis), &b, l->key, l->last_id, LIVE_BATCH, LIVE_BLOCK_MS);
+        db_stream_read(&b, db_link_redis(&l->redis), l->key, l->last_id, LIVE_BATCH, LIVE_BLOCK_MS);
     if (err < 0)
         return err;
     for (size_t i = 0; i < b.count; i++) {
@@ -386,7 +386,7 @@ static int check_not_trimmed(struct db_redis *r, const char *key, uint64_t ms, u
 {
     char first[DB_STREAM_ID_MAX];
     uint64_t fms, fseq;
-    int err = db_stream_first_id(r, first, key);
+    int err = db_stream_first_id(first, r, key);
 
     if (err < 0)
         return err;
@@ -415,7 +415,7 @@ int srv_live_replay(struct db_redis *r, const char *last_id, const struct srv_su
         return err;
     snprintf(start, sizeof(start), "(%" PRIu64 "-%" PRIu64, ms, seq);
     for (;;) {
-        err = db_stream_range(r, &b, key, start, "+", REPLAY_PAGE);
+        err = db_stream_range(&b, r, key, start, "+", REPLAY_PAGE);
         if (err < 0)
             goto out;
         for (size_t i = 0; i < b.count; i++) {

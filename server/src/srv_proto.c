@@ -97,7 +97,7 @@ static void logged_in(struct srv_req_job *job, struct srv_job_env *env, struct d
                       const struct db_user_info *u)
 {
     cJSON *o;
-    int err = db_session_create(pg, u->id, job->new_token, &job->new_expires_at_ms);
+    int err = db_session_create(job->new_token, &job->new_expires_at_ms, pg, u->id);
 
     if (err < 0) {
         fail_store(job, env, err, 0, "creating a session");
@@ -123,7 +123,7 @@ static void do_hello(struct srv_req_job *job, struct srv_job_env *env, struct db
     int err;
 
     if (p->token) {
-        err = db_session_lookup(pg, p->token, &u);
+        err = db_session_lookup(&u, pg, p->token);
         if (err == GV_ENOTFOUND) {
             memset(&u, 0, sizeof(u));
             job->clear_user = true;
@@ -159,7 +159,7 @@ static void do_register(struct srv_req_job *job, struct srv_job_env *env, struct
     int64_t id;
     int err;
 
-    err = db_user_create(pg, &id, p->username, p->display_name ? p->display_name : p->username,
+    err = db_user_create(&id, pg, p->username, p->display_name ? p->display_name : p->username,
                          p->password, "contestant", "free");
     if (err == GV_EEXIST) {
         fail(job, SRV_ERR_CONFLICT, "the username '%s' is taken", p->username);
@@ -170,7 +170,7 @@ static void do_register(struct srv_req_job *job, struct srv_job_env *env, struct
         return;
     }
     if (err == 0)
-        err = db_user_get(pg, id, &u);
+        err = db_user_get(&u, pg, id);
     if (err < 0) {
         fail_store(job, env, err, 0, "registration");
         return;
@@ -181,7 +181,7 @@ static void do_register(struct srv_req_job *job, struct srv_job_env *env, struct
 static void do_login(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
 {
     struct db_user_info u;
-    int err = db_login(pg, job->req.p.username, job->req.p.password, &u);
+    int err = db_login(&u, pg, job->req.p.username, job->req.p.password);
 
     if (err == GV_EINVAL) {
         /* One message for both cases: no hint which names exist. */
@@ -221,7 +221,7 @@ static void do_problems_list(struct srv_req_job *job, struct srv_job_env *env, s
         .page = p->page,
         .page_size = p->page_size,
     };
-    int err = db_catalog_problems(pg, &v, &q, gv_time_real_ms(), &job->data);
+    int err = db_catalog_problems(&job->data, pg, &v, &q, gv_time_real_ms());
 
     if (err < 0)
         fail_store(job, env, err, 0, "problem list");
@@ -230,7 +230,7 @@ static void do_problems_list(struct srv_req_job *job, struct srv_job_env *env, s
 static void do_problem_get(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
 {
     struct db_viewer v = viewer_of(&job->user);
-    int err = db_catalog_problem(pg, &v, job->req.p.slug, gv_time_real_ms(), &job->data);
+    int err = db_catalog_problem(&job->data, pg, &v, job->req.p.slug, gv_time_real_ms());
 
     if (err == GV_ENOTFOUND)
         fail(job, SRV_ERR_NOT_FOUND, "no problem '%s'", job->req.p.slug);
@@ -243,7 +243,7 @@ static void do_problem_like(struct srv_req_job *job, struct srv_job_env *env, st
     struct db_viewer v = viewer_of(&job->user);
     int64_t likes = 0;
     cJSON *o;
-    int err = db_catalog_like(pg, &v, job->req.p.slug, job->req.p.like, gv_time_real_ms(), &likes);
+    int err = db_catalog_like(&likes, pg, &v, job->req.p.slug, job->req.p.like, gv_time_real_ms());
 
     if (err == GV_ENOTFOUND) {
         fail(job, SRV_ERR_NOT_FOUND, "no problem '%s'", job->req.p.slug);
@@ -276,7 +276,7 @@ static bool rate_ok(struct srv_req_job *job, struct srv_job_env *env)
         return false;
     }
     snprintf(key, sizeof(key), "%s:submit:%" PRId64, job->cfg->rate_prefix, job->user.id);
-    err = db_rate_hit(r, key, RATE_WINDOW_MS, &count, &ttl);
+    err = db_rate_hit(&count, &ttl, r, key, RATE_WINDOW_MS);
     if (err < 0) {
         fail_store(job, env, err, 1, "rate limit");
         return false;
@@ -351,7 +351,7 @@ static void do_submit(struct srv_req_job *job, struct srv_job_env *env, struct d
     }
     if (!rate_ok(job, env))
         return;
-    err = db_submission_create(pg, &id, &prio, &in);
+    err = db_submission_create(&id, &prio, pg, &in);
     if (err == GV_EINVAL) {
         fail(job, SRV_ERR_INVALID, "\"problem\" is not in that contest");
         return;
@@ -371,7 +371,7 @@ static void do_submit(struct srv_req_job *job, struct srv_job_env *env, struct d
     /* The row is durable: a lost push is re-queued by the judges' recovery
      * sweep, so the client gets its id either way. */
     q = srv_jobs_queue(env);
-    err = q ? db_queue_push(q, id, prio, job->user.id, NULL) : GV_EUNAVAIL;
+    err = q ? db_queue_push(NULL, q, id, prio, job->user.id) : GV_EUNAVAIL;
     if (err < 0) {
         gv_log(GV_LOG_WARN, "proto", "submission %" PRId64 " not queued (%s); recovery will",
                id, gv_strerror(err));
@@ -390,8 +390,8 @@ static void do_submit(struct srv_req_job *job, struct srv_job_env *env, struct d
 
 static void do_mine(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
 {
-    int err = db_catalog_my_submissions(pg, job->user.id, job->req.p.page, MINE_PAGE_SIZE,
-                                        &job->data);
+    int err =
+        db_catalog_my_submissions(&job->data, pg, job->user.id, job->req.p.page, MINE_PAGE_SIZE);
 
     if (err < 0)
         fail_store(job, env, err, 0, "submissions");
@@ -403,7 +403,7 @@ static void do_submission_get(struct srv_req_job *job, struct srv_job_env *env, 
     struct db_viewer v = viewer_of(&job->user);
     int64_t id = job->req.p.submission_id;
     char *json = NULL;
-    int err = db_catalog_submission(pg, &v, id, !snapshot, &json);
+    int err = db_catalog_submission(&json, pg, &v, id, !snapshot);
 
     if (err == GV_ENOTFOUND) {
         fail(job, SRV_ERR_NOT_FOUND, "no submission %" PRId64, id);
@@ -461,9 +461,9 @@ static bool contest_extras(struct srv_req_job *job, struct srv_job_env *env, str
     if (job->user.id)
         err = registered = db_contest_is_participant(pg, contest_id, job->user.id);
     if (err >= 0)
-        err = db_contest_board(pg, contest_id, privileged(&job->user), now, &board);
+        err = db_contest_board(&board, pg, contest_id, privileged(&job->user), now);
     if (err >= 0)
-        err = db_contest_announcements(pg, contest_id, ANNOUNCEMENTS_IN_SNAPSHOT, &ann);
+        err = db_contest_announcements(&ann, pg, contest_id, ANNOUNCEMENTS_IN_SNAPSHOT);
     if (err < 0) {
         gv_free(board);
         gv_free(ann);
@@ -488,7 +488,7 @@ static void do_subscribe_contest(struct srv_req_job *job, struct srv_job_env *en
     struct cst_state st;
     int64_t now = gv_time_real_ms();
     cJSON *o, *ct;
-    int err = db_catalog_contest(pg, job->req.p.contest_id, &c);
+    int err = db_catalog_contest(&c, pg, job->req.p.contest_id);
 
     if (err == GV_ENOTFOUND) {
         fail(job, SRV_ERR_NOT_FOUND, "no contest %" PRId64, job->req.p.contest_id);
@@ -536,7 +536,7 @@ static void do_contests_list(struct srv_req_job *job, struct srv_job_env *env, s
     char *json = NULL;
     int64_t now = gv_time_real_ms();
     cJSON *list, *o, *c;
-    int err = db_contest_list(pg, job->user.id, &json);
+    int err = db_contest_list(&json, pg, job->user.id);
 
     if (err < 0) {
         fail_store(job, env, err, 0, "contests");
@@ -605,7 +605,7 @@ static void do_contest_scoreboard(struct srv_req_job *job, struct srv_job_env *e
     int64_t cid = job->req.p.contest_id;
     char *board = NULL;
     cJSON *o;
-    int err = db_contest_board(pg, cid, privileged(&job->user), gv_time_real_ms(), &board);
+    int err = db_contest_board(&board, pg, cid, privileged(&job->user), gv_time_real_ms());
 
     if (err == GV_ENOTFOUND) {
         fail(job, SRV_ERR_NOT_FOUND, "no contest %" PRId64, cid);
@@ -650,7 +650,7 @@ static void do_contest_announce(struct srv_req_job *job, struct srv_job_env *env
         return;
     }
     r = srv_jobs_redis(env);
-    err = r ? db_event_publish(r, stream_id, &ev) : GV_EUNAVAIL;
+    err = r ? db_event_publish(stream_id, r, &ev) : GV_EUNAVAIL;
     if (err < 0) {
         /* Logged all the same: subscribers see it in their next snapshot. */
         gv_log(GV_LOG_WARN, "proto", "announcement %" PRId64 " not pushed: %s", ev.seq,
@@ -737,7 +737,7 @@ static void run(struct srv_job *base, struct srv_job_env *env)
     if (job->token_unchecked && job->token[0]) {
         struct db_user_info u;
 
-        err = db_session_lookup(pg, job->token, &u);
+        err = db_session_lookup(&u, pg, job->token);
         if (err == 0) {
             job->user = u;
             job->new_user = u;

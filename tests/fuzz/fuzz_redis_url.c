@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(url, data, size);
     url[size] = '\0';
-    if (db_redis_parse_url(url, host, sizeof(host), &port, &dbnum) == 0) {
+    if (db_redis_parse_url(host, sizeof(host), &port, &dbnum, url) == 0) {
         if (!host[0] || strlen(host) >= sizeof(host) || port < 1 || port > 65535 || dbnum < 0 ||
             dbnum > 15)
             abort();

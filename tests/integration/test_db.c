@@ -37,7 +37,7 @@ static int setup(void **state)
 
     itest_db_create(url, sizeof(url), "db");
     pg = connect_db();
-    assert_int_equal(db_migrate(pg, &applied), 0);
+    assert_int_equal(db_migrate(&applied, pg), 0);
     assert_true(applied >= 1);
     *state = pg;
     return 0;
@@ -54,7 +54,7 @@ static char *value(struct db_pg *pg, const char *sql)
 {
     char *v = NULL;
 
-    assert_int_equal(db_pg_query_value(pg, &v, sql, 0, NULL), 0);
+    assert_int_equal(db_pg_query_value(&v, pg, sql, 0, NULL), 0);
     assert_non_null(v);
     return v;
 }
@@ -76,12 +76,12 @@ static void second_migrate_changes_nothing(void **state)
 
     before = value(pg, "SELECT string_agg(version || ':' || applied_at, ',' ORDER BY version)"
                        " FROM schema_migrations");
-    assert_int_equal(db_migrate(pg, &applied), 0);
+    assert_int_equal(db_migrate(&applied, pg), 0);
     assert_int_equal(applied, 0);
     after = value(pg, "SELECT string_agg(version || ':' || applied_at, ',' ORDER BY version)"
                       " FROM schema_migrations");
     assert_string_equal(before, after);
-    assert_int_equal(db_schema_version(pg, &version), 0);
+    assert_int_equal(db_schema_version(&version, pg), 0);
     assert_int_equal(version, m[count - 1].version);
     gv_free(before);
     gv_free(after);
@@ -95,11 +95,11 @@ static void edited_migration_is_refused(void **state)
     assert_int_equal(db_pg_exec_script(pg, "UPDATE schema_migrations SET checksum = repeat('0', 64)"
                                            " WHERE version = 1"),
                      0);
-    assert_int_equal(db_migrate(pg, &applied), GV_ECHECKSUM);
+    assert_int_equal(db_migrate(&applied, pg), GV_ECHECKSUM);
     assert_int_equal(applied, 0);
     /* The advisory lock must have been released on the error path: a
      * second attempt gets as far as the checksum again instead of hanging. */
-    assert_int_equal(db_migrate(pg, &applied), GV_ECHECKSUM);
+    assert_int_equal(db_migrate(&applied, pg), GV_ECHECKSUM);
 }
 
 static void users_are_unique_case_insensitively(void **state)
@@ -107,12 +107,12 @@ static void users_are_unique_case_insensitively(void **state)
     struct db_pg *pg = *state;
     int64_t id = 0;
 
-    assert_int_equal(db_user_create(pg, &id, "Carol", "Carol", "pw", "contestant", "free"), 0);
+    assert_int_equal(db_user_create(&id, pg, "Carol", "Carol", "pw", "contestant", "free"), 0);
     assert_true(id > 0);
-    assert_int_equal(db_user_create(pg, NULL, "carol", "Carol 2", "pw", "contestant", "free"),
+    assert_int_equal(db_user_create(NULL, pg, "carol", "Carol 2", "pw", "contestant", "free"),
                      GV_EEXIST);
     /* A role outside the enum is a database error, not a silent default. */
-    assert_int_equal(db_user_create(pg, NULL, "dave", "Dave", "pw", "superuser", "free"), GV_EDB);
+    assert_int_equal(db_user_create(NULL, pg, "dave", "Dave", "pw", "superuser", "free"), GV_EDB);
     assert_string_equal(db_pg_last_sqlstate(pg), "22P02");
     expect_sqlstate(pg, "INSERT INTO users (username, display_name, password_hash)"
                         " VALUES ('x', 'too short name', '$argon2id$v')", "23514");
@@ -129,31 +129,33 @@ static void blobs_round_trip_and_detect_corruption(void **state)
     size_t len = 0;
     char *count;
 
-    assert_int_equal(db_blob_put(pg, key, text, sizeof(text) - 1), 0);
-    assert_int_equal(db_blob_put(pg, key2, text, sizeof(text) - 1), 0);
+    assert_int_equal(db_blob_put(key, pg, text, sizeof(text) - 1), 0);
+    assert_int_equal(db_blob_put(key2, pg, text, sizeof(text) - 1), 0);
     assert_string_equal(key, key2);
     count = value(pg, "SELECT count(*) FROM blobs");
     assert_string_equal(count, "1");
     gv_free(count);
-    assert_int_equal(db_blob_get(pg, &data, &len, key), 0);
+    assert_int_equal(db_blob_get(&data, &len, pg, key), 0);
     assert_int_equal(len, sizeof(text) - 1);
     assert_memory_equal(data, text, len);
     gv_free(data);
 
-    assert_int_equal(db_blob_get(pg, &data, &len, "00" "00000000000000000000000000000000000000"
-                                                  "000000000000000000000000"),
+    assert_int_equal(db_blob_get(&data, &len, pg,
+                                 "00"
+                                 "00000000000000000000000000000000000000"
+                                 "000000000000000000000000"),
                      GV_ENOTFOUND);
     /* Same length, other bytes: the hash check must catch it. */
-    assert_int_equal(db_blob_put(pg, key2, "1 2\n3 4\n5 7\n", 12), 0);
+    assert_int_equal(db_blob_put(key2, pg, "1 2\n3 4\n5 7\n", 12), 0);
     {
         const char *params[] = {key, key2};
-        assert_int_equal(db_pg_exec(pg, NULL,
+        assert_int_equal(db_pg_exec(NULL, pg,
                                     "UPDATE blobs SET zstd = (SELECT zstd FROM blobs WHERE sha256"
                                     " = decode($2, 'hex')) WHERE sha256 = decode($1, 'hex')",
                                     2, params),
                          0);
     }
-    assert_int_equal(db_blob_get(pg, &data, &len, key), GV_ECHECKSUM);
+    assert_int_equal(db_blob_get(&data, &len, pg, key), GV_ECHECKSUM);
     assert_null(data);
 }
 
@@ -185,8 +187,8 @@ static void a_verdict_exists_exactly_when_judged(void **state)
     static const char src[] = "int main(void){return 0;}";
     const char *params[] = {key};
 
-    assert_int_equal(db_user_create(pg, NULL, "frank", "Frank", "pw", "contestant", "free"), 0);
-    assert_int_equal(db_blob_put(pg, key, src, sizeof(src) - 1), 0);
+    assert_int_equal(db_user_create(NULL, pg, "frank", "Frank", "pw", "contestant", "free"), 0);
+    assert_int_equal(db_blob_put(key, pg, src, sizeof(src) - 1), 0);
     assert_int_equal(db_pg_exec_script(pg,
                                        "INSERT INTO problems (slug, name) VALUES ('p', 'P');"
                                        "INSERT INTO problem_versions (problem_id, version,"
@@ -194,7 +196,7 @@ static void a_verdict_exists_exactly_when_judged(void **state)
                                        " SELECT id, 1, 1000, 262144 FROM problems WHERE slug='p'"),
                      0);
     assert_int_equal(
-        db_pg_exec(pg, NULL,
+        db_pg_exec(NULL, pg,
                    "INSERT INTO submissions (user_id, problem_id, problem_version_id, language,"
                    " source_blob, source_size) SELECT u.id, p.id, v.id, 'c', decode($1, 'hex'), 25"
                    " FROM users u, problems p JOIN problem_versions v ON v.problem_id = p.id"
@@ -252,7 +254,7 @@ static cJSON *board(struct db_pg *pg, int64_t contest, bool jury)
     char *json = NULL;
     cJSON *b;
 
-    assert_int_equal(db_contest_board(pg, contest, jury, (int64_t)time(NULL) * 1000, &json), 0);
+    assert_int_equal(db_contest_board(&json, pg, contest, jury, (int64_t)time(NULL) * 1000), 0);
     b = cJSON_Parse(json);
     gv_free(json);
     assert_non_null(b);
@@ -344,7 +346,7 @@ static void visibility_is_contest_rule(void **state)
         struct db_problem_query q = {.page = 1, .page_size = 100};
         cJSON *list, *item;
 
-        assert_int_equal(db_catalog_problems(pg, &anon, &q, clocks[c], &json), 0);
+        assert_int_equal(db_catalog_problems(&json, pg, &anon, &q, clocks[c]), 0);
         list = cJSON_Parse(json);
         gv_free(json);
         for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++) {
@@ -362,13 +364,13 @@ static void visibility_is_contest_rule(void **state)
             if (listed != cst_problem_listed(&f, clocks[c]))
                 fail_msg("%s at clock %zu: listed %d, the rule says %d", kinds[i].slug, c, listed,
                          !listed);
-            readable = db_catalog_problem(pg, &anon, kinds[i].slug, clocks[c], &json) == 0;
+            readable = db_catalog_problem(&json, pg, &anon, kinds[i].slug, clocks[c]) == 0;
             if (readable)
                 gv_free(json);
             if (readable != cst_problem_readable(&f, false, clocks[c]))
                 fail_msg("%s at clock %zu: readable %d, the rule says %d", kinds[i].slug, c,
                          readable, !readable);
-            assert_int_equal(db_catalog_problem(pg, &jury, kinds[i].slug, clocks[c], &json), 0);
+            assert_int_equal(db_catalog_problem(&json, pg, &jury, kinds[i].slug, clocks[c]), 0);
             gv_free(json);
         }
         cJSON_Delete(list);
@@ -392,10 +394,10 @@ static void contest_board_registration_announcements(void **state)
 
     for (int i = 0; i < 4; i++) {
         static const char *const names[] = {"alice", "bob", "carol", "dave"};
-        assert_int_equal(db_user_create(pg, NULL, names[i], names[i], "pw", "contestant", "free"),
+        assert_int_equal(db_user_create(NULL, pg, names[i], names[i], "pw", "contestant", "free"),
                          0);
     }
-    assert_int_equal(db_blob_put(pg, key, src, sizeof(src) - 1), 0);
+    assert_int_equal(db_blob_put(key, pg, src, sizeof(src) - 1), 0);
     /* Started 100 minutes ago, frozen 10 minutes ago (at minute 90). */
     assert_int_equal(
         db_pg_exec_script(
@@ -429,7 +431,7 @@ static void contest_board_registration_announcements(void **state)
     gv_free(v);
     /* (user, problem, minute, verdict or NULL for queued) */
     assert_int_equal(
-        db_pg_exec(pg, NULL,
+        db_pg_exec(NULL, pg,
                    "INSERT INTO submissions (user_id, problem_id, problem_version_id, contest_id, "
                    "language, source_blob, source_size, status, verdict, judged_at, created_at) "
                    "SELECT u.id, p.id, v.id, c.id, 'python', decode($1, 'hex'), 8, CASE WHEN "
@@ -493,7 +495,7 @@ static void contest_board_registration_announcements(void **state)
     b = board(pg, soon, true);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(b, "problems")), 2);
     cJSON_Delete(b);
-    assert_int_equal(db_contest_board(pg, 987654, false, 0, &json), GV_ENOTFOUND);
+    assert_int_equal(db_contest_board(&json, pg, 987654, false, 0), GV_ENOTFOUND);
 
     /* Registration: once; never after the end; unknown contests. */
     assert_int_equal(db_contest_is_participant(pg, cid, dave), 0);
@@ -522,7 +524,7 @@ static void contest_board_registration_announcements(void **state)
     cst_event_release(&ev);
     assert_int_equal(db_contest_announce(&ev, pg, 987654, dave, "x"), GV_ENOTFOUND);
     assert_int_equal(db_contest_announce(&ev, pg, cid, dave, ""), GV_EINVAL);
-    assert_int_equal(db_contest_announcements(pg, cid, 1, &json), 0);
+    assert_int_equal(db_contest_announcements(&json, pg, cid, 1), 0);
     b = cJSON_Parse(json);
     gv_free(json);
     assert_int_equal(cJSON_GetArraySize(b), 1);

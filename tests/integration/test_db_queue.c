@@ -99,7 +99,7 @@ static int teardown(void **state)
 static void push(struct db_queue *q, int64_t sid, int level, int64_t uid)
 {
     bool queued = false;
-    int err = db_queue_push(q, sid, level, uid, &queued);
+    int err = db_queue_push(&queued, q, sid, level, uid);
 
     if (err < 0)
         fail_msg("push %lld: %s", (long long)sid, gv_strerror(err));
@@ -109,7 +109,7 @@ static void push(struct db_queue *q, int64_t sid, int level, int64_t uid)
 static struct db_queue_job take(struct db_queue *q, const char *consumer)
 {
     struct db_queue_job job;
-    int rc = db_queue_take(q, consumer, 0, &job);
+    int rc = db_queue_take(&job, q, consumer, 0);
 
     if (rc != 1)
         fail_msg("take by %s: expected a job, got %d (%s)", consumer, rc,
@@ -128,8 +128,8 @@ static void expect_empty(struct db_queue *q)
     struct db_queue_stats st;
     struct db_queue_job job;
 
-    assert_int_equal(db_queue_take(q, "w-check", 0, &job), 0);
-    assert_int_equal(db_queue_stats(q, &st), 0);
+    assert_int_equal(db_queue_take(&job, q, "w-check", 0), 0);
+    assert_int_equal(db_queue_stats(&st, q), 0);
     for (int l = 0; l < DB_QUEUE_LEVELS; l++) {
         assert_int_equal(st.waiting[l], 0);
         assert_int_equal(st.pending[l], 0);
@@ -150,7 +150,7 @@ static void priority_order_across_levels(void **state)
         push(f->q, 100 + l, l, 7);
         push(f->q, 200 + l, l, 8);
     }
-    assert_int_equal(db_queue_stats(f->q, &st), 0);
+    assert_int_equal(db_queue_stats(&st, f->q), 0);
     for (int l = 0; l < DB_QUEUE_LEVELS; l++) {
         assert_int_equal(st.waiting[l], 2);
         assert_int_equal(st.users[l], 2);
@@ -266,19 +266,19 @@ static void a_submission_is_queued_once(void **state)
     bool queued = true;
 
     push(f->q, 5, 1, 9);
-    assert_int_equal(db_queue_push(f->q, 5, 1, 9, &queued), 0);
+    assert_int_equal(db_queue_push(&queued, f->q, 5, 1, 9), 0);
     assert_false(queued);
     /* Known is known, whatever level or user a second push claims. */
-    assert_int_equal(db_queue_push(f->q, 5, 3, 10, &queued), 0);
+    assert_int_equal(db_queue_push(&queued, f->q, 5, 3, 10), 0);
     assert_false(queued);
-    assert_int_equal(db_queue_stats(f->q, &st), 0);
+    assert_int_equal(db_queue_stats(&st, f->q), 0);
     assert_int_equal(st.waiting[1], 1);
     assert_int_equal(st.waiting[3], 0);
     job = take(f->q, "w1");
     /* Taken but not acknowledged: still one live entry. */
-    assert_int_equal(db_queue_push(f->q, 5, 1, 9, &queued), 0);
+    assert_int_equal(db_queue_push(&queued, f->q, 5, 1, 9), 0);
     assert_false(queued);
-    assert_int_equal(db_queue_take(f->q, "w2", 0, &again), 0);
+    assert_int_equal(db_queue_take(&again, f->q, "w2", 0), 0);
     assert_int_equal(db_queue_ack(f->q, &job), 0);
     /* After the ack a push is a rejudge and queues it again. */
     push(f->q, 5, 4, 9);
@@ -298,7 +298,7 @@ static void dead_worker_job_is_reclaimed(void **state)
     j1 = take(f->q, "w-dead");
     assert_int_equal(j1.deliveries, 1);
     /* Not idle long enough yet. */
-    assert_int_equal(db_queue_take(f->q, "w-alive", 0, &none), 0);
+    assert_int_equal(db_queue_take(&none, f->q, "w-alive", 0), 0);
     gv_time_sleep_ms(300);
     j2 = take(f->q, "w-alive");
     assert_int_equal(j2.submission_id, 77);
@@ -317,13 +317,13 @@ static void dead_worker_job_is_reclaimed(void **state)
     gv_time_sleep_ms(120);
     assert_int_equal(db_queue_touch(f->q, "w-slow", &j3), 0);
     gv_time_sleep_ms(100);
-    assert_int_equal(db_queue_take(f->q, "w-other", 0, &none), 0);
+    assert_int_equal(db_queue_take(&none, f->q, "w-other", 0), 0);
     /* The explicit reclaim with its own threshold, and poison counting. */
-    assert_int_equal(db_queue_reclaim(f->q, "w-other", 100, &j2), 1);
+    assert_int_equal(db_queue_reclaim(&j2, f->q, "w-other", 100), 1);
     assert_int_equal(j2.submission_id, 78);
     assert_int_equal(j2.deliveries, 2);
     gv_time_sleep_ms(120);
-    assert_int_equal(db_queue_reclaim(f->q, "w-third", 100, &j2), 1);
+    assert_int_equal(db_queue_reclaim(&j2, f->q, "w-third", 100), 1);
     assert_int_equal(j2.deliveries, 3);
     assert_int_equal(db_queue_ack(f->q, &j2), 0);
     expect_empty(f->q);
@@ -351,7 +351,7 @@ static void sigkilled_worker_job_is_taken_again(void **state)
 
         close(fds[0]);
         if (db_redis_open(&r, redis_url, 1000, why, sizeof(why)) < 0 ||
-            db_queue_open(&q, r, &o) < 0 || db_queue_take(q, "w-doomed", 0, &job) != 1 ||
+            db_queue_open(&q, r, &o) < 0 || db_queue_take(&job, q, "w-doomed", 0) != 1 ||
             write(fds[1], "t", 1) != 1)
             _exit(2);
         for (;;)
@@ -368,7 +368,7 @@ static void sigkilled_worker_job_is_taken_again(void **state)
     assert_int_equal(job.submission_id, 32);
     assert_int_equal(job.deliveries, 1);
     /* A blocked taker notices the idle entry without any push. */
-    assert_int_equal(db_queue_take(f->q, "w-survivor", 3000, &job), 1);
+    assert_int_equal(db_queue_take(&job, f->q, "w-survivor", 3000), 1);
     assert_int_equal(job.submission_id, 31);
     assert_int_equal(job.deliveries, 2);
     assert_int_equal(db_queue_ack(f->q, &job), 0);
@@ -387,7 +387,7 @@ static void worker_child(const char *prefix, const char *consumer, int fd, int i
 
     if (db_redis_open(&r, redis_url, 2000, why, sizeof(why)) < 0 || db_queue_open(&q, r, &o) < 0)
         _exit(2);
-    while ((rc = db_queue_take(q, consumer, idle_stop_ms, &job)) == 1) {
+    while ((rc = db_queue_take(&job, q, consumer, idle_stop_ms)) == 1) {
         if (write(fd, &job.submission_id, sizeof(job.submission_id)) !=
             (ssize_t)sizeof(job.submission_id))
             _exit(3);
@@ -453,7 +453,7 @@ static void a_push_wakes_a_blocked_taker(void **state)
 
     /* Blocking on an empty queue waits, and gives up on time. */
     t0 = gv_time_mono_ms();
-    assert_int_equal(db_queue_take(f->q, "w1", 300, &job), 0);
+    assert_int_equal(db_queue_take(&job, f->q, "w1", 300), 0);
     assert_true(gv_time_mono_ms() - t0 >= 290);
 
     assert_int_equal(pipe(fds), 0);
@@ -470,7 +470,7 @@ static void a_push_wakes_a_blocked_taker(void **state)
             db_queue_open(&q, r, &o) < 0)
             _exit(2);
         /* Longer than the connection's own timeout: must not break it. */
-        if (db_queue_take(q, "w-blocked", 5000, &job) != 1)
+        if (db_queue_take(&job, q, "w-blocked", 5000) != 1)
             _exit(3);
         msg[0] = job.submission_id;
         msg[1] = gv_time_mono_ms();
@@ -506,8 +506,8 @@ static void errors_are_reported(void **state)
 
     assert_int_equal(db_queue_open(&q, f->r, &bad), GV_EINVAL);
     assert_null(q);
-    assert_int_equal(db_queue_push(f->q, 1, DB_QUEUE_LEVELS, 1, NULL), GV_EINVAL);
-    assert_int_equal(db_queue_push(f->q, 0, 0, 1, NULL), GV_EINVAL);
+    assert_int_equal(db_queue_push(NULL, f->q, 1, DB_QUEUE_LEVELS, 1), GV_EINVAL);
+    assert_int_equal(db_queue_push(NULL, f->q, 0, 0, 1), GV_EINVAL);
 
     /* An error reply: our hash key holds a string. */
     snprintf(key, sizeof(key), "%s:known", f->prefix);
@@ -515,7 +515,7 @@ static void errors_are_reported(void **state)
     set[1] = key;
     set[2] = "oops";
     assert_int_equal(db_redis_command(f->r, 3, set), 0);
-    assert_int_equal(db_queue_push(f->q, 1, 0, 1, NULL), GV_EREDIS);
+    assert_int_equal(db_queue_push(NULL, f->q, 1, 0, 1), GV_EREDIS);
     assert_non_null(strstr(db_redis_last_error(f->r), "WRONGTYPE"));
     assert_int_equal(db_queue_flush(f->q), 0);
     /* A Redis that lost its script cache (restart, SCRIPT FLUSH): EVALSHA
@@ -596,11 +596,11 @@ static void recover_requeues_exactly_the_unjudged(void **state)
     itest_db_create(pg_url, sizeof(pg_url), "queue");
     if (db_pg_open(&pg, pg_url, 5, why, sizeof(why)) < 0)
         fail_msg("cannot connect to %s: %s", pg_url, why);
-    assert_int_equal(db_migrate(pg, &applied), 0);
+    assert_int_equal(db_migrate(&applied, pg), 0);
     if (db_pg_exec_script(pg, RECOVER_FIXTURE) < 0)
         fail_msg("fixture: %s", db_pg_last_error(pg));
     assert_int_equal(
-        db_pg_query_value(pg, &alice, "SELECT id FROM users WHERE username = 'alice'", 0, NULL), 0);
+        db_pg_query_value(&alice, pg, "SELECT id FROM users WHERE username = 'alice'", 0, NULL), 0);
     alice_id = strtoll(alice, NULL, 10);
     gv_free(alice);
 
@@ -608,16 +608,16 @@ static void recover_requeues_exactly_the_unjudged(void **state)
     push(f->q, 3, 1, alice_id);
     held = take(f->q, "w-busy");
     push(f->q, 1, 0, alice_id);
-    assert_int_equal(db_queue_recover(f->q, pg, &requeued), 0);
+    assert_int_equal(db_queue_recover(&requeued, f->q, pg), 0);
     assert_int_equal(requeued, 3);
-    assert_int_equal(db_queue_recover(f->q, pg, &requeued), 0);
+    assert_int_equal(db_queue_recover(&requeued, f->q, pg), 0);
     assert_int_equal(requeued, 0);
     assert_int_equal(db_queue_ack(f->q, &held), 0);
 
     /* Redis lost everything of ours. */
     assert_int_equal(db_queue_flush(f->q), 0);
     expect_empty(f->q);
-    assert_int_equal(db_queue_recover(f->q, pg, &requeued), 0);
+    assert_int_equal(db_queue_recover(&requeued, f->q, pg), 0);
     assert_int_equal(requeued, 5);
     take_all_unjudged(f->q, alice_id);
 

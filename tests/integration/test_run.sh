@@ -15,9 +15,12 @@ unset GAVEL_PG_URL GAVEL_REDIS_URL
 log=$(mktemp)
 trap 'GAVEL_SERVICES_MODE=run "$ROOT/scripts/services" stop >/dev/null 2>&1 || true; rm -rf "$GAVEL_VAR" "$log"' EXIT
 
+# What this run left: processes named after its own directories, and any
+# still in the session scripts/run led (not every gavel- process of this
+# build: ctest runs other tests' servers and judges beside this one).
 leftovers() {
     pgrep -f -- "$GAVEL_VAR" || true
-    pgrep -f -- "$ROOT/build/bin/gavel-" || true
+    pgrep -s "$run_sid" || true
     for p in $(pgrep -x redis-server); do
         if [ "$(readlink "/proc/$p/cwd")" = "$GAVEL_VAR/redis" ]; then echo "$p"; fi
     done
@@ -29,6 +32,7 @@ run_once() {
     local round=$1 pid health="" i
     setsid "$ROOT/scripts/run" >"$log" 2>&1 &
     pid=$!
+    run_sid=$pid
     for i in $(seq 1 600); do
         health=$(curl -fsS "http://127.0.0.1:$GAVEL_HTTP_PORT/healthz" 2>/dev/null) && break
         kill -0 "$pid" 2>/dev/null || break

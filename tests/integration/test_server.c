@@ -389,7 +389,7 @@ static char *psql_value(const char *sql)
 
     ICHECK(db_pg_open(&pg, api_pg_env + strlen("GAVEL_PG_URL="), 5, why, sizeof(why)) == 0, "%s",
            why);
-    ICHECK(db_pg_query_value(pg, &v, sql, 0, NULL) == 0, "%s", sql);
+    ICHECK(db_pg_query_value(&v, pg, sql, 0, NULL) == 0, "%s", sql);
     db_pg_close(pg);
     return v;
 }

@@ -117,7 +117,7 @@ static char *psql_value(const char *sql)
     char why[256], *v = NULL;
 
     ICHECK(db_pg_open(&pg, pg_url, 5, why, sizeof(why)) == 0, "%s", why);
-    ICHECK(db_pg_query_value(pg, &v, sql, 0, NULL) == 0, "%s: %s", sql, db_pg_last_error(pg));
+    ICHECK(db_pg_query_value(&v, pg, sql, 0, NULL) == 0, "%s: %s", sql, db_pg_last_error(pg));
     db_pg_close(pg);
     return v;
 }
@@ -378,7 +378,7 @@ static int64_t submit(int fd, const char *problem, const char *language, const c
 static void live_publish(char *id, const struct cst_event *ev)
 {
     struct db_redis *r = redis_connect(5000);
-    int err = db_event_publish(r, id, ev);
+    int err = db_event_publish(id, r, ev);
 
     ICHECK(err == 0, "publish %s: %s (%s)", cst_event_info(ev->type)->name, gv_strerror(err),
            db_redis_last_error(r));
@@ -1077,7 +1077,7 @@ static int expected_after(const char *last, int64_t user, struct expected *out, 
     int n = 0;
 
     snprintf(start, sizeof(start), "(%s", last);
-    ICHECK(db_stream_range(r, &b, db_stream_live_key(), start, "+", 10000) == 0, "XRANGE: %s",
+    ICHECK(db_stream_range(&b, r, db_stream_live_key(), start, "+", 10000) == 0, "XRANGE: %s",
            db_redis_last_error(r));
     for (size_t i = 0; i < b.count; i++) {
         const char *data = db_stream_entry_get(&b.entries[i], "data", NULL);

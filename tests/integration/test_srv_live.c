@@ -105,7 +105,7 @@ static void add_event(struct db_redis *r, char *id, const char *key, const char 
     default:
         break;
     }
-    err = db_event_publish(r, id, &ev);
+    err = db_event_publish(id, r, &ev);
     ICHECK(err == 0, "XADD %s: %s (%s)", key, gv_strerror(err), db_redis_last_error(r));
 }
 
@@ -234,7 +234,7 @@ static void test_order(const char *url, const char *key)
     /* An entry the server cannot use is skipped, not fatal. */
     {
         const char *fv[] = {"type", "judging.test", "data", "not json"};
-        ICHECK(db_stream_add(r, NULL, key, 0, 2, fv) == 0, "XADD bad");
+        ICHECK(db_stream_add(NULL, r, key, 0, 2, fv) == 0, "XADD bad");
     }
     add_event(r, last, key, "judging.state", 1, 2, 0, 999);
     wait_for(&g, l, ORDER_N + 1);

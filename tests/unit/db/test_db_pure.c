@@ -11,13 +11,12 @@ static void redis_urls_parse(void **state)
     char host[64];
     int port, dbnum;
 
-    assert_int_equal(db_redis_parse_url("redis://127.0.0.1:63790/3", host, sizeof(host), &port,
-                                        &dbnum),
-                     0);
+    assert_int_equal(
+        db_redis_parse_url(host, sizeof(host), &port, &dbnum, "redis://127.0.0.1:63790/3"), 0);
     assert_string_equal(host, "127.0.0.1");
     assert_int_equal(port, 63790);
     assert_int_equal(dbnum, 3);
-    assert_int_equal(db_redis_parse_url("redis://cache", host, sizeof(host), &port, &dbnum), 0);
+    assert_int_equal(db_redis_parse_url(host, sizeof(host), &port, &dbnum, "redis://cache"), 0);
     assert_string_equal(host, "cache");
     assert_int_equal(port, 6379);
     assert_int_equal(dbnum, 0);
@@ -33,12 +32,11 @@ static void bad_redis_urls_are_config_errors(void **state)
     int port, dbnum;
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        assert_int_equal(db_redis_parse_url(bad[i], host, sizeof(host), &port, &dbnum),
-                         GV_ECONFIG);
+        assert_int_equal(db_redis_parse_url(host, sizeof(host), &port, &dbnum, bad[i]), GV_ECONFIG);
     /* A host longer than the caller's buffer is refused, not cut. */
-    assert_int_equal(db_redis_parse_url("redis://averylonghost:1", host, sizeof(host), &port,
-                                        &dbnum),
-                     GV_ECONFIG);
+    assert_int_equal(
+        db_redis_parse_url(host, sizeof(host), &port, &dbnum, "redis://averylonghost:1"),
+        GV_ECONFIG);
 }
 
 static void sha256_matches_known_vectors(void **state)
