@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # judge_bench.sh [SUBMISSIONS] - judging throughput and submit-to-verdict
 # latency (issue 4). Not a test: run by hand as root after building the dev
 # preset; prints two tables.

@@ -1,4 +1,5 @@
-/* ws_fanout.c - fan-out benchmark of gavel-server's contest pushes (issue 5).
+/* SPDX-License-Identifier: MIT
+ * ws_fanout.c - fan-out benchmark of gavel-server's contest pushes (issue 5).
  *
  * Holds N WebSocket connections to gavel-server (one process, or several
  * sharing the port: the kernel spreads the connections), each logged in with the

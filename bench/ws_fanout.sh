@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # ws_fanout.sh [--servers K] [--baseline|--no-baseline] [N...] - fan-out
 # benchmark of gavel-server (issue 5). Not a test: run by hand as root after
 # building (it builds nothing; the binaries come from $GAVEL_BUILD_DIR,

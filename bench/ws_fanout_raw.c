@@ -1,4 +1,5 @@
-/* ws_fanout_raw.c - the fan-out benchmark's baseline server.
+/* SPDX-License-Identifier: MIT
+ * ws_fanout_raw.c - the fan-out benchmark's baseline server.
  *
  * Does gavel-server's job for bench/ws_fanout with nothing but the
  * unavoidable work, so that the benchmark can report gavel-server as a ratio

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # gv_add_test(NAME SOURCES ... LIBS ... LABELS ... [ENV k=v ...])
 # One executable per unit; ctest runs it. Exit 77 means "skipped" (no root,
 # no services), which ctest reports as such rather than as a pass.

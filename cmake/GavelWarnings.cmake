@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Warnings and sanitizers live on an INTERFACE target that our own targets
 # link PRIVATE, so third-party code and the consumers of our libraries never
 # inherit our flags.

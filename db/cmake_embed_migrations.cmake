@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Turns db/migrations/NNNN_name.sql into a C table (run at build time by
 # db/CMakeLists.txt). Bytes are emitted as hex so no SQL text ever needs
 # C escaping.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib.sh - shared by the scripts in this folder; sourced, not run.
 # Sets GAVEL_ROOT to the checkout, whatever the caller's current directory.
 

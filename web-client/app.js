@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Gavel web client: the entry module. Hash routing over the views in js/,
 // one live connection (gavel.v1 over /ws), the signed-in user, and the
 // judging state that pushes keep current. Plain ES modules, no build step;

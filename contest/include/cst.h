@@ -1,4 +1,5 @@
-/* cst.h - contest rules as pure logic: no I/O, no clocks of its own.
+/* SPDX-License-Identifier: MIT
+ * cst.h - contest rules as pure logic: no I/O, no clocks of its own.
  *
  * Every process derives a contest's state from its stored timestamps and
  * the current time, so two servers, or one server before and after a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // e2e.mjs - the Gavel web client end to end in Debian's headless Chromium,
 // driven by playwright-core: sign up, sign out, sign in, the problem list
 // (sorting), a problem page (statement, samples, like), an accepted and a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # run_e2e.sh [GAVEL GAVEL_SERVER GAVEL_JUDGE EXAMPLES] - the web client end to
 # end in headless Chromium against a stack of its own: PostgreSQL and Redis
 # (scripts/services, own GAVEL_VAR and ports), the example packages imported

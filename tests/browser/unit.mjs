@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // unit.mjs - the web client's logic without a browser (node, no packages):
 // the Markdown renderer's escaping and rules, the live connection's
 // handshake, reconnect with backoff, resume and dedupe against a fake

@@ -1,4 +1,5 @@
-/* fuzz_jdg_check.c - the default checker never reads past either buffer,
+/* SPDX-License-Identifier: MIT
+ * fuzz_jdg_check.c - the default checker never reads past either buffer,
  * answers AC or WA, accepts any file against itself, and keeps its message
  * inside the buffer it was given; the flags parser never overruns either.
  *

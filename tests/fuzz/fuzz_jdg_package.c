@@ -1,4 +1,5 @@
-/* fuzz_jdg_package.c - jdg_package_load on an arbitrary problem.yaml (and
+/* SPDX-License-Identifier: MIT
+ * fuzz_jdg_package.c - jdg_package_load on an arbitrary problem.yaml (and
  * the same bytes as a LaTeX statement) either loads a problem whose limits
  * are in range or refuses it with GV_EPARSE and a message; it never
  * crashes, leaks or overruns. The rest of the package is fixed: a secret

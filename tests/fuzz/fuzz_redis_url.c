@@ -1,4 +1,5 @@
-/* fuzz_redis_url.c - db_redis_parse_url never overruns, and what it accepts
+/* SPDX-License-Identifier: MIT
+ * fuzz_redis_url.c - db_redis_parse_url never overruns, and what it accepts
  * is well-formed: a non-empty host that fits, a port in range, a db in 0-15. */
 #include <stdint.h>
 #include <stdlib.h>

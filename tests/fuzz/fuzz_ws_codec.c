@@ -1,4 +1,5 @@
-/* fuzz_ws_codec.c - the gavel.v1 decoder and its request validation on
+/* SPDX-License-Identifier: MIT
+ * fuzz_ws_codec.c - the gavel.v1 decoder and its request validation on
  * arbitrary frames: no crash, no leak, every outcome yields a reply the
  * client can parse, and a request that decodes has fields inside the limits
  * docs/PROTOCOL.md promises (what the job threads then rely on without

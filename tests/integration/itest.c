@@ -1,4 +1,5 @@
-/* itest.c - throwaway databases for integration tests. */
+/* SPDX-License-Identifier: MIT
+ * itest.c - throwaway databases for integration tests. */
 #include "itest.h"
 
 #include <stdio.h>

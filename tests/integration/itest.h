@@ -1,4 +1,5 @@
-/* itest.h - helpers for integration tests against the real PostgreSQL and
+/* SPDX-License-Identifier: MIT
+ * itest.h - helpers for integration tests against the real PostgreSQL and
  * Redis that scripts/test starts (GAVEL_PG_URL, GAVEL_REDIS_URL).
  *
  * Each test gets a database of its own, created from scratch and dropped

@@ -1,4 +1,5 @@
-/* itest_ws.c - see itest_ws.h. */
+/* SPDX-License-Identifier: MIT
+ * itest_ws.c - see itest_ws.h. */
 #define _GNU_SOURCE
 #include "itest_ws.h"
 

@@ -1,4 +1,5 @@
-/* itest_ws.h - processes, sockets and a minimal RFC 6455 client for the
+/* SPDX-License-Identifier: MIT
+ * itest_ws.h - processes, sockets and a minimal RFC 6455 client for the
  * gavel-server integration tests.
  *
  * Every process started with itest_spawn dies with the test (each child has

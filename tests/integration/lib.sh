@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib.sh - helpers for the shell integration tests; sourced.
 set -euo pipefail
 

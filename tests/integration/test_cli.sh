@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_cli.sh GAVEL GAVEL_JUDGE - the CLI and the judge worker's shell
 # against the real services: migrations, demo seed, bad usage, bad settings.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
-/* test_db.c - the schema and db/ against a real PostgreSQL. */
+/* SPDX-License-Identifier: MIT
+ * test_db.c - the schema and db/ against a real PostgreSQL. */
 #include "../unit/test.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
-/* test_db_queue.c - the judge queue against a real Redis (and PostgreSQL for
+/* SPDX-License-Identifier: MIT
+ * test_db_queue.c - the judge queue against a real Redis (and PostgreSQL for
  * recovery). Each test uses a key prefix of its own, so tests, parallel
  * ctest runs and a gavel on the same Redis never see each other's keys. */
 #include "../unit/test.h"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_judge_queue.sh GAVEL GAVEL_JUDGE EXAMPLES - the judging pipeline end
 # to end on the real PostgreSQL, Redis and sandbox: example packages
 # imported, submissions at every priority level queued before any worker

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_problem_import.sh GAVEL EXAMPLES - `gavel problem import` on the real
 # PostgreSQL: a good package becomes version 1, an unchanged re-import is a
 # no-op, a changed one becomes version 2 while old submissions keep their

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_run.sh - the README's run command end to end, twice: the platform
 # comes up with demo data, /healthz reports both stores up, /ws answers a
 # ping; Ctrl-C (SIGINT to the process group) leaves nothing running.

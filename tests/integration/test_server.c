@@ -1,4 +1,5 @@
-/* test_server.c - gavel-server end to end: static files, /healthz, the /ws
+/* SPDX-License-Identifier: MIT
+ * test_server.c - gavel-server end to end: static files, /healthz, the /ws
  * protocol, port sharing, clean shutdown, and recovery when Redis comes up
  * late.
  *

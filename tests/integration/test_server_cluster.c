@@ -1,4 +1,5 @@
-/* test_server_cluster.c - two gavel-server processes on one port, in front of
+/* SPDX-License-Identifier: MIT
+ * test_server_cluster.c - two gavel-server processes on one port, in front of
  * a Redis the test owns and a PostgreSQL it can cut off:
  *
  *   - a client on each process (told apart by hello's server.pid);

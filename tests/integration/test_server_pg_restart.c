@@ -1,4 +1,5 @@
-/* test_server_pg_restart.c - a real PostgreSQL restart under a running
+/* SPDX-License-Identifier: MIT
+ * test_server_pg_restart.c - a real PostgreSQL restart under a running
  * gavel-server.
  *
  * The test owns a whole stack: a PostgreSQL cluster and a Redis made by

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_services.sh - scripts/services: start, idempotent restart, recovery
 # from a killed run (stale pid files), a taken port, and a clean stop.
 . "$(dirname "$0")/lib.sh"

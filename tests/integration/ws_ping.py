@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """ws_ping.py HOST PORT - open /ws with subprotocol gavel.v1, send a ping,
 print the reply. Standard library only: a minimal RFC 6455 client."""
 import base64, json, os, socket, struct, sys

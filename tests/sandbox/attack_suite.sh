@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # attack_suite.sh - hostile programs through `gavel run`; checks each verdict
 # and the host afterwards (no process of a run survives, no cgroup is left,
 # nothing leaks or lands on the host). Needs root; exits 77 (skip) without.

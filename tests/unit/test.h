@@ -1,4 +1,5 @@
-/* test.h - cmocka plus the few helpers every unit test wants. */
+/* SPDX-License-Identifier: MIT
+ * test.h - cmocka plus the few helpers every unit test wants. */
 #ifndef GAVEL_TEST_H
 #define GAVEL_TEST_H
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Contests: the list, and one contest's live page (countdown, registration,
 // problems, scoreboard, announcements). The board and the announcements
 // arrive with the subscription's snapshot; contest.scoreboard and

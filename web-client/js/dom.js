@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Tiny DOM helpers. Text always goes in as text nodes (never as HTML), so
 // nothing a user or problem setter wrote can become markup; the one
 // exception is the statement, which markdown.js escapes itself.

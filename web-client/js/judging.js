@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Live judging state per submission, fed by the pushes
 // (judging.state / judging.test / judging.verdict) and by fetched rows.
 

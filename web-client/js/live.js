@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The live connection: gavel.v1 over one WebSocket at /ws.
 //
 // - Reconnects by itself with jittered exponential backoff (0.5 s doubling

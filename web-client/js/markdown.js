@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A small, safe Markdown renderer for problem statements.
 //
 // Safety comes first and is structural: the whole input is HTML-escaped

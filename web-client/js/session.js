@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Who is signed in. The token lives in localStorage and goes to the server
 // in `hello`; signing in or up goes through HTTP first, which also sets the
 // HttpOnly session cookie, and falls back to the WebSocket request when the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The pages: problem list, problem, my submissions, sign in, sign up.
 // Each view is render(ctx, main, params) and returns a cleanup function.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The JVM's AF_UNIX connect gets an error, not a seccomp kill.
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;

@@ -1,4 +1,5 @@
-/* bpf is closed: RE naming bpf. */
+/* SPDX-License-Identifier: MIT
+ * bpf is closed: RE naming bpf. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>

@@ -1,4 +1,5 @@
-/* Spins forever: TLE by CPU. */
+/* SPDX-License-Identifier: MIT
+ * Spins forever: TLE by CPU. */
 int main(void)
 {
     volatile unsigned long x = 0;

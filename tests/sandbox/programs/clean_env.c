@@ -1,4 +1,5 @@
-/* Prints what a program inherits besides its environment variables: the
+/* SPDX-License-Identifier: MIT
+ * Prints what a program inherits besides its environment variables: the
  * signal mask and ignored signals, descriptors, rlimits, personality,
  * nice value, scheduling policy, OOM adjustment. The suite runs `gavel
  * run` from a deliberately unusual parent and expects fixed values. */

@@ -1,4 +1,5 @@
-/* clone3 must fail with ENOSYS (so libc falls back to clone) and not kill. */
+/* SPDX-License-Identifier: MIT
+ * clone3 must fail with ENOSYS (so libc falls back to clone) and not kill. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

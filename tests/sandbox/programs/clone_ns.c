@@ -1,4 +1,5 @@
-/* clone with a namespace flag: RE naming clone. */
+/* SPDX-License-Identifier: MIT
+ * clone with a namespace flag: RE naming clone. */
 #define _GNU_SOURCE
 #include <sched.h>
 #include <signal.h>

@@ -1,4 +1,5 @@
-/* Burns exactly 700 ms of its own CPU time (as the kernel counts it for
+/* SPDX-License-Identifier: MIT
+ * Burns exactly 700 ms of its own CPU time (as the kernel counts it for
  * the process) and exits: cpu_ms must be within 10% of that. */
 #include <stdio.h>
 #include <time.h>

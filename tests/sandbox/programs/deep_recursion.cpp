@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Recursion ~100 MB deep: works because the stack limit is the memory limit.
 #include <cstdio>
 static long depth(long n)

@@ -1,4 +1,5 @@
-/* Fills one file in the box without end: RLIMIT_FSIZE stops it (OLE). */
+/* SPDX-License-Identifier: MIT
+ * Fills one file in the box without end: RLIMIT_FSIZE stops it (OLE). */
 #include <stdio.h>
 #include <string.h>
 int main(void)

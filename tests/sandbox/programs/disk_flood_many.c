@@ -1,4 +1,5 @@
-/* Fills /tmp and /box with many files, each under RLIMIT_FSIZE: the tmpfs
+/* SPDX-License-Identifier: MIT
+ * Fills /tmp and /box with many files, each under RLIMIT_FSIZE: the tmpfs
  * size and the memory cgroup stop it; the host disk never sees a byte. */
 #include <stdio.h>
 #include <string.h>

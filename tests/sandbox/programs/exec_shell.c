@@ -1,4 +1,5 @@
-/* Execs a shell that tries the same escapes as a script would. */
+/* SPDX-License-Identifier: MIT
+ * Execs a shell that tries the same escapes as a script would. */
 #include <unistd.h>
 int main(void)
 {

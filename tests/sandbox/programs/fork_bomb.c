@@ -1,4 +1,5 @@
-/* Forks forever; pids.max must stop it and nothing may survive. */
+/* SPDX-License-Identifier: MIT
+ * Forks forever; pids.max must stop it and nothing may survive. */
 #include <unistd.h>
 int main(void)
 {

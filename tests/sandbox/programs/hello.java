@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 import java.util.Scanner;
 
 // The public class may have any name: gavel finds it.

@@ -1,4 +1,5 @@
-/* io_uring_setup: RE naming it. */
+/* SPDX-License-Identifier: MIT
+ * io_uring_setup: RE naming it. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>

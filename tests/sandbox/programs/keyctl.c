@@ -1,4 +1,5 @@
-/* The kernel keyring (keyctl) is closed: RE naming keyctl. */
+/* SPDX-License-Identifier: MIT
+ * The kernel keyring (keyctl) is closed: RE naming keyctl. */
 #include <stdio.h>
 #include <sys/syscall.h>
 #include <unistd.h>

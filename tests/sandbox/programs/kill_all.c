@@ -1,4 +1,5 @@
-/* kill(-1) and a kill of its parent: must hurt nothing outside the run. */
+/* SPDX-License-Identifier: MIT
+ * kill(-1) and a kill of its parent: must hurt nothing outside the run. */
 #include <signal.h>
 #include <stdio.h>
 #include <unistd.h>

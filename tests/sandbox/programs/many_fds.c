@@ -1,4 +1,5 @@
-/* Opens descriptors until refused: RLIMIT_NOFILE caps them. */
+/* SPDX-License-Identifier: MIT
+ * Opens descriptors until refused: RLIMIT_NOFILE caps them. */
 #include <fcntl.h>
 #include <stdio.h>
 int main(void)

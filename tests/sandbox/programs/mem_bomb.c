@@ -1,4 +1,5 @@
-/* Touches memory without end: MLE, not a host OOM. */
+/* SPDX-License-Identifier: MIT
+ * Touches memory without end: MLE, not a host OOM. */
 #include <stdlib.h>
 #include <string.h>
 int main(void)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Grows a list of 1 MiB blocks forever: MLE.
 blocks = []
 while True:

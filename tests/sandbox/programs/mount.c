@@ -1,4 +1,5 @@
-/* mount is closed: RE naming mount. */
+/* SPDX-License-Identifier: MIT
+ * mount is closed: RE naming mount. */
 #include <stdio.h>
 #include <sys/mount.h>
 int main(void)

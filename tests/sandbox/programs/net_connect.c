@@ -1,4 +1,5 @@
-/* Tries to reach a listener on the host's loopback (port in argv or 127.0.0.1:47123). */
+/* SPDX-License-Identifier: MIT
+ * Tries to reach a listener on the host's loopback (port in argv or 127.0.0.1:47123). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>

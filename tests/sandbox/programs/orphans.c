@@ -1,4 +1,5 @@
-/* Leaves a daemonised grandchild behind and exits at once: the run ends
+/* SPDX-License-Identifier: MIT
+ * Leaves a daemonised grandchild behind and exits at once: the run ends
  * promptly and the grandchild does not survive. */
 #include <stdio.h>
 #include <unistd.h>

@@ -1,4 +1,5 @@
-/* Writes to stdout forever: OLE. */
+/* SPDX-License-Identifier: MIT
+ * Writes to stdout forever: OLE. */
 #include <string.h>
 #include <unistd.h>
 int main(void)

@@ -1,4 +1,5 @@
-/* perf_event_open is closed: RE naming perf_event_open. */
+/* SPDX-License-Identifier: MIT
+ * perf_event_open is closed: RE naming perf_event_open. */
 #include <linux/perf_event.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,5 @@
-/* ptrace is refused by the seccomp allow-list: RE naming ptrace. */
+/* SPDX-License-Identifier: MIT
+ * ptrace is refused by the seccomp allow-list: RE naming ptrace. */
 #include <stdio.h>
 #include <sys/ptrace.h>
 int main(void)

@@ -1,4 +1,5 @@
-/* Looks for host secrets and the judge's environment. Prints what it finds. */
+/* SPDX-License-Identifier: MIT
+ * Looks for host secrets and the judge's environment. Prints what it finds. */
 #include <dirent.h>
 #include <stdio.h>
 #include <string.h>

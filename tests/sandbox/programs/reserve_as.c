@@ -1,4 +1,5 @@
-/* Reserves 16 GiB of address space without touching it, as the JVM and
+/* SPDX-License-Identifier: MIT
+ * Reserves 16 GiB of address space without touching it, as the JVM and
  * ASan do: not MLE (the limit is the cgroup, not RLIMIT_AS). */
 #include <stdio.h>
 #include <sys/mman.h>

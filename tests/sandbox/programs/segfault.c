@@ -1,4 +1,5 @@
-/* Dereferences NULL: RE with signal 11. */
+/* SPDX-License-Identifier: MIT
+ * Dereferences NULL: RE with signal 11. */
 int main(void)
 {
     volatile int *p = 0;

@@ -1,4 +1,5 @@
-/* setns is closed: RE naming setns. */
+/* SPDX-License-Identifier: MIT
+ * setns is closed: RE naming setns. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sched.h>

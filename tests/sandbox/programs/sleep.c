@@ -1,4 +1,5 @@
-/* Sleeps: uses no CPU, so only the wall limit can end it. */
+/* SPDX-License-Identifier: MIT
+ * Sleeps: uses no CPU, so only the wall limit can end it. */
 #include <unistd.h>
 int main(void)
 {

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # socketpair works for AF_UNIX only: any other family (TIPC here, whose
 # module a socketpair call would autoload on many hosts) gets EACCES.
 import errno

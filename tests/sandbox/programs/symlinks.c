@@ -1,4 +1,5 @@
-/* Plants links to host files in the box for whoever reads it back. */
+/* SPDX-License-Identifier: MIT
+ * Plants links to host files in the box for whoever reads it back. */
 #include <stdio.h>
 #include <unistd.h>
 int main(void)

@@ -1,4 +1,5 @@
-/* Two threads each burn 400 ms of CPU: cpu_ms sums them (>= 800). */
+/* SPDX-License-Identifier: MIT
+ * Two threads each burn 400 ms of CPU: cpu_ms sums them (>= 800). */
 #include <pthread.h>
 #include <stdio.h>
 #include <time.h>

@@ -1,4 +1,5 @@
-/* TIOCSTI would push keystrokes into a terminal: RE naming ioctl. */
+/* SPDX-License-Identifier: MIT
+ * TIOCSTI would push keystrokes into a terminal: RE naming ioctl. */
 #include <stdio.h>
 #include <sys/ioctl.h>
 int main(void)

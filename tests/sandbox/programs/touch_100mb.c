@@ -1,4 +1,5 @@
-/* Touches 100 MiB once: memory_kb must be within 10% of 102400. */
+/* SPDX-License-Identifier: MIT
+ * Touches 100 MiB once: memory_kb must be within 10% of 102400. */
 #include <stdio.h>
 #include <stdlib.h>
 int main(void)

@@ -1,4 +1,5 @@
-/* unshare of a user namespace: RE naming unshare. */
+/* SPDX-License-Identifier: MIT
+ * unshare of a user namespace: RE naming unshare. */
 #define _GNU_SOURCE
 #include <sched.h>
 #include <stdio.h>

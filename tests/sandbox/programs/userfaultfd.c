@@ -1,4 +1,5 @@
-/* userfaultfd is closed: RE naming userfaultfd. */
+/* SPDX-License-Identifier: MIT
+ * userfaultfd is closed: RE naming userfaultfd. */
 #include <stdio.h>
 #include <sys/syscall.h>
 #include <unistd.h>

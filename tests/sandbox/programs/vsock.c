@@ -1,4 +1,5 @@
-/* An AF_VSOCK socket reaches the hypervisor: RE naming socket. */
+/* SPDX-License-Identifier: MIT
+ * An AF_VSOCK socket reaches the hypervisor: RE naming socket. */
 #include <stdio.h>
 #include <sys/socket.h>
 int main(void)

@@ -1,4 +1,5 @@
-/* Tries to write where the host would notice. */
+/* SPDX-License-Identifier: MIT
+ * Tries to write where the host would notice. */
 #include <stdio.h>
 static void try(const char *path)
 {

@@ -1,4 +1,5 @@
-/* test_gv_buf.c - the bounded buffer keeps its ceiling and its contents. */
+/* SPDX-License-Identifier: MIT
+ * test_gv_buf.c - the bounded buffer keeps its ceiling and its contents. */
 #include "../test.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
-/* test_gv_config.c - settings from env, file and defaults; backoff bounds. */
+/* SPDX-License-Identifier: MIT
+ * test_gv_config.c - settings from env, file and defaults; backoff bounds. */
 #include "../test.h"
 
 #include <stdio.h>

@@ -1,4 +1,5 @@
-/* test_gv_utf8.c - untrusted bytes become valid UTF-8 without NUL, and
+/* SPDX-License-Identifier: MIT
+ * test_gv_utf8.c - untrusted bytes become valid UTF-8 without NUL, and
  * valid text passes through untouched. */
 #include "../test.h"
 

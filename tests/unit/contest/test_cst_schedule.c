@@ -1,4 +1,5 @@
-/* test_cst_schedule.c - contest phases from timestamps; queue priorities. */
+/* SPDX-License-Identifier: MIT
+ * test_cst_schedule.c - contest phases from timestamps; queue priorities. */
 #include "../test.h"
 
 #include "cst.h"

@@ -1,4 +1,5 @@
-/* test_db_pure.c - the parts of db/ that need no server. */
+/* SPDX-License-Identifier: MIT
+ * test_db_pure.c - the parts of db/ that need no server. */
 #include "../test.h"
 
 #include <string.h>

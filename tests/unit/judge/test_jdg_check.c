@@ -1,4 +1,5 @@
-/* test_jdg_check.c - the default checker gives the verdict the Kattis
+/* SPDX-License-Identifier: MIT
+ * test_jdg_check.c - the default checker gives the verdict the Kattis
  * default output validator would, and says where the outputs differ. */
 #include "../test.h"
 

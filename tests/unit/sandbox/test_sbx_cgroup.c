@@ -1,4 +1,5 @@
-/* test_sbx_cgroup.c - cgroup detection from mountinfo text, and the v1 and
+/* SPDX-License-Identifier: MIT
+ * test_sbx_cgroup.c - cgroup detection from mountinfo text, and the v1 and
  * v2 run-cgroup code driven against fixture directories: limits written,
  * CPU and peak memory parsed (memory.peak and the memory.current
  * fallback), limit events, and a kill that spares a listed pid which is

@@ -1,4 +1,5 @@
-/* test_srv_codec.c - gavel.v1 decoding and reply encoding. */
+/* SPDX-License-Identifier: MIT
+ * test_srv_codec.c - gavel.v1 decoding and reply encoding. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,5 @@
-/* test_srv_health_json.c - the /healthz body and the status it implies. */
+/* SPDX-License-Identifier: MIT
+ * test_srv_health_json.c - the /healthz body and the status it implies. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>

@@ -1,4 +1,5 @@
-/* test_srv_outq.c - the bounded outgoing frame queue. */
+/* SPDX-License-Identifier: MIT
+ * test_srv_outq.c - the bounded outgoing frame queue. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Regenerates data/secret/*.in (deterministic) and every .ans, samples
 included, with the reference solution submissions/accepted/set_size.py.
 

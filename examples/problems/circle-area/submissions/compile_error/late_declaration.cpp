@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // area() is used before it is declared: fine in old C, an error in C++.
 #include <cstdio>
 

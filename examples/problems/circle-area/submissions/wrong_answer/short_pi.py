@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # pi = 3.1416 has a relative error of about 2.3e-6: above the 1e-6 bound,
 # so every circle of area above 1 (where the absolute error exceeds 1e-6
 # too) is rejected.

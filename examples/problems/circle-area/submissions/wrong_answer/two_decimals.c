@@ -1,4 +1,5 @@
-/* Rounds to two decimals: off by up to 0.005, far more than 1e-6 for
+/* SPDX-License-Identifier: MIT
+ * Rounds to two decimals: off by up to 0.005, far more than 1e-6 for
  * small circles (the relative error is small only for large ones). */
 #include <math.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include <cstdio>
 #include <unordered_set>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Open addressing in a table of 200 million ints "so that there are never
 // collisions": 800 MB, all written by the vector's constructor.
 #include <cstdio>

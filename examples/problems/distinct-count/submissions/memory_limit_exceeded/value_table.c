@@ -1,4 +1,5 @@
-/* One byte per possible value: a table of 10^9 + 1 bytes (about 954 MiB).
+/* SPDX-License-Identifier: MIT
+ * One byte per possible value: a table of 10^9 + 1 bytes (about 954 MiB).
  * It is filled with 1 ("not seen yet"), so every page is really touched
  * (a memset to 0 right after malloc would be turned into a lazy calloc). */
 #include <stdio.h>

@@ -1,4 +1,5 @@
-/* Correct count, but main returns it instead of 0: a nonzero exit status is
+/* SPDX-License-Identifier: MIT
+ * Correct count, but main returns it instead of 0: a nonzero exit status is
  * a run-time error (the first sample's answer is 4). */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Sizes its table by n instead of by the largest value: vector::at throws
 // std::out_of_range (uncaught, so abort) as soon as a value is >= n.
 #include <cstdio>

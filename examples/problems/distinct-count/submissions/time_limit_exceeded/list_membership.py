@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # `x not in seen` scans a list: quadratic.
 import sys
 

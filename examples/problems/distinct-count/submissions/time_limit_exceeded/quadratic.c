@@ -1,4 +1,5 @@
-/* Compares every value with all earlier ones: n^2/2 = 2e10 comparisons for
+/* SPDX-License-Identifier: MIT
+ * Compares every value with all earlier ones: n^2/2 = 2e10 comparisons for
  * n = 200000 distinct values, several seconds, far over the limit. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Counts changes between neighbours without sorting first.
 import sys
 

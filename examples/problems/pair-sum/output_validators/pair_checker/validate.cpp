@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Output validator for Pair Sum (problem package convention):
 //   validate input_file answer_file feedback_dir < contestant_output
 // Exit 42 accepts, 43 rejects (with a reason in feedback_dir/judgemessage.txt).

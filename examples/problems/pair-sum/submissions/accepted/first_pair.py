@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Reference solution (generators/gen.py writes the .ans files with it):
 # scans left to right and prints the first j that completes a pair, with the
 # earliest i that matches it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Scans right to left with a hash map: yet another valid pair.
 #include <cstdio>
 #include <unordered_map>

@@ -1,4 +1,5 @@
-/* Sorts the positions by value and closes in from both ends: usually finds
+/* SPDX-License-Identifier: MIT
+ * Sorts the positions by value and closes in from both ends: usually finds
  * a different pair than the reference, which the validator accepts. */
 #include <stdio.h>
 #include <stdlib.h>

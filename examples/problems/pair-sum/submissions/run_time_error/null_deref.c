@@ -1,4 +1,5 @@
-/* Chained hash table; the lookup returns NULL when there is no partner and
+/* SPDX-License-Identifier: MIT
+ * Chained hash table; the lookup returns NULL when there is no partner and
  * the caller never checks: crashes on inputs without a pair. */
 #include <stdio.h>
 #include <stdlib.h>

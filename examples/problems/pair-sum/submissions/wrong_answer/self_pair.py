@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Builds the whole value -> position map first, then looks up t - a_i:
 # when a_i = t / 2 it can pair position i with itself.
 import sys

@@ -1,4 +1,5 @@
-/* Correct search, but prints 0-based positions. */
+/* SPDX-License-Identifier: MIT
+ * Correct search, but prints 0-based positions. */
 #include <stdio.h>
 #include <stdlib.h>
 

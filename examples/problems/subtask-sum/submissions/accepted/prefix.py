@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Reference solution (generators/gen.py writes the .ans files with it).
 import sys
 from itertools import accumulate

@@ -1,4 +1,5 @@
-/* Prefix sums in a 32-bit int: right for group 1 (|sum| <= 10^6), wrong as
+/* SPDX-License-Identifier: MIT
+ * Prefix sums in a 32-bit int: right for group 1 (|sum| <= 10^6), wrong as
  * soon as a sum leaves the int range (groups 2 and 3, the second sample).
  * Scores 20 of 100; the overall verdict of a partial score is WA. */
 #include <stdio.h>
