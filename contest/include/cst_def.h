@@ -88,11 +88,20 @@ void cst_def_schedule(struct cst_schedule *out, const struct cst_def *d);
 int cst_def_update_check(const struct cst_def *old, const struct cst_def *new, int64_t now_ms,
                          bool force, char *err, size_t err_len);
 
+/* The definition as YAML text that cst_def_parse reads back to the same
+ * definition (times in UTC), gv_malloc'd into *out. -ENOMEM. */
+int cst_def_format(char **out, const struct cst_def *d);
+
 /* ISO 8601 date and time with an offset ("2026-12-05T18:00:00+01:00", "Z",
  * optional fraction of a second) as ms since the epoch. GV_EPARSE. */
 int cst_def_parse_time(int64_t *out_ms, const char *s);
 /* "H:MM:SS" (H any number of digits, MM and SS below 60; an optional
  * ".fff") as ms. GV_EPARSE. */
 int cst_def_parse_duration(int64_t *out_ms, const char *s);
+/* The reverse of both: "2026-12-05T17:00:00Z" (".fff" when needed) and
+ * "5:00:00". `buf` holds CST_DEF_TIME_TEXT bytes. */
+#define CST_DEF_TIME_TEXT 40
+void cst_def_format_time(char *buf, int64_t ms);
+void cst_def_format_duration(char *buf, int64_t ms);
 
 #endif

@@ -19,6 +19,7 @@
 #include <yaml.h>
 
 #include "gv_alloc.h"
+#include "gv_buf.h"
 #include "gv_err.h"
 #include "banned.h"
 
@@ -373,6 +374,9 @@ static int read_problems(struct ctx *c, struct cst_def *d, yaml_node_t *list)
             return fail(c, p, "problems", "an entry has no slug");
         if ((err = copy_str(c, v, "slug", pr->slug, sizeof(pr->slug), true)) < 0)
             return err;
+        if (!slug_ok(pr->slug))
+            return fail(c, v, "slug", "'%s' is not a problem slug (lowercase letters, digits "
+                                      "and '-')", pr->slug);
         if (!(v = get(c, p, "label")))
             return fail(c, p, "problems", "problem '%s' has no label", pr->slug);
         if ((err = copy_str(c, v, "label", pr->label, sizeof(pr->label), true)) < 0)
@@ -627,5 +631,139 @@ int cst_def_update_check(const struct cst_def *old, const struct cst_def *new, i
             return refuse(err, err_len, "problems: %s keeps its label %s once the contest started",
                           o->slug, o->label);
     }
+    return 0;
+}
+
+/* --- Writing one ------------------------------------------------------------ */
+
+/* Hinnant's civil_from_days, the inverse of days_from_civil. */
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+    int64_t era, doe, yoe, doy, mp;
+
+    z += 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = z - era * 146097;
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+void cst_def_format_time(char *buf, int64_t ms)
+{
+    int64_t secs = floor_div(ms, 1000), days = floor_div(secs, 86400), y;
+    int64_t sod = secs - days * 86400, frac = ms - secs * 1000;
+    int m, d;
+
+    civil_from_days(days, &y, &m, &d);
+    if (frac)
+        snprintf(buf, CST_DEF_TIME_TEXT, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", (long long)y, m,
+                 d, (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60), (int)frac);
+    else
+        snprintf(buf, CST_DEF_TIME_TEXT, "%04lld-%02d-%02dT%02d:%02d:%02dZ", (long long)y, m, d,
+                 (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
+}
+
+void cst_def_format_duration(char *buf, int64_t ms)
+{
+    int64_t s = ms / 1000;
+
+    if (ms % 1000)
+        snprintf(buf, CST_DEF_TIME_TEXT, "%lld:%02d:%02d.%03d", (long long)(s / 3600),
+                 (int)(s / 60 % 60), (int)(s % 60), (int)(ms % 1000));
+    else
+        snprintf(buf, CST_DEF_TIME_TEXT, "%lld:%02d:%02d", (long long)(s / 3600),
+                 (int)(s / 60 % 60), (int)(s % 60));
+}
+
+/* Appends to a buffer, remembering the first failure so that the writer
+ * checks once at the end. */
+struct writer {
+    struct gv_buf b;
+    int err;
+};
+
+static void w_printf(struct writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void w_printf(struct writer *w, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof(line))
+        w->err = w->err ? w->err : GV_ETOOBIG;
+    else if (!w->err)
+        w->err = gv_buf_append(&w->b, line, (size_t)n);
+}
+
+/* A double-quoted YAML scalar: the one style that can carry any text. */
+static void w_quoted(struct writer *w, const char *s)
+{
+    w_printf(w, "\"");
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+
+        if (ch == '"' || ch == '\\')
+            w_printf(w, "\\%c", ch);
+        else if (ch < 0x20 || ch == 0x7f)
+            w_printf(w, "\\x%02x", ch);
+        else
+            w_printf(w, "%c", ch);
+    }
+    w_printf(w, "\"");
+}
+
+int cst_def_format(char **out, const struct cst_def *d)
+{
+    char t[CST_DEF_TIME_TEXT];
+    struct writer w = {0};
+    size_t len;
+
+    *out = NULL;
+    gv_buf_init(&w.b, (size_t)CST_DEF_TEXT_MAX * 2 + (size_t)d->nparticipants * 48);
+    w_printf(&w, "name: ");
+    w_quoted(&w, d->name);
+    w_printf(&w, "\nslug: %s\n", d->slug);
+    cst_def_format_time(t, d->starts_at_ms);
+    w_printf(&w, "start_time: %s\n", t);
+    cst_def_format_duration(t, d->ends_at_ms - d->starts_at_ms);
+    w_printf(&w, "duration: %s\n", t);
+    if (d->freezes_at_ms) {
+        cst_def_format_duration(t, d->ends_at_ms - d->freezes_at_ms);
+        w_printf(&w, "scoreboard_freeze_duration: %s\n", t);
+    }
+    w_printf(&w, "penalty_time: %d\nscoring: %s\nunfreeze: %s\nproblems:\n", d->penalty_minutes,
+             d->scoring == CST_SCORING_IOI ? "ioi" : "icpc", d->unfreeze_auto ? "auto" : "manual");
+    for (size_t i = 0; i < d->nproblems; i++) {
+        const struct cst_def_problem *p = &d->problems[i];
+
+        w_printf(&w, "  - slug: %s\n    label: %s\n", p->slug, p->label);
+        if (p->color[0])
+            w_printf(&w, "    color: \"%s\"\n", p->color);
+        w_printf(&w, "    points: %.17g\n", p->points);
+    }
+    if (d->open_registration)
+        w_printf(&w, "participants: open\n");
+    else
+        w_printf(&w, "participants:%s\n", d->nparticipants ? "" : " []");
+    for (size_t i = 0; !d->open_registration && i < d->nparticipants; i++)
+        w_printf(&w, "  - %s\n", d->participants[i].username);
+    if (w.err) {
+        gv_buf_release(&w.b);
+        return w.err;
+    }
+    *out = gv_buf_detach(&w.b, &len);
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cst_def.h"
+#include "gv_alloc.h"
 #include "gv_err.h"
 
 static const char full[] = "name: Weekly Round 1\n"
@@ -195,6 +196,55 @@ static void what_changes_once_started(void **state)
     cst_def_release(&new);
 }
 
+static void assert_same_def(const struct cst_def *a, const struct cst_def *b)
+{
+    assert_string_equal(a->name, b->name);
+    assert_string_equal(a->slug, b->slug);
+    assert_int_equal(a->starts_at_ms, b->starts_at_ms);
+    assert_int_equal(a->ends_at_ms, b->ends_at_ms);
+    assert_int_equal(a->freezes_at_ms, b->freezes_at_ms);
+    assert_int_equal(a->unfreeze_auto, b->unfreeze_auto);
+    assert_int_equal(a->penalty_minutes, b->penalty_minutes);
+    assert_int_equal(a->scoring, b->scoring);
+    assert_int_equal(a->nproblems, b->nproblems);
+    for (size_t i = 0; i < a->nproblems; i++) {
+        assert_string_equal(a->problems[i].slug, b->problems[i].slug);
+        assert_string_equal(a->problems[i].label, b->problems[i].label);
+        assert_string_equal(a->problems[i].color, b->problems[i].color);
+        assert_true(a->problems[i].points == b->problems[i].points);
+    }
+    assert_int_equal(a->open_registration, b->open_registration);
+    assert_int_equal(a->nparticipants, b->nparticipants);
+    for (size_t i = 0; i < a->nparticipants; i++)
+        assert_string_equal(a->participants[i].username, b->participants[i].username);
+}
+
+/* What `gavel contest show` prints reads back as the same definition. */
+static void format_reads_back(void **state)
+{
+    static const char odd[] = "name: \"Quotes \\\" and \\\\ and \\t tab, ünïcode\"\n"
+                              "slug: odd-1\nstart_time: 1969-12-31T23:59:59.250-01:00\n"
+                              "duration: 0:00:01.5\nscoring: ioi\npenalty_time: 0\n"
+                              "problems: [{slug: p, label: Z999, points: 0.1}]\n"
+                              "participants: []\n";
+    const char *texts[] = {full, odd};
+    (void)state;
+
+    for (int i = 0; i < 2; i++) {
+        struct cst_def a, b;
+        char err[256], *yaml = NULL;
+
+        assert_int_equal(cst_def_parse(&a, NULL, texts[i], strlen(texts[i]), err, sizeof(err)), 0);
+        assert_int_equal(cst_def_format(&yaml, &a), 0);
+        if (cst_def_parse(&b, NULL, yaml, strlen(yaml), err, sizeof(err)))
+            fail_msg("%s\ndoes not read back: %s", yaml, err);
+        assert_same_def(&a, &b);
+        cst_def_release(&a);
+        cst_def_release(&b);
+        gv_free(yaml);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -202,6 +252,7 @@ int main(void)
         cmocka_unit_test(refuses_with_key_and_line),
         cmocka_unit_test(times_and_durations),
         cmocka_unit_test(what_changes_once_started),
+        cmocka_unit_test(format_reads_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
