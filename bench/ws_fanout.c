@@ -32,7 +32,13 @@
  *                  [--events E] [--burst B] [--slow-pct P] [--pad BYTES]
  *                  [--header] [--label NAME]
  * Prints one table row per scenario (--header: the header first; --label: a
- * "server" column holding NAME, for runs against several servers). */
+ * "server" column holding NAME, for runs against several servers).
+ *
+ * One file although over 800 lines: one single-threaded program whose
+ * parts (framing, connections, publishing, scenarios) all work on the same
+ * few globals, the clients, the epoll descriptor and the scenario being
+ * measured. Split, those globals would be shared across files, and the
+ * program would no longer read from top to bottom. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>

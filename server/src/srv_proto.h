@@ -4,11 +4,12 @@
  * The loop decodes and validates a request (srv_codec), checks that a user
  * is logged in where one is needed, and submits a srv_req_job (made by
  * srv_proto_job_new) carrying the request and a snapshot of the caller. The
- * job's run function (srv_proto.c) does the work on a job thread and leaves
- * the outcome in the job: a reply (data JSON or an error code and message)
- * and what the loop must change in the session afterwards (its user, a
- * subscription, events to replay). The same jobs serve the HTTP JSON API,
- * which only encodes the outcome differently. */
+ * job's run function (srv_proto.c, which hands most requests to their
+ * family's file: see srv_proto_internal.h) does the work on a job thread
+ * and leaves the outcome in the job: a reply (data JSON or an error code
+ * and message) and what the loop must change in the session afterwards
+ * (its user, a subscription, events to replay). The same jobs serve the
+ * HTTP JSON API, which only encodes the outcome differently. */
 #ifndef SRV_PROTO_H
 #define SRV_PROTO_H
 

@@ -29,7 +29,15 @@
  * refuses new ones, as a stopped server does to its clients, without
  * touching a cluster other tests share; it covers the two processes. The
  * real restart (pg_ctl stop, then start on the same port and data, of a
- * cluster of the test's own) is test_server_pg_restart.c. */
+ * cluster of the test's own) is test_server_pg_restart.c.
+ *
+ * One file although long: it is one scenario on the one cluster setup()
+ * builds (redis-server, the relay, two servers, three users), and its
+ * steps depend on each other's state and order: the server restart uses
+ * the contest test_contest() made, and the steps that stop Redis and cut
+ * PostgreSQL come last. Split into executables, each would build the
+ * cluster again; split into sources, the state below would become a shared
+ * header that every part touches. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT
+ * srv_proto_contest.c - the contest requests: contests.list,
+ * contest.register, contest.scoreboard, contest.announce and the snapshot
+ * of a contest's subscription. Requests about a contest belong here, the
+ * organizers' included, so that one file shows what each role may do to
+ * a contest over the protocol. */
+#include "srv_proto_internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+
+#include "cst.h"
+#include "db_catalog.h"
+#include "db_contest.h"
+#include "db_event.h"
+#include "db_stream.h"
+#include "gv_alloc.h"
+#include "gv_err.h"
+#include "gv_log.h"
+#include "gv_time.h"
+#include "banned.h"
+
+#define ANNOUNCEMENTS_IN_SNAPSHOT 20
+
+/* Adds "raw" JSON text (taken: freed here) to `o` as `key`. */
+static bool add_raw(cJSON *o, const char *key, char *raw)
+{
+    cJSON *item = raw ? cJSON_CreateRaw(raw) : NULL;
+
+    gv_free(raw);
+    if (!item || !cJSON_AddItemToObject(o, key, item)) {
+        cJSON_Delete(item);
+        return false;
+    }
+    return true;
+}
+
+/* What a contest's subscriber needs besides its state: whether the caller
+ * is registered, the board (the jury's for organizers) and the latest
+ * announcements. On failure the job has failed, `o` is deleted and false
+ * returned. */
+static bool contest_extras(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg,
+                           cJSON *o, int64_t contest_id, int64_t now)
+{
+    char *board = NULL, *ann = NULL;
+    int registered = 0, err = 0;
+
+    if (job->user.id)
+        err = registered = db_contest_is_participant(pg, contest_id, job->user.id);
+    if (err >= 0)
+        err = db_contest_board(&board, pg, contest_id, srv__privileged(&job->user), now);
+    if (err >= 0)
+        err = db_contest_announcements(&ann, pg, contest_id, ANNOUNCEMENTS_IN_SNAPSHOT);
+    if (err < 0) {
+        gv_free(board);
+        gv_free(ann);
+        cJSON_Delete(o);
+        srv__fail_store(job, env, err, 0, "contest");
+        return false;
+    }
+    if (!cJSON_AddBoolToObject(o, "registered", registered > 0) ||
+        !add_raw(o, "scoreboard", board) || !add_raw(o, "announcements", ann)) {
+        cJSON_Delete(o);
+        srv__fail(job, SRV_ERR_INTERNAL, "out of memory");
+        return false;
+    }
+    return true;
+}
+
+void srv__req_subscribe_contest(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
+{
+    struct db_contest_info c;
+    struct cst_schedule sch;
+    struct cst_state st;
+    int64_t now = gv_time_real_ms();
+    cJSON *o, *ct;
+    int err = db_catalog_contest(&c, pg, job->req.p.contest_id);
+
+    if (err == GV_ENOTFOUND) {
+        srv__fail(job, SRV_ERR_NOT_FOUND, "no contest %" PRId64, job->req.p.contest_id);
+        return;
+    }
+    if (err < 0) {
+        srv__fail_store(job, env, err, 0, "contest");
+        return;
+    }
+    sch = (struct cst_schedule){c.starts_at_ms, c.freezes_at_ms, c.ends_at_ms, c.unfrozen_at_ms};
+    if (!cst_schedule_valid(&sch)) {
+        srv__fail(job, SRV_ERR_INTERNAL, "contest %" PRId64 " has an inconsistent schedule", c.id);
+        return;
+    }
+    cst_state_at(&st, &sch, now);
+    o = cJSON_CreateObject();
+    ct = cJSON_CreateObject();
+    if (!o || !ct || !cJSON_AddItemToObject(o, "contest", ct)) {
+        cJSON_Delete(ct);
+        cJSON_Delete(o);
+        srv__set_data(job, NULL);
+        return;
+    }
+    if (!cJSON_AddNumberToObject(ct, "id", (double)c.id) ||
+        !cJSON_AddStringToObject(ct, "slug", c.slug) ||
+        !cJSON_AddStringToObject(ct, "title", c.title) ||
+        !cJSON_AddStringToObject(ct, "phase", cst_phase_name(st.phase)) ||
+        !cJSON_AddNumberToObject(ct, "starts_at_ms", (double)c.starts_at_ms) ||
+        !cJSON_AddNumberToObject(ct, "ends_at_ms", (double)c.ends_at_ms) ||
+        !cJSON_AddNumberToObject(ct, "now_ms", (double)now) ||
+        !cJSON_AddNumberToObject(ct, "next_change_in_ms", (double)st.next_change_in_ms)) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    if (o && !contest_extras(job, env, pg, o, c.id, now))
+        return;
+    job->subscribe_contest = c.id;
+    srv__set_data(job, o);
+}
+
+/* Adds "phase" and "next_change_in_ms" to every contest of the list: the
+ * state is derived from the timestamps by contest/, never stored. */
+void srv__req_contests_list(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
+{
+    char *json = NULL;
+    int64_t now = gv_time_real_ms();
+    cJSON *list, *o, *c;
+    int err = db_contest_list(&json, pg, job->user.id);
+
+    if (err < 0) {
+        srv__fail_store(job, env, err, 0, "contests");
+        return;
+    }
+    list = cJSON_Parse(json);
+    gv_free(json);
+    cJSON_ArrayForEach(c, list)
+    {
+        const cJSON *f = cJSON_GetObjectItemCaseSensitive(c, "freezes_at_ms"),
+                    *u = cJSON_GetObjectItemCaseSensitive(c, "unfrozen_at_ms");
+        struct cst_schedule sch = {
+            .starts_at =
+                (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(c, "starts_at_ms")),
+            .freezes_at = cJSON_IsNumber(f) ? (int64_t)f->valuedouble : 0,
+            .ends_at =
+                (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(c, "ends_at_ms")),
+            .unfrozen_at = cJSON_IsNumber(u) ? (int64_t)u->valuedouble : 0,
+        };
+        struct cst_state st;
+
+        if (!cst_schedule_valid(&sch))
+            continue; /* the table's CHECKs make this impossible */
+        cst_state_at(&st, &sch, now);
+        cJSON_AddStringToObject(c, "phase", cst_phase_name(st.phase));
+        cJSON_AddNumberToObject(c, "next_change_in_ms", (double)st.next_change_in_ms);
+    }
+    o = cJSON_CreateObject();
+    if (!list || !o || !cJSON_AddItemToObject(o, "contests", list) ||
+        !cJSON_AddNumberToObject(o, "now_ms", (double)now)) {
+        if (o && !cJSON_GetObjectItemCaseSensitive(o, "contests"))
+            cJSON_Delete(list);
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    srv__set_data(job, o);
+}
+
+void srv__req_contest_register(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
+{
+    int64_t cid = job->req.p.contest_id;
+    int err = db_contest_register(pg, cid, job->user.id, gv_time_real_ms());
+
+    if (err == GV_ENOTFOUND) {
+        srv__fail(job, SRV_ERR_NOT_FOUND, "no contest %" PRId64, cid);
+        return;
+    }
+    if (err == -EACCES) {
+        srv__fail(job, SRV_ERR_FORBIDDEN, "contest %" PRId64 " has ended", cid);
+        return;
+    }
+    if (err < 0 && err != GV_EEXIST) {
+        srv__fail_store(job, env, err, 0, "registration");
+        return;
+    }
+    job->data = gv_strdup(err == GV_EEXIST ? "{\"registered\":true,\"already\":true}"
+                                           : "{\"registered\":true,\"already\":false}");
+    if (!job->data)
+        srv__fail(job, SRV_ERR_INTERNAL, "out of memory");
+}
+
+void srv__req_contest_scoreboard(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
+{
+    int64_t cid = job->req.p.contest_id;
+    char *board = NULL;
+    cJSON *o;
+    int err = db_contest_board(&board, pg, cid, srv__privileged(&job->user), gv_time_real_ms());
+
+    if (err == GV_ENOTFOUND) {
+        srv__fail(job, SRV_ERR_NOT_FOUND, "no contest %" PRId64, cid);
+        return;
+    }
+    if (err < 0) {
+        srv__fail_store(job, env, err, 0, "scoreboard");
+        return;
+    }
+    o = cJSON_CreateObject();
+    if (!o || !cJSON_AddNumberToObject(o, "contest_id", (double)cid) ||
+        !add_raw(o, "scoreboard", board)) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    srv__set_data(job, o);
+}
+
+/* Logged first (PostgreSQL is the record, and a later subscriber's snapshot
+ * lists it), then published on the live stream for the subscribers now. */
+void srv__req_contest_announce(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
+{
+    int64_t cid = job->req.p.contest_id;
+    char stream_id[DB_STREAM_ID_MAX] = "";
+    struct cst_event ev;
+    struct db_redis *r;
+    cJSON *o;
+    int err;
+
+    if (!srv__privileged(&job->user)) {
+        srv__fail(job, SRV_ERR_FORBIDDEN, "only organizers may announce");
+        return;
+    }
+    err = db_contest_announce(&ev, pg, cid, job->user.id, job->req.p.text);
+    if (err == GV_ENOTFOUND) {
+        srv__fail(job, SRV_ERR_NOT_FOUND, "no contest %" PRId64, cid);
+        return;
+    }
+    if (err < 0) {
+        srv__fail_store(job, env, err, 0, "announcement");
+        return;
+    }
+    r = srv_jobs_redis(env);
+    err = r ? db_event_publish(stream_id, r, &ev) : GV_EUNAVAIL;
+    if (err < 0) {
+        /* Logged all the same: subscribers see it in their next snapshot. */
+        gv_log(GV_LOG_WARN, "proto", "announcement %" PRId64 " not pushed: %s", ev.seq,
+               gv_strerror(err));
+        if (err == GV_EUNAVAIL)
+            srv_jobs_lost(env, err, 1);
+    }
+    o = cJSON_CreateObject();
+    if (o && (!cJSON_AddNumberToObject(o, "announcement_id", (double)ev.seq) ||
+              !(stream_id[0] ? cJSON_AddStringToObject(o, "event_id", stream_id)
+                             : cJSON_AddNullToObject(o, "event_id")))) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    cst_event_release(&ev);
+    srv__set_data(job, o);
+}

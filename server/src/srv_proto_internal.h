@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT
+ * srv_proto_internal.h - what the request files share: srv_proto.c (the
+ * dispatcher and the helpers below), srv_proto_problems.c and
+ * srv_proto_contest.c.
+ *
+ * All of it runs on a job thread with that thread's stores (srv_job_env),
+ * never on the lws loop: nothing here may touch a connection or a session
+ * (srv_internal.h's side); a request leaves its outcome in the job.
+ *
+ * Adding a request takes, together: its SRV_REQ_ value (srv_codec.h); its
+ * name, whether it needs a user and its fields (srv_codec.c); a case in
+ * run() (srv_proto.c); its function in its family's file, declared below;
+ * its section in docs/PROTOCOL.md. */
+#ifndef SRV_PROTO_INTERNAL_H
+#define SRV_PROTO_INTERNAL_H
+
+#include <stdbool.h>
+
+#include <cjson/cJSON.h>
+
+#include "db_catalog.h"
+#include "srv_proto.h"
+
+struct db_pg;
+
+/* Fails the job with `code` (an SRV_ERR_) and a message for the client. */
+void srv__fail(struct srv_req_job *job, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A store call failed with `err`: `unavailable` when the store is gone
+ * (and the connection is dropped for a fresh one), else `internal`. */
+void srv__fail_store(struct srv_req_job *job, struct srv_job_env *env, int err, int redis,
+                     const char *what);
+
+/* Takes `obj` (deleted here) as the job's data. */
+void srv__set_data(struct srv_req_job *job, cJSON *obj);
+
+/* Whether `u` is an organizer or an admin. */
+bool srv__privileged(const struct db_user_info *u);
+struct db_viewer srv__viewer_of(const struct db_user_info *u);
+
+/* srv_proto_problems.c */
+void srv__req_problems_list(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
+void srv__req_problem_get(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
+void srv__req_problem_like(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
+void srv__req_submit(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
+void srv__req_submissions_mine(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
+/* submission.get, or with `snapshot` the reply to subscribing to it. */
+void srv__req_submission_get(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg,
+                             bool snapshot);
+
+/* srv_proto_contest.c */
+void srv__req_contests_list(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
+void srv__req_contest_register(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
+void srv__req_contest_scoreboard(struct srv_req_job *job, struct srv_job_env *env,
+                                 struct db_pg *pg);
+void srv__req_contest_announce(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
+/* The reply to subscribing to a contest. */
+void srv__req_subscribe_contest(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
+
+#endif
