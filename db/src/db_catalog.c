@@ -136,14 +136,16 @@ static int problem_facts(struct cst_problem_facts *f, char **id, struct db_pg *p
     return err;
 }
 
-/* The id of a problem `v` may read now (gv_malloc'd text), or GV_ENOTFOUND:
- * unknown and unreadable answer alike, so probing reveals nothing. */
-static int readable_problem(char **id, struct db_pg *pg, const struct db_viewer *v,
-                            const char *slug, int64_t now_ms)
+/* The id of a problem `v` may read now (gv_malloc'd text), and `v` as a
+ * query's $1, or GV_ENOTFOUND: unknown and unreadable answer alike, so
+ * probing reveals nothing. */
+static int readable_problem(char **id, struct viewer_param *vp, struct db_pg *pg,
+                            const struct db_viewer *v, const char *slug, int64_t now_ms)
 {
     struct cst_problem_facts f;
     int err = problem_facts(&f, id, pg, slug);
 
+    viewer_param(vp, v);
     if (err == 0 && !cst_problem_readable(&f, v->privileged, now_ms)) {
         gv_free(*id);
         *id = NULL;
@@ -205,23 +207,39 @@ out:
     return err;
 }
 
+/* One row's JSON object, built by the query, parsed: GV_ENOTFOUND when the
+ * query returns no row. */
+static int query_object(cJSON **out, struct db_pg *pg, const char *sql, int nparams,
+                        const char *const *params)
+{
+    char *text = NULL;
+    int err = db_pg_query_value(&text, pg, sql, nparams, params);
+
+    *out = NULL;
+    if (err == 0 && !text)
+        err = GV_ENOTFOUND;
+    if (err == 0 && !(*out = cJSON_Parse(text)))
+        err = -ENOMEM;
+    gv_free(text);
+    return err;
+}
+
 int db_catalog_problem(char **json, struct db_pg *pg, const struct db_viewer *v, const char *slug,
                        int64_t now_ms)
 {
     struct viewer_param vp;
-    char *meta = NULL, *vid_text = NULL, *pid = NULL;
+    char *vid_text = NULL, *pid = NULL;
     cJSON *obj = NULL, *vid;
     int err;
 
     *json = NULL;
-    viewer_param(&vp, v);
-    err = readable_problem(&pid, pg, v, slug, now_ms);
+    err = readable_problem(&pid, &vp, pg, v, slug, now_ms);
     if (err < 0)
         goto out;
     {
         const char *p[] = {vp.p, pid};
-        err = db_pg_query_value(
-            &meta, pg,
+        err = query_object(
+            &obj, pg,
             "SELECT json_build_object('slug', p.slug, 'name', p.name, 'difficulty', p.difficulty, "
             "'statement_md', pv.statement_md, 'time_limit_ms', pv.time_limit_ms, "
             "'memory_limit_kb', pv.memory_limit_kb, 'likes', p.like_count, 'solves', "
@@ -233,15 +251,10 @@ int db_catalog_problem(char **json, struct db_pg *pg, const struct db_viewer *v,
     }
     if (err < 0)
         goto out;
-    if (!meta) {
-        err = GV_ENOTFOUND;
-        goto out;
-    }
-    obj = cJSON_Parse(meta);
     vid = cJSON_DetachItemFromObjectCaseSensitive(obj, "version_id");
-    if (!obj || !cJSON_IsNumber(vid)) {
+    if (!cJSON_IsNumber(vid)) {
         cJSON_Delete(vid);
-        err = obj ? GV_EINTERNAL : -ENOMEM;
+        err = GV_EINTERNAL;
         goto out;
     }
     vid_text = cJSON_PrintUnformatted(vid);
@@ -259,7 +272,6 @@ int db_catalog_problem(char **json, struct db_pg *pg, const struct db_viewer *v,
 out:
     cJSON_free(vid_text);
     cJSON_Delete(obj);
-    gv_free(meta);
     gv_free(pid);
     return err;
 }
@@ -273,8 +285,7 @@ int db_catalog_like(int64_t *likes, struct db_pg *pg, const struct db_viewer *v,
 
     if (v->user_id <= 0)
         return GV_EINVAL;
-    viewer_param(&vp, v);
-    err = readable_problem(&val, pg, v, slug, now_ms);
+    err = readable_problem(&val, &vp, pg, v, slug, now_ms);
     if (err < 0)
         return err;
     {
@@ -316,7 +327,7 @@ int db_catalog_can_submit(struct db_pg *pg, const struct db_viewer *v, const cha
     int err;
 
     if (contest_id == 0) {
-        err = readable_problem(&pid, pg, v, slug, now_ms);
+        err = readable_problem(&pid, &vp, pg, v, slug, now_ms);
         gv_free(pid);
         return err;
     }
@@ -384,7 +395,7 @@ int db_catalog_my_submissions(char **json, struct db_pg *pg, int64_t user_id, in
 int db_catalog_submission(char **json, struct db_pg *pg, const struct db_viewer *v, int64_t id,
                           bool with_source)
 {
-    char sid[24], *meta = NULL;
+    char sid[24];
     cJSON *obj = NULL, *owner, *blob;
     void *src = NULL;
     size_t src_len = 0;
@@ -394,8 +405,8 @@ int db_catalog_submission(char **json, struct db_pg *pg, const struct db_viewer 
 
     *json = NULL;
     snprintf(sid, sizeof(sid), "%" PRId64, id);
-    err = db_pg_query_value(
-        &meta, pg,
+    err = query_object(
+        &obj, pg,
         "SELECT json_build_object(" SUBMISSION_FIELDS ", 'user_id', s.user_id, 'compile_output', "
         "s.compile_output, 'source_blob', encode(s.source_blob, 'hex'), 'tests', coalesce(("
         "SELECT json_agg(json_build_object('test', tc.ordinal, 'name', tc.name, 'verdict', "
@@ -407,15 +418,6 @@ int db_catalog_submission(char **json, struct db_pg *pg, const struct db_viewer 
         1, p);
     if (err < 0)
         goto out;
-    if (!meta) {
-        err = GV_ENOTFOUND;
-        goto out;
-    }
-    obj = cJSON_Parse(meta);
-    if (!obj) {
-        err = -ENOMEM;
-        goto out;
-    }
     owner = cJSON_GetObjectItemCaseSensitive(obj, "user_id");
     if (!v->privileged && (!cJSON_IsNumber(owner) || (int64_t)owner->valuedouble != v->user_id)) {
         err = -EACCES;
@@ -440,7 +442,6 @@ out:
     gv_free(text);
     gv_free(src);
     cJSON_Delete(obj);
-    gv_free(meta);
     return err;
 }
 
