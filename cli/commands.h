@@ -19,6 +19,8 @@ cli_command_fn cli_cmd_judge;
 cli_command_fn cli_cmd_problem;
 cli_command_fn cli_cmd_submit;
 cli_command_fn cli_cmd_rejudge;
+cli_command_fn cli_cmd_contest;
+cli_command_fn cli_cmd_user;
 /* `gavel problem import`, reached through cli_cmd_problem. */
 cli_command_fn cli_problem_import;
 

@@ -47,6 +47,19 @@ bool cst_schedule_valid(const struct cst_schedule *s);
 void cst_state_at(struct cst_state *out, const struct cst_schedule *s, int64_t now_ms);
 
 const char *cst_phase_name(enum cst_phase phase);
+/* The phase named `name`: 0, or GV_ENOTFOUND. */
+int cst_phase_parse(enum cst_phase *out, const char *name);
+
+/* The next phase change to announce, for the timers that log each change
+ * once (docs/ARCHITECTURE.md, "Contest time"). `announced` is the last
+ * phase announced. When the clock has moved past it, the change due is the
+ * one right after it on this schedule's path (a contest without a freeze
+ * never passes FROZEN), at the stored time it happened, so a server that
+ * was down announces every change it missed, in order. When the schedule
+ * was moved back (an organizer extended an ended contest), the change is to
+ * the current phase, now. False when nothing is due. */
+bool cst_phase_due(enum cst_phase *next, int64_t *at_ms, const struct cst_schedule *s,
+                   enum cst_phase announced, int64_t now_ms);
 
 /* --- Who may see and do what ---------------------------------------------
  *
@@ -90,8 +103,16 @@ enum cst_submit_check {
 enum cst_submit_check cst_submit_check(const struct cst_schedule *s, bool jury, bool registered,
                                        bool problem_in_contest, int64_t now_ms);
 
-/* Whether a contestant may still register: until the end. */
-bool cst_registration_open(const struct cst_schedule *s, int64_t now_ms);
+enum cst_register_check {
+    CST_REGISTER_OK,
+    CST_REGISTER_ENDED,         /* registration is open until the end */
+    CST_REGISTER_BY_INVITATION, /* the definition lists its participants */
+};
+
+/* Whether a contestant may register now: until the end, and only where
+ * the definition leaves registration open. */
+enum cst_register_check cst_register_check(const struct cst_schedule *s, bool open_registration,
+                                           int64_t now_ms);
 
 /* --- Judge queue priority ---------------------------------------------- */
 

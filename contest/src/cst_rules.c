@@ -49,7 +49,10 @@ enum cst_submit_check cst_submit_check(const struct cst_schedule *s, bool jury, 
     return problem_in_contest ? CST_SUBMIT_OK : CST_SUBMIT_NOT_IN_CONTEST;
 }
 
-bool cst_registration_open(const struct cst_schedule *s, int64_t now_ms)
+enum cst_register_check cst_register_check(const struct cst_schedule *s, bool open_registration,
+                                           int64_t now_ms)
 {
-    return now_ms < s->ends_at;
+    if (now_ms >= s->ends_at)
+        return CST_REGISTER_ENDED;
+    return open_registration ? CST_REGISTER_OK : CST_REGISTER_BY_INVITATION;
 }

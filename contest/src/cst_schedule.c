@@ -3,6 +3,9 @@
 #include "cst.h"
 
 #include <assert.h>
+#include <string.h>
+
+#include "gv_err.h"
 
 #include "banned.h"
 
@@ -62,6 +65,59 @@ const char *cst_phase_name(enum cst_phase phase)
         return "finalized";
     }
     return "unknown";
+}
+
+int cst_phase_parse(enum cst_phase *out, const char *name)
+{
+    for (int p = CST_PHASE_SCHEDULED; name && p <= CST_PHASE_FINALIZED; p++) {
+        if (!strcmp(cst_phase_name((enum cst_phase)p), name)) {
+            *out = (enum cst_phase)p;
+            return 0;
+        }
+    }
+    return GV_ENOTFOUND;
+}
+
+/* When this schedule enters `p`; INT64_MAX when it never does (no freeze
+ * inside the contest, no unfreeze set). */
+static int64_t entered_at(const struct cst_schedule *s, enum cst_phase p)
+{
+    switch (p) {
+    case CST_PHASE_SCHEDULED:
+        return INT64_MIN;
+    case CST_PHASE_RUNNING:
+        return s->starts_at;
+    case CST_PHASE_FROZEN:
+        return s->freezes_at && s->freezes_at < s->ends_at ? s->freezes_at : INT64_MAX;
+    case CST_PHASE_ENDED:
+        return s->ends_at;
+    case CST_PHASE_FINALIZED:
+        return s->unfrozen_at ? s->unfrozen_at : INT64_MAX;
+    }
+    return INT64_MAX;
+}
+
+bool cst_phase_due(enum cst_phase *next, int64_t *at_ms, const struct cst_schedule *s,
+                   enum cst_phase announced, int64_t now_ms)
+{
+    struct cst_state st;
+
+    cst_state_at(&st, s, now_ms);
+    if (st.phase == announced)
+        return false;
+    if (st.phase < announced) {
+        *next = st.phase;
+        *at_ms = now_ms;
+        return true;
+    }
+    for (int p = (int)announced + 1; p <= (int)st.phase; p++) {
+        if (entered_at(s, (enum cst_phase)p) != INT64_MAX) {
+            *next = (enum cst_phase)p;
+            *at_ms = entered_at(s, *next);
+            return true;
+        }
+    }
+    return false; /* cannot happen: the current phase is entered */
 }
 
 enum cst_priority cst_priority_for(bool in_contest, enum cst_tier tier, bool rejudge)

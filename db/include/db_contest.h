@@ -42,9 +42,10 @@ int db_contest_row_publish(struct db_pg *pg, struct db_redis *r, int64_t contest
  * "registered" is for `viewer_id` (false for 0). */
 int db_contest_list(char **json, struct db_pg *pg, int64_t viewer_id);
 
-/* Registers `user_id` for the contest. GV_ENOTFOUND: no such contest;
- * -EACCES: it has ended; GV_EEXIST: already registered (not an error for
- * callers that only want the state). */
+/* Registers `user_id` for the contest (cst_register_check decides).
+ * GV_ENOTFOUND: no such contest; -EACCES: it has ended; -EPERM: its
+ * participants are invited, and this user is not; GV_EEXIST: already
+ * registered (not an error for callers that only want the state). */
 int db_contest_register(struct db_pg *pg, int64_t contest_id, int64_t user_id, int64_t now_ms);
 
 /* Whether `user_id` is registered (hidden or not): 1, 0, or an error. */

@@ -53,3 +53,13 @@ CREATE INDEX clarifications_unanswered_idx ON clarifications (contest_id, id) WH
 CREATE INDEX clarifications_asked_by_idx ON clarifications (asked_by);
 CREATE INDEX clarifications_problem_idx ON clarifications (problem_id);
 CREATE INDEX clarifications_answered_by_idx ON clarifications (answered_by);
+
+-- Reordering or relabelling a contest's problems swaps labels and ordinals
+-- between rows: the uniqueness holds at commit, not after each row.
+ALTER TABLE contest_problems
+    DROP CONSTRAINT contest_problems_contest_id_label_key,
+    DROP CONSTRAINT contest_problems_contest_id_ordinal_key,
+    ADD CONSTRAINT contest_problems_contest_id_label_key UNIQUE (contest_id, label)
+        DEFERRABLE INITIALLY IMMEDIATE,
+    ADD CONSTRAINT contest_problems_contest_id_ordinal_key UNIQUE (contest_id, ordinal)
+        DEFERRABLE INITIALLY IMMEDIATE;

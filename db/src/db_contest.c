@@ -438,27 +438,33 @@ static int query_two_ids(char **val, struct db_pg *pg, const char *sql, int64_t 
 int db_contest_register(struct db_pg *pg, int64_t contest_id, int64_t user_id, int64_t now_ms)
 {
     struct cst_schedule sched = {0};
-    char cid[24], *val = NULL;
-    const char *p[] = {cid};
+    char *val = NULL, policy = 0, already = 0;
     int err;
 
     /* Whether registration is open is contest/'s rule, at the caller's clock. */
-    snprintf(cid, sizeof(cid), "%" PRId64, contest_id);
-    err = db_pg_query_value(&val, pg,
-                            "SELECT " EPOCH_MS("starts_at") " || ' ' || " EPOCH_MS("ends_at")
-                            " FROM contests WHERE id = $1::bigint",
-                            1, p);
-
+    err = query_two_ids(&val, pg,
+                        "SELECT " EPOCH_MS("starts_at") " || ' ' || " EPOCH_MS("ends_at") " || ' ' || "
+                        "CASE WHEN open_registration THEN 'o' ELSE 'i' END || ' ' || CASE WHEN "
+                        "EXISTS (SELECT 1 FROM participants WHERE contest_id = c.id AND user_id = "
+                        "$2::bigint) THEN 'y' ELSE 'n' END FROM contests c WHERE id = $1::bigint",
+                        contest_id, user_id);
     if (err == 0 && !val)
         err = GV_ENOTFOUND;
-    if (err == 0 && sscanf(val, "%" SCNd64 " %" SCNd64, &sched.starts_at, &sched.ends_at) != 2)
+    if (err == 0 && sscanf(val, "%" SCNd64 " %" SCNd64 " %c %c", &sched.starts_at, &sched.ends_at,
+                           &policy, &already) != 4)
         err = GV_EDB;
-    if (err == 0 && !cst_registration_open(&sched, now_ms))
-        err = -EACCES;
     gv_free(val);
     val = NULL;
     if (err < 0)
         return err;
+    switch (cst_register_check(&sched, policy == 'o', now_ms)) {
+    case CST_REGISTER_ENDED:
+        return -EACCES;
+    case CST_REGISTER_BY_INVITATION:
+        return already == 'y' ? GV_EEXIST : -EPERM;
+    case CST_REGISTER_OK:
+        break;
+    }
     err = query_two_ids(&val, pg,
                         "INSERT INTO participants (contest_id, user_id) VALUES ($1::bigint, "
                         "$2::bigint) ON CONFLICT DO NOTHING RETURNING 1",

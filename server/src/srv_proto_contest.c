@@ -174,6 +174,12 @@ void srv__req_contest_register(struct srv_req_job *job, struct srv_job_env *env,
         srv__fail(job, SRV_ERR_FORBIDDEN, "contest %" PRId64 " has ended", cid);
         return;
     }
+    if (err == -EPERM) {
+        srv__fail(job, SRV_ERR_FORBIDDEN,
+                  "contest %" PRId64 " is by invitation: its organizers list the participants",
+                  cid);
+        return;
+    }
     if (err < 0 && err != GV_EEXIST) {
         srv__fail_store(job, env, err, 0, "registration");
         return;

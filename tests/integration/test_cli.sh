@@ -14,7 +14,7 @@ export GAVEL_PG_URL_ADMIN=$GAVEL_PG_URL
 export GAVEL_PG_URL=$url
 
 expect_exit 0 "first migrate applies the schema" "$GAVEL" db migrate
-check "first migrate says it applied" contains "$out" "applied 2 migrations"
+check "first migrate says it applied" contains "$out" "applied 3 migrations"
 tables_before=$(psql "$url" -qAtc "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
 expect_exit 0 "second migrate succeeds" "$GAVEL" db migrate
 check "second migrate is a no-op" contains "$out" "up to date"
@@ -22,7 +22,7 @@ tables_after=$(psql "$url" -qAtc "SELECT count(*) FROM pg_tables WHERE schemanam
 check "second migrate created nothing ($tables_before tables)" [ "$tables_before" = "$tables_after" ]
 check "schema has its tables" [ "$tables_after" -ge 15 ]
 expect_exit 0 "db status" "$GAVEL" db status
-check "db status names the version" contains "$out" "schema version 2"
+check "db status names the version" contains "$out" "schema version 3"
 
 counts() {
     psql "$url" -qAtc "SELECT (SELECT count(*) FROM users) || ' ' || (SELECT count(*) FROM problems)

@@ -77,9 +77,12 @@ static void submit_checks_phase_then_registration_then_problem(void **state)
 static void registration_open_until_the_end(void **state)
 {
     (void)state;
-    assert_true(cst_registration_open(&contest, 0));
-    assert_true(cst_registration_open(&contest, 15 * H - 1));
-    assert_false(cst_registration_open(&contest, 15 * H));
+    assert_int_equal(cst_register_check(&contest, true, 0), CST_REGISTER_OK);
+    assert_int_equal(cst_register_check(&contest, true, 15 * H - 1), CST_REGISTER_OK);
+    assert_int_equal(cst_register_check(&contest, true, 15 * H), CST_REGISTER_ENDED);
+    /* A list of participants closes registration; the end still comes first. */
+    assert_int_equal(cst_register_check(&contest, false, 0), CST_REGISTER_BY_INVITATION);
+    assert_int_equal(cst_register_check(&contest, false, 15 * H), CST_REGISTER_ENDED);
 }
 
 int main(void)
