@@ -7,6 +7,11 @@
 
 /* Milliseconds on CLOCK_MONOTONIC: for durations and deadlines. */
 int64_t gv_time_mono_ms(void);
+/* The CLOCK_MONOTONIC time `ms` from now, as pthread_cond_timedwait takes
+ * it on a condition variable set to that clock (a wall-clock jump then
+ * neither stalls nor rushes a sleeping thread). */
+struct timespec;
+void gv_time_mono_deadline(struct timespec *out, int64_t ms);
 /* Milliseconds since the Unix epoch: for timestamps shown to people. */
 int64_t gv_time_real_ms(void);
 void gv_time_sleep_ms(int64_t ms);

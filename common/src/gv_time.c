@@ -61,3 +61,14 @@ int64_t gv_backoff_next(struct gv_backoff *b)
     b->ceiling_ms = ceiling > b->max_ms / 2 ? b->max_ms : ceiling * 2;
     return half + (int64_t)(x % (uint64_t)(ceiling - half + 1));
 }
+
+void gv_time_mono_deadline(struct timespec *out, int64_t ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, out);
+    out->tv_sec += (time_t)(ms / 1000);
+    out->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (out->tv_nsec >= 1000000000L) {
+        out->tv_sec++;
+        out->tv_nsec -= 1000000000L;
+    }
+}

@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cst.h"
+
 struct cJSON;
 
 /* Append only: a type's number is never stored (its name is), but tests and
@@ -34,6 +36,7 @@ enum cst_event_type {
     CST_EVENT_JUDGING_VERDICT,      /* "judging.verdict": the final verdict (durable) */
     CST_EVENT_CONTEST_ROW,          /* "contest.scoreboard": one contestant's public row */
     CST_EVENT_CONTEST_ANNOUNCEMENT, /* "contest.announcement" (durable) */
+    CST_EVENT_CONTEST_PHASE,        /* "contest.phase": started, frozen, ended... (durable) */
     CST_EVENT_TYPE_COUNT,
 };
 
@@ -46,6 +49,8 @@ enum cst_event_audience {
     /* Every subscriber of the event's contest: the content is already the
      * public view (a frozen row shows only pending attempts). */
     CST_AUDIENCE_CONTEST,
+    /* The contest's subscribers and whoever watches the list of contests. */
+    CST_AUDIENCE_PUBLIC,
 };
 
 /* Which unsent, older event a newer one replaces in a slow connection's
@@ -82,6 +87,20 @@ struct cst_event_cell {
     int tries, pending;
     double score;
     int64_t time_min; /* contest minute of the solve; meaningful when solved */
+};
+
+/* A problem as a phase change reveals it (the start shows the set). */
+struct cst_event_problem {
+    char label[8];
+    char slug[65];
+    char color[8]; /* "#rrggbb" or "" */
+};
+
+struct cst_event_phase {
+    enum cst_phase phase;
+    int64_t at_ms; /* when the contest entered it (the stored time) */
+    size_t nproblems;
+    struct cst_event_problem *problems; /* the set, at the start; owned */
 };
 
 /* One contestant's row as the public sees it. Live rows carry no rank: a
@@ -131,6 +150,7 @@ struct cst_event {
             int64_t author_id; /* not a routing id: the author is not its audience */
             char *text;        /* owned by the event */
         } announcement;
+        struct cst_event_phase phase;
     } u;
 };
 

@@ -32,6 +32,7 @@ static const struct cst_event_info infos[CST_EVENT_TYPE_COUNT] = {
                                CST_COALESCE_CONTESTANT},
     [CST_EVENT_CONTEST_ANNOUNCEMENT] = {"contest.announcement", true, CST_AUDIENCE_CONTEST,
                                         CST_COALESCE_NEVER},
+    [CST_EVENT_CONTEST_PHASE] = {"contest.phase", true, CST_AUDIENCE_PUBLIC, CST_COALESCE_NEVER},
 };
 
 static const char *const state_names[] = {
@@ -67,6 +68,8 @@ void cst_event_release(struct cst_event *ev)
         gv_free(ev->u.row.row.cells);
     else if (ev->type == CST_EVENT_CONTEST_ANNOUNCEMENT)
         gv_free(ev->u.announcement.text);
+    else if (ev->type == CST_EVENT_CONTEST_PHASE)
+        gv_free(ev->u.phase.problems);
     cst_event_init(ev, ev->type);
 }
 
@@ -124,6 +127,19 @@ bool cst_event_valid(const struct cst_event *ev)
         return id_ok(ev->contest_id, true) && !ev->user_id && !ev->submission_id &&
                id_ok(ev->u.announcement.author_id, false) && ev->u.announcement.text &&
                str_ok(ev->u.announcement.text, CST_EVENT_TEXT_MAX + 1, true);
+    case CST_EVENT_CONTEST_PHASE:
+        if (!id_ok(ev->contest_id, true) || ev->user_id || ev->submission_id ||
+            ev->u.phase.phase > CST_PHASE_FINALIZED || ev->u.phase.phase == CST_PHASE_SCHEDULED ||
+            ev->u.phase.nproblems > CST_EVENT_CELLS_MAX ||
+            (ev->u.phase.nproblems && !ev->u.phase.problems))
+            return false;
+        for (size_t i = 0; i < ev->u.phase.nproblems; i++) {
+            const struct cst_event_problem *p = &ev->u.phase.problems[i];
+            if (!str_ok(p->label, sizeof(p->label), true) ||
+                !str_ok(p->slug, sizeof(p->slug), true) || !str_ok(p->color, sizeof(p->color), false))
+                return false;
+        }
+        return true;
     case CST_EVENT_TYPE_COUNT:
         break;
     }
@@ -194,6 +210,41 @@ static bool put_row(cJSON *o, int64_t user_id, const struct cst_event_row *r)
     return false;
 }
 
+/* The names of the generic log position and logging time in a type's
+ * payload. */
+static const char *seq_key(enum cst_event_type t)
+{
+    return t == CST_EVENT_CONTEST_ANNOUNCEMENT ? "announcement_id" : "seq";
+}
+
+static const char *logged_key(enum cst_event_type t)
+{
+    return t == CST_EVENT_CONTEST_ANNOUNCEMENT ? "created_at_ms"
+           : t == CST_EVENT_CONTEST_PHASE     ? "logged_at_ms"
+                                              : "at_ms";
+}
+
+static bool put_problems(cJSON *o, const struct cst_event_phase *ph)
+{
+    cJSON *arr;
+
+    if (!ph->nproblems)
+        return true;
+    arr = cJSON_AddArrayToObject(o, "problems");
+    for (size_t i = 0; arr && i < ph->nproblems; i++) {
+        const struct cst_event_problem *p = &ph->problems[i];
+        cJSON *item = cJSON_CreateObject();
+
+        if (!item || !put_str(item, "label", p->label) || !put_str(item, "slug", p->slug) ||
+            (p->color[0] && !put_str(item, "color", p->color)) ||
+            !cJSON_AddItemToArray(arr, item)) {
+            cJSON_Delete(item);
+            return false;
+        }
+    }
+    return arr != NULL;
+}
+
 cJSON *cst_event_to_json(const struct cst_event *ev)
 {
     cJSON *o;
@@ -204,12 +255,10 @@ cJSON *cst_event_to_json(const struct cst_event *ev)
     o = cJSON_CreateObject();
     ok = o && put_id(o, "submission_id", ev->submission_id) &&
          put_id(o, "user_id", ev->user_id) && put_id(o, "contest_id", ev->contest_id);
-    /* An announcement's log position is its id, as the snapshots name it. */
-    if (ev->type == CST_EVENT_CONTEST_ANNOUNCEMENT)
-        ok = ok && put_id(o, "announcement_id", ev->seq) &&
-             put_id(o, "created_at_ms", ev->at_ms);
-    else
-        ok = ok && put_id(o, "seq", ev->seq) && put_id(o, "at_ms", ev->at_ms);
+    /* An announcement's log position is its id, as the snapshots name it;
+     * a phase change's "at_ms" is when it happened, so its logging time
+     * takes another name. */
+    ok = ok && put_id(o, seq_key(ev->type), ev->seq) && put_id(o, logged_key(ev->type), ev->at_ms);
     switch (ev->type) {
     case CST_EVENT_JUDGING_STATE:
         ok = ok && put_str(o, "state", state_names[ev->u.state.state]);
@@ -235,6 +284,10 @@ cJSON *cst_event_to_json(const struct cst_event *ev)
     case CST_EVENT_CONTEST_ANNOUNCEMENT:
         ok = ok && put_id(o, "author_id", ev->u.announcement.author_id) &&
              put_str(o, "text", ev->u.announcement.text);
+        break;
+    case CST_EVENT_CONTEST_PHASE:
+        ok = ok && put_str(o, "phase", cst_phase_name(ev->u.phase.phase)) &&
+             put_num(o, "at_ms", (double)ev->u.phase.at_ms) && put_problems(o, &ev->u.phase);
         break;
     case CST_EVENT_TYPE_COUNT:
         ok = false;
@@ -386,6 +439,43 @@ static int get_state(enum cst_judging_state *out, const cJSON *o)
     return GV_EPARSE;
 }
 
+static int get_phase(enum cst_phase *phase, int64_t *at_ms, const cJSON *d)
+{
+    const cJSON *v = field(d, "phase");
+
+    if (!cJSON_IsString(v) || cst_phase_parse(phase, v->valuestring) < 0 ||
+        !get_int(d, "at_ms", REQUIRED, 0, ID_MAX, at_ms))
+        return GV_EPARSE;
+    return 0;
+}
+
+static int get_problems(struct cst_event_problem **out, size_t *n, const cJSON *d)
+{
+    const cJSON *arr = field(d, "problems"), *p;
+    size_t i = 0;
+
+    *n = 0;
+    if (!arr)
+        return 0;
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > CST_EVENT_CELLS_MAX)
+        return GV_EPARSE;
+    *n = (size_t)cJSON_GetArraySize(arr);
+    if (!*n)
+        return 0;
+    *out = gv_calloc(*n, sizeof(**out));
+    if (!*out)
+        return -ENOMEM;
+    cJSON_ArrayForEach(p, arr) {
+        struct cst_event_problem *pr = &(*out)[i++];
+
+        if (!cJSON_IsObject(p) || !get_str(p, "label", pr->label, sizeof(pr->label)) ||
+            !get_str(p, "slug", pr->slug, sizeof(pr->slug)) ||
+            (field(p, "color") && !get_str(p, "color", pr->color, sizeof(pr->color))))
+            return GV_EPARSE;
+    }
+    return 0;
+}
+
 static int payload_from_json(struct cst_event *ev, const cJSON *d)
 {
     const cJSON *text;
@@ -421,6 +511,10 @@ static int payload_from_json(struct cst_event *ev, const cJSON *d)
         if (!get_bool(d, "frozen", &ev->u.row.frozen))
             return GV_EPARSE;
         return get_row(&ev->u.row.row, field(d, "row"));
+    case CST_EVENT_CONTEST_PHASE:
+        return get_phase(&ev->u.phase.phase, &ev->u.phase.at_ms, d) < 0
+                   ? GV_EPARSE
+                   : get_problems(&ev->u.phase.problems, &ev->u.phase.nproblems, d);
     case CST_EVENT_CONTEST_ANNOUNCEMENT:
         text = field(d, "text");
         if (!get_id(d, "author_id", OPTIONAL, &ev->u.announcement.author_id) ||
@@ -436,7 +530,6 @@ static int payload_from_json(struct cst_event *ev, const cJSON *d)
 
 int cst_event_from_json(struct cst_event *out, enum cst_event_type type, const cJSON *data)
 {
-    bool announcement = type == CST_EVENT_CONTEST_ANNOUNCEMENT;
     int err = GV_EPARSE;
 
     cst_event_init(out, type);
@@ -445,9 +538,8 @@ int cst_event_from_json(struct cst_event *out, enum cst_event_type type, const c
     if (!get_id(data, "submission_id", OPTIONAL, &out->submission_id) ||
         !get_id(data, "user_id", OPTIONAL, &out->user_id) ||
         !get_id(data, "contest_id", OPTIONAL, &out->contest_id) ||
-        !get_id(data, announcement ? "announcement_id" : "seq", OPTIONAL, &out->seq) ||
-        !get_int(data, announcement ? "created_at_ms" : "at_ms", OPTIONAL, 0, ID_MAX,
-                 &out->at_ms))
+        !get_id(data, seq_key(type), OPTIONAL, &out->seq) ||
+        !get_int(data, logged_key(type), OPTIONAL, 0, ID_MAX, &out->at_ms))
         goto out;
     err = payload_from_json(out, data);
     if (err == 0 && !cst_event_valid(out))

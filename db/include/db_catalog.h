@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cst.h"
 #include "db.h"
 
 struct db_viewer {
@@ -62,7 +63,8 @@ int db_catalog_like(int64_t *likes, struct db_pg *pg, const struct db_viewer *v,
  * unknown or invisible, -EACCES when the contest is not running (whatever
  * the slug), -EPERM when the viewer is not registered for it (organizers
  * need not be), GV_EINVAL when the problem is not in the running contest. */
-int db_catalog_can_submit(struct db_pg *pg, const struct db_viewer *v, const char *slug,
+int db_catalog_can_submit(struct cst_schedule *sched, struct db_pg *pg, const struct db_viewer *v,
+                          const char *slug,
                           int64_t contest_id, int64_t now_ms);
 
 /* {"submissions":[{id,problem,language,status,verdict,score,max_time_ms,

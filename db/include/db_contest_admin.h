@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "cst_def.h"
+#include "cst_event.h"
 #include "db.h"
 
 /* Creates the contest, its problems and its invited participants.
@@ -44,6 +45,32 @@ int db_contest_resolve(int64_t *out_id, struct db_pg *pg, const char *id_or_slug
  * from then on. -EACCES before the end; GV_EEXIST when already published;
  * GV_ENOTFOUND. */
 int db_contest_unfreeze(struct db_pg *pg, int64_t contest_id, int64_t now_ms);
+
+/* --- Timers ---------------------------------------------------------------
+ *
+ * Every gavel-server's clock thread asks which contests still have a phase
+ * change to announce, and claims each change it sees due with a
+ * conditional UPDATE of contests.announced_phase: PostgreSQL lets exactly
+ * one claim per change succeed, and the winner logs the contest.phase
+ * event in the same transaction, so the change is announced once across
+ * every process and survives any restart (docs/ARCHITECTURE.md). */
+
+struct db_phase_pending {
+    int64_t contest_id;
+    struct cst_schedule schedule;
+    enum cst_phase announced;
+};
+
+/* The contests whose last announced phase is not the final one, into a
+ * gv_malloc'd array (NULL when none). */
+int db_contest_phases_pending(struct db_phase_pending **out, size_t *count, struct db_pg *pg);
+
+/* Claims the change of `contest_id` from `from` to `to` (entered at
+ * `at_ms`) and logs its event into *out (at the start with the problem
+ * set), for the caller to publish and release. GV_EEXIST when another
+ * process claimed it first (or the phase moved on): nothing written. */
+int db_contest_phase_claim(struct cst_event *out, struct db_pg *pg, int64_t contest_id,
+                           enum cst_phase from, enum cst_phase to, int64_t at_ms);
 
 /* Sets a user's role ("contestant", "organizer" or "jury" for it, "admin")
  * and/or tier ("free", "paid"); NULL keeps one. GV_ENOTFOUND: no such user;

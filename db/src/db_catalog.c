@@ -317,7 +317,8 @@ out:
     return err;
 }
 
-int db_catalog_can_submit(struct db_pg *pg, const struct db_viewer *v, const char *slug,
+int db_catalog_can_submit(struct cst_schedule *out_sched, struct db_pg *pg, const struct db_viewer *v,
+                          const char *slug,
                           int64_t contest_id, int64_t now_ms)
 {
     struct viewer_param vp;
@@ -354,6 +355,8 @@ int db_catalog_can_submit(struct db_pg *pg, const struct db_viewer *v, const cha
                                   strtoll(PQgetvalue(res, 0, 1), NULL, 10),
                                   strtoll(PQgetvalue(res, 0, 2), NULL, 10),
                                   strtoll(PQgetvalue(res, 0, 3), NULL, 10)};
+    if (out_sched)
+        *out_sched = sched;
     switch (cst_submit_check(&sched, v->privileged, !strcmp(PQgetvalue(res, 0, 4), "t"),
                              !strcmp(PQgetvalue(res, 0, 5), "t"), now_ms)) {
     case CST_SUBMIT_OK:

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_event.h"
 #include "gv_alloc.h"
 #include "gv_err.h"
 #include "banned.h"
@@ -125,8 +126,11 @@ static int write_contest_row(struct db_pg *pg, const struct cst_def *d, int64_t 
         TS("$5") ", freezes_at = " TS("$6") ", ends_at = " TS("$7") ", unfrozen_at = CASE WHEN "
         "substr($9, 2, 1) = 'a' THEN " TS("$7") " WHEN unfreeze_auto THEN NULL WHEN unfrozen_at "
         "< " TS("$7") " THEN NULL ELSE unfrozen_at END, penalty_minutes = $8::int, "
-        "open_registration = substr($9, 1, 1) = 't', unfreeze_auto = substr($9, 2, 1) = 'a' "
-        "WHERE id = $1::bigint",
+        "open_registration = substr($9, 1, 1) = 't', unfreeze_auto = substr($9, 2, 1) = 'a', "
+        /* A finalized contest that an organizer reopened (a later end) is
+         * announced again by the timers, from where the clock now is. */
+        "announced_phase = CASE WHEN announced_phase = 'finalized' AND " TS("$7")
+        " > now() THEN 'ended' ELSE announced_phase END WHERE id = $1::bigint",
         9, p);
 }
 
@@ -401,6 +405,116 @@ int db_contest_unfreeze(struct db_pg *pg, int64_t contest_id, int64_t now_ms)
         rc = GV_EEXIST;
     gv_free(val);
     return rc;
+}
+
+int db_contest_phases_pending(struct db_phase_pending **out, size_t *count, struct db_pg *pg)
+{
+    PGresult *res = NULL;
+    size_t n;
+    int rc;
+
+    *out = NULL;
+    *count = 0;
+    rc = db__pg_select(&res, pg, "pending phases",
+                       "SELECT id, " EPOCH_MS("starts_at") ", coalesce(" EPOCH_MS("freezes_at")
+                       ", 0), " EPOCH_MS("ends_at") ", coalesce(" EPOCH_MS("unfrozen_at")
+                       ", 0), announced_phase::text FROM contests WHERE announced_phase <> "
+                       "'finalized' ORDER BY id",
+                       0, NULL);
+    if (rc < 0)
+        return rc;
+    n = (size_t)PQntuples(res);
+    if (n) {
+        *out = gv_calloc(n, sizeof(**out));
+        if (!*out) {
+            PQclear(res);
+            return -ENOMEM;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct db_phase_pending *p = &(*out)[*count];
+        int r = (int)i;
+
+        p->contest_id = strtoll(PQgetvalue(res, r, 0), NULL, 10);
+        p->schedule = (struct cst_schedule){strtoll(PQgetvalue(res, r, 1), NULL, 10),
+                                            strtoll(PQgetvalue(res, r, 2), NULL, 10),
+                                            strtoll(PQgetvalue(res, r, 3), NULL, 10),
+                                            strtoll(PQgetvalue(res, r, 4), NULL, 10)};
+        if (cst_phase_parse(&p->announced, PQgetvalue(res, r, 5)) == 0 &&
+            cst_schedule_valid(&p->schedule))
+            (*count)++;
+    }
+    PQclear(res);
+    return 0;
+}
+
+/* The problem set a start reveals, into the event. */
+static int phase_problems(struct cst_event_phase *ph, struct db_pg *pg, const char *cid)
+{
+    const char *p[] = {cid};
+    PGresult *res = NULL;
+    int rc = db__pg_select(&res, pg, "contest problems",
+                           "SELECT cp.label, p.slug, coalesce(cp.color, '') FROM contest_problems "
+                           "cp JOIN problems p ON p.id = cp.problem_id WHERE cp.contest_id = "
+                           "$1::bigint ORDER BY cp.ordinal LIMIT 64",
+                           1, p);
+
+    if (rc < 0)
+        return rc;
+    ph->nproblems = (size_t)PQntuples(res);
+    if (ph->nproblems && !(ph->problems = gv_calloc(ph->nproblems, sizeof(*ph->problems)))) {
+        PQclear(res);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < ph->nproblems; i++) {
+        struct cst_event_problem *pr = &ph->problems[i];
+
+        snprintf(pr->label, sizeof(pr->label), "%s", PQgetvalue(res, (int)i, 0));
+        snprintf(pr->slug, sizeof(pr->slug), "%s", PQgetvalue(res, (int)i, 1));
+        snprintf(pr->color, sizeof(pr->color), "%s", PQgetvalue(res, (int)i, 2));
+    }
+    PQclear(res);
+    return 0;
+}
+
+int db_contest_phase_claim(struct cst_event *out, struct db_pg *pg, int64_t contest_id,
+                           enum cst_phase from, enum cst_phase to, int64_t at_ms)
+{
+    struct cst_event ev;
+    char cid[24];
+    int64_t affected = 0;
+    int rc;
+
+    cst_event_init(out, CST_EVENT_CONTEST_PHASE);
+    cst_event_init(&ev, CST_EVENT_CONTEST_PHASE);
+    ev.contest_id = contest_id;
+    ev.u.phase.phase = to;
+    ev.u.phase.at_ms = at_ms;
+    I64(cid, contest_id);
+    rc = db_pg_exec_script(pg, "BEGIN");
+    if (rc < 0)
+        return rc;
+    {
+        /* The claim: only one transaction finds `from` still there. */
+        const char *p[] = {cid, cst_phase_name(from), cst_phase_name(to)};
+        rc = db_pg_exec(&affected, pg,
+                        "UPDATE contests SET announced_phase = $3::contest_phase WHERE id = "
+                        "$1::bigint AND announced_phase = $2::contest_phase",
+                        3, p);
+    }
+    if (rc == 0 && affected != 1)
+        rc = GV_EEXIST;
+    if (rc == 0 && to == CST_PHASE_RUNNING)
+        rc = phase_problems(&ev.u.phase, pg, cid);
+    if (rc == 0)
+        rc = db_event_insert(pg, &ev);
+    rc = db__pg_tx_end(pg, rc);
+    if (rc < 0) {
+        cst_event_release(&ev);
+        return rc;
+    }
+    *out = ev;
+    return 0;
 }
 
 int db_user_set(struct db_pg *pg, const char *username, const char *role, const char *tier)

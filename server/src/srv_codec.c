@@ -299,7 +299,7 @@ static int decode_params(struct srv_request *out)
 {
     static const char *const sorts[] = {"name", "difficulty", "likes", "solves", NULL};
     static const char *const orders[] = {"asc", "desc", NULL};
-    static const char *const topics[] = {"submission", "contest", NULL};
+    static const char *const topics[] = {"submission", "contest", "contests", NULL};
     struct srv_params *p = &out->p;
     int idx;
 
@@ -357,12 +357,13 @@ static int decode_params(struct srv_request *out)
         break;
     case SRV_REQ_SUBSCRIBE:
         idx = 0;
-        TRY(field_enum(out, "topic", REQUIRED, topics, "submission, contest", &idx));
+        TRY(field_enum(out, "topic", REQUIRED, topics, "submission, contest, contests", &idx));
         p->topic = (enum srv_topic)idx;
         if (p->topic == SRV_TOPIC_SUBMISSION)
             TRY(field_object(out, "submission", &p->submission_id));
-        else
+        else if (p->topic == SRV_TOPIC_CONTEST)
             TRY(field_object(out, "contest", &p->contest_id));
+        /* "contests": the list of contests and their phase changes. */
         break;
     case SRV_REQ_RESUME:
         TRY(field_string(out, "last_event_id", REQUIRED, 1, 40, &p->last_event_id, NULL));

@@ -72,7 +72,7 @@ enum srv_req_type {
 };
 
 enum srv_sort { SRV_SORT_NAME, SRV_SORT_DIFFICULTY, SRV_SORT_LIKES, SRV_SORT_SOLVES };
-enum srv_topic { SRV_TOPIC_SUBMISSION, SRV_TOPIC_CONTEST };
+enum srv_topic { SRV_TOPIC_SUBMISSION, SRV_TOPIC_CONTEST, SRV_TOPIC_CONTESTS };
 
 /* The validated fields of a request; strings are borrowed from `root`.
  * Optional fields that were absent hold their defaults (NULL, 0, page 1,

@@ -33,6 +33,7 @@
 struct srv_health;
 struct srv_jobs;
 struct srv_live;
+struct srv_clock;
 struct srv_live_event;
 struct srv__session; /* a WebSocket connection's state (srv_session.c) */
 struct srv__topic;   /* srv_registry.c */
@@ -60,7 +61,13 @@ struct srv__conn {
 };
 
 /* The topics a session can be found by (see srv_registry.c). */
-enum srv__topic_kind { SRV__TOPIC_USER, SRV__TOPIC_SUBMISSION, SRV__TOPIC_CONTEST };
+enum srv__topic_kind {
+    SRV__TOPIC_USER,
+    SRV__TOPIC_SUBMISSION,
+    SRV__TOPIC_CONTEST,
+    SRV__TOPIC_CONTESTS, /* the list of contests: one topic, id SRV__CONTESTS_TOPIC_ID */
+};
+#define SRV__CONTESTS_TOPIC_ID 1
 
 /* One session in one topic: a small allocation, in two lists at once. */
 struct srv__member {
@@ -93,6 +100,7 @@ struct srv_server {
     volatile sig_atomic_t stop;
     struct srv_jobs *jobs;
     struct srv_live *live;
+    struct srv_clock *clock;
     struct srv_proto_cfg proto;
     char *rate_prefix;
     struct srv__registry reg;

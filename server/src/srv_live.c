@@ -154,13 +154,7 @@ static bool wait_or_stop(struct srv_live *l, int64_t ms)
     struct timespec ts;
     bool stop;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += (time_t)(ms / 1000);
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    gv_time_mono_deadline(&ts, ms);
     pthread_mutex_lock(&l->lock);
     if (!l->stopping)
         pthread_cond_timedwait(&l->wake, &l->lock, &ts);

@@ -98,7 +98,15 @@ int srv_live_event_new(struct srv_live_event **out, const char *id, const struct
  * subscriber of its submission. */
 static inline bool srv_live_event_for_contest(const struct srv_live_event *e)
 {
-    return e->contest_id && cst_event_info(e->type)->audience == CST_AUDIENCE_CONTEST;
+    enum cst_event_audience a = cst_event_info(e->type)->audience;
+
+    return e->contest_id && (a == CST_AUDIENCE_CONTEST || a == CST_AUDIENCE_PUBLIC);
+}
+
+/* Whether the watchers of the list of contests get it too. */
+static inline bool srv_live_event_for_list(const struct srv_live_event *e)
+{
+    return cst_event_info(e->type)->audience == CST_AUDIENCE_PUBLIC;
 }
 
 /* Frees a whole list. */

@@ -318,10 +318,15 @@ static void run(struct srv_job *base, struct srv_job_env *env)
         srv__req_submission_get(job, env, pg, false);
         break;
     case SRV_REQ_SUBSCRIBE:
-        if (job->req.p.topic == SRV_TOPIC_SUBMISSION)
+        if (job->req.p.topic == SRV_TOPIC_SUBMISSION) {
             srv__req_submission_get(job, env, pg, true);
-        else
+        } else if (job->req.p.topic == SRV_TOPIC_CONTEST) {
             srv__req_subscribe_contest(job, env, pg);
+        } else {
+            /* The list's snapshot, then its phase changes as they come. */
+            srv__req_contests_list(job, env, pg);
+            job->subscribe_contests_list = true;
+        }
         break;
     case SRV_REQ_CONTESTS_LIST:
         srv__req_contests_list(job, env, pg);

@@ -50,6 +50,7 @@ struct srv_req_job {
     char new_token[DB_TOKEN_HEX_LEN + 1];
     int64_t new_expires_at_ms;
     int64_t subscribe_submission, subscribe_contest; /* 0: none */
+    bool subscribe_contests_list;                    /* watch the list of contests */
     struct srv_live_event *replay;                   /* resume: events to push */
 };
 

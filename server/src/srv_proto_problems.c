@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cst_def.h"
 #include "db_catalog.h"
 #include "db_contest.h"
 #include "db_queue.h"
@@ -134,12 +135,13 @@ void srv__req_submit(struct srv_req_job *job, struct srv_job_env *env, struct db
         .source = p->source,
         .source_len = p->source_len,
     };
+    struct cst_schedule sched = {0};
     struct db_queue *q;
     int64_t id = 0;
     int prio = 0, err;
     cJSON *o;
 
-    err = db_catalog_can_submit(pg, &v, p->slug, p->contest_id, gv_time_real_ms());
+    err = db_catalog_can_submit(&sched, pg, &v, p->slug, p->contest_id, gv_time_real_ms());
     if (err == GV_ENOTFOUND) {
         if (p->contest_id)
             srv__fail(job, SRV_ERR_NOT_FOUND, "no contest %" PRId64, p->contest_id);
@@ -153,7 +155,12 @@ void srv__req_submit(struct srv_req_job *job, struct srv_job_env *env, struct db
         return;
     }
     if (err == -EACCES) {
-        srv__fail(job, SRV_ERR_FORBIDDEN, "contest %" PRId64 " is not running", p->contest_id);
+        char when[CST_DEF_TIME_TEXT];
+        bool over = gv_time_real_ms() >= sched.ends_at;
+
+        cst_def_format_time(when, over ? sched.ends_at : sched.starts_at);
+        srv__fail(job, SRV_ERR_FORBIDDEN, "contest %" PRId64 " %s at %s", p->contest_id,
+                  over ? "ended" : "starts", when);
         return;
     }
     if (err == -EPERM) {

@@ -17,6 +17,7 @@
  * which the monitor thread publishes (srv_health.c). */
 #define _GNU_SOURCE /* accept4() */
 #include "srv.h"
+#include "srv_clock.h"
 #include "srv_internal.h"
 
 #include <arpa/inet.h>
@@ -412,6 +413,11 @@ int srv_server_new(struct srv_server **out, const struct srv_options *opt)
         gv_log(GV_LOG_ERROR, "server", "cannot start the live thread: %s", gv_strerror(err));
         goto fail;
     }
+    err = srv_clock_start(&s->clock, opt->pg_url, opt->redis_url);
+    if (err < 0) {
+        gv_log(GV_LOG_ERROR, "server", "cannot start the contests' clock: %s", gv_strerror(err));
+        goto fail;
+    }
     gv_log(GV_LOG_INFO, "server", "listening on http://%s:%d/ (web root '%s')",
            opt->http_addr ? opt->http_addr : "localhost", opt->http_port, s->web_root);
     *out = s;
@@ -453,6 +459,8 @@ void srv_server_free(struct srv_server *s)
     s->jobs = NULL;
     srv_live_stop(s->live);
     s->live = NULL;
+    srv_clock_stop(s->clock);
+    s->clock = NULL;
     if (s->ctx)
         lws_context_destroy(s->ctx);
     srv_health_stop(s->health);

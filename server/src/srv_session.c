@@ -412,6 +412,14 @@ static void sess_done(struct srv__session *ss, struct srv_req_job *job)
         ss->token_unchecked = false;
         srv_subs_set_user(&ss->subs, 0);
     }
+    if (!job->err_code && job->subscribe_contests_list && !ss->subs.watch_contests) {
+        srv_subs_watch_contests(&ss->subs);
+        if (srv__topic_join(&s->reg, &ss->members, ss, SRV__TOPIC_CONTESTS,
+                            SRV__CONTESTS_TOPIC_ID) < 0) {
+            sess_close_later(wsi, ss, "out of memory");
+            return;
+        }
+    }
     if (!job->err_code && (job->subscribe_submission || job->subscribe_contest)) {
         bool submission = job->subscribe_submission != 0;
 
@@ -486,7 +494,7 @@ void srv__deliver_events(struct srv_server *s, struct srv_live_event *events)
 
     for (struct srv_live_event *ev = events; ev; ev = ev->next) {
         uint64_t stamp = ++s->stamp;
-        struct lws_dll2_owner *ts[3];
+        struct lws_dll2_owner *ts[4];
 
         ts[0] = srv__topic_members(&s->reg, SRV__TOPIC_USER, ev->user_id);
         ts[1] = srv__topic_members(&s->reg, SRV__TOPIC_SUBMISSION, ev->submission_id);
@@ -495,7 +503,10 @@ void srv__deliver_events(struct srv_server *s, struct srv_live_event *events)
         ts[2] = srv_live_event_for_contest(ev)
                     ? srv__topic_members(&s->reg, SRV__TOPIC_CONTEST, ev->contest_id)
                     : NULL;
-        for (int k = 0; k < 3; k++) {
+        ts[3] = srv_live_event_for_list(ev) ? srv__topic_members(&s->reg, SRV__TOPIC_CONTESTS,
+                                                                 SRV__CONTESTS_TOPIC_ID)
+                                            : NULL;
+        for (int k = 0; k < 4; k++) {
             if (!ts[k])
                 continue;
             lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(ts[k])) {

@@ -159,8 +159,15 @@ int srv_subs_add_contest(struct srv_subs *s, int64_t id)
     return 0;
 }
 
+void srv_subs_watch_contests(struct srv_subs *s)
+{
+    s->watch_contests = true;
+}
+
 bool srv_subs_wants(const struct srv_subs *s, const struct srv_live_event *e)
 {
+    if (s->watch_contests && srv_live_event_for_list(e))
+        return true;
     if (s->user_id && e->user_id == s->user_id)
         return true;
     if (e->submission_id) {
@@ -186,6 +193,7 @@ int srv_subs_copy_filter(struct srv_subs *dst, const struct srv_subs *src)
     dst->user_id = src->user_id;
     memcpy(dst->contests, src->contests, sizeof(dst->contests));
     dst->ncontests = src->ncontests;
+    dst->watch_contests = src->watch_contests;
     if (src->nsubmissions) {
         dst->submissions = gv_malloc(src->nsubmissions * sizeof(*dst->submissions));
         if (!dst->submissions)

@@ -10,7 +10,8 @@
  *   - every event of a submission it subscribed to (the core checks that the
  *     caller may see it: own, or organizer);
  *   - events whose audience is the contest (cst_event_info's `audience`) of
- *     a contest it subscribed to. Another user's judging events are never
+ *     a contest it subscribed to, and public ones (phase changes) of every
+ *     contest when it watches the list of contests. Another user's judging events are never
  *     sent to a contest subscriber: they would leak verdicts, also during a
  *     freeze.
  *
@@ -83,6 +84,7 @@ struct srv_subs {
     unsigned nsubmissions, submissions_cap;
     int64_t contests[SRV_SUBS_MAX_CONTESTS];
     unsigned ncontests;
+    bool watch_contests; /* the list of contests (subscribe "contests") */
     struct srv_subs_push *pending; /* sorted by event id; gv_malloc'd */
     unsigned npending, pending_cap;
     size_t pending_bytes;
@@ -101,6 +103,8 @@ void srv_subs_set_user(struct srv_subs *s, int64_t user_id); /* 0 on logout */
 int srv_subs_add_submission(struct srv_subs *s, int64_t id);
 /* Idempotent; GV_ETOOBIG past SRV_SUBS_MAX_CONTESTS, GV_EINVAL for id <= 0. */
 int srv_subs_add_contest(struct srv_subs *s, int64_t id);
+/* Watches the list of contests: public events of every contest. */
+void srv_subs_watch_contests(struct srv_subs *s);
 bool srv_subs_wants(const struct srv_subs *s, const struct srv_live_event *e);
 
 /* Copies the subscriptions only (no pending pushes) of `src` into `dst`,

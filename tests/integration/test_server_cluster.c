@@ -58,6 +58,7 @@
 #include <cjson/cJSON.h>
 
 #include "cst.h"
+#include "cst_def.h"
 #include "db.h"
 #include "db_event.h"
 #include "db_stream.h"
@@ -834,6 +835,152 @@ static void test_server_restart_mid_contest(void)
     close(org);
 }
 
+/* --- Contest timers ---------------------------------------------------------- */
+
+static int64_t real_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The phase changes of contest `cid` one client saw, in order. */
+struct phases_seen {
+    int fd;
+    const char *who;
+    bool live; /* connected at every change: each must arrive within a second */
+    char order[128];                /* "running frozen ended" */
+    char last_id[DB_STREAM_ID_MAX]; /* the stream id of the newest push */
+    int count;
+};
+
+/* One push of `p`'s connection: a phase change of `cid` is recorded (and
+ * timed against its stored time when live); others are skipped. */
+static void take_push(struct phases_seen *p, int64_t cid)
+{
+    cJSON *j = next_push(p->fd, 1000);
+    const cJSON *d = j ? cJSON_GetObjectItemCaseSensitive(j, "data") : NULL;
+
+    ICHECK(j, "%s: the connection closed", p->who);
+    if (itest_str(j, "event") && !strcmp(itest_str(j, "event"), "contest.phase") &&
+        (int64_t)itest_num(d, "contest_id") == cid) {
+        int64_t late = real_ms() - (int64_t)itest_num(d, "at_ms");
+
+        ICHECK(!p->live || (late > -100 && late < 1000),
+               "%s: %s arrived %" PRId64 " ms after its time", p->who, itest_str(d, "phase"),
+               late);
+        snprintf(p->order + strlen(p->order), sizeof(p->order) - strlen(p->order), "%s%s",
+                 p->count ? " " : "", itest_str(d, "phase"));
+        snprintf(p->last_id, sizeof(p->last_id), "%s", itest_str(j, "event_id"));
+        p->count++;
+    }
+    cJSON_Delete(j);
+}
+
+/* Reads every client's pushes as they come (so that each is timed when it
+ * arrives), until each saw `want` phase changes or `ms` passed. */
+static void collect_phases(struct phases_seen *ps, int n, int64_t cid, int want, int ms)
+{
+    int64_t deadline = itest_now_ms() + ms;
+
+    for (;;) {
+        struct pollfd fds[4];
+        int waiting = 0;
+
+        for (int i = 0; i < n; i++)
+            if (ps[i].count < want)
+                fds[waiting++] = (struct pollfd){.fd = ps[i].fd, .events = POLLIN};
+        if (!waiting || itest_now_ms() >= deadline)
+            return;
+        if (poll(fds, (nfds_t)waiting, (int)(deadline - itest_now_ms())) <= 0)
+            continue;
+        for (int k = 0; k < waiting; k++)
+            for (int i = 0; i < n && fds[k].revents; i++)
+                if (ps[i].fd == fds[k].fd)
+                    take_push(&ps[i], cid);
+    }
+}
+
+/* A contest 3 s ahead: start, freeze 2 s later, end 2 s after that, each
+ * announced by the servers' clocks once, to subscribers on both processes
+ * and to a watcher of the list; one process dies before the freeze and its
+ * client resumes on the restarted one; then the final standings by hand. */
+static void test_contest_timers(void)
+{
+    struct phases_seen ps[3] = {{.who = "alice on A", .live = true},
+                                {.who = "bob on B", .live = true},
+                                {.who = "the list's watcher on B", .live = true}};
+    char path[160], when[CST_DEF_TIME_TEXT], req[160];
+    int64_t start = (real_ms() / 1000 + 3) * 1000, cid;
+    FILE *f;
+
+    itest_step = "timers: create a contest 3 s ahead";
+    cst_def_format_time(when, start);
+    snprintf(path, sizeof(path), "%s/timers.yaml", work);
+    f = fopen(path, "w");
+    ICHECK(f, "cannot write %s", path);
+    fprintf(f, "name: Timers\nstart_time: %s\nduration: 0:00:04\n"
+               "scoreboard_freeze_duration: 0:00:02\nproblems: [{slug: pair-sum, label: A}]\n",
+            when);
+    fclose(f);
+    {
+        const char *args[] = {"contest", "create", path, NULL};
+        ICHECK(run_cli(args) == 0, "gavel contest create %s", path);
+    }
+    cid = psql_int("SELECT id FROM contests WHERE slug = 'timers'");
+    ps[0].fd = client_on(server_a, alice_token);
+    ps[1].fd = client_on(server_b, bob_token);
+    ps[2].fd = client_on(server_b, "");
+    snprintf(req, sizeof(req), "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%" PRId64
+             "}", cid);
+    cJSON_Delete(itest_rpc(ps[0].fd, req, "ok", NULL));
+    cJSON_Delete(itest_rpc(ps[1].fd, req, "ok", NULL));
+    cJSON_Delete(itest_rpc(ps[2].fd, "{\"type\":\"subscribe\",\"topic\":\"contests\"}", "ok", NULL));
+
+    itest_step = "timers: the start";
+    collect_phases(ps, 3, cid, 1, 6000);
+    for (int i = 0; i < 3; i++)
+        ICHECK(!strcmp(ps[i].order, "running"), "%s: the start once, got '%s'", ps[i].who,
+               ps[i].order);
+
+    itest_step = "timers: A dies before the freeze, alice resumes on it";
+    itest_kill(server_a);
+    close(ps[0].fd);
+    server_a = start_server("server-a-timers");
+    ps[0].fd = client_on(server_a, alice_token);
+    ps[0].live = false; /* what she missed comes with the resume */
+    cJSON_Delete(itest_rpc(ps[0].fd, req, "ok", NULL));
+    snprintf(req, sizeof(req), "{\"type\":\"resume\",\"last_event_id\":\"%s\"}", ps[0].last_id);
+    cJSON_Delete(itest_rpc(ps[0].fd, req, "ok", NULL));
+
+    itest_step = "timers: the freeze and the end";
+    collect_phases(ps, 3, cid, 3, 8000);
+    for (int i = 0; i < 3; i++)
+        ICHECK(!strcmp(ps[i].order, "running frozen ended"), "%s: every change once, in order, "
+               "got '%s'", ps[i].who, ps[i].order);
+    ICHECK(psql_int("SELECT count(*) FROM events WHERE type = 'contest.phase' AND "
+                    "contest_id = (SELECT id FROM contests WHERE slug = 'timers')") == 3,
+           "three changes logged, once each, by two servers");
+
+    itest_step = "timers: the final standings";
+    {
+        char id[24];
+        const char *args[] = {"contest", "unfreeze", id, NULL};
+
+        snprintf(id, sizeof(id), "%" PRId64, cid);
+        ICHECK(run_cli(args) == 0, "gavel contest unfreeze %s", id);
+    }
+    ps[0].live = true;
+    collect_phases(ps, 3, cid, 4, 3000);
+    for (int i = 0; i < 3; i++)
+        ICHECK(!strcmp(ps[i].order, "running frozen ended finalized"), "%s: finalized once, got "
+               "'%s'", ps[i].who, ps[i].order);
+    expect_quiet(ps[0].fd, "alice after the contest");
+    for (int i = 0; i < 3; i++)
+        close(ps[i].fd);
+}
+
 static void test_contest(void)
 {
     int fd, org;
@@ -1388,6 +1535,7 @@ int main(int argc, char **argv)
     if (!judge_path) {
         test_contest();
         test_server_restart_mid_contest();
+        test_contest_timers();
         test_redis_restart();
         test_pg_restart();
     }

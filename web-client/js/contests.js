@@ -29,7 +29,14 @@ export function contestsView(ctx, main) {
   clear(main, h("section", { class: "card", "aria-labelledby": "contests-title" },
     h("h2", { id: "contests-title" }, "Contests"), results));
   let alive = true;
-  ctx.live.request("contests.list").then((data) => {
+  // Watching the list: its snapshot now, and each contest's phase change
+  // as it happens (a start, an end) redraws it.
+  const refresh = () => ctx.live.request("subscribe", { topic: "contests" }).then(draw).catch((err) => {
+    if (alive) clear(results, errorBox(err, "Could not load the contests"), retryButton(ctx));
+  });
+  const onPush = (ev) => { if (alive && ev.detail.event === "contest.phase") refresh(); };
+  ctx.live.addEventListener("push", onPush);
+  const draw = (data) => {
     if (!alive) return;
     const rows = data.contests || [];
     if (!rows.length) { clear(results, h("p", { class: "empty" }, "No contests yet.")); return; }
@@ -44,10 +51,9 @@ export function contestsView(ctx, main) {
         h("td", {}, new Date(c.ends_at_ms).toLocaleString()),
         h("td", { class: "num" }, c.participants ?? 0),
         h("td", {}, c.registered ? h("span", { class: "status solved" }, "\u2713 Registered") : "")))))));
-  }).catch((err) => {
-    if (alive) clear(results, errorBox(err, "Could not load the contests"), retryButton(ctx));
-  });
-  return () => { alive = false; };
+  };
+  refresh();
+  return () => { alive = false; ctx.live.removeEventListener("push", onPush); };
 }
 
 /* --- one contest ------------------------------------------------------------ */
@@ -107,6 +113,10 @@ export function contestView(ctx, main, params, id) {
       state.scoreboard.frozen = data.frozen;
       rankRows(rows, state.scoreboard.scoring);
       draw();
+    } else if (event === "contest.phase") {
+      // The server announced a change (the start shows the problems): the
+      // snapshot that follows has all of it.
+      load();
     } else if (event === "contest.announcement") {
       if (!state.announcements.some((a) => a.announcement_id === data.announcement_id)) {
         state.announcements.push({ announcement_id: data.announcement_id, text: data.text, created_at_ms: data.created_at_ms });

@@ -77,6 +77,21 @@ static void make(struct cst_event *ev, enum cst_event_type type)
         ev->u.announcement.text = gv_strdup("Problem B: n \xe2\x89\xa4 10^5, not 10^6.\nGood luck");
         assert_non_null(ev->u.announcement.text);
         break;
+    case CST_EVENT_CONTEST_PHASE:
+        ev->seq = 18;
+        ev->at_ms = 1764100001500;
+        ev->contest_id = 3;
+        ev->u.phase.phase = CST_PHASE_RUNNING;
+        ev->u.phase.at_ms = 1764100001000;
+        ev->u.phase.nproblems = 2;
+        ev->u.phase.problems = gv_calloc(2, sizeof(*ev->u.phase.problems));
+        assert_non_null(ev->u.phase.problems);
+        snprintf(ev->u.phase.problems[0].label, 8, "A");
+        snprintf(ev->u.phase.problems[0].slug, 65, "pair-sum");
+        snprintf(ev->u.phase.problems[0].color, 8, "#e74c3c");
+        snprintf(ev->u.phase.problems[1].label, 8, "B");
+        snprintf(ev->u.phase.problems[1].slug, 65, "circle-area");
+        break;
     case CST_EVENT_TYPE_COUNT:
         fail();
     }
@@ -126,6 +141,13 @@ static void assert_same(const struct cst_event *a, const struct cst_event *b)
         assert_int_equal(a->u.announcement.author_id, b->u.announcement.author_id);
         assert_string_equal(a->u.announcement.text, b->u.announcement.text);
         break;
+    case CST_EVENT_CONTEST_PHASE:
+        assert_int_equal(a->u.phase.phase, b->u.phase.phase);
+        assert_int_equal(a->u.phase.at_ms, b->u.phase.at_ms);
+        assert_int_equal(a->u.phase.nproblems, b->u.phase.nproblems);
+        assert_memory_equal(a->u.phase.problems, b->u.phase.problems,
+                            a->u.phase.nproblems * sizeof(*a->u.phase.problems));
+        break;
     case CST_EVENT_TYPE_COUNT:
         fail();
     }
@@ -168,6 +190,9 @@ static void rules_are_properties_of_the_type(void **state)
     assert_int_equal(cst_event_info(CST_EVENT_CONTEST_ROW)->audience, CST_AUDIENCE_CONTEST);
     assert_int_equal(cst_event_info(CST_EVENT_CONTEST_ANNOUNCEMENT)->audience,
                      CST_AUDIENCE_CONTEST);
+    /* Phase changes also reach whoever watches the list of contests. */
+    assert_int_equal(cst_event_info(CST_EVENT_CONTEST_PHASE)->audience, CST_AUDIENCE_PUBLIC);
+    assert_true(cst_event_info(CST_EVENT_CONTEST_PHASE)->durable);
     /* What must survive a restart is durable; what is derived is not. */
     assert_true(cst_event_info(CST_EVENT_JUDGING_VERDICT)->durable);
     assert_true(cst_event_info(CST_EVENT_CONTEST_ANNOUNCEMENT)->durable);
@@ -223,6 +248,11 @@ static void decode_refuses_what_the_definition_does_not_allow(void **state)
                                "\"solved\":false,\"first\":false,\"tries\":1,\"pending\":0,"
                                "\"score\":0}]}}"}, /* label too long */
         {"contest.announcement", "{\"contest_id\":1}"},
+        {"contest.phase", "{\"contest_id\":1,\"phase\":\"scheduled\",\"at_ms\":5}"},
+        {"contest.phase", "{\"contest_id\":1,\"phase\":\"thawed\",\"at_ms\":5}"},
+        {"contest.phase", "{\"contest_id\":1,\"phase\":\"running\"}"},
+        {"contest.phase", "{\"contest_id\":1,\"phase\":\"running\",\"at_ms\":5,"
+                          "\"problems\":[{\"label\":\"A\"}]}"},
         {"contest.announcement", "{\"contest_id\":1,\"user_id\":3,\"text\":\"hi\"}"},
     };
     (void)state;
