@@ -732,6 +732,11 @@ static void test_contest_board_judge(void)
     for (;;) {
         const cJSON *cell;
         j = next_push(b3, 90000);
+        /* The contest was made started by hand: the clock announces it. */
+        if (j && itest_str(j, "event") && !strcmp(itest_str(j, "event"), "contest.phase")) {
+            cJSON_Delete(j);
+            continue;
+        }
         ICHECK(j && !strcmp(itest_str(j, "event"), "contest.scoreboard"),
                "bob gets only scoreboard rows, not %s", j ? itest_str(j, "event") : "nothing");
         row = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "data"), "row");
