@@ -27,6 +27,7 @@
 #include "cst.h"
 
 struct cJSON;
+struct cst_event;
 
 /* Append only: a type's number is never stored (its name is), but tests and
  * tables index by it. */
@@ -37,6 +38,7 @@ enum cst_event_type {
     CST_EVENT_CONTEST_ROW,          /* "contest.scoreboard": one contestant's public row */
     CST_EVENT_CONTEST_ANNOUNCEMENT, /* "contest.announcement" (durable) */
     CST_EVENT_CONTEST_PHASE,        /* "contest.phase": started, frozen, ended... (durable) */
+    CST_EVENT_CONTEST_CLAR,         /* "contest.clarification": asked or answered (durable) */
     CST_EVENT_TYPE_COUNT,
 };
 
@@ -51,6 +53,9 @@ enum cst_event_audience {
     CST_AUDIENCE_CONTEST,
     /* The contest's subscribers and whoever watches the list of contests. */
     CST_AUDIENCE_PUBLIC,
+    /* Its user and the jury among the contest's subscribers: a question,
+     * a private answer. */
+    CST_AUDIENCE_JURY,
 };
 
 /* Which unsent, older event a newer one replaces in a slow connection's
@@ -70,6 +75,9 @@ struct cst_event_info {
 
 /* The rules of a type; `type` must be valid. */
 const struct cst_event_info *cst_event_info(enum cst_event_type type);
+/* Who may see this event: its type's audience, except that a public
+ * clarification is for the whole contest. */
+enum cst_event_audience cst_event_audience(const struct cst_event *ev);
 /* The type named `name`: 0, or GV_ENOTFOUND. */
 int cst_event_type_parse(enum cst_event_type *out, const char *name);
 
@@ -94,6 +102,17 @@ struct cst_event_problem {
     char label[8];
     char slug[65];
     char color[8]; /* "#rrggbb" or "" */
+};
+
+/* A clarification's whole state after a change (asked, answered,
+ * broadcast): a reader keeps the newest per id. */
+struct cst_event_clar {
+    int64_t clar_id;
+    char problem[8]; /* a label, or "" for the contest in general */
+    bool is_public;  /* every participant sees it (the answer made it so) */
+    char *question;  /* NULL for a broadcast; owned */
+    char *answer;    /* NULL until answered; owned */
+    int64_t asked_at_ms, answered_at_ms; /* 0 when not (yet) */
 };
 
 struct cst_event_phase {
@@ -151,6 +170,7 @@ struct cst_event {
             char *text;        /* owned by the event */
         } announcement;
         struct cst_event_phase phase;
+        struct cst_event_clar clar;
     } u;
 };
 

@@ -33,6 +33,8 @@ static const struct cst_event_info infos[CST_EVENT_TYPE_COUNT] = {
     [CST_EVENT_CONTEST_ANNOUNCEMENT] = {"contest.announcement", true, CST_AUDIENCE_CONTEST,
                                         CST_COALESCE_NEVER},
     [CST_EVENT_CONTEST_PHASE] = {"contest.phase", true, CST_AUDIENCE_PUBLIC, CST_COALESCE_NEVER},
+    [CST_EVENT_CONTEST_CLAR] = {"contest.clarification", true, CST_AUDIENCE_JURY,
+                                CST_COALESCE_NEVER},
 };
 
 static const char *const state_names[] = {
@@ -43,6 +45,13 @@ static const char *const state_names[] = {
 const struct cst_event_info *cst_event_info(enum cst_event_type type)
 {
     return (unsigned)type < CST_EVENT_TYPE_COUNT ? &infos[type] : NULL;
+}
+
+enum cst_event_audience cst_event_audience(const struct cst_event *ev)
+{
+    if (ev->type == CST_EVENT_CONTEST_CLAR && ev->u.clar.is_public)
+        return CST_AUDIENCE_CONTEST;
+    return infos[ev->type].audience;
 }
 
 int cst_event_type_parse(enum cst_event_type *out, const char *name)
@@ -70,6 +79,10 @@ void cst_event_release(struct cst_event *ev)
         gv_free(ev->u.announcement.text);
     else if (ev->type == CST_EVENT_CONTEST_PHASE)
         gv_free(ev->u.phase.problems);
+    else if (ev->type == CST_EVENT_CONTEST_CLAR) {
+        gv_free(ev->u.clar.question);
+        gv_free(ev->u.clar.answer);
+    }
     cst_event_init(ev, ev->type);
 }
 
@@ -140,6 +153,17 @@ bool cst_event_valid(const struct cst_event *ev)
                 return false;
         }
         return true;
+    case CST_EVENT_CONTEST_CLAR:
+        return id_ok(ev->contest_id, true) && !ev->submission_id && id_ok(ev->user_id, false) &&
+               id_ok(ev->u.clar.clar_id, true) &&
+               str_ok(ev->u.clar.problem, sizeof(ev->u.clar.problem), false) &&
+               (ev->u.clar.question || ev->u.clar.answer) &&
+               (!ev->u.clar.question ||
+                str_ok(ev->u.clar.question, CST_EVENT_TEXT_MAX + 1, true)) &&
+               (!ev->u.clar.answer || str_ok(ev->u.clar.answer, CST_EVENT_TEXT_MAX + 1, true)) &&
+               /* A broadcast has nobody who asked, and is for everyone. */
+               (ev->user_id || (ev->u.clar.is_public && !ev->u.clar.question)) &&
+               ev->u.clar.asked_at_ms >= 0 && ev->u.clar.answered_at_ms >= 0;
     case CST_EVENT_TYPE_COUNT:
         break;
     }
@@ -245,6 +269,16 @@ static bool put_problems(cJSON *o, const struct cst_event_phase *ph)
     return arr != NULL;
 }
 
+static bool put_clar(cJSON *o, const struct cst_event_clar *c)
+{
+    return put_num(o, "clarification_id", (double)c->clar_id) &&
+           (!c->problem[0] || put_str(o, "problem", c->problem)) &&
+           put_bool(o, "public", c->is_public) &&
+           (!c->question || put_str(o, "question", c->question)) &&
+           (!c->answer || put_str(o, "answer", c->answer)) &&
+           put_id(o, "asked_at_ms", c->asked_at_ms) && put_id(o, "answered_at_ms", c->answered_at_ms);
+}
+
 cJSON *cst_event_to_json(const struct cst_event *ev)
 {
     cJSON *o;
@@ -284,6 +318,9 @@ cJSON *cst_event_to_json(const struct cst_event *ev)
     case CST_EVENT_CONTEST_ANNOUNCEMENT:
         ok = ok && put_id(o, "author_id", ev->u.announcement.author_id) &&
              put_str(o, "text", ev->u.announcement.text);
+        break;
+    case CST_EVENT_CONTEST_CLAR:
+        ok = ok && put_clar(o, &ev->u.clar);
         break;
     case CST_EVENT_CONTEST_PHASE:
         ok = ok && put_str(o, "phase", cst_phase_name(ev->u.phase.phase)) &&
@@ -476,6 +513,36 @@ static int get_problems(struct cst_event_problem **out, size_t *n, const cJSON *
     return 0;
 }
 
+/* An optional text within the limit, copied. */
+static int get_text(char **out, const cJSON *d, const char *name)
+{
+    const cJSON *v = field(d, name);
+
+    *out = NULL;
+    if (!v)
+        return 0;
+    if (!cJSON_IsString(v) || strlen(v->valuestring) > CST_EVENT_TEXT_MAX)
+        return GV_EPARSE;
+    *out = gv_strdup(v->valuestring);
+    return *out ? 0 : -ENOMEM;
+}
+
+static int get_clar(struct cst_event_clar *c, const cJSON *d)
+{
+    int err;
+
+    if (!get_id(d, "clarification_id", REQUIRED, &c->clar_id) ||
+        (field(d, "problem") && !get_str(d, "problem", c->problem, sizeof(c->problem))) ||
+        !get_bool(d, "public", &c->is_public) ||
+        !get_int(d, "asked_at_ms", OPTIONAL, 0, ID_MAX, &c->asked_at_ms) ||
+        !get_int(d, "answered_at_ms", OPTIONAL, 0, ID_MAX, &c->answered_at_ms))
+        return GV_EPARSE;
+    err = get_text(&c->question, d, "question");
+    if (err == 0)
+        err = get_text(&c->answer, d, "answer");
+    return err;
+}
+
 static int payload_from_json(struct cst_event *ev, const cJSON *d)
 {
     const cJSON *text;
@@ -511,6 +578,8 @@ static int payload_from_json(struct cst_event *ev, const cJSON *d)
         if (!get_bool(d, "frozen", &ev->u.row.frozen))
             return GV_EPARSE;
         return get_row(&ev->u.row.row, field(d, "row"));
+    case CST_EVENT_CONTEST_CLAR:
+        return get_clar(&ev->u.clar, d);
     case CST_EVENT_CONTEST_PHASE:
         return get_phase(&ev->u.phase.phase, &ev->u.phase.at_ms, d) < 0
                    ? GV_EPARSE

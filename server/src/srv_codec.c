@@ -39,6 +39,10 @@ static const struct {
     {"contest.register", SRV_REQ_CONTEST_REGISTER, true},
     {"contest.scoreboard", SRV_REQ_CONTEST_SCOREBOARD, false},
     {"contest.announce", SRV_REQ_CONTEST_ANNOUNCE, true},
+    {"clar.ask", SRV_REQ_CLAR_ASK, true},
+    {"clar.answer", SRV_REQ_CLAR_ANSWER, true},
+    {"clar.broadcast", SRV_REQ_CLAR_BROADCAST, true},
+    {"clar.list", SRV_REQ_CLAR_LIST, false},
 };
 
 bool srv_req_needs_user(enum srv_req_type type)
@@ -379,6 +383,20 @@ static int decode_params(struct srv_request *out)
     case SRV_REQ_CONTEST_ANNOUNCE:
         TRY(field_int(out, "contest", REQUIRED, 1, INT64_MAX / 2, &p->contest_id));
         TRY(field_string(out, "text", REQUIRED, 1, SRV_ANNOUNCEMENT_MAX, &p->text, NULL));
+        break;
+    case SRV_REQ_CLAR_ASK:
+    case SRV_REQ_CLAR_BROADCAST:
+        TRY(field_int(out, "contest", REQUIRED, 1, INT64_MAX / 2, &p->contest_id));
+        TRY(field_string(out, "problem", OPTIONAL, 1, 4, &p->label, NULL));
+        TRY(field_string(out, "text", REQUIRED, 1, SRV_ANNOUNCEMENT_MAX, &p->text, NULL));
+        break;
+    case SRV_REQ_CLAR_ANSWER:
+        TRY(field_int(out, "clarification", REQUIRED, 1, INT64_MAX / 2, &p->clar_id));
+        TRY(field_string(out, "text", REQUIRED, 1, SRV_ANNOUNCEMENT_MAX, &p->text, NULL));
+        TRY(field_bool(out, "public", OPTIONAL, &p->is_public));
+        break;
+    case SRV_REQ_CLAR_LIST:
+        TRY(field_int(out, "contest", REQUIRED, 1, INT64_MAX / 2, &p->contest_id));
         break;
     case SRV_REQ_PING:
     case SRV_REQ_LOGOUT:

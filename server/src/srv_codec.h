@@ -69,6 +69,11 @@ enum srv_req_type {
     SRV_REQ_CONTEST_REGISTER,
     SRV_REQ_CONTEST_SCOREBOARD,
     SRV_REQ_CONTEST_ANNOUNCE,
+    /* Clarifications (srv_proto_clar.c). */
+    SRV_REQ_CLAR_ASK,
+    SRV_REQ_CLAR_ANSWER,
+    SRV_REQ_CLAR_BROADCAST,
+    SRV_REQ_CLAR_LIST,
 };
 
 enum srv_sort { SRV_SORT_NAME, SRV_SORT_DIFFICULTY, SRV_SORT_LIKES, SRV_SORT_SOLVES };
@@ -90,7 +95,10 @@ struct srv_params {
     const char *language, *source;       /* submit */
     size_t source_len;
     int64_t contest_id;                  /* submit ("contest"), subscribe contest, contest.*; 0: none */
-    const char *text;                    /* contest.announce */
+    const char *text;                    /* contest.announce, clar.* */
+    const char *label;                   /* clar.ask, clar.broadcast ("problem"); NULL: none */
+    int64_t clar_id;                     /* clar.answer ("clarification") */
+    bool is_public;                      /* clar.answer ("public") */
     int64_t submission_id;               /* submission.get, subscribe submission */
     enum srv_topic topic;                /* subscribe */
     const char *last_event_id;           /* resume */

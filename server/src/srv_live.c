@@ -104,6 +104,7 @@ int srv_live_event_new(struct srv_live_event **out, const char *id, const struct
         goto out;
     snprintf(e->id, sizeof(e->id), "%s", id);
     e->type = ev->type;
+    e->audience = cst_event_audience(ev);
     e->submission_id = ev->submission_id;
     e->user_id = ev->user_id;
     e->contest_id = ev->contest_id;

@@ -44,6 +44,7 @@ struct srv_live_event {
     struct srv_live_event *next;
     char id[32];                                /* stream entry id, e.g. "1764100000000-3" */
     enum cst_event_type type;                   /* its rules: cst_event_info */
+    enum cst_event_audience audience;           /* cst_event_audience of the event */
     int64_t submission_id, user_id, contest_id; /* routing ids, 0 when absent */
     /* The push frame to send, gv_malloc'd:
      * {"type":"event","event":"judging.test","event_id":"<id>","data":{...}} */
@@ -93,20 +94,19 @@ int srv_live_replay(struct db_redis *r, const char *last_id, const struct srv_su
  * thread skips such entries with a warning). Exposed for the tests. */
 int srv_live_event_new(struct srv_live_event **out, const char *id, const struct cst_event *ev);
 
-/* Whether the subscribers of the event's contest may see it as such
- * (cst_event_audience); anyone else gets it only as its user or a
- * subscriber of its submission. */
+/* Whether the event goes to (some of) its contest's subscribers: all of
+ * them, or the jury among them (srv_subs_wants tells); anyone else gets it
+ * only as its user or a subscriber of its submission. */
 static inline bool srv_live_event_for_contest(const struct srv_live_event *e)
 {
-    enum cst_event_audience a = cst_event_info(e->type)->audience;
-
-    return e->contest_id && (a == CST_AUDIENCE_CONTEST || a == CST_AUDIENCE_PUBLIC);
+    return e->contest_id && (e->audience == CST_AUDIENCE_CONTEST ||
+                             e->audience == CST_AUDIENCE_PUBLIC || e->audience == CST_AUDIENCE_JURY);
 }
 
 /* Whether the watchers of the list of contests get it too. */
 static inline bool srv_live_event_for_list(const struct srv_live_event *e)
 {
-    return cst_event_info(e->type)->audience == CST_AUDIENCE_PUBLIC;
+    return e->audience == CST_AUDIENCE_PUBLIC;
 }
 
 /* Frees a whole list. */

@@ -8,12 +8,15 @@
 #include "srv_proto_internal.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cst_event.h"
 #include "db.h"
+#include "db_event.h"
 #include "gv_alloc.h"
 #include "gv_err.h"
 #include "gv_log.h"
@@ -46,6 +49,31 @@ void srv__fail_store(struct srv_req_job *job, struct srv_job_env *env, int err, 
 bool srv__privileged(const struct db_user_info *u)
 {
     return u->id > 0 && (!strcmp(u->role, "organizer") || !strcmp(u->role, "admin"));
+}
+
+void srv__publish_logged(struct srv_req_job *job, struct srv_job_env *env, struct cst_event *ev,
+                         const char *id_key, int64_t id)
+{
+    char stream_id[DB_STREAM_ID_MAX] = "";
+    struct db_redis *r = srv_jobs_redis(env);
+    int err = r ? db_event_publish(stream_id, r, ev) : GV_EUNAVAIL;
+    cJSON *o;
+
+    if (err < 0) {
+        gv_log(GV_LOG_WARN, "proto", "%s %" PRId64 " not pushed: %s",
+               cst_event_info(ev->type)->name, ev->seq, gv_strerror(err));
+        if (err == GV_EUNAVAIL)
+            srv_jobs_lost(env, err, 1);
+    }
+    o = cJSON_CreateObject();
+    if (o && (!cJSON_AddNumberToObject(o, id_key, (double)id) ||
+              !(stream_id[0] ? cJSON_AddStringToObject(o, "event_id", stream_id)
+                             : cJSON_AddNullToObject(o, "event_id")))) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    cst_event_release(ev);
+    srv__set_data(job, o);
 }
 
 struct db_viewer srv__viewer_of(const struct db_user_info *u)
@@ -336,6 +364,18 @@ static void run(struct srv_job *base, struct srv_job_env *env)
         break;
     case SRV_REQ_CONTEST_SCOREBOARD:
         srv__req_contest_scoreboard(job, env, pg);
+        break;
+    case SRV_REQ_CLAR_ASK:
+        srv__req_clar_ask(job, env, pg);
+        break;
+    case SRV_REQ_CLAR_ANSWER:
+        srv__req_clar_answer(job, env, pg);
+        break;
+    case SRV_REQ_CLAR_BROADCAST:
+        srv__req_clar_broadcast(job, env, pg);
+        break;
+    case SRV_REQ_CLAR_LIST:
+        srv__req_clar_list(job, env, pg);
         break;
     case SRV_REQ_CONTEST_ANNOUNCE:
         srv__req_contest_announce(job, env, pg);

@@ -67,4 +67,7 @@ int srv_proto_http(const struct srv_req_job *job, int *status, char **body, size
 /* The user as the protocol shows it: {"id","username","display_name","role","tier"}. */
 cJSON *srv_proto_user_json(const struct db_user_info *u);
 
+/* Whether the user is on the jury: an organizer or an admin. */
+bool srv__privileged(const struct db_user_info *u);
+
 #endif

@@ -11,6 +11,7 @@
 
 #include "cst.h"
 #include "db_catalog.h"
+#include "db_clar.h"
 #include "db_contest.h"
 #include "db_event.h"
 #include "db_stream.h"
@@ -36,14 +37,15 @@ static bool add_raw(cJSON *o, const char *key, char *raw)
 }
 
 /* What a contest's subscriber needs besides its state: whether the caller
- * is registered, the board (the jury's for organizers) and the latest
- * announcements. On failure the job has failed, `o` is deleted and false
+ * is registered, the board (the jury's for organizers), the latest
+ * announcements and the clarifications the caller may read. On failure the job has failed, `o` is deleted and false
  * returned. */
 static bool contest_extras(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg,
                            cJSON *o, int64_t contest_id, int64_t now)
 {
-    char *board = NULL, *ann = NULL;
+    char *board = NULL, *ann = NULL, *clars = NULL;
     int registered = 0, err = 0;
+    bool ok;
 
     if (job->user.id)
         err = registered = db_contest_is_participant(pg, contest_id, job->user.id);
@@ -51,15 +53,21 @@ static bool contest_extras(struct srv_req_job *job, struct srv_job_env *env, str
         err = db_contest_board(&board, pg, contest_id, srv__privileged(&job->user), now);
     if (err >= 0)
         err = db_contest_announcements(&ann, pg, contest_id, ANNOUNCEMENTS_IN_SNAPSHOT);
+    if (err >= 0)
+        err = db_clar_list(&clars, pg, contest_id, job->user.id, srv__privileged(&job->user));
     if (err < 0) {
         gv_free(board);
         gv_free(ann);
+        gv_free(clars);
         cJSON_Delete(o);
         srv__fail_store(job, env, err, 0, "contest");
         return false;
     }
-    if (!cJSON_AddBoolToObject(o, "registered", registered > 0) ||
-        !add_raw(o, "scoreboard", board) || !add_raw(o, "announcements", ann)) {
+    /* Each add_raw takes its text, so every one is called. */
+    ok = add_raw(o, "scoreboard", board);
+    ok = add_raw(o, "announcements", ann) && ok;
+    ok = add_raw(o, "clarifications", clars) && ok;
+    if (!ok || !cJSON_AddBoolToObject(o, "registered", registered > 0)) {
         cJSON_Delete(o);
         srv__fail(job, SRV_ERR_INTERNAL, "out of memory");
         return false;
@@ -219,10 +227,7 @@ void srv__req_contest_scoreboard(struct srv_req_job *job, struct srv_job_env *en
 void srv__req_contest_announce(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
 {
     int64_t cid = job->req.p.contest_id;
-    char stream_id[DB_STREAM_ID_MAX] = "";
     struct cst_event ev;
-    struct db_redis *r;
-    cJSON *o;
     int err;
 
     if (!srv__privileged(&job->user)) {
@@ -238,22 +243,5 @@ void srv__req_contest_announce(struct srv_req_job *job, struct srv_job_env *env,
         srv__fail_store(job, env, err, 0, "announcement");
         return;
     }
-    r = srv_jobs_redis(env);
-    err = r ? db_event_publish(stream_id, r, &ev) : GV_EUNAVAIL;
-    if (err < 0) {
-        /* Logged all the same: subscribers see it in their next snapshot. */
-        gv_log(GV_LOG_WARN, "proto", "announcement %" PRId64 " not pushed: %s", ev.seq,
-               gv_strerror(err));
-        if (err == GV_EUNAVAIL)
-            srv_jobs_lost(env, err, 1);
-    }
-    o = cJSON_CreateObject();
-    if (o && (!cJSON_AddNumberToObject(o, "announcement_id", (double)ev.seq) ||
-              !(stream_id[0] ? cJSON_AddStringToObject(o, "event_id", stream_id)
-                             : cJSON_AddNullToObject(o, "event_id")))) {
-        cJSON_Delete(o);
-        o = NULL;
-    }
-    cst_event_release(&ev);
-    srv__set_data(job, o);
+    srv__publish_logged(job, env, &ev, "announcement_id", ev.seq);
 }

@@ -35,9 +35,15 @@ void srv__fail_store(struct srv_req_job *job, struct srv_job_env *env, int err, 
 /* Takes `obj` (deleted here) as the job's data. */
 void srv__set_data(struct srv_req_job *job, cJSON *obj);
 
-/* Whether `u` is an organizer or an admin. */
-bool srv__privileged(const struct db_user_info *u);
 struct db_viewer srv__viewer_of(const struct db_user_info *u);
+
+struct cst_event;
+/* A logged event (its seq set) goes on the live stream for whoever listens
+ * now; the reply is {<id_key>: id, "event_id": the stream id, or null when
+ * Redis was down (the event is in the log all the same: subscribers see it
+ * in their next snapshot)}. Releases `ev`. */
+void srv__publish_logged(struct srv_req_job *job, struct srv_job_env *env, struct cst_event *ev,
+                         const char *id_key, int64_t id);
 
 /* srv_proto_problems.c */
 void srv__req_problems_list(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
@@ -57,5 +63,11 @@ void srv__req_contest_scoreboard(struct srv_req_job *job, struct srv_job_env *en
 void srv__req_contest_announce(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
 /* The reply to subscribing to a contest. */
 void srv__req_subscribe_contest(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
+
+/* srv_proto_clar.c */
+void srv__req_clar_ask(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
+void srv__req_clar_answer(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
+void srv__req_clar_broadcast(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
+void srv__req_clar_list(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
 
 #endif

@@ -231,6 +231,10 @@ static int sess_handle(struct lws *wsi, struct srv__session *ss)
     case SRV_REQ_CONTEST_REGISTER:
     case SRV_REQ_CONTEST_SCOREBOARD:
     case SRV_REQ_CONTEST_ANNOUNCE:
+    case SRV_REQ_CLAR_ASK:
+    case SRV_REQ_CLAR_ANSWER:
+    case SRV_REQ_CLAR_BROADCAST:
+    case SRV_REQ_CLAR_LIST:
         /* Refused here when nobody can be logged in by the time it runs
          * (no pending login ahead, no cookie to check): no store needed. */
         if (srv_request_needs_user(&req) && !ss->user.id && !ss->token_unchecked && !ss->busy) {
@@ -404,13 +408,13 @@ static void sess_done(struct srv__session *ss, struct srv_req_job *job)
         ss->user = job->new_user;
         snprintf(ss->token, sizeof(ss->token), "%s", job->new_token);
         ss->token_unchecked = false;
-        srv_subs_set_user(&ss->subs, ss->user.id);
+        srv_subs_set_user(&ss->subs, ss->user.id, srv__privileged(&ss->user));
     } else if (job->clear_user) {
         srv__topic_leave(&s->reg, &ss->members, SRV__TOPIC_USER);
         memset(&ss->user, 0, sizeof(ss->user));
         ss->token[0] = '\0';
         ss->token_unchecked = false;
-        srv_subs_set_user(&ss->subs, 0);
+        srv_subs_set_user(&ss->subs, 0, false);
     }
     if (!job->err_code && job->subscribe_contests_list && !ss->subs.watch_contests) {
         srv_subs_watch_contests(&ss->subs);

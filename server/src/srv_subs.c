@@ -116,9 +116,10 @@ void srv_subs_release(struct srv_subs *s)
     srv_subs_init(s);
 }
 
-void srv_subs_set_user(struct srv_subs *s, int64_t user_id)
+void srv_subs_set_user(struct srv_subs *s, int64_t user_id, bool jury)
 {
     s->user_id = user_id > 0 ? user_id : 0;
+    s->jury = s->user_id && jury;
 }
 
 int srv_subs_add_submission(struct srv_subs *s, int64_t id)
@@ -179,7 +180,7 @@ bool srv_subs_wants(const struct srv_subs *s, const struct srv_live_event *e)
      * such; a judging event reaches them only through the rules above:
      * another contestant's verdict is not theirs to see (think of the
      * freeze). */
-    if (srv_live_event_for_contest(e)) {
+    if (srv_live_event_for_contest(e) && (e->audience != CST_AUDIENCE_JURY || s->jury)) {
         for (unsigned i = 0; i < s->ncontests; i++)
             if (s->contests[i] == e->contest_id)
                 return true;
@@ -194,6 +195,7 @@ int srv_subs_copy_filter(struct srv_subs *dst, const struct srv_subs *src)
     memcpy(dst->contests, src->contests, sizeof(dst->contests));
     dst->ncontests = src->ncontests;
     dst->watch_contests = src->watch_contests;
+    dst->jury = src->jury;
     if (src->nsubmissions) {
         dst->submissions = gv_malloc(src->nsubmissions * sizeof(*dst->submissions));
         if (!dst->submissions)

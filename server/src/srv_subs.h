@@ -85,6 +85,7 @@ struct srv_subs {
     int64_t contests[SRV_SUBS_MAX_CONTESTS];
     unsigned ncontests;
     bool watch_contests; /* the list of contests (subscribe "contests") */
+    bool jury;           /* the logged-in user is an organizer or admin */
     struct srv_subs_push *pending; /* sorted by event id; gv_malloc'd */
     unsigned npending, pending_cap;
     size_t pending_bytes;
@@ -97,7 +98,9 @@ void srv_subs_init(struct srv_subs *s);
 /* Frees everything; `s` is as after srv_subs_init. */
 void srv_subs_release(struct srv_subs *s);
 
-void srv_subs_set_user(struct srv_subs *s, int64_t user_id); /* 0 on logout */
+/* 0 on logout; `jury` for an organizer or admin, who also get the jury's
+ * events (questions, private answers) of the contests they subscribe to. */
+void srv_subs_set_user(struct srv_subs *s, int64_t user_id, bool jury);
 /* Idempotent; GV_ETOOBIG past SRV_SUBS_MAX_SUBMISSIONS, GV_EINVAL for
  * id <= 0, -ENOMEM. */
 int srv_subs_add_submission(struct srv_subs *s, int64_t id);

@@ -840,6 +840,188 @@ static void test_server_restart_mid_contest(void)
     close(org);
 }
 
+/* --- Clarifications -------------------------------------------------------------- */
+
+/* The next contest.clarification push on `fd` (other pushes skipped), or
+ * NULL when none comes within `ms`. */
+static cJSON *next_clar(int fd, int ms)
+{
+    int64_t deadline = itest_now_ms() + ms;
+
+    while (itest_now_ms() < deadline) {
+        cJSON *j = next_push(fd, (int)(deadline - itest_now_ms()) + 1);
+
+        if (!j)
+            return NULL;
+        if (itest_str(j, "event") && !strcmp(itest_str(j, "event"), "contest.clarification"))
+            return j;
+        cJSON_Delete(j);
+    }
+    return NULL;
+}
+
+/* Whether `j` is the push of clarification `id`, answered or not. */
+static bool is_clar(const cJSON *j, int64_t id, bool answered)
+{
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "data");
+
+    return itest_str(j, "event") && !strcmp(itest_str(j, "event"), "contest.clarification") &&
+           (int64_t)itest_num(d, "clarification_id") == id &&
+           !answered == !cJSON_GetObjectItemCaseSensitive(d, "answer");
+}
+
+/* Clarification `id` reaches `fd` (answered or not), with its question
+ * when `question`. */
+static void expect_clar(int fd, int64_t id, bool question, bool answered, const char *who)
+{
+    cJSON *j = next_clar(fd, PUSH_WAIT_MS);
+    const cJSON *d = j ? cJSON_GetObjectItemCaseSensitive(j, "data") : NULL;
+
+    ICHECK(j, "%s: no clarification %" PRId64, who, id);
+    ICHECK(is_clar(j, id, answered) && !question == !itest_str(d, "question"),
+           "%s: clarification %" PRId64 " expected, got %g", who, id,
+           itest_num(d, "clarification_id"));
+    cJSON_Delete(j);
+}
+
+/* Nothing about clarifications waits for `fd`: a ping's pong comes before
+ * any such push. */
+static void expect_no_clar(int fd, const char *who)
+{
+    itest_ws_send(fd, "{\"type\":\"ping\",\"id\":\"nc\"}");
+    for (;;) {
+        cJSON *j = itest_ws_recv(fd, PUSH_WAIT_MS);
+        const char *t = j ? itest_str(j, "type") : NULL;
+        const char *e = j ? itest_str(j, "event") : NULL;
+        bool pong = t && !strcmp(t, "pong");
+
+        ICHECK(j, "%s: no pong", who);
+        ICHECK(!e || strcmp(e, "contest.clarification"), "%s: got a clarification it may not see",
+               who);
+        cJSON_Delete(j);
+        if (pong)
+            return;
+    }
+}
+
+/* Sends a clarification request; its id. The sender's own push of what
+ * it did (answered or not) may come before the reply or after: it is
+ * expected and taken either way. */
+static int64_t clar_rpc(int fd, const char *req, bool answered)
+{
+    cJSON *pushes = cJSON_CreateArray(), *r = itest_rpc(fd, req, "ok", pushes), *p;
+    int64_t id = (int64_t)itest_num(itest_data(r), "clarification_id");
+    bool seen = false;
+
+    cJSON_ArrayForEach(p, pushes) seen |= is_clar(p, id, answered);
+    if (!seen) {
+        cJSON *j = next_clar(fd, PUSH_WAIT_MS);
+
+        ICHECK(j && is_clar(j, id, answered), "the sender's own push of clarification %" PRId64,
+               id);
+        cJSON_Delete(j);
+    }
+    cJSON_Delete(pushes);
+    cJSON_Delete(r);
+    return id;
+}
+
+static int clar_count(int fd, int64_t cid)
+{
+    char req[96];
+    cJSON *r;
+    int n;
+
+    snprintf(req, sizeof(req), "{\"type\":\"clar.list\",\"contest\":%" PRId64 "}", cid);
+    r = itest_rpc(fd, req, "ok", NULL);
+    n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(itest_data(r), "clarifications"));
+    cJSON_Delete(r);
+    return n;
+}
+
+/* Two contestants on different servers and the jury: a question reaches
+ * the jury only, a private answer its asker only, a public answer and a
+ * broadcast everyone; the lists agree; a contestant cannot answer or
+ * broadcast, an anonymous client cannot ask. */
+static void test_clarifications(void)
+{
+    int alice = client_on(server_a, alice_token), bob = client_on(server_b, bob_token);
+    int org = client_on(server_b, org_token), anon = client_on(server_a, "");
+    int64_t cid, q1, q2, b1;
+    char req[512];
+
+    itest_step = "clarifications: setup";
+    psql("INSERT INTO contests (slug, title, starts_at, ends_at, announced_phase) VALUES ('clar', "
+         "'Clarified', now() - interval '1 minute', now() + interval '1 hour', 'running');"
+         "INSERT INTO contest_problems (contest_id, problem_id, label, ordinal) SELECT c.id, p.id, "
+         "'A', 1 FROM contests c, problems p WHERE c.slug = 'clar' AND p.slug = 'pair-sum'");
+    cid = psql_int("SELECT id FROM contests WHERE slug = 'clar'");
+    snprintf(req, sizeof(req), "{\"type\":\"contest.register\",\"contest\":%" PRId64 "}", cid);
+    cJSON_Delete(itest_rpc(alice, req, "ok", NULL));
+    cJSON_Delete(itest_rpc(bob, req, "ok", NULL));
+    snprintf(req, sizeof(req), "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%" PRId64
+             "}", cid);
+    cJSON_Delete(itest_rpc(alice, req, "ok", NULL));
+    cJSON_Delete(itest_rpc(bob, req, "ok", NULL));
+    cJSON_Delete(itest_rpc(org, req, "ok", NULL));
+
+    itest_step = "clarifications: a question and a private answer";
+    snprintf(req, sizeof(req), "{\"type\":\"clar.ask\",\"contest\":%" PRId64 ",\"problem\":\"A\","
+             "\"text\":\"May n be 0?\"}", cid);
+    q1 = clar_rpc(alice, req, false);
+    expect_clar(org, q1, true, false, "the jury on B");
+    expect_no_clar(bob, "bob");
+    snprintf(req, sizeof(req), "{\"type\":\"clar.answer\",\"clarification\":%" PRId64 ",\"text\":"
+             "\"No.\"}", q1);
+    ICHECK(clar_rpc(org, req, true) == q1, "the answer names its clarification");
+    expect_clar(alice, q1, true, true, "alice, answered privately");
+    expect_no_clar(bob, "bob, after a private answer");
+
+    itest_step = "clarifications: a public answer and a broadcast";
+    snprintf(req, sizeof(req), "{\"type\":\"clar.ask\",\"contest\":%" PRId64 ",\"text\":"
+             "\"Is the input one test per file?\"}", cid);
+    q2 = clar_rpc(bob, req, false);
+    expect_clar(org, q2, true, false, "the jury, bob's question");
+    expect_no_clar(alice, "alice, bob's question");
+    snprintf(req, sizeof(req), "{\"type\":\"clar.answer\",\"clarification\":%" PRId64 ",\"text\":"
+             "\"Yes.\",\"public\":true}", q2);
+    clar_rpc(org, req, true);
+    expect_clar(alice, q2, true, true, "alice, a public answer with its question");
+    expect_clar(bob, q2, true, true, "bob, a public answer");
+    snprintf(req, sizeof(req), "{\"type\":\"clar.broadcast\",\"contest\":%" PRId64 ",\"text\":"
+             "\"Problem A: the limits are as stated.\",\"problem\":\"A\"}", cid);
+    b1 = clar_rpc(org, req, true);
+    expect_clar(alice, b1, false, true, "alice, the broadcast");
+    expect_clar(bob, b1, false, true, "bob, the broadcast");
+    ICHECK(clar_count(alice, cid) == 3 && clar_count(bob, cid) == 2 && clar_count(org, cid) == 3,
+           "lists: alice 3 (hers, public, broadcast), bob 2, the jury 3");
+
+    itest_step = "clarifications: what nobody else may do";
+    snprintf(req, sizeof(req), "{\"type\":\"clar.answer\",\"clarification\":%" PRId64 ",\"text\":"
+             "\"Yes, 0 is fine.\",\"public\":true}", q1);
+    itest_rpc_error(bob, req, "forbidden");
+    snprintf(req, sizeof(req), "{\"type\":\"clar.broadcast\",\"contest\":%" PRId64 ",\"text\":"
+             "\"fake\"}", cid);
+    itest_rpc_error(alice, req, "forbidden");
+    snprintf(req, sizeof(req), "{\"type\":\"contest.announce\",\"contest\":%" PRId64 ",\"text\":"
+             "\"fake\"}", cid);
+    itest_rpc_error(alice, req, "forbidden");
+    snprintf(req, sizeof(req), "{\"type\":\"clar.ask\",\"contest\":%" PRId64 ",\"text\":\"x\"}",
+             cid);
+    itest_rpc_error(anon, req, "unauthenticated");
+    snprintf(req, sizeof(req), "{\"type\":\"clar.ask\",\"contest\":%" PRId64 ",\"problem\":\"Z\","
+             "\"text\":\"x\"}", cid);
+    itest_rpc_error(alice, req, "invalid");
+    ICHECK(psql_int("SELECT count(*) FROM clarifications WHERE answer LIKE '%0 is fine%' OR "
+                    "answer = 'fake'") == 0,
+           "nothing a contestant sent as the jury was stored");
+    ICHECK(clar_count(anon, cid) == 2, "an anonymous reader sees the public ones");
+    close(alice);
+    close(bob);
+    close(org);
+    close(anon);
+}
+
 /* --- Contest timers ---------------------------------------------------------- */
 
 static int64_t real_ms(void)
@@ -1541,6 +1723,7 @@ int main(int argc, char **argv)
         test_contest();
         test_server_restart_mid_contest();
         test_contest_timers();
+        test_clarifications();
         test_redis_restart();
         test_pg_restart();
     }

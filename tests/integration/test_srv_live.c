@@ -356,7 +356,7 @@ static void test_replay(const char *url, const char *key)
     itest_step = "replay";
     del_key(r, key);
     srv_subs_init(&subs);
-    srv_subs_set_user(&subs, 7);
+    srv_subs_set_user(&subs, 7, false);
     ICHECK(srv_subs_add_submission(&subs, 99) == 0, "subscribe");
     /* Wanted: user 7's (0, 2, 5, 6) and submission 99's (4); not 1, 3, 7. */
     add_event(r, ids[0], key, "judging.state", 1, 7, 0, 0);
@@ -433,7 +433,7 @@ static void test_replay(const char *url, const char *key)
         err = srv_live_replay(r, first, &subs, &list);
         ICHECK(err == GV_ENOTFOUND && !list, "past the bound: %s", gv_strerror(err));
         /* Unwanted events do not count toward the bound. */
-        srv_subs_set_user(&subs, 1234);
+        srv_subs_set_user(&subs, 1234, false);
         err = srv_live_replay(r, first, &subs, &list);
         ICHECK(err == 0 && !list, "unwanted: %s", gv_strerror(err));
     }

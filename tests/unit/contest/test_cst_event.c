@@ -92,6 +92,19 @@ static void make(struct cst_event *ev, enum cst_event_type type)
         snprintf(ev->u.phase.problems[1].label, 8, "B");
         snprintf(ev->u.phase.problems[1].slug, 65, "circle-area");
         break;
+    case CST_EVENT_CONTEST_CLAR:
+        ev->seq = 19;
+        ev->at_ms = 1764100002000;
+        ev->contest_id = 3;
+        ev->user_id = 7;
+        ev->u.clar.clar_id = 4;
+        snprintf(ev->u.clar.problem, sizeof(ev->u.clar.problem), "B");
+        ev->u.clar.question = gv_strdup("May n be 0?");
+        ev->u.clar.answer = gv_strdup("No: 1 \xe2\x89\xa4 n.");
+        ev->u.clar.asked_at_ms = 1764100001000;
+        ev->u.clar.answered_at_ms = 1764100002000;
+        assert_non_null(ev->u.clar.question);
+        break;
     case CST_EVENT_TYPE_COUNT:
         fail();
     }
@@ -140,6 +153,15 @@ static void assert_same(const struct cst_event *a, const struct cst_event *b)
     case CST_EVENT_CONTEST_ANNOUNCEMENT:
         assert_int_equal(a->u.announcement.author_id, b->u.announcement.author_id);
         assert_string_equal(a->u.announcement.text, b->u.announcement.text);
+        break;
+    case CST_EVENT_CONTEST_CLAR:
+        assert_int_equal(a->u.clar.clar_id, b->u.clar.clar_id);
+        assert_string_equal(a->u.clar.problem, b->u.clar.problem);
+        assert_int_equal(a->u.clar.is_public, b->u.clar.is_public);
+        assert_string_equal(a->u.clar.question, b->u.clar.question);
+        assert_string_equal(a->u.clar.answer, b->u.clar.answer);
+        assert_int_equal(a->u.clar.asked_at_ms, b->u.clar.asked_at_ms);
+        assert_int_equal(a->u.clar.answered_at_ms, b->u.clar.answered_at_ms);
         break;
     case CST_EVENT_CONTEST_PHASE:
         assert_int_equal(a->u.phase.phase, b->u.phase.phase);
@@ -190,6 +212,16 @@ static void rules_are_properties_of_the_type(void **state)
     assert_int_equal(cst_event_info(CST_EVENT_CONTEST_ROW)->audience, CST_AUDIENCE_CONTEST);
     assert_int_equal(cst_event_info(CST_EVENT_CONTEST_ANNOUNCEMENT)->audience,
                      CST_AUDIENCE_CONTEST);
+    /* A question or a private answer: its asker and the jury; once public,
+     * the whole contest. */
+    {
+        struct cst_event c;
+        make(&c, CST_EVENT_CONTEST_CLAR);
+        assert_int_equal(cst_event_audience(&c), CST_AUDIENCE_JURY);
+        c.u.clar.is_public = true;
+        assert_int_equal(cst_event_audience(&c), CST_AUDIENCE_CONTEST);
+        cst_event_release(&c);
+    }
     /* Phase changes also reach whoever watches the list of contests. */
     assert_int_equal(cst_event_info(CST_EVENT_CONTEST_PHASE)->audience, CST_AUDIENCE_PUBLIC);
     assert_true(cst_event_info(CST_EVENT_CONTEST_PHASE)->durable);
@@ -249,6 +281,10 @@ static void decode_refuses_what_the_definition_does_not_allow(void **state)
                                "\"score\":0}]}}"}, /* label too long */
         {"contest.announcement", "{\"contest_id\":1}"},
         {"contest.phase", "{\"contest_id\":1,\"phase\":\"scheduled\",\"at_ms\":5}"},
+        {"contest.clarification", "{\"contest_id\":1,\"clarification_id\":2,\"public\":false,"
+                                  "\"answer\":\"x\"}"}, /* private, but nobody asked */
+        {"contest.clarification", "{\"contest_id\":1,\"user_id\":3,\"clarification_id\":2,"
+                                  "\"public\":false}"}, /* neither question nor answer */
         {"contest.phase", "{\"contest_id\":1,\"phase\":\"thawed\",\"at_ms\":5}"},
         {"contest.phase", "{\"contest_id\":1,\"phase\":\"running\"}"},
         {"contest.phase", "{\"contest_id\":1,\"phase\":\"running\",\"at_ms\":5,"

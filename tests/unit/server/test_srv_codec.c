@@ -227,6 +227,21 @@ static void test_fields_validated(void **state)
         {"{\"type\":\"resume\",\"last_event_id\":\"18446744073709551616\"}", "\"last_event_id\""},
         {"{\"type\":\"resume\",\"last_event_id\":\"18446744073709551615-7\"}", NULL},
         {"{\"type\":\"resume\",\"last_event_id\":\"1764100000000\"}", NULL},
+        {"{\"type\":\"subscribe\",\"topic\":\"contests\"}", NULL},
+        {"{\"type\":\"clar.ask\",\"contest\":3,\"text\":\"May n be 0?\"}", NULL},
+        {"{\"type\":\"clar.ask\",\"contest\":3,\"problem\":\"A\",\"text\":\"?\"}", NULL},
+        {"{\"type\":\"clar.ask\",\"contest\":3,\"problem\":\"ABCDE\",\"text\":\"?\"}",
+         "\"problem\""},
+        {"{\"type\":\"clar.ask\",\"contest\":3,\"text\":\"\"}", "\"text\""},
+        {"{\"type\":\"clar.ask\",\"text\":\"x\"}", "\"contest\" is missing"},
+        {"{\"type\":\"clar.answer\",\"clarification\":4,\"text\":\"No.\",\"public\":true}",
+         NULL},
+        {"{\"type\":\"clar.answer\",\"clarification\":4,\"text\":\"No.\",\"public\":1}",
+         "\"public\" must be true or false"},
+        {"{\"type\":\"clar.answer\",\"text\":\"No.\"}", "\"clarification\" is missing"},
+        {"{\"type\":\"clar.broadcast\",\"contest\":3,\"text\":\"All: n >= 1.\"}", NULL},
+        {"{\"type\":\"clar.list\",\"contest\":3}", NULL},
+        {"{\"type\":\"clar.list\"}", "\"contest\" is missing"},
     };
     struct srv_request req;
 

@@ -27,6 +27,7 @@ static struct srv_live_event ev_make(const char *id, const char *type, int64_t s
 
     snprintf(e.id, sizeof(e.id), "%s", id);
     assert_int_equal(cst_event_type_parse(&e.type, type), 0);
+    e.audience = cst_event_info(e.type)->audience;
     e.submission_id = sub;
     e.user_id = user;
     e.contest_id = contest;
@@ -71,9 +72,9 @@ static void test_wants(void **state)
     srv_subs_init(&s);
     e = ev_make("1-0", "judging.verdict", 10, 7, 0, b, sizeof(b));
     assert_false(srv_subs_wants(&s, &e)); /* nobody logged in, nothing subscribed */
-    srv_subs_set_user(&s, 7);
+    srv_subs_set_user(&s, 7, false);
     assert_true(srv_subs_wants(&s, &e)); /* own submission */
-    srv_subs_set_user(&s, 8);
+    srv_subs_set_user(&s, 8, false);
     assert_false(srv_subs_wants(&s, &e));
     assert_int_equal(srv_subs_add_submission(&s, 10), 0);
     assert_true(srv_subs_wants(&s, &e)); /* subscribed submission */
@@ -90,11 +91,32 @@ static void test_wants(void **state)
     /* Own judging in a contest: wanted through the user rule. */
     e = ev_make("5-0", "judging.test", 12, 8, 3, b, sizeof(b));
     assert_true(srv_subs_wants(&s, &e));
-    srv_subs_set_user(&s, 0);
+    srv_subs_set_user(&s, 0, false);
     assert_false(srv_subs_wants(&s, &e));
     /* Absent ids (0) never match an unset user. */
     e = ev_make("6-0", "judging.test", 0, 0, 0, b, sizeof(b));
     assert_false(srv_subs_wants(&s, &e));
+
+    /* A question (or a private answer) of user 9 in contest 3: the jury
+     * among the contest's subscribers and its asker, nobody else; once
+     * public, every subscriber. */
+    e = ev_make("7-0", "contest.clarification", 0, 9, 3, b, sizeof(b));
+    assert_int_equal(e.audience, CST_AUDIENCE_JURY);
+    srv_subs_set_user(&s, 8, false);
+    assert_false(srv_subs_wants(&s, &e));
+    srv_subs_set_user(&s, 8, true);
+    assert_true(srv_subs_wants(&s, &e));
+    srv_subs_set_user(&s, 9, false);
+    assert_true(srv_subs_wants(&s, &e));
+    srv_subs_set_user(&s, 0, true); /* the jury flag needs a user */
+    assert_false(srv_subs_wants(&s, &e));
+    e.audience = CST_AUDIENCE_CONTEST;
+    assert_true(srv_subs_wants(&s, &e));
+    /* The list's watchers get public events of every contest. */
+    e = ev_make("8-0", "contest.phase", 0, 0, 5, b, sizeof(b));
+    assert_false(srv_subs_wants(&s, &e));
+    srv_subs_watch_contests(&s);
+    assert_true(srv_subs_wants(&s, &e));
     srv_subs_release(&s);
 }
 
@@ -116,7 +138,7 @@ static void test_subscription_bounds(void **state)
     assert_int_equal(srv_subs_add_contest(&s, 99), GV_ETOOBIG);
     assert_int_equal(srv_subs_add_contest(&s, 0), GV_EINVAL);
 
-    srv_subs_set_user(&s, 42);
+    srv_subs_set_user(&s, 42, false);
     assert_int_equal(srv_subs_copy_filter(&copy, &s), 0);
     assert_int_equal(copy.user_id, 42);
     assert_int_equal(copy.nsubmissions, SRV_SUBS_MAX_SUBMISSIONS);
@@ -140,7 +162,7 @@ static void test_fifo_and_unwanted(void **state)
 
     (void)state;
     srv_subs_init(&s);
-    srv_subs_set_user(&s, 7);
+    srv_subs_set_user(&s, 7, false);
     assert_int_equal(offer(&s, "100-0", "judging.state", 1, 7, 0, 0), SRV_SUBS_OK);
     assert_int_equal(offer(&s, "100-1", "judging.test", 1, 7, 0, 0), SRV_SUBS_OK);
     assert_int_equal(offer(&s, "100-2", "judging.test", 2, 8, 0, 0), SRV_SUBS_OK); /* not ours */
@@ -160,7 +182,7 @@ static void test_coalescing(void **state)
 
     (void)state;
     srv_subs_init(&s);
-    srv_subs_set_user(&s, 7);
+    srv_subs_set_user(&s, 7, false);
     offer(&s, "10-0", "judging.state", 1, 7, 0, 0); /* compiling */
     offer(&s, "11-0", "judging.state", 1, 7, 0, 0); /* running replaces compiling */
     offer(&s, "12-0", "judging.test", 1, 7, 0, 0);
@@ -223,7 +245,7 @@ static void test_exact_replay_is_not_coalesced(void **state)
 
     (void)state;
     srv_subs_init(&s);
-    srv_subs_set_user(&s, 7);
+    srv_subs_set_user(&s, 7, false);
     e1.exact = e2.exact = true;
     assert_int_equal(srv_subs_offer(&s, &e1, 0), SRV_SUBS_OK);
     assert_int_equal(srv_subs_offer(&s, &e2, 0), SRV_SUBS_OK);
@@ -242,7 +264,7 @@ static void test_ordering_with_replay(void **state)
 
     (void)state;
     srv_subs_init(&s);
-    srv_subs_set_user(&s, 7);
+    srv_subs_set_user(&s, 7, false);
     /* Live events overtook a resume; the replayed ones slot in by id. */
     offer(&s, "50-0", "judging.verdict", 3, 7, 0, 0);
     offer(&s, "60-0", "judging.verdict", 4, 7, 0, 0);
@@ -266,7 +288,7 @@ static void test_overflow_resync_then_recover(void **state)
 
     (void)state;
     srv_subs_init(&s);
-    srv_subs_set_user(&s, 7);
+    srv_subs_set_user(&s, 7, false);
     for (int i = 0; i < SRV_SUBS_PENDING_MAX; i++) {
         snprintf(id, sizeof(id), "%d-0", 100 + i);
         assert_int_equal(offer(&s, id, "judging.verdict", 1 + i, 7, 0, 1000), SRV_SUBS_OK);
@@ -295,7 +317,7 @@ static void test_overflow_by_bytes(void **state)
 
     (void)state;
     srv_subs_init(&s);
-    srv_subs_set_user(&s, 7);
+    srv_subs_set_user(&s, 7, false);
     memset(big, 'x', sizeof(big) - 1);
     e.user_id = 7;
     e.submission_id = 1;
@@ -323,7 +345,7 @@ static void test_drop_when_resync_ignored(void **state)
 
     (void)state;
     srv_subs_init(&s);
-    srv_subs_set_user(&s, 7);
+    srv_subs_set_user(&s, 7, false);
     for (i = 0; i <= SRV_SUBS_PENDING_MAX; i++) {
         snprintf(id, sizeof(id), "%d-0", 100 + i);
         assert_int_equal(offer(&s, id, "judging.verdict", 1 + i, 7, 0, 0), SRV_SUBS_OK);
@@ -347,7 +369,7 @@ static void test_drop_when_behind_too_long(void **state)
 
     (void)state;
     srv_subs_init(&s);
-    srv_subs_set_user(&s, 7);
+    srv_subs_set_user(&s, 7, false);
     assert_int_equal(offer(&s, "1-0", "judging.test", 1, 7, 0, 1000), SRV_SUBS_OK);
     /* Coalescing does not reset the clock: the client is still behind. */
     assert_int_equal(offer(&s, "2-0", "judging.test", 1, 7, 0, 1000 + SRV_SUBS_BEHIND_MAX_MS),
@@ -361,7 +383,7 @@ static void test_drop_when_behind_too_long(void **state)
 
     /* A reader that keeps up is never behind, however long it lives. */
     srv_subs_init(&s);
-    srv_subs_set_user(&s, 7);
+    srv_subs_set_user(&s, 7, false);
     for (int64_t t = 0; t < 10 * SRV_SUBS_BEHIND_MAX_MS; t += 1000) {
         char id[32];
 
@@ -381,7 +403,7 @@ static void test_oom_becomes_resync(void **state)
 
     (void)state;
     srv_subs_init(&s);
-    srv_subs_set_user(&s, 7);
+    srv_subs_set_user(&s, 7, false);
     gv_alloc_fail_after(1);
     assert_int_equal(offer(&s, "1-0", "judging.verdict", 1, 7, 0, 0), SRV_SUBS_OK);
     /* The resync frame itself cannot be allocated yet: it stays pending. */
