@@ -51,6 +51,11 @@ run_once() {
         "SELECT string_agg(slug, ',' ORDER BY slug) FROM problems" 2>&1 || true)
     check "round $round: the demo and example problems are in PostgreSQL ($problems)" \
         [ "$problems" = "a-plus-b,circle-area,distinct-count,hello-gavel,max-subarray,pair-sum,subtask-sum" ]
+    contests=$(psql "postgresql://gavel@127.0.0.1:$GAVEL_PG_PORT/gavel" -qAtc \
+        "SELECT string_agg(slug || ':' || (now() BETWEEN starts_at AND ends_at), ',' ORDER BY slug)
+         FROM contests WHERE slug IN ('weekly-icpc', 'olympiad-ioi')" 2>&1 || true)
+    check "round $round: the example contests exist, the ICPC one running ($contests)" \
+        [ "$contests" = "olympiad-ioi:false,weekly-icpc:true" ]
     # The platform judges: a submission gets its verdict from the running
     # gavel-judge (round 2 also proves a second run re-imports nothing).
     sub=$(GAVEL_PG_URL="postgresql://gavel@127.0.0.1:$GAVEL_PG_PORT/gavel" \
