@@ -12,7 +12,8 @@
  *     penalty_time: 20                     # minutes, ICPC (default 20)
  *     scoring: icpc                        # icpc (default) or ioi
  *     unfreeze: manual                     # manual (default) or auto: final
- *                                          # standings at the end
+ *                                          # standings at the end, or
+ *     unfreeze_delay: 0:30:00              # this long after it (auto only)
  *     problems:                            # 1 to CST_DEF_PROBLEMS_MAX
  *       - slug: pair-sum                   # an imported problem
  *         label: A                         # A..ZZZZ, unique
@@ -57,7 +58,8 @@ struct cst_def {
     char slug[65];
     int64_t starts_at_ms, ends_at_ms;
     int64_t freezes_at_ms;   /* 0: no freeze */
-    bool unfreeze_auto;      /* the final standings at the end, without an organizer */
+    bool unfreeze_auto;      /* the final standings without an organizer... */
+    int64_t unfreeze_delay_ms; /* ...this long after the end */
     int penalty_minutes;
     enum cst_scoring scoring;
     struct cst_def_problem *problems; /* nproblems, owned */
@@ -74,8 +76,9 @@ int cst_def_parse(struct cst_def *out, const char *file, const char *text, size_
                   size_t err_len);
 void cst_def_release(struct cst_def *d);
 
-/* The schedule the definition stands for (unfrozen_at is the end when the
- * unfreeze is automatic, else 0 until an organizer publishes). */
+/* The schedule the definition stands for (unfrozen_at is the end plus the
+ * delay when the unfreeze is automatic, else 0 until an organizer
+ * publishes). */
 void cst_def_schedule(struct cst_schedule *out, const struct cst_def *d);
 
 /* Whether a stored contest (`old`, with its schedule) may become `new` at

@@ -455,7 +455,8 @@ static int read_root(struct ctx *c, struct cst_def *d, yaml_node_t *root)
 {
     static const char *const keys[] = {"name", "slug", "start_time", "duration",
                                        "scoreboard_freeze_duration", "penalty_time", "scoring",
-                                       "unfreeze", "problems", "participants", NULL};
+                                       "unfreeze", "unfreeze_delay", "problems", "participants",
+                                       NULL};
     yaml_node_t *v;
     const char *s;
     int64_t duration = 0, freeze = 0;
@@ -530,6 +531,15 @@ static int read_root(struct ctx *c, struct cst_def *d, yaml_node_t *root)
             return fail(c, v, "unfreeze", "expected manual or auto, got '%.40s'",
                         s ? s : "(not a string)");
     }
+    if ((v = get(c, root, "unfreeze_delay"))) {
+        if (!d->unfreeze_auto)
+            return fail(c, v, "unfreeze_delay", "only with unfreeze: auto (a manual unfreeze "
+                                                "happens when an organizer says)");
+        if (!(s = scalar(v)) || cst_def_parse_duration(&d->unfreeze_delay_ms, s) < 0 ||
+            d->unfreeze_delay_ms > DURATION_MAX_MS)
+            return fail(c, v, "unfreeze_delay", "expected H:MM:SS, got '%.40s'",
+                        s ? s : "(not a string)");
+    }
     if ((err = read_problems(c, d, get(c, root, "problems"))) < 0)
         return err;
     return read_participants(c, d, get(c, root, "participants"));
@@ -579,7 +589,7 @@ void cst_def_schedule(struct cst_schedule *out, const struct cst_def *d)
     out->starts_at = d->starts_at_ms;
     out->freezes_at = d->freezes_at_ms;
     out->ends_at = d->ends_at_ms;
-    out->unfrozen_at = d->unfreeze_auto ? d->ends_at_ms : 0;
+    out->unfrozen_at = d->unfreeze_auto ? d->ends_at_ms + d->unfreeze_delay_ms : 0;
 }
 
 /* --- Changing a stored contest ---------------------------------------------- */
@@ -744,8 +754,13 @@ int cst_def_format(char **out, const struct cst_def *d)
         cst_def_format_duration(t, d->ends_at_ms - d->freezes_at_ms);
         w_printf(&w, "scoreboard_freeze_duration: %s\n", t);
     }
-    w_printf(&w, "penalty_time: %d\nscoring: %s\nunfreeze: %s\nproblems:\n", d->penalty_minutes,
+    w_printf(&w, "penalty_time: %d\nscoring: %s\nunfreeze: %s\n", d->penalty_minutes,
              d->scoring == CST_SCORING_IOI ? "ioi" : "icpc", d->unfreeze_auto ? "auto" : "manual");
+    if (d->unfreeze_delay_ms) {
+        cst_def_format_duration(t, d->unfreeze_delay_ms);
+        w_printf(&w, "unfreeze_delay: %s\n", t);
+    }
+    w_printf(&w, "problems:\n");
     for (size_t i = 0; i < d->nproblems; i++) {
         const struct cst_def_problem *p = &d->problems[i];
 

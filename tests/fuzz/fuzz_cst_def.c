@@ -15,6 +15,7 @@ static void check_same(const struct cst_def *a, const struct cst_def *b)
         a->starts_at_ms != b->starts_at_ms || a->ends_at_ms != b->ends_at_ms ||
         a->freezes_at_ms != b->freezes_at_ms || a->penalty_minutes != b->penalty_minutes ||
         a->scoring != b->scoring || a->unfreeze_auto != b->unfreeze_auto ||
+        a->unfreeze_delay_ms != b->unfreeze_delay_ms ||
         a->nproblems != b->nproblems || a->open_registration != b->open_registration ||
         a->nparticipants != b->nparticipants)
         abort();

@@ -102,6 +102,15 @@ for f in "$ROOT"/examples/contests/*.yaml; do
     expect_exit 0 "example $(basename "$f") creates" "$GAVEL" contest create "$f"
 done
 
+# An automatic unfreeze, half an hour after the end.
+printf 'name: Auto\nstart_time: %s\nduration: 1:00:00\nunfreeze: auto\nunfreeze_delay: 0:30:00\nproblems: [{slug: a-plus-b, label: A}]\n' \
+    "$(iso '+1 day')" >"$dir/auto.yaml"
+expect_exit 0 "a contest that unfreezes by itself" "$GAVEL" contest create "$dir/auto.yaml"
+check "its final standings come 30 minutes after the end" \
+    [ "$(q "SELECT unfrozen_at - ends_at FROM contests WHERE slug = 'auto'")" = "00:30:00" ]
+expect_exit 0 "show it" "$GAVEL" contest show auto
+check "show gives the delay back" contains "$out" "unfreeze_delay: 0:30:00"
+
 # Unfreeze: only after the end, once.
 expect_exit 1 "unfreeze before the end" "$GAVEL" contest unfreeze "$id"
 check "the refusal says why" contains "$out" "has not ended yet"

@@ -17,6 +17,7 @@ static const char full[] = "name: Weekly Round 1\n"
                            "penalty_time: 20\n"
                            "scoring: icpc\n"
                            "unfreeze: auto\n"
+                           "unfreeze_delay: 0:15:00\n"
                            "problems:\n"
                            "  - slug: pair-sum\n"
                            "    label: A\n"
@@ -43,7 +44,7 @@ static void reads_a_full_definition(void **state)
     assert_int_equal(d.nproblems, 2);
     assert_string_equal(d.problems[0].slug, "pair-sum");
     assert_string_equal(d.problems[0].color, "#e74c3c");
-    assert_int_equal(d.problems[0].line, 9);
+    assert_int_equal(d.problems[0].line, 10);
     assert_string_equal(d.problems[1].label, "B");
     assert_true(d.problems[1].points == 50);
     assert_false(d.open_registration);
@@ -51,7 +52,7 @@ static void reads_a_full_definition(void **state)
     assert_string_equal(d.participants[1].username, "bob");
     cst_def_schedule(&s, &d);
     assert_true(cst_schedule_valid(&s));
-    assert_int_equal(s.unfrozen_at, d.ends_at_ms);
+    assert_int_equal(s.unfrozen_at, d.ends_at_ms + 15 * 60000);
     cst_def_release(&d);
 }
 
@@ -105,6 +106,8 @@ static void refuses_with_key_and_line(void **state)
          "  - {slug: a, label: A}\nparticipants: everyone\n",
          "participants: expected 'open' or a list"},
         {"name: x\nname: y\n", "c.yaml:2: name: given twice"},
+        {"name: x\nstart_time: 2026-12-05T18:00:00Z\nduration: 1:00:00\nunfreeze_delay: 0:10:00\n",
+         "c.yaml:4: unfreeze_delay: only with unfreeze: auto"},
         {"name: [x\n", "YAML syntax error"},
         {"- just\n- a list\n", "expected a mapping"},
         {"name: '!!!'\nstart_time: 2026-12-05T18:00:00Z\nduration: 1:00:00\n",
@@ -204,6 +207,7 @@ static void assert_same_def(const struct cst_def *a, const struct cst_def *b)
     assert_int_equal(a->ends_at_ms, b->ends_at_ms);
     assert_int_equal(a->freezes_at_ms, b->freezes_at_ms);
     assert_int_equal(a->unfreeze_auto, b->unfreeze_auto);
+    assert_int_equal(a->unfreeze_delay_ms, b->unfreeze_delay_ms);
     assert_int_equal(a->penalty_minutes, b->penalty_minutes);
     assert_int_equal(a->scoring, b->scoring);
     assert_int_equal(a->nproblems, b->nproblems);
