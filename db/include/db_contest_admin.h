@@ -77,4 +77,9 @@ int db_contest_phase_claim(struct cst_event *out, struct db_pg *pg, int64_t cont
  * GV_EINVAL: an unknown role or tier. */
 int db_user_set(struct db_pg *pg, const char *username, const char *role, const char *tier);
 
+/* Page `page` (from 1) of the users by id, `page_size` a page, as JSON text
+ * (gv_malloc'd): {"users":[{"id","username","display_name","role","tier",
+ * "created_at"}],"total":N,"page":P,"page_size":S} with created_at in Unix ms. */
+int db_user_list(char **json, struct db_pg *pg, int page, int page_size);
+
 #endif

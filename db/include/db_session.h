@@ -45,6 +45,8 @@ int db_login(struct db_user_info *out, struct db_pg *pg, const char *username,
 
 /* Loads a user by id; GV_ENOTFOUND when absent. */
 int db_user_get(struct db_user_info *out, struct db_pg *pg, int64_t id);
+/* Loads a user by name, in any case; GV_ENOTFOUND when absent. */
+int db_user_find(struct db_user_info *out, struct db_pg *pg, const char *username);
 
 /* A fixed-window counter in Redis: INCR `key`, giving it a lifetime of
  * `window_ms` when the window starts. *count receives the count including

@@ -552,3 +552,21 @@ int db_user_set(struct db_pg *pg, const char *username, const char *role, const 
         rc = GV_ENOTFOUND;
     return rc;
 }
+
+int db_user_list(char **json, struct db_pg *pg, int page, int page_size)
+{
+    char off[24], lim[16], pg_no[16];
+    const char *p[] = {off, lim, pg_no};
+
+    I64(off, (int64_t)(page - 1) * page_size);
+    I64(lim, page_size);
+    I64(pg_no, page);
+    return db_pg_query_value(
+        json, pg,
+        "SELECT json_build_object('users', coalesce((SELECT json_agg(json_build_object('id', u.id, "
+        "'username', u.username, 'display_name', u.display_name, 'role', u.role, 'tier', u.tier, "
+        "'created_at', " EPOCH_MS("u.created_at") ") ORDER BY u.id) FROM (SELECT * FROM users "
+        "ORDER BY id OFFSET $1::bigint LIMIT $2::int) u), '[]'::json), 'total', (SELECT count(*) "
+        "FROM users), 'page', $3::int, 'page_size', $2::int)::text",
+        3, p);
+}

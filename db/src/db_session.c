@@ -200,6 +200,16 @@ int db_user_get(struct db_user_info *out, struct db_pg *pg, int64_t id)
     return query_user(out, pg, NULL, 0, sql, 1, p);
 }
 
+int db_user_find(struct db_user_info *out, struct db_pg *pg, const char *username)
+{
+    char sql[160];
+    const char *p[] = {username};
+
+    snprintf(sql, sizeof(sql), "SELECT %s FROM users u WHERE lower(u.username) = lower($1)",
+             user_columns);
+    return query_user(out, pg, NULL, 0, sql, 1, p);
+}
+
 static int redis_int(int64_t *out, struct db_redis *r, int argc, const char **argv)
 {
     redisReply *reply;

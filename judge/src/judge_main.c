@@ -5,8 +5,8 @@
  * (the program's and the validator's). Run one per core, on any number of
  * hosts: workers share nothing but PostgreSQL and Redis.
  *
- * The loop: keep both stores connected (backoff), keep a heartbeat key,
- * take the next job from the queue (which first hands out entries of dead
+ * The loop: keep both stores connected (backoff), keep a heartbeat key
+ * that says what it is judging (db_ops.h, docs/JUDGING.md), take the next job from the queue (which first hands out entries of dead
  * workers), judge it (jdg_worker_judge: result in one transaction, then
  * Pub/Sub and event streams), and only then acknowledge it. A worker
  * killed at any point leaves its entry pending; the next taker reclaims it
@@ -22,6 +22,7 @@
 #include "cst.h"
 #include "db.h"
 #include "db_link.h"
+#include "db_ops.h"
 #include "db_queue.h"
 #include "gv_config.h"
 #include "gv_err.h"
@@ -30,10 +31,9 @@
 #include "jdg_worker.h"
 #include "banned.h"
 
-/* A heartbeat outlives three missed beats, so a busy worker is never
- * mistaken for a dead one, and a dead one drops out within 15 s. */
+/* A heartbeat outlives three missed beats (DB_JUDGE_BEAT_TTL_S), so a busy
+ * worker is never mistaken for a dead one, and a dead one drops out soon. */
 #define HEARTBEAT_MS 5000
-#define HEARTBEAT_TTL_S "15"
 #define RECOVER_MS 30000
 /* A job that failed this often (it keeps crashing workers or the sandbox)
  * gets a JE verdict for a human to look at instead of a fourth try. */
@@ -52,7 +52,7 @@ struct judge {
     struct jdg_worker *worker;
     struct db_queue_job job; /* the job being judged, for touch */
     int64_t next_beat, next_touch, next_recover, reclaim_ms;
-    char id[300];
+    struct db_judge_beat beat; /* its id, "host:pid", names the worker everywhere */
 };
 
 /* Keeps both stores connected; returns 1 when both are usable. */
@@ -86,22 +86,14 @@ static int judge_connect(struct judge *j)
     return db_link_pg(&j->pg) && j->queue;
 }
 
-static void judge_heartbeat_key(char *key, size_t len, const struct judge *j)
-{
-    snprintf(key, len, "gavel:judge:%s", j->id);
-}
-
 static void judge_heartbeat(struct judge *j)
 {
-    char now[32];
-    const char *argv[] = {"SET", NULL, now, "EX", HEARTBEAT_TTL_S};
-    char key[sizeof(j->id) + 32];
-
-    judge_heartbeat_key(key, sizeof(key), j);
-    snprintf(now, sizeof(now), "%lld", (long long)gv_time_real_ms());
-    argv[1] = key;
-    if (db_redis_command(db_link_redis(&j->redis), 5, argv) < 0)
-        gv_log(GV_LOG_WARN, "judge", "cannot write heartbeat '%s'", key);
+    j->beat.beat_at_ms = gv_time_real_ms();
+    j->beat.submission_id = j->job.submission_id;
+    if (!j->beat.submission_id)
+        j->beat.judging_since_ms = 0;
+    if (db_judge_beat_write(db_link_redis(&j->redis), &j->beat) < 0)
+        gv_log(GV_LOG_WARN, "judge", "cannot write heartbeat of '%s'", j->beat.id);
 }
 
 /* Between tests of a long judging: the heartbeat stays fresh and the
@@ -117,7 +109,7 @@ static void judge_tick(void *ctx)
     }
     /* Well inside the reclaim timeout, however short it is configured. */
     if (now >= j->next_touch && j->queue && j->job.submission_id) {
-        (void)db_queue_touch(j->queue, j->id, &j->job);
+        (void)db_queue_touch(j->queue, j->beat.id, &j->job);
         j->next_touch = now + j->reclaim_ms / 3;
     }
 }
@@ -179,7 +171,10 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     gethostname(host, sizeof(host) - 1);
-    snprintf(j.id, sizeof(j.id), "%s:%d", host, (int)getpid());
+    snprintf(j.beat.id, sizeof(j.beat.id), "%s:%d", host, (int)getpid());
+    snprintf(j.beat.host, sizeof(j.beat.host), "%s", host);
+    j.beat.pid = getpid();
+    j.beat.started_at_ms = gv_time_real_ms();
     {
         long ms = 0;
         if (gv_config_get_long(&ms, "GAVEL_JUDGE_RECLAIM_MS", DB_QUEUE_RECLAIM_IDLE_MS_DEFAULT, 1000,
@@ -190,7 +185,7 @@ int main(int argc, char **argv)
     cache = gv_config_get("GAVEL_JUDGE_CACHE", "/var/cache/gavel-judge");
     db_link_init(&j.pg, DB_LINK_PG, db_pg_url(), 2000, "judge");
     db_link_init(&j.redis, DB_LINK_REDIS, db_redis_url(), 1000, "judge");
-    gv_log(GV_LOG_INFO, "judge", "worker '%s' starting", j.id);
+    gv_log(GV_LOG_INFO, "judge", "worker '%s' starting", j.beat.id);
 
     if (sbx_check_host(msg, sizeof(msg)) < 0) {
         gv_log(GV_LOG_ERROR, "judge", "the sandbox cannot work here: %s", msg);
@@ -203,7 +198,7 @@ int main(int argc, char **argv)
     }
     slots.run = sbx_pool_acquire(pool);
     slots.check = sbx_pool_acquire(pool);
-    err = jdg_worker_new(&j.worker, NULL, NULL, &slots, cache, j.id);
+    err = jdg_worker_new(&j.worker, NULL, NULL, &slots, cache, j.beat.id);
     if (err < 0)
         goto out;
 
@@ -224,24 +219,24 @@ int main(int argc, char **argv)
         }
         /* A short block keeps stop signals and heartbeats prompt; a push
          * wakes the take at once, so it costs no latency. */
-        err = db_queue_take(&j.job, j.queue, j.id, 1000);
+        err = db_queue_take(&j.job, j.queue, j.beat.id, 1000);
         if (err == 1) {
             j.next_touch = gv_time_mono_ms() + j.reclaim_ms / 3;
+            /* Beats at both ends of a judging, so that an operator sees
+             * what each worker holds now, not up to HEARTBEAT_MS ago. */
+            j.beat.judging_since_ms = gv_time_real_ms();
+            judge_heartbeat(&j);
             judge_one(&j);
+            j.next_beat = 0;
         }
         else if (err < 0)
             gv_log(GV_LOG_WARN, "judge", "cannot take from the queue: %s", gv_strerror(err));
     }
     rc = 0;
 out:
-    gv_log(GV_LOG_INFO, "judge", "worker '%s' stopping", j.id);
-    if (db_link_redis(&j.redis)) {
-        char key[sizeof(j.id) + 32];
-        const char *del[] = {"DEL", key};
-
-        judge_heartbeat_key(key, sizeof(key), &j);
-        db_redis_command(db_link_redis(&j.redis), 2, del);
-    }
+    gv_log(GV_LOG_INFO, "judge", "worker '%s' stopping", j.beat.id);
+    if (db_link_redis(&j.redis))
+        (void)db_judge_beat_delete(db_link_redis(&j.redis), j.beat.id);
     jdg_worker_free(j.worker);
     sbx_pool_free(pool);
     db_queue_close(j.queue);

@@ -43,6 +43,13 @@ static const struct {
     {"clar.answer", SRV_REQ_CLAR_ANSWER, true},
     {"clar.broadcast", SRV_REQ_CLAR_BROADCAST, true},
     {"clar.list", SRV_REQ_CLAR_LIST, false},
+    {"contest.create", SRV_REQ_CONTEST_CREATE, true},
+    {"contest.update", SRV_REQ_CONTEST_UPDATE, true},
+    {"contest.definition", SRV_REQ_CONTEST_DEFINITION, true},
+    {"contest.unfreeze", SRV_REQ_CONTEST_UNFREEZE, true},
+    {"user.set", SRV_REQ_USER_SET, true},
+    {"users.list", SRV_REQ_USERS_LIST, true},
+    {"ops.status", SRV_REQ_OPS_STATUS, true},
 };
 
 bool srv_req_needs_user(enum srv_req_type type)
@@ -271,6 +278,18 @@ static bool slug_ok(const char *s)
     return true;
 }
 
+/* A contest definition's text; its size is `too_large`, like the message's. */
+static int field_definition(struct srv_request *out)
+{
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(out->root, "definition");
+
+    if (cJSON_IsString(f) && strlen(f->valuestring) > SRV_DEFINITION_MAX)
+        return decode_fail(out, SRV_ERR_TOO_LARGE, "\"definition\" exceeds %d bytes",
+                           SRV_DEFINITION_MAX);
+    return field_string(out, "definition", REQUIRED, 1, SRV_DEFINITION_MAX, &out->p.definition,
+                        &out->p.definition_len);
+}
+
 static int field_slug(struct srv_request *out, const char *name)
 {
     int err = field_string(out, name, REQUIRED, 1, 64, &out->p.slug, NULL);
@@ -304,6 +323,9 @@ static int decode_params(struct srv_request *out)
     static const char *const sorts[] = {"name", "difficulty", "likes", "solves", NULL};
     static const char *const orders[] = {"asc", "desc", NULL};
     static const char *const topics[] = {"submission", "contest", "contests", NULL};
+    /* "jury" is the organizer role's other name (db_user_set). */
+    static const char *const roles[] = {"contestant", "jury", "organizer", "admin", NULL};
+    static const char *const tiers[] = {"free", "paid", NULL};
     struct srv_params *p = &out->p;
     int idx;
 
@@ -398,9 +420,39 @@ static int decode_params(struct srv_request *out)
     case SRV_REQ_CLAR_LIST:
         TRY(field_int(out, "contest", REQUIRED, 1, INT64_MAX / 2, &p->contest_id));
         break;
+    case SRV_REQ_CONTEST_CREATE:
+        TRY(field_definition(out));
+        break;
+    case SRV_REQ_CONTEST_UPDATE:
+        TRY(field_int(out, "contest", REQUIRED, 1, INT64_MAX / 2, &p->contest_id));
+        TRY(field_definition(out));
+        TRY(field_bool(out, "force", OPTIONAL, &p->force));
+        break;
+    case SRV_REQ_CONTEST_DEFINITION:
+    case SRV_REQ_CONTEST_UNFREEZE:
+        TRY(field_int(out, "contest", REQUIRED, 1, INT64_MAX / 2, &p->contest_id));
+        break;
+    case SRV_REQ_USER_SET:
+        TRY(field_string(out, "username", REQUIRED, SRV_USERNAME_MIN, SRV_USERNAME_MAX,
+                         &p->username, NULL));
+        if (!username_ok(p->username))
+            return invalid(out, "\"username\" may contain only letters, digits, '_', '.' and '-'");
+        idx = -1;
+        TRY(field_enum(out, "role", OPTIONAL, roles, "contestant, jury, organizer, admin", &idx));
+        p->role = idx < 0 ? NULL : roles[idx];
+        idx = -1;
+        TRY(field_enum(out, "tier", OPTIONAL, tiers, "free, paid", &idx));
+        p->tier = idx < 0 ? NULL : tiers[idx];
+        if (!p->role && !p->tier)
+            return invalid(out, "\"role\" or \"tier\" is needed");
+        break;
+    case SRV_REQ_USERS_LIST:
+        TRY(field_small(out, "page", OPTIONAL, 1, SRV_PAGE_MAX, &p->page));
+        break;
     case SRV_REQ_PING:
     case SRV_REQ_LOGOUT:
     case SRV_REQ_CONTESTS_LIST:
+    case SRV_REQ_OPS_STATUS:
     case SRV_REQ_NONE:
         break;
     }

@@ -49,6 +49,10 @@
 #define SRV_PAGE_SIZE_MAX 100
 #define SRV_PAGE_MAX 100000
 #define SRV_ANNOUNCEMENT_MAX 2000
+/* A contest definition travels in one message, so SRV_MSG_MAX bounds it
+ * first; this is the field's own cap, and the cap of contest.definition's
+ * reply, so that whatever the server hands out can be sent back. */
+#define SRV_DEFINITION_MAX (60 * 1024)
 
 enum srv_req_type {
     SRV_REQ_NONE = 0,
@@ -74,6 +78,14 @@ enum srv_req_type {
     SRV_REQ_CLAR_ANSWER,
     SRV_REQ_CLAR_BROADCAST,
     SRV_REQ_CLAR_LIST,
+    /* Organizers' requests (srv_proto_org.c). */
+    SRV_REQ_CONTEST_CREATE,
+    SRV_REQ_CONTEST_UPDATE,
+    SRV_REQ_CONTEST_DEFINITION,
+    SRV_REQ_CONTEST_UNFREEZE,
+    SRV_REQ_USER_SET,
+    SRV_REQ_USERS_LIST,
+    SRV_REQ_OPS_STATUS,
 };
 
 enum srv_sort { SRV_SORT_NAME, SRV_SORT_DIFFICULTY, SRV_SORT_LIKES, SRV_SORT_SOLVES };
@@ -102,6 +114,10 @@ struct srv_params {
     int64_t submission_id;               /* submission.get, subscribe submission */
     enum srv_topic topic;                /* subscribe */
     const char *last_event_id;           /* resume */
+    const char *definition;              /* contest.create, contest.update: YAML */
+    size_t definition_len;
+    bool force;                          /* contest.update */
+    const char *role, *tier;             /* user.set ("username" above); NULL: kept */
 };
 
 struct srv_request {

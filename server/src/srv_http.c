@@ -247,12 +247,16 @@ static int api_begin(struct lws *wsi, struct http_pss *pss, const char *path)
     }
     if (!strncmp(path, "/contests/", 10)) {
         /* /contests/<id>/scoreboard: the one contest read that needs no
-         * subscription (snapshots with a countdown are the WebSocket's). */
+         * subscription (snapshots with a countdown are the WebSocket's);
+         * /contests/<id>/definition for organizers (their cookie). */
         char *end = NULL;
         long long id = strtoll(path + 10, &end, 10);
+        const char *type = !strcmp(end, "/scoreboard")   ? "contest.scoreboard"
+                           : !strcmp(end, "/definition") ? "contest.definition"
+                                                         : NULL;
         cJSON *args;
 
-        if (path[10] < '1' || path[10] > '9' || id <= 0 || strcmp(end, "/scoreboard") != 0)
+        if (path[10] < '1' || path[10] > '9' || id <= 0 || !type)
             return api_respond_now(wsi, pss, 404, "not_found", "no such API route");
         if (post)
             return api_respond_now(wsi, pss, 405, "invalid", "use GET");
@@ -261,7 +265,14 @@ static int api_begin(struct lws *wsi, struct http_pss *pss, const char *path)
             cJSON_Delete(args);
             return -1;
         }
-        return api_submit(wsi, pss, "contest.scoreboard", args);
+        return api_submit(wsi, pss, type, args);
+    }
+    if (!strcmp(path, "/ops") || !strcmp(path, "/ops/")) {
+        cJSON *args = post ? NULL : cJSON_CreateObject();
+
+        if (post)
+            return api_respond_now(wsi, pss, 405, "invalid", "use GET");
+        return args ? api_submit(wsi, pss, "ops.status", args) : -1;
     }
     if (!strcmp(path, "/register") || !strcmp(path, "/login") || !strcmp(path, "/logout")) {
         if (!post)

@@ -380,6 +380,11 @@ static void run(struct srv_job *base, struct srv_job_env *env)
     case SRV_REQ_CONTEST_ANNOUNCE:
         srv__req_contest_announce(job, env, pg);
         break;
+    case SRV_REQ_CONTEST_CREATE: case SRV_REQ_CONTEST_UPDATE: case SRV_REQ_CONTEST_DEFINITION:
+    case SRV_REQ_CONTEST_UNFREEZE: case SRV_REQ_USER_SET: case SRV_REQ_USERS_LIST:
+    case SRV_REQ_OPS_STATUS:
+        srv__req_org(job, env, pg);
+        break;
     case SRV_REQ_RESUME:
     case SRV_REQ_PING:
     case SRV_REQ_NONE:

@@ -9,8 +9,10 @@
  *
  * Adding a request takes, together: its SRV_REQ_ value (srv_codec.h); its
  * name, whether it needs a user and its fields (srv_codec.c); a case in
- * run() (srv_proto.c); its function in its family's file, declared below;
- * its section in docs/PROTOCOL.md. */
+ * run() (srv_proto.c) and in sess_handle() (srv_session.c); its function in
+ * its family's file, declared below (an organizer-only request: a case in
+ * srv_proto_org.c's table instead, behind its role check); its section in
+ * docs/PROTOCOL.md. */
 #ifndef SRV_PROTO_INTERNAL_H
 #define SRV_PROTO_INTERNAL_H
 
@@ -69,5 +71,7 @@ void srv__req_clar_ask(struct srv_req_job *job, struct srv_job_env *env, struct 
 void srv__req_clar_answer(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
 void srv__req_clar_broadcast(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
 void srv__req_clar_list(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
+/* srv_proto_org.c: every organizer-only request, behind one role check. */
+void srv__req_org(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
 
 #endif

@@ -111,9 +111,34 @@ static void check_params(const struct srv_request *req)
             abort();
         check_string(p->text, 1, SRV_ANNOUNCEMENT_MAX);
         break;
+    case SRV_REQ_CONTEST_CREATE:
+    case SRV_REQ_CONTEST_UPDATE:
+        if (!p->definition || p->definition_len < 1 || p->definition_len > SRV_DEFINITION_MAX ||
+            strlen(p->definition) != p->definition_len ||
+            (req->type == SRV_REQ_CONTEST_UPDATE) != (p->contest_id >= 1))
+            abort();
+        break;
+    case SRV_REQ_CONTEST_DEFINITION:
+    case SRV_REQ_CONTEST_UNFREEZE:
+        if (p->contest_id < 1)
+            abort();
+        break;
+    case SRV_REQ_USER_SET:
+        check_string(p->username, SRV_USERNAME_MIN, SRV_USERNAME_MAX);
+        if (!p->role && !p->tier)
+            abort();
+        break;
+    case SRV_REQ_USERS_LIST:
+        if (p->page < 1 || p->page > SRV_PAGE_MAX)
+            abort();
+        break;
     default:
         break;
     }
+    /* The jury's requests are never open to anonymous callers. */
+    if (req->type >= SRV_REQ_CONTEST_CREATE && req->type <= SRV_REQ_OPS_STATUS &&
+        !srv_request_needs_user(req))
+        abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -297,10 +297,11 @@ bool itest_header(const char *head, const char *name, char *out, size_t cap)
 }
 
 /* A GET, or a POST of `json` when given. */
-static void http_request(struct itest_http *r, int port, const char *path, const char *json)
+static void http_request(struct itest_http *r, int port, const char *path, const char *json,
+                         const char *extra)
 {
     char *req, content[96] = "", clen[32];
-    size_t cap = strlen(path) + (json ? strlen(json) : 0) + 256;
+    size_t cap = strlen(path) + (json ? strlen(json) : 0) + (extra ? strlen(extra) : 0) + 256;
     long len = 0;
     int fd, n;
 
@@ -317,8 +318,8 @@ static void http_request(struct itest_http *r, int port, const char *path, const
     /* One write, head and body, as a browser's small request arrives. */
     req = malloc(cap);
     ICHECK(req, "malloc");
-    n = snprintf(req, cap, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s\r\n%s",
-                 json ? "POST" : "GET", path, port, content, json ? json : "");
+    n = snprintf(req, cap, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s%s\r\n%s",
+                 json ? "POST" : "GET", path, port, content, extra ? extra : "", json ? json : "");
     ICHECK(n > 0 && (size_t)n < cap, "request to %s too long", path);
     send_all(fd, req, (size_t)n);
     free(req);
@@ -336,12 +337,17 @@ static void http_request(struct itest_http *r, int port, const char *path, const
 
 void itest_http_get(struct itest_http *r, int port, const char *path)
 {
-    http_request(r, port, path, NULL);
+    http_request(r, port, path, NULL, NULL);
+}
+
+void itest_http_get_with(struct itest_http *r, int port, const char *path, const char *extra)
+{
+    http_request(r, port, path, NULL, extra);
 }
 
 void itest_http_post(struct itest_http *r, int port, const char *path, const char *json)
 {
-    http_request(r, port, path, json);
+    http_request(r, port, path, json, NULL);
 }
 
 void itest_http_release(struct itest_http *r)

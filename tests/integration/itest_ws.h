@@ -62,6 +62,8 @@ struct itest_http {
     char *body; /* malloc'd, NUL-terminated */
 };
 void itest_http_get(struct itest_http *r, int port, const char *path);
+/* A GET with `extra` header lines ("Name: value\r\n" each), a cookie say. */
+void itest_http_get_with(struct itest_http *r, int port, const char *path, const char *extra);
 /* POSTs `json` as application/json; otherwise as itest_http_get. */
 void itest_http_post(struct itest_http *r, int port, const char *path, const char *json);
 void itest_http_release(struct itest_http *r);

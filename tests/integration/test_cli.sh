@@ -13,8 +13,11 @@ trap 'drop_db $db' EXIT
 export GAVEL_PG_URL_ADMIN=$GAVEL_PG_URL
 export GAVEL_PG_URL=$url
 
+# The migrations in the tree (numbered 1..n without gaps), so that a new one
+# does not have to edit this test.
+migrations=$(find "$(dirname "$0")/../../db/migrations" -name '[0-9][0-9][0-9][0-9]_*.sql' | wc -l)
 expect_exit 0 "first migrate applies the schema" "$GAVEL" db migrate
-check "first migrate says it applied" contains "$out" "applied 3 migrations"
+check "first migrate says it applied" contains "$out" "applied $migrations migrations"
 tables_before=$(psql "$url" -qAtc "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
 expect_exit 0 "second migrate succeeds" "$GAVEL" db migrate
 check "second migrate is a no-op" contains "$out" "up to date"
@@ -22,7 +25,7 @@ tables_after=$(psql "$url" -qAtc "SELECT count(*) FROM pg_tables WHERE schemanam
 check "second migrate created nothing ($tables_before tables)" [ "$tables_before" = "$tables_after" ]
 check "schema has its tables" [ "$tables_after" -ge 15 ]
 expect_exit 0 "db status" "$GAVEL" db status
-check "db status names the version" contains "$out" "schema version 3"
+check "db status names the version" contains "$out" "schema version $migrations"
 
 counts() {
     psql "$url" -qAtc "SELECT (SELECT count(*) FROM users) || ' ' || (SELECT count(*) FROM problems)
@@ -78,6 +81,9 @@ for _ in $(seq 1 50); do
     sleep 0.1
 done
 check "judge worker writes its heartbeat" [ -n "$(redis-cli -p "$redis_port" --raw keys "gavel:judge:*:$judge")" ]
+beat=$(redis-cli -p "$redis_port" --raw get "$(redis-cli -p "$redis_port" --raw keys "gavel:judge:*:$judge")")
+check "the heartbeat names the worker (docs/JUDGING.md)" contains "$beat" "\"pid\":$judge,\"started_at\":"
+check "an idle worker's heartbeat judges nothing" contains "$beat" '"submission":null,"judging_since":null'
 kill -TERM "$judge"
 rc=0
 wait "$judge" || rc=$?

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "db_ops.h"
 #include "gv_err.h"
 
 static void redis_urls_parse(void **state)
@@ -65,6 +66,43 @@ static void migrations_are_ordered_and_named(void **state)
     }
 }
 
+/* gavel-judge writes the heartbeat, ops.status reads it: the same
+ * definition both ways, and an older worker's bare timestamp still reads. */
+static void judge_beats_round_trip(void **state)
+{
+    struct db_judge_beat b = {.id = "j1:4242", .host = "j1", .pid = 4242,
+                              .started_at_ms = 1764100000000, .beat_at_ms = 1764100004000,
+                              .submission_id = 42, .judging_since_ms = 1764100003500};
+    struct db_judge_beat r;
+    char text[DB_JUDGE_BEAT_TEXT_MAX];
+
+    assert_int_equal(db_judge_beat_format(text, sizeof(text), &b), 0);
+    assert_string_equal(text, "{\"host\":\"j1\",\"pid\":4242,\"started_at\":1764100000000,"
+                              "\"beat_at\":1764100004000,\"submission\":42,"
+                              "\"judging_since\":1764100003500}");
+    assert_int_equal(db_judge_beat_parse(&r, "j1:4242", text), 0);
+    assert_memory_equal(&r, &b, sizeof(b));
+
+    b.submission_id = 0;
+    b.judging_since_ms = 0;
+    assert_int_equal(db_judge_beat_format(text, sizeof(text), &b), 0);
+    assert_non_null(strstr(text, "\"submission\":null,\"judging_since\":null"));
+    assert_int_equal(db_judge_beat_parse(&r, "j1:4242", text), 0);
+    assert_int_equal(r.submission_id, 0);
+    assert_int_equal(r.judging_since_ms, 0);
+    assert_int_equal(db_judge_beat_format(text, 8, &b), GV_ETOOBIG);
+
+    /* Before db_ops.h the value was the beat's time alone. */
+    assert_int_equal(db_judge_beat_parse(&r, "old-host:77", "1764100004000"), 0);
+    assert_string_equal(r.host, "old-host");
+    assert_int_equal(r.pid, 77);
+    assert_int_equal(r.beat_at_ms, 1764100004000);
+    assert_int_equal(r.started_at_ms, 0);
+    assert_int_equal(r.submission_id, 0);
+    assert_int_equal(db_judge_beat_parse(&r, "h:1", "{\"host\":\"h\"}"), GV_EPARSE);
+    assert_int_equal(db_judge_beat_parse(&r, "h:1", "not json"), GV_EPARSE);
+}
+
 static void passwords_hash_and_verify(void **state)
 {
     char a[DB_PASSWORD_HASH_MAX], b[DB_PASSWORD_HASH_MAX];
@@ -87,6 +125,7 @@ int main(void)
         cmocka_unit_test(sha256_matches_known_vectors),
         cmocka_unit_test(migrations_are_ordered_and_named),
         cmocka_unit_test(passwords_hash_and_verify),
+        cmocka_unit_test(judge_beats_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -315,6 +315,112 @@ static void test_object_named_or_by_id(void **state)
     }
 }
 
+/* The organizers' requests: their fields, and that every one of them
+ * needs a login (the role itself is checked on the job thread). */
+static void test_org_requests(void **state)
+{
+    static const struct {
+        const char *in, *code, *msg; /* code NULL: decodes */
+    } cases[] = {
+        {"{\"type\":\"contest.create\"}", SRV_ERR_INVALID, "\"definition\" is missing"},
+        {"{\"type\":\"contest.create\",\"definition\":\"\"}", SRV_ERR_INVALID,
+         "\"definition\" must not be empty"},
+        {"{\"type\":\"contest.create\",\"definition\":7}", SRV_ERR_INVALID,
+         "\"definition\" must be a string"},
+        {"{\"type\":\"contest.create\",\"definition\":\"name: x\\n\"}", NULL, NULL},
+        {"{\"type\":\"contest.update\",\"definition\":\"x\"}", SRV_ERR_INVALID,
+         "\"contest\" is missing"},
+        {"{\"type\":\"contest.update\",\"contest\":3}", SRV_ERR_INVALID,
+         "\"definition\" is missing"},
+        {"{\"type\":\"contest.update\",\"contest\":3,\"definition\":\"x\",\"force\":1}",
+         SRV_ERR_INVALID, "\"force\" must be true or false"},
+        {"{\"type\":\"contest.update\",\"contest\":3,\"definition\":\"x\",\"force\":true}",
+         NULL, NULL},
+        {"{\"type\":\"contest.definition\",\"contest\":0}", SRV_ERR_INVALID, "\"contest\""},
+        {"{\"type\":\"contest.definition\",\"contest\":\"weekly-1\"}", SRV_ERR_INVALID,
+         "\"contest\" must be an integer"},
+        {"{\"type\":\"contest.definition\",\"contest\":3}", NULL, NULL},
+        {"{\"type\":\"contest.unfreeze\"}", SRV_ERR_INVALID, "\"contest\" is missing"},
+        {"{\"type\":\"contest.unfreeze\",\"contest\":3}", NULL, NULL},
+        {"{\"type\":\"user.set\",\"role\":\"admin\"}", SRV_ERR_INVALID, "\"username\" is missing"},
+        {"{\"type\":\"user.set\",\"username\":\"a b\",\"role\":\"admin\"}", SRV_ERR_INVALID,
+         "\"username\" may contain only"},
+        {"{\"type\":\"user.set\",\"username\":\"alice\"}", SRV_ERR_INVALID,
+         "\"role\" or \"tier\" is needed"},
+        {"{\"type\":\"user.set\",\"username\":\"alice\",\"role\":\"root\"}", SRV_ERR_INVALID,
+         "\"role\" must be one of contestant, jury, organizer, admin"},
+        {"{\"type\":\"user.set\",\"username\":\"alice\",\"tier\":\"gold\"}", SRV_ERR_INVALID,
+         "\"tier\" must be one of free, paid"},
+        {"{\"type\":\"user.set\",\"username\":\"alice\",\"role\":\"jury\"}", NULL, NULL},
+        {"{\"type\":\"user.set\",\"username\":\"alice\",\"tier\":\"paid\"}", NULL, NULL},
+        {"{\"type\":\"users.list\",\"page\":0}", SRV_ERR_INVALID, "\"page\""},
+        {"{\"type\":\"users.list\"}", NULL, NULL},
+        {"{\"type\":\"ops.status\"}", NULL, NULL},
+    };
+    struct srv_request req;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int err = srv_codec_decode(&req, cases[i].in, strlen(cases[i].in));
+
+        if (!cases[i].code) {
+            if (err != 0)
+                fail_msg("%s: %s", cases[i].in, req.err_message);
+            assert_true(srv_request_needs_user(&req));
+        } else {
+            assert_int_equal(err, GV_EPARSE);
+            assert_string_equal(req.err_code, cases[i].code);
+            if (!strstr(req.err_message, cases[i].msg))
+                fail_msg("%s: message '%s' lacks '%s'", cases[i].in, req.err_message, cases[i].msg);
+        }
+        srv_request_release(&req);
+    }
+
+    decode(&req,
+           "{\"type\":\"contest.update\",\"id\":\"u\",\"contest\":3,\"definition\":\"name: x\\n\"}",
+           0, NULL);
+    assert_int_equal(req.type, SRV_REQ_CONTEST_UPDATE);
+    assert_int_equal(req.p.contest_id, 3);
+    assert_string_equal(req.p.definition, "name: x\n");
+    assert_int_equal(req.p.definition_len, 8);
+    assert_false(req.p.force);
+    srv_request_release(&req);
+    decode(&req, "{\"type\":\"user.set\",\"username\":\"Alice\",\"role\":\"jury\",\"tier\":null}",
+           0, NULL);
+    assert_string_equal(req.p.username, "Alice");
+    assert_string_equal(req.p.role, "jury");
+    assert_null(req.p.tier);
+    srv_request_release(&req);
+    decode(&req, "{\"type\":\"users.list\",\"page\":3}", 0, NULL);
+    assert_int_equal(req.p.page, 3);
+    srv_request_release(&req);
+}
+
+/* A definition over SRV_DEFINITION_MAX inside a message under SRV_MSG_MAX is
+ * too_large, like a message over the limit, not invalid. */
+static void test_definition_size(void **state)
+{
+    static const char head[] = "{\"type\":\"contest.create\",\"definition\":\"";
+    size_t h = sizeof(head) - 1;
+    char *text = gv_malloc(h + SRV_DEFINITION_MAX + 4);
+    struct srv_request req;
+
+    (void)state;
+    assert_non_null(text);
+    memcpy(text, head, h);
+    memset(text + h, 'x', SRV_DEFINITION_MAX + 1);
+    memcpy(text + h + SRV_DEFINITION_MAX + 1, "\"}", 3);
+    assert_true(h + SRV_DEFINITION_MAX + 3 <= SRV_MSG_MAX);
+    decode(&req, text, GV_EPARSE, SRV_ERR_TOO_LARGE);
+    srv_request_release(&req);
+    /* One byte less fits. */
+    memcpy(text + h + SRV_DEFINITION_MAX, "\"}", 3);
+    decode(&req, text, 0, NULL);
+    assert_int_equal(req.p.definition_len, SRV_DEFINITION_MAX);
+    srv_request_release(&req);
+    gv_free(text);
+}
+
 static void test_ok_and_retry_replies(void **state)
 {
     char *out = NULL;
@@ -352,6 +458,8 @@ int main(void)
         cmocka_unit_test(test_fields_validated),
         cmocka_unit_test(test_object_named_or_by_id),
         cmocka_unit_test(test_ok_and_retry_replies),
+        cmocka_unit_test(test_org_requests),
+        cmocka_unit_test(test_definition_size),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);
