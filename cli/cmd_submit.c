@@ -1,25 +1,31 @@
 /* SPDX-License-Identifier: MIT
  * cmd_submit.c - `gavel submit` and `gavel rejudge`: the organizer's (and
- * the tests') way to put work on the judge queue without a browser.
+ * the tests') way to put work on the judge queue without a browser, and
+ * the report of what a rejudge changed.
  *
  * Both write PostgreSQL first and push to the queue second, like the
  * server: a crash between the two loses nothing, since every gavel-judge
  * re-queues unjudged submissions (db_queue_recover). */
 #include <errno.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli_util.h"
 #include "commands.h"
 #include "cst.h"
 #include "db.h"
+#include "cst_def.h"
 #include "db_queue.h"
+#include "db_rejudge.h"
 #include "db_submission.h"
 #include "gv_alloc.h"
 #include "gv_config.h"
 #include "gv_err.h"
+#include "gv_time.h"
 #include "banned.h"
 
 struct stores {
@@ -174,55 +180,197 @@ out:
     return rc;
 }
 
-int cli_cmd_rejudge(int argc, char **argv)
+static void rejudge_usage(FILE *f)
 {
-    static const char *const kinds[] = {"submission", "problem", "contest"};
-    const char *kind = NULL, *key = NULL;
-    struct stores st;
-    int64_t *ids = NULL;
-    size_t n = 0, pushed = 0;
-    int rc = CLI_EXIT_FAIL, err = 0;
+    fprintf(f, "usage: gavel rejudge --submission ID | --problem SLUG | --contest C [--problem P]\n"
+               "       gavel rejudge --report BATCH [--json]\n"
+               "C is a contest's slug or id; P a problem's slug or its label in C.\n");
+}
 
-    if (argc == 3) {
-        for (size_t k = 0; k < 3; k++) {
-            if (!strcmp(argv[1] + (argv[1][0] == '-' && argv[1][1] == '-' ? 2 : 0), kinds[k]))
-                kind = kinds[k];
-        }
-        key = argv[2];
-    }
-    if (!kind || (!strcmp(kind, "submission") && strspn(key, "0123456789") != strlen(key))) {
-        fprintf(stderr, "usage: gavel rejudge --submission ID | --problem SLUG | --contest SLUG\n");
-        return CLI_EXIT_USAGE;
-    }
+/* A batch from the options: one submission, a problem, a contest or a
+ * problem within a contest. Prints the batch's id on the last line. */
+static int rejudge_create(struct db_rejudge_target *t)
+{
+    struct db_rejudge_item *items = NULL;
+    const struct passwd *pw = getpwuid(geteuid());
+    char origin[65];
+    struct stores st;
+    size_t n = 0, queued = 0;
+    int64_t id = 0;
+    int rc = CLI_EXIT_FAIL, err;
+
+    /* Who asked, as far as a command line knows. */
+    snprintf(origin, sizeof(origin), "cli:%s", pw ? pw->pw_name : "?");
+    t->origin = origin;
     if (stores_open(&st, "gavel rejudge") < 0)
         goto out;
-    err = db_submission_select(&ids, &n, st.pg, kind, key);
+    err = db_rejudge_create(&id, &items, &n, st.pg, t);
+    if (err == GV_ENOTFOUND || err == -ENODATA) {
+        fprintf(stderr, "gavel rejudge: %s\n",
+                err == -ENODATA ? "no submissions match" : "no such submission, problem or contest");
+        goto out;
+    }
     if (err < 0) {
         fprintf(stderr, "gavel rejudge: %s\n", db_pg_last_error(st.pg));
         goto out;
     }
-    if (n == 0) {
-        fprintf(stderr, "gavel rejudge: no submissions match %s %s\n", kind, key);
-        goto out;
-    }
-    err = db_submission_mark_rejudge(st.pg, ids, n);
+    err = db_rejudge_queue(&queued, st.queue, items, n);
     if (err < 0) {
-        fprintf(stderr, "gavel rejudge: %s\n", db_pg_last_error(st.pg));
-        goto out;
+        /* Recorded and marked: the judges' recovery sweep queues them. */
+        fprintf(stderr, "gavel rejudge: rejudge %" PRId64 " recorded but not all queued (%s); "
+                        "a judge will re-queue them\n", id, gv_strerror(err));
     }
-    for (size_t i = 0; i < n && err == 0; i++) {
-        bool queued = false;
-        err = db_queue_push(&queued, st.queue, ids[i], CST_PRIO_REJUDGE, 0);
-        pushed += queued;
-    }
-    if (err < 0) {
-        fprintf(stderr, "gavel rejudge: cannot queue: %s\n", gv_strerror(err));
-        goto out;
-    }
-    printf("%zu submissions queued for rejudging (%zu already queued)\n", pushed, n - pushed);
+    printf("rejudge %" PRId64 ": %zu submissions, %zu queued (%zu already queued)\n%" PRId64 "\n",
+           id, n, queued, err < 0 ? 0 : n - queued, id);
     rc = CLI_EXIT_OK;
 out:
-    gv_free(ids);
+    gv_free(items);
     stores_close(&st);
     return rc;
+}
+
+static const char *str_or(const cJSON *o, const char *key, const char *dflt)
+{
+    const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+
+    return v ? v : dflt;
+}
+
+static double num_of(const cJSON *o, const char *key)
+{
+    return cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+/* One view's board change: the rows whose standing moved. */
+static void print_board_change(const cJSON *rows, const char *view)
+{
+    const cJSON *r;
+
+    printf("\n%s board: %d rows changed\n", view, cJSON_GetArraySize(rows));
+    if (cJSON_GetArraySize(rows) == 0)
+        return;
+    printf("  %-20s  %16s  %16s\n", "user", "before", "after");
+    printf("  %-20s  %4s %3s %7s  %4s %3s %7s\n", "", "rank", "sol", "pen/pts", "rank", "sol",
+           "pen/pts");
+    cJSON_ArrayForEach(r, rows)
+    {
+        const cJSON *b = cJSON_GetObjectItemCaseSensitive(r, "before"),
+                    *a = cJSON_GetObjectItemCaseSensitive(r, "after");
+
+        printf("  %-20.20s  %4.0f %3.0f %7g  %4.0f %3.0f %7g\n", str_or(r, "username", "?"),
+               num_of(b, "rank"), num_of(b, "solved"),
+               num_of(b, "score") > 0 ? num_of(b, "score") : num_of(b, "penalty"),
+               num_of(a, "rank"), num_of(a, "solved"),
+               num_of(a, "score") > 0 ? num_of(a, "score") : num_of(a, "penalty"));
+    }
+}
+
+static void print_report(const cJSON *o)
+{
+    const cJSON *counts = cJSON_GetObjectItemCaseSensitive(o, "counts"),
+                *by = cJSON_GetObjectItemCaseSensitive(o, "requested_by"),
+                *board = cJSON_GetObjectItemCaseSensitive(o, "board"), *it;
+    char when[CST_DEF_TIME_TEXT];
+
+    cst_def_format_time(when, (int64_t)num_of(o, "created_at_ms"));
+    printf("rejudge %.0f: %s", num_of(o, "rejudge_id"), str_or(o, "scope", "?"));
+    if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "contest_id")))
+        printf(", contest %.0f", num_of(o, "contest_id"));
+    if (str_or(o, "problem", NULL))
+        printf(", problem %s", str_or(o, "problem", NULL));
+    if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "submission_id")))
+        printf(", submission %.0f", num_of(o, "submission_id"));
+    printf("; asked by %s (%s) at %s\n", str_or(by, "username", "-"), str_or(o, "origin", "?"),
+           when);
+    printf("%.0f submissions: %.0f done, %.0f pending, %.0f changed\n\n",
+           num_of(counts, "submissions"), num_of(counts, "done"), num_of(counts, "pending"),
+           num_of(counts, "changed"));
+    printf("  %10s  %-20s  %-4s %-24s  %-7s  %-7s  %s\n", "submission", "user", "", "problem",
+           "before", "after", "changed");
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o, "submissions"))
+    {
+        /* No old verdict: it was not judged yet when the batch was made. */
+        printf("  %10.0f  %-20.20s  %-4s %-24.24s  %-7s  %-7s  %s\n", num_of(it, "submission_id"),
+               str_or(it, "username", "?"), str_or(it, "label", ""), str_or(it, "problem", "?"),
+               str_or(it, "old_verdict", "-"), str_or(it, "new_verdict", "pending"),
+               cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "changed")) ? "yes" : "");
+    }
+    if (cJSON_IsObject(board)) {
+        print_board_change(cJSON_GetObjectItemCaseSensitive(board, "public"), "public");
+        print_board_change(cJSON_GetObjectItemCaseSensitive(board, "jury"), "jury");
+    }
+}
+
+static int rejudge_report(const char *key, bool json)
+{
+    struct db_pg *pg = NULL;
+    char msg[512], *text = NULL;
+    cJSON *o = NULL;
+    int rc = CLI_EXIT_FAIL, err;
+
+    if (db_pg_open(&pg, db_pg_url(), 10, msg, sizeof(msg)) < 0) {
+        fprintf(stderr, "gavel rejudge: cannot connect to PostgreSQL: %s\n", msg);
+        return CLI_EXIT_FAIL;
+    }
+    err = db_rejudge_report(&text, pg, strtoll(key, NULL, 10), gv_time_real_ms());
+    if (err == GV_ENOTFOUND)
+        fprintf(stderr, "gavel rejudge: no rejudge %s\n", key);
+    else if (err < 0)
+        fprintf(stderr, "gavel rejudge: %s\n", gv_strerror(err));
+    else if (!(o = cJSON_Parse(text)))
+        fprintf(stderr, "gavel rejudge: out of memory\n");
+    if (o) {
+        if (json)
+            cli_json_print(o);
+        else
+            print_report(o);
+        rc = CLI_EXIT_OK;
+    }
+    cJSON_Delete(o);
+    gv_free(text);
+    db_pg_close(pg);
+    return rc;
+}
+
+static bool all_digits(const char *s)
+{
+    return s && *s && strspn(s, "0123456789") == strlen(s);
+}
+
+int cli_cmd_rejudge(int argc, char **argv)
+{
+    struct db_rejudge_target t = {0};
+    const char *sub = NULL, *report = NULL;
+    bool json = false;
+
+    for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(argv[i], "--submission") && v)
+            sub = argv[++i];
+        else if (!strcmp(argv[i], "--problem") && v)
+            t.problem = argv[++i];
+        else if (!strcmp(argv[i], "--contest") && v)
+            t.contest = argv[++i];
+        else if (!strcmp(argv[i], "--report") && v)
+            report = argv[++i];
+        else if (!strcmp(argv[i], "--json"))
+            json = true;
+        else {
+            fprintf(stderr, "gavel rejudge: unexpected argument '%s'\n", argv[i]);
+            rejudge_usage(stderr);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (report && all_digits(report) && !sub && !t.problem && !t.contest)
+        return rejudge_report(report, json);
+    t.scope = sub       ? DB_REJUDGE_SUBMISSION
+              : t.contest ? (t.problem ? DB_REJUDGE_CONTEST_PROBLEM : DB_REJUDGE_CONTEST)
+                          : DB_REJUDGE_PROBLEM;
+    if (report || json || (sub && (t.problem || t.contest || !all_digits(sub))) ||
+        (!sub && !t.problem && !t.contest)) {
+        rejudge_usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    t.submission_id = sub ? strtoll(sub, NULL, 10) : 0;
+    return rejudge_create(&t);
 }

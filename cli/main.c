@@ -21,7 +21,7 @@ static const struct cli_command commands[] = {
     {"judge", cli_cmd_judge, "judge --problem DIR SOURCE: judge offline against a package"},
     {"problem", cli_cmd_problem, "problem import DIR... | problem verify DIR...: packages"},
     {"submit", cli_cmd_submit, "submit --user U --problem P SOURCE: store and queue"},
-    {"rejudge", cli_cmd_rejudge, "rejudge --submission ID | --problem P | --contest C"},
+    {"rejudge", cli_cmd_rejudge, "rejudge --submission ID | --problem P | --contest C [--problem P] | --report BATCH"},
     {"contest", cli_cmd_contest, "contest create FILE | update ID FILE | list | show ID | unfreeze ID"},
     {"user", cli_cmd_user, "user set NAME --role contestant|jury|admin --tier free|paid"},
 };

@@ -215,4 +215,25 @@ int cst_board_row(struct cst_row *out, struct cst_cell *cells, const struct cst_
  * this view: the freeze hides later ones until the reveal. */
 bool cst_board_shows_solve(const struct cst_board_rules *rules, int64_t at_ms);
 
+/* What a row's place on the board is made of. */
+struct cst_standing {
+    int rank;
+    int solved;
+    int64_t penalty_min;
+    double score;
+};
+
+struct cst_row_change {
+    size_t team;
+    struct cst_standing before, after;
+};
+
+/* The teams whose standing differs between two boards of the same teams
+ * (a rejudge's effect: the board with the old verdicts, and the board now):
+ * rank, solved or penalty under ICPC, rank or score under IOI. By team
+ * index; *out is gv_malloc'd (the caller gv_frees it), *count may be 0.
+ * GV_EINVAL when the boards have different teams; -ENOMEM. */
+int cst_board_changes(struct cst_row_change **out, size_t *count, enum cst_scoring scoring,
+                      const struct cst_board *before, const struct cst_board *after);
+
 #endif

@@ -190,6 +190,8 @@ int cst_event_encode(char **out, size_t *len, const struct cst_event *ev);
 /* One row's JSON object, as in the event and in board snapshots (which add
  * its "rank"); the caller owns it. NULL when out of memory. */
 struct cJSON *cst_event_row_to_json(int64_t user_id, const struct cst_event_row *row);
+/* One cell's JSON object, as in a row's "cells"; the caller owns it. */
+struct cJSON *cst_event_cell_to_json(const struct cst_event_cell *cell);
 
 /* Reads the payload of an event of `type`. GV_EPARSE when `data` is not
  * the shape this header defines (a missing or mistyped field, an id out of

@@ -178,3 +178,51 @@ int cst_board_row(struct cst_row *out, struct cst_cell *cells, const struct cst_
     mark_first(out, nproblems, first_solve_ms);
     return 0;
 }
+
+static struct cst_standing standing_of(const struct cst_row *r)
+{
+    return (struct cst_standing){r->rank, r->solved, r->penalty_min, r->score};
+}
+
+static bool standing_differs(const struct cst_standing *a, const struct cst_standing *b,
+                             enum cst_scoring scoring)
+{
+    if (a->rank != b->rank)
+        return true;
+    if (scoring == CST_SCORING_IOI)
+        return a->score != b->score;
+    return a->solved != b->solved || a->penalty_min != b->penalty_min;
+}
+
+int cst_board_changes(struct cst_row_change **out, size_t *count, enum cst_scoring scoring,
+                      const struct cst_board *before, const struct cst_board *after)
+{
+    size_t n = before->nteams, k = 0;
+    /* Rows are in rank order: index them by team first. */
+    const struct cst_row **by_team = NULL;
+    struct cst_row_change *ch = NULL;
+
+    *out = NULL;
+    *count = 0;
+    if (after->nteams != n)
+        return GV_EINVAL;
+    by_team = gv_calloc(n ? n : 1, sizeof(*by_team));
+    ch = gv_calloc(n ? n : 1, sizeof(*ch));
+    if (!by_team || !ch) {
+        gv_free(by_team);
+        gv_free(ch);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        by_team[before->rows[i].team] = &before->rows[i];
+    for (size_t i = 0; i < n; i++) {
+        const struct cst_row *a = &after->rows[i], *b = by_team[a->team];
+
+        ch[k] = (struct cst_row_change){a->team, standing_of(b), standing_of(a)};
+        k += standing_differs(&ch[k].before, &ch[k].after, scoring);
+    }
+    gv_free(by_team);
+    *out = ch;
+    *count = k;
+    return 0;
+}

@@ -196,6 +196,19 @@ static bool put_bool(cJSON *o, const char *name, bool v)
     return cJSON_AddBoolToObject(o, name, v) != NULL;
 }
 
+cJSON *cst_event_cell_to_json(const struct cst_event_cell *c)
+{
+    cJSON *cell = cJSON_CreateObject();
+
+    if (cell && put_str(cell, "label", c->label) && put_bool(cell, "solved", c->solved) &&
+        put_bool(cell, "first", c->first) && put_num(cell, "tries", c->tries) &&
+        put_num(cell, "pending", c->pending) && put_num(cell, "score", c->score) &&
+        (!c->solved || put_num(cell, "time_min", (double)c->time_min)))
+        return cell;
+    cJSON_Delete(cell);
+    return NULL;
+}
+
 cJSON *cst_event_row_to_json(int64_t user_id, const struct cst_event_row *r)
 {
     cJSON *row = cJSON_CreateObject(), *cells = NULL;
@@ -206,14 +219,9 @@ cJSON *cst_event_row_to_json(int64_t user_id, const struct cst_event_row *r)
               put_num(row, "score", r->score) && (cells = cJSON_AddArrayToObject(row, "cells"));
 
     for (size_t i = 0; ok && i < r->ncells; i++) {
-        const struct cst_event_cell *c = &r->cells[i];
-        cJSON *cell = cJSON_CreateObject();
+        cJSON *cell = cst_event_cell_to_json(&r->cells[i]);
 
-        ok = cell && put_str(cell, "label", c->label) && put_bool(cell, "solved", c->solved) &&
-             put_bool(cell, "first", c->first) && put_num(cell, "tries", c->tries) &&
-             put_num(cell, "pending", c->pending) && put_num(cell, "score", c->score) &&
-             (!c->solved || put_num(cell, "time_min", (double)c->time_min)) &&
-             cJSON_AddItemToArray(cells, cell);
+        ok = cell && cJSON_AddItemToArray(cells, cell);
         if (!ok)
             cJSON_Delete(cell); /* not in the array: ours to free */
     }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cst_event.h"
 #include "db.h"
 
 struct db_submission {
@@ -27,7 +28,7 @@ struct db_submission {
     char source_sha256[65];
     char status[16];
     int priority;
-    bool rejudge_requested; /* db_submission_mark_rejudge, not yet done */
+    bool rejudge_requested; /* by a rejudge batch (db_rejudge.h), not yet done */
 };
 
 /* Loads the submission and opens a judging of it by `judge_host`. When it

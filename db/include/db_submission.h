@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * db_submission.h - creating submissions and choosing what to rejudge.
+ * db_submission.h - creating submissions (rejudging them: db_rejudge.h).
  *
  * A submission is durable in PostgreSQL before anything else learns of it;
  * the caller then pushes it on the queue (db_queue_push) at the returned
@@ -32,16 +32,5 @@ struct db_new_submission {
  * empty or oversized source. */
 int db_submission_create(int64_t *out_id, int *priority, struct db_pg *pg,
                          const struct db_new_submission *in);
-
-/* The ids of the judged submissions to rejudge, oldest first: one
- * submission (`what` "submission"), all of a problem (slug), or all of a
- * contest (id). *out is gv_malloc'd. */
-int db_submission_select(int64_t **out, size_t *count, struct db_pg *pg, const char *what,
-                         const char *key);
-
-/* Records that these submissions are to be rejudged, before they are
- * queued: if Redis loses the queue, recovery re-queues them (at the rejudge
- * level) until a judging finishes. */
-int db_submission_mark_rejudge(struct db_pg *pg, const int64_t *ids, size_t count);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "cst.h"
 #include "cst_event.h"
+#include "db_board.h"
 #include "db_event.h"
 #include "db_internal.h"
 #include "gv_alloc.h"
@@ -19,20 +20,7 @@
 
 #define EPOCH_MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"
 
-/* What a board or a row is computed from: the contest's rules, its
- * problems in order, and attempts in submission order. */
-struct board_src {
-    PGresult *contest, *problems, *teams, *subs;
-    struct cst_board_rules rules;
-    int64_t starts_at;
-    bool frozen;
-    size_t nproblems;
-    int64_t *team_ids; /* teams' user ids, ascending (the query's order) */
-    struct cst_attempt *attempts;
-    size_t nattempts;
-};
-
-static void board_src_release(struct board_src *s)
+void db__board_release(struct db__board *s)
 {
     PQclear(s->contest);
     PQclear(s->problems);
@@ -40,6 +28,7 @@ static void board_src_release(struct board_src *s)
     PQclear(s->subs);
     gv_free(s->team_ids);
     gv_free(s->attempts);
+    gv_free(s->attempt_subs);
     memset(s, 0, sizeof(*s));
 }
 
@@ -54,7 +43,7 @@ static int cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static enum cst_outcome outcome_of(const char *status, const char *verdict)
+enum cst_outcome db__outcome_of(const char *status, const char *verdict)
 {
     if (strcmp(status, "judged") != 0 || !strcmp(verdict, "JE"))
         return CST_OUT_PENDING; /* a judge error waits for a human */
@@ -66,7 +55,7 @@ static enum cst_outcome outcome_of(const char *status, const char *verdict)
 }
 
 /* The contest's rules for this view, and its problems. */
-static int rules_load(struct board_src *s, struct db_pg *pg, const char *cid, bool jury,
+static int rules_load(struct db__board *s, struct db_pg *pg, const char *cid, bool jury,
                       int64_t now_ms)
 {
     const char *p[] = {cid};
@@ -96,7 +85,8 @@ static int rules_load(struct board_src *s, struct db_pg *pg, const char *cid, bo
     freezes = col_i64(s->contest, 0, 3);
     unfrozen = col_i64(s->contest, 0, 4);
     s->rules.freeze_at_ms = PQgetisnull(s->contest, 0, 3) ? -1 : freezes - s->starts_at;
-    s->rules.reveal = jury || (!PQgetisnull(s->contest, 0, 4) && now_ms >= unfrozen);
+    s->public_reveal = !PQgetisnull(s->contest, 0, 4) && now_ms >= unfrozen;
+    s->rules.reveal = jury || s->public_reveal;
     s->frozen = !s->rules.reveal && s->rules.freeze_at_ms >= 0 && now_ms >= freezes;
     s->nproblems = (size_t)PQntuples(s->problems);
     {
@@ -107,7 +97,7 @@ static int rules_load(struct board_src *s, struct db_pg *pg, const char *cid, bo
     return 0;
 }
 
-static size_t problem_index(const struct board_src *s, int64_t problem_id)
+static size_t problem_index(const struct db__board *s, int64_t problem_id)
 {
     for (size_t k = 0; k < s->nproblems; k++)
         if (col_i64(s->problems, (int)k, 0) == problem_id)
@@ -117,7 +107,7 @@ static size_t problem_index(const struct board_src *s, int64_t problem_id)
 
 /* A user's index among the teams: its place in `team_ids`, or 0 when the
  * attempts are one team's (no `team_ids`). */
-static size_t team_index(const struct board_src *s, int64_t uid)
+static size_t team_index(const struct db__board *s, int64_t uid)
 {
     size_t nteams = s->team_ids ? (size_t)PQntuples(s->teams) : 0;
     const int64_t *team = nteams ? bsearch(&uid, s->team_ids, nteams, sizeof(*s->team_ids),
@@ -129,7 +119,7 @@ static size_t team_index(const struct board_src *s, int64_t uid)
 
 /* The attempts of visible participants (of `uid` alone when given), in
  * submission order. */
-static int attempts_load(struct board_src *s, struct db_pg *pg, const char *cid, const char *uid)
+static int attempts_load(struct db__board *s, struct db_pg *pg, const char *cid, const char *uid)
 {
     const char *p[] = {cid, uid};
     size_t n;
@@ -137,8 +127,8 @@ static int attempts_load(struct board_src *s, struct db_pg *pg, const char *cid,
 
     err = db__pg_select(&s->subs, pg, "contest submissions",
                         "SELECT s.user_id, s.problem_id, " EPOCH_MS("s.created_at") ", "
-                        "s.status::text, coalesce(s.verdict::text, ''), coalesce(s.score, 0) "
-                        "FROM submissions s JOIN participants pa ON pa.contest_id = "
+                        "s.status::text, coalesce(s.verdict::text, ''), coalesce(s.score, 0), "
+                        "s.id FROM submissions s JOIN participants pa ON pa.contest_id = "
                         "s.contest_id AND pa.user_id = s.user_id AND NOT pa.is_hidden WHERE "
                         "s.contest_id = $1::bigint AND ($2::bigint IS NULL OR s.user_id = "
                         "$2::bigint) ORDER BY s.created_at, s.id",
@@ -147,7 +137,8 @@ static int attempts_load(struct board_src *s, struct db_pg *pg, const char *cid,
         return err;
     n = s->nproblems ? (size_t)PQntuples(s->subs) : 0;
     s->attempts = gv_calloc(n ? n : 1, sizeof(*s->attempts));
-    if (!s->attempts)
+    s->attempt_subs = gv_calloc(n ? n : 1, sizeof(*s->attempt_subs));
+    if (!s->attempts || !s->attempt_subs)
         return -ENOMEM;
     for (size_t i = 0; i < n; i++) {
         struct cst_attempt *a = &s->attempts[s->nattempts];
@@ -163,15 +154,16 @@ static int attempts_load(struct board_src *s, struct db_pg *pg, const char *cid,
             a->at_ms = 0;
         if (s->nattempts > 0 && a->at_ms < s->attempts[s->nattempts - 1].at_ms)
             a->at_ms = s->attempts[s->nattempts - 1].at_ms;
-        a->outcome = outcome_of(PQgetvalue(s->subs, (int)i, 3), PQgetvalue(s->subs, (int)i, 4));
+        a->outcome = db__outcome_of(PQgetvalue(s->subs, (int)i, 3), PQgetvalue(s->subs, (int)i, 4));
         a->score = strtod(PQgetvalue(s->subs, (int)i, 5), NULL);
+        s->attempt_subs[s->nattempts] = col_i64(s->subs, (int)i, 6);
         s->nattempts++;
     }
     return 0;
 }
 
 /* The visible participants (`uid` alone when given), by user id. */
-static int teams_load(struct board_src *s, struct db_pg *pg, const char *cid, const char *uid)
+static int teams_load(struct db__board *s, struct db_pg *pg, const char *cid, const char *uid)
 {
     const char *p[] = {cid, uid};
 
@@ -183,9 +175,8 @@ static int teams_load(struct board_src *s, struct db_pg *pg, const char *cid, co
                          2, p);
 }
 
-/* Everything a whole board is computed from. */
-static int board_load(struct board_src *s, struct db_pg *pg, int64_t contest_id, bool jury,
-                      int64_t now_ms)
+int db__board_load(struct db__board *s, struct db_pg *pg, int64_t contest_id, bool jury,
+                   int64_t now_ms)
 {
     char cid[24];
     size_t nteams;
@@ -207,10 +198,22 @@ static int board_load(struct board_src *s, struct db_pg *pg, int64_t contest_id,
     return attempts_load(s, pg, cid, NULL);
 }
 
+void db__board_cell(struct cst_event_cell *out, const struct db__board *s, size_t p,
+                    const struct cst_cell *c)
+{
+    snprintf(out->label, sizeof(out->label), "%s", PQgetvalue(s->problems, (int)p, 1));
+    out->solved = c->solved;
+    out->first = c->first;
+    out->tries = c->tries;
+    out->pending = c->pending;
+    out->score = c->score;
+    out->time_min = c->solved_at_ms / 60000;
+}
+
 /* A row as events and snapshots show it; `cells` (nproblems) stays the
  * caller's and the row's cells point into it. */
 static int event_row(struct cst_event_row *out, struct cst_event_cell *cells,
-                     const struct board_src *s, const struct cst_row *r, int team_row)
+                     const struct db__board *s, const struct cst_row *r, int team_row)
 {
     memset(out, 0, sizeof(*out));
     if (s->nproblems > CST_EVENT_CELLS_MAX)
@@ -223,22 +226,54 @@ static int event_row(struct cst_event_row *out, struct cst_event_cell *cells,
     out->score = r->score;
     out->ncells = s->nproblems;
     out->cells = cells;
-    for (size_t p = 0; p < s->nproblems; p++) {
-        const struct cst_cell *c = &r->cells[p];
-
-        snprintf(cells[p].label, sizeof(cells[p].label), "%s",
-                 PQgetvalue(s->problems, (int)p, 1));
-        cells[p].solved = c->solved;
-        cells[p].first = c->first;
-        cells[p].tries = c->tries;
-        cells[p].pending = c->pending;
-        cells[p].score = c->score;
-        cells[p].time_min = c->solved_at_ms / 60000;
-    }
+    for (size_t p = 0; p < s->nproblems; p++)
+        db__board_cell(&cells[p], s, p, &r->cells[p]);
     return 0;
 }
 
-static int print_to(cJSON *o, char **json)
+bool db__board_add_team(cJSON *o, const struct db__board *s, size_t team)
+{
+    return cJSON_AddNumberToObject(o, "user_id", (double)s->team_ids[team]) &&
+           cJSON_AddStringToObject(o, "username", PQgetvalue(s->teams, (int)team, 1)) &&
+           cJSON_AddStringToObject(o, "display_name", PQgetvalue(s->teams, (int)team, 2));
+}
+
+cJSON *db__board_json(const struct db__board *s, const struct cst_board *b, bool frozen)
+{
+    struct cst_event_cell cells[CST_EVENT_CELLS_MAX];
+    cJSON *o = cJSON_CreateObject(), *problems, *rows;
+    bool ok;
+
+    problems = cJSON_AddArrayToObject(o, "problems");
+    rows = cJSON_AddArrayToObject(o, "rows");
+    ok = problems && rows && cJSON_AddStringToObject(o, "scoring", PQgetvalue(s->contest, 0, 0)) &&
+         cJSON_AddNumberToObject(o, "penalty_minutes", s->rules.penalty_minutes) &&
+         cJSON_AddBoolToObject(o, "frozen", frozen);
+    for (size_t p = 0; ok && p < s->nproblems; p++) {
+        cJSON *pr = cJSON_CreateObject();
+        ok = pr && cJSON_AddItemToArray(problems, pr) &&
+             cJSON_AddStringToObject(pr, "label", PQgetvalue(s->problems, (int)p, 1)) &&
+             cJSON_AddStringToObject(pr, "slug", PQgetvalue(s->problems, (int)p, 2));
+    }
+    for (size_t i = 0; ok && i < b->nteams; i++) {
+        const struct cst_row *r = &b->rows[i];
+        struct cst_event_row er;
+        cJSON *row = NULL;
+
+        ok = event_row(&er, cells, s, r, (int)r->team) == 0 &&
+             (row = cst_event_row_to_json(s->team_ids[r->team], &er)) &&
+             cJSON_AddNumberToObject(row, "rank", r->rank) && cJSON_AddItemToArray(rows, row);
+        if (!ok)
+            cJSON_Delete(row);
+    }
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+int db__json_print(char **json, cJSON *o)
 {
     char *txt = o ? cJSON_PrintUnformatted(o) : NULL;
 
@@ -252,62 +287,26 @@ static int print_to(cJSON *o, char **json)
 
 int db_contest_board(char **json, struct db_pg *pg, int64_t contest_id, bool jury, int64_t now_ms)
 {
-    struct cst_event_cell cells[CST_EVENT_CELLS_MAX];
     struct cst_board board = {0};
-    struct board_src s;
-    cJSON *o = NULL, *problems, *rows;
-    bool ok;
-    int err = board_load(&s, pg, contest_id, jury, now_ms);
+    struct db__board s;
+    int err = db__board_load(&s, pg, contest_id, jury, now_ms);
 
     *json = NULL;
+    if (err == 0 && s.nproblems > CST_EVENT_CELLS_MAX)
+        err = GV_ETOOBIG;
     if (err == 0)
         err = cst_board_compute(&board, &s.rules, (size_t)PQntuples(s.teams), s.nproblems,
                                 s.attempts, s.nattempts);
-    if (err < 0)
-        goto out;
-    o = cJSON_CreateObject();
-    problems = cJSON_AddArrayToObject(o, "problems");
-    rows = cJSON_AddArrayToObject(o, "rows");
-    ok = problems && rows &&
-         cJSON_AddStringToObject(o, "scoring", PQgetvalue(s.contest, 0, 0)) &&
-         cJSON_AddNumberToObject(o, "penalty_minutes", s.rules.penalty_minutes) &&
-         cJSON_AddBoolToObject(o, "frozen", s.frozen);
-    for (size_t p = 0; ok && p < s.nproblems; p++) {
-        cJSON *pr = cJSON_CreateObject();
-        ok = pr && cJSON_AddItemToArray(problems, pr) &&
-             cJSON_AddStringToObject(pr, "label", PQgetvalue(s.problems, (int)p, 1)) &&
-             cJSON_AddStringToObject(pr, "slug", PQgetvalue(s.problems, (int)p, 2));
-    }
-    for (size_t i = 0; ok && i < board.nteams; i++) {
-        const struct cst_row *r = &board.rows[i];
-        struct cst_event_row er;
-        cJSON *row;
-
-        err = event_row(&er, cells, &s, r, (int)r->team);
-        if (err < 0)
-            goto out;
-        row = cst_event_row_to_json(s.team_ids[r->team], &er);
-        ok = row && cJSON_AddNumberToObject(row, "rank", r->rank) &&
-             cJSON_AddItemToArray(rows, row);
-        if (!ok)
-            cJSON_Delete(row);
-    }
-    if (!ok) {
-        cJSON_Delete(o);
-        o = NULL;
-    }
-    err = print_to(o, json);
-    o = NULL;
-out:
-    cJSON_Delete(o);
+    if (err == 0)
+        err = db__json_print(json, db__board_json(&s, &board, s.frozen));
     cst_board_release(&board);
-    board_src_release(&s);
+    db__board_release(&s);
     return err;
 }
 
 /* The earliest accepted attempt per problem by a visible participant, as
  * ms since the start, INT64_MAX where none is shown in this view. */
-static int first_solves_load(int64_t *first, struct db_pg *pg, const struct board_src *s,
+static int first_solves_load(int64_t *first, struct db_pg *pg, const struct db__board *s,
                              const char *cid)
 {
     const char *p[] = {cid};
@@ -346,7 +345,7 @@ int db_contest_row_event(struct cst_event *out, struct db_pg *pg, int64_t contes
     struct cst_cell row_cells[CST_EVENT_CELLS_MAX];
     struct cst_event ev;
     struct cst_row row;
-    struct board_src s;
+    struct db__board s;
     char cid[24], uid[24];
     int err;
 
@@ -388,7 +387,7 @@ int db_contest_row_event(struct cst_event *out, struct db_pg *pg, int64_t contes
     }
     *out = ev;
 out:
-    board_src_release(&s);
+    db__board_release(&s);
     return err;
 }
 

@@ -88,10 +88,13 @@ int db_judging_start(struct db_submission *out, int64_t *judging_id, struct db_p
             goto out;
     }
     {
+        /* The clock, not the transaction's start: a judging that waited
+         * above for a rejudge batch to commit must count as started after
+         * it (db_judging_finish links the two by these times). */
         const char *p[] = {sid, judge_host};
         err = db_pg_query_value(&val, pg,
-                                "INSERT INTO judgings (submission_id, judge_host) VALUES ($1, $2) "
-                                "RETURNING id",
+                                "INSERT INTO judgings (submission_id, judge_host, started_at) "
+                                "VALUES ($1, $2, clock_timestamp()) RETURNING id",
                                 2, p);
         if (err < 0)
             goto out;
@@ -186,12 +189,28 @@ int db_judging_finish(struct cst_event *out, struct db_pg *pg, int64_t judging_i
             goto out;
     }
     {
-        const char *p[] = {sid, r->verdict, score, tmax, mmax, r->compile_output};
+        /* A rejudge requested after this judging started is still to do:
+         * its mark stays, and the queue's recovery sweep queues it again. */
+        const char *p[] = {sid, r->verdict, score, tmax, mmax, r->compile_output, jid};
         err = db_pg_exec(NULL, pg,
                          "UPDATE submissions SET status = 'judged', verdict = $2, score = $3, "
                          "max_time_ms = $4, max_memory_kb = $5, compile_output = $6, "
-                         "judged_at = now(), rejudge_requested_at = NULL WHERE id = $1",
-                         6, p);
+                         "judged_at = now(), rejudge_requested_at = CASE WHEN "
+                         "rejudge_requested_at > (SELECT started_at FROM judgings WHERE id = $7) "
+                         "THEN rejudge_requested_at END WHERE id = $1",
+                         7, p);
+        if (err < 0)
+            goto out;
+    }
+    {
+        /* This verdict answers the rejudge batches made before the judging
+         * started that were still waiting for one (db_rejudge.h). */
+        const char *p[] = {jid, sid};
+        err = db_pg_exec(NULL, pg,
+                         "UPDATE rejudge_items ri SET judging_id = j.id FROM rejudges r, judgings "
+                         "j WHERE ri.submission_id = $2 AND ri.judging_id IS NULL AND r.id = "
+                         "ri.rejudge_id AND j.id = $1 AND j.started_at >= r.created_at",
+                         2, p);
         if (err < 0)
             goto out;
     }

@@ -50,6 +50,10 @@ static const struct {
     {"user.set", SRV_REQ_USER_SET, true},
     {"users.list", SRV_REQ_USERS_LIST, true},
     {"ops.status", SRV_REQ_OPS_STATUS, true},
+    {"rejudge", SRV_REQ_REJUDGE, true},
+    {"rejudge.report", SRV_REQ_REJUDGE_REPORT, true},
+    {"rejudges.list", SRV_REQ_REJUDGES_LIST, true},
+    {"contest.reveal", SRV_REQ_CONTEST_REVEAL, true},
 };
 
 bool srv_req_needs_user(enum srv_req_type type)
@@ -448,6 +452,23 @@ static int decode_params(struct srv_request *out)
         break;
     case SRV_REQ_USERS_LIST:
         TRY(field_small(out, "page", OPTIONAL, 1, SRV_PAGE_MAX, &p->page));
+        break;
+    case SRV_REQ_REJUDGE:
+        TRY(field_int(out, "submission", OPTIONAL, 1, INT64_MAX / 2, &p->submission_id));
+        TRY(field_int(out, "contest", OPTIONAL, 1, INT64_MAX / 2, &p->contest_id));
+        TRY(field_string(out, "problem", OPTIONAL, 1, 64, &p->slug, NULL));
+        if (!p->submission_id == !p->contest_id || (p->submission_id && p->slug))
+            return invalid(out, "name one \"submission\", or one \"contest\" (and optionally "
+                                "one of its \"problem\"s)");
+        break;
+    case SRV_REQ_REJUDGE_REPORT:
+        TRY(field_int(out, "rejudge", REQUIRED, 1, INT64_MAX / 2, &p->rejudge_id));
+        break;
+    case SRV_REQ_REJUDGES_LIST:
+        TRY(field_int(out, "contest", OPTIONAL, 1, INT64_MAX / 2, &p->contest_id));
+        break;
+    case SRV_REQ_CONTEST_REVEAL:
+        TRY(field_int(out, "contest", REQUIRED, 1, INT64_MAX / 2, &p->contest_id));
         break;
     case SRV_REQ_PING:
     case SRV_REQ_LOGOUT:

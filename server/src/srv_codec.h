@@ -86,6 +86,11 @@ enum srv_req_type {
     SRV_REQ_USER_SET,
     SRV_REQ_USERS_LIST,
     SRV_REQ_OPS_STATUS,
+    /* Rejudges and the reveal (organizers). */
+    SRV_REQ_REJUDGE,
+    SRV_REQ_REJUDGE_REPORT,
+    SRV_REQ_REJUDGES_LIST,
+    SRV_REQ_CONTEST_REVEAL,
 };
 
 enum srv_sort { SRV_SORT_NAME, SRV_SORT_DIFFICULTY, SRV_SORT_LIKES, SRV_SORT_SOLVES };
@@ -98,7 +103,8 @@ struct srv_params {
     const char *token;                   /* hello */
     const char *username, *password;     /* register, login */
     const char *display_name;            /* register; NULL: the username */
-    const char *slug;                    /* problem.get, problem.like, submit ("problem") */
+    const char *slug;                    /* problem.get, problem.like, submit ("problem");
+                                            rejudge ("problem": a slug or a contest's label) */
     bool like;                           /* problem.like */
     int difficulty_min, difficulty_max;  /* problems.list; 0: no bound */
     enum srv_sort sort;
@@ -118,6 +124,7 @@ struct srv_params {
     size_t definition_len;
     bool force;                          /* contest.update */
     const char *role, *tier;             /* user.set ("username" above); NULL: kept */
+    int64_t rejudge_id;                  /* rejudge.report ("rejudge") */
 };
 
 struct srv_request {

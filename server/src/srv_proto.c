@@ -3,8 +3,8 @@
  * dispatcher (run), what every request file uses (failing a job, setting
  * its data, who the caller is), accounts and the session's own requests
  * (hello, register, login, logout, resume), and the outcome's encoding.
- * The other requests live by family in srv_proto_problems.c and
- * srv_proto_contest.c (srv_proto_internal.h). */
+ * The other requests live by family in srv_proto_problems.c,
+ * srv_proto_contest.c and srv_proto_rejudge.c (srv_proto_internal.h). */
 #include "srv_proto_internal.h"
 
 #include <errno.h>
@@ -384,6 +384,18 @@ static void run(struct srv_job *base, struct srv_job_env *env)
     case SRV_REQ_CONTEST_UNFREEZE: case SRV_REQ_USER_SET: case SRV_REQ_USERS_LIST:
     case SRV_REQ_OPS_STATUS:
         srv__req_org(job, env, pg);
+        break;
+    case SRV_REQ_REJUDGE:
+        srv__req_rejudge(job, env, pg);
+        break;
+    case SRV_REQ_REJUDGE_REPORT:
+        srv__req_rejudge_report(job, env, pg);
+        break;
+    case SRV_REQ_REJUDGES_LIST:
+        srv__req_rejudges_list(job, env, pg);
+        break;
+    case SRV_REQ_CONTEST_REVEAL:
+        srv__req_contest_reveal(job, env, pg);
         break;
     case SRV_REQ_RESUME:
     case SRV_REQ_PING:

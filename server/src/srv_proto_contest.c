@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * srv_proto_contest.c - the contest requests: contests.list,
- * contest.register, contest.scoreboard, contest.announce and the snapshot
- * of a contest's subscription. Requests about a contest belong here, the
+ * contest.register, contest.scoreboard, contest.announce, contest.reveal
+ * and the snapshot of a contest's subscription. Requests about a contest belong here, the
  * organizers' included, so that one file shows what each role may do to
  * a contest over the protocol. */
 #include "srv_proto_internal.h"
@@ -14,6 +14,7 @@
 #include "db_clar.h"
 #include "db_contest.h"
 #include "db_event.h"
+#include "db_reveal.h"
 #include "db_stream.h"
 #include "gv_alloc.h"
 #include "gv_err.h"
@@ -244,4 +245,22 @@ void srv__req_contest_announce(struct srv_req_job *job, struct srv_job_env *env,
         return;
     }
     srv__publish_logged(job, env, &ev, "announcement_id", ev.seq);
+}
+
+/* The whole reveal in one reply: the projector steps through it offline,
+ * so a key press never waits for the server. */
+void srv__req_contest_reveal(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
+{
+    int64_t cid = job->req.p.contest_id;
+    int err;
+
+    if (!srv__privileged(&job->user)) {
+        srv__fail(job, SRV_ERR_FORBIDDEN, "only organizers may run the reveal");
+        return;
+    }
+    err = db_contest_reveal(&job->data, pg, cid, gv_time_real_ms());
+    if (err == GV_ENOTFOUND)
+        srv__fail(job, SRV_ERR_NOT_FOUND, "no contest %" PRId64, cid);
+    else if (err < 0)
+        srv__fail_store(job, env, err, 0, "reveal");
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * srv_proto_internal.h - what the request files share: srv_proto.c (the
- * dispatcher and the helpers below), srv_proto_problems.c and
- * srv_proto_contest.c.
+ * dispatcher and the helpers below), srv_proto_problems.c,
+ * srv_proto_contest.c and srv_proto_rejudge.c.
  *
  * All of it runs on a job thread with that thread's stores (srv_job_env),
  * never on the lws loop: nothing here may touch a connection or a session
@@ -63,6 +63,7 @@ void srv__req_contest_register(struct srv_req_job *job, struct srv_job_env *env,
 void srv__req_contest_scoreboard(struct srv_req_job *job, struct srv_job_env *env,
                                  struct db_pg *pg);
 void srv__req_contest_announce(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
+void srv__req_contest_reveal(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
 /* The reply to subscribing to a contest. */
 void srv__req_subscribe_contest(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
 
@@ -73,5 +74,9 @@ void srv__req_clar_broadcast(struct srv_req_job *job, struct srv_job_env *env, s
 void srv__req_clar_list(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
 /* srv_proto_org.c: every organizer-only request, behind one role check. */
 void srv__req_org(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
+/* srv_proto_rejudge.c */
+void srv__req_rejudge(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
+void srv__req_rejudge_report(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
+void srv__req_rejudges_list(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
 
 #endif

@@ -238,6 +238,10 @@ static int sess_handle(struct lws *wsi, struct srv__session *ss)
     case SRV_REQ_CONTEST_CREATE: case SRV_REQ_CONTEST_UPDATE: case SRV_REQ_CONTEST_DEFINITION:
     case SRV_REQ_CONTEST_UNFREEZE: case SRV_REQ_USER_SET: case SRV_REQ_USERS_LIST:
     case SRV_REQ_OPS_STATUS:
+    case SRV_REQ_REJUDGE:
+    case SRV_REQ_REJUDGE_REPORT:
+    case SRV_REQ_REJUDGES_LIST:
+    case SRV_REQ_CONTEST_REVEAL:
         /* Refused here when nobody can be logged in by the time it runs
          * (no pending login ahead, no cookie to check): no store needed. */
         if (srv_request_needs_user(&req) && !ss->user.id && !ss->token_unchecked && !ss->busy) {
