@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * ws_fanout.c - fan-out benchmark of gavel-server's contest pushes (issue 5).
+ * (Over 800 lines because it is one self-contained program: its own epoll
+ * WebSocket client, the scenarios, and the table, with nothing to share.)
  *
  * Holds N WebSocket connections to gavel-server (one process, or several
  * sharing the port: the kernel spreads the connections), each logged in with the

@@ -24,6 +24,11 @@
  * gavel-judge judges the submissions instead. Exit 77 as well without
  * GAVEL_PG_URL / GAVEL_REDIS_URL or redis-server.
  *
+ * Why one long file: every step shares the two servers, the owned Redis and
+ * the clients that earlier steps set up (the resume step needs the events
+ * of the submission step, the outage steps need live subscriptions), and
+ * starting the cluster again per file would double the test's time.
+ *
  * Here PostgreSQL is only cut off, by a TCP relay between the servers and
  * the test's PostgreSQL: killing the relay drops every connection and
  * refuses new ones, as a stopped server does to its clients, without

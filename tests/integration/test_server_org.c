@@ -216,8 +216,10 @@ static void every_org_request(char **out, int64_t live, int64_t past)
     out[n++] = strdup("{\"type\":\"users.list\"}");
     out[n++] = strdup("{\"type\":\"ops.status\"}");
     /* The other families' organizer requests, refused by the same rule. */
-    out[n++] = fmt_req("{\"type\":\"contest.announce\",\"contest\":%lld,\"text\":\"x\"}", (long long)live);
-    out[n++] = fmt_req("{\"type\":\"clar.broadcast\",\"contest\":%lld,\"text\":\"x\"}", (long long)live);
+    out[n++] =
+        fmt_req("{\"type\":\"contest.announce\",\"contest\":%lld,\"text\":\"x\"}", (long long)live);
+    out[n++] =
+        fmt_req("{\"type\":\"clar.broadcast\",\"contest\":%lld,\"text\":\"x\"}", (long long)live);
     out[n++] = fmt_req("{\"type\":\"clar.answer\",\"clarification\":%lld,\"text\":\"x\"}", 1LL);
     out[n++] = fmt_req("{\"type\":\"rejudge\",\"contest\":%lld}", (long long)live);
     out[n++] = fmt_req("{\"type\":\"rejudge\",\"submission\":%lld}", 1LL);
@@ -365,8 +367,8 @@ static void test_hostile(void)
     for (int i = 0; reqs[i]; i++) {
         const char *msg = itest_rpc_error(fd, reqs[i], "forbidden");
 
-        ICHECK(strstr(msg, "organizers") || strstr(msg, "admins") || strstr(msg, "jury"),
-               "%s: %s", reqs[i], msg);
+        ICHECK(strstr(msg, "organizers") || strstr(msg, "admins") || strstr(msg, "jury"), "%s: %s",
+               reqs[i], msg);
         free(reqs[i]);
     }
     after = db_digest();
