@@ -2,6 +2,7 @@
  * main.c - `gavel`, the command line for operators and organizers. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "gv_config.h"
@@ -52,6 +53,17 @@ int main(int argc, char **argv)
         return CLI_EXIT_FAIL;
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         if (!strcmp(argv[1], commands[i].name)) {
+            /* `gavel CMD --help`: every command prints its usage when called
+             * bare, on stderr with status 2; asked for, it belongs on stdout
+             * with status 0. */
+            if (argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+                fflush(stderr);
+                if (dup2(STDOUT_FILENO, STDERR_FILENO) < 0)
+                    return CLI_EXIT_FAIL;
+                rc = commands[i].fn(1, argv + 1);
+                gv_config_release();
+                return rc == CLI_EXIT_USAGE ? CLI_EXIT_OK : rc;
+            }
             rc = commands[i].fn(argc - 1, argv + 1);
             gv_config_release();
             return rc;

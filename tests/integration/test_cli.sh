@@ -54,6 +54,11 @@ check "unknown command is named" contains "$out" "unknown command 'frobnicate'"
 expect_exit 2 "unknown db subcommand" "$GAVEL" db drop-everything
 expect_exit 2 "non-numeric wait" "$GAVEL" db wait soon
 expect_exit 0 "--version" "$GAVEL" --version
+for cmd in db demo run judge problem submit rejudge contest user; do
+    help=$("$GAVEL" "$cmd" --help 2>/dev/null) && rc=0 || rc=$?
+    check "gavel $cmd --help: usage on stdout, exit 0 (exit $rc)" \
+        [ "$rc" = 0 ] && check "gavel $cmd --help names the command" contains "$help" "gavel $cmd"
+done
 
 dead=$(free_port)
 GAVEL_PG_URL="postgresql://gavel@127.0.0.1:$dead/gavel" expect_exit 1 "unreachable PostgreSQL" \
