@@ -98,12 +98,13 @@ export function clarPanel(ctx, contestId) {
       const r = await ctx.live.request("clar.ask", fields);
       text.value = "";
       clear(msg, h("p", { class: "ok" }, "Sent. The answer appears here as soon as the jury gives it."));
-      // The push may have come first; else show it now, unanswered.
-      if (!list.some((c) => c.clarification_id === r.clarification_id)) {
-        list = mergeClar(list, { clarification_id: r.clarification_id, problem: fields.problem, public: false,
+      // The push may have come first (without `mine`, which is the
+      // reader's); else show the question now, unanswered.
+      const known = list.some((c) => c.clarification_id === r.clarification_id);
+      list = mergeClar(list, known ? { clarification_id: r.clarification_id, mine: true }
+        : { clarification_id: r.clarification_id, problem: fields.problem, public: false,
           question: t, asked_at_ms: Date.now(), mine: true }).list;
-        draw();
-      }
+      draw();
     } catch (err) {
       clear(msg, errorBox(err, "Not sent"));
     } finally {

@@ -29,10 +29,11 @@ export function rejudgeRequest({ scope, submission, contest, problem }) {
   return r;
 }
 
-// "AC" / "WA (score 40)" / "pending".
+// "AC", "WA", "PA (40)" or "pending". Pass/fail problems score 0 or 1,
+// which says nothing the verdict does not.
 export function verdictText(verdict, score) {
   if (!verdict) return "pending";
-  return score != null && score !== 0 ? `${verdict} (${score})` : verdict;
+  return score != null && score !== 0 && score !== 1 ? `${verdict} (${score})` : verdict;
 }
 
 // A standing as one line: "rank 3 · 2 solved · 45 min" (ICPC) or "rank 3 · 140 points".
