@@ -148,8 +148,11 @@ export function opsView(ctx, main) {
     if (!alive) return;
     if (err.code === "forbidden" || err.code === "unauthenticated" || !drawn) orgError(ctx, body, err, "the status");
     else {
-      // Keep the last status on the page and say it is stale.
-      body.prepend(errorBox(err, "Not refreshed"));
+      // Keep the last status on the page and say it is stale (once).
+      body.querySelector(".ops-stale")?.remove();
+      const box = errorBox(err, "Not refreshed");
+      box.classList.add("ops-stale");
+      body.prepend(box);
       timer = setTimeout(poll, OPS_EVERY_MS);
     }
   });
