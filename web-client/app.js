@@ -10,6 +10,7 @@ import { Tracker } from "./js/judging.js";
 import { h, clear, $, errorBox } from "./js/dom.js";
 import { problemsView, problemView, submissionsView, signInView, signUpView, notFoundView } from "./js/views.js";
 import { contestsView, contestView } from "./js/contests.js";
+import { orgRoute, isOrganizer } from "./js/org.js";
 
 const scheme = location.protocol === "https:" ? "wss:" : "ws:";
 let session = null;
@@ -24,6 +25,7 @@ const ctx = {
   tracker,
   track(unsub) { cleanups.push(unsub); },
   rerender() { route(); },
+  notice(content) { notice(content); },
 };
 
 /* --- routing -------------------------------------------------------------- */
@@ -61,6 +63,11 @@ function route() {
   } else if (path === "/submissions") {
     section = "submissions";
     cleanups.push(submissionsView(ctx, main, params));
+  } else if (path === "/org" || path.startsWith("/org/")) {
+    // Every console page asks the server, whatever the role: a contestant
+    // who types the address sees the server's refusal, not a blank page.
+    section = "org";
+    cleanups.push(orgRoute(ctx, main, path, params));
   } else if (path === "/signin") {
     section = "signin";
     cleanups.push(signInView(ctx, main, params));
@@ -92,6 +99,8 @@ window.addEventListener("hashchange", () => {
 function drawUser() {
   const box = $("user-box");
   const u = session.user;
+  // Cosmetic: the server refuses the console's requests to anyone else.
+  $("nav-org").hidden = !isOrganizer(u);
   if (u) {
     const out = h("button", { type: "button", class: "link", id: "sign-out" }, "Sign out");
     out.addEventListener("click", async () => {

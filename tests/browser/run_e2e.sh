@@ -4,7 +4,9 @@
 # end in headless Chromium against a stack of its own: PostgreSQL and Redis
 # (scripts/services, own GAVEL_VAR and ports), the example packages imported
 # and made public, two gavel-server processes sharing one port
-# (SO_REUSEPORT) and one gavel-judge. Runs e2e.mjs, then stops everything and
+# (SO_REUSEPORT) and one gavel-judge. Runs e2e.mjs and e2e_org.mjs (the organizer
+# console; its screenshots go to GAVEL_ARTIFACTS, default
+# BUILD/test-artifacts/browser beside BUILD/bin/gavel), then stops everything and
 # checks that nothing is left running. Exit 77 (skipped) when not root or
 # when Chromium or Node.js are missing after scripts/install-deps.
 set -euo pipefail
@@ -146,12 +148,38 @@ curl -fsS -H 'Content-Type: application/json' -d "{\"username\":\"e2e_org\",\"pa
     "http://127.0.0.1:$HTTP_PORT/api/register" >/dev/null || die "registering the organizer"
 psql "$GAVEL_PG_URL" -v ON_ERROR_STOP=1 -qAtc "UPDATE users SET role = 'organizer'
     WHERE username = 'e2e_org'" >/dev/null || die "promoting the organizer"
+# The console's accounts, registered like anyone and promoted with the CLI,
+# as an organizer would do it: a jury member and an admin.
+CONSOLE_PASSWORD="console-pw-$$-long"
+for who in e2e_console:jury e2e_admin:admin; do
+    curl -fsS -H 'Content-Type: application/json' \
+        -d "{\"username\":\"${who%%:*}\",\"password\":\"$CONSOLE_PASSWORD\"}" \
+        "http://127.0.0.1:$HTTP_PORT/api/register" >/dev/null || die "registering ${who%%:*}"
+    "$GAVEL" user set "${who%%:*}" --role "${who#*:}" >"$work/user-set.log" 2>&1 ||
+        { cat "$work/user-set.log"; die "gavel user set ${who%%:*} --role ${who#*:}"; }
+done
+# Screenshots of the console's pages: test artifacts beside the binaries'
+# build directory (build/test-artifacts/browser) unless GAVEL_ARTIFACTS says.
+ARTIFACTS=${GAVEL_ARTIFACTS:-$(dirname "$(dirname "$GAVEL")")/test-artifacts/browser}
+rm -rf "$ARTIFACTS" && mkdir -p "$ARTIFACTS" || die "creating $ARTIFACTS"
 
 echo "# e2e in headless Chromium"
+# GAVEL_E2E_SCRIPTS picks which of the two run (both by default).
+want() { case " ${GAVEL_E2E_SCRIPTS:-e2e.mjs e2e_org.mjs} " in *" $1 "*) return 0 ;; esac; return 1; }
 rc=0
+if want e2e.mjs; then
 (cd "$HERE" && TMPDIR=$work CHROMIUM=$CHROMIUM GAVEL_E2E_URL="http://127.0.0.1:$HTTP_PORT/" \
     GAVEL_E2E_EXAMPLES=$EXAMPLES GAVEL_E2E_OUT=$work GAVEL_E2E_CONTEST=$CONTEST_ID \
     GAVEL_E2E_ORG_USER=e2e_org GAVEL_E2E_ORG_PASSWORD=$ORG_PASSWORD timeout 300 node e2e.mjs) || rc=$?
+fi
+if want e2e_org.mjs; then
+echo "# the organizer console in headless Chromium (screenshots in $ARTIFACTS)"
+(cd "$HERE" && TMPDIR=$work CHROMIUM=$CHROMIUM GAVEL_E2E_URL="http://127.0.0.1:$HTTP_PORT/" \
+    GAVEL_E2E_EXAMPLES=$EXAMPLES GAVEL_E2E_CONTEST=$CONTEST_ID GAVEL_ARTIFACTS=$ARTIFACTS \
+    GAVEL_E2E_CONSOLE_USER=e2e_console GAVEL_E2E_CONSOLE_PASSWORD=$CONSOLE_PASSWORD \
+    GAVEL_E2E_ADMIN_USER=e2e_admin GAVEL_E2E_ADMIN_PASSWORD=$CONSOLE_PASSWORD \
+    timeout 300 node e2e_org.mjs) || rc=$?
+fi
 if [ "$rc" -ne 0 ]; then
     echo "--- last lines of the server and judge logs ---"
     for f in "$work"/server1.log "$work"/server2.log "$work"/judge.log; do

@@ -2,12 +2,19 @@
 // unit.mjs - the web client's logic without a browser (node, no packages):
 // the Markdown renderer's escaping and rules, the live connection's
 // handshake, reconnect with backoff, resume and dedupe against a fake
-// WebSocket, and the judging tracker. Exits non-zero on failure.
+// WebSocket, the judging tracker, and the organizer console's pure parts
+// (the reveal's steps, clarification merging and order, rejudge requests,
+// formatting). Exits non-zero on failure.
 import assert from "node:assert/strict";
 import { renderMarkdown, escapeHtml } from "../../web-client/js/markdown.js";
 import { Live, GavelError, eventIdAfter } from "../../web-client/js/live.js";
 import { Tracker, progressText } from "../../web-client/js/judging.js";
 import { rankRows, fmtCountdown } from "../../web-client/js/contests.js";
+import { isOrganizer, errorLine, lineRange, isoSeconds, hms, contestTemplate } from "../../web-client/js/org.js";
+import { mergeClar, isNewAnswer, juryOrder, clarSubject } from "../../web-client/js/clar.js";
+import { applyStep, boardAt, cellText, stepText } from "../../web-client/js/reveal.js";
+import { rejudgeRequest, verdictText, standingText, batchWhat } from "../../web-client/js/rejudge.js";
+import { fmtAge, pageCount } from "../../web-client/js/ops.js";
 
 let n = 0;
 const tests = [];
@@ -218,6 +225,147 @@ test("tracker: progress text, late and replayed events", () => {
   t.push("judging.test", { submission_id: 5, test: 4, tests: 8, verdict: "WA" });
   assert.equal(progressText(t.get(5)), "WA");
   assert.equal(t.get(5).results.size, 2);
+});
+
+/* --- the organizer console ------------------------------------------------- */
+
+test("console: who sees the Organize link", () => {
+  assert.ok(isOrganizer({ role: "organizer" }) && isOrganizer({ role: "admin" }) && isOrganizer({ role: "jury" }));
+  assert.ok(!isOrganizer({ role: "contestant" }) && !isOrganizer(null));
+});
+
+test("console: a refusal's line selects that line of the definition", () => {
+  assert.equal(errorLine("invalid: contest.yaml:5: freeze: unknown key"), 5);
+  assert.equal(errorLine("contest.yaml: slug: a contest 'x' exists already"), null);
+  const text = "name: X\nslug: x\nfreeze: 1\n";
+  assert.deepEqual(lineRange(text, 3), [16, 25]);
+  assert.equal(text.slice(...lineRange(text, 3)), "freeze: 1");
+  assert.deepEqual(lineRange(text, 99), [26, 26], "past the end: the last (empty) line");
+});
+
+test("console: times in definitions", () => {
+  assert.equal(isoSeconds(Date.UTC(2026, 11, 5, 18, 0, 7, 950)), "2026-12-05T18:00:07Z");
+  assert.equal(hms(35000), "0:00:35");
+  assert.equal(hms(5 * 3600 * 1000 + 61000), "5:01:01");
+  const t = contestTemplate(Date.UTC(2026, 0, 1, 10, 40));
+  assert.match(t, /^start_time: 2026-01-01T12:00:00Z /m, "the next full hour at least 30 min away");
+  assert.match(t, /^problems:\n  - slug: /m);
+});
+
+test("clarifications: merge keeps the reader's fields, spots new answers", () => {
+  let { list, previous } = mergeClar([], { clarification_id: 4, question: "Q?", public: false, mine: true, asked_at_ms: 1 });
+  assert.equal(previous, null);
+  const push = { clarification_id: 4, question: "Q?", answer: "No.", public: false, asked_at_ms: 1, answered_at_ms: 2 };
+  ({ list, previous } = mergeClar(list, push));
+  assert.equal(list.length, 1);
+  assert.equal(list[0].mine, true, "a push has no 'mine': kept");
+  assert.equal(list[0].answer, "No.");
+  assert.ok(isNewAnswer(previous, push));
+  assert.ok(!isNewAnswer(list[0], push), "the same answer twice is not news");
+  assert.ok(isNewAnswer(list[0], { ...push, answer: "No: 1 <= n." }), "a corrected answer is");
+  assert.ok(!isNewAnswer(null, { clarification_id: 5, question: "?" }));
+  assert.equal(clarSubject({ problem: "B" }), "Problem B");
+  assert.equal(clarSubject({}), "General");
+});
+
+test("clarifications: the jury's order, unanswered oldest first", () => {
+  const list = [
+    { clarification_id: 1, question: "a", answer: "x", asked_at_ms: 10, answered_at_ms: 50 },
+    { clarification_id: 2, question: "b", asked_at_ms: 30 },
+    { clarification_id: 3, answer: "broadcast", answered_at_ms: 60 },
+    { clarification_id: 4, question: "c", asked_at_ms: 20 },
+  ];
+  const { open, done } = juryOrder(list);
+  assert.deepEqual(open.map((c) => c.clarification_id), [4, 2]);
+  assert.deepEqual(done.map((c) => c.clarification_id), [3, 1]);
+});
+
+// A frozen ICPC board of three, and the server's steps for it (cst_reveal:
+// lowest row's leftmost pending cell first).
+function revealFixture() {
+  const cell = (label, o = {}) => ({ label, solved: false, first: false, tries: 0, pending: 0, score: 0, ...o });
+  const row = (user_id, username, solved, penalty, cells) => ({ user_id, username, display_name: username, solved, penalty, score: 0, cells });
+  const frozen = { scoring: "icpc", penalty_minutes: 20, frozen: true, problems: [{ label: "A", slug: "a" }, { label: "B", slug: "b" }],
+    rows: [
+      { rank: 1, ...row(1, "alice", 1, 10, [cell("A", { solved: true, first: true, tries: 1, time_min: 10 }), cell("B", { pending: 1 })]) },
+      { rank: 2, ...row(2, "bob", 1, 20, [cell("A", { solved: true, tries: 1, time_min: 20 }), cell("B", { tries: 1, pending: 1 })]) },
+      { rank: 3, ...row(3, "carol", 0, 0, [cell("A", { pending: 1 }), cell("B")]) },
+    ] };
+  const steps = [
+    { step: 1, user_id: 3, username: "carol", label: "A", before: cell("A", { pending: 1 }),
+      after: cell("A", { solved: true, tries: 1, time_min: 150 }), rank_before: 3, rank_after: 3, solved: 1, penalty: 150, score: 0 },
+    { step: 2, user_id: 2, username: "bob", label: "B", before: cell("B", { tries: 1, pending: 1 }),
+      after: cell("B", { solved: true, first: true, tries: 2, time_min: 160 }), rank_before: 2, rank_after: 1, solved: 2, penalty: 200, score: 0 },
+    { step: 3, user_id: 1, username: "alice", label: "B", before: cell("B", { pending: 1 }),
+      after: cell("B", { tries: 1 }), rank_before: 2, rank_after: 2, solved: 1, penalty: 10, score: 0 },
+  ];
+  const final = { ...frozen, frozen: false, rows: [
+    { rank: 1, ...row(2, "bob", 2, 200, [cell("A", { solved: true, tries: 1, time_min: 20 }), cell("B", { solved: true, first: true, tries: 2, time_min: 160 })]) },
+    { rank: 2, ...row(1, "alice", 1, 10, [cell("A", { solved: true, first: true, tries: 1, time_min: 10 }), cell("B", { tries: 1 })]) },
+    { rank: 3, ...row(3, "carol", 1, 150, [cell("A", { solved: true, tries: 1, time_min: 150 }), cell("B")]) },
+  ] };
+  return { contest_id: 9, frozen, steps, final };
+}
+
+test("reveal: each step changes one cell, rows re-rank, the last step is the final board", () => {
+  const r = revealFixture();
+  let b = boardAt(r, 0);
+  assert.deepEqual(b.rows.map((x) => x.username), ["alice", "bob", "carol"]);
+  for (const [i, st] of r.steps.entries()) {
+    const before = b;
+    b = applyStep(b, st);
+    const row = b.rows.find((x) => x.user_id === st.user_id);
+    assert.equal(row.rank, st.rank_after, `step ${i + 1}: the row's rank is the server's`);
+    // Nothing else but that cell changed.
+    for (const other of b.rows) {
+      const old = before.rows.find((x) => x.user_id === other.user_id);
+      other.cells.forEach((c, p) => {
+        if (other.user_id === st.user_id && r.frozen.problems[p].label === st.label) assert.deepEqual(c, st.after);
+        else assert.deepEqual(c, old.cells[p]);
+      });
+    }
+    assert.deepEqual(boardAt(r, i + 1).rows.map((x) => x.user_id), b.rows.map((x) => x.user_id), "jumping gives the same board");
+  }
+  // Applied step by step, the boards end where the server's final board is.
+  const strip = (board) => board.rows.map(({ user_id, rank, solved, penalty, cells }) => ({ user_id, rank, solved, penalty, cells }));
+  assert.deepEqual(strip(b), strip(r.final));
+  assert.deepEqual(strip(boardAt(r, r.steps.length)), strip(r.final));
+  assert.deepEqual(r.frozen.rows[2].cells[0], { label: "A", solved: false, first: false, tries: 0, pending: 1, score: 0 }, "the input is not modified");
+  assert.throws(() => applyStep(b, { ...r.steps[0], user_id: 99 }), /no row/);
+});
+
+test("reveal: cell and step text", () => {
+  assert.equal(cellText({ solved: true, tries: 1, time_min: 12 }, "icpc"), "+ 12'");
+  assert.equal(cellText({ solved: true, tries: 3, time_min: 12 }, "icpc"), "+2 12'");
+  assert.equal(cellText({ tries: 2, pending: 1 }, "icpc"), "\u22122 1?");
+  assert.equal(cellText({ tries: 2 }, "icpc"), "\u22122");
+  assert.equal(cellText({ tries: 1, score: 70 }, "ioi"), "70");
+  const st = revealFixture().steps[1];
+  assert.equal(stepText(st, "icpc"), "bob: problem B solved at minute 160; climbs from rank 2 to 1.");
+});
+
+test("rejudge: the request for each scope, and the report's text", () => {
+  assert.deepEqual(rejudgeRequest({ scope: "submission", submission: " 42 " }), { submission: 42 });
+  assert.deepEqual(rejudgeRequest({ scope: "problem", contest: "3", problem: " B " }), { contest: 3, problem: "B" });
+  assert.deepEqual(rejudgeRequest({ scope: "contest", contest: 3, problem: "ignored" }), { contest: 3 });
+  assert.throws(() => rejudgeRequest({ scope: "submission", submission: "x" }), /Submission/);
+  assert.throws(() => rejudgeRequest({ scope: "problem", contest: 3, problem: "" }), /Problem/);
+  assert.equal(verdictText(null), "pending");
+  assert.equal(verdictText("AC", 1), "AC");
+  assert.equal(verdictText("PA", 40), "PA (40)");
+  assert.equal(standingText({ rank: 3, solved: 2, penalty: 45, score: 0 }, null), "rank 3 \u00b7 2 solved \u00b7 45 min");
+  assert.equal(standingText({ rank: 1, solved: 0, penalty: 0, score: 140 }, null), "rank 1 \u00b7 140 points");
+  assert.equal(batchWhat({ scope: "contest_problem", problem: "pair-sum", contest_id: 3 }), "problem pair-sum of contest 3");
+  assert.equal(batchWhat({ scope: "submission", submission_id: 7 }), "submission #7");
+});
+
+test("operations: ages and pages", () => {
+  assert.equal(fmtAge(4200), "4 s");
+  assert.equal(fmtAge(185000), "3 min 5 s");
+  assert.equal(fmtAge(2 * 3600000 + 600000), "2 h 10 min");
+  assert.equal(fmtAge(null), "\u2014");
+  assert.equal(pageCount(0, 50), 1);
+  assert.equal(pageCount(101, 50), 3);
 });
 
 for (const [name, fn] of tests) {

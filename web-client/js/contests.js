@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 // Contests: the list, and one contest's live page (countdown, registration,
-// problems, scoreboard, announcements). The board and the announcements
+// problems, scoreboard, announcements, clarifications). The board and the announcements
 // arrive with the subscription's snapshot; contest.scoreboard and
 // contest.announcement pushes keep them current (docs/PROTOCOL.md).
 
 import { h, clear, errorBox } from "./dom.js";
 import { loading, setTitle, retryButton } from "./views.js";
+import { clarPanel } from "./clar.js";
+import { isOrganizer } from "./org.js";
 
 const PHASE_TEXT = { scheduled: "Starts in", running: "Ends in", frozen: "Ends in (scoreboard frozen)", ended: "Ended", finalized: "Final standings" };
 
@@ -96,12 +98,43 @@ function boardTable(board, me) {
       problems.map((p, i) => cell((r.cells || [])[i]))))));
 }
 
+// The problem set as the page shows it: from the start's contest.phase push
+// (label, slug, colour) until a snapshot's board has it.
+function problemList(problems, contestId) {
+  if (!problems.length) return h("p", { class: "empty", id: "no-problems" }, "The problems appear here when the contest starts.");
+  return h("ol", { class: "contest-problems", id: "contest-problems" }, problems.map((p) => {
+    const swatch = h("span", { class: "swatch", "aria-hidden": "true" });
+    // CSSOM, not a style attribute: the CSP allows only the former.
+    if (/^#[0-9a-fA-F]{6}$/.test(p.color || "")) swatch.style.backgroundColor = p.color;
+    return h("li", { dataset: { label: p.label } }, swatch, h("strong", {}, p.label), " ",
+      h("a", { href: `#/problem/${encodeURIComponent(p.slug)}?contest=${contestId}` }, p.name || p.slug));
+  }));
+}
+
 export function contestView(ctx, main, params, id) {
   setTitle(`Contest ${id}`);
   clear(main, loading("the contest"));
   let alive = true;
   let tick = null;
   let state = null; // {contest, registered, scoreboard, announcements, receivedAt}
+  let colors = new Map(); // label -> colour, from the start's push
+
+  // The page is built once; pushes redraw its parts, so a question being
+  // typed in the clarifications panel survives board updates.
+  const clar = clarPanel(ctx, id);
+  const countdown = h("span", { class: "countdown", id: "countdown" });
+  const headBox = h("section", { class: "card contest", "aria-labelledby": "contest-title" });
+  const problemsBox = h("div", { "aria-live": "polite" });
+  const annBox = h("div");
+  const boardBox = h("div");
+  const layout = [
+    h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, h("a", { href: "#/contests" }, "\u2190 Contests")),
+    headBox,
+    h("section", { class: "card", "aria-labelledby": "problems-title" }, h("h3", { id: "problems-title" }, "Problems"), problemsBox),
+    annBox,
+    clar.el,
+    h("section", { class: "card", "aria-labelledby": "board-title" }, boardBox),
+  ];
 
   const onPush = (ev) => {
     const { event, data } = ev.detail;
@@ -112,16 +145,24 @@ export function contestView(ctx, main, params, id) {
       if (at >= 0) rows[at] = data.row; else rows.push(data.row);
       state.scoreboard.frozen = data.frozen;
       rankRows(rows, state.scoreboard.scoring);
-      draw();
+      drawBoard();
     } else if (event === "contest.phase") {
-      // The server announced a change (the start shows the problems): the
-      // snapshot that follows has all of it.
+      // The start carries the problem set: show it with this push, then
+      // take the snapshot that follows for the rest (board, registration).
+      if (Array.isArray(data.problems) && data.problems.length) {
+        for (const p of data.problems) if (p.color) colors.set(p.label, p.color);
+        state.contest = { ...state.contest, phase: data.phase, next_change_in_ms: -1 };
+        clear(problemsBox, problemList(data.problems, id));
+        drawHead();
+      }
       load();
     } else if (event === "contest.announcement") {
       if (!state.announcements.some((a) => a.announcement_id === data.announcement_id)) {
         state.announcements.push({ announcement_id: data.announcement_id, text: data.text, created_at_ms: data.created_at_ms });
-        draw();
+        drawAnnouncements();
       }
+    } else if (event === "contest.clarification") {
+      clar.push(data);
     }
   };
   ctx.live.addEventListener("push", onPush);
@@ -140,21 +181,22 @@ export function contestView(ctx, main, params, id) {
       h("p", {}, h("a", { href: "#/contests" }, "\u2190 All contests"), " ", retryButton(ctx))));
   });
 
-  const countdown = h("span", { class: "countdown", id: "countdown" });
   const drawCountdown = () => {
     if (!state) return;
     const c = state.contest;
     const left = c.next_change_in_ms < 0 ? null : c.next_change_in_ms - (Date.now() - state.receivedAt);
     countdown.textContent = left == null ? "" : fmtCountdown(Math.max(0, left));
-    // The phase changes by the clock: the server says what it became.
+    countdown.dataset.left = left == null ? "" : String(Math.max(0, Math.ceil(left / 1000)));
+    // The phase changes by the clock: the server says what it became (a
+    // contest.phase push); ask again in case that push was missed.
     if (left != null && left <= 0 && alive) {
       clearInterval(tick);
       tick = null;
-      setTimeout(() => { if (alive) load().then(() => { if (!tick) tick = setInterval(drawCountdown, 1000); }); }, 300);
+      setTimeout(() => { if (alive) load().then(() => { if (!tick) tick = setInterval(drawCountdown, 1000); }); }, 1000);
     }
   };
 
-  function draw() {
+  function drawHead() {
     const c = state.contest;
     const signedIn = !!ctx.session.user;
     const regMsg = h("span", { role: "status" });
@@ -169,24 +211,42 @@ export function contestView(ctx, main, params, id) {
         regBtn.disabled = false;
       }
     } }, "Register") : null;
-    const board = state.scoreboard;
-    clear(main,
-      h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, h("a", { href: "#/contests" }, "\u2190 Contests")),
-      h("section", { class: "card contest", "aria-labelledby": "contest-title" },
-        h("header", { class: "problem-head" }, h("h2", { id: "contest-title" }, c.title), phaseBadge(c.phase)),
-        h("p", { class: "clock" }, PHASE_TEXT[c.phase] || c.phase, " ", countdown),
-        h("p", {}, state.registered ? h("span", { class: "status solved", id: "registered" }, "\u2713 You are registered")
-          : signedIn ? regBtn : h("span", {}, h("a", { href: `#/signin?next=${encodeURIComponent(`#/contest/${id}`)}` }, "Sign in"), " to register."),
-          regMsg)),
-      state.announcements.length ? h("section", { class: "card", "aria-labelledby": "ann-title" },
-        h("h3", { id: "ann-title" }, "Announcements"),
-        h("ul", { class: "announcements", "aria-live": "polite" }, [...state.announcements].reverse().map((a) =>
-          h("li", { dataset: { announcement: a.announcement_id } }, h("time", { class: "muted" }, new Date(a.created_at_ms).toLocaleTimeString()), " ", a.text)))) : null,
-      h("section", { class: "card", "aria-labelledby": "board-title" },
-        h("h3", { id: "board-title" }, "Scoreboard", board.frozen ? h("span", { class: "badge phase-frozen" }, " frozen") : ""),
-        (board.rows || []).length ? h("div", { class: "table-wrap", "aria-live": "polite" }, boardTable(board, ctx.session.user?.id))
-          : h("p", { class: "empty" }, "Nobody is on the board yet.")));
+    clear(headBox,
+      h("header", { class: "problem-head" }, h("h2", { id: "contest-title" }, c.title), phaseBadge(c.phase)),
+      h("p", { class: "clock" }, PHASE_TEXT[c.phase] || c.phase, " ", countdown),
+      h("p", {}, state.registered ? h("span", { class: "status solved", id: "registered" }, "\u2713 You are registered")
+        : signedIn ? regBtn : h("span", {}, h("a", { href: `#/signin?next=${encodeURIComponent(`#/contest/${id}`)}` }, "Sign in"), " to register."),
+        regMsg));
     drawCountdown();
+  }
+
+  function drawAnnouncements() {
+    clear(annBox, state.announcements.length ? h("section", { class: "card", "aria-labelledby": "ann-title" },
+      h("h3", { id: "ann-title" }, "Announcements"),
+      h("ul", { class: "announcements", "aria-live": "polite" }, [...state.announcements].reverse().map((a) =>
+        h("li", { dataset: { announcement: a.announcement_id } }, h("time", { class: "muted" }, new Date(a.created_at_ms).toLocaleTimeString()), " ", a.text)))) : null);
+  }
+
+  function drawBoard() {
+    const board = state.scoreboard;
+    clear(boardBox,
+      h("h3", { id: "board-title" }, "Scoreboard", board.frozen ? h("span", { class: "badge phase-frozen" }, " frozen") : ""),
+      (board.rows || []).length ? h("div", { class: "table-wrap", "aria-live": "polite" }, boardTable(board, ctx.session.user?.id))
+        : h("p", { class: "empty" }, "Nobody is on the board yet."));
+  }
+
+  function draw() {
+    if (!main.contains(headBox)) clear(main, ...layout);
+    drawHead();
+    const problems = (state.scoreboard.problems || []).map((p) => ({ ...p, color: p.color || colors.get(p.label) }));
+    // A snapshot taken just before the start has none yet: keep what the
+    // push showed rather than blanking it.
+    if (problems.length || !problemsBox.querySelector("#contest-problems")) clear(problemsBox, problemList(problems, id));
+    clar.setProblems(problems);
+    clar.update(state.clarifications, { registered: state.registered, phase: state.contest.phase,
+      signedIn: !!ctx.session.user, jury: isOrganizer(ctx.session.user) });
+    drawAnnouncements();
+    drawBoard();
   }
 
   load().then(() => { if (alive) tick = setInterval(drawCountdown, 1000); });
