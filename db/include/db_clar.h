@@ -38,7 +38,9 @@ int db_clar_broadcast(struct cst_event *out, struct db_pg *pg, int64_t contest_i
 /* What `viewer_id` may read of the contest's clarifications, oldest first,
  * as a JSON array text: the jury all of them, a contestant their own and the
  * public ones. [{"clarification_id","problem","public","question","answer",
- * "asked_at_ms","answered_at_ms","mine"}]; at most the newest 200. */
+ * "asked_at_ms","answered_at_ms","mine","user_id","username"}]; the asker's
+ * user_id and username for the jury only (null otherwise, and for
+ * broadcasts); at most the newest 200. */
 int db_clar_list(char **json, struct db_pg *pg, int64_t contest_id, int64_t viewer_id, bool jury);
 
 #endif

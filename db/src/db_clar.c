@@ -233,9 +233,11 @@ int db_clar_list(char **json, struct db_pg *pg, int64_t contest_id, int64_t view
         "cp.label, 'public', c.is_public, 'question', c.question, 'answer', c.answer, "
         "'asked_at_ms', CASE WHEN c.question IS NULL THEN NULL ELSE " EPOCH_MS("c.created_at")
         " END, 'answered_at_ms', " EPOCH_MS("c.answered_at") ", 'mine', c.asked_by = "
-        "$2::bigint) ORDER BY c.id), '[]'::json)::text FROM (SELECT * FROM clarifications WHERE "
-        "contest_id = $1::bigint AND ($3::boolean OR is_public OR asked_by = $2::bigint) ORDER "
-        "BY id DESC LIMIT 200) c LEFT JOIN contest_problems cp ON cp.contest_id = c.contest_id "
-        "AND cp.problem_id = c.problem_id",
+        "$2::bigint, 'user_id', CASE WHEN $3::boolean THEN c.asked_by END, 'username', CASE WHEN "
+        "$3::boolean THEN u.username END) ORDER BY c.id), '[]'::json)::text FROM (SELECT * FROM "
+        "clarifications WHERE contest_id = $1::bigint AND ($3::boolean OR is_public OR asked_by = "
+        "$2::bigint) ORDER BY id DESC LIMIT 200) c LEFT JOIN contest_problems cp ON "
+        "cp.contest_id = c.contest_id AND cp.problem_id = c.problem_id LEFT JOIN users u ON u.id "
+        "= c.asked_by",
         3, p);
 }

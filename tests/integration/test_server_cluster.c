@@ -944,6 +944,29 @@ static int clar_count(int fd, int64_t cid)
     return n;
 }
 
+/* Whether `fd`'s list of contest `cid` names the asker of every question
+ * (the jury's list) or of none (anyone else's). */
+static bool clar_askers_named(int fd, int64_t cid, bool named)
+{
+    char req[96];
+    const cJSON *c;
+    cJSON *r;
+    bool ok = true;
+
+    snprintf(req, sizeof(req), "{\"type\":\"clar.list\",\"contest\":%" PRId64 "}", cid);
+    r = itest_rpc(fd, req, "ok", NULL);
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(itest_data(r), "clarifications"))
+    {
+        const cJSON *q = cJSON_GetObjectItemCaseSensitive(c, "question");
+        const cJSON *u = cJSON_GetObjectItemCaseSensitive(c, "username");
+
+        if (cJSON_IsString(q) && cJSON_IsString(u) != named)
+            ok = false;
+    }
+    cJSON_Delete(r);
+    return ok;
+}
+
 /* Two contestants on different servers and the jury: a question reaches
  * the jury only, a private answer its asker only, a public answer and a
  * broadcast everyone; the lists agree; a contestant cannot answer or
@@ -1000,6 +1023,9 @@ static void test_clarifications(void)
     expect_clar(bob, b1, false, true, "bob, the broadcast");
     ICHECK(clar_count(alice, cid) == 3 && clar_count(bob, cid) == 2 && clar_count(org, cid) == 3,
            "lists: alice 3 (hers, public, broadcast), bob 2, the jury 3");
+    ICHECK(clar_askers_named(org, cid, true), "the jury's list names every asker");
+    ICHECK(clar_askers_named(alice, cid, false) && clar_askers_named(bob, cid, false),
+           "a contestant's list names no asker, not even of a public question");
 
     itest_step = "clarifications: what nobody else may do";
     snprintf(req, sizeof(req), "{\"type\":\"clar.answer\",\"clarification\":%" PRId64 ",\"text\":"

@@ -54,7 +54,7 @@ function clarBody(c, { jury = false } = {}) {
   if (!c.question) tags.push(h("span", { class: "badge clar-tag" }, "broadcast"));
   else if (c.public) tags.push(h("span", { class: "badge clar-tag" }, "public"));
   else tags.push(h("span", { class: "badge clar-tag private" }, jury || c.mine ? "private" : ""));
-  if (jury && c.user_id) tags.push(h("span", { class: "muted" }, `user #${c.user_id}`));
+  if (jury && c.user_id) tags.push(h("span", { class: "muted" }, c.username || `user #${c.user_id}`));
   if (c.mine) tags.push(h("span", { class: "muted" }, "your question"));
   return [
     h("div", { class: "clar-meta" }, tags, h("time", { class: "muted" }, time(c.asked_at_ms || c.answered_at_ms))),
