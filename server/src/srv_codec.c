@@ -34,6 +34,7 @@ static const struct {
     {"submissions.mine", SRV_REQ_SUBMISSIONS_MINE, true},
     {"submission.get", SRV_REQ_SUBMISSION_GET, true},
     {"subscribe", SRV_REQ_SUBSCRIBE, false},
+    {"unsubscribe", SRV_REQ_UNSUBSCRIBE, false},
     {"resume", SRV_REQ_RESUME, false},
     {"contests.list", SRV_REQ_CONTESTS_LIST, false},
     {"contest.register", SRV_REQ_CONTEST_REGISTER, true},
@@ -386,6 +387,7 @@ static int decode_params(struct srv_request *out)
         TRY(field_object(out, "submission", &p->submission_id));
         break;
     case SRV_REQ_SUBSCRIBE:
+    case SRV_REQ_UNSUBSCRIBE:
         idx = 0;
         TRY(field_enum(out, "topic", REQUIRED, topics, "submission, contest, contests", &idx));
         p->topic = (enum srv_topic)idx;

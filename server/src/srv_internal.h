@@ -134,6 +134,10 @@ int srv__topic_join(struct srv__registry *r, struct srv__member **list, struct s
 /* Removes the memberships in `*list` of `kind` (all of them when kind < 0),
  * and the topics left without members. */
 void srv__topic_leave(struct srv__registry *r, struct srv__member **list, int kind);
+/* Removes the one membership in `*list` of the topic (kind, id), if any,
+ * and the topic when it is left without members. */
+void srv__topic_leave_one(struct srv__registry *r, struct srv__member **list,
+                          enum srv__topic_kind kind, int64_t id);
 /* The members (struct srv__member.node) of the topic (kind, id), or NULL
  * when nobody is in it. Borrowed: valid until the next join or leave. */
 struct lws_dll2_owner *srv__topic_members(struct srv__registry *r, enum srv__topic_kind kind,

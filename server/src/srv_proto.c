@@ -283,6 +283,15 @@ static void run(struct srv_job *base, struct srv_job_env *env)
         do_resume(job, env);
         return;
     }
+    if (t == SRV_REQ_UNSUBSCRIBE) {
+        /* Nothing to read: the session drops the subscription when this
+         * reply comes back, in order with the requests before it (a
+         * subscribe still running is undone, not raced). */
+        job->data = gv_strdup("{}");
+        if (!job->data)
+            srv__fail(job, SRV_ERR_INTERNAL, "out of memory");
+        return;
+    }
     pg = srv_jobs_pg(env);
     if (!pg) {
         srv__fail(job, SRV_ERR_UNAVAILABLE, "%s", srv_jobs_why(env));
@@ -398,6 +407,7 @@ static void run(struct srv_job *base, struct srv_job_env *env)
         srv__req_contest_reveal(job, env, pg);
         break;
     case SRV_REQ_RESUME:
+    case SRV_REQ_UNSUBSCRIBE:
     case SRV_REQ_PING:
     case SRV_REQ_NONE:
         srv__fail(job, SRV_ERR_INTERNAL, "request type %d is not a job", (int)t);

@@ -210,6 +210,22 @@ void srv__topic_leave(struct srv__registry *r, struct srv__member **list, int ki
     }
 }
 
+void srv__topic_leave_one(struct srv__registry *r, struct srv__member **list,
+                          enum srv__topic_kind kind, int64_t id)
+{
+    struct srv__topic *t = topic_find(r, kind, id);
+
+    for (struct srv__member **pp = list; t && *pp; pp = &(*pp)->next) {
+        struct srv__member *m = *pp;
+
+        if (m->topic == t) {
+            *pp = m->next;
+            member_free(r, m);
+            return;
+        }
+    }
+}
+
 /* --- Lifecycle --------------------------------------------------------------- */
 
 int srv__registry_init(struct srv__registry *r)

@@ -226,6 +226,7 @@ static int sess_handle(struct lws *wsi, struct srv__session *ss)
     case SRV_REQ_SUBMISSIONS_MINE:
     case SRV_REQ_SUBMISSION_GET:
     case SRV_REQ_SUBSCRIBE:
+    case SRV_REQ_UNSUBSCRIBE:
     case SRV_REQ_RESUME:
     case SRV_REQ_CONTESTS_LIST:
     case SRV_REQ_CONTEST_REGISTER:
@@ -393,6 +394,27 @@ static void sess_close_later(struct lws *wsi, struct srv__session *ss, const cha
     lws_callback_on_writable(wsi);
 }
 
+/* Drops one subscription from both the session's filter and the topic
+ * index, so no later event is offered to it. */
+static void sess_unsubscribe(struct srv_server *s, struct srv__session *ss,
+                             const struct srv_params *p)
+{
+    switch (p->topic) {
+    case SRV_TOPIC_SUBMISSION:
+        srv_subs_remove_submission(&ss->subs, p->submission_id);
+        srv__topic_leave_one(&s->reg, &ss->members, SRV__TOPIC_SUBMISSION, p->submission_id);
+        break;
+    case SRV_TOPIC_CONTEST:
+        srv_subs_remove_contest(&ss->subs, p->contest_id);
+        srv__topic_leave_one(&s->reg, &ss->members, SRV__TOPIC_CONTEST, p->contest_id);
+        break;
+    case SRV_TOPIC_CONTESTS:
+        srv_subs_unwatch_contests(&ss->subs);
+        srv__topic_leave(&s->reg, &ss->members, SRV__TOPIC_CONTESTS);
+        break;
+    }
+}
+
 /* A request of this session finished: apply what it changed, queue its
  * reply, and start the next waiting request. */
 static void sess_done(struct srv__session *ss, struct srv_req_job *job)
@@ -431,6 +453,8 @@ static void sess_done(struct srv__session *ss, struct srv_req_job *job)
             return;
         }
     }
+    if (!job->err_code && job->req.type == SRV_REQ_UNSUBSCRIBE)
+        sess_unsubscribe(s, ss, &job->req.p);
     if (!job->err_code && (job->subscribe_submission || job->subscribe_contest)) {
         bool submission = job->subscribe_submission != 0;
 

@@ -165,6 +165,32 @@ void srv_subs_watch_contests(struct srv_subs *s)
     s->watch_contests = true;
 }
 
+/* Order does not matter in these lists, so the last entry fills the gap. */
+void srv_subs_remove_submission(struct srv_subs *s, int64_t id)
+{
+    for (unsigned i = 0; i < s->nsubmissions; i++) {
+        if (s->submissions[i] == id) {
+            s->submissions[i] = s->submissions[--s->nsubmissions];
+            return;
+        }
+    }
+}
+
+void srv_subs_remove_contest(struct srv_subs *s, int64_t id)
+{
+    for (unsigned i = 0; i < s->ncontests; i++) {
+        if (s->contests[i] == id) {
+            s->contests[i] = s->contests[--s->ncontests];
+            return;
+        }
+    }
+}
+
+void srv_subs_unwatch_contests(struct srv_subs *s)
+{
+    s->watch_contests = false;
+}
+
 bool srv_subs_wants(const struct srv_subs *s, const struct srv_live_event *e)
 {
     if (s->watch_contests && srv_live_event_for_list(e))

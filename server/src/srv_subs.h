@@ -108,6 +108,10 @@ int srv_subs_add_submission(struct srv_subs *s, int64_t id);
 int srv_subs_add_contest(struct srv_subs *s, int64_t id);
 /* Watches the list of contests: public events of every contest. */
 void srv_subs_watch_contests(struct srv_subs *s);
+/* Undo the three above; each is a no-op for what is not subscribed. */
+void srv_subs_remove_submission(struct srv_subs *s, int64_t id);
+void srv_subs_remove_contest(struct srv_subs *s, int64_t id);
+void srv_subs_unwatch_contests(struct srv_subs *s);
 bool srv_subs_wants(const struct srv_subs *s, const struct srv_live_event *e);
 
 /* Copies the subscriptions only (no pending pushes) of `src` into `dst`,

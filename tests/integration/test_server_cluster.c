@@ -661,6 +661,36 @@ static void test_contest_live(int fd, int org, int64_t soon, int64_t live)
            "the snapshot lists the announcement");
     cJSON_Delete(r);
 
+    itest_step = "unsubscribe";
+    /* Alice leaves the contest's topic: the next announcement reaches bob
+     * and not her; she subscribes again for the steps below. */
+    snprintf(req, sizeof(req),
+             "{\"type\":\"unsubscribe\",\"topic\":\"contest\",\"contest\":%" PRId64 "}", soon);
+    cJSON_Delete(itest_rpc(fd, req, "ok", NULL));
+    cJSON_Delete(itest_rpc(fd, req, "ok", NULL)); /* idempotent */
+    snprintf(req, sizeof(req),
+             "{\"type\":\"contest.announce\",\"contest\":%" PRId64 ",\"text\":\"second\"}", soon);
+    cJSON_Delete(itest_rpc(org, req, "ok", NULL));
+    j = next_push(bob, PUSH_WAIT_MS);
+    ICHECK(j && !strcmp(itest_str(j, "event"), "contest.announcement"),
+           "bob, still subscribed, gets the announcement");
+    cJSON_Delete(j);
+    usleep(300 * 1000); /* as long as it could take to reach A as well */
+    itest_ws_send(fd, "{\"type\":\"ping\",\"id\":\"q\"}");
+    while ((j = itest_ws_recv(fd, PUSH_WAIT_MS)) && !itest_str(j, "event") &&
+           strcmp(itest_str(j, "type"), "pong") != 0)
+        cJSON_Delete(j);
+    for (; j && itest_str(j, "event"); j = itest_ws_recv(fd, PUSH_WAIT_MS)) {
+        ICHECK(strcmp(itest_str(j, "event"), "contest.announcement") != 0,
+               "an announcement reached alice after she unsubscribed");
+        cJSON_Delete(j);
+    }
+    ICHECK(j && !strcmp(itest_str(j, "type"), "pong"), "alice's pong");
+    cJSON_Delete(j);
+    snprintf(req, sizeof(req), "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%" PRId64 "}",
+             soon);
+    cJSON_Delete(itest_rpc(fd, req, "ok", NULL));
+
     itest_step = "contest.scoreboard pushes coalesce per row";
     /* What gavel-judge publishes after a contest verdict (jdg_worker.c):
      * two rows of alice back to back reach bob, the newest at least. */

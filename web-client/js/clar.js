@@ -9,6 +9,7 @@
 import { h, clear, errorBox } from "./dom.js";
 import { loading } from "./views.js";
 import { orgFrame, orgError, phaseBadge } from "./org.js";
+import { unsubscribe } from "./contests.js";
 
 export const CLAR_TEXT_MAX = 2000;
 
@@ -287,5 +288,5 @@ export function juryClarView(ctx, main, id) {
       broadcastForm());
   }).catch((err) => { if (alive) orgError(ctx, body, err, "the clarifications"); });
 
-  return () => { alive = false; ctx.live.removeEventListener("push", onPush); };
+  return () => { alive = false; ctx.live.removeEventListener("push", onPush); unsubscribe(ctx, { topic: "contest", contest: id }); };
 }

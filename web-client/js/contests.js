@@ -55,7 +55,14 @@ export function contestsView(ctx, main) {
         h("td", {}, c.registered ? h("span", { class: "status solved" }, "\u2713 Registered") : "")))))));
   };
   refresh();
-  return () => { alive = false; ctx.live.removeEventListener("push", onPush); };
+  return () => { alive = false; ctx.live.removeEventListener("push", onPush); unsubscribe(ctx, { topic: "contests" }); };
+}
+
+// A page that goes away stops its pushes: the server holds at most 8
+// contest subscriptions per connection, and a console visits many contests.
+// Requests run in order, so a next page's subscribe is never undone.
+export function unsubscribe(ctx, what) {
+  ctx.live.request("unsubscribe", what).catch(() => { /* gone with the connection anyway */ });
 }
 
 /* --- one contest ------------------------------------------------------------ */
@@ -254,5 +261,6 @@ export function contestView(ctx, main, params, id) {
     alive = false;
     clearInterval(tick);
     ctx.live.removeEventListener("push", onPush);
+    unsubscribe(ctx, { topic: "contest", contest: id });
   };
 }

@@ -8,7 +8,7 @@
 
 import { h, clear, errorBox } from "./dom.js";
 import { loading, setTitle, retryButton } from "./views.js";
-import { fmtCountdown } from "./contests.js";
+import { fmtCountdown, unsubscribe } from "./contests.js";
 import { juryClarView } from "./clar.js";
 import { rejudgesView, rejudgeReportView } from "./rejudge.js";
 import { revealView } from "./reveal.js";
@@ -168,7 +168,7 @@ export function orgContestsView(ctx, main) {
   const onPush = (ev) => { if (alive && ev.detail.event === "contest.phase") refresh(); };
   ctx.live.addEventListener("push", onPush);
   refresh();
-  return () => { alive = false; ctx.live.removeEventListener("push", onPush); };
+  return () => { alive = false; ctx.live.removeEventListener("push", onPush); unsubscribe(ctx, { topic: "contests" }); };
 }
 
 // The definition editor: a textarea, the server's refusal under it (its
@@ -286,5 +286,5 @@ export function contestEditView(ctx, main, id) {
   };
   ctx.live.addEventListener("push", onPush);
   load();
-  return () => { alive = false; clearInterval(tick); ctx.live.removeEventListener("push", onPush); };
+  return () => { alive = false; clearInterval(tick); ctx.live.removeEventListener("push", onPush); unsubscribe(ctx, { topic: "contests" }); };
 }

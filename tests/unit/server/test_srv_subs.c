@@ -137,6 +137,22 @@ static void test_subscription_bounds(void **state)
     assert_int_equal(srv_subs_add_contest(&s, 2), 0);
     assert_int_equal(srv_subs_add_contest(&s, 99), GV_ETOOBIG);
     assert_int_equal(srv_subs_add_contest(&s, 0), GV_EINVAL);
+    /* Unsubscribing makes room, and the contest's events stop. */
+    {
+        char b[64];
+        struct srv_live_event e = ev_make("1-1", "contest.announcement", 0, 0, 4, b, sizeof(b));
+
+        assert_true(srv_subs_wants(&s, &e));
+        srv_subs_remove_contest(&s, 4);
+        srv_subs_remove_contest(&s, 4); /* a no-op the second time */
+        assert_false(srv_subs_wants(&s, &e));
+    }
+    assert_int_equal(srv_subs_add_contest(&s, 99), 0);
+    assert_int_equal(srv_subs_add_contest(&s, 100), GV_ETOOBIG);
+    srv_subs_remove_submission(&s, 7);
+    assert_int_equal(srv_subs_add_submission(&s, 1000), 0);
+    srv_subs_remove_contest(&s, 99);
+    assert_int_equal(srv_subs_add_contest(&s, 4), 0);
 
     srv_subs_set_user(&s, 42, false);
     assert_int_equal(srv_subs_copy_filter(&copy, &s), 0);
