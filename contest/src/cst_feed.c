@@ -27,6 +27,9 @@
 
 enum coll { C_JTYPES, C_PROBLEMS, C_TEAMS, C_SUBS, C_JUDGEMENTS, C_COUNT };
 
+/* A penalty past a year of minutes is no contest's. */
+#define PENALTY_MAX 525600
+
 static const char *const coll_names[C_COUNT] = {"judgement-types", "problems", "teams",
                                                 "submissions", "judgements"};
 
@@ -257,11 +260,15 @@ static int apply_contest(struct cst_feed *f, const cJSON *d, char *err, size_t n
         return rc;
     if (!has_dur)
         return fail(err, n, GV_EPARSE, "the contest has no \"duration\"");
+    /* Bounded before any cast: a double out of an int's range is UB. */
     if (cJSON_IsNumber(pen)) { /* 2023-06: minutes */
+        if (!(pen->valuedouble >= 0 && pen->valuedouble <= PENALTY_MAX))
+            return fail(err, n, GV_EPARSE, "\"penalty_time\" is out of range");
         penalty = (int)pen->valuedouble;
     } else if (cJSON_IsString(pen)) { /* later drafts: a RELTIME */
-        if (cst_clics_reltime_parse(&pen_ms, pen->valuestring) < 0)
-            return fail(err, n, GV_EPARSE, "\"penalty_time\" is not a relative time");
+        if (cst_clics_reltime_parse(&pen_ms, pen->valuestring) < 0 || pen_ms < 0 ||
+            pen_ms / 60000 > PENALTY_MAX)
+            return fail(err, n, GV_EPARSE, "\"penalty_time\" is not a relative time in range");
         penalty = (int)(pen_ms / 60000);
     } else if (pen && !cJSON_IsNull(pen)) {
         return fail(err, n, GV_EPARSE, "\"penalty_time\" is neither a number nor a time");
@@ -320,7 +327,8 @@ static int parse_obj(struct obj *o, struct cst_feed *f, enum coll c, const cJSON
         return 0;
     case C_PROBLEMS:
         ord = cJSON_GetObjectItemCaseSensitive(d, "ordinal");
-        o->ordinal = cJSON_IsNumber(ord) ? (int64_t)ord->valuedouble : INT64_MAX;
+        /* cJSON keeps an int copy of every number, saturated: no double cast. */
+        o->ordinal = cJSON_IsNumber(ord) ? ord->valueint : INT64_MAX;
         return 0;
     case C_TEAMS:
         o->hidden = get_bool(d, "hidden");
