@@ -28,7 +28,7 @@
 #define WHO "gavel contest replay"
 #define REPLAY_USAGE                                                                               \
     "usage: gavel contest replay --event-feed FILE [--public] [--at CONTEST_TIME]\n"               \
-    "FILE is a CLICS event feed (NDJSON, plain or .zst); CONTEST_TIME is h:mm:ss[.uuu].\n"        \
+    "FILE is a CLICS event feed (NDJSON, plain or .zst); CONTEST_TIME is h:mm:ss[.uuu].\n"         \
     "Prints the scoreboard as GET /contests/{id}/scoreboard serves it: the jury's view,\n"         \
     "or with --public the frozen public view.\n"
 
@@ -67,8 +67,8 @@ static int take(struct reader *r, const char *p, size_t n)
         int rc = gv_buf_append(&r->line, p, k);
 
         if (rc == GV_ETOOBIG) {
-            fprintf(stderr, "%s: %s:%zu: line longer than %d bytes\n", WHO, r->path,
-                    r->lineno + 1, CST_FEED_LINE_MAX);
+            fprintf(stderr, "%s: %s:%zu: line longer than %d bytes\n", WHO, r->path, r->lineno + 1,
+                    CST_FEED_LINE_MAX);
             return rc;
         }
         if (rc < 0)

@@ -143,8 +143,8 @@ int cst_clics_time_parse(int64_t *out, int *offset_min, const char *s)
 
     if (digits(&y, s, 4) != 4 || s[4] != '-' || digits(&mo, s + 5, 2) != 2 || s[7] != '-' ||
         digits(&d, s + 8, 2) != 2 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-        digits(&h, s + 11, 2) != 2 || s[13] != ':' || digits(&mi, s + 14, 2) != 2 ||
-        s[16] != ':' || digits(&sec, s + 17, 2) != 2)
+        digits(&h, s + 11, 2) != 2 || s[13] != ':' || digits(&mi, s + 14, 2) != 2 || s[16] != ':' ||
+        digits(&sec, s + 17, 2) != 2)
         return GV_EPARSE;
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
         return GV_EPARSE;

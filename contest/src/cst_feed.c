@@ -34,25 +34,24 @@ static const char *const coll_names[C_COUNT] = {"judgement-types", "problems", "
                                                 "submissions", "judgements"};
 
 /* Types of the spec this replay has no use for: ignored, not unknown. */
-static const char *const ignored_types[] = {"languages",   "groups",     "organizations",
-                                            "persons",     "accounts",   "clarifications",
-                                            "awards",      "commentary", "runs",
-                                            "team-members"};
+static const char *const ignored_types[] = {
+    "languages",      "groups", "organizations", "persons", "accounts",
+    "clarifications", "awards", "commentary",    "runs",    "team-members"};
 
 /* One object of any collection; each uses its own fields. */
 struct obj {
     char *id;
     bool deleted;
-    uint64_t seq;       /* when created (or revived): the latest judgement wins */
-    int64_t ordinal;    /* problems; INT64_MAX when not given */
-    bool hidden;        /* teams */
-    bool solved, penalty; /* judgement-types */
+    uint64_t seq;               /* when created (or revived): the latest judgement wins */
+    int64_t ordinal;            /* problems; INT64_MAX when not given */
+    bool hidden;                /* teams */
+    bool solved, penalty;       /* judgement-types */
     char *team_id, *problem_id; /* submissions */
-    int64_t at_ms;      /* submissions: contest time; judgements: start (INT64_MIN: unknown) */
-    size_t sub;         /* judgements: the submission's index */
-    char *jtype;        /* judgements: NULL while judging */
-    int64_t end_ms;     /* judgements: contest time of the verdict (INT64_MIN: unknown) */
-    double score;       /* judgements, IOI */
+    int64_t at_ms;  /* submissions: contest time; judgements: start (INT64_MIN: unknown) */
+    size_t sub;     /* judgements: the submission's index */
+    char *jtype;    /* judgements: NULL while judging */
+    int64_t end_ms; /* judgements: contest time of the verdict (INT64_MIN: unknown) */
+    double score;   /* judgements, IOI */
 };
 
 struct coll_tab {
@@ -220,8 +219,7 @@ static int get_rel(int64_t *out, bool *present, const cJSON *o, const char *key,
 }
 
 /* A TIME member, epoch ms; 0 when absent or null. */
-static int get_time(int64_t *out, int *offset, const cJSON *o, const char *key, char *err,
-                    size_t n)
+static int get_time(int64_t *out, int *offset, const cJSON *o, const char *key, char *err, size_t n)
 {
     const char *s;
     int rc = get_str(&s, o, key, false, err, n);
@@ -365,8 +363,9 @@ static int parse_obj(struct obj *o, struct cst_feed *f, enum coll c, const cJSON
                        : 0;
         o->sub = find(&f->c[C_SUBS], sub);
         if (o->sub == SIZE_MAX || f->c[C_SUBS].objs[o->sub].deleted)
-            return fail(err, n, GV_ENOTFOUND, "judgement '%s' is for submission '%s', which the "
-                                              "feed has not created",
+            return fail(err, n, GV_ENOTFOUND,
+                        "judgement '%s' is for submission '%s', which the "
+                        "feed has not created",
                         o->id, sub);
         o->jtype = jt ? gv_strdup(jt) : NULL;
         return !jt || o->jtype ? 0 : -ENOMEM;
@@ -491,9 +490,9 @@ static int apply_json(struct cst_feed *f, const cJSON *ev, char *err, size_t n)
         return fail(err, n, GV_EPARSE, "no \"type\"");
     if (!data)
         return fail(err, n, GV_EPARSE, "no \"data\"");
-    if (op && (!cJSON_IsString(op) || (strcmp(op->valuestring, "create") &&
-                                       strcmp(op->valuestring, "update") &&
-                                       strcmp(op->valuestring, "delete"))))
+    if (op && (!cJSON_IsString(op) ||
+               (strcmp(op->valuestring, "create") && strcmp(op->valuestring, "update") &&
+                strcmp(op->valuestring, "delete"))))
         return fail(err, n, GV_EPARSE, "\"op\" is not create, update or delete");
     /* With an op (before 2023-06) the top id is the event's and the object's
      * is in data; without, the top id is the object's and null data deletes. */
@@ -739,8 +738,8 @@ int cst_feed_scoreboard(struct cJSON **out, const struct cst_feed *f, bool jury,
     if (at_ms != INT64_MAX) {
         now = f->start + at_ms;
     } else {
-        const int64_t st[] = {f->state.started, f->state.frozen, f->state.ended, f->state.thawed,
-                              f->state.finalized, f->state.end_of_updates};
+        const int64_t st[] = {f->state.started, f->state.frozen,    f->state.ended,
+                              f->state.thawed,  f->state.finalized, f->state.end_of_updates};
         now = f->start + f->last_rel;
         for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++)
             if (st[i] > now)

@@ -46,8 +46,9 @@ static void reltime_both_ways(void **state)
     assert_int_equal(ms, 1500);
     assert_int_equal(cst_clics_reltime_parse(&ms, "0:00:01.123456"), 0);
     assert_int_equal(ms, 1123);
-    static const char *bad[] = {"", "-", ":00:00", "1:0:00", "1:60:00", "1:00:60", "1:00:00.",
-                                "1:00:00x", "1:00", "99999999999999:00:00", "+1:00:00"};
+    static const char *bad[] = {"",        "-",        ":00:00",   "1:0:00", "1:60:00",
+                                "1:00:60", "1:00:00.", "1:00:00x", "1:00",   "99999999999999:00:00",
+                                "+1:00:00"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(cst_clics_reltime_parse(&ms, bad[i]), GV_EPARSE);
 }
@@ -83,9 +84,14 @@ static void time_both_ways(void **state)
     assert_int_equal(off, -330);
     assert_int_equal(cst_clics_time_parse(&ms, NULL, "2024-04-18T11:47:59.5+02"), 0);
     assert_int_equal(ms, start + 500);
-    static const char *bad[] = {"", "2024-04-18", "2024-04-18T11:47:59", "2024-13-18T11:47:59Z",
-                                "2024-04-18T24:00:00Z", "2024-04-18T11:47:59+2:00",
-                                "2024-04-18T11:47:59Zjunk", "2024-04-18T11:47:59.+02:00"};
+    static const char *bad[] = {"",
+                                "2024-04-18",
+                                "2024-04-18T11:47:59",
+                                "2024-13-18T11:47:59Z",
+                                "2024-04-18T24:00:00Z",
+                                "2024-04-18T11:47:59+2:00",
+                                "2024-04-18T11:47:59Zjunk",
+                                "2024-04-18T11:47:59.+02:00"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(cst_clics_time_parse(&ms, NULL, bad[i]), GV_EPARSE);
 }
@@ -139,22 +145,20 @@ static void scoreboard_shape(void **state)
      * WA at 5, and B at 250 (after the freeze at 240); t0 solves A at 30;
      * t2 submits A at 245. */
     const struct cst_attempt at[] = {
-        {1, 0, 5 * MIN, CST_OUT_REJECTED, 0},
-        {1, 0, 10 * MIN + 30000, CST_OUT_ACCEPTED, 0},
-        {0, 0, 30 * MIN, CST_OUT_ACCEPTED, 0},
-        {2, 0, 245 * MIN, CST_OUT_REJECTED, 0},
+        {1, 0, 5 * MIN, CST_OUT_REJECTED, 0},   {1, 0, 10 * MIN + 30000, CST_OUT_ACCEPTED, 0},
+        {0, 0, 30 * MIN, CST_OUT_ACCEPTED, 0},  {2, 0, 245 * MIN, CST_OUT_REJECTED, 0},
         {1, 1, 250 * MIN, CST_OUT_ACCEPTED, 0},
     };
     static const char *const teams[] = {"t0", "t1", "t2"}, *const problems[] = {"A", "B"};
     struct cst_board_rules rules = {CST_SCORING_ICPC, 20, 240 * MIN, false};
-    struct cst_clics_board info = {.time = 1713433679000LL + 300 * MIN,
-                                   .contest_time = 300 * MIN,
-                                   .offset_min = 120,
-                                   .state = {.started = 1713433679000LL,
-                                             .frozen = 1713433679000LL + 240 * MIN},
-                                   .scoring = CST_SCORING_ICPC,
-                                   .team_ids = teams,
-                                   .problem_ids = problems};
+    struct cst_clics_board info = {
+        .time = 1713433679000LL + 300 * MIN,
+        .contest_time = 300 * MIN,
+        .offset_min = 120,
+        .state = {.started = 1713433679000LL, .frozen = 1713433679000LL + 240 * MIN},
+        .scoring = CST_SCORING_ICPC,
+        .team_ids = teams,
+        .problem_ids = problems};
     struct cst_board b;
     cJSON *o = NULL;
     const cJSON *rows, *r, *cells, *c, *st;
