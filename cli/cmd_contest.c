@@ -34,6 +34,7 @@
     "       gavel contest list\n"                                                                  \
     "       gavel contest show ID|SLUG\n"                                                          \
     "       gavel contest unfreeze ID|SLUG\n"                                                      \
+    "       gavel contest replay --event-feed FILE [--public] [--at CONTEST_TIME]\n"                \
     "FILE is a contest definition (YAML): see examples/contests/ and docs/CONTESTS.md\n"
 
 static struct db_pg *connect_pg(const char *who)
@@ -258,6 +259,8 @@ int cli_cmd_contest(int argc, char **argv)
         return show(argv[2]);
     if (!strcmp(sub, "unfreeze") && argc == 3)
         return unfreeze(argv[2]);
+    if (!strcmp(sub, "replay"))
+        return cli_contest_replay(argc - 1, argv + 1);
     fputs(USAGE, stderr);
     return CLI_EXIT_USAGE;
 }

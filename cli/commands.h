@@ -23,5 +23,7 @@ cli_command_fn cli_cmd_contest;
 cli_command_fn cli_cmd_user;
 /* `gavel problem import`, reached through cli_cmd_problem. */
 cli_command_fn cli_problem_import;
+/* `gavel contest replay`, reached through cli_cmd_contest. */
+cli_command_fn cli_contest_replay;
 
 #endif

@@ -23,7 +23,7 @@ static const struct cli_command commands[] = {
     {"problem", cli_cmd_problem, "problem import DIR... | problem verify DIR...: packages"},
     {"submit", cli_cmd_submit, "submit --user U --problem P SOURCE: store and queue"},
     {"rejudge", cli_cmd_rejudge, "rejudge --submission ID | --problem P | --contest C [--problem P] | --report BATCH"},
-    {"contest", cli_cmd_contest, "contest create FILE | update ID FILE | list | show ID | unfreeze ID"},
+    {"contest", cli_cmd_contest, "contest create FILE | update ID FILE | list | show ID | unfreeze ID | replay --event-feed FILE"},
     {"user", cli_cmd_user, "user set NAME --role contestant|jury|admin --tier free|paid"},
 };
 
