@@ -125,9 +125,19 @@ FEED
     exit
 fi
 
-data=$(dirname "$0")/../../../shared/datasets/icpc-wf47
-if [ ! -f "$data/wf47-event-feed-live.ndjson.zst" ] || [ ! -f "$data/final-scoreboard.json" ]; then
-    echo "skipped: no WF47 dataset in $data" >&2
+# The shared datasets live beside the checkout (../shared/datasets); a clone
+# elsewhere names them with GAVEL_DATASETS. The last place is where this
+# project's machines keep them.
+data=
+for d in "${GAVEL_DATASETS:-}" "$(dirname "$0")/../../../shared/datasets" /work/shared/datasets; do
+    if [ -n "$d" ] && [ -f "$d/icpc-wf47/wf47-event-feed-live.ndjson.zst" ] &&
+        [ -f "$d/icpc-wf47/final-scoreboard.json" ]; then
+        data=$d/icpc-wf47
+        break
+    fi
+done
+if [ -z "$data" ]; then
+    echo "skipped: no WF47 dataset (set GAVEL_DATASETS to the folder holding icpc-wf47/)" >&2
     exit 77
 fi
 feed=$data/wf47-event-feed-live.ndjson.zst
