@@ -14,4 +14,9 @@
  * out of memory. */
 char *gv_utf8_sanitize(const char *s, size_t len);
 
+/* The length of the valid UTF-8 sequence that starts `s` (of `len` bytes,
+ * len > 0), or 0 when it is not one (NUL included): for writers that may
+ * not allocate, such as the logger. */
+size_t gv_utf8_seq_len(const char *s, size_t len);
+
 #endif

@@ -40,6 +40,11 @@ static size_t valid_seq(const unsigned char *s, size_t len)
     return n;
 }
 
+size_t gv_utf8_seq_len(const char *s, size_t len)
+{
+    return valid_seq((const unsigned char *)s, len);
+}
+
 char *gv_utf8_sanitize(const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
