@@ -53,6 +53,7 @@ void plg_index_free(struct plg_index *ix)
         gv_free(ix->docs[i].ents);
     gv_free(ix->docs);
     gv_free(ix->base);
+    gv_free(ix->common);
     gv_free(ix);
 }
 
@@ -158,7 +159,8 @@ static int prepare_doc(struct plg_index *ix, struct plg__docx *x)
         x->ents[x->nents].fpi = (uint32_t)i;
         x->nents++;
     }
-    qsort(x->ents, x->nents, sizeof(*x->ents), cmp_ent);
+    if (x->nents > 1)
+        qsort(x->ents, x->nents, sizeof(*x->ents), cmp_ent);
     x->total = (uint32_t)x->nents;
     return 0;
 }
@@ -347,7 +349,7 @@ int plg_index_compare(struct plg_report *out, struct plg_index *ix)
     uint32_t *ids = NULL;
     int err = 0;
 
-    if (!ix->base_sorted) {
+    if (!ix->base_sorted && ix->nbase > 1) {
         qsort(ix->base, ix->nbase, sizeof(*ix->base), cmp_u64);
         ix->base_sorted = true;
     }
@@ -365,7 +367,8 @@ int plg_index_compare(struct plg_report *out, struct plg_index *ix)
     }
     for (size_t i = 0; i < ix->ndocs; i++)
         keys[i] = (uint64_t)ix->docs[i].group << 32 | i;
-    qsort(keys, ix->ndocs, sizeof(*keys), cmp_u64);
+    if (ix->ndocs > 1)
+        qsort(keys, ix->ndocs, sizeof(*keys), cmp_u64);
     for (size_t i = 0; i < ix->ndocs; i++)
         ids[i] = (uint32_t)keys[i];
     for (size_t s = 0; s < ix->ndocs;) {

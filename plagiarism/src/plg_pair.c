@@ -120,7 +120,8 @@ static uint32_t fragments(struct scratch *s, const struct plg_index *ix,
 {
     uint32_t longest = 0;
 
-    qsort(s->m, s->nm, sizeof(*s->m), cmp_match);
+    if (s->nm > 1) /* qsort(NULL, 0) is undefined */
+        qsort(s->m, s->nm, sizeof(*s->m), cmp_match);
     s->nreg = 0;
     for (size_t f = 0; f < s->nm;) {
         size_t e = f + 1;
@@ -147,7 +148,8 @@ static size_t merge_regions(struct plg_region *reg, size_t n)
 {
     size_t out = 0;
 
-    qsort(reg, n, sizeof(*reg), cmp_region);
+    if (n > 1)
+        qsort(reg, n, sizeof(*reg), cmp_region);
     for (size_t i = 0; i < n; i++) {
         struct plg_region *cur = out ? &reg[out - 1] : NULL;
 
@@ -235,7 +237,8 @@ int plg__report_finish(struct plg_report *r, const struct plg_index *ix)
     size_t top = ix->o.cluster_top_pairs ? ix->o.cluster_top_pairs : 1;
     int err = -ENOMEM;
 
-    qsort(r->pairs, r->npairs, sizeof(*r->pairs), cmp_pair);
+    if (r->npairs > 1)
+        qsort(r->pairs, r->npairs, sizeof(*r->pairs), cmp_pair);
     if (!ix->ndocs)
         return 0;
     parent = gv_malloc(ix->ndocs * sizeof(*parent));
