@@ -66,37 +66,62 @@ static const struct plag_file *doc_file(const struct plag_set *s, uint32_t doc)
     return &s->files[s->doc_file[doc]];
 }
 
-static cJSON *range(uint32_t from, uint32_t to)
+/* Every name as JSON text, escaped once: a report prints each name in
+ * thousands of pairs. `names[i]` for document i, then one per group. */
+static char **quoted_names(const struct plag_set *s, bool escape)
 {
-    cJSON *a = cJSON_CreateArray();
+    char **v = gv_calloc(s->ndocs + s->ngroups + 1, sizeof(*v));
 
-    cJSON_AddItemToArray(a, cJSON_CreateNumber(from));
-    cJSON_AddItemToArray(a, cJSON_CreateNumber(to));
-    return a;
+    for (size_t i = 0; v && i < s->ndocs + s->ngroups; i++) {
+        const char *n = i < s->ndocs ? doc_file(s, (uint32_t)i)->path : s->groups[i - s->ndocs];
+        cJSON *j = text(n, strlen(n));
+        char *t = j ? cJSON_PrintUnformatted(j) : NULL;
+        size_t len = t ? strlen(t) : 0;
+
+        cJSON_Delete(j);
+        v[i] = t ? gv_malloc(6 * len + 1) : NULL;
+        if (!v[i]) {
+            cJSON_free(t);
+            for (size_t k = 0; k < i; k++)
+                gv_free(v[k]);
+            gv_free(v);
+            return NULL;
+        }
+        /* cJSON never escapes these; inside a <script> they must be. */
+        for (size_t a = 0, b = 0; a <= len; a++) {
+            const char *e = !escape ? NULL : t[a] == '<' ? "\\u003c" : t[a] == '>' ? "\\u003e"
+                          : t[a] == '&' ? "\\u0026" : NULL;
+
+            if (e) {
+                memcpy(v[i] + b, e, 6);
+                b += 6;
+            } else {
+                v[i][b++] = t[a];
+            }
+        }
+        cJSON_free(t);
+    }
+    return v;
 }
 
-static cJSON *pair_json(const struct plag_set *s, const struct plg_pair *p)
+static void free_names(char **v, const struct plag_set *s)
 {
-    const struct plag_file *l = doc_file(s, p->left), *r = doc_file(s, p->right);
-    cJSON *o = cJSON_CreateObject(), *regs = cJSON_CreateArray();
+    for (size_t i = 0; v && i < s->ndocs + s->ngroups; i++)
+        gv_free(v[i]);
+    gv_free(v);
+}
 
-    cJSON_AddItemToObject(o, "group", text(s->groups[p->group], strlen(s->groups[p->group])));
-    cJSON_AddItemToObject(o, "left", text(l->path, strlen(l->path)));
-    cJSON_AddItemToObject(o, "right", text(r->path, strlen(r->path)));
-    cJSON_AddNumberToObject(o, "similarity", round4(p->similarity));
-    cJSON_AddNumberToObject(o, "left_coverage", round4(p->left_coverage));
-    cJSON_AddNumberToObject(o, "right_coverage", round4(p->right_coverage));
-    cJSON_AddNumberToObject(o, "longest", p->longest);
-    for (size_t i = 0; i < p->nregions; i++) {
-        cJSON *g = cJSON_CreateObject();
-
-        cJSON_AddItemToObject(g, "left", range(p->regions[i].left_from, p->regions[i].left_to));
-        cJSON_AddItemToObject(g, "right",
-                              range(p->regions[i].right_from, p->regions[i].right_to));
-        cJSON_AddItemToArray(regs, g);
-    }
-    cJSON_AddItemToObject(o, "regions", regs);
-    return o;
+static void pair_print(FILE *f, char **names, const struct plag_set *s, const struct plg_pair *p)
+{
+    fprintf(f, "{\"group\":%s,\"left\":%s,\"right\":%s,\"similarity\":%.4g,"
+            "\"left_coverage\":%.4g,\"right_coverage\":%.4g,\"longest\":%u,\"regions\":[",
+            names[s->ndocs + p->group], names[p->left], names[p->right], round4(p->similarity),
+            round4(p->left_coverage), round4(p->right_coverage), p->longest);
+    for (size_t i = 0; i < p->nregions; i++)
+        fprintf(f, "%s{\"left\":[%u,%u],\"right\":[%u,%u]}", i ? "," : "",
+                p->regions[i].left_from, p->regions[i].left_to, p->regions[i].right_from,
+                p->regions[i].right_to);
+    fputs("]}", f);
 }
 
 static cJSON *cluster_json(const struct plag_set *s, const struct plg_cluster *c)
@@ -119,13 +144,17 @@ static cJSON *cluster_json(const struct plag_set *s, const struct plg_cluster *c
 
 int plag_write_json(FILE *f, const struct plag_set *s, const struct plg_report *r)
 {
+    char **names = quoted_names(s, false);
     int err = 0;
+
+    if (!names)
+        return -ENOMEM;
 
     fprintf(f, "{\"lang\":\"%s\",\"k\":%u,\"w\":%u,\"files\":%zu,\n\"pairs\":[",
             plg_lang_id(s->lang), s->k, s->w, s->ndocs);
-    for (size_t i = 0; i < r->npairs && err == 0; i++) {
+    for (size_t i = 0; i < r->npairs; i++) {
         fputs(i ? ",\n" : "\n", f);
-        err = emit(f, pair_json(s, &r->pairs[i]), false);
+        pair_print(f, names, s, &r->pairs[i]);
     }
     fputs("],\n\"clusters\":[", f);
     for (size_t i = 0; i < r->nclusters && err == 0; i++) {
@@ -133,6 +162,7 @@ int plag_write_json(FILE *f, const struct plag_set *s, const struct plg_report *
         err = emit(f, cluster_json(s, &r->clusters[i]), false);
     }
     fputs("]}\n", f);
+    free_names(names, s);
     return err;
 }
 
@@ -173,23 +203,14 @@ int plag_write_html(FILE *f, const struct plag_set *s, const struct plg_report *
     fputs("],\n\"pairs\":[", f);
     for (size_t i = 0; i < r->npairs && err == 0; i++) {
         const struct plg_pair *p = &r->pairs[i];
-        cJSON *a = cJSON_CreateArray(), *regs = cJSON_CreateArray();
 
-        cJSON_AddItemToArray(a, cJSON_CreateNumber(slot[p->left]));
-        cJSON_AddItemToArray(a, cJSON_CreateNumber(slot[p->right]));
-        cJSON_AddItemToArray(a, cJSON_CreateNumber(round4(p->similarity)));
-        cJSON_AddItemToArray(a, cJSON_CreateNumber(round4(p->left_coverage)));
-        cJSON_AddItemToArray(a, cJSON_CreateNumber(round4(p->right_coverage)));
-        cJSON_AddItemToArray(a, cJSON_CreateNumber(p->longest));
-        for (size_t g = 0; g < p->nregions; g++) {
-            cJSON_AddItemToArray(regs, cJSON_CreateNumber(p->regions[g].left_from));
-            cJSON_AddItemToArray(regs, cJSON_CreateNumber(p->regions[g].left_to));
-            cJSON_AddItemToArray(regs, cJSON_CreateNumber(p->regions[g].right_from));
-            cJSON_AddItemToArray(regs, cJSON_CreateNumber(p->regions[g].right_to));
-        }
-        cJSON_AddItemToArray(a, regs);
-        fputs(i ? ",\n" : "\n", f);
-        err = emit(f, a, true);
+        fprintf(f, "%s[%d,%d,%.4g,%.4g,%.4g,%u,[", i ? ",\n" : "\n", slot[p->left],
+                slot[p->right], round4(p->similarity), round4(p->left_coverage),
+                round4(p->right_coverage), p->longest);
+        for (size_t g = 0; g < p->nregions; g++)
+            fprintf(f, "%s%u,%u,%u,%u", g ? "," : "", p->regions[g].left_from,
+                    p->regions[g].left_to, p->regions[g].right_from, p->regions[g].right_to);
+        fputs("]]", f);
     }
     fputs("],\n\"clusters\":[", f);
     for (size_t i = 0; i < r->nclusters && err == 0; i++) {

@@ -134,6 +134,13 @@ static uint32_t fragments(struct scratch *s, const struct plg_index *ix,
         len = s->m[e - 1].left - s->m[f].left + ix->k;
         if (len > longest)
             longest = len;
+        /* Shorter than the run winnowing guarantees to catch: a chance match
+         * of an idiom (a loop header), which counts in the similarity but is
+         * noise on screen. Shown only when nothing longer exists. */
+        if (len < ix->k + ix->w - 1 && s->nm > 1) {
+            f = e;
+            continue;
+        }
         /* Room was made for every match: a fragment holds at least one. */
         r = &s->reg[s->nreg++];
         plg_doc_lines(&r->left_from, &r->left_to, da, s->m[f].left, len);
