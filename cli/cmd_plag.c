@@ -47,7 +47,7 @@
     "  --json FILE         the JSON report ('-' for stdout)\n"                                   \
     "  --html FILE         the HTML report (self-contained; open it in a browser)\n"             \
     "tuning (docs/PLAGIARISM.md):\n"                                                             \
-    "  -k N, -w N          k-gram length and winnowing window (default 12 and 8)\n"              \
+    "  -k N, -w N          k-gram length and winnowing window (default 8 and 8)\n"              \
     "  --max-common X      ignore code present in more than this fraction of a group's\n"       \
     "                      files (groups of 10 or more; default 1 = off)\n"                     \
     "  --cluster X         cluster pairs from this similarity (default 0.5)\n"                   \

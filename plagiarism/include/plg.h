@@ -67,7 +67,7 @@ uint32_t plg_kind_of(const char *text, size_t len);
 /* Defaults chosen by measurement (docs/PLAGIARISM.md): k tokens per k-gram,
  * a window of w k-grams. Any run of w + k - 1 tokens shared by two documents
  * yields at least one shared fingerprint. */
-#define PLG_K_DEFAULT 12u
+#define PLG_K_DEFAULT 8u
 #define PLG_W_DEFAULT 8u
 #define PLG_K_MAX 64u
 #define PLG_W_MAX 256u
