@@ -24,6 +24,7 @@ static const struct cli_command commands[] = {
     {"submit", cli_cmd_submit, "submit --user U --problem P SOURCE: store and queue"},
     {"rejudge", cli_cmd_rejudge, "rejudge --submission ID | --problem P | --contest C [--problem P] | --report BATCH"},
     {"contest", cli_cmd_contest, "contest create FILE | update ID FILE | list | show ID | unfreeze ID | replay --event-feed FILE"},
+    {"plag", cli_cmd_plag, "plag --lang L --json F --html F PATH...: similar sources, offline"},
     {"user", cli_cmd_user, "user set NAME --role contestant|jury|admin --tier free|paid"},
 };
 

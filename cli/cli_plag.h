@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT
+ * cli_plag.h - what `gavel plag` (cmd_plag.c) hands its report writers
+ * (plag_report.c): the files compared and the module's report. */
+#ifndef GAVEL_CLI_PLAG_H
+#define GAVEL_CLI_PLAG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "plg.h"
+
+struct plag_file {
+    char *path;      /* as found: the argument, or joined under it */
+    uint32_t group;  /* index in plag_set.groups */
+    char *src;       /* the bytes read; NULL once skipped */
+    size_t len;
+    struct plg_doc doc;
+};
+
+struct plag_set {
+    enum plg_lang lang;
+    uint32_t k, w;
+    struct plag_file *files;
+    size_t nfiles;
+    char **groups; /* names: "" when not grouping */
+    size_t ngroups;
+    /* Document id (plg_index_add order) -> index in files. */
+    size_t *doc_file;
+    size_t ndocs;
+};
+
+/* The JSON report: {pairs:[...], clusters:[...]} and what was compared.
+ * 0, or -errno / -ENOMEM. */
+int plag_write_json(FILE *f, const struct plag_set *s, const struct plg_report *r);
+
+/* The self-contained HTML report (no network at view time). */
+int plag_write_html(FILE *f, const struct plag_set *s, const struct plg_report *r);
+
+#endif

@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: MIT
+ * plg_index.c - all pairs of a group through an inverted index.
+ *
+ * Theory of operation. Per group, every document contributes one posting
+ * (hash, document, multiplicity) per distinct fingerprint; the postings
+ * sorted by (hash, document) form the inverted index, one run per hash.
+ * Excluded are the base code's hashes (before anything else) and the hashes
+ * whose run is longer than the common cut: both leave the documents' totals
+ * too, so that a template never counts for or against a pair.
+ *
+ * Then, document by document (a), each of its postings walks the rest of its
+ * run, whose documents (b > a) are exactly those sharing that hash; two
+ * counters per b accumulate the covered fingerprints on each side. That is
+ * the classic accumulator of text retrieval: the cost is the number of
+ * (posting, later posting) couples in shared runs, zero for documents that
+ * share nothing, and memory stays linear in the group. A pair that reaches
+ * the minimum similarity is then looked at in detail (plg_pair.c). */
+#include "plg_index_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gv_alloc.h"
+#include "gv_err.h"
+#include "banned.h"
+
+void plg_opts_default(struct plg_opts *o)
+{
+    o->min_similarity = 0.1;
+    o->common_fraction = 1.0;
+    o->common_min_docs = 10;
+    o->cluster_similarity = 0.5;
+    o->cluster_top_pairs = 5;
+}
+
+int plg_index_new(struct plg_index **out, const struct plg_opts *o)
+{
+    struct plg_index *ix = gv_calloc(1, sizeof(*ix));
+
+    if (!ix)
+        return -ENOMEM;
+    ix->o = *o;
+    *out = ix;
+    return 0;
+}
+
+void plg_index_free(struct plg_index *ix)
+{
+    if (!ix)
+        return;
+    for (size_t i = 0; i < ix->ndocs; i++)
+        gv_free(ix->docs[i].ents);
+    gv_free(ix->docs);
+    gv_free(ix->base);
+    gv_free(ix->common);
+    gv_free(ix);
+}
+
+static int check_params(struct plg_index *ix, const struct plg_doc *d)
+{
+    if (!ix->have_params) {
+        ix->k = d->k;
+        ix->w = d->w;
+        ix->have_params = true;
+        return 0;
+    }
+    return d->k == ix->k && d->w == ix->w ? 0 : GV_EINVAL;
+}
+
+int plg_index_add_base(struct plg_index *ix, const struct plg_doc *base)
+{
+    uint64_t *v;
+
+    if (check_params(ix, base) < 0)
+        return GV_EINVAL;
+    if (!base->nfp)
+        return 0;
+    v = gv_realloc(ix->base, (ix->nbase + base->nfp) * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    ix->base = v;
+    for (size_t i = 0; i < base->nfp; i++)
+        ix->base[ix->nbase++] = base->fp[i].hash;
+    ix->base_sorted = false;
+    return 0;
+}
+
+int plg_index_add(struct plg_index *ix, uint32_t group, const struct plg_doc *d)
+{
+    if (check_params(ix, d) < 0 || ix->ndocs >= UINT32_MAX - 1)
+        return GV_EINVAL;
+    if (ix->ndocs == ix->cap) {
+        size_t cap = ix->cap ? ix->cap * 2 : 64;
+        struct plg__docx *v = gv_realloc(ix->docs, cap * sizeof(*v));
+
+        if (!v)
+            return -ENOMEM;
+        ix->docs = v;
+        ix->cap = cap;
+    }
+    memset(&ix->docs[ix->ndocs], 0, sizeof(ix->docs[0]));
+    ix->docs[ix->ndocs].doc = d;
+    ix->docs[ix->ndocs].group = group;
+    ix->ndocs++;
+    return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+bool plg__has_hash(const uint64_t *v, size_t n, uint64_t h)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (v[mid] == h)
+            return true;
+        if (v[mid] < h)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+static int cmp_ent(const void *a, const void *b)
+{
+    const struct plg__ent *x = a, *y = b;
+
+    if (x->hash != y->hash)
+        return x->hash < y->hash ? -1 : 1;
+    return (x->fpi > y->fpi) - (x->fpi < y->fpi);
+}
+
+/* The document's fingerprints minus the base's, sorted by hash. */
+static int prepare_doc(struct plg_index *ix, struct plg__docx *x)
+{
+    const struct plg_doc *d = x->doc;
+
+    gv_free(x->ents);
+    x->ents = NULL;
+    x->nents = 0;
+    if (d->nfp) {
+        x->ents = gv_malloc(d->nfp * sizeof(*x->ents));
+        if (!x->ents)
+            return -ENOMEM;
+    }
+    for (size_t i = 0; i < d->nfp; i++) {
+        if (plg__has_hash(ix->base, ix->nbase, d->fp[i].hash))
+            continue;
+        x->ents[x->nents].hash = d->fp[i].hash;
+        x->ents[x->nents].fpi = (uint32_t)i;
+        x->nents++;
+    }
+    if (x->nents > 1)
+        qsort(x->ents, x->nents, sizeof(*x->ents), cmp_ent);
+    x->total = (uint32_t)x->nents;
+    return 0;
+}
+
+struct posting {
+    uint64_t hash;
+    uint32_t doc; /* index in the group */
+    uint32_t mult;
+};
+
+static int cmp_posting(const void *a, const void *b)
+{
+    const struct posting *x = a, *y = b;
+
+    if (x->hash != y->hash)
+        return x->hash < y->hash ? -1 : 1;
+    return (x->doc > y->doc) - (x->doc < y->doc);
+}
+
+/* Scratch for one group, all of it freed by group_release. */
+struct group {
+    const uint32_t *ids; /* global document ids */
+    size_t n;
+    struct posting *post;
+    size_t npost;
+    uint32_t *run_end; /* per posting: one past the last posting of its hash */
+    uint32_t *by_doc;  /* postings' positions grouped by document */
+    uint32_t *doc_start;
+    uint32_t *acc_left, *acc_right, *touched;
+};
+
+static void group_release(struct group *g)
+{
+    gv_free(g->post);
+    gv_free(g->run_end);
+    gv_free(g->by_doc);
+    gv_free(g->doc_start);
+    gv_free(g->acc_left);
+    gv_free(g->acc_right);
+    gv_free(g->touched);
+}
+
+/* Builds the postings and cuts the common hashes (into ix->common). */
+static int group_index(struct plg_index *ix, struct group *g)
+{
+    size_t cap = 0, ncommon = 0;
+    double cut = ix->o.common_fraction * (double)g->n;
+    bool cutting = ix->o.common_fraction < 1.0 && g->n >= ix->o.common_min_docs;
+
+    for (size_t a = 0; a < g->n; a++)
+        cap += ix->docs[g->ids[a]].nents;
+    g->post = gv_malloc((cap ? cap : 1) * sizeof(*g->post));
+    g->run_end = gv_malloc((cap ? cap : 1) * sizeof(*g->run_end));
+    if (!g->post || !g->run_end)
+        return -ENOMEM;
+    for (size_t a = 0; a < g->n; a++) {
+        const struct plg__docx *x = &ix->docs[g->ids[a]];
+
+        for (size_t i = 0; i < x->nents;) {
+            size_t j = i + 1;
+
+            while (j < x->nents && x->ents[j].hash == x->ents[i].hash)
+                j++;
+            g->post[g->npost].hash = x->ents[i].hash;
+            g->post[g->npost].doc = (uint32_t)a;
+            g->post[g->npost].mult = (uint32_t)(j - i);
+            g->npost++;
+            i = j;
+        }
+    }
+    qsort(g->post, g->npost, sizeof(*g->post), cmp_posting);
+    ix->ncommon = 0;
+    for (size_t s = 0; s < g->npost;) {
+        size_t e = s + 1;
+
+        while (e < g->npost && g->post[e].hash == g->post[s].hash)
+            e++;
+        if (cutting && (double)(e - s) > cut) {
+            /* Boilerplate: out of the totals, and never a match. */
+            for (size_t p = s; p < e; p++) {
+                ix->docs[g->ids[g->post[p].doc]].total -= g->post[p].mult;
+                g->post[p].mult = 0;
+            }
+            if (ncommon == ix->capcommon) {
+                size_t c = ix->capcommon ? ix->capcommon * 2 : 64;
+                uint64_t *v = gv_realloc(ix->common, c * sizeof(*v));
+
+                if (!v)
+                    return -ENOMEM;
+                ix->common = v;
+                ix->capcommon = c;
+            }
+            ix->common[ncommon++] = g->post[s].hash;
+        }
+        for (size_t p = s; p < e; p++)
+            g->run_end[p] = (uint32_t)e;
+        s = e;
+    }
+    ix->ncommon = ncommon; /* sorted: the postings were */
+    return 0;
+}
+
+/* The accumulator pass; appends the pairs that reach the minimum. */
+static int group_pairs(struct plg_index *ix, struct group *g, struct plg__cands *c)
+{
+    g->by_doc = gv_malloc((g->npost ? g->npost : 1) * sizeof(*g->by_doc));
+    g->doc_start = gv_calloc(g->n + 1, sizeof(*g->doc_start));
+    g->acc_left = gv_calloc(g->n, sizeof(*g->acc_left));
+    g->acc_right = gv_calloc(g->n, sizeof(*g->acc_right));
+    g->touched = gv_malloc(g->n * sizeof(*g->touched));
+    if (!g->by_doc || !g->doc_start || !g->acc_left || !g->acc_right || !g->touched)
+        return -ENOMEM;
+    /* Counting sort of the postings by document. */
+    for (size_t p = 0; p < g->npost; p++)
+        g->doc_start[g->post[p].doc + 1]++;
+    for (size_t a = 0; a < g->n; a++)
+        g->doc_start[a + 1] += g->doc_start[a];
+    {
+        uint32_t *fill = g->touched; /* borrowed as the per-document cursor */
+
+        memcpy(fill, g->doc_start, g->n * sizeof(*fill));
+        for (size_t p = 0; p < g->npost; p++)
+            g->by_doc[fill[g->post[p].doc]++] = (uint32_t)p;
+    }
+    for (size_t a = 0; a < g->n; a++) {
+        size_t ntouched = 0;
+        uint32_t ta = ix->docs[g->ids[a]].total;
+
+        for (uint32_t i = g->doc_start[a]; i < g->doc_start[a + 1]; i++) {
+            uint32_t p = g->by_doc[i];
+            uint32_t ma = g->post[p].mult;
+
+            if (!ma)
+                continue;
+            for (uint32_t q = p + 1; q < g->run_end[p]; q++) {
+                uint32_t b = g->post[q].doc;
+
+                if (!g->acc_left[b] && !g->acc_right[b])
+                    g->touched[ntouched++] = b;
+                g->acc_left[b] += ma;
+                g->acc_right[b] += g->post[q].mult;
+            }
+        }
+        for (size_t t = 0; t < ntouched; t++) {
+            uint32_t b = g->touched[t];
+            uint32_t tb = ix->docs[g->ids[b]].total;
+            double sim = (double)(g->acc_left[b] + g->acc_right[b]) / (double)(ta + tb);
+
+            if (sim >= ix->o.min_similarity && sim > 0) {
+                int err = plg__cands_push(c, g->ids[a], g->ids[b], g->acc_left[b],
+                                          g->acc_right[b]);
+
+                if (err < 0)
+                    return err;
+            }
+            g->acc_left[b] = g->acc_right[b] = 0;
+        }
+    }
+    return 0;
+}
+
+int plg__cands_push(struct plg__cands *c, uint32_t a, uint32_t b, uint32_t cov_a, uint32_t cov_b)
+{
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 256;
+        struct plg__cand *v = gv_realloc(c->v, cap * sizeof(*v));
+
+        if (!v)
+            return -ENOMEM;
+        c->v = v;
+        c->cap = cap;
+    }
+    c->v[c->n].left = a;
+    c->v[c->n].right = b;
+    c->v[c->n].cov_left = cov_a;
+    c->v[c->n].cov_right = cov_b;
+    c->n++;
+    return 0;
+}
+
+int plg_index_compare(struct plg_report *out, struct plg_index *ix)
+{
+    struct plg_report r = {0};
+    struct plg__cands c = {0};
+    uint64_t *keys = NULL;
+    uint32_t *ids = NULL;
+    int err = 0;
+
+    if (!ix->base_sorted && ix->nbase > 1) {
+        qsort(ix->base, ix->nbase, sizeof(*ix->base), cmp_u64);
+        ix->base_sorted = true;
+    }
+    for (size_t i = 0; i < ix->ndocs; i++) {
+        err = prepare_doc(ix, &ix->docs[i]);
+        if (err < 0)
+            goto out;
+    }
+    /* Documents by (group, id): the group in the high half of a key. */
+    keys = gv_malloc((ix->ndocs ? ix->ndocs : 1) * sizeof(*keys));
+    ids = gv_malloc((ix->ndocs ? ix->ndocs : 1) * sizeof(*ids));
+    if (!keys || !ids) {
+        err = -ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < ix->ndocs; i++)
+        keys[i] = (uint64_t)ix->docs[i].group << 32 | i;
+    if (ix->ndocs > 1)
+        qsort(keys, ix->ndocs, sizeof(*keys), cmp_u64);
+    for (size_t i = 0; i < ix->ndocs; i++)
+        ids[i] = (uint32_t)keys[i];
+    for (size_t s = 0; s < ix->ndocs;) {
+        struct group g = {0};
+        size_t e = s + 1, first = c.n;
+
+        while (e < ix->ndocs && ix->docs[ids[e]].group == ix->docs[ids[s]].group)
+            e++;
+        g.ids = ids + s;
+        g.n = e - s;
+        if (g.n >= 2) {
+            err = group_index(ix, &g);
+            if (err == 0)
+                err = group_pairs(ix, &g, &c);
+            /* The details need this group's common hashes: now, not later. */
+            if (err == 0)
+                err = plg__pairs_detail(&r, ix, c.v + first, c.n - first);
+        }
+        group_release(&g);
+        if (err < 0)
+            goto out;
+        s = e;
+    }
+    err = plg__report_finish(&r, ix);
+out:
+    gv_free(keys);
+    gv_free(ids);
+    gv_free(c.v);
+    if (err < 0)
+        plg_report_release(&r);
+    else
+        *out = r;
+    return err;
+}
