@@ -34,6 +34,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gv_time.h"
+
 #include "cst.h"
 
 #define CST_DEF_PROBLEMS_MAX 64      /* as many as a scoreboard row carries */
@@ -103,7 +105,7 @@ int cst_def_parse_time(int64_t *out_ms, const char *s);
 int cst_def_parse_duration(int64_t *out_ms, const char *s);
 /* The reverse of both: "2026-12-05T17:00:00Z" (".fff" when needed) and
  * "5:00:00". `buf` holds CST_DEF_TIME_TEXT bytes. */
-#define CST_DEF_TIME_TEXT 40
+#define CST_DEF_TIME_TEXT GV_TIME_ISO_MAX
 void cst_def_format_time(char *buf, int64_t ms);
 void cst_def_format_duration(char *buf, int64_t ms);
 

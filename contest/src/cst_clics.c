@@ -10,6 +10,7 @@
 
 #include "cst_clics.h"
 #include "gv_err.h"
+#include "gv_time.h"
 #include "banned.h"
 
 #define MS_PER_MIN 60000LL
@@ -89,90 +90,14 @@ int cst_clics_reltime_parse(int64_t *out, const char *s)
     return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date: eras of 400 years
- * (146097 days) make every year's length a closed form. */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    int64_t era, yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t *y, int *m, int *d, int64_t z)
-{
-    int64_t era, doe, yoe, doy, mp;
-
-    z += 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = z - era * 146097;
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
 void cst_clics_time(char out[CST_CLICS_TIME_MAX], int64_t epoch_ms, int offset_min)
 {
-    int64_t local = epoch_ms + offset_min * MS_PER_MIN;
-    int64_t days = local / MS_PER_DAY, rem = local % MS_PER_DAY, y;
-    unsigned off = (unsigned)(offset_min < 0 ? -offset_min : offset_min);
-    int m, d;
-
-    if (rem < 0) {
-        rem += MS_PER_DAY;
-        days--;
-    }
-    civil_from_days(&y, &m, &d, days);
-    snprintf(out, CST_CLICS_TIME_MAX, "%04" PRId64 "-%02d-%02dT%02u:%02u:%02u.%03u%c%02u:%02u", y,
-             m, d, (unsigned)(rem / 3600000), (unsigned)(rem / 60000 % 60),
-             (unsigned)(rem / 1000 % 60), (unsigned)(rem % 1000), offset_min < 0 ? '-' : '+',
-             off / 60 % 100, off % 60);
+    gv_time_iso_format(out, epoch_ms, offset_min, false);
 }
 
 int cst_clics_time_parse(int64_t *out, int *offset_min, const char *s)
 {
-    int64_t y, mo, d, h, mi, sec, ms, oh = 0, om = 0;
-    int sign = 1;
-
-    if (digits(&y, s, 4) != 4 || s[4] != '-' || digits(&mo, s + 5, 2) != 2 || s[7] != '-' ||
-        digits(&d, s + 8, 2) != 2 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-        digits(&h, s + 11, 2) != 2 || s[13] != ':' || digits(&mi, s + 14, 2) != 2 || s[16] != ':' ||
-        digits(&sec, s + 17, 2) != 2)
-        return GV_EPARSE;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-        return GV_EPARSE;
-    s += 19;
-    if (fraction(&ms, &s) < 0)
-        return GV_EPARSE;
-    if (*s == 'Z' || *s == 'z') {
-        s++;
-    } else if (*s == '+' || *s == '-') {
-        sign = *s == '-' ? -1 : 1;
-        s++;
-        if (digits(&oh, s, 2) != 2 || oh > 23)
-            return GV_EPARSE;
-        s += 2;
-        s += *s == ':';
-        if (*s && (digits(&om, s, 2) != 2 || om > 59))
-            return GV_EPARSE;
-        s += *s ? 2 : 0;
-    } else {
-        return GV_EPARSE;
-    }
-    if (*s)
-        return GV_EPARSE;
-    if (offset_min)
-        *offset_min = sign * (int)(oh * 60 + om);
-    *out = days_from_civil(y, mo, d) * MS_PER_DAY + ((h * 60 + mi) * 60 + sec) * 1000 + ms -
-           sign * (oh * 60 + om) * MS_PER_MIN;
-    return 0;
+    return gv_time_iso_parse(out, offset_min, s);
 }
 
 /* Our verdicts (judge/'s jdg_verdict names) and the spec's types for them.

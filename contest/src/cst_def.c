@@ -21,6 +21,7 @@
 #include "gv_alloc.h"
 #include "gv_buf.h"
 #include "gv_err.h"
+#include "gv_time.h"
 #include "banned.h"
 
 #define DURATION_MAX_MS (366LL * 24 * 3600 * 1000) /* a year: longer is a typo */
@@ -99,26 +100,9 @@ static int num(const char *s, size_t n)
     return v;
 }
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H.
- * Hinnant's days_from_civil): no timegm, no time zone database. */
-static int64_t days_from_civil(int64_t y, int m, int d)
+int cst_def_parse_time(int64_t *out_ms, const char *s)
 {
-    int64_t era, yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int days_in_month(int y, int m)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-    return m == 2 && leap ? 29 : days[m - 1];
+    return gv_time_iso_parse(out_ms, NULL, s);
 }
 
 /* ".fff" (any number of digits, ms kept) at *s, advancing it. */
@@ -136,55 +120,6 @@ static int64_t fraction_ms(const char **s)
     for (; k < 3; k++)
         ms *= 10;
     return ms;
-}
-
-int cst_def_parse_time(int64_t *out_ms, const char *s)
-{
-    int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 1;
-    int64_t ms;
-
-    /* YYYY-MM-DDTHH:MM:SS */
-    if (strlen(s) < 20 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
-        !digits(s + 8, 2) || (s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2) ||
-        s[13] != ':' || !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2))
-        return GV_EPARSE;
-    y = num(s, 4);
-    mo = num(s + 5, 2);
-    d = num(s + 8, 2);
-    h = num(s + 11, 2);
-    mi = num(s + 14, 2);
-    sec = num(s + 17, 2);
-    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59)
-        return GV_EPARSE;
-    s += 19;
-    ms = fraction_ms(&s);
-    /* The offset is required: a bare local time means something else on
-     * every machine that reads it. */
-    if (*s == 'Z' || *s == 'z') {
-        s++;
-    } else if (*s == '+' || *s == '-') {
-        sign = *s == '-' ? -1 : 1;
-        s++;
-        if (!digits(s, 2))
-            return GV_EPARSE;
-        oh = num(s, 2);
-        s += 2;
-        if (*s == ':')
-            s++;
-        if (!digits(s, 2))
-            return GV_EPARSE;
-        om = num(s, 2);
-        s += 2;
-        if (oh > 23 || om > 59)
-            return GV_EPARSE;
-    } else {
-        return GV_EPARSE;
-    }
-    if (*s)
-        return GV_EPARSE;
-    *out_ms = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) -
-               sign * (oh * 3600 + om * 60)) * 1000 + ms;
-    return 0;
 }
 
 int cst_def_parse_duration(int64_t *out_ms, const char *s)
@@ -646,40 +581,9 @@ int cst_def_update_check(const struct cst_def *old, const struct cst_def *new, i
 
 /* --- Writing one ------------------------------------------------------------ */
 
-/* Hinnant's civil_from_days, the inverse of days_from_civil. */
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-    int64_t era, doe, yoe, doy, mp;
-
-    z += 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = z - era * 146097;
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
 void cst_def_format_time(char *buf, int64_t ms)
 {
-    int64_t secs = floor_div(ms, 1000), days = floor_div(secs, 86400), y;
-    int64_t sod = secs - days * 86400, frac = ms - secs * 1000;
-    int m, d;
-
-    civil_from_days(days, &y, &m, &d);
-    if (frac)
-        snprintf(buf, CST_DEF_TIME_TEXT, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", (long long)y, m,
-                 d, (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60), (int)frac);
-    else
-        snprintf(buf, CST_DEF_TIME_TEXT, "%04lld-%02d-%02dT%02d:%02d:%02dZ", (long long)y, m, d,
-                 (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
+    gv_time_iso_format(buf, ms, 0, true);
 }
 
 void cst_def_format_duration(char *buf, int64_t ms)
