@@ -224,6 +224,7 @@ static int api_problems(struct lws *wsi, struct http_pss *pss)
 static int api_clics(struct lws *wsi, struct http_pss *pss, const char *rest, bool post)
 {
     char auth[512], plain[384], since[64], *colon;
+    const char *val;
     cJSON *args;
     int n;
 
@@ -232,8 +233,8 @@ static int api_clics(struct lws *wsi, struct http_pss *pss, const char *rest, bo
     args = cJSON_CreateObject();
     if (!args || !cJSON_AddStringToObject(args, "path", *rest ? rest : "/"))
         goto oom;
-    if (lws_get_urlarg_by_name(wsi, "since_token=", since, (int)sizeof(since)) &&
-        !cJSON_AddStringToObject(args, "since_token", since + strlen("since_token=")))
+    val = lws_get_urlarg_by_name(wsi, "since_token=", since, (int)sizeof(since));
+    if (val && !cJSON_AddStringToObject(args, "since_token", val))
         goto oom;
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) > 0) {
         n = lws_hdr_copy(wsi, auth, sizeof(auth), WSI_TOKEN_HTTP_AUTHORIZATION);

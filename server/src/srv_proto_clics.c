@@ -21,6 +21,7 @@
 #include "db_clics.h"
 #include "db_session.h"
 #include "gv_alloc.h"
+#include "gv_buf.h"
 #include "gv_err.h"
 #include "gv_time.h"
 #include "banned.h"
@@ -159,6 +160,79 @@ static void submission_files(struct srv_req_job *job, struct srv_job_env *env, s
     job->content_type = "application/zip";
 }
 
+/* --- The event feed, as a snapshot ------------------------------------------- */
+
+/* Appends one notification line: {"type","id","data","token"}. */
+static int feed_line(struct gv_buf *out, const char *type, const cJSON *id, cJSON *data,
+                     unsigned long token)
+{
+    cJSON *n = cJSON_CreateObject();
+    char tok[24], *text = NULL;
+    int err = -ENOMEM;
+
+    snprintf(tok, sizeof(tok), "%lu", token);
+    if (n && cJSON_AddStringToObject(n, "type", type) &&
+        cJSON_AddItemToObject(n, "id", id ? cJSON_Duplicate(id, true) : cJSON_CreateNull()) &&
+        cJSON_AddItemReferenceToObject(n, "data", data) && cJSON_AddStringToObject(n, "token", tok))
+        text = cJSON_PrintUnformatted(n);
+    if (text)
+        err = gv_buf_append(out, text, strlen(text));
+    if (err == 0)
+        err = gv_buf_append(out, "\n", 1);
+    cJSON_free(text);
+    cJSON_Delete(n);
+    return err;
+}
+
+/* GET /contests/{id}/event-feed, first step: every object this view sees
+ * now, as "create" notifications (2023-06 has no op: a notification with
+ * data is a create or an update), in the spec's order (the contest, the
+ * fixed collections, the state, then what a contest produces), and the
+ * connection closes. Tokens are the lines' numbers; ?since_token=N skips
+ * the first N lines of the snapshot, which only resumes exactly while
+ * nothing earlier in it changed (docs/PROTOCOL.md says so). Each
+ * collection is read as its endpoint reads it, so the feed and the
+ * endpoints agree object for object. */
+static int event_feed(struct gv_buf *out, struct db_pg *pg, int64_t cid, bool jury,
+                      unsigned long since)
+{
+    static const char *const order[] = {NULL,          "judgement-types", "languages",
+                                        "problems",    "teams",           "state",
+                                        "submissions", "judgements",      "runs",
+                                        "clarifications", "awards"};
+    int64_t now = gv_time_real_ms();
+    unsigned long token = 0;
+    int err = 0;
+
+    for (size_t i = 0; err == 0 && i < sizeof(order) / sizeof(order[0]); i++) {
+        char *text = NULL;
+        cJSON *j, *it;
+
+        err = db_clics_get(&text, pg, cid, order[i], NULL, jury, now);
+        if (err < 0)
+            break;
+        j = cJSON_Parse(text);
+        gv_free(text);
+        if (!j)
+            return -ENOMEM;
+        if (cJSON_IsArray(j)) {
+            cJSON_ArrayForEach(it, j)
+            {
+                if (++token > since)
+                    err = feed_line(out, order[i], cJSON_GetObjectItemCaseSensitive(it, "id"), it,
+                                    token);
+                if (err < 0)
+                    break;
+            }
+        } else if (++token > since) {
+            err = feed_line(out, order[i] ? order[i] : "contest",
+                            order[i] ? NULL : cJSON_GetObjectItemCaseSensitive(j, "id"), j, token);
+        }
+        cJSON_Delete(j);
+    }
+    return err;
+}
+
 /* Splits "/contests/{id}/{collection}/{object}/{extra}" (each part after
  * the id optional) into its parts, copied into `buf`; false when the path
  * is not of that form or its id is not one of ours. */
@@ -259,11 +333,36 @@ void srv__req_clics(struct srv_req_job *job, struct srv_job_env *env, struct db_
         submission_files(job, env, pg, rt.contest_id, (int64_t)sid, jury);
         return;
     }
-    if (!rt.contest_id)
+    if (rt.collection && !strcmp(rt.collection, "event-feed") && !rt.object) {
+        struct gv_buf feed;
+        const char *since = job->req.p.since_token;
+        char *end = NULL;
+        unsigned long n = since ? strtoul(since, &end, 10) : 0;
+
+        if (since && (*end || !*since || *since == '-')) {
+            srv__fail(job, SRV_ERR_INVALID, "since_token must be a token of this feed");
+            return;
+        }
+        gv_buf_init(&feed, (size_t)64 << 20);
+        err = event_feed(&feed, pg, rt.contest_id, jury, n);
+        if (err == 0 && !feed.len)
+            err = gv_buf_append(&feed, "\n", 1); /* an empty body is a keep-alive line */
+        if (err == 0) {
+            job->data_len = feed.len;
+            job->data = gv_malloc(feed.len + 1);
+            if (job->data)
+                memcpy(job->data, feed.data, feed.len);
+            else
+                err = -ENOMEM;
+            job->content_type = "application/x-ndjson";
+        }
+        gv_buf_release(&feed);
+    } else if (!rt.contest_id) {
         err = db_clics_contests(&text, pg);
-    else
+    } else {
         err = db_clics_get(&text, pg, rt.contest_id, rt.collection, rt.object, jury,
                            gv_time_real_ms());
+    }
     if (err == GV_ENOTFOUND) {
         srv__fail(job, SRV_ERR_NOT_FOUND, "not found (or not visible yet): %s", job->req.p.path);
         return;
@@ -272,5 +371,6 @@ void srv__req_clics(struct srv_req_job *job, struct srv_job_env *env, struct db_
         srv__fail_store(job, env, err, 0, "clics");
         return;
     }
-    set_text(job, text);
+    if (text)
+        set_text(job, text);
 }

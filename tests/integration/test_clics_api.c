@@ -554,6 +554,53 @@ static void test_jury_view(enum auth a)
     itest_http_release(&r);
 }
 
+/* The event feed's snapshot: NDJSON notifications of every object the
+ * view sees, tokens in order, resumable by ?since_token=. */
+static int feed(enum auth a, const char *query, bool *late_judged)
+{
+    struct itest_http r;
+    char path[160], v[64], *line, *save = NULL;
+    int n = 0;
+
+    snprintf(path, sizeof(path), "/contests/%lld/event-feed%s", (long long)live, query);
+    get(&r, path, a);
+    ICHECK(r.status == 200 && itest_header(r.head, "content-type", v, sizeof(v)) &&
+               !strcmp(v, "application/x-ndjson"),
+           "event feed: %d", r.status);
+    *late_judged = false;
+    for (line = strtok_r(r.body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        cJSON *j = cJSON_Parse(line);
+        const cJSON *t;
+
+        ICHECK(j && cJSON_IsString(field(j, "type")) && cJSON_IsObject(field(j, "data")) &&
+                   cJSON_IsString(field(j, "token")),
+               "notification: %s", line);
+        t = field(j, "type");
+        ICHECK(!strcmp(t->valuestring, "state") || cJSON_IsString(field(j, "id")), "id: %s", line);
+        if (!strcmp(t->valuestring, "judgements") &&
+            !strcmp(cJSON_GetStringValue(field(field(j, "data"), "submission_id")),
+                    idstr(s_late)))
+            *late_judged = true;
+        n++;
+        cJSON_Delete(j);
+    }
+    itest_http_release(&r);
+    return n;
+}
+
+static void test_event_feed(void)
+{
+    bool late = true;
+    int all, pub;
+
+    itest_step = "event feed";
+    pub = feed(ANON, "", &late);
+    ICHECK(!late, "public feed: no judgement of the post-freeze attempt");
+    all = feed(BASIC_ORG, "", &late);
+    ICHECK(late && all > pub, "jury feed: every judgement");
+    ICHECK(feed(BASIC_ORG, "?since_token=5", &late) == all - 5, "since_token skips");
+}
+
 static void test_credentials(void)
 {
     char path[128];
@@ -692,6 +739,7 @@ int main(int argc, char **argv)
     test_public_view(BASIC_ALICE);
     test_jury_view(COOKIE_ORG);
     test_jury_view(BASIC_ORG);
+    test_event_feed();
     test_credentials();
     teardown();
     itest_kill_all();
