@@ -601,6 +601,63 @@ static void test_event_feed(void)
     ICHECK(feed(BASIC_ORG, "?since_token=5", &late) == all - 5, "since_token skips");
 }
 
+/* The round trip: the jury's feed, replayed by `gavel contest replay`,
+ * gives the jury's scoreboard (solved and time of every team). */
+static void test_feed_replay(void)
+{
+    char path[160], feed_file[64], out_file[64];
+    char *argv[] = {(char *)gavel_path, "contest", "replay", "--event-feed", feed_file, NULL};
+    const char *env[] = {NULL};
+    struct itest_http r;
+    cJSON *api, *rep;
+    const cJSON *row;
+    FILE *f;
+    char *text;
+    long n;
+
+    itest_step = "feed round trip";
+    snprintf(feed_file, sizeof(feed_file), "/tmp/itest-clics-%d.ndjson", (int)getpid());
+    snprintf(out_file, sizeof(out_file), "/tmp/itest-clics-%d.out", (int)getpid());
+    snprintf(path, sizeof(path), "/contests/%lld/event-feed", (long long)live);
+    get(&r, path, BASIC_ORG);
+    ICHECK(r.status == 200, "feed");
+    f = fopen(feed_file, "w");
+    ICHECK(f && fputs(r.body, f) >= 0 && fclose(f) == 0, "write %s", feed_file);
+    itest_http_release(&r);
+    unlink(out_file);
+    ICHECK(itest_wait_exit(itest_spawn(argv, env, out_file), 30000) == 0, "replay failed");
+    f = fopen(out_file, "r");
+    ICHECK(f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0, "replay output");
+    text = calloc(1, (size_t)n + 1);
+    ICHECK(text && fseek(f, 0, SEEK_SET) == 0 && fread(text, 1, (size_t)n, f) == (size_t)n,
+           "read");
+    fclose(f);
+    rep = cJSON_Parse(text);
+    ICHECK(rep, "replay output is not JSON: %s", text);
+    free(text);
+    api = coll("scoreboard", BASIC_ORG);
+    ICHECK(cJSON_GetArraySize(field(rep, "rows")) == cJSON_GetArraySize(field(api, "rows")),
+           "rows");
+    cJSON_ArrayForEach(row, field(api, "rows"))
+    {
+        const cJSON *other = by_id(field(rep, "rows"), "team_id",
+                                   cJSON_GetStringValue(field(row, "team_id")));
+
+        ICHECK(other &&
+                   itest_num(field(row, "score"), "num_solved") ==
+                       itest_num(field(other, "score"), "num_solved") &&
+                   itest_num(field(row, "score"), "total_time") ==
+                       itest_num(field(other, "score"), "total_time") &&
+                   itest_num(row, "rank") == itest_num(other, "rank"),
+               "replayed row differs: %s vs %s", cJSON_PrintUnformatted(row),
+               cJSON_PrintUnformatted(other));
+    }
+    cJSON_Delete(api);
+    cJSON_Delete(rep);
+    unlink(feed_file);
+    unlink(out_file);
+}
+
 static void test_credentials(void)
 {
     char path[128];
@@ -740,6 +797,7 @@ int main(int argc, char **argv)
     test_jury_view(COOKIE_ORG);
     test_jury_view(BASIC_ORG);
     test_event_feed();
+    test_feed_replay();
     test_credentials();
     teardown();
     itest_kill_all();
