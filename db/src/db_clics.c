@@ -32,7 +32,7 @@
 
 /* The columns contest_json reads, in order. */
 #define CONTEST_COLS                                                                               \
-    "id, title, scoring::text, penalty_minutes, " EPOCH_MS("starts_at") ", " EPOCH_MS(            \
+    "id, title, scoring::text, penalty_minutes, " EPOCH_MS("starts_at") ", " EPOCH_MS(             \
         "freezes_at") ", " EPOCH_MS("ends_at") ", " EPOCH_MS("unfrozen_at") ", slug"
 
 /* One contest endpoint being served: the view's board sources and the
@@ -366,12 +366,14 @@ static int submissions_json(cJSON **out, struct clics *c, struct db_pg *pg)
     cJSON *arr;
     int err;
 
-    err = db__pg_select(&r, pg, "clics submissions",
-                        "SELECT s.id, s.user_id, s.problem_id, s.language::text, "
-                        EPOCH_MS("s.created_at") " FROM submissions s JOIN participants pa ON "
-                        "pa.contest_id = s.contest_id AND pa.user_id = s.user_id AND NOT "
-                        "pa.is_hidden WHERE s.contest_id = $1::bigint ORDER BY s.created_at, s.id",
-                        1, p);
+    err = db__pg_select(
+        &r, pg, "clics submissions",
+        "SELECT s.id, s.user_id, s.problem_id, s.language::text, " EPOCH_MS(
+            "s.created_at") " FROM submissions s JOIN participants pa ON "
+                            "pa.contest_id = s.contest_id AND pa.user_id = s.user_id AND NOT "
+                            "pa.is_hidden WHERE s.contest_id = $1::bigint ORDER BY s.created_at, "
+                            "s.id",
+        1, p);
     if (err < 0)
         return err;
     arr = cJSON_CreateArray();
@@ -422,14 +424,38 @@ static int judgements_json(cJSON **out, struct clics *c, struct db_pg *pg)
     cJSON *arr;
     int err;
 
-    err = db__pg_select(&r, pg, "clics judgements",
-                        "SELECT j.id, j.submission_id, j.verdict::text, " EPOCH_MS("j.started_at")
-                        ", " EPOCH_MS("j.finished_at") ", j.max_time_ms, j.is_valid, "
-                        EPOCH_MS("s.created_at") ", s.problem_id, j.score FROM judgings j JOIN "
-                        "submissions s ON s.id = j.submission_id JOIN participants pa ON "
-                        "pa.contest_id = s.contest_id AND pa.user_id = s.user_id AND NOT "
-                        "pa.is_hidden WHERE s.contest_id = $1::bigint ORDER BY j.id",
-                        1, p);
+    err = db__pg_select(
+        &r, pg, "clics judgements",
+        "SELECT j.id, j.submission_id, j.verdict::text, " EPOCH_MS("j.started_at") ", " EPOCH_MS(
+            "j.finished_at") ", j.max_time_ms, j.is_valid, " EPOCH_MS("s.created_at") ", "
+                                                                                      "s.problem_"
+                                                                                      "id, j.score "
+                                                                                      "FROM "
+                                                                                      "judgings j "
+                                                                                      "JOIN "
+                                                                                      "submissions "
+                                                                                      "s ON s.id = "
+                                                                                      "j."
+                                                                                      "submission_"
+                                                                                      "id JOIN "
+                                                                                      "participants"
+                                                                                      " pa ON "
+                                                                                      "pa.contest_"
+                                                                                      "id = "
+                                                                                      "s.contest_"
+                                                                                      "id AND "
+                                                                                      "pa.user_id "
+                                                                                      "= s.user_id "
+                                                                                      "AND NOT "
+                                                                                      "pa.is_"
+                                                                                      "hidden "
+                                                                                      "WHERE "
+                                                                                      "s.contest_"
+                                                                                      "id = "
+                                                                                      "$1::bigint "
+                                                                                      "ORDER BY "
+                                                                                      "j.id",
+        1, p);
     if (err < 0)
         return err;
     arr = cJSON_CreateArray();
@@ -481,16 +507,23 @@ static int runs_json(cJSON **out, struct clics *c, struct db_pg *pg)
     cJSON *arr;
     int err;
 
-    err = db__pg_select(&r, pg, "clics runs",
-                        "SELECT jt.judging_id, tc.ordinal, jt.verdict::text, jt.cpu_ms, "
-                        "coalesce(" EPOCH_MS("j.finished_at") ", " EPOCH_MS("j.started_at") "), "
-                        "j.is_valid, " EPOCH_MS("s.created_at") ", s.problem_id FROM "
-                        "judging_tests jt JOIN judgings j ON j.id = jt.judging_id JOIN "
-                        "test_cases tc ON tc.id = jt.test_case_id JOIN submissions s ON s.id = "
-                        "j.submission_id JOIN participants pa ON pa.contest_id = s.contest_id "
-                        "AND pa.user_id = s.user_id AND NOT pa.is_hidden WHERE s.contest_id = "
-                        "$1::bigint ORDER BY jt.judging_id, tc.ordinal",
-                        1, p);
+    err = db__pg_select(
+        &r, pg, "clics runs",
+        "SELECT jt.judging_id, tc.ordinal, jt.verdict::text, jt.cpu_ms, "
+        "coalesce(" EPOCH_MS("j.finished_at") ", " EPOCH_MS(
+            "j.started_at") "), "
+                            "j.is_valid, " EPOCH_MS(
+                                "s.created_at") ", s.problem_id FROM "
+                                                "judging_tests jt JOIN judgings j ON j.id = "
+                                                "jt.judging_id JOIN "
+                                                "test_cases tc ON tc.id = jt.test_case_id JOIN "
+                                                "submissions s ON s.id = "
+                                                "j.submission_id JOIN participants pa ON "
+                                                "pa.contest_id = s.contest_id "
+                                                "AND pa.user_id = s.user_id AND NOT pa.is_hidden "
+                                                "WHERE s.contest_id = "
+                                                "$1::bigint ORDER BY jt.judging_id, tc.ordinal",
+        1, p);
     if (err < 0)
         return err;
     arr = cJSON_CreateArray();
@@ -566,11 +599,13 @@ static int clarifications_json(cJSON **out, struct clics *c, struct db_pg *pg)
     cJSON *arr;
     int err;
 
-    err = db__pg_select(&r, pg, "clics clarifications",
-                        "SELECT id, asked_by, problem_id, question, answer, is_public, "
-                        EPOCH_MS("created_at") ", " EPOCH_MS("answered_at") " FROM clarifications "
-                        "WHERE contest_id = $1::bigint AND ($2::boolean OR is_public) ORDER BY id",
-                        2, p);
+    err = db__pg_select(
+        &r, pg, "clics clarifications",
+        "SELECT id, asked_by, problem_id, question, answer, is_public, " EPOCH_MS(
+            "created_at") ", " EPOCH_MS("answered_at") " FROM clarifications "
+                                                       "WHERE contest_id = $1::bigint AND "
+                                                       "($2::boolean OR is_public) ORDER BY id",
+        2, p);
     if (err < 0)
         return err;
     arr = cJSON_CreateArray();
@@ -676,8 +711,7 @@ static cJSON *awards_json(const struct clics *c, const struct cst_board *b, char
 static int board_json(cJSON **out, struct clics *c, bool awards)
 {
     size_t nteams = (size_t)PQntuples(c->b.teams);
-    const char **problem_ids = gv_calloc(c->b.nproblems ? c->b.nproblems : 1,
-                                         sizeof(*problem_ids));
+    const char **problem_ids = gv_calloc(c->b.nproblems ? c->b.nproblems : 1, sizeof(*problem_ids));
     struct cst_board board = {0};
     char **team_ids = NULL;
     int err = problem_ids ? team_names(&team_ids, c) : -ENOMEM;
@@ -825,7 +859,9 @@ int db_clics_source(void **data, size_t *len, char *name, size_t name_len, struc
     /* Java's file is named after its class, which the sandbox reads from
      * the source; "Main.java" is the usual one. */
     snprintf(name, name_len, "%s",
-             !l ? "source.txt" : strchr(l->src_name, '{') ? "Main.java" : l->src_name);
+             !l                         ? "source.txt"
+             : strchr(l->src_name, '{') ? "Main.java"
+                                        : l->src_name);
     err = db_blob_get(data, len, pg, PQgetvalue(r, 0, 0));
     PQclear(r);
     return err;

@@ -70,24 +70,24 @@ static int zip_one(unsigned char **out, size_t *out_len, const char *name, const
     z = gv_malloc(total);
     if (!z)
         return -ENOMEM;
-    p = put32(z, 0x04034b50u);                 /* local file header */
-    p = put16(put16(put16(p, 20), 0), 0);      /* version, flags, stored */
-    p = put16(put16(p, 0), 0x21);              /* time, date */
+    p = put32(z, 0x04034b50u);            /* local file header */
+    p = put16(put16(put16(p, 20), 0), 0); /* version, flags, stored */
+    p = put16(put16(p, 0), 0x21);         /* time, date */
     p = put32(put32(put32(p, crc), (uint32_t)len), (uint32_t)len);
     p = put16(put16(p, (unsigned)nlen), 0);
     memcpy(p, name, nlen);
     p += nlen;
     memcpy(p, data, len);
     p += len;
-    p = put32(p, 0x02014b50u);                 /* central directory entry */
+    p = put32(p, 0x02014b50u); /* central directory entry */
     p = put16(put16(put16(put16(p, 20), 20), 0), 0);
     p = put16(put16(p, 0), 0x21);
     p = put32(put32(put32(p, crc), (uint32_t)len), (uint32_t)len);
     p = put16(put16(put16(put16(put16(p, (unsigned)nlen), 0), 0), 0), 0);
-    p = put32(put32(p, 0), 0);                 /* attributes, local header at 0 */
+    p = put32(put32(p, 0), 0); /* attributes, local header at 0 */
     memcpy(p, name, nlen);
     p += nlen;
-    p = put32(p, 0x06054b50u);                 /* end of central directory */
+    p = put32(p, 0x06054b50u); /* end of central directory */
     p = put16(put16(put16(put16(p, 0), 0), 1), 1);
     p = put32(put32(p, (uint32_t)central), (uint32_t)(local + len));
     put16(p, 0);
@@ -196,10 +196,9 @@ static int feed_line(struct gv_buf *out, const char *type, const cJSON *id, cJSO
 static int event_feed(struct gv_buf *out, struct db_pg *pg, int64_t cid, bool jury,
                       unsigned long since)
 {
-    static const char *const order[] = {NULL,          "judgement-types", "languages",
-                                        "problems",    "teams",           "state",
-                                        "submissions", "judgements",      "runs",
-                                        "clarifications", "awards"};
+    static const char *const order[] = {NULL,    "judgement-types", "languages",   "problems",
+                                        "teams", "state",           "submissions", "judgements",
+                                        "runs",  "clarifications",  "awards"};
     int64_t now = gv_time_real_ms();
     unsigned long token = 0;
     int err = 0;
@@ -325,8 +324,7 @@ void srv__req_clics(struct srv_req_job *job, struct srv_job_env *env, struct db_
         char *end = NULL;
         long long sid = strtoll(rt.object, &end, 10);
 
-        if (strcmp(rt.collection, "submissions") || strcmp(rt.extra, "files") || *end ||
-            sid <= 0) {
+        if (strcmp(rt.collection, "submissions") || strcmp(rt.extra, "files") || *end || sid <= 0) {
             srv__fail(job, SRV_ERR_NOT_FOUND, "no such CLICS endpoint");
             return;
         }

@@ -51,7 +51,7 @@ struct user {
 };
 static struct user org = {.name = "org"}, alice = {.name = "alice"}, bob = {.name = "bob"},
                    tester = {.name = "jury-tester"};
-static int64_t live, future;          /* contests */
+static int64_t live, future;                        /* contests */
 static int64_t s_wa, s_ac, s_late, s_bob, s_hidden; /* submissions */
 
 /* --- Store ------------------------------------------------------------------ */
@@ -100,8 +100,8 @@ static int64_t judged(const struct user *u, const char *slug, int minute, const 
                  "seconds' FROM problems p JOIN problem_versions pv ON pv.problem_id = p.id AND "
                  "pv.version = p.current_version, contests c WHERE p.slug = '%s' AND c.id = %lld "
                  "RETURNING id",
-                 (long long)u->id, (long long)live, hex, strlen(src), verdict, minute, minute,
-                 slug, (long long)live);
+                 (long long)u->id, (long long)live, hex, strlen(src), verdict, minute, minute, slug,
+                 (long long)live);
     sqlf("WITH j AS (INSERT INTO judgings (submission_id, judge_host, verdict, max_time_ms, "
          "started_at, finished_at) SELECT id, 'itest', verdict, 120, judged_at - interval '4 "
          "seconds', judged_at FROM submissions WHERE id = %lld RETURNING id) INSERT INTO "
@@ -185,8 +185,8 @@ static int get_status(const char *path, enum auth a, bool *www_auth)
     get(&r, path, a);
     st = r.status;
     if (www_auth)
-        *www_auth = itest_header(r.head, "www-authenticate", v, sizeof(v)) &&
-                    !strncmp(v, "Basic", 5);
+        *www_auth =
+            itest_header(r.head, "www-authenticate", v, sizeof(v)) && !strncmp(v, "Basic", 5);
     itest_http_release(&r);
     return st;
 }
@@ -439,8 +439,7 @@ static void test_shapes(void)
     cJSON_Delete(j);
 
     /* Single objects, and what is not one. */
-    snprintf(path, sizeof(path), "/contests/%lld/teams/%lld", (long long)live,
-             (long long)alice.id);
+    snprintf(path, sizeof(path), "/contests/%lld/teams/%lld", (long long)live, (long long)alice.id);
     j = get_json(path, ANON);
     ICHECK(!strcmp(cJSON_GetStringValue(field(j, "id")), idstr(alice.id)), "one team");
     cJSON_Delete(j);
@@ -494,8 +493,8 @@ static void test_public_view(enum auth a)
     cJSON_Delete(j);
     /* Only the public clarification, and not who asked. */
     j = coll("clarifications", a);
-    ICHECK(cJSON_GetArraySize(j) == 1 && cJSON_IsNull(field(cJSON_GetArrayItem(j, 0),
-                                                            "from_team_id")),
+    ICHECK(cJSON_GetArraySize(j) == 1 &&
+               cJSON_IsNull(field(cJSON_GetArrayItem(j, 0), "from_team_id")),
            "public: the broadcast only: %s", cJSON_PrintUnformatted(j));
     cJSON_Delete(j);
     /* No source. */
@@ -536,8 +535,7 @@ static void test_jury_view(enum auth a)
     ICHECK(cJSON_GetArraySize(j) == 4, "jury: all runs");
     cJSON_Delete(j);
     j = coll("clarifications", a);
-    ICHECK(cJSON_GetArraySize(j) == 3 &&
-               by_id(j, "from_team_id", idstr(alice.id)),
+    ICHECK(cJSON_GetArraySize(j) == 3 && by_id(j, "from_team_id", idstr(alice.id)),
            "jury: every clarification, with who asked");
     cJSON_Delete(j);
     snprintf(path, sizeof(path), "/contests/%lld/problems", (long long)future);
@@ -549,9 +547,8 @@ static void test_jury_view(enum auth a)
     get(&r, path, a);
     ICHECK(r.status == 200 && itest_header(r.head, "content-length", clen, sizeof(clen)),
            "jury: the source: %d", r.status);
-    ICHECK(itest_header(r.head, "content-type", v, sizeof(v)) &&
-               !strcmp(v, "application/zip") && strtol(clen, NULL, 10) > 4 &&
-               !memcmp(r.body, "PK\3\4", 4) &&
+    ICHECK(itest_header(r.head, "content-type", v, sizeof(v)) && !strcmp(v, "application/zip") &&
+               strtol(clen, NULL, 10) > 4 && !memcmp(r.body, "PK\3\4", 4) &&
                memmem(r.body, (size_t)strtol(clen, NULL, 10), "main.c", 6),
            "jury: the source as a zip: %d %s", r.status, v);
     itest_http_release(&r);
@@ -581,8 +578,7 @@ static int feed(enum auth a, const char *query, bool *late_judged)
         t = field(j, "type");
         ICHECK(!strcmp(t->valuestring, "state") || cJSON_IsString(field(j, "id")), "id: %s", line);
         if (!strcmp(t->valuestring, "judgements") &&
-            !strcmp(cJSON_GetStringValue(field(field(j, "data"), "submission_id")),
-                    idstr(s_late)))
+            !strcmp(cJSON_GetStringValue(field(field(j, "data"), "submission_id")), idstr(s_late)))
             *late_judged = true;
         n++;
         cJSON_Delete(j);
@@ -632,8 +628,7 @@ static void test_feed_replay(void)
     f = fopen(out_file, "r");
     ICHECK(f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0, "replay output");
     text = calloc(1, (size_t)n + 1);
-    ICHECK(text && fseek(f, 0, SEEK_SET) == 0 && fread(text, 1, (size_t)n, f) == (size_t)n,
-           "read");
+    ICHECK(text && fseek(f, 0, SEEK_SET) == 0 && fread(text, 1, (size_t)n, f) == (size_t)n, "read");
     fclose(f);
     rep = cJSON_Parse(text);
     ICHECK(rep, "replay output is not JSON: %s", text);
@@ -643,8 +638,8 @@ static void test_feed_replay(void)
            "rows");
     cJSON_ArrayForEach(row, field(api, "rows"))
     {
-        const cJSON *other = by_id(field(rep, "rows"), "team_id",
-                                   cJSON_GetStringValue(field(row, "team_id")));
+        const cJSON *other =
+            by_id(field(rep, "rows"), "team_id", cJSON_GetStringValue(field(row, "team_id")));
 
         ICHECK(other &&
                    itest_num(field(row, "score"), "num_solved") ==
@@ -749,8 +744,8 @@ static void setup(void)
          (long long)live, (long long)future);
     sqlf("INSERT INTO participants (contest_id, user_id, is_hidden) VALUES (%lld, %lld, false), "
          "(%lld, %lld, false), (%lld, %lld, true), (%lld, %lld, false)",
-         (long long)live, (long long)alice.id, (long long)live, (long long)bob.id,
-         (long long)live, (long long)tester.id, (long long)future, (long long)alice.id);
+         (long long)live, (long long)alice.id, (long long)live, (long long)bob.id, (long long)live,
+         (long long)tester.id, (long long)future, (long long)alice.id);
     s_wa = judged(&alice, "pair-sum", 10, "WA");
     s_ac = judged(&alice, "pair-sum", 20, "AC");
     s_bob = judged(&bob, "pair-sum", 50, "AC");
