@@ -55,6 +55,7 @@ static const struct {
     {"rejudge.report", SRV_REQ_REJUDGE_REPORT, true},
     {"rejudges.list", SRV_REQ_REJUDGES_LIST, true},
     {"contest.reveal", SRV_REQ_CONTEST_REVEAL, true},
+    {"clics.get", SRV_REQ_CLICS_GET, false},
 };
 
 bool srv_req_needs_user(enum srv_req_type type)
@@ -471,6 +472,13 @@ static int decode_params(struct srv_request *out)
         break;
     case SRV_REQ_CONTEST_REVEAL:
         TRY(field_int(out, "contest", REQUIRED, 1, INT64_MAX / 2, &p->contest_id));
+        break;
+    case SRV_REQ_CLICS_GET:
+        /* "username" and "password": HTTP basic auth's, when sent. */
+        TRY(field_string(out, "path", REQUIRED, 1, 256, &p->path, NULL));
+        TRY(field_string(out, "username", OPTIONAL, 1, 64, &p->username, NULL));
+        TRY(field_string(out, "password", OPTIONAL, 1, SRV_PASSWORD_MAX, &p->password, NULL));
+        TRY(field_string(out, "since_token", OPTIONAL, 1, 40, &p->since_token, NULL));
         break;
     case SRV_REQ_PING:
     case SRV_REQ_LOGOUT:

@@ -92,6 +92,8 @@ enum srv_req_type {
     SRV_REQ_REJUDGE_REPORT,
     SRV_REQ_REJUDGES_LIST,
     SRV_REQ_CONTEST_REVEAL,
+    /* The CLICS Contest API (srv_proto_clics.c): HTTP only. */
+    SRV_REQ_CLICS_GET,
 };
 
 enum srv_sort { SRV_SORT_NAME, SRV_SORT_DIFFICULTY, SRV_SORT_LIKES, SRV_SORT_SOLVES };
@@ -126,6 +128,8 @@ struct srv_params {
     bool force;                          /* contest.update */
     const char *role, *tier;             /* user.set ("username" above); NULL: kept */
     int64_t rejudge_id;                  /* rejudge.report ("rejudge") */
+    const char *path;                    /* clics.get: the route under /api/clics */
+    const char *since_token;             /* clics.get: the event feed's ?since_token= */
 };
 
 struct srv_request {

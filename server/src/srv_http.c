@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "db_session.h"
 #include "gv_alloc.h"
@@ -42,6 +43,8 @@ struct http_pss {
     char api[32];           /* the API route being served, "" when none */
     int status;             /* the API reply's status, 0 until the job is done */
     char cookie[DB_TOKEN_HEX_LEN + 96]; /* Set-Cookie value, "" when none */
+    const char *content_type; /* the reply's; NULL: application/json */
+    bool www_auth;            /* a 401 of the CLICS API: ask for basic auth */
     bool headers_sent;
 };
 
@@ -178,6 +181,8 @@ static void api_reply(struct lws *wsi, struct http_pss *pss, const struct srv_re
     if (!body || http_keep_body(pss, body, len) < 0)
         pss->body = NULL;
     gv_free(body);
+    pss->content_type = status == 200 ? job->content_type : NULL;
+    pss->www_auth = status == 401 && job->req.type == SRV_REQ_CLICS_GET;
     pss->status = status;
     lws_callback_on_writable(wsi);
 }
@@ -212,12 +217,54 @@ static int api_problems(struct lws *wsi, struct http_pss *pss)
     return api_submit(wsi, pss, "problems.list", args);
 }
 
+/* GET /api/clics/...: the CLICS Contest API (srv_proto_clics.c) as one
+ * request, clics.get, whose "path" is the rest of the route. HTTP basic
+ * auth's credentials, when sent, go with it to be checked on the job
+ * thread; a header that is not basic auth we can read is a 401 now. */
+static int api_clics(struct lws *wsi, struct http_pss *pss, const char *rest, bool post)
+{
+    char auth[512], plain[384], since[64], *colon;
+    const char *val;
+    cJSON *args;
+    int n;
+
+    if (post)
+        return api_respond_now(wsi, pss, 405, "invalid", "use GET");
+    args = cJSON_CreateObject();
+    if (!args || !cJSON_AddStringToObject(args, "path", *rest ? rest : "/"))
+        goto oom;
+    val = lws_get_urlarg_by_name(wsi, "since_token=", since, (int)sizeof(since));
+    if (val && !cJSON_AddStringToObject(args, "since_token", val))
+        goto oom;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) > 0) {
+        n = lws_hdr_copy(wsi, auth, sizeof(auth), WSI_TOKEN_HTTP_AUTHORIZATION);
+        if (n <= 6 || strncasecmp(auth, "Basic ", 6) ||
+            (n = lws_b64_decode_string(auth + 6, plain, (int)sizeof(plain))) <= 0 ||
+            (size_t)n != strlen(plain) || !(colon = strchr(plain, ':')) || colon == plain) {
+            cJSON_Delete(args);
+            pss->www_auth = true;
+            return api_respond_now(wsi, pss, 401, "unauthenticated",
+                                   "use HTTP basic auth with a Gavel username and password");
+        }
+        *colon = '\0';
+        if (!cJSON_AddStringToObject(args, "username", plain) ||
+            !cJSON_AddStringToObject(args, "password", colon + 1))
+            goto oom;
+    }
+    return api_submit(wsi, pss, "clics.get", args);
+oom:
+    cJSON_Delete(args);
+    return -1;
+}
+
 static int api_begin(struct lws *wsi, struct http_pss *pss, const char *path)
 {
     bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
 
     if (!post && !lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI))
         return api_respond_now(wsi, pss, 405, "invalid", "use GET or POST");
+    if (!strcmp(path, "/clics") || !strncmp(path, "/clics/", 7))
+        return api_clics(wsi, pss, path + 6, post);
     if (!strcmp(path, "/problems") || !strcmp(path, "/problems/")) {
         if (post)
             return api_respond_now(wsi, pss, 405, "invalid", "use GET");
@@ -368,13 +415,18 @@ static int api_write(struct lws *wsi, struct http_pss *pss)
 {
     unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start;
     unsigned char *end = hdr + sizeof(hdr) - 1;
-    static const char no_store[] = "no-store";
+    static const char no_store[] = "no-store", basic[] = "Basic realm=\"gavel\", charset=\"UTF-8\"";
 
     if (!pss->body)
         return -1;
     if (!pss->headers_sent) {
-        if (lws_add_http_common_headers(wsi, (unsigned)pss->status, "application/json",
+        if (lws_add_http_common_headers(wsi, (unsigned)pss->status,
+                                        pss->content_type ? pss->content_type : "application/json",
                                         pss->body_len, &p, end) ||
+            (pss->www_auth &&
+             lws_add_http_header_by_name(wsi, (const unsigned char *)"www-authenticate:",
+                                         (const unsigned char *)basic, sizeof(basic) - 1, &p,
+                                         end)) ||
             lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
                                          (const unsigned char *)no_store, sizeof(no_store) - 1,
                                          &p, end) ||
@@ -396,6 +448,8 @@ static int api_write(struct lws *wsi, struct http_pss *pss)
     pss->status = 0;
     pss->headers_sent = false;
     pss->cookie[0] = '\0';
+    pss->content_type = NULL;
+    pss->www_auth = false;
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 

@@ -406,6 +406,9 @@ static void run(struct srv_job *base, struct srv_job_env *env)
     case SRV_REQ_CONTEST_REVEAL:
         srv__req_contest_reveal(job, env, pg);
         break;
+    case SRV_REQ_CLICS_GET:
+        srv__req_clics(job, env, pg);
+        break;
     case SRV_REQ_RESUME:
     case SRV_REQ_UNSUBSCRIBE:
     case SRV_REQ_PING:
@@ -469,10 +472,12 @@ int srv_proto_http(const struct srv_req_job *job, int *status, char **body, size
 {
     if (!job->err_code) {
         *status = 200;
-        *body = gv_strdup(job->data ? job->data : "{}");
+        *len = job->data && job->data_len ? job->data_len : strlen(job->data ? job->data : "{}");
+        *body = gv_malloc(*len + 1);
         if (!*body)
             return -ENOMEM;
-        *len = strlen(*body);
+        memcpy(*body, job->data ? job->data : "{}", *len);
+        (*body)[*len] = '\0';
         return 0;
     }
     *status = http_status_of(job->err_code);

@@ -45,6 +45,8 @@ struct srv_req_job {
     char err_message[200];
     int64_t retry_after_ms; /* rate_limited; -1 otherwise */
     char *data;             /* JSON text, gv_malloc'd */
+    size_t data_len;          /* 0: strlen(data); else its length (a zip has NULs) */
+    const char *content_type; /* HTTP: NULL for application/json */
     bool set_user, clear_user;
     struct db_user_info new_user;
     char new_token[DB_TOKEN_HEX_LEN + 1];

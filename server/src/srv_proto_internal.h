@@ -74,6 +74,8 @@ void srv__req_clar_broadcast(struct srv_req_job *job, struct srv_job_env *env, s
 void srv__req_clar_list(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
 /* srv_proto_org.c: every organizer-only request, behind one role check. */
 void srv__req_org(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
+/* srv_proto_clics.c: GET /api/clics/... (the job's req.p.path). */
+void srv__req_clics(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
 /* srv_proto_rejudge.c */
 void srv__req_rejudge(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
 void srv__req_rejudge_report(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);

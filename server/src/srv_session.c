@@ -252,6 +252,12 @@ static int sess_handle(struct lws *wsi, struct srv__session *ss)
         }
         err = sess_enqueue(wsi, ss, &req);
         break;
+    case SRV_REQ_CLICS_GET:
+        /* Its callers are HTTP clients (ICPC tools), its replies HTTP
+         * bodies (a zip, NDJSON), its credentials HTTP basic auth. */
+        err = sess_send_error(wsi, ss, req.id, SRV_ERR_BAD_REQUEST,
+                              "clics.get is served over HTTP only: GET /api/clics/...");
+        break;
     case SRV_REQ_NONE:
         assert(0 && "decode succeeded without a type");
         err = -1;

@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: MIT
+ * srv_proto_clics.c - the CLICS Contest API (ICPC ccs-specs 2023-06),
+ * read-only, under /api/clics/ (docs/PROTOCOL.md, "CLICS Contest API").
+ *
+ * One request type, clics.get, whose "path" is the route below /api/clics:
+ * srv_http.c turns a GET into it (and HTTP basic auth's credentials into
+ * its "username" and "password"); this file finds out who calls, routes
+ * the path, and leaves the body in the job. The objects come from db/
+ * (db_clics.h) for the caller's view: the jury's for organizers and admins,
+ * by their cookie or by basic auth checked with the login's own code
+ * (db_login: argon2id, the same answer for a wrong name and a wrong
+ * password); the public's for everyone else. */
+#include "srv_proto_internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_clics.h"
+#include "db_session.h"
+#include "gv_alloc.h"
+#include "gv_buf.h"
+#include "gv_err.h"
+#include "gv_time.h"
+#include "banned.h"
+
+#define CLICS_VERSION "2023-06"
+
+/* --- A stored zip of one file ------------------------------------------------ */
+
+static uint32_t crc32_of(const unsigned char *p, size_t n)
+{
+    uint32_t crc = 0xffffffffu;
+
+    for (size_t i = 0; i < n; i++) {
+        crc ^= p[i];
+        for (int k = 0; k < 8; k++)
+            crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+
+static unsigned char *put16(unsigned char *p, unsigned v)
+{
+    p[0] = (unsigned char)(v & 0xff);
+    p[1] = (unsigned char)((v >> 8) & 0xff);
+    return p + 2;
+}
+
+static unsigned char *put32(unsigned char *p, uint32_t v)
+{
+    return put16(put16(p, v & 0xffff), v >> 16);
+}
+
+/* The spec serves a submission's files as a zip. One file, stored (not
+ * deflated: sources are small and every unzip reads method 0), dated
+ * 1980-01-01 as zips without a date are. *out is gv_malloc'd. */
+static int zip_one(unsigned char **out, size_t *out_len, const char *name, const void *data,
+                   size_t len)
+{
+    size_t nlen = strlen(name), local = 30 + nlen, central = 46 + nlen, total;
+    uint32_t crc = crc32_of(data, len);
+    unsigned char *z, *p;
+
+    if (len > 0xfffffffeu || nlen > 0xffff)
+        return GV_ETOOBIG; /* sources are at most 1 MiB */
+    total = local + len + central + 22;
+    z = gv_malloc(total);
+    if (!z)
+        return -ENOMEM;
+    p = put32(z, 0x04034b50u);            /* local file header */
+    p = put16(put16(put16(p, 20), 0), 0); /* version, flags, stored */
+    p = put16(put16(p, 0), 0x21);         /* time, date */
+    p = put32(put32(put32(p, crc), (uint32_t)len), (uint32_t)len);
+    p = put16(put16(p, (unsigned)nlen), 0);
+    memcpy(p, name, nlen);
+    p += nlen;
+    memcpy(p, data, len);
+    p += len;
+    p = put32(p, 0x02014b50u); /* central directory entry */
+    p = put16(put16(put16(put16(p, 20), 20), 0), 0);
+    p = put16(put16(p, 0), 0x21);
+    p = put32(put32(put32(p, crc), (uint32_t)len), (uint32_t)len);
+    p = put16(put16(put16(put16(put16(p, (unsigned)nlen), 0), 0), 0), 0);
+    p = put32(put32(p, 0), 0); /* attributes, local header at 0 */
+    memcpy(p, name, nlen);
+    p += nlen;
+    p = put32(p, 0x06054b50u); /* end of central directory */
+    p = put16(put16(put16(put16(p, 0), 0), 1), 1);
+    p = put32(put32(p, (uint32_t)central), (uint32_t)(local + len));
+    put16(p, 0);
+    *out = z;
+    *out_len = total;
+    return 0;
+}
+
+/* --- Routes ------------------------------------------------------------------ */
+
+/* GET /api/clics: what the spec's "/" says, which version this is. */
+static void api_info(struct srv_req_job *job)
+{
+    cJSON *o = cJSON_CreateObject(), *prov = cJSON_CreateObject();
+
+    if (!o || !prov || !cJSON_AddItemToObject(o, "provider", prov)) {
+        cJSON_Delete(prov);
+        cJSON_Delete(o);
+        srv__set_data(job, NULL);
+        return;
+    }
+    if (!cJSON_AddStringToObject(o, "version", CLICS_VERSION) ||
+        !cJSON_AddStringToObject(o, "version_url",
+                                 "https://ccs-specs.icpc.io/" CLICS_VERSION "/contest_api") ||
+        !cJSON_AddStringToObject(prov, "name", "Gavel") ||
+        !cJSON_AddStringToObject(prov, "version", job->cfg->version)) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    srv__set_data(job, o);
+}
+
+/* Takes `text` (JSON, gv_malloc'd) as the job's body. */
+static void set_text(struct srv_req_job *job, char *text)
+{
+    job->data = text;
+}
+
+/* The source of a submission as a zip: the jury's alone. */
+static void submission_files(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg,
+                             int64_t cid, int64_t sid, bool jury)
+{
+    unsigned char *zip = NULL;
+    char name[64];
+    void *src = NULL;
+    size_t len = 0, zlen = 0;
+    int err;
+
+    if (!jury) {
+        /* Whoever is not on the jury, a contestant included, is told to
+         * authenticate as someone who is. */
+        srv__fail(job, SRV_ERR_UNAUTHENTICATED, "sources are for organizers: authenticate");
+        return;
+    }
+    err = db_clics_source(&src, &len, name, sizeof(name), pg, cid, sid);
+    if (err == 0)
+        err = zip_one(&zip, &zlen, name, src, len);
+    gv_free(src);
+    if (err == GV_ENOTFOUND) {
+        srv__fail(job, SRV_ERR_NOT_FOUND, "no submission %" PRId64 " in contest %" PRId64, sid,
+                  cid);
+        return;
+    }
+    if (err < 0) {
+        srv__fail_store(job, env, err, 0, "submission files");
+        return;
+    }
+    job->data = (char *)zip;
+    job->data_len = zlen;
+    job->content_type = "application/zip";
+}
+
+/* --- The event feed, as a snapshot ------------------------------------------- */
+
+/* Appends one notification line: {"type","id","data","token"}. */
+static int feed_line(struct gv_buf *out, const char *type, const cJSON *id, cJSON *data,
+                     unsigned long token)
+{
+    cJSON *n = cJSON_CreateObject();
+    char tok[24], *text = NULL;
+    int err = -ENOMEM;
+
+    snprintf(tok, sizeof(tok), "%lu", token);
+    if (n && cJSON_AddStringToObject(n, "type", type) &&
+        cJSON_AddItemToObject(n, "id", id ? cJSON_Duplicate(id, true) : cJSON_CreateNull()) &&
+        cJSON_AddItemReferenceToObject(n, "data", data) && cJSON_AddStringToObject(n, "token", tok))
+        text = cJSON_PrintUnformatted(n);
+    if (text)
+        err = gv_buf_append(out, text, strlen(text));
+    if (err == 0)
+        err = gv_buf_append(out, "\n", 1);
+    cJSON_free(text);
+    cJSON_Delete(n);
+    return err;
+}
+
+/* GET /contests/{id}/event-feed, first step: every object this view sees
+ * now, as "create" notifications (2023-06 has no op: a notification with
+ * data is a create or an update), in the spec's order (the contest, the
+ * fixed collections, the state, then what a contest produces), and the
+ * connection closes. Tokens are the lines' numbers; ?since_token=N skips
+ * the first N lines of the snapshot, which only resumes exactly while
+ * nothing earlier in it changed (docs/PROTOCOL.md says so). Each
+ * collection is read as its endpoint reads it, so the feed and the
+ * endpoints agree object for object. */
+static int event_feed(struct gv_buf *out, struct db_pg *pg, int64_t cid, bool jury,
+                      unsigned long since)
+{
+    static const char *const order[] = {NULL,    "judgement-types", "languages",   "problems",
+                                        "teams", "state",           "submissions", "judgements",
+                                        "runs",  "clarifications",  "awards"};
+    int64_t now = gv_time_real_ms();
+    unsigned long token = 0;
+    int err = 0;
+
+    for (size_t i = 0; err == 0 && i < sizeof(order) / sizeof(order[0]); i++) {
+        char *text = NULL;
+        cJSON *j, *it;
+
+        err = db_clics_get(&text, pg, cid, order[i], NULL, jury, now);
+        if (err < 0)
+            break;
+        j = cJSON_Parse(text);
+        gv_free(text);
+        if (!j)
+            return -ENOMEM;
+        if (cJSON_IsArray(j)) {
+            cJSON_ArrayForEach(it, j)
+            {
+                if (++token > since)
+                    err = feed_line(out, order[i], cJSON_GetObjectItemCaseSensitive(it, "id"), it,
+                                    token);
+                if (err < 0)
+                    break;
+            }
+        } else if (++token > since) {
+            err = feed_line(out, order[i] ? order[i] : "contest",
+                            order[i] ? NULL : cJSON_GetObjectItemCaseSensitive(j, "id"), j, token);
+        }
+        cJSON_Delete(j);
+    }
+    return err;
+}
+
+/* Splits "/contests/{id}/{collection}/{object}/{extra}" (each part after
+ * the id optional) into its parts, copied into `buf`; false when the path
+ * is not of that form or its id is not one of ours. */
+struct route {
+    int64_t contest_id; /* 0: /contests itself */
+    const char *collection, *object, *extra;
+};
+
+static bool route_parse(struct route *out, char *buf, size_t cap, const char *path)
+{
+    char *parts[4] = {NULL, NULL, NULL, NULL}, *s, *end = NULL;
+    size_t n = 0, len = strlen(path);
+
+    memset(out, 0, sizeof(*out));
+    if (len >= cap)
+        return false;
+    memcpy(buf, path, len + 1);
+    while (len > 1 && buf[len - 1] == '/')
+        buf[--len] = '\0'; /* "/contests/" is "/contests" */
+    if (strncmp(buf, "/contests", 9) || (buf[9] && buf[9] != '/'))
+        return false;
+    if (!buf[9] || !buf[10])
+        return true;
+    s = buf + 10;
+    while (s && n < 4) {
+        parts[n++] = s;
+        s = strchr(s, '/');
+        if (s)
+            *s++ = '\0';
+    }
+    if (s || parts[0][0] < '1' || parts[0][0] > '9')
+        return false;
+    out->contest_id = strtoll(parts[0], &end, 10);
+    if (*end || out->contest_id <= 0 || out->contest_id > INT64_MAX / 2)
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (!parts[i][0])
+            return false;
+    out->collection = parts[1];
+    out->object = parts[2];
+    out->extra = parts[3];
+    return true;
+}
+
+/* Who calls: basic auth's user when credentials came (checked here, as a
+ * login is), else the cookie's (run() looked it up). False when the
+ * credentials are wrong: the job has failed with 401. */
+static bool caller(struct db_user_info *out, struct srv_req_job *job, struct srv_job_env *env,
+                   struct db_pg *pg)
+{
+    const struct srv_params *p = &job->req.p;
+    int err;
+
+    *out = job->user;
+    if (!p->username)
+        return true;
+    err = db_login(out, pg, p->username, p->password ? p->password : "");
+    if (err == GV_EINVAL) {
+        srv__fail(job, SRV_ERR_UNAUTHENTICATED, "wrong username or password");
+        return false;
+    }
+    if (err < 0) {
+        srv__fail_store(job, env, err, 0, "login");
+        return false;
+    }
+    return true;
+}
+
+void srv__req_clics(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
+{
+    struct db_user_info who;
+    struct route rt;
+    char buf[272], *text = NULL;
+    bool jury;
+    int err;
+
+    if (!caller(&who, job, env, pg))
+        return;
+    jury = srv__privileged(&who);
+    if (!strcmp(job->req.p.path, "/") || !strcmp(job->req.p.path, "")) {
+        api_info(job);
+        return;
+    }
+    if (!route_parse(&rt, buf, sizeof(buf), job->req.p.path)) {
+        srv__fail(job, SRV_ERR_NOT_FOUND, "no such CLICS endpoint");
+        return;
+    }
+    if (rt.extra) {
+        /* The one route four deep: /contests/{id}/submissions/{sid}/files. */
+        char *end = NULL;
+        long long sid = strtoll(rt.object, &end, 10);
+
+        if (strcmp(rt.collection, "submissions") || strcmp(rt.extra, "files") || *end || sid <= 0) {
+            srv__fail(job, SRV_ERR_NOT_FOUND, "no such CLICS endpoint");
+            return;
+        }
+        submission_files(job, env, pg, rt.contest_id, (int64_t)sid, jury);
+        return;
+    }
+    if (rt.collection && !strcmp(rt.collection, "event-feed") && !rt.object) {
+        struct gv_buf feed;
+        const char *since = job->req.p.since_token;
+        char *end = NULL;
+        unsigned long n = since ? strtoul(since, &end, 10) : 0;
+
+        if (since && (*end || !*since || *since == '-')) {
+            srv__fail(job, SRV_ERR_INVALID, "since_token must be a token of this feed");
+            return;
+        }
+        gv_buf_init(&feed, (size_t)64 << 20);
+        err = event_feed(&feed, pg, rt.contest_id, jury, n);
+        if (err == 0 && !feed.len)
+            err = gv_buf_append(&feed, "\n", 1); /* an empty body is a keep-alive line */
+        if (err == 0) {
+            job->data_len = feed.len;
+            job->data = gv_malloc(feed.len + 1);
+            if (job->data)
+                memcpy(job->data, feed.data, feed.len);
+            else
+                err = -ENOMEM;
+            job->content_type = "application/x-ndjson";
+        }
+        gv_buf_release(&feed);
+    } else if (!rt.contest_id) {
+        err = db_clics_contests(&text, pg);
+    } else {
+        err = db_clics_get(&text, pg, rt.contest_id, rt.collection, rt.object, jury,
+                           gv_time_real_ms());
+    }
+    if (err == GV_ENOTFOUND) {
+        srv__fail(job, SRV_ERR_NOT_FOUND, "not found (or not visible yet): %s", job->req.p.path);
+        return;
+    }
+    if (err < 0) {
+        srv__fail_store(job, env, err, 0, "clics");
+        return;
+    }
+    if (text)
+        set_text(job, text);
+}

@@ -1,0 +1,804 @@
+/* SPDX-License-Identifier: MIT
+ * test_clics_api.c - the CLICS Contest API (docs/PROTOCOL.md, "CLICS
+ * Contest API") end to end, on one gavel-server with a fresh database.
+ *
+ * A running contest past its freeze, with two problems, two teams and a
+ * hidden jury account, submissions before and after the freeze whose
+ * verdicts (judgings and per-test results) are written here as the judge
+ * writes them, clarifications public and private; and a contest that has
+ * not started. Every endpoint's shape is checked (ids are strings, TIMEs
+ * and RELTIMEs by their regular expressions, the required fields), then
+ * the access rules: the public sees a post-freeze attempt as pending and
+ * none of its judgements or runs, no problem of a contest before its
+ * start, no private clarification and no source; an organizer, by cookie
+ * and by basic auth, sees all of it and the source as a zip; wrong or
+ * malformed credentials are 401 with WWW-Authenticate: Basic.
+ *
+ * Usage: test_clics_api GAVEL-SERVER GAVEL EXAMPLES-DIR. Needs GAVEL_PG_URL
+ * and GAVEL_REDIS_URL; exits 77 without them. */
+#define _GNU_SOURCE
+#include <regex.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "db.h"
+#include "gv_alloc.h"
+#include "gv_time.h"
+#include "itest.h"
+#include "itest_ws.h"
+#include "banned.h"
+
+static const char *server_path, *gavel_path, *examples;
+static char pg_url[512], e_pg[600], e_queue[96], e_rate[96], e_port[40];
+static struct db_pg *pg;
+static int port;
+static pid_t server;
+static regex_t re_time, re_reltime;
+
+struct user {
+    const char *name;
+    char token[80];
+    int64_t id;
+};
+static struct user org = {.name = "org"}, alice = {.name = "alice"}, bob = {.name = "bob"},
+                   tester = {.name = "jury-tester"};
+static int64_t live, future;                        /* contests */
+static int64_t s_wa, s_ac, s_late, s_bob, s_hidden; /* submissions */
+
+/* --- Store ------------------------------------------------------------------ */
+
+__attribute__((format(printf, 1, 2))) static void sqlf(const char *fmt, ...)
+{
+    char q[4096];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(q, sizeof(q), fmt, ap);
+    va_end(ap);
+    ICHECK(db_pg_exec_script(pg, q) == 0, "%s: %s", q, db_pg_last_error(pg));
+}
+
+__attribute__((format(printf, 1, 2))) static int64_t sql_int(const char *fmt, ...)
+{
+    char q[4096], *v = NULL;
+    int64_t n;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(q, sizeof(q), fmt, ap);
+    va_end(ap);
+    ICHECK(db_pg_query_value(&v, pg, q, 0, NULL) == 0 && v, "%s: %s", q, db_pg_last_error(pg));
+    n = strtoll(v, NULL, 10);
+    gv_free(v);
+    return n;
+}
+
+/* A judged submission as the judge leaves it: the submission's verdict, a
+ * valid judging and one per-test result. `minute` after the live
+ * contest's start. */
+static int64_t judged(const struct user *u, const char *slug, int minute, const char *verdict)
+{
+    static int n;
+    char src[64], hex[65];
+    int64_t id;
+
+    snprintf(src, sizeof(src), "int main(void) { return %d; }\n", n++);
+    ICHECK(db_blob_put(hex, pg, src, strlen(src)) == 0, "blob: %s", db_pg_last_error(pg));
+    id = sql_int("INSERT INTO submissions (user_id, problem_id, problem_version_id, contest_id, "
+                 "language, source_blob, source_size, status, verdict, created_at, judged_at) "
+                 "SELECT %lld, p.id, pv.id, %lld, 'c', decode('%s', 'hex'), %zu, 'judged', '%s', "
+                 "c.starts_at + interval '%d minutes', c.starts_at + interval '%d minutes 5 "
+                 "seconds' FROM problems p JOIN problem_versions pv ON pv.problem_id = p.id AND "
+                 "pv.version = p.current_version, contests c WHERE p.slug = '%s' AND c.id = %lld "
+                 "RETURNING id",
+                 (long long)u->id, (long long)live, hex, strlen(src), verdict, minute, minute, slug,
+                 (long long)live);
+    sqlf("WITH j AS (INSERT INTO judgings (submission_id, judge_host, verdict, max_time_ms, "
+         "started_at, finished_at) SELECT id, 'itest', verdict, 120, judged_at - interval '4 "
+         "seconds', judged_at FROM submissions WHERE id = %lld RETURNING id) INSERT INTO "
+         "judging_tests (judging_id, test_case_id, verdict, cpu_ms, wall_ms, memory_kb) SELECT "
+         "j.id, tc.id, '%s', 120, 130, 2048 FROM j, submissions s JOIN test_cases tc ON "
+         "tc.problem_version_id = s.problem_version_id AND tc.ordinal = 1 WHERE s.id = %lld",
+         (long long)id, verdict, (long long)id);
+    return id;
+}
+
+/* --- HTTP ------------------------------------------------------------------- */
+
+enum auth { ANON, COOKIE_ORG, BASIC_ORG, BASIC_ALICE, BASIC_WRONG, BASIC_MALFORMED };
+
+static void b64(char *out, const char *in)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = strlen(in), o = 0;
+
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned char)in[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned char)in[i + 1] << 8;
+        if (i + 2 < n)
+            v |= (unsigned char)in[i + 2];
+        out[o++] = tab[(v >> 18) & 63];
+        out[o++] = tab[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < n ? tab[v & 63] : '=';
+    }
+    out[o] = '\0';
+}
+
+static void get(struct itest_http *r, const char *path, enum auth a)
+{
+    char extra[256] = "", enc[128];
+    char full[300];
+
+    switch (a) {
+    case ANON:
+        break;
+    case COOKIE_ORG:
+        snprintf(extra, sizeof(extra), "Cookie: gavel_session=%s\r\n", org.token);
+        break;
+    case BASIC_ORG:
+    case BASIC_ALICE:
+    case BASIC_WRONG:
+        b64(enc, a == BASIC_ORG     ? "org:secret-pw"
+                 : a == BASIC_ALICE ? "alice:secret-pw"
+                                    : "org:not-the-password");
+        snprintf(extra, sizeof(extra), "Authorization: Basic %s\r\n", enc);
+        break;
+    case BASIC_MALFORMED:
+        snprintf(extra, sizeof(extra), "Authorization: Bearer abc\r\n");
+        break;
+    }
+    snprintf(full, sizeof(full), "/api/clics%s", path);
+    itest_http_get_with(r, port, full, extra);
+}
+
+/* GET `path` as `a`: the JSON body of a 200. */
+static cJSON *get_json(const char *path, enum auth a)
+{
+    struct itest_http r;
+    cJSON *j;
+
+    get(&r, path, a);
+    ICHECK(r.status == 200, "GET %s (auth %d): %d %s", path, (int)a, r.status, r.body);
+    j = cJSON_Parse(r.body);
+    ICHECK(j, "GET %s: not JSON: %s", path, r.body);
+    itest_http_release(&r);
+    return j;
+}
+
+static int get_status(const char *path, enum auth a, bool *www_auth)
+{
+    struct itest_http r;
+    char v[128];
+    int st;
+
+    get(&r, path, a);
+    st = r.status;
+    if (www_auth)
+        *www_auth =
+            itest_header(r.head, "www-authenticate", v, sizeof(v)) && !strncmp(v, "Basic", 5);
+    itest_http_release(&r);
+    return st;
+}
+
+/* --- Shapes ----------------------------------------------------------------- */
+
+static const cJSON *field(const cJSON *o, const char *key)
+{
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, key);
+
+    ICHECK(f, "no \"%s\" in %s", key, cJSON_PrintUnformatted(o));
+    return f;
+}
+
+static void is_id(const cJSON *o, const char *key)
+{
+    ICHECK(cJSON_IsString(field(o, key)), "\"%s\" is not a string id", key);
+}
+
+static void is_re(const cJSON *o, const char *key, const regex_t *re, bool nullable)
+{
+    const cJSON *f = field(o, key);
+
+    if (nullable && cJSON_IsNull(f))
+        return;
+    ICHECK(cJSON_IsString(f) && regexec(re, f->valuestring, 0, NULL, 0) == 0,
+           "\"%s\" is not of its format: %s", key, cJSON_PrintUnformatted(f));
+}
+
+/* Every element of `arr` has a string "id" and string ids `keys`
+ * (NULL-terminated; a key ending in '?' may be null). */
+static void ids_are_strings(const cJSON *arr, const char *const *keys)
+{
+    const cJSON *o;
+
+    ICHECK(cJSON_IsArray(arr), "not an array");
+    cJSON_ArrayForEach(o, arr)
+    {
+        is_id(o, "id");
+        for (size_t i = 0; keys && keys[i]; i++) {
+            size_t n = strlen(keys[i]);
+            char k[64];
+
+            snprintf(k, sizeof(k), "%.*s", (int)(keys[i][n - 1] == '?' ? n - 1 : n), keys[i]);
+            if (keys[i][n - 1] == '?' && cJSON_IsNull(field(o, k)))
+                continue;
+            is_id(o, k);
+        }
+    }
+}
+
+static const cJSON *by_id(const cJSON *arr, const char *key, const char *want)
+{
+    const cJSON *o;
+
+    cJSON_ArrayForEach(o, arr)
+    {
+        const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+        if (v && !strcmp(v, want))
+            return o;
+    }
+    return NULL;
+}
+
+static char *idstr(int64_t id)
+{
+    static char buf[4][24];
+    static int k;
+
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof(buf[k]), "%lld", (long long)id);
+    return buf[k];
+}
+
+static cJSON *coll(const char *name, enum auth a)
+{
+    char path[128];
+
+    snprintf(path, sizeof(path), "/contests/%lld/%s", (long long)live, name);
+    return get_json(path, a);
+}
+
+/* --- Steps ------------------------------------------------------------------ */
+
+static void test_shapes(void)
+{
+    static const char *const sub_keys[] = {"team_id", "problem_id", "language_id", NULL},
+                             *const jud_keys[] = {"submission_id", "judgement_type_id?", NULL},
+                             *const run_keys[] = {"judgement_id", "judgement_type_id", NULL},
+                             *const clar_keys[] = {"from_team_id?", "to_team_id?", "reply_to_id?",
+                                                   "problem_id?", NULL};
+    cJSON *j, *o;
+    const cJSON *it;
+    char path[128];
+
+    itest_step = "shapes";
+    j = get_json("", ANON);
+    ICHECK(!strcmp(cJSON_GetStringValue(field(j, "version")), "2023-06"), "version");
+    cJSON_Delete(j);
+
+    j = get_json("/contests", ANON);
+    ICHECK(cJSON_GetArraySize(j) == 2, "two contests");
+    ids_are_strings(j, NULL);
+    cJSON_ArrayForEach(it, j)
+    {
+        is_re(it, "start_time", &re_time, false);
+        is_re(it, "duration", &re_reltime, false);
+        is_re(it, "scoreboard_freeze_duration", &re_reltime, true);
+        ICHECK(cJSON_IsNumber(field(it, "penalty_time")) && cJSON_IsString(field(it, "name")),
+               "contest fields");
+    }
+    cJSON_Delete(j);
+    snprintf(path, sizeof(path), "/contests/%lld", (long long)live);
+    j = get_json(path, ANON);
+    ICHECK(!strcmp(cJSON_GetStringValue(field(j, "id")), idstr(live)), "contest id");
+    ICHECK(!strcmp(cJSON_GetStringValue(field(j, "scoreboard_freeze_duration")), "2:00:00.000"),
+           "freeze duration");
+    cJSON_Delete(j);
+
+    j = coll("state", ANON);
+    is_re(j, "started", &re_time, false);
+    is_re(j, "frozen", &re_time, false);
+    ICHECK(cJSON_IsNull(field(j, "ended")) && cJSON_IsNull(field(j, "finalized")), "state");
+    cJSON_Delete(j);
+
+    j = coll("judgement-types", ANON);
+    ids_are_strings(j, NULL);
+    ICHECK(by_id(j, "id", "AC") && by_id(j, "id", "WA") && by_id(j, "id", "TLE") &&
+               by_id(j, "id", "RTE") && by_id(j, "id", "CE") && by_id(j, "id", "MLE") &&
+               by_id(j, "id", "OLE"),
+           "judgement types");
+    cJSON_ArrayForEach(it, j)
+        ICHECK(cJSON_IsBool(field(it, "penalty")) && cJSON_IsBool(field(it, "solved")), "jt");
+    cJSON_Delete(j);
+
+    j = coll("languages", ANON);
+    ids_are_strings(j, NULL);
+    ICHECK(by_id(j, "id", "cpp") && cJSON_IsArray(field(by_id(j, "id", "cpp"), "extensions")),
+           "languages");
+    cJSON_Delete(j);
+
+    j = coll("problems", ANON);
+    ids_are_strings(j, NULL);
+    ICHECK(cJSON_GetArraySize(j) == 2 && by_id(j, "label", "A") && by_id(j, "label", "B"),
+           "problems");
+    ICHECK(cJSON_IsNumber(field(by_id(j, "id", "pair-sum"), "time_limit")), "time_limit");
+    cJSON_Delete(j);
+
+    j = coll("teams", ANON);
+    ids_are_strings(j, NULL);
+    ICHECK(cJSON_GetArraySize(j) == 2 && by_id(j, "id", idstr(alice.id)) &&
+               by_id(j, "id", idstr(bob.id)),
+           "teams: the hidden jury account is none");
+    cJSON_Delete(j);
+    j = coll("organizations", ANON);
+    ICHECK(cJSON_IsArray(j), "organizations");
+    cJSON_Delete(j);
+
+    j = coll("submissions", COOKIE_ORG);
+    ids_are_strings(j, sub_keys);
+    ICHECK(cJSON_GetArraySize(j) == 4 && !by_id(j, "id", idstr(s_hidden)), "4 submissions");
+    cJSON_ArrayForEach(it, j)
+    {
+        is_re(it, "time", &re_time, false);
+        is_re(it, "contest_time", &re_reltime, false);
+        ICHECK(cJSON_GetArraySize(field(it, "files")) == 1, "jury: files");
+    }
+    o = (cJSON *)by_id(j, "id", idstr(s_ac));
+    ICHECK(!strcmp(cJSON_GetStringValue(field(o, "contest_time")), "0:20:00.000"), "RELTIME");
+    cJSON_Delete(j);
+
+    j = coll("judgements", COOKIE_ORG);
+    ids_are_strings(j, jud_keys);
+    ICHECK(cJSON_GetArraySize(j) == 4, "4 judgements");
+    cJSON_ArrayForEach(it, j)
+    {
+        is_re(it, "start_time", &re_time, false);
+        is_re(it, "start_contest_time", &re_reltime, false);
+        is_re(it, "end_time", &re_time, true);
+        is_re(it, "end_contest_time", &re_reltime, true);
+    }
+    ICHECK(by_id(j, "submission_id", idstr(s_wa)) &&
+               !strcmp(cJSON_GetStringValue(
+                           field(by_id(j, "submission_id", idstr(s_wa)), "judgement_type_id")),
+                       "WA"),
+           "WA judgement");
+    cJSON_Delete(j);
+
+    j = coll("runs", COOKIE_ORG);
+    ids_are_strings(j, run_keys);
+    ICHECK(cJSON_GetArraySize(j) == 4, "4 runs");
+    cJSON_ArrayForEach(it, j)
+    {
+        is_re(it, "time", &re_time, false);
+        is_re(it, "contest_time", &re_reltime, false);
+        ICHECK(cJSON_IsNumber(field(it, "ordinal")) && cJSON_IsNumber(field(it, "run_time")),
+               "run");
+    }
+    cJSON_Delete(j);
+
+    j = coll("clarifications", COOKIE_ORG);
+    ids_are_strings(j, clar_keys);
+    ICHECK(cJSON_GetArraySize(j) == 3, "question, its reply, a broadcast");
+    cJSON_ArrayForEach(it, j)
+    {
+        is_re(it, "time", &re_time, false);
+        ICHECK(cJSON_IsString(field(it, "text")), "text");
+    }
+    cJSON_Delete(j);
+
+    j = coll("awards", ANON);
+    ids_are_strings(j, NULL);
+    o = (cJSON *)by_id(j, "id", "winner");
+    ICHECK(o && cJSON_GetArraySize(field(o, "team_ids")) == 1 &&
+               !strcmp(cJSON_GetStringValue(cJSON_GetArrayItem(field(o, "team_ids"), 0)),
+                       idstr(alice.id)),
+           "winner: alice");
+    o = (cJSON *)by_id(j, "id", "first-to-solve-pair-sum");
+    ICHECK(o && !strcmp(cJSON_GetStringValue(cJSON_GetArrayItem(field(o, "team_ids"), 0)),
+                        idstr(alice.id)),
+           "first to solve A: alice");
+    o = (cJSON *)by_id(j, "id", "first-to-solve-circle-area");
+    ICHECK(o && cJSON_GetArraySize(field(o, "team_ids")) == 0,
+           "public: nobody solved B (bob's solve is after the freeze)");
+    cJSON_Delete(j);
+
+    j = coll("scoreboard", ANON);
+    is_re(j, "time", &re_time, false);
+    is_re(j, "contest_time", &re_reltime, false);
+    ICHECK(cJSON_IsObject(field(j, "state")), "state");
+    cJSON_ArrayForEach(it, field(j, "rows"))
+    {
+        const cJSON *pr;
+
+        ICHECK(cJSON_IsNumber(field(it, "rank")), "rank");
+        is_id(it, "team_id");
+        ICHECK(cJSON_IsNumber(field(field(it, "score"), "num_solved")) &&
+                   cJSON_IsNumber(field(field(it, "score"), "total_time")),
+               "score");
+        ICHECK(cJSON_GetArraySize(field(it, "problems")) == 2, "cells");
+        cJSON_ArrayForEach(pr, field(it, "problems"))
+        {
+            is_id(pr, "problem_id");
+            ICHECK(cJSON_IsNumber(field(pr, "num_judged")) &&
+                       cJSON_IsNumber(field(pr, "num_pending")) &&
+                       cJSON_IsBool(field(pr, "solved")),
+                   "cell");
+        }
+    }
+    cJSON_Delete(j);
+
+    /* Single objects, and what is not one. */
+    snprintf(path, sizeof(path), "/contests/%lld/teams/%lld", (long long)live, (long long)alice.id);
+    j = get_json(path, ANON);
+    ICHECK(!strcmp(cJSON_GetStringValue(field(j, "id")), idstr(alice.id)), "one team");
+    cJSON_Delete(j);
+    snprintf(path, sizeof(path), "/contests/%lld/problems/pair-sum", (long long)live);
+    cJSON_Delete(get_json(path, ANON));
+    snprintf(path, sizeof(path), "/contests/%lld/teams/999999", (long long)live);
+    ICHECK(get_status(path, ANON, NULL) == 404, "no such team");
+    snprintf(path, sizeof(path), "/contests/%lld/nonsense", (long long)live);
+    ICHECK(get_status(path, ANON, NULL) == 404, "no such collection");
+    ICHECK(get_status("/contests/999999/problems", ANON, NULL) == 404, "no such contest");
+}
+
+/* A cell of the scoreboard: team `team`, problem `prob`. */
+static const cJSON *cell(const cJSON *board, int64_t team, const char *prob)
+{
+    const cJSON *row = by_id(field(board, "rows"), "team_id", idstr(team));
+
+    ICHECK(row, "no row for %lld", (long long)team);
+    return by_id(field(row, "problems"), "problem_id", prob);
+}
+
+static void test_public_view(enum auth a)
+{
+    cJSON *j;
+    const cJSON *c, *it;
+    char path[160];
+    bool www = false;
+
+    itest_step = a == ANON ? "public view" : "a contestant's view (basic auth)";
+    /* The post-freeze solve is pending on the public board. */
+    j = coll("scoreboard", a);
+    c = cell(j, bob.id, "circle-area");
+    ICHECK(c && !cJSON_IsTrue(field(c, "solved")) && itest_num(c, "num_pending") == 1,
+           "bob's late solve is pending: %s", cJSON_PrintUnformatted(c));
+    c = cell(j, alice.id, "pair-sum");
+    ICHECK(c && cJSON_IsTrue(field(c, "solved")) && itest_num(c, "num_judged") == 2,
+           "alice's solve before the freeze shows");
+    cJSON_Delete(j);
+    /* Its submission is listed, without a file; its judgement and run are not. */
+    j = coll("submissions", a);
+    ICHECK(cJSON_GetArraySize(j) == 4 && by_id(j, "id", idstr(s_late)), "submissions listed");
+    cJSON_ArrayForEach(it, j)
+        ICHECK(cJSON_GetArraySize(field(it, "files")) == 0, "public: no files");
+    cJSON_Delete(j);
+    j = coll("judgements", a);
+    ICHECK(cJSON_GetArraySize(j) == 3 && !by_id(j, "submission_id", idstr(s_late)),
+           "public: no judgement of a post-freeze attempt: %s", cJSON_PrintUnformatted(j));
+    cJSON_Delete(j);
+    j = coll("runs", a);
+    ICHECK(cJSON_GetArraySize(j) == 3, "public: no run of a post-freeze attempt");
+    cJSON_Delete(j);
+    /* Only the public clarification, and not who asked. */
+    j = coll("clarifications", a);
+    ICHECK(cJSON_GetArraySize(j) == 1 &&
+               cJSON_IsNull(field(cJSON_GetArrayItem(j, 0), "from_team_id")),
+           "public: the broadcast only: %s", cJSON_PrintUnformatted(j));
+    cJSON_Delete(j);
+    /* No source. */
+    snprintf(path, sizeof(path), "/contests/%lld/submissions/%lld/files", (long long)live,
+             (long long)s_ac);
+    ICHECK(get_status(path, a, &www) == 401 && www, "public: no source, 401 Basic");
+    /* The contest that has not started shows no problem. */
+    snprintf(path, sizeof(path), "/contests/%lld/problems", (long long)future);
+    j = get_json(path, a);
+    ICHECK(cJSON_GetArraySize(j) == 0, "public: no problem before the start");
+    cJSON_Delete(j);
+    snprintf(path, sizeof(path), "/contests/%lld/problems/pair-sum", (long long)future);
+    ICHECK(get_status(path, a, NULL) == 404, "public: no single problem before the start");
+    snprintf(path, sizeof(path), "/contests/%lld/scoreboard", (long long)future);
+    j = get_json(path, a);
+    ICHECK(cJSON_GetArraySize(field(cJSON_GetArrayItem(field(j, "rows"), 0), "problems")) == 0,
+           "public: no column before the start");
+    cJSON_Delete(j);
+}
+
+static void test_jury_view(enum auth a)
+{
+    struct itest_http r;
+    cJSON *j;
+    const cJSON *c;
+    char path[160], v[64], clen[32];
+
+    itest_step = a == COOKIE_ORG ? "jury view (cookie)" : "jury view (basic auth)";
+    j = coll("scoreboard", a);
+    c = cell(j, bob.id, "circle-area");
+    ICHECK(c && cJSON_IsTrue(field(c, "solved")) && itest_num(c, "num_pending") == 0,
+           "jury: bob's late solve counts");
+    cJSON_Delete(j);
+    j = coll("judgements", a);
+    ICHECK(cJSON_GetArraySize(j) == 4 && by_id(j, "submission_id", idstr(s_late)), "jury: all");
+    cJSON_Delete(j);
+    j = coll("runs", a);
+    ICHECK(cJSON_GetArraySize(j) == 4, "jury: all runs");
+    cJSON_Delete(j);
+    j = coll("clarifications", a);
+    ICHECK(cJSON_GetArraySize(j) == 3 && by_id(j, "from_team_id", idstr(alice.id)),
+           "jury: every clarification, with who asked");
+    cJSON_Delete(j);
+    snprintf(path, sizeof(path), "/contests/%lld/problems", (long long)future);
+    j = get_json(path, a);
+    ICHECK(cJSON_GetArraySize(j) == 1, "jury: the problem before the start");
+    cJSON_Delete(j);
+    snprintf(path, sizeof(path), "/contests/%lld/submissions/%lld/files", (long long)live,
+             (long long)s_ac);
+    get(&r, path, a);
+    ICHECK(r.status == 200 && itest_header(r.head, "content-length", clen, sizeof(clen)),
+           "jury: the source: %d", r.status);
+    ICHECK(itest_header(r.head, "content-type", v, sizeof(v)) && !strcmp(v, "application/zip") &&
+               strtol(clen, NULL, 10) > 4 && !memcmp(r.body, "PK\3\4", 4) &&
+               memmem(r.body, (size_t)strtol(clen, NULL, 10), "main.c", 6),
+           "jury: the source as a zip: %d %s", r.status, v);
+    itest_http_release(&r);
+}
+
+/* The event feed's snapshot: NDJSON notifications of every object the
+ * view sees, tokens in order, resumable by ?since_token=. */
+static int feed(enum auth a, const char *query, bool *late_judged)
+{
+    struct itest_http r;
+    char path[160], v[64], *line, *save = NULL;
+    int n = 0;
+
+    snprintf(path, sizeof(path), "/contests/%lld/event-feed%s", (long long)live, query);
+    get(&r, path, a);
+    ICHECK(r.status == 200 && itest_header(r.head, "content-type", v, sizeof(v)) &&
+               !strcmp(v, "application/x-ndjson"),
+           "event feed: %d", r.status);
+    *late_judged = false;
+    for (line = strtok_r(r.body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        cJSON *j = cJSON_Parse(line);
+        const cJSON *t;
+
+        ICHECK(j && cJSON_IsString(field(j, "type")) && cJSON_IsObject(field(j, "data")) &&
+                   cJSON_IsString(field(j, "token")),
+               "notification: %s", line);
+        t = field(j, "type");
+        ICHECK(!strcmp(t->valuestring, "state") || cJSON_IsString(field(j, "id")), "id: %s", line);
+        if (!strcmp(t->valuestring, "judgements") &&
+            !strcmp(cJSON_GetStringValue(field(field(j, "data"), "submission_id")), idstr(s_late)))
+            *late_judged = true;
+        n++;
+        cJSON_Delete(j);
+    }
+    itest_http_release(&r);
+    return n;
+}
+
+static void test_event_feed(void)
+{
+    bool late = true;
+    int all, pub;
+
+    itest_step = "event feed";
+    pub = feed(ANON, "", &late);
+    ICHECK(!late, "public feed: no judgement of the post-freeze attempt");
+    all = feed(BASIC_ORG, "", &late);
+    ICHECK(late && all > pub, "jury feed: every judgement");
+    ICHECK(feed(BASIC_ORG, "?since_token=5", &late) == all - 5, "since_token skips");
+}
+
+/* The round trip: the jury's feed, replayed by `gavel contest replay`,
+ * gives the jury's scoreboard (solved and time of every team). */
+static void test_feed_replay(void)
+{
+    char path[160], feed_file[64], out_file[64];
+    char *argv[] = {(char *)gavel_path, "contest", "replay", "--event-feed", feed_file, NULL};
+    const char *env[] = {NULL};
+    struct itest_http r;
+    cJSON *api, *rep;
+    const cJSON *row;
+    FILE *f;
+    char *text;
+    long n;
+
+    itest_step = "feed round trip";
+    snprintf(feed_file, sizeof(feed_file), "/tmp/itest-clics-%d.ndjson", (int)getpid());
+    snprintf(out_file, sizeof(out_file), "/tmp/itest-clics-%d.out", (int)getpid());
+    snprintf(path, sizeof(path), "/contests/%lld/event-feed", (long long)live);
+    get(&r, path, BASIC_ORG);
+    ICHECK(r.status == 200, "feed");
+    f = fopen(feed_file, "w");
+    ICHECK(f && fputs(r.body, f) >= 0 && fclose(f) == 0, "write %s", feed_file);
+    itest_http_release(&r);
+    unlink(out_file);
+    ICHECK(itest_wait_exit(itest_spawn(argv, env, out_file), 30000) == 0, "replay failed");
+    f = fopen(out_file, "r");
+    ICHECK(f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0, "replay output");
+    text = calloc(1, (size_t)n + 1);
+    ICHECK(text && fseek(f, 0, SEEK_SET) == 0 && fread(text, 1, (size_t)n, f) == (size_t)n, "read");
+    fclose(f);
+    rep = cJSON_Parse(text);
+    ICHECK(rep, "replay output is not JSON: %s", text);
+    free(text);
+    api = coll("scoreboard", BASIC_ORG);
+    ICHECK(cJSON_GetArraySize(field(rep, "rows")) == cJSON_GetArraySize(field(api, "rows")),
+           "rows");
+    cJSON_ArrayForEach(row, field(api, "rows"))
+    {
+        const cJSON *other =
+            by_id(field(rep, "rows"), "team_id", cJSON_GetStringValue(field(row, "team_id")));
+
+        ICHECK(other &&
+                   itest_num(field(row, "score"), "num_solved") ==
+                       itest_num(field(other, "score"), "num_solved") &&
+                   itest_num(field(row, "score"), "total_time") ==
+                       itest_num(field(other, "score"), "total_time") &&
+                   itest_num(row, "rank") == itest_num(other, "rank"),
+               "replayed row differs: %s vs %s", cJSON_PrintUnformatted(row),
+               cJSON_PrintUnformatted(other));
+    }
+    cJSON_Delete(api);
+    cJSON_Delete(rep);
+    unlink(feed_file);
+    unlink(out_file);
+}
+
+static void test_credentials(void)
+{
+    char path[128];
+    bool www = false;
+
+    itest_step = "credentials";
+    snprintf(path, sizeof(path), "/contests/%lld/teams", (long long)live);
+    ICHECK(get_status(path, BASIC_WRONG, &www) == 401 && www, "wrong password: 401 Basic");
+    www = false;
+    ICHECK(get_status(path, BASIC_MALFORMED, &www) == 401 && www, "not basic: 401 Basic");
+    ICHECK(get_status("/contests", BASIC_WRONG, NULL) == 401, "401 on every route");
+}
+
+/* --- Setup -------------------------------------------------------------------- */
+
+static void import(const char *slug)
+{
+    char path[1024];
+    char *argv[] = {(char *)gavel_path, "problem", "import", "--public", path, NULL};
+    const char *env[] = {e_pg, NULL};
+
+    snprintf(path, sizeof(path), "%s/%s", examples, slug);
+    ICHECK(itest_wait_exit(itest_spawn(argv, env, "/dev/null"), 60000) == 0, "import %s", slug);
+}
+
+static void register_user(struct user *u)
+{
+    char req[200];
+    int fd = itest_ws_open(port);
+    cJSON *r;
+
+    snprintf(req, sizeof(req),
+             "{\"type\":\"register\",\"username\":\"%s\",\"password\":\"secret-pw\"}", u->name);
+    r = itest_rpc(fd, req, "ok", NULL);
+    snprintf(u->token, sizeof(u->token), "%s", itest_str(itest_data(r), "token"));
+    u->id = (int64_t)itest_num(cJSON_GetObjectItemCaseSensitive(itest_data(r), "user"), "id");
+    cJSON_Delete(r);
+    close(fd);
+}
+
+static void setup(void)
+{
+    char *argv[] = {(char *)server_path, NULL};
+    const char *env[] = {e_port, e_pg, e_queue, e_rate, NULL};
+    char why[256];
+    int applied = 0;
+
+    itest_step = "setup";
+    ICHECK(regcomp(&re_time,
+                   "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,3})?"
+                   "(Z|[+-][0-9]{2}(:?[0-9]{2})?)$",
+                   REG_EXTENDED | REG_NOSUB) == 0 &&
+               regcomp(&re_reltime, "^-?[0-9]+:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,3})?$",
+                       REG_EXTENDED | REG_NOSUB) == 0,
+           "regcomp");
+    itest_db_create(pg_url, sizeof(pg_url), "clics_api");
+    snprintf(e_pg, sizeof(e_pg), "GAVEL_PG_URL=%s", pg_url);
+    snprintf(e_queue, sizeof(e_queue), "GAVEL_QUEUE_PREFIX=itest:%d:clicsq", (int)getpid());
+    snprintf(e_rate, sizeof(e_rate), "GAVEL_RATE_PREFIX=itest:%d:clicsrl", (int)getpid());
+    ICHECK(db_pg_open(&pg, pg_url, 5, why, sizeof(why)) == 0, "%s", why);
+    ICHECK(db_migrate(&applied, pg) == 0, "migrate: %s", db_pg_last_error(pg));
+    import("pair-sum");
+    import("circle-area");
+
+    port = itest_free_port();
+    snprintf(e_port, sizeof(e_port), "GAVEL_HTTP_PORT=%d", port);
+    server = itest_spawn(argv, env, NULL);
+    itest_wait_health(port, 200, NULL, 20000);
+    register_user(&org);
+    register_user(&alice);
+    register_user(&bob);
+    register_user(&tester);
+    sqlf("UPDATE users SET role = 'organizer' WHERE username = 'org'");
+
+    /* Running for 2 hours, frozen for the last hour of 3. */
+    live = sql_int("INSERT INTO contests (slug, title, starts_at, freezes_at, ends_at) VALUES "
+                   "('live', 'Live Contest', now() - interval '2 hours', now() - interval "
+                   "'1 hour', now() + interval '1 hour') RETURNING id");
+    future = sql_int("INSERT INTO contests (slug, title, starts_at, ends_at) VALUES ('later', "
+                     "'Later Contest', now() + interval '1 hour', now() + interval '3 hours') "
+                     "RETURNING id");
+    sqlf("INSERT INTO contest_problems (contest_id, problem_id, label, ordinal) SELECT %lld, id, "
+         "CASE slug WHEN 'pair-sum' THEN 'A' ELSE 'B' END, CASE slug WHEN 'pair-sum' THEN 1 ELSE "
+         "2 END FROM problems; INSERT INTO contest_problems (contest_id, problem_id, label, "
+         "ordinal) SELECT %lld, id, 'A', 1 FROM problems WHERE slug = 'pair-sum'",
+         (long long)live, (long long)future);
+    sqlf("INSERT INTO participants (contest_id, user_id, is_hidden) VALUES (%lld, %lld, false), "
+         "(%lld, %lld, false), (%lld, %lld, true), (%lld, %lld, false)",
+         (long long)live, (long long)alice.id, (long long)live, (long long)bob.id, (long long)live,
+         (long long)tester.id, (long long)future, (long long)alice.id);
+    s_wa = judged(&alice, "pair-sum", 10, "WA");
+    s_ac = judged(&alice, "pair-sum", 20, "AC");
+    s_bob = judged(&bob, "pair-sum", 50, "AC");
+    s_late = judged(&bob, "circle-area", 90, "AC"); /* the freeze is at 1:00 */
+    s_hidden = judged(&tester, "circle-area", 5, "AC");
+    /* A private question answered privately, and a broadcast. */
+    sqlf("INSERT INTO clarifications (contest_id, asked_by, question, answer, answered_by, "
+         "is_public, answered_at) VALUES (%lld, %lld, 'Is n >= 1?', 'Yes.', %lld, false, now()), "
+         "(%lld, NULL, NULL, 'Problem B: read the statement again.', %lld, true, now())",
+         (long long)live, (long long)alice.id, (long long)org.id, (long long)live,
+         (long long)org.id);
+}
+
+static void teardown(void)
+{
+    int status;
+
+    itest_step = "shutdown";
+    kill(server, SIGTERM);
+    status = itest_wait_exit(server, 10000);
+    ICHECK(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+           "gavel-server exited with wait status %#x", status);
+    regfree(&re_time);
+    regfree(&re_reltime);
+    db_pg_close(pg);
+    itest_db_drop();
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "usage: test_clics_api GAVEL-SERVER GAVEL EXAMPLES-DIR\n");
+        return 2;
+    }
+    server_path = argv[1];
+    gavel_path = argv[2];
+    examples = argv[3];
+    if (!getenv("GAVEL_PG_URL") || !getenv("GAVEL_REDIS_URL")) {
+        fprintf(stderr, "skip: GAVEL_PG_URL and GAVEL_REDIS_URL are not set\n");
+        return ITEST_SKIP;
+    }
+    itest_deadline(120);
+    setup();
+    test_shapes();
+    test_public_view(ANON);
+    test_public_view(BASIC_ALICE);
+    test_jury_view(COOKIE_ORG);
+    test_jury_view(BASIC_ORG);
+    test_event_feed();
+    test_feed_replay();
+    test_credentials();
+    teardown();
+    itest_kill_all();
+    printf("test_clics_api: all passed\n");
+    return 0;
+}
