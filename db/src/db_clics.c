@@ -6,7 +6,12 @@
  * the public view's problems, teams and hidden results are decided once, by
  * contest/'s rules, for the WebSocket snapshot, the board and this API
  * alike. The queries here only add the columns the board does not need
- * (languages, judgings, per-test results, clarifications). */
+ * (languages, judgings, per-test results, clarifications).
+ *
+ * Over 800 lines on purpose: every collection reads the one loaded contest
+ * (struct clics) and its view rules (shown_problem, shows_result); split
+ * by collection, that struct and those rules would become an internal
+ * interface of their own for no other user. */
 #include "db_clics.h"
 
 #include <cjson/cJSON.h>
