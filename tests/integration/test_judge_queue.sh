@@ -32,7 +32,11 @@ trap cleanup EXIT
 export GAVEL_PG_URL=$url
 # A Redis database of its own: no other test's queue or streams.
 export GAVEL_REDIS_URL="${GAVEL_REDIS_URL%/*}/7"
-export GAVEL_JUDGE_RECLAIM_MS=2000
+# Short, so the killed worker's job is taken over soon, yet longer than one
+# compile on a loaded CI host: a live worker touches its entry only between
+# steps, and a compile that outlasted 2 s there got its job reclaimed three
+# times over, hence a JE.
+export GAVEL_JUDGE_RECLAIM_MS=8000
 redis-cli -u "$GAVEL_REDIS_URL" FLUSHDB >/dev/null
 sql() { psql "$url" -qAtc "$1"; }
 
