@@ -5,16 +5,26 @@
  * (the program's and the validator's). Run one per core, on any number of
  * hosts: workers share nothing but PostgreSQL and Redis.
  *
- * The loop: keep both stores connected (backoff), keep a heartbeat key
- * that says what it is judging (db_ops.h, docs/JUDGING.md), take the next job from the queue (which first hands out entries of dead
- * workers), judge it (jdg_worker_judge: result in one transaction, then
+ * The loop: keep both stores connected (backoff), take the next job from
+ * the queue (which first hands out entries of dead workers), judge it (jdg_worker_judge: result in one transaction, then
  * Pub/Sub and event streams), and only then acknowledge it. A worker
  * killed at any point leaves its entry pending; the next taker reclaims it
  * after the idle timeout, and the judging tables make sure the verdict is
  * written once. Every RECOVER_MS the worker also re-queues unjudged
- * submissions Redis no longer knows (a Redis restart loses nothing). */
+ * submissions Redis no longer knows (a Redis restart loses nothing).
+ *
+ * Beside the loop, the keeper thread (its own Redis connection) keeps the
+ * heartbeat key that says what the worker is judging (db_ops.h,
+ * docs/JUDGING.md) and the queue entry of that submission fresh, whatever
+ * the loop is doing. They used to be refreshed between tests only: one
+ * compile (up to 30 s) or one long test refreshed nothing, so with a
+ * reclaim timeout shorter than that a second worker took a live worker's
+ * job, the two passed it back and forth, and after MAX_DELIVERIES it was
+ * given up as JE (seen on a loaded host with a 2 s timeout). */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -46,12 +56,28 @@ static void on_signal(int sig)
     stopping = 1;
 }
 
+struct keeper {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t wake; /* on CLOCK_MONOTONIC */
+    bool started, stop;
+    /* Under mu: what the loop holds now (submission_id 0: nothing). */
+    struct db_queue_job job;
+    struct db_judge_beat beat;
+    /* The keeper's own. */
+    int64_t period_ms;
+    struct db_queue_opts queue_opts;
+    struct db_link redis;
+    struct db_queue *queue;
+};
+
 struct judge {
     struct db_link pg, redis;
     struct db_queue *queue; /* on the redis link's connection */
     struct jdg_worker *worker;
     struct db_queue_job job; /* the job being judged, for touch */
-    int64_t next_beat, next_touch, next_recover, reclaim_ms;
+    int64_t next_recover, reclaim_ms;
+    struct keeper keeper;
     struct db_judge_beat beat; /* its id, "host:pid", names the worker everywhere */
 };
 
@@ -86,32 +112,107 @@ static int judge_connect(struct judge *j)
     return db_link_pg(&j->pg) && j->queue;
 }
 
-static void judge_heartbeat(struct judge *j)
+/* One round of the keeper: connected, the entry touched, the beat written. */
+static void keeper_round(struct keeper *k, const struct db_queue_job *job,
+                         struct db_judge_beat *beat)
 {
-    j->beat.beat_at_ms = gv_time_real_ms();
-    j->beat.submission_id = j->job.submission_id;
-    if (!j->beat.submission_id)
-        j->beat.judging_since_ms = 0;
-    if (db_judge_beat_write(db_link_redis(&j->redis), &j->beat) < 0)
-        gv_log(GV_LOG_WARN, "judge", "cannot write heartbeat of '%s'", j->beat.id);
+    if (db_link_connect(&k->redis) != 0) {
+        db_queue_close(k->queue); /* made on a connection that is gone */
+        k->queue = NULL;
+    }
+    if (!db_link_redis(&k->redis))
+        return;
+    if (!k->queue && db_queue_open(&k->queue, db_link_redis(&k->redis), &k->queue_opts) < 0) {
+        db_link_fail(&k->redis, "cannot open the queue");
+        return;
+    }
+    /* Resets the entry's idle time, so nobody reclaims a job we judge. */
+    if (job->submission_id)
+        (void)db_queue_touch(k->queue, beat->id, job);
+    beat->beat_at_ms = gv_time_real_ms();
+    if (db_judge_beat_write(db_link_redis(&k->redis), beat) < 0)
+        gv_log(GV_LOG_WARN, "judge", "cannot write heartbeat of '%s'", beat->id);
 }
 
-/* Between tests of a long judging: the heartbeat stays fresh and the
- * queue entry stays ours (its idle time reset), so nobody reclaims it. */
-static void judge_tick(void *ctx)
+static void *keeper_main(void *arg)
 {
-    struct judge *j = ctx;
-    int64_t now = gv_time_mono_ms();
+    struct keeper *k = arg;
 
-    if (now >= j->next_beat && db_link_redis(&j->redis)) {
-        judge_heartbeat(j);
-        j->next_beat = now + HEARTBEAT_MS;
+    pthread_mutex_lock(&k->mu);
+    while (!k->stop) {
+        struct db_queue_job job = k->job;
+        struct db_judge_beat beat = k->beat;
+        struct timespec until;
+
+        pthread_mutex_unlock(&k->mu);
+        keeper_round(k, &job, &beat);
+        pthread_mutex_lock(&k->mu);
+        if (k->stop)
+            break;
+        gv_time_mono_deadline(&until, k->period_ms);
+        (void)pthread_cond_timedwait(&k->wake, &k->mu, &until);
     }
+    pthread_mutex_unlock(&k->mu);
+    return NULL;
+}
+
+static int keeper_start(struct keeper *k, const struct db_judge_beat *beat, int64_t reclaim_ms)
+{
+    pthread_condattr_t ca;
+    int err;
+
+    k->beat = *beat;
     /* Well inside the reclaim timeout, however short it is configured. */
-    if (now >= j->next_touch && j->queue && j->job.submission_id) {
-        (void)db_queue_touch(j->queue, j->beat.id, &j->job);
-        j->next_touch = now + j->reclaim_ms / 3;
+    k->period_ms = reclaim_ms / 3 < HEARTBEAT_MS ? reclaim_ms / 3 : HEARTBEAT_MS;
+    k->queue_opts = (struct db_queue_opts){.reclaim_idle_ms = reclaim_ms,
+                                           .prefix = gv_config_get("GAVEL_QUEUE_PREFIX", NULL)};
+    db_link_init(&k->redis, DB_LINK_REDIS, db_redis_url(), 1000, "keeper");
+    pthread_mutex_init(&k->mu, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&k->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    err = pthread_create(&k->thread, NULL, keeper_main, k);
+    k->started = err == 0;
+    return err ? -err : 0;
+}
+
+/* What the loop holds now (NULL: nothing); the keeper beats at once, so an
+ * operator sees a judging start and end as they happen. */
+static void keeper_hold(struct keeper *k, const struct db_queue_job *job)
+{
+    pthread_mutex_lock(&k->mu);
+    if (job) {
+        k->job = *job;
+        k->beat.submission_id = job->submission_id;
+        k->beat.judging_since_ms = gv_time_real_ms();
+    } else {
+        memset(&k->job, 0, sizeof(k->job));
+        k->beat.submission_id = 0;
+        k->beat.judging_since_ms = 0;
     }
+    pthread_cond_signal(&k->wake);
+    pthread_mutex_unlock(&k->mu);
+}
+
+static void keeper_stop(struct keeper *k)
+{
+    if (k->started) {
+        pthread_mutex_lock(&k->mu);
+        k->stop = true;
+        pthread_cond_signal(&k->wake);
+        pthread_mutex_unlock(&k->mu);
+        pthread_join(k->thread, NULL);
+        pthread_cond_destroy(&k->wake);
+        pthread_mutex_destroy(&k->mu);
+        k->started = false;
+    }
+    /* Joined first: no beat can follow the delete. */
+    if (db_link_redis(&k->redis))
+        (void)db_judge_beat_delete(db_link_redis(&k->redis), k->beat.id);
+    db_queue_close(k->queue);
+    k->queue = NULL;
+    db_link_release(&k->redis);
 }
 
 static void judge_one(struct judge *j)
@@ -120,8 +221,12 @@ static void judge_one(struct judge *j)
     bool give_up = job->deliveries > MAX_DELIVERIES;
     int err;
 
+    keeper_hold(&j->keeper, job);
     err = jdg_worker_judge(j->worker, job->submission_id, job->level == CST_PRIO_REJUDGE, give_up,
-                           judge_tick, j);
+                           NULL, NULL);
+    /* Before the ack: a touch after it would find no entry (harmless) or,
+     * worse, one pushed again meanwhile. */
+    keeper_hold(&j->keeper, NULL);
     if (err == 0 || err == GV_ENOTFOUND) {
         if (err == GV_ENOTFOUND)
             gv_log(GV_LOG_WARN, "judge", "submission %lld does not exist; dropping its entry",
@@ -201,6 +306,11 @@ int main(int argc, char **argv)
     err = jdg_worker_new(&j.worker, NULL, NULL, &slots, cache, j.beat.id);
     if (err < 0)
         goto out;
+    err = keeper_start(&j.keeper, &j.beat, j.reclaim_ms);
+    if (err < 0) {
+        gv_log(GV_LOG_ERROR, "judge", "cannot start the keeper thread: %s", gv_strerror(err));
+        goto out;
+    }
 
     while (!stopping) {
         int64_t now = gv_time_mono_ms();
@@ -209,10 +319,6 @@ int main(int argc, char **argv)
             gv_time_sleep_ms(100);
             continue;
         }
-        if (now >= j.next_beat) {
-            judge_heartbeat(&j);
-            j.next_beat = now + HEARTBEAT_MS;
-        }
         if (now >= j.next_recover) {
             judge_recover(&j);
             j.next_recover = now + RECOVER_MS;
@@ -220,23 +326,15 @@ int main(int argc, char **argv)
         /* A short block keeps stop signals and heartbeats prompt; a push
          * wakes the take at once, so it costs no latency. */
         err = db_queue_take(&j.job, j.queue, j.beat.id, 1000);
-        if (err == 1) {
-            j.next_touch = gv_time_mono_ms() + j.reclaim_ms / 3;
-            /* Beats at both ends of a judging, so that an operator sees
-             * what each worker holds now, not up to HEARTBEAT_MS ago. */
-            j.beat.judging_since_ms = gv_time_real_ms();
-            judge_heartbeat(&j);
+        if (err == 1)
             judge_one(&j);
-            j.next_beat = 0;
-        }
         else if (err < 0)
             gv_log(GV_LOG_WARN, "judge", "cannot take from the queue: %s", gv_strerror(err));
     }
     rc = 0;
 out:
     gv_log(GV_LOG_INFO, "judge", "worker '%s' stopping", j.beat.id);
-    if (db_link_redis(&j.redis))
-        (void)db_judge_beat_delete(db_link_redis(&j.redis), j.beat.id);
+    keeper_stop(&j.keeper);
     jdg_worker_free(j.worker);
     sbx_pool_free(pool);
     db_queue_close(j.queue);
