@@ -49,6 +49,7 @@
 #define SRV_PAGE_SIZE_MAX 100
 #define SRV_PAGE_MAX 100000
 #define SRV_ANNOUNCEMENT_MAX 2000
+#define SRV_PLAG_NOTE_MAX 2000 /* DB_PLAG_NOTE_MAX */
 /* A contest definition travels in one message, so SRV_MSG_MAX bounds it
  * first; this is the field's own cap, and the cap of contest.definition's
  * reply, so that whatever the server hands out can be sent back. */
@@ -92,6 +93,9 @@ enum srv_req_type {
     SRV_REQ_REJUDGE_REPORT,
     SRV_REQ_REJUDGES_LIST,
     SRV_REQ_CONTEST_REVEAL,
+    /* Plagiarism (organizers, srv_proto_plag.c). */
+    SRV_REQ_PLAG_REPORT,
+    SRV_REQ_PLAG_REVIEW,
 };
 
 enum srv_sort { SRV_SORT_NAME, SRV_SORT_DIFFICULTY, SRV_SORT_LIKES, SRV_SORT_SOLVES };
@@ -105,7 +109,8 @@ struct srv_params {
     const char *username, *password;     /* register, login */
     const char *display_name;            /* register; NULL: the username */
     const char *slug;                    /* problem.get, problem.like, submit ("problem");
-                                            rejudge ("problem": a slug or a contest's label) */
+                                            rejudge, plag.report ("problem": a slug or a
+                                            contest's label) */
     bool like;                           /* problem.like */
     int difficulty_min, difficulty_max;  /* problems.list; 0: no bound */
     enum srv_sort sort;
@@ -126,6 +131,10 @@ struct srv_params {
     bool force;                          /* contest.update */
     const char *role, *tier;             /* user.set ("username" above); NULL: kept */
     int64_t rejudge_id;                  /* rejudge.report ("rejudge") */
+    double min_similarity;               /* plag.report; -1: the default */
+    int64_t left_id, right_id;           /* plag.review ("left", "right": submissions) */
+    const char *status;                  /* plag.review: "cleared", "confirmed"; NULL: none */
+    const char *note;                    /* plag.review; NULL: none */
 };
 
 struct srv_request {
