@@ -20,6 +20,7 @@ struct plag_file {
 
 struct plag_set {
     enum plg_lang lang;
+    const char *lang_name; /* what the reports call the language; NULL: lang's id */
     uint32_t k, w;
     struct plag_file *files;
     size_t nfiles;
@@ -29,6 +30,11 @@ struct plag_set {
     size_t *doc_file;
     size_t ndocs;
 };
+
+/* `gavel plag backfill` and `gavel plag --contest` (cmd_plag_db.c): over
+ * the fingerprints stored in PostgreSQL. argv[0] is "plag". */
+int plag_cmd_backfill(int argc, char **argv);
+int plag_cmd_contest(int argc, char **argv);
 
 /* The JSON report: {pairs:[...], clusters:[...]} and what was compared.
  * 0, or -errno / -ENOMEM. */

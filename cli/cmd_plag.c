@@ -35,6 +35,8 @@
 #define USAGE                                                                                      \
     "usage: gavel plag --lang c|cpp|python|java [--base FILE]... [--group-by-dir]\n"            \
     "                  [--min-similarity X] [--json FILE] [--html FILE] PATH...\n"                 \
+    "       gavel plag --contest ID|SLUG [--problem SLUG] ... (gavel plag --contest --help)\n"   \
+    "       gavel plag backfill [--contest ID|SLUG]\n"                                           \
     "\n"                                                                                           \
     "Finds similar sources among PATHs: files, and folders searched recursively for\n"           \
     "files of the language (by extension). Every pair sharing code is compared.\n"              \
@@ -413,6 +415,11 @@ int cli_cmd_plag(int argc, char **argv)
     int first = 0, rc = CLI_EXIT_FAIL, err;
     bool quiet = false;
 
+    if (argc > 1 && !strcmp(argv[1], "backfill"))
+        return plag_cmd_backfill(argc, argv);
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "--contest"))
+            return plag_cmd_contest(argc, argv);
     plg_opts_default(&o);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;

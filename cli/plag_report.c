@@ -151,7 +151,7 @@ int plag_write_json(FILE *f, const struct plag_set *s, const struct plg_report *
         return -ENOMEM;
 
     fprintf(f, "{\"lang\":\"%s\",\"k\":%u,\"w\":%u,\"files\":%zu,\n\"pairs\":[",
-            plg_lang_id(s->lang), s->k, s->w, s->ndocs);
+            s->lang_name ? s->lang_name : plg_lang_id(s->lang), s->k, s->w, s->ndocs);
     for (size_t i = 0; i < r->npairs; i++) {
         fputs(i ? ",\n" : "\n", f);
         pair_print(f, names, s, &r->pairs[i]);
@@ -180,7 +180,7 @@ int plag_write_html(FILE *f, const struct plag_set *s, const struct plg_report *
         slot[d] = -1;
     fputs(plag_html_head, f);
     fprintf(f, "{\"lang\":\"%s\",\"k\":%u,\"w\":%u,\"ncompared\":%zu,\n\"files\":[",
-            plg_lang_id(s->lang), s->k, s->w, s->ndocs);
+            s->lang_name ? s->lang_name : plg_lang_id(s->lang), s->k, s->w, s->ndocs);
     for (size_t i = 0; i < r->npairs && err == 0; i++) {
         uint32_t ends[2] = {r->pairs[i].left, r->pairs[i].right};
 

@@ -56,6 +56,8 @@ static const struct {
     {"rejudges.list", SRV_REQ_REJUDGES_LIST, true},
     {"contest.reveal", SRV_REQ_CONTEST_REVEAL, true},
     {"clics.get", SRV_REQ_CLICS_GET, false},
+    {"plag.report", SRV_REQ_PLAG_REPORT, true},
+    {"plag.review", SRV_REQ_PLAG_REVIEW, true},
 };
 
 bool srv_req_needs_user(enum srv_req_type type)
@@ -202,6 +204,23 @@ static int field_int(struct srv_request *out, const char *name, int required, in
     return 0;
 }
 
+/* A number field in [min, max]. Absent and optional: *dst stays. */
+static int field_double(struct srv_request *out, const char *name, int required, double min,
+                        double max, double *dst)
+{
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(out->root, name);
+
+    if (!f || (!required && cJSON_IsNull(f))) {
+        if (required)
+            return invalid(out, "\"%s\" is missing", name);
+        return 0;
+    }
+    if (!cJSON_IsNumber(f) || !(f->valuedouble >= min && f->valuedouble <= max))
+        return invalid(out, "\"%s\" must be a number from %g to %g", name, min, max);
+    *dst = f->valuedouble;
+    return 0;
+}
+
 static int field_small(struct srv_request *out, const char *name, int required, int min, int max,
                        int *dst)
 {
@@ -332,6 +351,7 @@ static int decode_params(struct srv_request *out)
     /* "jury" is the organizer role's other name (db_user_set). */
     static const char *const roles[] = {"contestant", "jury", "organizer", "admin", NULL};
     static const char *const tiers[] = {"free", "paid", NULL};
+    static const char *const plag_marks[] = {"cleared", "confirmed", "none", NULL};
     struct srv_params *p = &out->p;
     int idx;
 
@@ -479,6 +499,23 @@ static int decode_params(struct srv_request *out)
         TRY(field_string(out, "username", OPTIONAL, 1, 64, &p->username, NULL));
         TRY(field_string(out, "password", OPTIONAL, 1, SRV_PASSWORD_MAX, &p->password, NULL));
         TRY(field_string(out, "since_token", OPTIONAL, 1, 40, &p->since_token, NULL));
+        break;
+    case SRV_REQ_PLAG_REPORT:
+        TRY(field_int(out, "contest", REQUIRED, 1, INT64_MAX / 2, &p->contest_id));
+        TRY(field_string(out, "problem", OPTIONAL, 1, 64, &p->slug, NULL));
+        p->min_similarity = -1;
+        TRY(field_double(out, "min_similarity", OPTIONAL, 0, 1, &p->min_similarity));
+        break;
+    case SRV_REQ_PLAG_REVIEW:
+        TRY(field_int(out, "contest", REQUIRED, 1, INT64_MAX / 2, &p->contest_id));
+        TRY(field_int(out, "left", REQUIRED, 1, INT64_MAX / 2, &p->left_id));
+        TRY(field_int(out, "right", REQUIRED, 1, INT64_MAX / 2, &p->right_id));
+        if (p->left_id == p->right_id)
+            return invalid(out, "\"left\" and \"right\" must be two submissions");
+        idx = 0;
+        TRY(field_enum(out, "status", REQUIRED, plag_marks, "cleared, confirmed, none", &idx));
+        p->status = plag_marks[idx][0] == 'n' ? NULL : plag_marks[idx];
+        TRY(field_string(out, "note", OPTIONAL, 0, SRV_PLAG_NOTE_MAX, &p->note, NULL));
         break;
     case SRV_REQ_PING:
     case SRV_REQ_LOGOUT:

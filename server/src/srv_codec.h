@@ -49,6 +49,7 @@
 #define SRV_PAGE_SIZE_MAX 100
 #define SRV_PAGE_MAX 100000
 #define SRV_ANNOUNCEMENT_MAX 2000
+#define SRV_PLAG_NOTE_MAX 2000 /* DB_PLAG_NOTE_MAX */
 /* A contest definition travels in one message, so SRV_MSG_MAX bounds it
  * first; this is the field's own cap, and the cap of contest.definition's
  * reply, so that whatever the server hands out can be sent back. */
@@ -94,6 +95,9 @@ enum srv_req_type {
     SRV_REQ_CONTEST_REVEAL,
     /* The CLICS Contest API (srv_proto_clics.c): HTTP only. */
     SRV_REQ_CLICS_GET,
+    /* Plagiarism (organizers, srv_proto_plag.c). */
+    SRV_REQ_PLAG_REPORT,
+    SRV_REQ_PLAG_REVIEW,
 };
 
 enum srv_sort { SRV_SORT_NAME, SRV_SORT_DIFFICULTY, SRV_SORT_LIKES, SRV_SORT_SOLVES };
@@ -107,7 +111,8 @@ struct srv_params {
     const char *username, *password;     /* register, login */
     const char *display_name;            /* register; NULL: the username */
     const char *slug;                    /* problem.get, problem.like, submit ("problem");
-                                            rejudge ("problem": a slug or a contest's label) */
+                                            rejudge, plag.report ("problem": a slug or a
+                                            contest's label) */
     bool like;                           /* problem.like */
     int difficulty_min, difficulty_max;  /* problems.list; 0: no bound */
     enum srv_sort sort;
@@ -130,6 +135,10 @@ struct srv_params {
     int64_t rejudge_id;                  /* rejudge.report ("rejudge") */
     const char *path;                    /* clics.get: the route under /api/clics */
     const char *since_token;             /* clics.get: the event feed's ?since_token= */
+    double min_similarity;               /* plag.report; -1: the default */
+    int64_t left_id, right_id;           /* plag.review ("left", "right": submissions) */
+    const char *status;                  /* plag.review: "cleared", "confirmed"; NULL: none */
+    const char *note;                    /* plag.review; NULL: none */
 };
 
 struct srv_request {

@@ -391,7 +391,7 @@ static void run(struct srv_job *base, struct srv_job_env *env)
         break;
     case SRV_REQ_CONTEST_CREATE: case SRV_REQ_CONTEST_UPDATE: case SRV_REQ_CONTEST_DEFINITION:
     case SRV_REQ_CONTEST_UNFREEZE: case SRV_REQ_USER_SET: case SRV_REQ_USERS_LIST:
-    case SRV_REQ_OPS_STATUS:
+    case SRV_REQ_OPS_STATUS: case SRV_REQ_PLAG_REPORT: case SRV_REQ_PLAG_REVIEW:
         srv__req_org(job, env, pg);
         break;
     case SRV_REQ_REJUDGE:

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * srv_proto_internal.h - what the request files share: srv_proto.c (the
  * dispatcher and the helpers below), srv_proto_problems.c,
- * srv_proto_contest.c and srv_proto_rejudge.c.
+ * srv_proto_contest.c, srv_proto_rejudge.c and srv_proto_plag.c.
  *
  * All of it runs on a job thread with that thread's stores (srv_job_env),
  * never on the lws loop: nothing here may touch a connection or a session
@@ -76,6 +76,9 @@ void srv__req_clar_list(struct srv_req_job *job, struct srv_job_env *env, struct
 void srv__req_org(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
 /* srv_proto_clics.c: GET /api/clics/... (the job's req.p.path). */
 void srv__req_clics(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
+/* srv_proto_plag.c: organizer-only, called from srv_proto_org.c's gate. */
+void srv__req_plag_report(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
+void srv__req_plag_review(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
 /* srv_proto_rejudge.c */
 void srv__req_rejudge(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
 void srv__req_rejudge_report(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);

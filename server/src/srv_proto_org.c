@@ -2,7 +2,8 @@
  * srv_proto_org.c - what only the jury may do over the protocol: contests
  * from their definitions (contest.create, contest.update,
  * contest.definition, contest.unfreeze), users (user.set, users.list:
- * admins only) and the operators' view (ops.status).
+ * admins only) and the operators' view (ops.status); the gate also covers
+ * plagiarism's requests (plag.report, plag.review: srv_proto_plag.c).
  *
  * Every request here passes one gate (srv__req_org) before anything else
  * runs: its table says who may send it, and the caller's role is read from
@@ -332,6 +333,8 @@ static const struct {
     {SRV_REQ_USER_SET, true, req_user_set},
     {SRV_REQ_USERS_LIST, true, req_users_list},
     {SRV_REQ_OPS_STATUS, false, req_ops_status},
+    {SRV_REQ_PLAG_REPORT, false, srv__req_plag_report},
+    {SRV_REQ_PLAG_REVIEW, false, srv__req_plag_review},
 };
 
 void srv__req_org(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)

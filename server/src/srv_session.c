@@ -238,7 +238,7 @@ static int sess_handle(struct lws *wsi, struct srv__session *ss)
     case SRV_REQ_CLAR_LIST:
     case SRV_REQ_CONTEST_CREATE: case SRV_REQ_CONTEST_UPDATE: case SRV_REQ_CONTEST_DEFINITION:
     case SRV_REQ_CONTEST_UNFREEZE: case SRV_REQ_USER_SET: case SRV_REQ_USERS_LIST:
-    case SRV_REQ_OPS_STATUS:
+    case SRV_REQ_OPS_STATUS: case SRV_REQ_PLAG_REPORT: case SRV_REQ_PLAG_REVIEW:
     case SRV_REQ_REJUDGE:
     case SRV_REQ_REJUDGE_REPORT:
     case SRV_REQ_REJUDGES_LIST:

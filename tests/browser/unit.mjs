@@ -4,7 +4,7 @@
 // handshake, reconnect with backoff, resume and dedupe against a fake
 // WebSocket, the judging tracker, and the organizer console's pure parts
 // (the reveal's steps, clarification merging and order, rejudge requests,
-// formatting). Exits non-zero on failure.
+// plagiarism's report request and regions, formatting). Exits non-zero on failure.
 import assert from "node:assert/strict";
 import { renderMarkdown, escapeHtml } from "../../web-client/js/markdown.js";
 import { Live, GavelError, eventIdAfter } from "../../web-client/js/live.js";
@@ -15,6 +15,7 @@ import { mergeClar, isNewAnswer, juryOrder, clarSubject } from "../../web-client
 import { applyStep, boardAt, cellText, stepText } from "../../web-client/js/reveal.js";
 import { rejudgeRequest, verdictText, standingText, batchWhat } from "../../web-client/js/rejudge.js";
 import { fmtAge, pageCount } from "../../web-client/js/ops.js";
+import { plagRequest, lineRegions, markText, pct } from "../../web-client/js/plag.js";
 
 let n = 0;
 const tests = [];
@@ -357,6 +358,21 @@ test("rejudge: the request for each scope, and the report's text", () => {
   assert.equal(standingText({ rank: 1, solved: 0, penalty: 0, score: 140 }, null), "rank 1 \u00b7 140 points");
   assert.equal(batchWhat({ scope: "contest_problem", problem: "pair-sum", contest_id: 3 }), "problem pair-sum of contest 3");
   assert.equal(batchWhat({ scope: "submission", submission_id: 7 }), "submission #7");
+});
+
+test("plag: the report request, regions per line, marks", () => {
+  assert.deepEqual(plagRequest(3, { problem: " A ", minSimilarity: "30" }), { contest: 3, problem: "A", min_similarity: 0.3 });
+  assert.deepEqual(plagRequest(3, { problem: "", minSimilarity: "" }), { contest: 3 });
+  assert.throws(() => plagRequest(3, { minSimilarity: "150" }), /Minimum similarity/);
+  assert.throws(() => plagRequest(3, { minSimilarity: "x" }), /Minimum similarity/);
+  const regions = [{ left: [2, 3], right: [5, 6] }, { left: [3, 9], right: [1, 1] }];
+  assert.deepEqual(lineRegions(regions, "left", 5), [-1, 0, 0, 1, 1]);
+  assert.deepEqual(lineRegions(regions, "right", 6), [1, -1, -1, -1, 0, 0]);
+  assert.deepEqual(lineRegions([], "left", 2), [-1, -1]);
+  assert.equal(markText(null), "not reviewed");
+  assert.equal(markText({ status: "confirmed", by: "jury" }), "confirmed by jury");
+  assert.equal(markText({ status: "cleared", by: null }), "cleared");
+  assert.equal(pct(0.875), "87.5%");
 });
 
 test("operations: ages and pages", () => {

@@ -90,7 +90,9 @@ static char *db_digest(void)
         "open_registration, unfreeze_auto) ORDER BY id) FROM contests)::text, (SELECT "
         "json_agg(x ORDER BY x.contest_id, x.problem_id) FROM contest_problems x)::text, (SELECT "
         "json_agg(p ORDER BY p.contest_id, p.user_id) FROM participants p)::text, (SELECT "
-        "json_agg(json_build_array(id, username, role, tier) ORDER BY id) FROM users)::text))");
+        "json_agg(json_build_array(id, username, role, tier) ORDER BY id) FROM users)::text, "
+        "(SELECT json_agg(r ORDER BY r.contest_id, r.left_submission, r.right_submission) FROM "
+        "plagiarism_reviews r)::text))");
 }
 
 /* --- Requests ---------------------------------------------------------------- */
@@ -226,6 +228,11 @@ static void every_org_request(char **out, int64_t live, int64_t past)
     out[n++] = fmt_req("{\"type\":\"rejudge.report\",\"rejudge\":%lld}", 1LL);
     out[n++] = fmt_req("{\"type\":\"rejudges.list\",\"contest\":%lld}", (long long)live);
     out[n++] = fmt_req("{\"type\":\"contest.reveal\",\"contest\":%lld}", (long long)past);
+    out[n++] = fmt_req("{\"type\":\"plag.report\",\"contest\":%lld}", (long long)live);
+    out[n++] = fmt_req("{\"type\":\"plag.report\",\"contest\":%lld}", 999999LL);
+    out[n++] = fmt_req("{\"type\":\"plag.review\",\"contest\":%lld,\"left\":1,\"right\":2,"
+                       "\"status\":\"confirmed\",\"note\":\"x\"}",
+                       (long long)live);
     out[n] = NULL;
     for (int i = 0; i < n; i++)
         ICHECK(out[i], "oom");

@@ -2,7 +2,7 @@
 // The organizer console: its routes (#/org/...), the page frame with the
 // console's own tabs, the contest list, and creating or editing a contest
 // from its YAML definition. The other pages live in clar.js (the jury's
-// queue), rejudge.js, reveal.js and ops.js. Every page asks the server
+// queue), rejudge.js, reveal.js, plag.js and ops.js. Every page asks the server
 // whatever the signed-in role: the server is the one that refuses, and its
 // refusal is what a contestant sees here.
 
@@ -13,6 +13,7 @@ import { juryClarView } from "./clar.js";
 import { rejudgesView, rejudgeReportView } from "./rejudge.js";
 import { revealView } from "./reveal.js";
 import { usersView, opsView } from "./ops.js";
+import { plagView } from "./plag.js";
 
 const ORG_ROLES = new Set(["organizer", "jury", "admin"]);
 
@@ -120,6 +121,7 @@ export function orgRoute(ctx, main, path, params) {
   if ((m = /^\/org\/contest\/([0-9]{1,15})$/.exec(path))) return contestEditView(ctx, main, id(m[1]));
   if ((m = /^\/org\/clar\/([0-9]{1,15})$/.exec(path))) return juryClarView(ctx, main, id(m[1]));
   if ((m = /^\/org\/reveal\/([0-9]{1,15})$/.exec(path))) return revealView(ctx, main, id(m[1]));
+  if ((m = /^\/org\/plag\/([0-9]{1,15})$/.exec(path))) return plagView(ctx, main, id(m[1]));
   if (path === "/org/rejudges") return rejudgesView(ctx, main, params);
   if ((m = /^\/org\/rejudge\/([0-9]{1,15})$/.exec(path))) return rejudgeReportView(ctx, main, id(m[1]));
   if (path === "/org/users") return usersView(ctx, main, params);
@@ -137,6 +139,7 @@ function contestLinks(c) {
     h("a", { href: `#/org/clar/${c.id}` }, "Clarifications"),
     h("a", { href: `#/org/rejudges?contest=${c.id}` }, "Rejudge"),
     h("a", { href: `#/org/reveal/${c.id}` }, "Reveal"),
+    h("a", { href: `#/org/plag/${c.id}` }, "Plagiarism"),
     h("a", { href: `#/contest/${c.id}` }, "Public page"));
 }
 
