@@ -113,6 +113,7 @@ struct sbx__msg {
     int status;    /* DONE: wait status; ERROR: -errno */
     int profile;   /* RUN */
     int has_stdin; /* RUN */
+    int box_rw;    /* RUN: /box stays writable (compile step, box_writable) */
     int final;     /* ERROR: no DONE follows (init itself failed) */
     struct sbx_limits limits;
     char text[SBX_ARGS_MAX]; /* RUN: argv, NUL-separated, empty string last; ERROR: what */

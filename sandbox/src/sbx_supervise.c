@@ -355,6 +355,7 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
     m.profile = job->profile;
     m.limits = l;
     m.has_stdin = job->stdin_fd >= 0;
+    m.box_rw = job->profile == SBX_PROFILE_COMPILER || job->box_writable;
     for (const char *const *a = job->argv; *a; a++) {
         size_t n = strlen(*a) + 1;
         if (off + n + 1 > sizeof(m.text)) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * test_sbx_slot.c - the library API: reading files back from the box never
  * follows what the program planted, a slot is reused with a fresh cgroup
- * (no stale peak), reset wipes the box, the pool hands out slots. Needs
+ * (no stale peak), each run starts from the same state (read-only /box,
+ * fresh /tmp charged to it), reset wipes the box, the pool hands out slots. Needs
  * root: exits 77 (skip) without it. */
 #include <errno.h>
 #include <signal.h>
@@ -34,7 +35,8 @@ static int failures;
  * suites and judges may run pools at the same time. */
 #define SLOT (-1)
 
-static int run_py(struct sbx_result *r, struct sbx_slot *s, const char *code, int64_t mem)
+static int run_py_box(struct sbx_result *r, struct sbx_slot *s, const char *code, int64_t mem,
+                      int box_writable)
 {
     const char *argv[] = {"/usr/bin/python3", "-c", code, NULL};
     struct sbx_job job;
@@ -48,7 +50,19 @@ static int run_py(struct sbx_result *r, struct sbx_slot *s, const char *code, in
     job.argv = argv;
     job.profile = SBX_PROFILE_PYTHON;
     job.stdin_fd = -1;
+    job.box_writable = box_writable;
     return sbx_slot_run(r, s, &job);
+}
+
+static int run_py(struct sbx_result *r, struct sbx_slot *s, const char *code, int64_t mem)
+{
+    return run_py_box(r, s, code, mem, 0);
+}
+
+/* A program that plants files in /box: only a box_writable job may. */
+static int run_py_rw(struct sbx_result *r, struct sbx_slot *s, const char *code)
+{
+    return run_py_box(r, s, code, 0, 1);
 }
 
 static void test_planted_files(void)
@@ -67,9 +81,9 @@ static void test_planted_files(void)
     if (!s)
         return;
     ASSERT_EQ(sbx_slot_put_file(s, "given.txt", "abc", 3, 0), 0);
-    ASSERT_EQ(run_py(&r, s, plant, 0), 0);
+    ASSERT_EQ(run_py_rw(&r, s, plant), 0);
     ASSERT_EQ(r.status, SBX_OK);
-    ASSERT_TRUE(strstr(r.out.data, "'given.txt'") != NULL);
+    ASSERT_TRUE(r.out.data && strstr(r.out.data, "'given.txt'") != NULL);
     sbx_result_release(&r);
 
     gv_buf_init(&b, 1 << 20);
@@ -88,7 +102,7 @@ static void test_planted_files(void)
     ASSERT_TRUE(b.len == 1 && b.data[0] == 'x');
 
     /* mkfifo needs mknod, which no profile allows. */
-    ASSERT_EQ(run_py(&r, s, "import os\nos.mkfifo('fifo')\n", 0), 0);
+    ASSERT_EQ(run_py_rw(&r, s, "import os\nos.mkfifo('fifo')\n"), 0);
     ASSERT_EQ(r.status, SBX_RE);
     ASSERT_TRUE(!strcmp(r.syscall, "mknodat") || !strcmp(r.syscall, "mknod"));
     sbx_result_release(&r);
@@ -144,6 +158,73 @@ static void test_fresh_cgroup(void)
     sbx_slot_free(s);
 }
 
+/* Every run of a run profile starts from the same state: /box read-only
+ * (what the compile step and the supervisor put there, nothing a run
+ * writes), /tmp fresh, and its pages charged to the run that wrote them. */
+static void test_fresh_state(void)
+{
+    struct sbx_slot *s = NULL;
+    struct sbx_result r;
+    struct gv_buf b;
+
+    ASSERT_EQ(sbx_slot_new(&s, SLOT), 0);
+    if (!s)
+        return;
+    gv_buf_init(&b, 1 << 20);
+    ASSERT_EQ(sbx_slot_put_file(s, "given.txt", "abc", 3, 0), 0);
+    ASSERT_EQ(run_py(&r, s,
+                     "import errno\n"
+                     "try:\n"
+                     "    open('/box/x', 'w')\n"
+                     "    print('wrote')\n"
+                     "except OSError as e:\n"
+                     "    print(errno.errorcode[e.errno])\n"
+                     "print(open('/box/given.txt').read())\n"
+                     "open('/tmp/mark', 'w').write('1')\n",
+                     0),
+              0);
+    ASSERT_EQ(r.status, SBX_OK);
+    ASSERT_TRUE(r.out.data && !strcmp(r.out.data, "EROFS\nabc\n"));
+    sbx_result_release(&r);
+    /* The supervisor may still write between runs. */
+    ASSERT_EQ(sbx_slot_put_file(s, "later.txt", "d", 1, 0), 0);
+    ASSERT_EQ(run_py(&r, s, "import os\nprint(sorted(os.listdir('/box')), os.listdir('/tmp'))\n", 0),
+              0);
+    ASSERT_TRUE(r.out.data && !strcmp(r.out.data, "['given.txt', 'later.txt'] []\n"));
+    sbx_result_release(&r);
+    /* 100 MB written to /tmp under a 64 MB limit is the run's own memory. */
+    ASSERT_EQ(run_py(&r, s,
+                     "f = open('/tmp/big', 'wb')\n"
+                     "for i in range(100):\n"
+                     "    f.write(b'x' * (1 << 20))\n"
+                     "f.flush()\n",
+                     64ll << 20),
+              0);
+    ASSERT_TRUE(r.status == SBX_MLE || r.status == SBX_RE);
+    sbx_result_release(&r);
+    /* 48 MB fits, is counted, and is gone for the next run. */
+    ASSERT_EQ(run_py(&r, s,
+                     "f = open('/tmp/big', 'wb')\n"
+                     "for i in range(48):\n"
+                     "    f.write(b'x' * (1 << 20))\n",
+                     64ll << 20),
+              0);
+    ASSERT_EQ(r.status, SBX_OK);
+    ASSERT_TRUE(r.memory_kb > 48 * 1024);
+    sbx_result_release(&r);
+    ASSERT_EQ(run_py(&r, s, "import os\nprint(os.path.exists('/tmp/big'))\n", 64ll << 20), 0);
+    ASSERT_TRUE(r.out.data && !strcmp(r.out.data, "False\n"));
+    sbx_result_release(&r);
+    /* box_writable (a jury validator's feedback) writes, and it stays. */
+    ASSERT_EQ(run_py_rw(&r, s, "open('/box/fb.txt', 'w').write('fb')\n"), 0);
+    ASSERT_EQ(r.status, SBX_OK);
+    sbx_result_release(&r);
+    ASSERT_EQ(sbx_slot_get_file(&b, s, "fb.txt"), 0);
+    ASSERT_TRUE(b.len == 2 && !memcmp(b.data, "fb", 2));
+    gv_buf_release(&b);
+    sbx_slot_free(s);
+}
+
 static void test_pool(void)
 {
     struct sbx_pool *p = NULL;
@@ -156,7 +237,7 @@ static void test_pool(void)
     a = sbx_pool_acquire(p);
     b = sbx_pool_acquire(p);
     ASSERT_TRUE(a && b && a != b);
-    ASSERT_EQ(run_py(&r, a, "open('/box/x','w').write('1')\n", 0), 0);
+    ASSERT_EQ(run_py_rw(&r, a, "open('/box/x','w').write('1')\n"), 0);
     ASSERT_EQ(r.status, SBX_OK);
     sbx_result_release(&r);
     /* Slots do not share a box. */
@@ -372,6 +453,7 @@ int main(void)
     }
     test_planted_files();
     test_fresh_cgroup();
+    test_fresh_state();
     test_pool();
     test_index_across_processes();
     test_killed_holder_swept();
