@@ -266,6 +266,22 @@ int sbx_slot_wait_ready(struct sbx_slot *s)
     return s->have_next ? 0 : s->prep_err < 0 ? s->prep_err : GV_EUNAVAIL;
 }
 
+/* Moves a descriptor of ours out of 0-2: a caller started with stdio
+ * closed (`gavel run <&-`) would otherwise have its next printf or read
+ * land on the slot's lock or socket. The original is closed; on failure
+ * too (the descriptor is lost either way), with -errno. */
+static int fd_above_stdio(int *fd)
+{
+    int moved;
+
+    if (*fd > 2)
+        return 0;
+    moved = fcntl(*fd, F_DUPFD_CLOEXEC, 3);
+    close(*fd);
+    *fd = moved;
+    return moved < 0 ? -errno : 0;
+}
+
 /* The slot index selects the host uid and names the cgroups, so it must be
  * unique host-wide, not only within this process: two gavel-judge workers
  * (or a judge and a `gavel run`) each making a pool would otherwise share
@@ -297,9 +313,11 @@ static int claim_index(int *out_fd, int *out_index, int want)
         if (fd < 0) {
             err = -errno;
         } else if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            /* The lock travels with the open file description: a dup
+             * holds it as well. */
+            err = fd_above_stdio(&fd);
             *out_fd = fd;
             *out_index = i;
-            err = 0;
         } else {
             err = errno == EWOULDBLOCK ? -EBUSY : -errno;
             close(fd);
@@ -346,6 +364,18 @@ int sbx_slot_new(struct sbx_slot **out, int index)
     sbx__cgroup_sweep(s->index);
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         err = -errno;
+        goto fail;
+    }
+    /* Both ends: our own end at 0-2 is what a caller's stdio would reach,
+     * and the keeper's there would be closed with its stdio. */
+    err = fd_above_stdio(&sv[0]);
+    if (err == 0)
+        err = fd_above_stdio(&sv[1]);
+    if (err < 0) {
+        if (sv[0] >= 0)
+            close(sv[0]);
+        if (sv[1] >= 0)
+            close(sv[1]);
         goto fail;
     }
     pid = fork();

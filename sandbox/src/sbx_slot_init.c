@@ -681,14 +681,25 @@ static void init_main(int sock, uid_t uid)
 void sbx__keeper_main(int sock, uid_t uid)
 {
     pid_t init;
+    int fd;
 
     /* Only `sock` may reach init: the caller's other fds (sockets,
-     * database connections) must not enter the slot. */
+     * database connections, the slot's lock) must not enter the slot,
+     * whatever their numbers. A caller started with stdio closed gets its
+     * own end of the socket pair, or the lock, at 0-2: kept here, its end
+     * would keep init from ever seeing EOF. So 0-2 are closed too and
+     * reopened on /dev/null, leaving `sock` at 3 as the only other. */
     if (sock != 3) {
         if (dup3(sock, 3, O_CLOEXEC) < 0)
             _exit(1);
     }
-    syscall(SYS_close_range, 4, ~0U, 0);
+    if (syscall(SYS_close_range, 0, 2, 0) < 0 || syscall(SYS_close_range, 4, ~0U, 0) < 0)
+        _exit(1);
+    for (int i = 0; i < 3; i++) {
+        fd = open("/dev/null", O_RDWR);
+        if (fd != i)
+            _exit(1);
+    }
     if (unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
         _exit(1);
     init = fork();

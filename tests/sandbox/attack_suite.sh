@@ -179,6 +179,33 @@ if case_ many-fds; then
     expect_rc 0; expect status OK; expect_contains stdout "opened 6"; host_clean
 fi
 
+# A supervisor started with stdin, stdout and stderr closed: the slot's lock
+# and socket pair land on 0-2 (and the keeper once kept its end there, so
+# init never saw EOF and the run never ended). A watchdog, not a hang.
+# run_watched SECONDS REDIRECTIONS: runs hello.c with the redirections given.
+run_watched() {
+    local limit=$1
+    rm -f "$WORK/stdout"; : >"$WORK/stderr"
+    (eval "exec $2"; exec "$GAVEL" run --lang c --input "$WORK/in12" "$P/hello.c") 2>/dev/null &
+    GPID=$!
+    local i=0
+    while kill -0 "$GPID" 2>/dev/null && [ $i -lt $((limit * 10)) ]; do sleep 0.1; i=$((i + 1)); done
+    if kill -0 "$GPID" 2>/dev/null; then
+        fail "gavel run did not finish within ${limit} s"
+        pkill -KILL -P "$GPID" 2>/dev/null
+        kill -KILL "$GPID" 2>/dev/null
+    else pass; fi
+    wait "$GPID" 2>/dev/null
+    RC=$?
+    J=$(cat "$WORK/stdout" 2>/dev/null)
+}
+if case_ stdio-closed; then
+    run_watched 20 '0<&- 1>&- 2>&-'
+    expect_rc 0; host_clean
+    run_watched 20 '0<&- 1>"$WORK/stdout"'
+    expect_rc 0; expect status OK; expect stdout "3"; host_clean
+fi
+
 # ---- escapes ---------------------------------------------------------------------------
 if case_ net-connect; then
     python3 -c '
