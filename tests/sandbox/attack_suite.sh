@@ -300,6 +300,17 @@ for t in ptrace:ptrace unshare:unshare clone_ns:clone io_uring:io_uring_setup vs
         expect_rc 0; expect status RE; expect syscall "${t#*:}"; expect signal 31; host_clean
     fi
 done
+# A program may not stack a filter of its own (which could turn a refused
+# call into an error it handles): prctl(PR_SET_SECCOMP), the same with the
+# option's upper bits set, and seccomp(2) each end the run, named.
+for t in prctl:prctl prctl-high:prctl seccomp:seccomp; do
+    if case_ "own-filter-${t%%:*}"; then
+        echo "${t%%:*}" >"$WORK/how"
+        run python seccomp_stack.py --input "$WORK/how"
+        expect_rc 0; expect status RE; expect syscall "${t#*:}"; expect_lacks "installed"
+        host_clean
+    fi
+done
 if case_ clone3-enosys; then
     run c clone3.c
     expect_rc 0; expect status OK; expect_contains stdout "ENOSYS"; host_clean

@@ -225,6 +225,55 @@ static void test_fresh_state(void)
     sbx_slot_free(s);
 }
 
+/* The JAVA and COMPILER profiles allow prctl for what runtimes do with it
+ * (PR_SET_NAME), never PR_SET_SECCOMP, whatever the option's upper bits
+ * (the kernel reads an int); PYTHON allows no prctl at all. Python stands
+ * in for the JVM here: the profiles are only filters. x86_64 numbers. */
+static void test_no_own_filter(void)
+{
+    static const char *const code[] = {
+        "import ctypes\nl = ctypes.CDLL(None)\nl.syscall.restype = ctypes.c_long\n"
+        "print(l.syscall(157, ctypes.c_long(15), b'x', 0, 0, 0))\n",
+        "import ctypes\nl = ctypes.CDLL(None)\n"
+        "print(l.syscall(157, ctypes.c_long(22), ctypes.c_long(2), 0, 0, 0))\n",
+        "import ctypes\nl = ctypes.CDLL(None)\n"
+        "print(l.syscall(157, ctypes.c_long((1 << 32) | 22), ctypes.c_long(2), 0, 0, 0))\n",
+        "import ctypes\nl = ctypes.CDLL(None)\n"
+        "print(l.syscall(317, ctypes.c_long(1), ctypes.c_long(0), 0))\n",
+    };
+    static const enum sbx_profile profiles[] = {SBX_PROFILE_JAVA, SBX_PROFILE_COMPILER,
+                                                SBX_PROFILE_PYTHON};
+    struct sbx_slot *s = NULL;
+    struct sbx_result r;
+
+    ASSERT_EQ(sbx_slot_new(&s, SLOT), 0);
+    if (!s)
+        return;
+    for (size_t p = 0; p < 3; p++) {
+        for (size_t i = 0; i < 4; i++) {
+            const char *argv[] = {"/usr/bin/python3", "-c", code[i], NULL};
+            struct sbx_job job;
+            int ok = i == 0 && profiles[p] != SBX_PROFILE_PYTHON;
+
+            memset(&job, 0, sizeof(job));
+            sbx_limits_init(&job.limits);
+            job.limits.cpu_ms = 3000;
+            job.limits.wall_ms = 6000;
+            job.argv = argv;
+            job.profile = profiles[p];
+            job.stdin_fd = -1;
+            ASSERT_EQ(sbx_slot_run(&r, s, &job), 0);
+            ASSERT_EQ(r.status, ok ? SBX_OK : SBX_RE);
+            if (ok)
+                ASSERT_TRUE(r.out.data && !strcmp(r.out.data, "0\n"));
+            else
+                ASSERT_TRUE(!strcmp(r.syscall, i == 3 ? "seccomp" : "prctl"));
+            sbx_result_release(&r);
+        }
+    }
+    sbx_slot_free(s);
+}
+
 static void test_pool(void)
 {
     struct sbx_pool *p = NULL;
@@ -454,6 +503,7 @@ int main(void)
     test_planted_files();
     test_fresh_cgroup();
     test_fresh_state();
+    test_no_own_filter();
     test_pool();
     test_index_across_processes();
     test_killed_holder_swept();
