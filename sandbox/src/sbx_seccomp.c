@@ -69,7 +69,7 @@ static const char *const sys_base[] = {
     "getrlimit", "setrlimit", "getpriority",
     "clock_gettime", "clock_getres", "clock_nanosleep", "nanosleep", "gettimeofday", "time",
     "getrandom", "poll", "ppoll", "select", "pselect6",
-    "execve", "fork", "vfork", "wait4", "waitid", "setsid", "setpgid", "getsid", "getpgid",
+    "fork", "vfork", "wait4", "waitid", "setsid", "setpgid", "getsid", "getpgid",
     "statfs", "fstatfs",
     /* The run's child hands the listener to the supervisor with sendmsg
      * after the filter is loaded; no socket survives its execve, so the
@@ -111,7 +111,7 @@ static const char *const sys_jvm[] = {
  * otherwise allowed once per run: see sbx_supervise.c). */
 static const char *const sys_compiler[] = {
     "link", "linkat", "getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr",
-    "flistxattr", "chown", "fchown", "lchown", "fchownat", "utime", "utimes",
+    "flistxattr", "chown", "fchown", "lchown", "fchownat", "utime", "utimes", "execve",
     NULL,
 };
 // clang-format on

@@ -278,12 +278,30 @@ if case_ write-host; then
     done
     host_clean
 fi
+# Exactly one execve per run, the program's own (the interpreter's): every
+# later execve or execveat ends the run, named, before the exec'd program
+# writes a byte.
 if case_ exec-shell; then
     rm -f /tmp/gavel_sbx_shell
     run c exec_shell.c
-    expect_rc 0; expect_lacks "$SHADOW_HEAD"; expect_contains stdout "uid=1000"
+    expect_rc 0; expect status RE; expect syscall execve; expect_lacks "$SHADOW_HEAD"
+    expect_lacks "uid="; expect_lacks "shell-ran"
     if [ -e /tmp/gavel_sbx_shell ]; then fail "the shell wrote the host's /tmp"; else pass; fi
     host_clean
+fi
+if case_ exec-at; then
+    run c exec_at.c
+    expect_rc 0; expect status RE; expect syscall execveat; expect_lacks "PWNED"; host_clean
+fi
+if case_ exec-python-system; then
+    run python exec_system.py
+    expect_rc 0; expect status RE; expect syscall execve; expect_lacks "PWNED"
+    expect_lacks "after"; host_clean
+fi
+if case_ exec-java-processbuilder; then
+    run java ProcessExec.java --time-limit 3
+    expect_rc 0; expect status RE; expect syscall execve; expect_lacks "PWNED"
+    expect_lacks "exit 0"; host_clean
 fi
 if case_ kill-all; then
     run c kill_all.c
