@@ -519,6 +519,22 @@ static int mirror_top(const char *name)
     } while (0)
 #define SYS(e) ((e) < 0 ? -errno : 0)
 
+/* hidepid: the program cannot even see init's /proc entry (its command
+ * line is the supervisor's). subset=pid (Linux 5.8) also hides everything
+ * that is not a process: the kernel command line, the host's load, mounts,
+ * uptime, boot_id under sys/. A kernel without it refuses the option as a
+ * whole (EINVAL): then the process entries alone are hidden. */
+static int mount_proc(void)
+{
+    const unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+
+    if (mount("proc", "/proc", "proc", fl, "hidepid=invisible,subset=pid") == 0)
+        return 0;
+    if (errno != EINVAL)
+        return -errno;
+    return mount("proc", "/proc", "proc", fl, "hidepid=invisible") < 0 ? -errno : 0;
+}
+
 static int build_root(uid_t uid, const char **out_step)
 {
     static const char *const tops[] = {"bin", "sbin", "lib", "lib32", "lib64", "libx32"};
@@ -586,10 +602,7 @@ static int build_root(uid_t uid, const char **out_step)
     /* The old root is stacked under the new one: detach it whole. */
     TRY("detach old root", SYS(umount2(".", MNT_DETACH)));
     TRY("chdir /", SYS(chdir("/")));
-    /* hidepid: the program cannot even see init's /proc entry (its command
-     * line is the supervisor's). */
-    TRY("mount /proc",
-        SYS(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible")));
+    TRY("mount /proc", mount_proc());
     TRY("mount /box and /tmp", mount_box(uid));
     TRY("remount root read-only",
         SYS(mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL)));

@@ -238,6 +238,12 @@ if case_ read-secrets; then
     expect_lacks "EXISTS"
     host_clean
 fi
+if case_ proc-host; then
+    # /proc is subset=pid: no kernel command line, load, uptime, boot_id.
+    run c proc_host.c
+    expect_rc 0; expect status OK; expect_lacks "READ"; expect_contains stdout "self ok"
+    host_clean
+fi
 if case_ clean-inheritance; then
     # A supervisor with ignored signals, a soft address-space limit, a
     # raised priority and ASLR off: none of it reaches the program.
