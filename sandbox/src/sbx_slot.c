@@ -89,8 +89,11 @@
  * fstat says it is a regular file. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -99,13 +102,21 @@
 #include <unistd.h>
 
 #include "gv_alloc.h"
+#include "gv_config.h"
 #include "gv_err.h"
 #include "gv_log.h"
 #include "sbx_internal.h"
 #include "banned.h"
 
-#define SBX_UID_BASE 62000        /* host uid of slot i: base + i (Debian's 60000-64999) */
-#define SBX_SLOTS_MAX 3000        /* so that base + i stays in that range */
+/* Host uid of slot i: base + i, base from GAVEL_SANDBOX_UID_BASE or this.
+ * The default lies above systemd's container range (524288-1879048191)
+ * and below 2^31 (some tools read uids as signed): not Debian's
+ * 60000-64999, which holds systemd's DynamicUser range (61184-65519),
+ * whose services would share a uid with a slot. */
+#define SBX_UID_BASE_DEFAULT 2000000000u
+#define SBX_UID_BASE_MIN 1000u /* never a system account's */
+#define SBX_UID_TOP 2147483647u
+#define SBX_SLOTS_MAX 3000
 #define SBX_LOCK_DIR "/run/gavel" /* slot-<i>.lock: who holds index i, host-wide */
 
 /* A cgroup for a later run, with `l` written into it. */
@@ -327,6 +338,47 @@ static int claim_index(int *out_fd, int *out_index, int want)
     return err;
 }
 
+/* The uid range's base: the setting GAVEL_SANDBOX_UID_BASE (environment or
+ * GAVEL_CONFIG file), read at each slot start, or the default. GV_E*,
+ * logged, for a value that is not a number or puts the range outside
+ * [1000, 2^31). */
+static int uid_base(uid_t *out)
+{
+    long v;
+    int err = gv_config_get_long(&v, "GAVEL_SANDBOX_UID_BASE", (long)SBX_UID_BASE_DEFAULT,
+                                 (long)SBX_UID_BASE_MIN, (long)SBX_UID_TOP - SBX_SLOTS_MAX + 1);
+
+    if (err < 0)
+        return err;
+    *out = (uid_t)v;
+    return 0;
+}
+
+/* A slot's uid must be nobody's: a user or group of the host with that id
+ * could signal the program, or read what it writes. -EEXIST, logged. */
+static int uid_unused(uid_t uid, int index)
+{
+    struct passwd pw, *pwp = NULL;
+    struct group gr, *grp = NULL;
+    char buf[4096];
+
+    if (getpwuid_r(uid, &pw, buf, sizeof(buf), &pwp) == 0 && pwp) {
+        gv_log(GV_LOG_ERROR, "sandbox",
+               "uid %u of slot %d belongs to user %.64s: set GAVEL_SANDBOX_UID_BASE to a range "
+               "of %d unused ids",
+               (unsigned)uid, index, pw.pw_name, SBX_SLOTS_MAX);
+        return -EEXIST;
+    }
+    if (getgrgid_r((gid_t)uid, &gr, buf, sizeof(buf), &grp) == 0 && grp) {
+        gv_log(GV_LOG_ERROR, "sandbox",
+               "gid %u of slot %d belongs to group %.64s: set GAVEL_SANDBOX_UID_BASE to a range "
+               "of %d unused ids",
+               (unsigned)uid, index, gr.gr_name, SBX_SLOTS_MAX);
+        return -EEXIST;
+    }
+    return 0;
+}
+
 int sbx_slot_index(const struct sbx_slot *s)
 {
     return s->index;
@@ -337,6 +389,7 @@ int sbx_slot_new(struct sbx_slot **out, int index)
     struct sbx_slot *s;
     int sv[2] = {-1, -1}, err;
     char why[256] = "";
+    uid_t base = 0;
     pid_t pid;
 
     err = sbx_check_host(why, sizeof(why));
@@ -344,6 +397,13 @@ int sbx_slot_new(struct sbx_slot **out, int index)
         gv_log(GV_LOG_ERROR, "sandbox", "cannot start slot %d: %s", index, why);
         return err;
     }
+    err = uid_base(&base);
+    /* An index asked for is checked before it is claimed: its uid is
+     * known already, and a held index would hide why. */
+    if (err == 0 && index >= 0 && index < SBX_SLOTS_MAX)
+        err = uid_unused(base + (uid_t)index, index);
+    if (err < 0)
+        return err;
     s = gv_calloc(1, sizeof(*s));
     if (!s)
         return -ENOMEM;
@@ -360,7 +420,12 @@ int sbx_slot_new(struct sbx_slot **out, int index)
                gv_strerror(err));
         goto fail;
     }
-    s->uid = SBX_UID_BASE + (uid_t)s->index;
+    s->uid = base + (uid_t)s->index;
+    if (index < 0) {
+        err = uid_unused(s->uid, s->index);
+        if (err < 0)
+            goto fail;
+    }
     sbx__cgroup_sweep(s->index);
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         err = -errno;

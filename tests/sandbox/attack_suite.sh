@@ -9,9 +9,10 @@ set -u
 GAVEL=$1
 P=$2
 FILTER=${3:-}
-# Host uids of the first slots (SBX_UID_BASE + index in sandbox/src/sbx_slot.c):
+# Host uids of the first slots (the default base + index in sandbox/src/sbx_slot.c):
 # `gavel run` takes the first free index, 0 unless another process holds it.
-SLOT_UIDS=62000,62001,62002,62003,62004,62005,62006,62007
+unset GAVEL_SANDBOX_UID_BASE
+SLOT_UIDS=2000000000,2000000001,2000000002,2000000003,2000000004,2000000005,2000000006,2000000007
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "SKIP: the sandbox suite needs root"

@@ -5,6 +5,7 @@
  * fresh /tmp charged to it), reset wipes the box, the pool hands out slots. Needs
  * root: exits 77 (skip) without it. */
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,9 @@ static int failures;
 /* Slots take the first index no process on the host holds: other test
  * suites and judges may run pools at the same time. */
 #define SLOT (-1)
+/* The default base of the slots' host uids (sbx_slot.c): outside systemd's
+ * DynamicUser range. */
+#define UID_BASE 2000000000L
 
 static int run_py_box(struct sbx_result *r, struct sbx_slot *s, const char *code, int64_t mem,
                       int box_writable)
@@ -274,6 +278,63 @@ static void test_no_own_filter(void)
     sbx_slot_free(s);
 }
 
+/* The host uid the program of slot `s` runs as, from its uid_map; -1. */
+static long slot_uid(struct sbx_slot *s)
+{
+    struct sbx_result r;
+    long uid = -1;
+
+    if (run_py(&r, s, "print(open('/proc/self/uid_map').read().split()[1])\n", 0) == 0) {
+        if (r.status == SBX_OK && r.out.data)
+            uid = strtol(r.out.data, NULL, 10);
+        sbx_result_release(&r);
+    }
+    return uid;
+}
+
+/* The uid range is a setting (GAVEL_SANDBOX_UID_BASE) and a slot refuses
+ * to start on a uid that belongs to a user of the host. */
+static void test_uid_range(void)
+{
+    struct sbx_slot *a = NULL, *b = NULL;
+    struct passwd *nobody = getpwnam("nobody");
+    char v[32];
+    int k;
+
+    unsetenv("GAVEL_SANDBOX_UID_BASE");
+    ASSERT_EQ(sbx_slot_new(&a, SLOT), 0);
+    if (!a)
+        return;
+    k = sbx_slot_index(a);
+    ASSERT_EQ(slot_uid(a), UID_BASE + k);
+    sbx_slot_free(a);
+    a = NULL;
+
+    setenv("GAVEL_SANDBOX_UID_BASE", "3000000", 1);
+    ASSERT_EQ(sbx_slot_new(&a, SLOT), 0);
+    if (a) {
+        k = sbx_slot_index(a);
+        ASSERT_EQ(slot_uid(a), 3000000L + k);
+        /* The uid of index k is nobody's: refused, before the index is
+         * even claimed (we hold it: -EBUSY would hide why). */
+        if (nobody && nobody->pw_uid >= 1000u + (unsigned)k) {
+            snprintf(v, sizeof(v), "%u", nobody->pw_uid - (unsigned)k);
+            setenv("GAVEL_SANDBOX_UID_BASE", v, 1);
+            ASSERT_EQ(sbx_slot_new(&b, k), -EEXIST);
+            ASSERT_TRUE(b == NULL);
+        }
+        sbx_slot_free(a);
+    }
+    setenv("GAVEL_SANDBOX_UID_BASE", "abc", 1);
+    ASSERT_EQ(sbx_slot_new(&b, SLOT), GV_ECONFIG);
+    setenv("GAVEL_SANDBOX_UID_BASE", "10", 1);
+    ASSERT_EQ(sbx_slot_new(&b, SLOT), GV_ECONFIG);
+    setenv("GAVEL_SANDBOX_UID_BASE", "2147483000", 1);
+    ASSERT_EQ(sbx_slot_new(&b, SLOT), GV_ECONFIG);
+    ASSERT_TRUE(b == NULL);
+    unsetenv("GAVEL_SANDBOX_UID_BASE");
+}
+
 static void test_pool(void)
 {
     struct sbx_pool *p = NULL;
@@ -396,7 +457,7 @@ static void test_index_across_processes(void)
         n++;
     ASSERT_EQ(n, 4);
     for (int i = 0; i < n; i++) {
-        ASSERT_EQ(uid[i], 62000 + idx[i]);
+        ASSERT_EQ(uid[i], UID_BASE + idx[i]);
         for (int j = 0; j < i; j++)
             ASSERT_TRUE(idx[i] != idx[j] && uid[i] != uid[j]);
     }
@@ -504,6 +565,7 @@ int main(void)
     test_fresh_cgroup();
     test_fresh_state();
     test_no_own_filter();
+    test_uid_range();
     test_pool();
     test_index_across_processes();
     test_killed_holder_swept();
