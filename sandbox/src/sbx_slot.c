@@ -60,11 +60,18 @@
  * A run. The supervisor writes the limits if they differ from the
  * prepared ones and sends RUN with stdin and the write ends of the stdout
  * and stderr pipes; init forwards it to the prepared child, which sets
- * rlimits (FSIZE, NOFILE, CORE=0, STACK=memory limit, CPU as a backstop
- * one second past the limit; never AS), installs stdin/stdout/stderr,
- * chdir /box, sets no_new_privs, loads the seccomp filter with a new
- * listener, sends the listener to the supervisor (that moment starts the
- * wall clock) and execs with a fixed environment. The user namespace owns
+ * rlimits (FSIZE, NOFILE, CORE=0, STACK=memory limit, CPU as a backstop:
+ * the limit rounded up to whole seconds plus one; never AS), installs
+ * stdin/stdout/stderr, chdir /box, sets no_new_privs, loads the seccomp
+ * filter with a new listener, sends the listener to the supervisor (that
+ * moment starts the wall clock) and execs with a fixed environment. In the
+ * run profiles execve is refused by the filter: the supervisor lets the
+ * run's first execve, the child's own, continue, and ends the run at any
+ * later one. Unless the profile is COMPILER or the job says box_writable,
+ * init has remounted /box read-only first (and makes it writable again
+ * once the run is reaped); /tmp was mounted afresh before the child was
+ * prepared. So every run starts from the same files, and what it writes
+ * in /tmp is charged to it and gone with it. The user namespace owns
  * no other namespace, so even its "capabilities" inside it could not mount
  * or unshare anything.
  *
