@@ -3,7 +3,7 @@
 # judge_carry_over.sh - what one test of a submission may leave for the
 # next, judged with `gavel judge` against small packages built here: every
 # test must start from the same state (no file of an earlier test in /box
-# or /tmp) and pay for all the memory it holds (48 MB left by test 1 must
+# or /tmp, no process it left) and pay for all the memory it holds (48 MB left by test 1 must
 # not let a later test hold 90 MB under a 64 MB limit). Needs root; exits
 # 77 (skip) without.
 #
@@ -63,6 +63,10 @@ for dir in /box /tmp; do
     # 90 MB held under 64 MB: MLE, or RE if malloc fails first (exit 3).
     judge "memory-$tag" "$P/carry_over.c" MLE
 done
+
+echo "case procs"
+package procs procs /
+judge procs "$P/carry_over.c" AC
 
 echo "judge carry-over: $PASSES checks passed, $FAILS failed"
 [ "$FAILS" -eq 0 ]

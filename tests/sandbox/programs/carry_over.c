@@ -4,7 +4,11 @@
  * the box may be read-only, which is the point); a later test either
  * reports whether it sees the mark (MODE "files") or maps what test 1
  * left and holds 90 MB in all (MODE "memory"), which a 64 MB limit must
- * stop whatever test 1 managed to leave. */
+ * stop whatever test 1 managed to leave. In MODE "procs" test 1 leaves a
+ * process of its own behind instead, and a later test reports whether any
+ * process but itself is in /proc. */
+#include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +77,24 @@ int main(void)
 
     if (scanf("%d %15s %127s", &n, mode, dir) != 3)
         return 2;
+    if (n == 1 && !strcmp(mode, "procs")) {
+        if (fork() == 0) {
+            setsid();
+            sleep(30);
+            _exit(0);
+        }
+        puts("ok");
+        return 0;
+    }
+    if (!strcmp(mode, "procs")) {
+        DIR *d = opendir("/proc");
+        struct dirent *e;
+        int others = 0;
+        while (d && (e = readdir(d)))
+            others += isdigit((unsigned char)e->d_name[0]) && atoi(e->d_name) != getpid();
+        puts(others ? "seen" : "ok");
+        return 0;
+    }
     if (n == 1) {
         leave(dir);
         puts("ok");
