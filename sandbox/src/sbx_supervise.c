@@ -327,9 +327,8 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
 {
     struct sbx_limits l = job->limits, def;
     struct sbx__cgroup cg;
-    struct run_state st = {.seccomp_nr = -1,
-                           .listener = -1,
-                           .exec_left = job->profile != SBX_PROFILE_COMPILER};
+    struct run_state st = {
+        .seccomp_nr = -1, .listener = -1, .exec_left = job->profile != SBX_PROFILE_COMPILER};
     struct sbx__msg m;
     int outp[2] = {-1, -1}, errp[2] = {-1, -1}, fds[8], nfds = 0, err = 0, open_pipes;
     size_t off = 0, cap = job->capture_max ? job->capture_max : SBX_CAPTURE_DEFAULT;

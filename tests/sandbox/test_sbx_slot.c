@@ -192,8 +192,8 @@ static void test_fresh_state(void)
     sbx_result_release(&r);
     /* The supervisor may still write between runs. */
     ASSERT_EQ(sbx_slot_put_file(s, "later.txt", "d", 1, 0), 0);
-    ASSERT_EQ(run_py(&r, s, "import os\nprint(sorted(os.listdir('/box')), os.listdir('/tmp'))\n", 0),
-              0);
+    ASSERT_EQ(
+        run_py(&r, s, "import os\nprint(sorted(os.listdir('/box')), os.listdir('/tmp'))\n", 0), 0);
     ASSERT_TRUE(r.out.data && !strcmp(r.out.data, "['given.txt', 'later.txt'] []\n"));
     sbx_result_release(&r);
     /* 100 MB written to /tmp under a 64 MB limit is the run's own memory. */

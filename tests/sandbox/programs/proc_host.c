@@ -3,9 +3,9 @@
 #include <stdio.h>
 int main(void)
 {
-    static const char *const paths[] = {"/proc/cmdline", "/proc/loadavg", "/proc/uptime",
-                                        "/proc/sys/kernel/random/boot_id", "/proc/meminfo",
-                                        "/proc/1/cmdline"};
+    static const char *const paths[] = {"/proc/cmdline", "/proc/loadavg",
+                                        "/proc/uptime",  "/proc/sys/kernel/random/boot_id",
+                                        "/proc/meminfo", "/proc/1/cmdline"};
     char buf[256];
 
     for (unsigned i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
