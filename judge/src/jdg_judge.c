@@ -284,6 +284,10 @@ static int validate(struct jdg_test_result *tr, struct validator *v, struct sbx_
     job.argv = v->argv;
     job.profile = sbx_lang_profile(prob->validator_lang);
     job.stdin_fd = fd;
+    /* The package convention has it write its feedback into the box. It
+     * is the jury's program, in a slot of its own, never the contestant's
+     * (whose runs see /box read-only). */
+    job.box_writable = 1;
     sbx_limits_init(&job.limits);
     /* The jury's program gets generous limits: its slowness is not the
      * contestant's, and a validator TLE is a judge error. */

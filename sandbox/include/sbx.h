@@ -73,6 +73,13 @@ struct sbx_job {
      * not misuse: a pipe or a sealed memfd (see sbx_stdin_from_buf). */
     int stdin_fd;
     size_t capture_max; /* stdout/stderr bytes kept in the result; 0 = 64 KiB */
+    /* Whether the program may write /box. The COMPILER profile always may
+     * (its output is what later runs execute); any other run sees /box
+     * read-only unless this is set, so one test of a submission cannot
+     * leave files (or tmpfs pages charged to nobody) for the next. Only
+     * for trusted programs that must leave a file behind: a jury
+     * validator's feedback. /tmp is fresh for every run either way. */
+    int box_writable;
 };
 
 struct sbx_result {
@@ -105,8 +112,10 @@ struct sbx_slot;
  * slot's host uid (base + index) and names its cgroups; it is claimed
  * host-wide (a lock file under /run/gavel), so slots of different
  * processes never share a uid. index < 0 takes the first free index;
- * index >= 0 takes exactly that one, -EBUSY if it is held. *out is owned
- * by the caller: sbx_slot_free. */
+ * index >= 0 takes exactly that one, -EBUSY if it is held. The base is the
+ * setting GAVEL_SANDBOX_UID_BASE (default 2000000000; GV_ECONFIG when out
+ * of range); -EEXIST when the slot's uid or gid belongs to a user or group
+ * of the host. *out is owned by the caller: sbx_slot_free. */
 int sbx_slot_new(struct sbx_slot **out, int index);
 void sbx_slot_free(struct sbx_slot *s);
 int sbx_slot_index(const struct sbx_slot *s);
@@ -124,7 +133,9 @@ int sbx_slot_remove_file(struct sbx_slot *s, const char *name);
 
 /* Runs one job. `out` is initialised here; release it with
  * sbx_result_release. After it returns, no process of the run is left and
- * the next cgroup is ready; files in /box persist until sbx_slot_reset. */
+ * the next cgroup is ready; files in /box persist until sbx_slot_reset
+ * (only the compile step and box_writable jobs can write there), /tmp is
+ * fresh for every run. */
 int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_job *job);
 
 /* Waits until the slot's next run is prepared (its cgroup created and its
@@ -133,7 +144,7 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
  * to keep the wait off its critical path. Returns < 0 if preparing failed. */
 int sbx_slot_wait_ready(struct sbx_slot *s);
 
-/* Wipes /box and /tmp by mounting fresh tmpfs instances over them. */
+/* Wipes /box (and /tmp) by mounting fresh tmpfs instances over them. */
 int sbx_slot_reset(struct sbx_slot *s);
 
 /* A pool of slots shared by threads: acquire blocks until one is free. */

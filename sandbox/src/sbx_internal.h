@@ -113,6 +113,7 @@ struct sbx__msg {
     int status;    /* DONE: wait status; ERROR: -errno */
     int profile;   /* RUN */
     int has_stdin; /* RUN */
+    int box_rw;    /* RUN: /box stays writable (compile step, box_writable) */
     int final;     /* ERROR: no DONE follows (init itself failed) */
     struct sbx_limits limits;
     char text[SBX_ARGS_MAX]; /* RUN: argv, NUL-separated, empty string last; ERROR: what */
@@ -169,9 +170,9 @@ int sbx__msg_send(int sock, const struct sbx__msg *m, size_t len, const int *fds
 ssize_t sbx__msg_recv(int sock, struct sbx__msg *m, int *fds, int *nfds);
 
 /* The keeper, in the child of sbx_slot_new's fork: moves `sock` to fd 3,
- * closes every descriptor above it, unshares the slot's namespaces and
- * forks the slot's init, which then serves `sock` until EOF; `uid` is the
- * slot's host uid. Never returns. */
+ * closes every other descriptor (0-2 included, reopened on /dev/null),
+ * unshares the slot's namespaces and forks the slot's init, which then
+ * serves `sock` until EOF; `uid` is the slot's host uid. Never returns. */
 __attribute__((noreturn)) void sbx__keeper_main(int sock, uid_t uid);
 
 /* Waits for READY from init and keeps the O_PATH descriptor of /box it

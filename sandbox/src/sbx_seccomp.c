@@ -44,6 +44,9 @@
 #ifndef AF_VSOCK
 #define AF_VSOCK 40
 #endif
+#ifndef PR_SET_VMA
+#define PR_SET_VMA 0x53564d41 /* Linux 5.17: names anonymous mappings */
+#endif
 
 /* Every profile: memory, files in the box, time, threads and processes
  * (bounded by pids.max), signals to its own processes (the pid namespace
@@ -66,7 +69,7 @@ static const char *const sys_base[] = {
     "getrlimit", "setrlimit", "getpriority",
     "clock_gettime", "clock_getres", "clock_nanosleep", "nanosleep", "gettimeofday", "time",
     "getrandom", "poll", "ppoll", "select", "pselect6",
-    "execve", "fork", "vfork", "wait4", "waitid", "setsid", "setpgid", "getsid", "getpgid",
+    "fork", "vfork", "wait4", "waitid", "setsid", "setpgid", "getsid", "getpgid",
     "statfs", "fstatfs",
     /* The run's child hands the listener to the supervisor with sendmsg
      * after the filter is loaded; no socket survives its execve, so the
@@ -75,21 +78,40 @@ static const char *const sys_base[] = {
     NULL,
 };
 
-/* Interpreters and the JVM: event loops, threads that park, file systems
- * they probe at start. */
-static const char *const sys_runtime[] = {
+/* Each profile adds its own list to sys_base: NATIVE nothing, PYTHON
+ * sys_interp, JAVA sys_interp and sys_jvm, COMPILER all three and
+ * sys_compiler (javac is a JVM; gcc's driver runs cc1, as and ld).
+ *
+ * sys_interp: what an interpreter's or a runtime's event loops, timers,
+ * threads and file probes use. */
+static const char *const sys_interp[] = {
     "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "eventfd2",
-    "statfs", "fstatfs", "fadvise64", "flock", "membarrier", "sched_getparam",
-    "sched_getscheduler", "sched_setscheduler", "sched_get_priority_min", "sched_get_priority_max",
-    "prctl", "memfd_create", "fallocate", "getsockname", "getsockopt", "setsockopt",
-    "getpeername", "shutdown", "sendmsg", "recvmsg", "sendto", "recvfrom", "utimensat", "futimesat",
-    "get_mempolicy", "set_mempolicy", "mbind", "alarm",
-    "setitimer", "getitimer", "timer_create", "timer_settime", "timer_delete", "timerfd_create",
-    "timerfd_settime", "timerfd_gettime", "link", "linkat", "getxattr", "lgetxattr",
-    "fgetxattr", "listxattr", "llistxattr", "flistxattr", "chown", "fchown", "lchown",
-    "fchownat", "utime", "utimes", "copy_file_range", "sendfile", "splice", "tee",
-    "inotify_init1", "inotify_add_watch", "inotify_rm_watch", "setpgid", "setsid", "getsid",
-    "getpgid", "sched_setaffinity", "ioprio_get",
+    "statfs", "fstatfs", "fadvise64", "sched_getparam", "sched_getscheduler",
+    "sched_get_priority_min", "sched_get_priority_max", "memfd_create", "fallocate",
+    "getsockname", "getsockopt", "setsockopt", "getpeername", "shutdown", "sendmsg", "recvmsg",
+    "sendto", "recvfrom", "utimensat", "futimesat", "alarm", "setitimer", "getitimer",
+    "timer_create", "timer_settime", "timer_delete", "timerfd_create", "timerfd_settime",
+    "timerfd_gettime", "copy_file_range", "sendfile", "splice", "tee", "setpgid", "setsid",
+    "getsid", "getpgid",
+    NULL,
+};
+
+/* The JVM's own: its GC's memory barriers and NUMA probes, thread
+ * priorities and affinity, file locks (the class-data archive). prctl is
+ * added with an argument filter (add_prctl). */
+static const char *const sys_jvm[] = {
+    "membarrier", "get_mempolicy", "set_mempolicy", "mbind", "sched_setscheduler",
+    "sched_setaffinity", "ioprio_get", "flock", "inotify_init1", "inotify_add_watch",
+    "inotify_rm_watch",
+    NULL,
+};
+
+/* What only a toolchain does with files: links, ownership and times,
+ * extended attributes it copies, and exec of its own passes (execve is
+ * otherwise allowed once per run: see sbx_supervise.c). */
+static const char *const sys_compiler[] = {
+    "link", "linkat", "getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr",
+    "flistxattr", "chown", "fchown", "lchown", "fchownat", "utime", "utimes", "execve",
     NULL,
 };
 // clang-format on
@@ -106,6 +128,24 @@ static int add_list(scmp_filter_ctx ctx, const char *const *names)
             return err;
     }
     return 0;
+}
+
+/* prctl for what runtimes do with it (the JVM names its threads), never
+ * PR_SET_SECCOMP: a program that stacked its own filter could turn a
+ * refused call (which ends the run, naming the call) into an error it
+ * handles. seccomp(2) itself is in no list. An allow-list of options and
+ * an exact 64-bit match: the kernel reads the option as an int, so a
+ * 64-bit "!= PR_SET_SECCOMP" would let (1 << 32) | PR_SET_SECCOMP by. */
+static const unsigned long prctl_ok[] = {PR_SET_NAME, PR_GET_NAME, PR_GET_DUMPABLE, PR_SET_VMA};
+
+static int add_prctl(scmp_filter_ctx ctx)
+{
+    int err = 0;
+
+    for (size_t i = 0; i < sizeof(prctl_ok) / sizeof(prctl_ok[0]) && err == 0; i++)
+        err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+                               SCMP_A0(SCMP_CMP_EQ, prctl_ok[i]));
+    return err;
 }
 
 /* The terminal and file queries that libc and runtimes make (isatty,
@@ -139,13 +179,16 @@ int sbx__seccomp_build(struct sock_fprog *out, enum sbx_profile profile)
     if (err < 0)
         goto out;
     err = add_list(ctx, sys_base);
+    if (err == 0 && profile != SBX_PROFILE_NATIVE)
+        err = add_list(ctx, sys_interp);
+    if (err == 0 && (profile == SBX_PROFILE_JAVA || profile == SBX_PROFILE_COMPILER))
+        err = add_list(ctx, sys_jvm);
+    if (err == 0 && profile == SBX_PROFILE_COMPILER)
+        err = add_list(ctx, sys_compiler);
+    if (err == 0 && (profile == SBX_PROFILE_JAVA || profile == SBX_PROFILE_COMPILER))
+        err = add_prctl(ctx);
     if (err < 0)
         goto out;
-    if (profile != SBX_PROFILE_NATIVE) {
-        err = add_list(ctx, sys_runtime);
-        if (err < 0)
-            goto out;
-    }
     err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
     if (err < 0)
         goto out;

@@ -60,11 +60,18 @@
  * A run. The supervisor writes the limits if they differ from the
  * prepared ones and sends RUN with stdin and the write ends of the stdout
  * and stderr pipes; init forwards it to the prepared child, which sets
- * rlimits (FSIZE, NOFILE, CORE=0, STACK=memory limit, CPU as a backstop
- * one second past the limit; never AS), installs stdin/stdout/stderr,
- * chdir /box, sets no_new_privs, loads the seccomp filter with a new
- * listener, sends the listener to the supervisor (that moment starts the
- * wall clock) and execs with a fixed environment. The user namespace owns
+ * rlimits (FSIZE, NOFILE, CORE=0, STACK=memory limit, CPU as a backstop:
+ * the limit rounded up to whole seconds plus one; never AS), installs
+ * stdin/stdout/stderr, chdir /box, sets no_new_privs, loads the seccomp
+ * filter with a new listener, sends the listener to the supervisor (that
+ * moment starts the wall clock) and execs with a fixed environment. In the
+ * run profiles execve is refused by the filter: the supervisor lets the
+ * run's first execve, the child's own, continue, and ends the run at any
+ * later one. Unless the profile is COMPILER or the job says box_writable,
+ * init has remounted /box read-only first (and makes it writable again
+ * once the run is reaped); /tmp was mounted afresh before the child was
+ * prepared. So every run starts from the same files, and what it writes
+ * in /tmp is charged to it and gone with it. The user namespace owns
  * no other namespace, so even its "capabilities" inside it could not mount
  * or unshare anything.
  *
@@ -89,8 +96,11 @@
  * fstat says it is a regular file. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -99,13 +109,21 @@
 #include <unistd.h>
 
 #include "gv_alloc.h"
+#include "gv_config.h"
 #include "gv_err.h"
 #include "gv_log.h"
 #include "sbx_internal.h"
 #include "banned.h"
 
-#define SBX_UID_BASE 62000        /* host uid of slot i: base + i (Debian's 60000-64999) */
-#define SBX_SLOTS_MAX 3000        /* so that base + i stays in that range */
+/* Host uid of slot i: base + i, base from GAVEL_SANDBOX_UID_BASE or this.
+ * The default lies above systemd's container range (524288-1879048191)
+ * and below 2^31 (some tools read uids as signed): not Debian's
+ * 60000-64999, which holds systemd's DynamicUser range (61184-65519),
+ * whose services would share a uid with a slot. */
+#define SBX_UID_BASE_DEFAULT 2000000000u
+#define SBX_UID_BASE_MIN 1000u /* never a system account's */
+#define SBX_UID_TOP 2147483647u
+#define SBX_SLOTS_MAX 3000
 #define SBX_LOCK_DIR "/run/gavel" /* slot-<i>.lock: who holds index i, host-wide */
 
 /* A cgroup for a later run, with `l` written into it. */
@@ -266,6 +284,22 @@ int sbx_slot_wait_ready(struct sbx_slot *s)
     return s->have_next ? 0 : s->prep_err < 0 ? s->prep_err : GV_EUNAVAIL;
 }
 
+/* Moves a descriptor of ours out of 0-2: a caller started with stdio
+ * closed (`gavel run <&-`) would otherwise have its next printf or read
+ * land on the slot's lock or socket. The original is closed; on failure
+ * too (the descriptor is lost either way), with -errno. */
+static int fd_above_stdio(int *fd)
+{
+    int moved;
+
+    if (*fd > 2)
+        return 0;
+    moved = fcntl(*fd, F_DUPFD_CLOEXEC, 3);
+    close(*fd);
+    *fd = moved;
+    return moved < 0 ? -errno : 0;
+}
+
 /* The slot index selects the host uid and names the cgroups, so it must be
  * unique host-wide, not only within this process: two gavel-judge workers
  * (or a judge and a `gavel run`) each making a pool would otherwise share
@@ -297,9 +331,11 @@ static int claim_index(int *out_fd, int *out_index, int want)
         if (fd < 0) {
             err = -errno;
         } else if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            /* The lock travels with the open file description: a dup
+             * holds it as well. */
+            err = fd_above_stdio(&fd);
             *out_fd = fd;
             *out_index = i;
-            err = 0;
         } else {
             err = errno == EWOULDBLOCK ? -EBUSY : -errno;
             close(fd);
@@ -307,6 +343,47 @@ static int claim_index(int *out_fd, int *out_index, int want)
     }
     close(dir);
     return err;
+}
+
+/* The uid range's base: the setting GAVEL_SANDBOX_UID_BASE (environment or
+ * GAVEL_CONFIG file), read at each slot start, or the default. GV_E*,
+ * logged, for a value that is not a number or puts the range outside
+ * [1000, 2^31). */
+static int uid_base(uid_t *out)
+{
+    long v;
+    int err = gv_config_get_long(&v, "GAVEL_SANDBOX_UID_BASE", (long)SBX_UID_BASE_DEFAULT,
+                                 (long)SBX_UID_BASE_MIN, (long)SBX_UID_TOP - SBX_SLOTS_MAX + 1);
+
+    if (err < 0)
+        return err;
+    *out = (uid_t)v;
+    return 0;
+}
+
+/* A slot's uid must be nobody's: a user or group of the host with that id
+ * could signal the program, or read what it writes. -EEXIST, logged. */
+static int uid_unused(uid_t uid, int index)
+{
+    struct passwd pw, *pwp = NULL;
+    struct group gr, *grp = NULL;
+    char buf[4096];
+
+    if (getpwuid_r(uid, &pw, buf, sizeof(buf), &pwp) == 0 && pwp) {
+        gv_log(GV_LOG_ERROR, "sandbox",
+               "uid %u of slot %d belongs to user %.64s: set GAVEL_SANDBOX_UID_BASE to a range "
+               "of %d unused ids",
+               (unsigned)uid, index, pw.pw_name, SBX_SLOTS_MAX);
+        return -EEXIST;
+    }
+    if (getgrgid_r((gid_t)uid, &gr, buf, sizeof(buf), &grp) == 0 && grp) {
+        gv_log(GV_LOG_ERROR, "sandbox",
+               "gid %u of slot %d belongs to group %.64s: set GAVEL_SANDBOX_UID_BASE to a range "
+               "of %d unused ids",
+               (unsigned)uid, index, gr.gr_name, SBX_SLOTS_MAX);
+        return -EEXIST;
+    }
+    return 0;
 }
 
 int sbx_slot_index(const struct sbx_slot *s)
@@ -319,6 +396,7 @@ int sbx_slot_new(struct sbx_slot **out, int index)
     struct sbx_slot *s;
     int sv[2] = {-1, -1}, err;
     char why[256] = "";
+    uid_t base = 0;
     pid_t pid;
 
     err = sbx_check_host(why, sizeof(why));
@@ -326,6 +404,13 @@ int sbx_slot_new(struct sbx_slot **out, int index)
         gv_log(GV_LOG_ERROR, "sandbox", "cannot start slot %d: %s", index, why);
         return err;
     }
+    err = uid_base(&base);
+    /* An index asked for is checked before it is claimed: its uid is
+     * known already, and a held index would hide why. */
+    if (err == 0 && index >= 0 && index < SBX_SLOTS_MAX)
+        err = uid_unused(base + (uid_t)index, index);
+    if (err < 0)
+        return err;
     s = gv_calloc(1, sizeof(*s));
     if (!s)
         return -ENOMEM;
@@ -342,10 +427,27 @@ int sbx_slot_new(struct sbx_slot **out, int index)
                gv_strerror(err));
         goto fail;
     }
-    s->uid = SBX_UID_BASE + (uid_t)s->index;
+    s->uid = base + (uid_t)s->index;
+    if (index < 0) {
+        err = uid_unused(s->uid, s->index);
+        if (err < 0)
+            goto fail;
+    }
     sbx__cgroup_sweep(s->index);
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         err = -errno;
+        goto fail;
+    }
+    /* Both ends: our own end at 0-2 is what a caller's stdio would reach,
+     * and the keeper's there would be closed with its stdio. */
+    err = fd_above_stdio(&sv[0]);
+    if (err == 0)
+        err = fd_above_stdio(&sv[1]);
+    if (err < 0) {
+        if (sv[0] >= 0)
+            close(sv[0]);
+        if (sv[1] >= 0)
+            close(sv[1]);
         goto fail;
     }
     pid = fork();

@@ -233,6 +233,41 @@ static void run_child(int sock, const struct sbx__msg *m, const int *fds, int nf
     child_fail(sock, argv[0], -errno);
 }
 
+/* A fresh /tmp: mounted for every run (init_prepare), so nothing one run
+ * writes there is seen by the next, and its pages, charged to the memory
+ * cgroup of the run that wrote them, are freed with the mount instead of
+ * outliving that cgroup. */
+static int mount_tmp(void)
+{
+    umount2("/tmp", MNT_DETACH); /* EINVAL before the first mount: nothing there */
+    if (mount("tmp", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              "size=" SBX_TMP_SIZE ",mode=1777") < 0)
+        return -errno;
+    return 0;
+}
+
+static int mount_box(uid_t uid)
+{
+    char opts[64];
+
+    snprintf(opts, sizeof(opts), "size=%s,mode=0755,uid=%u,gid=%u", SBX_BOX_SIZE, (unsigned)uid,
+             (unsigned)uid);
+    if (mount("box", "/box", "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+        return -errno;
+    return mount_tmp();
+}
+
+/* Run profiles see /box read-only: only the compile step's output (and
+ * what the supervisor puts there between runs) may carry over from one
+ * run to the next. A per-mount flag, so the supervisor's writes between
+ * runs (through its O_PATH descriptor) work once it is lifted again. */
+static int box_readonly(int ro)
+{
+    unsigned long fl = MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | (ro ? MS_RDONLY : 0);
+
+    return mount(NULL, "/box", NULL, fl, NULL) < 0 ? -errno : 0;
+}
+
 /* Init's record of the prepared child (at most one). */
 static pid_t pre_pid = -1;
 static int pre_ctl = -1;
@@ -269,6 +304,13 @@ static void init_prepare(int sock, int *fds, int nfds, uid_t uid)
     if (pre_ctl >= 0) {
         close(pre_ctl);
         pre_ctl = -1;
+    }
+    /* Every process of the last run is reaped (init_run), so nothing holds
+     * its /tmp: the old instance and its pages go with the unmount. */
+    err = mount_tmp();
+    if (err < 0) {
+        snprintf(pre_err, sizeof(pre_err), "cannot mount a fresh /tmp: %s", strerror(-err));
+        goto fail;
     }
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
         err = -errno;
@@ -345,7 +387,7 @@ out:
 
 static void init_run(int sock, struct sbx__msg *m, int *fds, int nfds)
 {
-    int pidfd = -1, status = 0, err = 0;
+    int pidfd = -1, status = 0, err = 0, ro = 0;
     pid_t child = pre_pid;
     struct sbx__msg done = {.type = SBX_MSG_DONE};
 
@@ -356,6 +398,14 @@ static void init_run(int sock, struct sbx__msg *m, int *fds, int nfds)
     if (nfds != (m->has_stdin ? 1 : 0) + 2 || (unsigned)m->profile >= 4) {
         err = -EINVAL;
         goto fail_msg;
+    }
+    if (!m->box_rw) {
+        err = box_readonly(1);
+        if (err < 0) {
+            snprintf(pre_err, sizeof(pre_err), "cannot make /box read-only: %s", strerror(-err));
+            goto fail_msg;
+        }
+        ro = 1;
     }
     err = sbx__msg_send(pre_ctl, m, sizeof(*m), fds, nfds);
     for (int i = 0; i < nfds; i++)
@@ -392,6 +442,11 @@ static void init_run(int sock, struct sbx__msg *m, int *fds, int nfds)
     kill(-1, SIGKILL);
     while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
         ;
+    /* Nothing of the run is left to write: the supervisor may put files
+     * again. Should this fail, the box stays read-only and the next put
+     * says so; the run itself was measured correctly. */
+    if (ro)
+        box_readonly(0);
     done.status = status;
     sbx__msg_send(sock, &done, offsetof(struct sbx__msg, text) + 1, NULL, 0);
     return;
@@ -454,20 +509,6 @@ static int mirror_top(const char *name)
     return S_ISDIR(st.st_mode) ? bind_ro(host, dst, 1, MS_NODEV) : 0;
 }
 
-static int mount_box(uid_t uid)
-{
-    char opts[64];
-
-    snprintf(opts, sizeof(opts), "size=%s,mode=0755,uid=%u,gid=%u", SBX_BOX_SIZE, (unsigned)uid,
-             (unsigned)uid);
-    if (mount("box", "/box", "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
-        return -errno;
-    snprintf(opts, sizeof(opts), "size=%s,mode=1777", SBX_TMP_SIZE);
-    if (mount("tmp", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
-        return -errno;
-    return 0;
-}
-
 #define TRY(what, expr)                                                                            \
     do {                                                                                           \
         err = (expr);                                                                              \
@@ -477,6 +518,22 @@ static int mount_box(uid_t uid)
         }                                                                                          \
     } while (0)
 #define SYS(e) ((e) < 0 ? -errno : 0)
+
+/* hidepid: the program cannot even see init's /proc entry (its command
+ * line is the supervisor's). subset=pid (Linux 5.8) also hides everything
+ * that is not a process: the kernel command line, the host's load, mounts,
+ * uptime, boot_id under sys/. A kernel without it refuses the option as a
+ * whole (EINVAL): then the process entries alone are hidden. */
+static int mount_proc(void)
+{
+    const unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+
+    if (mount("proc", "/proc", "proc", fl, "hidepid=invisible,subset=pid") == 0)
+        return 0;
+    if (errno != EINVAL)
+        return -errno;
+    return mount("proc", "/proc", "proc", fl, "hidepid=invisible") < 0 ? -errno : 0;
+}
 
 static int build_root(uid_t uid, const char **out_step)
 {
@@ -545,10 +602,7 @@ static int build_root(uid_t uid, const char **out_step)
     /* The old root is stacked under the new one: detach it whole. */
     TRY("detach old root", SYS(umount2(".", MNT_DETACH)));
     TRY("chdir /", SYS(chdir("/")));
-    /* hidepid: the program cannot even see init's /proc entry (its command
-     * line is the supervisor's). */
-    TRY("mount /proc",
-        SYS(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible")));
+    TRY("mount /proc", mount_proc());
     TRY("mount /box and /tmp", mount_box(uid));
     TRY("remount root read-only",
         SYS(mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL)));
@@ -640,14 +694,25 @@ static void init_main(int sock, uid_t uid)
 void sbx__keeper_main(int sock, uid_t uid)
 {
     pid_t init;
+    int fd;
 
     /* Only `sock` may reach init: the caller's other fds (sockets,
-     * database connections) must not enter the slot. */
+     * database connections, the slot's lock) must not enter the slot,
+     * whatever their numbers. A caller started with stdio closed gets its
+     * own end of the socket pair, or the lock, at 0-2: kept here, its end
+     * would keep init from ever seeing EOF. So 0-2 are closed too and
+     * reopened on /dev/null, leaving `sock` at 3 as the only other. */
     if (sock != 3) {
         if (dup3(sock, 3, O_CLOEXEC) < 0)
             _exit(1);
     }
-    syscall(SYS_close_range, 4, ~0U, 0);
+    if (syscall(SYS_close_range, 0, 2, 0) < 0 || syscall(SYS_close_range, 4, ~0U, 0) < 0)
+        _exit(1);
+    for (int i = 0; i < 3; i++) {
+        fd = open("/dev/null", O_RDWR);
+        if (fd != i)
+            _exit(1);
+    }
     if (unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
         _exit(1);
     init = fork();

@@ -27,6 +27,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -250,6 +251,8 @@ static int drain(int fd, struct gv_buf *b, int64_t *total)
 
 struct run_state {
     int done, killed, tle_wall, tle_cpu, ole, se, seccomp_nr;
+    /* Run profiles: the one execve still allowed (the program's own). */
+    int exec_left;
     int status;
     int listener;
     int64_t start_ms;
@@ -266,6 +269,31 @@ static void kill_run(struct sbx_slot *s, struct sbx__cgroup *cg, struct run_stat
     sbx__cgroup_kill(cg);
 }
 
+/* Lets the run's own execve go on. Run profiles refuse execve in the
+ * filter, so the child's exec of the program (or of its interpreter) stops
+ * here like any refused call, and the first one is answered with
+ * SECCOMP_USER_NOTIF_FLAG_CONTINUE. That flag is unsafe for decisions
+ * made on a call's arguments (they live in the caller's memory, which may
+ * change before the kernel reads them); this one is made on no argument,
+ * only on it being the first execve of the run, and the first is always
+ * the child's: nothing of the program runs before it, and the child is a
+ * single thread blocked in that call. Every later execve and every
+ * execveat is refused like any other call: the run ends, naming it. */
+static int allow_first_exec(struct run_state *st, const struct seccomp_notif *req)
+{
+    struct seccomp_notif_resp resp;
+
+    if (!st->exec_left || req->data.nr != __NR_execve)
+        return 0;
+    st->exec_left = 0;
+    memset(&resp, 0, sizeof(resp));
+    resp.id = req->id;
+    resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    /* ENOENT: the child died meanwhile (killed at the wall limit). */
+    ioctl(st->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+    return 1;
+}
+
 static void on_notification(struct sbx_slot *s, struct sbx__cgroup *cg, struct run_state *st,
                             struct sbx_result *r)
 {
@@ -273,6 +301,8 @@ static void on_notification(struct sbx_slot *s, struct sbx__cgroup *cg, struct r
 
     memset(&req, 0, sizeof(req));
     if (ioctl(st->listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
+        return;
+    if (allow_first_exec(st, &req))
         return;
     if (st->seccomp_nr < 0) {
         char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)req.data.nr);
@@ -297,7 +327,8 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
 {
     struct sbx_limits l = job->limits, def;
     struct sbx__cgroup cg;
-    struct run_state st = {.seccomp_nr = -1, .listener = -1};
+    struct run_state st = {
+        .seccomp_nr = -1, .listener = -1, .exec_left = job->profile != SBX_PROFILE_COMPILER};
     struct sbx__msg m;
     int outp[2] = {-1, -1}, errp[2] = {-1, -1}, fds[8], nfds = 0, err = 0, open_pipes;
     size_t off = 0, cap = job->capture_max ? job->capture_max : SBX_CAPTURE_DEFAULT;
@@ -355,6 +386,7 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
     m.profile = job->profile;
     m.limits = l;
     m.has_stdin = job->stdin_fd >= 0;
+    m.box_rw = job->profile == SBX_PROFILE_COMPILER || job->box_writable;
     for (const char *const *a = job->argv; *a; a++) {
         size_t n = strlen(*a) + 1;
         if (off + n + 1 > sizeof(m.text)) {

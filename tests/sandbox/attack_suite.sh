@@ -9,9 +9,10 @@ set -u
 GAVEL=$1
 P=$2
 FILTER=${3:-}
-# Host uids of the first slots (SBX_UID_BASE + index in sandbox/src/sbx_slot.c):
+# Host uids of the first slots (the default base + index in sandbox/src/sbx_slot.c):
 # `gavel run` takes the first free index, 0 unless another process holds it.
-SLOT_UIDS=62000,62001,62002,62003,62004,62005,62006,62007
+unset GAVEL_SANDBOX_UID_BASE
+SLOT_UIDS=2000000000,2000000001,2000000002,2000000003,2000000004,2000000005,2000000006,2000000007
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "SKIP: the sandbox suite needs root"
@@ -184,6 +185,33 @@ if case_ many-fds; then
     expect_rc 0; expect status OK; expect_contains stdout "opened 6"; host_clean
 fi
 
+# A supervisor started with stdin, stdout and stderr closed: the slot's lock
+# and socket pair land on 0-2 (and the keeper once kept its end there, so
+# init never saw EOF and the run never ended). A watchdog, not a hang.
+# run_watched SECONDS REDIRECTIONS: runs hello.c with the redirections given.
+run_watched() {
+    local limit=$1
+    rm -f "$WORK/stdout"; : >"$WORK/stderr"
+    (eval "exec $2"; exec "$GAVEL" run --lang c --input "$WORK/in12" "$P/hello.c") 2>/dev/null &
+    GPID=$!
+    local i=0
+    while kill -0 "$GPID" 2>/dev/null && [ $i -lt $((limit * 10)) ]; do sleep 0.1; i=$((i + 1)); done
+    if kill -0 "$GPID" 2>/dev/null; then
+        fail "gavel run did not finish within ${limit} s"
+        pkill -KILL -P "$GPID" 2>/dev/null
+        kill -KILL "$GPID" 2>/dev/null
+    else pass; fi
+    wait "$GPID" 2>/dev/null
+    RC=$?
+    J=$(cat "$WORK/stdout" 2>/dev/null)
+}
+if case_ stdio-closed; then
+    run_watched 20 '0<&- 1>&- 2>&-'
+    expect_rc 0; host_clean
+    run_watched 20 '0<&- 1>"$WORK/stdout"'
+    expect_rc 0; expect status OK; expect stdout "3"; host_clean
+fi
+
 # ---- escapes ---------------------------------------------------------------------------
 if case_ net-connect; then
     python3 -c '
@@ -214,6 +242,12 @@ if case_ read-secrets; then
     expect_lacks "LS /root/"; expect_lacks "LS /proc/1/root/"; expect_lacks "GAVEL_SECRET"
     # Only /etc/ssl/certs is bound: the host's TLS keys are not even there.
     expect_lacks "EXISTS"
+    host_clean
+fi
+if case_ proc-host; then
+    # /proc is subset=pid: no kernel command line, load, uptime, boot_id.
+    run c proc_host.c
+    expect_rc 0; expect status OK; expect_lacks "READ"; expect_contains stdout "self ok"
     host_clean
 fi
 if case_ clean-inheritance; then
@@ -256,12 +290,30 @@ if case_ write-host; then
     done
     host_clean
 fi
+# Exactly one execve per run, the program's own (the interpreter's): every
+# later execve or execveat ends the run, named, before the exec'd program
+# writes a byte.
 if case_ exec-shell; then
     rm -f /tmp/gavel_sbx_shell
     run c exec_shell.c
-    expect_rc 0; expect_lacks "$SHADOW_HEAD"; expect_contains stdout "uid=1000"
+    expect_rc 0; expect status RE; expect syscall execve; expect_lacks "$SHADOW_HEAD"
+    expect_lacks "uid="; expect_lacks "shell-ran"
     if [ -e /tmp/gavel_sbx_shell ]; then fail "the shell wrote the host's /tmp"; else pass; fi
     host_clean
+fi
+if case_ exec-at; then
+    run c exec_at.c
+    expect_rc 0; expect status RE; expect syscall execveat; expect_lacks "PWNED"; host_clean
+fi
+if case_ exec-python-system; then
+    run python exec_system.py
+    expect_rc 0; expect status RE; expect syscall execve; expect_lacks "PWNED"
+    expect_lacks "after"; host_clean
+fi
+if case_ exec-java-processbuilder; then
+    run java ProcessExec.java --time-limit 3
+    expect_rc 0; expect status RE; expect syscall execve; expect_lacks "PWNED"
+    expect_lacks "exit 0"; host_clean
 fi
 if case_ kill-all; then
     run c kill_all.c
@@ -276,6 +328,17 @@ for t in ptrace:ptrace unshare:unshare clone_ns:clone io_uring:io_uring_setup vs
     if case_ "seccomp-${t%%:*}"; then
         run c "${t%%:*}.c"
         expect_rc 0; expect status RE; expect syscall "${t#*:}"; expect signal 31; host_clean
+    fi
+done
+# A program may not stack a filter of its own (which could turn a refused
+# call into an error it handles): prctl(PR_SET_SECCOMP), the same with the
+# option's upper bits set, and seccomp(2) each end the run, named.
+for t in prctl:prctl prctl-high:prctl seccomp:seccomp; do
+    if case_ "own-filter-${t%%:*}"; then
+        echo "${t%%:*}" >"$WORK/how"
+        run python seccomp_stack.py --input "$WORK/how"
+        expect_rc 0; expect status RE; expect syscall "${t#*:}"; expect_lacks "installed"
+        host_clean
     fi
 done
 if case_ clone3-enosys; then

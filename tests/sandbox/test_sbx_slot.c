@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT
  * test_sbx_slot.c - the library API: reading files back from the box never
  * follows what the program planted, a slot is reused with a fresh cgroup
- * (no stale peak), reset wipes the box, the pool hands out slots. Needs
+ * (no stale peak), each run starts from the same state (read-only /box,
+ * fresh /tmp charged to it), reset wipes the box, the pool hands out slots. Needs
  * root: exits 77 (skip) without it. */
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,8 +35,12 @@ static int failures;
 /* Slots take the first index no process on the host holds: other test
  * suites and judges may run pools at the same time. */
 #define SLOT (-1)
+/* The default base of the slots' host uids (sbx_slot.c): outside systemd's
+ * DynamicUser range. */
+#define UID_BASE 2000000000L
 
-static int run_py(struct sbx_result *r, struct sbx_slot *s, const char *code, int64_t mem)
+static int run_py_box(struct sbx_result *r, struct sbx_slot *s, const char *code, int64_t mem,
+                      int box_writable)
 {
     const char *argv[] = {"/usr/bin/python3", "-c", code, NULL};
     struct sbx_job job;
@@ -48,7 +54,19 @@ static int run_py(struct sbx_result *r, struct sbx_slot *s, const char *code, in
     job.argv = argv;
     job.profile = SBX_PROFILE_PYTHON;
     job.stdin_fd = -1;
+    job.box_writable = box_writable;
     return sbx_slot_run(r, s, &job);
+}
+
+static int run_py(struct sbx_result *r, struct sbx_slot *s, const char *code, int64_t mem)
+{
+    return run_py_box(r, s, code, mem, 0);
+}
+
+/* A program that plants files in /box: only a box_writable job may. */
+static int run_py_rw(struct sbx_result *r, struct sbx_slot *s, const char *code)
+{
+    return run_py_box(r, s, code, 0, 1);
 }
 
 static void test_planted_files(void)
@@ -67,9 +85,9 @@ static void test_planted_files(void)
     if (!s)
         return;
     ASSERT_EQ(sbx_slot_put_file(s, "given.txt", "abc", 3, 0), 0);
-    ASSERT_EQ(run_py(&r, s, plant, 0), 0);
+    ASSERT_EQ(run_py_rw(&r, s, plant), 0);
     ASSERT_EQ(r.status, SBX_OK);
-    ASSERT_TRUE(strstr(r.out.data, "'given.txt'") != NULL);
+    ASSERT_TRUE(r.out.data && strstr(r.out.data, "'given.txt'") != NULL);
     sbx_result_release(&r);
 
     gv_buf_init(&b, 1 << 20);
@@ -88,7 +106,7 @@ static void test_planted_files(void)
     ASSERT_TRUE(b.len == 1 && b.data[0] == 'x');
 
     /* mkfifo needs mknod, which no profile allows. */
-    ASSERT_EQ(run_py(&r, s, "import os\nos.mkfifo('fifo')\n", 0), 0);
+    ASSERT_EQ(run_py_rw(&r, s, "import os\nos.mkfifo('fifo')\n"), 0);
     ASSERT_EQ(r.status, SBX_RE);
     ASSERT_TRUE(!strcmp(r.syscall, "mknodat") || !strcmp(r.syscall, "mknod"));
     sbx_result_release(&r);
@@ -144,6 +162,179 @@ static void test_fresh_cgroup(void)
     sbx_slot_free(s);
 }
 
+/* Every run of a run profile starts from the same state: /box read-only
+ * (what the compile step and the supervisor put there, nothing a run
+ * writes), /tmp fresh, and its pages charged to the run that wrote them. */
+static void test_fresh_state(void)
+{
+    struct sbx_slot *s = NULL;
+    struct sbx_result r;
+    struct gv_buf b;
+
+    ASSERT_EQ(sbx_slot_new(&s, SLOT), 0);
+    if (!s)
+        return;
+    gv_buf_init(&b, 1 << 20);
+    ASSERT_EQ(sbx_slot_put_file(s, "given.txt", "abc", 3, 0), 0);
+    ASSERT_EQ(run_py(&r, s,
+                     "import errno\n"
+                     "try:\n"
+                     "    open('/box/x', 'w')\n"
+                     "    print('wrote')\n"
+                     "except OSError as e:\n"
+                     "    print(errno.errorcode[e.errno])\n"
+                     "print(open('/box/given.txt').read())\n"
+                     "open('/tmp/mark', 'w').write('1')\n",
+                     0),
+              0);
+    ASSERT_EQ(r.status, SBX_OK);
+    ASSERT_TRUE(r.out.data && !strcmp(r.out.data, "EROFS\nabc\n"));
+    sbx_result_release(&r);
+    /* The supervisor may still write between runs. */
+    ASSERT_EQ(sbx_slot_put_file(s, "later.txt", "d", 1, 0), 0);
+    ASSERT_EQ(
+        run_py(&r, s, "import os\nprint(sorted(os.listdir('/box')), os.listdir('/tmp'))\n", 0), 0);
+    ASSERT_TRUE(r.out.data && !strcmp(r.out.data, "['given.txt', 'later.txt'] []\n"));
+    sbx_result_release(&r);
+    /* 100 MB written to /tmp under a 64 MB limit is the run's own memory. */
+    ASSERT_EQ(run_py(&r, s,
+                     "f = open('/tmp/big', 'wb')\n"
+                     "for i in range(100):\n"
+                     "    f.write(b'x' * (1 << 20))\n"
+                     "f.flush()\n",
+                     64ll << 20),
+              0);
+    ASSERT_TRUE(r.status == SBX_MLE || r.status == SBX_RE);
+    sbx_result_release(&r);
+    /* 48 MB fits, is counted, and is gone for the next run. */
+    ASSERT_EQ(run_py(&r, s,
+                     "f = open('/tmp/big', 'wb')\n"
+                     "for i in range(48):\n"
+                     "    f.write(b'x' * (1 << 20))\n",
+                     64ll << 20),
+              0);
+    ASSERT_EQ(r.status, SBX_OK);
+    ASSERT_TRUE(r.memory_kb > 48 * 1024);
+    sbx_result_release(&r);
+    ASSERT_EQ(run_py(&r, s, "import os\nprint(os.path.exists('/tmp/big'))\n", 64ll << 20), 0);
+    ASSERT_TRUE(r.out.data && !strcmp(r.out.data, "False\n"));
+    sbx_result_release(&r);
+    /* box_writable (a jury validator's feedback) writes, and it stays. */
+    ASSERT_EQ(run_py_rw(&r, s, "open('/box/fb.txt', 'w').write('fb')\n"), 0);
+    ASSERT_EQ(r.status, SBX_OK);
+    sbx_result_release(&r);
+    ASSERT_EQ(sbx_slot_get_file(&b, s, "fb.txt"), 0);
+    ASSERT_TRUE(b.len == 2 && !memcmp(b.data, "fb", 2));
+    gv_buf_release(&b);
+    sbx_slot_free(s);
+}
+
+/* The JAVA and COMPILER profiles allow prctl for what runtimes do with it
+ * (PR_SET_NAME), never PR_SET_SECCOMP, whatever the option's upper bits
+ * (the kernel reads an int); PYTHON allows no prctl at all. Python stands
+ * in for the JVM here: the profiles are only filters. x86_64 numbers. */
+static void test_no_own_filter(void)
+{
+    static const char *const code[] = {
+        "import ctypes\nl = ctypes.CDLL(None)\nl.syscall.restype = ctypes.c_long\n"
+        "print(l.syscall(157, ctypes.c_long(15), b'x', 0, 0, 0))\n",
+        "import ctypes\nl = ctypes.CDLL(None)\n"
+        "print(l.syscall(157, ctypes.c_long(22), ctypes.c_long(2), 0, 0, 0))\n",
+        "import ctypes\nl = ctypes.CDLL(None)\n"
+        "print(l.syscall(157, ctypes.c_long((1 << 32) | 22), ctypes.c_long(2), 0, 0, 0))\n",
+        "import ctypes\nl = ctypes.CDLL(None)\n"
+        "print(l.syscall(317, ctypes.c_long(1), ctypes.c_long(0), 0))\n",
+    };
+    static const enum sbx_profile profiles[] = {SBX_PROFILE_JAVA, SBX_PROFILE_COMPILER,
+                                                SBX_PROFILE_PYTHON};
+    struct sbx_slot *s = NULL;
+    struct sbx_result r;
+
+    ASSERT_EQ(sbx_slot_new(&s, SLOT), 0);
+    if (!s)
+        return;
+    for (size_t p = 0; p < 3; p++) {
+        for (size_t i = 0; i < 4; i++) {
+            const char *argv[] = {"/usr/bin/python3", "-c", code[i], NULL};
+            struct sbx_job job;
+            int ok = i == 0 && profiles[p] != SBX_PROFILE_PYTHON;
+
+            memset(&job, 0, sizeof(job));
+            sbx_limits_init(&job.limits);
+            job.limits.cpu_ms = 3000;
+            job.limits.wall_ms = 6000;
+            job.argv = argv;
+            job.profile = profiles[p];
+            job.stdin_fd = -1;
+            ASSERT_EQ(sbx_slot_run(&r, s, &job), 0);
+            ASSERT_EQ(r.status, ok ? SBX_OK : SBX_RE);
+            if (ok)
+                ASSERT_TRUE(r.out.data && !strcmp(r.out.data, "0\n"));
+            else
+                ASSERT_TRUE(!strcmp(r.syscall, i == 3 ? "seccomp" : "prctl"));
+            sbx_result_release(&r);
+        }
+    }
+    sbx_slot_free(s);
+}
+
+/* The host uid the program of slot `s` runs as, from its uid_map; -1. */
+static long slot_uid(struct sbx_slot *s)
+{
+    struct sbx_result r;
+    long uid = -1;
+
+    if (run_py(&r, s, "print(open('/proc/self/uid_map').read().split()[1])\n", 0) == 0) {
+        if (r.status == SBX_OK && r.out.data)
+            uid = strtol(r.out.data, NULL, 10);
+        sbx_result_release(&r);
+    }
+    return uid;
+}
+
+/* The uid range is a setting (GAVEL_SANDBOX_UID_BASE) and a slot refuses
+ * to start on a uid that belongs to a user of the host. */
+static void test_uid_range(void)
+{
+    struct sbx_slot *a = NULL, *b = NULL;
+    struct passwd *nobody = getpwnam("nobody");
+    char v[32];
+    int k;
+
+    unsetenv("GAVEL_SANDBOX_UID_BASE");
+    ASSERT_EQ(sbx_slot_new(&a, SLOT), 0);
+    if (!a)
+        return;
+    k = sbx_slot_index(a);
+    ASSERT_EQ(slot_uid(a), UID_BASE + k);
+    sbx_slot_free(a);
+    a = NULL;
+
+    setenv("GAVEL_SANDBOX_UID_BASE", "3000000", 1);
+    ASSERT_EQ(sbx_slot_new(&a, SLOT), 0);
+    if (a) {
+        k = sbx_slot_index(a);
+        ASSERT_EQ(slot_uid(a), 3000000L + k);
+        /* The uid of index k is nobody's: refused, before the index is
+         * even claimed (we hold it: -EBUSY would hide why). */
+        if (nobody && nobody->pw_uid >= 1000u + (unsigned)k) {
+            snprintf(v, sizeof(v), "%u", nobody->pw_uid - (unsigned)k);
+            setenv("GAVEL_SANDBOX_UID_BASE", v, 1);
+            ASSERT_EQ(sbx_slot_new(&b, k), -EEXIST);
+            ASSERT_TRUE(b == NULL);
+        }
+        sbx_slot_free(a);
+    }
+    setenv("GAVEL_SANDBOX_UID_BASE", "abc", 1);
+    ASSERT_EQ(sbx_slot_new(&b, SLOT), GV_ECONFIG);
+    setenv("GAVEL_SANDBOX_UID_BASE", "10", 1);
+    ASSERT_EQ(sbx_slot_new(&b, SLOT), GV_ECONFIG);
+    setenv("GAVEL_SANDBOX_UID_BASE", "2147483000", 1);
+    ASSERT_EQ(sbx_slot_new(&b, SLOT), GV_ECONFIG);
+    ASSERT_TRUE(b == NULL);
+    unsetenv("GAVEL_SANDBOX_UID_BASE");
+}
+
 static void test_pool(void)
 {
     struct sbx_pool *p = NULL;
@@ -156,7 +347,7 @@ static void test_pool(void)
     a = sbx_pool_acquire(p);
     b = sbx_pool_acquire(p);
     ASSERT_TRUE(a && b && a != b);
-    ASSERT_EQ(run_py(&r, a, "open('/box/x','w').write('1')\n", 0), 0);
+    ASSERT_EQ(run_py_rw(&r, a, "open('/box/x','w').write('1')\n"), 0);
     ASSERT_EQ(r.status, SBX_OK);
     sbx_result_release(&r);
     /* Slots do not share a box. */
@@ -266,7 +457,7 @@ static void test_index_across_processes(void)
         n++;
     ASSERT_EQ(n, 4);
     for (int i = 0; i < n; i++) {
-        ASSERT_EQ(uid[i], 62000 + idx[i]);
+        ASSERT_EQ(uid[i], UID_BASE + idx[i]);
         for (int j = 0; j < i; j++)
             ASSERT_TRUE(idx[i] != idx[j] && uid[i] != uid[j]);
     }
@@ -372,6 +563,9 @@ int main(void)
     }
     test_planted_files();
     test_fresh_cgroup();
+    test_fresh_state();
+    test_no_own_filter();
+    test_uid_range();
     test_pool();
     test_index_across_processes();
     test_killed_holder_swept();

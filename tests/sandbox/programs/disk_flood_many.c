@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * Fills /tmp and /box with many files, each under RLIMIT_FSIZE: the tmpfs
+ * Fills /tmp with many files (the box is read-only to a run), each under RLIMIT_FSIZE: the tmpfs
  * size and the memory cgroup stop it; the host disk never sees a byte. */
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +10,7 @@ int main(void)
     long mb = 0;
     memset(buf, 'x', sizeof(buf));
     for (int i = 0; i < 4096; i++) {
-        snprintf(name, sizeof(name), "%s/f%d", i % 2 ? "/tmp" : "/box", i);
+        snprintf(name, sizeof(name), "/tmp/f%d", i);
         FILE *f = fopen(name, "w");
         if (!f)
             break;
