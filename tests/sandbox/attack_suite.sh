@@ -146,7 +146,7 @@ done
 # ---- resource exhaustion ---------------------------------------------------------------
 if case_ fork-bomb; then
     run c fork_bomb.c --wall-limit 2
-    expect_rc 0; expect_one_of status TLE RE; expect_fast 5000; host_clean
+    expect_rc 0; expect_one_of status TLE RE; expect_fast 10000; host_clean
 fi
 if case_ mem-bomb-c; then
     run c mem_bomb.c --memory-limit 64
