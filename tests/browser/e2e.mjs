@@ -273,9 +273,36 @@ try {
   check(ac.chips.length >= 1 && ac.chips.every((c) => / AC$/.test(c)), "every test shown for the accepted solution is AC", ac.chips.join(","));
 
   step = "submit a wrong solution";
+  const waSource = fs.readFileSync(path.join(EXAMPLES, "circle-area", "submissions", "wrong_answer", "two_decimals.c"), "utf8");
   const wa = await submitAndWait("wrong_answer/two_decimals.c", "c", "WA");
   check(wa.seen.some((t) => /test \d+\/\d+ [A-Z]+/.test(t)), "per-test progress was shown for the wrong solution", wa.seen.join(" | "));
   check(wa.chips.some((c) => / WA$/.test(c)), "a test of the wrong solution is marked WA", wa.chips.join(","));
+
+  await soft("the submission page: every test's row, the source, submit again", async () => {
+    await page.click(`.recent-item[data-submission="${wa.id}"] a.sub-link`);
+    await page.waitForSelector("#submission-title");
+    await page.waitForSelector("table.tests tbody tr");
+    const rows = await page.locator("table.tests tbody tr").evaluateAll((trs) =>
+      trs.map((tr) => ({ n: tr.dataset.test, verdict: tr.dataset.verdict, cells: [...tr.cells].map((c) => c.textContent.trim()) })));
+    log(`# submission ${wa.id}: ${rows.map((r) => `${r.n}:${r.verdict}`).join(" ")}`);
+    check(rows.length === wa.chips.length && rows.length > 0, "the submission page has a row for every test",
+      `${rows.length} rows, ${wa.chips.length} tests`);
+    check(rows.some((r) => r.verdict === "WA"), "a row shows the WA", JSON.stringify(rows.map((r) => r.verdict)));
+    check(rows.filter((r) => r.verdict).every((r) => /\d+ ms|\d(\.\d+)? s/.test(r.cells[3]) && /[KMG]iB/.test(r.cells[4])),
+      "each judged test shows its time and memory", JSON.stringify(rows.slice(0, 3).map((r) => r.cells)));
+    const sampleRows = page.locator("table.tests tbody tr .sample-data");
+    check(await sampleRows.count() >= 1, "sample tests show their input and expected output");
+    const secretData = await page.locator("table.tests tbody tr").evaluateAll((trs) =>
+      trs.filter((tr) => !tr.querySelector(".tag")).some((tr) => tr.querySelector(".sample-data")));
+    check(!secretData, "secret tests show no data");
+    const src = await page.evaluate(() => document.querySelector(".source-box")?.textContent || "");
+    check(/printf|scanf/.test(src), "the source is shown");
+    await page.click("#submit-again");
+    await page.waitForSelector("#problem-title");
+    const value = await page.evaluate(() => document.querySelector(".editor-box")?.gavelEditor?.getValue() ?? "");
+    check(value === waSource, "submit again opens the editor with this source");
+    check(await page.inputValue("#language") === "c", "submit again picks the submission's language");
+  });
 
   let resumed = null;
   await soft("the connection drops while judging; resume brings the verdict", async () => {

@@ -15,6 +15,8 @@ import { mergeClar, isNewAnswer, juryOrder, clarSubject } from "../../web-client
 import { applyStep, boardAt, cellText, stepText } from "../../web-client/js/reveal.js";
 import { rejudgeRequest, verdictText, standingText, batchWhat } from "../../web-client/js/rejudge.js";
 import { fmtAge, pageCount } from "../../web-client/js/ops.js";
+import { loadDraft, saveDraft, draftKey, MAX_DRAFTS } from "../../web-client/js/drafts.js";
+import { testRows } from "../../web-client/js/submission.js";
 
 let n = 0;
 const tests = [];
@@ -366,6 +368,63 @@ test("operations: ages and pages", () => {
   assert.equal(fmtAge(null), "\u2014");
   assert.equal(pageCount(0, 50), 1);
   assert.equal(pageCount(101, 50), 3);
+});
+
+/* --- drafts and the submission page ---------------------------------------- */
+
+// localStorage's shape over a Map.
+function memStore() {
+  const m = new Map();
+  return {
+    getItem: (k) => (m.has(k) ? m.get(k) : null),
+    setItem: (k, v) => m.set(k, String(v)),
+    removeItem: (k) => m.delete(k),
+    key: (i) => [...m.keys()][i] ?? null,
+    get length() { return m.size; },
+  };
+}
+
+test("drafts: one per problem and language, empty removes, oldest pruned", () => {
+  const s = memStore();
+  assert.equal(loadDraft("pair-sum", "cpp", s), null);
+  assert.ok(saveDraft("pair-sum", "cpp", "int main(){}", s));
+  saveDraft("pair-sum", "python", "print(1)", s);
+  assert.equal(loadDraft("pair-sum", "cpp", s), "int main(){}");
+  assert.equal(loadDraft("pair-sum", "python", s), "print(1)");
+  assert.equal(loadDraft("circle-area", "cpp", s), null);
+  saveDraft("pair-sum", "cpp", "", s);
+  assert.equal(loadDraft("pair-sum", "cpp", s), null);
+  assert.notEqual(draftKey("a.b", "c"), draftKey("a", "b.c"));
+  s.setItem(draftKey("x", "c"), "{not json");
+  assert.equal(loadDraft("x", "c", s), null);
+  for (let i = 0; i < MAX_DRAFTS + 5; i++) saveDraft(`p${i}`, "c", `v${i}`, s, 1000 + i);
+  assert.ok(s.length <= MAX_DRAFTS, `${s.length} drafts`);
+  assert.equal(loadDraft(`p${MAX_DRAFTS + 4}`, "c", s), `v${MAX_DRAFTS + 4}`);
+  assert.equal(loadDraft("p0", "c", s), null);
+  const full = { ...memStore(), setItem() { throw new Error("QuotaExceededError"); } };
+  assert.equal(saveDraft("a", "c", "x", full), false);
+});
+
+test("testRows: stored rows, live results ahead of them, sample data only for samples", () => {
+  const t = new Tracker();
+  t.push("judging.test", { submission_id: 5, test: 1, tests: 4, verdict: "AC", cpu_ms: 3, memory_kb: 900 });
+  t.push("judging.test", { submission_id: 5, test: 3, tests: 4, verdict: "WA", cpu_ms: 7, memory_kb: 950 });
+  let rows = testRows(t.get(5), [], new Map());
+  assert.equal(rows.length, 4);
+  assert.deepEqual(rows.map((r) => r.verdict), ["AC", null, "WA", null]);
+  assert.equal(rows[2].cpuMs, 7);
+  const samples = new Map([["1", { input: "1\n", answer: "3.14\n" }], ["big", { input: "x", answer: "y" }]]);
+  const stored = [
+    { test: 1, name: "1", sample: true, verdict: "AC", cpu_ms: 3, wall_ms: 5, memory_kb: 900 },
+    { test: 2, name: "big", sample: false, verdict: "AC", cpu_ms: 4, wall_ms: 6, memory_kb: 901 },
+  ];
+  rows = testRows(t.get(5), stored, samples);
+  assert.equal(rows[0].input, "1\n");
+  assert.equal(rows[0].answer, "3.14\n");
+  assert.equal(rows[1].input, null, "a secret test never shows data, even under a sample's name");
+  assert.equal(rows[1].wallMs, 6);
+  assert.equal(rows[2].verdict, "WA");
+  assert.deepEqual(testRows(null, [], new Map()), []);
 });
 
 for (const [name, fn] of tests) {

@@ -5,6 +5,8 @@
 import { h, clear, fmtTime, fmtMs, fmtKb, errorBox } from "./dom.js";
 import { renderMarkdown } from "./markdown.js";
 import { judgingView } from "./judging.js";
+import { loadDraft, saveDraft } from "./drafts.js";
+import { createEditor } from "./editor.js";
 
 export const LANGUAGES = [
   { id: "c", label: "C", ext: [".c"] },
@@ -15,10 +17,10 @@ export const LANGUAGES = [
 const SOURCE_MAX_BYTES = 64 * 1024;
 const PAGE_SIZE = 20;
 
-// Drafts and the submissions made on a problem page survive re-renders
-// (reconnects, resyncs, sign-in).
-const drafts = new Map(); // slug -> {language, source}
+// The submissions made on a problem page survive re-renders (reconnects,
+// resyncs, sign-in); drafts live in localStorage (drafts.js).
 const recent = new Map(); // slug -> [submission id, newest first]
+const DRAFT_SAVE_MS = 300;
 
 export function loading(what) {
   return h("p", { class: "loading", role: "status" }, h("span", { class: "spinner", "aria-hidden": "true" }), ` Loading ${what}\u2026`);
@@ -156,6 +158,12 @@ export function retryButton(ctx) {
 
 /* --- problem page --------------------------------------------------------- */
 
+function storedLanguage() {
+  let v = null;
+  try { v = localStorage.getItem("gavel.language"); } catch { /* private mode */ }
+  return LANGUAGES.some((l) => l.id === v) ? v : "cpp";
+}
+
 function guessLanguage(name) {
   const lower = name.toLowerCase();
   return LANGUAGES.find((l) => l.ext.some((e) => lower.endsWith(e)))?.id || null;
@@ -219,20 +227,39 @@ function renderProblem(ctx, main, p, contest) {
       h("div", {}, h("h4", {}, "Answer"), h("pre", {}, h("code", {}, s.answer ?? ""))))));
 
   // Submit form.
-  const draft = drafts.get(slug) || { language: localStorage.getItem("gavel.language") || "cpp", source: "" };
-  drafts.set(slug, draft);
+  let language = storedLanguage();
   const langSel = h("select", { id: "language", name: "language", required: true },
-    LANGUAGES.map((l) => h("option", { value: l.id, selected: draft.language === l.id }, l.label)));
-  const source = h("textarea", { id: "source", name: "source", rows: 12, spellcheck: "false", autocomplete: "off",
-    autocapitalize: "off", required: true, "aria-describedby": "source-hint", placeholder: "Paste your solution here" });
-  source.value = draft.source;
+    LANGUAGES.map((l) => h("option", { value: l.id, selected: language === l.id }, l.label)));
+  const source = h("textarea", { id: "source", name: "source", rows: 14, spellcheck: "false", autocomplete: "off",
+    autocapitalize: "off", "aria-describedby": "source-hint", placeholder: "Paste your solution here" });
+  source.value = loadDraft(slug, language) ?? "";
+  const editorBox = h("div", { class: "editor-box" }, source);
   const fileInput = h("input", { id: "source-file", type: "file", accept: ".c,.cpp,.cc,.cxx,.py,.java,.txt" });
   const submitBtn = h("button", { type: "submit", disabled: !signedIn }, "Submit");
   const formMsg = h("div", { class: "form-msg", role: "status", "aria-live": "polite" });
   const recentList = h("ol", { class: "recent", reversed: true, "aria-label": "Your submissions on this page" });
 
-  langSel.addEventListener("change", () => { draft.language = langSel.value; localStorage.setItem("gavel.language", langSel.value); });
-  source.addEventListener("input", () => { draft.source = source.value; });
+  // Saved a moment after typing stops, and at once when the page goes.
+  let saveTimer = null;
+  const saveNow = () => { clearTimeout(saveTimer); saveTimer = null; saveDraft(slug, language, editor.getValue()); };
+  const onChange = () => { clearTimeout(saveTimer); saveTimer = setTimeout(saveNow, DRAFT_SAVE_MS); };
+  window.addEventListener("pagehide", saveNow);
+  ctx.track(() => { if (saveTimer) saveNow(); window.removeEventListener("pagehide", saveNow); });
+  const editor = createEditor(editorBox, source, { language, onChange, onSubmit: () => form.requestSubmit() });
+
+  // Another language opens its own draft; without one the text stays and
+  // becomes that language's draft.
+  const switchLanguage = (next) => {
+    if (next === language) return;
+    saveNow();
+    language = next;
+    try { localStorage.setItem("gavel.language", next); } catch { /* private mode */ }
+    const other = loadDraft(slug, next);
+    if (other != null) editor.setValue(other);
+    editor.setLanguage(next);
+    saveNow();
+  };
+  langSel.addEventListener("change", () => switchLanguage(langSel.value));
   fileInput.addEventListener("change", async () => {
     const f = fileInput.files && fileInput.files[0];
     if (!f) return;
@@ -240,9 +267,11 @@ function renderProblem(ctx, main, p, contest) {
       clear(formMsg, errorBox(`${f.name} is ${Math.ceil(f.size / 1024)} KiB; sources may be at most 64 KiB`));
       return;
     }
-    source.value = draft.source = await f.text();
+    const text = await f.text();
     const lang = guessLanguage(f.name);
-    if (lang) langSel.value = draft.language = lang;
+    if (lang) { langSel.value = lang; switchLanguage(lang); }
+    editor.setValue(text);
+    saveNow();
     clear(formMsg);
   });
 
@@ -250,7 +279,7 @@ function renderProblem(ctx, main, p, contest) {
     const e = ctx.tracker.entry(id);
     const details = h("div", { class: "details" });
     recentList.prepend(h("li", { class: "recent-item", dataset: { submission: id } },
-      h("div", { class: "recent-head" }, h("strong", {}, `Submission #${id}`),
+      h("div", { class: "recent-head" }, h("a", { href: `#/submission/${id}`, class: "sub-link" }, h("strong", {}, `Submission #${id}`)),
         h("span", { class: "muted" }, ` \u00b7 ${LANGUAGES.find((l) => l.id === e.language)?.label || e.language || ""}`)),
       liveJudging(ctx, id, { detailed: true }), details));
     // Once judged: the stored result (every test, even those whose progress
@@ -275,13 +304,14 @@ function renderProblem(ctx, main, p, contest) {
   const form = h("form", { class: "submit-form", "aria-labelledby": "submit-title", onsubmit: async (ev) => {
     ev.preventDefault();
     clear(formMsg);
-    const text = source.value;
-    if (!text.trim()) { clear(formMsg, errorBox("The source is empty: paste or load a solution first.")); source.focus(); return; }
+    const text = editor.getValue();
+    if (!text.trim()) { clear(formMsg, errorBox("The source is empty: paste or load a solution first.")); editor.focus(); return; }
     const bytes = new TextEncoder().encode(text).length;
     if (bytes > SOURCE_MAX_BYTES) { clear(formMsg, errorBox(`The source is ${Math.ceil(bytes / 1024)} KiB; at most 64 KiB is accepted.`)); return; }
     submitBtn.disabled = true;
     submitBtn.textContent = "Submitting\u2026";
     try {
+      saveNow();
       const fields = { problem: slug, language: langSel.value, source: text };
       if (contest) fields.contest = contest;
       const r = await ctx.live.request("submit", fields);
@@ -305,8 +335,8 @@ function renderProblem(ctx, main, p, contest) {
     h("div", { class: "row" },
       h("div", { class: "field" }, h("label", { for: "language" }, "Language"), langSel),
       h("div", { class: "field" }, h("label", { for: "source-file" }, "Load from a file"), fileInput)),
-    h("div", { class: "field" }, h("label", { for: "source" }, "Source code"), source,
-      h("small", { id: "source-hint", class: "muted" }, "At most 64 KiB. Loading a file picks the language from its extension.")),
+    h("div", { class: "field" }, h("label", { for: "source", id: "source-label" }, "Source code"), editorBox,
+      h("small", { id: "source-hint", class: "muted" }, "At most 64 KiB; Ctrl-Enter submits. Your draft is kept in this browser for each language. Loading a file picks the language from its extension.")),
     h("div", { class: "actions" }, submitBtn),
     formMsg);
 
@@ -369,7 +399,7 @@ export function submissionsView(ctx, main, params) {
           memCell.textContent = fmtKb(e.maxMemoryKb);
         }));
         return h("tr", { dataset: { submission: r.id } },
-          h("td", { class: "num" }, String(r.id)),
+          h("td", { class: "num" }, h("a", { href: `#/submission/${r.id}`, "aria-label": `Submission ${r.id}` }, String(r.id))),
           h("td", {}, h("a", { href: `#/problem/${encodeURIComponent(r.problem)}` }, r.problem)),
           h("td", {}, LANGUAGES.find((l) => l.id === r.language)?.label || r.language),
           h("td", {}, fmtTime(r.created_at)),
