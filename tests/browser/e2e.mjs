@@ -250,10 +250,45 @@ try {
   });
   check((await page.textContent("#problem-title")) === "Circle Areas", "the problem page shows its name");
   check(await page.locator(".statement h4", { hasText: "Input" }).count() === 1, "the statement is rendered from Markdown");
-  check(await page.locator(".statement .math").count() > 0, "math is left as text");
-  check(await page.locator(".sample").count() >= 1, "the samples are shown");
+  await page.waitForSelector(".statement[data-math]");
+  check(await page.getAttribute(".statement", "data-math") === "katex", "KaTeX rendered the statement's math");
+  check(await page.locator(".statement .math .katex").count() > 0, "KaTeX's markup is in the statement");
+  await soft("the samples are shown once, each with copy buttons", async () => {
+    const dir = path.join(EXAMPLES, "circle-area", "data", "sample");
+    const ins = fs.readdirSync(dir).filter((f) => f.endsWith(".in")).map((f) => fs.readFileSync(path.join(dir, f), "utf8"));
+    check(await page.locator(".sample").count() === ins.length, `the ${ins.length} samples are shown`);
+    const pres = await page.locator("#view pre").evaluateAll((els) => els.map((e) => e.textContent));
+    check(ins.every((t) => pres.filter((p) => p.trim() === t.trim()).length === 1), "each sample's input appears once on the page",
+      `${pres.length} pre blocks`);
+    check(await page.locator(".sample button.copy").count() === 2 * ins.length, "each sample's input and output has a copy button");
+    await context.grantPermissions(["clipboard-read", "clipboard-write"]).catch(() => {});
+    await page.click(".sample button.copy >> nth=0");
+    await page.waitForSelector(".sample .copy-msg:text('Copied')", { timeout: 5000 });
+    const copied = await page.evaluate(() => navigator.clipboard.readText()).catch(() => null);
+    check(copied === null || copied.trim() === ins[0].trim() || ins.some((t) => t.trim() === copied.trim()),
+      "the copy button copies the sample", String(copied).slice(0, 40));
+    const line = await page.locator("dl.limits").boundingBox();
+    check(line && line.height < 40, "limits, difficulty, solves and likes sit in one line", JSON.stringify(line));
+  });
   const limits = (await page.textContent("dl.limits")).replace(/\s+/g, " ");
   check(/Time limit ?1 s/.test(limits), "the time limit is shown", limits);
+
+  await soft("no raw TeX on any example problem's page", async () => {
+    for (const slug of ["circle-area", "pair-sum", "distinct-count", "subtask-sum"]) {
+      await page.goto(url(`#/problem/${slug}`));
+      await page.waitForSelector(".statement[data-math]");
+      const text = await page.evaluate(() => {
+        const st = document.querySelector(".statement").cloneNode(true);
+        // KaTeX's MathML copy carries the TeX as an annotation, by design.
+        for (const a of st.querySelectorAll(".katex-mathml")) a.remove();
+        return st.textContent;
+      });
+      const raw = await page.locator(".statement .math-raw").count();
+      check(!text.includes("$") && raw === 0, `${slug}: no $ left in the statement text`, text.slice(0, 200));
+    }
+    await page.goto(url("#/problem/circle-area"));
+    await page.waitForSelector("#problem-title");
+  });
 
   await soft("like the problem", async () => {
     const like = page.locator("button.like");

@@ -6,7 +6,7 @@
 // (the reveal's steps, clarification merging and order, rejudge requests,
 // formatting). Exits non-zero on failure.
 import assert from "node:assert/strict";
-import { renderMarkdown, escapeHtml } from "../../web-client/js/markdown.js";
+import { renderMarkdown, escapeHtml, texOf, typesetMath, splitSamples, stripTitle } from "../../web-client/js/markdown.js";
 import { Live, GavelError, eventIdAfter } from "../../web-client/js/live.js";
 import { Tracker, progressText } from "../../web-client/js/judging.js";
 import { rankRows, fmtCountdown } from "../../web-client/js/contests.js";
@@ -40,8 +40,21 @@ test("markdown: headings, paragraphs, lists, code, emphasis", () => {
 test("markdown leaves $math$ as text, untouched by emphasis", () => {
   const out = renderMarkdown("Let $a_i * b_j$ and $$x_1 * y_2$$ hold, $1 \\le n$.");
   assert.ok(out.includes('<span class="math">$a_i * b_j$</span>'), out);
-  assert.ok(out.includes('<span class="math">$$x_1 * y_2$$</span>'), out);
+  assert.ok(out.includes('<span class="math display">$$x_1 * y_2$$</span>'), out);
   assert.ok(!out.includes("<em>"), out);
+});
+test("texOf strips the dollars; typesetMath without KaTeX keeps the source", async () => {
+  assert.equal(texOf("$a_1$"), "a_1");
+  assert.equal(texOf("$$ \\sum x $$"), "\\sum x");
+  assert.equal(texOf("$x"), "$x");
+  assert.equal(await typesetMath({ querySelectorAll: () => [] }), 0);
+});
+test("markdown pipe tables, cells escaped and inline-rendered", () => {
+  const out = renderMarkdown("| Group | Points | Limit |\n|---|--:|:-:|\n| 1 | 20 | $n \\le 10$ <b> |\n| 2 | 30 | *all* |\n\nafter");
+  assert.match(out, /<thead><tr><th>Group<\/th><th class="right">Points<\/th><th class="center">Limit<\/th><\/tr><\/thead>/);
+  assert.ok(out.includes('<td class="center"><span class="math">$n \\le 10$</span> &lt;b&gt;</td>'), out);
+  assert.ok(out.includes("<em>all</em>") && out.includes("<p>after</p>"), out);
+  assert.ok(!renderMarkdown("a | b\nc | d").includes("<table"), "no table without a rule line");
 });
 test("markdown: a code block's language cannot inject attributes", () => {
   const out = renderMarkdown('```c"onmouseover="x\nint a;\n```');
@@ -368,6 +381,23 @@ test("operations: ages and pages", () => {
   assert.equal(fmtAge(null), "\u2014");
   assert.equal(pageCount(0, 50), 1);
   assert.equal(pageCount(101, 50), 3);
+});
+
+test("splitSamples cuts the samples section, keeps its prose as notes", () => {
+  const md = "# T\n\nText $n$.\n\n## Samples\n\nInput:\n\n```\n1 2\n## not a heading\n```\n\nOutput:\n\n```\n3\n```\n\nAny order is fine.\n\n## Notes\n\nAfter.";
+  const { body, notes } = splitSamples(md);
+  assert.equal(notes, "Any order is fine.");
+  assert.ok(body.includes("Text $n$.") && body.includes("## Notes\n\nAfter."), body);
+  assert.ok(!body.includes("1 2") && !body.includes("Output:"), body);
+  assert.deepEqual(splitSamples("# T\n\nno samples"), { body: "# T\n\nno samples", notes: "" });
+  const fenced = splitSamples("```\n## Samples\n```\nx");
+  assert.ok(fenced.body.includes("## Samples"), "a heading inside code is not one");
+  assert.equal(splitSamples("### Example\n\nSample input 1:\n```\nx\n```\n# Next\nk").body, "# Next\nk");
+});
+test("stripTitle drops only a first heading that repeats the name", () => {
+  assert.equal(stripTitle("# Pair Sum\n\nText", "Pair Sum"), "\nText");
+  assert.equal(stripTitle("# Other\n\nText", "Pair Sum"), "# Other\n\nText");
+  assert.equal(stripTitle("Text\n# Pair Sum", "Pair Sum"), "Text\n# Pair Sum");
 });
 
 /* --- drafts and the submission page ---------------------------------------- */

@@ -3,7 +3,7 @@
 // Each view is render(ctx, main, params) and returns a cleanup function.
 
 import { h, clear, fmtTime, fmtMs, fmtKb, errorBox } from "./dom.js";
-import { renderMarkdown } from "./markdown.js";
+import { renderMarkdown, typesetMath, splitSamples, stripTitle } from "./markdown.js";
 import { judgingView } from "./judging.js";
 import { loadDraft, saveDraft } from "./drafts.js";
 import { createEditor } from "./editor.js";
@@ -199,7 +199,9 @@ function renderProblem(ctx, main, p, contest) {
   const likeMsg = h("span", { class: "like-msg", role: "status" });
   const likeBtn = h("button", { type: "button", class: "like", "aria-pressed": String(liked), disabled: !signedIn,
     title: signedIn ? "" : "Sign in to like problems" });
+  const likesDd = h("dd", { id: "likes-count" }, String(likes));
   const drawLike = () => {
+    likesDd.textContent = String(likes);
     likeBtn.setAttribute("aria-pressed", String(liked));
     clear(likeBtn, h("span", { "aria-hidden": "true" }, liked ? "\u2665" : "\u2661"), ` ${liked ? "Liked" : "Like"} \u00b7 ${likes}`);
   };
@@ -219,12 +221,15 @@ function renderProblem(ctx, main, p, contest) {
     }
   });
 
-  // Samples.
-  const samples = (p.samples || []).map((s, i) => h("figure", { class: "sample" },
-    h("figcaption", {}, `Sample ${String(s.name || i + 1).replace(/^.*\//, "")}`),
-    h("div", { class: "sample-io" },
-      h("div", {}, h("h4", {}, "Input"), h("pre", {}, h("code", {}, s.input ?? ""))),
-      h("div", {}, h("h4", {}, "Answer"), h("pre", {}, h("code", {}, s.answer ?? ""))))));
+  // Samples: the package's, once, each part with a copy button.
+  const samples = (p.samples || []).map((s, i) => {
+    const name = String(s.name || i + 1).replace(/^.*\//, "");
+    return h("figure", { class: "sample", dataset: { sample: name } },
+      h("figcaption", {}, `Sample ${name}`, s.truncated ? h("span", { class: "muted" }, " (cut at 16 KiB)") : null),
+      h("div", { class: "sample-io" },
+        samplePart("Input", s.input ?? "", `sample ${name} input`),
+        samplePart("Output", s.answer ?? "", `sample ${name} output`)));
+  });
 
   // Submit form.
   let language = storedLanguage();
@@ -340,8 +345,21 @@ function renderProblem(ctx, main, p, contest) {
     h("div", { class: "actions" }, submitBtn),
     formMsg);
 
+  // The statement's own copy of the samples gives way to the package's.
+  let md = stripTitle(p.statement_md || "", p.name);
+  let notes = null;
+  if (samples.length) {
+    const split = splitSamples(md);
+    md = split.body;
+    if (split.notes) {
+      notes = h("div", { class: "statement sample-notes" });
+      notes.innerHTML = renderMarkdown(split.notes, { headingOffset: 3 }); // escaped by renderMarkdown
+    }
+  }
   const statement = h("article", { class: "statement", "aria-label": "Statement" });
-  statement.innerHTML = renderMarkdown(p.statement_md || "", { headingOffset: 2 }); // escaped by renderMarkdown
+  statement.innerHTML = renderMarkdown(md, { headingOffset: 2 }); // escaped by renderMarkdown
+  Promise.all([typesetMath(statement), notes ? typesetMath(notes) : 0])
+    .then(([a, b]) => { statement.dataset.math = a + b ? "katex" : "source"; });
 
   clear(main,
     h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, contest
@@ -352,15 +370,46 @@ function renderProblem(ctx, main, p, contest) {
         h("h2", { id: "problem-title" }, p.name || slug),
         h("div", { class: "like-box" }, likeBtn, likeMsg)),
       h("dl", { class: "limits" },
-        h("dt", {}, "Difficulty"), h("dd", {}, p.difficulty ?? "\u2014"),
-        h("dt", {}, "Time limit"), h("dd", {}, fmtMs(p.time_limit_ms)),
-        h("dt", {}, "Memory limit"), h("dd", {}, fmtKb(p.memory_limit_kb)),
-        h("dt", {}, "Solves"), h("dd", {}, String(p.solves ?? 0)),
-        h("dt", {}, "Submissions"), h("dd", {}, String(p.submissions ?? 0))),
+        fact("Time limit", fmtMs(p.time_limit_ms)), fact("Memory limit", fmtKb(p.memory_limit_kb)),
+        fact("Difficulty", p.difficulty ?? "\u2014"),
+        fact("Solves", `${p.solves ?? 0} of ${p.submissions ?? 0} submissions`, `${p.solves ?? 0}`),
+        h("div", {}, h("dt", {}, "Likes"), likesDd)),
       statement,
       samples.length ? h("section", { class: "samples", "aria-labelledby": "samples-title" },
-        h("h3", { id: "samples-title" }, "Samples"), samples) : null),
+        h("h3", { id: "samples-title" }, "Samples"), samples, notes) : null),
     h("section", { class: "card" }, form, recentList));
+}
+
+// One fact of the problem's line: "Time limit 1 s".
+function fact(label, value, short) {
+  return h("div", {}, h("dt", {}, label), h("dd", { title: short ? String(value) : null }, short ?? String(value)));
+}
+
+function samplePart(label, text, what) {
+  const pre = h("pre", {}, h("code", {}, text));
+  const said = h("span", { class: "copy-msg", role: "status" });
+  const btn = h("button", { type: "button", class: "copy secondary", "aria-label": `Copy ${what}` }, "Copy");
+  btn.addEventListener("click", async () => {
+    said.textContent = (await copyText(text, pre)) ? "Copied" : "Select and copy by hand";
+    setTimeout(() => { said.textContent = ""; }, 2000);
+  });
+  return h("div", {}, h("div", { class: "sample-bar" }, h("h4", {}, label), btn, said), pre);
+}
+
+// The clipboard API needs a secure context (https or localhost); elsewhere
+// the old selection + execCommand way still works.
+async function copyText(text, pre) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const range = document.createRange();
+    range.selectNodeContents(pre);
+    const sel = getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+    try { return document.execCommand("copy"); } catch { return false; } finally { sel.removeAllRanges(); }
+  }
 }
 
 /* --- my submissions ------------------------------------------------------- */
