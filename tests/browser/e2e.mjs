@@ -10,6 +10,8 @@
 //   GAVEL_E2E_URL       the server, e.g. http://127.0.0.1:8080/ (required)
 //   GAVEL_E2E_EXAMPLES  examples/problems of the source tree (required)
 //   GAVEL_E2E_OUT       where failure screenshots go (default: a temp dir)
+//   GAVEL_ARTIFACTS     where each main page's screenshots go, 1280 and 360 px
+//                       wide (web-client/README.md lists them; none if unset)
 //   CHROMIUM            the browser (default /usr/bin/chromium)
 //   GAVEL_E2E_HEADED=1  show the browser (needs a display)
 
@@ -23,6 +25,7 @@ const EXAMPLES = process.env.GAVEL_E2E_EXAMPLES;
 const OUT = process.env.GAVEL_E2E_OUT || fs.mkdtempSync(path.join(os.tmpdir(), "gavel-e2e-"));
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const VERDICT_TIMEOUT_MS = Number(process.env.GAVEL_E2E_VERDICT_TIMEOUT_MS || 150000);
+const ARTIFACTS = process.env.GAVEL_ARTIFACTS || "";
 
 if (!BASE || !EXAMPLES) {
   console.error("usage: GAVEL_E2E_URL=http://host:port/ GAVEL_E2E_EXAMPLES=examples/problems node e2e.mjs");
@@ -111,6 +114,26 @@ async function soft(name, fn) {
 }
 
 const url = (hash) => new URL(hash, BASE).toString();
+
+// Each main page at 1280 and 360 px wide, full length, into ARTIFACTS; at
+// 360 px the page must not scroll sideways (checked in "every page fits").
+const narrowOverflows = [];
+async function shoot(name, p = page) {
+  for (const [w, hgt] of [[1280, 900], [360, 740]]) {
+    await p.setViewportSize({ width: w, height: hgt });
+    await p.waitForTimeout(200);
+    if (ARTIFACTS) {
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      await p.screenshot({ path: path.join(ARTIFACTS, `${name}-${w}.png`), fullPage: true });
+    }
+    if (w === 360) {
+      const sw = await p.evaluate(() => document.documentElement.scrollWidth);
+      if (sw > 362) narrowOverflows.push(`${name}: ${sw} px`);
+    }
+  }
+  await p.setViewportSize({ width: 1200, height: 900 });
+  if (ARTIFACTS) log(`# screenshots ${name}-1280.png, ${name}-360.png`);
+}
 const stamp = Date.now().toString(36) + Math.floor(Math.random() * 1e4).toString(36);
 const username = `e2e_${stamp}`;
 const displayName = `E2E ${stamp}`;
@@ -120,13 +143,21 @@ async function waitLive() {
   await page.waitForSelector('#conn-state[data-state="open"]', { timeout: 20000 });
 }
 
+// The problem page's editor, set through its interface as a paste would
+// (typing is tested on its own, below).
+async function setSource(p, text) {
+  await p.waitForSelector('.editor-box[data-editor="codemirror"]');
+  await p.evaluate((t) => document.querySelector(".editor-box").gavelEditor.setValue(t), text);
+}
+const editorValue = (p) => p.evaluate(() => document.querySelector(".editor-box")?.gavelEditor?.getValue() ?? null);
+
 // Submits `file` from the example package as `language`; waits for the
 // verdict; returns {id, verdict, seen, chips}.
 async function submitAndWait(file, language, wantVerdict) {
   const source = fs.readFileSync(path.join(EXAMPLES, "circle-area", "submissions", file), "utf8");
   const before = await page.locator(".recent-item").count();
   await page.selectOption("#language", language);
-  await page.fill("#source", source);
+  await setSource(page, source);
   await page.click('form.submit-form button[type="submit"]');
   const item = page.locator(".recent-item").first();
   await page.waitForFunction((n) => document.querySelectorAll(".recent-item").length > n, before, { timeout: 20000 })
@@ -196,6 +227,8 @@ try {
 
   step = "sign in";
   await page.goto(url("#/signin"));
+  await page.waitForSelector("#username");
+  await shoot("signin");
   await page.fill("#username", username);
   await page.fill("#password", password);
   await page.click('form.auth button[type="submit"]');
@@ -222,6 +255,7 @@ try {
   const slugs = await page.locator("table.problems tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.slug));
   check(["circle-area", "pair-sum", "distinct-count", "subtask-sum"].every((s) => slugs.includes(s)),
     "the problem list shows the four example problems", slugs.join(","));
+  await shoot("problems");
 
   let diffs = [];
   await soft("sort the problem list by difficulty", async () => {
@@ -272,6 +306,16 @@ try {
   });
   const limits = (await page.textContent("dl.limits")).replace(/\s+/g, " ");
   check(/Time limit ?1 s/.test(limits), "the time limit is shown", limits);
+
+  await soft("screenshots of the problem page, light and dark", async () => {
+    await page.waitForSelector('.editor-box[data-editor="codemirror"]');
+    await shoot("problem");
+    await page.emulateMedia({ colorScheme: "dark" });
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    check(bg !== "rgb(245, 246, 248)", "the dark theme follows the system setting", bg);
+    await shoot("problem-dark");
+    await page.emulateMedia({ colorScheme: "light" });
+  });
 
   await soft("no raw TeX on any example problem's page", async () => {
     for (const slug of ["circle-area", "pair-sum", "distinct-count", "subtask-sum"]) {
@@ -330,8 +374,11 @@ try {
     const secretData = await page.locator("table.tests tbody tr").evaluateAll((trs) =>
       trs.filter((tr) => !tr.querySelector(".tag")).some((tr) => tr.querySelector(".sample-data")));
     check(!secretData, "secret tests show no data");
-    const src = await page.evaluate(() => document.querySelector(".source-box")?.textContent || "");
+    await page.waitForSelector('.source-box[data-editor="codemirror"]');
+    const src = await page.locator(".source-box .cm-content").textContent();
+    check(await page.locator('.source-box .cm-content[contenteditable="false"]').count() === 1, "the source is read-only");
     check(/printf|scanf/.test(src), "the source is shown");
+    await shoot("submission");
     await page.click("#submit-again");
     await page.waitForSelector("#problem-title");
     const value = await page.evaluate(() => document.querySelector(".editor-box")?.gavelEditor?.getValue() ?? "");
@@ -339,10 +386,47 @@ try {
     check(await page.inputValue("#language") === "c", "submit again picks the submission's language");
   });
 
+  await soft("the editor: typed on the keyboard, kept over a reload, Ctrl-Enter submits", async () => {
+    await page.goto(url("#/problem/circle-area"));
+    await page.waitForSelector('.editor-box[data-editor="codemirror"]');
+    ok("the CodeMirror editor loaded");
+    await page.selectOption("#language", "python");
+    await page.click(".editor-box .cm-content");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.press("Delete");
+    // Typed line by line; Escape closes a completion list before Enter, and
+    // the body of the loop is indented by the editor, not by us.
+    const lines = ["import math", "n = int(input())", "for _ in range(n):", "r = float(input())", 'print("%.9f" % (math.pi * r * r))'];
+    for (const [i, l] of lines.entries()) {
+      await page.keyboard.type(l, { delay: 5 });
+      await page.keyboard.press("Escape");
+      if (i < lines.length - 1) await page.keyboard.press("Enter");
+    }
+    const want = "import math\nn = int(input())\nfor _ in range(n):\n    r = float(input())\n    print(\"%.9f\" % (math.pi * r * r))";
+    const typed = await editorValue(page);
+    check(typed === want, "typing in the editor gives the program, the loop body auto-indented", JSON.stringify(typed));
+    check(await page.locator(".editor-box .cm-line span").count() > 5, "the source is highlighted (token spans)");
+    await page.waitForTimeout(600); // the draft is saved a moment after typing stops
+    await page.reload();
+    await waitLive();
+    await page.waitForSelector('.editor-box[data-editor="codemirror"]');
+    check(await page.inputValue("#language") === "python", "the language is kept over a reload");
+    check(await editorValue(page) === want, "the draft is back after a reload");
+    const before = await page.locator(".recent-item").count();
+    await page.click(".editor-box .cm-content");
+    await page.keyboard.press("Control+Enter");
+    await page.waitForFunction((n) => document.querySelectorAll(".recent-item").length > n, before, { timeout: 20000 });
+    ok("Ctrl-Enter submits");
+    const item = page.locator(".recent-item").first();
+    await item.locator(".judging[data-verdict]").waitFor({ timeout: VERDICT_TIMEOUT_MS });
+    check(await item.locator(".judging").getAttribute("data-verdict") === "AC", "the typed solution is accepted");
+    check(await editorValue(page) === want, "the editor keeps the source after submitting");
+  });
+
   let resumed = null;
   await soft("the connection drops while judging; resume brings the verdict", async () => {
     await page.selectOption("#language", "c");
-    await page.fill("#source", fs.readFileSync(path.join(EXAMPLES, "circle-area", "submissions", "accepted", "area.c"), "utf8"));
+    await setSource(page, fs.readFileSync(path.join(EXAMPLES, "circle-area", "submissions", "accepted", "area.c"), "utf8"));
     const before = await page.locator(".recent-item").count();
     // Stay away for 3 s right after submitting, so that events are missed.
     await page.evaluate(() => {
@@ -381,6 +465,7 @@ try {
       trs.map((tr) => ({ id: tr.dataset.submission, verdict: tr.querySelector(".judging")?.dataset.verdict })));
     const byId = Object.fromEntries(rows.map((r) => [r.id, r.verdict]));
     check(byId[ac.id] === "AC" && byId[wa.id] === "WA", "my submissions lists both with their verdicts", JSON.stringify(rows));
+    await shoot("submissions");
   });
 
   await soft("the problem list shows my status", async () => {
@@ -395,6 +480,7 @@ try {
     check(cid > 0, "run_e2e.sh made a contest", process.env.GAVEL_E2E_CONTEST);
     await page.goto(url("#/contests"));
     await page.waitForSelector(`table.contests tr[data-contest="${cid}"]`);
+    await shoot("contests");
     const phase = await page.getAttribute(`table.contests tr[data-contest="${cid}"] .badge`, "data-phase");
     check(phase === "running", "the contest list shows the contest running", phase);
     await page.click(`table.contests tr[data-contest="${cid}"] a`);
@@ -416,13 +502,19 @@ try {
     await tab.waitForSelector('#conn-state[data-state="open"]', { timeout: 20000 });
     await tab.waitForSelector("#problem-title");
     await tab.selectOption("#language", "c");
-    await tab.fill("#source", fs.readFileSync(path.join(EXAMPLES, "circle-area", "submissions", "accepted", "area.c"), "utf8"));
+    await setSource(tab, fs.readFileSync(path.join(EXAMPLES, "circle-area", "submissions", "accepted", "area.c"), "utf8"));
     await tab.click('form.submit-form button[type="submit"]');
     await tab.waitForSelector(".recent-item .judging[data-verdict]", { timeout: VERDICT_TIMEOUT_MS });
     check(await tab.getAttribute(".recent-item .judging", "data-verdict") === "AC", "the contest submission is accepted");
     await page.waitForSelector(`table.board tr[data-user="${me}"] td.cell.solved`, { timeout: 20000 });
     ok("the scoreboard row turned solved live, without a reload");
     await tab.close();
+    check(await page.locator(`table.board tr.me[data-user="${me}"]`).count() === 1, "my row is highlighted");
+    await page.click("#jump-to-me");
+    ok("the jump-to-me button works");
+    check(await page.locator('table.board thead a.problem-label[href*="circle-area"]').count() === 1, "the problem column links to the problem");
+    check(await page.locator(`table.board tr[data-user="${me}"] td.cell.solved .first-mark`).count() === 1,
+      "the first solve is marked");
 
     // An organizer announces from another browser.
     const orgContext = await browser.newContext();
@@ -437,7 +529,51 @@ try {
     check(reply && reply.announcement_id > 0, "the organizer's announcement is stored", JSON.stringify(reply));
     await page.waitForFunction((t) => [...document.querySelectorAll(".announcements li")].some((li) => li.textContent.includes(t)), text, { timeout: 20000 });
     ok("the announcement appears on the contestant's contest page live");
+    await shoot("contest");
     await orgContext.close();
+  });
+
+  await soft("a scoreboard of 10 000 rows renders in < 200 ms and takes one update in < 16 ms", async () => {
+    const m = await page.evaluate(async () => {
+      const { Board, rankRows } = await import("/js/board.js");
+      const host = document.createElement("section");
+      host.className = "card";
+      document.querySelector("#view").append(host);
+      const problems = "ABCDEFGHIJ".split("").map((l, i) => ({ label: l, slug: `p${i}`, color: i % 2 ? "#1e88e5" : "#fdd835" }));
+      const rows = [];
+      for (let u = 1; u <= 10000; u++) {
+        const solved = u % 11;
+        rows.push({ user_id: u, username: `u${u}`, display_name: `Team ${u}`, solved, penalty: (u * 37) % 900, score: 0,
+          cells: problems.map((p, i) => ({ label: p.label, solved: i < solved, first: false, tries: i < solved ? 1 + ((u + i) % 3) : (u + i) % 2,
+            pending: 0, score: 0, time_min: i < solved ? (u * 7 + i) % 300 : 0 })) });
+      }
+      rankRows(rows, "icpc");
+      const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+      const t0 = performance.now();
+      const b = new Board(host, { me: rows[5000].user_id, contestId: 1 });
+      b.set({ scoring: "icpc", problems, rows, frozen: false });
+      host.offsetHeight; // layout included
+      const renderMs = performance.now() - t0;
+      await frame();
+      // A row on my page gains a solve and moves up (the animated path).
+      const mine = b.board.rows[5000];
+      const up = { ...mine, solved: mine.solved + 1, cells: mine.cells.map((c, i) => (i === mine.solved ? { ...c, solved: true, tries: 1, time_min: 5 } : c)) };
+      const t1 = performance.now();
+      b.update(up);
+      host.offsetHeight;
+      const updateMs = performance.now() - t1;
+      const moved = b.board.rows.findIndex((r) => r.user_id === up.user_id);
+      const domRows = host.querySelectorAll("tbody tr").length;
+      const animating = host.getAnimations({ subtree: true }).length;
+      host.remove();
+      return { renderMs, updateMs, moved, domRows, animating };
+    });
+    log(`# board of 10 000 rows: render ${m.renderMs.toFixed(1)} ms, one update ${m.updateMs.toFixed(1)} ms, ${m.domRows} rows in the DOM, ${m.animating} animations`);
+    check(m.domRows <= 100, "the board draws one page of rows", String(m.domRows));
+    check(m.moved < 5000, "the updated row moved up", String(m.moved));
+    check(m.animating > 0, "rows glide to their new place (FLIP animations running)", String(m.animating));
+    check(m.renderMs < 200, "10 000 rows render in under 200 ms", `${m.renderMs.toFixed(1)} ms`);
+    check(m.updateMs < 16, "one row update applies in under 16 ms", `${m.updateMs.toFixed(1)} ms`);
   });
 
   await soft("the rate limit says when to retry", async () => {
@@ -448,7 +584,7 @@ try {
     let text = "";
     for (let i = 0; i < 8 && !text; i++) {
       const before = await page.locator(".recent-item").count();
-      await page.fill("#source", `print(${i})\n`);
+      await setSource(page, `print(${i})\n`);
       await page.click('form.submit-form button[type="submit"]');
       await page.waitForFunction((n) => document.querySelectorAll(".recent-item").length > n ||
         document.querySelector(".form-msg .error"), before);
@@ -456,6 +592,30 @@ try {
     }
     log(`# refusal: ${text}`);
     check(/rate_limited/.test(text) && /(retry|try again) in \d+ s/.test(text) && /\(at \d|, at \d/.test(text), "a submission over the rate limit is refused, saying when to retry", text);
+  });
+
+  await soft("an unknown path: our own 404 page, no missing stylesheet", async () => {
+    const failed = [];
+    const onFail = (req) => failed.push(req.url());
+    const on404 = (res) => { if (res.status() === 404) failed.push(res.url()); };
+    page.on("requestfailed", onFail);
+    page.on("response", on404);
+    await page.goto(new URL("no-such-page", BASE).toString());
+    await page.waitForSelector("#nf-title");
+    check(/Page not found/.test(await page.textContent("#nf-title")), "the server's unknown path shows our 404 page");
+    check(await page.locator('a[href="/#/problems"]').count() > 0, "the 404 page links back");
+    await shoot("404");
+    await page.goto(url("#/no/such/view"));
+    await page.waitForSelector("#view h2");
+    check(/not found/i.test(await page.textContent("#view h2")), "an unknown view shows the app's not-found page");
+    await shoot("not-found");
+    page.off("requestfailed", onFail);
+    page.off("response", on404);
+    check(!failed.length, "nothing failed to load (no error.css)", failed.join(", "));
+  });
+
+  await soft("every page fits 360 px", async () => {
+    check(narrowOverflows.length === 0, "no page scrolls sideways at 360 px", narrowOverflows.join("; "));
   });
 
   await soft("no script errors", async () => {

@@ -17,6 +17,7 @@ import { rejudgeRequest, verdictText, standingText, batchWhat } from "../../web-
 import { fmtAge, pageCount } from "../../web-client/js/ops.js";
 import { loadDraft, saveDraft, draftKey, MAX_DRAFTS } from "../../web-client/js/drafts.js";
 import { testRows } from "../../web-client/js/submission.js";
+import { pageOf, pagesFor, safeColor, textOn, PAGE_SIZE, placeRow } from "../../web-client/js/board.js";
 
 let n = 0;
 const tests = [];
@@ -398,6 +399,45 @@ test("stripTitle drops only a first heading that repeats the name", () => {
   assert.equal(stripTitle("# Pair Sum\n\nText", "Pair Sum"), "\nText");
   assert.equal(stripTitle("# Other\n\nText", "Pair Sum"), "# Other\n\nText");
   assert.equal(stripTitle("Text\n# Pair Sum", "Pair Sum"), "Text\n# Pair Sum");
+});
+
+test("board helpers: pages, colours", () => {
+  assert.equal(pageOf(0), 1);
+  assert.equal(pageOf(PAGE_SIZE - 1), 1);
+  assert.equal(pageOf(PAGE_SIZE), 2);
+  assert.equal(pagesFor(0), 1);
+  assert.equal(pagesFor(10000), Math.ceil(10000 / PAGE_SIZE));
+  assert.equal(safeColor("#a1B2c3"), "#a1B2c3");
+  assert.equal(safeColor("red; background:url(x)"), null);
+  assert.equal(safeColor(undefined), null);
+  assert.equal(textOn("#ffffff"), "#000000");
+  assert.equal(textOn("#1e2a78"), "#ffffff");
+});
+test("rankRows ranks 10 000 rows quickly and keeps ties", () => {
+  const rows = [];
+  for (let u = 1; u <= 10000; u++) rows.push({ user_id: u, solved: u % 7, penalty: u % 13, cells: [] });
+  const t = performance.now();
+  rankRows(rows, "icpc");
+  rows[9999] = { ...rows[9999], solved: 99 };
+  rankRows(rows, "icpc");
+  const ms = performance.now() - t;
+  assert.equal(rows[0].solved, 99);
+  assert.equal(rows[0].rank, 1);
+  assert.ok(rows.every((r, i) => i === 0 || r.rank >= rows[i - 1].rank));
+  assert.ok(ms < 2000, `${ms} ms`);
+});
+test("placeRow moves one row and re-ranks as a full sort would", () => {
+  const mk = (u, solved, penalty) => ({ user_id: u, solved, penalty, cells: [] });
+  const rows = rankRows([mk(1, 3, 10), mk(2, 2, 5), mk(3, 2, 5), mk(4, 1, 0), mk(5, 0, 0)], "icpc");
+  assert.deepEqual(rows.map((r) => r.rank), [1, 2, 2, 4, 5]);
+  placeRow(rows, mk(5, 2, 5), "icpc");
+  assert.deepEqual(rows.map((r) => `${r.user_id}:${r.rank}`), ["1:1", "2:2", "3:2", "5:2", "4:5"]);
+  placeRow(rows, mk(1, 0, 0), "icpc");
+  assert.deepEqual(rows.map((r) => `${r.user_id}:${r.rank}`), ["2:1", "3:1", "5:1", "4:4", "1:5"]);
+  placeRow(rows, mk(6, 9, 0), "icpc");
+  assert.deepEqual(rows.map((r) => `${r.user_id}:${r.rank}`), ["6:1", "2:2", "3:2", "5:2", "4:5", "1:6"]);
+  const sorted = rankRows(rows.map((r) => ({ ...r })), "icpc");
+  assert.deepEqual(sorted.map((r) => `${r.user_id}:${r.rank}`), rows.map((r) => `${r.user_id}:${r.rank}`));
 });
 
 /* --- drafts and the submission page ---------------------------------------- */

@@ -144,8 +144,19 @@ static void test_http(int port)
                !strcmp(ctype, "text/css"),
            "style.css");
     itest_http_release(&r);
+    /* A missing file leads to the web client's own 404 page (lws redirects
+     * to error_document_404), not to lws's page and its missing error.css. */
     itest_http_get(&r, port, "/no-such-file.html");
-    ICHECK(r.status == 404, "missing file -> %d", r.status);
+    ICHECK(r.status == 302 && itest_header(r.head, "location", ctype, sizeof(ctype)) &&
+               !strcmp(ctype, "/404.html"),
+           "missing file -> %d to %s", r.status, ctype);
+    itest_http_release(&r);
+    itest_http_get(&r, port, "/404.html");
+    ICHECK(r.status == 200 && r.body && strstr(r.body, "Page not found"), "/404.html -> %d",
+           r.status);
+    itest_http_release(&r);
+    itest_http_get(&r, port, "/error.css");
+    ICHECK(r.status == 200, "/error.css -> %d", r.status);
     itest_http_release(&r);
 }
 

@@ -3,10 +3,14 @@
 // Java modes, bundled by esbuild (scripts/build-web). js/editor.js imports
 // the bundle and falls back to a textarea when it is not there.
 //
-// Colours come from CSS variables (style.css, --cm-*), so the editor follows
-// the page's light and dark themes without a second theme here. Under the
-// server's CSP (style-src 'self') CodeMirror's own styles go through
-// constructable stylesheets, which the CSP does not block.
+// The server's CSP (style-src 'self') refuses <style> elements, which is how
+// CodeMirror injects its styles into a document. Inside a shadow root it
+// uses a constructable stylesheet (adoptedStyleSheets) instead, which the
+// CSP allows: so each editor lives in the shadow root of a host element, and
+// its look (border, focus ring) is in the theme below rather than in
+// style.css, whose rules do not reach into the shadow tree. Colours come
+// from the page's CSS variables (--fg, --cm-*...), which do inherit into it,
+// so the editor follows the light and dark themes.
 
 import { EditorView, basicSetup } from "codemirror";
 import { EditorState, Compartment } from "@codemirror/state";
@@ -32,7 +36,10 @@ const highlight = HighlightStyle.define([
 ]);
 
 const theme = EditorView.theme({
-  "&": { color: "var(--fg)", backgroundColor: "var(--card)", fontSize: "0.9rem" },
+  "&": { color: "var(--fg)", backgroundColor: "var(--card)", fontSize: "0.9rem", border: "1px solid var(--border)",
+    borderRadius: "6px", maxHeight: "70vh", textAlign: "left" },
+  "&.cm-focused": { outline: "3px solid #7aa2ff", outlineOffset: "1px", borderColor: "var(--accent)" },
+  ".cm-scroller": { overflow: "auto" },
   ".cm-content": { fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace", caretColor: "var(--fg)" },
   ".cm-gutters": { backgroundColor: "var(--code-bg)", color: "var(--muted)", borderRight: "1px solid var(--border)" },
   ".cm-activeLine": { backgroundColor: "var(--cm-active-line)" },
@@ -68,13 +75,20 @@ export function make(parent, { doc = "", language = "cpp", readOnly = false, lab
     extensions.push(keymap.of([indentWithTab]),
       EditorView.updateListener.of((u) => { if (u.docChanged) onChange?.(); }));
   }
-  const view = new EditorView({ doc, extensions, parent });
+  if (!readOnly) {
+    extensions.push(EditorView.theme({ ".cm-content, .cm-gutter": { minHeight: "18rem" } }));
+  }
+  const host = document.createElement("div");
+  host.className = readOnly ? "cm-host cm-host-readonly" : "cm-host";
+  parent.append(host);
+  const root = host.attachShadow({ mode: "open" });
+  const view = new EditorView({ doc, extensions, parent: root, root });
   return {
     view,
     getValue: () => view.state.doc.toString(),
     setValue: (text) => view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } }),
     setLanguage: (id) => view.dispatch({ effects: mode.reconfigure(modeOf(id)) }),
     focus: () => view.focus(),
-    destroy: () => view.destroy(),
+    destroy: () => { view.destroy(); host.remove(); },
   };
 }

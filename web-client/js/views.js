@@ -541,8 +541,12 @@ export function signUpView(ctx, main, params) {
 
 export function notFoundView(ctx, main) {
   setTitle("Not found");
-  clear(main, h("section", { class: "card" }, h("h2", {}, "Page not found"),
-    h("p", {}, h("a", { href: "#/problems" }, "Go to the problems"))));
+  clear(main, h("section", { class: "card not-found", "aria-labelledby": "nf-title" },
+    h("p", { class: "big", "aria-hidden": "true" }, "404"),
+    h("h2", { id: "nf-title" }, "Page not found"),
+    h("p", {}, "There is no page at ", h("code", {}, location.hash || "/"), "."),
+    h("p", {}, h("a", { href: "#/problems", class: "button" }, "Go to the problems"), " ",
+      h("a", { href: "#/contests", class: "button secondary" }, "Contests"))));
   return () => {};
 }
 
