@@ -105,6 +105,19 @@ function cellView(c, ioi, label) {
     text, c.solved ? h("small", {}, ` ${c.time_min}'`) : "", c.pending ? h("small", {}, ` ${c.pending}?`) : "");
 }
 
+// Makes `parent`'s children the `want` list with few DOM moves: a row that
+// moved is moved, the others stay where they are (re-inserting every row
+// would restyle the whole table).
+function reorder(parent, want) {
+  const keep = new Set(want);
+  for (const el of [...parent.children]) if (!keep.has(el)) el.remove();
+  let cur = parent.firstElementChild;
+  for (const el of want) {
+    if (cur === el) { cur = cur.nextElementSibling; continue; }
+    parent.insertBefore(el, cur);
+  }
+}
+
 export class Board {
   // el: where the board goes; opts: {me (user id), contestId, colors (label
   // -> colour), onPage}
@@ -214,9 +227,14 @@ export class Board {
     if (!this.thead) {
       this.thead = this.head(problems, ioi);
       table.tHead?.remove();
-      table.caption.after(this.thead);
+      table.querySelector("colgroup")?.remove();
+      table.caption.after(this.cols(problems, ioi), this.thead);
+      // A fixed layout: the widths come from the columns, not from every
+      // row's content, so a moved row costs little layout. Narrow screens
+      // scroll the table sideways rather than squeeze it (CSSOM, for the CSP).
+      table.style.minWidth = `${(ioi ? 18 : 23) + 4.2 * problems.length}rem`;
     }
-    table.tBodies[0].replaceChildren(...trs);
+    reorder(table.tBodies[0], trs);
     const mine = this.myIndex();
     // The navigation is redrawn; the table stays in place (moving it out
     // and back would restyle every row and lose the reader's scroll).
@@ -230,6 +248,12 @@ export class Board {
       pages > 1 ? this.pager(pages) : null);
     if (this.wrap.parentNode !== this.el) clear(this.el, this.nav, this.wrap);
     if (before.size) this.glide(before);
+  }
+
+  cols(problems, ioi) {
+    const col = (cls) => h("col", { class: cls });
+    return h("colgroup", {}, col("c-rank"), col("c-who"), col("c-num"), ioi ? null : col("c-pen"),
+      problems.map(() => col("c-cell")));
   }
 
   head(problems, ioi) {
@@ -257,17 +281,20 @@ export class Board {
 
   // The "invert" and "play" of FLIP: each row that moved starts where it was
   // and slides to where it is; a row new to the page fades in.
+  // Every position is read before any animation starts: reading after one
+  // would force a fresh layout per row.
   glide(before) {
+    const moves = [];
     for (const [id, tr] of this.trs) {
       const was = before.get(id);
-      if (was === undefined) {
-        tr.animate([{ opacity: 0 }, { opacity: 1 }], { duration: MOVE_MS });
-        continue;
+      moves.push([tr, was === undefined ? null : was - tr.getBoundingClientRect().top]);
+    }
+    for (const [tr, dy] of moves) {
+      if (dy === null) tr.animate([{ opacity: 0 }, { opacity: 1 }], { duration: MOVE_MS });
+      else if (Math.abs(dy) >= 1) {
+        tr.animate([{ transform: `translateY(${dy}px)` }, { transform: "translateY(0)" }],
+          { duration: MOVE_MS, easing: "cubic-bezier(0.2, 0.7, 0.2, 1)" });
       }
-      const dy = was - tr.getBoundingClientRect().top;
-      if (Math.abs(dy) < 1) continue;
-      tr.animate([{ transform: `translateY(${dy}px)` }, { transform: "translateY(0)" }],
-        { duration: MOVE_MS, easing: "cubic-bezier(0.2, 0.7, 0.2, 1)" });
     }
   }
 }

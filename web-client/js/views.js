@@ -341,7 +341,7 @@ function renderProblem(ctx, main, p, contest) {
       h("div", { class: "field" }, h("label", { for: "language" }, "Language"), langSel),
       h("div", { class: "field" }, h("label", { for: "source-file" }, "Load from a file"), fileInput)),
     h("div", { class: "field" }, h("label", { for: "source", id: "source-label" }, "Source code"), editorBox,
-      h("small", { id: "source-hint", class: "muted" }, "At most 64 KiB; Ctrl-Enter submits. Your draft is kept in this browser for each language. Loading a file picks the language from its extension.")),
+      h("small", { id: "source-hint", class: "muted" }, "At most 64 KiB; Ctrl-Enter submits; Tab indents (Esc, then Tab, leaves the editor). Your draft is kept in this browser for each language. Loading a file picks the language from its extension.")),
     h("div", { class: "actions" }, submitBtn),
     formMsg);
 
