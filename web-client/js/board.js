@@ -173,7 +173,10 @@ export class Board {
     const tr = this.trs.get(this.me);
     if (tr) {
       tr.scrollIntoView({ block: "center", behavior: this.reduced ? "auto" : "smooth" });
-      tr.querySelector("a, [tabindex]")?.focus({ preventScroll: true });
+      // Focus follows, for keyboard and screen-reader users.
+      const who = tr.querySelector("th");
+      who.tabIndex = -1;
+      who.focus({ preventScroll: true });
       tr.classList.remove("flash");
       void tr.offsetWidth; // restart the highlight
       tr.classList.add("flash");
