@@ -673,6 +673,26 @@ try {
     check(!failed.length, "nothing failed to load (no error.css)", failed.join(", "));
   });
 
+  await soft("without the built files: TeX source and a plain text box, with a note", async () => {
+    // As after a build without npm: vendor/ is not there.
+    const bare = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    await bare.route("**/vendor/**", (r) => r.fulfill({ status: 404, body: "" }));
+    const p = await bare.newPage();
+    const errors = [];
+    p.on("pageerror", (e) => errors.push(String(e)));
+    await p.goto(url("#/problem/circle-area"));
+    await p.waitForSelector(".statement[data-math]");
+    check(await p.getAttribute(".statement", "data-math") === "source", "math stays as TeX source without KaTeX");
+    check((await p.textContent(".statement")).includes("$n$"), "the TeX is readable", (await p.textContent(".statement")).slice(0, 80));
+    await p.waitForSelector(".editor-box .editor-note");
+    check(await p.isVisible("#source"), "the editor is a plain textarea, with a note saying so");
+    await p.click("#source");
+    await p.keyboard.type("print(1)");
+    check(await p.inputValue("#source") === "print(1)", "the textarea takes typing");
+    check(errors.length === 0, "no script error without the built files", errors.join("; "));
+    await bare.close();
+  });
+
   await soft("accessibility: no serious or critical axe violation on the main pages", async () => {
     check(AXE, "axe-core is installed (tests/browser/node_modules, scripts/install-deps)");
     check(a11yFindings.length === 0, "axe finds no serious or critical violation", a11yFindings.join("; "));
