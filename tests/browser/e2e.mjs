@@ -464,6 +464,43 @@ try {
     await page.waitForSelector('.editor-box[data-editor="codemirror"]');
   });
 
+  await soft("another contestant: a compilation error's page, and my submission is forbidden to them", async () => {
+    // A user of their own, so that the rate limit of the first stays as the
+    // later steps expect it.
+    const other = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const p = await other.newPage();
+    try {
+      await p.goto(url("#/signup"));
+      await p.waitForSelector('#conn-state[data-state="open"]', { timeout: 20000 });
+      await p.fill("#username", `${username}_b`);
+      await p.fill("#password", password);
+      await p.click('form.auth button[type="submit"]');
+      await p.waitForSelector("#current-user");
+      await p.goto(url("#/problem/circle-area"));
+      await p.waitForSelector("#problem-title");
+      await p.selectOption("#language", "c");
+      await setSource(p, "int main(void) { return missing; }\n");
+      await p.click('form.submit-form button[type="submit"]');
+      const item = p.locator(".recent-item").first();
+      await item.waitFor();
+      const id = await item.getAttribute("data-submission");
+      await item.locator(".judging[data-verdict]").waitFor({ timeout: VERDICT_TIMEOUT_MS });
+      await p.click(`.recent-item[data-submission="${id}"] a.sub-link`);
+      await p.waitForSelector('.sub-status .judging[data-verdict="CE"]');
+      await p.waitForSelector(".compile details[open] .compile-output");
+      const out = await p.textContent(".compile-output");
+      check(/missing/.test(out), "a CE's page shows the compiler's output, open", out.slice(0, 120));
+      check(await p.locator("#tests-empty").count() === 1, "no test rows for a CE, and it says why");
+      await p.goto(url(`#/submission/${wa.id}`));
+      await p.waitForSelector("#view .error");
+      check(/forbidden/.test(await p.textContent("#view .error")), "another contestant's submission page is forbidden",
+        await p.textContent("#view .error"));
+      check(await p.locator("#view pre, #view .cm-content, table.tests").count() === 0, "and shows nothing of it");
+    } finally {
+      await other.close();
+    }
+  });
+
   let resumed = null;
   await soft("the connection drops while judging; resume brings the verdict", async () => {
     await page.selectOption("#language", "c");
