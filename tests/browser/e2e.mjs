@@ -144,6 +144,10 @@ async function a11y(name, p = page) {
 const narrowOverflows = [];
 async function shoot(name, p = page) {
   await a11y(name, p);
+  // The dark theme too: its colours must keep their contrast.
+  await p.emulateMedia({ colorScheme: "dark" });
+  await a11y(`${name} (dark)`, p);
+  await p.emulateMedia({ colorScheme: "light" });
   for (const [w, hgt] of [[1280, 900], [360, 740]]) {
     await p.setViewportSize({ width: w, height: hgt });
     await p.waitForTimeout(200);

@@ -350,6 +350,7 @@ try {
   await submit(tab, cid, "distinct-count", "python", "wrong_answer/adjacent_only.py", "WA");
   await tab.close();
   await user.waitForSelector('#board-title .badge.phase-frozen');
+  check(/frozen/i.test(await text(user, "#frozen-banner")), "a banner says the board is frozen", await text(user, "#frozen-banner"));
   check(await user.locator("table.board td.cell.pending").count() === 2, "the contestant's board shows both frozen attempts as pending");
 
   await soft("unfreezing before the end is refused", async () => {
