@@ -11,6 +11,7 @@ import { h, clear, $, errorBox } from "./js/dom.js";
 import { problemsView, problemView, submissionsView, signInView, signUpView, notFoundView } from "./js/views.js";
 import { contestsView, contestView } from "./js/contests.js";
 import { orgRoute, isOrganizer } from "./js/org.js";
+import { submissionView } from "./js/submission.js";
 
 const scheme = location.protocol === "https:" ? "wss:" : "ws:";
 let session = null;
@@ -60,6 +61,9 @@ function route() {
   } else if ((m = /^\/contest\/([0-9]{1,15})$/.exec(path))) {
     section = "contests";
     cleanups.push(contestView(ctx, main, params, Number(m[1])));
+  } else if ((m = /^\/submission\/([0-9]{1,15})$/.exec(path))) {
+    section = "submissions";
+    cleanups.push(submissionView(ctx, main, params, Number(m[1])));
   } else if (path === "/submissions") {
     section = "submissions";
     cleanups.push(submissionsView(ctx, main, params));

@@ -73,7 +73,8 @@ int db_catalog_my_submissions(char **json, struct db_pg *pg, int64_t user_id, in
                               int page_size);
 
 /* One submission: the list's fields, user_id, compile_output, tests:[{test,
- * name,verdict,cpu_ms,wall_ms,memory_kb}] of the valid judging, and with
+ * name,sample,verdict,cpu_ms,wall_ms,memory_kb}] of the valid judging (sample:
+ * whether the test is one of the problem's public samples), and with
  * `with_source` the source. GV_ENOTFOUND when absent, -EACCES when `v` is
  * neither its author nor privileged. */
 int db_catalog_submission(char **json, struct db_pg *pg, const struct db_viewer *v, int64_t id,

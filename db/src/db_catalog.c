@@ -412,8 +412,9 @@ int db_catalog_submission(char **json, struct db_pg *pg, const struct db_viewer 
         &obj, pg,
         "SELECT json_build_object(" SUBMISSION_FIELDS ", 'user_id', s.user_id, 'compile_output', "
         "s.compile_output, 'source_blob', encode(s.source_blob, 'hex'), 'tests', coalesce(("
-        "SELECT json_agg(json_build_object('test', tc.ordinal, 'name', tc.name, 'verdict', "
-        "jt.verdict, 'cpu_ms', jt.cpu_ms, 'wall_ms', jt.wall_ms, 'memory_kb', jt.memory_kb) "
+        "SELECT json_agg(json_build_object('test', tc.ordinal, 'name', tc.name, 'sample', "
+        "tc.is_sample, 'verdict', jt.verdict, 'cpu_ms', jt.cpu_ms, 'wall_ms', jt.wall_ms, "
+        "'memory_kb', jt.memory_kb) "
         "ORDER BY tc.ordinal) FROM judgings j JOIN judging_tests jt ON jt.judging_id = j.id JOIN "
         "test_cases tc ON tc.id = jt.test_case_id WHERE j.submission_id = s.id AND j.is_valid), "
         "'[]'::json))::text FROM submissions s JOIN problems p ON p.id = s.problem_id WHERE "

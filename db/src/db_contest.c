@@ -72,9 +72,9 @@ static int rules_load(struct db__board *s, struct db_pg *pg, const char *cid, bo
     if (PQntuples(s->contest) < 1)
         return GV_ENOTFOUND;
     err = db__pg_select(&s->problems, pg, "contest problems",
-                        "SELECT cp.problem_id, cp.label, p.slug FROM contest_problems cp JOIN "
-                        "problems p ON p.id = cp.problem_id WHERE cp.contest_id = $1::bigint "
-                        "ORDER BY cp.ordinal",
+                        "SELECT cp.problem_id, cp.label, p.slug, cp.color FROM contest_problems "
+                        "cp JOIN problems p ON p.id = cp.problem_id WHERE cp.contest_id = "
+                        "$1::bigint ORDER BY cp.ordinal",
                         1, p);
     if (err < 0)
         return err;
@@ -253,7 +253,9 @@ cJSON *db__board_json(const struct db__board *s, const struct cst_board *b, bool
         cJSON *pr = cJSON_CreateObject();
         ok = pr && cJSON_AddItemToArray(problems, pr) &&
              cJSON_AddStringToObject(pr, "label", PQgetvalue(s->problems, (int)p, 1)) &&
-             cJSON_AddStringToObject(pr, "slug", PQgetvalue(s->problems, (int)p, 2));
+             cJSON_AddStringToObject(pr, "slug", PQgetvalue(s->problems, (int)p, 2)) &&
+             (PQgetisnull(s->problems, (int)p, 3) ||
+              cJSON_AddStringToObject(pr, "color", PQgetvalue(s->problems, (int)p, 3)));
     }
     for (size_t i = 0; ok && i < b->nteams; i++) {
         const struct cst_row *r = &b->rows[i];

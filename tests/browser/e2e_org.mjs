@@ -131,12 +131,19 @@ async function signUp(page, username, password) {
   await page.waitForSelector("#current-user");
 }
 
+// The problem page's editor (CodeMirror once its bundle loads, a textarea
+// before): set through its interface, as a paste would.
+async function setSource(page, text) {
+  await page.waitForSelector('.editor-box[data-editor="codemirror"]', { timeout: 10000 }).catch(() => {});
+  await page.evaluate((t) => document.querySelector(".editor-box").gavelEditor.setValue(t), text);
+}
+
 // Submits from `page` to the contest and waits for the verdict.
 async function submit(page, cid, problem, language, file, want) {
   await page.goto(url(`#/problem/${problem}?contest=${cid}`));
   await page.waitForSelector("#problem-title");
   await page.selectOption("#language", language);
-  await page.fill("#source", source(problem, file));
+  await setSource(page, source(problem, file));
   const before = await page.locator(".recent-item").count();
   await page.click('form.submit-form button[type="submit"]');
   await page.waitForFunction((n) => document.querySelectorAll(".recent-item").length > n || document.querySelector(".form-msg .error"), before);
@@ -346,6 +353,7 @@ try {
   await submit(tab, cid, "distinct-count", "python", "wrong_answer/adjacent_only.py", "WA");
   await tab.close();
   await user.waitForSelector('#board-title .badge.phase-frozen');
+  check(/frozen/i.test(await text(user, "#frozen-banner")), "a banner says the board is frozen", await text(user, "#frozen-banner"));
   check(await user.locator("table.board td.cell.pending").count() === 2, "the contestant's board shows both frozen attempts as pending");
 
   await soft("unfreezing before the end is refused", async () => {

@@ -5,8 +5,8 @@
 # (scripts/services, own GAVEL_VAR and ports), the example packages imported
 # and made public, two gavel-server processes sharing one port
 # (SO_REUSEPORT) and one gavel-judge. Runs e2e.mjs and e2e_org.mjs (the organizer
-# console; its screenshots go to GAVEL_ARTIFACTS, default
-# BUILD/test-artifacts/browser beside BUILD/bin/gavel), then stops everything and
+# console); their screenshots go to GAVEL_ARTIFACTS, default
+# BUILD/test-artifacts/browser beside BUILD/bin/gavel; then it stops everything and
 # checks that nothing is left running. Exit 77 (skipped) when not root or
 # when Chromium or Node.js are missing after scripts/install-deps.
 set -euo pipefail
@@ -158,8 +158,9 @@ for who in e2e_console:jury e2e_admin:admin; do
     "$GAVEL" user set "${who%%:*}" --role "${who#*:}" >"$work/user-set.log" 2>&1 ||
         { cat "$work/user-set.log"; die "gavel user set ${who%%:*} --role ${who#*:}"; }
 done
-# Screenshots of the console's pages: test artifacts beside the binaries'
-# build directory (build/test-artifacts/browser) unless GAVEL_ARTIFACTS says.
+# Screenshots of the contestant's pages (e2e.mjs, 1280 and 360 px wide) and
+# of the console's (e2e_org.mjs): test artifacts beside the binaries' build
+# directory (build/test-artifacts/browser) unless GAVEL_ARTIFACTS says.
 ARTIFACTS=${GAVEL_ARTIFACTS:-$(dirname "$(dirname "$GAVEL")")/test-artifacts/browser}
 rm -rf "$ARTIFACTS" && mkdir -p "$ARTIFACTS" || die "creating $ARTIFACTS"
 
@@ -169,7 +170,7 @@ want() { case " ${GAVEL_E2E_SCRIPTS:-e2e.mjs e2e_org.mjs} " in *" $1 "*) return 
 rc=0
 if want e2e.mjs; then
 (cd "$HERE" && TMPDIR=$work CHROMIUM=$CHROMIUM GAVEL_E2E_URL="http://127.0.0.1:$HTTP_PORT/" \
-    GAVEL_E2E_EXAMPLES=$EXAMPLES GAVEL_E2E_OUT=$work GAVEL_E2E_CONTEST=$CONTEST_ID \
+    GAVEL_E2E_EXAMPLES=$EXAMPLES GAVEL_E2E_OUT=$work GAVEL_E2E_CONTEST=$CONTEST_ID GAVEL_ARTIFACTS=$ARTIFACTS \
     GAVEL_E2E_ORG_USER=e2e_org GAVEL_E2E_ORG_PASSWORD=$ORG_PASSWORD timeout 300 node e2e.mjs) || rc=$?
 fi
 if want e2e_org.mjs; then

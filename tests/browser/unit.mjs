@@ -6,7 +6,7 @@
 // (the reveal's steps, clarification merging and order, rejudge requests,
 // plagiarism's report request and regions, formatting). Exits non-zero on failure.
 import assert from "node:assert/strict";
-import { renderMarkdown, escapeHtml } from "../../web-client/js/markdown.js";
+import { renderMarkdown, escapeHtml, texOf, typesetMath, splitSamples, stripTitle } from "../../web-client/js/markdown.js";
 import { Live, GavelError, eventIdAfter } from "../../web-client/js/live.js";
 import { Tracker, progressText } from "../../web-client/js/judging.js";
 import { rankRows, fmtCountdown } from "../../web-client/js/contests.js";
@@ -16,6 +16,9 @@ import { applyStep, boardAt, cellText, stepText } from "../../web-client/js/reve
 import { rejudgeRequest, verdictText, standingText, batchWhat } from "../../web-client/js/rejudge.js";
 import { fmtAge, pageCount } from "../../web-client/js/ops.js";
 import { plagRequest, lineRegions, markText, pct } from "../../web-client/js/plag.js";
+import { loadDraft, saveDraft, draftKey, MAX_DRAFTS } from "../../web-client/js/drafts.js";
+import { testRows } from "../../web-client/js/submission.js";
+import { pageOf, pagesFor, safeColor, textOn, PAGE_SIZE, placeRow } from "../../web-client/js/board.js";
 
 let n = 0;
 const tests = [];
@@ -39,8 +42,21 @@ test("markdown: headings, paragraphs, lists, code, emphasis", () => {
 test("markdown leaves $math$ as text, untouched by emphasis", () => {
   const out = renderMarkdown("Let $a_i * b_j$ and $$x_1 * y_2$$ hold, $1 \\le n$.");
   assert.ok(out.includes('<span class="math">$a_i * b_j$</span>'), out);
-  assert.ok(out.includes('<span class="math">$$x_1 * y_2$$</span>'), out);
+  assert.ok(out.includes('<span class="math display">$$x_1 * y_2$$</span>'), out);
   assert.ok(!out.includes("<em>"), out);
+});
+test("texOf strips the dollars; typesetMath without KaTeX keeps the source", async () => {
+  assert.equal(texOf("$a_1$"), "a_1");
+  assert.equal(texOf("$$ \\sum x $$"), "\\sum x");
+  assert.equal(texOf("$x"), "$x");
+  assert.equal(await typesetMath({ querySelectorAll: () => [] }), 0);
+});
+test("markdown pipe tables, cells escaped and inline-rendered", () => {
+  const out = renderMarkdown("| Group | Points | Limit |\n|---|--:|:-:|\n| 1 | 20 | $n \\le 10$ <b> |\n| 2 | 30 | *all* |\n\nafter");
+  assert.match(out, /<thead><tr><th>Group<\/th><th class="right">Points<\/th><th class="center">Limit<\/th><\/tr><\/thead>/);
+  assert.ok(out.includes('<td class="center"><span class="math">$n \\le 10$</span> &lt;b&gt;</td>'), out);
+  assert.ok(out.includes("<em>all</em>") && out.includes("<p>after</p>"), out);
+  assert.ok(!renderMarkdown("a | b\nc | d").includes("<table"), "no table without a rule line");
 });
 test("markdown: a code block's language cannot inject attributes", () => {
   const out = renderMarkdown('```c"onmouseover="x\nint a;\n```');
@@ -382,6 +398,119 @@ test("operations: ages and pages", () => {
   assert.equal(fmtAge(null), "\u2014");
   assert.equal(pageCount(0, 50), 1);
   assert.equal(pageCount(101, 50), 3);
+});
+
+test("splitSamples cuts the samples section, keeps its prose as notes", () => {
+  const md = "# T\n\nText $n$.\n\n## Samples\n\nInput:\n\n```\n1 2\n## not a heading\n```\n\nOutput:\n\n```\n3\n```\n\nAny order is fine.\n\n## Notes\n\nAfter.";
+  const { body, notes } = splitSamples(md);
+  assert.equal(notes, "Any order is fine.");
+  assert.ok(body.includes("Text $n$.") && body.includes("## Notes\n\nAfter."), body);
+  assert.ok(!body.includes("1 2") && !body.includes("Output:"), body);
+  assert.deepEqual(splitSamples("# T\n\nno samples"), { body: "# T\n\nno samples", notes: "" });
+  const fenced = splitSamples("```\n## Samples\n```\nx");
+  assert.ok(fenced.body.includes("## Samples"), "a heading inside code is not one");
+  assert.equal(splitSamples("### Example\n\nSample input 1:\n```\nx\n```\n# Next\nk").body, "# Next\nk");
+});
+test("stripTitle drops only a first heading that repeats the name", () => {
+  assert.equal(stripTitle("# Pair Sum\n\nText", "Pair Sum"), "\nText");
+  assert.equal(stripTitle("# Other\n\nText", "Pair Sum"), "# Other\n\nText");
+  assert.equal(stripTitle("Text\n# Pair Sum", "Pair Sum"), "Text\n# Pair Sum");
+});
+
+test("board helpers: pages, colours", () => {
+  assert.equal(pageOf(0), 1);
+  assert.equal(pageOf(PAGE_SIZE - 1), 1);
+  assert.equal(pageOf(PAGE_SIZE), 2);
+  assert.equal(pagesFor(0), 1);
+  assert.equal(pagesFor(10000), Math.ceil(10000 / PAGE_SIZE));
+  assert.equal(safeColor("#a1B2c3"), "#a1B2c3");
+  assert.equal(safeColor("red; background:url(x)"), null);
+  assert.equal(safeColor(undefined), null);
+  assert.equal(textOn("#ffffff"), "#000000");
+  assert.equal(textOn("#1e2a78"), "#ffffff");
+});
+test("rankRows ranks 10 000 rows quickly and keeps ties", () => {
+  const rows = [];
+  for (let u = 1; u <= 10000; u++) rows.push({ user_id: u, solved: u % 7, penalty: u % 13, cells: [] });
+  const t = performance.now();
+  rankRows(rows, "icpc");
+  rows[9999] = { ...rows[9999], solved: 99 };
+  rankRows(rows, "icpc");
+  const ms = performance.now() - t;
+  assert.equal(rows[0].solved, 99);
+  assert.equal(rows[0].rank, 1);
+  assert.ok(rows.every((r, i) => i === 0 || r.rank >= rows[i - 1].rank));
+  assert.ok(ms < 2000, `${ms} ms`);
+});
+test("placeRow moves one row and re-ranks as a full sort would", () => {
+  const mk = (u, solved, penalty) => ({ user_id: u, solved, penalty, cells: [] });
+  const rows = rankRows([mk(1, 3, 10), mk(2, 2, 5), mk(3, 2, 5), mk(4, 1, 0), mk(5, 0, 0)], "icpc");
+  assert.deepEqual(rows.map((r) => r.rank), [1, 2, 2, 4, 5]);
+  placeRow(rows, mk(5, 2, 5), "icpc");
+  assert.deepEqual(rows.map((r) => `${r.user_id}:${r.rank}`), ["1:1", "2:2", "3:2", "5:2", "4:5"]);
+  placeRow(rows, mk(1, 0, 0), "icpc");
+  assert.deepEqual(rows.map((r) => `${r.user_id}:${r.rank}`), ["2:1", "3:1", "5:1", "4:4", "1:5"]);
+  placeRow(rows, mk(6, 9, 0), "icpc");
+  assert.deepEqual(rows.map((r) => `${r.user_id}:${r.rank}`), ["6:1", "2:2", "3:2", "5:2", "4:5", "1:6"]);
+  const sorted = rankRows(rows.map((r) => ({ ...r })), "icpc");
+  assert.deepEqual(sorted.map((r) => `${r.user_id}:${r.rank}`), rows.map((r) => `${r.user_id}:${r.rank}`));
+});
+
+/* --- drafts and the submission page ---------------------------------------- */
+
+// localStorage's shape over a Map.
+function memStore() {
+  const m = new Map();
+  return {
+    getItem: (k) => (m.has(k) ? m.get(k) : null),
+    setItem: (k, v) => m.set(k, String(v)),
+    removeItem: (k) => m.delete(k),
+    key: (i) => [...m.keys()][i] ?? null,
+    get length() { return m.size; },
+  };
+}
+
+test("drafts: one per problem and language, empty removes, oldest pruned", () => {
+  const s = memStore();
+  assert.equal(loadDraft("pair-sum", "cpp", s), null);
+  assert.ok(saveDraft("pair-sum", "cpp", "int main(){}", s));
+  saveDraft("pair-sum", "python", "print(1)", s);
+  assert.equal(loadDraft("pair-sum", "cpp", s), "int main(){}");
+  assert.equal(loadDraft("pair-sum", "python", s), "print(1)");
+  assert.equal(loadDraft("circle-area", "cpp", s), null);
+  saveDraft("pair-sum", "cpp", "", s);
+  assert.equal(loadDraft("pair-sum", "cpp", s), null);
+  assert.notEqual(draftKey("a.b", "c"), draftKey("a", "b.c"));
+  s.setItem(draftKey("x", "c"), "{not json");
+  assert.equal(loadDraft("x", "c", s), null);
+  for (let i = 0; i < MAX_DRAFTS + 5; i++) saveDraft(`p${i}`, "c", `v${i}`, s, 1000 + i);
+  assert.ok(s.length <= MAX_DRAFTS, `${s.length} drafts`);
+  assert.equal(loadDraft(`p${MAX_DRAFTS + 4}`, "c", s), `v${MAX_DRAFTS + 4}`);
+  assert.equal(loadDraft("p0", "c", s), null);
+  const full = { ...memStore(), setItem() { throw new Error("QuotaExceededError"); } };
+  assert.equal(saveDraft("a", "c", "x", full), false);
+});
+
+test("testRows: stored rows, live results ahead of them, sample data only for samples", () => {
+  const t = new Tracker();
+  t.push("judging.test", { submission_id: 5, test: 1, tests: 4, verdict: "AC", cpu_ms: 3, memory_kb: 900 });
+  t.push("judging.test", { submission_id: 5, test: 3, tests: 4, verdict: "WA", cpu_ms: 7, memory_kb: 950 });
+  let rows = testRows(t.get(5), [], new Map());
+  assert.equal(rows.length, 4);
+  assert.deepEqual(rows.map((r) => r.verdict), ["AC", null, "WA", null]);
+  assert.equal(rows[2].cpuMs, 7);
+  const samples = new Map([["1", { input: "1\n", answer: "3.14\n" }], ["big", { input: "x", answer: "y" }]]);
+  const stored = [
+    { test: 1, name: "1", sample: true, verdict: "AC", cpu_ms: 3, wall_ms: 5, memory_kb: 900 },
+    { test: 2, name: "big", sample: false, verdict: "AC", cpu_ms: 4, wall_ms: 6, memory_kb: 901 },
+  ];
+  rows = testRows(t.get(5), stored, samples);
+  assert.equal(rows[0].input, "1\n");
+  assert.equal(rows[0].answer, "3.14\n");
+  assert.equal(rows[1].input, null, "a secret test never shows data, even under a sample's name");
+  assert.equal(rows[1].wallMs, 6);
+  assert.equal(rows[2].verdict, "WA");
+  assert.deepEqual(testRows(null, [], new Map()), []);
 });
 
 for (const [name, fn] of tests) {

@@ -147,8 +147,19 @@ static void test_http(int port)
                !strcmp(ctype, "text/css"),
            "style.css");
     itest_http_release(&r);
+    /* A missing file leads to the web client's own 404 page (lws redirects
+     * to error_document_404), not to lws's page and its missing error.css. */
     itest_http_get(&r, port, "/no-such-file.html");
-    ICHECK(r.status == 404, "missing file -> %d", r.status);
+    ICHECK(r.status == 302 && itest_header(r.head, "location", ctype, sizeof(ctype)) &&
+               !strcmp(ctype, "/404.html"),
+           "missing file -> %d to %s", r.status, ctype);
+    itest_http_release(&r);
+    itest_http_get(&r, port, "/404.html");
+    ICHECK(r.status == 200 && r.body && strstr(r.body, "Page not found"), "/404.html -> %d",
+           r.status);
+    itest_http_release(&r);
+    itest_http_get(&r, port, "/error.css");
+    ICHECK(r.status == 200, "/error.css -> %d", r.status);
     itest_http_release(&r);
 }
 
@@ -585,6 +596,49 @@ static void test_api(const char *examples)
     j = itest_ws_expect(fd, "ok", id_json, IO_TIMEOUT_MS, req);
     ICHECK(itest_num(itest_data(j), "id") == sub_id, "the old form's submission");
     cJSON_Delete(j);
+    {
+        /* A judging as gavel-judge records it (no judge runs here): the rows
+         * come back in test order with the compiler's output, each saying
+         * whether it is a sample; no test's data rides along. */
+        char sql[1024];
+        const cJSON *tests, *t0, *tl;
+
+        snprintf(
+            sql, sizeof(sql),
+            "UPDATE submissions SET compile_output = 'warning: unused' WHERE id = %.0f;"
+            "WITH jg AS (INSERT INTO judgings (submission_id, judge_host) VALUES (%.0f, "
+            "'itest') RETURNING id) INSERT INTO judging_tests (judging_id, test_case_id, "
+            "verdict, cpu_ms, wall_ms, memory_kb) SELECT jg.id, tc.id, 'AC', tc.ordinal, "
+            "tc.ordinal + 1, 1000 + tc.ordinal FROM jg, test_cases tc JOIN problem_versions pv "
+            "ON pv.id = tc.problem_version_id JOIN problems p ON p.id = pv.problem_id AND "
+            "pv.version = p.current_version WHERE p.slug = 'pair-sum' AND (tc.ordinal = 1 "
+            "OR NOT tc.is_sample)",
+            sub_id, sub_id);
+        psql(sql);
+        snprintf(req, sizeof(req),
+                 "{\"type\":\"submission.get\",\"id\":\"rows\",\"submission\":%.0f}", sub_id);
+        itest_ws_send(fd, req);
+        j = itest_ws_expect(fd, "ok", "\"rows\"", IO_TIMEOUT_MS, req);
+        ICHECK(itest_str(itest_data(j), "compile_output") &&
+                   !strcmp(itest_str(itest_data(j), "compile_output"), "warning: unused"),
+               "compile_output");
+        tests = cJSON_GetObjectItemCaseSensitive(itest_data(j), "tests");
+        ICHECK(cJSON_GetArraySize(tests) >= 2, "per-test rows: %d", cJSON_GetArraySize(tests));
+        t0 = cJSON_GetArrayItem(tests, 0);
+        tl = cJSON_GetArrayItem(tests, cJSON_GetArraySize(tests) - 1);
+        ICHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t0, "sample")) &&
+                   itest_num(t0, "test") == 1 && itest_num(t0, "cpu_ms") == 1 &&
+                   itest_num(t0, "memory_kb") == 1001 && itest_str(t0, "verdict"),
+               "the first row is sample test 1 with its time and memory");
+        ICHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(tl, "sample")) &&
+                   itest_num(tl, "test") > 1,
+               "the last row is a secret test");
+        for (int i = 0; i < cJSON_GetArraySize(tests); i++)
+            ICHECK(!cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(tests, i), "input") &&
+                       !cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(tests, i), "answer"),
+                   "no test data in the rows");
+        cJSON_Delete(j);
+    }
 
     itest_step = "api rate limit";
     for (int i = 1; i < 6; i++)

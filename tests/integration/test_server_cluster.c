@@ -557,8 +557,9 @@ static void test_contest_live(int fd, int org, int64_t soon, int64_t live)
     /* A contest yet to start: its board names no problem, except to the jury. */
     psql("INSERT INTO contests (slug, title, starts_at, ends_at) VALUES ('later', 'Later', "
          "now() + interval '1 day', now() + interval '2 days');"
-         "INSERT INTO contest_problems (contest_id, problem_id, label, ordinal) SELECT c.id, p.id, "
-         "'A', 1 FROM contests c, problems p WHERE c.slug = 'later' AND p.slug = 'pair-sum'");
+         "INSERT INTO contest_problems (contest_id, problem_id, label, ordinal, color) SELECT "
+         "c.id, p.id, 'A', 1, '#1e88e5' FROM contests c, problems p WHERE c.slug = 'later' AND "
+         "p.slug = 'pair-sum'");
     {
         int64_t later = psql_int("SELECT id FROM contests WHERE slug = 'later'");
         snprintf(req, sizeof(req), "{\"type\":\"contest.scoreboard\",\"contest\":%" PRId64 "}",
@@ -572,6 +573,10 @@ static void test_contest_live(int fd, int org, int64_t soon, int64_t live)
         d = cJSON_GetObjectItemCaseSensitive(itest_data(r), "scoreboard");
         ICHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "problems")) == 1,
                "the jury sees its problems");
+        /* With the colour the definition gave it, for the board's column. */
+        c = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(d, "problems"), 0);
+        ICHECK(itest_str(c, "color") && !strcmp(itest_str(c, "color"), "#1e88e5"),
+               "the problem's colour");
         cJSON_Delete(r);
         /* Gone again: while it waits, pair-sum is hidden everywhere. */
         psql("DELETE FROM contests WHERE slug = 'later'");

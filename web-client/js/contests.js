@@ -8,6 +8,7 @@ import { h, clear, errorBox } from "./dom.js";
 import { loading, setTitle, retryButton } from "./views.js";
 import { clarPanel } from "./clar.js";
 import { isOrganizer } from "./org.js";
+import { Board, rankRows } from "./board.js";
 
 const PHASE_TEXT = { scheduled: "Starts in", running: "Ends in", frozen: "Ends in (scoreboard frozen)", ended: "Ended", finalized: "Final standings" };
 
@@ -67,43 +68,8 @@ export function unsubscribe(ctx, what) {
 
 /* --- one contest ------------------------------------------------------------ */
 
-// ICPC: solved desc, penalty asc, last solve asc; IOI: score desc. Rows
-// equal on those share a rank. A pushed row carries its own fresh rank,
-// the others' may have shifted: re-rank them all here.
-export function rankRows(rows, scoring) {
-  const last = (r) => Math.max(-1, ...(r.cells || []).filter((c) => c.solved).map((c) => c.time_min));
-  const key = scoring === "ioi" ? (r) => [-r.score] : (r) => [-r.solved, r.penalty, last(r)];
-  const cmp = (a, b) => {
-    const ka = key(a), kb = key(b);
-    for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i] - kb[i];
-    return 0;
-  };
-  rows.sort((a, b) => cmp(a, b) || a.user_id - b.user_id);
-  rows.forEach((r, i) => { r.rank = i > 0 && cmp(rows[i - 1], r) === 0 ? rows[i - 1].rank : i + 1; });
-  return rows;
-}
-
-function boardTable(board, me) {
-  const problems = board.problems || [];
-  const ioi = board.scoring === "ioi";
-  const cell = (c) => {
-    if (!c) return h("td", { class: "cell" });
-    if (ioi) return h("td", { class: `cell ${c.solved ? "solved" : c.tries ? "tried" : ""}` }, c.tries || c.pending ? String(c.score) : "", c.pending ? h("small", {}, ` +${c.pending}?`) : "");
-    const cls = c.solved ? (c.first ? "solved first" : "solved") : c.pending ? "pending" : c.tries ? "tried" : "";
-    const text = c.solved ? `${c.tries === 1 ? "+" : `+${c.tries - 1}`}` : c.tries ? `\u2212${c.tries}` : "";
-    return h("td", { class: `cell ${cls}`, title: c.solved ? `solved at minute ${c.time_min}` : c.pending ? `${c.pending} pending` : "" },
-      text, c.solved ? h("small", {}, ` ${c.time_min}'`) : "", c.pending ? h("small", {}, ` ${c.pending}?`) : "");
-  };
-  return h("table", { class: "board" },
-    h("caption", { class: "sr-only" }, "Scoreboard"),
-    h("thead", {}, h("tr", {}, h("th", { scope: "col", class: "num" }, "#"), h("th", { scope: "col" }, "Contestant"),
-      h("th", { scope: "col", class: "num" }, ioi ? "Score" : "Solved"), ioi ? null : h("th", { scope: "col", class: "num" }, "Penalty"),
-      problems.map((p) => h("th", { scope: "col", class: "cell" }, h("a", { href: `#/problem/${encodeURIComponent(p.slug)}?contest=${board.contest_id}` }, p.label))))),
-    h("tbody", {}, (board.rows || []).map((r) => h("tr", { dataset: { user: r.user_id }, class: me && r.user_id === me ? "me" : null },
-      h("td", { class: "num" }, r.rank), h("td", {}, r.display_name || r.username),
-      h("td", { class: "num" }, ioi ? r.score : r.solved), ioi ? null : h("td", { class: "num" }, r.penalty),
-      problems.map((p, i) => cell((r.cells || [])[i]))))));
-}
+// Ranking lives with the board (board.js); re-exported for older callers.
+export { rankRows };
 
 // The problem set as the page shows it: from the start's contest.phase push
 // (label, slug, colour) until a snapshot's board has it.
@@ -133,26 +99,27 @@ export function contestView(ctx, main, params, id) {
   const headBox = h("section", { class: "card contest", "aria-labelledby": "contest-title" });
   const problemsBox = h("div", { "aria-live": "polite" });
   const annBox = h("div");
+  const boardHead = h("div");
   const boardBox = h("div");
+  const boardSection = h("section", { class: "card", "aria-labelledby": "board-title" }, boardHead, boardBox);
+  const board = new Board(boardBox, { me: ctx.session.user?.id, contestId: id, colors });
   const layout = [
     h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, h("a", { href: "#/contests" }, "\u2190 Contests")),
     headBox,
     h("section", { class: "card", "aria-labelledby": "problems-title" }, h("h3", { id: "problems-title" }, "Problems"), problemsBox),
     annBox,
     clar.el,
-    h("section", { class: "card", "aria-labelledby": "board-title" }, boardBox),
+    boardSection,
   ];
 
   const onPush = (ev) => {
     const { event, data } = ev.detail;
     if (!state || !data || data.contest_id !== id) return;
     if (event === "contest.scoreboard" && data.row) {
-      const rows = state.scoreboard.rows || (state.scoreboard.rows = []);
-      const at = rows.findIndex((r) => r.user_id === data.row.user_id);
-      if (at >= 0) rows[at] = data.row; else rows.push(data.row);
-      state.scoreboard.frozen = data.frozen;
-      rankRows(rows, state.scoreboard.scoring);
-      drawBoard();
+      const wasFrozen = !!state.scoreboard.frozen;
+      board.update(data.row, data.frozen);
+      state.scoreboard = board.board;
+      if (wasFrozen !== !!data.frozen) drawBoardHead();
     } else if (event === "contest.phase") {
       // The start carries the problem set: show it with this push, then
       // take the snapshot that follows for the rest (board, registration).
@@ -234,12 +201,22 @@ export function contestView(ctx, main, params, id) {
         h("li", { dataset: { announcement: a.announcement_id } }, h("time", { class: "muted" }, new Date(a.created_at_ms).toLocaleTimeString()), " ", a.text)))) : null);
   }
 
+  // While frozen, a banner says why cells show "?" rather than verdicts.
+  function drawBoardHead() {
+    const b = state.scoreboard;
+    const freezeAt = state.contest.freezes_at_ms;
+    clear(boardHead,
+      h("h3", { id: "board-title" }, "Scoreboard", b.frozen ? h("span", { class: "badge phase-frozen" }, " frozen") : ""),
+      b.frozen ? h("p", { class: "frozen-banner", id: "frozen-banner", role: "status" },
+        h("strong", {}, "The scoreboard is frozen"),
+        freezeAt ? ` since ${new Date(freezeAt).toLocaleTimeString()}` : "",
+        ": submissions made since then show as pending (?) until the final standings are published.") : null);
+  }
+
   function drawBoard() {
-    const board = state.scoreboard;
-    clear(boardBox,
-      h("h3", { id: "board-title" }, "Scoreboard", board.frozen ? h("span", { class: "badge phase-frozen" }, " frozen") : ""),
-      (board.rows || []).length ? h("div", { class: "table-wrap", "aria-live": "polite" }, boardTable(board, ctx.session.user?.id))
-        : h("p", { class: "empty" }, "Nobody is on the board yet."));
+    drawBoardHead();
+    board.colors = colors;
+    board.set(state.scoreboard);
   }
 
   function draw() {

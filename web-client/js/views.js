@@ -3,8 +3,10 @@
 // Each view is render(ctx, main, params) and returns a cleanup function.
 
 import { h, clear, fmtTime, fmtMs, fmtKb, errorBox } from "./dom.js";
-import { renderMarkdown } from "./markdown.js";
+import { renderMarkdown, typesetMath, splitSamples, stripTitle } from "./markdown.js";
 import { judgingView } from "./judging.js";
+import { loadDraft, saveDraft } from "./drafts.js";
+import { createEditor } from "./editor.js";
 
 export const LANGUAGES = [
   { id: "c", label: "C", ext: [".c"] },
@@ -15,10 +17,10 @@ export const LANGUAGES = [
 const SOURCE_MAX_BYTES = 64 * 1024;
 const PAGE_SIZE = 20;
 
-// Drafts and the submissions made on a problem page survive re-renders
-// (reconnects, resyncs, sign-in).
-const drafts = new Map(); // slug -> {language, source}
+// The submissions made on a problem page survive re-renders (reconnects,
+// resyncs, sign-in); drafts live in localStorage (drafts.js).
 const recent = new Map(); // slug -> [submission id, newest first]
+const DRAFT_SAVE_MS = 300;
 
 export function loading(what) {
   return h("p", { class: "loading", role: "status" }, h("span", { class: "spinner", "aria-hidden": "true" }), ` Loading ${what}\u2026`);
@@ -156,6 +158,12 @@ export function retryButton(ctx) {
 
 /* --- problem page --------------------------------------------------------- */
 
+function storedLanguage() {
+  let v = null;
+  try { v = localStorage.getItem("gavel.language"); } catch { /* private mode */ }
+  return LANGUAGES.some((l) => l.id === v) ? v : "cpp";
+}
+
 function guessLanguage(name) {
   const lower = name.toLowerCase();
   return LANGUAGES.find((l) => l.ext.some((e) => lower.endsWith(e)))?.id || null;
@@ -191,7 +199,9 @@ function renderProblem(ctx, main, p, contest) {
   const likeMsg = h("span", { class: "like-msg", role: "status" });
   const likeBtn = h("button", { type: "button", class: "like", "aria-pressed": String(liked), disabled: !signedIn,
     title: signedIn ? "" : "Sign in to like problems" });
+  const likesDd = h("dd", { id: "likes-count" }, String(likes));
   const drawLike = () => {
+    likesDd.textContent = String(likes);
     likeBtn.setAttribute("aria-pressed", String(liked));
     clear(likeBtn, h("span", { "aria-hidden": "true" }, liked ? "\u2665" : "\u2661"), ` ${liked ? "Liked" : "Like"} \u00b7 ${likes}`);
   };
@@ -211,28 +221,50 @@ function renderProblem(ctx, main, p, contest) {
     }
   });
 
-  // Samples.
-  const samples = (p.samples || []).map((s, i) => h("figure", { class: "sample" },
-    h("figcaption", {}, `Sample ${String(s.name || i + 1).replace(/^.*\//, "")}`),
-    h("div", { class: "sample-io" },
-      h("div", {}, h("h4", {}, "Input"), h("pre", {}, h("code", {}, s.input ?? ""))),
-      h("div", {}, h("h4", {}, "Answer"), h("pre", {}, h("code", {}, s.answer ?? ""))))));
+  // Samples: the package's, once, each part with a copy button.
+  const samples = (p.samples || []).map((s, i) => {
+    const name = String(s.name || i + 1).replace(/^.*\//, "");
+    return h("figure", { class: "sample", dataset: { sample: name } },
+      h("figcaption", {}, `Sample ${name}`, s.truncated ? h("span", { class: "muted" }, " (cut at 16 KiB)") : null),
+      h("div", { class: "sample-io" },
+        samplePart("Input", s.input ?? "", `sample ${name} input`),
+        samplePart("Output", s.answer ?? "", `sample ${name} output`)));
+  });
 
   // Submit form.
-  const draft = drafts.get(slug) || { language: localStorage.getItem("gavel.language") || "cpp", source: "" };
-  drafts.set(slug, draft);
+  let language = storedLanguage();
   const langSel = h("select", { id: "language", name: "language", required: true },
-    LANGUAGES.map((l) => h("option", { value: l.id, selected: draft.language === l.id }, l.label)));
-  const source = h("textarea", { id: "source", name: "source", rows: 12, spellcheck: "false", autocomplete: "off",
-    autocapitalize: "off", required: true, "aria-describedby": "source-hint", placeholder: "Paste your solution here" });
-  source.value = draft.source;
+    LANGUAGES.map((l) => h("option", { value: l.id, selected: language === l.id }, l.label)));
+  const source = h("textarea", { id: "source", name: "source", rows: 14, spellcheck: "false", autocomplete: "off",
+    autocapitalize: "off", "aria-describedby": "source-hint", placeholder: "Paste your solution here" });
+  source.value = loadDraft(slug, language) ?? "";
+  const editorBox = h("div", { class: "editor-box" }, source);
   const fileInput = h("input", { id: "source-file", type: "file", accept: ".c,.cpp,.cc,.cxx,.py,.java,.txt" });
   const submitBtn = h("button", { type: "submit", disabled: !signedIn }, "Submit");
   const formMsg = h("div", { class: "form-msg", role: "status", "aria-live": "polite" });
   const recentList = h("ol", { class: "recent", reversed: true, "aria-label": "Your submissions on this page" });
 
-  langSel.addEventListener("change", () => { draft.language = langSel.value; localStorage.setItem("gavel.language", langSel.value); });
-  source.addEventListener("input", () => { draft.source = source.value; });
+  // Saved a moment after typing stops, and at once when the page goes.
+  let saveTimer = null;
+  const saveNow = () => { clearTimeout(saveTimer); saveTimer = null; saveDraft(slug, language, editor.getValue()); };
+  const onChange = () => { clearTimeout(saveTimer); saveTimer = setTimeout(saveNow, DRAFT_SAVE_MS); };
+  window.addEventListener("pagehide", saveNow);
+  ctx.track(() => { if (saveTimer) saveNow(); window.removeEventListener("pagehide", saveNow); });
+  const editor = createEditor(editorBox, source, { language, onChange, onSubmit: () => form.requestSubmit() });
+
+  // Another language opens its own draft; without one the text stays and
+  // becomes that language's draft.
+  const switchLanguage = (next) => {
+    if (next === language) return;
+    saveNow();
+    language = next;
+    try { localStorage.setItem("gavel.language", next); } catch { /* private mode */ }
+    const other = loadDraft(slug, next);
+    if (other != null) editor.setValue(other);
+    editor.setLanguage(next);
+    saveNow();
+  };
+  langSel.addEventListener("change", () => switchLanguage(langSel.value));
   fileInput.addEventListener("change", async () => {
     const f = fileInput.files && fileInput.files[0];
     if (!f) return;
@@ -240,9 +272,11 @@ function renderProblem(ctx, main, p, contest) {
       clear(formMsg, errorBox(`${f.name} is ${Math.ceil(f.size / 1024)} KiB; sources may be at most 64 KiB`));
       return;
     }
-    source.value = draft.source = await f.text();
+    const text = await f.text();
     const lang = guessLanguage(f.name);
-    if (lang) langSel.value = draft.language = lang;
+    if (lang) { langSel.value = lang; switchLanguage(lang); }
+    editor.setValue(text);
+    saveNow();
     clear(formMsg);
   });
 
@@ -250,7 +284,7 @@ function renderProblem(ctx, main, p, contest) {
     const e = ctx.tracker.entry(id);
     const details = h("div", { class: "details" });
     recentList.prepend(h("li", { class: "recent-item", dataset: { submission: id } },
-      h("div", { class: "recent-head" }, h("strong", {}, `Submission #${id}`),
+      h("div", { class: "recent-head" }, h("a", { href: `#/submission/${id}`, class: "sub-link" }, h("strong", {}, `Submission #${id}`)),
         h("span", { class: "muted" }, ` \u00b7 ${LANGUAGES.find((l) => l.id === e.language)?.label || e.language || ""}`)),
       liveJudging(ctx, id, { detailed: true }), details));
     // Once judged: the stored result (every test, even those whose progress
@@ -275,13 +309,14 @@ function renderProblem(ctx, main, p, contest) {
   const form = h("form", { class: "submit-form", "aria-labelledby": "submit-title", onsubmit: async (ev) => {
     ev.preventDefault();
     clear(formMsg);
-    const text = source.value;
-    if (!text.trim()) { clear(formMsg, errorBox("The source is empty: paste or load a solution first.")); source.focus(); return; }
+    const text = editor.getValue();
+    if (!text.trim()) { clear(formMsg, errorBox("The source is empty: paste or load a solution first.")); editor.focus(); return; }
     const bytes = new TextEncoder().encode(text).length;
     if (bytes > SOURCE_MAX_BYTES) { clear(formMsg, errorBox(`The source is ${Math.ceil(bytes / 1024)} KiB; at most 64 KiB is accepted.`)); return; }
     submitBtn.disabled = true;
     submitBtn.textContent = "Submitting\u2026";
     try {
+      saveNow();
       const fields = { problem: slug, language: langSel.value, source: text };
       if (contest) fields.contest = contest;
       const r = await ctx.live.request("submit", fields);
@@ -305,13 +340,26 @@ function renderProblem(ctx, main, p, contest) {
     h("div", { class: "row" },
       h("div", { class: "field" }, h("label", { for: "language" }, "Language"), langSel),
       h("div", { class: "field" }, h("label", { for: "source-file" }, "Load from a file"), fileInput)),
-    h("div", { class: "field" }, h("label", { for: "source" }, "Source code"), source,
-      h("small", { id: "source-hint", class: "muted" }, "At most 64 KiB. Loading a file picks the language from its extension.")),
+    h("div", { class: "field" }, h("label", { for: "source", id: "source-label" }, "Source code"), editorBox,
+      h("small", { id: "source-hint", class: "muted" }, "At most 64 KiB; Ctrl-Enter submits; Tab indents (Esc, then Tab, leaves the editor). Your draft is kept in this browser for each language. Loading a file picks the language from its extension.")),
     h("div", { class: "actions" }, submitBtn),
     formMsg);
 
+  // The statement's own copy of the samples gives way to the package's.
+  let md = stripTitle(p.statement_md || "", p.name);
+  let notes = null;
+  if (samples.length) {
+    const split = splitSamples(md);
+    md = split.body;
+    if (split.notes) {
+      notes = h("div", { class: "statement sample-notes" });
+      notes.innerHTML = renderMarkdown(split.notes, { headingOffset: 3 }); // escaped by renderMarkdown
+    }
+  }
   const statement = h("article", { class: "statement", "aria-label": "Statement" });
-  statement.innerHTML = renderMarkdown(p.statement_md || "", { headingOffset: 2 }); // escaped by renderMarkdown
+  statement.innerHTML = renderMarkdown(md, { headingOffset: 2 }); // escaped by renderMarkdown
+  Promise.all([typesetMath(statement), notes ? typesetMath(notes) : 0])
+    .then(([a, b]) => { statement.dataset.math = a + b ? "katex" : "source"; });
 
   clear(main,
     h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, contest
@@ -322,15 +370,46 @@ function renderProblem(ctx, main, p, contest) {
         h("h2", { id: "problem-title" }, p.name || slug),
         h("div", { class: "like-box" }, likeBtn, likeMsg)),
       h("dl", { class: "limits" },
-        h("dt", {}, "Difficulty"), h("dd", {}, p.difficulty ?? "\u2014"),
-        h("dt", {}, "Time limit"), h("dd", {}, fmtMs(p.time_limit_ms)),
-        h("dt", {}, "Memory limit"), h("dd", {}, fmtKb(p.memory_limit_kb)),
-        h("dt", {}, "Solves"), h("dd", {}, String(p.solves ?? 0)),
-        h("dt", {}, "Submissions"), h("dd", {}, String(p.submissions ?? 0))),
+        fact("Time limit", fmtMs(p.time_limit_ms)), fact("Memory limit", fmtKb(p.memory_limit_kb)),
+        fact("Difficulty", p.difficulty ?? "\u2014"),
+        fact("Solves", `${p.solves ?? 0} of ${p.submissions ?? 0} submissions`, `${p.solves ?? 0}`),
+        h("div", {}, h("dt", {}, "Likes"), likesDd)),
       statement,
       samples.length ? h("section", { class: "samples", "aria-labelledby": "samples-title" },
-        h("h3", { id: "samples-title" }, "Samples"), samples) : null),
+        h("h3", { id: "samples-title" }, "Samples"), samples, notes) : null),
     h("section", { class: "card" }, form, recentList));
+}
+
+// One fact of the problem's line: "Time limit 1 s".
+function fact(label, value, short) {
+  return h("div", {}, h("dt", {}, label), h("dd", { title: short ? String(value) : null }, short ?? String(value)));
+}
+
+function samplePart(label, text, what) {
+  const pre = h("pre", {}, h("code", {}, text));
+  const said = h("span", { class: "copy-msg", role: "status" });
+  const btn = h("button", { type: "button", class: "copy secondary", "aria-label": `Copy ${what}` }, "Copy");
+  btn.addEventListener("click", async () => {
+    said.textContent = (await copyText(text, pre)) ? "Copied" : "Select and copy by hand";
+    setTimeout(() => { said.textContent = ""; }, 2000);
+  });
+  return h("div", {}, h("div", { class: "sample-bar" }, h("h4", {}, label), btn, said), pre);
+}
+
+// The clipboard API needs a secure context (https or localhost); elsewhere
+// the old selection + execCommand way still works.
+async function copyText(text, pre) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const range = document.createRange();
+    range.selectNodeContents(pre);
+    const sel = getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+    try { return document.execCommand("copy"); } catch { return false; } finally { sel.removeAllRanges(); }
+  }
 }
 
 /* --- my submissions ------------------------------------------------------- */
@@ -369,7 +448,7 @@ export function submissionsView(ctx, main, params) {
           memCell.textContent = fmtKb(e.maxMemoryKb);
         }));
         return h("tr", { dataset: { submission: r.id } },
-          h("td", { class: "num" }, String(r.id)),
+          h("td", { class: "num" }, h("a", { href: `#/submission/${r.id}`, "aria-label": `Submission ${r.id}` }, String(r.id))),
           h("td", {}, h("a", { href: `#/problem/${encodeURIComponent(r.problem)}` }, r.problem)),
           h("td", {}, LANGUAGES.find((l) => l.id === r.language)?.label || r.language),
           h("td", {}, fmtTime(r.created_at)),
@@ -462,8 +541,12 @@ export function signUpView(ctx, main, params) {
 
 export function notFoundView(ctx, main) {
   setTitle("Not found");
-  clear(main, h("section", { class: "card" }, h("h2", {}, "Page not found"),
-    h("p", {}, h("a", { href: "#/problems" }, "Go to the problems"))));
+  clear(main, h("section", { class: "card not-found", "aria-labelledby": "nf-title" },
+    h("p", { class: "big", "aria-hidden": "true" }, "404"),
+    h("h2", { id: "nf-title" }, "Page not found"),
+    h("p", {}, "There is no page at ", h("code", {}, location.hash || "/"), "."),
+    h("p", {}, h("a", { href: "#/problems", class: "button" }, "Go to the problems"), " ",
+      h("a", { href: "#/contests", class: "button secondary" }, "Contests"))));
   return () => {};
 }
 
