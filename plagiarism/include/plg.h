@@ -151,7 +151,7 @@ struct plg_region {
 struct plg_pair {
     uint32_t group;
     uint32_t left, right; /* document ids (the order of plg_index_add), left < right */
-    double similarity;     /* (covered left + covered right) / (total left + total right) */
+    double similarity;     /* plg_similarity of the two sides */
     double left_coverage;  /* covered left / total left */
     double right_coverage; /* covered right / total right */
     uint32_t longest;      /* tokens in the longest shared fragment */
@@ -177,6 +177,17 @@ struct plg_report {
 };
 
 void plg_report_release(struct plg_report *r);
+
+/* A pair's similarity from each side's covered fingerprints (those whose
+ * hash the other side has) and its total: the larger of the two coverages,
+ * 0 when a side has no fingerprint. Why the larger: a copy keeps most of its
+ * source and adds to it (dead code, helpers), so the side that was copied is
+ * covered whatever the other side adds; the mean of the two let such
+ * padding dilute the score (IR-Plag ROC-AUC 0.685 with the mean, 0.699 with
+ * the larger; docs/PLAGIARISM.md). SIM ranks by the larger of its two
+ * percentages for the same reason. */
+double plg_similarity(uint32_t cov_left, uint32_t total_left, uint32_t cov_right,
+                      uint32_t total_right);
 
 struct plg_index;
 

@@ -113,6 +113,18 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+double plg_similarity(uint32_t cov_left, uint32_t total_left, uint32_t cov_right,
+                      uint32_t total_right)
+{
+    double l, r;
+
+    if (!total_left || !total_right)
+        return 0;
+    l = (double)cov_left / total_left;
+    r = (double)cov_right / total_right;
+    return l > r ? l : r;
+}
+
 bool plg__has_hash(const uint64_t *v, size_t n, uint64_t h)
 {
     size_t lo = 0, hi = n;
@@ -307,7 +319,7 @@ static int group_pairs(struct plg_index *ix, struct group *g, struct plg__cands 
         for (size_t t = 0; t < ntouched; t++) {
             uint32_t b = g->touched[t];
             uint32_t tb = ix->docs[g->ids[b]].total;
-            double sim = (double)(g->acc_left[b] + g->acc_right[b]) / (double)(ta + tb);
+            double sim = plg_similarity(g->acc_left[b], ta, g->acc_right[b], tb);
 
             if (sim >= ix->o.min_similarity && sim > 0) {
                 int err = plg__cands_push(c, g->ids[a], g->ids[b], g->acc_left[b],

@@ -196,8 +196,7 @@ int plg__pairs_detail(struct plg_report *r, struct plg_index *ix, const struct p
         p->group = xa->group;
         p->left = c[i].left;
         p->right = c[i].right;
-        p->similarity =
-            (double)(c[i].cov_left + c[i].cov_right) / (double)(xa->total + xb->total);
+        p->similarity = plg_similarity(c[i].cov_left, xa->total, c[i].cov_right, xb->total);
         p->left_coverage = xa->total ? (double)c[i].cov_left / xa->total : 0;
         p->right_coverage = xb->total ? (double)c[i].cov_right / xb->total : 0;
         p->longest = fragments(&s, ix, xa->doc, xb->doc);
