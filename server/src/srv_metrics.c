@@ -97,7 +97,7 @@ int srv_metrics_text(char **out, size_t *out_len, const struct srv_metrics_now *
     gv_metrics_sample(&m, "gavel_job_queue_length", NULL, 0, (double)now->jobs_queued);
 
     gv_metrics_family(&m, "gavel_requests_total", "counter",
-                      "Requests answered, by type (\"unknown\": the message did not decode) and "
+                      "Requests handled, by type (\"unknown\": the message did not decode) and "
                       "outcome code (\"ok\" or the error code).");
     /* Only the series that moved: 38 types times 12 codes would be 456
      * lines of zeros, and a series that appears later is what Prometheus

@@ -661,6 +661,10 @@ static int callback_gavel(struct lws *wsi, enum lws_callback_reasons reason, voi
         /* Last use of the session: lws frees it after this returns. A job
          * still running finds no connection and is dropped. */
         reg = &srv__server_of(wsi)->reg;
+        /* lws also closes here an upgrade that FILTER_PROTOCOL_CONNECTION
+         * refused, which was never ESTABLISHED (nor registered). */
+        if (ss->c.id)
+            gv_gauge_add(&srv_metrics.ws_open, -1);
         srv__conn_remove(reg, &ss->c);
         srv__topic_leave(reg, &ss->members, -1);
         while (ss->wait_head) {
@@ -674,7 +678,6 @@ static int callback_gavel(struct lws *wsi, enum lws_callback_reasons reason, voi
         srv_subs_release(&ss->subs);
         gv_buf_release(&ss->rx);
         srv_outq_release(&ss->outq);
-        gv_gauge_add(&srv_metrics.ws_open, -1);
         return 0;
     default:
         return 0;
