@@ -25,7 +25,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "cst_event.h"
 #include "db.h"
+#include "db_event.h"
 #include "itest.h"
 #include "itest_ws.h"
 #include "banned.h"
@@ -575,7 +577,7 @@ static void test_redis_late(void)
 
 /* --- The protocol against a fresh database ------------------------------- */
 
-static char api_pg_env[600], api_queue_env[96], api_rate_env[96];
+static char api_pg_env[600], api_queue_env[96], api_rate_env[96], api_live_env[96];
 
 static int run_cli(const char *const args[])
 {
@@ -597,7 +599,7 @@ static pid_t start_api_server(int port)
 {
     static char port_env[64];
     char *argv[] = {(char *)server_path, NULL};
-    const char *env[] = {port_env, api_pg_env, api_queue_env, api_rate_env, NULL};
+    const char *env[] = {port_env, api_pg_env, api_queue_env, api_rate_env, api_live_env, NULL};
 
     snprintf(port_env, sizeof(port_env), "GAVEL_HTTP_PORT=%d", port);
     return itest_spawn(argv, env, NULL);
@@ -654,6 +656,11 @@ static void test_api(const char *examples)
     snprintf(api_queue_env, sizeof(api_queue_env), "GAVEL_QUEUE_PREFIX=itest:%d:queue",
              (int)getpid());
     snprintf(api_rate_env, sizeof(api_rate_env), "GAVEL_RATE_PREFIX=itest:%d:rl", (int)getpid());
+    /* A live stream of its own: the test publishes an event on it (api
+     * push), which no other test's server must see. db_event_publish reads
+     * the same setting here. */
+    snprintf(api_live_env, sizeof(api_live_env), "GAVEL_LIVE_STREAM=itest:%d:live", (int)getpid());
+    setenv("GAVEL_LIVE_STREAM", api_live_env + strlen("GAVEL_LIVE_STREAM="), 1);
     ICHECK(run_cli((const char *[]){"db", "migrate", NULL}) == 0, "gavel db migrate failed");
     snprintf(path, sizeof(path), "%s/pair-sum", examples);
     ICHECK(run_cli((const char *[]){"problem", "import", "--public", "--difficulty", "1200", path,
@@ -901,6 +908,44 @@ static void test_api(const char *examples)
     cJSON_Delete(rpc(fd2, "{\"type\":\"logout\"}", "ok"));
     rpc_error(fd2, "{\"type\":\"submissions.mine\"}", "unauthenticated");
     close(fd2);
+
+    itest_step = "api push metrics";
+    {
+        /* What gavel-judge publishes when it starts running the tests: the
+         * subscriber gets it, and the live, push and lag counters move by
+         * exactly one. */
+        char *before = metrics_get(port), *after, why[256], sql[128], *uid;
+        const char *del[] = {"DEL", api_live_env + strlen("GAVEL_LIVE_STREAM=")};
+        struct db_redis *rd;
+        struct cst_event ev;
+        char id[64];
+
+        snprintf(sql, sizeof(sql), "SELECT user_id FROM submissions WHERE id = %.0f", sub_id);
+        uid = psql_value(sql);
+        ICHECK(db_redis_open(&rd, getenv("GAVEL_REDIS_URL"), 2000, why, sizeof(why)) == 0,
+               "redis: %s", why);
+        cst_event_init(&ev, CST_EVENT_JUDGING_STATE);
+        ev.submission_id = (int64_t)sub_id;
+        ev.user_id = strtoll(uid, NULL, 10);
+        ev.u.state.state = CST_JUDGING_RUNNING;
+        ICHECK(db_event_publish(id, rd, &ev) == 0, "publish: %s", db_redis_last_error(rd));
+        cJSON_Delete(itest_ws_expect(fd, "event", NULL, IO_TIMEOUT_MS, "the judging.state push"));
+        after = metrics_get(port);
+        ICHECK(moved(before, after, "gavel_live_events_received_total") == 1, "live events:\n%s",
+               after);
+        ICHECK(moved(before, after, "gavel_pushes_sent_total") == 1, "pushes:\n%s", after);
+        ICHECK(moved(before, after, "gavel_push_lag_seconds_count") == 1 &&
+                   moved(before, after, "gavel_push_lag_seconds_bucket{le=\"+Inf\"}") == 1,
+               "push lag:\n%s", after);
+        /* Published and pushed within this step: not a minute late. */
+        ICHECK(moved(before, after, "gavel_push_lag_seconds_sum") < 60, "push lag:\n%s", after);
+        db_redis_command(rd, 2, del);
+        db_redis_close(rd);
+        cst_event_release(&ev);
+        free(uid);
+        free(before);
+        free(after);
+    }
 
     itest_step = "api hostile input";
     rpc_error(fd, "{\"type\":\"submit\",\"problem\":5,\"language\":\"c\",\"source\":\"x\"}",
