@@ -336,6 +336,10 @@ int main(int argc, char **argv)
         j.reclaim_ms = ms;
     }
     cache = gv_config_get("GAVEL_JUDGE_CACHE", "/var/cache/gavel-judge");
+    /* Before anything that needs cleaning up: a bad setting or a port in
+     * use ends the process at once. */
+    if (metrics_start(&metrics) < 0)
+        return 1;
     db_link_init(&j.pg, DB_LINK_PG, db_pg_url(), 2000, "judge");
     db_link_init(&j.redis, DB_LINK_REDIS, db_redis_url(), 1000, "judge");
     gv_log(GV_LOG_INFO, "judge", "worker '%s' starting", j.beat.id);
@@ -353,8 +357,6 @@ int main(int argc, char **argv)
     slots.check = sbx_pool_acquire(pool);
     err = jdg_worker_new(&j.worker, NULL, NULL, &slots, cache, j.beat.id);
     if (err < 0)
-        goto out;
-    if (metrics_start(&metrics) < 0)
         goto out;
     err = keeper_start(&j.keeper, &j.beat, j.reclaim_ms);
     if (err < 0) {
