@@ -110,8 +110,8 @@ static void put_escaped(struct gv_metrics_out *m, const char *s, bool quote)
     const char *run = s;
 
     for (; *s; s++) {
-        const char *esc = *s == '\\'             ? "\\\\"
-                          : *s == '\n'           ? "\\n"
+        const char *esc = *s == '\\'           ? "\\\\"
+                          : *s == '\n'         ? "\\n"
                           : quote && *s == '"' ? "\\\""
                                                : NULL;
 

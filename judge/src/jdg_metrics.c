@@ -47,8 +47,7 @@ int jdg_metrics_text(char **out, size_t *out_len)
     gv_metrics_out_init(&m, 64 * 1024);
     gv_metrics_family(&m, "gavel_judgings_total", "counter",
                       "Verdicts this worker wrote (a duplicate delivery writes none).");
-    gv_metrics_sample(&m, "gavel_judgings_total", NULL, 0,
-                      (double)gv_counter_get(&s->judgings));
+    gv_metrics_sample(&m, "gavel_judgings_total", NULL, 0, (double)gv_counter_get(&s->judgings));
     /* Every verdict, zeros included: the set is small and fixed, and a
      * series that exists from the start makes rate() right from the start. */
     gv_metrics_family(&m, "gavel_verdicts_total", "counter", "Verdicts written, by verdict.");

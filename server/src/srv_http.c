@@ -295,7 +295,7 @@ static int api_clics(struct lws *wsi, struct http_pss *pss, const char *rest, bo
             cJSON_Delete(args);
             pss->www_auth = true;
             return api_respond_typed(wsi, pss, SRV_REQ_CLICS_GET, 401, SRV_ERR_UNAUTHENTICATED,
-                                   "use HTTP basic auth with a Gavel username and password");
+                                     "use HTTP basic auth with a Gavel username and password");
         }
         *colon = '\0';
         if (!cJSON_AddStringToObject(args, "username", plain) ||

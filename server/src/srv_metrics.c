@@ -92,8 +92,7 @@ int srv_metrics_text(char **out, size_t *out_len, const struct srv_metrics_now *
                       "Time from an event's stream id timestamp to its push to a client (replays "
                       "after a resume excluded).");
     gv_metrics_hist(&m, "gavel_push_lag_seconds", NULL, 0, &s->push_lag);
-    gv_metrics_family(&m, "gavel_job_queue_length", "gauge",
-                      "Requests waiting for a job thread.");
+    gv_metrics_family(&m, "gavel_job_queue_length", "gauge", "Requests waiting for a job thread.");
     gv_metrics_sample(&m, "gavel_job_queue_length", NULL, 0, (double)now->jobs_queued);
 
     gv_metrics_family(&m, "gavel_requests_total", "counter",

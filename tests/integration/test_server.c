@@ -310,8 +310,7 @@ static void test_metrics(int port, const char *before)
            moved(before, after, "gavel_websocket_messages_sent_total"));
     ICHECK(moved(before, after, "gavel_requests_total{type=\"ping\",code=\"ok\"}") == 207,
            "pings: %g", moved(before, after, "gavel_requests_total{type=\"ping\",code=\"ok\"}"));
-    ICHECK(moved(before, after, "gavel_requests_total{type=\"unknown\",code=\"bad_request\"}") ==
-               4,
+    ICHECK(moved(before, after, "gavel_requests_total{type=\"unknown\",code=\"bad_request\"}") == 4,
            "bad requests:\n%s", after);
     ICHECK(moved(before, after, "gavel_requests_total{type=\"unknown\",code=\"unknown_type\"}") ==
                1,
