@@ -20,6 +20,7 @@
 #include "gv_err.h"
 #include "gv_log.h"
 #include "jdg.h"
+#include "jdg_metrics.h"
 #include "banned.h"
 
 #define COMPILE_OUTPUT_MAX (64 * 1024)
@@ -122,6 +123,18 @@ static void run_limits(struct sbx_limits *l, const struct jdg_problem *prob,
 
 /* Compiles `src` in `slot`. Returns 1 when it compiled, 0 for a compile
  * error (message appended to `msg`), < 0 when the sandbox failed. */
+/* Every sandbox run of a judging goes through here, to be counted: a
+ * failure is the sandbox's (< 0, or SBX_SE), never the program's. */
+static int slot_run(struct sbx_result *out, struct sbx_slot *slot, const struct sbx_job *job)
+{
+    int err = sbx_slot_run(out, slot, job);
+
+    gv_counter_add(&jdg_metrics.sandbox_runs, 1);
+    if (err < 0 || out->status == SBX_SE)
+        gv_counter_add(&jdg_metrics.sandbox_failures, 1);
+    return err;
+}
+
 static int compile_in(struct sbx_slot *slot, const struct gv_lang *lang,
                       const struct sbx_lang_cmds *cmds, const char *src, size_t len,
                       struct gv_buf *msg, char *why, size_t why_len)
@@ -141,7 +154,7 @@ static int compile_in(struct sbx_slot *slot, const struct gv_lang *lang,
     job.stdin_fd = -1;
     job.capture_max = COMPILE_OUTPUT_MAX;
     sbx_lang_compile_limits(&job.limits, lang);
-    err = sbx_slot_run(&res, slot, &job);
+    err = slot_run(&res, slot, &job);
     if (err < 0) {
         snprintf(why, why_len, "the sandbox failed while compiling: %s", gv_strerror(err));
         return err;
@@ -295,7 +308,7 @@ static int validate(struct jdg_test_result *tr, struct validator *v, struct sbx_
     job.limits.wall_ms = 2 * job.limits.cpu_ms;
     job.limits.memory_bytes = 1024ll << 20;
     job.limits.nofile = 256;
-    err = sbx_slot_run(&res, slot, &job);
+    err = slot_run(&res, slot, &job);
     if (err < 0) {
         snprintf(tr->message, sizeof(tr->message), "the sandbox failed running the validator: %s",
                  gv_strerror(err));
@@ -484,7 +497,7 @@ int jdg_judge(struct jdg_outcome *out, const struct jdg_slots *slots, struct jdg
             return err;
         }
         job.stdin_fd = fd;
-        err = sbx_slot_run(&res, slots->run, &job);
+        err = slot_run(&res, slots->run, &job);
         close(fd);
         if (err < 0) {
             snprintf(out->message, sizeof(out->message), "the sandbox failed on test %s: %s",

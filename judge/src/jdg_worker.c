@@ -42,6 +42,7 @@
 #include "gv_time.h"
 #include "gv_utf8.h"
 #include "jdg_internal.h"
+#include "jdg_metrics.h"
 #include "jdg_worker.h"
 #include "banned.h"
 
@@ -454,7 +455,7 @@ int jdg_worker_judge(struct jdg_worker *w, int64_t id, bool rejudge, bool give_u
     const struct gv_lang *lang;
     void *src = NULL;
     size_t src_len = 0;
-    int64_t judging_id = 0;
+    int64_t judging_id = 0, started_ms = gv_time_mono_ms();
     int err;
 
     jdg_outcome_init(&out);
@@ -503,9 +504,11 @@ int jdg_worker_judge(struct jdg_worker *w, int64_t id, bool rejudge, bool give_u
     err = write_result(w, judging_id, &sub, c, &out);
     if (err == GV_EEXIST)
         gv_log(GV_LOG_INFO, "judge", "submission %" PRId64 ": superseded by another judging", id);
-    if (err == 0)
+    if (err == 0) {
+        jdg_metrics_judged(out.verdict, (double)(gv_time_mono_ms() - started_ms) / 1000);
         gv_log(GV_LOG_INFO, "judge", "submission %" PRId64 ": %s (%" PRId64 " ms, %" PRId64 " KiB)",
                id, jdg_verdict_name(out.verdict), out.max_cpu_ms, out.max_memory_kb);
+    }
     if (err == 0 && out.verdict == JDG_AC && src)
         fingerprint(w, &sub, src, src_len);
 out:

@@ -20,7 +20,11 @@
  * compile (up to 30 s) or one long test refreshed nothing, so with a
  * reclaim timeout shorter than that a second worker took a live worker's
  * job, the two passed it back and forth, and after MAX_DELIVERIES it was
- * given up as JE (seen on a loaded host with a 2 s timeout). */
+ * given up as JE (seen on a loaded host with a 2 s timeout).
+ *
+ * With GAVEL_JUDGE_METRICS_PORT set, a third thread answers GET /metrics
+ * (judge_metrics.c) from counters the loop bumps (jdg_metrics.h); the loop
+ * also refreshes the queue's depth there, at most every STATS_MS. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -38,7 +42,9 @@
 #include "gv_err.h"
 #include "gv_log.h"
 #include "gv_time.h"
+#include "jdg_metrics.h"
 #include "jdg_worker.h"
+#include "judge_metrics.h"
 #include "banned.h"
 
 /* A heartbeat outlives three missed beats (DB_JUDGE_BEAT_TTL_S), so a busy
@@ -48,6 +54,9 @@
 /* A job that failed this often (it keeps crashing workers or the sandbox)
  * gets a JE verdict for a human to look at instead of a fourth try. */
 #define MAX_DELIVERIES 3
+/* How stale the queue gauges of GET /metrics may be: a scrape interval is
+ * 15 s or more, and each refresh costs the shared Redis a few commands. */
+#define STATS_MS 1000
 
 static volatile sig_atomic_t stopping;
 
@@ -76,7 +85,7 @@ struct judge {
     struct db_queue *queue; /* on the redis link's connection */
     struct jdg_worker *worker;
     struct db_queue_job job; /* the job being judged, for touch */
-    int64_t next_recover, reclaim_ms;
+    int64_t next_recover, reclaim_ms, next_stats;
     struct keeper keeper;
     struct db_judge_beat beat; /* its id, "host:pid", names the worker everywhere */
 };
@@ -244,6 +253,43 @@ static void judge_one(struct judge *j)
     memset(job, 0, sizeof(*job));
 }
 
+/* The queue gauges of GET /metrics (only while someone can scrape them). */
+static void judge_stats(struct judge *j)
+{
+    struct db_queue_stats st;
+
+    if (db_queue_stats(&st, j->queue) < 0)
+        return; /* the gauges keep their last values; the next take reports the outage */
+    for (int i = 0; i < CST_PRIO_LEVELS && i < DB_QUEUE_LEVELS; i++) {
+        atomic_store_explicit(&jdg_metrics.queue_waiting[i], st.waiting[i], memory_order_relaxed);
+        atomic_store_explicit(&jdg_metrics.queue_pending[i], st.pending[i], memory_order_relaxed);
+    }
+    atomic_store_explicit(&jdg_metrics.queue_known, true, memory_order_relaxed);
+}
+
+/* GAVEL_JUDGE_METRICS_PORT: off when unset or empty. 1 when not asked for,
+ * 0 when serving, < 0 on a bad setting or a failed bind (logged). */
+static int metrics_start(struct judge_metrics **out)
+{
+    const char *port_s = gv_config_get("GAVEL_JUDGE_METRICS_PORT", NULL);
+    const char *addr = gv_config_get("GAVEL_JUDGE_METRICS_ADDR", "127.0.0.1");
+    long port;
+    int err;
+
+    if (!port_s || !*port_s)
+        return 1;
+    err = gv_config_get_long(&port, "GAVEL_JUDGE_METRICS_PORT", 0, 1, 65535);
+    if (err < 0)
+        return err;
+    err = judge_metrics_start(out, addr, (int)port);
+    if (err < 0)
+        gv_log(GV_LOG_ERROR, "judge",
+               "cannot serve metrics on '%s' port %ld: %s (see GAVEL_JUDGE_METRICS_ADDR, "
+               "GAVEL_JUDGE_METRICS_PORT)",
+               addr, port, gv_strerror(err));
+    return err;
+}
+
 static void judge_recover(struct judge *j)
 {
     size_t n = 0;
@@ -260,6 +306,7 @@ int main(int argc, char **argv)
     struct sigaction sa = {.sa_handler = on_signal};
     struct judge j = {0};
     struct sbx_pool *pool = NULL;
+    struct judge_metrics *metrics = NULL;
     struct jdg_slots slots;
     char host[256] = "unknown", msg[512];
     const char *cache;
@@ -268,7 +315,8 @@ int main(int argc, char **argv)
     gv_log_init("gavel-judge");
     if (argc > 1) {
         fprintf(stderr, "usage: gavel-judge (settings: GAVEL_PG_URL, GAVEL_REDIS_URL, "
-                        "GAVEL_JUDGE_CACHE, GAVEL_JUDGE_RECLAIM_MS, GAVEL_CONFIG)\n");
+                        "GAVEL_JUDGE_CACHE, GAVEL_JUDGE_RECLAIM_MS, GAVEL_JUDGE_METRICS_PORT, "
+                        "GAVEL_JUDGE_METRICS_ADDR, GAVEL_CONFIG)\n");
         return 2;
     }
     if (gv_config_load() < 0)
@@ -288,6 +336,10 @@ int main(int argc, char **argv)
         j.reclaim_ms = ms;
     }
     cache = gv_config_get("GAVEL_JUDGE_CACHE", "/var/cache/gavel-judge");
+    /* Before anything that needs cleaning up: a bad setting or a port in
+     * use ends the process at once. */
+    if (metrics_start(&metrics) < 0)
+        return 1;
     db_link_init(&j.pg, DB_LINK_PG, db_pg_url(), 2000, "judge");
     db_link_init(&j.redis, DB_LINK_REDIS, db_redis_url(), 1000, "judge");
     gv_log(GV_LOG_INFO, "judge", "worker '%s' starting", j.beat.id);
@@ -323,6 +375,10 @@ int main(int argc, char **argv)
             judge_recover(&j);
             j.next_recover = now + RECOVER_MS;
         }
+        if (metrics && now >= j.next_stats) {
+            judge_stats(&j);
+            j.next_stats = now + STATS_MS;
+        }
         /* A short block keeps stop signals and heartbeats prompt; a push
          * wakes the take at once, so it costs no latency. */
         err = db_queue_take(&j.job, j.queue, j.beat.id, 1000);
@@ -335,6 +391,7 @@ int main(int argc, char **argv)
 out:
     gv_log(GV_LOG_INFO, "judge", "worker '%s' stopping", j.beat.id);
     keeper_stop(&j.keeper);
+    judge_metrics_stop(metrics);
     jdg_worker_free(j.worker);
     sbx_pool_free(pool);
     db_queue_close(j.queue);

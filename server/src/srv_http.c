@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT
- * srv_http.c - the "http" protocol: /healthz and the JSON API under /api/.
+ * srv_http.c - the "http" protocol: /healthz, /metrics and the JSON API
+ * under /api/.
  *
  * Protocol 0 of the vhost. lws itself serves the "/" file mount through
- * lws_callback_http_dummy; we answer the "/healthz" and "/api" callback
- * mounts; and we refuse every WebSocket upgrade that lands here, which is
+ * lws_callback_http_dummy; we answer the "/healthz", "/metrics" and "/api"
+ * callback mounts; and we refuse every WebSocket upgrade that lands here, which is
  * what lws does with an upgrade that names no subprotocol.
  *
  * An API call becomes the same request, and the same job, as the WebSocket
@@ -30,6 +31,7 @@
 #include "srv_codec.h"
 #include "srv_health.h"
 #include "srv_jobs.h"
+#include "srv_metrics.h"
 #include "banned.h"
 
 #define HTTP_BODY_MAX (64 * 1024)
@@ -71,43 +73,44 @@ bool srv__cookie_token(struct lws *wsi, char token[DB_TOKEN_HEX_LEN + 1])
     return true;
 }
 
-/* --- /healthz ------------------------------------------------------------- */
+/* --- /healthz and /metrics -------------------------------------------------- */
 
-static int healthz_begin(struct lws *wsi, struct http_pss *pss, const char *rest)
+/* Both mounts match their path and anything under it; only the exact path
+ * (or with a trailing slash) exists, and only for GET. Returns 1 when the
+ * request was answered here with an error status. */
+static int ops_refuse(struct lws *wsi, const char *rest, int *ret)
 {
-    struct srv_server *s = srv__server_of(wsi);
-    unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start;
-    unsigned char *end = hdr + sizeof(hdr) - 1;
-    static const char no_store[] = "no-store";
-    struct srv_health_state st;
-    char *json = NULL;
-    size_t len;
-    bool ok;
-    int err;
-
-    /* The mount matches "/healthz" and anything under it; only the exact
-     * path exists. */
     if (rest && *rest && strcmp(rest, "/")) {
         lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
-        return lws_http_transaction_completed(wsi) ? -1 : 0;
+        *ret = lws_http_transaction_completed(wsi) ? -1 : 0;
+        return 1;
     }
     if (!lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI)) {
         lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, "use GET");
-        return lws_http_transaction_completed(wsi) ? -1 : 0;
+        *ret = lws_http_transaction_completed(wsi) ? -1 : 0;
+        return 1;
     }
+    return 0;
+}
 
-    srv_health_get(s->health, &st);
-    err = srv_health_to_json(&json, &len, &ok, &st, s->version);
+/* Sends the headers of a reply whose body `text` (gv_malloc'd, taken) goes
+ * out from HTTP_WRITEABLE; `err` < 0 (no text) is a 500. */
+static int ops_reply(struct lws *wsi, struct http_pss *pss, int err, char *text, size_t len,
+                     unsigned status, const char *content_type)
+{
+    unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start;
+    unsigned char *end = hdr + sizeof(hdr) - 1;
+    static const char no_store[] = "no-store";
+
     if (err == 0)
-        err = http_keep_body(pss, json, len);
-    gv_free(json);
+        err = http_keep_body(pss, text, len);
+    gv_free(text);
     if (err < 0) {
         lws_return_http_status(wsi, HTTP_STATUS_INTERNAL_SERVER_ERROR, NULL);
         return -1;
     }
 
-    if (lws_add_http_common_headers(wsi, ok ? HTTP_STATUS_OK : HTTP_STATUS_SERVICE_UNAVAILABLE,
-                                    "application/json", len, &p, end) ||
+    if (lws_add_http_common_headers(wsi, status, content_type, len, &p, end) ||
         lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
                                      (const unsigned char *)no_store, sizeof(no_store) - 1, &p,
                                      end) ||
@@ -118,7 +121,46 @@ static int healthz_begin(struct lws *wsi, struct http_pss *pss, const char *rest
     return 0;
 }
 
-static int healthz_write(struct lws *wsi, struct http_pss *pss)
+static int healthz_begin(struct lws *wsi, struct http_pss *pss, const char *rest)
+{
+    struct srv_server *s = srv__server_of(wsi);
+    struct srv_health_state st;
+    char *json = NULL;
+    size_t len = 0;
+    bool ok = false;
+    int err, ret;
+
+    if (ops_refuse(wsi, rest, &ret))
+        return ret;
+    srv_health_get(s->health, &st);
+    err = srv_health_to_json(&json, &len, &ok, &st, s->version);
+    return ops_reply(wsi, pss, err, json, len,
+                     ok ? HTTP_STATUS_OK : HTTP_STATUS_SERVICE_UNAVAILABLE, "application/json");
+}
+
+/* Like /healthz, unauthenticated: it tells how busy the server is, not who
+ * uses it, and an operator keeps it from the public at the proxy
+ * (docs/ARCHITECTURE.md, "Operations"). */
+static int metrics_begin(struct lws *wsi, struct http_pss *pss, const char *rest)
+{
+    struct srv_server *s = srv__server_of(wsi);
+    struct srv_metrics_now now = {0};
+    struct srv_health_state st;
+    char *text = NULL;
+    size_t len = 0;
+    int err, ret;
+
+    if (ops_refuse(wsi, rest, &ret))
+        return ret;
+    srv_health_get(s->health, &st);
+    now.pg_up = st.pg.up;
+    now.redis_up = st.redis.up;
+    now.jobs_queued = s->jobs ? srv_jobs_queued(s->jobs) : 0;
+    err = srv_metrics_text(&text, &len, &now);
+    return ops_reply(wsi, pss, err, text, len, HTTP_STATUS_OK, GV_METRICS_CONTENT_TYPE);
+}
+
+static int ops_write(struct lws *wsi, struct http_pss *pss)
 {
     int n;
 
@@ -138,13 +180,14 @@ static int api_submit(struct lws *wsi, struct http_pss *pss, const char *type, c
 
 /* An error answered without a job (no such route, wrong method, a body too
  * large), with the same body as a failed job's: {"code":..,"message":..}. */
-static int api_respond_now(struct lws *wsi, struct http_pss *pss, int status, const char *code,
-                           const char *message)
+static int api_respond_typed(struct lws *wsi, struct http_pss *pss, enum srv_req_type type,
+                             int status, const char *code, const char *message)
 {
     char *text = NULL;
     size_t len;
     int err;
 
+    srv_metrics_request(type, code);
     err = srv_codec_http_error(&text, &len, code, message, -1);
     if (err == 0)
         err = http_keep_body(pss, text, len);
@@ -154,6 +197,14 @@ static int api_respond_now(struct lws *wsi, struct http_pss *pss, int status, co
     pss->status = status;
     lws_callback_on_writable(wsi);
     return 0;
+}
+
+/* Not a request of a known type (no such route, wrong method, a body that
+ * is not JSON): counted as type "unknown". */
+static int api_respond_now(struct lws *wsi, struct http_pss *pss, int status, const char *code,
+                           const char *message)
+{
+    return api_respond_typed(wsi, pss, SRV_REQ_NONE, status, code, message);
 }
 
 /* The outcome of `job` (or of its request, when that did not decode) as the
@@ -243,8 +294,8 @@ static int api_clics(struct lws *wsi, struct http_pss *pss, const char *rest, bo
             (size_t)n != strlen(plain) || !(colon = strchr(plain, ':')) || colon == plain) {
             cJSON_Delete(args);
             pss->www_auth = true;
-            return api_respond_now(wsi, pss, 401, "unauthenticated",
-                                   "use HTTP basic auth with a Gavel username and password");
+            return api_respond_typed(wsi, pss, SRV_REQ_CLICS_GET, 401, SRV_ERR_UNAUTHENTICATED,
+                                     "use HTTP basic auth with a Gavel username and password");
         }
         *colon = '\0';
         if (!cJSON_AddStringToObject(args, "username", plain) ||
@@ -379,6 +430,7 @@ static int api_submit(struct lws *wsi, struct http_pss *pss, const char *type, c
          * status for the same code (invalid 400, too_large 413, ...). */
         job->err_code = job->req.err_code;
         snprintf(job->err_message, sizeof(job->err_message), "%s", job->req.err_message);
+        srv_metrics_request(SRV_REQ_NONE, job->err_code);
         api_reply(wsi, pss, job);
         job->base.free(&job->base);
         return 0;
@@ -390,9 +442,12 @@ static int api_submit(struct lws *wsi, struct http_pss *pss, const char *type, c
     srv__conn_add(&s->reg, &pss->c, wsi, false);
     job->base.conn_id = pss->c.id;
     if (srv_jobs_submit(s->jobs, &job->base) < 0) {
+        enum srv_req_type req_type = job->req.type;
+
         srv__conn_remove(&s->reg, &pss->c);
         job->base.free(&job->base);
-        return api_respond_now(wsi, pss, 503, "unavailable", "the server is overloaded");
+        return api_respond_typed(wsi, pss, req_type, 503, SRV_ERR_UNAVAILABLE,
+                                 "the server is overloaded");
     }
     return 0;
 oom:
@@ -470,6 +525,8 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
             lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_POST_URI);
         if (!strncmp(uri, "/api/", 5) || !strcmp(uri, "/api"))
             return api_begin(wsi, pss, uri + 4);
+        if (!strncmp(uri, "/metrics", 8))
+            return metrics_begin(wsi, pss, in);
         return healthz_begin(wsi, pss, in);
     case LWS_CALLBACK_HTTP_BODY:
         if (pss && pss->api[0] && gv_buf_append(&pss->req_body, in, len) < 0) {
@@ -486,7 +543,7 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
         if (pss && pss->status)
             return api_write(wsi, pss);
         if (pss && pss->body)
-            return healthz_write(wsi, pss);
+            return ops_write(wsi, pss);
         break;
     case LWS_CALLBACK_CLOSED_HTTP:
         if (pss) {

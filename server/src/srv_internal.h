@@ -9,7 +9,8 @@
  *   srv_registry.c  connections by id, so that a finished job finds its
  *                   connection, and WebSocket sessions by topic, so that a
  *                   live event finds the sessions that may want it
- *   srv_http.c      the "http" protocol: /healthz and the JSON API (/api/)
+ *   srv_http.c      the "http" protocol: /healthz, /metrics and the JSON
+ *                   API (/api/)
  *   srv_session.c   the "gavel.v1" protocol: WebSocket sessions, their
  *                   requests and replies, and the fan-out of live events
  * Each file keeps its own structures (struct http_pss, struct srv__session)
@@ -92,7 +93,7 @@ struct srv_server {
     lws_sorted_usec_list_t accept_retry; /* resumes accepting after EMFILE */
     struct lws_protocols protocols[4];   /* the vhost's table: lws keeps a pointer to it */
     struct srv_health *health;
-    struct lws_http_mount mount_root, mount_healthz;
+    struct lws_http_mount mount_root, mount_healthz, mount_metrics;
     struct lws_http_mount mount_api;
     char *web_root;
     char *version;

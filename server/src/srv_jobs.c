@@ -213,6 +213,17 @@ int srv_jobs_submit(struct srv_jobs *j, struct srv_job *job)
     return err;
 }
 
+unsigned srv_jobs_queued(struct srv_jobs *j)
+{
+    unsigned n;
+
+    /* A scrape, not a hot path: the lock every submit takes anyway. */
+    pthread_mutex_lock(&j->lock);
+    n = j->todo_count;
+    pthread_mutex_unlock(&j->lock);
+    return n;
+}
+
 struct srv_job *srv_jobs_drain(struct srv_jobs *j)
 {
     struct srv_job *list;

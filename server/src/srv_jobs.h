@@ -50,6 +50,9 @@ int srv_jobs_start(struct srv_jobs **out, unsigned nthreads, const char *pg_url,
  * backlog is full: the caller still owns the job. */
 int srv_jobs_submit(struct srv_jobs *j, struct srv_job *job);
 
+/* How many jobs wait for a thread now (GET /metrics). */
+unsigned srv_jobs_queued(struct srv_jobs *j);
+
 /* Loop thread: the finished jobs, in completion order, or NULL. */
 struct srv_job *srv_jobs_drain(struct srv_jobs *j);
 

@@ -31,6 +31,7 @@
 #include "gv_alloc.h"
 #include "gv_err.h"
 #include "gv_log.h"
+#include "srv_metrics.h"
 #include "srv_subs.h"
 #include "banned.h"
 
@@ -124,6 +125,7 @@ int srv_live_event_new(struct srv_live_event **out, const char *id, const struct
     if (!e->shared)
         goto out;
     e->frame = (char *)srv_frame_payload(e->shared);
+    e->shared->event_ms = (int64_t)ms;
     *out = e;
     e = NULL;
     err = 0;
@@ -251,6 +253,7 @@ static int read_once(struct srv_live *l)
         n++;
     }
     db_stream_batch_release(&b);
+    gv_counter_add(&srv_metrics.live_events, n);
     if (first && post(l, first, last, n))
         return 1;
     return err == -ENOMEM ? err : 0;

@@ -40,6 +40,7 @@
 #include "srv_health.h"
 #include "srv_jobs.h"
 #include "srv_live.h"
+#include "srv_metrics.h"
 #include "banned.h"
 
 void srv__server_wakeup(struct srv_server *s)
@@ -50,12 +51,16 @@ void srv__server_wakeup(struct srv_server *s)
     while (job) {
         struct srv_job *next = job->next;
         struct srv__conn *c = srv__conn_find(&s->reg, job->conn_id);
+        struct srv_req_job *rj = (struct srv_req_job *)job;
 
         job->next = NULL;
         if (c && c->is_ws)
-            srv__session_done(c, (struct srv_req_job *)job);
+            srv__session_done(c, rj);
         else if (c)
-            srv__http_done(c, (struct srv_req_job *)job);
+            srv__http_done(c, rj);
+        /* After the session applied it: a subscription it refused turns a
+         * success into an error there. */
+        srv_metrics_request(rj->req.type, rj->err_code);
         job->free(job);
         job = next;
     }
@@ -106,6 +111,7 @@ static int listener_accept(struct lws *wsi)
             lws_sul_schedule(s->ctx, 0, &s->accept_retry, accept_resume, ACCEPT_PAUSE_US);
             return 0;
         }
+        gv_counter_add(&srv_metrics.accepted, 1);
         if (!lws_adopt_socket_vhost(s->vhost, fd)) /* lws closed fd */
             gv_log(GV_LOG_WARN, "server", "cannot adopt an accepted connection");
     }
@@ -326,8 +332,8 @@ int srv_server_new(struct srv_server **out, const struct srv_options *opt)
         goto fail;
     }
 
-    /* "/healthz" and "/api" are answered by srv_http.c; everything else is
-     * a file. */
+    /* "/healthz", "/metrics" and "/api" are answered by srv_http.c;
+     * everything else is a file. */
     s->mount_healthz.mountpoint = "/healthz";
     s->mount_healthz.mountpoint_len = (unsigned char)strlen("/healthz");
     s->mount_healthz.protocol = "http";
@@ -336,7 +342,12 @@ int srv_server_new(struct srv_server **out, const struct srv_options *opt)
     s->mount_api.mountpoint_len = (unsigned char)strlen("/api");
     s->mount_api.protocol = "http";
     s->mount_api.origin_protocol = LWSMPRO_CALLBACK;
-    s->mount_healthz.mount_next = &s->mount_api;
+    s->mount_metrics.mountpoint = "/metrics";
+    s->mount_metrics.mountpoint_len = (unsigned char)strlen("/metrics");
+    s->mount_metrics.protocol = "http";
+    s->mount_metrics.origin_protocol = LWSMPRO_CALLBACK;
+    s->mount_healthz.mount_next = &s->mount_metrics;
+    s->mount_metrics.mount_next = &s->mount_api;
     s->mount_root.mount_next = &s->mount_healthz;
     s->mount_root.mountpoint = "/";
     s->mount_root.mountpoint_len = 1;

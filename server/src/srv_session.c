@@ -39,6 +39,7 @@
 #include "srv_codec.h"
 #include "srv_jobs.h"
 #include "srv_live.h"
+#include "srv_metrics.h"
 #include "srv_outq.h"
 #include "srv_subs.h"
 #include "banned.h"
@@ -120,12 +121,15 @@ static int sess_send(struct lws *wsi, struct srv__session *ss, char *text, size_
     return 0;
 }
 
-static int sess_send_error(struct lws *wsi, struct srv__session *ss, const cJSON *id,
-                           const char *code, const char *message)
+/* An error answered without a job; `type` is SRV_REQ_NONE when the message
+ * did not decode. */
+static int sess_send_error(struct lws *wsi, struct srv__session *ss, enum srv_req_type type,
+                           const cJSON *id, const char *code, const char *message)
 {
     char *text;
     size_t len;
 
+    srv_metrics_request(type, code);
     if (srv_codec_error(&text, &len, id, code, message) < 0)
         return -1;
     return sess_send(wsi, ss, text, len);
@@ -143,7 +147,7 @@ static int sess_start(struct lws *wsi, struct srv__session *ss, struct srv_req_j
     job->token_unchecked = ss->token_unchecked;
     if (job->req.type == SRV_REQ_RESUME && srv_subs_copy_filter(&job->filter, &ss->subs) < 0) {
         job->base.free(&job->base);
-        return sess_send_error(wsi, ss, NULL, SRV_ERR_INTERNAL, "out of memory");
+        return sess_send_error(wsi, ss, SRV_REQ_RESUME, NULL, SRV_ERR_INTERNAL, "out of memory");
     }
     if (srv_jobs_submit(s->jobs, &job->base) < 0) {
         char *text;
@@ -151,6 +155,7 @@ static int sess_start(struct lws *wsi, struct srv__session *ss, struct srv_req_j
         int err = srv_codec_error(&text, &len, job->req.id, SRV_ERR_UNAVAILABLE,
                                   "the server is overloaded; retry shortly");
 
+        srv_metrics_request(job->req.type, SRV_ERR_UNAVAILABLE);
         job->base.free(&job->base);
         return err < 0 ? -1 : sess_send(wsi, ss, text, len);
     }
@@ -165,7 +170,7 @@ static int sess_enqueue(struct lws *wsi, struct srv__session *ss, struct srv_req
     struct srv_req_job *job;
 
     if (ss->nwaiting >= SESS_WAIT_MAX)
-        return sess_send_error(wsi, ss, req->id, SRV_ERR_RATE_LIMITED,
+        return sess_send_error(wsi, ss, req->type, req->id, SRV_ERR_RATE_LIMITED,
                                "too many requests in flight; wait for replies");
     job = srv_proto_job_new(&s->proto);
     if (!job)
@@ -196,21 +201,22 @@ static int sess_handle(struct lws *wsi, struct srv__session *ss)
         char why[80];
 
         snprintf(why, sizeof(why), "message exceeds %d bytes and was discarded", SRV_MSG_MAX);
-        return sess_send_error(wsi, ss, NULL, SRV_ERR_TOO_LARGE, why);
+        return sess_send_error(wsi, ss, SRV_REQ_NONE, NULL, SRV_ERR_TOO_LARGE, why);
     }
     if (ss->rx_binary)
-        return sess_send_error(wsi, ss, NULL, SRV_ERR_BAD_REQUEST,
+        return sess_send_error(wsi, ss, SRV_REQ_NONE, NULL, SRV_ERR_BAD_REQUEST,
                                "binary frames are not part of gavel.v1; send JSON text");
 
     err = srv_codec_decode(&req, ss->rx.data ? ss->rx.data : "", ss->rx.len);
     if (err == GV_EPARSE) {
-        err = sess_send_error(wsi, ss, req.id, req.err_code, req.err_message);
+        err = sess_send_error(wsi, ss, SRV_REQ_NONE, req.id, req.err_code, req.err_message);
         goto out;
     }
     if (err < 0)
         goto out;
     switch (req.type) {
     case SRV_REQ_PING:
+        srv_metrics_request(SRV_REQ_PING, NULL);
         err = srv_codec_pong(&text, &len, req.id);
         if (err == 0)
             err = sess_send(wsi, ss, text, len);
@@ -246,7 +252,7 @@ static int sess_handle(struct lws *wsi, struct srv__session *ss)
         /* Refused here when nobody can be logged in by the time it runs
          * (no pending login ahead, no cookie to check): no store needed. */
         if (srv_request_needs_user(&req) && !ss->user.id && !ss->token_unchecked && !ss->busy) {
-            err = sess_send_error(wsi, ss, req.id, SRV_ERR_UNAUTHENTICATED,
+            err = sess_send_error(wsi, ss, req.type, req.id, SRV_ERR_UNAUTHENTICATED,
                                   "log in first (hello with a token, or login)");
             break;
         }
@@ -255,7 +261,7 @@ static int sess_handle(struct lws *wsi, struct srv__session *ss)
     case SRV_REQ_CLICS_GET:
         /* Its callers are HTTP clients (ICPC tools), its replies HTTP
          * bodies (a zip, NDJSON), its credentials HTTP basic auth. */
-        err = sess_send_error(wsi, ss, req.id, SRV_ERR_BAD_REQUEST,
+        err = sess_send_error(wsi, ss, req.type, req.id, SRV_ERR_BAD_REQUEST,
                               "clics.get is served over HTTP only: GET /api/clics/...");
         break;
     case SRV_REQ_NONE:
@@ -292,6 +298,7 @@ static int sess_receive(struct lws *wsi, struct srv__session *ss, const void *in
      * piece of the final fragment. */
     if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
         return 0;
+    gv_counter_add(&srv_metrics.ws_in, 1);
     err = sess_handle(wsi, ss);
     gv_buf_reset(&ss->rx);
     return err;
@@ -356,6 +363,13 @@ static int sess_write_pushes(struct lws *wsi, struct srv__session *ss)
             err = -1;
     }
 out:
+    if (err == 0 && n) {
+        gv_counter_add(&srv_metrics.pushes, n);
+        gv_counter_add(&srv_metrics.ws_out, n);
+        for (unsigned i = 0; i < n; i++)
+            if (fs[i]->event_ms > 0)
+                srv_metrics_push_lag(fs[i]->event_ms);
+    }
     for (unsigned i = 0; i < n; i++)
         srv_frame_unref(fs[i]);
     gv_free(buf);
@@ -380,6 +394,7 @@ static int sess_writeable(struct lws *wsi, struct srv__session *ss)
          * is an error, not a partial write. */
         if (lws_write(wsi, frame, len, LWS_WRITE_TEXT) < (int)len)
             return -1;
+        gv_counter_add(&srv_metrics.ws_out, 1);
         srv_outq_pop(&ss->outq);
         sess_update_rx(wsi, ss);
     } else if (sess_write_pushes(wsi, ss) < 0) {
@@ -492,6 +507,10 @@ static void sess_done(struct srv__session *ss, struct srv_req_job *job)
      * gets exactly what it missed. */
     for (struct srv_live_event *e = job->replay; e; e = e->next) {
         e->exact = true;
+        /* Missed a while ago by definition: not a live push's lag. The
+         * frame is this replay's own (srv_live_replay built it). */
+        if (e->shared)
+            e->shared->event_ms = 0;
         if (srv_subs_offer(&ss->subs, e, gv_time_mono_ms()) == SRV_SUBS_DROP) {
             sess_close_later(wsi, ss, "too far behind its events");
             return;
@@ -628,6 +647,7 @@ static int callback_gavel(struct lws *wsi, enum lws_callback_reasons reason, voi
         srv_subs_init(&ss->subs);
         srv__conn_add(&srv__server_of(wsi)->reg, &ss->c, wsi, true);
         ss->token_unchecked = srv__cookie_token(wsi, ss->token);
+        gv_gauge_add(&srv_metrics.ws_open, 1);
         return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         /* Sent to every protocol: one of them does the work. */
@@ -641,6 +661,10 @@ static int callback_gavel(struct lws *wsi, enum lws_callback_reasons reason, voi
         /* Last use of the session: lws frees it after this returns. A job
          * still running finds no connection and is dropped. */
         reg = &srv__server_of(wsi)->reg;
+        /* lws also closes here an upgrade that FILTER_PROTOCOL_CONNECTION
+         * refused, which was never ESTABLISHED (nor registered). */
+        if (ss->c.id)
+            gv_gauge_add(&srv_metrics.ws_open, -1);
         srv__conn_remove(reg, &ss->c);
         srv__topic_leave(reg, &ss->members, -1);
         while (ss->wait_head) {

@@ -37,6 +37,7 @@ struct srv_frame *srv_frame_new(const void *text, size_t len)
         return NULL;
     f->refs = 1;
     f->len = len;
+    f->event_ms = 0;
     memcpy(f->mem + SRV_FRAME_HEADROOM, text, len);
     f->mem[SRV_FRAME_HEADROOM + len] = '\0';
     return f;

@@ -65,6 +65,7 @@ struct srv_subs_push; /* private to srv_subs.c */
 struct srv_frame {
     unsigned refs;
     size_t len;                /* payload bytes (a NUL follows them) */
+    int64_t event_ms;          /* its event's stream id time, for the push lag; 0: none */
     unsigned char mem[];       /* SRV_FRAME_HEADROOM + len + 1 */
 };
 

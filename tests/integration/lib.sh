@@ -56,3 +56,17 @@ free_port() {
         [ -z "$(ss -Hltn "sport = :$p")" ] && { echo "$p"; return; }
     done
 }
+
+# metric TEXT SERIES: the value of SERIES (name and labels exactly as
+# written) in a /metrics scrape, "absent" when it is not there.
+metric() {
+    awk -v s="$2" '$1 == s { print $2; found = 1 } END { if (!found) print "absent" }' <<<"$1"
+}
+
+# metrics_format_ok TEXT: every line of a scrape is a # HELP or # TYPE
+# comment or a sample `name{label="value",...} value` (text format 0.0.4).
+metrics_format_ok() {
+    local name='[a-zA-Z_:][a-zA-Z0-9_:]*' lname='[a-zA-Z_][a-zA-Z0-9_]*'
+    local value='"([^"\\]|\\[\\"n])*"' num='[-+]?([0-9.]+([eE][-+]?[0-9]+)?|Inf|NaN)'
+    [ -n "$1" ] && ! grep -Evq "^(# (HELP|TYPE) $name .*|$name(\{$lname=$value(,$lname=$value)*\})? $num)\$" <<<"$1"
+}

@@ -76,10 +76,14 @@ GAVEL_CONFIG=$conf expect_exit 1 "malformed config file" "$GAVEL" db status
 check "malformed config names the line" contains "$out" "malformed line 1"
 rm -f "$conf"
 
-# The worker announces itself while alive and withdraws on SIGTERM.
+# The worker announces itself while alive and withdraws on SIGTERM; it
+# serves GET /metrics on 127.0.0.1 when asked to (GAVEL_JUDGE_METRICS_PORT).
 redis_port=${GAVEL_REDIS_URL##*:}
 redis_port=${redis_port%%/*}
-"$JUDGE" 2>/dev/null &
+GAVEL_JUDGE_METRICS_PORT=zero expect_exit 1 "a malformed metrics port is refused" "$JUDGE"
+check "the malformed metrics port is named" contains "$out" "GAVEL_JUDGE_METRICS_PORT"
+mport=$(free_port)
+GAVEL_JUDGE_METRICS_PORT=$mport "$JUDGE" 2>/dev/null &
 judge=$!
 for _ in $(seq 1 50); do
     [ -n "$(redis-cli -p "$redis_port" --raw keys "gavel:judge:*:$judge")" ] && break
@@ -89,6 +93,26 @@ check "judge worker writes its heartbeat" [ -n "$(redis-cli -p "$redis_port" --r
 beat=$(redis-cli -p "$redis_port" --raw get "$(redis-cli -p "$redis_port" --raw keys "gavel:judge:*:$judge")")
 check "the heartbeat names the worker (docs/JUDGING.md)" contains "$beat" "\"pid\":$judge,\"started_at\":"
 check "an idle worker's heartbeat judges nothing" contains "$beat" '"submission":null,"judging_since":null'
+scrape=$(curl -sf "http://127.0.0.1:$mport/metrics") || scrape=
+check "the judge answers GET /metrics" [ -n "$scrape" ]
+check "its /metrics is the Prometheus text format" metrics_format_ok "$scrape"
+check "an idle worker has judged nothing" [ "$(metric "$scrape" gavel_judgings_total)" = 0 ]
+check "verdicts are counted by kind" [ "$(metric "$scrape" 'gavel_verdicts_total{verdict="AC"}')" = 0 ]
+check "the judging time histogram is there" \
+    [ "$(metric "$scrape" 'gavel_judging_duration_seconds_bucket{le="+Inf"}')" = 0 ]
+for _ in $(seq 1 30); do
+    [ "$(metric "$scrape" 'gavel_judge_queue_waiting{level="rejudge"}')" != absent ] && break
+    sleep 0.1
+    scrape=$(curl -sf "http://127.0.0.1:$mport/metrics") || scrape=
+done
+check "the queue depth is reported by level" \
+    [ "$(metric "$scrape" 'gavel_judge_queue_waiting{level="contest_paid"}')" != absent ]
+check "the metrics content type is version 0.0.4" contains \
+    "$(curl -sI "http://127.0.0.1:$mport/metrics" -X GET)" "text/plain; version=0.0.4"
+check "another path is 404" [ "$(curl -s -o /dev/null -w '%{http_code}' \
+    "http://127.0.0.1:$mport/healthz")" = 404 ]
+check "POST is 405" [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -d x \
+    "http://127.0.0.1:$mport/metrics")" = 405 ]
 kill -TERM "$judge"
 rc=0
 wait "$judge" || rc=$?

@@ -96,14 +96,22 @@ check "stored priorities match the levels" [ "$(sql "SELECT string_agg(priority:
     FROM submissions")" = "3333222211110000" ]
 
 # start_worker N: a worker with a blob cache of its own; its pid in $started.
+# Each serves GET /metrics on a port of its own, ${mports[N]}.
+declare -A mports
 start_worker() {
-    GAVEL_JUDGE_CACHE="$work/cache$1" "$JUDGE" >>"$work/worker$1.log" 2>&1 &
+    mports[$1]=$(free_port)
+    GAVEL_JUDGE_CACHE="$work/cache$1" GAVEL_JUDGE_METRICS_PORT=${mports[$1]} "$JUDGE" \
+        >>"$work/worker$1.log" 2>&1 &
     started=$!
     pids+=("$started")
 }
+scrape() { curl -sf "http://127.0.0.1:${mports[$1]}/metrics" || true; }
+# verdict_sum TEXT: gavel_verdicts_total summed over every verdict.
+verdict_sum() { awk '/^gavel_verdicts_total\{/ { n += $2 } END { print n + 0 }' <<<"$1"; }
 start_worker 1
 w1=$started
 start_worker 2
+w2=$started
 host=$(hostname)
 
 # Kill worker 1 while it holds a judging that has not finished.
@@ -187,6 +195,21 @@ check "the rejudge produced one new valid judging" \
         WHERE submission_id = $some AND is_valid")" = "1 true" ]
 check "the rejudged verdict is still AC" \
     [ "$(sql "SELECT verdict FROM submissions WHERE id = $some")" = AC ]
+
+# Worker 2 ran from the start: its counters are the judgings it finished.
+m=$(scrape 2)
+w2_judged=$(sql "SELECT count(*) FROM judgings WHERE judge_host = '$host:$w2'
+    AND finished_at IS NOT NULL")
+check "worker 2's /metrics is the text format" metrics_format_ok "$m"
+check "worker 2 judged some submissions" [ "$w2_judged" -gt 0 ]
+check "worker 2 counted its $w2_judged judgings (gavel_judgings_total $(metric "$m" gavel_judgings_total))" \
+    [ "$(metric "$m" gavel_judgings_total)" = "$w2_judged" ]
+check "worker 2's verdicts add up to its judgings" [ "$(verdict_sum "$m")" = "$w2_judged" ]
+check "worker 2's judging times were all observed" \
+    [ "$(metric "$m" gavel_judging_duration_seconds_count)" = "$w2_judged" ]
+check "worker 2 ran a program in the sandbox per judging at least" \
+    [ "$(metric "$m" gavel_sandbox_runs_total)" -ge "$w2_judged" ]
+check "none of worker 2's sandbox runs failed" [ "$(metric "$m" gavel_sandbox_failures_total)" = 0 ]
 expect_exit 2 "rejudge needs a target" "$GAVEL" rejudge
 expect_exit 1 "rejudge of an unknown problem fails" "$GAVEL" rejudge --problem no-such-problem
 
@@ -209,6 +232,20 @@ for _ in $(seq 1 200); do
 done
 check "a submission lost by Redis was recovered and judged" \
     [ "$(sql "SELECT status FROM submissions WHERE id = $lost")" = judged ]
+m=$(scrape 3)
+check "worker 3 counted the one submission it judged" [ "$(metric "$m" gavel_judgings_total)" = 1 ]
+check "worker 3's verdicts add up to one" [ "$(verdict_sum "$m")" = 1 ]
+v=$(sql "SELECT verdict FROM submissions WHERE id = $lost")
+check "under its verdict, $v" [ "$(metric "$m" "gavel_verdicts_total{verdict=\"$v\"}")" = 1 ]
+# The loop refreshes the queue gauges about once a second.
+waiting() { awk '/^gavel_judge_queue_waiting\{/ { n += $2; k++ } END { print k "/" n + 0 }' <<<"$1"; }
+for _ in $(seq 1 50); do
+    [ "$(waiting "$m")" = 5/0 ] && break
+    sleep 0.1
+    m=$(scrape 3)
+done
+check "the queue is reported empty again at its five levels ($(waiting "$m"))" \
+    [ "$(waiting "$m")" = 5/0 ]
 
 if [ "$fails" -gt 0 ]; then
     for f in "$work"/worker*.log; do echo "--- $f"; tail -n 30 "$f"; done

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * test_server.c - gavel-server end to end: static files, /healthz, the /ws
- * protocol, port sharing, clean shutdown, and recovery when Redis comes up
+ * protocol, /metrics, port sharing, clean shutdown, and recovery when Redis comes up
  * late.
  *
  * Usage: test_server PATH-TO-gavel-server. Needs GAVEL_PG_URL and
@@ -25,7 +25,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "cst_event.h"
 #include "db.h"
+#include "db_event.h"
 #include "itest.h"
 #include "itest_ws.h"
 #include "banned.h"
@@ -104,6 +106,234 @@ static bool store_up(const cJSON *health, const char *store)
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(health, store);
 
     return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "up"));
+}
+
+/* --- /metrics -------------------------------------------------------------- */
+
+/* The families a scrape declared (# TYPE), for the format check. */
+struct family {
+    char name[128], type[16];
+};
+
+static bool name_char(char c, bool first)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
+           (!first && c >= '0' && c <= '9');
+}
+
+/* Parses a sample value ("+Inf", "NaN", or a float) ending at `end`. */
+static bool parse_value(const char *s, const char *end, double *out)
+{
+    char buf[64], *stop;
+    size_t n = (size_t)(end - s);
+
+    if (n == 0 || n >= sizeof(buf))
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    if (!strcmp(buf, "+Inf") || !strcmp(buf, "-Inf") || !strcmp(buf, "NaN")) {
+        *out = buf[0] == '-' ? -1e308 : 1e308;
+        return true;
+    }
+    *out = strtod(buf, &stop);
+    return *stop == '\0';
+}
+
+/* Checks every line of a scrape against the text format 0.0.4: comments
+ * are "# HELP name text" or "# TYPE name type", declared once and before
+ * the family's samples; every other line is name{label="value",...} value,
+ * with only \\, \" and \n escaped in values; counters end in _total and
+ * every name starts with gavel_; a histogram's buckets grow and its +Inf
+ * bucket equals its _count. */
+static void metrics_check_format(const char *text)
+{
+    struct family fams[64];
+    size_t nfams = 0;
+    double last_bucket = -1, inf_bucket = -1;
+
+    ICHECK(*text && text[strlen(text) - 1] == '\n', "the text does not end with a newline");
+    for (const char *line = text, *eol; *line; line = eol + 1) {
+        char name[128], le[32] = "";
+        const char *p = line, *base_end;
+        struct family *fam = NULL;
+        size_t n = 0;
+        double v;
+
+        eol = strchr(line, '\n');
+        ICHECK(eol > line, "an empty line in:\n%s", text);
+        if (!strncmp(line, "# HELP ", 7) || !strncmp(line, "# TYPE ", 7)) {
+            bool type = line[2] == 'T';
+
+            for (p = line + 7; p < eol && *p != ' '; p++)
+                n++;
+            ICHECK(n && n < sizeof(name) && p < eol, "bad comment: %.*s", (int)(eol - line), line);
+            memcpy(name, line + 7, n);
+            name[n] = '\0';
+            ICHECK(!strncmp(name, "gavel_", 6), "%s is not prefixed gavel_", name);
+            if (type) {
+                for (size_t i = 0; i < nfams; i++)
+                    ICHECK(strcmp(fams[i].name, name), "%s declared twice", name);
+                ICHECK(nfams < 64 && (size_t)(eol - p - 1) < sizeof(fams[0].type), "TYPE %s", name);
+                snprintf(fams[nfams].name, sizeof(fams[nfams].name), "%s", name);
+                snprintf(fams[nfams].type, sizeof(fams[nfams].type), "%.*s", (int)(eol - p - 1),
+                         p + 1);
+                ICHECK(!strcmp(fams[nfams].type, "counter") || !strcmp(fams[nfams].type, "gauge") ||
+                           !strcmp(fams[nfams].type, "histogram"),
+                       "%s has type %s", name, fams[nfams].type);
+                ICHECK(strcmp(fams[nfams].type, "counter") ||
+                           (n > 6 && !strcmp(name + n - 6, "_total")),
+                       "counter %s does not end in _total", name);
+                nfams++;
+            }
+            continue;
+        }
+        ICHECK(line[0] != '#', "unexpected comment: %.*s", (int)(eol - line), line);
+        for (p = line; p < eol && name_char(*p, p == line); p++)
+            n++;
+        ICHECK(n && n < sizeof(name), "no metric name: %.*s", (int)(eol - line), line);
+        memcpy(name, line, n);
+        name[n] = '\0';
+        if (*p == '{') {
+            for (p++; *p != '}';) {
+                const char *lname = p;
+                size_t ln = 0;
+                bool is_le;
+
+                while (name_char(*p, p == lname) && *p != ':')
+                    p++;
+                ICHECK(p > lname && p[0] == '=' && p[1] == '"', "bad label in: %.*s",
+                       (int)(eol - line), line);
+                is_le = p - lname == 2 && !strncmp(lname, "le", 2);
+
+                for (p += 2; *p != '"'; p++) {
+                    ICHECK(p < eol, "unterminated label value: %.*s", (int)(eol - line), line);
+                    if (*p == '\\') {
+                        p++;
+                        ICHECK(*p == '\\' || *p == '"' || *p == 'n', "bad escape in: %.*s",
+                               (int)(eol - line), line);
+                    }
+                    if (is_le && ln < sizeof(le) - 1)
+                        le[ln++] = *p;
+                }
+                if (is_le)
+                    le[ln] = '\0';
+                p++;
+                ICHECK(*p == ',' || *p == '}', "bad label list: %.*s", (int)(eol - line), line);
+                if (*p == ',')
+                    p++;
+            }
+            p++;
+        }
+        ICHECK(*p == ' ' && parse_value(p + 1, eol, &v), "bad sample: %.*s", (int)(eol - line),
+               line);
+        /* Its family: the name itself, or a histogram's without the suffix. */
+        for (size_t i = 0; i < nfams && !fam; i++) {
+            size_t fl = strlen(fams[i].name);
+
+            base_end = name + fl;
+            if (!strncmp(name, fams[i].name, fl) &&
+                (!*base_end || (!strcmp(fams[i].type, "histogram") &&
+                                (!strcmp(base_end, "_bucket") || !strcmp(base_end, "_sum") ||
+                                 !strcmp(base_end, "_count")))))
+                fam = &fams[i];
+        }
+        ICHECK(fam, "sample %s before its # TYPE", name);
+        if (strcmp(fam->type, "histogram"))
+            continue;
+        if (strstr(name, "_bucket")) {
+            ICHECK(le[0], "bucket without le: %.*s", (int)(eol - line), line);
+            ICHECK(v >= last_bucket, "buckets of %s are not cumulative", fam->name);
+            last_bucket = v;
+            if (!strcmp(le, "+Inf"))
+                inf_bucket = v;
+        } else if (strstr(name, "_count")) {
+            ICHECK(inf_bucket == v, "%s: +Inf bucket %g, count %g", fam->name, inf_bucket, v);
+            last_bucket = inf_bucket = -1;
+        }
+    }
+}
+
+/* GET /metrics: checked for status, type and format; the body (caller frees). */
+static char *metrics_get(int port)
+{
+    struct itest_http r;
+    char ctype[128];
+    char *body;
+
+    itest_http_get(&r, port, "/metrics");
+    ICHECK(r.status == 200, "GET /metrics -> %d", r.status);
+    ICHECK(itest_header(r.head, "content-type", ctype, sizeof(ctype)) &&
+               !strncmp(ctype, "text/plain; version=0.0.4", 25),
+           "content-type %s", ctype);
+    metrics_check_format(r.body);
+    body = r.body;
+    r.body = NULL;
+    itest_http_release(&r);
+    return body;
+}
+
+/* The value of `series` (name and labels exactly as written) in a scrape,
+ * 0 when absent (a labelled series appears once it moved). */
+static double metric(const char *text, const char *series)
+{
+    size_t n = strlen(series);
+
+    for (const char *line = text; line; line = strchr(line, '\n')) {
+        if (*line == '\n')
+            line++;
+        if (!strncmp(line, series, n) && line[n] == ' ')
+            return strtod(line + n + 1, NULL);
+    }
+    return 0;
+}
+
+/* How much `series` moved between two scrapes. */
+static double moved(const char *before, const char *after, const char *series)
+{
+    return metric(after, series) - metric(before, series);
+}
+
+/* What test_ws did, as the counters saw it: every message in and every
+ * reply out, requests by type and code, and no connection left open. */
+static void test_metrics(int port, const char *before)
+{
+    int64_t deadline = itest_now_ms() + 10000;
+    char *after = metrics_get(port);
+
+    itest_step = "metrics";
+    /* test_ws: 207 pings (206 on one connection, one on another), four
+     * messages that are not requests (not JSON, an array, no type, a
+     * binary frame), one unknown type and one too large. */
+    ICHECK(moved(before, after, "gavel_websocket_messages_received_total") == 213, "in: %g",
+           moved(before, after, "gavel_websocket_messages_received_total"));
+    ICHECK(moved(before, after, "gavel_websocket_messages_sent_total") == 213, "out: %g",
+           moved(before, after, "gavel_websocket_messages_sent_total"));
+    ICHECK(moved(before, after, "gavel_requests_total{type=\"ping\",code=\"ok\"}") == 207,
+           "pings: %g", moved(before, after, "gavel_requests_total{type=\"ping\",code=\"ok\"}"));
+    ICHECK(moved(before, after, "gavel_requests_total{type=\"unknown\",code=\"bad_request\"}") == 4,
+           "bad requests:\n%s", after);
+    ICHECK(moved(before, after, "gavel_requests_total{type=\"unknown\",code=\"unknown_type\"}") ==
+               1,
+           "unknown types:\n%s", after);
+    ICHECK(moved(before, after, "gavel_requests_total{type=\"unknown\",code=\"too_large\"}") == 1,
+           "too large:\n%s", after);
+    /* Two WebSockets, four refused upgrades, and this scrape. */
+    ICHECK(moved(before, after, "gavel_connections_accepted_total") == 7, "accepted: %g",
+           moved(before, after, "gavel_connections_accepted_total"));
+    ICHECK(metric(after, "gavel_store_up{store=\"postgres\"}") == 1 &&
+               metric(after, "gavel_store_up{store=\"redis\"}") == 1,
+           "stores:\n%s", after);
+    ICHECK(strstr(after, "\ngavel_job_queue_length "), "no job queue gauge");
+    ICHECK(strstr(after, "\ngavel_push_lag_seconds_bucket{le=\"+Inf\"} "), "no push lag");
+    /* test_ws closed its connections; the server sees it soon. */
+    while (metric(after, "gavel_websocket_connections") != 0) {
+        ICHECK(itest_now_ms() < deadline, "%g connections still open",
+               metric(after, "gavel_websocket_connections"));
+        itest_sleep_ms(50);
+        free(after);
+        after = metrics_get(port);
+    }
+    free(after);
 }
 
 /* --- Tests ---------------------------------------------------------------- */
@@ -346,7 +576,7 @@ static void test_redis_late(void)
 
 /* --- The protocol against a fresh database ------------------------------- */
 
-static char api_pg_env[600], api_queue_env[96], api_rate_env[96];
+static char api_pg_env[600], api_queue_env[96], api_rate_env[96], api_live_env[96];
 
 static int run_cli(const char *const args[])
 {
@@ -368,7 +598,7 @@ static pid_t start_api_server(int port)
 {
     static char port_env[64];
     char *argv[] = {(char *)server_path, NULL};
-    const char *env[] = {port_env, api_pg_env, api_queue_env, api_rate_env, NULL};
+    const char *env[] = {port_env, api_pg_env, api_queue_env, api_rate_env, api_live_env, NULL};
 
     snprintf(port_env, sizeof(port_env), "GAVEL_HTTP_PORT=%d", port);
     return itest_spawn(argv, env, NULL);
@@ -425,6 +655,11 @@ static void test_api(const char *examples)
     snprintf(api_queue_env, sizeof(api_queue_env), "GAVEL_QUEUE_PREFIX=itest:%d:queue",
              (int)getpid());
     snprintf(api_rate_env, sizeof(api_rate_env), "GAVEL_RATE_PREFIX=itest:%d:rl", (int)getpid());
+    /* A live stream of its own: the test publishes an event on it (api
+     * push), which no other test's server must see. db_event_publish reads
+     * the same setting here. */
+    snprintf(api_live_env, sizeof(api_live_env), "GAVEL_LIVE_STREAM=itest:%d:live", (int)getpid());
+    setenv("GAVEL_LIVE_STREAM", api_live_env + strlen("GAVEL_LIVE_STREAM="), 1);
     ICHECK(run_cli((const char *[]){"db", "migrate", NULL}) == 0, "gavel db migrate failed");
     snprintf(path, sizeof(path), "%s/pair-sum", examples);
     ICHECK(run_cli((const char *[]){"problem", "import", "--public", "--difficulty", "1200", path,
@@ -673,6 +908,44 @@ static void test_api(const char *examples)
     rpc_error(fd2, "{\"type\":\"submissions.mine\"}", "unauthenticated");
     close(fd2);
 
+    itest_step = "api push metrics";
+    {
+        /* What gavel-judge publishes when it starts running the tests: the
+         * subscriber gets it, and the live, push and lag counters move by
+         * exactly one. */
+        char *before = metrics_get(port), *after, why[256], sql[128], *uid;
+        const char *del[] = {"DEL", api_live_env + strlen("GAVEL_LIVE_STREAM=")};
+        struct db_redis *rd;
+        struct cst_event ev;
+        char id[64];
+
+        snprintf(sql, sizeof(sql), "SELECT user_id FROM submissions WHERE id = %.0f", sub_id);
+        uid = psql_value(sql);
+        ICHECK(db_redis_open(&rd, getenv("GAVEL_REDIS_URL"), 2000, why, sizeof(why)) == 0,
+               "redis: %s", why);
+        cst_event_init(&ev, CST_EVENT_JUDGING_STATE);
+        ev.submission_id = (int64_t)sub_id;
+        ev.user_id = strtoll(uid, NULL, 10);
+        ev.u.state.state = CST_JUDGING_RUNNING;
+        ICHECK(db_event_publish(id, rd, &ev) == 0, "publish: %s", db_redis_last_error(rd));
+        cJSON_Delete(itest_ws_expect(fd, "event", NULL, IO_TIMEOUT_MS, "the judging.state push"));
+        after = metrics_get(port);
+        ICHECK(moved(before, after, "gavel_live_events_received_total") == 1, "live events:\n%s",
+               after);
+        ICHECK(moved(before, after, "gavel_pushes_sent_total") == 1, "pushes:\n%s", after);
+        ICHECK(moved(before, after, "gavel_push_lag_seconds_count") == 1 &&
+                   moved(before, after, "gavel_push_lag_seconds_bucket{le=\"+Inf\"}") == 1,
+               "push lag:\n%s", after);
+        /* Published and pushed within this step: not a minute late. */
+        ICHECK(moved(before, after, "gavel_push_lag_seconds_sum") < 60, "push lag:\n%s", after);
+        db_redis_command(rd, 2, del);
+        db_redis_close(rd);
+        cst_event_release(&ev);
+        free(uid);
+        free(before);
+        free(after);
+    }
+
     itest_step = "api hostile input";
     rpc_error(fd, "{\"type\":\"submit\",\"problem\":5,\"language\":\"c\",\"source\":\"x\"}",
               "invalid");
@@ -768,6 +1041,7 @@ static void test_api(const char *examples)
 
 int main(int argc, char **argv)
 {
+    char *before;
     pid_t server;
     int port;
 
@@ -789,7 +1063,10 @@ int main(int argc, char **argv)
     itest_step = "startup";
     itest_wait_health(port, 200, NULL, 15000);
     test_http(port);
+    before = metrics_get(port);
     test_ws(port);
+    test_metrics(port, before);
+    free(before);
     test_shared_port_and_shutdown(port, server);
     test_port_taken();
     test_redis_late();
