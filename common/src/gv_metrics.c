@@ -54,6 +54,7 @@ void gv_hist_read(struct gv_hist_snap *out, const struct gv_hist *h)
 
 /* --- The text format ------------------------------------------------------- */
 
+__attribute__((unused)) /* only asserts call it */
 static bool name_ok(const char *s, bool metric)
 {
     if (!*s || (*s >= '0' && *s <= '9'))
