@@ -69,7 +69,7 @@ struct keeper {
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t wake; /* on CLOCK_MONOTONIC */
-    bool started, stop;
+    bool linked, started, stop; /* linked: redis, mu and wake are set up */
     /* Under mu: what the loop holds now (submission_id 0: nothing). */
     struct db_queue_job job;
     struct db_judge_beat beat;
@@ -176,6 +176,7 @@ static int keeper_start(struct keeper *k, const struct db_judge_beat *beat, int6
     k->queue_opts = (struct db_queue_opts){.reclaim_idle_ms = reclaim_ms,
                                            .prefix = gv_config_get("GAVEL_QUEUE_PREFIX", NULL)};
     db_link_init(&k->redis, DB_LINK_REDIS, db_redis_url(), 1000, "keeper");
+    k->linked = true;
     pthread_mutex_init(&k->mu, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -206,22 +207,26 @@ static void keeper_hold(struct keeper *k, const struct db_queue_job *job)
 
 static void keeper_stop(struct keeper *k)
 {
+    /* A start that failed earlier (the sandbox check, say) set up nothing. */
+    if (!k->linked)
+        return;
     if (k->started) {
         pthread_mutex_lock(&k->mu);
         k->stop = true;
         pthread_cond_signal(&k->wake);
         pthread_mutex_unlock(&k->mu);
         pthread_join(k->thread, NULL);
-        pthread_cond_destroy(&k->wake);
-        pthread_mutex_destroy(&k->mu);
         k->started = false;
     }
+    pthread_cond_destroy(&k->wake);
+    pthread_mutex_destroy(&k->mu);
     /* Joined first: no beat can follow the delete. */
     if (db_link_redis(&k->redis))
         (void)db_judge_beat_delete(db_link_redis(&k->redis), k->beat.id);
     db_queue_close(k->queue);
     k->queue = NULL;
     db_link_release(&k->redis);
+    k->linked = false;
 }
 
 static void judge_one(struct judge *j)
