@@ -564,7 +564,7 @@ static int feed(enum auth a, const char *query, bool *late_judged)
     char path[160], v[64], *line, *save = NULL;
     int n = 0;
 
-    snprintf(path, sizeof(path), "/contests/%lld/event-feed%s", (long long)live, query);
+    snprintf(path, sizeof(path), "/contests/%lld/event-feed?stream=false%s", (long long)live, query);
     get(&r, path, a);
     ICHECK(r.status == 200 && itest_header(r.head, "content-type", v, sizeof(v)) &&
                !strcmp(v, "application/x-ndjson"),
@@ -601,7 +601,7 @@ static void test_event_feed(void)
     ICHECK(!late, "public feed: no judgement of the post-freeze attempt");
     all = feed(BASIC_ORG, "", &late);
     ICHECK(late && all > pub, "jury feed: every judgement");
-    snprintf(q, sizeof(q), "?since_token=%s", nth_token);
+    snprintf(q, sizeof(q), "&since_token=%s", nth_token);
     ICHECK(feed(BASIC_ORG, q, &late) == all - 5, "since_token skips");
 }
 
@@ -622,7 +622,7 @@ static void test_feed_replay(void)
     itest_step = "feed round trip";
     snprintf(feed_file, sizeof(feed_file), "/tmp/itest-clics-%d.ndjson", (int)getpid());
     snprintf(out_file, sizeof(out_file), "/tmp/itest-clics-%d.out", (int)getpid());
-    snprintf(path, sizeof(path), "/contests/%lld/event-feed", (long long)live);
+    snprintf(path, sizeof(path), "/contests/%lld/event-feed?stream=false", (long long)live);
     get(&r, path, BASIC_ORG);
     ICHECK(r.status == 200, "feed");
     f = fopen(feed_file, "w");
