@@ -10,8 +10,8 @@
  * request as its first read (srv_proto_clics.c, `feed_next`), so the
  * notifications, their tokens and the view's access rules are exactly what
  * a reader resuming from a token would get. A lost live entry delays a
- * notification until the next event or keep-alive (each also reads the
- * log), it never loses one.
+ * notification until the next event of the contest or GAVEL_CLICS_POLL_MS
+ * (each makes a read of the log), it never loses one.
  *
  * Bounds: at most GAVEL_CLICS_FEED_MAX feeds per process (503 past it);
  * a feed reads again only once its reader has taken all it was given
@@ -31,6 +31,7 @@
 #include "gv_alloc.h"
 #include "gv_err.h"
 #include "gv_log.h"
+#include "gv_time.h"
 #include "srv_codec.h"
 #include "srv_jobs.h"
 #include "srv_live.h"
@@ -50,6 +51,7 @@ struct srv__feed {
     bool wanted;    /* the log may hold rows after pos: read when idle */
     bool keepalive; /* a newline is due */
     bool closing;   /* close at the next writeable */
+    int64_t read_ms; /* when its last read began (monotonic) */
     char *out;      /* what waits to be written (gv_malloc'd), NULL when none */
     size_t out_len, out_off;
 };
@@ -104,6 +106,7 @@ static void feed_read(struct srv__feed *f)
     }
     f->wanted = false;
     f->reading = true;
+    f->read_ms = gv_time_mono_ms();
 }
 
 /* Queues `len` bytes of `data` (copied) after what already waits. */
@@ -153,6 +156,10 @@ int srv__feed_start(struct srv__feed **out, struct lws *wsi, struct srv__conn *c
     f->pos = job->feed_pos;
     f->jury = job->feed_jury;
     f->wanted = job->feed_more;
+    f->read_ms = gv_time_mono_ms();
+    /* lws gave the request a few seconds (its keep-alive idle timeout);
+     * a feed is open for as long as its reader reads. */
+    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
     if (feed_queue(f, job->data ? job->data : "",
                    job->data ? (job->data_len ? job->data_len : strlen(job->data)) : 0) < 0) {
         gv_free(f);
@@ -239,14 +246,16 @@ void srv__feed_timer(struct srv__feed *f)
 {
     struct srv_server *s = srv__server_of(f->wsi);
 
-    /* The spec's keep-alive, and a look at the log in case a live entry
-     * was lost (Redis restarted, say). */
+    /* The spec's keep-alive; and, every GAVEL_CLICS_POLL_MS, a look at
+     * the log in case a live entry was lost (Redis restarted, say). */
     if (!f->out) {
         f->keepalive = true;
         lws_callback_on_writable(f->wsi);
     }
-    f->wanted = true;
-    feed_read(f);
+    if (gv_time_mono_ms() - f->read_ms >= s->feed_poll_ms) {
+        f->wanted = true;
+        feed_read(f);
+    }
     lws_set_timer_usecs(f->wsi, (lws_usec_t)s->feed_keepalive_ms * 1000);
 }
 

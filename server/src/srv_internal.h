@@ -109,6 +109,7 @@ struct srv_server {
     struct lws_dll2_owner feeds; /* struct srv__feed: streamed CLICS event feeds */
     long feed_max;               /* GAVEL_CLICS_FEED_MAX */
     long feed_keepalive_ms;      /* GAVEL_CLICS_KEEPALIVE_MS */
+    long feed_poll_ms;           /* GAVEL_CLICS_POLL_MS */
 };
 
 static inline struct srv_server *srv__server_of(struct lws *wsi)

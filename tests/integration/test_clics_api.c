@@ -44,7 +44,7 @@ static const char *server_path, *gavel_path, *examples;
 static char pg_url[512], e_pg[600], e_queue[96], e_rate[96], e_port[40];
 static struct db_pg *pg;
 static struct db_redis *redis;
-static char e_stream[96], e_keepalive[64];
+static char e_stream[96], e_keepalive[64], e_poll[64];
 static int port;
 static pid_t server;
 static regex_t re_time, re_reltime;
@@ -915,7 +915,7 @@ static void expect_notes(struct reader *rd, const char *const *want, int nwant, 
 static void restart_server(void)
 {
     char *argv[] = {(char *)server_path, NULL};
-    const char *env[] = {e_port, e_pg, e_queue, e_rate, e_stream, e_keepalive, NULL};
+    const char *env[] = {e_port, e_pg, e_queue, e_rate, e_stream, e_keepalive, e_poll, NULL};
     int status;
 
     kill(server, SIGTERM);
@@ -948,6 +948,10 @@ static void test_feed_stream(void)
     for (m = 0; reader_note(&pub, line, sizeof(line), 1500, &ka); m++)
         ;
     ICHECK(m > 10, "public backlog: %d lines", m);
+    /* Idle for longer than lws's keep-alive timeout (5 s): still open,
+     * with nothing but keep-alives. */
+    ICHECK(!reader_note(&jury, line, sizeof(line), 6000, &ka), "unexpected: %s", line);
+    ICHECK(ka >= 10, "%d keep-alives in 6 s", ka);
 
     /* A verdict before the freeze: both see it. */
     sid = judged(&alice, "circle-area", 40, "WA");
@@ -1033,7 +1037,7 @@ static void register_user(struct user *u)
 static void setup(void)
 {
     char *argv[] = {(char *)server_path, NULL};
-    const char *env[] = {e_port, e_pg, e_queue, e_rate, e_stream, e_keepalive, NULL};
+    const char *env[] = {e_port, e_pg, e_queue, e_rate, e_stream, e_keepalive, e_poll, NULL};
     char why[256];
     int applied = 0;
 
@@ -1054,7 +1058,10 @@ static void setup(void)
     snprintf(e_stream, sizeof(e_stream), "itest:%d:clicslive", (int)getpid());
     setenv("GAVEL_LIVE_STREAM", e_stream, 1);
     snprintf(e_stream, sizeof(e_stream), "GAVEL_LIVE_STREAM=itest:%d:clicslive", (int)getpid());
+    /* A look at the log without a live event only after a long while:
+     * a streamed notification must come from the live stream. */
     snprintf(e_keepalive, sizeof(e_keepalive), "GAVEL_CLICS_KEEPALIVE_MS=300");
+    snprintf(e_poll, sizeof(e_poll), "GAVEL_CLICS_POLL_MS=600000");
     ICHECK(db_redis_open(&redis, getenv("GAVEL_REDIS_URL"), 2000, why, sizeof(why)) == 0, "%s",
            why);
     ICHECK(db_pg_open(&pg, pg_url, 5, why, sizeof(why)) == 0, "%s", why);
