@@ -11,6 +11,9 @@
 #include "gv_err.h"
 #include "banned.h"
 
+/* The advisory lock that orders the log's writers ("gv_evnt" in ASCII). */
+#define DB_EVENTS_LOCK_KEY "29122074697428596"
+
 int db_event_insert(struct db_pg *pg, struct cst_event *ev)
 {
     const struct cst_event_info *info = cst_event_info(ev->type);
@@ -32,9 +35,16 @@ int db_event_insert(struct db_pg *pg, struct cst_event *ev)
     {
         const char *p[] = {ev->contest_id ? cid : NULL, ev->user_id ? uid : NULL, info->name,
                            payload};
+        /* Rows must commit in id order, or a reader that saw row 12 would
+         * resume past a row 11 committed after it (the CLICS feed's tokens
+         * are row ids). A transaction-scoped lock taken before the id is
+         * drawn serializes the writers from here to their COMMIT: every
+         * caller logs its event last, just before committing, so it is held
+         * for one statement and the commit. */
         err = db__pg_select(&res, pg, "event",
-                            "INSERT INTO events (contest_id, user_id, type, payload) VALUES "
-                            "($1::bigint, $2::bigint, $3, $4::jsonb) RETURNING id, "
+                            "WITH l AS (SELECT pg_advisory_xact_lock(" DB_EVENTS_LOCK_KEY "))"
+                            " INSERT INTO events (contest_id, user_id, type, payload) SELECT "
+                            "$1::bigint, $2::bigint, $3, $4::jsonb FROM l RETURNING id, "
                             "(extract(epoch FROM created_at) * 1000)::bigint",
                             4, p);
     }

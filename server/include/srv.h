@@ -32,6 +32,9 @@ struct srv_options {
     const char *rate_prefix;   /* submit counters (GAVEL_RATE_PREFIX, "gavel:ratelimit") */
     int rate_free, rate_paid;  /* submissions a minute (GAVEL_SUBMIT_RATE_FREE 6, _PAID 20) */
     const char *allowed_origins; /* GAVEL_ALLOWED_ORIGINS: extra WebSocket origins, comma-separated */
+    long clics_feed_max;         /* streamed CLICS event feeds (GAVEL_CLICS_FEED_MAX, 2000) */
+    long clics_keepalive_ms;     /* their keep-alive newline (GAVEL_CLICS_KEEPALIVE_MS, 120000) */
+    long clics_poll_ms;          /* their look at the log without a live event (GAVEL_CLICS_POLL_MS, 120000) */
 };
 
 /* Fills `out` from gv_config: GAVEL_HTTP_PORT (default 8080), GAVEL_HTTP_ADDR

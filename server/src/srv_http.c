@@ -48,6 +48,8 @@ struct http_pss {
     const char *content_type; /* the reply's; NULL: application/json */
     bool www_auth;            /* a 401 of the CLICS API: ask for basic auth */
     bool headers_sent;
+    bool feed_stream;         /* the request is a CLICS event feed to stream */
+    struct srv__feed *feed;   /* it is being streamed (srv_feed.c) */
 };
 
 /* Keeps a copy of `len` bytes of `text` as the body to write, behind the
@@ -287,6 +289,17 @@ static int api_clics(struct lws *wsi, struct http_pss *pss, const char *rest, bo
     val = lws_get_urlarg_by_name(wsi, "since_token=", since, (int)sizeof(since));
     if (val && !cJSON_AddStringToObject(args, "since_token", val))
         goto oom;
+    n = (int)strlen(rest);
+    if (n >= 11 && !strcmp(rest + n - 11, "/event-feed")) {
+        /* Streamed unless ?stream=false (the spec's parameter). */
+        val = lws_get_urlarg_by_name(wsi, "stream=", since, (int)sizeof(since));
+        pss->feed_stream = !val || strcmp(val, "false");
+        if (pss->feed_stream && srv__feed_full(srv__server_of(wsi))) {
+            cJSON_Delete(args);
+            return api_respond_now(wsi, pss, 503, "unavailable",
+                                   "this server streams as many event feeds as it may");
+        }
+    }
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) > 0) {
         n = lws_hdr_copy(wsi, auth, sizeof(auth), WSI_TOKEN_HTTP_AUTHORIZATION);
         if (n <= 6 || strncasecmp(auth, "Basic ", 6) ||
@@ -438,6 +451,7 @@ static int api_submit(struct lws *wsi, struct http_pss *pss, const char *type, c
     if (err < 0)
         goto oom;
     job->http = true;
+    job->feed = pss->feed_stream;
     job->token_unchecked = srv__cookie_token(wsi, job->token);
     srv__conn_add(&s->reg, &pss->c, wsi, false);
     job->base.conn_id = pss->c.id;
@@ -461,8 +475,23 @@ oom:
 void srv__http_done(struct srv__conn *c, struct srv_req_job *job)
 {
     struct http_pss *pss = lws_container_of(c, struct http_pss, c);
+    int err;
 
     srv__conn_remove(&srv__server_of(c->wsi)->reg, c);
+    if (pss->feed) {
+        srv__feed_done(pss->feed, job);
+        return;
+    }
+    if (pss->feed_stream && job->feed && !job->err_code) {
+        err = srv__feed_start(&pss->feed, c->wsi, c, job);
+        if (err == 0)
+            return;
+        api_respond_now(c->wsi, pss, err == GV_EUNAVAIL ? 503 : 500,
+                        err == GV_EUNAVAIL ? "unavailable" : "internal",
+                        err == GV_EUNAVAIL ? "this server streams as many event feeds as it may"
+                                           : "out of memory");
+        return;
+    }
     api_reply(c->wsi, pss, job);
 }
 
@@ -505,6 +534,7 @@ static int api_write(struct lws *wsi, struct http_pss *pss)
     pss->cookie[0] = '\0';
     pss->content_type = NULL;
     pss->www_auth = false;
+    pss->feed_stream = false;
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
@@ -540,13 +570,21 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
             return api_body_done(wsi, pss);
         return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (pss && pss->feed)
+            return srv__feed_writable(pss->feed);
         if (pss && pss->status)
             return api_write(wsi, pss);
         if (pss && pss->body)
             return ops_write(wsi, pss);
         break;
+    case LWS_CALLBACK_TIMER:
+        if (pss && pss->feed)
+            srv__feed_timer(pss->feed);
+        return 0;
     case LWS_CALLBACK_CLOSED_HTTP:
         if (pss) {
+            srv__feed_free(srv__server_of(wsi), pss->feed);
+            pss->feed = NULL;
             srv__conn_remove(&srv__server_of(wsi)->reg, &pss->c);
             gv_buf_release(&pss->req_body);
             gv_free(pss->body);

@@ -37,6 +37,7 @@ struct srv_live;
 struct srv_clock;
 struct srv_live_event;
 struct srv__session; /* a WebSocket connection's state (srv_session.c) */
+struct srv__feed;    /* a streamed CLICS event feed (srv_feed.c) */
 struct srv__topic;   /* srv_registry.c */
 
 /* An entry of one of the registry's hash tables, which it embeds. */
@@ -106,6 +107,10 @@ struct srv_server {
     char *rate_prefix;
     struct srv__registry reg;
     uint64_t stamp; /* srv__deliver_events: one per batch and one per event */
+    struct lws_dll2_owner feeds; /* struct srv__feed: streamed CLICS event feeds */
+    long feed_max;               /* GAVEL_CLICS_FEED_MAX */
+    long feed_keepalive_ms;      /* GAVEL_CLICS_KEEPALIVE_MS */
+    long feed_poll_ms;           /* GAVEL_CLICS_POLL_MS */
 };
 
 static inline struct srv_server *srv__server_of(struct lws *wsi)
@@ -165,6 +170,27 @@ void srv__session_done(struct srv__conn *c, struct srv_req_job *job);
 
 /* Offers a batch of live events (taken) to the sessions that may want them. */
 void srv__deliver_events(struct srv_server *s, struct srv_live_event *events);
+
+/* --- srv_feed.c -------------------------------------------------------------- */
+
+/* Whether the process serves as many streamed feeds as it may. */
+bool srv__feed_full(struct srv_server *s);
+/* The first read of a streamed feed (`job`, a clics.get that set `feed`)
+ * finished: the connection `wsi`, whose registry entry is `c`, becomes a
+ * feed: headers, the backlog, then what the log gets. GV_EUNAVAIL when
+ * the process has its maximum of feeds, -ENOMEM. */
+int srv__feed_start(struct srv__feed **out, struct lws *wsi, struct srv__conn *c,
+                    const struct srv_req_job *job);
+/* A later read of the feed finished. */
+void srv__feed_done(struct srv__feed *f, const struct srv_req_job *job);
+/* HTTP_WRITEABLE of a feed's connection; -1: close it. */
+int srv__feed_writable(struct srv__feed *f);
+/* LWS_CALLBACK_TIMER of a feed's connection: the keep-alive. */
+void srv__feed_timer(struct srv__feed *f);
+/* The feed's connection closed. NULL is a no-op. */
+void srv__feed_free(struct srv_server *s, struct srv__feed *f);
+/* Tells the feeds of the events' contests that the log has new rows. */
+void srv__feed_offer(struct srv_server *s, const struct srv_live_event *events);
 
 /* --- srv_server.c ------------------------------------------------------------ */
 

@@ -109,6 +109,7 @@ int srv_live_event_new(struct srv_live_event **out, const char *id, const struct
     e->submission_id = ev->submission_id;
     e->user_id = ev->user_id;
     e->contest_id = ev->contest_id;
+    e->seq = ev->seq;
     if (!cJSON_AddStringToObject(frame, "type", "event") ||
         !cJSON_AddStringToObject(frame, "event", cst_event_info(ev->type)->name) ||
         !cJSON_AddStringToObject(frame, "event_id", id) ||

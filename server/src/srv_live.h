@@ -46,6 +46,7 @@ struct srv_live_event {
     enum cst_event_type type;                   /* its rules: cst_event_info */
     enum cst_event_audience audience;           /* cst_event_audience of the event */
     int64_t submission_id, user_id, contest_id; /* routing ids, 0 when absent */
+    int64_t seq; /* a durable event's row of the `events` log; 0 for the others */
     /* The push frame to send, gv_malloc'd:
      * {"type":"event","event":"judging.test","event_id":"<id>","data":{...}} */
     char *frame;

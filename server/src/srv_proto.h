@@ -54,6 +54,18 @@ struct srv_req_job {
     int64_t subscribe_submission, subscribe_contest; /* 0: none */
     bool subscribe_contests_list;                    /* watch the list of contests */
     struct srv_live_event *replay;                   /* resume: events to push */
+
+    /* The CLICS event feed (srv_proto_clics.c, srv_feed.c). srv_http.c
+     * sets `feed` when the client wants the feed streamed; the job leaves
+     * it set only when it served a feed. The connection then asks for the
+     * log rows after `feed_pos` with jobs that set `feed_next` (no login,
+     * no snapshot: the first job's `feed_jury` stands). */
+    bool feed;          /* request: stream; outcome: a streamed feed is served */
+    bool feed_next;     /* request: the rows after feed_pos, for feed_jury */
+    bool feed_jury;     /* the caller's view: the jury's */
+    bool feed_more;     /* outcome: a read stopped at its limit: read on */
+    int64_t feed_pos;   /* the last log row read (request and outcome) */
+    int64_t feed_contest;
 };
 
 /* A zeroed job with run/free set; NULL when out of memory. */

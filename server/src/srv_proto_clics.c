@@ -160,75 +160,51 @@ static void submission_files(struct srv_req_job *job, struct srv_job_env *env, s
     job->content_type = "application/zip";
 }
 
-/* --- The event feed, as a snapshot ------------------------------------------- */
+/* --- The event feed ----------------------------------------------------------- */
 
-/* Appends one notification line: {"type","id","data","token"}. */
-static int feed_line(struct gv_buf *out, const char *type, const cJSON *id, cJSON *data,
-                     unsigned long token)
+/* Log rows one read turns into notifications: a streamed feed reads on
+ * when its reader has taken these (srv_feed.c), so a reader that is far
+ * behind costs one bounded read at a time. */
+#define FEED_ROWS_PER_READ 256
+#define FEED_BYTES_MAX ((size_t)64 << 20)
+
+/* GET /contests/{id}/event-feed[?since_token=T]: the snapshot (unless T
+ * is past it), then the log's notifications after it; streamed, one read
+ * of rows (the connection reads on), else all of them. A continuation
+ * (job->feed_next) is the rows after job->feed_pos. */
+static int event_feed(struct gv_buf *out, struct srv_req_job *job, struct db_pg *pg, int64_t cid,
+                      bool jury)
 {
-    cJSON *n = cJSON_CreateObject();
-    char tok[24], *text = NULL;
-    int err = -ENOMEM;
+    const char *since = job->req.p.since_token;
+    bool snapshot = true, more = false;
+    int64_t from = 1, pos = 0;
+    int skip = 0, err = 0;
 
-    snprintf(tok, sizeof(tok), "%lu", token);
-    if (n && cJSON_AddStringToObject(n, "type", type) &&
-        cJSON_AddItemToObject(n, "id", id ? cJSON_Duplicate(id, true) : cJSON_CreateNull()) &&
-        cJSON_AddItemReferenceToObject(n, "data", data) && cJSON_AddStringToObject(n, "token", tok))
-        text = cJSON_PrintUnformatted(n);
-    if (text)
-        err = gv_buf_append(out, text, strlen(text));
-    if (err == 0)
-        err = gv_buf_append(out, "\n", 1);
-    cJSON_free(text);
-    cJSON_Delete(n);
-    return err;
-}
-
-/* GET /contests/{id}/event-feed, first step: every object this view sees
- * now, as "create" notifications (2023-06 has no op: a notification with
- * data is a create or an update), in the spec's order (the contest, the
- * fixed collections, the state, then what a contest produces), and the
- * connection closes. Tokens are the lines' numbers; ?since_token=N skips
- * the first N lines of the snapshot, which only resumes exactly while
- * nothing earlier in it changed (docs/PROTOCOL.md says so). Each
- * collection is read as its endpoint reads it, so the feed and the
- * endpoints agree object for object. */
-static int event_feed(struct gv_buf *out, struct db_pg *pg, int64_t cid, bool jury,
-                      unsigned long since)
-{
-    static const char *const order[] = {NULL,    "judgement-types", "languages",   "problems",
-                                        "teams", "state",           "submissions", "judgements",
-                                        "runs",  "clarifications",  "awards"};
-    int64_t now = gv_time_real_ms();
-    unsigned long token = 0;
-    int err = 0;
-
-    for (size_t i = 0; err == 0 && i < sizeof(order) / sizeof(order[0]); i++) {
-        char *text = NULL;
-        cJSON *j, *it;
-
-        err = db_clics_get(&text, pg, cid, order[i], NULL, jury, now);
+    if (job->feed_next) {
+        from = job->feed_pos + 1;
+        snapshot = false;
+    } else if (since) {
+        err = db_clics_feed_token_parse(&from, &skip, &snapshot, since);
         if (err < 0)
-            break;
-        j = cJSON_Parse(text);
-        gv_free(text);
-        if (!j)
-            return -ENOMEM;
-        if (cJSON_IsArray(j)) {
-            cJSON_ArrayForEach(it, j)
-            {
-                if (++token > since)
-                    err = feed_line(out, order[i], cJSON_GetObjectItemCaseSensitive(it, "id"), it,
-                                    token);
-                if (err < 0)
-                    break;
-            }
-        } else if (++token > since) {
-            err = feed_line(out, order[i] ? order[i] : "contest",
-                            order[i] ? NULL : cJSON_GetObjectItemCaseSensitive(j, "id"), j, token);
-        }
-        cJSON_Delete(j);
+            return err;
     }
+    pos = from - 1;
+    if (snapshot) {
+        err = db_clics_feed_snapshot(out, &pos, pg, cid, jury);
+        from = pos + 1;
+        skip = 0;
+    }
+    do {
+        if (err == 0)
+            err = db_clics_feed_events(out, &pos, &more, pg, cid, jury, from, skip,
+                                       FEED_ROWS_PER_READ);
+        from = pos + 1;
+        skip = 0;
+    } while (err == 0 && more && !job->feed);
+    job->feed_pos = pos;
+    job->feed_more = more;
+    job->feed_jury = jury;
+    job->feed_contest = cid;
     return err;
 }
 
@@ -308,9 +284,14 @@ void srv__req_clics(struct srv_req_job *job, struct srv_job_env *env, struct db_
     bool jury;
     int err;
 
-    if (!caller(&who, job, env, pg))
-        return;
-    jury = srv__privileged(&who);
+    if (job->feed_next) {
+        who = job->user;
+        jury = job->feed_jury;
+    } else {
+        if (!caller(&who, job, env, pg))
+            return;
+        jury = srv__privileged(&who);
+    }
     if (!strcmp(job->req.p.path, "/") || !strcmp(job->req.p.path, "")) {
         api_info(job);
         return;
@@ -333,27 +314,31 @@ void srv__req_clics(struct srv_req_job *job, struct srv_job_env *env, struct db_
     }
     if (rt.collection && !strcmp(rt.collection, "event-feed") && !rt.object) {
         struct gv_buf feed;
-        const char *since = job->req.p.since_token;
-        char *end = NULL;
-        unsigned long n = since ? strtoul(since, &end, 10) : 0;
 
-        if (since && (*end || !*since || *since == '-')) {
+        gv_buf_init(&feed, FEED_BYTES_MAX);
+        err = event_feed(&feed, job, pg, rt.contest_id, jury);
+        if (err == GV_EINVAL) {
+            gv_buf_release(&feed);
+            job->feed = false;
             srv__fail(job, SRV_ERR_INVALID, "since_token must be a token of this feed");
             return;
         }
-        gv_buf_init(&feed, (size_t)64 << 20);
-        err = event_feed(&feed, pg, rt.contest_id, jury, n);
-        if (err == 0 && !feed.len)
+        if (err == 0 && !feed.len && !job->feed)
             err = gv_buf_append(&feed, "\n", 1); /* an empty body is a keep-alive line */
         if (err == 0) {
             job->data_len = feed.len;
             job->data = gv_malloc(feed.len + 1);
-            if (job->data)
-                memcpy(job->data, feed.data, feed.len);
-            else
+            if (job->data) {
+                if (feed.len)
+                    memcpy(job->data, feed.data, feed.len);
+                job->data[feed.len] = '\0';
+            } else {
                 err = -ENOMEM;
+            }
             job->content_type = "application/x-ndjson";
         }
+        if (err < 0)
+            job->feed = false;
         gv_buf_release(&feed);
     } else if (!rt.contest_id) {
         err = db_clics_contests(&text, pg);

@@ -64,8 +64,10 @@ void srv__server_wakeup(struct srv_server *s)
         job->free(job);
         job = next;
     }
-    if (ev)
+    if (ev) {
+        srv__feed_offer(s, ev);
         srv__deliver_events(s, ev);
+    }
 }
 
 /* --- Listening socket ------------------------------------------------------ */
@@ -188,7 +190,15 @@ int srv_options_load(struct srv_options *out, const char *default_web_root, cons
         return err;
     out->rate_paid = (int)port;
     out->allowed_origins = gv_config_get("GAVEL_ALLOWED_ORIGINS", "");
-    return 0;
+    err = gv_config_get_long(&out->clics_feed_max, "GAVEL_CLICS_FEED_MAX", 2000, 0, 100000);
+    if (err < 0)
+        return err;
+    /* The spec's 120 s; tests shorten it. */
+    err = gv_config_get_long(&out->clics_keepalive_ms, "GAVEL_CLICS_KEEPALIVE_MS", 120000, 10,
+                             3600000);
+    if (err < 0)
+        return err;
+    return gv_config_get_long(&out->clics_poll_ms, "GAVEL_CLICS_POLL_MS", 120000, 10, 86400000);
 }
 
 /* Opens the shared listening socket. Returns the fd, or -errno of the step
@@ -323,6 +333,9 @@ int srv_server_new(struct srv_server **out, const struct srv_options *opt)
     s->version = gv_strdup(opt->version ? opt->version : "unknown");
     s->allowed_origins = gv_strdup(opt->allowed_origins ? opt->allowed_origins : "");
     s->rate_prefix = gv_strdup(opt->rate_prefix ? opt->rate_prefix : "gavel:ratelimit");
+    s->feed_max = opt->clics_feed_max;
+    s->feed_keepalive_ms = opt->clics_keepalive_ms > 0 ? opt->clics_keepalive_ms : 120000;
+    s->feed_poll_ms = opt->clics_poll_ms > 0 ? opt->clics_poll_ms : 120000;
     s->proto.version = s->version;
     s->proto.rate_prefix = s->rate_prefix;
     s->proto.rate_free = opt->rate_free > 0 ? opt->rate_free : 6;

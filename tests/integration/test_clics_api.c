@@ -17,6 +17,7 @@
  * Usage: test_clics_api GAVEL-SERVER GAVEL EXAMPLES-DIR. Needs GAVEL_PG_URL
  * and GAVEL_REDIS_URL; exits 77 without them. */
 #define _GNU_SOURCE
+#include <poll.h>
 #include <regex.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -30,7 +31,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "cst_event.h"
 #include "db.h"
+#include "db_event.h"
 #include "gv_alloc.h"
 #include "gv_time.h"
 #include "itest.h"
@@ -40,6 +43,8 @@
 static const char *server_path, *gavel_path, *examples;
 static char pg_url[512], e_pg[600], e_queue[96], e_rate[96], e_port[40];
 static struct db_pg *pg;
+static struct db_redis *redis;
+static char e_stream[96], e_keepalive[64], e_poll[64];
 static int port;
 static pid_t server;
 static regex_t re_time, re_reltime;
@@ -112,6 +117,31 @@ static int64_t judged(const struct user *u, const char *slug, int minute, const 
     return id;
 }
 
+/* The verdict's row of the event log and its live entry, as gavel-judge
+ * records them (db_judging_finish, then db_event_publish), with the shared
+ * encoder. */
+static void verdict_event(int64_t sid, const char *verdict)
+{
+    struct cst_event ev;
+    int err;
+
+    cst_event_init(&ev, CST_EVENT_JUDGING_VERDICT);
+    ev.submission_id = sid;
+    ev.contest_id = live;
+    ev.user_id = sql_int("SELECT user_id FROM submissions WHERE id = %lld", (long long)sid);
+    ev.u.verdict.problem_id =
+        sql_int("SELECT problem_id FROM submissions WHERE id = %lld", (long long)sid);
+    ev.u.verdict.judging_id =
+        sql_int("SELECT max(id) FROM judgings WHERE submission_id = %lld", (long long)sid);
+    snprintf(ev.u.verdict.verdict, sizeof(ev.u.verdict.verdict), "%s", verdict);
+    ev.u.verdict.score = !strcmp(verdict, "AC");
+    ev.u.verdict.max_time_ms = 120;
+    ev.u.verdict.max_memory_kb = 2048;
+    err = db_event_record(NULL, pg, redis, &ev);
+    ICHECK(err == 0, "verdict event of %lld: %d %s", (long long)sid, err, db_pg_last_error(pg));
+    cst_event_release(&ev);
+}
+
 /* --- HTTP ------------------------------------------------------------------- */
 
 enum auth { ANON, COOKIE_ORG, BASIC_ORG, BASIC_ALICE, BASIC_WRONG, BASIC_MALFORMED };
@@ -135,16 +165,16 @@ static void b64(char *out, const char *in)
     out[o] = '\0';
 }
 
-static void get(struct itest_http *r, const char *path, enum auth a)
+static void auth_header(char extra[256], enum auth a)
 {
-    char extra[256] = "", enc[128];
-    char full[300];
+    char enc[128];
 
+    extra[0] = '\0';
     switch (a) {
     case ANON:
         break;
     case COOKIE_ORG:
-        snprintf(extra, sizeof(extra), "Cookie: gavel_session=%s\r\n", org.token);
+        snprintf(extra, 256, "Cookie: gavel_session=%s\r\n", org.token);
         break;
     case BASIC_ORG:
     case BASIC_ALICE:
@@ -152,12 +182,19 @@ static void get(struct itest_http *r, const char *path, enum auth a)
         b64(enc, a == BASIC_ORG     ? "org:secret-pw"
                  : a == BASIC_ALICE ? "alice:secret-pw"
                                     : "org:not-the-password");
-        snprintf(extra, sizeof(extra), "Authorization: Basic %s\r\n", enc);
+        snprintf(extra, 256, "Authorization: Basic %s\r\n", enc);
         break;
     case BASIC_MALFORMED:
-        snprintf(extra, sizeof(extra), "Authorization: Bearer abc\r\n");
+        snprintf(extra, 256, "Authorization: Bearer abc\r\n");
         break;
     }
+}
+
+static void get(struct itest_http *r, const char *path, enum auth a)
+{
+    char extra[256], full[300];
+
+    auth_header(extra, a);
     snprintf(full, sizeof(full), "/api/clics%s", path);
     itest_http_get_with(r, port, full, extra);
 }
@@ -556,13 +593,15 @@ static void test_jury_view(enum auth a)
 
 /* The event feed's snapshot: NDJSON notifications of every object the
  * view sees, tokens in order, resumable by ?since_token=. */
+static char nth_token[64]; /* feed(): the 5th line's token */
+
 static int feed(enum auth a, const char *query, bool *late_judged)
 {
     struct itest_http r;
     char path[160], v[64], *line, *save = NULL;
     int n = 0;
 
-    snprintf(path, sizeof(path), "/contests/%lld/event-feed%s", (long long)live, query);
+    snprintf(path, sizeof(path), "/contests/%lld/event-feed?stream=false%s", (long long)live, query);
     get(&r, path, a);
     ICHECK(r.status == 200 && itest_header(r.head, "content-type", v, sizeof(v)) &&
                !strcmp(v, "application/x-ndjson"),
@@ -580,7 +619,8 @@ static int feed(enum auth a, const char *query, bool *late_judged)
         if (!strcmp(t->valuestring, "judgements") &&
             !strcmp(cJSON_GetStringValue(field(field(j, "data"), "submission_id")), idstr(s_late)))
             *late_judged = true;
-        n++;
+        if (++n == 5)
+            snprintf(nth_token, sizeof(nth_token), "%s", field(j, "token")->valuestring);
         cJSON_Delete(j);
     }
     itest_http_release(&r);
@@ -590,6 +630,7 @@ static int feed(enum auth a, const char *query, bool *late_judged)
 static void test_event_feed(void)
 {
     bool late = true;
+    char q[96];
     int all, pub;
 
     itest_step = "event feed";
@@ -597,7 +638,10 @@ static void test_event_feed(void)
     ICHECK(!late, "public feed: no judgement of the post-freeze attempt");
     all = feed(BASIC_ORG, "", &late);
     ICHECK(late && all > pub, "jury feed: every judgement");
-    ICHECK(feed(BASIC_ORG, "?since_token=5", &late) == all - 5, "since_token skips");
+    snprintf(q, sizeof(q), "&since_token=%s", nth_token);
+    /* The 5th line is inside the snapshot: resuming there restarts it
+     * (test_feed_resume checks the log's tokens). */
+    ICHECK(feed(BASIC_ORG, q, &late) == all, "a snapshot token restarts the snapshot");
 }
 
 /* The round trip: the jury's feed, replayed by `gavel contest replay`,
@@ -617,7 +661,7 @@ static void test_feed_replay(void)
     itest_step = "feed round trip";
     snprintf(feed_file, sizeof(feed_file), "/tmp/itest-clics-%d.ndjson", (int)getpid());
     snprintf(out_file, sizeof(out_file), "/tmp/itest-clics-%d.out", (int)getpid());
-    snprintf(path, sizeof(path), "/contests/%lld/event-feed", (long long)live);
+    snprintf(path, sizeof(path), "/contests/%lld/event-feed?stream=false", (long long)live);
     get(&r, path, BASIC_ORG);
     ICHECK(r.status == 200, "feed");
     f = fopen(feed_file, "w");
@@ -654,6 +698,300 @@ static void test_feed_replay(void)
     cJSON_Delete(rep);
     unlink(feed_file);
     unlink(out_file);
+}
+
+/* --- The event feed from the log, streamed ------------------------------------ */
+
+/* A one-shot feed (?stream=false) as its lines (gv_malloc'd, *n of them). */
+static char **feed_lines(int *n, enum auth a, const char *since)
+{
+    struct itest_http r;
+    char path[200], *line, *save = NULL, **lines = NULL;
+
+    snprintf(path, sizeof(path), "/contests/%lld/event-feed?stream=false%s%s", (long long)live,
+             since ? "&since_token=" : "", since ? since : "");
+    get(&r, path, a);
+    ICHECK(r.status == 200, "GET %s: %d %s", path, r.status, r.body);
+    *n = 0;
+    for (line = strtok_r(r.body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        lines = realloc(lines, sizeof(*lines) * (size_t)(*n + 1));
+        ICHECK(lines && (lines[*n] = strdup(line)), "oom");
+        (*n)++;
+    }
+    itest_http_release(&r);
+    return lines;
+}
+
+static void lines_free(char **lines, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(lines[i]);
+    free(lines);
+}
+
+/* A notification's field as a string ("" when it is not one). */
+static const char *nfield(const char *line, const char *key, char *out, size_t cap)
+{
+    cJSON *j = cJSON_Parse(line);
+    const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, key));
+
+    ICHECK(j, "notification is not JSON: %s", line);
+    snprintf(out, cap, "%s", v ? v : "");
+    cJSON_Delete(j);
+    return out;
+}
+
+/* A log token's order: "<E>.<k>" is inside row E, "<E>" after all of it. */
+static double token_key(const char *tok)
+{
+    char *end = NULL;
+    double e = (double)strtoll(tok, &end, 10);
+
+    return *end == '.' ? e + (double)strtoll(end + 1, NULL, 10) / 1e6 : e + 0.999999;
+}
+
+/* The snapshot ends at "<E>", the log's row it was taken at. Token "0"
+ * (before the log's first row) is the whole log's part; resuming from any
+ * of its tokens gives exactly the lines after it: no gap, no duplicate;
+ * tokens increase. */
+static void test_feed_resume(void)
+{
+    char tok[64], prev[64] = "", type[32];
+    char **all, **rest;
+    int n, m, verdict_lines = 0;
+
+    itest_step = "feed resume";
+    all = feed_lines(&n, BASIC_ORG, NULL);
+    for (int i = 0; i < n; i++) {
+        nfield(all[i], "token", tok, sizeof(tok));
+        ICHECK((i == n - 1) == (tok[0] != 's'), "snapshot line %d of %d: token %s", i, n, tok);
+    }
+    /* A snapshot line's token restarts the snapshot. */
+    nfield(all[2], "token", tok, sizeof(tok));
+    rest = feed_lines(&m, BASIC_ORG, tok);
+    ICHECK(m == n, "since_token=%s (snapshot): %d lines, want %d", tok, m, n);
+    lines_free(rest, m);
+    lines_free(all, n);
+
+    all = feed_lines(&n, BASIC_ORG, "0");
+    for (int i = 0; i < n; i++) {
+        nfield(all[i], "token", tok, sizeof(tok));
+        ICHECK(tok[0] != 's' && (!prev[0] || token_key(tok) > token_key(prev)),
+               "tokens of the log increase: %s after %s", tok, prev);
+        nfield(all[i], "type", type, sizeof(type));
+        verdict_lines += !strcmp(type, "judgements");
+        snprintf(prev, sizeof(prev), "%s", tok);
+    }
+    /* Four teams' verdicts (the hidden tester's makes none): a submission,
+     * a judgement and a run each; and the phases the server's clock
+     * logged (the start with the problems, the freeze). */
+    ICHECK(n >= 12 && verdict_lines == 4, "the log: %d lines, %d judgements", n, verdict_lines);
+    for (int k = 0; k < n; k++) {
+        nfield(all[k], "token", tok, sizeof(tok));
+        rest = feed_lines(&m, BASIC_ORG, tok);
+        ICHECK(m == n - k - 1, "since_token=%s: %d lines, want %d", tok, m, n - k - 1);
+        for (int i = 0; i < m; i++)
+            ICHECK(!strcmp(rest[i], all[k + 1 + i]), "since_token=%s: line %d differs: %s vs %s",
+                   tok, i, rest[i], all[k + 1 + i]);
+        lines_free(rest, m);
+    }
+    lines_free(all, n);
+    /* The public's log: the post-freeze attempt's submission, not its
+     * judgement or run. */
+    all = feed_lines(&n, ANON, "0");
+    verdict_lines = 0;
+    for (int i = 0; i < n; i++)
+        verdict_lines += !strcmp(nfield(all[i], "type", type, sizeof(type)), "judgements");
+    ICHECK(verdict_lines == 3, "the public's log: %d judgements, want 3", verdict_lines);
+    lines_free(all, n);
+    ICHECK(get_status("/contests/1/event-feed?stream=false&since_token=x1", ANON, NULL) == 400,
+           "a malformed token is a 400");
+}
+
+/* A streamed feed: an HTTP connection that stays open. */
+struct reader {
+    int fd;
+    char buf[1 << 16];
+    size_t len;
+};
+
+static void reader_open(struct reader *rd, enum auth a, const char *since)
+{
+    char extra[256], req[1024], v[64];
+    char *end;
+    int64_t deadline = itest_now_ms() + 10000;
+
+    auth_header(extra, a);
+    rd->len = 0;
+    rd->fd = itest_tcp_connect(port);
+    ICHECK(rd->fd >= 0, "connect");
+    snprintf(req, sizeof(req),
+             "GET /api/clics/contests/%lld/event-feed%s%s HTTP/1.1\r\nHost: localhost\r\n%s\r\n",
+             (long long)live, since ? "?since_token=" : "", since ? since : "", extra);
+    ICHECK(write(rd->fd, req, strlen(req)) == (ssize_t)strlen(req), "send");
+    while (!(end = memmem(rd->buf, rd->len, "\r\n\r\n", 4))) {
+        struct pollfd p = {.fd = rd->fd, .events = POLLIN};
+        ssize_t got;
+
+        ICHECK(itest_now_ms() < deadline && poll(&p, 1, 1000) >= 0, "feed headers: timeout");
+        got = read(rd->fd, rd->buf + rd->len, sizeof(rd->buf) - rd->len - 1);
+        ICHECK(got > 0, "feed closed before its headers");
+        rd->len += (size_t)got;
+    }
+    rd->buf[rd->len] = '\0';
+    ICHECK(!strncmp(rd->buf, "HTTP/1.1 200", 12) && itest_header(rd->buf, "content-type", v,
+                                                                 sizeof(v)) &&
+               !strcmp(v, "application/x-ndjson") &&
+               !itest_header(rd->buf, "content-length", v, sizeof(v)),
+           "feed headers: %s", rd->buf);
+    end += 4;
+    rd->len -= (size_t)(end - rd->buf);
+    memmove(rd->buf, end, rd->len);
+}
+
+/* The next line within `ms` ("" for a keep-alive); false on timeout. */
+static bool reader_line(struct reader *rd, char *out, size_t cap, int ms)
+{
+    int64_t deadline = itest_now_ms() + ms;
+    char *nl;
+
+    while (!(nl = memchr(rd->buf, '\n', rd->len))) {
+        struct pollfd p = {.fd = rd->fd, .events = POLLIN};
+        int left = (int)(deadline - itest_now_ms());
+        ssize_t got;
+
+        if (left <= 0 || poll(&p, 1, left) <= 0)
+            return false;
+        got = read(rd->fd, rd->buf + rd->len, sizeof(rd->buf) - rd->len);
+        ICHECK(got > 0, "the feed closed");
+        rd->len += (size_t)got;
+    }
+    *nl = '\0';
+    snprintf(out, cap, "%s", rd->buf);
+    rd->len -= (size_t)(nl + 1 - rd->buf);
+    memmove(rd->buf, nl + 1, rd->len);
+    return true;
+}
+
+/* The next notification within `ms`, keep-alives skipped; false on
+ * timeout. *keepalives counts the skipped ones. */
+static bool reader_note(struct reader *rd, char *out, size_t cap, int ms, int *keepalives)
+{
+    int64_t deadline = itest_now_ms() + ms;
+
+    for (;;) {
+        int left = (int)(deadline - itest_now_ms());
+
+        if (left <= 0 || !reader_line(rd, out, cap, left))
+            return false;
+        if (out[0])
+            return true;
+        ++*keepalives;
+    }
+}
+
+/* The notifications of one verdict: exactly these (type, id) lines, in
+ * this order, then nothing but keep-alives for a while. */
+static void expect_notes(struct reader *rd, const char *const *want, int nwant, char *last_token)
+{
+    char line[8192], type[32], id[64];
+    int ka = 0;
+
+    for (int i = 0; i < nwant; i += 2) {
+        ICHECK(reader_note(rd, line, sizeof(line), 10000, &ka), "no %s %s within 10 s", want[i],
+               want[i + 1]);
+        nfield(line, "type", type, sizeof(type));
+        nfield(line, "id", id, sizeof(id));
+        ICHECK(!strcmp(type, want[i]) && !strcmp(id, want[i + 1]), "got %s %s, want %s %s",
+               type, id, want[i], want[i + 1]);
+        nfield(line, "token", last_token, 64);
+    }
+    ICHECK(!reader_note(rd, line, sizeof(line), 1000, &ka), "unexpected notification: %s",
+           line);
+    /* GAVEL_CLICS_KEEPALIVE_MS is 300 here. */
+    ICHECK(ka >= 1, "no keep-alive newline in a quiet second");
+}
+
+static void restart_server(void)
+{
+    char *argv[] = {(char *)server_path, NULL};
+    const char *env[] = {e_port, e_pg, e_queue, e_rate, e_stream, e_keepalive, e_poll, NULL};
+    int status;
+
+    kill(server, SIGTERM);
+    status = itest_wait_exit(server, 10000);
+    ICHECK(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0, "server exit %#x",
+           status);
+    server = 0;
+    /* While it is down, the judge logs another verdict. */
+    verdict_event(judged(&bob, "pair-sum", 118, "WA"), "WA");
+    server = itest_spawn(argv, env, NULL);
+    itest_wait_health(port, 200, NULL, 20000);
+}
+
+static void test_feed_stream(void)
+{
+    struct reader jury, pub;
+    char **all, **rest, last[64], tok[64], line[8192];
+    char sub[24], jdg[24], run[40];
+    const char *want[6];
+    int n, m, ka = 0;
+    int64_t sid, jid;
+
+    itest_step = "feed stream";
+    all = feed_lines(&n, BASIC_ORG, NULL);
+    nfield(all[n - 1], "token", last, sizeof(last));
+    lines_free(all, n);
+    reader_open(&jury, BASIC_ORG, last);
+    reader_open(&pub, ANON, NULL);
+    /* The public reader's backlog: the snapshot and the log so far. */
+    for (m = 0; reader_note(&pub, line, sizeof(line), 1500, &ka); m++)
+        ;
+    ICHECK(m > 10, "public backlog: %d lines", m);
+    /* Idle for longer than lws's keep-alive timeout (5 s): still open,
+     * with nothing but keep-alives. */
+    ICHECK(!reader_note(&jury, line, sizeof(line), 6000, &ka), "unexpected: %s", line);
+    ICHECK(ka >= 10, "%d keep-alives in 6 s", ka);
+
+    /* A verdict before the freeze: both see it. */
+    sid = judged(&alice, "circle-area", 40, "WA");
+    jid = sql_int("SELECT max(id) FROM judgings WHERE submission_id = %lld", (long long)sid);
+    snprintf(sub, sizeof(sub), "%lld", (long long)sid);
+    snprintf(jdg, sizeof(jdg), "%lld", (long long)jid);
+    snprintf(run, sizeof(run), "%lld-1", (long long)jid);
+    verdict_event(sid, "WA");
+    want[0] = "submissions", want[1] = sub, want[2] = "judgements", want[3] = jdg;
+    want[4] = "runs", want[5] = run;
+    expect_notes(&jury, want, 6, last);
+    expect_notes(&pub, want, 6, tok);
+    ICHECK(!strcmp(last, tok), "the same token in both views: %s, %s", last, tok);
+
+    /* One during the freeze: the public gets the submission only. */
+    sid = judged(&bob, "pair-sum", 100, "AC");
+    jid = sql_int("SELECT max(id) FROM judgings WHERE submission_id = %lld", (long long)sid);
+    snprintf(sub, sizeof(sub), "%lld", (long long)sid);
+    snprintf(jdg, sizeof(jdg), "%lld", (long long)jid);
+    snprintf(run, sizeof(run), "%lld-1", (long long)jid);
+    verdict_event(sid, "AC");
+    expect_notes(&jury, want, 6, last);
+    expect_notes(&pub, want, 2, tok);
+    close(pub.fd);
+    close(jury.fd);
+
+    /* A restart, and a verdict logged while no server ran: resuming from
+     * the last token gets exactly it. */
+    itest_step = "feed after restart";
+    restart_server();
+    rest = feed_lines(&m, BASIC_ORG, last);
+    ICHECK(m == 3, "after the restart: %d lines since %s, want 3", m, last);
+    nfield(rest[0], "type", line, sizeof(line));
+    ICHECK(!strcmp(line, "submissions"), "first: %s", rest[0]);
+    nfield(rest[2], "token", tok, sizeof(tok));
+    lines_free(rest, m);
+    /* And streamed from there: nothing more until something happens. */
+    reader_open(&jury, BASIC_ORG, tok);
+    ICHECK(!reader_note(&jury, line, sizeof(line), 1000, &ka), "unexpected: %s", line);
+    close(jury.fd);
 }
 
 static void test_credentials(void)
@@ -699,7 +1037,7 @@ static void register_user(struct user *u)
 static void setup(void)
 {
     char *argv[] = {(char *)server_path, NULL};
-    const char *env[] = {e_port, e_pg, e_queue, e_rate, NULL};
+    const char *env[] = {e_port, e_pg, e_queue, e_rate, e_stream, e_keepalive, e_poll, NULL};
     char why[256];
     int applied = 0;
 
@@ -715,6 +1053,17 @@ static void setup(void)
     snprintf(e_pg, sizeof(e_pg), "GAVEL_PG_URL=%s", pg_url);
     snprintf(e_queue, sizeof(e_queue), "GAVEL_QUEUE_PREFIX=itest:%d:clicsq", (int)getpid());
     snprintf(e_rate, sizeof(e_rate), "GAVEL_RATE_PREFIX=itest:%d:clicsrl", (int)getpid());
+    /* A live stream of our own, shared with the server (db_event_publish
+     * reads the same variable), and a short keep-alive. */
+    snprintf(e_stream, sizeof(e_stream), "itest:%d:clicslive", (int)getpid());
+    setenv("GAVEL_LIVE_STREAM", e_stream, 1);
+    snprintf(e_stream, sizeof(e_stream), "GAVEL_LIVE_STREAM=itest:%d:clicslive", (int)getpid());
+    /* A look at the log without a live event only after a long while:
+     * a streamed notification must come from the live stream. */
+    snprintf(e_keepalive, sizeof(e_keepalive), "GAVEL_CLICS_KEEPALIVE_MS=300");
+    snprintf(e_poll, sizeof(e_poll), "GAVEL_CLICS_POLL_MS=600000");
+    ICHECK(db_redis_open(&redis, getenv("GAVEL_REDIS_URL"), 2000, why, sizeof(why)) == 0, "%s",
+           why);
     ICHECK(db_pg_open(&pg, pg_url, 5, why, sizeof(why)) == 0, "%s", why);
     ICHECK(db_migrate(&applied, pg) == 0, "migrate: %s", db_pg_last_error(pg));
     import("pair-sum");
@@ -751,6 +1100,12 @@ static void setup(void)
     s_bob = judged(&bob, "pair-sum", 50, "AC");
     s_late = judged(&bob, "circle-area", 90, "AC"); /* the freeze is at 1:00 */
     s_hidden = judged(&tester, "circle-area", 5, "AC");
+    /* Their verdicts' rows of the log, as the judge writes them. */
+    verdict_event(s_wa, "WA");
+    verdict_event(s_ac, "AC");
+    verdict_event(s_bob, "AC");
+    verdict_event(s_late, "AC");
+    verdict_event(s_hidden, "AC");
     /* A private question answered privately, and a broadcast. */
     sqlf("INSERT INTO clarifications (contest_id, asked_by, question, answer, answered_by, "
          "is_public, answered_at) VALUES (%lld, %lld, 'Is n >= 1?', 'Yes.', %lld, false, now()), "
@@ -770,6 +1125,7 @@ static void teardown(void)
            "gavel-server exited with wait status %#x", status);
     regfree(&re_time);
     regfree(&re_reltime);
+    db_redis_close(redis);
     db_pg_close(pg);
     itest_db_drop();
 }
@@ -787,7 +1143,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "skip: GAVEL_PG_URL and GAVEL_REDIS_URL are not set\n");
         return ITEST_SKIP;
     }
-    itest_deadline(120);
+    itest_deadline(140);
     setup();
     test_shapes();
     test_public_view(ANON);
@@ -796,6 +1152,8 @@ int main(int argc, char **argv)
     test_jury_view(BASIC_ORG);
     test_event_feed();
     test_feed_replay();
+    test_feed_resume();
+    test_feed_stream();
     test_credentials();
     teardown();
     itest_kill_all();
