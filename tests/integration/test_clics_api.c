@@ -867,7 +867,8 @@ static bool reader_line(struct reader *rd, char *out, size_t cap, int ms)
         rd->len += (size_t)got;
     }
     *nl = '\0';
-    snprintf(out, cap, "%s", rd->buf);
+    ICHECK((size_t)(nl - rd->buf) < cap, "a feed line of %zu bytes", (size_t)(nl - rd->buf));
+    memcpy(out, rd->buf, (size_t)(nl - rd->buf) + 1);
     rd->len -= (size_t)(nl + 1 - rd->buf);
     memmove(rd->buf, nl + 1, rd->len);
     return true;
