@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "plg.h"
@@ -42,5 +43,13 @@ int plag_write_json(FILE *f, const struct plag_set *s, const struct plg_report *
 
 /* The self-contained HTML report (no network at view time). */
 int plag_write_html(FILE *f, const struct plag_set *s, const struct plg_report *r);
+
+/* The report, HTML or JSON, into `path` ("-": stdout); a failure is said on
+ * stderr, naming the file. 0 or -errno. */
+int plag_write_report(const char *path, const struct plag_set *s, const struct plg_report *r,
+                      bool html);
+
+/* A number in [lo, hi] from an option's value; false when it is not one. */
+bool plag_parse_double(double *out, const char *s, double lo, double hi);
 
 #endif

@@ -353,41 +353,6 @@ static int add_base(struct ctx *c, struct plg_index *ix, const char *path)
     return err;
 }
 
-static int write_report(const char *path, const struct plag_set *s, const struct plg_report *r,
-                        bool html)
-{
-    FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
-    int err;
-
-    if (!f) {
-        fprintf(stderr, WHO ": cannot write '%s': %s\n", path, strerror(errno));
-        return -errno;
-    }
-    err = html ? plag_write_html(f, s, r) : plag_write_json(f, s, r);
-    if (ferror(f) && err == 0)
-        err = -EIO;
-    if (f != stdout && fclose(f) != 0 && err == 0)
-        err = -errno;
-    else if (f == stdout && fflush(f) != 0 && err == 0)
-        err = -errno;
-    if (err < 0)
-        fprintf(stderr, WHO ": cannot write '%s': %s\n", path, gv_strerror(err));
-    return err;
-}
-
-static bool parse_double(double *out, const char *s, double lo, double hi)
-{
-    char *end;
-    double v;
-
-    errno = 0;
-    v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= lo && v <= hi))
-        return false;
-    *out = v;
-    return true;
-}
-
 static void ctx_release(struct ctx *c)
 {
     for (size_t i = 0; i < c->s.nfiles; i++) {
@@ -447,15 +412,15 @@ int cli_cmd_plag(int argc, char **argv)
             if (ok)
                 bases[nbases++] = v;
         } else if (!strcmp(a, "--min-similarity")) {
-            ok = parse_double(&o.min_similarity, v, 0, 1);
+            ok = plag_parse_double(&o.min_similarity, v, 0, 1);
         } else if (!strcmp(a, "--max-common")) {
-            ok = parse_double(&o.common_fraction, v, 0, 1);
+            ok = plag_parse_double(&o.common_fraction, v, 0, 1);
         } else if (!strcmp(a, "--cluster")) {
-            ok = parse_double(&o.cluster_similarity, v, 0, 1);
+            ok = plag_parse_double(&o.cluster_similarity, v, 0, 1);
         } else if (!strcmp(a, "-k")) {
-            ok = parse_double(&k, v, 1, PLG_K_MAX) && k == (uint32_t)k;
+            ok = plag_parse_double(&k, v, 1, PLG_K_MAX) && k == (uint32_t)k;
         } else if (!strcmp(a, "-w")) {
-            ok = parse_double(&w, v, 1, PLG_W_MAX) && w == (uint32_t)w;
+            ok = plag_parse_double(&w, v, 1, PLG_W_MAX) && w == (uint32_t)w;
         } else {
             ok = false;
         }
@@ -520,9 +485,9 @@ int cli_cmd_plag(int argc, char **argv)
     err = plg_index_compare(&r, ix);
     if (err < 0)
         goto out;
-    if ((json && write_report(json, &c.s, &r, false) < 0) ||
-        (html && write_report(html, &c.s, &r, true) < 0)) {
-        quiet = true; /* write_report said why */
+    if ((json && plag_write_report(json, &c.s, &r, false) < 0) ||
+        (html && plag_write_report(html, &c.s, &r, true) < 0)) {
+        quiet = true; /* plag_write_report said why */
         goto out;
     }
     fprintf(stderr, WHO ": %zu files in %zu groups, %zu pairs from similarity %.2f, %zu clusters, %zu warnings (%lld ms)\n",

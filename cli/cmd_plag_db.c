@@ -127,42 +127,6 @@ static int load_base(struct plg_doc *out, const char *path)
     return err;
 }
 
-static bool parse_double(double *out, const char *s)
-{
-    char *end;
-    double v;
-
-    errno = 0;
-    v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= 0 && v <= 1))
-        return false;
-    *out = v;
-    return true;
-}
-
-static int write_report(const char *path, const struct plag_set *s, const struct plg_report *r,
-                        bool html)
-{
-    FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
-    int err;
-
-    if (!f) {
-        err = -errno;
-        fprintf(stderr, WHO ": cannot write '%s': %s\n", path, strerror(errno));
-        return err;
-    }
-    err = html ? plag_write_html(f, s, r) : plag_write_json(f, s, r);
-    if (ferror(f) && err == 0)
-        err = -EIO;
-    if (f != stdout && fclose(f) != 0 && err == 0)
-        err = -errno;
-    else if (f == stdout && fflush(f) != 0 && err == 0)
-        err = -errno;
-    if (err < 0)
-        fprintf(stderr, WHO ": cannot write '%s': %s\n", path, gv_strerror(err));
-    return err;
-}
-
 /* The report writers' view of a contest's set: a file per submission named
  * "user#id", a group per problem named by its slug. Sources only for the
  * HTML, and only of submissions that appear in a pair. */
@@ -270,11 +234,11 @@ int plag_cmd_contest(int argc, char **argv)
             if (ok)
                 bases[nbases++] = val;
         } else if (!strcmp(a, "--min-similarity")) {
-            ok = parse_double(&o.min_similarity, val);
+            ok = plag_parse_double(&o.min_similarity, val, 0, 1);
         } else if (!strcmp(a, "--max-common")) {
-            ok = parse_double(&o.common_fraction, val);
+            ok = plag_parse_double(&o.common_fraction, val, 0, 1);
         } else if (!strcmp(a, "--cluster")) {
-            ok = parse_double(&o.cluster_similarity, val);
+            ok = plag_parse_double(&o.cluster_similarity, val, 0, 1);
         } else {
             ok = false;
         }
@@ -319,9 +283,9 @@ int plag_cmd_contest(int argc, char **argv)
         err = build_view(&v, pg, &s, &r, html != NULL);
     if (err < 0)
         goto out;
-    if ((json && write_report(json, &v, &r, false) < 0) ||
-        (html && write_report(html, &v, &r, true) < 0))
-        goto out; /* write_report said why */
+    if ((json && plag_write_report(json, &v, &r, false) < 0) ||
+        (html && plag_write_report(html, &v, &r, true) < 0))
+        goto out; /* plag_write_report said why */
     fprintf(stderr,
             WHO ": contest %" PRId64 ": %zu submissions in %zu problems, %zu pairs from "
                 "similarity %.2f, %zu clusters (%lld ms)\n",

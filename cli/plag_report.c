@@ -11,12 +11,15 @@
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
 #include "cli_plag.h"
 #include "gv_alloc.h"
+#include "gv_err.h"
 #include "gv_utf8.h"
 #include "plag_html.h"
 #include "banned.h"
@@ -231,4 +234,40 @@ int plag_write_html(FILE *f, const struct plag_set *s, const struct plg_report *
     fputs(plag_html_tail, f);
     gv_free(slot);
     return err;
+}
+
+int plag_write_report(const char *path, const struct plag_set *s, const struct plg_report *r,
+                      bool html)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+    int err;
+
+    if (!f) {
+        err = -errno;
+        fprintf(stderr, "gavel plag: cannot write '%s': %s\n", path, strerror(errno));
+        return err;
+    }
+    err = html ? plag_write_html(f, s, r) : plag_write_json(f, s, r);
+    if (ferror(f) && err == 0)
+        err = -EIO;
+    if (f != stdout && fclose(f) != 0 && err == 0)
+        err = -errno;
+    else if (f == stdout && fflush(f) != 0 && err == 0)
+        err = -errno;
+    if (err < 0)
+        fprintf(stderr, "gavel plag: cannot write '%s': %s\n", path, gv_strerror(err));
+    return err;
+}
+
+bool plag_parse_double(double *out, const char *s, double lo, double hi)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= lo && v <= hi))
+        return false;
+    *out = v;
+    return true;
 }

@@ -429,38 +429,18 @@ static int judgements_json(cJSON **out, struct clics *c, struct db_pg *pg)
     cJSON *arr;
     int err;
 
-    err = db__pg_select(
-        &r, pg, "clics judgements",
-        "SELECT j.id, j.submission_id, j.verdict::text, " EPOCH_MS("j.started_at") ", " EPOCH_MS(
-            "j.finished_at") ", j.max_time_ms, j.is_valid, " EPOCH_MS("s.created_at") ", "
-                                                                                      "s.problem_"
-                                                                                      "id, j.score "
-                                                                                      "FROM "
-                                                                                      "judgings j "
-                                                                                      "JOIN "
-                                                                                      "submissions "
-                                                                                      "s ON s.id = "
-                                                                                      "j."
-                                                                                      "submission_"
-                                                                                      "id JOIN "
-                                                                                      "participants"
-                                                                                      " pa ON "
-                                                                                      "pa.contest_"
-                                                                                      "id = "
-                                                                                      "s.contest_"
-                                                                                      "id AND "
-                                                                                      "pa.user_id "
-                                                                                      "= s.user_id "
-                                                                                      "AND NOT "
-                                                                                      "pa.is_"
-                                                                                      "hidden "
-                                                                                      "WHERE "
-                                                                                      "s.contest_"
-                                                                                      "id = "
-                                                                                      "$1::bigint "
-                                                                                      "ORDER BY "
-                                                                                      "j.id",
+    /* The SQL by clause; clang-format would wrap it around the macros. */
+    // clang-format off
+    err = db__pg_select(&r, pg, "clics judgements",
+        "SELECT j.id, j.submission_id, j.verdict::text, "
+        EPOCH_MS("j.started_at") ", " EPOCH_MS("j.finished_at") ", "
+        "j.max_time_ms, j.is_valid, " EPOCH_MS("s.created_at") ", s.problem_id, j.score "
+        "FROM judgings j JOIN submissions s ON s.id = j.submission_id "
+        "JOIN participants pa ON pa.contest_id = s.contest_id AND pa.user_id = s.user_id "
+        "AND NOT pa.is_hidden "
+        "WHERE s.contest_id = $1::bigint ORDER BY j.id",
         1, p);
+    // clang-format on
     if (err < 0)
         return err;
     arr = cJSON_CreateArray();
@@ -512,23 +492,19 @@ static int runs_json(cJSON **out, struct clics *c, struct db_pg *pg)
     cJSON *arr;
     int err;
 
-    err = db__pg_select(
-        &r, pg, "clics runs",
+    // clang-format off
+    err = db__pg_select(&r, pg, "clics runs",
         "SELECT jt.judging_id, tc.ordinal, jt.verdict::text, jt.cpu_ms, "
-        "coalesce(" EPOCH_MS("j.finished_at") ", " EPOCH_MS(
-            "j.started_at") "), "
-                            "j.is_valid, " EPOCH_MS(
-                                "s.created_at") ", s.problem_id FROM "
-                                                "judging_tests jt JOIN judgings j ON j.id = "
-                                                "jt.judging_id JOIN "
-                                                "test_cases tc ON tc.id = jt.test_case_id JOIN "
-                                                "submissions s ON s.id = "
-                                                "j.submission_id JOIN participants pa ON "
-                                                "pa.contest_id = s.contest_id "
-                                                "AND pa.user_id = s.user_id AND NOT pa.is_hidden "
-                                                "WHERE s.contest_id = "
-                                                "$1::bigint ORDER BY jt.judging_id, tc.ordinal",
+        "coalesce(" EPOCH_MS("j.finished_at") ", " EPOCH_MS("j.started_at") "), "
+        "j.is_valid, " EPOCH_MS("s.created_at") ", s.problem_id "
+        "FROM judging_tests jt JOIN judgings j ON j.id = jt.judging_id "
+        "JOIN test_cases tc ON tc.id = jt.test_case_id "
+        "JOIN submissions s ON s.id = j.submission_id "
+        "JOIN participants pa ON pa.contest_id = s.contest_id AND pa.user_id = s.user_id "
+        "AND NOT pa.is_hidden "
+        "WHERE s.contest_id = $1::bigint ORDER BY jt.judging_id, tc.ordinal",
         1, p);
+    // clang-format on
     if (err < 0)
         return err;
     arr = cJSON_CreateArray();
@@ -604,13 +580,14 @@ static int clarifications_json(cJSON **out, struct clics *c, struct db_pg *pg)
     cJSON *arr;
     int err;
 
-    err = db__pg_select(
-        &r, pg, "clics clarifications",
-        "SELECT id, asked_by, problem_id, question, answer, is_public, " EPOCH_MS(
-            "created_at") ", " EPOCH_MS("answered_at") " FROM clarifications "
-                                                       "WHERE contest_id = $1::bigint AND "
-                                                       "($2::boolean OR is_public) ORDER BY id",
+    // clang-format off
+    err = db__pg_select(&r, pg, "clics clarifications",
+        "SELECT id, asked_by, problem_id, question, answer, is_public, "
+        EPOCH_MS("created_at") ", " EPOCH_MS("answered_at") " "
+        "FROM clarifications WHERE contest_id = $1::bigint AND ($2::boolean OR is_public) "
+        "ORDER BY id",
         2, p);
+    // clang-format on
     if (err < 0)
         return err;
     arr = cJSON_CreateArray();
