@@ -38,7 +38,6 @@
     "s.problem_id = p.id AND s.user_id = $1::bigint AND s.verdict = 'AC') THEN 'solved' WHEN "    \
     "EXISTS (SELECT 1 FROM submissions s WHERE s.problem_id = p.id AND s.user_id = $1::bigint) "  \
     "THEN 'attempted' END"
-#define EPOCH_MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"
 #define SUBMISSION_FIELDS                                                                          \
     "'id', s.id, 'problem', p.slug, 'language', s.language, 'status', s.status, 'verdict', "      \
     "s.verdict, 'score', s.score, 'max_time_ms', s.max_time_ms, 'max_memory_kb', "                 \

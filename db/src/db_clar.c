@@ -19,7 +19,6 @@
 #include "gv_err.h"
 #include "banned.h"
 
-#define EPOCH_MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"
 
 static bool text_ok(const char *s)
 {

@@ -30,7 +30,6 @@
 #include "gv_lang.h"
 #include "banned.h"
 
-#define EPOCH_MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"
 /* Every TIME is written in UTC ("+00:00"): the spec asks for an offset,
  * and a contest has no zone of its own here. */
 #define OFFSET_MIN 0
@@ -200,6 +199,28 @@ static bool push(cJSON *arr, cJSON *o)
     return true;
 }
 
+/* One row's object into the collection; a row that failed to build (!ok)
+ * or to join drops the whole collection, which rows_done reports. */
+static void push_row(cJSON **arr, cJSON *o, bool ok)
+{
+    if (!ok) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    if (!push(*arr, o)) {
+        cJSON_Delete(*arr);
+        *arr = NULL;
+    }
+}
+
+static int rows_done(cJSON **out, cJSON *arr, PGresult *r)
+{
+    PQclear(r);
+    *out = arr;
+    return arr ? 0 : -ENOMEM;
+}
+
+
 /* --- Collections --------------------------------------------------------------- */
 
 /* The state's times now. */
@@ -275,14 +296,7 @@ static cJSON *languages_json(void)
         /* The spec's extensions have no dot: "cpp", not ".cpp". */
         for (size_t e = 0; ok && e < GV_LANG_EXTS_MAX && l->exts[e]; e++)
             ok = cJSON_AddItemToArray(exts, cJSON_CreateString(l->exts[e] + 1));
-        if (!ok) {
-            cJSON_Delete(o);
-            o = NULL;
-        }
-        if (!push(arr, o)) {
-            cJSON_Delete(arr);
-            arr = NULL;
-        }
+        push_row(&arr, o, ok);
     }
     return arr;
 }
@@ -330,9 +344,7 @@ static int problems_json(cJSON **out, struct clics *c, struct db_pg *pg)
             arr = NULL;
         }
     }
-    PQclear(r);
-    *out = arr;
-    return arr ? 0 : -ENOMEM;
+    return rows_done(out, arr, r);
 }
 
 /* The board's teams: the visible participants (hidden ones, the jury's
@@ -405,18 +417,9 @@ static int submissions_json(cJSON **out, struct clics *c, struct db_pg *pg)
             ok = push(files, f) && cJSON_AddStringToObject(f, "href", href) &&
                  cJSON_AddStringToObject(f, "mime", "application/zip");
         }
-        if (!ok) {
-            cJSON_Delete(o);
-            o = NULL;
-        }
-        if (!push(arr, o)) {
-            cJSON_Delete(arr);
-            arr = NULL;
-        }
+        push_row(&arr, o, ok);
     }
-    PQclear(r);
-    *out = arr;
-    return arr ? 0 : -ENOMEM;
+    return rows_done(out, arr, r);
 }
 
 /* Judgings of the shown submissions: the public sees only the valid one of
@@ -469,18 +472,9 @@ static int judgements_json(cJSON **out, struct clics *c, struct db_pg *pg)
             ok = cJSON_AddNumberToObject(o, "score", strtod(PQgetvalue(r, i, 9), NULL));
         if (ok && c->jury)
             ok = cJSON_AddBoolToObject(o, "valid", valid);
-        if (!ok) {
-            cJSON_Delete(o);
-            o = NULL;
-        }
-        if (!push(arr, o)) {
-            cJSON_Delete(arr);
-            arr = NULL;
-        }
+        push_row(&arr, o, ok);
     }
-    PQclear(r);
-    *out = arr;
-    return arr ? 0 : -ENOMEM;
+    return rows_done(out, arr, r);
 }
 
 /* Per-test results (judging_tests), under the judgements' rules. A run has
@@ -533,9 +527,7 @@ static int runs_json(cJSON **out, struct clics *c, struct db_pg *pg)
             arr = NULL;
         }
     }
-    PQclear(r);
-    *out = arr;
-    return arr ? 0 : -ENOMEM;
+    return rows_done(out, arr, r);
 }
 
 /* A clarification of ours is a question and its answer: two CLICS
@@ -603,9 +595,7 @@ static int clarifications_json(cJSON **out, struct clics *c, struct db_pg *pg)
             arr = NULL;
         }
     }
-    PQclear(r);
-    *out = arr;
-    return arr ? 0 : -ENOMEM;
+    return rows_done(out, arr, r);
 }
 
 /* The team ids (strings), by the board's team index, for the encoders. */

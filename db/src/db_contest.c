@@ -18,7 +18,6 @@
 #include "gv_err.h"
 #include "banned.h"
 
-#define EPOCH_MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"
 
 void db__board_release(struct db__board *s)
 {

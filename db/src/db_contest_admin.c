@@ -20,7 +20,6 @@
 #include "gv_err.h"
 #include "banned.h"
 
-#define EPOCH_MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"
 #define TS(param) "to_timestamp(" param "::bigint / 1000.0)"
 
 static int refuse(char *err, size_t err_len, int code, const char *fmt, ...)

@@ -53,4 +53,8 @@ struct redisReply;
 int db__redis_call(struct redisReply **out, struct db_redis *r, int argc, const char **argv,
                    const size_t *lens, int block_ms);
 
+/* A timestamptz column as Unix milliseconds, in SQL text: every JSON time
+ * db/ writes is one of these. */
+#define EPOCH_MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"
+
 #endif

@@ -17,7 +17,6 @@
 #include "gv_err.h"
 #include "banned.h"
 
-#define EPOCH_MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"
 #define SCAN_STEP "1000"
 
 /* --- Heartbeats ------------------------------------------------------------ */

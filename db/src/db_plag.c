@@ -15,7 +15,6 @@
 #include "banned.h"
 
 #define I64(buf, v) snprintf(buf, sizeof(buf), "%" PRId64, (int64_t)(v))
-#define EPOCH_MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"
 /* A source larger than the submissions table allows is not one. */
 #define SOURCE_MAX (1u << 20)
 

@@ -17,7 +17,6 @@
 #include "gv_err.h"
 #include "banned.h"
 
-#define EPOCH_MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"
 
 /* Per scope, in enum order: its name in the schema; the query that finds
  * what it names as (contest, problem, submission), from $4 (and $5); and
