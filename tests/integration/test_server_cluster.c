@@ -360,11 +360,15 @@ static void expect_push(int fd, const char *id, const char *who)
 static void expect_quiet(int fd, const char *who)
 {
     cJSON *j;
+    char *got;
 
     itest_ws_send(fd, "{\"type\":\"ping\",\"id\":\"q\"}");
     j = itest_ws_recv(fd, PUSH_WAIT_MS);
+    got = j ? cJSON_PrintUnformatted(j) : NULL;
+    /* The frame itself in the message: a flake names what arrived. */
     ICHECK(j && itest_str(j, "type") && !strcmp(itest_str(j, "type"), "pong"),
-           "%s: a push arrived that was not for it", who);
+           "%s: a push arrived that was not for it: %s", who, got ? got : "(nothing)");
+    free(got);
     cJSON_Delete(j);
 }
 
