@@ -102,6 +102,9 @@ struct srv_server {
     volatile sig_atomic_t stop;
     struct srv_jobs *jobs;
     struct srv_live *live;
+    /* The newest stream entry handed to the sessions: where a subscription
+     * made now starts to be live (srv_subs_mark). */
+    struct srv_subs_mark live_pos;
     struct srv_clock *clock;
     struct srv_proto_cfg proto;
     char *rate_prefix;

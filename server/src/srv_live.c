@@ -51,6 +51,9 @@ struct srv_live {
     bool stopping;                      /* under lock */
     struct srv_live_event *head, *tail; /* under lock */
     size_t queued;                      /* under lock */
+    /* Under lock: every entry up to this id is in the list above or was
+     * drained; "" until the first connect. */
+    char posted_id[DB_STREAM_ID_MAX];
     struct lws_context *ctx;
     char *url;
     char key[128];
@@ -188,6 +191,9 @@ static int connect_redis(struct srv_live *l)
             return err;
         }
     }
+    pthread_mutex_lock(&l->lock);
+    snprintf(l->posted_id, sizeof(l->posted_id), "%s", l->last_id);
+    pthread_mutex_unlock(&l->lock);
     gv_log(GV_LOG_INFO, "live", "reading %s after %s", l->key, l->last_id);
     return 0;
 }
@@ -199,14 +205,19 @@ static bool post(struct srv_live *l, struct srv_live_event *first, struct srv_li
     bool stop;
 
     pthread_mutex_lock(&l->lock);
-    if (l->tail)
-        l->tail->next = first;
-    else
-        l->head = first;
-    l->tail = last;
-    l->queued += n;
+    if (first) {
+        if (l->tail)
+            l->tail->next = first;
+        else
+            l->head = first;
+        l->tail = last;
+        l->queued += n;
+    }
+    /* Skipped entries move the position too, in the same step as the
+     * events before them. */
+    snprintf(l->posted_id, sizeof(l->posted_id), "%s", l->last_id);
     pthread_mutex_unlock(&l->lock);
-    if (l->ctx)
+    if (l->ctx && first)
         lws_cancel_service(l->ctx);
     pthread_mutex_lock(&l->lock);
     while (!l->stopping && l->queued >= SRV_LIVE_QUEUE_MAX) {
@@ -255,7 +266,7 @@ static int read_once(struct srv_live *l)
     }
     db_stream_batch_release(&b);
     gv_counter_add(&srv_metrics.live_events, n);
-    if (first && post(l, first, last, n))
+    if (post(l, first, last, n))
         return 1;
     return err == -ENOMEM ? err : 0;
 }
@@ -361,12 +372,14 @@ void srv_live_stop(struct srv_live *l)
     gv_free(l);
 }
 
-struct srv_live_event *srv_live_drain(struct srv_live *l)
+struct srv_live_event *srv_live_drain(struct srv_live *l, struct srv_subs_mark *pos)
 {
     struct srv_live_event *list;
     bool was_full;
 
     pthread_mutex_lock(&l->lock);
+    if (srv_subs_id_parse(l->posted_id, &pos->ms, &pos->seq) < 0)
+        *pos = SRV_SUBS_MARK_UNKNOWN;
     list = l->head;
     was_full = l->queued >= SRV_LIVE_QUEUE_MAX;
     l->head = l->tail = NULL;

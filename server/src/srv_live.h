@@ -37,6 +37,7 @@
 struct lws_context;
 struct db_redis;
 struct srv_subs;
+struct srv_subs_mark;
 struct srv_live;
 struct srv_frame;
 
@@ -73,8 +74,11 @@ int srv_live_start(struct srv_live **out, const char *redis_url, struct lws_cont
 void srv_live_stop(struct srv_live *l);
 
 /* Loop thread: takes every event delivered so far, oldest first (a list
- * linked by `next`, each freed with srv_live_event_free), or NULL. */
-struct srv_live_event *srv_live_drain(struct srv_live *l);
+ * linked by `next`, each freed with srv_live_event_free), or NULL, and sets
+ * *pos to the stream position they reach: every later event comes in a
+ * later drain (SRV_SUBS_MARK_UNKNOWN before the thread first reached
+ * Redis). */
+struct srv_live_event *srv_live_drain(struct srv_live *l, struct srv_subs_mark *pos);
 
 /* Frees one event (not the rest of its list). NULL is a no-op. */
 void srv_live_event_free(struct srv_live_event *e);

@@ -46,7 +46,8 @@
 void srv__server_wakeup(struct srv_server *s)
 {
     struct srv_job *job = s->jobs ? srv_jobs_drain(s->jobs) : NULL;
-    struct srv_live_event *ev = s->live ? srv_live_drain(s->live) : NULL;
+    struct srv_subs_mark pos = s->live_pos;
+    struct srv_live_event *ev = s->live ? srv_live_drain(s->live, &pos) : NULL;
 
     while (job) {
         struct srv_job *next = job->next;
@@ -68,6 +69,9 @@ void srv__server_wakeup(struct srv_server *s)
         srv__feed_offer(s, ev);
         srv__deliver_events(s, ev);
     }
+    /* Only now: the sessions above subscribed before these events were
+     * delivered, so these count as live for them. */
+    s->live_pos = pos;
 }
 
 /* --- Listening socket ------------------------------------------------------ */
@@ -326,6 +330,7 @@ int srv_server_new(struct srv_server **out, const struct srv_options *opt)
     s = gv_calloc(1, sizeof(*s));
     if (!s)
         return -ENOMEM;
+    s->live_pos = SRV_SUBS_MARK_UNKNOWN;
     err = srv__registry_init(&s->reg);
     if (err < 0)
         goto fail;

@@ -436,6 +436,41 @@ static void sess_unsubscribe(struct srv_server *s, struct srv__session *ss,
     }
 }
 
+/* A resume's replay read the stream on a job thread while the loop went on
+ * delivering: what a subscription of this connection was offered live (or
+ * will be: the loop holds it in a list not yet delivered) is dropped here,
+ * so each event reaches the client once and "replayed" counts exactly the
+ * pushes that follow. -ENOMEM. */
+static int drop_live_covered(struct srv__session *ss, struct srv_req_job *job)
+{
+    struct srv_live_event **link = &job->replay;
+    unsigned kept = 0, dropped = 0;
+    char buf[64];
+    char *data;
+
+    while (*link) {
+        struct srv_live_event *e = *link;
+
+        if (srv_subs_live_covers(&ss->subs, e)) {
+            *link = e->next;
+            srv_live_event_free(e);
+            dropped++;
+            continue;
+        }
+        kept++;
+        link = &e->next;
+    }
+    if (!dropped)
+        return 0;
+    snprintf(buf, sizeof(buf), "{\"replayed\":%u}", kept);
+    data = gv_strdup(buf);
+    if (!data)
+        return -ENOMEM;
+    gv_free(job->data);
+    job->data = data;
+    return 0;
+}
+
 /* A request of this session finished: apply what it changed, queue its
  * reply, and start the next waiting request. */
 static void sess_done(struct srv__session *ss, struct srv_req_job *job)
@@ -458,16 +493,16 @@ static void sess_done(struct srv__session *ss, struct srv_req_job *job)
         ss->user = job->new_user;
         snprintf(ss->token, sizeof(ss->token), "%s", job->new_token);
         ss->token_unchecked = false;
-        srv_subs_set_user(&ss->subs, ss->user.id, srv__privileged(&ss->user));
+        srv_subs_set_user(&ss->subs, ss->user.id, srv__privileged(&ss->user), s->live_pos);
     } else if (job->clear_user) {
         srv__topic_leave(&s->reg, &ss->members, SRV__TOPIC_USER);
         memset(&ss->user, 0, sizeof(ss->user));
         ss->token[0] = '\0';
         ss->token_unchecked = false;
-        srv_subs_set_user(&ss->subs, 0, false);
+        srv_subs_set_user(&ss->subs, 0, false, s->live_pos);
     }
     if (!job->err_code && job->subscribe_contests_list && !ss->subs.watch_contests) {
-        srv_subs_watch_contests(&ss->subs);
+        srv_subs_watch_contests(&ss->subs, s->live_pos);
         if (srv__topic_join(&s->reg, &ss->members, ss, SRV__TOPIC_CONTESTS,
                             SRV__CONTESTS_TOPIC_ID) < 0) {
             sess_close_later(wsi, ss, "out of memory");
@@ -479,8 +514,9 @@ static void sess_done(struct srv__session *ss, struct srv_req_job *job)
     if (!job->err_code && (job->subscribe_submission || job->subscribe_contest)) {
         bool submission = job->subscribe_submission != 0;
 
-        err = submission ? srv_subs_add_submission(&ss->subs, job->subscribe_submission)
-                         : srv_subs_add_contest(&ss->subs, job->subscribe_contest);
+        err = submission
+                  ? srv_subs_add_submission(&ss->subs, job->subscribe_submission, s->live_pos)
+                  : srv_subs_add_contest(&ss->subs, job->subscribe_contest, s->live_pos);
         /* Into the index as well, or no live event would find it. */
         if (err == 0)
             err = srv__topic_join(&s->reg, &ss->members, ss,
@@ -497,6 +533,10 @@ static void sess_done(struct srv__session *ss, struct srv_req_job *job)
             snprintf(job->err_message, sizeof(job->err_message), "cannot subscribe: %s",
                      gv_strerror(err));
         }
+    }
+    if (job->replay && drop_live_covered(ss, job) < 0) {
+        sess_close_later(wsi, ss, "out of memory");
+        return;
     }
     if (srv_proto_reply(job, &text, &len) < 0 || sess_send(wsi, ss, text, len) < 0) {
         sess_close_later(wsi, ss, "cannot queue a reply");

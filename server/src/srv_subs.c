@@ -117,24 +117,44 @@ void srv_subs_release(struct srv_subs *s)
     srv_subs_init(s);
 }
 
-void srv_subs_set_user(struct srv_subs *s, int64_t user_id, bool jury)
+/* Whether a subscription made at `since` is live for the event `id`: the
+ * loop had not yet passed it. */
+static bool live_after(struct srv_subs_mark since, uint64_t ms, uint64_t seq)
 {
-    s->user_id = user_id > 0 ? user_id : 0;
-    s->jury = s->user_id && jury;
+    return srv_subs_id_cmp(since.ms, since.seq, ms, seq) < 0;
 }
 
-int srv_subs_add_submission(struct srv_subs *s, int64_t id)
+static struct srv_subs_mark earlier(struct srv_subs_mark a, struct srv_subs_mark b)
+{
+    return srv_subs_id_cmp(a.ms, a.seq, b.ms, b.seq) <= 0 ? a : b;
+}
+
+void srv_subs_set_user(struct srv_subs *s, int64_t user_id, bool jury, struct srv_subs_mark now)
+{
+    int64_t id = user_id > 0 ? user_id : 0;
+    bool was_jury = s->jury;
+
+    /* Logged in again as the same user: the topic never lapsed. */
+    if (id != s->user_id)
+        s->user_since = now;
+    s->user_id = id;
+    s->jury = s->user_id && jury;
+    if (s->jury && !was_jury)
+        s->jury_since = now;
+}
+
+int srv_subs_add_submission(struct srv_subs *s, int64_t id, struct srv_subs_mark now)
 {
     if (id <= 0)
         return GV_EINVAL;
     for (unsigned i = 0; i < s->nsubmissions; i++)
-        if (s->submissions[i] == id)
+        if (s->submissions[i].id == id)
             return 0;
     if (s->nsubmissions >= SRV_SUBS_MAX_SUBMISSIONS)
         return GV_ETOOBIG;
     if (s->nsubmissions == s->submissions_cap) {
         unsigned cap = s->submissions_cap ? s->submissions_cap * 2 : 4;
-        int64_t *p;
+        struct srv_subs_topic *p;
 
         if (cap > SRV_SUBS_MAX_SUBMISSIONS)
             cap = SRV_SUBS_MAX_SUBMISSIONS;
@@ -144,25 +164,27 @@ int srv_subs_add_submission(struct srv_subs *s, int64_t id)
         s->submissions = p;
         s->submissions_cap = cap;
     }
-    s->submissions[s->nsubmissions++] = id;
+    s->submissions[s->nsubmissions++] = (struct srv_subs_topic){id, now};
     return 0;
 }
 
-int srv_subs_add_contest(struct srv_subs *s, int64_t id)
+int srv_subs_add_contest(struct srv_subs *s, int64_t id, struct srv_subs_mark now)
 {
     if (id <= 0)
         return GV_EINVAL;
     for (unsigned i = 0; i < s->ncontests; i++)
-        if (s->contests[i] == id)
+        if (s->contests[i].id == id)
             return 0;
     if (s->ncontests >= SRV_SUBS_MAX_CONTESTS)
         return GV_ETOOBIG;
-    s->contests[s->ncontests++] = id;
+    s->contests[s->ncontests++] = (struct srv_subs_topic){id, now};
     return 0;
 }
 
-void srv_subs_watch_contests(struct srv_subs *s)
+void srv_subs_watch_contests(struct srv_subs *s, struct srv_subs_mark now)
 {
+    if (!s->watch_contests)
+        s->watch_since = now;
     s->watch_contests = true;
 }
 
@@ -170,7 +192,7 @@ void srv_subs_watch_contests(struct srv_subs *s)
 void srv_subs_remove_submission(struct srv_subs *s, int64_t id)
 {
     for (unsigned i = 0; i < s->nsubmissions; i++) {
-        if (s->submissions[i] == id) {
+        if (s->submissions[i].id == id) {
             s->submissions[i] = s->submissions[--s->nsubmissions];
             return;
         }
@@ -180,7 +202,7 @@ void srv_subs_remove_submission(struct srv_subs *s, int64_t id)
 void srv_subs_remove_contest(struct srv_subs *s, int64_t id)
 {
     for (unsigned i = 0; i < s->ncontests; i++) {
-        if (s->contests[i] == id) {
+        if (s->contests[i].id == id) {
             s->contests[i] = s->contests[--s->ncontests];
             return;
         }
@@ -192,33 +214,76 @@ void srv_subs_unwatch_contests(struct srv_subs *s)
     s->watch_contests = false;
 }
 
-bool srv_subs_wants(const struct srv_subs *s, const struct srv_live_event *e)
+/* Whether the connection wants `e`, and since when: the earliest position
+ * among the subscriptions that want it. */
+static bool wanted_since(const struct srv_subs *s, const struct srv_live_event *e,
+                         struct srv_subs_mark *since)
 {
-    if (s->watch_contests && srv_live_event_for_list(e))
-        return true;
-    if (s->user_id && e->user_id == s->user_id)
-        return true;
+    bool wanted = false;
+
+    *since = SRV_SUBS_MARK_UNKNOWN;
+    if (s->watch_contests && srv_live_event_for_list(e)) {
+        *since = earlier(*since, s->watch_since);
+        wanted = true;
+    }
+    if (s->user_id && e->user_id == s->user_id) {
+        *since = earlier(*since, s->user_since);
+        wanted = true;
+    }
     if (e->submission_id) {
-        for (unsigned i = 0; i < s->nsubmissions; i++)
-            if (s->submissions[i] == e->submission_id)
-                return true;
+        for (unsigned i = 0; i < s->nsubmissions; i++) {
+            if (s->submissions[i].id == e->submission_id) {
+                *since = earlier(*since, s->submissions[i].since);
+                wanted = true;
+            }
+        }
     }
     /* Only events whose audience is the contest reach its subscribers as
      * such; a judging event reaches them only through the rules above:
      * another contestant's verdict is not theirs to see (think of the
      * freeze). */
     if (srv_live_event_for_contest(e) && (e->audience != CST_AUDIENCE_JURY || s->jury)) {
-        for (unsigned i = 0; i < s->ncontests; i++)
-            if (s->contests[i] == e->contest_id)
-                return true;
+        for (unsigned i = 0; i < s->ncontests; i++) {
+            if (s->contests[i].id == e->contest_id) {
+                struct srv_subs_mark m = s->contests[i].since;
+
+                /* A jury event is live only since both the subscription
+                 * and the jury role. */
+                if (e->audience == CST_AUDIENCE_JURY &&
+                    srv_subs_id_cmp(s->jury_since.ms, s->jury_since.seq, m.ms, m.seq) > 0)
+                    m = s->jury_since;
+                *since = earlier(*since, m);
+                wanted = true;
+            }
+        }
     }
-    return false;
+    return wanted;
+}
+
+bool srv_subs_wants(const struct srv_subs *s, const struct srv_live_event *e)
+{
+    struct srv_subs_mark since;
+
+    return wanted_since(s, e, &since);
+}
+
+bool srv_subs_live_covers(const struct srv_subs *s, const struct srv_live_event *e)
+{
+    struct srv_subs_mark since;
+    uint64_t ms, seq;
+
+    if (!wanted_since(s, e, &since) || srv_subs_id_parse(e->id, &ms, &seq) < 0)
+        return false;
+    return live_after(since, ms, seq);
 }
 
 int srv_subs_copy_filter(struct srv_subs *dst, const struct srv_subs *src)
 {
     srv_subs_init(dst);
     dst->user_id = src->user_id;
+    dst->user_since = src->user_since;
+    dst->watch_since = src->watch_since;
+    dst->jury_since = src->jury_since;
     memcpy(dst->contests, src->contests, sizeof(dst->contests));
     dst->ncontests = src->ncontests;
     dst->watch_contests = src->watch_contests;

@@ -53,6 +53,19 @@ struct srv_live_event;
 
 struct srv_subs_push; /* private to srv_subs.c */
 
+/* A position in the live stream: the id of the newest event this process's
+ * loop has handed to its connections. Each subscription remembers the
+ * position at which it was made, so a resume can tell which missed events
+ * the loop offered (or will offer) live and must not be replayed twice:
+ * those after it. */
+struct srv_subs_mark {
+    uint64_t ms, seq;
+};
+/* The loop has not learnt its position yet (the live thread has not
+ * reached Redis): a resume then replays everything it finds, so an event
+ * may come twice, but none is lost. */
+#define SRV_SUBS_MARK_UNKNOWN ((struct srv_subs_mark){UINT64_MAX, UINT64_MAX})
+
 /* A push frame's text, shared by every connection it goes to: fan-out costs
  * one reference per connection instead of one copy. SRV_FRAME_HEADROOM
  * writable bytes precede the payload, where lws builds the WebSocket header
@@ -79,11 +92,17 @@ static inline unsigned char *srv_frame_payload(struct srv_frame *f)
     return f->mem + SRV_FRAME_HEADROOM;
 }
 
+struct srv_subs_topic {
+    int64_t id;
+    struct srv_subs_mark since; /* live from after this position */
+};
+
 struct srv_subs {
-    int64_t user_id;      /* 0: nobody logged in */
-    int64_t *submissions; /* gv_malloc'd, nsubmissions used */
+    int64_t user_id; /* 0: nobody logged in */
+    struct srv_subs_mark user_since, watch_since, jury_since;
+    struct srv_subs_topic *submissions; /* gv_malloc'd, nsubmissions used */
     unsigned nsubmissions, submissions_cap;
-    int64_t contests[SRV_SUBS_MAX_CONTESTS];
+    struct srv_subs_topic contests[SRV_SUBS_MAX_CONTESTS];
     unsigned ncontests;
     bool watch_contests; /* the list of contests (subscribe "contests") */
     bool jury;           /* the logged-in user is an organizer or admin */
@@ -99,21 +118,28 @@ void srv_subs_init(struct srv_subs *s);
 /* Frees everything; `s` is as after srv_subs_init. */
 void srv_subs_release(struct srv_subs *s);
 
+/* `now` in the four below is the loop's position in the live stream when
+ * the subscription is made (SRV_SUBS_MARK_UNKNOWN when it has none). */
+
 /* 0 on logout; `jury` for an organizer or admin, who also get the jury's
  * events (questions, private answers) of the contests they subscribe to. */
-void srv_subs_set_user(struct srv_subs *s, int64_t user_id, bool jury);
-/* Idempotent; GV_ETOOBIG past SRV_SUBS_MAX_SUBMISSIONS, GV_EINVAL for
- * id <= 0, -ENOMEM. */
-int srv_subs_add_submission(struct srv_subs *s, int64_t id);
+void srv_subs_set_user(struct srv_subs *s, int64_t user_id, bool jury, struct srv_subs_mark now);
+/* Idempotent (the first position stays); GV_ETOOBIG past
+ * SRV_SUBS_MAX_SUBMISSIONS, GV_EINVAL for id <= 0, -ENOMEM. */
+int srv_subs_add_submission(struct srv_subs *s, int64_t id, struct srv_subs_mark now);
 /* Idempotent; GV_ETOOBIG past SRV_SUBS_MAX_CONTESTS, GV_EINVAL for id <= 0. */
-int srv_subs_add_contest(struct srv_subs *s, int64_t id);
+int srv_subs_add_contest(struct srv_subs *s, int64_t id, struct srv_subs_mark now);
 /* Watches the list of contests: public events of every contest. */
-void srv_subs_watch_contests(struct srv_subs *s);
+void srv_subs_watch_contests(struct srv_subs *s, struct srv_subs_mark now);
 /* Undo the three above; each is a no-op for what is not subscribed. */
 void srv_subs_remove_submission(struct srv_subs *s, int64_t id);
 void srv_subs_remove_contest(struct srv_subs *s, int64_t id);
 void srv_subs_unwatch_contests(struct srv_subs *s);
 bool srv_subs_wants(const struct srv_subs *s, const struct srv_live_event *e);
+/* Whether the loop offers `e` to this connection live: a subscription that
+ * wants it was made before the loop passed `e`'s id. A resume skips such
+ * events: the client has them, or they are on their way. */
+bool srv_subs_live_covers(const struct srv_subs *s, const struct srv_live_event *e);
 
 /* Copies the subscriptions only (no pending pushes) of `src` into `dst`,
  * which must be released with srv_subs_release: what a job thread needs for

@@ -16,6 +16,9 @@
 #include "gv_err.h"
 #include "srv_live.h"
 #include "srv_subs.h"
+/* Not live anywhere: these tests are about what is wanted, not when. */
+#define NOMARK SRV_SUBS_MARK_UNKNOWN
+
 #include "banned.h"
 
 /* An event as the live thread would build it: frame = the id, so tests can
@@ -72,16 +75,16 @@ static void test_wants(void **state)
     srv_subs_init(&s);
     e = ev_make("1-0", "judging.verdict", 10, 7, 0, b, sizeof(b));
     assert_false(srv_subs_wants(&s, &e)); /* nobody logged in, nothing subscribed */
-    srv_subs_set_user(&s, 7, false);
+    srv_subs_set_user(&s, 7, false, NOMARK);
     assert_true(srv_subs_wants(&s, &e)); /* own submission */
-    srv_subs_set_user(&s, 8, false);
+    srv_subs_set_user(&s, 8, false, NOMARK);
     assert_false(srv_subs_wants(&s, &e));
-    assert_int_equal(srv_subs_add_submission(&s, 10), 0);
+    assert_int_equal(srv_subs_add_submission(&s, 10, NOMARK), 0);
     assert_true(srv_subs_wants(&s, &e)); /* subscribed submission */
 
     /* A contest subscription brings contest-level events, never another
      * contestant's judging. */
-    assert_int_equal(srv_subs_add_contest(&s, 3), 0);
+    assert_int_equal(srv_subs_add_contest(&s, 3, NOMARK), 0);
     e = ev_make("2-0", "judging.verdict", 11, 9, 3, b, sizeof(b));
     assert_false(srv_subs_wants(&s, &e));
     e = ev_make("3-0", "contest.announcement", 0, 0, 3, b, sizeof(b));
@@ -91,7 +94,7 @@ static void test_wants(void **state)
     /* Own judging in a contest: wanted through the user rule. */
     e = ev_make("5-0", "judging.test", 12, 8, 3, b, sizeof(b));
     assert_true(srv_subs_wants(&s, &e));
-    srv_subs_set_user(&s, 0, false);
+    srv_subs_set_user(&s, 0, false, NOMARK);
     assert_false(srv_subs_wants(&s, &e));
     /* Absent ids (0) never match an unset user. */
     e = ev_make("6-0", "judging.test", 0, 0, 0, b, sizeof(b));
@@ -102,20 +105,20 @@ static void test_wants(void **state)
      * public, every subscriber. */
     e = ev_make("7-0", "contest.clarification", 0, 9, 3, b, sizeof(b));
     assert_int_equal(e.audience, CST_AUDIENCE_JURY);
-    srv_subs_set_user(&s, 8, false);
+    srv_subs_set_user(&s, 8, false, NOMARK);
     assert_false(srv_subs_wants(&s, &e));
-    srv_subs_set_user(&s, 8, true);
+    srv_subs_set_user(&s, 8, true, NOMARK);
     assert_true(srv_subs_wants(&s, &e));
-    srv_subs_set_user(&s, 9, false);
+    srv_subs_set_user(&s, 9, false, NOMARK);
     assert_true(srv_subs_wants(&s, &e));
-    srv_subs_set_user(&s, 0, true); /* the jury flag needs a user */
+    srv_subs_set_user(&s, 0, true, NOMARK); /* the jury flag needs a user */
     assert_false(srv_subs_wants(&s, &e));
     e.audience = CST_AUDIENCE_CONTEST;
     assert_true(srv_subs_wants(&s, &e));
     /* The list's watchers get public events of every contest. */
     e = ev_make("8-0", "contest.phase", 0, 0, 5, b, sizeof(b));
     assert_false(srv_subs_wants(&s, &e));
-    srv_subs_watch_contests(&s);
+    srv_subs_watch_contests(&s, NOMARK);
     assert_true(srv_subs_wants(&s, &e));
     srv_subs_release(&s);
 }
@@ -127,16 +130,16 @@ static void test_subscription_bounds(void **state)
     (void)state;
     srv_subs_init(&s);
     for (int64_t i = 1; i <= SRV_SUBS_MAX_SUBMISSIONS; i++)
-        assert_int_equal(srv_subs_add_submission(&s, i), 0);
-    assert_int_equal(srv_subs_add_submission(&s, 1), 0); /* idempotent */
-    assert_int_equal(srv_subs_add_submission(&s, 1000), GV_ETOOBIG);
-    assert_int_equal(srv_subs_add_submission(&s, 0), GV_EINVAL);
-    assert_int_equal(srv_subs_add_submission(&s, -5), GV_EINVAL);
+        assert_int_equal(srv_subs_add_submission(&s, i, NOMARK), 0);
+    assert_int_equal(srv_subs_add_submission(&s, 1, NOMARK), 0); /* idempotent */
+    assert_int_equal(srv_subs_add_submission(&s, 1000, NOMARK), GV_ETOOBIG);
+    assert_int_equal(srv_subs_add_submission(&s, 0, NOMARK), GV_EINVAL);
+    assert_int_equal(srv_subs_add_submission(&s, -5, NOMARK), GV_EINVAL);
     for (int64_t i = 1; i <= SRV_SUBS_MAX_CONTESTS; i++)
-        assert_int_equal(srv_subs_add_contest(&s, i), 0);
-    assert_int_equal(srv_subs_add_contest(&s, 2), 0);
-    assert_int_equal(srv_subs_add_contest(&s, 99), GV_ETOOBIG);
-    assert_int_equal(srv_subs_add_contest(&s, 0), GV_EINVAL);
+        assert_int_equal(srv_subs_add_contest(&s, i, NOMARK), 0);
+    assert_int_equal(srv_subs_add_contest(&s, 2, NOMARK), 0);
+    assert_int_equal(srv_subs_add_contest(&s, 99, NOMARK), GV_ETOOBIG);
+    assert_int_equal(srv_subs_add_contest(&s, 0, NOMARK), GV_EINVAL);
     /* Unsubscribing makes room, and the contest's events stop. */
     {
         char b[64];
@@ -147,14 +150,14 @@ static void test_subscription_bounds(void **state)
         srv_subs_remove_contest(&s, 4); /* a no-op the second time */
         assert_false(srv_subs_wants(&s, &e));
     }
-    assert_int_equal(srv_subs_add_contest(&s, 99), 0);
-    assert_int_equal(srv_subs_add_contest(&s, 100), GV_ETOOBIG);
+    assert_int_equal(srv_subs_add_contest(&s, 99, NOMARK), 0);
+    assert_int_equal(srv_subs_add_contest(&s, 100, NOMARK), GV_ETOOBIG);
     srv_subs_remove_submission(&s, 7);
-    assert_int_equal(srv_subs_add_submission(&s, 1000), 0);
+    assert_int_equal(srv_subs_add_submission(&s, 1000, NOMARK), 0);
     srv_subs_remove_contest(&s, 99);
-    assert_int_equal(srv_subs_add_contest(&s, 4), 0);
+    assert_int_equal(srv_subs_add_contest(&s, 4, NOMARK), 0);
 
-    srv_subs_set_user(&s, 42, false);
+    srv_subs_set_user(&s, 42, false, NOMARK);
     assert_int_equal(srv_subs_copy_filter(&copy, &s), 0);
     assert_int_equal(copy.user_id, 42);
     assert_int_equal(copy.nsubmissions, SRV_SUBS_MAX_SUBMISSIONS);
@@ -166,7 +169,7 @@ static void test_subscription_bounds(void **state)
     /* Out of memory while growing: an error, and nothing half-done. */
     srv_subs_init(&s);
     gv_alloc_fail_after(1);
-    assert_int_equal(srv_subs_add_submission(&s, 5), -ENOMEM);
+    assert_int_equal(srv_subs_add_submission(&s, 5, NOMARK), -ENOMEM);
     gv_alloc_fail_reset();
     assert_int_equal(s.nsubmissions, 0);
     srv_subs_release(&s);
@@ -178,7 +181,7 @@ static void test_fifo_and_unwanted(void **state)
 
     (void)state;
     srv_subs_init(&s);
-    srv_subs_set_user(&s, 7, false);
+    srv_subs_set_user(&s, 7, false, NOMARK);
     assert_int_equal(offer(&s, "100-0", "judging.state", 1, 7, 0, 0), SRV_SUBS_OK);
     assert_int_equal(offer(&s, "100-1", "judging.test", 1, 7, 0, 0), SRV_SUBS_OK);
     assert_int_equal(offer(&s, "100-2", "judging.test", 2, 8, 0, 0), SRV_SUBS_OK); /* not ours */
@@ -198,7 +201,7 @@ static void test_coalescing(void **state)
 
     (void)state;
     srv_subs_init(&s);
-    srv_subs_set_user(&s, 7, false);
+    srv_subs_set_user(&s, 7, false, NOMARK);
     offer(&s, "10-0", "judging.state", 1, 7, 0, 0); /* compiling */
     offer(&s, "11-0", "judging.state", 1, 7, 0, 0); /* running replaces compiling */
     offer(&s, "12-0", "judging.test", 1, 7, 0, 0);
@@ -233,7 +236,7 @@ static void test_board_rows_coalesce(void **state)
 
     (void)state;
     srv_subs_init(&s);
-    assert_int_equal(srv_subs_add_contest(&s, 3), 0);
+    assert_int_equal(srv_subs_add_contest(&s, 3, NOMARK), 0);
     offer(&s, "10-0", "contest.scoreboard", 0, 41, 3, 0);
     offer(&s, "11-0", "contest.scoreboard", 0, 42, 3, 0); /* another row: kept */
     offer(&s, "12-0", "contest.announcement", 0, 0, 3, 0);
@@ -261,7 +264,7 @@ static void test_exact_replay_is_not_coalesced(void **state)
 
     (void)state;
     srv_subs_init(&s);
-    srv_subs_set_user(&s, 7, false);
+    srv_subs_set_user(&s, 7, false, NOMARK);
     e1.exact = e2.exact = true;
     assert_int_equal(srv_subs_offer(&s, &e1, 0), SRV_SUBS_OK);
     assert_int_equal(srv_subs_offer(&s, &e2, 0), SRV_SUBS_OK);
@@ -280,7 +283,7 @@ static void test_ordering_with_replay(void **state)
 
     (void)state;
     srv_subs_init(&s);
-    srv_subs_set_user(&s, 7, false);
+    srv_subs_set_user(&s, 7, false, NOMARK);
     /* Live events overtook a resume; the replayed ones slot in by id. */
     offer(&s, "50-0", "judging.verdict", 3, 7, 0, 0);
     offer(&s, "60-0", "judging.verdict", 4, 7, 0, 0);
@@ -304,7 +307,7 @@ static void test_overflow_resync_then_recover(void **state)
 
     (void)state;
     srv_subs_init(&s);
-    srv_subs_set_user(&s, 7, false);
+    srv_subs_set_user(&s, 7, false, NOMARK);
     for (int i = 0; i < SRV_SUBS_PENDING_MAX; i++) {
         snprintf(id, sizeof(id), "%d-0", 100 + i);
         assert_int_equal(offer(&s, id, "judging.verdict", 1 + i, 7, 0, 1000), SRV_SUBS_OK);
@@ -333,7 +336,7 @@ static void test_overflow_by_bytes(void **state)
 
     (void)state;
     srv_subs_init(&s);
-    srv_subs_set_user(&s, 7, false);
+    srv_subs_set_user(&s, 7, false, NOMARK);
     memset(big, 'x', sizeof(big) - 1);
     e.user_id = 7;
     e.submission_id = 1;
@@ -361,7 +364,7 @@ static void test_drop_when_resync_ignored(void **state)
 
     (void)state;
     srv_subs_init(&s);
-    srv_subs_set_user(&s, 7, false);
+    srv_subs_set_user(&s, 7, false, NOMARK);
     for (i = 0; i <= SRV_SUBS_PENDING_MAX; i++) {
         snprintf(id, sizeof(id), "%d-0", 100 + i);
         assert_int_equal(offer(&s, id, "judging.verdict", 1 + i, 7, 0, 0), SRV_SUBS_OK);
@@ -385,7 +388,7 @@ static void test_drop_when_behind_too_long(void **state)
 
     (void)state;
     srv_subs_init(&s);
-    srv_subs_set_user(&s, 7, false);
+    srv_subs_set_user(&s, 7, false, NOMARK);
     assert_int_equal(offer(&s, "1-0", "judging.test", 1, 7, 0, 1000), SRV_SUBS_OK);
     /* Coalescing does not reset the clock: the client is still behind. */
     assert_int_equal(offer(&s, "2-0", "judging.test", 1, 7, 0, 1000 + SRV_SUBS_BEHIND_MAX_MS),
@@ -399,7 +402,7 @@ static void test_drop_when_behind_too_long(void **state)
 
     /* A reader that keeps up is never behind, however long it lives. */
     srv_subs_init(&s);
-    srv_subs_set_user(&s, 7, false);
+    srv_subs_set_user(&s, 7, false, NOMARK);
     for (int64_t t = 0; t < 10 * SRV_SUBS_BEHIND_MAX_MS; t += 1000) {
         char id[32];
 
@@ -419,7 +422,7 @@ static void test_oom_becomes_resync(void **state)
 
     (void)state;
     srv_subs_init(&s);
-    srv_subs_set_user(&s, 7, false);
+    srv_subs_set_user(&s, 7, false, NOMARK);
     gv_alloc_fail_after(1);
     assert_int_equal(offer(&s, "1-0", "judging.verdict", 1, 7, 0, 0), SRV_SUBS_OK);
     /* The resync frame itself cannot be allocated yet: it stays pending. */
@@ -434,6 +437,72 @@ static void test_oom_becomes_resync(void **state)
 /* A live event's frame is shared: every connection holds a reference, the
  * bytes are never copied, and the frame lives until the last one is
  * written (or dropped) even after the event itself is freed. */
+static struct srv_subs_mark at(uint64_t ms)
+{
+    return (struct srv_subs_mark){ms, 0};
+}
+
+static bool covers(const struct srv_subs *s, const char *id, const char *type, int64_t sub,
+                   int64_t user, int64_t contest)
+{
+    char buf[96];
+    struct srv_live_event e = ev_make(id, type, sub, user, contest, buf, sizeof(buf));
+
+    return srv_subs_live_covers(s, &e);
+}
+
+/* A resume drops the replayed events the loop offered live: those after
+ * the position at which a subscription that wants them was made. */
+static void test_live_covers(void **state)
+{
+    struct srv_subs s;
+    (void)state;
+
+    srv_subs_init(&s);
+    /* Logged in when the loop stood at 10-0. */
+    srv_subs_set_user(&s, 7, false, at(10));
+    assert_false(covers(&s, "9-5", "judging.verdict", 1, 7, 0));
+    assert_false(covers(&s, "10-0", "judging.verdict", 1, 7, 0));
+    assert_true(covers(&s, "10-1", "judging.verdict", 1, 7, 0));
+    assert_true(covers(&s, "11-0", "judging.test", 1, 7, 0));
+    /* Not wanted at all: never covered. */
+    assert_false(covers(&s, "11-0", "judging.verdict", 2, 8, 0));
+    /* Logged in again as herself: the topic never lapsed. As somebody
+     * else: from the new position. */
+    srv_subs_set_user(&s, 7, false, at(20));
+    assert_true(covers(&s, "15-0", "judging.verdict", 1, 7, 0));
+    srv_subs_set_user(&s, 8, false, at(20));
+    assert_false(covers(&s, "15-0", "judging.verdict", 2, 8, 0));
+    assert_true(covers(&s, "21-0", "judging.verdict", 2, 8, 0));
+    /* The earliest subscription that wants the event decides; subscribing
+     * again keeps the first position. */
+    assert_int_equal(srv_subs_add_submission(&s, 2, at(12)), 0);
+    assert_int_equal(srv_subs_add_submission(&s, 2, at(30)), 0);
+    assert_true(covers(&s, "15-0", "judging.verdict", 2, 8, 0));
+    assert_false(covers(&s, "11-0", "judging.verdict", 2, 8, 0));
+    /* A contest's events; a gap between unsubscribe and subscribe was not
+     * live. */
+    assert_int_equal(srv_subs_add_contest(&s, 3, at(40)), 0);
+    assert_false(covers(&s, "39-0", "contest.announcement", 0, 0, 3));
+    assert_true(covers(&s, "41-0", "contest.announcement", 0, 0, 3));
+    srv_subs_remove_contest(&s, 3);
+    assert_false(covers(&s, "41-0", "contest.announcement", 0, 0, 3));
+    assert_int_equal(srv_subs_add_contest(&s, 3, at(50)), 0);
+    assert_false(covers(&s, "45-0", "contest.announcement", 0, 0, 3));
+    assert_true(covers(&s, "51-0", "contest.announcement", 0, 0, 3));
+    /* A question reaches the jury only since both the subscription and
+     * the role. */
+    srv_subs_set_user(&s, 8, true, at(60));
+    assert_false(covers(&s, "55-0", "contest.clarification", 0, 9, 3));
+    assert_true(covers(&s, "61-0", "contest.clarification", 0, 9, 3));
+    /* An unknown position (the live thread had not reached Redis): the
+     * replay keeps everything, at worst a duplicate, never a loss. */
+    srv_subs_watch_contests(&s, SRV_SUBS_MARK_UNKNOWN);
+    assert_false(covers(&s, "70-0", "contest.phase", 0, 0, 5));
+    assert_true(covers(&s, "70-0", "contest.phase", 0, 0, 3)); /* contest 3 since 50 */
+    srv_subs_release(&s);
+}
+
 static void test_shared_frame(void **state)
 {
     static const char data[] = "{\"contest_id\":3,\"text\":\"hi\"}";
@@ -446,9 +515,9 @@ static void test_shared_frame(void **state)
     srv_subs_init(&a);
     srv_subs_init(&b);
     srv_subs_init(&c);
-    assert_int_equal(srv_subs_add_contest(&a, 3), 0);
-    assert_int_equal(srv_subs_add_contest(&b, 3), 0);
-    assert_int_equal(srv_subs_add_contest(&c, 4), 0);
+    assert_int_equal(srv_subs_add_contest(&a, 3, NOMARK), 0);
+    assert_int_equal(srv_subs_add_contest(&b, 3, NOMARK), 0);
+    assert_int_equal(srv_subs_add_contest(&c, 4, NOMARK), 0);
     assert_int_equal(cst_event_decode(&ev, "contest.announcement", data, strlen(data)), 0);
     assert_int_equal(srv_live_event_new(&e, "9-0", &ev), 0);
     cst_event_release(&ev);
@@ -561,6 +630,7 @@ int main(void)
         cmocka_unit_test(test_drop_when_resync_ignored),
         cmocka_unit_test(test_drop_when_behind_too_long),
         cmocka_unit_test(test_oom_becomes_resync),
+        cmocka_unit_test(test_live_covers),
         cmocka_unit_test(test_shared_frame),
         cmocka_unit_test(test_id_parse),
         cmocka_unit_test(test_event_new),
