@@ -80,11 +80,12 @@ bool srv__cookie_token(struct lws *wsi, char token[DB_TOKEN_HEX_LEN + 1])
 /* Both mounts match their path and anything under it; only the exact path
  * (or with a trailing slash) exists, and only for GET. Returns 1 when the
  * request was answered here with an error status. */
-static int ops_refuse(struct lws *wsi, const char *rest, int *ret)
+static int not_found_page(struct lws *wsi, struct http_pss *pss);
+
+static int ops_refuse(struct lws *wsi, struct http_pss *pss, const char *rest, int *ret)
 {
     if (rest && *rest && strcmp(rest, "/")) {
-        lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
-        *ret = lws_http_transaction_completed(wsi) ? -1 : 0;
+        *ret = not_found_page(wsi, pss);
         return 1;
     }
     if (!lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI)) {
@@ -123,6 +124,42 @@ static int ops_reply(struct lws *wsi, struct http_pss *pss, int err, char *text,
     return 0;
 }
 
+/* A path with no file, and no route: the web client's own page
+ * (web-client/404.html) with a real 404 status, so that crawlers, link
+ * checkers and curl -f see the truth while a person sees our page and its
+ * links. Read per request: 404s are rare and the page stays editable; a
+ * plain text body when the page itself is missing or too large. */
+static int not_found_page(struct lws *wsi, struct http_pss *pss)
+{
+    static const char fallback[] = "not found\n";
+    struct srv_server *s = srv__server_of(wsi);
+    struct gv_buf page;
+    char path[4096], chunk[4096];
+    const char *type = "text/html";
+    char *text = NULL;
+    size_t len = 0, n;
+    FILE *f;
+
+    gv_buf_init(&page, 64 * 1024);
+    if ((size_t)snprintf(path, sizeof(path), "%s/404.html", s->web_root) < sizeof(path) &&
+        (f = fopen(path, "rb")) != NULL) {
+        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+            if (gv_buf_append(&page, chunk, n) < 0)
+                break;
+        if (ferror(f) || !feof(f))
+            gv_buf_reset(&page);
+        fclose(f);
+    }
+    text = gv_buf_detach(&page, &len);
+    if (!text || !len) {
+        gv_free(text);
+        text = gv_strdup(fallback);
+        len = sizeof(fallback) - 1;
+        type = "text/plain";
+    }
+    return ops_reply(wsi, pss, text ? 0 : -ENOMEM, text, len, HTTP_STATUS_NOT_FOUND, type);
+}
+
 static int healthz_begin(struct lws *wsi, struct http_pss *pss, const char *rest)
 {
     struct srv_server *s = srv__server_of(wsi);
@@ -132,7 +169,7 @@ static int healthz_begin(struct lws *wsi, struct http_pss *pss, const char *rest
     bool ok = false;
     int err, ret;
 
-    if (ops_refuse(wsi, rest, &ret))
+    if (ops_refuse(wsi, pss, rest, &ret))
         return ret;
     srv_health_get(s->health, &st);
     err = srv_health_to_json(&json, &len, &ok, &st, s->version);
@@ -152,7 +189,7 @@ static int metrics_begin(struct lws *wsi, struct http_pss *pss, const char *rest
     size_t len = 0;
     int err, ret;
 
-    if (ops_refuse(wsi, rest, &ret))
+    if (ops_refuse(wsi, pss, rest, &ret))
         return ret;
     srv_health_get(s->health, &st);
     now.pg_up = st.pg.up;
@@ -557,7 +594,10 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
             return api_begin(wsi, pss, uri + 4);
         if (!strncmp(uri, "/metrics", 8))
             return metrics_begin(wsi, pss, in);
-        return healthz_begin(wsi, pss, in);
+        if (!strncmp(uri, "/healthz", 8))
+            return healthz_begin(wsi, pss, in);
+        /* lws found no file under the "/" mount and passed it on to us. */
+        return not_found_page(wsi, pss);
     case LWS_CALLBACK_HTTP_BODY:
         if (pss && pss->api[0] && gv_buf_append(&pss->req_body, in, len) < 0) {
             gv_buf_release(&pss->req_body);

@@ -400,9 +400,10 @@ int srv_server_new(struct srv_server **out, const struct srv_options *opt)
     s->protocols[1] = srv__session_protocol;
     s->protocols[2] = listener_protocol;
     info.vhost_name = "gavel";
-    /* A path with no file: our own page (web-client/404.html), reached by
-     * lws as a redirect, instead of lws's status page, which links an
-     * /error.css of its own. */
+    /* A path with no file reaches srv_http.c, which answers 404 with our
+     * own page (web-client/404.html). This only covers 404s that lws
+     * makes by itself: a redirect to that page rather than lws's status
+     * page, which links an /error.css of its own. */
     info.error_document_404 = "/404.html";
     info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
     info.protocols = s->protocols;
