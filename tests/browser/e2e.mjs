@@ -138,12 +138,70 @@ async function a11y(name, p = page) {
   log(`# axe on ${name}: ${found.length} serious or critical`);
 }
 
+// Keyboard only, on each main page: Tab from the top reaches every visible
+// control in turn, each with a visible focus ring, and the code editor lets
+// go with Escape then Tab (its Tab indents, as CodeMirror documents); no
+// control is skipped and none traps the focus. Checked at the end
+// ("keyboard").
+const keyboardFindings = [];
+async function keyboardWalk(name, p = page) {
+  const total = await p.evaluate(() => {
+    const sel = 'a[href], button, input, select, textarea, summary, [tabindex]:not([tabindex="-1"]), .cm-host';
+    const groups = new Set();
+    let n = 0;
+    for (const el of document.querySelectorAll("[data-kw]")) delete el.dataset.kw;
+    for (const el of document.querySelectorAll(sel)) {
+      if (el.parentElement?.closest(".cm-host")) continue;
+      if (el.disabled || el.type === "hidden" || el.closest("[hidden], [inert]")) continue;
+      const r = el.getBoundingClientRect(), cs = getComputedStyle(el);
+      if (!r.width || !r.height || cs.visibility === "hidden") continue;
+      if (el.type === "radio") { // one stop per group
+        if (groups.has(el.name)) continue;
+        groups.add(el.name);
+      }
+      el.dataset.kw = String(n++);
+    }
+    document.activeElement?.blur?.();
+    window.scrollTo(0, 0);
+    return n;
+  });
+  const reached = new Set(), noRing = [];
+  let inEditor = false, presses = 0;
+  const limit = Math.min(total * 2 + 10, 400);
+  while (reached.size < total && presses < limit) {
+    if (inEditor) await p.keyboard.press("Escape");
+    await p.keyboard.press("Tab");
+    presses++;
+    const st = await p.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return null;
+      const editor = el.classList.contains("cm-host");
+      const cs = getComputedStyle(editor ? el.shadowRoot.activeElement || el : el);
+      const ring = (cs.outlineStyle !== "none" && parseFloat(cs.outlineWidth) > 0) || cs.boxShadow !== "none";
+      const label = (el.getAttribute("aria-label") || el.textContent || el.name || el.id || "").trim().slice(0, 30);
+      return { kw: el.dataset.kw ?? null, editor, ring, what: `${el.tagName.toLowerCase()} "${label}"` };
+    });
+    if (!st) continue;
+    inEditor = st.editor;
+    if (st.kw !== null) reached.add(st.kw);
+    if (!st.ring && !st.editor && !noRing.includes(st.what)) noRing.push(st.what);
+  }
+  const missed = await p.evaluate((got) => [...document.querySelectorAll("[data-kw]")]
+    .filter((el) => !got.includes(el.dataset.kw))
+    .map((el) => `${el.tagName.toLowerCase()} "${(el.getAttribute("aria-label") || el.textContent || el.name || "").trim().slice(0, 30)}"`), [...reached]);
+  if (missed.length) keyboardFindings.push(`${name}: not reached with Tab: ${missed.slice(0, 5).join(", ")}`);
+  if (noRing.length) keyboardFindings.push(`${name}: no focus ring on ${noRing.slice(0, 5).join(", ")}`);
+  log(`# keyboard on ${name}: ${reached.size} of ${total} controls in ${presses} presses`);
+  await p.evaluate(() => { document.activeElement?.blur?.(); window.scrollTo(0, 0); });
+}
+
 // Each main page at 1280 and 360 px wide, full length, into ARTIFACTS; at
 // 360 px the page must not scroll sideways (checked in "every page fits");
 // and axe's check of it.
 const narrowOverflows = [];
 async function shoot(name, p = page) {
   await a11y(name, p);
+  await keyboardWalk(name, p);
   // The dark theme too: its colours must keep their contrast.
   await p.emulateMedia({ colorScheme: "dark" });
   await a11y(`${name} (dark)`, p);
@@ -231,9 +289,14 @@ try {
   await page.click("#sign-out");
   await page.waitForSelector('#user-box a[href="#/signin"]');
   check(await page.evaluate(() => !localStorage.getItem("gavel.token")), "signing out forgets the token");
+  // The sign-out ends by going to the problem list on a fresh connection:
+  // a form filled before that would be rendered away under the test.
+  await page.waitForFunction(() => location.hash === "#/problems");
+  await page.waitForSelector('#conn-state[data-state="open"]', { timeout: 20000 });
 
   await soft("sign up again with the same name", async () => {
     await page.goto(url("#/signup"));
+    await page.waitForSelector("#display-name");
     await page.fill("#username", username);
     await page.fill("#password", password);
     await page.click('form.auth button[type="submit"]');
@@ -405,7 +468,10 @@ try {
     check(!secretData, "secret tests show no data");
     await page.waitForSelector('.source-box[data-editor="codemirror"]');
     const src = await page.locator(".source-box .cm-content").textContent();
-    check(await page.locator('.source-box .cm-content[contenteditable="false"]').count() === 1, "the source is read-only");
+    check(await page.locator('.source-box .cm-content[aria-readonly="true"]').count() === 1, "the source is marked read-only");
+    await page.click(".source-box .cm-content");
+    await page.keyboard.type("zz");
+    check((await page.locator(".source-box .cm-content").textContent()) === src, "typing does not change the source");
     check(/printf|scanf/.test(src), "the source is shown");
     await shoot("submission");
     await page.click("#submit-again");
@@ -747,6 +813,10 @@ try {
   await soft("accessibility: no serious or critical axe violation on the main pages", async () => {
     check(AXE, "axe-core is installed (tests/browser/node_modules, scripts/install-deps)");
     check(a11yFindings.length === 0, "axe finds no serious or critical violation", a11yFindings.join("; "));
+  });
+
+  await soft("keyboard: every control reachable with Tab, each with a focus ring", async () => {
+    check(keyboardFindings.length === 0, "every main page can be used from the keyboard", keyboardFindings.join("; "));
   });
 
   await soft("every page fits 360 px", async () => {

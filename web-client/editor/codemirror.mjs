@@ -69,7 +69,11 @@ export function make(parent, { doc = "", language = "cpp", readOnly = false, lab
     EditorView.contentAttributes.of({ "aria-label": label }),
   ];
   if (readOnly) {
-    extensions.push(EditorState.readOnly.of(true), EditorView.editable.of(false));
+    // Read-only, yet focusable: a keyboard user reaches the source with
+    // Tab, moves through it and selects from it (editable(false) would
+    // take it out of the tab order).
+    extensions.push(EditorState.readOnly.of(true),
+      EditorView.contentAttributes.of({ "aria-readonly": "true" }));
   } else {
     // Tab indents (Escape then Tab leaves the editor, as CodeMirror documents).
     extensions.push(keymap.of([indentWithTab]),
