@@ -306,6 +306,7 @@ static void run(struct srv_job *base, struct srv_job_env *env)
         err = db_session_lookup(&u, pg, job->token);
         if (err == 0) {
             job->user = u;
+            job->role_fresh = true;
             job->new_user = u;
             snprintf(job->new_token, sizeof(job->new_token), "%s", job->token);
             job->set_user = true;
@@ -321,6 +322,15 @@ static void run(struct srv_job *base, struct srv_job_env *env)
         srv__fail(job, SRV_ERR_UNAUTHENTICATED, "log in first (hello with a token, or login)");
         return;
     }
+    /* The jury's rights follow PostgreSQL, not the login: an organizer whom
+     * an admin demoted loses the jury's views and requests at once, on
+     * connections already open too. Only the privileged pay this read; a
+     * contestant promoted meanwhile keeps less until the next login (the
+     * organizer gate re-reads for its own requests). */
+    if (job->user.id && srv__privileged(&job->user) && t != SRV_REQ_HELLO &&
+        t != SRV_REQ_LOGIN && t != SRV_REQ_REGISTER && t != SRV_REQ_LOGOUT &&
+        srv__user_refresh(job, env, pg) < 0)
+        return;
     /* No default: -Wswitch names a request type that srv_codec.h gained
      * and this switch did not. */
     switch (t) {

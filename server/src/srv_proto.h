@@ -38,6 +38,7 @@ struct srv_req_job {
     struct db_user_info user;           /* the caller; id 0: nobody */
     char token[DB_TOKEN_HEX_LEN + 1];   /* the session's token, "" when none */
     bool token_unchecked;               /* token came from a cookie: look it up first */
+    bool role_fresh;                    /* `user` was read from PostgreSQL by this job */
     struct srv_subs filter;             /* resume: a copy of the subscriptions */
 
     /* Outcome. */

@@ -74,6 +74,10 @@ void srv__req_clar_broadcast(struct srv_req_job *job, struct srv_job_env *env, s
 void srv__req_clar_list(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
 /* srv_proto_org.c: every organizer-only request, behind one role check. */
 void srv__req_org(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
+/* Reads the caller's role and tier from PostgreSQL into job->user (and, when
+ * they changed, into the connection: set_user). < 0 with the job failed:
+ * the account is gone (unauthenticated) or the store is down. */
+int srv__user_refresh(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
 /* srv_proto_clics.c: GET /api/clics/... (the job's req.p.path). */
 void srv__req_clics(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
 /* srv_proto_plag.c: organizer-only, called from srv_proto_org.c's gate. */

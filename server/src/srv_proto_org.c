@@ -337,24 +337,21 @@ static const struct {
     {SRV_REQ_PLAG_REVIEW, false, srv__req_plag_review},
 };
 
-void srv__req_org(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
+int srv__user_refresh(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
 {
-    const char *name = srv_req_name(job->req.type);
     struct db_user_info u;
-    size_t i = 0;
     int err;
 
-    while (i < sizeof(org_reqs) / sizeof(org_reqs[0]) && org_reqs[i].type != job->req.type)
-        i++;
-    assert(i < sizeof(org_reqs) / sizeof(org_reqs[0]) && "an org request without its row");
+    if (job->role_fresh)
+        return 0;
     err = db_user_get(&u, pg, job->user.id);
     if (err == GV_ENOTFOUND) {
         srv__fail(job, SRV_ERR_UNAUTHENTICATED, "this account no longer exists");
-        return;
+        return err;
     }
     if (err < 0) {
         srv__fail_store(job, env, err, 0, "role check");
-        return;
+        return err;
     }
     if (strcmp(u.role, job->user.role) || strcmp(u.tier, job->user.tier)) {
         /* The connection follows what an admin changed meanwhile. */
@@ -363,6 +360,22 @@ void srv__req_org(struct srv_req_job *job, struct srv_job_env *env, struct db_pg
         snprintf(job->new_token, sizeof(job->new_token), "%s", job->token);
     }
     job->user = u;
+    job->role_fresh = true;
+    return 0;
+}
+
+void srv__req_org(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
+{
+    const char *name = srv_req_name(job->req.type);
+    struct db_user_info u;
+    size_t i = 0;
+
+    while (i < sizeof(org_reqs) / sizeof(org_reqs[0]) && org_reqs[i].type != job->req.type)
+        i++;
+    assert(i < sizeof(org_reqs) / sizeof(org_reqs[0]) && "an org request without its row");
+    if (srv__user_refresh(job, env, pg) < 0)
+        return;
+    u = job->user;
     if (org_reqs[i].admin_only && strcmp(u.role, "admin")) {
         srv__fail(job, SRV_ERR_FORBIDDEN, "%s is for admins only", name);
         return;

@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -497,6 +498,17 @@ static void test_users(int org_fd)
     expect_user(fd, "{\"type\":\"user.set\",\"username\":\"org\",\"role\":\"contestant\"}", "org",
                 "contestant", "free");
     def_error(org_fd, "contest.definition", live_id, NULL, false, "forbidden");
+    /* Not only the organizer console's requests: every jury right follows
+     * the stored role, also on this connection opened before. */
+    {
+        char req[160];
+
+        snprintf(req, sizeof(req), "{\"type\":\"rejudge\",\"contest\":%" PRId64 "}", live_id);
+        itest_rpc_error(org_fd, req, "forbidden");
+        snprintf(req, sizeof(req), "{\"type\":\"contest.reveal\",\"contest\":%" PRId64 "}",
+                 live_id);
+        itest_rpc_error(org_fd, req, "forbidden");
+    }
     r = itest_rpc(org_fd, "{\"type\":\"hello\"}", "ok", NULL);
     ICHECK(!strcmp(itest_str(cJSON_GetObjectItemCaseSensitive(itest_data(r), "user"), "role"),
                    "contestant"),
