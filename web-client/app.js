@@ -105,6 +105,8 @@ function drawUser() {
   const u = session.user;
   // Cosmetic: the server refuses the console's requests to anyone else.
   $("nav-org").hidden = !isOrganizer(u);
+  // Cosmetic too: what only admins may do is not offered to organizers.
+  document.documentElement.dataset.role = u ? u.role : "";
   if (u) {
     const out = h("button", { type: "button", class: "link", id: "sign-out" }, "Sign out");
     out.addEventListener("click", async () => {

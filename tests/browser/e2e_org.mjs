@@ -329,11 +329,13 @@ try {
     await org.goto(url("#/org/users"));
     await org.waitForSelector("#view .error");
     check(/forbidden.*admins only/.test(await text(org, "#view .error")), "users.list is for admins only", await text(org, "#view .error"));
+    check(!(await org.isVisible('.org-tabs a[href="#/org/users"]')), "the organizer's console offers no Users tab");
     const admin = await newPage("admin");
     await signIn(admin, env.GAVEL_E2E_ADMIN_USER, env.GAVEL_E2E_ADMIN_PASSWORD);
     check(await admin.isVisible("#nav-org"), "the admin's header has the Organize link");
     await admin.goto(url("#/org/users"));
     await admin.waitForSelector("table.users tbody tr");
+    check(await admin.isVisible('.org-tabs a[href="#/org/users"]'), "the admin's console has the Users tab");
     check(/Page 1 of \d+ · \d+ users/.test(await text(admin, ".pager")), "the users page is paginated", await text(admin, ".pager"));
     const row = admin.locator(`table.users tr[data-user="${contestant}"]`);
     check(await row.count() === 1, "the contestant is listed");

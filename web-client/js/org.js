@@ -82,7 +82,7 @@ const TABS = [
   { id: "contests", href: "#/org", label: "Contests" },
   { id: "new", href: "#/org/contest/new", label: "New contest" },
   { id: "rejudges", href: "#/org/rejudges", label: "Rejudges" },
-  { id: "users", href: "#/org/users", label: "Users" },
+  { id: "users", href: "#/org/users", label: "Users", adminOnly: true },
   { id: "ops", href: "#/org/ops", label: "Operations" },
 ];
 
@@ -92,7 +92,8 @@ export function orgFrame(main, title, active, ...extra) {
   const body = h("div", { class: "org-body" });
   clear(main,
     h("nav", { class: "org-tabs", "aria-label": "Organizer console" }, TABS.map((t) =>
-      h("a", { href: t.href, "aria-current": t.id === active ? "page" : null }, t.label))),
+      h("a", { href: t.href, "aria-current": t.id === active ? "page" : null,
+        dataset: t.adminOnly ? { adminOnly: "" } : {} }, t.label))),
     h("section", { class: "card org", "aria-labelledby": "org-title" },
       h("h2", { id: "org-title" }, title), ...extra, body));
   return body;

@@ -42,7 +42,9 @@ export function lineRegions(regions, side, nlines) {
 export const pct = (x) => `${(100 * x).toFixed(1)}%`;
 
 // A region's colour: distinct hues, the same on both sides.
-export const regionColor = (i) => `hsl(${(i * 137) % 360},75%,84%)`;
+// The lightness comes from the theme (--region-l in style.css): pastel
+// behind dark text, deep behind light text.
+export const regionColor = (i) => `hsl(${(i * 137) % 360}, 75%, var(--region-l, 84%))`;
 
 export function markText(mark) {
   if (!mark) return "not reviewed";
