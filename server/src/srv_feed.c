@@ -13,6 +13,15 @@
  * notification until the next event of the contest or GAVEL_CLICS_POLL_MS
  * (each makes a read of the log), it never loses one.
  *
+ * Feeds share their reads: the feeds of one contest and view at the same
+ * position (all readers caught up, the common case) want the same rows,
+ * notifications and tokens, so one read serves them all. A feed about to
+ * read waits instead when a peer at its position is reading; the peer's
+ * result goes to every idle peer still there (srv__feed_done), and a read
+ * that fails or whose reader left wakes the waiting peers to read for
+ * themselves. A verdict thus costs one read per contest and view, not one
+ * per reader (gavel_clics_feed_reads_total counts them).
+ *
  * Bounds: at most GAVEL_CLICS_FEED_MAX feeds per process (503 past it);
  * a feed reads again only once its reader has taken all it was given
  * (so it buffers at most one read: the snapshot, or FEED_ROWS_PER_READ
@@ -35,6 +44,7 @@
 #include "srv_codec.h"
 #include "srv_jobs.h"
 #include "srv_live.h"
+#include "srv_metrics.h"
 #include "banned.h"
 
 #define FEED_CHUNK (16 * 1024)
@@ -45,10 +55,12 @@ struct srv__feed {
     struct lws *wsi;
     struct srv__conn *c; /* the connection's registry entry, for its jobs */
     int64_t contest, pos;
+    int64_t want_seq; /* the newest durable event of the contest offered to it */
     bool jury;
     bool headers_sent;
     bool reading;   /* a job reads the log for us */
     bool wanted;    /* the log may hold rows after pos: read when idle */
+    bool waiting;   /* wanted, and a peer at pos reads for it */
     bool keepalive; /* a newline is due */
     bool closing;   /* close at the next writeable */
     int64_t read_ms; /* when its last read began (monotonic) */
@@ -67,8 +79,41 @@ static void feed_close_later(struct srv__feed *f, const char *why)
     lws_callback_on_writable(f->wsi);
 }
 
+static bool same_read(const struct srv__feed *a, const struct srv__feed *b)
+{
+    return a != b && a->contest == b->contest && a->jury == b->jury && a->pos == b->pos;
+}
+
+/* A peer at f's position whose read will serve f too, or NULL. */
+static struct srv__feed *reading_peer(struct srv_server *s, const struct srv__feed *f)
+{
+    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&s->feeds)) {
+        struct srv__feed *g = lws_container_of(d, struct srv__feed, node);
+
+        if (g->reading && !g->closing && same_read(f, g))
+            return g;
+    } lws_end_foreach_dll(d);
+    return NULL;
+}
+
+static void feed_read(struct srv__feed *f);
+
+/* The read `f` made for its peers will not come: those waiting on it read
+ * for themselves (the first one reads, the others wait on it again). */
+static void wake_waiting(struct srv_server *s, const struct srv__feed *f)
+{
+    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&s->feeds)) {
+        struct srv__feed *g = lws_container_of(d, struct srv__feed, node);
+
+        if (g->waiting && same_read(f, g)) {
+            g->waiting = false;
+            feed_read(g);
+        }
+    } lws_end_foreach_dll(d);
+}
+
 /* Starts a read of the rows after pos, when one is wanted and the reader
- * has taken all it was given. */
+ * has taken all it was given, unless a peer's read will do. */
 static void feed_read(struct srv__feed *f)
 {
     struct srv_server *s = srv__server_of(f->wsi);
@@ -78,6 +123,11 @@ static void feed_read(struct srv__feed *f)
 
     if (f->reading || !f->wanted || f->out || f->closing)
         return;
+    if (reading_peer(s, f)) {
+        f->waiting = true;
+        return;
+    }
+    f->waiting = false;
     job = srv_proto_job_new(&s->proto);
     if (!job) {
         feed_close_later(f, "out of memory");
@@ -107,6 +157,7 @@ static void feed_read(struct srv__feed *f)
     f->wanted = false;
     f->reading = true;
     f->read_ms = gv_time_mono_ms();
+    atomic_fetch_add(&srv_metrics.feed_reads, 1);
 }
 
 /* Queues `len` bytes of `data` (copied) after what already waits. */
@@ -172,21 +223,46 @@ int srv__feed_start(struct srv__feed **out, struct lws *wsi, struct srv__conn *c
     return 0;
 }
 
+/* Gives `g` what a read from its position found: `len` bytes of
+ * notifications up to row `pos`, `more` when the read stopped at its
+ * limit. */
+static void feed_take(struct srv__feed *g, const char *data, size_t len, int64_t pos, bool more)
+{
+    g->pos = pos;
+    /* Still wanted only when an event past the new position was offered
+     * meanwhile, or the read was cut short: no read of nothing new. */
+    g->wanted = more || g->want_seq > pos;
+    if (len && feed_queue(g, data, len) < 0) {
+        feed_close_later(g, "out of memory");
+        return;
+    }
+    feed_read(g);
+}
+
 void srv__feed_done(struct srv__feed *f, const struct srv_req_job *job)
 {
+    struct srv_server *s = srv__server_of(f->wsi);
+    int64_t from = f->pos;
+    size_t len = job->data ? (job->data_len ? job->data_len : strlen(job->data)) : 0;
+
     f->reading = false;
     if (job->err_code || !job->feed) {
         feed_close_later(f, job->err_code ? job->err_code : "not a feed");
+        wake_waiting(s, f);
         return;
     }
-    f->pos = job->feed_pos;
-    f->wanted = f->wanted || job->feed_more;
-    if (job->data &&
-        feed_queue(f, job->data, job->data_len ? job->data_len : strlen(job->data)) < 0) {
-        feed_close_later(f, "out of memory");
-        return;
-    }
-    feed_read(f);
+    /* Every idle peer still at the read's starting position gets the same
+     * notifications; the others read for themselves when they can. */
+    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&s->feeds)) {
+        struct srv__feed *g = lws_container_of(d, struct srv__feed, node);
+
+        if (g != f && g->contest == f->contest && g->jury == f->jury && g->pos == from &&
+            !g->reading && !g->out && !g->closing) {
+            g->waiting = false;
+            feed_take(g, job->data, len, job->feed_pos, job->feed_more);
+        }
+    } lws_end_foreach_dll(d);
+    feed_take(f, job->data, len, job->feed_pos, job->feed_more);
 }
 
 int srv__feed_writable(struct srv__feed *f)
@@ -263,8 +339,9 @@ void srv__feed_free(struct srv_server *s, struct srv__feed *f)
 {
     if (!f)
         return;
-    (void)s;
     lws_dll2_remove(&f->node);
+    if (f->reading)
+        wake_waiting(s, f);
     gv_free(f->out);
     gv_free(f);
 }
@@ -282,6 +359,8 @@ void srv__feed_offer(struct srv_server *s, const struct srv_live_event *events)
             struct srv__feed *f = lws_container_of(d, struct srv__feed, node);
 
             if (f->contest == ev->contest_id && f->pos < ev->seq) {
+                if (ev->seq > f->want_seq)
+                    f->want_seq = ev->seq;
                 f->wanted = true;
                 feed_read(f);
             }

@@ -86,6 +86,10 @@ int srv_metrics_text(char **out, size_t *out_len, const struct srv_metrics_now *
     counter(&m, "gavel_live_events_received_total",
             "Events read from the live stream (judging progress, verdicts, scoreboard rows).",
             &s->live_events);
+    counter(&m, "gavel_clics_feed_reads_total",
+            "Reads of the event log for streamed CLICS event feeds (one serves every feed "
+            "of a contest and view at the same position).",
+            &s->feed_reads);
     counter(&m, "gavel_pushes_sent_total",
             "Live events (and resync notices) pushed to WebSocket clients.", &s->pushes);
     gv_metrics_family(&m, "gavel_push_lag_seconds", "histogram",

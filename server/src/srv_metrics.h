@@ -42,6 +42,7 @@ struct srv_metrics {
     atomic_uint_fast64_t accepted;
     atomic_uint_fast64_t ws_in, ws_out;
     atomic_uint_fast64_t live_events, pushes;
+    atomic_uint_fast64_t feed_reads; /* event-log reads made for streamed CLICS feeds */
     struct gv_hist push_lag; /* seconds */
     atomic_uint_fast64_t requests[SRV_METRICS_TYPES][SRV_METRICS_CODES];
 };

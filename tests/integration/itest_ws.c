@@ -67,14 +67,16 @@ void itest_check_failed(const char *file, int line, const char *cond, const char
 
 static void on_alarm(int sig)
 {
-    static const char msg[] = "FAIL: the test ran out of time\n";
+    static const char msg[] = "FAIL: the test ran out of time in step [";
+    const char *step = itest_step ? itest_step : "?";
 
     (void)sig;
-    /* Only async-signal-safe calls here. */
+    /* Only async-signal-safe calls here; the step names where it hung. */
     for (int i = 0; i < n_children; i++)
         if (children[i] > 0)
             kill(children[i], SIGKILL);
-    if (write(2, msg, sizeof(msg) - 1) < 0)
+    if (write(2, msg, sizeof(msg) - 1) < 0 || write(2, step, strlen(step)) < 0 ||
+        write(2, "]\n", 2) < 0)
         _exit(1);
     _exit(1);
 }

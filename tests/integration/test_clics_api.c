@@ -930,14 +930,31 @@ static void restart_server(void)
     itest_wait_health(port, 200, NULL, 20000);
 }
 
+/* gavel_clics_feed_reads_total of the server's /metrics. */
+static long feed_reads(void)
+{
+    struct itest_http r;
+    const char *at;
+    long n = -1;
+
+    itest_http_get(&r, port, "/metrics");
+    ICHECK(r.status == 200 && r.body, "/metrics -> %d", r.status);
+    at = strstr(r.body, "\ngavel_clics_feed_reads_total ");
+    ICHECK(at && sscanf(at + 1, "gavel_clics_feed_reads_total %ld", &n) == 1,
+           "no gavel_clics_feed_reads_total in /metrics");
+    itest_http_release(&r);
+    return n;
+}
+
 static void test_feed_stream(void)
 {
-    struct reader jury, pub;
+    struct reader jury, pub, more_pub[4];
     char **all, **rest, last[64], tok[64], line[8192];
     char sub[24], jdg[24], run[40];
     const char *want[6];
     int n, m, ka = 0;
     int64_t sid, jid;
+    long reads;
 
     itest_step = "feed stream";
     all = feed_lines(&n, BASIC_ORG, NULL);
@@ -949,12 +966,20 @@ static void test_feed_stream(void)
     for (m = 0; reader_note(&pub, line, sizeof(line), 1500, &ka); m++)
         ;
     ICHECK(m > 10, "public backlog: %d lines", m);
+    /* More public readers, each through its backlog: caught up, all at
+     * the same position. */
+    for (int i = 0; i < 4; i++) {
+        reader_open(&more_pub[i], ANON, NULL);
+        while (reader_note(&more_pub[i], line, sizeof(line), 1500, &ka))
+            ;
+    }
     /* Idle for longer than lws's keep-alive timeout (5 s): still open,
      * with nothing but keep-alives. */
     ICHECK(!reader_note(&jury, line, sizeof(line), 6000, &ka), "unexpected: %s", line);
     ICHECK(ka >= 10, "%d keep-alives in 6 s", ka);
 
     /* A verdict before the freeze: both see it. */
+    reads = feed_reads();
     sid = judged(&alice, "circle-area", 40, "WA");
     jid = sql_int("SELECT max(id) FROM judgings WHERE submission_id = %lld", (long long)sid);
     snprintf(sub, sizeof(sub), "%lld", (long long)sid);
@@ -966,6 +991,16 @@ static void test_feed_stream(void)
     expect_notes(&jury, want, 6, last);
     expect_notes(&pub, want, 6, tok);
     ICHECK(!strcmp(last, tok), "the same token in both views: %s, %s", last, tok);
+    for (int i = 0; i < 4; i++) {
+        char t[64];
+
+        expect_notes(&more_pub[i], want, 6, t);
+        ICHECK(!strcmp(t, tok), "public reader %d: token %s, want %s", i, t, tok);
+        close(more_pub[i].fd);
+    }
+    /* Six readers, two views: one read of the log per view, shared. */
+    reads = feed_reads() - reads;
+    ICHECK(reads == 2, "%ld reads of the log for one verdict and six readers, want 2", reads);
 
     /* One during the freeze: the public gets the submission only. */
     sid = judged(&bob, "pair-sum", 100, "AC");
