@@ -195,6 +195,15 @@ struct cst_board {
     struct cst_cell *cells_mem;
 };
 
+enum cst_medal { CST_MEDAL_GOLD, CST_MEDAL_SILVER, CST_MEDAL_BRONZE, CST_MEDAL_KINDS };
+#define CST_MEDALS_MAX 1000 /* places of each kind */
+
+/* The medal of a row under `counts` places of gold, silver and bronze, or
+ * -1: gold to ranks 1..gold, silver to the next `silver` ranks, bronze to
+ * the `bronze` after those; teams tied on a boundary rank share its medal;
+ * a team that solved nothing (ICPC) or scored nothing (IOI) gets none. */
+int cst_board_medal(const struct cst_row *row, const int counts[CST_MEDAL_KINDS]);
+
 /* 0, or GV_EINVAL when an attempt names a team or problem out of range or
  * the attempts are out of order; -ENOMEM. */
 int cst_board_compute(struct cst_board *out, const struct cst_board_rules *rules, size_t nteams,

@@ -69,6 +69,9 @@ struct cst_def {
     bool open_registration;                   /* else only `participants` */
     struct cst_def_participant *participants; /* nparticipants, owned */
     size_t nparticipants;
+    /* Medals by place on the final board (CST_MEDAL_*): 0 each when the
+     * contest awards none. */
+    int medals[CST_MEDAL_KINDS];
 };
 
 /* Parses `len` bytes of YAML named `file` (for messages). 0, or GV_EPARSE

@@ -226,3 +226,17 @@ int cst_board_changes(struct cst_row_change **out, size_t *count, enum cst_scori
     *count = k;
     return 0;
 }
+
+int cst_board_medal(const struct cst_row *row, const int counts[CST_MEDAL_KINDS])
+{
+    int64_t last = 0;
+
+    if (row->solved <= 0 && row->score <= 0)
+        return -1;
+    for (int k = 0; k < CST_MEDAL_KINDS; k++) {
+        last += counts[k] > 0 ? counts[k] : 0;
+        if (counts[k] > 0 && row->rank <= last)
+            return k;
+    }
+    return -1;
+}

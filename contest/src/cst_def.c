@@ -386,12 +386,38 @@ static int read_participants(struct ctx *c, struct cst_def *d, yaml_node_t *v)
     return 0;
 }
 
+static const char *const medal_keys[] = {"gold", "silver", "bronze", NULL};
+
+/* medals: {gold: 4, silver: 4, bronze: 4}, each optional, whole places. */
+static int read_medals(struct ctx *c, struct cst_def *d, yaml_node_t *v)
+{
+    int err;
+
+    if (v->type != YAML_MAPPING_NODE)
+        return fail(c, v, "medals", "expected a mapping of gold, silver and bronze counts");
+    if ((err = check_keys(c, v, "medals", medal_keys)) < 0)
+        return err;
+    for (int i = 0; i < CST_MEDAL_KINDS; i++) {
+        yaml_node_t *n = get(c, v, medal_keys[i]);
+        double count;
+
+        if (!n)
+            continue;
+        if ((err = get_number(c, n, medal_keys[i], 0, CST_MEDALS_MAX, &count)) < 0)
+            return err;
+        if (count != floor(count))
+            return fail(c, n, medal_keys[i], "a whole number of places, please");
+        d->medals[i] = (int)count;
+    }
+    return 0;
+}
+
 static int read_root(struct ctx *c, struct cst_def *d, yaml_node_t *root)
 {
     static const char *const keys[] = {"name", "slug", "start_time", "duration",
                                        "scoreboard_freeze_duration", "penalty_time", "scoring",
                                        "unfreeze", "unfreeze_delay", "problems", "participants",
-                                       NULL};
+                                       "medals", NULL};
     yaml_node_t *v;
     const char *s;
     int64_t duration = 0, freeze = 0;
@@ -475,6 +501,8 @@ static int read_root(struct ctx *c, struct cst_def *d, yaml_node_t *root)
             return fail(c, v, "unfreeze_delay", "expected H:MM:SS, got '%.40s'",
                         s ? s : "(not a string)");
     }
+    if ((v = get(c, root, "medals")) && (err = read_medals(c, d, v)) < 0)
+        return err;
     if ((err = read_problems(c, d, get(c, root, "problems"))) < 0)
         return err;
     return read_participants(c, d, get(c, root, "participants"));
@@ -664,6 +692,9 @@ int cst_def_format(char **out, const struct cst_def *d)
         cst_def_format_duration(t, d->unfreeze_delay_ms);
         w_printf(&w, "unfreeze_delay: %s\n", t);
     }
+    if (d->medals[CST_MEDAL_GOLD] || d->medals[CST_MEDAL_SILVER] || d->medals[CST_MEDAL_BRONZE])
+        w_printf(&w, "medals: {gold: %d, silver: %d, bronze: %d}\n", d->medals[CST_MEDAL_GOLD],
+                 d->medals[CST_MEDAL_SILVER], d->medals[CST_MEDAL_BRONZE]);
     w_printf(&w, "problems:\n");
     for (size_t i = 0; i < d->nproblems; i++) {
         const struct cst_def_problem *p = &d->problems[i];

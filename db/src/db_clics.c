@@ -37,7 +37,8 @@
 /* The columns contest_json reads, in order. */
 #define CONTEST_COLS                                                                               \
     "id, title, scoring::text, penalty_minutes, " EPOCH_MS("starts_at") ", " EPOCH_MS(             \
-        "freezes_at") ", " EPOCH_MS("ends_at") ", " EPOCH_MS("unfrozen_at") ", slug"
+        "freezes_at") ", " EPOCH_MS("ends_at") ", " EPOCH_MS("unfrozen_at") ", slug, medals[1], " \
+                                                                            "medals[2], medals[3]"
 
 /* One contest endpoint being served: the view's board sources and the
  * contest's own row. */
@@ -642,6 +643,35 @@ static cJSON *award(const char *id, const char *citation, cJSON *team_ids)
     return o;
 }
 
+/* gold-medal, silver-medal and bronze-medal by place (cst_board_medal), for
+ * each kind the definition awards (the contest's `medals`). */
+static bool medal_awards(cJSON *arr, const struct clics *c, const struct cst_board *b,
+                         char **team_ids)
+{
+    static const char *const ids[] = {"gold-medal", "silver-medal", "bronze-medal"};
+    static const char *const citations[] = {"Gold medal", "Silver medal", "Bronze medal"};
+    int counts[CST_MEDAL_KINDS];
+
+    for (int k = 0; k < CST_MEDAL_KINDS; k++)
+        counts[k] = (int)col_i64(c->contest, 0, 9 + k);
+    for (int k = 0; k < CST_MEDAL_KINDS; k++) {
+        cJSON *teams;
+
+        if (counts[k] <= 0)
+            continue;
+        teams = cJSON_CreateArray();
+        for (size_t i = 0; teams && i < b->nteams; i++)
+            if (cst_board_medal(&b->rows[i], counts) == k &&
+                !cJSON_AddItemToArray(teams, cJSON_CreateString(team_ids[b->rows[i].team]))) {
+                cJSON_Delete(teams);
+                teams = NULL;
+            }
+        if (!push(arr, award(ids[k], citations[k], teams)))
+            return false;
+    }
+    return true;
+}
+
 /* The winner (the teams ranked first, once anyone solved something) and
  * the first to solve each problem, from this view's board: the public's
  * awards are the frozen board's until the final standings. */
@@ -655,6 +685,7 @@ static cJSON *awards_json(const struct clics *c, const struct cst_board *b, char
             ok = cJSON_AddItemToArray(winners, cJSON_CreateString(team_ids[b->rows[i].team]));
     ok = ok && push(arr, award("winner", "Contest winner", winners));
     winners = NULL;
+    ok = ok && medal_awards(arr, c, b, team_ids);
     for (size_t k = 0; ok && k < c->b.nproblems; k++) {
         const char *slug = PQgetvalue(c->b.problems, (int)k, 2);
         cJSON *ids = cJSON_CreateArray();

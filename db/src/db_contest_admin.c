@@ -83,9 +83,10 @@ static int resolve_names(int64_t *problem_ids, int64_t *user_ids, char *err, siz
 static int write_contest_row(struct db_pg *pg, const struct cst_def *d, int64_t key, bool create,
                              int64_t *out_id)
 {
-    char k[24], starts[24], freezes[24], ends[24], unfrozen[24], penalty[16], *val = NULL;
+    char k[24], starts[24], freezes[24], ends[24], unfrozen[24], penalty[16], medals[48];
+    char *val = NULL;
     struct cst_schedule sched;
-    const char *p[10];
+    const char *p[11];
     int rc;
 
     I64(k, key);
@@ -106,6 +107,9 @@ static int write_contest_row(struct db_pg *pg, const struct cst_def *d, int64_t 
     p[8] = d->open_registration ? (d->unfreeze_auto ? "ta" : "tm")
                                 : (d->unfreeze_auto ? "fa" : "fm");
     p[9] = unfrozen;
+    snprintf(medals, sizeof(medals), "{%d,%d,%d}", d->medals[CST_MEDAL_GOLD],
+             d->medals[CST_MEDAL_SILVER], d->medals[CST_MEDAL_BRONZE]);
+    p[10] = medals;
     /* The unfreeze: automatic means the final standings come with the
      * end; a manual one stays as an organizer left it, unless the end
      * moved past it. */
@@ -113,11 +117,11 @@ static int write_contest_row(struct db_pg *pg, const struct cst_def *d, int64_t 
         rc = db_pg_query_value(
             &val, pg,
             "INSERT INTO contests (created_by, slug, title, scoring, starts_at, freezes_at, "
-            "ends_at, unfrozen_at, penalty_minutes, open_registration, unfreeze_auto) VALUES ("
-            "$1::bigint, $2, $3, $4::contest_scoring, " TS("$5") ", " TS("$6") ", " TS("$7")
-            ", CASE WHEN substr($9, 2, 1) = 'a' THEN " TS("$10") " END, $8::int, "
-            "substr($9, 1, 1) = 't', substr($9, 2, 1) = 'a') RETURNING id",
-            10, p);
+            "ends_at, unfrozen_at, penalty_minutes, open_registration, unfreeze_auto, medals) "
+            "VALUES ($1::bigint, $2, $3, $4::contest_scoring, " TS("$5") ", " TS("$6") ", "
+            TS("$7") ", CASE WHEN substr($9, 2, 1) = 'a' THEN " TS("$10") " END, $8::int, "
+            "substr($9, 1, 1) = 't', substr($9, 2, 1) = 'a', $11::int[]) RETURNING id",
+            11, p);
         if (rc == 0 && out_id)
             *out_id = val ? strtoll(val, NULL, 10) : 0;
         gv_free(val);
@@ -130,11 +134,12 @@ static int write_contest_row(struct db_pg *pg, const struct cst_def *d, int64_t 
         "substr($9, 2, 1) = 'a' THEN " TS("$10") " WHEN unfreeze_auto THEN NULL WHEN unfrozen_at "
         "< " TS("$7") " THEN NULL ELSE unfrozen_at END, penalty_minutes = $8::int, "
         "open_registration = substr($9, 1, 1) = 't', unfreeze_auto = substr($9, 2, 1) = 'a', "
+        "medals = $11::int[], "
         /* A finalized contest that an organizer reopened (a later end) is
          * announced again by the timers, from where the clock now is. */
         "announced_phase = CASE WHEN announced_phase = 'finalized' AND " TS("$7")
         " > now() THEN 'ended' ELSE announced_phase END WHERE id = $1::bigint",
-        10, p);
+        11, p);
 }
 
 /* The contest's problems become `d`'s, in its order: rows of problems no
@@ -264,7 +269,8 @@ int db_contest_def_load(struct cst_def *out, struct db_pg *pg, int64_t contest_i
                        "SELECT title, slug, " EPOCH_MS("starts_at") ", " EPOCH_MS("ends_at") ", "
                        "coalesce(" EPOCH_MS("freezes_at") ", 0), unfreeze_auto, penalty_minutes, "
                        "scoring::text, open_registration, coalesce(" EPOCH_MS("unfrozen_at")
-                       " - " EPOCH_MS("ends_at") ", 0) FROM contests WHERE id = $1::bigint",
+                       " - " EPOCH_MS("ends_at") ", 0), medals[1], medals[2], medals[3] FROM "
+                       "contests WHERE id = $1::bigint",
                        1, p);
     if (rc == 0 && PQntuples(c) != 1)
         rc = GV_ENOTFOUND;
@@ -291,6 +297,8 @@ int db_contest_def_load(struct cst_def *out, struct db_pg *pg, int64_t contest_i
     d.scoring = !strcmp(PQgetvalue(c, 0, 7), "ioi") ? CST_SCORING_IOI : CST_SCORING_ICPC;
     d.open_registration = !strcmp(PQgetvalue(c, 0, 8), "t");
     d.unfreeze_delay_ms = d.unfreeze_auto ? strtoll(PQgetvalue(c, 0, 9), NULL, 10) : 0;
+    for (int i = 0; i < CST_MEDAL_KINDS; i++)
+        d.medals[i] = (int)strtol(PQgetvalue(c, 0, 10 + i), NULL, 10);
     d.nproblems = (size_t)PQntuples(pr);
     d.problems = gv_calloc(d.nproblems ? d.nproblems : 1, sizeof(*d.problems));
     /* An open contest's participants registered themselves: the definition

@@ -448,6 +448,24 @@ static void test_shapes(void)
     o = (cJSON *)by_id(j, "id", "first-to-solve-circle-area");
     ICHECK(o && cJSON_GetArraySize(field(o, "team_ids")) == 0,
            "public: nobody solved B (bob's solve is after the freeze)");
+    /* medals {1, 0, 2}: gold for the first place, no silver award at all,
+     * bronze for the next two places, never again the gold's team. */
+    o = (cJSON *)by_id(j, "id", "gold-medal");
+    ICHECK(o && cJSON_GetArraySize(field(o, "team_ids")) == 1 &&
+               !strcmp(cJSON_GetStringValue(cJSON_GetArrayItem(field(o, "team_ids"), 0)),
+                       idstr(alice.id)) &&
+               !strcmp(cJSON_GetStringValue(field(o, "citation")), "Gold medal"),
+           "gold medal: alice");
+    ICHECK(!by_id(j, "id", "silver-medal"), "no silver medal award when none is configured");
+    o = (cJSON *)by_id(j, "id", "bronze-medal");
+    ICHECK(o && cJSON_IsArray(field(o, "team_ids")) &&
+               cJSON_GetArraySize(field(o, "team_ids")) <= 2,
+           "a bronze medal award, at most two places");
+    cJSON_ArrayForEach(it, field(o, "team_ids"))
+    {
+        ICHECK(strcmp(cJSON_GetStringValue(it), idstr(alice.id)), "bronze for the gold's %s",
+               cJSON_GetStringValue(it));
+    }
     cJSON_Delete(j);
 
     j = coll("scoreboard", ANON);
@@ -1116,9 +1134,9 @@ static void setup(void)
     sqlf("UPDATE users SET role = 'organizer' WHERE username = 'org'");
 
     /* Running for 2 hours, frozen for the last hour of 3. */
-    live = sql_int("INSERT INTO contests (slug, title, starts_at, freezes_at, ends_at) VALUES "
-                   "('live', 'Live Contest', now() - interval '2 hours', now() - interval "
-                   "'1 hour', now() + interval '1 hour') RETURNING id");
+    live = sql_int("INSERT INTO contests (slug, title, starts_at, freezes_at, ends_at, medals) "
+                   "VALUES ('live', 'Live Contest', now() - interval '2 hours', now() - interval "
+                   "'1 hour', now() + interval '1 hour', '{1,0,2}') RETURNING id");
     future = sql_int("INSERT INTO contests (slug, title, starts_at, ends_at) VALUES ('later', "
                      "'Later Contest', now() + interval '1 hour', now() + interval '3 hours') "
                      "RETURNING id");

@@ -205,6 +205,34 @@ static void one_row_matches_the_board(void **state)
     }
 }
 
+/* Medals by rank: ties on a boundary share it, nothing solved gets none,
+ * a kind with no places is skipped. */
+static void medals_by_rank(void **state)
+{
+    static const int counts[CST_MEDAL_KINDS] = {1, 2, 1};
+    static const int no_gold[CST_MEDAL_KINDS] = {0, 2, 0};
+    /* rank, solved -> medal under counts, under no_gold */
+    static const struct {
+        int rank, solved, want, want_no_gold;
+    } rows[] = {
+        {1, 5, CST_MEDAL_GOLD, CST_MEDAL_SILVER},   {2, 4, CST_MEDAL_SILVER, CST_MEDAL_SILVER},
+        {3, 4, CST_MEDAL_SILVER, -1},               {3, 4, CST_MEDAL_SILVER, -1},
+        {5, 3, -1, -1},                             {4, 3, CST_MEDAL_BRONZE, -1},
+        {1, 0, -1, -1}, /* first by default, nothing solved */
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct cst_row r = {.rank = rows[i].rank, .solved = rows[i].solved};
+
+        if (cst_board_medal(&r, counts) != rows[i].want ||
+            cst_board_medal(&r, no_gold) != rows[i].want_no_gold)
+            fail_msg("row %zu (rank %d, %d solved): %d and %d, want %d and %d", i, rows[i].rank,
+                     rows[i].solved, cst_board_medal(&r, counts), cst_board_medal(&r, no_gold),
+                     rows[i].want, rows[i].want_no_gold);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -213,6 +241,7 @@ int main(void)
         cmocka_unit_test(ioi_best_scores),
         cmocka_unit_test(bad_attempts_are_refused),
         cmocka_unit_test(one_row_matches_the_board),
+        cmocka_unit_test(medals_by_rank),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

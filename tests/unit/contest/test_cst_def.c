@@ -23,7 +23,8 @@ static const char full[] = "name: Weekly Round 1\n"
                            "    label: A\n"
                            "    color: \"#e74c3c\"\n"
                            "  - {slug: circle-area, label: B, points: 50}\n"
-                           "participants: [alice, bob]\n";
+                           "participants: [alice, bob]\n"
+                           "medals: {gold: 4, silver: 4, bronze: 5}\n";
 
 static void reads_a_full_definition(void **state)
 {
@@ -50,6 +51,9 @@ static void reads_a_full_definition(void **state)
     assert_false(d.open_registration);
     assert_int_equal(d.nparticipants, 2);
     assert_string_equal(d.participants[1].username, "bob");
+    assert_int_equal(d.medals[CST_MEDAL_GOLD], 4);
+    assert_int_equal(d.medals[CST_MEDAL_SILVER], 4);
+    assert_int_equal(d.medals[CST_MEDAL_BRONZE], 5);
     cst_def_schedule(&s, &d);
     assert_true(cst_schedule_valid(&s));
     assert_int_equal(s.unfrozen_at, d.ends_at_ms + 15 * 60000);
@@ -112,6 +116,15 @@ static void refuses_with_key_and_line(void **state)
         {"- just\n- a list\n", "expected a mapping"},
         {"name: '!!!'\nstart_time: 2026-12-05T18:00:00Z\nduration: 1:00:00\n",
          "slug: cannot be made from the name"},
+        {"name: x\nstart_time: 2026-12-05T18:00:00Z\nduration: 1:00:00\nmedals: 12\n",
+         "c.yaml:4: medals: expected a mapping of gold, silver and bronze counts"},
+        {"name: x\nstart_time: 2026-12-05T18:00:00Z\nduration: 1:00:00\nmedals:\n  gold: 4\n"
+         "  platinum: 1\n",
+         "c.yaml:6: platinum: unknown key in medals"},
+        {"name: x\nstart_time: 2026-12-05T18:00:00Z\nduration: 1:00:00\nmedals: {gold: -1}\n",
+         "c.yaml:4: gold: -1 is out of range"},
+        {"name: x\nstart_time: 2026-12-05T18:00:00Z\nduration: 1:00:00\nmedals: {silver: 2.5}\n",
+         "c.yaml:4: silver: a whole number of places"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
@@ -222,6 +235,7 @@ static void assert_same_def(const struct cst_def *a, const struct cst_def *b)
         assert_true(a->problems[i].points == b->problems[i].points);
     }
     assert_int_equal(a->open_registration, b->open_registration);
+    assert_memory_equal(a->medals, b->medals, sizeof(a->medals));
     assert_int_equal(a->nparticipants, b->nparticipants);
     for (size_t i = 0; i < a->nparticipants; i++)
         assert_string_equal(a->participants[i].username, b->participants[i].username);
