@@ -53,9 +53,8 @@ enum cst_outcome db__outcome_of(const char *status, const char *verdict)
     return CST_OUT_REJECTED;
 }
 
-/* The contest's rules for this view, and its problems. */
-static int rules_load(struct db__board *s, struct db_pg *pg, const char *cid, bool jury,
-                      int64_t now_ms)
+int db__board_rules_load(struct db__board *s, struct db_pg *pg, const char *cid, bool jury,
+                         int64_t now_ms)
 {
     const char *p[] = {cid};
     int64_t freezes, unfrozen;
@@ -64,7 +63,7 @@ static int rules_load(struct db__board *s, struct db_pg *pg, const char *cid, bo
     err = db__pg_select(&s->contest, pg, "contest",
                         "SELECT scoring::text, penalty_minutes, " EPOCH_MS("starts_at") ", "
                         EPOCH_MS("freezes_at") ", " EPOCH_MS("unfrozen_at") ", "
-                        EPOCH_MS("ends_at") " FROM contests WHERE id = $1::bigint",
+                        EPOCH_MS("ends_at") ", board_version FROM contests WHERE id = $1::bigint",
                         1, p);
     if (err < 0)
         return err;
@@ -183,7 +182,7 @@ int db__board_load(struct db__board *s, struct db_pg *pg, int64_t contest_id, bo
 
     memset(s, 0, sizeof(*s));
     snprintf(cid, sizeof(cid), "%" PRId64, contest_id);
-    err = rules_load(s, pg, cid, jury, now_ms);
+    err = db__board_rules_load(s, pg, cid, jury, now_ms);
     if (err == 0)
         err = teams_load(s, pg, cid, NULL);
     if (err < 0)
@@ -195,6 +194,17 @@ int db__board_load(struct db__board *s, struct db_pg *pg, int64_t contest_id, bo
     for (size_t t = 0; t < nteams; t++)
         s->team_ids[t] = col_i64(s->teams, (int)t, 0);
     return attempts_load(s, pg, cid, NULL);
+}
+
+int db__board_load_one(struct db__board *s, struct db_pg *pg, const char *cid, const char *uid)
+{
+    int err = teams_load(s, pg, cid, uid);
+
+    if (err == 0 && PQntuples(s->teams) != 1)
+        err = GV_ENOTFOUND;
+    if (err == 0)
+        err = attempts_load(s, pg, cid, uid);
+    return err;
 }
 
 void db__board_cell(struct cst_event_cell *out, const struct db__board *s, size_t p,
@@ -355,7 +365,7 @@ int db_contest_row_event(struct cst_event *out, struct db_pg *pg, int64_t contes
     memset(&s, 0, sizeof(s));
     snprintf(cid, sizeof(cid), "%" PRId64, contest_id);
     snprintf(uid, sizeof(uid), "%" PRId64, user_id);
-    err = rules_load(&s, pg, cid, false, now_ms);
+    err = db__board_rules_load(&s, pg, cid, false, now_ms);
     if (err == 0 && s.nproblems > CST_EVENT_CELLS_MAX)
         err = GV_ETOOBIG;
     if (err == 0)
