@@ -83,6 +83,30 @@ int cst_rank_row_encode(char *buf, size_t cap, const struct cst_row *row, size_t
     return 0;
 }
 
+/* Decimal digits of a token, as an integer: the fast path for the fields
+ * a row is made of (a window decodes hundreds of rows per request, and
+ * strtod alone would cost most of it). False when the token is not
+ * [-]digits up to 18 of them, or is not followed by a separator. */
+static bool scan_int(int64_t *out, const char **s)
+{
+    const char *p = *s;
+    bool neg = *p == '-';
+    int64_t v = 0;
+    int digits = 0;
+
+    p += neg;
+    for (; *p >= '0' && *p <= '9'; p++, digits++) {
+        if (digits == 18)
+            return false;
+        v = v * 10 + (*p - '0');
+    }
+    if (digits == 0 || (*p != ' ' && *p != '\0'))
+        return false;
+    *out = neg ? -v : v;
+    *s = p;
+    return true;
+}
+
 /* The next integer field of `*s`, advancing past it. */
 static bool next_i64(int64_t *out, const char **s, int64_t min, int64_t max)
 {
@@ -93,6 +117,8 @@ static bool next_i64(int64_t *out, const char **s, int64_t min, int64_t max)
         (*s)++;
     if (**s == '\0')
         return false;
+    if (scan_int(out, s))
+        return *out >= min && *out <= max;
     errno = 0;
     v = strtoll(*s, &end, 10);
     if (errno || end == *s || v < min || v > max || (*end != ' ' && *end != '\0'))
@@ -105,11 +131,22 @@ static bool next_i64(int64_t *out, const char **s, int64_t min, int64_t max)
 static bool next_double(double *out, const char **s)
 {
     char *end;
+    int64_t i;
 
     while (**s == ' ')
         (*s)++;
     if (**s == '\0')
         return false;
+    /* %.17g writes an integral score below 10^17 as its digits: exact as
+     * an integer, and a double holds it exactly when below 2^53. */
+    {
+        const char *at = *s;
+        if (scan_int(&i, s) && i < (1LL << 53) && i > -(1LL << 53) && !(i == 0 && *at == '-')) {
+            *out = (double)i;
+            return true;
+        }
+        *s = at; /* "-0", or too large: strtod's answer, bit for bit */
+    }
     errno = 0;
     *out = strtod(*s, &end);
     if (errno || end == *s || (*end != ' ' && *end != '\0'))

@@ -44,7 +44,12 @@ struct db_ranking_entry {
     const struct cst_rank_layout *layout;
     size_t nproblems;
     const struct cst_row *row;
+    /* The one problem whose cell may have changed (a verdict changes one
+     * cell), or DB_RANKING_ALL_PROBLEMS: only its solve is rewritten. */
+    size_t problem;
 };
+
+#define DB_RANKING_ALL_PROBLEMS SIZE_MAX
 
 /* Writes `n` views' rows of `user_id` in one round trip: its key, its row
  * and its solves. 0; -ERANGE when a row does not fit its layout (nothing is

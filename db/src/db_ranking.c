@@ -151,6 +151,8 @@ int db_ranking_put(struct db_redis *r, int64_t contest_id, int64_t user_id, cons
         if (err == 0)
             err = cmd(r, &queued, 4, "HSET", key, member, text, NULL);
         for (size_t p = 0; err == 0 && p < e[i].nproblems; p++) {
+            if (e[i].problem != DB_RANKING_ALL_PROBLEMS && e[i].problem != p)
+                continue;
             first_key(key, contest_id, false, e[i].view, p);
             if (row->cells[p].solved) {
                 snprintf(score, sizeof(score), "%" PRId64, row->cells[p].solved_at_ms);
@@ -187,209 +189,169 @@ void db_ranking_rows_release(struct db_ranking_rows *w)
     memset(w, 0, sizeof(*w));
 }
 
-static bool reply_is_array(const redisReply *rep)
+static bool reply_is_array(const redisReply *rep, size_t n)
 {
-    return rep && rep->type == REDIS_REPLY_ARRAY;
+    return rep && rep->type == REDIS_REPLY_ARRAY && (n == SIZE_MAX || rep->elements == n);
 }
 
-/* Reads the replies of round one (ZRANGE WITHSCORES, ZCARD, the problems'
- * earliest solves) into `w` and `keys`, `first`. */
-static int read_positions(struct db_ranking_rows *w, double **keys, int64_t *first,
-                          struct db_redis *r, size_t nproblems)
-{
-    redisReply *rep = NULL;
-    int err = db__redis_reply(&rep, r), e2;
+/* A window in one round trip, atomic: positions, the count below the first
+ * key (its rank), the rows, their names, each problem's earliest solve.
+ * KEYS: rank, rows, teams, then the problems' first-solve sets. ARGV: "pos"
+ * FROM COUNT, or "member" MEMBER RADIUS. Returns false for a member that is
+ * not on the board, else {from, total, below, {member, key, ...}, rows,
+ * names, {earliest solve or "", ...}}. */
+static const char window_lua[] =
+    "local from, count\n"
+    "if ARGV[1] == 'member' then\n"
+    "  local p = redis.call('ZRANK', KEYS[1], ARGV[2])\n"
+    "  if not p then return false end\n"
+    "  local r = tonumber(ARGV[3])\n"
+    "  if p > r then from = p - r else from = 0 end\n"
+    "  count = p - from + r + 1\n"
+    "else\n"
+    "  from = tonumber(ARGV[2])\n"
+    "  count = tonumber(ARGV[3])\n"
+    "end\n"
+    "local z = redis.call('ZRANGE', KEYS[1], from, from + count - 1, 'WITHSCORES')\n"
+    "local m = {}\n"
+    "for i = 1, #z, 2 do m[#m + 1] = z[i] end\n"
+    "local below, rows, names = 0, {}, {}\n"
+    "if #m > 0 then\n"
+    "  below = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. z[2])\n"
+    "  rows = redis.call('HMGET', KEYS[2], unpack(m))\n"
+    "  names = redis.call('HMGET', KEYS[3], unpack(m))\n"
+    "end\n"
+    "local first = {}\n"
+    "for k = 4, #KEYS do\n"
+    "  local f = redis.call('ZRANGE', KEYS[k], 0, 0, 'WITHSCORES')\n"
+    "  first[#first + 1] = f[2] or ''\n"
+    "end\n"
+    "return {from, redis.call('ZCARD', KEYS[1]), below, z, rows, names, first}\n";
 
-    if (err == 0 && (!reply_is_array(rep) || rep->elements % 2))
-        err = GV_EREDIS;
-    if (err == 0) {
-        w->n = rep->elements / 2;
-        w->user_ids = gv_calloc(w->n ? w->n : 1, sizeof(*w->user_ids));
-        w->ranks = gv_calloc(w->n ? w->n : 1, sizeof(*w->ranks));
-        w->rows = gv_calloc(w->n ? w->n : 1, sizeof(*w->rows));
-        w->cells = gv_calloc(w->n * nproblems > 0 ? w->n * nproblems : 1, sizeof(*w->cells));
-        w->names = gv_calloc(w->n ? w->n : 1, sizeof(*w->names));
-        *keys = gv_calloc(w->n ? w->n : 1, sizeof(**keys));
-        if (!w->user_ids || !w->ranks || !w->rows || !w->cells || !w->names || !*keys)
-            err = -ENOMEM;
-    }
-    for (size_t i = 0; err == 0 && i < w->n; i++) {
-        w->user_ids[i] = strtoll(rep->element[2 * i]->str, NULL, 10);
-        (*keys)[i] = strtod(rep->element[2 * i + 1]->str, NULL);
-    }
-    if (rep)
-        freeReplyObject(rep);
-    rep = NULL;
-    e2 = db__redis_reply(&rep, r); /* ZCARD */
-    if (err == 0 && e2 == 0 && rep->type == REDIS_REPLY_INTEGER)
-        w->total = (size_t)rep->integer;
-    else if (err == 0)
-        err = e2 < 0 ? e2 : GV_EREDIS;
-    if (rep)
-        freeReplyObject(rep);
-    for (size_t p = 0; p < nproblems && e2 != GV_EUNAVAIL; p++) {
-        rep = NULL;
-        e2 = db__redis_reply(&rep, r);
-        first[p] = INT64_MAX;
-        if (e2 == 0 && reply_is_array(rep) && rep->elements == 2)
-            first[p] = (int64_t)strtod(rep->element[1]->str, NULL);
-        else if (err == 0 && (e2 < 0 || !reply_is_array(rep)))
-            err = e2 < 0 ? e2 : GV_EREDIS;
-        if (rep)
-            freeReplyObject(rep);
-    }
-    return err;
-}
-
-/* Round two's replies: ZCOUNT below the first key, the rows, the names. */
-static int read_rows(struct db_ranking_rows *w, const double *keys, const int64_t *first,
-                     struct db_redis *r)
+/* The script's answer into `w`. */
+static int window_parse(struct db_ranking_rows *w, const redisReply *rep)
 {
-    redisReply *rep[3] = {NULL, NULL, NULL};
+    const redisReply *z, *rows, *names, *first;
+    int64_t earliest[CST_EVENT_CELLS_MAX];
+    double *keys = NULL;
+    size_t n;
     int err = 0;
 
-    for (int i = 0; i < 3; i++) {
-        int e = db__redis_reply(&rep[i], r);
-        if (e < 0 && err == 0)
-            err = e;
-        if (e == GV_EUNAVAIL)
-            break;
+    if (rep->type == REDIS_REPLY_NIL)
+        return GV_ENOTFOUND;
+    if (!reply_is_array(rep, 7) || rep->element[0]->type != REDIS_REPLY_INTEGER ||
+        rep->element[1]->type != REDIS_REPLY_INTEGER ||
+        rep->element[2]->type != REDIS_REPLY_INTEGER || !reply_is_array(rep->element[3], SIZE_MAX) ||
+        rep->element[3]->elements % 2)
+        return GV_EREDIS;
+    z = rep->element[3];
+    n = z->elements / 2;
+    rows = rep->element[4];
+    names = rep->element[5];
+    first = rep->element[6];
+    if ((n && (!reply_is_array(rows, n) || !reply_is_array(names, n))) ||
+        !reply_is_array(first, w->nproblems))
+        return GV_EREDIS;
+    w->from = (size_t)rep->element[0]->integer;
+    w->total = (size_t)rep->element[1]->integer;
+    for (size_t p = 0; p < w->nproblems; p++)
+        earliest[p] = first->element[p]->type == REDIS_REPLY_STRING && first->element[p]->len
+                          ? (int64_t)strtod(first->element[p]->str, NULL)
+                          : INT64_MAX;
+    w->user_ids = gv_calloc(n ? n : 1, sizeof(*w->user_ids));
+    w->ranks = gv_calloc(n ? n : 1, sizeof(*w->ranks));
+    w->rows = gv_calloc(n ? n : 1, sizeof(*w->rows));
+    w->cells = gv_calloc(n * w->nproblems > 0 ? n * w->nproblems : 1, sizeof(*w->cells));
+    w->names = gv_calloc(n ? n : 1, sizeof(*w->names));
+    keys = gv_calloc(n ? n : 1, sizeof(*keys));
+    if (!w->user_ids || !w->ranks || !w->rows || !w->cells || !w->names || !keys) {
+        gv_free(keys);
+        return -ENOMEM;
     }
-    if (err == 0 && (rep[0]->type != REDIS_REPLY_INTEGER || !reply_is_array(rep[1]) ||
-                     rep[1]->elements != w->n || !reply_is_array(rep[2]) ||
-                     rep[2]->elements != w->n))
-        err = GV_EREDIS;
-    if (err == 0)
-        cst_rank_window(w->ranks, keys, w->n, w->from, (size_t)rep[0]->integer);
-    for (size_t i = 0; err == 0 && i < w->n; i++) {
-        const redisReply *row = rep[1]->element[i], *nm = rep[2]->element[i];
+    w->n = n;
+    for (size_t i = 0; i < n; i++) {
+        w->user_ids[i] = strtoll(z->element[2 * i]->str, NULL, 10);
+        keys[i] = strtod(z->element[2 * i + 1]->str, NULL);
+    }
+    cst_rank_window(w->ranks, keys, n, w->from, (size_t)rep->element[2]->integer);
+    for (size_t i = 0; err == 0 && i < n; i++) {
+        const redisReply *row = rows->element[i], *nm = names->element[i];
 
         w->rows[i].cells = w->cells + i * w->nproblems;
-        /* A member without its row: an update between the two rounds
-         * removed nothing (rows are never removed), so this is a board
-         * damaged by hand. */
+        /* A member without a decodable row: a board damaged by hand. */
         if (row->type != REDIS_REPLY_STRING ||
             cst_rank_row_decode(&w->rows[i], w->nproblems, row->str) < 0) {
             err = GV_EPARSE;
             break;
         }
         w->rows[i].rank = w->ranks[i];
-        cst_board_mark_first(&w->rows[i], w->nproblems, first);
+        cst_board_mark_first(&w->rows[i], w->nproblems, earliest);
         w->names[i] = gv_strdup(nm->type == REDIS_REPLY_STRING ? nm->str : "");
         if (!w->names[i])
             err = -ENOMEM;
     }
-    for (int i = 0; i < 3; i++)
-        if (rep[i])
-            freeReplyObject(rep[i]);
+    gv_free(keys);
     return err;
 }
 
 static int read_window(struct db_ranking_rows *out, struct db_redis *r, int64_t cid,
-                       enum db_ranking_view view, size_t nproblems, size_t from, size_t count)
+                       enum db_ranking_view view, size_t nproblems, const char *mode,
+                       const char *arg1, size_t arg2)
 {
-    char rank_key[KEY_MAX], key[KEY_MAX], lo[24], hi[24], below[48];
-    int64_t first[CST_EVENT_CELLS_MAX];
-    const char **argv = NULL;
-    double *keys = NULL;
-    size_t queued = 0;
-    int err;
+    char keys[3 + CST_EVENT_CELLS_MAX][KEY_MAX], nkeys[16], a2[24];
+    const char *argv[3 + 3 + CST_EVENT_CELLS_MAX + 3];
+    redisReply *rep = NULL;
+    int argc = 0, err;
 
     if (nproblems > CST_EVENT_CELLS_MAX)
         return GV_ETOOBIG;
-    out->from = from;
     out->nproblems = nproblems;
-    view_key(rank_key, cid, false, view, "rank");
-    snprintf(lo, sizeof(lo), "%zu", from);
-    snprintf(hi, sizeof(hi), "%zu", from + count - 1);
-    err = cmd(r, &queued, 5, "ZRANGE", rank_key, lo, hi, "WITHSCORES");
-    if (err == 0)
-        err = cmd(r, &queued, 2, "ZCARD", rank_key, NULL, NULL, NULL);
-    for (size_t p = 0; err == 0 && p < nproblems; p++) {
-        first_key(key, cid, false, view, p);
-        err = cmd(r, &queued, 5, "ZRANGE", key, "0", "0", "WITHSCORES");
-    }
-    if (err < 0) {
-        drain(r, queued);
+    view_key(keys[0], cid, false, view, "rank");
+    view_key(keys[1], cid, false, view, "rows");
+    key_of(keys[2], cid, false, "teams");
+    for (size_t p = 0; p < nproblems; p++)
+        first_key(keys[3 + p], cid, false, view, p);
+    snprintf(nkeys, sizeof(nkeys), "%zu", 3 + nproblems);
+    snprintf(a2, sizeof(a2), "%zu", arg2);
+    argv[argc++] = "EVAL";
+    argv[argc++] = window_lua;
+    argv[argc++] = nkeys;
+    for (size_t k = 0; k < 3 + nproblems; k++)
+        argv[argc++] = keys[k];
+    argv[argc++] = mode;
+    argv[argc++] = arg1;
+    argv[argc++] = a2;
+    err = db__redis_call(&rep, r, argc, argv, NULL, 0);
+    if (err < 0)
         return err;
-    }
-    err = read_positions(out, &keys, first, r, nproblems);
-    if (err < 0 || out->n == 0)
-        goto out;
-    /* Round two: HMGET takes the members as arguments. */
-    argv = gv_calloc(out->n + 2, sizeof(*argv));
-    {
-        char (*members)[MEMBER_MAX] = gv_calloc(out->n ? out->n : 1, sizeof(*members));
-        queued = 0;
-        if (!argv || !members) {
-            gv_free(members);
-            err = -ENOMEM;
-            goto out;
-        }
-        fmt_double(below, sizeof(below), "(", keys[0]);
-        err = cmd(r, &queued, 4, "ZCOUNT", rank_key, "-inf", below, NULL);
-        for (size_t i = 0; i < out->n; i++) {
-            member_of(members[i], out->user_ids[i]);
-            argv[i + 2] = members[i];
-        }
-        argv[0] = "HMGET";
-        view_key(key, cid, false, view, "rows");
-        argv[1] = key;
-        if (err == 0 && (err = db__redis_append(r, (int)out->n + 2, argv, NULL)) == 0)
-            queued++;
-        key_of(rank_key, cid, false, "teams");
-        argv[1] = rank_key;
-        if (err == 0 && (err = db__redis_append(r, (int)out->n + 2, argv, NULL)) == 0)
-            queued++;
-        gv_free(members);
-    }
-    if (err < 0) {
-        drain(r, queued);
-        goto out;
-    }
-    err = read_rows(out, keys, first, r);
-out:
-    gv_free(argv);
-    gv_free(keys);
+    err = window_parse(out, rep);
+    freeReplyObject(rep);
     return err;
 }
 
 int db_ranking_window(struct db_ranking_rows *out, struct db_redis *r, int64_t contest_id,
                       enum db_ranking_view view, size_t nproblems, size_t from, size_t count)
 {
+    char f[24];
+
     memset(out, 0, sizeof(*out));
     if (count == 0 || count > DB_RANKING_WINDOW_MAX || from > (size_t)INT32_MAX)
         return GV_EINVAL;
-    return read_window(out, r, contest_id, view, nproblems, from, count);
+    snprintf(f, sizeof(f), "%zu", from);
+    return read_window(out, r, contest_id, view, nproblems, "pos", f, count);
 }
 
 int db_ranking_around(struct db_ranking_rows *out, struct db_redis *r, int64_t contest_id,
                       enum db_ranking_view view, size_t nproblems, int64_t user_id,
                       size_t radius)
 {
-    char key[KEY_MAX], member[MEMBER_MAX];
-    const char *argv[3] = {"ZRANK", key, member};
-    redisReply *rep = NULL;
-    size_t pos, from;
-    int err;
+    char member[MEMBER_MAX];
 
     memset(out, 0, sizeof(*out));
     if (radius > DB_RANKING_WINDOW_MAX / 2)
         return GV_EINVAL;
-    view_key(key, contest_id, false, view, "rank");
     member_of(member, user_id);
-    err = db__redis_call(&rep, r, 3, argv, NULL, 0);
-    if (err < 0)
-        return err;
-    if (rep->type != REDIS_REPLY_INTEGER) {
-        err = rep->type == REDIS_REPLY_NIL ? GV_ENOTFOUND : GV_EREDIS;
-        freeReplyObject(rep);
-        return err;
-    }
-    pos = (size_t)rep->integer;
-    freeReplyObject(rep);
-    from = pos > radius ? pos - radius : 0;
-    return read_window(out, r, contest_id, view, nproblems, from, pos - from + radius + 1);
+    return read_window(out, r, contest_id, view, nproblems, "member", member, radius);
 }
 
 /* --- From PostgreSQL ------------------------------------------------------ */
@@ -766,7 +728,8 @@ int db_ranking_update(struct db_pg *pg, struct db_redis *r, int64_t contest_id, 
         rules.reveal = v == DB_RANKING_JURY;
         err = cst_board_row(&rows[v], cells[v], &rules, s.nproblems, s.attempts, s.nattempts,
                             none);
-        e[v] = (struct db_ranking_entry){(enum db_ranking_view)v, &layout, s.nproblems, &rows[v]};
+        e[v] = (struct db_ranking_entry){(enum db_ranking_view)v, &layout, s.nproblems, &rows[v],
+                                         DB_RANKING_ALL_PROBLEMS};
     }
     names_of(names, sizeof(names), &s, 0);
     if (err == 0)

@@ -137,6 +137,16 @@ static void rows_round_trip_as_text(void **state)
     assert_int_equal(back_cells[1].pending, 3);
     assert_true(back_cells[1].score == 33.333333333333336);
     assert_int_equal(cst_rank_row_encode(text, 12, &r, 3), GV_ETOOBIG);
+
+    /* Integral scores take the fast path; "-0" and huge ones strtod's. */
+    r.score = -0.0;
+    cells[1].score = 123456789012.0;
+    cells[2].score = 1e300;
+    assert_int_equal(cst_rank_row_encode(text, sizeof(text), &r, 3), 0);
+    assert_int_equal(cst_rank_row_decode(&back, 3, text), 0);
+    assert_true(back.score == 0 && signbit(back.score));
+    assert_true(back_cells[1].score == 123456789012.0);
+    assert_true(back_cells[2].score == 1e300);
 }
 
 static void bad_row_text_is_refused(void **state)
