@@ -99,6 +99,9 @@ int db_ranking_rebuild(struct db_pg *pg, struct db_redis *r, int64_t contest_id,
 int db_ranking_update(struct db_pg *pg, struct db_redis *r, int64_t contest_id, int64_t user_id,
                       int64_t now_ms);
 
+/* Drops the contest's board (its meta): the next reader rebuilds it. */
+int db_ranking_invalidate(struct db_redis *r, int64_t contest_id);
+
 /* What a client asks for: the rows from 0-based position `from`
  * (`count` of them), or around `user_id` (when > 0) within `radius`. */
 struct db_ranking_query {

@@ -14,8 +14,10 @@
 #include "db_board.h"
 #include "db_event.h"
 #include "db_internal.h"
+#include "db_ranking.h"
 #include "gv_alloc.h"
 #include "gv_err.h"
+#include "gv_log.h"
 #include "banned.h"
 
 
@@ -348,6 +350,22 @@ static int first_solves_load(int64_t *first, struct db_pg *pg, const struct db__
     return 0;
 }
 
+/* A failed update leaves the Redis board without this change: dropping its
+ * meta makes the next reader rebuild it from PostgreSQL. When Redis is
+ * unreachable even for that, the row stays behind until the participant's
+ * next change or a rebuild (docs/ARCHITECTURE.md, "Scoreboard"). */
+static void ranking_follow(struct db_pg *pg, struct db_redis *r, int64_t contest_id,
+                           int64_t user_id, int64_t now_ms)
+{
+    int err = db_ranking_update(pg, r, contest_id, user_id, now_ms);
+
+    if (err == 0 || err == GV_ENOTFOUND)
+        return;
+    gv_log(GV_LOG_WARN, "db", "board of contest %" PRId64 " not updated for user %" PRId64
+           ": %s; it will be rebuilt", contest_id, user_id, gv_strerror(err));
+    db_ranking_invalidate(r, contest_id);
+}
+
 int db_contest_row_event(struct cst_event *out, struct db_pg *pg, int64_t contest_id,
                          int64_t user_id, int64_t now_ms)
 {
@@ -408,6 +426,10 @@ int db_contest_row_publish(struct db_pg *pg, struct db_redis *r, int64_t contest
     struct cst_event ev;
     int err = db_contest_row_event(&ev, pg, contest_id, user_id, now_ms);
 
+    /* The incremental board first (db_ranking.h), so that a client the
+     * event sends for a window finds the row moved. */
+    if (err == 0)
+        ranking_follow(pg, r, contest_id, user_id, now_ms);
     if (err == 0)
         err = db_event_publish(NULL, r, &ev);
     cst_event_release(&ev);

@@ -745,6 +745,15 @@ out:
     return err;
 }
 
+int db_ranking_invalidate(struct db_redis *r, int64_t contest_id)
+{
+    char key[KEY_MAX];
+    const char *argv[] = {"DEL", key};
+
+    key_of(key, contest_id, false, "meta");
+    return simple(r, 2, argv);
+}
+
 /* --- Serving windows ------------------------------------------------------ */
 
 static cJSON *row_json(const struct db__board *s, const struct db_ranking_rows *w, size_t i,
