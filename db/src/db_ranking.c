@@ -4,10 +4,11 @@
  * Theory of operation. A verdict rewrites one participant's row in each
  * view: its attempts come from PostgreSQL (the record), contest/ computes
  * the row and its key, and one pipelined round trip moves the member in the
- * sorted set (O(log n)), stores the row and its solves. A window is two
- * round trips: the members and keys at the positions asked for with the
- * board's size and each problem's earliest solve, then the count of keys
- * below the first (its rank; cst_rank_window ranks the rest) and the rows.
+ * sorted set (O(log n)), stores the row and its solves. A window is one
+ * Lua script, so one round trip and one consistent moment: the members and
+ * keys at the positions asked for, the count of keys below the first (its
+ * rank; cst_rank_window ranks the rest), the rows, their names, the board's
+ * size and each problem's earliest solve.
  *
  * The board is valid for what it was built from: meta's `fp` names the
  * contest's board_version (bumped by PostgreSQL triggers when participants,
@@ -111,7 +112,7 @@ static int drain(struct db_redis *r, size_t n)
     return err;
 }
 
-/* Appends a command of up to 8 string arguments; counts it in *queued. */
+/* Appends a command of up to 5 string arguments; counts it in *queued. */
 static int cmd(struct db_redis *r, size_t *queued, int argc, const char *a0, const char *a1,
                const char *a2, const char *a3, const char *a4)
 {
@@ -451,7 +452,7 @@ static int build_batch(struct db_redis *r, size_t *queued, int64_t cid, enum db_
     }
     for (size_t i = 0; err == 0 && i < n; i++) {
         const struct cst_row *row = &b->rows[lo + i];
-        double k;
+        double k = 0;
 
         member_of(m[i], s->team_ids[row->team]);
         err = cst_rank_key(&k, l, row);
