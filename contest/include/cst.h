@@ -220,6 +220,11 @@ int cst_board_row(struct cst_row *out, struct cst_cell *cells, const struct cst_
                   size_t nproblems, const struct cst_attempt *attempts, size_t nattempts,
                   const int64_t *first_solve_ms);
 
+/* Marks each cell's `first` from each problem's earliest solve in the view
+ * (`first_solve_ms[p]`, INT64_MAX when none), as cst_board_compute does:
+ * for a row kept apart from the others (cst_rank.h). */
+void cst_board_mark_first(struct cst_row *row, size_t nproblems, const int64_t *first_solve_ms);
+
 /* Whether an accepted attempt `at_ms` after the start counts as a solve in
  * this view: the freeze hides later ones until the reveal. */
 bool cst_board_shows_solve(const struct cst_board_rules *rules, int64_t at_ms);

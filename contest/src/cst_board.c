@@ -59,7 +59,7 @@ static void total(struct cst_row *row, const struct cst_board_rules *rules, size
 }
 
 /* First to solve: every team whose solve ties the earliest one. */
-static void mark_first(struct cst_row *row, size_t nproblems, const int64_t *first)
+void cst_board_mark_first(struct cst_row *row, size_t nproblems, const int64_t *first)
 {
     for (size_t p = 0; p < nproblems; p++)
         row->cells[p].first = row->cells[p].solved && row->cells[p].solved_at_ms == first[p];
@@ -131,7 +131,7 @@ int cst_board_compute(struct cst_board *out, const struct cst_board_rules *rules
                 first[p] = b.rows[t].cells[p].solved_at_ms;
     }
     for (size_t t = 0; t < nteams; t++)
-        mark_first(&b.rows[t], nproblems, first);
+        cst_board_mark_first(&b.rows[t], nproblems, first);
 
     /* The rows move; their cells stay where they are. */
     qsort_r(b.rows, nteams, sizeof(*b.rows), row_cmp, (void *)&rules->scoring);
@@ -175,7 +175,7 @@ int cst_board_row(struct cst_row *out, struct cst_cell *cells, const struct cst_
     for (size_t i = 0; i < nattempts; i++)
         apply(&cells[attempts[i].problem], rules, &attempts[i]);
     total(out, rules, nproblems);
-    mark_first(out, nproblems, first_solve_ms);
+    cst_board_mark_first(out, nproblems, first_solve_ms);
     return 0;
 }
 

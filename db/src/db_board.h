@@ -33,6 +33,18 @@ struct db__board {
     size_t nattempts;
 };
 
+/* The contest's rules for the view (s->contest: scoring, penalty_minutes,
+ * starts_at, freezes_at, unfrozen_at, ends_at as ms, board_version) and its
+ * problems in order, into a zeroed `s`; `cid` is the contest id in decimal.
+ * GV_ENOTFOUND: no such contest. */
+int db__board_rules_load(struct db__board *s, struct db_pg *pg, const char *cid, bool jury,
+                         int64_t now_ms);
+
+/* After db__board_rules_load: the one visible participant `uid` (decimal)
+ * as s->teams' only row, and its attempts (team index 0). GV_ENOTFOUND when
+ * `uid` is not on the board (hidden, or not registered). */
+int db__board_load_one(struct db__board *s, struct db_pg *pg, const char *cid, const char *uid);
+
 /* Loads the whole board's sources for the public view or the jury's
  * (`jury`: every problem, nothing frozen). GV_ENOTFOUND: no such contest.
  * Release with db__board_release, also after a failure. */

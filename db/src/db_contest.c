@@ -14,8 +14,10 @@
 #include "db_board.h"
 #include "db_event.h"
 #include "db_internal.h"
+#include "db_ranking.h"
 #include "gv_alloc.h"
 #include "gv_err.h"
+#include "gv_log.h"
 #include "banned.h"
 
 
@@ -53,9 +55,8 @@ enum cst_outcome db__outcome_of(const char *status, const char *verdict)
     return CST_OUT_REJECTED;
 }
 
-/* The contest's rules for this view, and its problems. */
-static int rules_load(struct db__board *s, struct db_pg *pg, const char *cid, bool jury,
-                      int64_t now_ms)
+int db__board_rules_load(struct db__board *s, struct db_pg *pg, const char *cid, bool jury,
+                         int64_t now_ms)
 {
     const char *p[] = {cid};
     int64_t freezes, unfrozen;
@@ -64,7 +65,7 @@ static int rules_load(struct db__board *s, struct db_pg *pg, const char *cid, bo
     err = db__pg_select(&s->contest, pg, "contest",
                         "SELECT scoring::text, penalty_minutes, " EPOCH_MS("starts_at") ", "
                         EPOCH_MS("freezes_at") ", " EPOCH_MS("unfrozen_at") ", "
-                        EPOCH_MS("ends_at") " FROM contests WHERE id = $1::bigint",
+                        EPOCH_MS("ends_at") ", board_version FROM contests WHERE id = $1::bigint",
                         1, p);
     if (err < 0)
         return err;
@@ -183,7 +184,7 @@ int db__board_load(struct db__board *s, struct db_pg *pg, int64_t contest_id, bo
 
     memset(s, 0, sizeof(*s));
     snprintf(cid, sizeof(cid), "%" PRId64, contest_id);
-    err = rules_load(s, pg, cid, jury, now_ms);
+    err = db__board_rules_load(s, pg, cid, jury, now_ms);
     if (err == 0)
         err = teams_load(s, pg, cid, NULL);
     if (err < 0)
@@ -195,6 +196,17 @@ int db__board_load(struct db__board *s, struct db_pg *pg, int64_t contest_id, bo
     for (size_t t = 0; t < nteams; t++)
         s->team_ids[t] = col_i64(s->teams, (int)t, 0);
     return attempts_load(s, pg, cid, NULL);
+}
+
+int db__board_load_one(struct db__board *s, struct db_pg *pg, const char *cid, const char *uid)
+{
+    int err = teams_load(s, pg, cid, uid);
+
+    if (err == 0 && PQntuples(s->teams) != 1)
+        err = GV_ENOTFOUND;
+    if (err == 0)
+        err = attempts_load(s, pg, cid, uid);
+    return err;
 }
 
 void db__board_cell(struct cst_event_cell *out, const struct db__board *s, size_t p,
@@ -338,6 +350,22 @@ static int first_solves_load(int64_t *first, struct db_pg *pg, const struct db__
     return 0;
 }
 
+/* A failed update leaves the Redis board without this change: dropping its
+ * meta makes the next reader rebuild it from PostgreSQL. When Redis is
+ * unreachable even for that, the row stays behind until the participant's
+ * next change or a rebuild (docs/ARCHITECTURE.md, "Scoreboard"). */
+static void ranking_follow(struct db_pg *pg, struct db_redis *r, int64_t contest_id,
+                           int64_t user_id, int64_t now_ms)
+{
+    int err = db_ranking_update(pg, r, contest_id, user_id, now_ms);
+
+    if (err == 0 || err == GV_ENOTFOUND)
+        return;
+    gv_log(GV_LOG_WARN, "db", "board of contest %" PRId64 " not updated for user %" PRId64
+           ": %s; it will be rebuilt", contest_id, user_id, gv_strerror(err));
+    db_ranking_invalidate(r, contest_id);
+}
+
 int db_contest_row_event(struct cst_event *out, struct db_pg *pg, int64_t contest_id,
                          int64_t user_id, int64_t now_ms)
 {
@@ -355,7 +383,7 @@ int db_contest_row_event(struct cst_event *out, struct db_pg *pg, int64_t contes
     memset(&s, 0, sizeof(s));
     snprintf(cid, sizeof(cid), "%" PRId64, contest_id);
     snprintf(uid, sizeof(uid), "%" PRId64, user_id);
-    err = rules_load(&s, pg, cid, false, now_ms);
+    err = db__board_rules_load(&s, pg, cid, false, now_ms);
     if (err == 0 && s.nproblems > CST_EVENT_CELLS_MAX)
         err = GV_ETOOBIG;
     if (err == 0)
@@ -398,6 +426,10 @@ int db_contest_row_publish(struct db_pg *pg, struct db_redis *r, int64_t contest
     struct cst_event ev;
     int err = db_contest_row_event(&ev, pg, contest_id, user_id, now_ms);
 
+    /* The incremental board first (db_ranking.h), so that a client the
+     * event sends for a window finds the row moved. */
+    if (err == 0)
+        ranking_follow(pg, r, contest_id, user_id, now_ms);
     if (err == 0)
         err = db_event_publish(NULL, r, &ev);
     cst_event_release(&ev);

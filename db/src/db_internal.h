@@ -53,6 +53,14 @@ struct redisReply;
 int db__redis_call(struct redisReply **out, struct db_redis *r, int argc, const char **argv,
                    const size_t *lens, int block_ms);
 
+/* Pipelining: db__redis_append queues a command (nothing is sent until the
+ * first db__redis_reply), db__redis_reply reads the next reply in order. An
+ * error reply is GV_EREDIS with *out still set, so that the caller can go on
+ * reading the pipeline's other replies and free each one; a lost connection
+ * is GV_EUNAVAIL with *out NULL, after which the context is unusable. */
+int db__redis_append(struct db_redis *r, int argc, const char **argv, const size_t *lens);
+int db__redis_reply(struct redisReply **out, struct db_redis *r);
+
 /* A timestamptz column as Unix milliseconds, in SQL text: every JSON time
  * db/ writes is one of these. */
 #define EPOCH_MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"

@@ -231,3 +231,33 @@ int db__redis_call(struct redisReply **out, struct db_redis *r, int argc, const 
     *out = reply;
     return 0;
 }
+
+int db__redis_append(struct db_redis *r, int argc, const char **argv, const size_t *lens)
+{
+    if (r->ctx->err) {
+        redis_note_error(r, NULL);
+        return GV_EUNAVAIL;
+    }
+    if (redisAppendCommandArgv(r->ctx, argc, argv, lens) != REDIS_OK) {
+        redis_note_error(r, NULL);
+        return r->ctx->err ? GV_EUNAVAIL : -ENOMEM;
+    }
+    return 0;
+}
+
+int db__redis_reply(struct redisReply **out, struct db_redis *r)
+{
+    void *reply = NULL;
+
+    *out = NULL;
+    if (redisGetReply(r->ctx, &reply) != REDIS_OK || !reply) {
+        redis_note_error(r, NULL);
+        return GV_EUNAVAIL;
+    }
+    *out = reply;
+    if (((redisReply *)reply)->type == REDIS_REPLY_ERROR) {
+        redis_note_error(r, reply);
+        return GV_EREDIS; /* *out is still the reply: a pipeline reads the rest */
+    }
+    return 0;
+}

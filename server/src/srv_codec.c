@@ -58,6 +58,7 @@ static const struct {
     {"clics.get", SRV_REQ_CLICS_GET, false},
     {"plag.report", SRV_REQ_PLAG_REPORT, true},
     {"plag.review", SRV_REQ_PLAG_REVIEW, true},
+    {"contest.board_window", SRV_REQ_CONTEST_BOARD_WINDOW, false},
 };
 
 bool srv_req_needs_user(enum srv_req_type type)
@@ -432,6 +433,15 @@ static int decode_params(struct srv_request *out)
     case SRV_REQ_CONTEST_ANNOUNCE:
         TRY(field_int(out, "contest", REQUIRED, 1, INT64_MAX / 2, &p->contest_id));
         TRY(field_string(out, "text", REQUIRED, 1, SRV_ANNOUNCEMENT_MAX, &p->text, NULL));
+        break;
+    case SRV_REQ_CONTEST_BOARD_WINDOW:
+        TRY(field_int(out, "contest", REQUIRED, 1, INT64_MAX / 2, &p->contest_id));
+        p->window_count = SRV_BOARD_WINDOW_DEFAULT;
+        p->radius = SRV_BOARD_RADIUS_DEFAULT;
+        TRY(field_small(out, "from", OPTIONAL, 0, INT32_MAX, &p->window_from));
+        TRY(field_small(out, "count", OPTIONAL, 1, SRV_BOARD_WINDOW_MAX, &p->window_count));
+        TRY(field_int(out, "around", OPTIONAL, 1, INT64_MAX / 2, &p->around));
+        TRY(field_small(out, "radius", OPTIONAL, 0, SRV_BOARD_WINDOW_MAX / 2, &p->radius));
         break;
     case SRV_REQ_CLAR_ASK:
     case SRV_REQ_CLAR_BROADCAST:

@@ -49,6 +49,11 @@
 #define SRV_PAGE_SIZE_MAX 100
 #define SRV_PAGE_MAX 100000
 #define SRV_ANNOUNCEMENT_MAX 2000
+/* contest.board_window: rows per window (db_ranking.h's bound), the
+ * default count and radius. */
+#define SRV_BOARD_WINDOW_MAX 500
+#define SRV_BOARD_WINDOW_DEFAULT 100
+#define SRV_BOARD_RADIUS_DEFAULT 10
 #define SRV_PLAG_NOTE_MAX 2000 /* DB_PLAG_NOTE_MAX */
 /* A contest definition travels in one message, so SRV_MSG_MAX bounds it
  * first; this is the field's own cap, and the cap of contest.definition's
@@ -98,6 +103,8 @@ enum srv_req_type {
     /* Plagiarism (organizers, srv_proto_plag.c). */
     SRV_REQ_PLAG_REPORT,
     SRV_REQ_PLAG_REVIEW,
+    /* A window of a contest's board (srv_proto_contest.c). */
+    SRV_REQ_CONTEST_BOARD_WINDOW,
 };
 
 enum srv_sort { SRV_SORT_NAME, SRV_SORT_DIFFICULTY, SRV_SORT_LIKES, SRV_SORT_SOLVES };
@@ -138,6 +145,9 @@ struct srv_params {
     double min_similarity;               /* plag.report; -1: the default */
     int64_t left_id, right_id;           /* plag.review ("left", "right": submissions) */
     const char *status;                  /* plag.review: "cleared", "confirmed"; NULL: none */
+    int window_from, window_count;       /* contest.board_window ("from", "count"): 0, 100 */
+    int64_t around;                      /* contest.board_window: a user id; 0: none */
+    int radius;                          /* contest.board_window: 10 */
     const char *note;                    /* plag.review; NULL: none */
 };
 

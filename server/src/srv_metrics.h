@@ -32,8 +32,8 @@
 
 /* Request types are indexed by enum srv_req_type; index 0 (SRV_REQ_NONE)
  * counts messages that never decoded into a type. Checklist: a type added
- * after SRV_REQ_PLAG_REVIEW moves this bound too (srv_codec.h). */
-#define SRV_METRICS_TYPES (SRV_REQ_PLAG_REVIEW + 1)
+ * after SRV_REQ_CONTEST_BOARD_WINDOW moves this bound too (srv_codec.h). */
+#define SRV_METRICS_TYPES (SRV_REQ_CONTEST_BOARD_WINDOW + 1)
 /* "ok" and the SRV_ERR_* codes of srv_codec.h (srv_metrics.c lists them). */
 #define SRV_METRICS_CODES 12
 

@@ -384,6 +384,9 @@ static void run(struct srv_job *base, struct srv_job_env *env)
     case SRV_REQ_CONTEST_SCOREBOARD:
         srv__req_contest_scoreboard(job, env, pg);
         break;
+    case SRV_REQ_CONTEST_BOARD_WINDOW:
+        srv__req_contest_board_window(job, env, pg);
+        break;
     case SRV_REQ_CLAR_ASK:
         srv__req_clar_ask(job, env, pg);
         break;

@@ -14,6 +14,7 @@
 #include "db_clar.h"
 #include "db_contest.h"
 #include "db_event.h"
+#include "db_ranking.h"
 #include "db_reveal.h"
 #include "db_stream.h"
 #include "gv_alloc.h"
@@ -221,6 +222,35 @@ void srv__req_contest_scoreboard(struct srv_req_job *job, struct srv_job_env *en
         o = NULL;
     }
     srv__set_data(job, o);
+}
+
+/* A window of the board from the incremental board in Redis (db_ranking.h),
+ * which falls back to the full computation when Redis is down: the jury's
+ * view for organizers, as contest.scoreboard. */
+void srv__req_contest_board_window(struct srv_req_job *job, struct srv_job_env *env,
+                                   struct db_pg *pg)
+{
+    const struct srv_params *p = &job->req.p;
+    struct db_ranking_query q = {(size_t)p->window_from, (size_t)p->window_count, p->around,
+                                 (size_t)p->radius};
+    char *json = NULL;
+    int err = db_ranking_window_json(&json, pg, srv_jobs_redis(env), p->contest_id,
+                                     srv__privileged(&job->user), &q, gv_time_real_ms());
+
+    if (err == GV_ENOTFOUND) {
+        if (p->around)
+            srv__fail(job, SRV_ERR_NOT_FOUND,
+                      "user %" PRId64 " is not on the board of contest %" PRId64, p->around,
+                      p->contest_id);
+        else
+            srv__fail(job, SRV_ERR_NOT_FOUND, "no contest %" PRId64, p->contest_id);
+        return;
+    }
+    if (err < 0) {
+        srv__fail_store(job, env, err, 0, "scoreboard window");
+        return;
+    }
+    job->data = json; /* {"contest_id", "total", "from", header..., "rows"} */
 }
 
 /* Logged first (PostgreSQL is the record, and a later subscriber's snapshot

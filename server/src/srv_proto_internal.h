@@ -60,6 +60,8 @@ void srv__req_submission_get(struct srv_req_job *job, struct srv_job_env *env, s
 /* srv_proto_contest.c */
 void srv__req_contests_list(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
 void srv__req_contest_register(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);
+void srv__req_contest_board_window(struct srv_req_job *job, struct srv_job_env *env,
+                                   struct db_pg *pg);
 void srv__req_contest_scoreboard(struct srv_req_job *job, struct srv_job_env *env,
                                  struct db_pg *pg);
 void srv__req_contest_announce(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg);

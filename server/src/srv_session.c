@@ -237,6 +237,7 @@ static int sess_handle(struct lws *wsi, struct srv__session *ss)
     case SRV_REQ_CONTESTS_LIST:
     case SRV_REQ_CONTEST_REGISTER:
     case SRV_REQ_CONTEST_SCOREBOARD:
+    case SRV_REQ_CONTEST_BOARD_WINDOW:
     case SRV_REQ_CONTEST_ANNOUNCE:
     case SRV_REQ_CLAR_ASK:
     case SRV_REQ_CLAR_ANSWER:

@@ -106,6 +106,12 @@ static void check_params(const struct srv_request *req)
         if (srv_request_needs_user(req) != (req->type == SRV_REQ_CONTEST_REGISTER))
             abort();
         break;
+    case SRV_REQ_CONTEST_BOARD_WINDOW:
+        if (p->contest_id < 1 || p->window_count < 1 || p->window_count > SRV_BOARD_WINDOW_MAX ||
+            p->window_from < 0 || p->radius < 0 || p->radius > SRV_BOARD_WINDOW_MAX / 2 ||
+            p->around < 0 || srv_request_needs_user(req))
+            abort();
+        break;
     case SRV_REQ_CONTEST_ANNOUNCE:
         if (p->contest_id < 1 || !srv_request_needs_user(req))
             abort();

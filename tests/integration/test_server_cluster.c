@@ -750,6 +750,17 @@ static void test_contest_board_judge(void)
     snprintf(req, sizeof(req), "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%" PRId64 "}",
              cid);
     cJSON_Delete(itest_rpc(b3, req, "ok", NULL));
+    /* A window now builds the contest's board in Redis; the submission and
+     * its verdict below then update it one row at a time. */
+    itest_step = "judged contest: board window before";
+    snprintf(req, sizeof(req), "{\"type\":\"contest.board_window\",\"contest\":%" PRId64 "}",
+             cid);
+    r = itest_rpc(b3, req, "ok", NULL);
+    ICHECK(itest_num(itest_data(r), "total") == 1 &&
+               itest_num(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(itest_data(r), "rows"),
+                                            0), "solved") == 0,
+           "the window before any submission");
+    cJSON_Delete(r);
 
     itest_step = "judged contest: submit and watch the board";
     snprintf(path, sizeof(path), "%s/pair-sum/submissions/accepted/two_pointers.c", examples);
@@ -799,6 +810,46 @@ static void test_contest_board_judge(void)
         break;
     }
     expect_quiet(b3, "bob after the row");
+
+    itest_step = "judged contest: board windows";
+    {
+        const cJSON *d, *w;
+        snprintf(req, sizeof(req),
+                 "{\"type\":\"contest.board_window\",\"contest\":%" PRId64 ",\"around\":%" PRId64
+                 ",\"radius\":3}",
+                 cid, alice_id);
+        r = itest_rpc(b3, req, "ok", NULL);
+        d = itest_data(r);
+        w = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(d, "rows"), 0);
+        ICHECK(itest_num(d, "total") == 1 && itest_num(d, "from") == 0 && w &&
+                   !strcmp(itest_str(w, "username"), "alice") && itest_num(w, "rank") == 1 &&
+                   itest_num(w, "solved") == 1 &&
+                   cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+                       cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(w, "cells"), 0),
+                       "first")),
+               "the window around alice after her verdict");
+        cJSON_Delete(r);
+    }
+    /* Bad windows: each named. */
+    {
+        static const char *const bad[] = {
+            "\"count\":0", "\"count\":501", "\"radius\":251", "\"from\":-1",
+            "\"around\":\"alice\"",
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            snprintf(req, sizeof(req),
+                     "{\"type\":\"contest.board_window\",\"contest\":%" PRId64 ",%s}", cid,
+                     bad[i]);
+            itest_rpc_error(b3, req, "invalid");
+        }
+        snprintf(req, sizeof(req),
+                 "{\"type\":\"contest.board_window\",\"contest\":%" PRId64 ",\"around\":%" PRId64
+                 "}",
+                 cid, bob_id);
+        itest_rpc_error(b3, req, "not_found"); /* bob did not register */
+        itest_rpc_error(b3, "{\"type\":\"contest.board_window\",\"contest\":987654}",
+                        "not_found");
+    }
     close(a1);
     close(b3);
 }
