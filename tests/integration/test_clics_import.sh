@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# test_clics_import.sh GAVEL GAVEL_SERVER small|wf47 - `gavel contest import`
+# test_clics_import.sh GAVEL GAVEL_SERVER small|wf47|schema - `gavel contest import`
 # and the round trip: a feed imported into PostgreSQL, read back from a
 # running gavel-server's /api/clics/contests/<id>/event-feed, and replayed
 # with `gavel contest replay` gives the board the original feed gives (jury
@@ -11,6 +11,10 @@
 #          nothing written; a second import refused; --speed delivering the
 #          verdicts live to a streaming event-feed reader.
 #   wf47:  the World Finals 47 feed (../shared/datasets; skipped when absent).
+#   schema: every answer of the CLICS API (both views; the imported contest,
+#          and the demo contest with clarifications) against the JSON schemas
+#          of tests/clics (written from the 2023-06 spec), by ajv
+#          (tests/clics/validate.mjs; skipped without node or its modules).
 . "$(dirname "$0")/lib.sh"
 require_services
 GAVEL=$1
@@ -34,6 +38,10 @@ if [ "$MODE" = wf47 ]; then
     fi
 else
     feed=$ROOT/tests/data/clics/small.ndjson
+fi
+if [ "$MODE" = schema ] && { ! command -v node >/dev/null || [ ! -d "$ROOT/tests/clics/node_modules/ajv" ]; }; then
+    echo "skipped: node or tests/clics/node_modules (scripts/install-deps) is missing" >&2
+    exit 77
 fi
 
 db=itest_clics_import_$$
@@ -113,6 +121,23 @@ done
 check "gavel-server answers on :$port" [ -n "$up" ]
 [ -n "$up" ] || { tail -n 20 "$tmp/server.log"; finish; exit 1; }
 api=http://127.0.0.1:$port/api/clics
+
+if [ "$MODE" = schema ]; then
+    # Clarifications in the demo contest: a question answered privately, one
+    # still open, and a broadcast.
+    demo=$(q "SELECT id FROM contests WHERE slug = 'demo-contest'")
+    alice=$(q "SELECT id FROM users WHERE username = 'alice'")
+    q "INSERT INTO participants (contest_id, user_id) VALUES ($demo, $alice) ON CONFLICT DO NOTHING" >/dev/null
+    q "INSERT INTO clarifications (contest_id, asked_by, question, answer, answered_at) VALUES ($demo, $alice, 'May n be 0?', 'No.', now()), ($demo, $alice, 'Is it hot?', NULL, NULL)" >/dev/null
+    q "INSERT INTO clarifications (contest_id, answer, answered_at, is_public) VALUES ($demo, 'Problem A: n >= 1.', now(), true)" >/dev/null
+    # And a judged submission of alice's with per-test results (runs).
+    sub=$(q "INSERT INTO submissions (user_id, problem_id, problem_version_id, contest_id, language, source_blob, source_size, status, verdict, judged_at) SELECT $alice, cp.problem_id, pv.id, $demo, 'c', b.sha256, b.size, 'judged', 'AC', now() FROM contest_problems cp JOIN problems p ON p.id = cp.problem_id JOIN problem_versions pv ON pv.problem_id = p.id AND pv.version = p.current_version, (SELECT sha256, size FROM blobs WHERE size > 0 ORDER BY size LIMIT 1) b WHERE cp.contest_id = $demo AND EXISTS (SELECT 1 FROM test_cases tc WHERE tc.problem_version_id = pv.id) ORDER BY cp.ordinal LIMIT 1 RETURNING id")
+    jid=$(q "INSERT INTO judgings (submission_id, judge_host, verdict, score, max_time_ms, finished_at) VALUES ($sub, 'test', 'AC', 1, 5, now()) RETURNING id")
+    q "INSERT INTO judging_tests (judging_id, test_case_id, verdict, cpu_ms, wall_ms, memory_kb) SELECT $jid, tc.id, 'AC', 5, 6, 1000 FROM submissions s JOIN test_cases tc ON tc.problem_version_id = s.problem_version_id WHERE s.id = $sub" >/dev/null
+    node "$ROOT/tests/clics/validate.mjs" "$api" jury:demo apiInfo contest judgementType language \
+        problem team state submission judgement run clarification award scoreboard notification
+    exit
+fi
 
 curl -fsS -u jury:demo "$api/contests/$id/event-feed?stream=false" >"$tmp/export.ndjson"
 check "the event feed reads back" [ -s "$tmp/export.ndjson" ]
