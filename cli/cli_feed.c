@@ -26,7 +26,6 @@ struct reader {
 
 #define CHUNK (64 * 1024)
 
-
 /* Applies one complete line. */
 static int line_done(struct reader *r, bool truncated)
 {
@@ -52,8 +51,8 @@ static int take(struct reader *r, const char *p, size_t n)
         int rc = gv_buf_append(&r->line, p, k);
 
         if (rc == GV_ETOOBIG) {
-            fprintf(stderr, "%s: %s:%zu: line longer than %d bytes\n", r->who, r->path, r->lineno + 1,
-                    CST_FEED_LINE_MAX);
+            fprintf(stderr, "%s: %s:%zu: line longer than %d bytes\n", r->who, r->path,
+                    r->lineno + 1, CST_FEED_LINE_MAX);
             return rc;
         }
         if (rc < 0)

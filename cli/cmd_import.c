@@ -44,8 +44,7 @@
     "SLUG defaults to the feed's contest id, lowercased.\n"
 
 /* What a submission's source says: a feed carries none. */
-static const char placeholder[] =
-    "imported from a CLICS event feed, which carries no sources\n";
+static const char placeholder[] = "imported from a CLICS event feed, which carries no sources\n";
 
 enum act_kind { ACT_SUBMIT, ACT_VERDICT };
 
@@ -64,10 +63,10 @@ struct import {
     struct cst_feed_contest x;
     struct db_import_contest c;
     struct id_index *team_ix, *prob_ix;
-    size_t *sub_team, *sub_prob;   /* per submission: SIZE_MAX when unknown */
-    int64_t *sub_id;               /* per submission: our id once stored */
+    size_t *sub_team, *sub_prob; /* per submission: SIZE_MAX when unknown */
+    int64_t *sub_id;             /* per submission: our id once stored */
     struct action *acts;
-    size_t nacts, skipped, unjudged, verdicts;
+    size_t nacts, nsubs, skipped, unjudged, verdicts;
     struct db_pg *pg;
     struct db_redis *redis;
     int64_t contest_id;
@@ -196,8 +195,9 @@ static int plan(struct import *im, const char *slug)
         !im->sub_prob || !im->sub_id || !im->acts)
         return -ENOMEM;
     for (size_t i = 0; i < x->nproblems; i++) {
-        c->problems[i] = (struct db_import_problem){
-            .ext_id = x->problems[i].id, .label = x->problems[i].label, .name = x->problems[i].name};
+        c->problems[i] = (struct db_import_problem){.ext_id = x->problems[i].id,
+                                                    .label = x->problems[i].label,
+                                                    .name = x->problems[i].name};
         im->prob_ix[i] = (struct id_index){x->problems[i].id, i};
     }
     for (size_t i = 0; i < x->nteams; i++) {
@@ -218,6 +218,7 @@ static int plan(struct import *im, const char *slug)
             continue;
         }
         im->acts[im->nacts++] = (struct action){o->at_ms, ACT_SUBMIT, s};
+        im->nsubs++;
         if (!our_verdict(o)) {
             im->unjudged++;
             continue;
@@ -254,9 +255,9 @@ static int act(struct import *im, const struct action *a)
                                   our_language(o->language_id), im->blob, start + o->at_ms, o->id);
     } else {
         int64_t js = o->judge_start_ms != INT64_MIN ? o->judge_start_ms : o->at_ms;
-        rc = db_import_verdict(&ev, im->pg, im->contest_id, im->sub_id[a->sub], t, p,
-                               our_verdict(o), o->score, start + (js > a->at_ms ? a->at_ms : js),
-                               start + a->at_ms);
+        rc =
+            db_import_verdict(&ev, im->pg, im->contest_id, im->sub_id[a->sub], t, p, our_verdict(o),
+                              o->score, start + (js > a->at_ms ? a->at_ms : js), start + a->at_ms);
         if (rc == 0 && im->redis) {
             published(im, db_event_publish(NULL, im->redis, &ev));
             cst_event_release(&ev);
@@ -282,7 +283,8 @@ static void sleep_until(int64_t mono_ms)
     int64_t now = gv_time_mono_ms();
 
     if (mono_ms > now) {
-        struct timespec ts = {(time_t)((mono_ms - now) / 1000), (long)((mono_ms - now) % 1000) * 1000000L};
+        struct timespec ts = {(time_t)((mono_ms - now) / 1000),
+                              (long)((mono_ms - now) % 1000) * 1000000L};
         nanosleep(&ts, NULL);
     }
 }
@@ -295,8 +297,9 @@ static int run(struct import *im, double speed)
 
     rc = db_import_contest(&im->contest_id, err, sizeof(err), im->pg, &im->c);
     if (rc == GV_EEXIST) {
-        fprintf(stderr, "%s: %s (imported before? `gavel contest show %s`; or choose another "
-                        "--slug)\n",
+        fprintf(stderr,
+                "%s: %s (imported before? `gavel contest show %s`; or choose another "
+                "--slug)\n",
                 WHO, err, im->c.slug);
         return rc;
     }
@@ -315,7 +318,7 @@ static int run(struct import *im, double speed)
     }
     if (speed > 0)
         printf("contest %" PRId64 " ('%s') created; playing %zu submissions at %gx\n",
-               im->contest_id, im->c.slug, im->nacts - im->verdicts, speed);
+               im->contest_id, im->c.slug, im->nsubs, speed);
     fflush(stdout);
     t0 = gv_time_mono_ms();
     for (size_t i = 0; i < im->nacts; i++) {
@@ -403,8 +406,8 @@ int cli_contest_import(int argc, char **argv)
     if (rc == 0 && db_redis_open(&im.redis, db_redis_url(), 2000, msg, sizeof(msg)) < 0) {
         im.redis = NULL;
         /* Watching is what --speed is for; a plain import is whole without. */
-        fprintf(stderr, "%s: %scannot connect to Redis: %s\n", WHO, speed > 0 ? "" : "warning: ",
-                msg);
+        fprintf(stderr, "%s: %scannot connect to Redis: %s\n", WHO,
+                speed > 0 ? "" : "warning: ", msg);
         if (speed > 0)
             rc = GV_EUNAVAIL;
     }
@@ -412,13 +415,14 @@ int cli_contest_import(int argc, char **argv)
         rc = run(&im, speed);
     if (rc == 0) {
         if (im.skipped)
-            fprintf(stderr, "%s: skipped %zu submissions of teams or problems the feed does not "
-                            "have\n",
+            fprintf(stderr,
+                    "%s: skipped %zu submissions of teams or problems the feed does not "
+                    "have\n",
                     WHO, im.skipped);
         /* The id last, alone on its line: scripts take `| tail -n1`. */
         printf("imported contest '%s': %zu problems, %zu teams, %zu submissions, %zu verdicts "
                "(%zu without one)\n%" PRId64 "\n",
-               im.c.slug, im.c.nproblems, im.c.nteams, im.nacts - im.verdicts, im.verdicts,
+               im.c.slug, im.c.nproblems, im.c.nteams, im.nsubs, im.verdicts,
                im.unjudged, im.contest_id);
     } else if (rc == -ENOMEM) {
         fprintf(stderr, "%s: %s\n", WHO, gv_strerror(rc));

@@ -71,8 +71,8 @@ struct cst_feed_team {
 
 struct cst_feed_submission {
     const char *id, *team_id, *problem_id, *language_id; /* language_id may be NULL */
-    int64_t at_ms;                                      /* contest time */
-    uint64_t seq;                                       /* its place in the feed */
+    int64_t at_ms;                                       /* contest time */
+    uint64_t seq;                                        /* its place in the feed */
     /* Its judgement that counts (the latest created); judgement_id NULL
      * when it has none, jtype NULL while that one is judging. */
     const char *judgement_id, *jtype;
@@ -88,10 +88,10 @@ struct cst_feed_contest {
     int64_t freeze_ms; /* scoreboard_freeze_duration; -1 without a freeze */
     int penalty_minutes;
     bool ioi;
-    int64_t thawed_ms;                   /* epoch; 0 when the state has none */
-    struct cst_feed_problem *problems;   /* in board (ordinal) order */
-    struct cst_feed_team *teams;         /* hidden ones included */
-    struct cst_feed_submission *subs;    /* in feed order */
+    int64_t thawed_ms;                 /* epoch; 0 when the state has none */
+    struct cst_feed_problem *problems; /* in board (ordinal) order */
+    struct cst_feed_team *teams;       /* hidden ones included */
+    struct cst_feed_submission *subs;  /* in feed order */
     size_t nproblems, nteams, nsubs;
 };
 

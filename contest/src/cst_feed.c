@@ -71,7 +71,7 @@ struct cst_feed {
     int64_t start, duration, freeze_duration;
     int offset_min, penalty;
     struct cst_clics_state state;
-    int64_t last_rel; /* the latest contest time any object names */
+    int64_t last_rel;                /* the latest contest time any object names */
     char *contest_id, *contest_name; /* for `gavel contest import` */
 };
 
@@ -859,8 +859,8 @@ int cst_feed_export(struct cst_feed_contest *out, const struct cst_feed *f)
     for (size_t s = 0; s < S->n; s++)
         latest[s] = SIZE_MAX;
     for (size_t i = 0; i < J->n; i++)
-        if (!J->objs[i].deleted &&
-            (latest[J->objs[i].sub] == SIZE_MAX || J->objs[latest[J->objs[i].sub]].seq < J->objs[i].seq))
+        if (!J->objs[i].deleted && (latest[J->objs[i].sub] == SIZE_MAX ||
+                                    J->objs[latest[J->objs[i].sub]].seq < J->objs[i].seq))
             latest[J->objs[i].sub] = i;
     for (size_t s = 0; s < S->n; s++) {
         const struct obj *o = &S->objs[s];

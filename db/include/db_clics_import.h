@@ -28,9 +28,9 @@
 #include "db.h"
 
 struct db_import_problem {
-    const char *ext_id; /* the feed's id */
-    const char *label;  /* NULL or not ^[A-Z][A-Z0-9]{0,3}$ in any: all become A, B, ... */
-    const char *name;   /* NULL: the label */
+    const char *ext_id;     /* the feed's id */
+    const char *label;      /* NULL or not ^[A-Z][A-Z0-9]{0,3}$ in any: all become A, B, ... */
+    const char *name;       /* NULL: the label */
     int64_t id, version_id; /* out */
 };
 

@@ -61,8 +61,8 @@ static bool taken(char names[][SLUG_MAX + 1], size_t n, const char *name)
 }
 
 /* `c<cid><sep><ext>`, lowercased for a slug, or the fallback name. */
-static void make_name(char *out, size_t max, char names[][SLUG_MAX + 1], size_t i,
-                      const char *cid, char sep, const char *ext, const char *fallback, bool slug)
+static void make_name(char *out, size_t max, char names[][SLUG_MAX + 1], size_t i, const char *cid,
+                      char sep, const char *ext, const char *fallback, bool slug)
 {
     int len = snprintf(out, max + 1, "c%s%c%s", cid, sep, ext);
     bool ok = len > 0 && (size_t)len <= max;
@@ -210,7 +210,8 @@ int db_import_contest(int64_t *contest_id, char *err, size_t errlen, struct db_p
     *contest_id = 0;
     if (c->ends_at_ms <= c->starts_at_ms)
         return fail(err, errlen, GV_EINVAL, "the contest's duration is not positive");
-    if (c->freezes_at_ms && (c->freezes_at_ms < c->starts_at_ms || c->freezes_at_ms > c->ends_at_ms))
+    if (c->freezes_at_ms &&
+        (c->freezes_at_ms < c->starts_at_ms || c->freezes_at_ms > c->ends_at_ms))
         return fail(err, errlen, GV_EINVAL, "the freeze is not within the contest");
     if (c->unfrozen_at_ms && c->unfrozen_at_ms < c->ends_at_ms)
         return fail(err, errlen, GV_EINVAL, "the contest was thawed before it ended");
@@ -227,15 +228,22 @@ int db_import_contest(int64_t *contest_id, char *err, size_t errlen, struct db_p
     if (rc < 0)
         return rc;
     {
-        const char *q[] = {c->slug, title, c->ioi ? "ioi" : "icpc", start, end,
-                           c->freezes_at_ms ? frz : NULL, c->unfrozen_at_ms ? unf : NULL, pen};
+        const char *q[] = {c->slug,
+                           title,
+                           c->ioi ? "ioi" : "icpc",
+                           start,
+                           end,
+                           c->freezes_at_ms ? frz : NULL,
+                           c->unfrozen_at_ms ? unf : NULL,
+                           pen};
         /* Invited participants only: the contest happened elsewhere. */
         rc = db_pg_query_value(
             &val, pg,
             "INSERT INTO contests (slug, title, scoring, starts_at, ends_at, freezes_at, "
             "unfrozen_at, penalty_minutes, open_registration) VALUES ($1, $2, "
-            "$3::contest_scoring, " TS(4) ", " TS(5) ", " TS(6) ", " TS(7) ", $8::integer, false) "
-            "ON CONFLICT (slug) DO NOTHING RETURNING id",
+            "$3::contest_scoring, " TS(4) ", " TS(5) ", " TS(6) ", " TS(
+                7) ", $8::integer, false) "
+                   "ON CONFLICT (slug) DO NOTHING RETURNING id",
             8, q);
     }
     if (rc == 0 && !val)
@@ -286,8 +294,9 @@ int db_import_submission(int64_t *out_id, struct db_pg *pg, int64_t contest_id,
                            "INSERT INTO submissions (user_id, problem_id, problem_version_id, "
                            "contest_id, language, source_blob, source_size, priority, "
                            "created_at, external_id) SELECT $1::bigint, $2::bigint, $3::bigint, "
-                           "$4::bigint, $5::submission_language, sha256, size, 0, " TS(7) ", $8 "
-                           "FROM blobs WHERE sha256 = decode($6, 'hex') RETURNING id",
+                           "$4::bigint, $5::submission_language, sha256, size, 0, " TS(
+                               7) ", $8 "
+                                  "FROM blobs WHERE sha256 = decode($6, 'hex') RETURNING id",
                            8, q);
     if (rc == 0 && !val)
         rc = GV_ENOTFOUND; /* the placeholder blob */

@@ -121,6 +121,17 @@ done
 check "gavel-server answers on :$port" [ -n "$up" ]
 [ -n "$up" ] || { tail -n 20 "$tmp/server.log"; finish; exit 1; }
 api=http://127.0.0.1:$port/api/clics
+# The jury's view by a session cookie: basic auth hashes the password on
+# every request, which on a loaded machine can outlast lws's idle timeout.
+# The login too, so it is tried a few times.
+cookie=
+for _ in 1 2 3 4 5; do
+    cookie=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' \
+        -d '{"username":"jury","password":"demo"}' "http://127.0.0.1:$port/api/login" |
+        sed -n 's/^[Ss]et-[Cc]ookie: \(gavel_session=[^;]*\).*/\1/p')
+    [ -n "$cookie" ] && break
+done
+check "the jury logs in" [ -n "$cookie" ]
 
 if [ "$MODE" = schema ]; then
     # Clarifications in the demo contest: a question answered privately, one
@@ -139,7 +150,7 @@ if [ "$MODE" = schema ]; then
     exit
 fi
 
-curl -fsS -u jury:demo "$api/contests/$id/event-feed?stream=false" >"$tmp/export.ndjson"
+curl -fsS -b "$cookie" "$api/contests/$id/event-feed?stream=false" >"$tmp/export.ndjson"
 check "the event feed reads back" [ -s "$tmp/export.ndjson" ]
 for view in jury public; do
     flag=; [ $view = public ] && flag=--public
@@ -199,7 +210,7 @@ if [ "$MODE" = small ]; then
         sleep 0.05
     done
     check "--speed says it is playing the contest ($live)" [ -n "$live" ]
-    curl -sN -u jury:demo "$api/contests/$live/event-feed" >"$tmp/stream.ndjson" &
+    curl -sN -b "$cookie" "$api/contests/$live/event-feed" >"$tmp/stream.ndjson" &
     pids+=($!)
     rc=0
     wait "$imp" || rc=$?
