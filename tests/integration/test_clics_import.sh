@@ -101,6 +101,10 @@ if [ "$MODE" = small ]; then
         [ "$(q "SELECT count(*) FROM events WHERE contest_id = $id AND type = 'judging.verdict'")" = 5 ]
     check "the queue's recovery would not judge them" \
         [ "$(q "SELECT count(*) FROM submissions WHERE contest_id = $id AND external_id IS NULL")" = 0 ]
+    expect_exit 1 "a rejudge of the imported contest covers nothing" "$GAVEL" rejudge --contest rt
+    check "... saying so" contains "$out" "no submissions match"
+    check "... and the imported verdicts stay" \
+        [ "$(q "SELECT count(*) FROM submissions WHERE contest_id = $id AND (rejudge_requested_at IS NOT NULL OR status <> 'judged')")" = 0 ]
     expect_exit 1 "the same feed again is refused" "$GAVEL" contest import --event-feed "$feed" --slug rt
     check "... saying the contest exists" contains "$out" "a contest 'rt' already exists"
     check "... and nothing more was written" \
