@@ -35,6 +35,7 @@
     "       gavel contest show ID|SLUG\n"                                                          \
     "       gavel contest unfreeze ID|SLUG\n"                                                      \
     "       gavel contest replay --event-feed FILE [--public] [--at CONTEST_TIME]\n"                \
+    "       gavel contest import --event-feed FILE [--speed N] [--slug SLUG]\n"                     \
     "FILE is a contest definition (YAML): see examples/contests/ and docs/CONTESTS.md\n"
 
 static struct db_pg *connect_pg(const char *who)
@@ -261,6 +262,8 @@ int cli_cmd_contest(int argc, char **argv)
         return unfreeze(argv[2]);
     if (!strcmp(sub, "replay"))
         return cli_contest_replay(argc - 1, argv + 1);
+    if (!strcmp(sub, "import"))
+        return cli_contest_import(argc - 1, argv + 1);
     fputs(USAGE, stderr);
     return CLI_EXIT_USAGE;
 }

@@ -2,11 +2,10 @@
  * cmd_replay.c - `gavel contest replay --event-feed FILE [--public]
  * [--at CONTEST_TIME]`: a contest's scoreboard from its CLICS event feed.
  *
- * The file (NDJSON, plain or zstd, told apart by its magic number) is read
- * in chunks and cut into lines; contest/ applies each line (cst_feed.h)
- * and computes the board with the live server's code. The first bad line
- * stops the replay with its number: a board from half a feed would look
- * right and be wrong. */
+ * cli_feed_read reads the file into contest/'s feed (cst_feed.h), which
+ * computes the board with the live server's code. The first bad line stops
+ * the replay with its number: a board from half a feed would look right and
+ * be wrong. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -15,13 +14,12 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include <zstd.h>
 
+#include "cli_feed.h"
 #include "commands.h"
 #include "cst_clics.h"
 #include "cst_feed.h"
 #include "gv_alloc.h"
-#include "gv_buf.h"
 #include "gv_err.h"
 #include "banned.h"
 
@@ -32,140 +30,10 @@
     "Prints the scoreboard as GET /contests/{id}/scoreboard serves it: the jury's view,\n"         \
     "or with --public the frozen public view.\n"
 
-#define CHUNK (64 * 1024)
-
-struct reader {
-    const char *path;
-    struct cst_feed *feed;
-    struct gv_buf line; /* the current line's bytes so far */
-    size_t lineno;
-    int rc;
-};
-
-/* Applies one complete line. */
-static int line_done(struct reader *r, bool truncated)
-{
-    char err[512];
-    int rc;
-
-    r->lineno++;
-    rc = cst_feed_apply(r->feed, r->line.data ? r->line.data : "", r->line.len, err, sizeof(err));
-    gv_buf_reset(&r->line);
-    if (rc < 0)
-        fprintf(stderr, "%s: %s:%zu: %s%s\n", WHO, r->path, r->lineno,
-                truncated ? "truncated last line (no newline): " : "",
-                rc == -ENOMEM ? gv_strerror(rc) : err);
-    return rc;
-}
-
-/* Cuts decoded bytes into lines. */
-static int take(struct reader *r, const char *p, size_t n)
-{
-    while (n > 0) {
-        const char *nl = memchr(p, '\n', n);
-        size_t k = nl ? (size_t)(nl - p) : n;
-        int rc = gv_buf_append(&r->line, p, k);
-
-        if (rc == GV_ETOOBIG) {
-            fprintf(stderr, "%s: %s:%zu: line longer than %d bytes\n", WHO, r->path, r->lineno + 1,
-                    CST_FEED_LINE_MAX);
-            return rc;
-        }
-        if (rc < 0)
-            return rc;
-        if (!nl)
-            break;
-        rc = line_done(r, false);
-        if (rc < 0)
-            return rc;
-        p += k + 1;
-        n -= k + 1;
-    }
-    return 0;
-}
-
-static int read_plain(struct reader *r, FILE *in, char *buf, size_t n0)
-{
-    size_t n = n0;
-    int rc = 0;
-
-    do {
-        rc = take(r, buf, n);
-    } while (rc == 0 && (n = fread(buf, 1, CHUNK, in)) > 0);
-    return rc;
-}
-
-/* zstd's streaming decoder: frames may follow each other. */
-static int read_zstd(struct reader *r, FILE *in, char *buf, size_t n0)
-{
-    ZSTD_DStream *z = ZSTD_createDStream();
-    char *out = gv_malloc(CHUNK);
-    size_t n = n0, ret = 1;
-    int rc = 0;
-
-    if (!z || !out) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    ZSTD_initDStream(z);
-    do {
-        ZSTD_inBuffer ib = {buf, n, 0};
-        while (rc == 0 && ib.pos < ib.size) {
-            ZSTD_outBuffer ob = {out, CHUNK, 0};
-            ret = ZSTD_decompressStream(z, &ob, &ib);
-            if (ZSTD_isError(ret)) {
-                fprintf(stderr, "%s: %s: corrupt zstd data after line %zu: %s\n", WHO, r->path,
-                        r->lineno, ZSTD_getErrorName(ret));
-                rc = GV_EPARSE;
-                break;
-            }
-            rc = take(r, out, ob.pos);
-        }
-    } while (rc == 0 && (n = fread(buf, 1, CHUNK, in)) > 0);
-    if (rc == 0 && ret != 0) {
-        fprintf(stderr, "%s: %s: the zstd stream is cut short after line %zu\n", WHO, r->path,
-                r->lineno);
-        rc = GV_EPARSE;
-    }
-out:
-    ZSTD_freeDStream(z);
-    gv_free(out);
-    return rc;
-}
-
-static int replay_file(struct reader *r)
-{
-    static const unsigned char zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
-    FILE *in = fopen(r->path, "rb");
-    char *buf = gv_malloc(CHUNK);
-    size_t n;
-    int rc;
-
-    if (!in || !buf) {
-        rc = in ? -ENOMEM : -errno;
-        fprintf(stderr, "%s: %s: %s\n", WHO, r->path, gv_strerror(rc));
-        goto out;
-    }
-    n = fread(buf, 1, CHUNK, in);
-    rc = n >= 4 && !memcmp(buf, zstd_magic, 4) ? read_zstd(r, in, buf, n)
-                                               : read_plain(r, in, buf, n);
-    if (rc == 0 && ferror(in)) {
-        rc = -EIO;
-        fprintf(stderr, "%s: %s: read error\n", WHO, r->path);
-    }
-    if (rc == 0 && r->line.len > 0)
-        rc = line_done(r, true);
-out:
-    if (in)
-        fclose(in);
-    gv_free(buf);
-    return rc;
-}
-
 int cli_contest_replay(int argc, char **argv)
 {
     const char *path = NULL;
-    struct reader r = {0};
+    struct cst_feed *feed = NULL;
     int64_t at = INT64_MAX;
     bool public = false;
     cJSON *board = NULL;
@@ -192,16 +60,11 @@ int cli_contest_replay(int argc, char **argv)
         fputs(REPLAY_USAGE, stderr);
         return CLI_EXIT_USAGE;
     }
-    r.path = path;
-    gv_buf_init(&r.line, CST_FEED_LINE_MAX + 1);
-    rc = cst_feed_new(&r.feed);
+    rc = cst_feed_new(&feed);
     if (rc == 0)
-        rc = replay_file(&r);
-    if (rc == 0 && cst_feed_unknown(r.feed) > 0)
-        fprintf(stderr, "%s: %s: skipped %zu events of unknown types\n", WHO, path,
-                cst_feed_unknown(r.feed));
+        rc = cli_feed_read(feed, path, WHO);
     if (rc == 0) {
-        rc = cst_feed_scoreboard(&board, r.feed, !public, at);
+        rc = cst_feed_scoreboard(&board, feed, !public, at);
         if (rc == GV_EINVAL)
             fprintf(stderr, "%s: %s: the feed has no contest with a start time\n", WHO, path);
         else if (rc < 0)
@@ -216,7 +79,6 @@ int cli_contest_replay(int argc, char **argv)
     }
     cJSON_free(text);
     cJSON_Delete(board);
-    cst_feed_free(r.feed);
-    gv_buf_release(&r.line);
+    cst_feed_free(feed);
     return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }

@@ -26,5 +26,7 @@ cli_command_fn cli_cmd_plag;
 cli_command_fn cli_problem_import;
 /* `gavel contest replay`, reached through cli_cmd_contest. */
 cli_command_fn cli_contest_replay;
+/* `gavel contest import`, reached through cli_cmd_contest. */
+cli_command_fn cli_contest_import;
 
 #endif

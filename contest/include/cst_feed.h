@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cst.h"
+
 struct cJSON;
 struct cst_feed;
 
@@ -54,5 +56,48 @@ size_t cst_feed_unknown(const struct cst_feed *f);
  * *out is the caller's (cJSON_Delete). GV_EINVAL when the feed has no
  * contest object (or its start time is unknown); -ENOMEM. */
 int cst_feed_scoreboard(struct cJSON **out, const struct cst_feed *f, bool jury, int64_t at_ms);
+
+/* The contest as the feed leaves it, for `gavel contest import`: its live
+ * objects (deleted ones are gone, updates applied). Every string points
+ * into the feed: valid until the feed is changed or freed. */
+struct cst_feed_problem {
+    const char *id, *label, *name; /* label, name: NULL when the feed gave none */
+};
+
+struct cst_feed_team {
+    const char *id, *name; /* name: display_name, else name; NULL when neither */
+    bool hidden;
+};
+
+struct cst_feed_submission {
+    const char *id, *team_id, *problem_id, *language_id; /* language_id may be NULL */
+    int64_t at_ms;                                       /* contest time */
+    uint64_t seq;                                        /* its place in the feed */
+    /* Its judgement that counts (the latest created); judgement_id NULL
+     * when it has none, jtype NULL while that one is judging. */
+    const char *judgement_id, *jtype;
+    enum cst_outcome outcome; /* PENDING also for a type neither the feed nor the spec defines */
+    int64_t judge_start_ms, judge_end_ms; /* contest times; INT64_MIN when not given */
+    double score;                         /* IOI */
+};
+
+struct cst_feed_contest {
+    const char *id, *name; /* name: formal_name, else name; NULL when neither */
+    int64_t start_ms;      /* epoch */
+    int64_t duration_ms;
+    int64_t freeze_ms; /* scoreboard_freeze_duration; -1 without a freeze */
+    int penalty_minutes;
+    bool ioi;
+    int64_t thawed_ms;                 /* epoch; 0 when the state has none */
+    struct cst_feed_problem *problems; /* in board (ordinal) order */
+    struct cst_feed_team *teams;       /* hidden ones included */
+    struct cst_feed_submission *subs;  /* in feed order */
+    size_t nproblems, nteams, nsubs;
+};
+
+/* Fills *out (release with cst_feed_export_release). GV_EINVAL when the
+ * feed has no contest with a start time; -ENOMEM. */
+int cst_feed_export(struct cst_feed_contest *out, const struct cst_feed *f);
+void cst_feed_export_release(struct cst_feed_contest *c);
 
 #endif

@@ -52,6 +52,8 @@ struct obj {
     char *jtype;    /* judgements: NULL while judging */
     int64_t end_ms; /* judgements: contest time of the verdict (INT64_MIN: unknown) */
     double score;   /* judgements, IOI */
+    char *name;     /* problems, teams: what `gavel contest import` stores */
+    char *label;    /* problems; submissions: the language id */
 };
 
 struct coll_tab {
@@ -69,7 +71,8 @@ struct cst_feed {
     int64_t start, duration, freeze_duration;
     int offset_min, penalty;
     struct cst_clics_state state;
-    int64_t last_rel; /* the latest contest time any object names */
+    int64_t last_rel;                /* the latest contest time any object names */
+    char *contest_id, *contest_name; /* for `gavel contest import` */
 };
 
 static int fail(char *err, size_t n, int code, const char *fmt, ...)
@@ -149,7 +152,9 @@ static void obj_release(struct obj *o)
     gv_free(o->team_id);
     gv_free(o->problem_id);
     gv_free(o->jtype);
-    o->team_id = o->problem_id = o->jtype = NULL;
+    gv_free(o->name);
+    gv_free(o->label);
+    o->team_id = o->problem_id = o->jtype = o->name = o->label = NULL;
 }
 
 int cst_feed_new(struct cst_feed **out)
@@ -173,6 +178,8 @@ void cst_feed_free(struct cst_feed *f)
         gv_free(f->c[c].objs);
         gv_free(f->c[c].slots);
     }
+    gv_free(f->contest_id);
+    gv_free(f->contest_name);
     gv_free(f);
 }
 
@@ -237,6 +244,21 @@ static bool get_bool(const cJSON *o, const char *key)
     return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, key));
 }
 
+/* A copy of the first string member among `keys` (NULL-ended), or NULL:
+ * names only label what import stores, so a missing one is no error. */
+static int dup_name(char **out, const cJSON *o, const char *const *keys)
+{
+    *out = NULL;
+    for (; *keys; keys++) {
+        const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, *keys));
+        if (s && *s) {
+            *out = gv_strdup(s);
+            return *out ? 0 : -ENOMEM;
+        }
+    }
+    return 0;
+}
+
 /* --- Singletons -------------------------------------------------------------- */
 
 static int apply_contest(struct cst_feed *f, const cJSON *d, char *err, size_t n)
@@ -258,6 +280,22 @@ static int apply_contest(struct cst_feed *f, const cJSON *d, char *err, size_t n
         return rc;
     if (!has_dur)
         return fail(err, n, GV_EPARSE, "the contest has no \"duration\"");
+    {
+        static const char *const id_keys[] = {"id", NULL};
+        static const char *const name_keys[] = {"formal_name", "name", NULL};
+        char *id, *name;
+
+        if ((rc = dup_name(&id, d, id_keys)) < 0)
+            return rc;
+        if ((rc = dup_name(&name, d, name_keys)) < 0) {
+            gv_free(id);
+            return rc;
+        }
+        gv_free(f->contest_id);
+        gv_free(f->contest_name);
+        f->contest_id = id;
+        f->contest_name = name;
+    }
     /* Bounded before any cast: a double out of an int's range is UB. */
     if (cJSON_IsNumber(pen)) { /* 2023-06: minutes */
         if (!(pen->valuedouble >= 0 && pen->valuedouble <= PENALTY_MAX))
@@ -313,6 +351,10 @@ static int apply_state(struct cst_feed *f, const cJSON *d, char *err, size_t n)
 static int parse_obj(struct obj *o, struct cst_feed *f, enum coll c, const cJSON *d, char *err,
                      size_t n)
 {
+    static const char *const prob_names[] = {"name", "label", NULL};
+    static const char *const team_names[] = {"display_name", "name", NULL};
+    static const char *const labels[] = {"label", NULL};
+    static const char *const langs[] = {"language_id", NULL};
     const char *team, *prob, *sub, *jt;
     const cJSON *ord;
     bool has;
@@ -327,10 +369,12 @@ static int parse_obj(struct obj *o, struct cst_feed *f, enum coll c, const cJSON
         ord = cJSON_GetObjectItemCaseSensitive(d, "ordinal");
         /* cJSON keeps an int copy of every number, saturated: no double cast. */
         o->ordinal = cJSON_IsNumber(ord) ? ord->valueint : INT64_MAX;
-        return 0;
+        if ((rc = dup_name(&o->name, d, prob_names)) < 0)
+            return rc;
+        return dup_name(&o->label, d, labels);
     case C_TEAMS:
         o->hidden = get_bool(d, "hidden");
-        return 0;
+        return dup_name(&o->name, d, team_names);
     case C_SUBS:
         if ((rc = get_str(&team, d, "team_id", true, err, n)) < 0 ||
             (rc = get_str(&prob, d, "problem_id", true, err, n)) < 0 ||
@@ -346,7 +390,9 @@ static int parse_obj(struct obj *o, struct cst_feed *f, enum coll c, const cJSON
         }
         o->team_id = gv_strdup(team);
         o->problem_id = gv_strdup(prob);
-        return o->team_id && o->problem_id ? 0 : -ENOMEM;
+        if (!o->team_id || !o->problem_id)
+            return -ENOMEM;
+        return dup_name(&o->label, d, langs);
     case C_JUDGEMENTS:
         if ((rc = get_str(&sub, d, "submission_id", true, err, n)) < 0 ||
             (rc = get_str(&jt, d, "judgement_type_id", false, err, n)) < 0 ||
@@ -766,4 +812,93 @@ int cst_feed_scoreboard(struct cJSON **out, const struct cst_feed *f, bool jury,
     cst_board_release(&b);
     view_release(&v);
     return rc;
+}
+
+/* --- The contest as data, for import ------------------------------------------ */
+
+int cst_feed_export(struct cst_feed_contest *out, const struct cst_feed *f)
+{
+    const struct coll_tab *P = &f->c[C_PROBLEMS], *T = &f->c[C_TEAMS], *S = &f->c[C_SUBS],
+                          *J = &f->c[C_JUDGEMENTS];
+    size_t *order = NULL, *latest = NULL, np = 0;
+    int rc = -ENOMEM;
+
+    memset(out, 0, sizeof(*out));
+    if (!f->has_contest || !f->has_start)
+        return GV_EINVAL;
+    out->id = f->contest_id;
+    out->name = f->contest_name;
+    out->start_ms = f->start;
+    out->duration_ms = f->duration;
+    out->freeze_ms = f->has_freeze ? f->freeze_duration : -1;
+    out->penalty_minutes = f->penalty;
+    out->ioi = f->ioi;
+    out->thawed_ms = f->state.thawed;
+    out->problems = gv_calloc(P->n + 1, sizeof(*out->problems));
+    out->teams = gv_calloc(T->n + 1, sizeof(*out->teams));
+    out->subs = gv_calloc(S->n + 1, sizeof(*out->subs));
+    order = gv_calloc(P->n + 1, sizeof(*order));
+    latest = gv_calloc(S->n + 1, sizeof(*latest));
+    if (!out->problems || !out->teams || !out->subs || !order || !latest)
+        goto out;
+    /* Problems in board order, as the replayed board has its columns. */
+    for (size_t i = 0; i < P->n; i++)
+        if (!P->objs[i].deleted)
+            order[np++] = i;
+    qsort_r(order, np, sizeof(*order), problem_cmp, (void *)f);
+    for (size_t k = 0; k < np; k++) {
+        const struct obj *o = &P->objs[order[k]];
+        out->problems[out->nproblems++] =
+            (struct cst_feed_problem){.id = o->id, .label = o->label, .name = o->name};
+    }
+    for (size_t i = 0; i < T->n; i++)
+        if (!T->objs[i].deleted)
+            out->teams[out->nteams++] = (struct cst_feed_team){
+                .id = T->objs[i].id, .name = T->objs[i].name, .hidden = T->objs[i].hidden};
+    /* The judgement that counts: the latest created, as on the board. */
+    for (size_t s = 0; s < S->n; s++)
+        latest[s] = SIZE_MAX;
+    for (size_t i = 0; i < J->n; i++)
+        if (!J->objs[i].deleted && (latest[J->objs[i].sub] == SIZE_MAX ||
+                                    J->objs[latest[J->objs[i].sub]].seq < J->objs[i].seq))
+            latest[J->objs[i].sub] = i;
+    for (size_t s = 0; s < S->n; s++) {
+        const struct obj *o = &S->objs[s];
+        struct cst_feed_submission *x;
+
+        if (o->deleted)
+            continue;
+        x = &out->subs[out->nsubs++];
+        *x = (struct cst_feed_submission){.id = o->id,
+                                          .team_id = o->team_id,
+                                          .problem_id = o->problem_id,
+                                          .language_id = o->label,
+                                          .at_ms = o->at_ms,
+                                          .seq = o->seq,
+                                          .judge_start_ms = INT64_MIN,
+                                          .judge_end_ms = INT64_MIN};
+        x->outcome = outcome_at(&x->score, f, latest, s, INT64_MAX);
+        if (latest[s] != SIZE_MAX) {
+            const struct obj *j = &J->objs[latest[s]];
+            x->judgement_id = j->id;
+            x->jtype = j->jtype;
+            x->judge_start_ms = j->at_ms;
+            x->judge_end_ms = j->end_ms;
+        }
+    }
+    rc = 0;
+out:
+    gv_free(order);
+    gv_free(latest);
+    if (rc < 0)
+        cst_feed_export_release(out);
+    return rc;
+}
+
+void cst_feed_export_release(struct cst_feed_contest *c)
+{
+    gv_free(c->problems);
+    gv_free(c->teams);
+    gv_free(c->subs);
+    memset(c, 0, sizeof(*c));
 }

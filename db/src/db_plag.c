@@ -85,14 +85,15 @@ int db_plag_backfill(size_t *done, size_t *failed, struct db_pg *pg, int64_t con
     *done = *failed = 0;
     I64(cid, contest_id);
     fmt_init(&f);
+    /* An imported submission's source is a placeholder they all share. */
     {
         const char *p[] = {cid, f.v, f.k, f.w};
 
         err = db__pg_select(&res, pg, "plagiarism backfill",
                             "SELECT s.id, s.language, encode(s.source_blob, 'hex') FROM "
                             "submissions s LEFT JOIN submission_fingerprints f ON "
-                            "f.submission_id = s.id WHERE s.verdict = 'AC' AND ($1::bigint = 0 "
-                            "OR s.contest_id = $1) AND (f.submission_id IS NULL OR f.format <> "
+                            "f.submission_id = s.id WHERE s.verdict = 'AC' AND s.external_id "
+                            "IS NULL AND ($1::bigint = 0 OR s.contest_id = $1) AND (f.submission_id IS NULL OR f.format <> "
                             "$2::smallint OR f.k <> $3::smallint OR f.w <> $4::smallint) "
                             "ORDER BY s.id",
                             4, p);

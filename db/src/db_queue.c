@@ -538,10 +538,12 @@ int db_queue_recover(size_t *requeued, struct db_queue *q, struct db_pg *pg)
         *requeued = 0;
     /* Unjudged submissions at their own level, and requested rejudges
      * (recorded in PostgreSQL by `gavel rejudge`) at the rejudge level;
-     * served by submissions_pending_idx and submissions_rejudge_idx. */
+     * served by submissions_pending_idx and submissions_rejudge_idx. An
+     * imported submission (external_id) has no source to judge. */
     res = PQexec(pg->conn, "SELECT id, CASE WHEN status = 'judged' THEN 4 ELSE priority END,"
-                           " user_id FROM submissions WHERE status <> 'judged'"
-                           " OR rejudge_requested_at IS NOT NULL ORDER BY id");
+                           " user_id FROM submissions WHERE (status <> 'judged'"
+                           " OR rejudge_requested_at IS NOT NULL) AND external_id IS NULL"
+                           " ORDER BY id");
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         err = db__pg_result_error(pg, res, "queue recover");
         goto out;

@@ -72,10 +72,12 @@ static int items_insert(int64_t *count, struct db_pg *pg, const char *rid,
     const char *p[] = {rid};
 
     /* FOR UPDATE: a verdict being written now lands before or after the
-     * recorded one, never in between. */
+     * recorded one, never in between. An imported submission (external_id)
+     * has no source to judge again: its verdict is the feed's. */
     snprintf(sql, sizeof(sql),
              "WITH sel AS (SELECT s.id, s.status, s.verdict, s.score FROM rejudges r, "
-             "submissions s WHERE r.id = $1::bigint AND %s FOR UPDATE OF s), mark AS (UPDATE "
+             "submissions s WHERE r.id = $1::bigint AND %s AND s.external_id IS NULL FOR UPDATE "
+             "OF s), mark AS (UPDATE "
              "submissions SET rejudge_requested_at = now() FROM sel WHERE submissions.id = sel.id) "
              "INSERT INTO rejudge_items (rejudge_id, submission_id, old_status, old_verdict, "
              "old_score, old_judging_id) SELECT $1::bigint, sel.id, sel.status, sel.verdict, "
