@@ -770,3 +770,23 @@ void sbx__cgroup_destroy(struct sbx__cgroup *cg)
     }
     cg->nctrl = 0;
 }
+
+void sbx__cgroup_abandon(struct sbx__cgroup *cg)
+{
+    if (cg->nctrl > 0) {
+        if (cg->v2)
+            write_file(cg->path[0], "cgroup.kill", "1");
+        /* Once: a process in uninterruptible sleep stays listed until it
+         * wakes, and sbx__cgroup_kill would wait for it. */
+        kill_listed(cg->path[cg->v2 ? 0 : CG_PIDS]);
+    }
+    if (cg->cpu_fd >= 0)
+        close(cg->cpu_fd);
+    cg->cpu_fd = -1;
+    for (int i = 0; i < SBX_CG_MAX_CTRL; i++) {
+        if (cg->procs_fd[i] >= 0)
+            close(cg->procs_fd[i]);
+        cg->procs_fd[i] = -1;
+    }
+    cg->nctrl = 0;
+}

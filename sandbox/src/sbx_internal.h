@@ -67,6 +67,10 @@ int sbx__cgroup_mem_hit(struct sbx__cgroup *cg);
 int sbx__cgroup_kill(struct sbx__cgroup *cg);
 /* Kills what is left, then removes the directories. */
 void sbx__cgroup_destroy(struct sbx__cgroup *cg);
+/* For a cgroup whose processes may never die (uninterruptible sleep):
+ * signals each member once, closes the descriptors and leaves the
+ * directories to sbx__cgroup_sweep. */
+void sbx__cgroup_abandon(struct sbx__cgroup *cg);
 /* Kills and removes the run cgroups of slot index `slot` made in our pid
  * namespace: called by the new holder of the index, so whatever is there
  * was left by an earlier holder that died. The count removed, or an error. */
@@ -156,6 +160,11 @@ struct sbx_slot {
     int nretire;
     int prep_err;
     char prep_why[200];
+    /* GAVEL_SANDBOX_GIVEUP_MS: how long past a run's wall limit (or, for
+     * any other request, at all) the supervisor waits for init to answer
+     * before it retires the slot (sbx__slot_replace). Also the socket's
+     * SO_RCVTIMEO, so no blocking receive waits longer. */
+    int64_t giveup_ms;
 };
 
 /* Built once per process by sbx_check_host, before any slot starts: a
@@ -192,5 +201,13 @@ void sbx__slot_wait_helper(struct sbx_slot *s);
  * process. Removal waits in the queue; only a full queue (a helper that
  * cannot keep up) makes the caller remove one itself. */
 void sbx__slot_kick_helper(struct sbx_slot *s, struct sbx__cgroup *done);
+/* Init did not answer within giveup_ms: retires the slot (its keeper and
+ * init are killed, its index and uid stay claimed until the process exits
+ * so that nothing reuses them while a stuck process may still live, and
+ * `stuck`, the cgroup of the run that never ended, is killed once and left
+ * for the sweep of the index's next holder) and starts a fresh slot in the
+ * same struct, with another index. Returns GV_EGIVEUP, the caller's code
+ * for "this run did not happen: judge it again"; the box is empty now. */
+int sbx__slot_replace(struct sbx_slot *s, struct sbx__cgroup *stuck, const char *what);
 
 #endif

@@ -4,6 +4,7 @@
  * (no stale peak), each run starts from the same state (read-only /box,
  * fresh /tmp charged to it), reset wipes the box, the pool hands out slots. Needs
  * root: exits 77 (skip) without it. */
+#include <dirent.h>
 #include <errno.h>
 #include <pwd.h>
 #include <signal.h>
@@ -549,6 +550,141 @@ static void test_killed_holder_swept(void)
     gv_buf_release(&left);
 }
 
+/* The parent pid of `pid` from /proc, or -1. */
+static pid_t ppid_of(pid_t pid)
+{
+    char path[64], line[256];
+    pid_t pp = -1;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    f = fopen(path, "re");
+    while (f && fgets(line, sizeof(line), f)) {
+        if (!strncmp(line, "PPid:", 5))
+            pp = (pid_t)strtol(line + 5, NULL, 10);
+    }
+    if (f)
+        fclose(f);
+    return pp;
+}
+
+/* The host pid of the init of this process's only slot: the child of our
+ * child, the keeper. -1 when there is not exactly one. */
+static pid_t only_slot_init(void)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    pid_t found = -1;
+    int n = 0;
+
+    while (d && (e = readdir(d)) != NULL) {
+        pid_t p = (pid_t)strtol(e->d_name, NULL, 10), k;
+        if (p <= 0 || (k = ppid_of(p)) <= 0 || ppid_of(k) != getpid())
+            continue;
+        found = p;
+        n++;
+    }
+    if (d)
+        closedir(d);
+    return n == 1 ? found : -1;
+}
+
+static int run_print(struct sbx_slot *s, const char *want)
+{
+    struct sbx_result r;
+    int err = run_py(&r, s, "print('alive')\n", 0);
+
+    if (err < 0)
+        return err;
+    err = r.status == SBX_OK && r.out.data && !strcmp(r.out.data, want) ? 0 : GV_EINTERNAL;
+    sbx_result_release(&r);
+    return err;
+}
+
+/* In a child: a slot whose init never reports (stopped with SIGSTOP, as a
+ * process stuck in uninterruptible sleep would be) makes a run give up
+ * after its wall limit plus GAVEL_SANDBOX_GIVEUP_MS; the slot is replaced
+ * (another index, the old one still held), the next run works; a reset
+ * that init never answers does the same. Writes the first slot's index to
+ * `report`; exits with the count of failed checks. */
+static int giveup_child(int report)
+{
+    struct sbx_slot *s = NULL, *x = NULL;
+    struct sbx_result r;
+    pid_t init;
+    int old, second;
+
+    setenv("GAVEL_SANDBOX_GIVEUP_MS", "700", 1);
+    ASSERT_EQ(sbx_slot_new(&s, SLOT), 0);
+    if (!s)
+        return 1;
+    old = sbx_slot_index(s);
+    ASSERT_EQ(run_print(s, "alive\n"), 0);
+    /* Stopped while it waits with the next run prepared: the run's RUN is
+     * what it never answers (stopped while preparing, the run would give
+     * up on the prepare instead, leaving no run cgroup behind). */
+    ASSERT_EQ(sbx_slot_wait_ready(s), 0);
+    init = only_slot_init();
+    ASSERT_TRUE(init > 0);
+    if (init > 0)
+        kill(init, SIGSTOP);
+    ASSERT_EQ(run_py(&r, s, "print('never')\n", 0), GV_EGIVEUP);
+    ASSERT_TRUE(sbx_slot_index(s) != old);
+    /* Retired, never reused while we live: a stuck process may hold its uid. */
+    ASSERT_EQ(sbx_slot_new(&x, old), -EBUSY);
+    ASSERT_EQ(run_print(s, "alive\n"), 0);
+    ASSERT_EQ(sbx_slot_put_file(s, "f", "1", 1, 0), 0);
+    /* A reset that init never answers. */
+    second = sbx_slot_index(s);
+    init = only_slot_init();
+    ASSERT_TRUE(init > 0);
+    if (init > 0)
+        kill(init, SIGSTOP);
+    ASSERT_EQ(sbx_slot_reset(s), GV_EGIVEUP);
+    ASSERT_TRUE(sbx_slot_index(s) != second && sbx_slot_index(s) != old);
+    ASSERT_EQ(run_print(s, "alive\n"), 0);
+    ASSERT_EQ(sbx_slot_reset(s), 0);
+    if (write(report, &old, sizeof(old)) != sizeof(old))
+        failures++;
+    sbx_slot_free(s);
+    return failures;
+}
+
+/* The give-up, and the cgroup of the run that never ended left for the
+ * sweep of the index's next holder. */
+static void test_giveup(void)
+{
+    int rep[2], old = -1, status = 0;
+    unsigned long ns = pidns();
+    struct sbx_slot *s = NULL;
+    struct gv_buf left;
+    pid_t pid;
+
+    gv_buf_init(&left, 1 << 20);
+    if (pipe(rep) < 0)
+        abort();
+    pid = fork();
+    if (pid == 0) {
+        close(rep[0]);
+        _exit(giveup_child(rep[1]) ? 1 : 0);
+    }
+    close(rep[1]);
+    ASSERT_EQ(read(rep[0], &old, sizeof(old)), sizeof(old));
+    close(rep[0]);
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    /* The stuck run's cgroup outlived its process (nothing else did). */
+    ASSERT_TRUE(cgroups_of(&left, pid, ns) >= 1);
+    if (old >= 0) {
+        ASSERT_EQ(sbx_slot_new(&s, old), 0);
+        sbx_slot_free(s);
+    }
+    ASSERT_EQ(cgroups_of(&left, pid, ns), 0);
+    if (left.len)
+        fprintf(stderr, "left behind:\n%s", left.data);
+    gv_buf_release(&left);
+}
+
 int main(void)
 {
     char why[512];
@@ -569,6 +705,7 @@ int main(void)
     test_pool();
     test_index_across_processes();
     test_killed_holder_swept();
+    test_giveup();
     printf("test_sbx_slot: %s\n", failures ? "FAILED" : "ok");
     return failures ? 1 : 0;
 }
