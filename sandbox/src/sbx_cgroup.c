@@ -48,6 +48,7 @@ static struct {
     int memsw;                       /* v1: memory.memsw.* present */
     int peak_file;                   /* v2: memory.peak present */
     char base[SBX_CG_MAX_CTRL][200]; /* parent of the run cgroups */
+    char root[SBX_CG_MAX_CTRL][200]; /* where the hierarchy is mounted: the sweep's start */
     unsigned long pidns;             /* inode of our pid namespace: see the top */
     char why[640];
 } cg_host;
@@ -287,6 +288,7 @@ static int detect_v2(const char *root)
                  "cgroup v2 at %s lacks the memory or pids controller", root);
         return GV_EUNAVAIL;
     }
+    snprintf(cg_host.root[0], sizeof(cg_host.root[0]), "%s", root);
     if (env && *env) {
         snprintf(cg_host.base[0], sizeof(cg_host.base[0]), "%s", env);
     } else {
@@ -341,6 +343,7 @@ static int detect_v1(const struct sbx__cg_mounts *m, const char *prefix)
         if (snprintf(cg_host.base[i], sizeof(cg_host.base[i]), "%s%s%s/gavel-sbx", prefix,
                      m->v1[i], self) >= (int)sizeof(cg_host.base[i]))
             return GV_ETOOBIG;
+        snprintf(cg_host.root[i], sizeof(cg_host.root[i]), "%s%s", prefix, m->v1[i]);
         err = mkdir_p1(cg_host.base[i]);
         if (err < 0) {
             snprintf(cg_host.why, sizeof(cg_host.why), "cannot create cgroup '%s': %s",
@@ -694,6 +697,74 @@ static int stale_name(const char *name, int slot)
     return end == (int)strlen(name) && got_slot == slot && ns == cg_host.pidns;
 }
 
+/* Kills the members of one leftover directory (in whichever hierarchy it
+ * is) and removes it. */
+static void remove_leftover(const char *path)
+{
+    struct sbx__cgroup cg;
+
+    memset(&cg, 0, sizeof(cg));
+    cg.cpu_fd = -1;
+    for (int i = 0; i < SBX_CG_MAX_CTRL; i++)
+        cg.procs_fd[i] = -1;
+    cg.v2 = cg_host.v2;
+    cg.nctrl = 1;
+    snprintf(cg.path[0], sizeof(cg.path[0]), "%s", path);
+    /* v1 kills through the pids path: the same directory here, since every
+     * v1 hierarchy has its cgroup.procs. */
+    snprintf(cg.path[CG_PIDS], sizeof(cg.path[CG_PIDS]), "%s", path);
+    sbx__cgroup_destroy(&cg);
+}
+
+/* Removes the stale run cgroups of `slot` in one gavel-sbx directory. */
+static int sweep_parent(const char *dir, int slot)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int removed = 0;
+
+    if (!d)
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        char path[sizeof(((struct sbx__cgroup *)0)->path[0])];
+        if ((e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) || !stale_name(e->d_name, slot))
+            continue;
+        if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
+            continue;
+        remove_leftover(path);
+        removed++;
+    }
+    closedir(d);
+    return removed;
+}
+
+/* Walks a hierarchy from `dir` down to every "gavel-sbx" directory: a
+ * supervisor makes its run cgroups under its own cgroup (v1) or a
+ * configured parent (v2), and the one that died may have run in any. Run
+ * cgroups have no children, so they are not entered. */
+static int sweep_tree(const char *dir, int depth, int slot)
+{
+    DIR *d;
+    struct dirent *e;
+    int removed = 0;
+
+    if (depth > 16 || !(d = opendir(dir)))
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        char path[400];
+        if ((e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) || e->d_name[0] == '.')
+            continue;
+        if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
+            continue;
+        if (!strcmp(e->d_name, "gavel-sbx"))
+            removed += sweep_parent(path, slot);
+        else if (!stale_name(e->d_name, slot))
+            removed += sweep_tree(path, depth + 1, slot);
+    }
+    closedir(d);
+    return removed;
+}
+
 int sbx__cgroup_sweep(int slot)
 {
     int err = sbx__cgroup_detect(NULL, 0), nctrl, removed = 0;
@@ -701,37 +772,23 @@ int sbx__cgroup_sweep(int slot)
     if (err < 0)
         return err;
     nctrl = cg_host.v2 ? 1 : SBX_CG_MAX_CTRL;
-    /* A controller may have lost a cgroup that the others still hold (its
-     * holder died between two rmdirs), so every listing is read; removing
-     * a name in every controller tolerates the ones already gone. */
+    /* Each hierarchy on its own: a holder that died between two rmdirs
+     * left a name in some of them only, and on v1 its directories lie in
+     * different places in each (our own cgroup differs by hierarchy). A
+     * hierarchy mounted twice (cpu,cpuacct) is walked once. A v2 parent
+     * outside the mount (a fixture's) is swept directly. */
     for (int c = 0; c < nctrl; c++) {
-        DIR *d = opendir(cg_host.base[c]);
-        struct dirent *e;
-        if (!d)
-            continue;
-        while ((e = readdir(d)) != NULL) {
-            struct sbx__cgroup cg;
-            int ok = 1;
-            if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN)
-                continue;
-            if (!stale_name(e->d_name, slot))
-                continue;
-            memset(&cg, 0, sizeof(cg));
-            cg.v2 = cg_host.v2;
-            cg.nctrl = nctrl;
-            cg.cpu_fd = -1;
-            for (int i = 0; i < SBX_CG_MAX_CTRL; i++)
-                cg.procs_fd[i] = -1;
-            for (int i = 0; i < nctrl; i++)
-                if (snprintf(cg.path[i], sizeof(cg.path[i]), "%s/%s", cg_host.base[i],
-                             e->d_name) >= (int)sizeof(cg.path[i]))
-                    ok = 0;
-            if (!ok)
-                continue;
-            sbx__cgroup_destroy(&cg);
-            removed++;
-        }
-        closedir(d);
+        int seen = 0;
+        for (int k = 0; k < c; k++)
+            seen |= !strcmp(cg_host.root[k], cg_host.root[c]);
+        if (!seen)
+            removed += sweep_tree(cg_host.root[c], 0, slot);
+    }
+    if (cg_host.v2) {
+        const char *name = strrchr(cg_host.base[0], '/');
+        if (strncmp(cg_host.base[0], cg_host.root[0], strlen(cg_host.root[0])) || !name ||
+            strcmp(name + 1, "gavel-sbx"))
+            removed += sweep_parent(cg_host.base[0], slot);
     }
     if (removed > 0)
         gv_log(GV_LOG_WARN, "sandbox",

@@ -18,6 +18,7 @@
 #include "gv_buf.h"
 #include "gv_err.h"
 #include "sbx.h"
+#include "sbx_internal.h"
 #include "banned.h"
 
 static int failures;
@@ -685,6 +686,122 @@ static void test_giveup(void)
     gv_buf_release(&left);
 }
 
+/* The directory of a cgroup of ours in the v1 hierarchy `ctrl`, made
+ * under our own cgroup there: "" when v1 `ctrl` is not mounted. */
+static void sibling_cgroup(char *out, size_t len, const char *ctrl, const char *name)
+{
+    static const char *const ctrls[] = {"memory", "cpuacct", "pids"};
+    struct sbx__cg_mounts m;
+    char self[200] = "";
+    struct gv_buf b;
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    char line[1024];
+    int i;
+
+    out[0] = '\0';
+    gv_buf_init(&b, 1 << 20);
+    while (f && fgets(line, sizeof(line), f))
+        gv_buf_append(&b, line, strlen(line));
+    if (f)
+        fclose(f);
+    for (i = 0; i < 3 && strcmp(ctrls[i], ctrl); i++)
+        ;
+    f = fopen("/proc/self/cgroup", "re");
+    if (f) {
+        char text[4096];
+        size_t n = fread(text, 1, sizeof(text) - 1, f);
+        text[n] = '\0';
+        fclose(f);
+        if (sbx__cgroup_parse_self(self, sizeof(self), text, ctrl) < 0)
+            self[0] = '\0';
+    }
+    if (i < 3 && b.data && sbx__cgroup_parse_mounts(&m, b.data) == 0 && m.v1[i][0] &&
+        !m.v1_root[i][0])
+        snprintf(out, len, "%s%s/%s", m.v1[i], self, name);
+    gv_buf_release(&b);
+}
+
+/* In a child: moves itself into a cgroup of its own in each hierarchy,
+ * starts a slot there and reports its index; the parent kills it. */
+static int other_cgroup_child(int report, const char *name)
+{
+    static const char *const ctrls[] = {"memory", "cpuacct", "pids"};
+    struct sbx_slot *s = NULL;
+    int idx;
+
+    for (int i = 0; i < 3; i++) {
+        char dir[400], procs[440];
+        FILE *f;
+        sibling_cgroup(dir, sizeof(dir), ctrls[i], name);
+        if (!dir[0] || (mkdir(dir, 0700) < 0 && errno != EEXIST))
+            return 1;
+        snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+        f = fopen(procs, "we");
+        if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f) != 0)
+            return 1;
+    }
+    sbx__cgroup_use_fixture(NULL); /* detect again, from the new cgroups */
+    if (sbx_slot_new(&s, SLOT) < 0)
+        return 1;
+    idx = sbx_slot_index(s);
+    if (write(report, &idx, sizeof(idx)) != sizeof(idx))
+        return 1;
+    pause();
+    return 0;
+}
+
+/* A supervisor killed while in another cgroup than the next holder of its
+ * index: its run cgroups lie under that other cgroup's gavel-sbx, and the
+ * sweep must find them there. */
+static void test_sweep_other_cgroup(void)
+{
+    static const char *const ctrls[] = {"memory", "cpuacct", "pids"};
+    char name[64], dir[400];
+    int rep[2], idx = -1, status;
+    unsigned long ns = pidns();
+    struct sbx_slot *s = NULL;
+    struct gv_buf left;
+    pid_t pid;
+
+    sibling_cgroup(dir, sizeof(dir), "memory", "x");
+    if (!dir[0]) {
+        fprintf(stderr, "test_sweep_other_cgroup: no v1 memory hierarchy mounted whole; skipped\n");
+        return;
+    }
+    gv_buf_init(&left, 1 << 20);
+    snprintf(name, sizeof(name), "sbx-sweep-test-%d", (int)getpid());
+    if (pipe(rep) < 0)
+        abort();
+    pid = fork();
+    if (pid == 0) {
+        close(rep[0]);
+        _exit(other_cgroup_child(rep[1], name));
+    }
+    close(rep[1]);
+    ASSERT_EQ(read(rep[0], &idx, sizeof(idx)), sizeof(idx));
+    close(rep[0]);
+    kill(pid, SIGKILL);
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    /* Its cgroups are under the other cgroup, in every hierarchy. */
+    ASSERT_TRUE(cgroups_of(&left, pid, ns) >= 3);
+    ASSERT_TRUE(left.data && strstr(left.data, name) != NULL);
+    if (idx >= 0) {
+        ASSERT_EQ(sbx_slot_new(&s, idx), 0);
+        sbx_slot_free(s);
+    }
+    ASSERT_EQ(cgroups_of(&left, pid, ns), 0);
+    if (left.len)
+        fprintf(stderr, "left behind:\n%s", left.data);
+    for (int i = 0; i < 3; i++) {
+        char sub[460];
+        sibling_cgroup(dir, sizeof(dir), ctrls[i], name);
+        snprintf(sub, sizeof(sub), "%s/gavel-sbx", dir);
+        rmdir(sub);
+        ASSERT_EQ(rmdir(dir), 0);
+    }
+    gv_buf_release(&left);
+}
+
 int main(void)
 {
     char why[512];
@@ -706,6 +823,7 @@ int main(void)
     test_index_across_processes();
     test_killed_holder_swept();
     test_giveup();
+    test_sweep_other_cgroup();
     printf("test_sbx_slot: %s\n", failures ? "FAILED" : "ok");
     return failures ? 1 : 0;
 }
