@@ -24,6 +24,7 @@
  * slot index next in the same namespace removes them (sbx__cgroup_sweep). */
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -50,6 +51,11 @@ static struct {
     char base[SBX_CG_MAX_CTRL][200]; /* parent of the run cgroups */
     char root[SBX_CG_MAX_CTRL][200]; /* where the hierarchy is mounted: the sweep's start */
     unsigned long pidns;             /* inode of our pid namespace: see the top */
+    char cpuset_base[200];           /* v1: gavel-sbx in the cpuset hierarchy, or "" */
+    char cpuset_root[200];
+    int v2_cpuset;                   /* v2: run cgroups get cpuset.cpus */
+    int ncpus;                       /* the CPUs we may use, for sbx__cgroup_core */
+    int cpus[CPU_SETSIZE];
     char why[640];
 } cg_host;
 
@@ -224,6 +230,11 @@ int sbx__cgroup_parse_mounts(struct sbx__cg_mounts *out, const char *text)
             if (p && !strcmp(fstype, "cgroup2") && !out->v2[0]) {
                 snprintf(out->v2, sizeof(out->v2), "%s", point);
             } else if (p && !strcmp(fstype, "cgroup")) {
+                if (!out->cpuset[0] && has_option(opts, "cpuset")) {
+                    snprintf(out->cpuset, sizeof(out->cpuset), "%s", point);
+                    snprintf(out->cpuset_root, sizeof(out->cpuset_root), "%s",
+                             strcmp(root, "/") ? root : "");
+                }
                 for (int i = 0; i < SBX_CG_MAX_CTRL; i++) {
                     if (out->v1[i][0] || !has_option(opts, v1_ctrl[i]))
                         continue;
@@ -310,6 +321,12 @@ static int detect_v2(const char *root)
     err = mkdir_p1(cg_host.base[0]);
     if (err < 0)
         goto fail;
+    /* cpuset pins each run cgroup to its slot's core where the kernel
+     * offers the controller; sched_setaffinity does otherwise. */
+    if (strstr(buf, "cpuset") && (env && *env ? 0 : write_file(root, "cgroup.subtree_control",
+                                                                "+cpuset")) == 0 &&
+        write_file(cg_host.base[0], "cgroup.subtree_control", "+cpuset") == 0)
+        cg_host.v2_cpuset = 1;
     err = write_file(cg_host.base[0], "cgroup.subtree_control", "+memory +pids +cpu");
     if (err < 0)
         err = write_file(cg_host.base[0], "cgroup.subtree_control", "+memory +pids");
@@ -322,6 +339,57 @@ fail:
     snprintf(cg_host.why, sizeof(cg_host.why), "cannot prepare cgroup '%s': %s", cg_host.base[0],
              gv_strerror(err));
     return err;
+}
+
+/* Copies cpuset.cpus and cpuset.mems from `dir`'s parent when `dir` has
+ * none: a new v1 cpuset cgroup starts empty, and admits no task so. */
+static int cpuset_inherit(const char *dir)
+{
+    static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+    char parent[200], v[256];
+    const char *slash = strrchr(dir, '/');
+    int err = 0;
+
+    if (!slash || slash - dir >= (long)sizeof(parent))
+        return GV_EINVAL;
+    snprintf(parent, sizeof(parent), "%.*s", (int)(slash - dir), dir);
+    for (int i = 0; i < 2 && err == 0; i++) {
+        err = read_file(v, sizeof(v), dir, files[i]);
+        if (err == 0 && (v[0] == '\n' || !v[0])) {
+            err = read_file(v, sizeof(v), parent, files[i]);
+            if (err == 0)
+                err = write_file(dir, files[i], v);
+        }
+    }
+    return err;
+}
+
+/* v1: gavel-sbx in the cpuset hierarchy, for the slots' pin cgroups.
+ * Without it a slot is pinned by sched_setaffinity alone. */
+static void detect_cpuset(const struct sbx__cg_mounts *m, const char *prefix)
+{
+    char self[200];
+    size_t rl = strlen(m->cpuset_root);
+    int err;
+
+    if (self_cgroup(self, sizeof(self), "cpuset") < 0)
+        return;
+    if (rl && !strncmp(self, m->cpuset_root, rl) && (self[rl] == '/' || !self[rl]))
+        memmove(self, self + rl, strlen(self + rl) + 1);
+    snprintf(cg_host.cpuset_root, sizeof(cg_host.cpuset_root), "%s%s", prefix, m->cpuset);
+    if (snprintf(cg_host.cpuset_base, sizeof(cg_host.cpuset_base), "%s%s%s/gavel-sbx", prefix,
+                 m->cpuset, self) >= (int)sizeof(cg_host.cpuset_base))
+        err = GV_ETOOBIG;
+    else
+        err = mkdir_p1(cg_host.cpuset_base);
+    if (err == 0)
+        err = cpuset_inherit(cg_host.cpuset_base);
+    if (err < 0) {
+        gv_log(GV_LOG_WARN, "sandbox",
+               "cannot use the cpuset hierarchy (%s: %s): slots are pinned by affinity only",
+               cg_host.cpuset_base, gv_strerror(err));
+        cg_host.cpuset_base[0] = '\0';
+    }
 }
 
 static int detect_v1(const struct sbx__cg_mounts *m, const char *prefix)
@@ -351,6 +419,8 @@ static int detect_v1(const struct sbx__cg_mounts *m, const char *prefix)
             return err;
         }
     }
+    if (m->cpuset[0])
+        detect_cpuset(m, prefix);
     /* Children inherit the hierarchy setting; 1 makes limits nest. */
     write_file(cg_host.base[CG_MEM], "memory.use_hierarchy", "1");
     snprintf(path, sizeof(path), "%s/memory.memsw.limit_in_bytes", cg_host.base[CG_MEM]);
@@ -395,6 +465,13 @@ int sbx__cgroup_detect(char *msg, size_t msg_len)
     }
     if (err == 0) {
         struct stat st;
+        cpu_set_t set;
+        cg_host.ncpus = 0;
+        if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+            for (int c = 0; c < CPU_SETSIZE; c++)
+                if (CPU_ISSET(c, &set))
+                    cg_host.cpus[cg_host.ncpus++] = c;
+        }
         if (stat("/proc/self/ns/pid", &st) < 0) {
             err = -errno;
             snprintf(cg_host.why, sizeof(cg_host.why), "cannot read our pid namespace: %s",
@@ -471,6 +548,11 @@ int sbx__cgroup_create(struct sbx__cgroup *cg, int slot, uint64_t seq)
             err = -errno;
             goto fail;
         }
+    }
+    if (cg->v2 && cg_host.v2_cpuset) {
+        char v[16];
+        snprintf(v, sizeof(v), "%d", sbx__cgroup_core(slot));
+        write_file(cg->path[0], "cpuset.cpus", v); /* best effort: the affinity pins anyway */
     }
     if (cg->v2 && cg_host.peak_file < 0) {
         char pk[320];
@@ -697,6 +779,18 @@ static int stale_name(const char *name, int slot)
     return end == (int)strlen(name) && got_slot == slot && ns == cg_host.pidns;
 }
 
+/* Whether `name` is the pin (cpuset) cgroup of slot `slot` made in our
+ * pid namespace: p<slot>-<pid>-<pid namespace inode>. */
+static int stale_pin(const char *name, int slot)
+{
+    int got_slot, pid, end = -1;
+    unsigned long ns;
+
+    if (sscanf(name, "p%d-%d-%lu%n", &got_slot, &pid, &ns, &end) != 3)
+        return 0;
+    return end == (int)strlen(name) && got_slot == slot && ns == cg_host.pidns;
+}
+
 /* Kills the members of one leftover directory (in whichever hierarchy it
  * is) and removes it. */
 static void remove_leftover(const char *path)
@@ -727,7 +821,8 @@ static int sweep_parent(const char *dir, int slot)
         return 0;
     while ((e = readdir(d)) != NULL) {
         char path[sizeof(((struct sbx__cgroup *)0)->path[0])];
-        if ((e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) || !stale_name(e->d_name, slot))
+        if ((e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) ||
+            !(stale_name(e->d_name, slot) || stale_pin(e->d_name, slot)))
             continue;
         if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
             continue;
@@ -784,6 +879,8 @@ int sbx__cgroup_sweep(int slot)
         if (!seen)
             removed += sweep_tree(cg_host.root[c], 0, slot);
     }
+    if (!cg_host.v2 && cg_host.cpuset_root[0])
+        removed += sweep_tree(cg_host.cpuset_root, 0, slot);
     if (cg_host.v2) {
         const char *name = strrchr(cg_host.base[0], '/');
         if (strncmp(cg_host.base[0], cg_host.root[0], strlen(cg_host.root[0])) || !name ||
@@ -846,4 +943,58 @@ void sbx__cgroup_abandon(struct sbx__cgroup *cg)
         cg->procs_fd[i] = -1;
     }
     cg->nctrl = 0;
+}
+
+int sbx__cgroup_core(int slot)
+{
+    if (sbx__cgroup_detect(NULL, 0) < 0 || cg_host.ncpus <= 0)
+        return 0;
+    return cg_host.cpus[(slot / 2) % cg_host.ncpus];
+}
+
+int sbx__cgroup_pin(char *path, size_t len, int *join_fd, int slot, int core)
+{
+    char v[16], p[320];
+    int err = sbx__cgroup_detect(NULL, 0);
+
+    *join_fd = -1;
+    path[0] = '\0';
+    if (err < 0)
+        return err;
+    if (cg_host.v2 || !cg_host.cpuset_base[0])
+        return GV_EUNAVAIL;
+    if (snprintf(path, len, "%s/p%d-%d-%lu", cg_host.cpuset_base, slot, (int)getpid(),
+                 cg_host.pidns) >= (int)len) {
+        path[0] = '\0';
+        return GV_ETOOBIG;
+    }
+    if (mkdir(path, 0700) < 0) {
+        err = -errno;
+        path[0] = '\0';
+        return err;
+    }
+    snprintf(v, sizeof(v), "%d", core);
+    err = cpuset_inherit(path); /* mems from the parent (cpus too, overwritten next) */
+    if (err == 0)
+        err = write_file(path, "cpuset.cpus", v);
+    if (err == 0) {
+        /* "tasks": the keeper is one thread (see sbx__cgroup_create). */
+        snprintf(p, sizeof(p), "%s/tasks", path);
+        *join_fd = open(p, O_WRONLY | O_CLOEXEC);
+        if (*join_fd < 0)
+            err = -errno;
+    }
+    if (err < 0) {
+        gv_log(GV_LOG_WARN, "sandbox", "cannot pin slot %d to CPU %d with '%s': %s", slot, core,
+               path, gv_strerror(err));
+        rmdir(path);
+        path[0] = '\0';
+    }
+    return err;
+}
+
+void sbx__cgroup_unpin(const char *path)
+{
+    if (path[0])
+        remove_leftover(path);
 }

@@ -33,6 +33,7 @@ struct sbx__cg_mounts {
     char v2[200];                       /* the first cgroup2 mount point, or "" */
     char v1[SBX_CG_MAX_CTRL][200];      /* memory, cpuacct, pids (v1), or "" */
     char v1_root[SBX_CG_MAX_CTRL][200]; /* the hierarchy path mounted there; "" = its root */
+    char cpuset[200], cpuset_root[200];  /* the v1 cpuset hierarchy, likewise */
 };
 /* 0, or GV_ENOTFOUND when no cgroup file system is mounted at all. */
 int sbx__cgroup_parse_mounts(struct sbx__cg_mounts *out, const char *mountinfo);
@@ -75,6 +76,21 @@ void sbx__cgroup_abandon(struct sbx__cgroup *cg);
  * namespace: called by the new holder of the index, so whatever is there
  * was left by an earlier holder that died. The count removed, or an error. */
 int sbx__cgroup_sweep(int slot);
+/* CPU pinning. The core slot `slot` runs on: of the CPUs the supervisor
+ * may use (its affinity when the cgroups were detected), number
+ * (slot / 2) mod their count, so that a gavel-judge's two slots (claimed
+ * one after the other) share one core and the next worker's take the next
+ * core. */
+int sbx__cgroup_core(int slot);
+/* v1 with a cpuset hierarchy: makes p<slot>-<pid>-<pid ns> under its
+ * gavel-sbx, limited to `core`, writes its path to `path` and opens its
+ * "tasks" for the slot's keeper to join (everything the slot starts stays
+ * inside: a program cannot widen its affinity past it). GV_EUNAVAIL where
+ * there is no v1 cpuset (then only sched_setaffinity pins the slot; on v2
+ * each run cgroup gets cpuset.cpus when the controller is there). */
+int sbx__cgroup_pin(char *path, size_t len, int *join_fd, int slot, int core);
+/* Removes a pin cgroup once its processes are gone. */
+void sbx__cgroup_unpin(const char *path);
 /* Samples memory.current where no peak file exists (v2 before 5.19). */
 void sbx__cgroup_sample(struct sbx__cgroup *cg);
 
@@ -165,6 +181,8 @@ struct sbx_slot {
      * before it retires the slot (sbx__slot_replace). Also the socket's
      * SO_RCVTIMEO, so no blocking receive waits longer. */
     int64_t giveup_ms;
+    int core;      /* the CPU the slot's processes run on (sbx__cgroup_core) */
+    char pin[256]; /* its v1 cpuset cgroup, or "" */
 };
 
 /* Built once per process by sbx_check_host, before any slot starts: a

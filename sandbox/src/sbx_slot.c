@@ -100,6 +100,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -422,6 +423,20 @@ static int uid_unused(uid_t uid, int index)
     return 0;
 }
 
+/* In the keeper, before anything else: joins the slot's cpuset cgroup and
+ * sets its affinity, which init, the prepared processes and every program
+ * inherit. Only system calls: the caller may be threaded. */
+static void pin_self(int join_fd, int core)
+{
+    cpu_set_t set;
+
+    if (join_fd >= 0 && write(join_fd, "0", 1) < 0)
+        _exit(1);
+    CPU_ZERO(&set);
+    CPU_SET(core, &set);
+    sched_setaffinity(0, sizeof(set), &set);
+}
+
 /* Waits up to `wait_ms` for the keeper to exit (it does once init has),
  * then kills it: init, whose parent-death signal is SIGKILL, dies with it
  * however it is stuck (stopped; in uninterruptible sleep, once it wakes),
@@ -486,6 +501,7 @@ int sbx__slot_replace(struct sbx_slot *s, struct sbx__cgroup *stuck, const char 
      * lock when this process exits; the index's next holder then sweeps
      * the cgroup. */
     s->lock_fd = -1;
+    s->pin[0] = '\0'; /* also left for the sweep: a stuck process may be in it */
     s->sock = s->box_fd = -1;
     s->nretire = s->nspare = s->have_next = 0;
     /* If no slot can start now, the next run of `s` tries again. */
@@ -528,6 +544,7 @@ int sbx_slot_new(struct sbx_slot **out, int index)
     char why[256] = "";
     uid_t base = 0;
     long giveup_ms = SBX_GIVEUP_MS_DEFAULT;
+    int pin_fd = -1;
     pid_t pid;
 
     err = sbx_check_host(why, sizeof(why));
@@ -569,6 +586,11 @@ int sbx_slot_new(struct sbx_slot **out, int index)
             goto fail;
     }
     sbx__cgroup_sweep(s->index);
+    /* Pinned to one core, so that concurrent runs do not disturb each
+     * other's timing: a cpuset where v1 has one (the program cannot widen
+     * it), its affinity in any case. */
+    s->core = sbx__cgroup_core(s->index);
+    sbx__cgroup_pin(s->pin, sizeof(s->pin), &pin_fd, s->index, s->core);
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         err = -errno;
         goto fail;
@@ -598,8 +620,13 @@ int sbx_slot_new(struct sbx_slot **out, int index)
         s->sock = sv[0];
         goto fail;
     }
-    if (pid == 0)
+    if (pid == 0) {
+        pin_self(pin_fd, s->core);
         sbx__keeper_main(sv[1], s->uid);
+    }
+    if (pin_fd >= 0)
+        close(pin_fd);
+    pin_fd = -1;
     close(sv[1]);
     s->sock = sv[0];
     s->keeper = pid;
@@ -619,6 +646,8 @@ int sbx_slot_new(struct sbx_slot **out, int index)
     *out = s;
     return 0;
 fail:
+    if (pin_fd >= 0)
+        close(pin_fd);
     sbx_slot_free(s);
     return err;
 }
@@ -639,6 +668,7 @@ void sbx_slot_free(struct sbx_slot *s)
     if (s->box_fd >= 0)
         close(s->box_fd);
     reap_keeper(s, s->giveup_ms);
+    sbx__cgroup_unpin(s->pin);
     if (s->have_next)
         sbx__cgroup_destroy(&s->next);
     /* Last: the index (and its uid) is free only once nothing runs as it. */
