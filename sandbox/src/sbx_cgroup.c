@@ -21,7 +21,14 @@
  * each container with its own pid namespace (and its own /run/gavel, so its
  * own slot locks): the pid alone would not tell whose a cgroup is. A
  * supervisor killed outright leaves its cgroups behind; whoever claims its
- * slot index next in the same namespace removes them (sbx__cgroup_sweep). */
+ * slot index next in the same namespace removes them (sbx__cgroup_sweep),
+ * wherever they are: v1 run cgroups sit under their creator's own cgroup,
+ * so the sweep walks each hierarchy for gavel-sbx directories.
+ *
+ * Pinning: on v1 with a cpuset hierarchy, each slot has a pin cgroup
+ * p<slot>-<pid>-<pid namespace inode> there holding all its processes on
+ * one core; on v2 with the cpuset controller, each run cgroup gets the
+ * slot's core in cpuset.cpus. */
 #include <dirent.h>
 #include <errno.h>
 #include <sched.h>

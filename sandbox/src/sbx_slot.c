@@ -88,6 +88,20 @@
  * (cgroup usage), peak memory and the memory-limit events, removes the
  * cgroup and creates the next one.
  *
+ * Giving up. A run without DONE by its wall deadline plus giveup_ms
+ * (GAVEL_SANDBOX_GIVEUP_MS), or any blocking receive from init past
+ * giveup_ms (the socket's SO_RCVTIMEO), means the slot is stuck: a process
+ * in uninterruptible sleep, or init itself. sbx__slot_replace kills the
+ * keeper (init dies by its parent-death signal), leaves the stuck run's
+ * cgroup and the index lock in place (neither the uid nor the cgroup may be
+ * reused while a stuck process may live; the index's next holder sweeps),
+ * and moves a freshly started slot into the caller's struct. The call
+ * returns GV_EGIVEUP: the run did not happen.
+ *
+ * Pinning. Each slot runs on one core (sbx__cgroup_core): the keeper joins
+ * the slot's v1 cpuset cgroup when there is one and sets its affinity
+ * before it starts init, so everything in the slot inherits both.
+ *
  * Reset. RESET makes init lazily unmount /box and /tmp and mount fresh
  * tmpfs instances: nothing the program wrote survives, and no tree it built
  * (symlinks, FIFOs) is ever walked. Files are put into and read from /box

@@ -33,7 +33,8 @@ cleanup() {
 trap cleanup EXIT
 export GAVEL_PG_URL=$url
 export GAVEL_REDIS_URL="${GAVEL_REDIS_URL%/*}/6"
-export GAVEL_SANDBOX_GIVEUP_MS=1000
+# Also bounds each slot start, which takes over a second on a loaded host.
+export GAVEL_SANDBOX_GIVEUP_MS=3000
 redis-cli -u "$GAVEL_REDIS_URL" FLUSHDB >/dev/null
 sql() { psql "$url" -qAtc "$1"; }
 
@@ -50,7 +51,7 @@ judge_pid=$!
 # The worker's slots: keeper processes are its children, each slot's init
 # the keeper's child. Both slots (the program's and the validator's) are
 # stopped while idle, so the compile step is the first thing that gets no
-# answer (after its 20 s wall limit and the 1 s give-up margin), and the
+# answer (after its 20 s wall limit and the 3 s give-up margin), and the
 # reset of the other slot after it the second.
 inits=
 for _ in $(seq 1 200); do

@@ -616,7 +616,7 @@ static int giveup_child(int report)
     int old, second;
 
     failures = 0; /* the parent's, inherited: this process counts its own */
-    setenv("GAVEL_SANDBOX_GIVEUP_MS", "700", 1);
+    setenv("GAVEL_SANDBOX_GIVEUP_MS", "2000", 1); /* also bounds a slot start, slow under load */
     ASSERT_EQ(sbx_slot_new(&s, SLOT), 0);
     if (!s)
         return 1;
