@@ -469,8 +469,10 @@ static void reap_keeper(struct sbx_slot *s, int64_t wait_ms)
             ;
         close(pidfd);
         if (r == 0) {
-            gv_log(GV_LOG_WARN, "sandbox", "slot %d: its keeper did not exit within %lld ms; killed",
-                   s->index, (long long)wait_ms);
+            if (wait_ms > 0)
+                gv_log(GV_LOG_WARN, "sandbox",
+                       "slot %d: its keeper did not exit within %lld ms; killed", s->index,
+                       (long long)wait_ms);
             kill(s->keeper, SIGKILL);
         }
     } else {
