@@ -316,7 +316,9 @@ static int detect_v2(const char *root)
         if (snprintf(cg_host.base[0], sizeof(cg_host.base[0]), "%s/gavel-sbx", root) >=
             (int)sizeof(cg_host.base[0]))
             return GV_ETOOBIG;
-        err = write_file(root, "cgroup.subtree_control", "+memory +pids +cpu");
+        err = write_file(root, "cgroup.subtree_control", "+memory +pids +cpu +cpuset");
+        if (err < 0)
+            err = write_file(root, "cgroup.subtree_control", "+memory +pids +cpu");
         if (err < 0)
             err = write_file(root, "cgroup.subtree_control", "+memory +pids");
         if (err < 0) {
@@ -329,12 +331,12 @@ static int detect_v2(const char *root)
     if (err < 0)
         goto fail;
     /* cpuset pins each run cgroup to its slot's core where the kernel
-     * offers the controller; sched_setaffinity does otherwise. */
-    if (strstr(buf, "cpuset") && (env && *env ? 0 : write_file(root, "cgroup.subtree_control",
-                                                                "+cpuset")) == 0 &&
-        write_file(cg_host.base[0], "cgroup.subtree_control", "+cpuset") == 0)
-        cg_host.v2_cpuset = 1;
-    err = write_file(cg_host.base[0], "cgroup.subtree_control", "+memory +pids +cpu");
+     * offers the controller; sched_setaffinity does otherwise. A write
+     * naming several controllers enables all or none. */
+    err = write_file(cg_host.base[0], "cgroup.subtree_control", "+memory +pids +cpu +cpuset");
+    cg_host.v2_cpuset = err == 0;
+    if (err < 0)
+        err = write_file(cg_host.base[0], "cgroup.subtree_control", "+memory +pids +cpu");
     if (err < 0)
         err = write_file(cg_host.base[0], "cgroup.subtree_control", "+memory +pids");
     if (err < 0)
