@@ -602,6 +602,18 @@ static int run_print(struct sbx_slot *s, const char *want)
     return err;
 }
 
+/* A slot at a high index, which other processes on the host (judges, other
+ * suites, taking the first free index) are unlikely to claim the moment a
+ * test's child dies: the test claims it next, to watch its sweep. */
+static int high_slot(struct sbx_slot **out)
+{
+    int err = -EBUSY;
+
+    for (int i = 2999; i > 2950 && err == -EBUSY; i--)
+        err = sbx_slot_new(out, i);
+    return err;
+}
+
 /* In a child: a slot whose init never reports (stopped with SIGSTOP, as a
  * process stuck in uninterruptible sleep would be) makes a run give up
  * after its wall limit plus GAVEL_SANDBOX_GIVEUP_MS; the slot is replaced
@@ -617,7 +629,7 @@ static int giveup_child(int report)
 
     failures = 0; /* the parent's, inherited: this process counts its own */
     setenv("GAVEL_SANDBOX_GIVEUP_MS", "2000", 1); /* also bounds a slot start, slow under load */
-    ASSERT_EQ(sbx_slot_new(&s, SLOT), 0);
+    ASSERT_EQ(high_slot(&s), 0);
     if (!s)
         return 1;
     old = sbx_slot_index(s);
@@ -779,7 +791,7 @@ static int other_cgroup_child(int report, const char *name)
             return 1;
     }
     sbx__cgroup_use_fixture(NULL); /* detect again, from the new cgroups */
-    if (sbx_slot_new(&s, SLOT) < 0)
+    if (high_slot(&s) < 0)
         return 1;
     idx = sbx_slot_index(s);
     if (write(report, &idx, sizeof(idx)) != sizeof(idx))
