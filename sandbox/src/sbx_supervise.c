@@ -115,7 +115,9 @@ int sbx__slot_expect_ready(struct sbx_slot *s, char *why, size_t why_len)
     ssize_t n = sbx__msg_recv(s->sock, &m, &fd, &nfds);
 
     if (n <= 0) {
-        snprintf(why, why_len, "the slot's init died");
+        /* -EAGAIN: nothing within giveup_ms (the socket's SO_RCVTIMEO). */
+        snprintf(why, why_len, "%s",
+                 n == -EAGAIN ? "the slot's init did not answer in time" : "the slot's init died");
         return n < 0 ? (int)n : GV_EUNAVAIL;
     }
     if (m.type != SBX_MSG_READY || nfds != 1) {
