@@ -21,7 +21,8 @@
     X(GV_EINVAL, 8, "invalid argument")                                                            \
     X(GV_EUNAVAIL, 9, "service unavailable")                                                       \
     X(GV_EINTERNAL, 10, "internal error")                                                          \
-    X(GV_ECHECKSUM, 11, "checksum mismatch")
+    X(GV_ECHECKSUM, 11, "checksum mismatch")                                                       \
+    X(GV_EGIVEUP, 12, "gave up on a sandbox run that never ended (slot replaced)")
 
 enum gv_err {
 #define GV_ERR_ENUM(name, off, msg) name = GV_EBASE - (off),

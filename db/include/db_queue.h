@@ -102,6 +102,14 @@ int db_queue_ack(struct db_queue *q, const struct db_queue_job *job);
  * than reclaim_idle_ms. GV_ENOTFOUND when it is no longer ours. */
 int db_queue_touch(struct db_queue *q, const char *consumer, const struct db_queue_job *job);
 
+/* Gives a job `consumer` still owns back without a verdict (the sandbox
+ * gave up on it: it must be judged again, by whichever worker takes next).
+ * It stays pending with its delivery count, so the retries stay bounded
+ * (a worker gives up after too many deliveries), but any take reclaims it
+ * at once instead of after reclaim_idle_ms. GV_ENOTFOUND when it is no
+ * longer ours. */
+int db_queue_release(struct db_queue *q, const char *consumer, const struct db_queue_job *job);
+
 struct db_queue_item {
     int64_t submission_id;
     int level;

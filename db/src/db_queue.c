@@ -187,6 +187,21 @@ static const char LUA_TOUCH[] =
     "redis.call('XCLAIM', s, ARGV[2], ARGV[3], 0, ARGV[5], 'JUSTID')\n"
     "return 1\n";
 
+/* ARGV: prefix, group, consumer, level, entry id, wake tokens max. 1 when
+ * released. The entry stays pending (its delivery count, which bounds the
+ * retries, goes on), but its idle time is set far beyond any reclaim
+ * timeout (Redis caps it at the epoch): the next take of any worker
+ * reclaims it, and a token wakes one that waits. */
+static const char LUA_RELEASE[] =
+    LUA_PRELUDE
+    "local s = P .. ':' .. ARGV[4]\n"
+    "local p = redis.call('XPENDING', s, ARGV[2], ARGV[5], ARGV[5], 1)\n"
+    "if #p == 0 or p[1][2] ~= ARGV[3] then return 0 end\n"
+    "redis.call('XCLAIM', s, ARGV[2], ARGV[3], 0, ARGV[5], 'IDLE', now, 'JUSTID')\n"
+    "redis.call('RPUSH', P .. ':wake', '1')\n"
+    "redis.call('LTRIM', P .. ':wake', -tonumber(ARGV[6]), -1)\n"
+    "return 1\n";
+
 /* ARGV: prefix, group, levels. {waiting, users, pending} per level. */
 static const char LUA_STATS[] =
     LUA_PRELUDE
@@ -206,10 +221,10 @@ static const char LUA_STATS[] =
 
 // clang-format on
 
-enum script_id { SC_PUSH, SC_TAKE, SC_ACK, SC_TOUCH, SC_STATS, SC_COUNT };
+enum script_id { SC_PUSH, SC_TAKE, SC_ACK, SC_TOUCH, SC_STATS, SC_RELEASE, SC_COUNT };
 
-static const char *const script_text[SC_COUNT] = {LUA_PUSH, LUA_TAKE, LUA_ACK, LUA_TOUCH,
-                                                  LUA_STATS};
+static const char *const script_text[SC_COUNT] = {LUA_PUSH,  LUA_TAKE,  LUA_ACK,
+                                                  LUA_TOUCH, LUA_STATS, LUA_RELEASE};
 
 struct db_queue {
     struct db_redis *r;
@@ -505,6 +520,29 @@ int db_queue_touch(struct db_queue *q, const char *consumer, const struct db_que
     if (!consumer || !*consumer)
         return GV_EINVAL;
     return job_script(q, SC_TOUCH, consumer, job);
+}
+
+int db_queue_release(struct db_queue *q, const char *consumer, const struct db_queue_job *job)
+{
+    char lvl[8], wake[16];
+    const char *args[6] = {q->prefix, DB_QUEUE_GROUP, consumer, lvl, job->entry_id, wake};
+    redisReply *reply = NULL;
+    int err;
+
+    if (!consumer || !*consumer || job->level < 0 || job->level >= DB_QUEUE_LEVELS ||
+        !job->entry_id[0])
+        return GV_EINVAL;
+    snprintf(lvl, sizeof(lvl), "%d", job->level);
+    snprintf(wake, sizeof(wake), "%d", WAKE_TOKENS_MAX);
+    err = run_script(&reply, q, SC_RELEASE, 6, args);
+    if (err < 0)
+        return err;
+    if (reply->type != REDIS_REPLY_INTEGER)
+        err = GV_EPARSE;
+    else if (reply->integer == 0)
+        err = GV_ENOTFOUND;
+    freeReplyObject(reply);
+    return err;
 }
 
 int db_queue_requeue_missing(size_t *requeued, struct db_queue *q,

@@ -11,6 +11,8 @@
  *   gavel_sandbox_runs_total             counter, programs run in the sandbox (compilers,
  *                                        tests, validators)
  *   gavel_sandbox_failures_total         counter, runs where the sandbox itself failed
+ *   gavel_judge_sandbox_giveups_total    counter, runs and resets whose slot never answered:
+ *                                        the slot was replaced, the submission requeued
  *   gavel_judge_queue_waiting{level}     gauge, queue entries not yet taken
  *   gavel_judge_queue_pending{level}     gauge, taken by a worker, not yet acknowledged
  * The queue gauges describe the shared queue, so every worker reports the
@@ -34,7 +36,7 @@ struct jdg_metrics {
     atomic_uint_fast64_t judgings;
     atomic_uint_fast64_t verdicts[JDG_METRICS_VERDICTS];
     struct gv_hist judging_seconds;
-    atomic_uint_fast64_t sandbox_runs, sandbox_failures;
+    atomic_uint_fast64_t sandbox_runs, sandbox_failures, sandbox_giveups;
     atomic_bool queue_known;
     atomic_int_fast64_t queue_waiting[CST_PRIO_LEVELS], queue_pending[CST_PRIO_LEVELS];
 };

@@ -37,7 +37,9 @@ typedef void jdg_worker_tick_fn(void *ctx);
  * delivery): acknowledge the entry. GV_EEXIST when another worker took the
  * submission over meanwhile (this one was too slow and its entry was
  * reclaimed): do NOT acknowledge, the other worker will, and if it dies
- * the entry is reclaimed again. GV_ENOTFOUND when it does not exist; any
+ * the entry is reclaimed again. GV_ENOTFOUND when it does not exist; GV_EGIVEUP
+ * when a sandbox slot never answered (it was replaced): put the entry back
+ * on the queue (db_queue_release) to be judged again; any
  * other negative code when the stores or the sandbox failed and the entry
  * must stay pending. `give_up` writes a JE verdict without judging (a job that keeps
  * killing workers). */

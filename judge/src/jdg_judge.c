@@ -132,6 +132,10 @@ static int slot_run(struct sbx_result *out, struct sbx_slot *slot, const struct 
     gv_counter_add(&jdg_metrics.sandbox_runs, 1);
     if (err < 0 || out->status == SBX_SE)
         gv_counter_add(&jdg_metrics.sandbox_failures, 1);
+    /* The slot never answered and was replaced (the box is empty now): the
+     * worker puts the submission back on the queue. */
+    if (err == GV_EGIVEUP)
+        gv_counter_add(&jdg_metrics.sandbox_giveups, 1);
     return err;
 }
 

@@ -69,6 +69,11 @@ int jdg_metrics_text(char **out, size_t *out_len)
                       "Sandbox runs that failed through no fault of the program (judge errors).");
     gv_metrics_sample(&m, "gavel_sandbox_failures_total", NULL, 0,
                       (double)gv_counter_get(&s->sandbox_failures));
+    gv_metrics_family(&m, "gavel_judge_sandbox_giveups_total", "counter",
+                      "Sandbox runs and resets whose slot never answered (replaced; the "
+                      "submission was put back on the queue).");
+    gv_metrics_sample(&m, "gavel_judge_sandbox_giveups_total", NULL, 0,
+                      (double)gv_counter_get(&s->sandbox_giveups));
     if (atomic_load_explicit(&s->queue_known, memory_order_relaxed)) {
         queue_gauge(&m, "gavel_judge_queue_waiting",
                     "Judge queue entries not yet taken, by priority level (the shared queue: "

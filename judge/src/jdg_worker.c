@@ -456,7 +456,10 @@ int jdg_worker_judge(struct jdg_worker *w, int64_t id, bool rejudge, bool give_u
     void *src = NULL;
     size_t src_len = 0;
     int64_t judging_id = 0, started_ms = gv_time_mono_ms();
-    int err;
+    /* One judging at a time per process: a change of the counter is a
+     * give-up of this judging (a test, the validator or a reset). */
+    uint64_t giveups = gv_counter_get(&jdg_metrics.sandbox_giveups);
+    int err, e;
 
     jdg_outcome_init(&out);
     err = db_judging_start(&sub, &judging_id, w->pg, id, w->host_id, rejudge);
@@ -475,9 +478,25 @@ int jdg_worker_judge(struct jdg_worker *w, int64_t id, bool rejudge, bool give_u
         err = jdg_judge(&out, &w->slots, &c->prob, lang, src, src_len, on_progress, &pc);
         /* The boxes are wiped whatever happened: the next submission must
          * not find this one's files. */
-        if (sbx_slot_reset(w->slots.run) < 0 || sbx_slot_reset(w->slots.check) < 0) {
-            gv_log(GV_LOG_ERROR, "judge", "cannot reset the sandbox slots");
-            err = err < 0 ? err : GV_EINTERNAL;
+        for (int i = 0; i < 2; i++) {
+            e = sbx_slot_reset(i == 0 ? w->slots.run : w->slots.check);
+            if (e == GV_EGIVEUP)
+                gv_counter_add(&jdg_metrics.sandbox_giveups, 1);
+            if (e < 0) {
+                gv_log(GV_LOG_ERROR, "judge", "cannot reset the sandbox slots: %s",
+                       gv_strerror(e));
+                err = err < 0 ? err : GV_EINTERNAL;
+            }
+        }
+        if (gv_counter_get(&jdg_metrics.sandbox_giveups) != giveups) {
+            /* A slot never answered and was replaced: whatever this
+             * judging found is void, nothing of it is the contestant's. */
+            gv_log(GV_LOG_WARN, "judge",
+                   "submission %" PRId64 ": the sandbox gave up on a slot that never answered "
+                   "(%s); it goes back on the queue",
+                   id, out.message[0] ? out.message : "during a reset");
+            err = GV_EGIVEUP;
+            goto out;
         }
         if (err < 0 || out.verdict == JDG_JE) {
             /* The sandbox failed or the jury's validator did: never the

@@ -249,6 +249,15 @@ static void judge_one(struct judge *j)
         if (err < 0 && err != GV_ENOTFOUND)
             gv_log(GV_LOG_WARN, "judge", "cannot acknowledge submission %lld: %s",
                    (long long)job->submission_id, gv_strerror(err));
+    } else if (err == GV_EGIVEUP) {
+        /* Judged again at once, by whichever worker takes next (this one,
+         * with its fresh slot, or another); the delivery count still
+         * bounds the retries before a JE. */
+        int e = j->queue ? db_queue_release(j->queue, j->beat.id, job) : GV_EUNAVAIL;
+        gv_log(GV_LOG_WARN, "judge", "submission %lld put back on the queue (delivery %lld)%s%s",
+               (long long)job->submission_id, (long long)job->deliveries,
+               e < 0 ? ": cannot release it, it is reclaimed after the idle timeout: " : "",
+               e < 0 ? gv_strerror(e) : "");
     } else if (err != GV_EEXIST) {
         /* Left pending: reclaimed after the idle timeout, by us or by
          * another worker, and given up on after MAX_DELIVERIES. */

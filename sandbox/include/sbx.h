@@ -115,7 +115,8 @@ struct sbx_slot;
  * index >= 0 takes exactly that one, -EBUSY if it is held. The base is the
  * setting GAVEL_SANDBOX_UID_BASE (default 2000000000; GV_ECONFIG when out
  * of range); -EEXIST when the slot's uid or gid belongs to a user or group
- * of the host. *out is owned by the caller: sbx_slot_free. */
+ * of the host. The slot is pinned to one core (docs/SANDBOX.md, "CPU
+ * pinning"). *out is owned by the caller: sbx_slot_free. */
 int sbx_slot_new(struct sbx_slot **out, int index);
 void sbx_slot_free(struct sbx_slot *s);
 int sbx_slot_index(const struct sbx_slot *s);
@@ -135,7 +136,14 @@ int sbx_slot_remove_file(struct sbx_slot *s, const char *name);
  * sbx_result_release. After it returns, no process of the run is left and
  * the next cgroup is ready; files in /box persist until sbx_slot_reset
  * (only the compile step and box_writable jobs can write there), /tmp is
- * fresh for every run. */
+ * fresh for every run.
+ *
+ * GV_EGIVEUP: the slot's init did not report the end of the run within
+ * the wall limit plus GAVEL_SANDBOX_GIVEUP_MS (a process stuck in
+ * uninterruptible sleep, a stuck init). The run did not happen; the slot
+ * was retired (its index and uid stay claimed until the process exits) and
+ * `s` is now a fresh slot with another index and an empty /box: start the
+ * job over, the submission's compile step included. */
 int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_job *job);
 
 /* Waits until the slot's next run is prepared (its cgroup created and its
@@ -144,7 +152,9 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
  * to keep the wait off its critical path. Returns < 0 if preparing failed. */
 int sbx_slot_wait_ready(struct sbx_slot *s);
 
-/* Wipes /box (and /tmp) by mounting fresh tmpfs instances over them. */
+/* Wipes /box (and /tmp) by mounting fresh tmpfs instances over them.
+ * GV_EGIVEUP as for sbx_slot_run when init does not answer in time (the
+ * slot is replaced, and empty too). */
 int sbx_slot_reset(struct sbx_slot *s);
 
 /* A pool of slots shared by threads: acquire blocks until one is free. */

@@ -21,9 +21,17 @@
  * each container with its own pid namespace (and its own /run/gavel, so its
  * own slot locks): the pid alone would not tell whose a cgroup is. A
  * supervisor killed outright leaves its cgroups behind; whoever claims its
- * slot index next in the same namespace removes them (sbx__cgroup_sweep). */
+ * slot index next in the same namespace removes them (sbx__cgroup_sweep),
+ * wherever they are: v1 run cgroups sit under their creator's own cgroup,
+ * so the sweep walks each hierarchy for gavel-sbx directories.
+ *
+ * Pinning: on v1 with a cpuset hierarchy, each slot has a pin cgroup
+ * p<slot>-<pid>-<pid namespace inode> there holding all its processes on
+ * one core; on v2 with the cpuset controller, each run cgroup gets the
+ * slot's core in cpuset.cpus. */
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -48,7 +56,13 @@ static struct {
     int memsw;                       /* v1: memory.memsw.* present */
     int peak_file;                   /* v2: memory.peak present */
     char base[SBX_CG_MAX_CTRL][200]; /* parent of the run cgroups */
+    char root[SBX_CG_MAX_CTRL][200]; /* where the hierarchy is mounted: the sweep's start */
     unsigned long pidns;             /* inode of our pid namespace: see the top */
+    char cpuset_base[200];           /* v1: gavel-sbx in the cpuset hierarchy, or "" */
+    char cpuset_root[200];
+    int v2_cpuset;                   /* v2: run cgroups get cpuset.cpus */
+    int ncpus;                       /* the CPUs we may use, for sbx__cgroup_core */
+    int cpus[CPU_SETSIZE];
     char why[640];
 } cg_host;
 
@@ -223,6 +237,11 @@ int sbx__cgroup_parse_mounts(struct sbx__cg_mounts *out, const char *text)
             if (p && !strcmp(fstype, "cgroup2") && !out->v2[0]) {
                 snprintf(out->v2, sizeof(out->v2), "%s", point);
             } else if (p && !strcmp(fstype, "cgroup")) {
+                if (!out->cpuset[0] && has_option(opts, "cpuset")) {
+                    snprintf(out->cpuset, sizeof(out->cpuset), "%s", point);
+                    snprintf(out->cpuset_root, sizeof(out->cpuset_root), "%s",
+                             strcmp(root, "/") ? root : "");
+                }
                 for (int i = 0; i < SBX_CG_MAX_CTRL; i++) {
                     if (out->v1[i][0] || !has_option(opts, v1_ctrl[i]))
                         continue;
@@ -287,6 +306,7 @@ static int detect_v2(const char *root)
                  "cgroup v2 at %s lacks the memory or pids controller", root);
         return GV_EUNAVAIL;
     }
+    snprintf(cg_host.root[0], sizeof(cg_host.root[0]), "%s", root);
     if (env && *env) {
         snprintf(cg_host.base[0], sizeof(cg_host.base[0]), "%s", env);
     } else {
@@ -296,7 +316,9 @@ static int detect_v2(const char *root)
         if (snprintf(cg_host.base[0], sizeof(cg_host.base[0]), "%s/gavel-sbx", root) >=
             (int)sizeof(cg_host.base[0]))
             return GV_ETOOBIG;
-        err = write_file(root, "cgroup.subtree_control", "+memory +pids +cpu");
+        err = write_file(root, "cgroup.subtree_control", "+memory +pids +cpu +cpuset");
+        if (err < 0)
+            err = write_file(root, "cgroup.subtree_control", "+memory +pids +cpu");
         if (err < 0)
             err = write_file(root, "cgroup.subtree_control", "+memory +pids");
         if (err < 0) {
@@ -308,7 +330,13 @@ static int detect_v2(const char *root)
     err = mkdir_p1(cg_host.base[0]);
     if (err < 0)
         goto fail;
-    err = write_file(cg_host.base[0], "cgroup.subtree_control", "+memory +pids +cpu");
+    /* cpuset pins each run cgroup to its slot's core where the kernel
+     * offers the controller; sched_setaffinity does otherwise. A write
+     * naming several controllers enables all or none. */
+    err = write_file(cg_host.base[0], "cgroup.subtree_control", "+memory +pids +cpu +cpuset");
+    cg_host.v2_cpuset = err == 0;
+    if (err < 0)
+        err = write_file(cg_host.base[0], "cgroup.subtree_control", "+memory +pids +cpu");
     if (err < 0)
         err = write_file(cg_host.base[0], "cgroup.subtree_control", "+memory +pids");
     if (err < 0)
@@ -320,6 +348,57 @@ fail:
     snprintf(cg_host.why, sizeof(cg_host.why), "cannot prepare cgroup '%s': %s", cg_host.base[0],
              gv_strerror(err));
     return err;
+}
+
+/* Copies cpuset.cpus and cpuset.mems from `dir`'s parent when `dir` has
+ * none: a new v1 cpuset cgroup starts empty, and admits no task so. */
+static int cpuset_inherit(const char *dir)
+{
+    static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+    char parent[200], v[256];
+    const char *slash = strrchr(dir, '/');
+    int err = 0;
+
+    if (!slash || slash - dir >= (long)sizeof(parent))
+        return GV_EINVAL;
+    snprintf(parent, sizeof(parent), "%.*s", (int)(slash - dir), dir);
+    for (int i = 0; i < 2 && err == 0; i++) {
+        err = read_file(v, sizeof(v), dir, files[i]);
+        if (err == 0 && (v[0] == '\n' || !v[0])) {
+            err = read_file(v, sizeof(v), parent, files[i]);
+            if (err == 0)
+                err = write_file(dir, files[i], v);
+        }
+    }
+    return err;
+}
+
+/* v1: gavel-sbx in the cpuset hierarchy, for the slots' pin cgroups.
+ * Without it a slot is pinned by sched_setaffinity alone. */
+static void detect_cpuset(const struct sbx__cg_mounts *m, const char *prefix)
+{
+    char self[200];
+    size_t rl = strlen(m->cpuset_root);
+    int err;
+
+    if (self_cgroup(self, sizeof(self), "cpuset") < 0)
+        return;
+    if (rl && !strncmp(self, m->cpuset_root, rl) && (self[rl] == '/' || !self[rl]))
+        memmove(self, self + rl, strlen(self + rl) + 1);
+    snprintf(cg_host.cpuset_root, sizeof(cg_host.cpuset_root), "%s%s", prefix, m->cpuset);
+    if (snprintf(cg_host.cpuset_base, sizeof(cg_host.cpuset_base), "%s%s%s/gavel-sbx", prefix,
+                 m->cpuset, self) >= (int)sizeof(cg_host.cpuset_base))
+        err = GV_ETOOBIG;
+    else
+        err = mkdir_p1(cg_host.cpuset_base);
+    if (err == 0)
+        err = cpuset_inherit(cg_host.cpuset_base);
+    if (err < 0) {
+        gv_log(GV_LOG_WARN, "sandbox",
+               "cannot use the cpuset hierarchy (%s: %s): slots are pinned by affinity only",
+               cg_host.cpuset_base, gv_strerror(err));
+        cg_host.cpuset_base[0] = '\0';
+    }
 }
 
 static int detect_v1(const struct sbx__cg_mounts *m, const char *prefix)
@@ -341,6 +420,7 @@ static int detect_v1(const struct sbx__cg_mounts *m, const char *prefix)
         if (snprintf(cg_host.base[i], sizeof(cg_host.base[i]), "%s%s%s/gavel-sbx", prefix,
                      m->v1[i], self) >= (int)sizeof(cg_host.base[i]))
             return GV_ETOOBIG;
+        snprintf(cg_host.root[i], sizeof(cg_host.root[i]), "%s%s", prefix, m->v1[i]);
         err = mkdir_p1(cg_host.base[i]);
         if (err < 0) {
             snprintf(cg_host.why, sizeof(cg_host.why), "cannot create cgroup '%s': %s",
@@ -348,6 +428,8 @@ static int detect_v1(const struct sbx__cg_mounts *m, const char *prefix)
             return err;
         }
     }
+    if (m->cpuset[0])
+        detect_cpuset(m, prefix);
     /* Children inherit the hierarchy setting; 1 makes limits nest. */
     write_file(cg_host.base[CG_MEM], "memory.use_hierarchy", "1");
     snprintf(path, sizeof(path), "%s/memory.memsw.limit_in_bytes", cg_host.base[CG_MEM]);
@@ -392,6 +474,13 @@ int sbx__cgroup_detect(char *msg, size_t msg_len)
     }
     if (err == 0) {
         struct stat st;
+        cpu_set_t set;
+        cg_host.ncpus = 0;
+        if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+            for (int c = 0; c < CPU_SETSIZE; c++)
+                if (CPU_ISSET(c, &set))
+                    cg_host.cpus[cg_host.ncpus++] = c;
+        }
         if (stat("/proc/self/ns/pid", &st) < 0) {
             err = -errno;
             snprintf(cg_host.why, sizeof(cg_host.why), "cannot read our pid namespace: %s",
@@ -468,6 +557,11 @@ int sbx__cgroup_create(struct sbx__cgroup *cg, int slot, uint64_t seq)
             err = -errno;
             goto fail;
         }
+    }
+    if (cg->v2 && cg_host.v2_cpuset) {
+        char v[16];
+        snprintf(v, sizeof(v), "%d", sbx__cgroup_core(slot));
+        write_file(cg->path[0], "cpuset.cpus", v); /* best effort: the affinity pins anyway */
     }
     if (cg->v2 && cg_host.peak_file < 0) {
         char pk[320];
@@ -694,6 +788,87 @@ static int stale_name(const char *name, int slot)
     return end == (int)strlen(name) && got_slot == slot && ns == cg_host.pidns;
 }
 
+/* Whether `name` is the pin (cpuset) cgroup of slot `slot` made in our
+ * pid namespace: p<slot>-<pid>-<pid namespace inode>. */
+static int stale_pin(const char *name, int slot)
+{
+    int got_slot, pid, end = -1;
+    unsigned long ns;
+
+    if (sscanf(name, "p%d-%d-%lu%n", &got_slot, &pid, &ns, &end) != 3)
+        return 0;
+    return end == (int)strlen(name) && got_slot == slot && ns == cg_host.pidns;
+}
+
+/* Kills the members of one leftover directory (in whichever hierarchy it
+ * is) and removes it. */
+static void remove_leftover(const char *path)
+{
+    struct sbx__cgroup cg;
+
+    memset(&cg, 0, sizeof(cg));
+    cg.cpu_fd = -1;
+    for (int i = 0; i < SBX_CG_MAX_CTRL; i++)
+        cg.procs_fd[i] = -1;
+    cg.v2 = cg_host.v2;
+    cg.nctrl = 1;
+    snprintf(cg.path[0], sizeof(cg.path[0]), "%s", path);
+    /* v1 kills through the pids path: the same directory here, since every
+     * v1 hierarchy has its cgroup.procs. */
+    snprintf(cg.path[CG_PIDS], sizeof(cg.path[CG_PIDS]), "%s", path);
+    sbx__cgroup_destroy(&cg);
+}
+
+/* Removes the stale run cgroups of `slot` in one gavel-sbx directory. */
+static int sweep_parent(const char *dir, int slot)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int removed = 0;
+
+    if (!d)
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        char path[sizeof(((struct sbx__cgroup *)0)->path[0])];
+        if ((e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) ||
+            !(stale_name(e->d_name, slot) || stale_pin(e->d_name, slot)))
+            continue;
+        if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
+            continue;
+        remove_leftover(path);
+        removed++;
+    }
+    closedir(d);
+    return removed;
+}
+
+/* Walks a hierarchy from `dir` down to every "gavel-sbx" directory: a
+ * supervisor makes its run cgroups under its own cgroup (v1) or a
+ * configured parent (v2), and the one that died may have run in any. Run
+ * cgroups have no children, so they are not entered. */
+static int sweep_tree(const char *dir, int depth, int slot)
+{
+    DIR *d;
+    struct dirent *e;
+    int removed = 0;
+
+    if (depth > 16 || !(d = opendir(dir)))
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        char path[400];
+        if ((e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) || e->d_name[0] == '.')
+            continue;
+        if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
+            continue;
+        if (!strcmp(e->d_name, "gavel-sbx"))
+            removed += sweep_parent(path, slot);
+        else if (!stale_name(e->d_name, slot))
+            removed += sweep_tree(path, depth + 1, slot);
+    }
+    closedir(d);
+    return removed;
+}
+
 int sbx__cgroup_sweep(int slot)
 {
     int err = sbx__cgroup_detect(NULL, 0), nctrl, removed = 0;
@@ -701,37 +876,25 @@ int sbx__cgroup_sweep(int slot)
     if (err < 0)
         return err;
     nctrl = cg_host.v2 ? 1 : SBX_CG_MAX_CTRL;
-    /* A controller may have lost a cgroup that the others still hold (its
-     * holder died between two rmdirs), so every listing is read; removing
-     * a name in every controller tolerates the ones already gone. */
+    /* Each hierarchy on its own: a holder that died between two rmdirs
+     * left a name in some of them only, and on v1 its directories lie in
+     * different places in each (our own cgroup differs by hierarchy). A
+     * hierarchy mounted twice (cpu,cpuacct) is walked once. A v2 parent
+     * outside the mount (a fixture's) is swept directly. */
     for (int c = 0; c < nctrl; c++) {
-        DIR *d = opendir(cg_host.base[c]);
-        struct dirent *e;
-        if (!d)
-            continue;
-        while ((e = readdir(d)) != NULL) {
-            struct sbx__cgroup cg;
-            int ok = 1;
-            if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN)
-                continue;
-            if (!stale_name(e->d_name, slot))
-                continue;
-            memset(&cg, 0, sizeof(cg));
-            cg.v2 = cg_host.v2;
-            cg.nctrl = nctrl;
-            cg.cpu_fd = -1;
-            for (int i = 0; i < SBX_CG_MAX_CTRL; i++)
-                cg.procs_fd[i] = -1;
-            for (int i = 0; i < nctrl; i++)
-                if (snprintf(cg.path[i], sizeof(cg.path[i]), "%s/%s", cg_host.base[i],
-                             e->d_name) >= (int)sizeof(cg.path[i]))
-                    ok = 0;
-            if (!ok)
-                continue;
-            sbx__cgroup_destroy(&cg);
-            removed++;
-        }
-        closedir(d);
+        int seen = 0;
+        for (int k = 0; k < c; k++)
+            seen |= !strcmp(cg_host.root[k], cg_host.root[c]);
+        if (!seen)
+            removed += sweep_tree(cg_host.root[c], 0, slot);
+    }
+    if (!cg_host.v2 && cg_host.cpuset_root[0])
+        removed += sweep_tree(cg_host.cpuset_root, 0, slot);
+    if (cg_host.v2) {
+        const char *name = strrchr(cg_host.base[0], '/');
+        if (strncmp(cg_host.base[0], cg_host.root[0], strlen(cg_host.root[0])) || !name ||
+            strcmp(name + 1, "gavel-sbx"))
+            removed += sweep_parent(cg_host.base[0], slot);
     }
     if (removed > 0)
         gv_log(GV_LOG_WARN, "sandbox",
@@ -769,4 +932,78 @@ void sbx__cgroup_destroy(struct sbx__cgroup *cg)
         }
     }
     cg->nctrl = 0;
+}
+
+void sbx__cgroup_abandon(struct sbx__cgroup *cg)
+{
+    if (cg->nctrl > 0) {
+        if (cg->v2)
+            write_file(cg->path[0], "cgroup.kill", "1");
+        /* Once: a process in uninterruptible sleep stays listed until it
+         * wakes, and sbx__cgroup_kill would wait for it. */
+        kill_listed(cg->path[cg->v2 ? 0 : CG_PIDS]);
+    }
+    if (cg->cpu_fd >= 0)
+        close(cg->cpu_fd);
+    cg->cpu_fd = -1;
+    for (int i = 0; i < SBX_CG_MAX_CTRL; i++) {
+        if (cg->procs_fd[i] >= 0)
+            close(cg->procs_fd[i]);
+        cg->procs_fd[i] = -1;
+    }
+    cg->nctrl = 0;
+}
+
+int sbx__cgroup_core(int slot)
+{
+    if (sbx__cgroup_detect(NULL, 0) < 0 || cg_host.ncpus <= 0)
+        return 0;
+    return cg_host.cpus[(slot / 2) % cg_host.ncpus];
+}
+
+int sbx__cgroup_pin(char *path, size_t len, int *join_fd, int slot, int core)
+{
+    char v[16], p[320];
+    int err = sbx__cgroup_detect(NULL, 0);
+
+    *join_fd = -1;
+    path[0] = '\0';
+    if (err < 0)
+        return err;
+    if (cg_host.v2 || !cg_host.cpuset_base[0])
+        return GV_EUNAVAIL;
+    if (snprintf(path, len, "%s/p%d-%d-%lu", cg_host.cpuset_base, slot, (int)getpid(),
+                 cg_host.pidns) >= (int)len) {
+        path[0] = '\0';
+        return GV_ETOOBIG;
+    }
+    if (mkdir(path, 0700) < 0) {
+        err = -errno;
+        path[0] = '\0';
+        return err;
+    }
+    snprintf(v, sizeof(v), "%d", core);
+    err = cpuset_inherit(path); /* mems from the parent (cpus too, overwritten next) */
+    if (err == 0)
+        err = write_file(path, "cpuset.cpus", v);
+    if (err == 0) {
+        /* "tasks": the keeper is one thread (see sbx__cgroup_create). */
+        snprintf(p, sizeof(p), "%s/tasks", path);
+        *join_fd = open(p, O_WRONLY | O_CLOEXEC);
+        if (*join_fd < 0)
+            err = -errno;
+    }
+    if (err < 0) {
+        gv_log(GV_LOG_WARN, "sandbox", "cannot pin slot %d to CPU %d with '%s': %s", slot, core,
+               path, gv_strerror(err));
+        rmdir(path);
+        path[0] = '\0';
+    }
+    return err;
+}
+
+void sbx__cgroup_unpin(const char *path)
+{
+    if (path[0])
+        remove_leftover(path);
 }

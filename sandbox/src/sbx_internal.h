@@ -33,6 +33,7 @@ struct sbx__cg_mounts {
     char v2[200];                       /* the first cgroup2 mount point, or "" */
     char v1[SBX_CG_MAX_CTRL][200];      /* memory, cpuacct, pids (v1), or "" */
     char v1_root[SBX_CG_MAX_CTRL][200]; /* the hierarchy path mounted there; "" = its root */
+    char cpuset[200], cpuset_root[200];  /* the v1 cpuset hierarchy, likewise */
 };
 /* 0, or GV_ENOTFOUND when no cgroup file system is mounted at all. */
 int sbx__cgroup_parse_mounts(struct sbx__cg_mounts *out, const char *mountinfo);
@@ -67,10 +68,29 @@ int sbx__cgroup_mem_hit(struct sbx__cgroup *cg);
 int sbx__cgroup_kill(struct sbx__cgroup *cg);
 /* Kills what is left, then removes the directories. */
 void sbx__cgroup_destroy(struct sbx__cgroup *cg);
+/* For a cgroup whose processes may never die (uninterruptible sleep):
+ * signals each member once, closes the descriptors and leaves the
+ * directories to sbx__cgroup_sweep. */
+void sbx__cgroup_abandon(struct sbx__cgroup *cg);
 /* Kills and removes the run cgroups of slot index `slot` made in our pid
  * namespace: called by the new holder of the index, so whatever is there
  * was left by an earlier holder that died. The count removed, or an error. */
 int sbx__cgroup_sweep(int slot);
+/* CPU pinning. The core slot `slot` runs on: of the CPUs the supervisor
+ * may use (its affinity when the cgroups were detected), number
+ * (slot / 2) mod their count, so that a gavel-judge's two slots (claimed
+ * one after the other) share one core and the next worker's take the next
+ * core. */
+int sbx__cgroup_core(int slot);
+/* v1 with a cpuset hierarchy: makes p<slot>-<pid>-<pid ns> under its
+ * gavel-sbx, limited to `core`, writes its path to `path` and opens its
+ * "tasks" for the slot's keeper to join (everything the slot starts stays
+ * inside: a program cannot widen its affinity past it). GV_EUNAVAIL where
+ * there is no v1 cpuset (then only sched_setaffinity pins the slot; on v2
+ * each run cgroup gets cpuset.cpus when the controller is there). */
+int sbx__cgroup_pin(char *path, size_t len, int *join_fd, int slot, int core);
+/* Removes a pin cgroup once its processes are gone. */
+void sbx__cgroup_unpin(const char *path);
 /* Samples memory.current where no peak file exists (v2 before 5.19). */
 void sbx__cgroup_sample(struct sbx__cgroup *cg);
 
@@ -156,6 +176,13 @@ struct sbx_slot {
     int nretire;
     int prep_err;
     char prep_why[200];
+    /* GAVEL_SANDBOX_GIVEUP_MS: how long past a run's wall limit (or, for
+     * any other request, at all) the supervisor waits for init to answer
+     * before it retires the slot (sbx__slot_replace). Also the socket's
+     * SO_RCVTIMEO, so no blocking receive waits longer. */
+    int64_t giveup_ms;
+    int core;      /* the CPU the slot's processes run on (sbx__cgroup_core) */
+    char pin[256]; /* its v1 cpuset cgroup, or "" */
 };
 
 /* Built once per process by sbx_check_host, before any slot starts: a
@@ -192,5 +219,13 @@ void sbx__slot_wait_helper(struct sbx_slot *s);
  * process. Removal waits in the queue; only a full queue (a helper that
  * cannot keep up) makes the caller remove one itself. */
 void sbx__slot_kick_helper(struct sbx_slot *s, struct sbx__cgroup *done);
+/* Init did not answer within giveup_ms: retires the slot (its keeper and
+ * init are killed, its index and uid stay claimed until the process exits
+ * so that nothing reuses them while a stuck process may still live, and
+ * `stuck`, the cgroup of the run that never ended, is killed once and left
+ * for the sweep of the index's next holder) and starts a fresh slot in the
+ * same struct, with another index. Returns GV_EGIVEUP, the caller's code
+ * for "this run did not happen: judge it again"; the box is empty now. */
+int sbx__slot_replace(struct sbx_slot *s, struct sbx__cgroup *stuck, const char *what);
 
 #endif

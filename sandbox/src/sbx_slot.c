@@ -88,6 +88,20 @@
  * (cgroup usage), peak memory and the memory-limit events, removes the
  * cgroup and creates the next one.
  *
+ * Giving up. A run without DONE by its wall deadline plus giveup_ms
+ * (GAVEL_SANDBOX_GIVEUP_MS), or any blocking receive from init past
+ * giveup_ms (the socket's SO_RCVTIMEO), means the slot is stuck: a process
+ * in uninterruptible sleep, or init itself. sbx__slot_replace kills the
+ * keeper (init dies by its parent-death signal), leaves the stuck run's
+ * cgroup and the index lock in place (neither the uid nor the cgroup may be
+ * reused while a stuck process may live; the index's next holder sweeps),
+ * and moves a freshly started slot into the caller's struct. The call
+ * returns GV_EGIVEUP: the run did not happen.
+ *
+ * Pinning. Each slot runs on one core (sbx__cgroup_core): the keeper joins
+ * the slot's v1 cpuset cgroup when there is one and sets its affinity
+ * before it starts init, so everything in the slot inherits both.
+ *
  * Reset. RESET makes init lazily unmount /box and /tmp and mount fresh
  * tmpfs instances: nothing the program wrote survives, and no tree it built
  * (symlinks, FIFOs) is ever walked. Files are put into and read from /box
@@ -97,14 +111,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -125,6 +144,10 @@
 #define SBX_UID_TOP 2147483647u
 #define SBX_SLOTS_MAX 3000
 #define SBX_LOCK_DIR "/run/gavel" /* slot-<i>.lock: who holds index i, host-wide */
+/* GAVEL_SANDBOX_GIVEUP_MS: a loaded host's slowest honest answer from init
+ * (reaping a killed JVM's threads under ASan took over a second) is far
+ * below this. */
+#define SBX_GIVEUP_MS_DEFAULT 10000
 
 /* A cgroup for a later run, with `l` written into it. */
 static int make_cgroup(struct sbx__spare *out, const struct sbx_slot *s, uint64_t seq,
@@ -150,6 +173,7 @@ int sbx__slot_prepare_next(struct sbx_slot *s)
     struct sbx__msg m;
     uint64_t seq = 0;
     int err, have_sp = 0;
+    ssize_t n;
 
     if (s->have_next)
         return 0;
@@ -191,9 +215,12 @@ int sbx__slot_prepare_next(struct sbx_slot *s)
     }
     if (err < 0)
         goto fail;
-    if (sbx__msg_recv(s->sock, &m, NULL, NULL) <= 0 || m.type != SBX_MSG_PREPARED) {
-        err = GV_EUNAVAIL;
-        snprintf(s->prep_why, sizeof(s->prep_why), "the slot's init died");
+    n = sbx__msg_recv(s->sock, &m, NULL, NULL);
+    if (n <= 0 || m.type != SBX_MSG_PREPARED) {
+        /* -EAGAIN: no answer within giveup_ms (SO_RCVTIMEO). */
+        err = n < 0 ? (int)n : GV_EUNAVAIL;
+        snprintf(s->prep_why, sizeof(s->prep_why), "%s",
+                 n < 0 ? "the slot's init did not answer" : "the slot's init died");
         goto fail;
     }
     if (m.status < 0) {
@@ -257,6 +284,30 @@ void sbx__slot_wait_helper(struct sbx_slot *s)
     while (s->helper_busy)
         pthread_cond_wait(&s->cond, &s->lock);
     pthread_mutex_unlock(&s->lock);
+}
+
+/* Stops the helper thread after its current step (a prepare in progress
+ * first ends). */
+static void helper_halt(struct sbx_slot *s)
+{
+    if (!s->helper_started)
+        return;
+    sbx__slot_wait_helper(s);
+    pthread_mutex_lock(&s->lock);
+    s->helper_stop = 1;
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+    pthread_join(s->helper, NULL);
+    s->helper_started = 0;
+    s->helper_stop = 0;
+}
+
+static int helper_start(struct sbx_slot *s)
+{
+    if (pthread_create(&s->helper, NULL, helper_main, s) != 0)
+        return -EAGAIN;
+    s->helper_started = 1;
+    return 0;
 }
 
 void sbx__slot_kick_helper(struct sbx_slot *s, struct sbx__cgroup *done)
@@ -386,6 +437,117 @@ static int uid_unused(uid_t uid, int index)
     return 0;
 }
 
+/* In the keeper, before anything else: joins the slot's cpuset cgroup and
+ * sets its affinity, which init, the prepared processes and every program
+ * inherit. Only system calls: the caller may be threaded. */
+static void pin_self(int join_fd, int core)
+{
+    cpu_set_t set;
+
+    if (join_fd >= 0 && write(join_fd, "0", 1) < 0)
+        _exit(1);
+    CPU_ZERO(&set);
+    CPU_SET(core, &set);
+    sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* Waits up to `wait_ms` for the keeper to exit (it does once init has),
+ * then kills it: init, whose parent-death signal is SIGKILL, dies with it
+ * however it is stuck (stopped; in uninterruptible sleep, once it wakes),
+ * and with init every process of the slot's pid namespace. */
+static void reap_keeper(struct sbx_slot *s, int64_t wait_ms)
+{
+    int pidfd;
+
+    if (s->keeper <= 0)
+        return;
+    pidfd = (int)syscall(SYS_pidfd_open, s->keeper, 0);
+    if (pidfd >= 0) {
+        struct pollfd pf = {.fd = pidfd, .events = POLLIN};
+        int r;
+        while ((r = poll(&pf, 1, (int)wait_ms)) < 0 && errno == EINTR)
+            ;
+        close(pidfd);
+        if (r == 0) {
+            if (wait_ms > 0)
+                gv_log(GV_LOG_WARN, "sandbox",
+                       "slot %d: its keeper did not exit within %lld ms; killed", s->index,
+                       (long long)wait_ms);
+            kill(s->keeper, SIGKILL);
+        }
+    } else {
+        kill(s->keeper, SIGKILL);
+    }
+    /* The keeper only waits for init: killed, it exits at once. */
+    while (waitpid(s->keeper, NULL, 0) < 0 && errno == EINTR)
+        ;
+    s->keeper = -1;
+}
+
+int sbx__slot_replace(struct sbx_slot *s, struct sbx__cgroup *stuck, const char *what)
+{
+    struct sbx_slot *fresh = NULL;
+    int old = s->index, err;
+
+    gv_log(GV_LOG_ERROR, "sandbox",
+           "slot %d: init did not answer within %lld ms (%s); retiring the slot, whose index "
+           "and uid %u stay taken until this process exits, and starting a fresh one",
+           old, (long long)s->giveup_ms, what, (unsigned)s->uid);
+    /* Unblocks the helper if it waits for PREPARED; an init that still
+     * reads sees EOF and ends the slot itself. */
+    if (s->sock >= 0)
+        shutdown(s->sock, SHUT_RDWR);
+    helper_halt(s);
+    reap_keeper(s, 0);
+    if (stuck)
+        sbx__cgroup_abandon(stuck);
+    for (int i = 0; i < s->nretire; i++)
+        sbx__cgroup_destroy(&s->retire[i]);
+    for (int i = 0; i < s->nspare; i++)
+        sbx__cgroup_destroy(&s->spare[i].cg);
+    if (s->have_next)
+        sbx__cgroup_destroy(&s->next);
+    if (s->sock >= 0)
+        close(s->sock);
+    if (s->box_fd >= 0)
+        close(s->box_fd);
+    /* The index lock is kept open on purpose, never closed: a process of
+     * the old slot may still be alive in uninterruptible sleep, with the
+     * index's uid, and its cgroup is still there. The kernel releases the
+     * lock when this process exits; the index's next holder then sweeps
+     * the cgroup. */
+    s->lock_fd = -1;
+    s->pin[0] = '\0'; /* also left for the sweep: a stuck process may be in it */
+    s->sock = s->box_fd = -1;
+    s->nretire = s->nspare = s->have_next = 0;
+    /* If no slot can start now, the next run of `s` tries again. */
+    s->prep_err = -EAGAIN;
+    err = sbx_slot_new(&fresh, -1);
+    if (err < 0) {
+        gv_log(GV_LOG_ERROR, "sandbox", "cannot start a slot to replace slot %d: %s", old,
+               gv_strerror(err));
+        return GV_EGIVEUP;
+    }
+    /* The fresh slot takes the place of the old in the caller's struct:
+     * its helper is stopped while the fields move, and restarted on `s`.
+     * Neither thread uses the locks meanwhile, so they are made anew. */
+    helper_halt(fresh);
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->cond);
+    pthread_mutex_destroy(&fresh->lock);
+    pthread_cond_destroy(&fresh->cond);
+    memcpy(s, fresh, sizeof(*s));
+    gv_free(fresh);
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->cond, NULL);
+    err = helper_start(s);
+    if (err < 0)
+        gv_log(GV_LOG_ERROR, "sandbox", "slot %d: cannot start its helper thread", s->index);
+    else
+        gv_log(GV_LOG_WARN, "sandbox", "slot %d replaced by slot %d", old, s->index);
+    return GV_EGIVEUP;
+}
+
 int sbx_slot_index(const struct sbx_slot *s)
 {
     return s->index;
@@ -397,6 +559,8 @@ int sbx_slot_new(struct sbx_slot **out, int index)
     int sv[2] = {-1, -1}, err;
     char why[256] = "";
     uid_t base = 0;
+    long giveup_ms = SBX_GIVEUP_MS_DEFAULT;
+    int pin_fd = -1;
     pid_t pid;
 
     err = sbx_check_host(why, sizeof(why));
@@ -405,6 +569,9 @@ int sbx_slot_new(struct sbx_slot **out, int index)
         return err;
     }
     err = uid_base(&base);
+    if (err == 0)
+        err = gv_config_get_long(&giveup_ms, "GAVEL_SANDBOX_GIVEUP_MS", SBX_GIVEUP_MS_DEFAULT, 100,
+                                 3600L * 1000);
     /* An index asked for is checked before it is claimed: its uid is
      * known already, and a held index would hide why. */
     if (err == 0 && index >= 0 && index < SBX_SLOTS_MAX)
@@ -417,6 +584,7 @@ int sbx_slot_new(struct sbx_slot **out, int index)
     s->box_fd = -1;
     s->sock = -1;
     s->keeper = -1;
+    s->giveup_ms = giveup_ms;
     sbx_limits_init(&s->next_limits);
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->cond, NULL);
@@ -434,6 +602,11 @@ int sbx_slot_new(struct sbx_slot **out, int index)
             goto fail;
     }
     sbx__cgroup_sweep(s->index);
+    /* Pinned to one core, so that concurrent runs do not disturb each
+     * other's timing: a cpuset where v1 has one (the program cannot widen
+     * it), its affinity in any case. */
+    s->core = sbx__cgroup_core(s->index);
+    sbx__cgroup_pin(s->pin, sizeof(s->pin), &pin_fd, s->index, s->core);
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         err = -errno;
         goto fail;
@@ -443,6 +616,12 @@ int sbx_slot_new(struct sbx_slot **out, int index)
     err = fd_above_stdio(&sv[0]);
     if (err == 0)
         err = fd_above_stdio(&sv[1]);
+    if (err == 0) {
+        /* No blocking receive from init (READY, PREPARED) waits longer. */
+        struct timeval tv = {.tv_sec = giveup_ms / 1000, .tv_usec = giveup_ms % 1000 * 1000};
+        if (setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+            err = -errno;
+    }
     if (err < 0) {
         if (sv[0] >= 0)
             close(sv[0]);
@@ -457,8 +636,13 @@ int sbx_slot_new(struct sbx_slot **out, int index)
         s->sock = sv[0];
         goto fail;
     }
-    if (pid == 0)
+    if (pid == 0) {
+        pin_self(pin_fd, s->core);
         sbx__keeper_main(sv[1], s->uid);
+    }
+    if (pin_fd >= 0)
+        close(pin_fd);
+    pin_fd = -1;
     close(sv[1]);
     s->sock = sv[0];
     s->keeper = pid;
@@ -472,14 +656,14 @@ int sbx_slot_new(struct sbx_slot **out, int index)
         gv_log(GV_LOG_ERROR, "sandbox", "cannot start slot %d: %s", s->index, s->prep_why);
         goto fail;
     }
-    if (pthread_create(&s->helper, NULL, helper_main, s) != 0) {
-        err = -EAGAIN;
+    err = helper_start(s);
+    if (err < 0)
         goto fail;
-    }
-    s->helper_started = 1;
     *out = s;
     return 0;
 fail:
+    if (pin_fd >= 0)
+        close(pin_fd);
     sbx_slot_free(s);
     return err;
 }
@@ -488,14 +672,7 @@ void sbx_slot_free(struct sbx_slot *s)
 {
     if (!s)
         return;
-    if (s->helper_started) {
-        sbx__slot_wait_helper(s);
-        pthread_mutex_lock(&s->lock);
-        s->helper_stop = 1;
-        pthread_cond_broadcast(&s->cond);
-        pthread_mutex_unlock(&s->lock);
-        pthread_join(s->helper, NULL);
-    }
+    helper_halt(s);
     for (int i = 0; i < s->nretire; i++)
         sbx__cgroup_destroy(&s->retire[i]);
     for (int i = 0; i < s->nspare; i++)
@@ -506,8 +683,8 @@ void sbx_slot_free(struct sbx_slot *s)
         close(s->sock);
     if (s->box_fd >= 0)
         close(s->box_fd);
-    while (s->keeper > 0 && waitpid(s->keeper, NULL, 0) < 0 && errno == EINTR)
-        ;
+    reap_keeper(s, s->giveup_ms);
+    sbx__cgroup_unpin(s->pin);
     if (s->have_next)
         sbx__cgroup_destroy(&s->next);
     /* Last: the index (and its uid) is free only once nothing runs as it. */

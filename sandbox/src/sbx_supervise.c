@@ -115,7 +115,9 @@ int sbx__slot_expect_ready(struct sbx_slot *s, char *why, size_t why_len)
     ssize_t n = sbx__msg_recv(s->sock, &m, &fd, &nfds);
 
     if (n <= 0) {
-        snprintf(why, why_len, "the slot's init died");
+        /* -EAGAIN: nothing within giveup_ms (the socket's SO_RCVTIMEO). */
+        snprintf(why, why_len, "%s",
+                 n == -EAGAIN ? "the slot's init did not answer in time" : "the slot's init died");
         return n < 0 ? (int)n : GV_EUNAVAIL;
     }
     if (m.type != SBX_MSG_READY || nfds != 1) {
@@ -226,6 +228,8 @@ int sbx_slot_reset(struct sbx_slot *s)
     if (err < 0)
         return err;
     err = sbx__slot_expect_ready(s, why, sizeof(why));
+    if (err == -EAGAIN)
+        return sbx__slot_replace(s, NULL, "reset");
     if (err < 0)
         gv_log(GV_LOG_ERROR, "sandbox", "cannot reset slot %d: %s", s->index, why);
     return err;
@@ -251,6 +255,7 @@ static int drain(int fd, struct gv_buf *b, int64_t *total)
 
 struct run_state {
     int done, killed, tle_wall, tle_cpu, ole, se, seccomp_nr;
+    int giveup; /* init never reported the end: the slot is replaced */
     /* Run profiles: the one execve still allowed (the program's own). */
     int exec_left;
     int status;
@@ -355,7 +360,13 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
         l.nofile = def.nofile;
     sbx__slot_wait_helper(s);
     if (!s->have_next) {
-        err = sbx__slot_prepare_next(s);
+        /* A prepare that init never answered is not tried again on the
+         * same init. */
+        err = s->prep_err == -EAGAIN ? -EAGAIN : sbx__slot_prepare_next(s);
+        if (err == -EAGAIN) {
+            sbx_result_release(out);
+            return sbx__slot_replace(s, NULL, "preparing a run");
+        }
         if (err < 0) {
             gv_log(GV_LOG_ERROR, "sandbox", "slot %d is not ready: %s", s->index, s->prep_why);
             sbx_result_release(out);
@@ -423,6 +434,13 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
         int64_t cpu = 0;
 
         now = gv_time_mono_ms();
+        if (!st.done && now >= deadline + s->giveup_ms) {
+            /* Killed at the wall limit, and still no DONE: init itself is
+             * stuck (or a process it waits for is, in uninterruptible
+             * sleep). Waiting longer could be for ever. */
+            st.giveup = 1;
+            break;
+        }
         if (st.done) {
             /* Init has reaped every process: the pipes are at EOF or
              * about to be. A bounded grace period guards against a bug. */
@@ -449,6 +467,8 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
             timeout = clamp_timeout(timeout);
             if (st.killed)
                 timeout = 50;
+            if (deadline + s->giveup_ms - now < timeout)
+                timeout = clamp_timeout(deadline + s->giveup_ms - now);
         }
         if (poll(pf, 4, (int)timeout) < 0) {
             if (errno == EINTR)
@@ -510,6 +530,10 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
             }
         }
     }
+    if (st.giveup) {
+        err = GV_EGIVEUP;
+        goto out;
+    }
     now = gv_time_mono_ms();
     out->wall_ms = now - st.start_ms;
     if (st.listener >= 0 && st.seccomp_nr < 0) {
@@ -564,8 +588,12 @@ out:
     }
     if (st.listener >= 0)
         close(st.listener);
-    /* Retire this cgroup and prepare the next run off its critical path. */
-    sbx__slot_kick_helper(s, &cg);
+    /* Retire this cgroup and prepare the next run off its critical path;
+     * or, when init never reported, the whole slot. */
+    if (st.giveup)
+        err = sbx__slot_replace(s, &cg, "a run");
+    else
+        sbx__slot_kick_helper(s, &cg);
     if (err < 0)
         sbx_result_release(out);
     return err;

@@ -330,6 +330,31 @@ static void dead_worker_job_is_reclaimed(void **state)
     expect_empty(f->q);
 }
 
+/* A job given back (the sandbox gave up on it) is taken again at once,
+ * reclaim timeout or not, with its delivery counted; only its owner may
+ * give it back. */
+static void released_job_is_taken_at_once(void **state)
+{
+    struct fx *f = *state;
+    struct db_queue_job j1, j2, none;
+
+    fx_reopen(f, 0, 0, 60000);
+    push(f->q, 91, 1, 1);
+    j1 = take(f->q, "w-gave-up");
+    assert_int_equal(db_queue_take(&none, f->q, "w-other", 0), 0);
+    assert_int_equal(db_queue_release(f->q, "w-other", &j1), GV_ENOTFOUND);
+    assert_int_equal(db_queue_release(f->q, "w-gave-up", &j1), 0);
+    j2 = take(f->q, "w-other");
+    assert_int_equal(j2.submission_id, 91);
+    assert_string_equal(j2.entry_id, j1.entry_id);
+    assert_int_equal(j2.deliveries, 2);
+    assert_int_equal(db_queue_release(f->q, "w-gave-up", &j1), GV_ENOTFOUND);
+    assert_int_equal(db_queue_ack(f->q, &j2), 0);
+    expect_empty(f->q);
+    j1.level = DB_QUEUE_LEVELS;
+    assert_int_equal(db_queue_release(f->q, "w-gave-up", &j1), GV_EINVAL);
+}
+
 static void sigkilled_worker_job_is_taken_again(void **state)
 {
     struct fx *f = *state;
@@ -635,6 +660,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(max_wait_ages_an_entry, setup, teardown),
         cmocka_unit_test_setup_teardown(a_submission_is_queued_once, setup, teardown),
         cmocka_unit_test_setup_teardown(dead_worker_job_is_reclaimed, setup, teardown),
+        cmocka_unit_test_setup_teardown(released_job_is_taken_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(sigkilled_worker_job_is_taken_again, setup, teardown),
         cmocka_unit_test_setup_teardown(concurrent_takers_never_share_a_job, setup, teardown),
         cmocka_unit_test_setup_teardown(a_push_wakes_a_blocked_taker, setup, teardown),

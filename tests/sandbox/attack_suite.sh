@@ -364,6 +364,18 @@ if case_ threads; then
     run c threads.c --time-limit 3
     expect_rc 0; expect status OK; expect_range cpu_ms 790 900; host_clean
 fi
+if case_ pinned; then
+    # Four threads spinning for 600 ms of wall time: the slot is pinned to
+    # one core, so the run's CPU time is at most about its wall time (on
+    # this 2-core host it was 1006 ms of CPU in 821 ms before pinning).
+    run c spin_threads.c --time-limit 5
+    expect_rc 0; expect status OK; expect_contains stdout "cpus=1"
+    cpu=$(jget cpu_ms); wall=$(jget wall_ms)
+    if [ -n "$cpu" ] && [ -n "$wall" ] && [ "$cpu" -gt 0 ] &&
+        [ "$cpu" -le $((wall * 11 / 10 + 50)) ]; then pass; else
+        fail "cpu_ms $cpu against wall_ms $wall: more than one core"; fi
+    host_clean
+fi
 if case_ segfault; then
     run c segfault.c
     expect_rc 0; expect status RE; expect signal 11; host_clean

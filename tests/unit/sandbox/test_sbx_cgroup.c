@@ -2,8 +2,9 @@
  * test_sbx_cgroup.c - cgroup detection from mountinfo text, and the v1 and
  * v2 run-cgroup code driven against fixture directories: limits written,
  * CPU and peak memory parsed (memory.peak and the memory.current
- * fallback), limit events, and a kill that spares a listed pid which is
- * not a member. */
+ * fallback), limit events, a kill that spares a listed pid which is
+ * not a member, the v2 cpuset pin of a run cgroup, and the sweep's walk
+ * over the whole hierarchy. */
 #include "../test.h"
 
 #include <errno.h>
@@ -142,7 +143,8 @@ static void fx_on_mkdir(const char *path)
         "cgroup.procs", "cgroup.kill", "cgroup.subtree_control", "memory.max", "memory.swap.max",
         "pids.max", "memory.current", "memory.events", "cpu.stat", "memory.limit_in_bytes",
         "memory.memsw.limit_in_bytes", "memory.use_hierarchy", "memory.swappiness",
-        "memory.max_usage_in_bytes", "memory.failcnt", "memory.oom_control", "cpuacct.usage"};
+        "memory.max_usage_in_bytes", "memory.failcnt", "memory.oom_control", "cpuacct.usage",
+        "cpuset.cpus"};
 
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
         put(path, files[i], "");
@@ -227,10 +229,11 @@ static void v2_limits_cpu_peak_events(void **state)
     put(root, "cgroup.subtree_control", "");
     use(v2_mountinfo, "0::/user.slice/session-1.scope\n");
     assert_int_equal(sbx__cgroup_detect(msg, sizeof(msg)), 0);
-    /* Controllers delegated from the root and from our parent. */
-    assert_string_equal(get(root, "cgroup.subtree_control"), "+memory +pids +cpu");
+    /* Controllers delegated from the root and from our parent; cpuset
+     * too, since the root offers it (each run cgroup is pinned). */
+    assert_string_equal(get(root, "cgroup.subtree_control"), "+memory +pids +cpu +cpuset");
     snprintf(dir, sizeof(dir), "%s/gavel-sbx", root);
-    assert_string_equal(get(dir, "cgroup.subtree_control"), "+memory +pids +cpu");
+    assert_string_equal(get(dir, "cgroup.subtree_control"), "+memory +pids +cpu +cpuset");
 
     assert_int_equal(sbx__cgroup_create(&cg, 3, 7), 0);
     assert_int_equal(cg.v2, 1);
@@ -238,6 +241,13 @@ static void v2_limits_cpu_peak_events(void **state)
     snprintf(dir, sizeof(dir), "%s/gavel-sbx/s3-7-%d-%lu", root, (int)getpid(), pidns());
     assert_string_equal(cg.path[0], dir);
     assert_true(cg.procs_fd[0] >= 0);
+    /* Pinned: slots 2 and 3 share the second CPU we may use. */
+    {
+        char core[16];
+        snprintf(core, sizeof(core), "%d", sbx__cgroup_core(3));
+        assert_string_equal(get(dir, "cpuset.cpus"), core);
+        assert_int_equal(sbx__cgroup_core(3), sbx__cgroup_core(2));
+    }
 
     sbx_limits_init(&l);
     l.memory_bytes = 64 << 20;
@@ -324,6 +334,37 @@ static void v2_kill_spares_non_members(void **state)
     sbx__cgroup_destroy(&cg);
 }
 
+/* The sweep finds a slot's leftovers under any gavel-sbx of the hierarchy
+ * (a supervisor that ran in another cgroup made them there, or under a
+ * configured parent), and only that slot's, of our pid namespace. The
+ * fixture's directories hold plain files, so rmdir fails there: what is
+ * checked is which directories the sweep went for (its count). */
+static void v2_sweep_walks_the_hierarchy(void **state)
+{
+    char root[128], rel[256];
+    unsigned long ns = pidns();
+
+    (void)state;
+    v2_root(root, sizeof(root));
+    put(root, "cgroup.controllers", "cpuset memory pids\n");
+    put(root, "cgroup.subtree_control", "");
+    use(v2_mountinfo, "0::/\n");
+    assert_int_equal(sbx__cgroup_detect(NULL, 0), 0);
+    snprintf(rel, sizeof(rel), "sys/fs/cgroup/system.slice/judge.service/gavel-sbx/s5-1-4242-%lu",
+             ns);
+    fx_mkdirs(rel);
+    snprintf(rel, sizeof(rel), "sys/fs/cgroup/gavel-sbx/s5-9-4343-%lu", ns);
+    fx_mkdirs(rel);
+    snprintf(rel, sizeof(rel), "sys/fs/cgroup/gavel-sbx/s6-9-4343-%lu", ns); /* another slot */
+    fx_mkdirs(rel);
+    snprintf(rel, sizeof(rel), "sys/fs/cgroup/gavel-sbx/s5-9-4343-%lu", ns + 1); /* another ns */
+    fx_mkdirs(rel);
+    snprintf(rel, sizeof(rel), "sys/fs/cgroup/user.slice/s5-2-4242-%lu", ns); /* not gavel's */
+    fx_mkdirs(rel);
+    assert_int_equal(sbx__cgroup_sweep(5), 2);
+    assert_int_equal(sbx__cgroup_sweep(7), 0);
+}
+
 static void v1_hybrid_detect_and_files(void **state)
 {
     struct sbx_limits l;
@@ -388,6 +429,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(v2_peak_falls_back_to_sampled_current, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(v2_kill_spares_non_members, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(v2_sweep_walks_the_hierarchy, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(v1_hybrid_detect_and_files, fx_setup, fx_teardown),
     };
 
