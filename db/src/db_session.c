@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "gv_alloc.h"
 #include "gv_err.h"
 #include "gv_log.h"
+#include "gv_time.h"
 #include "banned.h"
 
 #define TOKEN_BYTES 32
@@ -160,8 +163,91 @@ static void make_dummy_hash(void)
         dummy_hash[0] = '\0';
 }
 
+/* Credentials verified lately. A CLICS tool sends HTTP basic auth with
+ * every request, and argon2id is made to be slow: without this, each of
+ * its GETs would cost a full verification. An entry is a keyed digest of
+ * the stored hash and the password that matched it (the key is random per
+ * process, so the table holds nothing a reader could test passwords
+ * against), so a changed password misses at once; only successes go in, so
+ * a wrong guess still pays the whole verification. */
+#define LOGIN_CACHE_SLOTS 256
+#define LOGIN_CACHE_TTL_MS (5 * 60 * 1000)
+#define LOGIN_CACHE_PASSWORD_MAX 4096
+
+static struct {
+    char digest[65];
+    int64_t until_ms;
+} login_cache[LOGIN_CACHE_SLOTS];
+static unsigned login_cache_next;
+static pthread_mutex_t login_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t login_key_once = PTHREAD_ONCE_INIT;
+static unsigned char login_key[32];
+static bool login_key_ok;
+static atomic_uint_fast64_t login_cache_hits;
+
+static void make_login_key(void)
+{
+    login_key_ok = getrandom(login_key, sizeof(login_key), 0) == (ssize_t)sizeof(login_key);
+}
+
+/* false when no digest can be made (no key, a password too long). */
+static bool login_digest(char hex[65], const char *stored_hash, const char *password)
+{
+    size_t hlen = strlen(stored_hash), plen = strlen(password);
+    unsigned char buf[sizeof(login_key) + DB_PASSWORD_HASH_MAX + 1 + LOGIN_CACHE_PASSWORD_MAX];
+
+    pthread_once(&login_key_once, make_login_key);
+    if (!login_key_ok || hlen >= DB_PASSWORD_HASH_MAX || plen > LOGIN_CACHE_PASSWORD_MAX)
+        return false;
+    memcpy(buf, login_key, sizeof(login_key));
+    memcpy(buf + sizeof(login_key), stored_hash, hlen + 1);
+    memcpy(buf + sizeof(login_key) + hlen + 1, password, plen);
+    db_sha256_hex(hex, buf, sizeof(login_key) + hlen + 1 + plen);
+    explicit_bzero(buf, sizeof(buf));
+    return true;
+}
+
+static bool digest_equal(const char *a, const char *b)
+{
+    unsigned char diff = 0;
+
+    for (size_t i = 0; i < 64; i++)
+        diff |= (unsigned char)(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+static bool login_cached(const char *digest)
+{
+    int64_t now = gv_time_mono_ms();
+    bool hit = false;
+
+    pthread_mutex_lock(&login_cache_lock);
+    for (size_t i = 0; i < LOGIN_CACHE_SLOTS && !hit; i++)
+        hit = login_cache[i].until_ms > now && digest_equal(login_cache[i].digest, digest);
+    pthread_mutex_unlock(&login_cache_lock);
+    if (hit)
+        atomic_fetch_add(&login_cache_hits, 1);
+    return hit;
+}
+
+static void login_remember(const char *digest)
+{
+    pthread_mutex_lock(&login_cache_lock);
+    memcpy(login_cache[login_cache_next].digest, digest, 65);
+    login_cache[login_cache_next].until_ms = gv_time_mono_ms() + LOGIN_CACHE_TTL_MS;
+    login_cache_next = (login_cache_next + 1) % LOGIN_CACHE_SLOTS;
+    pthread_mutex_unlock(&login_cache_lock);
+}
+
+uint64_t db_login_cache_hits(void)
+{
+    return atomic_load(&login_cache_hits);
+}
+
 int db_login(struct db_user_info *out, struct db_pg *pg, const char *username, const char *password)
 {
+    char digest[65];
+    bool digested;
     char hash[DB_PASSWORD_HASH_MAX] = "", sql[256];
     const char *p[] = {username};
     int err;
@@ -180,6 +266,9 @@ int db_login(struct db_user_info *out, struct db_pg *pg, const char *username, c
     }
     if (err < 0)
         return err;
+    digested = login_digest(digest, hash, password);
+    if (digested && login_cached(digest))
+        return 0;
     err = db_password_verify(hash, password);
     if (err == -ENOMEM)
         return err;
@@ -187,6 +276,8 @@ int db_login(struct db_user_info *out, struct db_pg *pg, const char *username, c
         memset(out, 0, sizeof(*out));
         return GV_EINVAL;
     }
+    if (digested)
+        login_remember(digest);
     return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "cst_event.h"
 #include "db_catalog.h"
 #include "db_contest.h"
+#include "db_session.h"
 #include "gv_alloc.h"
 #include "gv_err.h"
 #include "itest.h"
@@ -119,6 +120,36 @@ static void users_are_unique_case_insensitively(void **state)
                         " VALUES ('x', 'too short name', '$argon2id$v')", "23514");
     expect_sqlstate(pg, "INSERT INTO users (username, display_name, password_hash)"
                         " VALUES ('eve', 'Eve', 'plaintext')", "23514");
+}
+
+/* Verified credentials are remembered (a CLICS tool's basic auth on every
+ * request), but never a wrong password, and a changed password misses at
+ * once: the cache is keyed by the stored hash. */
+static void logins_are_cached_but_never_wrongly(void **state)
+{
+    struct db_pg *pg = *state;
+    struct db_user_info u;
+    char hash[DB_PASSWORD_HASH_MAX], sql[512];
+    uint64_t hits;
+
+    assert_int_equal(db_user_create(NULL, pg, "gina", "Gina", "first-pw", "contestant", "free"),
+                     0);
+    assert_int_equal(db_login(&u, pg, "gina", "first-pw"), 0);
+    hits = db_login_cache_hits();
+    assert_int_equal(db_login(&u, pg, "Gina", "first-pw"), 0);
+    assert_string_equal(u.username, "gina");
+    assert_int_equal(db_login_cache_hits(), hits + 1);
+    assert_int_equal(db_login(&u, pg, "gina", "first-pw "), GV_EINVAL);
+    assert_int_equal(db_login(&u, pg, "gina", "wrong"), GV_EINVAL);
+    assert_int_equal(db_login_cache_hits(), hits + 1);
+    /* The password changes under a remembered login. */
+    assert_int_equal(db_password_hash(hash, sizeof(hash), "second-pw"), 0);
+    snprintf(sql, sizeof(sql), "UPDATE users SET password_hash = '%s' WHERE username = 'gina'",
+             hash);
+    assert_int_equal(db_pg_exec(NULL, pg, sql, 0, NULL), 0);
+    assert_int_equal(db_login(&u, pg, "gina", "first-pw"), GV_EINVAL);
+    assert_int_equal(db_login(&u, pg, "gina", "second-pw"), 0);
+    assert_int_equal(db_login_cache_hits(), hits + 1);
 }
 
 static void blobs_round_trip_and_detect_corruption(void **state)
@@ -541,6 +572,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(second_migrate_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(edited_migration_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(users_are_unique_case_insensitively, setup, teardown),
+        cmocka_unit_test_setup_teardown(logins_are_cached_but_never_wrongly, setup, teardown),
         cmocka_unit_test_setup_teardown(blobs_round_trip_and_detect_corruption, setup, teardown),
         cmocka_unit_test_setup_teardown(schema_enforces_its_invariants, setup, teardown),
         cmocka_unit_test_setup_teardown(a_verdict_exists_exactly_when_judged, setup, teardown),
