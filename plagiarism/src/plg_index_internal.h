@@ -33,13 +33,13 @@ struct plg_index {
     bool base_sorted;
     struct plg__docx *docs;
     size_t ndocs, cap;
-    uint64_t *common; /* the current group's cut hashes, sorted */
-    size_t ncommon, capcommon;
 };
 
-/* A pair found by the accumulator, before its details. */
+/* A pair found by the accumulator, before its details: 24 bytes, so half a
+ * million pairs found cost 12 MB, not a plg_pair and its regions each. */
 struct plg__cand {
-    uint32_t left, right;
+    double sim;
+    uint32_t left, right; /* document ids, left < right */
     uint32_t cov_left, cov_right;
 };
 
@@ -48,15 +48,13 @@ struct plg__cands {
     size_t n, cap;
 };
 
-int plg__cands_push(struct plg__cands *c, uint32_t a, uint32_t b, uint32_t cov_a, uint32_t cov_b);
 bool plg__has_hash(const uint64_t *v, size_t n, uint64_t h);
 
-/* Appends the detailed pairs of `c` (one group, whose common hashes are in
- * ix->common) to r->pairs. */
-int plg__pairs_detail(struct plg_report *r, struct plg_index *ix, const struct plg__cand *c,
+/* From every pair found (`c`, reordered in place): the clusters, the pairs
+ * to report (the strongest o.max_pairs and each cluster's listed ones) and
+ * their details. Needs each document's ents without its group's common
+ * hashes. */
+int plg__report_build(struct plg_report *r, const struct plg_index *ix, struct plg__cand *c,
                       size_t n);
-
-/* Sorts the pairs and builds the clusters. */
-int plg__report_finish(struct plg_report *r, const struct plg_index *ix);
 
 #endif
