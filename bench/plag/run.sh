@@ -27,9 +27,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 read -r -a opts <<<"${GAVEL_OPTS:-}"
 
-# gavel_scores LANG OUT ROOT: every pair within ROOT's subfolders.
+# gavel_scores LANG OUT ROOT: every pair within ROOT's subfolders, all of them written.
 gavel_scores() {
-    "$GAVEL" plag --lang "$1" --group-by-dir --min-similarity 0 "${opts[@]}" \
+    "$GAVEL" plag --lang "$1" --group-by-dir --min-similarity 0 --max-pairs 0 "${opts[@]}" \
         --json "$tmp/g.json" "$3" 2>/dev/null
     jq -r '.pairs[] | [.left, .right, .similarity] | @tsv' "$tmp/g.json" >"$2"
 }

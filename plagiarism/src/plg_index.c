@@ -294,9 +294,22 @@ static int group_index(struct plg_index *ix, struct group *g)
     return 0;
 }
 
-static int cands_push(struct plg__cands *c, double sim, uint32_t a, uint32_t b, uint32_t cov_a,
-                      uint32_t cov_b)
+static int cands_add(struct plg__cands *c, const struct plg_index *ix, double sim, uint32_t a,
+                     uint32_t b, uint32_t cov_a, uint32_t cov_b)
 {
+    if (sim < ix->o.cluster_similarity && plg__sim_bucket(sim) < c->floor) {
+        c->dropped++;
+        return 0;
+    }
+    if (c->n == c->limit) {
+        int err = plg__cands_prune(c, ix->o.max_pairs ? ix->o.max_pairs : SIZE_MAX,
+                                   ix->o.cluster_similarity);
+
+        if (err < 0)
+            return err;
+        if (c->n > c->limit / 2) /* mostly cluster pairs: let it grow */
+            c->limit = c->limit > SIZE_MAX / 2 ? SIZE_MAX : c->limit * 2;
+    }
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 256;
         struct plg__cand *v = gv_realloc(c->v, cap * sizeof(*v));
@@ -362,8 +375,8 @@ static int group_pairs(struct plg_index *ix, struct group *g, struct plg__cands 
             double sim = plg_similarity(g->acc_left[b], ta, g->acc_right[b], tb);
 
             if (sim >= ix->o.min_similarity && sim > 0) {
-                int err = cands_push(c, sim, g->ids[a], g->ids[b], g->acc_left[b],
-                                     g->acc_right[b]);
+                int err = cands_add(c, ix, sim, g->ids[a], g->ids[b], g->acc_left[b],
+                                    g->acc_right[b]);
 
                 if (err < 0)
                     return err;
@@ -381,6 +394,13 @@ int plg_index_compare(struct plg_report *out, struct plg_index *ix)
     uint64_t *keys = NULL;
     uint32_t *ids = NULL;
     int err = 0;
+
+    /* Pruned at four times the report, and not below 4096 pairs (96 KB):
+     * each pruning counts into a 256 KB histogram. */
+    c.limit = !ix->o.max_pairs                 ? SIZE_MAX
+              : ix->o.max_pairs < 1024         ? 4096
+              : ix->o.max_pairs > SIZE_MAX / 4 ? SIZE_MAX
+                                               : 4 * ix->o.max_pairs;
 
     if (!ix->base_sorted && ix->nbase > 1) {
         qsort(ix->base, ix->nbase, sizeof(*ix->base), cmp_u64);
@@ -422,7 +442,7 @@ int plg_index_compare(struct plg_report *out, struct plg_index *ix)
             goto out;
         s = e;
     }
-    err = plg__report_build(&r, ix, c.v, c.n);
+    err = plg__report_build(&r, ix, &c);
 out:
     gv_free(keys);
     gv_free(ids);

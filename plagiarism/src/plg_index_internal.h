@@ -43,18 +43,33 @@ struct plg__cand {
     uint32_t cov_left, cov_right;
 };
 
+/* The pairs found so far that may still be reported. Past `limit` of them,
+ * plg__cands_prune keeps the strongest o.max_pairs (and every pair that
+ * joins a cluster) and raises `floor`: a later pair in a lower similarity
+ * bucket is beaten by max_pairs others, so it is only counted. Memory then
+ * follows the report's size, not the number of pairs found. */
 struct plg__cands {
     struct plg__cand *v;
     size_t n, cap;
+    size_t limit;
+    size_t dropped; /* found but never to be reported: counted only */
+    uint32_t floor; /* a plg__sim_bucket */
 };
+
+/* Similarities into 65536 ordered buckets: a < b when bucket(a) < bucket(b). */
+uint32_t plg__sim_bucket(double sim);
+
+/* Moves to the front of c->v, and keeps, the pairs that can be reported:
+ * the strongest `max` and all from `csim` on, with, at most, others of
+ * their bucket; raises c->floor. Linear (a histogram). 0, -ENOMEM. */
+int plg__cands_prune(struct plg__cands *c, size_t max, double csim);
 
 bool plg__has_hash(const uint64_t *v, size_t n, uint64_t h);
 
-/* From every pair found (`c`, reordered in place): the clusters, the pairs
+/* From the pairs found (`c`, pruned and reordered in place): the clusters, the pairs
  * to report (the strongest o.max_pairs and each cluster's listed ones) and
  * their details. Needs each document's ents without its group's common
  * hashes. */
-int plg__report_build(struct plg_report *r, const struct plg_index *ix, struct plg__cand *c,
-                      size_t n);
+int plg__report_build(struct plg_report *r, const struct plg_index *ix, struct plg__cands *c);
 
 #endif

@@ -241,65 +241,65 @@ static uint32_t find(uint32_t *parent, uint32_t x)
 
 #define SIM_BUCKETS 65536u
 
-static uint32_t sim_bucket(double sim)
+uint32_t plg__sim_bucket(double sim)
 {
     return sim >= 1 ? SIM_BUCKETS - 1 : (uint32_t)(sim * (SIM_BUCKETS - 1));
 }
 
-/* Moves to the front of c the pairs that can be reported (the strongest
- * `max`, and all from `csim` on, for the clusters) with, at most, others of
- * their similarity bucket, and returns how many: only those need sorting.
- * A histogram over the similarity keeps it linear: sorting half a million
- * pairs took a quarter of the whole run. */
-static int select_reportable(size_t *out, struct plg__cand *c, size_t n, size_t max, double csim)
+/* Only what can be reported needs sorting, and keeping: sorting half a
+ * million pairs took a quarter of the whole run, and keeping them 12 MB. */
+int plg__cands_prune(struct plg__cands *c, size_t max, double csim)
 {
-    uint32_t *count, cut = sim_bucket(csim);
+    uint32_t *count, cut = plg__sim_bucket(csim), nth = 0;
     size_t above = 0, keep = 0;
 
-    if (max >= n) {
-        *out = n;
+    if (max >= c->n)
         return 0;
-    }
     count = gv_calloc(SIM_BUCKETS, sizeof(*count));
     if (!count)
         return -ENOMEM;
-    for (size_t i = 0; i < n; i++)
-        count[sim_bucket(c[i].sim)]++;
+    for (size_t i = 0; i < c->n; i++)
+        count[plg__sim_bucket(c->v[i].sim)]++;
     /* The bucket that holds the max-th strongest pair. */
     for (uint32_t b = SIM_BUCKETS; b-- > 0;) {
         above += count[b];
         if (above >= max || b == 0) {
-            if (b < cut)
-                cut = b;
+            nth = b;
             break;
         }
     }
     gv_free(count);
-    for (size_t i = 0; i < n; i++) {
-        if (sim_bucket(c[i].sim) >= cut) {
-            struct plg__cand t = c[keep];
+    if (nth > c->floor)
+        c->floor = nth;
+    if (c->floor < cut)
+        cut = c->floor;
+    for (size_t i = 0; i < c->n; i++) {
+        if (plg__sim_bucket(c->v[i].sim) >= cut) {
+            struct plg__cand t = c->v[keep];
 
-            c[keep++] = c[i];
-            c[i] = t;
+            c->v[keep++] = c->v[i];
+            c->v[i] = t;
         }
     }
-    *out = keep;
+    c->dropped += c->n - keep;
+    c->n = keep;
     return 0;
 }
 
-int plg__report_build(struct plg_report *r, const struct plg_index *ix, struct plg__cand *c,
-                      size_t n)
+int plg__report_build(struct plg_report *r, const struct plg_index *ix, struct plg__cands *cs)
 {
+    struct plg__cand *c = cs->v;
     uint32_t *parent = NULL;
     int32_t *cluster_of = NULL;
     size_t top = ix->o.cluster_top_pairs ? ix->o.cluster_top_pairs : 1;
-    size_t max = ix->o.max_pairs ? ix->o.max_pairs : SIZE_MAX, nsel = 0;
+    size_t max = ix->o.max_pairs ? ix->o.max_pairs : SIZE_MAX, nsel = 0, n;
     double csim = ix->o.cluster_similarity;
     int err = -ENOMEM;
 
-    r->npairs_found = n;
-    if (select_reportable(&n, c, n, max, csim) < 0)
+    r->npairs_found = cs->n + cs->dropped;
+    if (plg__cands_prune(cs, max, csim) < 0)
         return -ENOMEM;
+    n = cs->n;
     if (n > 1)
         qsort(c, n, sizeof(*c), cmp_cand);
     if (!ix->ndocs)
