@@ -84,17 +84,19 @@ accuracy() {
 }
 
 # measure NAME COMMAND...: wall time (s) and peak RSS (MB) into $tmp/m.NAME,
-# and a table row.
+# and a table row (with the CPU time).
 measure() {
-    local name=$1 wall rss
+    local name=$1 wall rss cpu
     shift
     /usr/bin/time -v "$@" >"$tmp/out" 2>"$tmp/time" || { cat "$tmp/time" >&2; return 1; }
     # "h:mm:ss" or "m:ss.ss" -> seconds
     wall=$(sed -nE 's/.*Elapsed \(wall clock\) time.*: (.*)/\1/p' "$tmp/time" |
         awk -F: '{s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; printf "%.2f", s}')
     rss=$(($(sed -nE 's/.*Maximum resident set size \(kbytes\): (.*)/\1/p' "$tmp/time") / 1024))
+    # CPU time too: on a shared machine it moves less with the load than the wall time.
+    cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.2f", s}' "$tmp/time")
     echo "$wall $rss" >"$tmp/m.$name"
-    printf '| %s | %s s | %s MB |' "$name" "$wall" "$rss"
+    printf '| %s | %s s | %s s | %s MB |' "$name" "$wall" "$cpu" "$rss"
 }
 
 # ratio NAME BASE: NAME's time and memory over BASE's.
@@ -102,7 +104,7 @@ ratio() {
     read -r w1 r1 <"$tmp/m.$1"
     read -r w0 r0 <"$tmp/m.$2"
     awk -v a="$w1" -v b="$w0" -v c="$r1" -v d="$r0" \
-        'BEGIN { printf " %.0fx | %.0fx |\n", a / (b > 0.01 ? b : 0.01), c / (d > 0 ? d : 1) }'
+        'BEGIN { printf " %.1fx | %.1fx |\n", a / (b > 0.01 ? b : 0.01), c / (d > 0 ? d : 1) }'
 }
 
 speed() {
@@ -111,8 +113,8 @@ speed() {
     node "$here/gen_synth.mjs" "$tmp/synth" 1000
     find "$tmp/synth" -name "*.cpp" | sort >"$tmp/synth.list"
     echo
-    echo "| run | wall | peak RSS | time / gavel's | memory / gavel's |"
-    echo "|---|---|---|---|---|"
+    echo "| run | wall | CPU (user + sys) | peak RSS | wall / gavel's | memory / gavel's |"
+    echo "|---|---|---|---|---|---|"
     # Every pair scored; the strongest 10,000 (the default) get their
     # details and are written, as an organizer would read them.
     measure gavel "$GAVEL" plag --lang cpp --json "$tmp/s.json" --html "$tmp/s.html" "$tmp/synth"
