@@ -141,7 +141,7 @@ struct plg_opts {
     uint32_t cluster_top_pairs;
     /* Only the strongest this many pairs are reported, and only they get
      * their details (fragments, regions): every pair is scored, but the
-     * details cost ~20 us a pair and nobody reads half a million of them.
+     * details cost 15-20 us a pair and nobody reads half a million of them.
      * Each cluster's listed pairs are reported too, past this count.
      * 0 = every pair from min_similarity. */
     size_t max_pairs;

@@ -17,7 +17,7 @@
  * the minimum similarity is counted and kept as 24 bytes, and the kept ones
  * are pruned to what can still be reported as they grow (plg__cands_prune);
  * once every group is done, only the pairs that will be reported are looked
- * at in detail (plg_pair.c): the details cost ~20 us a pair, the scoring
+ * at in detail (plg_pair.c): the details cost 15-20 us a pair, the scoring
  * well under one. */
 #include "plg_index_internal.h"
 
