@@ -46,6 +46,8 @@
     "  --group-by-dir      each immediate subfolder of a PATH is a group (a problem);\n"        \
     "                      only files of the same group are compared\n"                        \
     "  --min-similarity X  report pairs from this similarity (0..1, default 0.1)\n"             \
+    "  --max-pairs N       report the N strongest of them (and each cluster's strongest\n"     \
+    "                      pairs); every pair is still scored (default 10000, 0 = all)\n"    \
     "  --json FILE         the JSON report ('-' for stdout)\n"                                   \
     "  --html FILE         the HTML report (self-contained; open it in a browser)\n"             \
     "tuning (docs/PLAGIARISM.md):\n"                                                             \
@@ -375,7 +377,7 @@ int cli_cmd_plag(int argc, char **argv)
     struct plg_report r = {0};
     const char *lang = NULL, *json = NULL, *html = NULL, *bases[16];
     size_t nbases = 0, *per_group = NULL;
-    double k = PLG_K_DEFAULT, w = PLG_W_DEFAULT;
+    double k = PLG_K_DEFAULT, w = PLG_W_DEFAULT, maxp = 0;
     int64_t t0 = gv_time_mono_ms();
     int first = 0, rc = CLI_EXIT_FAIL, err;
     bool quiet = false;
@@ -417,6 +419,9 @@ int cli_cmd_plag(int argc, char **argv)
             ok = plag_parse_double(&o.common_fraction, v, 0, 1);
         } else if (!strcmp(a, "--cluster")) {
             ok = plag_parse_double(&o.cluster_similarity, v, 0, 1);
+        } else if (!strcmp(a, "--max-pairs")) {
+            ok = plag_parse_double(&maxp, v, 0, 1e9) && maxp == (uint32_t)maxp;
+            o.max_pairs = (size_t)maxp;
         } else if (!strcmp(a, "-k")) {
             ok = plag_parse_double(&k, v, 1, PLG_K_MAX) && k == (uint32_t)k;
         } else if (!strcmp(a, "-w")) {
@@ -490,9 +495,11 @@ int cli_cmd_plag(int argc, char **argv)
         quiet = true; /* plag_write_report said why */
         goto out;
     }
-    fprintf(stderr, WHO ": %zu files in %zu groups, %zu pairs from similarity %.2f, %zu clusters, %zu warnings (%lld ms)\n",
-            c.s.ndocs, c.s.ngroups, r.npairs, o.min_similarity, r.nclusters, c.warnings,
-            (long long)(gv_time_mono_ms() - t0));
+    fprintf(stderr,
+            WHO ": %zu files in %zu groups, %zu pairs from similarity %.2f (%zu reported), %zu "
+            "clusters, %zu warnings (%lld ms)\n",
+            c.s.ndocs, c.s.ngroups, r.npairs_found, o.min_similarity, r.npairs, r.nclusters,
+            c.warnings, (long long)(gv_time_mono_ms() - t0));
     rc = CLI_EXIT_OK;
 out:
     if (err < 0 && !quiet)

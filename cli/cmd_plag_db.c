@@ -45,7 +45,7 @@
     "                      problem packages carry none, so give it here\n"                       \
     "  --json FILE         the JSON report ('-' for stdout)\n"                                     \
     "  --html FILE         the HTML report (self-contained; open it in a browser)\n"               \
-    "  --max-common X, --cluster X   as for files (gavel plag --help)\n"                          \
+    "  --max-common X, --cluster X, --max-pairs N   as for files (gavel plag --help)\n"          \
     "exit status: 0 reports written; 1 no such contest or problem, a store or file\n"             \
     "error; 2 bad usage\n"
 
@@ -209,6 +209,7 @@ int plag_cmd_contest(int argc, char **argv)
     struct db_pg *pg = NULL;
     struct plg_opts o;
     size_t nbases = 0, nloaded = 0;
+    double maxp = 0;
     int64_t cid = 0, t0 = gv_time_mono_ms();
     int rc = CLI_EXIT_FAIL, err = 0;
 
@@ -239,6 +240,9 @@ int plag_cmd_contest(int argc, char **argv)
             ok = plag_parse_double(&o.common_fraction, val, 0, 1);
         } else if (!strcmp(a, "--cluster")) {
             ok = plag_parse_double(&o.cluster_similarity, val, 0, 1);
+        } else if (!strcmp(a, "--max-pairs")) {
+            ok = plag_parse_double(&maxp, val, 0, 1e9) && maxp == (uint32_t)maxp;
+            o.max_pairs = (size_t)maxp;
         } else {
             ok = false;
         }
@@ -288,8 +292,8 @@ int plag_cmd_contest(int argc, char **argv)
         goto out; /* plag_write_report said why */
     fprintf(stderr,
             WHO ": contest %" PRId64 ": %zu submissions in %zu problems, %zu pairs from "
-                "similarity %.2f, %zu clusters (%lld ms)\n",
-            cid, s.nsubs, s.nproblems, r.npairs, o.min_similarity, r.nclusters,
+                "similarity %.2f (%zu reported), %zu clusters (%lld ms)\n",
+            cid, s.nsubs, s.nproblems, r.npairs_found, o.min_similarity, r.npairs, r.nclusters,
             (long long)(gv_time_mono_ms() - t0));
     rc = CLI_EXIT_OK;
 out:

@@ -153,8 +153,9 @@ int plag_write_json(FILE *f, const struct plag_set *s, const struct plg_report *
     if (!names)
         return -ENOMEM;
 
-    fprintf(f, "{\"lang\":\"%s\",\"k\":%u,\"w\":%u,\"files\":%zu,\n\"pairs\":[",
-            s->lang_name ? s->lang_name : plg_lang_id(s->lang), s->k, s->w, s->ndocs);
+    fprintf(f, "{\"lang\":\"%s\",\"k\":%u,\"w\":%u,\"files\":%zu,\"pairs_found\":%zu,\n\"pairs\":[",
+            s->lang_name ? s->lang_name : plg_lang_id(s->lang), s->k, s->w, s->ndocs,
+            r->npairs_found);
     for (size_t i = 0; i < r->npairs; i++) {
         fputs(i ? ",\n" : "\n", f);
         pair_print(f, names, s, &r->pairs[i]);
@@ -182,8 +183,9 @@ int plag_write_html(FILE *f, const struct plag_set *s, const struct plg_report *
     for (size_t d = 0; d < s->ndocs; d++)
         slot[d] = -1;
     fputs(plag_html_head, f);
-    fprintf(f, "{\"lang\":\"%s\",\"k\":%u,\"w\":%u,\"ncompared\":%zu,\n\"files\":[",
-            s->lang_name ? s->lang_name : plg_lang_id(s->lang), s->k, s->w, s->ndocs);
+    fprintf(f, "{\"lang\":\"%s\",\"k\":%u,\"w\":%u,\"ncompared\":%zu,\"pairs_found\":%zu,\n\"files\":[",
+            s->lang_name ? s->lang_name : plg_lang_id(s->lang), s->k, s->w, s->ndocs,
+            r->npairs_found);
     for (size_t i = 0; i < r->npairs && err == 0; i++) {
         uint32_t ends[2] = {r->pairs[i].left, r->pairs[i].right};
 

@@ -21,10 +21,33 @@
 #define DB_PLAG_W PLG_W_DEFAULT
 #define DB_PLAG_NOTE_MAX 2000
 
-/* Fingerprints `len` bytes of `src`, submission `submission_id`'s source in
- * `language` (a gv_lang id), and stores them, replacing any earlier row.
- * What gavel-judge calls once a submission is accepted, and backfill.
- * GV_EINVAL for a language plagiarism/ does not know. */
+/* A source's fingerprints as stored: computed without the database
+ * (db_plag_fp_compute, ~0.1 ms for 200 lines), written by db_plag_fp_store
+ * (one round trip). Split so that each half can be timed and placed on its
+ * own (bench/plag/fp_cost.c, docs/PLAGIARISM.md). */
+struct db_plag_fp {
+    char language[16];
+    uint32_t ntokens;
+    size_t nfp;
+    char *blob; /* plg_doc_encode's, owned */
+    size_t blob_len;
+};
+
+/* Fingerprints `len` bytes of `src` in `language` (a gv_lang id) with
+ * DB_PLAG_K and DB_PLAG_W. 0, GV_EINVAL (a language plagiarism/ does not
+ * know), -ENOMEM, GV_EINTERNAL. Release `out` with db_plag_fp_release. */
+int db_plag_fp_compute(struct db_plag_fp *out, const char *language, const void *src, size_t len);
+void db_plag_fp_release(struct db_plag_fp *fp);
+
+/* Stores `fp` as submission `submission_id`'s row, replacing any earlier
+ * one. Committed without waiting for the WAL flush (synchronous_commit off
+ * for this transaction alone): a row lost in a crash is recomputed by
+ * `gavel plag backfill`, so it need not pay for durability. */
+int db_plag_fp_store(struct db_pg *pg, int64_t submission_id, const struct db_plag_fp *fp);
+
+/* db_plag_fp_compute then db_plag_fp_store: what gavel-judge calls once a
+ * submission is accepted, and backfill. GV_EINVAL for a language
+ * plagiarism/ does not know. */
 int db_plag_fingerprint(struct db_pg *pg, int64_t submission_id, const char *language,
                         const void *src, size_t len);
 

@@ -375,8 +375,9 @@ static void on_progress(void *ctx, enum jdg_progress_kind kind, size_t test,
         pc->tick(pc->tick_ctx);
 }
 
-/* Step 5: best effort. About 0.1 ms of CPU and one INSERT for a 200-line
- * source (docs/PLAGIARISM.md, "Fingerprints in gavel-judge"). */
+/* Step 5: best effort. About 0.1 ms of CPU and one upsert that does not
+ * wait for the WAL flush, for a 200-line source (docs/PLAGIARISM.md,
+ * "Fingerprint cost per accepted submission"). */
 static void fingerprint(struct jdg_worker *w, const struct db_submission *sub, const void *src,
                         size_t len)
 {

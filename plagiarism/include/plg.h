@@ -139,7 +139,15 @@ struct plg_opts {
     double cluster_similarity;
     /* At most this many pairs listed per cluster, strongest first. */
     uint32_t cluster_top_pairs;
+    /* Only the strongest this many pairs are reported, and only they get
+     * their details (fragments, regions): every pair is scored, but the
+     * details cost 15-20 us a pair and nobody reads half a million of them.
+     * Each cluster's listed pairs are reported too, past this count.
+     * 0 = every pair from min_similarity. */
+    size_t max_pairs;
 };
+
+#define PLG_MAX_PAIRS_DEFAULT 10000u
 
 void plg_opts_default(struct plg_opts *o);
 
@@ -169,6 +177,7 @@ struct plg_cluster {
 };
 
 struct plg_report {
+    size_t npairs_found; /* pairs that reached min_similarity: npairs or more */
     size_t npairs;
     struct plg_pair *pairs; /* by similarity, decreasing */
     size_t nclusters;
@@ -206,7 +215,10 @@ int plg_index_add_base(struct plg_index *ix, const struct plg_doc *base);
 int plg_index_add(struct plg_index *ix, uint32_t group, const struct plg_doc *d);
 
 /* Every pair of documents of the same group whose similarity reaches
- * opts.min_similarity, and the clusters. 0, -ENOMEM. */
+ * opts.min_similarity is scored and counted (npairs_found); the strongest
+ * opts.max_pairs of them, and each cluster's listed pairs, are reported
+ * with their details. The clusters' members come from every pair found.
+ * 0, -ENOMEM. */
 int plg_index_compare(struct plg_report *out, struct plg_index *ix);
 
 #endif

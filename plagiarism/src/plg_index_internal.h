@@ -33,30 +33,43 @@ struct plg_index {
     bool base_sorted;
     struct plg__docx *docs;
     size_t ndocs, cap;
-    uint64_t *common; /* the current group's cut hashes, sorted */
-    size_t ncommon, capcommon;
 };
 
-/* A pair found by the accumulator, before its details. */
+/* A pair found by the accumulator, before its details: 24 bytes, so half a
+ * million pairs found cost 12 MB, not a plg_pair and its regions each. */
 struct plg__cand {
-    uint32_t left, right;
+    double sim;
+    uint32_t left, right; /* document ids, left < right */
     uint32_t cov_left, cov_right;
 };
 
+/* The pairs found so far that may still be reported. Past `limit` of them,
+ * plg__cands_prune keeps the strongest o.max_pairs (and every pair that
+ * joins a cluster) and raises `floor`: a later pair in a lower similarity
+ * bucket is beaten by max_pairs others, so it is only counted. Memory then
+ * follows the report's size, not the number of pairs found. */
 struct plg__cands {
     struct plg__cand *v;
     size_t n, cap;
+    size_t limit;
+    size_t dropped; /* found but never to be reported: counted only */
+    uint32_t floor; /* a plg__sim_bucket */
 };
 
-int plg__cands_push(struct plg__cands *c, uint32_t a, uint32_t b, uint32_t cov_a, uint32_t cov_b);
+/* Similarities into 65536 ordered buckets: a < b when bucket(a) < bucket(b). */
+uint32_t plg__sim_bucket(double sim);
+
+/* Moves to the front of c->v, and keeps, the pairs that can be reported:
+ * the strongest `max` and all from `csim` on, with, at most, others of
+ * their bucket; raises c->floor. Linear (a histogram). 0, -ENOMEM. */
+int plg__cands_prune(struct plg__cands *c, size_t max, double csim);
+
 bool plg__has_hash(const uint64_t *v, size_t n, uint64_t h);
 
-/* Appends the detailed pairs of `c` (one group, whose common hashes are in
- * ix->common) to r->pairs. */
-int plg__pairs_detail(struct plg_report *r, struct plg_index *ix, const struct plg__cand *c,
-                      size_t n);
-
-/* Sorts the pairs and builds the clusters. */
-int plg__report_finish(struct plg_report *r, const struct plg_index *ix);
+/* From the pairs found (`c`, pruned and reordered in place): the clusters, the pairs
+ * to report (the strongest o.max_pairs and each cluster's listed ones) and
+ * their details. Needs each document's ents without its group's common
+ * hashes. */
+int plg__report_build(struct plg_report *r, const struct plg_index *ix, struct plg__cands *c);
 
 #endif

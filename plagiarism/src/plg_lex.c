@@ -189,7 +189,9 @@ bool plg__keyword(enum plg_lang lang, const unsigned char *s, size_t len)
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         const char *w = t->words[mid];
-        int c = strncmp(w, (const char *)s, len);
+        /* The first byte settles most steps without a call. */
+        int c = (unsigned char)w[0] != s[0] ? (unsigned char)w[0] - s[0]
+                                            : strncmp(w, (const char *)s, len);
 
         if (c == 0)
             c = w[len] ? 1 : 0;
@@ -233,8 +235,11 @@ size_t plg__op_len(const struct plg__lex *lx, const char *const *ops)
     size_t left = lx->n - lx->i;
 
     for (size_t k = 0; ops[k]; k++) {
-        size_t len = strlen(ops[k]);
+        size_t len;
 
+        if (ops[k][0] != (char)lx->s[lx->i]) /* most candidates end here, cheaply */
+            continue;
+        len = strlen(ops[k]);
         if (len <= left && !memcmp(lx->s + lx->i, ops[k], len))
             return len;
     }

@@ -92,7 +92,8 @@ static int collect_matches(struct scratch *s, const struct plg_index *ix,
             ie++;
         while (je < xb->nents && xb->ents[je].hash == h)
             je++;
-        if (!plg__has_hash(ix->common, ix->ncommon, h)) {
+        /* The group's common hashes are no longer in ents (plg_index.c). */
+        {
             size_t na = ie - i < MULT_CAP ? ie - i : MULT_CAP;
             size_t nb = je - j < MULT_CAP ? je - j : MULT_CAP;
 
@@ -175,8 +176,9 @@ static size_t merge_regions(struct plg_region *reg, size_t n)
     return out;
 }
 
-int plg__pairs_detail(struct plg_report *r, struct plg_index *ix, const struct plg__cand *c,
-                      size_t n)
+/* r->pairs from c[0..n), in that order, with their details. */
+static int pairs_detail(struct plg_report *r, const struct plg_index *ix, const struct plg__cand *c,
+                        size_t n)
 {
     struct scratch s = {0};
     int err = 0;
@@ -196,7 +198,7 @@ int plg__pairs_detail(struct plg_report *r, struct plg_index *ix, const struct p
         p->group = xa->group;
         p->left = c[i].left;
         p->right = c[i].right;
-        p->similarity = plg_similarity(c[i].cov_left, xa->total, c[i].cov_right, xb->total);
+        p->similarity = c[i].sim;
         p->left_coverage = xa->total ? (double)c[i].cov_left / xa->total : 0;
         p->right_coverage = xb->total ? (double)c[i].cov_right / xb->total : 0;
         p->longest = fragments(&s, ix, xa->doc, xb->doc);
@@ -216,12 +218,13 @@ int plg__pairs_detail(struct plg_report *r, struct plg_index *ix, const struct p
     return err;
 }
 
-static int cmp_pair(const void *a, const void *b)
+/* The report's order: similarity decreasing, then document ids. */
+static int cmp_cand(const void *a, const void *b)
 {
-    const struct plg_pair *x = a, *y = b;
+    const struct plg__cand *x = a, *y = b;
 
-    if (x->similarity != y->similarity)
-        return x->similarity > y->similarity ? -1 : 1;
+    if (x->sim != y->sim)
+        return x->sim > y->sim ? -1 : 1;
     if (x->left != y->left)
         return x->left < y->left ? -1 : 1;
     return (x->right > y->right) - (x->right < y->right);
@@ -236,15 +239,69 @@ static uint32_t find(uint32_t *parent, uint32_t x)
     return x;
 }
 
-int plg__report_finish(struct plg_report *r, const struct plg_index *ix)
+#define SIM_BUCKETS 65536u
+
+uint32_t plg__sim_bucket(double sim)
 {
+    return sim >= 1 ? SIM_BUCKETS - 1 : (uint32_t)(sim * (SIM_BUCKETS - 1));
+}
+
+/* Only what can be reported needs sorting, and keeping: sorting half a
+ * million pairs took a quarter of the whole run, and keeping them 12 MB. */
+int plg__cands_prune(struct plg__cands *c, size_t max, double csim)
+{
+    uint32_t *count, cut = plg__sim_bucket(csim), nth = 0;
+    size_t above = 0, keep = 0;
+
+    if (max >= c->n)
+        return 0;
+    count = gv_calloc(SIM_BUCKETS, sizeof(*count));
+    if (!count)
+        return -ENOMEM;
+    for (size_t i = 0; i < c->n; i++)
+        count[plg__sim_bucket(c->v[i].sim)]++;
+    /* The bucket that holds the max-th strongest pair. */
+    for (uint32_t b = SIM_BUCKETS; b-- > 0;) {
+        above += count[b];
+        if (above >= max || b == 0) {
+            nth = b;
+            break;
+        }
+    }
+    gv_free(count);
+    if (nth > c->floor)
+        c->floor = nth;
+    if (c->floor < cut)
+        cut = c->floor;
+    for (size_t i = 0; i < c->n; i++) {
+        if (plg__sim_bucket(c->v[i].sim) >= cut) {
+            struct plg__cand t = c->v[keep];
+
+            c->v[keep++] = c->v[i];
+            c->v[i] = t;
+        }
+    }
+    c->dropped += c->n - keep;
+    c->n = keep;
+    return 0;
+}
+
+int plg__report_build(struct plg_report *r, const struct plg_index *ix, struct plg__cands *cs)
+{
+    struct plg__cand *c = cs->v;
     uint32_t *parent = NULL;
     int32_t *cluster_of = NULL;
     size_t top = ix->o.cluster_top_pairs ? ix->o.cluster_top_pairs : 1;
+    size_t max = ix->o.max_pairs ? ix->o.max_pairs : SIZE_MAX, nsel = 0, n;
+    double csim = ix->o.cluster_similarity;
     int err = -ENOMEM;
 
-    if (r->npairs > 1)
-        qsort(r->pairs, r->npairs, sizeof(*r->pairs), cmp_pair);
+    r->npairs_found = cs->n + cs->dropped;
+    if (plg__cands_prune(cs, max, csim) < 0)
+        return -ENOMEM;
+    n = cs->n;
+    if (n > 1)
+        qsort(c, n, sizeof(*c), cmp_cand);
     if (!ix->ndocs)
         return 0;
     parent = gv_malloc(ix->ndocs * sizeof(*parent));
@@ -255,29 +312,39 @@ int plg__report_finish(struct plg_report *r, const struct plg_index *ix)
         parent[i] = (uint32_t)i;
         cluster_of[i] = -1;
     }
-    for (size_t i = 0; i < r->npairs && r->pairs[i].similarity >= ix->o.cluster_similarity; i++)
-        parent[find(parent, r->pairs[i].left)] = find(parent, r->pairs[i].right);
-    /* In pair order, so clusters come strongest first and so do their pairs. */
-    for (size_t i = 0; i < r->npairs && r->pairs[i].similarity >= ix->o.cluster_similarity; i++) {
-        uint32_t root = find(parent, r->pairs[i].left);
-        struct plg_cluster *cl;
+    for (size_t i = 0; i < n && c[i].sim >= csim; i++)
+        parent[find(parent, c[i].left)] = find(parent, c[i].right);
+    /* In pair order, so clusters come strongest first and so do their
+     * pairs; the pairs kept move to the front of c, in the same order, so
+     * that a kept pair's index in c is its index in the report. */
+    for (size_t i = 0; i < n && (i < max || c[i].sim >= csim); i++) {
+        bool keep = i < max;
 
-        if (cluster_of[root] < 0) {
-            if (grow((void **)&r->clusters, &r->nclusters_cap, r->nclusters + 1,
-                     sizeof(*r->clusters)) < 0)
-                goto out;
-            cl = &r->clusters[r->nclusters];
-            memset(cl, 0, sizeof(*cl));
-            cl->group = r->pairs[i].group;
-            cl->max_similarity = r->pairs[i].similarity;
-            cl->pairs = gv_malloc(top * sizeof(*cl->pairs));
-            if (!cl->pairs)
-                goto out;
-            cluster_of[root] = (int32_t)r->nclusters++;
+        if (c[i].sim >= csim) {
+            uint32_t root = find(parent, c[i].left);
+            struct plg_cluster *cl;
+
+            if (cluster_of[root] < 0) {
+                if (grow((void **)&r->clusters, &r->nclusters_cap, r->nclusters + 1,
+                         sizeof(*r->clusters)) < 0)
+                    goto out;
+                cl = &r->clusters[r->nclusters];
+                memset(cl, 0, sizeof(*cl));
+                cl->group = ix->docs[c[i].left].group;
+                cl->max_similarity = c[i].sim;
+                cl->pairs = gv_malloc(top * sizeof(*cl->pairs));
+                if (!cl->pairs)
+                    goto out;
+                cluster_of[root] = (int32_t)r->nclusters++;
+            }
+            cl = &r->clusters[cluster_of[root]];
+            if (cl->npairs < top) {
+                cl->pairs[cl->npairs++] = nsel;
+                keep = true;
+            }
         }
-        cl = &r->clusters[cluster_of[root]];
-        if (cl->npairs < top)
-            cl->pairs[cl->npairs++] = i;
+        if (keep)
+            c[nsel++] = c[i];
     }
     for (size_t d = 0; d < ix->ndocs; d++) {
         int32_t k = cluster_of[find(parent, (uint32_t)d)];
@@ -297,7 +364,7 @@ int plg__report_finish(struct plg_report *r, const struct plg_index *ix)
         if (k >= 0)
             r->clusters[k].members[r->clusters[k].nmembers++] = (uint32_t)d;
     }
-    err = 0;
+    err = pairs_detail(r, ix, c, nsel);
 out:
     gv_free(parent);
     gv_free(cluster_of);

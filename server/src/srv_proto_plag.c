@@ -127,7 +127,7 @@ static cJSON *report_json(const struct db_plag_set *s, const struct plg_report *
                           const struct db_plag_mark *marks, size_t nmarks, int64_t cid,
                           const struct plg_opts *opts)
 {
-    size_t npairs = r->npairs < REPORT_PAIRS_MAX ? r->npairs : REPORT_PAIRS_MAX;
+    size_t npairs = r->npairs; /* o.max_pairs: REPORT_PAIRS_MAX and the clusters' */
     cJSON *o = cJSON_CreateObject(), *probs, *pairs, *clusters;
     bool ok = o && cJSON_AddNumberToObject(o, "contest_id", (double)cid) &&
               cJSON_AddNumberToObject(o, "k", DB_PLAG_K) &&
@@ -135,7 +135,7 @@ static cJSON *report_json(const struct db_plag_set *s, const struct plg_report *
               cJSON_AddNumberToObject(o, "min_similarity", opts->min_similarity) &&
               cJSON_AddNumberToObject(o, "files", (double)s->nsubs) &&
               cJSON_AddNumberToObject(o, "missing", (double)s->nmissing) &&
-              cJSON_AddBoolToObject(o, "truncated", npairs < r->npairs) &&
+              cJSON_AddBoolToObject(o, "truncated", npairs < r->npairs_found) &&
               (probs = cJSON_AddArrayToObject(o, "problems")) &&
               (pairs = cJSON_AddArrayToObject(o, "pairs")) &&
               (clusters = cJSON_AddArrayToObject(o, "clusters"));
@@ -169,6 +169,7 @@ void srv__req_plag_report(struct srv_req_job *job, struct srv_job_env *env, stru
     int err;
 
     plg_opts_default(&o);
+    o.max_pairs = REPORT_PAIRS_MAX; /* details for those alone */
     if (p->min_similarity >= 0)
         o.min_similarity = p->min_similarity;
     err = db_plag_load(&s, pg, p->contest_id, p->slug);

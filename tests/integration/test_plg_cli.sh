@@ -26,6 +26,16 @@ check "each pair has its fields" jqok 'all(.pairs[]; has("left_coverage") and ha
 top=$(jq -r '.pairs[0] | "\(.left) \(.right)"' "$dir/r.json")
 check "the most similar pair is a labelled copy ($top)" grep -q copy <<<"$top"
 check "clusters are listed" jqok '.clusters | length > 0' "$dir/r.json"
+check "every pair found is reported (fewer than --max-pairs)" jqok \
+    '.pairs_found == (.pairs | length)' "$dir/r.json"
+
+# --max-pairs: the strongest pairs, exactly the head of the full report.
+expect_exit 0 "the 3 strongest pairs" "$GAVEL" plag --lang cpp --group-by-dir --max-pairs 3 \
+    --cluster 1 --json "$dir/m.json" "$DATA/cpp"
+check "3 pairs reported of all found" jqok --slurpfile r "$dir/r.json" \
+    '(.pairs | length) == 3 and .pairs_found == $r[0].pairs_found' "$dir/m.json"
+check "they are the full report's first 3" jqok --slurpfile r "$dir/r.json" \
+    '.pairs == $r[0].pairs[:3]' "$dir/m.json"
 check "the HTML report is self-contained" bash -c "! grep -qiE '(src|href)=\"(https?:)?//' '$dir/r.html'"
 check "the HTML report embeds the sources" grep -q 'gavel-data' "$dir/r.html"
 
@@ -71,6 +81,8 @@ expect_exit 1 "an unwritable report" "$GAVEL" plag --lang cpp --json "$dir/no/su
     "$DATA/cpp/max-subarray"
 expect_exit 2 "no --lang" "$GAVEL" plag --json "$dir/e.json" "$DATA/cpp"
 expect_exit 2 "a bad similarity" "$GAVEL" plag --lang c --min-similarity 2 --json x "$DATA/cpp"
+expect_exit 2 "a bad --max-pairs" "$GAVEL" plag --lang c --max-pairs 2.5 --json x "$DATA/cpp"
+expect_exit 2 "a negative --max-pairs" "$GAVEL" plag --lang c --max-pairs -1 --json x "$DATA/cpp"
 expect_exit 2 "no report asked for" "$GAVEL" plag --lang c "$DATA/cpp"
 expect_exit 0 "--help" "$GAVEL" plag --help
 check "--help documents the exit status" contains "$out" "exit status"

@@ -34,6 +34,7 @@
 #include "db_queue.h"
 #include "db_submission.h"
 #include "gv_alloc.h"
+#include "gv_err.h"
 #include "gv_time.h"
 #include "itest.h"
 #include "itest_ws.h"
@@ -215,8 +216,33 @@ static void test_judge_path(void)
         ICHECK(db_plag_fingerprint(pg, sub_a, "cpp", src, len) == 0, "fingerprint a.cpp");
         free(src);
     }
+    /* The upsert turns off synchronous_commit for its own transaction only:
+     * the verdicts this connection commits next keep the session's setting. */
+    {
+        struct db_plag_fp fp;
+
+        src = read_file(&len, "a.cpp");
+        ICHECK(db_plag_fp_compute(&fp, "cpp", src, len) == 0 && fp.nfp > 0, "compute a.cpp");
+        sql("SET synchronous_commit = on");
+        ICHECK(db_plag_fp_store(pg, sub_a, &fp) == 0, "store a.cpp: %s", db_pg_last_error(pg));
+        ICHECK(sql_int("SELECT (current_setting('synchronous_commit') = 'on')::int") == 1,
+               "synchronous_commit left off on the judge's connection");
+        ICHECK(sql_int("SELECT fp_count FROM submission_fingerprints WHERE submission_id = %lld",
+                       (long long)sub_a) == (int64_t)fp.nfp,
+               "stored row is a.cpp's");
+        sql("RESET synchronous_commit");
+        db_plag_fp_release(&fp);
+        free(src);
+    }
     /* An unknown language is an error for the caller to log, never a crash. */
     ICHECK(db_plag_fingerprint(pg, sub_a, "cobol", "x", 1) < 0, "cobol fingerprinted");
+    {
+        struct db_plag_fp fp;
+
+        ICHECK(db_plag_fp_compute(&fp, "cobol", "x", 1) == GV_EINVAL && !fp.blob,
+               "cobol computed");
+        db_plag_fp_release(&fp);
+    }
 }
 
 static const cJSON *find_pair(const cJSON *pairs, int64_t a, int64_t b)

@@ -355,6 +355,85 @@ static void similarity_is_larger_coverage(void **state)
     assert_true(plg_similarity(2, 2, 0, 0) == 0.0);
 }
 
+/* The strongest max_pairs pairs, in detail, are exactly the head of the
+ * full report; what lies beyond is still counted, and the clusters (their
+ * members and their listed pairs) do not depend on the cut. Over 4096
+ * pairs, so that the pairs found are pruned while they are found. */
+static void max_pairs_is_a_prefix(void **state)
+{
+    enum { N = 140, LEN = 200 };
+    static const size_t cuts[] = {1, 5, 17, 60, 3000};
+    uint32_t v[LEN];
+    struct plg_doc d[N];
+    struct plg_report full, part;
+    struct plg_opts o = opts(0.05);
+
+    (void)state;
+    for (int i = 0; i < N; i++) {
+        /* A 3-letter alphabet: pairs share fingerprints by chance, so
+         * similarities spread; every fifth document copies the one before. */
+        if (i % 5 != 4)
+            for (size_t t = 0; t < LEN; t++)
+                v[t] = 100 + next() % 3;
+        else
+            fill_random(v + LEN - 30, 30);
+        doc_of(&d[i], v, LEN);
+    }
+    for (size_t c = 0; c <= sizeof(cuts) / sizeof(cuts[0]); c++) {
+        struct plg_index *ix;
+        struct plg_report *r = c ? &part : &full;
+
+        o.max_pairs = c ? cuts[c - 1] : 0;
+        o.cluster_top_pairs = 2;
+        o.cluster_similarity = 0.8; /* the copies, not the chance likeness */
+        assert_int_equal(plg_index_new(&ix, &o), 0);
+        for (int i = 0; i < N; i++)
+            assert_int_equal(plg_index_add(ix, (uint32_t)(i / 70), &d[i]), 0);
+        assert_int_equal(plg_index_compare(r, ix), 0);
+        plg_index_free(ix);
+        if (!c) {
+            assert_int_equal(full.npairs_found, full.npairs);
+            assert_true(full.npairs > 4096); /* pruning starts there */
+            assert_int_equal(full.nclusters, N / 5); /* each copy with its source */
+            continue;
+        }
+        assert_int_equal(part.npairs_found, full.npairs);
+        assert_true(part.npairs >= cuts[c - 1]);
+        /* Past the cut, only the clusters' listed pairs (2 each). */
+        assert_true(part.npairs <= cuts[c - 1] + 2 * full.nclusters);
+        for (size_t i = 0; i < part.npairs; i++) {
+            const struct plg_pair *p = &part.pairs[i];
+            const struct plg_pair *f = find_pair(&full, p->left, p->right);
+
+            assert_non_null(f);
+            if (i < cuts[c - 1])
+                assert_ptr_equal(f, &full.pairs[i]);
+            assert_true(p->similarity == f->similarity);
+            assert_int_equal(p->longest, f->longest);
+            assert_int_equal(p->nregions, f->nregions);
+            assert_memory_equal(p->regions, f->regions, p->nregions * sizeof(*p->regions));
+            if (i)
+                assert_true(part.pairs[i - 1].similarity >= p->similarity);
+        }
+        assert_int_equal(part.nclusters, full.nclusters);
+        for (size_t k = 0; k < full.nclusters; k++) {
+            const struct plg_cluster *a = &full.clusters[k], *b = &part.clusters[k];
+
+            assert_int_equal(a->nmembers, b->nmembers);
+            assert_memory_equal(a->members, b->members, a->nmembers * sizeof(*a->members));
+            assert_int_equal(a->npairs, b->npairs);
+            for (size_t j = 0; j < a->npairs; j++) {
+                assert_int_equal(full.pairs[a->pairs[j]].left, part.pairs[b->pairs[j]].left);
+                assert_int_equal(full.pairs[a->pairs[j]].right, part.pairs[b->pairs[j]].right);
+            }
+        }
+        plg_report_release(&part);
+    }
+    plg_report_release(&full);
+    for (int i = 0; i < N; i++)
+        plg_doc_release(&d[i]);
+}
+
 static void empty_index(void **state)
 {
     struct plg_opts o = opts(0.1);
@@ -380,6 +459,7 @@ int main(void)
         cmocka_unit_test(common_code_is_cut),
         cmocka_unit_test(groups_and_clusters),
         cmocka_unit_test(similarity_is_larger_coverage),
+        cmocka_unit_test(max_pairs_is_a_prefix),
         cmocka_unit_test(empty_index),
     };
 
