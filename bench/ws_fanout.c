@@ -252,7 +252,10 @@ static long long json_ll(const char *text, size_t len, const char *key)
 
 static void on_event(struct fc_client *c, const char *text, size_t len, long long t_recv)
 {
-    long long seq = json_ll(text, len, "\"seq\":"), t_pub = json_ll(text, len, "\"t_us\":");
+    /* The markers ride in the announcement's text: the server decodes each
+     * event into its one definition and encodes it again, so fields of our
+     * own would not survive (docs/PROTOCOL.md, "Events"). */
+    long long seq = json_ll(text, len, "bench_seq="), t_pub = json_ll(text, len, "bench_t_us=");
     long long idx;
     float *slot;
 
@@ -522,8 +525,8 @@ static void publish(struct fc_phase *ph)
     int err;
 
     snprintf(data, sizeof(data),
-             "{\"contest_id\":%lld,\"seq\":%lld,\"t_us\":%lld,\"text\":\"%s\"}", opt.contest, seq,
-             t, padding);
+             "{\"contest_id\":%lld,\"text\":\"bench_seq=%lld bench_t_us=%lld %s\"}", opt.contest,
+             seq, t, padding);
     fv[0] = "type";
     fv[1] = FC_EVENT_TYPE;
     fv[2] = "data";
