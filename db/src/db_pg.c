@@ -51,9 +51,9 @@ int db_pg_open(struct db_pg **out, const char *url, int timeout_s, char *errbuf,
     /* Keepalives and tcp_user_timeout bound how long a statement can hang
      * on a peer that vanished without closing (a dead host, a partition):
      * the caller sees GV_EUNAVAIL within about 10 s instead of never. */
-    const char *keys[] = {"dbname",           "connect_timeout",   "application_name",
-                          "keepalives",       "keepalives_idle",   "keepalives_interval",
-                          "keepalives_count", "tcp_user_timeout",  NULL};
+    const char *keys[] = {"dbname",           "connect_timeout",  "application_name",
+                          "keepalives",       "keepalives_idle",  "keepalives_interval",
+                          "keepalives_count", "tcp_user_timeout", NULL};
     char timeout[16];
     const char *values[] = {url, timeout, "gavel", "1", "5", "2", "3", "10000", NULL};
     struct db_pg *pg;
@@ -100,6 +100,15 @@ int db__pg_result_error(struct db_pg *pg, const PGresult *res, const char *what)
     if (PQstatus(pg->conn) != CONNECTION_OK) {
         gv_log(GV_LOG_WARN, "db", "lost connection to postgres during %s: %s", what,
                PQerrorMessage(pg->conn));
+        return GV_EUNAVAIL;
+    }
+    /* read_only_sql_transaction: a write on a standby. The primary is
+     * elsewhere (a failover), so the caller reconnects, as after a loss. */
+    if (!strcmp(pg->sqlstate, "25006")) {
+        gv_log(GV_LOG_WARN, "db",
+               "postgres refused %s on a read-only server (a standby?); reconnecting. "
+               "A multi-host GAVEL_PG_URL needs target_session_attrs=read-write",
+               what);
         return GV_EUNAVAIL;
     }
     gv_log(GV_LOG_DEBUG, "db", "%s failed (%s): %s", what, pg->sqlstate,
