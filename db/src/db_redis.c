@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * db_redis.c - synchronous Redis connections (hiredis) for tools, probes
  * and workers. The server's event loop will use hiredis' async API. */
+#define _GNU_SOURCE /* program_invocation_short_name */
 #include "db.h"
 #include "db_internal.h"
 
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <hiredis/hiredis.h>
 
@@ -290,6 +292,19 @@ int db_redis_open(struct db_redis **out, const char *url, int timeout_ms, char *
         if (err < 0)
             goto out;
     }
+    /* "gavel-judge:4242" in CLIENT LIST: an operator (or a test) tells the
+     * processes' connections apart. A Redis that refuses names still
+     * serves us. */
+    reply =
+        redisCommand(r->ctx, "CLIENT SETNAME %s:%d", program_invocation_short_name, (int)getpid());
+    if (!reply) {
+        if (errbuf)
+            snprintf(errbuf, errlen, "redis at %s:%d: %s", host, port, r->ctx->errstr);
+        err = GV_EUNAVAIL;
+        goto out;
+    }
+    freeReplyObject(reply);
+    reply = NULL;
     if (dbnum) {
         reply = redisCommand(r->ctx, "SELECT %d", dbnum);
         if (!reply || reply->type == REDIS_REPLY_ERROR) {
