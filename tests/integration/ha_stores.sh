@@ -31,9 +31,11 @@ as_postgres() { runuser -u postgres -- "$@"; }
 die() { echo "ha_stores.sh: $*" >&2; exit 1; }
 
 pg_opts() {
-    # Durable like production (fsync, synchronous commit): an acknowledged
-    # commit that vanishes would be the test's own doing otherwise.
-    echo "-p $1 -k $WORK/$2 -c listen_addresses=127.0.0.1 -c max_connections=100" \
+    # fsync off: the test crashes processes, never the machine, and the
+    # page cache outlives a crash (it saves seconds on a loaded host).
+    # synchronous_commit stays on: with pg-sync's synchronous_standby_names
+    # it is what makes a commit wait until the standby has it.
+    echo "-p $1 -k $WORK/$2 -c listen_addresses=127.0.0.1 -c max_connections=100 -c fsync=off" \
         "-c wal_level=replica -c max_wal_senders=5 -c wal_sender_timeout=5s" \
         "-c wal_receiver_status_interval=1s"
 }
@@ -58,7 +60,7 @@ pg-primary)
     mkdir -p "$WORK/pg1"
     chown postgres:postgres "$WORK/pg1"
     as_postgres "$PG_BIN/initdb" -D "$WORK/pg1/data" -U postgres --auth=trust -E UTF8 \
-        --locale=C.UTF-8 >"$WORK/pg1-initdb.log" 2>&1 || die "initdb failed; see $WORK/pg1-initdb.log"
+        --locale=C.UTF-8 --no-sync >"$WORK/pg1-initdb.log" 2>&1 || die "initdb failed; see $WORK/pg1-initdb.log"
     pg_start pg1 "$port"
     psql_on pg1 "CREATE ROLE gavel LOGIN CREATEDB" >/dev/null
     psql_on pg1 "CREATE DATABASE gavel OWNER gavel" >/dev/null
@@ -69,7 +71,7 @@ pg-standby)
     chown postgres:postgres "$WORK/pg2"
     # -R writes primary_conninfo and standby.signal: it starts streaming.
     as_postgres "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$from" -U postgres -D "$WORK/pg2/data" \
-        -R -X stream -c fast >"$WORK/pg2-basebackup.log" 2>&1 ||
+        -R -X stream -c fast --no-sync >"$WORK/pg2-basebackup.log" 2>&1 ||
         die "pg_basebackup failed; see $WORK/pg2-basebackup.log"
     pg_start pg2 "$port"
     ;;

@@ -169,6 +169,7 @@ static void run(char *const argv[], const char *log, const char *what)
 static void stores(const char *const args[])
 {
     char *argv[16], what[128] = "ha_stores.sh";
+    int64_t t0;
     int n = 0;
 
     argv[n++] = "/bin/bash";
@@ -179,7 +180,9 @@ static void stores(const char *const args[])
         snprintf(what + strlen(what), sizeof(what) - strlen(what), " %s", args[i]);
     }
     argv[n] = NULL;
+    t0 = itest_now_ms();
     run(argv, log_stores, what);
+    fprintf(stderr, "# %s: %" PRId64 " ms\n", what, itest_now_ms() - t0);
 }
 
 static void gavel(const char *const args[], const char *what)
@@ -692,6 +695,51 @@ static void redis_setup(void)
     judge_start();
 }
 
+/* A planned switchover back (maintenance on the second host, say): the
+ * first host returns as a replica and the sentinels are asked to fail
+ * over (SENTINEL FAILOVER). Unlike a crash, the old master stays up; the
+ * sentinels demote it and close its clients' connections, and the
+ * processes must find the new master rather than write to a replica. */
+static void switchover(int fd)
+{
+    char m[16], rep[16];
+    int64_t t0;
+    int after;
+
+    itest_step = "switchover: the first host back as a replica";
+    snprintf(m, sizeof(m), "%d", redis_ports[0]);
+    snprintf(rep, sizeof(rep), "%d", redis_ports[1]);
+    stores((const char *[]){"redis", "master", m, rep, NULL});
+    stores((const char *[]){"redis-synced", m, NULL});
+
+    itest_step = "switchover: SENTINEL FAILOVER";
+    t0 = itest_now_ms();
+    for (;;) {
+        /* -NOGOODSLAVE until the sentinels have seen the replica up and
+         * in sync (they look every second or so). */
+        char *out = redis_cli(sentinel_ports[1], "sentinel failover gavel");
+        bool started = !strncmp(out, "OK", 2) || strstr(out, "INPROG");
+
+        free(out);
+        if (started)
+            break;
+        ICHECK(itest_now_ms() - t0 < RECOVER_MS, "the sentinels would not fail over");
+        itest_sleep_ms(500);
+    }
+    while (sentinel_master_port(sentinel_ports[0]) != redis_ports[0]) {
+        ICHECK(itest_now_ms() - t0 < RECOVER_MS, "no switchover within %d ms", RECOVER_MS);
+        itest_sleep_ms(200);
+    }
+    fprintf(stderr,
+            "# switchover: the first host is the master again %" PRId64 " ms after "
+            "SENTINEL FAILOVER was first tried\n",
+            itest_now_ms() - t0);
+
+    itest_step = "switchover: queue and pushes";
+    after = submit(fd);
+    wait_verdict(fd, after, "submitted after the switchover");
+}
+
 static void redis_failover(void)
 {
     const char *kill_link[] = {"CLIENT", "KILL", "TYPE", "replica"};
@@ -756,6 +804,9 @@ static void redis_failover(void)
     took = itest_now_ms() - t0;
     wait_verdict(fd, after, "submitted after the failover");
     fprintf(stderr, "# a submit after the failover took %" PRId64 " ms\n", took);
+    check_submissions(fd);
+
+    switchover(fd);
     check_submissions(fd);
     itest_wait_health(http_port, 200, NULL, RECOVER_MS);
     processes_alive();
