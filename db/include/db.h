@@ -140,8 +140,9 @@ int db_redis_parse_sentinels(struct db_redis_addr *out, size_t cap, size_t *n, c
 /* Connects to the Redis `url` names; its database is selected. With
  * GAVEL_REDIS_SENTINELS set, the URL's host and port are not used: the
  * sentinels are asked, in order, for the address of the master named by
- * GAVEL_REDIS_MASTER (SENTINEL get-master-addr-by-name), and the server
- * found there must say it is a master (ROLE). Every connection of every
+ * GAVEL_REDIS_MASTER (SENTINEL get-master-addr-by-name), the server
+ * found there must say it is a master (ROLE), and the connection is named
+ * "<program>:<pid>" (CLIENT SETNAME, for CLIENT LIST). Every connection of every
  * binary is made here, so every reconnect (struct db_link) asks again and
  * lands on the master of the moment after a failover. */
 int db_redis_open(struct db_redis **out, const char *url, int timeout_ms, char *errbuf,

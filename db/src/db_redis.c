@@ -230,18 +230,29 @@ static int find_master(char *host, size_t hostlen, int *port, const char *list, 
 
 /* Right after a failover a sentinel may still name the old master, which
  * may be back as a replica: only a server that says it is the master will
- * take our writes. */
+ * take our writes. In the same round trip the connection gets a name,
+ * "gavel-judge:4242" in CLIENT LIST, so that an operator of a master that
+ * many hosts share (or a test) can tell the processes' connections apart;
+ * a Redis that refuses the name still serves us. */
 static int check_master(struct db_redis *r, const char *host, int port, char *errbuf, size_t errlen)
 {
-    redisReply *reply = redisCommand(r->ctx, "ROLE");
+    redisReply *reply = NULL, *named = NULL;
     int err = 0;
 
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
-        reply->element[0]->type != REDIS_REPLY_STRING || strcmp(reply->element[0]->str, "master")) {
+    if (redisAppendCommand(r->ctx, "ROLE") != REDIS_OK ||
+        redisAppendCommand(r->ctx, "CLIENT SETNAME %s:%d", program_invocation_short_name,
+                           (int)getpid()) != REDIS_OK ||
+        redisGetReply(r->ctx, (void **)&reply) != REDIS_OK ||
+        redisGetReply(r->ctx, (void **)&named) != REDIS_OK) {
+        if (errbuf)
+            snprintf(errbuf, errlen, "redis at %s:%d: %s", host, port, r->ctx->errstr);
+        err = GV_EUNAVAIL;
+    } else if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
+               reply->element[0]->type != REDIS_REPLY_STRING ||
+               strcmp(reply->element[0]->str, "master")) {
         if (errbuf)
             snprintf(errbuf, errlen, "redis at %s:%d is not the master (yet): %s", host, port,
-                     !reply                             ? r->ctx->errstr
-                     : reply->type == REDIS_REPLY_ERROR ? reply->str
+                     reply->type == REDIS_REPLY_ERROR ? reply->str
                      : reply->type == REDIS_REPLY_ARRAY && reply->elements &&
                              reply->element[0]->type == REDIS_REPLY_STRING
                          ? reply->element[0]->str
@@ -250,6 +261,8 @@ static int check_master(struct db_redis *r, const char *host, int port, char *er
     }
     if (reply)
         freeReplyObject(reply);
+    if (named)
+        freeReplyObject(named);
     return err;
 }
 
@@ -292,19 +305,6 @@ int db_redis_open(struct db_redis **out, const char *url, int timeout_ms, char *
         if (err < 0)
             goto out;
     }
-    /* "gavel-judge:4242" in CLIENT LIST: an operator (or a test) tells the
-     * processes' connections apart. A Redis that refuses names still
-     * serves us. */
-    reply =
-        redisCommand(r->ctx, "CLIENT SETNAME %s:%d", program_invocation_short_name, (int)getpid());
-    if (!reply) {
-        if (errbuf)
-            snprintf(errbuf, errlen, "redis at %s:%d: %s", host, port, r->ctx->errstr);
-        err = GV_EUNAVAIL;
-        goto out;
-    }
-    freeReplyObject(reply);
-    reply = NULL;
     if (dbnum) {
         reply = redisCommand(r->ctx, "SELECT %d", dbnum);
         if (!reply || reply->type == REDIS_REPLY_ERROR) {
