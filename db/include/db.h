@@ -21,6 +21,15 @@
 const char *db_pg_url(void);
 const char *db_redis_url(void);
 
+/* A PostgreSQL URL or key=value string fit for a message: every password
+ * (postgresql://user:PASSWORD@..., password=PASSWORD) becomes "***". Cut
+ * to fit `len`. Returns `out`. */
+const char *db_pg_url_redact(char *out, size_t len, const char *url);
+/* Where the Redis connections go, for a message: the URL, or with
+ * GAVEL_REDIS_SENTINELS "master 'gavel' via sentinels h1:p1,h2:p2".
+ * Returns `out`. */
+const char *db_redis_where(char *out, size_t len);
+
 /* --- PostgreSQL --------------------------------------------------------- */
 
 struct db_pg;
@@ -136,6 +145,12 @@ struct db_redis_addr {
  * allowed), into at most `cap` addresses; GV_ECONFIG when malformed, empty
  * or longer than `cap`. */
 int db_redis_parse_sentinels(struct db_redis_addr *out, size_t cap, size_t *n, const char *list);
+
+/* Checks GAVEL_REDIS_URL and, when set, GAVEL_REDIS_SENTINELS and
+ * GAVEL_REDIS_MASTER, so that a long-running process refuses a malformed
+ * setting at start instead of retrying it forever: GV_ECONFIG, logged with
+ * the setting's name. */
+int db_redis_check_settings(void);
 
 /* Connects to the Redis `url` names; its database is selected. With
  * GAVEL_REDIS_SENTINELS set, the URL's host and port are not used: the

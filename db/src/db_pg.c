@@ -24,6 +24,71 @@ const char *db_redis_url(void)
     return gv_config_get("GAVEL_REDIS_URL", DB_REDIS_URL_DEFAULT);
 }
 
+/* Appends `n` bytes of `s` to out[*at], always leaving it terminated. */
+static void put(char *out, size_t len, size_t *at, const char *s, size_t n)
+{
+    while (n-- && *at + 1 < len)
+        out[(*at)++] = *s++;
+    out[*at] = '\0';
+}
+
+const char *db_pg_url_redact(char *out, size_t len, const char *url)
+{
+    static const char key[] = "password=";
+    const char *p = url, *scheme_end = strstr(url, "://");
+    size_t at = 0;
+
+    if (!len)
+        return out;
+    out[0] = '\0';
+    /* The URI's userinfo: what lies between "://" and the last '@' of the
+     * authority (which ends at the first '/' or '?'); a ':' in it starts
+     * the password. */
+    if (scheme_end && (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11))) {
+        const char *auth = scheme_end + 3, *auth_end = auth + strcspn(auth, "/?"), *atsign = NULL;
+
+        for (const char *c = auth; c < auth_end; c++)
+            if (*c == '@')
+                atsign = c;
+        if (atsign) {
+            const char *colon = memchr(auth, ':', (size_t)(atsign - auth));
+
+            if (colon) {
+                put(out, len, &at, url, (size_t)(colon + 1 - url));
+                put(out, len, &at, "***", 3);
+                p = atsign;
+            }
+        }
+    }
+    /* password=... in the query or in a key=value string. */
+    while (*p) {
+        const char *hit = strstr(p, key);
+        size_t vlen;
+
+        if (!hit || (hit != url && !strchr("?& \t", hit[-1]))) {
+            size_t n = hit ? (size_t)(hit - p) + 1 : strlen(p);
+
+            put(out, len, &at, p, n);
+            p += n;
+            continue;
+        }
+        put(out, len, &at, p, (size_t)(hit - p) + sizeof(key) - 1);
+        p = hit + sizeof(key) - 1;
+        if (*p == '\'') { /* a quoted key=value: up to the closing quote */
+            const char *q = p + 1;
+
+            while (*q && *q != '\'')
+                q += (*q == '\\' && q[1]) ? 2 : 1;
+            vlen = (size_t)(q - p) + (*q ? 1 : 0);
+        } else {
+            vlen = strcspn(p, "& \t");
+        }
+        put(out, len, &at, "***", 3);
+        p += vlen;
+    }
+    return out;
+}
+
 static void copy_error(char *errbuf, size_t errlen, const char *msg)
 {
     size_t n;

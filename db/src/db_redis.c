@@ -266,6 +266,46 @@ static int check_master(struct db_redis *r, const char *host, int port, char *er
     return err;
 }
 
+int db_redis_check_settings(void)
+{
+    struct db_redis_addr addrs[DB_REDIS_SENTINELS_MAX];
+    const char *sentinels = gv_config_get("GAVEL_REDIS_SENTINELS", NULL);
+    char host[256];
+    int port, dbnum;
+    size_t n;
+
+    if (db_redis_parse_url(host, sizeof(host), &port, &dbnum, db_redis_url()) < 0) {
+        gv_log(GV_LOG_ERROR, "config", "malformed GAVEL_REDIS_URL '%s' (want redis://host:port/db)",
+               db_redis_url());
+        return GV_ECONFIG;
+    }
+    if (!sentinels || !*sentinels)
+        return 0;
+    if (db_redis_parse_sentinels(addrs, DB_REDIS_SENTINELS_MAX, &n, sentinels) < 0) {
+        gv_log(GV_LOG_ERROR, "config",
+               "malformed GAVEL_REDIS_SENTINELS '%s' (want host:port[,host:port...], at most %d)",
+               sentinels, DB_REDIS_SENTINELS_MAX);
+        return GV_ECONFIG;
+    }
+    if (!*gv_config_get("GAVEL_REDIS_MASTER", DB_REDIS_MASTER_DEFAULT)) {
+        gv_log(GV_LOG_ERROR, "config", "GAVEL_REDIS_MASTER is empty");
+        return GV_ECONFIG;
+    }
+    return 0;
+}
+
+const char *db_redis_where(char *out, size_t len)
+{
+    const char *sentinels = gv_config_get("GAVEL_REDIS_SENTINELS", NULL);
+
+    if (sentinels && *sentinels)
+        snprintf(out, len, "master '%s' via sentinels %s",
+                 gv_config_get("GAVEL_REDIS_MASTER", DB_REDIS_MASTER_DEFAULT), sentinels);
+    else
+        snprintf(out, len, "%s", db_redis_url());
+    return out;
+}
+
 int db_redis_open(struct db_redis **out, const char *url, int timeout_ms, char *errbuf,
                   size_t errlen)
 {

@@ -349,6 +349,8 @@ int main(int argc, char **argv)
             return 2;
         j.reclaim_ms = ms;
     }
+    if (db_redis_check_settings() < 0)
+        return 2;
     cache = gv_config_get("GAVEL_JUDGE_CACHE", "/var/cache/gavel-judge");
     /* Before anything that needs cleaning up: a bad setting or a port in
      * use ends the process at once. */

@@ -76,6 +76,32 @@ static void bad_sentinel_lists_are_config_errors(void **state)
     assert_int_equal(db_redis_parse_sentinels(a, 2, &n, "a:1,b:2"), 0);
 }
 
+static void pg_urls_are_redacted(void **state)
+{
+    static const char *const cases[][2] = {
+        {"postgresql://gavel@db1:5432,db2:5432/gavel?target_session_attrs=read-write",
+         "postgresql://gavel@db1:5432,db2:5432/gavel?target_session_attrs=read-write"},
+        {"postgresql://gavel:s3cr%40t@db1:5432,db2:5432/gavel?target_session_attrs=read-write",
+         "postgresql://gavel:***@db1:5432,db2:5432/gavel?target_session_attrs=read-write"},
+        {"postgres://u:p@h/d", "postgres://u:***@h/d"},
+        {"postgresql://h/d?user=u&password=p&sslmode=require",
+         "postgresql://h/d?user=u&password=***&sslmode=require"},
+        {"postgresql://u:a@b@h/d", "postgresql://u:***@h/d"},
+        {"postgresql://h/d?x=a@b:c", "postgresql://h/d?x=a@b:c"},
+        {"host=db1,db2 password=p dbname=gavel", "host=db1,db2 password=*** dbname=gavel"},
+        {"password='a b\\' c' host=h", "password=*** host=h"},
+        {"host=h mypassword=x", "host=h mypassword=x"},
+        {"", ""},
+    };
+    char out[128], small[12];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        assert_string_equal(db_pg_url_redact(out, sizeof(out), cases[i][0]), cases[i][1]);
+    /* Cut to fit, the password never half-shown. */
+    assert_string_equal(db_pg_url_redact(small, sizeof(small), "postgres://u:secret@h/d"),
+                        "postgres://");
+}
+
 static void sha256_matches_known_vectors(void **state)
 {
     char hex[DB_SHA256_HEX_LEN + 1];
@@ -163,6 +189,7 @@ int main(void)
         cmocka_unit_test(bad_redis_urls_are_config_errors),
         cmocka_unit_test(sentinel_lists_parse),
         cmocka_unit_test(bad_sentinel_lists_are_config_errors),
+        cmocka_unit_test(pg_urls_are_redacted),
         cmocka_unit_test(sha256_matches_known_vectors),
         cmocka_unit_test(migrations_are_ordered_and_named),
         cmocka_unit_test(passwords_hash_and_verify),
