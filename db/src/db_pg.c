@@ -19,11 +19,6 @@ const char *db_pg_url(void)
     return gv_config_get("GAVEL_PG_URL", DB_PG_URL_DEFAULT);
 }
 
-const char *db_redis_url(void)
-{
-    return gv_config_get("GAVEL_REDIS_URL", DB_REDIS_URL_DEFAULT);
-}
-
 /* Appends `n` bytes of `s` to out[*at], always leaving it terminated. */
 static void put(char *out, size_t len, size_t *at, const char *s, size_t n)
 {

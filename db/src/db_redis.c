@@ -266,6 +266,11 @@ static int check_master(struct db_redis *r, const char *host, int port, char *er
     return err;
 }
 
+const char *db_redis_url(void)
+{
+    return gv_config_get("GAVEL_REDIS_URL", DB_REDIS_URL_DEFAULT);
+}
+
 int db_redis_check_settings(void)
 {
     struct db_redis_addr addrs[DB_REDIS_SENTINELS_MAX];
