@@ -24,8 +24,10 @@ static int open_pg(struct db_pg **pg)
     char why[512];
 
     if (db_pg_open(pg, db_pg_url(), 5, why, sizeof(why)) < 0) {
+        char url[512];
+
         fprintf(stderr, "gavel: cannot connect to PostgreSQL (GAVEL_PG_URL=%s): %s\n",
-                db_pg_url(), why);
+                db_pg_url_redact(url, sizeof(url), db_pg_url()), why);
         return -1;
     }
     return 0;
@@ -42,8 +44,7 @@ static int db_migrate_cmd(void)
     if (err == 0)
         err = db_schema_version(&version, pg);
     if (err < 0) {
-        fprintf(stderr, "gavel: migration failed: %s\n%s", gv_strerror(err),
-                db_pg_last_error(pg));
+        fprintf(stderr, "gavel: migration failed: %s\n%s", gv_strerror(err), db_pg_last_error(pg));
         db_pg_close(pg);
         return CLI_EXIT_FAIL;
     }
@@ -95,10 +96,9 @@ static int db_wait_cmd(const char *secs)
     for (;;) {
         struct db_pg *pg = NULL;
         struct db_redis *r = NULL;
-        int pg_ok = db_pg_open(&pg, db_pg_url(), 2, pg_why, sizeof(pg_why)) == 0 &&
-                    db_pg_ping(pg) == 0;
-        int redis_ok = db_redis_open(&r, db_redis_url(), 1000, redis_why, sizeof(redis_why)) ==
-                           0 &&
+        int pg_ok =
+            db_pg_open(&pg, db_pg_url(), 2, pg_why, sizeof(pg_why)) == 0 && db_pg_ping(pg) == 0;
+        int redis_ok = db_redis_open(&r, db_redis_url(), 1000, redis_why, sizeof(redis_why)) == 0 &&
                        db_redis_ping(r) == 0;
 
         db_pg_close(pg);
@@ -106,12 +106,15 @@ static int db_wait_cmd(const char *secs)
         if (pg_ok && redis_ok)
             return CLI_EXIT_OK;
         if (gv_time_mono_ms() >= deadline) {
+            char where[512];
+
             if (!pg_ok)
                 fprintf(stderr, "gavel: PostgreSQL at %s did not answer within %ld s: %s\n",
-                        db_pg_url(), limit, pg_why);
+                        db_pg_url_redact(where, sizeof(where), db_pg_url()), limit, pg_why);
             if (!redis_ok)
                 fprintf(stderr, "gavel: Redis at %s did not answer within %ld s: %s\n",
-                        db_redis_url(), limit, redis_why[0] ? redis_why : "PING failed");
+                        db_redis_where(where, sizeof(where)), limit,
+                        redis_why[0] ? redis_why : "PING failed");
             return CLI_EXIT_FAIL;
         }
         gv_time_sleep_ms(200);

@@ -54,7 +54,9 @@ static int gen_hello(struct gv_buf *in, struct gv_buf *ans, int index)
 
 static int gen_a_plus_b(struct gv_buf *in, struct gv_buf *ans, int index)
 {
-    static const long long fixed[][2] = {{1, 2}, {-5, 5}, {1000000000000LL, 999999999999LL},
+    static const long long fixed[][2] = {{1, 2},
+                                         {-5, 5},
+                                         {1000000000000LL, 999999999999LL},
                                          {-1000000000000000000LL, -1000000000000000000LL}};
     uint64_t st = (uint64_t)index * 7919 + 1;
     long long a, b;
@@ -138,7 +140,7 @@ static int seed_tests(struct db_pg *pg, const char *version_id, const struct dem
         char in_key[DB_SHA256_HEX_LEN + 1], ans_key[DB_SHA256_HEX_LEN + 1];
         char ordinal[16], name[32];
         const char *params[] = {version_id, ordinal, name, i < p->n_samples ? "t" : "f",
-                                in_key, ans_key};
+                                in_key,     ans_key};
 
         gv_buf_reset(&in);
         gv_buf_reset(&ans);
@@ -249,8 +251,10 @@ static int demo_seed(void)
     int err;
 
     if (db_pg_open(&pg, db_pg_url(), 5, why, sizeof(why)) < 0) {
+        char url[512];
+
         fprintf(stderr, "gavel: cannot connect to PostgreSQL (GAVEL_PG_URL=%s): %s\n",
-                db_pg_url(), why);
+                db_pg_url_redact(url, sizeof(url), db_pg_url()), why);
         return CLI_EXIT_FAIL;
     }
     err = db_pg_exec_script(pg, "BEGIN");
@@ -263,8 +267,8 @@ static int demo_seed(void)
     if (err == 0)
         err = db_pg_exec_script(pg, "COMMIT");
     if (err < 0) {
-        fprintf(stderr, "gavel: demo seed failed, nothing was changed: %s\n%s",
-                gv_strerror(err), db_pg_last_error(pg));
+        fprintf(stderr, "gavel: demo seed failed, nothing was changed: %s\n%s", gv_strerror(err),
+                db_pg_last_error(pg));
         db_pg_exec_script(pg, "ROLLBACK");
         db_pg_close(pg);
         return CLI_EXIT_FAIL;

@@ -21,6 +21,15 @@
 const char *db_pg_url(void);
 const char *db_redis_url(void);
 
+/* A PostgreSQL URL or key=value string fit for a message: every password
+ * (postgresql://user:PASSWORD@..., password=PASSWORD) becomes "***". Cut
+ * to fit `len`. Returns `out`. */
+const char *db_pg_url_redact(char *out, size_t len, const char *url);
+/* Where the Redis connections go, for a message: the URL, or with
+ * GAVEL_REDIS_SENTINELS "master 'gavel' via sentinels h1:p1,h2:p2".
+ * Returns `out`. */
+const char *db_redis_where(char *out, size_t len);
+
 /* --- PostgreSQL --------------------------------------------------------- */
 
 struct db_pg;
@@ -124,6 +133,33 @@ struct db_redis;
 /* Parses redis://host[:port][/db]; GV_ECONFIG when malformed. */
 int db_redis_parse_url(char *host, size_t hostlen, int *port, int *dbnum, const char *url);
 
+/* One address of a GAVEL_REDIS_SENTINELS list. */
+struct db_redis_addr {
+    char host[256];
+    int port;
+};
+#define DB_REDIS_SENTINELS_MAX 16
+#define DB_REDIS_MASTER_DEFAULT "gavel"
+
+/* Parses a sentinel list, "host:port[,host:port...]" (blanks around items
+ * allowed), into at most `cap` addresses; GV_ECONFIG when malformed, empty
+ * or longer than `cap`. */
+int db_redis_parse_sentinels(struct db_redis_addr *out, size_t cap, size_t *n, const char *list);
+
+/* Checks GAVEL_REDIS_URL and, when set, GAVEL_REDIS_SENTINELS and
+ * GAVEL_REDIS_MASTER, so that a long-running process refuses a malformed
+ * setting at start instead of retrying it forever: GV_ECONFIG, logged with
+ * the setting's name. */
+int db_redis_check_settings(void);
+
+/* Connects to the Redis `url` names; its database is selected. With
+ * GAVEL_REDIS_SENTINELS set, the URL's host and port are not used: the
+ * sentinels are asked, in order, for the address of the master named by
+ * GAVEL_REDIS_MASTER (SENTINEL get-master-addr-by-name), the server
+ * found there must say it is a master (ROLE), and the connection is named
+ * "<program>:<pid>" (CLIENT SETNAME, for CLIENT LIST). Every connection of every
+ * binary is made here, so every reconnect (struct db_link) asks again and
+ * lands on the master of the moment after a failover. */
 int db_redis_open(struct db_redis **out, const char *url, int timeout_ms, char *errbuf,
                   size_t errlen);
 void db_redis_close(struct db_redis *r);
@@ -134,7 +170,10 @@ bool db_redis_usable(struct db_redis *r);
 
 /* Runs one command given as an argument vector (binary-safe, no format
  * string parsing). Integer and status replies are accepted; an error reply
- * is GV_EREDIS, a lost connection GV_EUNAVAIL. */
+ * is GV_EREDIS, a lost connection GV_EUNAVAIL. The errors of a server
+ * that is not the master now (READONLY: a replica after a failover;
+ * NOREPLICAS, MASTERDOWN, LOADING) are GV_EUNAVAIL as well: the caller
+ * drops the connection and the next one finds the master. */
 int db_redis_command(struct db_redis *r, int argc, const char **argv);
 
 /* Why the last command or ping failed: hiredis' reason for a broken

@@ -19,9 +19,69 @@ const char *db_pg_url(void)
     return gv_config_get("GAVEL_PG_URL", DB_PG_URL_DEFAULT);
 }
 
-const char *db_redis_url(void)
+/* Appends `n` bytes of `s` to out[*at], always leaving it terminated. */
+static void put(char *out, size_t len, size_t *at, const char *s, size_t n)
 {
-    return gv_config_get("GAVEL_REDIS_URL", DB_REDIS_URL_DEFAULT);
+    while (n-- && *at + 1 < len)
+        out[(*at)++] = *s++;
+    out[*at] = '\0';
+}
+
+const char *db_pg_url_redact(char *out, size_t len, const char *url)
+{
+    static const char key[] = "password=";
+    const char *p = url, *scheme_end = strstr(url, "://");
+    size_t at = 0;
+
+    if (!len)
+        return out;
+    out[0] = '\0';
+    /* The URI's userinfo: what lies between "://" and the last '@' of the
+     * authority (which ends at the first '/' or '?'); a ':' in it starts
+     * the password. */
+    if (scheme_end && (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11))) {
+        const char *auth = scheme_end + 3, *auth_end = auth + strcspn(auth, "/?"), *atsign = NULL;
+
+        for (const char *c = auth; c < auth_end; c++)
+            if (*c == '@')
+                atsign = c;
+        if (atsign) {
+            const char *colon = memchr(auth, ':', (size_t)(atsign - auth));
+
+            if (colon) {
+                put(out, len, &at, url, (size_t)(colon + 1 - url));
+                put(out, len, &at, "***", 3);
+                p = atsign;
+            }
+        }
+    }
+    /* password=... in the query or in a key=value string. */
+    while (*p) {
+        const char *hit = strstr(p, key);
+        size_t vlen;
+
+        if (!hit || (hit != url && !strchr("?& \t", hit[-1]))) {
+            size_t n = hit ? (size_t)(hit - p) + 1 : strlen(p);
+
+            put(out, len, &at, p, n);
+            p += n;
+            continue;
+        }
+        put(out, len, &at, p, (size_t)(hit - p) + sizeof(key) - 1);
+        p = hit + sizeof(key) - 1;
+        if (*p == '\'') { /* a quoted key=value: up to the closing quote */
+            const char *q = p + 1;
+
+            while (*q && *q != '\'')
+                q += (*q == '\\' && q[1]) ? 2 : 1;
+            vlen = (size_t)(q - p) + (*q ? 1 : 0);
+        } else {
+            vlen = strcspn(p, "& \t");
+        }
+        put(out, len, &at, "***", 3);
+        p += vlen;
+    }
+    return out;
 }
 
 static void copy_error(char *errbuf, size_t errlen, const char *msg)
@@ -51,9 +111,9 @@ int db_pg_open(struct db_pg **out, const char *url, int timeout_s, char *errbuf,
     /* Keepalives and tcp_user_timeout bound how long a statement can hang
      * on a peer that vanished without closing (a dead host, a partition):
      * the caller sees GV_EUNAVAIL within about 10 s instead of never. */
-    const char *keys[] = {"dbname",           "connect_timeout",   "application_name",
-                          "keepalives",       "keepalives_idle",   "keepalives_interval",
-                          "keepalives_count", "tcp_user_timeout",  NULL};
+    const char *keys[] = {"dbname",           "connect_timeout",  "application_name",
+                          "keepalives",       "keepalives_idle",  "keepalives_interval",
+                          "keepalives_count", "tcp_user_timeout", NULL};
     char timeout[16];
     const char *values[] = {url, timeout, "gavel", "1", "5", "2", "3", "10000", NULL};
     struct db_pg *pg;
@@ -100,6 +160,15 @@ int db__pg_result_error(struct db_pg *pg, const PGresult *res, const char *what)
     if (PQstatus(pg->conn) != CONNECTION_OK) {
         gv_log(GV_LOG_WARN, "db", "lost connection to postgres during %s: %s", what,
                PQerrorMessage(pg->conn));
+        return GV_EUNAVAIL;
+    }
+    /* read_only_sql_transaction: a write on a standby. The primary is
+     * elsewhere (a failover), so the caller reconnects, as after a loss. */
+    if (!strcmp(pg->sqlstate, "25006")) {
+        gv_log(GV_LOG_WARN, "db",
+               "postgres refused %s on a read-only server (a standby?); reconnecting. "
+               "A multi-host GAVEL_PG_URL needs target_session_attrs=read-write",
+               what);
         return GV_EUNAVAIL;
     }
     gv_log(GV_LOG_DEBUG, "db", "%s failed (%s): %s", what, pg->sqlstate,

@@ -6,12 +6,12 @@
  * hosts: workers share nothing but PostgreSQL and Redis.
  *
  * The loop: keep both stores connected (backoff), take the next job from
- * the queue (which first hands out entries of dead workers), judge it (jdg_worker_judge: result in one transaction, then
- * Pub/Sub and event streams), and only then acknowledge it. A worker
- * killed at any point leaves its entry pending; the next taker reclaims it
- * after the idle timeout, and the judging tables make sure the verdict is
- * written once. Every RECOVER_MS the worker also re-queues unjudged
- * submissions Redis no longer knows (a Redis restart loses nothing).
+ * the queue (which first hands out entries of dead workers), judge it (jdg_worker_judge: result in
+ * one transaction, then Pub/Sub and event streams), and only then acknowledge it. A worker killed
+ * at any point leaves its entry pending; the next taker reclaims it after the idle timeout, and the
+ * judging tables make sure the verdict is written once. Every RECOVER_MS, and at once on every new
+ * Redis connection, the worker also re-queues unjudged submissions Redis no longer knows (a Redis
+ * restart or a Sentinel failover loses nothing).
  *
  * Beside the loop, the keeper thread (its own Redis connection) keeps the
  * heartbeat key that says what the worker is judging (db_ops.h,
@@ -68,7 +68,7 @@ static void on_signal(int sig)
 struct keeper {
     pthread_t thread;
     pthread_mutex_t mu;
-    pthread_cond_t wake; /* on CLOCK_MONOTONIC */
+    pthread_cond_t wake;        /* on CLOCK_MONOTONIC */
     bool linked, started, stop; /* linked: redis, mu and wake are set up */
     /* Under mu: what the loop holds now (submission_id 0: nothing). */
     struct db_queue_job job;
@@ -99,7 +99,16 @@ static int judge_connect(struct judge *j)
     db_link_ping(&j->pg);
     db_link_ping(&j->redis);
     db_link_connect(&j->pg);
-    if (db_link_connect(&j->redis) != 0) {
+    switch (db_link_connect(&j->redis)) {
+    case 0:
+        break;
+    case 1:
+        /* A new connection may be to a new master (a Sentinel failover)
+         * or a restarted Redis, either of which may have lost queue
+         * entries: sweep at once rather than within RECOVER_MS. */
+        j->next_recover = 0;
+        /* fall through */
+    default:
         db_queue_close(j->queue); /* made on a connection that is gone */
         j->queue = NULL;
     }
@@ -344,11 +353,13 @@ int main(int argc, char **argv)
     j.beat.started_at_ms = gv_time_real_ms();
     {
         long ms = 0;
-        if (gv_config_get_long(&ms, "GAVEL_JUDGE_RECLAIM_MS", DB_QUEUE_RECLAIM_IDLE_MS_DEFAULT, 1000,
-                               24L * 3600 * 1000) < 0)
+        if (gv_config_get_long(&ms, "GAVEL_JUDGE_RECLAIM_MS", DB_QUEUE_RECLAIM_IDLE_MS_DEFAULT,
+                               1000, 24L * 3600 * 1000) < 0)
             return 2;
         j.reclaim_ms = ms;
     }
+    if (db_redis_check_settings() < 0)
+        return 2;
     cache = gv_config_get("GAVEL_JUDGE_CACHE", "/var/cache/gavel-judge");
     /* Before anything that needs cleaning up: a bad setting or a port in
      * use ends the process at once. */

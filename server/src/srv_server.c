@@ -178,6 +178,9 @@ int srv_options_load(struct srv_options *out, const char *default_web_root, cons
     out->web_root = gv_config_get("GAVEL_WEB_ROOT", default_web_root);
     out->pg_url = db_pg_url();
     out->redis_url = db_redis_url();
+    err = db_redis_check_settings();
+    if (err < 0)
+        return err;
     out->version = version;
     err = gv_config_get_long(&port, "GAVEL_SERVER_DB_THREADS", 2, 1, 16);
     if (err < 0)
@@ -436,8 +439,8 @@ int srv_server_new(struct srv_server **out, const struct srv_options *opt)
         gv_log(GV_LOG_ERROR, "server", "cannot start the health monitor: %s", gv_strerror(err));
         goto fail;
     }
-    err = srv_jobs_start(&s->jobs, opt->db_threads > 0 ? (unsigned)opt->db_threads : 2,
-                         opt->pg_url, opt->redis_url, opt->queue_prefix, s->ctx);
+    err = srv_jobs_start(&s->jobs, opt->db_threads > 0 ? (unsigned)opt->db_threads : 2, opt->pg_url,
+                         opt->redis_url, opt->queue_prefix, s->ctx);
     if (err < 0) {
         gv_log(GV_LOG_ERROR, "server", "cannot start the job threads: %s", gv_strerror(err));
         goto fail;

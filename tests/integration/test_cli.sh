@@ -80,6 +80,25 @@ rm -f "$conf"
 # serves GET /metrics on 127.0.0.1 when asked to (GAVEL_JUDGE_METRICS_PORT).
 redis_port=${GAVEL_REDIS_URL##*:}
 redis_port=${redis_port%%/*}
+GAVEL_REDIS_SENTINELS=127.0.0.1:26379,nohost expect_exit 2 "a malformed sentinel list is refused" \
+    timeout 30 "$JUDGE"
+check "the malformed sentinel list is named" contains "$out" "malformed GAVEL_REDIS_SENTINELS '127.0.0.1:26379,nohost'"
+# An empty variable means "unset" (the default name); a settings file can
+# still set it empty. timeout: a worker that accepted it would run on.
+conf=$(mktemp)
+printf 'GAVEL_REDIS_MASTER=\n' >"$conf"
+GAVEL_CONFIG=$conf GAVEL_REDIS_SENTINELS=127.0.0.1:26379 expect_exit 2 "an empty master name is refused" \
+    timeout 30 "$JUDGE"
+check "the empty master name is named" contains "$out" "GAVEL_REDIS_MASTER is empty"
+rm -f "$conf"
+GAVEL_REDIS_URL=redis:/x expect_exit 2 "a malformed Redis URL is refused" timeout 30 "$JUDGE"
+check "the malformed Redis URL is named" contains "$out" "malformed GAVEL_REDIS_URL"
+GAVEL_REDIS_SENTINELS=127.0.0.1:1 expect_exit 1 "gavel db wait with no sentinel answering" "$GAVEL" db wait 1
+check "the sentinels are named" contains "$out" "Redis at master 'gavel' via sentinels 127.0.0.1:1 did not answer"
+GAVEL_PG_URL="postgresql://gavel:hunter2@127.0.0.1:1,127.0.0.1:2/gavel?target_session_attrs=read-write" \
+    expect_exit 1 "gavel db wait with no PostgreSQL host answering" "$GAVEL" db wait 1
+check "the URL is named, its password not" contains "$out" "postgresql://gavel:\*\*\*@127.0.0.1:1,127.0.0.1:2/gavel"
+check "the password is not shown" eval '! grep -q hunter2 <<<"$out"'
 GAVEL_JUDGE_METRICS_PORT=zero expect_exit 1 "a malformed metrics port is refused" "$JUDGE"
 check "the malformed metrics port is named" contains "$out" "GAVEL_JUDGE_METRICS_PORT"
 mport=$(free_port)

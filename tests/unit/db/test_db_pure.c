@@ -27,8 +27,8 @@ static void redis_urls_parse(void **state)
 static void bad_redis_urls_are_config_errors(void **state)
 {
     static const char *const bad[] = {
-        "http://x:1", "redis://", "redis://:6379", "redis://h:0", "redis://h:70000",
-        "redis://h:12ab", "redis://h:1/16", "redis://h:1/x",
+        "http://x:1",      "redis://",       "redis://:6379",  "redis://h:0",
+        "redis://h:70000", "redis://h:12ab", "redis://h:1/16", "redis://h:1/x",
     };
     char host[8];
     int port, dbnum;
@@ -39,6 +39,67 @@ static void bad_redis_urls_are_config_errors(void **state)
     assert_int_equal(
         db_redis_parse_url(host, sizeof(host), &port, &dbnum, "redis://averylonghost:1"),
         GV_ECONFIG);
+}
+
+static void sentinel_lists_parse(void **state)
+{
+    struct db_redis_addr a[DB_REDIS_SENTINELS_MAX];
+    size_t n;
+
+    assert_int_equal(db_redis_parse_sentinels(a, 16, &n, "10.0.0.1:26379"), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(a[0].host, "10.0.0.1");
+    assert_int_equal(a[0].port, 26379);
+    assert_int_equal(
+        db_redis_parse_sentinels(a, 16, &n, "s1.example:26379, s2.example:26380 ,[::1]:5"), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(a[1].host, "s2.example");
+    assert_int_equal(a[1].port, 26380);
+    /* The last colon splits: an IPv6 literal keeps its own. */
+    assert_string_equal(a[2].host, "[::1]");
+    assert_int_equal(a[2].port, 5);
+}
+
+static void bad_sentinel_lists_are_config_errors(void **state)
+{
+    static const char *const bad[] = {
+        "",         "h",        "h:",       ":26379", "h:0",  "h:65536", "h:26379,",
+        ",h:26379", "h:1,,h:2", "h:26379x", "h:-1",   "h: 1", "h:+1",    "h:1 x:2",
+    };
+    struct db_redis_addr a[2];
+    size_t n;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(db_redis_parse_sentinels(a, 2, &n, bad[i]), GV_ECONFIG);
+    /* More sentinels than the caller has room for are refused, not cut. */
+    assert_int_equal(db_redis_parse_sentinels(a, 2, &n, "a:1,b:2,c:3"), GV_ECONFIG);
+    assert_int_equal(db_redis_parse_sentinels(a, 2, &n, "a:1,b:2"), 0);
+}
+
+static void pg_urls_are_redacted(void **state)
+{
+    static const char *const cases[][2] = {
+        {"postgresql://gavel@db1:5432,db2:5432/gavel?target_session_attrs=read-write",
+         "postgresql://gavel@db1:5432,db2:5432/gavel?target_session_attrs=read-write"},
+        {"postgresql://gavel:s3cr%40t@db1:5432,db2:5432/gavel?target_session_attrs=read-write",
+         "postgresql://gavel:***@db1:5432,db2:5432/gavel?target_session_attrs=read-write"},
+        {"postgres://u:p@h/d", "postgres://u:***@h/d"},
+        {"postgresql://h/d?user=u&password=p&sslmode=require",
+         "postgresql://h/d?user=u&password=***&sslmode=require"},
+        {"postgresql://u:a@b@h/d", "postgresql://u:***@h/d"},
+        {"postgresql://h/d?x=a@b:c", "postgresql://h/d?x=a@b:c"},
+        {"host=db1,db2 password=p dbname=gavel", "host=db1,db2 password=*** dbname=gavel"},
+        {"password='a b\\' c' host=h", "password=*** host=h"},
+        {"host=h mypassword=x", "host=h mypassword=x"},
+        {"", ""},
+    };
+    char out[128], small[12];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        assert_string_equal(db_pg_url_redact(out, sizeof(out), cases[i][0]), cases[i][1]);
+    /* Cut to fit, the password never half-shown. */
+    assert_string_equal(db_pg_url_redact(small, sizeof(small), "postgres://u:secret@h/d"),
+                        "postgres://");
 }
 
 static void sha256_matches_known_vectors(void **state)
@@ -70,9 +131,13 @@ static void migrations_are_ordered_and_named(void **state)
  * definition both ways, and an older worker's bare timestamp still reads. */
 static void judge_beats_round_trip(void **state)
 {
-    struct db_judge_beat b = {.id = "j1:4242", .host = "j1", .pid = 4242,
-                              .started_at_ms = 1764100000000, .beat_at_ms = 1764100004000,
-                              .submission_id = 42, .judging_since_ms = 1764100003500};
+    struct db_judge_beat b = {.id = "j1:4242",
+                              .host = "j1",
+                              .pid = 4242,
+                              .started_at_ms = 1764100000000,
+                              .beat_at_ms = 1764100004000,
+                              .submission_id = 42,
+                              .judging_since_ms = 1764100003500};
     struct db_judge_beat r;
     char text[DB_JUDGE_BEAT_TEXT_MAX];
 
@@ -122,6 +187,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(redis_urls_parse),
         cmocka_unit_test(bad_redis_urls_are_config_errors),
+        cmocka_unit_test(sentinel_lists_parse),
+        cmocka_unit_test(bad_sentinel_lists_are_config_errors),
+        cmocka_unit_test(pg_urls_are_redacted),
         cmocka_unit_test(sha256_matches_known_vectors),
         cmocka_unit_test(migrations_are_ordered_and_named),
         cmocka_unit_test(passwords_hash_and_verify),
