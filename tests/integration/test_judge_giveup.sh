@@ -86,9 +86,16 @@ m=$(curl -sf "http://127.0.0.1:$port/metrics" || true)
 giveups=$(metric "$m" gavel_judge_sandbox_giveups_total)
 check "the give-ups are counted ($giveups)" [ "${giveups:-0}" -ge 1 ]
 check "the metrics text is well-formed" metrics_format_ok "$m"
-stopped=
-for p in $inits; do
-    if [ -e "/proc/$p" ]; then stopped="$stopped $p"; fi
+# Killed with their keeper, they may take a moment to go, and a zombie
+# that whoever inherited it has not reaped yet is gone as a process.
+alive() { [ -e "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+for _ in $(seq 100); do
+    stopped=
+    for p in $inits; do
+        if alive "$p"; then stopped="$stopped $p"; fi
+    done
+    [ -z "$stopped" ] && break
+    sleep 0.1
 done
 check "the stopped inits are gone ($stopped)" [ -z "$stopped" ]
 now=0
