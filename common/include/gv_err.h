@@ -7,6 +7,8 @@
 #ifndef GV_ERR_H
 #define GV_ERR_H
 
+#include <stddef.h>
+
 #define GV_EBASE (-1000)
 
 /* X(name, offset, message). Append only: codes may be logged or stored. */
@@ -33,5 +35,11 @@ enum gv_err {
 /* Returns a static string for a negative code (-errno or GV_E*), "success"
  * for 0. Never NULL. Not thread-safe for unknown errno values. */
 const char *gv_strerror(int err);
+
+/* Formats a message for the caller's `err` buffer (skipped when `err_len` is
+ * 0) and returns `code`, so a refusal is one statement:
+ * `return gv_err_say(err, err_len, GV_EINVAL, "line %d: ...", n);` */
+int gv_err_say(char *err, size_t err_len, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -557,40 +557,29 @@ void cst_def_schedule(struct cst_schedule *out, const struct cst_def *d)
 
 /* --- Changing a stored contest ---------------------------------------------- */
 
-static int refuse(char *err, size_t err_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int refuse(char *err, size_t err_len, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err_len) {
-        va_start(ap, fmt);
-        vsnprintf(err, err_len, fmt, ap);
-        va_end(ap);
-    }
-    return GV_EINVAL;
-}
-
 int cst_def_update_check(const struct cst_def *old, const struct cst_def *new, int64_t now_ms,
                          bool force, char *err, size_t err_len)
 {
     if (err_len)
         err[0] = '\0';
     if (strcmp(old->slug, new->slug))
-        return refuse(err, err_len, "slug: a contest keeps its slug ('%s')", old->slug);
+        return gv_err_say(err, err_len, GV_EINVAL, "slug: a contest keeps its slug ('%s')",
+                          old->slug);
     if (now_ms < old->starts_at_ms)
         return 0;
     if (new->starts_at_ms != old->starts_at_ms)
-        return refuse(err, err_len, "start_time: the contest has started; its start stays");
+        return gv_err_say(err, err_len, GV_EINVAL,
+                          "start_time: the contest has started; its start stays");
     if (new->ends_at_ms != old->ends_at_ms && new->ends_at_ms <= now_ms)
-        return refuse(err, err_len, "duration: the new end is in the past");
+        return gv_err_say(err, err_len, GV_EINVAL, "duration: the new end is in the past");
     if (new->freezes_at_ms != old->freezes_at_ms && new->freezes_at_ms &&
         new->freezes_at_ms < now_ms)
-        return refuse(err, err_len, "scoreboard_freeze_duration: the new freeze is in the past");
+        return gv_err_say(err, err_len, GV_EINVAL,
+                          "scoreboard_freeze_duration: the new freeze is in the past");
     if (!force && (new->penalty_minutes != old->penalty_minutes || new->scoring != old->scoring))
-        return refuse(err, err_len, "penalty_time and scoring change the standings of a running "
-                                    "contest: give --force to change them");
+        return gv_err_say(err, err_len, GV_EINVAL,
+                          "penalty_time and scoring change the standings of a running "
+                          "contest: give --force to change them");
     for (size_t i = 0; i < old->nproblems; i++) {
         const struct cst_def_problem *o = &old->problems[i];
         size_t j;
@@ -598,11 +587,13 @@ int cst_def_update_check(const struct cst_def *old, const struct cst_def *new, i
         for (j = 0; j < new->nproblems && strcmp(new->problems[j].slug, o->slug); j++)
             ;
         if (j == new->nproblems)
-            return refuse(err, err_len, "problems: %s (%s) cannot leave a started contest",
-                          o->label, o->slug);
+            return gv_err_say(err, err_len, GV_EINVAL,
+                              "problems: %s (%s) cannot leave a started contest", o->label,
+                              o->slug);
         if (strcmp(new->problems[j].label, o->label))
-            return refuse(err, err_len, "problems: %s keeps its label %s once the contest started",
-                          o->slug, o->label);
+            return gv_err_say(err, err_len, GV_EINVAL,
+                              "problems: %s keeps its label %s once the contest started", o->slug,
+                              o->label);
     }
     return 0;
 }

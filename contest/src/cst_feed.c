@@ -75,19 +75,6 @@ struct cst_feed {
     char *contest_id, *contest_name; /* for `gavel contest import` */
 };
 
-static int fail(char *err, size_t n, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t n, int code, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
 /* FNV-1a: ids are short strings chosen by the feed's producer. */
 static size_t hash(const char *s)
 {
@@ -200,11 +187,11 @@ static int get_str(const char **out, const cJSON *o, const char *key, bool requi
     *out = NULL;
     if (!v || cJSON_IsNull(v)) {
         if (required)
-            return fail(err, n, GV_EPARSE, "\"%s\" is missing", key);
+            return gv_err_say(err, n, GV_EPARSE, "\"%s\" is missing", key);
         return 0;
     }
     if (!cJSON_IsString(v))
-        return fail(err, n, GV_EPARSE, "\"%s\" is not a string", key);
+        return gv_err_say(err, n, GV_EPARSE, "\"%s\" is not a string", key);
     *out = v->valuestring;
     return 0;
 }
@@ -220,7 +207,7 @@ static int get_rel(int64_t *out, bool *present, const cJSON *o, const char *key,
     if (rc < 0 || !s)
         return rc;
     if (cst_clics_reltime_parse(out, s) < 0)
-        return fail(err, n, GV_EPARSE, "\"%s\" is not a relative time: '%.40s'", key, s);
+        return gv_err_say(err, n, GV_EPARSE, "\"%s\" is not a relative time: '%.40s'", key, s);
     *present = true;
     return 0;
 }
@@ -235,7 +222,7 @@ static int get_time(int64_t *out, int *offset, const cJSON *o, const char *key, 
     if (rc < 0 || !s)
         return rc;
     if (cst_clics_time_parse(out, offset, s) < 0)
-        return fail(err, n, GV_EPARSE, "\"%s\" is not an ISO 8601 time: '%.40s'", key, s);
+        return gv_err_say(err, n, GV_EPARSE, "\"%s\" is not an ISO 8601 time: '%.40s'", key, s);
     return 0;
 }
 
@@ -279,7 +266,7 @@ static int apply_contest(struct cst_feed *f, const cJSON *d, char *err, size_t n
         (rc = get_str(&type, d, "scoreboard_type", false, err, n)) < 0)
         return rc;
     if (!has_dur)
-        return fail(err, n, GV_EPARSE, "the contest has no \"duration\"");
+        return gv_err_say(err, n, GV_EPARSE, "the contest has no \"duration\"");
     {
         static const char *const id_keys[] = {"id", NULL};
         static const char *const name_keys[] = {"formal_name", "name", NULL};
@@ -299,15 +286,16 @@ static int apply_contest(struct cst_feed *f, const cJSON *d, char *err, size_t n
     /* Bounded before any cast: a double out of an int's range is UB. */
     if (cJSON_IsNumber(pen)) { /* 2023-06: minutes */
         if (!(pen->valuedouble >= 0 && pen->valuedouble <= PENALTY_MAX))
-            return fail(err, n, GV_EPARSE, "\"penalty_time\" is out of range");
+            return gv_err_say(err, n, GV_EPARSE, "\"penalty_time\" is out of range");
         penalty = (int)pen->valuedouble;
     } else if (cJSON_IsString(pen)) { /* later drafts: a RELTIME */
         if (cst_clics_reltime_parse(&pen_ms, pen->valuestring) < 0 || pen_ms < 0 ||
             pen_ms / 60000 > PENALTY_MAX)
-            return fail(err, n, GV_EPARSE, "\"penalty_time\" is not a relative time in range");
+            return gv_err_say(err, n, GV_EPARSE,
+                              "\"penalty_time\" is not a relative time in range");
         penalty = (int)(pen_ms / 60000);
     } else if (pen && !cJSON_IsNull(pen)) {
-        return fail(err, n, GV_EPARSE, "\"penalty_time\" is neither a number nor a time");
+        return gv_err_say(err, n, GV_EPARSE, "\"penalty_time\" is neither a number nor a time");
     }
     f->has_contest = true;
     /* A start set in the state wins: it is when the contest did start. */
@@ -385,7 +373,8 @@ static int parse_obj(struct obj *o, struct cst_feed *f, enum coll c, const cJSON
             if ((rc = get_time(&t, NULL, d, "time", err, n)) < 0)
                 return rc;
             if (!t || !f->has_start)
-                return fail(err, n, GV_EPARSE, "submission '%s' has no \"contest_time\"", o->id);
+                return gv_err_say(err, n, GV_EPARSE, "submission '%s' has no \"contest_time\"",
+                                  o->id);
             o->at_ms = t - f->start;
         }
         o->team_id = gv_strdup(team);
@@ -409,10 +398,10 @@ static int parse_obj(struct obj *o, struct cst_feed *f, enum coll c, const cJSON
                        : 0;
         o->sub = find(&f->c[C_SUBS], sub);
         if (o->sub == SIZE_MAX || f->c[C_SUBS].objs[o->sub].deleted)
-            return fail(err, n, GV_ENOTFOUND,
-                        "judgement '%s' is for submission '%s', which the "
-                        "feed has not created",
-                        o->id, sub);
+            return gv_err_say(err, n, GV_ENOTFOUND,
+                              "judgement '%s' is for submission '%s', which the "
+                              "feed has not created",
+                              o->id, sub);
         o->jtype = jt ? gv_strdup(jt) : NULL;
         return !jt || o->jtype ? 0 : -ENOMEM;
     case C_COUNT:
@@ -463,7 +452,7 @@ static int upsert(struct cst_feed *f, enum coll c, const char *id, const cJSON *
     int rc;
 
     if (!cJSON_IsObject(d))
-        return fail(err, n, GV_EPARSE, "\"data\" is not an object");
+        return gv_err_say(err, n, GV_EPARSE, "\"data\" is not an object");
     o.id = gv_strdup(id);
     if (!o.id)
         return -ENOMEM;
@@ -501,7 +490,7 @@ static int replace_all(struct cst_feed *f, enum coll c, const cJSON *arr, char *
         struct obj probe = {.id = cJSON_GetStringValue(id)};
 
         if (!cJSON_IsObject(d) || !cJSON_IsString(id))
-            return fail(err, n, GV_EPARSE, "an element of \"data\" has no string \"id\"");
+            return gv_err_say(err, n, GV_EPARSE, "an element of \"data\" has no string \"id\"");
         rc = parse_obj(&probe, f, c, d, err, n);
         obj_release(&probe);
         if (rc < 0)
@@ -529,17 +518,17 @@ static int apply_json(struct cst_feed *f, const cJSON *ev, char *err, size_t n)
     int c;
 
     if (!cJSON_IsObject(ev))
-        return fail(err, n, GV_EPARSE, "not a JSON object");
+        return gv_err_say(err, n, GV_EPARSE, "not a JSON object");
     if (!type) /* 2018's feed named it "event" */
         type = cJSON_GetObjectItemCaseSensitive(ev, "event");
     if (!cJSON_IsString(type))
-        return fail(err, n, GV_EPARSE, "no \"type\"");
+        return gv_err_say(err, n, GV_EPARSE, "no \"type\"");
     if (!data)
-        return fail(err, n, GV_EPARSE, "no \"data\"");
+        return gv_err_say(err, n, GV_EPARSE, "no \"data\"");
     if (op && (!cJSON_IsString(op) ||
                (strcmp(op->valuestring, "create") && strcmp(op->valuestring, "update") &&
                 strcmp(op->valuestring, "delete"))))
-        return fail(err, n, GV_EPARSE, "\"op\" is not create, update or delete");
+        return gv_err_say(err, n, GV_EPARSE, "\"op\" is not create, update or delete");
     /* With an op (before 2023-06) the top id is the event's and the object's
      * is in data; without, the top id is the object's and null data deletes. */
     del = op ? !strcmp(op->valuestring, "delete") : cJSON_IsNull(data);
@@ -548,7 +537,7 @@ static int apply_json(struct cst_feed *f, const cJSON *ev, char *err, size_t n)
     else if (cJSON_IsString(id))
         oid = id->valuestring;
     else if (id && !cJSON_IsNull(id))
-        return fail(err, n, GV_EPARSE, "\"id\" is not a string");
+        return gv_err_say(err, n, GV_EPARSE, "\"id\" is not a string");
 
     if (!strcmp(type->valuestring, "contest"))
         return apply_contest(f, del ? NULL : data, err, n);
@@ -567,7 +556,7 @@ static int apply_json(struct cst_feed *f, const cJSON *ev, char *err, size_t n)
     if (!oid && !op && cJSON_IsArray(data))
         return replace_all(f, (enum coll)c, data, err, n);
     if (!oid)
-        return fail(err, n, GV_EPARSE, "a %s event without an object id", type->valuestring);
+        return gv_err_say(err, n, GV_EPARSE, "a %s event without an object id", type->valuestring);
     if (del)
         return delete_obj(f, (enum coll)c, oid);
     return upsert(f, (enum coll)c, oid, data, err, n);
@@ -581,7 +570,7 @@ int cst_feed_apply(struct cst_feed *f, const char *line, size_t len, char *err, 
     int rc;
 
     if (len > CST_FEED_LINE_MAX)
-        return fail(err, errsize, GV_ETOOBIG, "line longer than %d bytes", CST_FEED_LINE_MAX);
+        return gv_err_say(err, errsize, GV_ETOOBIG, "line longer than %d bytes", CST_FEED_LINE_MAX);
     for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'); i++)
         ;
     if (i == len)
@@ -592,7 +581,7 @@ int cst_feed_apply(struct cst_feed *f, const char *line, size_t len, char *err, 
         end++;
     if (!ev || end != line + len) {
         cJSON_Delete(ev);
-        return fail(err, errsize, GV_EPARSE, "not JSON");
+        return gv_err_say(err, errsize, GV_EPARSE, "not JSON");
     }
     rc = apply_json(f, ev, err, errsize);
     cJSON_Delete(ev);

@@ -25,19 +25,6 @@
 #define USERNAME_MAX 32
 #define SLUG_MAX 64
 
-static int fail(char *err, size_t n, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t n, int code, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
 /* `s` cut to at most `max` characters of UTF-8 (the schema counts
  * characters), into `out` (4 * max + 1 bytes). */
 static void cut_utf8(char *out, const char *s, size_t max)
@@ -127,7 +114,7 @@ static int insert_problems(char *err, size_t errlen, struct db_pg *pg, const cha
         else if (i < 26 * 1000)
             snprintf(label, sizeof(label), "%c%zu", (char)('A' + i % 26), i / 26);
         else
-            return fail(err, errlen, GV_EINVAL, "more problems than labels");
+            return gv_err_say(err, errlen, GV_EINVAL, "more problems than labels");
         cut_utf8(name, p->name ? p->name : p->label ? p->label : p->ext_id, 200);
         I64(ord, i + 1);
         {
@@ -138,7 +125,7 @@ static int insert_problems(char *err, size_t errlen, struct db_pg *pg, const cha
                                    2, q);
         }
         if (rc == 0 && !val)
-            rc = fail(err, errlen, GV_EEXIST, "a problem '%s' already exists", slug);
+            rc = gv_err_say(err, errlen, GV_EEXIST, "a problem '%s' already exists", slug);
         if (rc == 0) {
             p->id = strtoll(val, NULL, 10);
             gv_free(val);
@@ -192,7 +179,7 @@ static int insert_teams(char *err, size_t errlen, struct db_pg *pg, const char *
                                    4, q);
         }
         if (rc == 0 && !val)
-            rc = fail(err, errlen, GV_EEXIST, "a user '%s' already exists", user);
+            rc = gv_err_say(err, errlen, GV_EEXIST, "a user '%s' already exists", user);
         if (rc == 0)
             t->user_id = strtoll(val, NULL, 10);
         gv_free(val);
@@ -209,15 +196,15 @@ int db_import_contest(int64_t *contest_id, char *err, size_t errlen, struct db_p
 
     *contest_id = 0;
     if (c->ends_at_ms <= c->starts_at_ms)
-        return fail(err, errlen, GV_EINVAL, "the contest's duration is not positive");
+        return gv_err_say(err, errlen, GV_EINVAL, "the contest's duration is not positive");
     if (c->freezes_at_ms &&
         (c->freezes_at_ms < c->starts_at_ms || c->freezes_at_ms > c->ends_at_ms))
-        return fail(err, errlen, GV_EINVAL, "the freeze is not within the contest");
+        return gv_err_say(err, errlen, GV_EINVAL, "the freeze is not within the contest");
     if (c->unfrozen_at_ms && c->unfrozen_at_ms < c->ends_at_ms)
-        return fail(err, errlen, GV_EINVAL, "the contest was thawed before it ended");
+        return gv_err_say(err, errlen, GV_EINVAL, "the contest was thawed before it ended");
     if (c->penalty_minutes < 0 || c->penalty_minutes > 1440)
-        return fail(err, errlen, GV_EINVAL, "a penalty of %d minutes is past 1440",
-                    c->penalty_minutes);
+        return gv_err_say(err, errlen, GV_EINVAL, "a penalty of %d minutes is past 1440",
+                          c->penalty_minutes);
     I64(start, c->starts_at_ms);
     I64(end, c->ends_at_ms);
     I64(frz, c->freezes_at_ms);
@@ -247,7 +234,7 @@ int db_import_contest(int64_t *contest_id, char *err, size_t errlen, struct db_p
             8, q);
     }
     if (rc == 0 && !val)
-        rc = fail(err, errlen, GV_EEXIST, "a contest '%s' already exists", c->slug);
+        rc = gv_err_say(err, errlen, GV_EEXIST, "a contest '%s' already exists", c->slug);
     if (rc == 0) {
         const char *q[] = {val};
         *contest_id = strtoll(val, NULL, 10);
@@ -268,7 +255,7 @@ int db_import_contest(int64_t *contest_id, char *err, size_t errlen, struct db_p
     if (rc == 0)
         rc = insert_teams(err, errlen, pg, val, c);
     if (rc == GV_EDB)
-        fail(err, errlen, rc, "%s", db_pg_last_error(pg));
+        gv_err_say(err, errlen, rc, "%s", db_pg_last_error(pg));
     gv_free(val);
     rc = db__pg_tx_end(pg, rc);
     if (rc < 0)

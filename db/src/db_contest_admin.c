@@ -22,21 +22,6 @@
 
 #define TS(param) "to_timestamp(" param "::bigint / 1000.0)"
 
-static int refuse(char *err, size_t err_len, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int refuse(char *err, size_t err_len, int code, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err_len) {
-        va_start(ap, fmt);
-        vsnprintf(err, err_len, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
 #define I64(buf, v) snprintf(buf, sizeof(buf), "%" PRId64, (int64_t)(v))
 
 /* The ids of the definition's problems and invited users, in its order;
@@ -54,10 +39,10 @@ static int resolve_names(int64_t *problem_ids, int64_t *user_ids, char *err, siz
         if (rc < 0)
             return rc;
         if (!val)
-            return refuse(err, err_len, GV_EINVAL,
-                          "line %d: problems: no imported problem '%s' (gavel problem import "
-                          "its package first)",
-                          d->problems[i].line, d->problems[i].slug);
+            return gv_err_say(err, err_len, GV_EINVAL,
+                              "line %d: problems: no imported problem '%s' (gavel problem import "
+                              "its package first)",
+                              d->problems[i].line, d->problems[i].slug);
         problem_ids[i] = strtoll(val, NULL, 10);
         gv_free(val);
         val = NULL;
@@ -70,8 +55,8 @@ static int resolve_names(int64_t *problem_ids, int64_t *user_ids, char *err, siz
         if (rc < 0)
             return rc;
         if (!val)
-            return refuse(err, err_len, GV_EINVAL, "line %d: participants: no user '%s'",
-                          d->participants[i].line, d->participants[i].username);
+            return gv_err_say(err, err_len, GV_EINVAL, "line %d: participants: no user '%s'",
+                              d->participants[i].line, d->participants[i].username);
         user_ids[i] = strtoll(val, NULL, 10);
         gv_free(val);
         val = NULL;
@@ -239,10 +224,10 @@ int db_contest_create(int64_t *out_id, char *err, size_t err_len, struct db_pg *
     if (rc == 0) {
         rc = write_contest_row(pg, d, created_by, true, &id);
         if (rc == GV_EDB && !strcmp(db_pg_last_sqlstate(pg), "23505"))
-            rc = refuse(err, err_len, GV_EEXIST,
-                        "slug: a contest '%s' exists already (gavel contest update it, or "
-                        "choose another slug)",
-                        d->slug);
+            rc = gv_err_say(err, err_len, GV_EEXIST,
+                            "slug: a contest '%s' exists already (gavel contest update it, or "
+                            "choose another slug)",
+                            d->slug);
     }
     if (rc == 0)
         rc = write_problems(pg, id, d, nm.problems);
@@ -363,8 +348,8 @@ int db_contest_update(char *err, size_t err_len, struct db_pg *pg, int64_t conte
     if (rc == 0)
         rc = write_problems(pg, contest_id, d, nm.problems);
     if (rc == GV_EDB && !strcmp(db_pg_last_sqlstate(pg), "23503"))
-        rc = refuse(err, err_len, GV_EINVAL,
-                    "problems: a problem with submissions cannot leave the contest");
+        rc = gv_err_say(err, err_len, GV_EINVAL,
+                        "problems: a problem with submissions cannot leave the contest");
     if (rc == 0)
         rc = add_participants(pg, contest_id, nm.users, d->nparticipants);
     rc = db__pg_tx_end(pg, rc);
