@@ -486,12 +486,15 @@ int db_queue_reclaim(struct db_queue_job *job, struct db_queue *q, const char *c
     return take_once(job, q, consumer, min_idle_ms, false);
 }
 
+/* ack, touch and release: one script over one queued entry, 0 when it was
+ * ours, GV_ENOTFOUND when the entry is gone or belongs to someone else. */
 static int job_script(struct db_queue *q, enum script_id id, const char *consumer,
                       const struct db_queue_job *job)
 {
-    char lvl[8], sid[24];
-    const char *ack_args[5] = {q->prefix, DB_QUEUE_GROUP, lvl, job->entry_id, sid};
-    const char *touch_args[5] = {q->prefix, DB_QUEUE_GROUP, consumer, lvl, job->entry_id};
+    char lvl[8], sid[24], wake[16];
+    const char *ack_args[] = {q->prefix, DB_QUEUE_GROUP, lvl, job->entry_id, sid};
+    const char *touch_args[] = {q->prefix, DB_QUEUE_GROUP, consumer, lvl, job->entry_id};
+    const char *release_args[] = {q->prefix, DB_QUEUE_GROUP, consumer, lvl, job->entry_id, wake};
     redisReply *reply = NULL;
     int err;
 
@@ -499,7 +502,13 @@ static int job_script(struct db_queue *q, enum script_id id, const char *consume
         return GV_EINVAL;
     snprintf(lvl, sizeof(lvl), "%d", job->level);
     snprintf(sid, sizeof(sid), "%lld", (long long)job->submission_id);
-    err = run_script(&reply, q, id, 5, id == SC_ACK ? ack_args : touch_args);
+    snprintf(wake, sizeof(wake), "%d", WAKE_TOKENS_MAX);
+    if (id == SC_ACK)
+        err = run_script(&reply, q, id, 5, ack_args);
+    else if (id == SC_TOUCH)
+        err = run_script(&reply, q, id, 5, touch_args);
+    else
+        err = run_script(&reply, q, id, 6, release_args);
     if (err < 0)
         return err;
     if (reply->type != REDIS_REPLY_INTEGER)
@@ -524,25 +533,9 @@ int db_queue_touch(struct db_queue *q, const char *consumer, const struct db_que
 
 int db_queue_release(struct db_queue *q, const char *consumer, const struct db_queue_job *job)
 {
-    char lvl[8], wake[16];
-    const char *args[6] = {q->prefix, DB_QUEUE_GROUP, consumer, lvl, job->entry_id, wake};
-    redisReply *reply = NULL;
-    int err;
-
-    if (!consumer || !*consumer || job->level < 0 || job->level >= DB_QUEUE_LEVELS ||
-        !job->entry_id[0])
+    if (!consumer || !*consumer)
         return GV_EINVAL;
-    snprintf(lvl, sizeof(lvl), "%d", job->level);
-    snprintf(wake, sizeof(wake), "%d", WAKE_TOKENS_MAX);
-    err = run_script(&reply, q, SC_RELEASE, 6, args);
-    if (err < 0)
-        return err;
-    if (reply->type != REDIS_REPLY_INTEGER)
-        err = GV_EPARSE;
-    else if (reply->integer == 0)
-        err = GV_ENOTFOUND;
-    freeReplyObject(reply);
-    return err;
+    return job_script(q, SC_RELEASE, consumer, job);
 }
 
 int db_queue_requeue_missing(size_t *requeued, struct db_queue *q,
