@@ -124,6 +124,73 @@ static pid_t fork_child(void)
     return pid;
 }
 
+static pid_t janitor_pid = -1;
+static int janitor_fd = -1;
+
+static void janitor_main(int rfd, const char *work, const char *stop_cmd, const char *logs_cmd)
+{
+    char c, rm[512];
+    bool passed = false;
+    ssize_t n;
+
+    setsid(); /* a signal to the test's process group must not stop the cleanup */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    while ((n = read(rfd, &c, 1)) != 0) {
+        if (n > 0 && c == 'p')
+            passed = true;
+        else if (n < 0 && errno != EINTR)
+            break;
+    }
+    if (!passed && logs_cmd)
+        (void)!system(logs_cmd); /* missing logs are fine: setup may not have got there */
+    if (system(stop_cmd) != 0) {
+        fprintf(stderr, "itest: cannot stop the test's daemons; %s is kept\n", work);
+        _exit(1);
+    }
+    snprintf(rm, sizeof(rm), "rm -rf '%s'", work);
+    _exit(system(rm) == 0 ? 0 : 1);
+}
+
+void itest_janitor_start(const char *work, const char *stop_cmd, const char *logs_cmd)
+{
+    int p[2];
+
+    ICHECK(janitor_pid < 0, "one janitor per test");
+    ICHECK(pipe2(p, O_CLOEXEC) == 0, "pipe: %s", strerror(errno));
+    fflush(NULL);
+    janitor_pid = fork();
+    ICHECK(janitor_pid >= 0, "fork: %s", strerror(errno));
+    if (janitor_pid == 0) {
+        close(p[1]);
+        janitor_main(p[0], work, stop_cmd, logs_cmd);
+    }
+    close(p[0]);
+    janitor_fd = p[1];
+}
+
+void itest_janitor_finish(int ms)
+{
+    int status;
+
+    ICHECK(janitor_fd >= 0, "no janitor was started");
+    ICHECK(write(janitor_fd, "p", 1) == 1, "write: %s", strerror(errno));
+    close(janitor_fd);
+    janitor_fd = -1;
+    for (int64_t deadline = itest_now_ms() + ms;;) {
+        pid_t r = waitpid(janitor_pid, &status, WNOHANG);
+
+        if (r == janitor_pid)
+            break;
+        ICHECK(r == 0 && itest_now_ms() < deadline, "the cleanup did not finish");
+        itest_sleep_ms(20);
+    }
+    janitor_pid = -1;
+    ICHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the cleanup failed (status %#x)",
+           status);
+}
+
 pid_t itest_spawn(char *const argv[], const char *const env[], const char *log)
 {
     pid_t pid = fork_child();

@@ -48,6 +48,18 @@ void itest_kill(pid_t pid);
 /* Waits up to `ms` for `pid`: its wait status, or -1 on timeout. */
 int itest_wait_exit(pid_t pid, int ms);
 void itest_kill_all(void);
+/* Daemons a test starts (pg_ctl, redis-server --daemonize) would outlive
+ * it, unlike itest_spawn's children. So their cleanup is a process of its
+ * own, forked before anything starts, that waits for the test to go away by
+ * whatever path (passing, itest_fail's exit, the deadline, a signal,
+ * ctest's SIGKILL: each closes a pipe) and then runs `stop_cmd` and removes
+ * `work`. Unless itest_janitor_finish said all passed, it first runs
+ * `logs_cmd` (may be NULL) to show the logs before they go. Commands are
+ * sh -c strings, copied at the fork. One janitor per test. */
+void itest_janitor_start(const char *work, const char *stop_cmd, const char *logs_cmd);
+/* The success path: hands over, waits up to `ms` for the cleanup and fails
+ * unless it stopped everything and removed `work`. */
+void itest_janitor_finish(int ms);
 /* redis-server's path, or NULL when it is not installed (tests skip then). */
 const char *itest_find_redis_server(void);
 

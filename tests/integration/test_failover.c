@@ -29,7 +29,7 @@
  *
  * The stores are daemons started by ha_stores.sh under a directory of the
  * test's own (ports from the kernel, never the shared ones). The cleanup is
- * a process forked before anything starts (as in test_server_pg_restart):
+ * a process forked before anything starts (itest_janitor_start):
  * it waits for the test to go away by whatever path and then stops them
  * (ha_stores.sh stop-all) and removes the directory.
  *
@@ -65,8 +65,7 @@
 static const char *mode, *server_path, *gavel_path, *judge_path, *examples, *stores_path;
 static char work[64], log_stores[128], log_server[128], log_judge[128], log_gavel[128];
 static int http_port;
-static pid_t server_pid, judge_pid, janitor_pid;
-static int janitor_fd = -1;
+static pid_t server_pid, judge_pid;
 static char *accepted_source;
 
 /* Every submission the server said "ok" to, and the verdicts pushed. */
@@ -78,79 +77,23 @@ static int n_subs;
 
 /* --- Cleanup ------------------------------------------------------------------- */
 
-/* The stores are daemons: unlike itest_spawn's children they would outlive
- * the test. This process waits for the test to go away however it ends
- * (each path closes the pipe), then stops them; 'p' first means all passed,
- * else the logs are shown before they go. */
-static void janitor_main(int rfd)
-{
-    char c, cmd[1024];
-    bool passed = false;
-    ssize_t n;
-    int rc;
-
-    setsid(); /* a signal to the test's process group must not stop the cleanup */
-    signal(SIGINT, SIG_IGN);
-    signal(SIGTERM, SIG_IGN);
-    signal(SIGHUP, SIG_IGN);
-    while ((n = read(rfd, &c, 1)) != 0) {
-        if (n > 0 && c == 'p')
-            passed = true;
-        else if (n < 0 && errno != EINTR)
-            break;
-    }
-    if (!passed) {
-        snprintf(cmd, sizeof(cmd), "tail -n 30 '%s' '%s' '%s' '%s' >&2 2>/dev/null", log_server,
-                 log_judge, log_stores, log_gavel);
-        (void)!system(cmd);
-        snprintf(cmd, sizeof(cmd), "tail -n 15 '%s'/*.log '%s'/pg?/postgres.log >&2 2>/dev/null",
-                 work, work);
-        (void)!system(cmd);
-    }
-    snprintf(cmd, sizeof(cmd), "bash '%s' '%s' stop-all >>'%s' 2>&1", stores_path, work,
-             log_stores);
-    rc = system(cmd);
-    if (rc != 0) {
-        fprintf(stderr, "test_failover: cannot stop the stores; %s is kept\n", work);
-        _exit(1);
-    }
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", work);
-    rc = system(cmd);
-    _exit(rc == 0 ? 0 : 1);
-}
-
+/* The stores are daemons; itest_janitor stops them however the test ends. */
 static void janitor_start(void)
 {
-    int p[2];
+    static char stop[1024], logs[1024];
 
-    ICHECK(pipe2(p, O_CLOEXEC) == 0, "pipe: %s", strerror(errno));
-    fflush(NULL);
-    janitor_pid = fork();
-    ICHECK(janitor_pid >= 0, "fork: %s", strerror(errno));
-    if (janitor_pid == 0) {
-        close(p[1]);
-        janitor_main(p[0]);
-    }
-    close(p[0]);
-    janitor_fd = p[1];
+    snprintf(stop, sizeof(stop), "bash '%s' '%s' stop-all >>'%s' 2>&1", stores_path, work,
+             log_stores);
+    snprintf(logs, sizeof(logs),
+             "tail -n 30 '%s' '%s' '%s' '%s' >&2 2>/dev/null;"
+             " tail -n 15 '%s'/*.log '%s'/pg?/postgres.log >&2 2>/dev/null",
+             log_server, log_judge, log_stores, log_gavel, work, work);
+    itest_janitor_start(work, stop, logs);
 }
 
 static void janitor_finish(void)
 {
-    int status;
-
-    ICHECK(write(janitor_fd, "p", 1) == 1, "write: %s", strerror(errno));
-    close(janitor_fd);
-    for (int64_t deadline = itest_now_ms() + STORES_MS;;) {
-        pid_t r = waitpid(janitor_pid, &status, WNOHANG);
-
-        if (r == janitor_pid)
-            break;
-        ICHECK(r == 0 && itest_now_ms() < deadline, "the cleanup did not finish");
-        itest_sleep_ms(20);
-    }
-    ICHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the cleanup failed (status %#x)",
-           status);
+    itest_janitor_finish(STORES_MS);
     ICHECK(access(work, F_OK) != 0, "%s is still there", work);
 }
 

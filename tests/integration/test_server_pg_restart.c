@@ -67,8 +67,7 @@ static char e_var[128], e_pg_port[40], e_redis_port[40];
 static const char *services_env[] = {e_var, e_pg_port, e_redis_port, "GAVEL_SERVICES_MODE=run",
                                      NULL};
 static int pg_port, redis_port, http_port;
-static pid_t server_pid, janitor_pid;
-static int janitor_fd = -1;
+static pid_t server_pid;
 
 static char token[80];
 static const char source[] = "int main(void) { return 0; }";
@@ -77,82 +76,25 @@ static int n_subs;
 
 /* --- Cleanup ------------------------------------------------------------------- */
 
-/* PostgreSQL and Redis are daemons (pg_ctl, redis-server --daemonize): unlike
- * itest_spawn's children they would outlive the test. So the cleanup is a
- * process of its own, forked before anything starts, that waits for the test
- * to go away by whatever path — passing, itest_fail's exit, the deadline's
- * _exit, a signal, ctest's SIGKILL: each closes the pipe — and then stops the
- * services and removes the directory. The test writes 'p' first when all
- * passed; without it the logs are shown before they go. */
-static void janitor_main(int rfd)
-{
-    char c, cmd[1024];
-    bool passed = false;
-    ssize_t n;
-    int rc;
-
-    setsid(); /* a signal to the test's process group must not stop the cleanup */
-    signal(SIGINT, SIG_IGN);
-    signal(SIGTERM, SIG_IGN);
-    signal(SIGHUP, SIG_IGN);
-    while ((n = read(rfd, &c, 1)) != 0) {
-        if (n > 0 && c == 'p')
-            passed = true;
-        else if (n < 0 && errno != EINTR)
-            break;
-    }
-    if (!passed) {
-        snprintf(cmd, sizeof(cmd), "tail -n 40 '%s' '%s' '%s' >&2 2>/dev/null", log_server,
-                 log_services, log_gavel);
-        (void)!system(cmd); /* missing logs are fine: setup may not have got there */
-    }
-    /* The variables on the command line, not inherited: a stop that fell
-     * back to the defaults would stop the project's own services. */
-    snprintf(cmd, sizeof(cmd), "env '%s' '%s' '%s' '%s' stop >>'%s' 2>&1", e_var, e_pg_port,
-             e_redis_port, services_path, log_services);
-    rc = system(cmd);
-    if (rc != 0) {
-        fprintf(stderr, "test_server_pg_restart: cannot stop the services; %s is kept\n", work);
-        _exit(1);
-    }
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", work);
-    rc = system(cmd);
-    _exit(rc == 0 ? 0 : 1);
-}
-
+/* PostgreSQL and Redis are daemons; itest_janitor stops them however the
+ * test ends. The variables are on the stop's command line, not inherited:
+ * a stop that fell back to the defaults would stop the project's own
+ * services. */
 static void janitor_start(void)
 {
-    int p[2];
+    static char stop[1024], logs[1024];
 
-    ICHECK(pipe2(p, O_CLOEXEC) == 0, "pipe: %s", strerror(errno));
-    fflush(NULL);
-    janitor_pid = fork();
-    ICHECK(janitor_pid >= 0, "fork: %s", strerror(errno));
-    if (janitor_pid == 0) {
-        close(p[1]);
-        janitor_main(p[0]);
-    }
-    close(p[0]);
-    janitor_fd = p[1];
+    snprintf(stop, sizeof(stop), "env '%s' '%s' '%s' '%s' stop >>'%s' 2>&1", e_var, e_pg_port,
+             e_redis_port, services_path, log_services);
+    snprintf(logs, sizeof(logs), "tail -n 40 '%s' '%s' '%s' >&2 2>/dev/null", log_server,
+             log_services, log_gavel);
+    itest_janitor_start(work, stop, logs);
 }
 
 /* The success path: hands over, waits for the cleanup and checks it. */
 static void janitor_finish(void)
 {
-    int status;
-
-    ICHECK(write(janitor_fd, "p", 1) == 1, "write: %s", strerror(errno));
-    close(janitor_fd);
-    for (int64_t deadline = itest_now_ms() + SERVICES_MS;;) {
-        pid_t r = waitpid(janitor_pid, &status, WNOHANG);
-
-        if (r == janitor_pid)
-            break;
-        ICHECK(r == 0 && itest_now_ms() < deadline, "the cleanup did not finish");
-        itest_sleep_ms(20);
-    }
-    ICHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the cleanup failed (status %#x)",
-           status);
+    itest_janitor_finish(SERVICES_MS);
     ICHECK(access(work, F_OK) != 0, "%s is still there", work);
     ICHECK(itest_tcp_connect(pg_port) < 0, "PostgreSQL still listens on %d", pg_port);
     ICHECK(itest_tcp_connect(redis_port) < 0, "Redis still listens on %d", redis_port);
