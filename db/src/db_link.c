@@ -177,7 +177,7 @@ int db_link_connect(struct db_link *l)
     int err;
 
     if (l->conn && !l->ops->usable(l->conn))
-        db_link_lost(l, "the connection was closed while idle");
+        db_link_lost(l, "the connection was closed, or went stale, while idle");
     if (l->conn)
         return 0;
     if (gv_time_mono_ms() < l->retry_at_ms)

@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,10 @@
 
 struct db_redis {
     redisContext *ctx;
+    /* master_moves when the master was looked up through the sentinels;
+     * the connection is stale once they have moved it since. */
+    bool via_sentinels;
+    unsigned moves_seen;
     /* The socket timeout chosen at open, restored after a blocking call. */
     struct timeval timeout;
     char last_error[256];
@@ -228,6 +234,121 @@ static int find_master(char *host, size_t hostlen, int *port, const char *list, 
     return GV_EUNAVAIL;
 }
 
+/* --- Following +switch-master ----------------------------------------------
+ *
+ * A connection learns the master's address when it is made. If the
+ * sentinels move the master while a connection stays open and never fails
+ * (an old master cut off from the sentinels but not from us keeps taking
+ * writes), the connection would stay with it. So each process keeps one
+ * subscription to +switch-master on a sentinel, and every move of our
+ * master bumps master_moves; db_redis_usable() then calls a connection
+ * made before it stale, and db_link reconnects through the sentinels. A
+ * move that happens while the subscription is being remade is caught by
+ * comparing the master's address before and after. */
+
+#define WATCH_IDLE_MS 15000 /* remake the subscription after this much silence */
+#define WATCH_RETRY_MS 1000
+
+static atomic_uint master_moves;
+static pthread_once_t watch_once = PTHREAD_ONCE_INIT;
+
+static void note_move(const char *master, const char *from, const char *to)
+{
+    atomic_fetch_add(&master_moves, 1);
+    gv_log(GV_LOG_INFO, "db", "redis: the sentinels moved master '%s' from %s to %s; reconnecting",
+           master, from, to);
+}
+
+/* One subscription on sentinel `s`, until it fails or stays silent for
+ * WATCH_IDLE_MS. `known` is the master's last address ("host:port", "" at
+ * first). Returns false when the sentinel could not be used at all. */
+static bool watch_one(const struct db_redis_addr *s, const char *master, char *known,
+                      size_t knownlen)
+{
+    struct timeval tv = {.tv_sec = 2}, idle = {.tv_sec = WATCH_IDLE_MS / 1000};
+    char host[256], why[256], now[300];
+    redisContext *c = NULL;
+    redisReply *reply = NULL;
+    bool used = false;
+    int port;
+
+    if (ask_sentinel(host, sizeof(host), &port, s, master, tv, why, sizeof(why)) < 0)
+        return false;
+    snprintf(now, sizeof(now), "%s:%d", host, port);
+    if (known[0] && strcmp(known, now))
+        note_move(master, known, now);
+    snprintf(known, knownlen, "%s", now);
+    c = connect_to(s->host, s->port, tv);
+    if (!c || c->err)
+        goto out;
+    reply = redisCommand(c, "SUBSCRIBE +switch-master");
+    if (!reply || reply->type != REDIS_REPLY_ARRAY)
+        goto out;
+    freeReplyObject(reply);
+    reply = NULL;
+    used = true;
+    redisSetTimeout(c, idle);
+    /* "<name> <old-ip> <old-port> <new-ip> <new-port>" */
+    while (redisGetReply(c, (void **)&reply) == REDIS_OK && reply) {
+        char name[256], oh[64], np[16], nh[64], op[16];
+
+        if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 3 &&
+            reply->element[2]->type == REDIS_REPLY_STRING &&
+            sscanf(reply->element[2]->str, "%255s %63s %15s %63s %15s", name, oh, op, nh, np) ==
+                5 &&
+            !strcmp(name, master)) {
+            char from[96];
+
+            snprintf(from, sizeof(from), "%s:%s", oh, op);
+            snprintf(known, knownlen, "%s:%s", nh, np);
+            note_move(master, from, known);
+        }
+        freeReplyObject(reply);
+        reply = NULL;
+    }
+out:
+    if (reply)
+        freeReplyObject(reply);
+    if (c)
+        redisFree(c);
+    return used;
+}
+
+static void *watch_main(void *arg)
+{
+    const char *list = gv_config_get("GAVEL_REDIS_SENTINELS", "");
+    const char *master = gv_config_get("GAVEL_REDIS_MASTER", DB_REDIS_MASTER_DEFAULT);
+    struct db_redis_addr addrs[DB_REDIS_SENTINELS_MAX];
+    char known[300] = "";
+    size_t n = 0;
+
+    (void)arg;
+    if (db_redis_parse_sentinels(addrs, DB_REDIS_SENTINELS_MAX, &n, list) < 0 || !n)
+        return NULL;
+    for (size_t i = 0;; i = (i + 1) % n) {
+        /* The same sentinel again while it serves; the next one after a failure. */
+        while (watch_one(&addrs[i], master, known, sizeof(known)))
+            ;
+        if (i == n - 1)
+            usleep(WATCH_RETRY_MS * 1000);
+    }
+    return NULL;
+}
+
+static void watch_start(void)
+{
+    pthread_attr_t attr;
+    pthread_t t;
+
+    if (pthread_attr_init(&attr) != 0)
+        return;
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, watch_main, NULL) != 0)
+        gv_log(GV_LOG_WARN, "db",
+               "redis: cannot follow +switch-master; connections move only when they fail");
+    pthread_attr_destroy(&attr);
+}
+
 /* Right after a failover a sentinel may still name the old master, which
  * may be back as a replica: only a server that says it is the master will
  * take our writes. In the same round trip the connection gets a name,
@@ -318,6 +439,7 @@ int db_redis_open(struct db_redis **out, const char *url, int timeout_ms, char *
     const char *sentinels = gv_config_get("GAVEL_REDIS_SENTINELS", NULL);
     struct db_redis *r = NULL;
     redisReply *reply = NULL;
+    unsigned moves = 0;
     char host[256];
     int port, dbnum, err;
 
@@ -329,6 +451,10 @@ int db_redis_open(struct db_redis **out, const char *url, int timeout_ms, char *
         return err;
     }
     if (sentinels && *sentinels) {
+        pthread_once(&watch_once, watch_start);
+        /* Read before the lookup: a move during it costs one reconnect,
+         * never a stale connection. */
+        moves = atomic_load(&master_moves);
         err = find_master(host, sizeof(host), &port, sentinels, tv, errbuf, errlen);
         if (err < 0)
             return err;
@@ -336,6 +462,8 @@ int db_redis_open(struct db_redis **out, const char *url, int timeout_ms, char *
     r = gv_calloc(1, sizeof(*r));
     if (!r)
         return -ENOMEM;
+    r->via_sentinels = sentinels && *sentinels;
+    r->moves_seen = moves;
     r->ctx = connect_to(host, port, tv);
     if (!r->ctx || r->ctx->err) {
         if (errbuf)
@@ -385,6 +513,10 @@ bool db_redis_usable(struct db_redis *r)
 
     if (!r->ctx || r->ctx->err || p.fd < 0)
         return false;
+    if (r->via_sentinels && r->moves_seen != atomic_load(&master_moves)) {
+        snprintf(r->last_error, sizeof(r->last_error), "the sentinels moved the master");
+        return false;
+    }
     /* Redis sends nothing unasked outside Pub/Sub: something to read on an
      * idle connection is its EOF (or an error). */
     if (poll(&p, 1, 0) > 0) {

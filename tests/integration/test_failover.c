@@ -638,6 +638,31 @@ static void redis_setup(void)
     judge_start();
 }
 
+/* Waits until `log` has a line saying the sentinels moved master "gavel"
+ * to :port (db_redis's +switch-master subscription). */
+static void wait_move_logged(const char *log, const char *who, int port)
+{
+    char want[64];
+    int64_t t0 = itest_now_ms();
+
+    snprintf(want, sizeof(want), "to 127.0.0.1:%d;", port);
+    for (;;) {
+        FILE *f = fopen(log, "r");
+        char line[1024];
+        bool seen = false;
+
+        while (f && !seen && fgets(line, sizeof(line), f))
+            seen = strstr(line, "moved master 'gavel'") && strstr(line, want);
+        if (f)
+            fclose(f);
+        if (seen)
+            break;
+        ICHECK(itest_now_ms() - t0 < RECOVER_MS, "%s did not log the move to :%d (see %s)", who,
+               port, log);
+        itest_sleep_ms(100);
+    }
+}
+
 /* A planned switchover back (maintenance on the second host, say): the
  * first host returns as a replica and the sentinels are asked to fail
  * over (SENTINEL FAILOVER). Unlike a crash, the old master stays up; the
@@ -677,6 +702,10 @@ static void switchover(int fd)
             "# switchover: the first host is the master again %" PRId64 " ms after "
             "SENTINEL FAILOVER was first tried\n",
             itest_now_ms() - t0);
+
+    itest_step = "switchover: both processes heard +switch-master";
+    wait_move_logged(log_server, "gavel-server", redis_ports[0]);
+    wait_move_logged(log_judge, "gavel-judge", redis_ports[0]);
 
     itest_step = "switchover: queue and pushes";
     after = submit(fd);
@@ -731,6 +760,8 @@ static void redis_failover(void)
             itest_now_ms() - t0);
     /* What Redis lost: the new master never had the entry. */
     ICHECK(queue_waiting(redis_ports[1]) == 0, "the new master has the queue entry after all");
+    itest_step = "the server heard +switch-master";
+    wait_move_logged(log_server, "gavel-server", redis_ports[1]);
 
     itest_step = "after the failover: recovered from PostgreSQL";
     ICHECK(kill(judge_pid, SIGCONT) == 0, "SIGCONT judge");
