@@ -209,6 +209,11 @@ void plg_index_free(struct plg_index *ix);
  * released as soon as this returns. 0, GV_EINVAL (other k or w), -ENOMEM. */
 int plg_index_add_base(struct plg_index *ix, const struct plg_doc *base);
 
+/* The same for the documents of `group` alone: a problem's template code
+ * (from its package) is no evidence within that problem, and says nothing
+ * about another's. */
+int plg_index_add_group_base(struct plg_index *ix, uint32_t group, const struct plg_doc *base);
+
 /* Adds a document to `group`; its id is the number of documents added
  * before it. The document is borrowed: it must outlive plg_index_compare.
  * All documents must share one k and w (GV_EINVAL otherwise). */

@@ -24,6 +24,11 @@ struct plg__docx {
     uint32_t total; /* nents minus the group's common hashes */
 };
 
+struct plg__gbase {
+    uint32_t group;
+    uint64_t hash;
+};
+
 struct plg_index {
     struct plg_opts o;
     uint32_t k, w;
@@ -31,6 +36,10 @@ struct plg_index {
     uint64_t *base; /* the base code's hashes; sorted once base_sorted */
     size_t nbase;
     bool base_sorted;
+    /* One group's base code (a problem's template): (group, hash) keys,
+     * the group in the high half, sorted once base_sorted. */
+    struct plg__gbase *gbase;
+    size_t ngbase;
     struct plg__docx *docs;
     size_t ndocs, cap;
 };
