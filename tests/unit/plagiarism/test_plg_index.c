@@ -247,6 +247,46 @@ static void base_code_is_excluded(void **state)
     plg_doc_release(&db);
 }
 
+/* A group's base (a problem's template) is left out of that group only: the
+ * same shared block still counts in another group. */
+static void group_base_is_excluded_in_its_group(void **state)
+{
+    uint32_t t[150], a[250], b[250];
+    struct plg_doc base, d[4];
+    struct plg_opts o = opts(0.01);
+    struct plg_index *ix;
+    struct plg_report r;
+
+    fill_random(t, 150);
+    fill_random(a, 250);
+    fill_random(b, 250);
+    memcpy(a, t, sizeof(t));
+    memcpy(b + 100, t, sizeof(t));
+    doc_of(&base, t, 150);
+    for (int i = 0; i < 4; i++)
+        doc_of(&d[i], i % 2 ? b : a, 250);
+
+    assert_int_equal(plg_index_new(&ix, &o), 0);
+    assert_int_equal(plg_index_add_group_base(ix, 7, &base), 0);
+    plg_doc_release(&base);
+    assert_int_equal(plg_index_add(ix, 7, &d[0]), 0);
+    assert_int_equal(plg_index_add(ix, 7, &d[1]), 0);
+    assert_int_equal(plg_index_add(ix, 2, &d[2]), 0);
+    assert_int_equal(plg_index_add(ix, 2, &d[3]), 0);
+    assert_int_equal(plg_index_compare(&r, ix), 0);
+    for (size_t i = 0; i < r.npairs; i++) {
+        if (r.pairs[i].group == 7)
+            assert_true(r.pairs[i].similarity < 0.05);
+    }
+    assert_true(r.npairs >= 1);
+    assert_int_equal(r.pairs[0].group, 2);
+    assert_true(r.pairs[0].similarity > 0.4);
+    plg_report_release(&r);
+    plg_index_free(ix);
+    for (int i = 0; i < 4; i++)
+        plg_doc_release(&d[i]);
+}
+
 /* Twelve files share a library block; two of them also share their own
  * code. With the common cut at half the group, only that pair remains, and
  * the block no longer counts in its similarity. */
@@ -456,6 +496,7 @@ int main(void)
         cmocka_unit_test(shared_block_moved),
         cmocka_unit_test(metrics_match_brute_force),
         cmocka_unit_test(base_code_is_excluded),
+        cmocka_unit_test(group_base_is_excluded_in_its_group),
         cmocka_unit_test(common_code_is_cut),
         cmocka_unit_test(groups_and_clusters),
         cmocka_unit_test(similarity_is_larger_coverage),
