@@ -108,8 +108,10 @@ void plg_doc_lines(uint32_t *from, uint32_t *to, const struct plg_doc *d, uint32
 /* ---- Stored form -------------------------------------------------------------- */
 
 /* The stored form's version: plg_doc_decode reads this one only, so a
- * store keeps it beside each blob and recomputes the others. */
-#define PLG_BLOB_VERSION 1u
+ * store keeps it beside each blob and recomputes the others. It also
+ * versions what the fingerprints mean: 2 normalizes declarations
+ * (plg_tokenize), so version 1's do not compare with them. */
+#define PLG_BLOB_VERSION 2u
 
 /* Refused by plg_doc_decode: what no real source produces. */
 #define PLG_BLOB_RAW_MAX (64u * 1024 * 1024)

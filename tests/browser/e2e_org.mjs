@@ -233,8 +233,12 @@ try {
     check(await inside.count() === 3, "its three pairs are listed inside it", String(await inside.count()));
     await artifact(org, "org-plag-report");
 
-    // Keyboard: Tab reaches a cluster's pair, Enter opens it.
-    await inside.first().focus();
+    // Keyboard: Tab from the button that computed the report reaches the
+    // first cluster's strongest pair, with a focus ring; Enter opens it.
+    await org.focus("#plag-compute");
+    for (let n = 0; n < 10 && !(await inside.first().evaluate((el) => el === document.activeElement)); n++)
+      await org.keyboard.press("Tab");
+    check(await inside.first().evaluate((el) => el === document.activeElement), "Tab reaches the cluster's first pair");
     const ring = await inside.first().evaluate((el) => getComputedStyle(el).outlineStyle);
     check(ring !== "none", "a focused cluster pair shows a focus ring", ring);
     const label = users(await inside.first().textContent());
@@ -249,11 +253,15 @@ try {
     check(await marked(left) > 3 && await marked(right) > 3, "matched lines are highlighted on both sides",
       `${await marked(left)} / ${await marked(right)}`);
     const colours = await org.evaluate(() => {
-      const c = (side, g) => document.querySelector(`.plag-code[data-side="${side}"] [data-region="${g}"]`)?.style.background;
+      const c = (side, g) => {
+        const el = document.querySelector(`.plag-code[data-side="${side}"] [data-region="${g}"]`);
+        return el ? getComputedStyle(el).backgroundColor : null;
+      };
       const n = document.querySelectorAll(".plag-region").length;
       return [...Array(n).keys()].map((g) => [c("left", g), c("right", g)]);
     });
-    check(colours.length > 0 && colours.every(([l, r]) => l && l === r), "each region has one colour on both sides", JSON.stringify(colours));
+    check(colours.length > 0 && colours.every(([l, r]) => l && l === r && !/rgba\(0, 0, 0, 0\)|transparent/.test(l)),
+      "each region has one colour on both sides", JSON.stringify(colours));
     await artifact(org, "org-plag-pair");
 
     // The mark: confirmed, then kept across a reload and a new report.

@@ -170,9 +170,13 @@ psql "$GAVEL_PG_URL" -v ON_ERROR_STOP=1 -qAtc "INSERT INTO contest_problems (con
     WHERE slug = 'circle-area'" >/dev/null || die "adding the plagiarism contest's problem"
 AREA=$EXAMPLES/circle-area/submissions/accepted
 cp "$AREA/area.cpp" "$work/plag_alice.cpp"
-sed -e 's/\bn\b/count/g; s/\br\b/radius/g; s/\bi\b/k/g' -e 's|^int main|// reads the radii\nint main|' \
-    "$AREA/area.cpp" >"$work/plag_bob.cpp"
-sed -e 's/\bn\b/num/g; s/\br\b/rr/g; s/\bi\b/j/g' -e 's/^    //' "$AREA/area.cpp" >"$work/plag_dave.cpp"
+# rename N R I: area.cpp with n, r and i renamed (not the n of '\n').
+rename() {
+    sed -E "s/\<int n;/int $1;/; s/>> n;/>> $1;/; s/i < n;/i < $1;/; s/double r;/double $2;/; \
+        s/>> r;/>> $2;/; s/r \* r/$2 * $2/; s/int i = 0; i < /int $3 = 0; $3 < /; s/i\+\+/$3++/" "$AREA/area.cpp"
+}
+rename count radius k | sed 's|^int main|// reads the radii\nint main|' >"$work/plag_bob.cpp"
+rename num rr j | sed 's/^    //' >"$work/plag_dave.cpp"
 cp "$AREA/area.c" "$work/plag_carol.c"
 for who in plag_alice:cpp plag_bob:cpp plag_dave:cpp plag_carol:c; do
     u=${who%%:*}
@@ -189,6 +193,9 @@ for _ in $(seq 1 600); do
     fps=$(psql "$GAVEL_PG_URL" -qAtc "SELECT count(*) FROM submissions s JOIN submission_fingerprints f
         ON f.submission_id = s.id WHERE s.contest_id = $PLAG_CONTEST AND s.verdict = 'AC'")
     [ "$fps" = 4 ] && break
+    bad=$(psql "$GAVEL_PG_URL" -qAtc "SELECT string_agg(id || ' ' || verdict, ', ') FROM submissions
+        WHERE contest_id = $PLAG_CONTEST AND verdict IS NOT NULL AND verdict <> 'AC'")
+    [ -z "$bad" ] || die "the plagiarism contest's submissions are accepted (not: $bad)"
     sleep 0.5
 done
 [ "$fps" = 4 ] || { tail -n 20 "$work/judge.log"; die "the four plagiarism submissions accepted and fingerprinted (found $fps)"; }
