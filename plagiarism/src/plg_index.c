@@ -57,7 +57,6 @@ void plg_index_free(struct plg_index *ix)
     for (size_t i = 0; i < ix->ndocs; i++)
         gv_free(ix->docs[i].ents);
     gv_free(ix->docs);
-    gv_free(ix->base);
     gv_free(ix->gbase);
     gv_free(ix);
 }
@@ -73,23 +72,8 @@ static int check_params(struct plg_index *ix, const struct plg_doc *d)
     return d->k == ix->k && d->w == ix->w ? 0 : GV_EINVAL;
 }
 
-int plg_index_add_base(struct plg_index *ix, const struct plg_doc *base)
-{
-    uint64_t *v;
-
-    if (check_params(ix, base) < 0)
-        return GV_EINVAL;
-    if (!base->nfp)
-        return 0;
-    v = gv_realloc(ix->base, (ix->nbase + base->nfp) * sizeof(*v));
-    if (!v)
-        return -ENOMEM;
-    ix->base = v;
-    for (size_t i = 0; i < base->nfp; i++)
-        ix->base[ix->nbase++] = base->fp[i].hash;
-    ix->base_sorted = false;
-    return 0;
-}
+/* A base of every group is filed under this group. */
+#define ALL_GROUPS UINT32_MAX
 
 int plg_index_add_group_base(struct plg_index *ix, uint32_t group, const struct plg_doc *base)
 {
@@ -109,6 +93,11 @@ int plg_index_add_group_base(struct plg_index *ix, uint32_t group, const struct 
     }
     ix->base_sorted = false;
     return 0;
+}
+
+int plg_index_add_base(struct plg_index *ix, const struct plg_doc *base)
+{
+    return plg_index_add_group_base(ix, ALL_GROUPS, base);
 }
 
 int plg_index_add(struct plg_index *ix, uint32_t group, const struct plg_doc *d)
@@ -178,11 +167,10 @@ static int cmp_gbase(const void *a, const void *b)
 
 static bool is_base(const struct plg_index *ix, uint32_t group, uint64_t h)
 {
-    struct plg__gbase key = {group, h};
+    struct plg__gbase mine = {group, h}, all = {ALL_GROUPS, h};
 
-    return plg__has_hash(ix->base, ix->nbase, h) ||
-           (ix->ngbase &&
-            bsearch(&key, ix->gbase, ix->ngbase, sizeof(key), cmp_gbase) != NULL);
+    return ix->ngbase && (bsearch(&mine, ix->gbase, ix->ngbase, sizeof(mine), cmp_gbase) ||
+                          bsearch(&all, ix->gbase, ix->ngbase, sizeof(all), cmp_gbase));
 }
 
 static int cmp_ent(const void *a, const void *b)
@@ -443,11 +431,8 @@ int plg_index_compare(struct plg_report *out, struct plg_index *ix)
               : ix->o.max_pairs > SIZE_MAX / 4 ? SIZE_MAX
                                                : 4 * ix->o.max_pairs;
 
-    if (!ix->base_sorted) {
-        if (ix->nbase > 1)
-            qsort(ix->base, ix->nbase, sizeof(*ix->base), cmp_u64);
-        if (ix->ngbase > 1)
-            qsort(ix->gbase, ix->ngbase, sizeof(*ix->gbase), cmp_gbase);
+    if (!ix->base_sorted && ix->ngbase > 1) {
+        qsort(ix->gbase, ix->ngbase, sizeof(*ix->gbase), cmp_gbase);
         ix->base_sorted = true;
     }
     for (size_t i = 0; i < ix->ndocs; i++) {

@@ -33,13 +33,11 @@ struct plg_index {
     struct plg_opts o;
     uint32_t k, w;
     bool have_params;
-    uint64_t *base; /* the base code's hashes; sorted once base_sorted */
-    size_t nbase;
-    bool base_sorted;
-    /* One group's base code (a problem's template): (group, hash) keys,
-     * the group in the high half, sorted once base_sorted. */
+    /* Base code's hashes by (group, hash), sorted once base_sorted; a
+     * base of every group (plg_index_add_base) has group UINT32_MAX. */
     struct plg__gbase *gbase;
     size_t ngbase;
+    bool base_sorted;
     struct plg__docx *docs;
     size_t ndocs, cap;
 };

@@ -66,16 +66,25 @@ export function markText(mark) {
 
 /* --- the page ----------------------------------------------------------------- */
 
+// The server's Content-Security-Policy (libwebsockets' best-practice
+// headers: style-src 'self') drops style attributes, so the colours and
+// bars are set through the CSSOM, which it allows.
+function styled(el, props) {
+  Object.assign(el.style, props);
+  return el;
+}
+
 function sourcePane(title, src, regions, side, onRegion) {
   const lines = String(src ?? "").split("\n");
   const owner = lineRegions(regions, side, lines.length);
   const code = h("div", { class: "plag-code", dataset: { side } }, lines.map((text, i) => {
     const g = owner[i];
-    return h("div", {
-      class: g >= 0 ? "ln m" : "ln", id: null, style: g >= 0 ? `background:${regionColor(g)}` : null,
+    const ln = h("div", {
+      class: g >= 0 ? "ln m" : "ln",
       dataset: g >= 0 ? { region: g, line: i + 1 } : { line: i + 1 },
       onclick: g >= 0 ? () => onRegion(g) : null,
     }, h("span", { class: "no" }, i + 1), text);
+    return g >= 0 ? styled(ln, { background: regionColor(g) }) : ln;
   }));
   return [h("div", { class: "plag-pane" }, h("h4", {}, title), code), code];
 }
@@ -117,9 +126,9 @@ function pairView(ctx, box, pair, contest, onMarked) {
     clear(box,
       title,
       h("p", {}, `${pair.group} \u00b7 similarity ${pct(pair.similarity)} \u00b7 coverage ${pct(pair.left_coverage)} / ${pct(pair.right_coverage)} \u00b7 longest shared fragment ${pair.longest} tokens`),
-      h("div", { class: "plag-regions" }, pair.regions.map((g, i) => h("button", {
-        type: "button", class: "plag-region", style: `background:${regionColor(i)}`, onclick: () => scrollTo(i, null),
-      }, `lines ${g.left[0]}\u2013${g.left[1]} \u2194 ${g.right[0]}\u2013${g.right[1]}`))),
+      h("div", { class: "plag-regions" }, pair.regions.map((g, i) => styled(h("button", {
+        type: "button", class: "plag-region", onclick: () => scrollTo(i, null),
+      }, `lines ${g.left[0]}\u2013${g.left[1]} \u2194 ${g.right[0]}\u2013${g.right[1]}`), { background: regionColor(i) }))),
       markLine,
       h("div", { class: "plag-actions" }, note,
         h("button", { type: "button", id: "plag-confirm", onclick: mark("confirmed") }, "Confirm copying"),
@@ -165,7 +174,7 @@ export function plagView(ctx, main, contest) {
             h("td", {}, p.group),
             h("td", {}, p.left),
             h("td", {}, p.right),
-            h("td", { class: "num" }, h("span", { class: "plag-bar", style: `width:${Math.round(60 * p.similarity)}px` }), ` ${pct(p.similarity)}`),
+            h("td", { class: "num" }, styled(h("span", { class: "plag-bar" }), { width: `${Math.round(60 * p.similarity)}px` }), ` ${pct(p.similarity)}`),
             h("td", { class: "num" }, p.longest),
             h("td", {}, markText(p.mark)),
             h("td", {}, h("button", { type: "button", class: "secondary", onclick: () => openPair(i) }, "Open")));
