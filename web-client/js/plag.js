@@ -233,6 +233,7 @@ export function plagView(ctx, main, contest) {
         h("strong", {}, `${report.pairs.length} pair${report.pairs.length === 1 ? "" : "s"}`),
         ` from ${pct(report.min_similarity)}, ${report.clusters.length} cluster${report.clusters.length === 1 ? "" : "s"}`,
         report.truncated ? " (only the strongest pairs are listed)" : "",
+        report.templates ? ` \u00b7 the template code of the package${report.templates === 1 ? "" : "s"} left out (${report.templates} file${report.templates === 1 ? "" : "s"})` : "",
         report.missing ? h("span", { class: "muted" }, ` \u00b7 ${report.missing} without fingerprints: run gavel plag backfill --contest ${contest}`) : "");
       drawClusters();
       drawList();
