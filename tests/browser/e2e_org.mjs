@@ -263,6 +263,24 @@ try {
     check(colours.length > 0 && colours.every(([l, r]) => l && l === r && !/rgba\(0, 0, 0, 0\)|transparent/.test(l)),
       "each region has one colour on both sides", JSON.stringify(colours));
     await artifact(org, "org-plag-pair");
+    // The dark theme: the cluster cards and the regions take its colours
+    // (--card, and --region-l's dark lightness behind light text).
+    const looks = () => org.evaluate(() => {
+      const lum = (c) => { const [r, g, b] = c.match(/\d+/g).map(Number); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+      return {
+        card: getComputedStyle(document.querySelector(".plag-cluster")).backgroundColor,
+        region: lum(getComputedStyle(document.querySelector('.plag-code [data-region="0"]')).backgroundColor),
+        text: lum(getComputedStyle(document.querySelector('.plag-code [data-region="0"]')).color),
+      };
+    });
+    await org.emulateMedia({ colorScheme: "dark" });
+    const dark = await looks();
+    check(dark.card === "rgb(27, 31, 39)", "dark theme: the cluster card takes --card", dark.card);
+    check(dark.region < dark.text, "dark theme: a region is darker than its text", JSON.stringify(dark));
+    await artifact(org, "org-plag-pair-dark");
+    await org.emulateMedia({ colorScheme: "light" });
+    const light = await looks();
+    check(light.region > light.text, "light theme: a region is lighter than its text", JSON.stringify(light));
 
     // The mark: confirmed, then kept across a reload and a new report.
     await org.fill("#plag-note", `same code, renamed (${stamp})`);
