@@ -4,8 +4,9 @@
  *
  * The comparison reads only the stored fingerprints; the HTML report also
  * needs the sources of the submissions that appear in a pair, which are
- * read from the blob store for those alone. Problem packages carry no
- * template code, so base code is given with --base only. */
+ * read from the blob store for those alone. Each problem's template code
+ * (attachments/ and include/ of its package, stored at import) is left out
+ * of that problem's pairs by db_plag_load; --base adds more, for all. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -41,8 +42,8 @@
     "\n"                                                                                           \
     "  --problem SLUG      one problem (its slug or its label in the contest)\n"                  \
     "  --min-similarity X  report pairs from this similarity (0..1, default 0.1)\n"               \
-    "  --base FILE         template code (its language by its extension): not counted;\n"        \
-    "                      problem packages carry none, so give it here\n"                       \
+    "  --base FILE         more template code (its language by its extension): not\n"           \
+    "                      counted; each package's own template code is left out anyway\n"      \
     "  --json FILE         the JSON report ('-' for stdout)\n"                                     \
     "  --html FILE         the HTML report (self-contained; open it in a browser)\n"               \
     "  --max-common X, --cluster X, --max-pairs N   as for files (gavel plag --help)\n"          \

@@ -64,6 +64,11 @@ static int version_hash(char *hex, const struct db_problem_version *v)
         err |= gv_buf_printf(&b, "%s %d %s %.3f %s %s\n", t->name, t->is_sample, t->group,
                              t->points, t->in_sha256, t->ans_sha256);
     }
+    /* Templates change no verdict, but a new one must be stored, so it is a
+     * new version. Only when there are some: older versions keep their hash. */
+    for (size_t i = 0; i < v->ntemplates; i++)
+        err |= gv_buf_printf(&b, "template %s %s %s\n", v->templates[i].name,
+                             v->templates[i].language, v->templates[i].sha256);
     if (err == 0)
         db_sha256_hex(hex, b.data, b.len);
     gv_buf_release(&b);
@@ -121,6 +126,12 @@ static int import_one(struct db_pg *pg, struct cli_judge_env *env, const char *d
         goto out;
     }
     v.ntests = prob.ntests;
+    if (prob.ntemplates && !(v.templates = gv_calloc(prob.ntemplates, sizeof(*v.templates)))) {
+        err = -ENOMEM;
+        snprintf(msg, sizeof(msg), "out of memory");
+        goto out;
+    }
+    v.ntemplates = prob.ntemplates;
 
     err = db_pg_exec_script(pg, "BEGIN");
     if (err < 0) {
@@ -152,6 +163,18 @@ static int import_one(struct db_pg *pg, struct cli_judge_env *env, const char *d
         if (err < 0)
             goto out;
     }
+    for (size_t i = 0; i < prob.ntemplates; i++) {
+        const struct jdg_template *t = &prob.templates[i];
+        struct db_template_row *row = &v.templates[i];
+
+        snprintf(row->name, sizeof(row->name), "%s", t->name);
+        snprintf(row->language, sizeof(row->language), "%s", t->lang->id);
+        err = db_blob_put(row->sha256, pg, t->src, t->len);
+        if (err < 0) {
+            snprintf(msg, sizeof(msg), "cannot store %s: %s", t->name, gv_strerror(err));
+            goto out;
+        }
+    }
     err = version_hash(v.package_sha256, &v);
     if (err == 0)
         err = db_problem_import(&unchanged, pg, &v);
@@ -180,8 +203,8 @@ static int import_one(struct db_pg *pg, struct cli_judge_env *env, const char *d
     if (unchanged)
         printf("%s: unchanged (version %d)\n", v.slug, v.version);
     else
-        printf("%s: imported as version %d (%zu tests%s)\n", v.slug, v.version, v.ntests,
-               v.custom ? ", custom validator" : "");
+        printf("%s: imported as version %d (%zu tests%s%s)\n", v.slug, v.version, v.ntests,
+               v.custom ? ", custom validator" : "", v.ntemplates ? ", template code" : "");
 out:
     if (in_tx)
         (void)db_pg_exec_script(pg, "ROLLBACK");
@@ -190,6 +213,7 @@ out:
     cJSON_Delete(groups);
     cJSON_free(v.groups_json);
     gv_free(v.tests);
+    gv_free(v.templates);
     jdg_problem_release(&prob);
     return err;
 }

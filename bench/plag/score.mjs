@@ -4,7 +4,9 @@
 // "left<TAB>right<TAB>score" lines in either order (a labelled pair a tool
 // did not report scores 0). Prints a Markdown table: ROC-AUC (ties count
 // half), average precision, and per level the recall at the tool's best-F1
-// threshold over all labelled pairs.
+// threshold over all labelled pairs; then per level the ROC-AUC of that
+// level's positives against all the negatives (how well a tool ranks each
+// kind of disguise above independent solutions).
 import { readFileSync } from "node:fs";
 
 const key = (a, b) => (a < b ? a + "\t" + b : b + "\t" + a);
@@ -13,9 +15,9 @@ const [labelsFile, ...tools] = process.argv.slice(2);
 const labels = lines(labelsFile).map(([a, b, y, level]) => ({ k: key(a, b), y: +y, level }));
 const levels = [...new Set(labels.filter(l => l.y).map(l => l.level))].sort();
 
-function auc(s) {
+function auc(s, keep = () => true) {
     // Mann-Whitney U over the sorted scores, ties averaged.
-    const v = s.map((x, i) => [x, labels[i].y]).sort((p, q) => p[0] - q[0]);
+    const v = s.map((x, i) => [x, labels[i].y, i]).filter(p => keep(p[2])).sort((p, q) => p[0] - q[0]);
     let rankSum = 0, npos = 0;
     for (let i = 0; i < v.length;) {
         let j = i;
@@ -53,7 +55,7 @@ console.log(`${labels.length} labelled pairs: ${npos} positive, ${labels.length 
 console.log(`| tool | ROC-AUC | AP | best F1 (threshold) | ` +
     levels.map(l => `recall ${l}`).join(" | ") + " |");
 console.log("|---|---|---|---|" + levels.map(() => "---|").join(""));
-for (const spec of tools) {
+const scores = tools.map(spec => {
     const [name, file] = spec.split("=");
     const m = new Map();
     for (const [a, b, x] of lines(file)) {
@@ -68,4 +70,11 @@ for (const spec of tools) {
     });
     console.log(`| ${name} | ${auc(s).toFixed(3)} | ${ap(s).toFixed(3)} | ` +
         `${f.f1.toFixed(3)} (${(+f.t).toFixed(3)}) | ${rec.join(" | ")} |`);
-}
+    return [name, s];
+});
+console.log("");
+console.log("| tool | " + levels.map(l => `ROC-AUC ${l}`).join(" | ") + " |");
+console.log("|---|" + levels.map(() => "---|").join(""));
+for (const [name, s] of scores)
+    console.log(`| ${name} | ` + levels.map(lv =>
+        auc(s, i => !labels[i].y || labels[i].level === lv).toFixed(3)).join(" | ") + " |");

@@ -73,6 +73,14 @@ struct db_plag_problem {
     char label[8];
 };
 
+/* A problem's template code (problem_templates, every version's),
+ * fingerprinted when the set is loaded: a few small files. */
+struct db_plag_base {
+    uint32_t group; /* index in db_plag_set.problems */
+    char name[192]; /* its path in the package */
+    struct plg_doc doc;
+};
+
 /* A contest's accepted submissions as compared: one per (user, problem),
  * the first accepted (the one that scored), by problem in contest order. */
 struct db_plag_set {
@@ -80,6 +88,10 @@ struct db_plag_set {
     size_t nsubs;
     struct db_plag_problem *problems;
     size_t nproblems;
+    /* Template code of those problems, left out of each problem's pairs
+     * by db_plag_compare as --base is offline. */
+    struct db_plag_base *bases;
+    size_t nbases;
     /* Accepted submissions left out: no usable fingerprint (backfill
      * computes it), or one that did not decode (logged). */
     size_t nmissing;
@@ -88,14 +100,17 @@ struct db_plag_set {
 void db_plag_set_release(struct db_plag_set *s);
 
 /* Loads contest `contest_id`'s set, or only problem `problem` (its slug or
- * its label in the contest) when not NULL. GV_ENOTFOUND: no such contest,
+ * its label in the contest) when not NULL, with the template code of its
+ * problems' packages (a template in a language plagiarism/ does not know is
+ * skipped). GV_ENOTFOUND: no such contest,
  * or no such problem in it. On failure *out is empty. */
 int db_plag_load(struct db_plag_set *out, struct db_pg *pg, int64_t contest_id,
                  const char *problem);
 
 /* Pure: compares `s`'s documents within each problem (document id i is
- * s->subs[i]), ignoring the fingerprints of the `nbases` base documents
- * (template code, built with DB_PLAG_K and DB_PLAG_W). 0, GV_EINVAL (a base
+ * s->subs[i]), ignoring the fingerprints of each problem's template code
+ * (s->bases) within that problem and of the `nbases` base documents (given
+ * by hand, built with DB_PLAG_K and DB_PLAG_W) everywhere. 0, GV_EINVAL (a base
  * of other k or w), -ENOMEM. */
 int db_plag_compare(struct plg_report *out, const struct db_plag_set *s, const struct plg_opts *o,
                     const struct plg_doc *bases, size_t nbases);

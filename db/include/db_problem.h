@@ -23,6 +23,13 @@ struct db_test_row {
     int64_t id;     /* filled by load */
 };
 
+/* A template source of the version (docs/PLAGIARISM.md). */
+struct db_template_row {
+    char name[192];
+    char language[16]; /* a gv_lang id */
+    char sha256[65];
+};
+
 struct db_problem_version {
     char slug[65];
     char name[201];
@@ -39,6 +46,8 @@ struct db_problem_version {
     char package_sha256[65];   /* semantic hash of the version: unchanged re-imports are no-ops */
     struct db_test_row *tests; /* borrowed on import; owned after load */
     size_t ntests;
+    struct db_template_row *templates; /* borrowed on import; not loaded */
+    size_t ntemplates;
     /* Filled by import and load. */
     int64_t problem_id;
     int64_t version_id;

@@ -10,6 +10,7 @@
 
 #include "db_internal.h"
 #include "gv_alloc.h"
+#include "gv_buf.h"
 #include "gv_err.h"
 #include "gv_log.h"
 #include "banned.h"
@@ -154,7 +155,10 @@ void db_plag_set_release(struct db_plag_set *s)
 {
     for (size_t i = 0; i < s->nsubs; i++)
         plg_doc_release(&s->subs[i].doc);
+    for (size_t i = 0; i < s->nbases; i++)
+        plg_doc_release(&s->bases[i].doc);
     gv_free(s->subs);
+    gv_free(s->bases);
     gv_free(s->problems);
     memset(s, 0, sizeof(*s));
 }
@@ -199,6 +203,81 @@ static int set_add_problem(struct db_plag_set *s, int64_t id, const char *slug, 
     snprintf(v->slug, sizeof(v->slug), "%s", slug);
     snprintf(v->label, sizeof(v->label), "%s", label);
     return 0;
+}
+
+/* Fingerprints the template code of the set's problems, every version's
+ * (a submission may have been judged against an older one), each distinct
+ * source once per problem. */
+static int load_bases(struct db_plag_set *s, struct db_pg *pg)
+{
+    PGresult *res = NULL;
+    struct gv_buf ids;
+    int n, err;
+
+    if (!s->nproblems)
+        return 0;
+    gv_buf_init(&ids, 64u << 10);
+    err = gv_buf_append(&ids, "{", 1);
+    for (size_t i = 0; i < s->nproblems && err == 0; i++)
+        err = gv_buf_printf(&ids, "%s%" PRId64, i ? "," : "", s->problems[i].id);
+    if (err == 0)
+        err = gv_buf_append(&ids, "}", 1);
+    if (err < 0) {
+        gv_buf_release(&ids);
+        return err;
+    }
+    {
+        const char *p[] = {ids.data};
+
+        err = db__pg_select(&res, pg, "plagiarism templates",
+                            "SELECT DISTINCT ON (v.problem_id, t.source_blob) v.problem_id, "
+                            "t.name, t.language::text, encode(t.source_blob, 'hex') FROM "
+                            "problem_templates t JOIN problem_versions v ON v.id = "
+                            "t.problem_version_id WHERE v.problem_id = ANY($1::bigint[]) ORDER "
+                            "BY v.problem_id, t.source_blob, v.version DESC",
+                            1, p);
+    }
+    gv_buf_release(&ids);
+    if (err < 0)
+        return err;
+    n = PQntuples(res);
+    if (n && !(s->bases = gv_calloc((size_t)n, sizeof(*s->bases)))) {
+        err = -ENOMEM;
+        goto out;
+    }
+    for (int i = 0; i < n; i++) {
+        struct db_plag_base *b = &s->bases[s->nbases];
+        int64_t pid = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+        enum plg_lang lang;
+        void *src = NULL;
+        size_t len = 0, g = 0;
+
+        if (plg_lang_parse(&lang, PQgetvalue(res, i, 2)) < 0)
+            continue;
+        while (g < s->nproblems && s->problems[g].id != pid)
+            g++;
+        if (g == s->nproblems)
+            continue;
+        err = db_blob_get(&src, &len, pg, PQgetvalue(res, i, 3));
+        if (err < 0) {
+            gv_log(GV_LOG_WARN, "plag", "cannot read template '%s': %s", PQgetvalue(res, i, 1),
+                   gv_strerror(err));
+            goto out;
+        }
+        plg_doc_init(&b->doc);
+        err = plg_doc_from_source(&b->doc, lang, src, len, DB_PLAG_K, DB_PLAG_W);
+        gv_free(src);
+        if (err < 0) {
+            plg_doc_release(&b->doc);
+            goto out;
+        }
+        b->group = (uint32_t)g;
+        snprintf(b->name, sizeof(b->name), "%s", PQgetvalue(res, i, 1));
+        s->nbases++;
+    }
+out:
+    PQclear(res);
+    return err;
 }
 
 int db_plag_load(struct db_plag_set *out, struct db_pg *pg, int64_t contest_id,
@@ -282,6 +361,9 @@ int db_plag_load(struct db_plag_set *out, struct db_pg *pg, int64_t contest_id,
         snprintf(d->source_sha256, sizeof(d->source_sha256), "%s", PQgetvalue(res, i, 7));
         s.nsubs++;
     }
+    err = load_bases(&s, pg);
+    if (err < 0)
+        goto out;
     *out = s;
     memset(&s, 0, sizeof(s));
 out:
@@ -300,6 +382,8 @@ int db_plag_compare(struct plg_report *out, const struct db_plag_set *s, const s
     err = plg_index_new(&ix, o);
     for (size_t i = 0; i < nbases && err == 0; i++)
         err = plg_index_add_base(ix, &bases[i]);
+    for (size_t i = 0; i < s->nbases && err == 0; i++)
+        err = plg_index_add_group_base(ix, s->bases[i].group, &s->bases[i].doc);
     for (size_t i = 0; i < s->nsubs && err == 0; i++)
         err = plg_index_add(ix, s->subs[i].group, &s->subs[i].doc);
     if (err == 0)

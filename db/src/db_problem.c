@@ -111,6 +111,16 @@ int db_problem_import(bool *unchanged, struct db_pg *pg, struct db_problem_versi
         if (err < 0)
             goto out;
     }
+    for (size_t i = 0; i < v->ntemplates; i++) {
+        const struct db_template_row *t = &v->templates[i];
+        const char *p[] = {vid, t->name, t->language, t->sha256};
+        err = db_pg_exec(NULL, pg,
+                         "INSERT INTO problem_templates (problem_version_id, name, language, "
+                         "source_blob) VALUES ($1, $2, $3, decode($4, 'hex'))",
+                         4, p);
+        if (err < 0)
+            goto out;
+    }
     {
         const char *p[] = {pid, ver, v->name};
         err = db_pg_exec(NULL, pg,

@@ -84,6 +84,22 @@ struct jdg_test {
     char ans_sha256[65];
 };
 
+/* Template code given to contestants (docs/PLAGIARISM.md, "Template code
+ * from the package"): a source file of attachments/ or include/<language>/
+ * whose ending names a language. Judging ignores it; plagiarism reports
+ * do not count what a submission shares with it. */
+struct jdg_template {
+    char name[192]; /* the path in the package: "attachments/skeleton.cpp" */
+    const struct gv_lang *lang;
+    char *src; /* owned, NUL-terminated */
+    size_t len;
+};
+
+/* At most this many template files, each at most this many bytes: a
+ * template is a page of code, not a library. */
+#define JDG_TEMPLATES_MAX 16
+#define JDG_TEMPLATE_BYTES_MAX ((size_t)256 << 10)
+
 /* A scored test group (IOI style): worth `points` when all its tests pass. */
 struct jdg_group {
     char name[64];
@@ -122,6 +138,9 @@ struct jdg_problem {
     struct jdg_group *groups;
     size_t ngroups;
     bool scored;
+    /* Template code, in package order (attachments/, then include/). Owned. */
+    struct jdg_template *templates;
+    size_t ntemplates;
 };
 
 void jdg_problem_init(struct jdg_problem *p);
@@ -129,7 +148,8 @@ void jdg_problem_release(struct jdg_problem *p);
 
 /* Reads the package in `dir`. A broken package (missing or unreadable
  * problem.yaml, an .in without .ans, no tests, a validator in an unknown
- * language, limits out of range) is GV_EPARSE with `msg` naming the file
+ * language, limits out of range, a template source that is binary, not
+ * UTF-8 or larger than JDG_TEMPLATE_BYTES_MAX) is GV_EPARSE with `msg` naming the file
  * and what is wrong; *out is then left released. */
 int jdg_package_load(struct jdg_problem *out, const char *dir, char *msg, size_t msg_len);
 

@@ -99,4 +99,8 @@ bool jdg__parse_double(const char *s, double *out);
  * into k->p's tests and groups. */
 int jdg__pkg_read_tests(struct jdg__pkg *k);
 
+/* Reads the template code of attachments/ and include/<language>/ into
+ * k->p's templates (jdg_package_templates.c). */
+int jdg__pkg_read_templates(struct jdg__pkg *k);
+
 #endif

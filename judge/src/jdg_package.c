@@ -605,7 +605,9 @@ int jdg_package_load(struct jdg_problem *out, const char *dir, char *msg, size_t
         goto out;
     if (out->custom && (err = read_validator(&k)) < 0)
         goto out;
-    err = jdg__pkg_read_tests(&k);
+    if ((err = jdg__pkg_read_tests(&k)) < 0)
+        goto out;
+    err = jdg__pkg_read_templates(&k);
 out:
     if (k.root >= 0)
         close(k.root);

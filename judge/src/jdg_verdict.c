@@ -66,5 +66,8 @@ void jdg_problem_release(struct jdg_problem *p)
     gv_free(p->statement_md);
     gv_free(p->tests);
     gv_free(p->groups);
+    for (size_t i = 0; i < p->ntemplates; i++)
+        gv_free(p->templates[i].src);
+    gv_free(p->templates);
     jdg_problem_init(p);
 }

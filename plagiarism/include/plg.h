@@ -108,8 +108,10 @@ void plg_doc_lines(uint32_t *from, uint32_t *to, const struct plg_doc *d, uint32
 /* ---- Stored form -------------------------------------------------------------- */
 
 /* The stored form's version: plg_doc_decode reads this one only, so a
- * store keeps it beside each blob and recomputes the others. */
-#define PLG_BLOB_VERSION 1u
+ * store keeps it beside each blob and recomputes the others. It also
+ * versions what the fingerprints mean: 2 normalizes declarations
+ * (plg_tokenize), so version 1's do not compare with them. */
+#define PLG_BLOB_VERSION 2u
 
 /* Refused by plg_doc_decode: what no real source produces. */
 #define PLG_BLOB_RAW_MAX (64u * 1024 * 1024)
@@ -208,6 +210,11 @@ void plg_index_free(struct plg_index *ix);
  * on both sides of every pair and in the totals. The document may be
  * released as soon as this returns. 0, GV_EINVAL (other k or w), -ENOMEM. */
 int plg_index_add_base(struct plg_index *ix, const struct plg_doc *base);
+
+/* The same for the documents of `group` alone: a problem's template code
+ * (from its package) is no evidence within that problem, and says nothing
+ * about another's. */
+int plg_index_add_group_base(struct plg_index *ix, uint32_t group, const struct plg_doc *base);
 
 /* Adds a document to `group`; its id is the number of documents added
  * before it. The document is borrowed: it must outlive plg_index_compare.

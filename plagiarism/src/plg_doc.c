@@ -27,7 +27,7 @@
 #include "gv_err.h"
 #include "banned.h"
 
-#define BLOB_MAGIC "PLG\x01" /* the last byte is PLG_BLOB_VERSION: change both together */
+#define BLOB_MAGIC "PLG\x02" /* the last byte is PLG_BLOB_VERSION: change both together */
 #define BLOB_ZSTD_LEVEL 3
 
 void plg_doc_init(struct plg_doc *d)

@@ -57,7 +57,7 @@ void plg_index_free(struct plg_index *ix)
     for (size_t i = 0; i < ix->ndocs; i++)
         gv_free(ix->docs[i].ents);
     gv_free(ix->docs);
-    gv_free(ix->base);
+    gv_free(ix->gbase);
     gv_free(ix);
 }
 
@@ -72,22 +72,32 @@ static int check_params(struct plg_index *ix, const struct plg_doc *d)
     return d->k == ix->k && d->w == ix->w ? 0 : GV_EINVAL;
 }
 
-int plg_index_add_base(struct plg_index *ix, const struct plg_doc *base)
+/* A base of every group is filed under this group. */
+#define ALL_GROUPS UINT32_MAX
+
+int plg_index_add_group_base(struct plg_index *ix, uint32_t group, const struct plg_doc *base)
 {
-    uint64_t *v;
+    struct plg__gbase *v;
 
     if (check_params(ix, base) < 0)
         return GV_EINVAL;
     if (!base->nfp)
         return 0;
-    v = gv_realloc(ix->base, (ix->nbase + base->nfp) * sizeof(*v));
+    v = gv_realloc(ix->gbase, (ix->ngbase + base->nfp) * sizeof(*v));
     if (!v)
         return -ENOMEM;
-    ix->base = v;
-    for (size_t i = 0; i < base->nfp; i++)
-        ix->base[ix->nbase++] = base->fp[i].hash;
+    ix->gbase = v;
+    for (size_t i = 0; i < base->nfp; i++) {
+        ix->gbase[ix->ngbase].group = group;
+        ix->gbase[ix->ngbase++].hash = base->fp[i].hash;
+    }
     ix->base_sorted = false;
     return 0;
+}
+
+int plg_index_add_base(struct plg_index *ix, const struct plg_doc *base)
+{
+    return plg_index_add_group_base(ix, ALL_GROUPS, base);
 }
 
 int plg_index_add(struct plg_index *ix, uint32_t group, const struct plg_doc *d)
@@ -146,6 +156,23 @@ bool plg__has_hash(const uint64_t *v, size_t n, uint64_t h)
     return false;
 }
 
+static int cmp_gbase(const void *a, const void *b)
+{
+    const struct plg__gbase *x = a, *y = b;
+
+    if (x->group != y->group)
+        return x->group < y->group ? -1 : 1;
+    return (x->hash > y->hash) - (x->hash < y->hash);
+}
+
+static bool is_base(const struct plg_index *ix, uint32_t group, uint64_t h)
+{
+    struct plg__gbase mine = {group, h}, all = {ALL_GROUPS, h};
+
+    return ix->ngbase && (bsearch(&mine, ix->gbase, ix->ngbase, sizeof(mine), cmp_gbase) ||
+                          bsearch(&all, ix->gbase, ix->ngbase, sizeof(all), cmp_gbase));
+}
+
 static int cmp_ent(const void *a, const void *b)
 {
     const struct plg__ent *x = a, *y = b;
@@ -169,7 +196,7 @@ static int prepare_doc(struct plg_index *ix, struct plg__docx *x)
             return -ENOMEM;
     }
     for (size_t i = 0; i < d->nfp; i++) {
-        if (plg__has_hash(ix->base, ix->nbase, d->fp[i].hash))
+        if (is_base(ix, x->group, d->fp[i].hash))
             continue;
         x->ents[x->nents].hash = d->fp[i].hash;
         x->ents[x->nents].fpi = (uint32_t)i;
@@ -404,8 +431,8 @@ int plg_index_compare(struct plg_report *out, struct plg_index *ix)
               : ix->o.max_pairs > SIZE_MAX / 4 ? SIZE_MAX
                                                : 4 * ix->o.max_pairs;
 
-    if (!ix->base_sorted && ix->nbase > 1) {
-        qsort(ix->base, ix->nbase, sizeof(*ix->base), cmp_u64);
+    if (!ix->base_sorted && ix->ngbase > 1) {
+        qsort(ix->gbase, ix->ngbase, sizeof(*ix->gbase), cmp_gbase);
         ix->base_sorted = true;
     }
     for (size_t i = 0; i < ix->ndocs; i++) {

@@ -24,12 +24,19 @@ struct plg__docx {
     uint32_t total; /* nents minus the group's common hashes */
 };
 
+struct plg__gbase {
+    uint32_t group;
+    uint64_t hash;
+};
+
 struct plg_index {
     struct plg_opts o;
     uint32_t k, w;
     bool have_params;
-    uint64_t *base; /* the base code's hashes; sorted once base_sorted */
-    size_t nbase;
+    /* Base code's hashes by (group, hash), sorted once base_sorted; a
+     * base of every group (plg_index_add_base) has group UINT32_MAX. */
+    struct plg__gbase *gbase;
+    size_t ngbase;
     bool base_sorted;
     struct plg__docx *docs;
     size_t ndocs, cap;

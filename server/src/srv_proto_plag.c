@@ -135,6 +135,7 @@ static cJSON *report_json(const struct db_plag_set *s, const struct plg_report *
               cJSON_AddNumberToObject(o, "min_similarity", opts->min_similarity) &&
               cJSON_AddNumberToObject(o, "files", (double)s->nsubs) &&
               cJSON_AddNumberToObject(o, "missing", (double)s->nmissing) &&
+              cJSON_AddNumberToObject(o, "templates", (double)s->nbases) &&
               cJSON_AddBoolToObject(o, "truncated", npairs < r->npairs_found) &&
               (probs = cJSON_AddArrayToObject(o, "problems")) &&
               (pairs = cJSON_AddArrayToObject(o, "pairs")) &&

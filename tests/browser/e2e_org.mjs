@@ -5,7 +5,10 @@
 //   organizer  creates a contest from the console (a refused definition
 //              first, its line named), edits it, answers a clarification,
 //              broadcasts, watches operations, runs the reveal, unfreezes,
-//              rejudges the contest and reads the report;
+//              rejudges the contest and reads the report; and on a seeded
+//              contest, reads the plagiarism report (ranked pairs, a
+//              cluster), opens a pair, marks it and finds the mark again
+//              after a reload;
 //   contestant registers before the start, sees the countdown reach zero and
 //              the problems appear without a reload, submits, asks a
 //              clarification and gets the answer pushed live; also tries
@@ -21,6 +24,10 @@
 //   GAVEL_E2E_CONSOLE_USER/_PASSWORD       an organizer (role jury)
 //   GAVEL_E2E_ADMIN_USER/_PASSWORD         an admin
 //   GAVEL_E2E_CONTEST                      a running contest (for the hostile checks)
+//   GAVEL_E2E_PLAG_CONTEST                 a contest with four accepted, fingerprinted
+//                                          solutions to circle-area: plag_alice's, two
+//                                          disguised copies (plag_bob, plag_dave) and
+//                                          plag_carol's own in C
 //   GAVEL_ARTIFACTS                        where the screenshots go
 //   CHROMIUM                               the browser (default /usr/bin/chromium)
 
@@ -43,7 +50,7 @@ const START_IN_S = 15, FREEZE_AT_S = 20, END_AT_S = 1800;
 const hms = (s) => `${Math.floor(s / 3600)}:${String(Math.floor(s / 60) % 60).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
 
 for (const k of ["GAVEL_E2E_URL", "GAVEL_E2E_EXAMPLES", "GAVEL_E2E_CONSOLE_USER", "GAVEL_E2E_CONSOLE_PASSWORD",
-  "GAVEL_E2E_ADMIN_USER", "GAVEL_E2E_ADMIN_PASSWORD", "GAVEL_E2E_CONTEST"]) {
+  "GAVEL_E2E_ADMIN_USER", "GAVEL_E2E_ADMIN_PASSWORD", "GAVEL_E2E_CONTEST", "GAVEL_E2E_PLAG_CONTEST"]) {
   if (!env[k]) { console.error(`e2e_org.mjs: ${k} is not set (run it from run_e2e.sh)`); process.exit(2); }
 }
 fs.mkdirSync(ART, { recursive: true });
@@ -191,6 +198,116 @@ try {
         `${hash}: and no data`);
     }
     await artifact(user, "contestant-forbidden");
+  });
+
+  await soft("plagiarism: pairs, a cluster, a pair side by side, a mark kept", async () => {
+    const pc = env.GAVEL_E2E_PLAG_CONTEST;
+    const copiers = ["plag_alice", "plag_bob", "plag_dave"];
+    const users = (s) => (s.match(/plag_[a-z]+/g) || []).sort();
+    const compute = async () => {
+      await org.waitForSelector("#plag-compute");
+      await org.click("#plag-compute");
+      await org.waitForSelector("#plag-pairs table.plag-pairs tbody tr");
+    };
+    await org.goto(url(`#/org/plag/${pc}`));
+    await compute();
+    const summary = await text(org, "#plag-summary");
+    check(/4 accepted submissions compared in 1 problem/.test(summary), "the report compares the four accepted submissions", summary);
+    const rows = await org.locator("table.plag-pairs tbody tr").evaluateAll((trs) => trs.map((tr) =>
+      [...tr.querySelectorAll("td")].map((td) => td.textContent.trim())));
+    // Columns: #, problem, left, right, similarity, longest, review, button.
+    check(rows.length >= 3, "at least the three copy pairs are listed", JSON.stringify(rows));
+    const top3 = rows.slice(0, 3).map((r) => users(`${r[2]} ${r[3]}`).join("+"));
+    check(top3.every((p) => p.split("+").every((u) => copiers.includes(u))), "the three pairs among the copies rank first", top3.join(", "));
+    check(rows.slice(0, 3).every((r) => parseFloat(r[4]) >= 90), "with a similarity of at least 90%", rows.map((r) => r[4]).join(", "));
+    check(rows.every((r) => parseFloat(r[4]) >= 30), "every listed pair reaches the 30% asked for");
+    const carol = rows.filter((r) => /plag_carol/.test(r[2] + r[3]));
+    check(carol.every((r) => parseFloat(r[4]) < parseFloat(rows[2][4])), "carol's own solution ranks below the copies",
+      carol.map((r) => r[4]).join(", "));
+
+    // The cluster: alice's and the two copies, with its strongest pairs.
+    check(await org.locator("#plag-clusters .plag-cluster").count() === 1, "one cluster", await text(org, "#plag-clusters"));
+    const members = users(await text(org, "#plag-clusters .plag-members"));
+    check(members.join() === copiers.join(), "its members: alice, bob and dave", members.join());
+    const inside = org.locator("#plag-clusters .plag-cluster-pair");
+    check(await inside.count() === 3, "its three pairs are listed inside it", String(await inside.count()));
+    await artifact(org, "org-plag-report");
+
+    // Keyboard: Tab from the button that computed the report reaches the
+    // first cluster's strongest pair, with a focus ring; Enter opens it.
+    await org.focus("#plag-compute");
+    for (let n = 0; n < 10 && !(await inside.first().evaluate((el) => el === document.activeElement)); n++)
+      await org.keyboard.press("Tab");
+    check(await inside.first().evaluate((el) => el === document.activeElement), "Tab reaches the cluster's first pair");
+    const ring = await inside.first().evaluate((el) => getComputedStyle(el).outlineStyle);
+    check(ring !== "none", "a focused cluster pair shows a focus ring", ring);
+    const label = users(await inside.first().textContent());
+    await org.keyboard.press("Enter");
+    await org.waitForSelector("#plag-pair-title");
+    check(users(await text(org, "#plag-pair-title")).join() === label.join(), "Enter on the cluster's pair opens that pair", label.join());
+    check(await org.evaluate(() => document.activeElement?.id) === "plag-pair-title", "focus moves to the opened pair");
+    const left = org.locator('.plag-code[data-side="left"]'), right = org.locator('.plag-code[data-side="right"]');
+    await left.locator(".ln").first().waitFor();
+    check(/numbers::pi/.test(await left.textContent()) && /numbers::pi/.test(await right.textContent()), "both sources side by side");
+    const marked = async (side) => side.locator(".ln.m").count();
+    check(await marked(left) > 3 && await marked(right) > 3, "matched lines are highlighted on both sides",
+      `${await marked(left)} / ${await marked(right)}`);
+    const colours = await org.evaluate(() => {
+      const c = (side, g) => {
+        const el = document.querySelector(`.plag-code[data-side="${side}"] [data-region="${g}"]`);
+        return el ? getComputedStyle(el).backgroundColor : null;
+      };
+      const n = document.querySelectorAll(".plag-region").length;
+      return [...Array(n).keys()].map((g) => [c("left", g), c("right", g)]);
+    });
+    check(colours.length > 0 && colours.every(([l, r]) => l && l === r && !/rgba\(0, 0, 0, 0\)|transparent/.test(l)),
+      "each region has one colour on both sides", JSON.stringify(colours));
+    await artifact(org, "org-plag-pair");
+    // The dark theme: the cluster cards and the regions take its colours
+    // (--card, and --region-l's dark lightness behind light text).
+    const looks = () => org.evaluate(() => {
+      const lum = (c) => { const [r, g, b] = c.match(/\d+/g).map(Number); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+      return {
+        card: getComputedStyle(document.querySelector(".plag-cluster")).backgroundColor,
+        region: lum(getComputedStyle(document.querySelector('.plag-code [data-region="0"]')).backgroundColor),
+        text: lum(getComputedStyle(document.querySelector('.plag-code [data-region="0"]')).color),
+      };
+    });
+    await org.emulateMedia({ colorScheme: "dark" });
+    const dark = await looks();
+    check(dark.card === "rgb(27, 31, 39)", "dark theme: the cluster card takes --card", dark.card);
+    check(dark.region < dark.text, "dark theme: a region is darker than its text", JSON.stringify(dark));
+    await artifact(org, "org-plag-pair-dark");
+    await org.emulateMedia({ colorScheme: "light" });
+    const light = await looks();
+    check(light.region > light.text, "light theme: a region is lighter than its text", JSON.stringify(light));
+
+    // The mark: confirmed, then kept across a reload and a new report.
+    await org.fill("#plag-note", `same code, renamed (${stamp})`);
+    await org.click("#plag-confirm");
+    await org.waitForFunction(() => /confirmed by/.test(document.getElementById("plag-mark")?.textContent || ""));
+    ok("the pair is marked confirmed");
+    await org.reload();
+    await compute();
+    const row = org.locator("table.plag-pairs tbody tr", { hasText: "confirmed by" });
+    check(await row.count() === 1, "after a reload, the report shows the mark on that pair", await text(org, "table.plag-pairs tbody"));
+    check(users(await row.first().textContent()).join() === label.join(), "on the same pair", await row.first().textContent());
+    check(/confirmed by/.test(await text(org, "#plag-clusters")), "and in the cluster's list");
+    await row.first().locator("button").click();
+    await org.waitForSelector("#plag-pair-title");
+    check(/confirmed by/.test(await text(org, "#plag-mark")) && (await org.inputValue("#plag-note")).includes(stamp),
+      "the opened pair shows the mark and its note");
+    await artifact(org, "org-plag-marked");
+
+    // A contestant: the server refuses the report.
+    await user.goto(url(`#/org/plag/${pc}`));
+    await user.waitForSelector("#plag-compute");
+    await user.click("#plag-compute");
+    const err = user.locator("#view .error").first();
+    await err.waitFor();
+    check(/forbidden/.test(await err.textContent()), "a contestant asking for the report gets forbidden", await err.textContent());
+    check(await user.locator("#plag-pairs table, #plag-clusters .plag-cluster").count() === 0, "and sees no pair and no cluster");
+    await artifact(user, "contestant-plag-forbidden");
   });
 
   step = "the organizer creates a contest from the console";

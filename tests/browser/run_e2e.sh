@@ -158,6 +158,49 @@ for who in e2e_console:jury e2e_admin:admin; do
     "$GAVEL" user set "${who%%:*}" --role "${who#*:}" >"$work/user-set.log" 2>&1 ||
         { cat "$work/user-set.log"; die "gavel user set ${who%%:*} --role ${who#*:}"; }
 done
+# The plagiarism page's contest (e2e_org.mjs): four contestants' accepted
+# solutions to circle-area, judged and fingerprinted by the real
+# gavel-judge: alice's, two disguised copies of it (renamed, commented,
+# reformatted) and carol's own in C.
+PLAG_CONTEST=$(psql "$GAVEL_PG_URL" -v ON_ERROR_STOP=1 -qAtc "INSERT INTO contests (slug, title,
+    starts_at, ends_at) VALUES ('e2e-plag', 'E2E Plagiarism', now() - interval '1 hour',
+    now() + interval '2 hours') RETURNING id" | head -n 1) || die "creating the plagiarism contest"
+psql "$GAVEL_PG_URL" -v ON_ERROR_STOP=1 -qAtc "INSERT INTO contest_problems (contest_id,
+    problem_id, label, ordinal) SELECT $PLAG_CONTEST, id, 'A', 1 FROM problems
+    WHERE slug = 'circle-area'" >/dev/null || die "adding the plagiarism contest's problem"
+AREA=$EXAMPLES/circle-area/submissions/accepted
+cp "$AREA/area.cpp" "$work/plag_alice.cpp"
+# rename N R I: area.cpp with n, r and i renamed (not the n of '\n').
+rename() {
+    sed -E "s/\<int n;/int $1;/; s/>> n;/>> $1;/; s/i < n;/i < $1;/; s/double r;/double $2;/; \
+        s/>> r;/>> $2;/; s/r \* r/$2 * $2/; s/int i = 0; i < /int $3 = 0; $3 < /; s/i\+\+/$3++/" "$AREA/area.cpp"
+}
+rename count radius k | sed 's|^int main|// reads the radii\nint main|' >"$work/plag_bob.cpp"
+rename num rr j | sed 's/^    //' >"$work/plag_dave.cpp"
+cp "$AREA/area.c" "$work/plag_carol.c"
+for who in plag_alice:cpp plag_bob:cpp plag_dave:cpp plag_carol:c; do
+    u=${who%%:*}
+    psql "$GAVEL_PG_URL" -v ON_ERROR_STOP=1 -qAtc "INSERT INTO users (username, display_name,
+        password_hash) VALUES ('$u', '$u', '\$argon2id\$x'); INSERT INTO participants
+        (contest_id, user_id) SELECT $PLAG_CONTEST, id FROM users WHERE username = '$u'" >/dev/null ||
+        die "adding $u"
+    "$GAVEL" submit --user "$u" --problem circle-area --contest e2e-plag "$work/$u.${who#*:}" \
+        >>"$work/plag-submit.log" 2>&1 || { cat "$work/plag-submit.log"; die "gavel submit for $u"; }
+done
+# Not a timing check: a bound on a wait for the judge, generous for a loaded host.
+fps=0
+for _ in $(seq 1 600); do
+    fps=$(psql "$GAVEL_PG_URL" -qAtc "SELECT count(*) FROM submissions s JOIN submission_fingerprints f
+        ON f.submission_id = s.id WHERE s.contest_id = $PLAG_CONTEST AND s.verdict = 'AC'")
+    [ "$fps" = 4 ] && break
+    bad=$(psql "$GAVEL_PG_URL" -qAtc "SELECT string_agg(id || ' ' || verdict, ', ') FROM submissions
+        WHERE contest_id = $PLAG_CONTEST AND verdict IS NOT NULL AND verdict <> 'AC'")
+    [ -z "$bad" ] || die "the plagiarism contest's submissions are accepted (not: $bad)"
+    sleep 0.5
+done
+[ "$fps" = 4 ] || { tail -n 20 "$work/judge.log"; die "the four plagiarism submissions accepted and fingerprinted (found $fps)"; }
+echo "ok - four accepted, fingerprinted submissions in contest $PLAG_CONTEST"
+
 # Screenshots of the contestant's pages (e2e.mjs, 1280 and 360 px wide) and
 # of the console's (e2e_org.mjs): test artifacts beside the binaries' build
 # directory (build/test-artifacts/browser) unless GAVEL_ARTIFACTS says.
@@ -179,7 +222,7 @@ echo "# the organizer console in headless Chromium (screenshots in $ARTIFACTS)"
     GAVEL_E2E_EXAMPLES=$EXAMPLES GAVEL_E2E_CONTEST=$CONTEST_ID GAVEL_ARTIFACTS=$ARTIFACTS \
     GAVEL_E2E_CONSOLE_USER=e2e_console GAVEL_E2E_CONSOLE_PASSWORD=$CONSOLE_PASSWORD \
     GAVEL_E2E_ADMIN_USER=e2e_admin GAVEL_E2E_ADMIN_PASSWORD=$CONSOLE_PASSWORD \
-    timeout 300 node e2e_org.mjs) || rc=$?
+    GAVEL_E2E_PLAG_CONTEST=$PLAG_CONTEST timeout 300 node e2e_org.mjs) || rc=$?
 fi
 if [ "$rc" -ne 0 ]; then
     echo "--- last lines of the server and judge logs ---"

@@ -15,7 +15,7 @@ import { mergeClar, isNewAnswer, juryOrder, clarSubject } from "../../web-client
 import { applyStep, boardAt, cellText, stepText } from "../../web-client/js/reveal.js";
 import { rejudgeRequest, verdictText, standingText, batchWhat } from "../../web-client/js/rejudge.js";
 import { fmtAge, pageCount } from "../../web-client/js/ops.js";
-import { plagRequest, lineRegions, markText, pct } from "../../web-client/js/plag.js";
+import { plagRequest, lineRegions, markText, pct, clusterPairs } from "../../web-client/js/plag.js";
 import { loadDraft, saveDraft, draftKey, MAX_DRAFTS } from "../../web-client/js/drafts.js";
 import { testRows } from "../../web-client/js/submission.js";
 import { pageOf, pagesFor, safeColor, textOn, PAGE_SIZE, placeRow } from "../../web-client/js/board.js";
@@ -374,6 +374,16 @@ test("rejudge: the request for each scope, and the report's text", () => {
   assert.equal(standingText({ rank: 1, solved: 0, penalty: 0, score: 140 }, null), "rank 1 \u00b7 140 points");
   assert.equal(batchWhat({ scope: "contest_problem", problem: "pair-sum", contest_id: 3 }), "problem pair-sum of contest 3");
   assert.equal(batchWhat({ scope: "submission", submission_id: 7 }), "submission #7");
+});
+
+test("plag: a cluster's strongest listed pairs", () => {
+  const report = { pairs: [{ similarity: 0.5 }, { similarity: 0.9 }, { similarity: 0.7 }, { similarity: 0.9 }] };
+  assert.deepEqual(clusterPairs(report, { pairs: [0, 2, 1, 3] }), [1, 3, 2, 0]);
+  assert.deepEqual(clusterPairs(report, { pairs: [0, 2, 1, 3] }, 2), [1, 3]);
+  // Pairs past the reply's cut, or nonsense, are left out.
+  assert.deepEqual(clusterPairs(report, { pairs: [7, -1, 1.5, 2] }), [2]);
+  assert.deepEqual(clusterPairs(report, {}), []);
+  assert.deepEqual(clusterPairs({}, { pairs: [0] }), []);
 });
 
 test("plag: the report request, regions per line, marks", () => {

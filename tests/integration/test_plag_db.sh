@@ -39,7 +39,7 @@ check "no pair without fingerprints" [ "$(jq '.pairs | length' "$dir/empty.json"
 expect_exit 0 "backfill the contest" "$GAVEL" plag backfill --contest demo-contest
 check "three fingerprinted" contains "$out" "^3 accepted submissions fingerprinted, 0 failed"
 check "stored with format, k and w" \
-    [ "$(q "SELECT count(*) FROM submission_fingerprints WHERE format = 1 AND k = 8 AND w = 8 AND fp_count > 0 AND token_count > fp_count")" = 3 ]
+    [ "$(q "SELECT count(*) FROM submission_fingerprints WHERE format = 2 AND k = 8 AND w = 8 AND fp_count > 0 AND token_count > fp_count")" = 3 ]
 expect_exit 0 "backfill again" "$GAVEL" plag backfill
 check "is idempotent" contains "$out" "^0 accepted submissions fingerprinted, 0 failed"
 

@@ -52,7 +52,7 @@ cp "$DATA/cpp/max-subarray/a.cpp" "$DATA/cpp/max-subarray/a_copy_rename.cpp" "$d
 : >"$dir/bad/empty.cpp"
 printf 'int\0main' >"$dir/bad/binary.cpp"
 printf '// only a comment\n' >"$dir/bad/comment.cpp"
-printf 'int x;' >"$dir/bad/short.cpp"
+printf 'f(x);' >"$dir/bad/short.cpp"
 cp "$DATA/cpp/max-subarray/a.cpp" "$dir/bad/unreadable.cpp"
 chmod 000 "$dir/bad/unreadable.cpp"
 printf 'not code' >"$dir/bad/notes.txt"

@@ -295,7 +295,9 @@ static void test_report_and_review(int fd)
     for (const cJSON *p = top->next; p; p = p->next)
         ICHECK(itest_num(p, "similarity") < 0.5, "an independent pair at %g",
                itest_num(p, "similarity"));
-    ICHECK(itest_num(d, "files") == 3 && itest_num(d, "missing") == 0, "files/missing");
+    ICHECK(itest_num(d, "files") == 3 && itest_num(d, "missing") == 0 &&
+               itest_num(d, "templates") == 0,
+           "files/missing/templates (no package template)");
     ICHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "clusters")) == 1, "clusters");
     cJSON_Delete(r);
 

@@ -4,7 +4,10 @@
 // pairs of submissions to each problem, and an opened pair shows both
 // sources side by side (submission.get) with each matched region in one
 // colour on both sides; the organizer marks the pair cleared or confirmed
-// (plag.review) and the mark is in every later report.
+// (plag.review) and the mark is in every later report. Clusters (connected
+// groups of submissions whose pairs reach the cluster threshold) are listed
+// above the pairs, each with its members and its strongest pairs, any of
+// which opens like a row of the pairs' table.
 
 import { h, clear, errorBox } from "./dom.js";
 import { loading } from "./views.js";
@@ -46,6 +49,16 @@ export const pct = (x) => `${(100 * x).toFixed(1)}%`;
 // behind dark text, deep behind light text.
 export const regionColor = (i) => `hsl(${(i * 137) % 360}, 75%, var(--region-l, 84%))`;
 
+// A cluster's rows for the view: its strongest pairs that the reply lists
+// (indices into report.pairs; a cluster may name pairs past the reply's
+// cut, which are left out), strongest first, at most `max`.
+export function clusterPairs(report, cluster, max = 5) {
+  const n = report?.pairs?.length ?? 0;
+  return (cluster?.pairs || []).filter((i) => Number.isInteger(i) && i >= 0 && i < n)
+    .sort((a, b) => report.pairs[b].similarity - report.pairs[a].similarity || a - b)
+    .slice(0, max);
+}
+
 export function markText(mark) {
   if (!mark) return "not reviewed";
   return mark.by ? `${mark.status} by ${mark.by}` : mark.status;
@@ -53,16 +66,25 @@ export function markText(mark) {
 
 /* --- the page ----------------------------------------------------------------- */
 
+// The server's Content-Security-Policy (libwebsockets' best-practice
+// headers: style-src 'self') drops style attributes, so the colours and
+// bars are set through the CSSOM, which it allows.
+function styled(el, props) {
+  Object.assign(el.style, props);
+  return el;
+}
+
 function sourcePane(title, src, regions, side, onRegion) {
   const lines = String(src ?? "").split("\n");
   const owner = lineRegions(regions, side, lines.length);
   const code = h("div", { class: "plag-code", dataset: { side } }, lines.map((text, i) => {
     const g = owner[i];
-    return h("div", {
-      class: g >= 0 ? "ln m" : "ln", id: null, style: g >= 0 ? `background:${regionColor(g)}` : null,
+    const ln = h("div", {
+      class: g >= 0 ? "ln m" : "ln",
       dataset: g >= 0 ? { region: g, line: i + 1 } : { line: i + 1 },
       onclick: g >= 0 ? () => onRegion(g) : null,
     }, h("span", { class: "no" }, i + 1), text);
+    return g >= 0 ? styled(ln, { background: regionColor(g) }) : ln;
   }));
   return [h("div", { class: "plag-pane" }, h("h4", {}, title), code), code];
 }
@@ -88,6 +110,8 @@ function pairView(ctx, box, pair, contest, onMarked) {
     const note = h("input", { id: "plag-note", maxlength: 2000, placeholder: "Note (optional)", value: pair.mark?.note ?? "" });
     const msg = h("div", { class: "form-msg", "aria-live": "polite" });
     const markLine = h("p", { id: "plag-mark", role: "status" }, `Review: ${markText(pair.mark)}`);
+    // Focus moves to the opened pair, so a keyboard user lands on it.
+    const title = h("h3", { id: "plag-pair-title", tabindex: -1 }, `${pair.left} \u2194 ${pair.right}`);
     const mark = (status) => async () => {
       clear(msg);
       try {
@@ -100,11 +124,11 @@ function pairView(ctx, box, pair, contest, onMarked) {
       }
     };
     clear(box,
-      h("h3", { id: "plag-pair-title" }, `${pair.left} \u2194 ${pair.right}`),
+      title,
       h("p", {}, `${pair.group} \u00b7 similarity ${pct(pair.similarity)} \u00b7 coverage ${pct(pair.left_coverage)} / ${pct(pair.right_coverage)} \u00b7 longest shared fragment ${pair.longest} tokens`),
-      h("div", { class: "plag-regions" }, pair.regions.map((g, i) => h("button", {
-        type: "button", class: "plag-region", style: `background:${regionColor(i)}`, onclick: () => scrollTo(i, null),
-      }, `lines ${g.left[0]}\u2013${g.left[1]} \u2194 ${g.right[0]}\u2013${g.right[1]}`))),
+      h("div", { class: "plag-regions" }, pair.regions.map((g, i) => styled(h("button", {
+        type: "button", class: "plag-region", onclick: () => scrollTo(i, null),
+      }, `lines ${g.left[0]}\u2013${g.left[1]} \u2194 ${g.right[0]}\u2013${g.right[1]}`), { background: regionColor(i) }))),
       markLine,
       h("div", { class: "plag-actions" }, note,
         h("button", { type: "button", id: "plag-confirm", onclick: mark("confirmed") }, "Confirm copying"),
@@ -112,6 +136,7 @@ function pairView(ctx, box, pair, contest, onMarked) {
         h("button", { type: "button", id: "plag-unmark", class: "secondary", onclick: mark("none") }, "Remove mark")),
       msg,
       h("div", { class: "plag-panes" }, lp, rp));
+    title.focus?.({ preventScroll: true });
   }).catch((err) => { if (alive) clear(box, errorBox(err, "Could not load the sources")); });
   return () => { alive = false; };
 }
@@ -129,6 +154,7 @@ export function plagView(ctx, main, contest) {
   const go = h("button", { type: "submit", id: "plag-compute" }, "Compute report");
   const msg = h("div", { class: "form-msg", "aria-live": "polite" });
   const summary = h("p", { id: "plag-summary", role: "status" });
+  const clusterBox = h("section", { id: "plag-clusters", "aria-labelledby": "plag-clusters-title" });
   const list = h("div", { id: "plag-pairs" });
   const pairBox = h("div", { id: "plag-pair" });
 
@@ -148,7 +174,7 @@ export function plagView(ctx, main, contest) {
             h("td", {}, p.group),
             h("td", {}, p.left),
             h("td", {}, p.right),
-            h("td", { class: "num" }, h("span", { class: "plag-bar", style: `width:${Math.round(60 * p.similarity)}px` }), ` ${pct(p.similarity)}`),
+            h("td", { class: "num" }, styled(h("span", { class: "plag-bar" }), { width: `${Math.round(60 * p.similarity)}px` }), ` ${pct(p.similarity)}`),
             h("td", { class: "num" }, p.longest),
             h("td", {}, markText(p.mark)),
             h("td", {}, h("button", { type: "button", class: "secondary", onclick: () => openPair(i) }, "Open")));
@@ -159,9 +185,28 @@ export function plagView(ctx, main, contest) {
         h("button", { type: "button", disabled: page + 1 >= pages, onclick: () => { page++; drawList(); } }, "Next")) : null);
   };
 
+  const drawClusters = () => {
+    const cs = report.clusters || [];
+    if (!cs.length) { clear(clusterBox); return; }
+    clear(clusterBox,
+      h("h3", { id: "plag-clusters-title" }, `Clusters (${cs.length})`),
+      h("p", { class: "muted" }, "Submissions linked by pairs of high similarity; each cluster lists its strongest pairs."),
+      h("ol", { class: "plag-clusters" }, cs.map((c, ci) => h("li", { class: "plag-cluster", dataset: { cluster: ci } },
+        h("h4", {}, `${c.group} \u00b7 ${c.members.length} submissions \u00b7 up to ${pct(c.similarity)}`),
+        h("p", { class: "plag-members" }, h("span", { class: "muted" }, "Members: "), c.members.join(", ")),
+        h("ul", { class: "plag-cluster-pairs", "aria-label": `Strongest pairs of cluster ${ci + 1}` },
+          clusterPairs(report, c).map((i) => {
+            const p = report.pairs[i];
+            return h("li", {}, h("button", {
+              type: "button", class: "plag-cluster-pair", dataset: { pair: i }, onclick: () => openPair(i),
+            }, `${p.left} \u2194 ${p.right}`, h("span", { class: "plag-sim" }, pct(p.similarity)),
+            h("span", { class: "muted" }, markText(p.mark))));
+          }))))));
+  };
+
   const openPair = (i) => {
     closePair();
-    closePair = pairView(ctx, pairBox, report.pairs[i], contest, drawList);
+    closePair = pairView(ctx, pairBox, report.pairs[i], contest, () => { drawList(); drawClusters(); });
     pairBox.scrollIntoView?.({ block: "start" });
   };
 
@@ -177,6 +222,7 @@ export function plagView(ctx, main, contest) {
     }
     go.disabled = true;
     clear(list, loading("the report"));
+    clear(clusterBox);
     clear(pairBox);
     closePair();
     try {
@@ -187,7 +233,9 @@ export function plagView(ctx, main, contest) {
         h("strong", {}, `${report.pairs.length} pair${report.pairs.length === 1 ? "" : "s"}`),
         ` from ${pct(report.min_similarity)}, ${report.clusters.length} cluster${report.clusters.length === 1 ? "" : "s"}`,
         report.truncated ? " (only the strongest pairs are listed)" : "",
+        report.templates ? ` \u00b7 the template code of the package${report.templates === 1 ? "" : "s"} left out (${report.templates} file${report.templates === 1 ? "" : "s"})` : "",
         report.missing ? h("span", { class: "muted" }, ` \u00b7 ${report.missing} without fingerprints: run gavel plag backfill --contest ${contest}`) : "");
+      drawClusters();
       drawList();
     } catch (err) {
       if (alive) orgError(ctx, list, err, "the report");
@@ -201,6 +249,6 @@ export function plagView(ctx, main, contest) {
 
   clear(body,
     h("p", { class: "muted" }, "Compares the first accepted submission of each contestant per problem, from the fingerprints stored when they were judged. Only organizers see this page."),
-    form, msg, summary, list, pairBox);
+    form, msg, summary, clusterBox, list, pairBox);
   return () => { alive = false; closePair(); };
 }

@@ -105,6 +105,50 @@ static void refused(const char *pkg, const char *needle)
     assert_int_equal(p.ntests, 0);
 }
 
+/* Template code: the sources of attachments/ and include/<language>/, in
+ * that order, other attachments ignored; a binary or non-UTF-8 one, a
+ * link, or too many are refused by name. */
+static void templates(void **state)
+{
+    struct jdg_problem p;
+    char rel[64];
+
+    minimal("tpl", "name: T\n");
+    put("tpl", "attachments/skeleton.cpp", "int main() {}\n");
+    put("tpl", "attachments/statement.pdf", "%PDF-1.4\n");
+    put("tpl", "attachments/sub/deeper.py", "x = 1\n");
+    put("tpl", "include/java/Main.java", "class Main {}\n");
+    put("tpl", "include/default/README", "read me\n");
+    assert_int_equal(load(&p, "tpl"), 0);
+    assert_int_equal(p.ntemplates, 2);
+    assert_string_equal(p.templates[0].name, "attachments/skeleton.cpp");
+    assert_string_equal(p.templates[0].lang->id, "cpp");
+    assert_string_equal(p.templates[0].src, "int main() {}\n");
+    assert_string_equal(p.templates[1].name, "include/java/Main.java");
+    assert_string_equal(p.templates[1].lang->id, "java");
+    jdg_problem_release(&p);
+
+    minimal("tpl-none", "name: T\n");
+    assert_int_equal(load(&p, "tpl-none"), 0);
+    assert_int_equal(p.ntemplates, 0);
+    assert_null(p.templates);
+    jdg_problem_release(&p);
+
+    minimal("tpl-latin1", "name: T\n");
+    put("tpl-latin1", "attachments/t.c", "/* caf\xe9 */\n");
+    refused("tpl-latin1", "attachments/t.c: template code must be UTF-8 text; byte 6 is not UTF-8");
+    minimal("tpl-link", "name: T\n");
+    put("tpl-link", "attachments/real.txt", "x\n");
+    link_to("tpl-link", "attachments/t.c", "real.txt");
+    refused("tpl-link", "attachments/t.c: is a symbolic link");
+    minimal("tpl-many", "name: T\n");
+    for (int i = 0; i <= JDG_TEMPLATES_MAX; i++) {
+        snprintf(rel, sizeof(rel), "attachments/t%02d.py", i);
+        put("tpl-many", rel, "x = 1\n");
+    }
+    refused("tpl-many", "attachments/t16.py: more than 16 template source files");
+}
+
 static int setup(void **state)
 {
     snprintf(base, sizeof(base), "/tmp/gv-jdg-pkg-XXXXXX");
@@ -602,6 +646,7 @@ int main(void)
         cmocka_unit_test(broken_validators),
         cmocka_unit_test(links_are_refused),
         cmocka_unit_test(slug_must_be_valid),
+        cmocka_unit_test(templates),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

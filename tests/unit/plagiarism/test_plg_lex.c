@@ -60,7 +60,8 @@ static void c_classes_and_lines(void **state)
     const struct tok want[] = {
         {KW("int"), 4},          {PLG_TOK_IDENT, 4},  {KW("("), 4},
         {KW("void"), 4},         {KW(")"), 4},        {KW("{"), 4},
-        {KW("long"), 6},         {PLG_TOK_IDENT, 6},  {KW("="), 6},
+        /* "long n = ...": a declaration's type is dropped */
+        {PLG_TOK_IDENT, 6},      {KW("="), 6},
         {PLG_TOK_NUMBER, 6},     {KW("+"), 6},        {PLG_TOK_CHAR, 6},
         {KW(";"), 6},            {PLG_TOK_IDENT, 7},  {KW("("), 7},
         {PLG_TOK_STRING, 7},     {KW(")"), 7},        {KW(";"), 7},
@@ -77,16 +78,57 @@ static void cpp_raw_strings_and_separators(void **state)
     const char *src = "auto s = R\"x(a \" )\" \n b)x\";\n"
                       "int n = 1'000'000; auto c = u8\"z\"; char d = L'q';\n"
                       "std::string t = R\"(unterminated\n";
+    /* The declarations' built-in types (auto, int, char) are dropped; the
+     * class type std::string is not. */
     const struct tok want[] = {
-        {KW("auto"), 1},     {PLG_TOK_IDENT, 1},  {KW("="), 1},         {PLG_TOK_STRING, 1},
-        {KW(";"), 2},        {KW("int"), 3},      {PLG_TOK_IDENT, 3},   {KW("="), 3},
-        {PLG_TOK_NUMBER, 3}, {KW(";"), 3},        {KW("auto"), 3},      {PLG_TOK_IDENT, 3},
-        {KW("="), 3},        {PLG_TOK_STRING, 3}, {KW(";"), 3},         {KW("char"), 3},
+        {PLG_TOK_IDENT, 1},  {KW("="), 1},        {PLG_TOK_STRING, 1},  {KW(";"), 2},
+        {PLG_TOK_IDENT, 3},  {KW("="), 3},        {PLG_TOK_NUMBER, 3},  {KW(";"), 3},
+        {PLG_TOK_IDENT, 3},  {KW("="), 3},        {PLG_TOK_STRING, 3},  {KW(";"), 3},
         {PLG_TOK_IDENT, 3},  {KW("="), 3},        {PLG_TOK_CHAR, 3},    {KW(";"), 3},
         {PLG_TOK_IDENT, 4},  {KW("::"), 4},       {PLG_TOK_IDENT, 4},   {PLG_TOK_IDENT, 4},
         {KW("="), 4},        {PLG_TOK_STRING, 4}, {0, 0}};
 
     expect(PLG_LANG_CPP, src, want);
+}
+
+/* Where a variable is declared does not change the stream: "int s = 0;",
+ * "int s; s = 0;" and a declaration hoisted out of a for all become the
+ * same tokens, in C, C++ and Java. */
+static bool same_tokens(enum plg_lang lang, const char *a, const char *b)
+{
+    struct plg_tokens x, y;
+    bool same;
+
+    plg_tokens_init(&x);
+    plg_tokens_init(&y);
+    assert_int_equal(plg_tokenize(&x, lang, a, strlen(a)), 0);
+    assert_int_equal(plg_tokenize(&y, lang, b, strlen(b)), 0);
+    same = x.len == y.len;
+    for (size_t i = 0; same && i < x.len; i++)
+        same = x.v[i].kind == y.v[i].kind;
+    plg_tokens_release(&x);
+    plg_tokens_release(&y);
+    return same;
+}
+
+static void declarations_are_normalized(void **state)
+{
+    assert_true(same_tokens(PLG_LANG_C, "int s = 0; f(s);", "int s;\ns = 0; f(s);"));
+    assert_true(same_tokens(PLG_LANG_CPP, "for (int i = 0; i < n; i++) s += i;",
+                            "long long i;\nfor (i = 0; i < n; i++) s += i;"));
+    assert_true(same_tokens(PLG_LANG_JAVA, "double r = in.nextDouble(); int[] a = new int[3];",
+                            "double r; int[] a; r = in.nextDouble(); a = new int[3];"));
+    /* Several names keep their commas; a class type stays (Scanner s). */
+    assert_true(same_tokens(PLG_LANG_C, "unsigned a, b;", "a, b;"));
+    assert_false(same_tokens(PLG_LANG_JAVA, "Scanner s = x;", "s = x;"));
+    /* Not declarations: casts, parameters lists without a name, calls. */
+    assert_false(same_tokens(PLG_LANG_C, "x = (int) y;", "x = () y;"));
+    assert_false(same_tokens(PLG_LANG_C, "return sizeof(int);", "return sizeof();"));
+    /* Only '=', ',' and ';' end a declared name: a parameter before ')'
+     * keeps its type. */
+    assert_true(same_tokens(PLG_LANG_CPP, "int f(int a, int b);", "int f(a, int b);"));
+    /* Python has no declarations to move. */
+    assert_false(same_tokens(PLG_LANG_PYTHON, "int = 1\n", "= 1\n"));
 }
 
 static void java_text_blocks_and_annotations(void **state)
@@ -255,6 +297,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(c_classes_and_lines),
+        cmocka_unit_test(declarations_are_normalized),
         cmocka_unit_test(cpp_raw_strings_and_separators),
         cmocka_unit_test(java_text_blocks_and_annotations),
         cmocka_unit_test(python_strings_and_newlines),
