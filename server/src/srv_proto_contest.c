@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <string.h>
 
 #include "cst.h"
 #include "db_catalog.h"
@@ -38,36 +39,72 @@ static bool add_raw(cJSON *o, const char *key, char *raw)
     return true;
 }
 
-/* What a contest's subscriber needs besides its state: whether the caller
- * is registered, the board (the jury's for organizers), the latest
- * announcements and the clarifications the caller may read. On failure the job has failed, `o` is deleted and false
- * returned. */
-static bool contest_extras(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg,
-                           cJSON *o, int64_t contest_id, int64_t now)
+/* The parts of a contest's snapshot that every subscriber of a view
+ * shares: from the cache (srv_cache.h), or read now and kept. The
+ * generation is read before PostgreSQL is, so the session can tell whether
+ * an event came in between. */
+static int shared_snapshot(struct srv_cache_snapshot *out, struct srv_req_job *job,
+                           struct db_pg *pg, int64_t contest_id, bool jury, int64_t now)
 {
-    char *board = NULL, *ann = NULL, *clars = NULL;
+    struct srv_cache *cache = job->cfg->cache;
+    uint64_t gen = srv_cache_contest_gen(cache, contest_id);
+    int64_t mono = gv_time_mono_ms();
+    struct cst_schedule sch;
+    struct cst_state st;
+    int err;
+
+    job->snapshot_gen = gen;
+    if (srv_cache_snapshot_get(cache, contest_id, jury, gen, mono, out))
+        return 0;
+    memset(out, 0, sizeof(*out));
+    err = db_catalog_contest(&out->info, pg, contest_id);
+    if (err == 0)
+        err = db_contest_board(&out->board, pg, contest_id, jury, now);
+    if (err == 0)
+        err = db_contest_announcements(&out->announcements, pg, contest_id,
+                                       ANNOUNCEMENTS_IN_SNAPSHOT);
+    if (err < 0) {
+        srv_cache_snapshot_release(out);
+        return err;
+    }
+    sch = (struct cst_schedule){out->info.starts_at_ms, out->info.freezes_at_ms,
+                                out->info.ends_at_ms, out->info.unfrozen_at_ms};
+    if (!cst_schedule_valid(&sch)) {
+        srv_cache_snapshot_release(out);
+        return GV_EINVAL;
+    }
+    /* The board a phase shows (the freeze) lasts until the next change. */
+    cst_state_at(&st, &sch, now);
+    srv_cache_snapshot_put(cache, contest_id, jury, gen, mono,
+                           st.next_change_in_ms > 0 ? mono + st.next_change_in_ms : INT64_MAX,
+                           out);
+    return 0;
+}
+
+/* What is the caller's own in a contest's snapshot: whether it is
+ * registered and the clarifications it may read. On failure the job has
+ * failed, `o` is deleted and false returned. */
+static bool contest_extras(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg,
+                           cJSON *o, int64_t contest_id, struct srv_cache_snapshot *snap)
+{
+    char *clars = NULL;
     int registered = 0, err = 0;
     bool ok;
 
     if (job->user.id)
         err = registered = db_contest_is_participant(pg, contest_id, job->user.id);
     if (err >= 0)
-        err = db_contest_board(&board, pg, contest_id, srv__privileged(&job->user), now);
-    if (err >= 0)
-        err = db_contest_announcements(&ann, pg, contest_id, ANNOUNCEMENTS_IN_SNAPSHOT);
-    if (err >= 0)
         err = db_clar_list(&clars, pg, contest_id, job->user.id, srv__privileged(&job->user));
     if (err < 0) {
-        gv_free(board);
-        gv_free(ann);
         gv_free(clars);
         cJSON_Delete(o);
         srv__fail_store(job, env, err, 0, "contest");
         return false;
     }
     /* Each add_raw takes its text, so every one is called. */
-    ok = add_raw(o, "scoreboard", board);
-    ok = add_raw(o, "announcements", ann) && ok;
+    ok = add_raw(o, "scoreboard", snap->board);
+    ok = add_raw(o, "announcements", snap->announcements) && ok;
+    snap->board = snap->announcements = NULL;
     ok = add_raw(o, "clarifications", clars) && ok;
     if (!ok || !cJSON_AddBoolToObject(o, "registered", registered > 0)) {
         cJSON_Delete(o);
@@ -79,49 +116,57 @@ static bool contest_extras(struct srv_req_job *job, struct srv_job_env *env, str
 
 void srv__req_subscribe_contest(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
 {
-    struct db_contest_info c;
+    struct srv_cache_snapshot snap;
+    struct db_contest_info *c = &snap.info;
     struct cst_schedule sch;
     struct cst_state st;
     int64_t now = gv_time_real_ms();
     cJSON *o, *ct;
-    int err = db_catalog_contest(&c, pg, job->req.p.contest_id);
+    int err = shared_snapshot(&snap, job, pg, job->req.p.contest_id, srv__privileged(&job->user),
+                              now);
 
     if (err == GV_ENOTFOUND) {
         srv__fail(job, SRV_ERR_NOT_FOUND, "no contest %" PRId64, job->req.p.contest_id);
+        return;
+    }
+    if (err == GV_EINVAL) {
+        srv__fail(job, SRV_ERR_INTERNAL, "contest %" PRId64 " has an inconsistent schedule",
+                  job->req.p.contest_id);
         return;
     }
     if (err < 0) {
         srv__fail_store(job, env, err, 0, "contest");
         return;
     }
-    sch = (struct cst_schedule){c.starts_at_ms, c.freezes_at_ms, c.ends_at_ms, c.unfrozen_at_ms};
-    if (!cst_schedule_valid(&sch)) {
-        srv__fail(job, SRV_ERR_INTERNAL, "contest %" PRId64 " has an inconsistent schedule", c.id);
-        return;
-    }
+    sch = (struct cst_schedule){c->starts_at_ms, c->freezes_at_ms, c->ends_at_ms,
+                                c->unfrozen_at_ms};
     cst_state_at(&st, &sch, now);
     o = cJSON_CreateObject();
     ct = cJSON_CreateObject();
     if (!o || !ct || !cJSON_AddItemToObject(o, "contest", ct)) {
         cJSON_Delete(ct);
         cJSON_Delete(o);
+        srv_cache_snapshot_release(&snap);
         srv__set_data(job, NULL);
         return;
     }
-    if (!cJSON_AddNumberToObject(ct, "id", (double)c.id) ||
-        !cJSON_AddStringToObject(ct, "slug", c.slug) ||
-        !cJSON_AddStringToObject(ct, "title", c.title) ||
+    if (!cJSON_AddNumberToObject(ct, "id", (double)c->id) ||
+        !cJSON_AddStringToObject(ct, "slug", c->slug) ||
+        !cJSON_AddStringToObject(ct, "title", c->title) ||
         !cJSON_AddStringToObject(ct, "phase", cst_phase_name(st.phase)) ||
-        !cJSON_AddNumberToObject(ct, "starts_at_ms", (double)c.starts_at_ms) ||
-        !cJSON_AddNumberToObject(ct, "ends_at_ms", (double)c.ends_at_ms) ||
+        !cJSON_AddNumberToObject(ct, "starts_at_ms", (double)c->starts_at_ms) ||
+        !cJSON_AddNumberToObject(ct, "ends_at_ms", (double)c->ends_at_ms) ||
         !cJSON_AddNumberToObject(ct, "now_ms", (double)now) ||
         !cJSON_AddNumberToObject(ct, "next_change_in_ms", (double)st.next_change_in_ms)) {
         cJSON_Delete(o);
         o = NULL;
     }
-    if (o && !contest_extras(job, env, pg, o, c.id, now))
+    if (o && !contest_extras(job, env, pg, o, c->id, &snap)) {
+        srv_cache_snapshot_release(&snap);
         return;
-    job->subscribe_contest = c.id;
+    }
+    job->subscribe_contest = c->id;
+    srv_cache_snapshot_release(&snap);
     srv__set_data(job, o);
 }
 
