@@ -65,7 +65,35 @@ void srv_cache_snapshot_release(struct srv_cache_snapshot *s)
 {
     gv_free(s->board);
     gv_free(s->announcements);
-    s->board = s->announcements = NULL;
+    gv_free(s->public_clars);
+    db_contest_people_release(&s->people);
+    memset(s, 0, sizeof(*s));
+}
+
+void srv_cache_view_release(struct srv_cache_view *v)
+{
+    gv_free(v->board);
+    gv_free(v->announcements);
+    gv_free(v->public_clars);
+    memset(v, 0, sizeof(*v));
+}
+
+bool srv_cache_view_of(struct srv_cache_view *out, const struct srv_cache_snapshot *snap,
+                       int64_t viewer_id)
+{
+    const struct db_contest_people *p = &snap->people;
+
+    out->info = snap->info;
+    out->board = gv_strdup(snap->board);
+    out->announcements = gv_strdup(snap->announcements);
+    out->public_clars = gv_strdup(snap->public_clars);
+    out->registered = viewer_id && db_contest_people_has(p->participants, p->nparticipants,
+                                                         viewer_id);
+    out->asked = viewer_id && db_contest_people_has(p->askers, p->naskers, viewer_id);
+    if (out->board && out->announcements && out->public_clars)
+        return true;
+    srv_cache_view_release(out);
+    return false;
 }
 
 void srv_cache_free(struct srv_cache *c)
@@ -158,48 +186,35 @@ static struct snapshot_slot *snapshot_slot(struct srv_cache *c, int64_t contest_
 }
 
 bool srv_cache_snapshot_get(struct srv_cache *c, int64_t contest_id, bool jury, uint64_t gen,
-                            int64_t now_ms, struct srv_cache_snapshot *out)
+                            int64_t now_ms, int64_t viewer_id, struct srv_cache_view *out)
 {
     struct snapshot_slot *s = snapshot_slot(c, contest_id, jury);
     bool hit;
 
     memset(out, 0, sizeof(*out));
     pthread_mutex_lock(&c->mu);
-    hit = s->contest_id == contest_id && s->jury == jury && s->gen == gen && now_ms < s->until_ms;
-    if (hit) {
-        out->info = s->snap.info;
-        out->board = gv_strdup(s->snap.board);
-        out->announcements = gv_strdup(s->snap.announcements);
-    }
+    hit = s->contest_id == contest_id && s->jury == jury && s->gen == gen && now_ms < s->until_ms &&
+          srv_cache_view_of(out, &s->snap, viewer_id);
     pthread_mutex_unlock(&c->mu);
-    if (hit && (!out->board || !out->announcements)) {
-        srv_cache_snapshot_release(out);
-        hit = false;
-    }
     return hit;
 }
 
 void srv_cache_snapshot_put(struct srv_cache *c, int64_t contest_id, bool jury, uint64_t gen,
-                            int64_t now_ms, int64_t valid_ms, const struct srv_cache_snapshot *snap)
+                            int64_t now_ms, int64_t valid_ms, struct srv_cache_snapshot *snap)
 {
     struct snapshot_slot *s = snapshot_slot(c, contest_id, jury);
-    struct srv_cache_snapshot copy = {snap->info, gv_strdup(snap->board),
-                                      gv_strdup(snap->announcements)};
     int64_t until = now_ms + SRV_CACHE_SNAPSHOT_TTL_MS;
+    struct srv_cache_snapshot old;
 
-    if (!copy.board || !copy.announcements) {
-        srv_cache_snapshot_release(&copy);
-        return;
-    }
     pthread_mutex_lock(&c->mu);
-    /* Keep the old texts to free outside the lock. */
-    struct srv_cache_snapshot old = s->snap;
-
+    /* The old texts are freed outside the lock. */
+    old = s->snap;
     s->contest_id = contest_id;
     s->jury = jury;
     s->gen = gen;
     s->until_ms = valid_ms < until ? valid_ms : until;
-    s->snap = copy;
+    s->snap = *snap;
     pthread_mutex_unlock(&c->mu);
+    memset(snap, 0, sizeof(*snap));
     srv_cache_snapshot_release(&old);
 }

@@ -34,6 +34,7 @@
 #include <stdint.h>
 
 #include "db_catalog.h"
+#include "db_contest.h"
 #include "db_session.h"
 
 #define SRV_CACHE_SESSION_TTL_MS 2000
@@ -58,22 +59,38 @@ void srv_cache_session_drop_user(struct srv_cache *c, int64_t user_id);
 uint64_t srv_cache_contest_gen(struct srv_cache *c, int64_t contest_id);
 void srv_cache_contest_touch(struct srv_cache *c, int64_t contest_id);
 
-/* A contest's snapshot for one view: the parts every subscriber shares. */
+/* A contest's snapshot for one view: the parts every subscriber shares,
+ * and who is registered or asked a question (the per-caller parts are
+ * answered from these). */
 struct srv_cache_snapshot {
     struct db_contest_info info;
     char *board;         /* JSON text, gv_malloc'd */
     char *announcements; /* JSON text, gv_malloc'd */
+    char *public_clars;  /* the clarifications anyone may read, JSON text */
+    struct db_contest_people people;
+};
+
+/* What one caller gets of a snapshot: copies it owns. */
+struct srv_cache_view {
+    struct db_contest_info info;
+    char *board, *announcements, *public_clars; /* gv_malloc'd */
+    bool registered; /* the caller is a participant */
+    bool asked;      /* the caller asked a question: its clarifications need a read */
 };
 
 /* Copies the fresh snapshot of (contest, jury) at `now_ms` (monotonic) and
- * generation `gen` into *out (the caller frees its texts with
- * srv_cache_snapshot_release). false when there is none, or out of memory. */
+ * generation `gen`, as `viewer_id` sees it, into *out (freed with
+ * srv_cache_view_release). false when there is none, or out of memory. */
 bool srv_cache_snapshot_get(struct srv_cache *c, int64_t contest_id, bool jury, uint64_t gen,
-                            int64_t now_ms, struct srv_cache_snapshot *out);
-/* Keeps a copy of `snap`, built from reads made at generation `gen`, until
- * `valid_ms` (monotonic) at the latest. Out of memory: nothing is kept. */
+                            int64_t now_ms, int64_t viewer_id, struct srv_cache_view *out);
+/* Takes `snap` (read at generation `gen`) and keeps it until `valid_ms`
+ * (monotonic) at the latest; *snap is emptied. */
 void srv_cache_snapshot_put(struct srv_cache *c, int64_t contest_id, bool jury, uint64_t gen,
-                            int64_t now_ms, int64_t valid_ms, const struct srv_cache_snapshot *snap);
+                            int64_t now_ms, int64_t valid_ms, struct srv_cache_snapshot *snap);
 void srv_cache_snapshot_release(struct srv_cache_snapshot *s);
+void srv_cache_view_release(struct srv_cache_view *v);
+/* `snap` as `viewer_id` sees it (copies; false when out of memory). */
+bool srv_cache_view_of(struct srv_cache_view *out, const struct srv_cache_snapshot *snap,
+                       int64_t viewer_id);
 
 #endif

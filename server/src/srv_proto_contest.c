@@ -39,74 +39,79 @@ static bool add_raw(cJSON *o, const char *key, char *raw)
     return true;
 }
 
-/* The parts of a contest's snapshot that every subscriber of a view
- * shares: from the cache (srv_cache.h), or read now and kept. The
- * generation is read before PostgreSQL is, so the session can tell whether
- * an event came in between. */
-static int shared_snapshot(struct srv_cache_snapshot *out, struct srv_req_job *job,
-                           struct db_pg *pg, int64_t contest_id, bool jury, int64_t now)
+/* A contest's snapshot as the caller sees it: from the cache (srv_cache.h),
+ * or read now and kept. The generation is read before PostgreSQL is, so
+ * that the session can tell whether an event came in between. */
+static int snapshot_view(struct srv_cache_view *out, struct srv_req_job *job, struct db_pg *pg,
+                         int64_t contest_id, bool jury, int64_t now)
 {
     struct srv_cache *cache = job->cfg->cache;
     uint64_t gen = srv_cache_contest_gen(cache, contest_id);
     int64_t mono = gv_time_mono_ms();
+    struct srv_cache_snapshot snap = {0};
     struct cst_schedule sch;
     struct cst_state st;
     int err;
 
     job->snapshot_gen = gen;
-    if (srv_cache_snapshot_get(cache, contest_id, jury, gen, mono, out))
+    if (srv_cache_snapshot_get(cache, contest_id, jury, gen, mono, job->user.id, out))
         return 0;
-    memset(out, 0, sizeof(*out));
-    err = db_catalog_contest(&out->info, pg, contest_id);
+    err = db_catalog_contest(&snap.info, pg, contest_id);
     if (err == 0)
-        err = db_contest_board(&out->board, pg, contest_id, jury, now);
+        err = db_contest_board(&snap.board, pg, contest_id, jury, now);
     if (err == 0)
-        err = db_contest_announcements(&out->announcements, pg, contest_id,
+        err = db_contest_announcements(&snap.announcements, pg, contest_id,
                                        ANNOUNCEMENTS_IN_SNAPSHOT);
+    if (err == 0)
+        err = db_clar_list(&snap.public_clars, pg, contest_id, 0, false);
+    if (err == 0)
+        err = db_contest_people_load(&snap.people, pg, contest_id);
+    sch = (struct cst_schedule){snap.info.starts_at_ms, snap.info.freezes_at_ms,
+                                snap.info.ends_at_ms, snap.info.unfrozen_at_ms};
+    if (err == 0 && !cst_schedule_valid(&sch))
+        err = GV_EINVAL;
+    if (err == 0 && !srv_cache_view_of(out, &snap, job->user.id))
+        err = -ENOMEM;
     if (err < 0) {
-        srv_cache_snapshot_release(out);
+        srv_cache_snapshot_release(&snap);
         return err;
-    }
-    sch = (struct cst_schedule){out->info.starts_at_ms, out->info.freezes_at_ms,
-                                out->info.ends_at_ms, out->info.unfrozen_at_ms};
-    if (!cst_schedule_valid(&sch)) {
-        srv_cache_snapshot_release(out);
-        return GV_EINVAL;
     }
     /* The board a phase shows (the freeze) lasts until the next change. */
     cst_state_at(&st, &sch, now);
     srv_cache_snapshot_put(cache, contest_id, jury, gen, mono,
                            st.next_change_in_ms > 0 ? mono + st.next_change_in_ms : INT64_MAX,
-                           out);
+                           &snap);
     return 0;
 }
 
-/* What is the caller's own in a contest's snapshot: whether it is
- * registered and the clarifications it may read. On failure the job has
- * failed, `o` is deleted and false returned. */
+/* Adds the caller's parts of a contest's snapshot to `o`: the board,
+ * announcements and clarifications it may read (its own questions and the
+ * jury's view need a read), and whether it is registered. On failure the
+ * job has failed, `o` is deleted and false returned. */
 static bool contest_extras(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg,
-                           cJSON *o, int64_t contest_id, struct srv_cache_snapshot *snap)
+                           cJSON *o, int64_t contest_id, struct srv_cache_view *v)
 {
+    bool jury = srv__privileged(&job->user), ok;
     char *clars = NULL;
-    int registered = 0, err = 0;
-    bool ok;
+    int err = 0;
 
-    if (job->user.id)
-        err = registered = db_contest_is_participant(pg, contest_id, job->user.id);
-    if (err >= 0)
-        err = db_clar_list(&clars, pg, contest_id, job->user.id, srv__privileged(&job->user));
+    if (jury || v->asked)
+        err = db_clar_list(&clars, pg, contest_id, job->user.id, jury);
     if (err < 0) {
-        gv_free(clars);
         cJSON_Delete(o);
         srv__fail_store(job, env, err, 0, "contest");
         return false;
     }
+    if (!clars) {
+        clars = v->public_clars;
+        v->public_clars = NULL;
+    }
     /* Each add_raw takes its text, so every one is called. */
-    ok = add_raw(o, "scoreboard", snap->board);
-    ok = add_raw(o, "announcements", snap->announcements) && ok;
-    snap->board = snap->announcements = NULL;
+    ok = add_raw(o, "scoreboard", v->board);
+    ok = add_raw(o, "announcements", v->announcements) && ok;
+    v->board = v->announcements = NULL;
     ok = add_raw(o, "clarifications", clars) && ok;
-    if (!ok || !cJSON_AddBoolToObject(o, "registered", registered > 0)) {
+    if (!ok || !cJSON_AddBoolToObject(o, "registered", v->registered)) {
         cJSON_Delete(o);
         srv__fail(job, SRV_ERR_INTERNAL, "out of memory");
         return false;
@@ -116,14 +121,14 @@ static bool contest_extras(struct srv_req_job *job, struct srv_job_env *env, str
 
 void srv__req_subscribe_contest(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
 {
-    struct srv_cache_snapshot snap;
+    struct srv_cache_view snap;
     struct db_contest_info *c = &snap.info;
     struct cst_schedule sch;
     struct cst_state st;
     int64_t now = gv_time_real_ms();
     cJSON *o, *ct;
-    int err = shared_snapshot(&snap, job, pg, job->req.p.contest_id, srv__privileged(&job->user),
-                              now);
+    int err = snapshot_view(&snap, job, pg, job->req.p.contest_id, srv__privileged(&job->user),
+                            now);
 
     if (err == GV_ENOTFOUND) {
         srv__fail(job, SRV_ERR_NOT_FOUND, "no contest %" PRId64, job->req.p.contest_id);
@@ -146,7 +151,7 @@ void srv__req_subscribe_contest(struct srv_req_job *job, struct srv_job_env *env
     if (!o || !ct || !cJSON_AddItemToObject(o, "contest", ct)) {
         cJSON_Delete(ct);
         cJSON_Delete(o);
-        srv_cache_snapshot_release(&snap);
+        srv_cache_view_release(&snap);
         srv__set_data(job, NULL);
         return;
     }
@@ -162,11 +167,11 @@ void srv__req_subscribe_contest(struct srv_req_job *job, struct srv_job_env *env
         o = NULL;
     }
     if (o && !contest_extras(job, env, pg, o, c->id, &snap)) {
-        srv_cache_snapshot_release(&snap);
+        srv_cache_view_release(&snap);
         return;
     }
     job->subscribe_contest = c->id;
-    srv_cache_snapshot_release(&snap);
+    srv_cache_view_release(&snap);
     srv__set_data(job, o);
 }
 
@@ -239,6 +244,9 @@ void srv__req_contest_register(struct srv_req_job *job, struct srv_job_env *env,
         srv__fail_store(job, env, err, 0, "registration");
         return;
     }
+    /* No event announces a registration: this process's snapshots learn
+     * it now, the others' within their TTL (srv_cache.h). */
+    srv_cache_contest_touch(job->cfg->cache, cid);
     job->data = gv_strdup(err == GV_EEXIST ? "{\"registered\":true,\"already\":true}"
                                            : "{\"registered\":true,\"already\":false}");
     if (!job->data)
