@@ -40,13 +40,13 @@ struct snapshot_slot {
 
 struct srv_cache {
     pthread_mutex_t mu;
-    int64_t session_ttl_ms;
+    int64_t session_ttl_ms, snapshot_ttl_ms;
     struct session_slot sessions[SESSION_SLOTS];
     struct snapshot_slot snapshots[SNAPSHOT_SLOTS];
     _Atomic uint64_t gens[GEN_SLOTS];
 };
 
-int srv_cache_new(struct srv_cache **out, long session_ttl_ms)
+int srv_cache_new(struct srv_cache **out, long session_ttl_ms, long snapshot_ttl_ms)
 {
     struct srv_cache *c = gv_calloc(1, sizeof(*c));
 
@@ -54,6 +54,7 @@ int srv_cache_new(struct srv_cache **out, long session_ttl_ms)
     if (!c)
         return -ENOMEM;
     c->session_ttl_ms = session_ttl_ms;
+    c->snapshot_ttl_ms = snapshot_ttl_ms;
     pthread_mutex_init(&c->mu, NULL);
     for (size_t i = 0; i < GEN_SLOTS; i++)
         atomic_init(&c->gens[i], 0);
@@ -203,7 +204,7 @@ void srv_cache_snapshot_put(struct srv_cache *c, int64_t contest_id, bool jury, 
                             int64_t now_ms, int64_t valid_ms, struct srv_cache_snapshot *snap)
 {
     struct snapshot_slot *s = snapshot_slot(c, contest_id, jury);
-    int64_t until = now_ms + SRV_CACHE_SNAPSHOT_TTL_MS;
+    int64_t until = now_ms + c->snapshot_ttl_ms;
     struct srv_cache_snapshot old;
 
     pthread_mutex_lock(&c->mu);

@@ -21,8 +21,8 @@
  * (srv_cache_contest_touch). A job reads the generation before it reads
  * PostgreSQL; a snapshot built then is served while the generation is
  * unchanged, its contest's phase is the same (the entry ends at the next
- * change of the schedule) and for at most SRV_CACHE_SNAPSHOT_TTL_MS (what
- * no event announces: registrations, an organizer's edit on another
+ * change of the schedule) and for at most GAVEL_SNAPSHOT_CACHE_MS (default
+ * SRV_CACHE_SNAPSHOT_TTL_MS: what no event announces: registrations, an organizer's edit on another
  * process). The session checks the generation once more when the
  * subscription is made (srv_session.c): if an event of the contest was
  * delivered in between, the client would never get it - too early for its
@@ -42,8 +42,9 @@
 
 struct srv_cache;
 
-/* `session_ttl_ms`: how long a session stays cached (0: never). -ENOMEM. */
-int srv_cache_new(struct srv_cache **out, long session_ttl_ms);
+/* How long a session and a snapshot stay cached at most (0: not at all).
+ * -ENOMEM. */
+int srv_cache_new(struct srv_cache **out, long session_ttl_ms, long snapshot_ttl_ms);
 void srv_cache_free(struct srv_cache *c); /* NULL is a no-op */
 
 /* The user of `token` if cached and fresh at `now_ms` (monotonic). */

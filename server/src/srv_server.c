@@ -216,8 +216,12 @@ int srv_options_load(struct srv_options *out, const char *default_web_root, cons
     err = gv_config_get_long(&out->clics_poll_ms, "GAVEL_CLICS_POLL_MS", 120000, 10, 86400000);
     if (err < 0)
         return err;
-    return gv_config_get_long(&out->session_cache_ms, "GAVEL_SESSION_CACHE_MS",
-                              SRV_CACHE_SESSION_TTL_MS, 0, 600000);
+    err = gv_config_get_long(&out->session_cache_ms, "GAVEL_SESSION_CACHE_MS",
+                             SRV_CACHE_SESSION_TTL_MS, 0, 600000);
+    if (err < 0)
+        return err;
+    return gv_config_get_long(&out->snapshot_cache_ms, "GAVEL_SNAPSHOT_CACHE_MS",
+                              SRV_CACHE_SNAPSHOT_TTL_MS, 0, 600000);
 }
 
 /* Opens the shared listening socket. Returns the fd, or -errno of the step
@@ -360,7 +364,7 @@ int srv_server_new(struct srv_server **out, const struct srv_options *opt)
     s->proto.rate_prefix = s->rate_prefix;
     s->proto.rate_free = opt->rate_free > 0 ? opt->rate_free : 6;
     s->proto.rate_paid = opt->rate_paid > 0 ? opt->rate_paid : 20;
-    err = srv_cache_new(&s->proto.cache, opt->session_cache_ms);
+    err = srv_cache_new(&s->proto.cache, opt->session_cache_ms, opt->snapshot_cache_ms);
     if (err < 0)
         goto fail;
     if (!s->web_root || !s->version || !s->allowed_origins || !s->rate_prefix) {
