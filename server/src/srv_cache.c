@@ -33,6 +33,7 @@ struct session_slot {
 struct snapshot_slot {
     int64_t contest_id; /* 0 when empty */
     bool jury;
+    int window;
     uint64_t gen;
     int64_t until_ms;
     struct srv_cache_snapshot snap;
@@ -186,22 +187,24 @@ static struct snapshot_slot *snapshot_slot(struct srv_cache *c, int64_t contest_
     return &c->snapshots[(id_slot(contest_id, SNAPSHOT_SLOTS / 2) * 2 + jury) % SNAPSHOT_SLOTS];
 }
 
-bool srv_cache_snapshot_get(struct srv_cache *c, int64_t contest_id, bool jury, uint64_t gen,
-                            int64_t now_ms, int64_t viewer_id, struct srv_cache_view *out)
+bool srv_cache_snapshot_get(struct srv_cache *c, int64_t contest_id, bool jury, int window,
+                            uint64_t gen, int64_t now_ms, int64_t viewer_id,
+                            struct srv_cache_view *out)
 {
     struct snapshot_slot *s = snapshot_slot(c, contest_id, jury);
     bool hit;
 
     memset(out, 0, sizeof(*out));
     pthread_mutex_lock(&c->mu);
-    hit = s->contest_id == contest_id && s->jury == jury && s->gen == gen && now_ms < s->until_ms &&
-          srv_cache_view_of(out, &s->snap, viewer_id);
+    hit = s->contest_id == contest_id && s->jury == jury && s->window == window && s->gen == gen &&
+          now_ms < s->until_ms && srv_cache_view_of(out, &s->snap, viewer_id);
     pthread_mutex_unlock(&c->mu);
     return hit;
 }
 
-void srv_cache_snapshot_put(struct srv_cache *c, int64_t contest_id, bool jury, uint64_t gen,
-                            int64_t now_ms, int64_t valid_ms, struct srv_cache_snapshot *snap)
+void srv_cache_snapshot_put(struct srv_cache *c, int64_t contest_id, bool jury, int window,
+                            uint64_t gen, int64_t now_ms, int64_t valid_ms,
+                            struct srv_cache_snapshot *snap)
 {
     struct snapshot_slot *s = snapshot_slot(c, contest_id, jury);
     int64_t until = now_ms + c->snapshot_ttl_ms;
@@ -212,6 +215,7 @@ void srv_cache_snapshot_put(struct srv_cache *c, int64_t contest_id, bool jury, 
     old = s->snap;
     s->contest_id = contest_id;
     s->jury = jury;
+    s->window = window;
     s->gen = gen;
     s->until_ms = valid_ms < until ? valid_ms : until;
     s->snap = *snap;

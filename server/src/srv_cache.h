@@ -65,7 +65,7 @@ void srv_cache_contest_touch(struct srv_cache *c, int64_t contest_id);
  * answered from these). */
 struct srv_cache_snapshot {
     struct db_contest_info info;
-    char *board;         /* JSON text, gv_malloc'd */
+    char *board;         /* JSON text, gv_malloc'd: the whole board, or its top rows */
     char *announcements; /* JSON text, gv_malloc'd */
     char *public_clars;  /* the clarifications anyone may read, JSON text */
     struct db_contest_people people;
@@ -79,15 +79,20 @@ struct srv_cache_view {
     bool asked;      /* the caller asked a question: its clarifications need a read */
 };
 
-/* Copies the fresh snapshot of (contest, jury) at `now_ms` (monotonic) and
+/* `window` is part of the key: 0 for the whole board, else the number of
+ * top rows the board holds (subscribe's "window").
+ *
+ * Copies the fresh snapshot of (contest, jury, window) at `now_ms` (monotonic) and
  * generation `gen`, as `viewer_id` sees it, into *out (freed with
  * srv_cache_view_release). false when there is none, or out of memory. */
-bool srv_cache_snapshot_get(struct srv_cache *c, int64_t contest_id, bool jury, uint64_t gen,
-                            int64_t now_ms, int64_t viewer_id, struct srv_cache_view *out);
+bool srv_cache_snapshot_get(struct srv_cache *c, int64_t contest_id, bool jury, int window,
+                            uint64_t gen, int64_t now_ms, int64_t viewer_id,
+                            struct srv_cache_view *out);
 /* Takes `snap` (read at generation `gen`) and keeps it until `valid_ms`
  * (monotonic) at the latest; *snap is emptied. */
-void srv_cache_snapshot_put(struct srv_cache *c, int64_t contest_id, bool jury, uint64_t gen,
-                            int64_t now_ms, int64_t valid_ms, struct srv_cache_snapshot *snap);
+void srv_cache_snapshot_put(struct srv_cache *c, int64_t contest_id, bool jury, int window,
+                            uint64_t gen, int64_t now_ms, int64_t valid_ms,
+                            struct srv_cache_snapshot *snap);
 void srv_cache_snapshot_release(struct srv_cache_snapshot *s);
 void srv_cache_view_release(struct srv_cache_view *v);
 /* `snap` as `viewer_id` sees it (copies; false when out of memory). */

@@ -42,9 +42,12 @@ static bool add_raw(cJSON *o, const char *key, char *raw)
 /* A contest's snapshot as the caller sees it: from the cache (srv_cache.h),
  * or read now and kept. The generation is read before PostgreSQL is, so
  * that the session can tell whether an event came in between. */
-static int snapshot_view(struct srv_cache_view *out, struct srv_req_job *job, struct db_pg *pg,
-                         int64_t contest_id, bool jury, int64_t now)
+static int snapshot_view(struct srv_cache_view *out, struct srv_req_job *job,
+                         struct srv_job_env *env, struct db_pg *pg, int64_t contest_id, bool jury,
+                         int64_t now)
 {
+    int window = job->req.p.window_count;
+    struct db_ranking_query top = {0, (size_t)window, 0, 0};
     struct srv_cache *cache = job->cfg->cache;
     uint64_t gen = srv_cache_contest_gen(cache, contest_id);
     int64_t mono = gv_time_mono_ms();
@@ -54,10 +57,16 @@ static int snapshot_view(struct srv_cache_view *out, struct srv_req_job *job, st
     int err;
 
     job->snapshot_gen = gen;
-    if (srv_cache_snapshot_get(cache, contest_id, jury, gen, mono, job->user.id, out))
+    if (srv_cache_snapshot_get(cache, contest_id, jury, window, gen, mono, job->user.id, out))
         return 0;
     err = db_catalog_contest(&snap.info, pg, contest_id);
-    if (err == 0)
+    /* A window comes from the incremental board (db_ranking.h): a
+     * 100,000-row board is never computed whole for a subscriber. */
+    if (err == 0 && window)
+        err = db_ranking_window_json(&snap.board, pg, srv_jobs_redis(env), contest_id, jury, &top,
+                                     now);
+    /* A contest the keys cannot hold (cst_rank_layout_for) is served whole. */
+    if ((err == 0 && !window) || err == -ERANGE)
         err = db_contest_board(&snap.board, pg, contest_id, jury, now);
     if (err == 0)
         err = db_contest_announcements(&snap.announcements, pg, contest_id,
@@ -78,7 +87,7 @@ static int snapshot_view(struct srv_cache_view *out, struct srv_req_job *job, st
     }
     /* The board a phase shows (the freeze) lasts until the next change. */
     cst_state_at(&st, &sch, now);
-    srv_cache_snapshot_put(cache, contest_id, jury, gen, mono,
+    srv_cache_snapshot_put(cache, contest_id, jury, window, gen, mono,
                            st.next_change_in_ms > 0 ? mono + st.next_change_in_ms : INT64_MAX,
                            &snap);
     return 0;
@@ -91,16 +100,40 @@ static int snapshot_view(struct srv_cache_view *out, struct srv_req_job *job, st
 static bool contest_extras(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg,
                            cJSON *o, int64_t contest_id, struct srv_cache_view *v)
 {
+    const struct srv_params *p = &job->req.p;
+    struct db_ranking_query around = {0, 0, job->user.id, (size_t)p->radius};
     bool jury = srv__privileged(&job->user), ok;
-    char *clars = NULL;
+    char *clars = NULL, *mine = NULL;
     int err = 0;
 
     if (jury || v->asked)
         err = db_clar_list(&clars, pg, contest_id, job->user.id, jury);
+    /* The caller's own rows, when it is on the board: the one part of a
+     * windowed snapshot that is not shared. */
+    if (err >= 0 && p->window_count && v->registered) {
+        err = db_ranking_window_json(&mine, pg, srv_jobs_redis(env), contest_id, jury, &around,
+                                     gv_time_real_ms());
+        if (err == GV_ENOTFOUND || err == -ERANGE) /* hidden, or served whole */
+            err = 0;
+    }
     if (err < 0) {
+        gv_free(clars);
+        gv_free(mine);
         cJSON_Delete(o);
         srv__fail_store(job, env, err, 0, "contest");
         return false;
+    }
+    if (p->window_count) {
+        cJSON *item = mine ? cJSON_CreateRaw(mine) : cJSON_CreateNull();
+
+        gv_free(mine);
+        if (!item || !cJSON_AddItemToObject(o, "my_rows", item)) {
+            cJSON_Delete(item);
+            gv_free(clars);
+            cJSON_Delete(o);
+            srv__fail(job, SRV_ERR_INTERNAL, "out of memory");
+            return false;
+        }
     }
     if (!clars) {
         clars = v->public_clars;
@@ -127,8 +160,8 @@ void srv__req_subscribe_contest(struct srv_req_job *job, struct srv_job_env *env
     struct cst_state st;
     int64_t now = gv_time_real_ms();
     cJSON *o, *ct;
-    int err = snapshot_view(&snap, job, pg, job->req.p.contest_id, srv__privileged(&job->user),
-                            now);
+    int err = snapshot_view(&snap, job, env, pg, job->req.p.contest_id,
+                            srv__privileged(&job->user), now);
 
     if (err == GV_ENOTFOUND) {
         srv__fail(job, SRV_ERR_NOT_FOUND, "no contest %" PRId64, job->req.p.contest_id);

@@ -1874,6 +1874,35 @@ static void test_caches(void)
         cJSON_Delete(r);
         close(again);
     }
+
+    itest_step = "subscribe with a window of the board";
+    snprintf(req, sizeof(req),
+             "INSERT INTO participants (contest_id, user_id) SELECT %" PRId64 ", id FROM users "
+             "WHERE username IN ('alice', 'bob')",
+             contest);
+    psql(req);
+    snprintf(req, sizeof(req),
+             "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%" PRId64
+             ",\"window\":2,\"radius\":0}",
+             contest);
+    r = itest_rpc(fd, req, "ok", NULL);
+    {
+        const cJSON *d = itest_data(r), *b = cJSON_GetObjectItemCaseSensitive(d, "scoreboard"),
+                    *mine = cJSON_GetObjectItemCaseSensitive(d, "my_rows");
+
+        ICHECK(itest_num(b, "total") == 3 && itest_num(b, "from") == 0 &&
+                   cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(b, "rows")) == 2,
+               "the top 2 of 3 rows, with the total");
+        ICHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(mine, "rows")) == 1,
+               "my_rows: alice's row alone (radius 0)");
+        ICHECK(!strcmp(itest_str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(mine, "rows"), 0),
+                                 "username"),
+                       "alice"),
+               "my_rows is alice's");
+    }
+    cJSON_Delete(r);
+    itest_rpc_error(fd, "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":1,\"window\":0}",
+                    "invalid");
     close(fd);
 }
 
