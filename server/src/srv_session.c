@@ -778,4 +778,8 @@ const struct lws_protocols srv__session_protocol = {
     /* lws allocates this much for every connection; requests are small,
      * and a larger one arrives in pieces that sess_receive joins. */
     .rx_buffer_size = 1024,
+    /* Left 0, a send() would be cut to rx_buffer_size and the rest buffered
+     * by lws and sent in more rounds: a burst's coalesced pushes (up to
+     * SESS_PUSH_BATCH_BYTES) and a large reply go out in one. */
+    .tx_packet_size = SESS_OUTQ_BYTES + LWS_PRE,
 };
