@@ -82,6 +82,9 @@ struct srv_req_job *srv_proto_job_new(const struct srv_proto_cfg *cfg);
  * (srv_cache.h), as the job would; false when it must run. A storm's
  * hellos then cost neither a job thread nor PostgreSQL. */
 bool srv_proto_hello_cached(struct srv_req_job *job);
+/* Likewise a contestant's (or a visitor's) subscribe to a contest whose
+ * snapshot is cached and that needs nothing of its own from a store. */
+bool srv_proto_subscribe_cached(struct srv_req_job *job);
 
 /* The outcome as a gavel.v1 reply frame (gv_malloc'd). */
 int srv_proto_reply(const struct srv_req_job *job, char **out, size_t *len);

@@ -25,6 +25,7 @@
 #include "banned.h"
 
 #define ANNOUNCEMENTS_IN_SNAPSHOT 20
+#define SUBSCRIBE_ON_LOOP_MAX (64 * 1024)
 
 /* Adds "raw" JSON text (taken: freed here) to `o` as `key`. */
 static bool add_raw(cJSON *o, const char *key, char *raw)
@@ -93,119 +94,123 @@ static int snapshot_view(struct srv_cache_view *out, struct srv_req_job *job,
     return 0;
 }
 
-/* Adds the caller's parts of a contest's snapshot to `o`: the board,
- * announcements and clarifications it may read (its own questions and the
- * jury's view need a read), and whether it is registered. On failure the
- * job has failed, `o` is deleted and false returned. */
-static bool contest_extras(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg,
-                           cJSON *o, int64_t contest_id, struct srv_cache_view *v)
+/* The reply to a contest's subscribe: the contest's state at `now`, the
+ * view's shared parts and the caller's own: `clars` when it read them
+ * (NULL: the public ones), `mine` its rows (with a window). Takes `clars`
+ * and `mine`, releases `v`; the job fails when out of memory. */
+static void subscribe_reply(struct srv_req_job *job, struct srv_cache_view *v, char *clars,
+                            char *mine, int64_t now)
+{
+    const struct db_contest_info *c = &v->info;
+    struct cst_schedule sch = {c->starts_at_ms, c->freezes_at_ms, c->ends_at_ms,
+                               c->unfrozen_at_ms};
+    struct cst_state st;
+    cJSON *o = cJSON_CreateObject(), *ct = cJSON_CreateObject();
+    bool ok = o && ct && cJSON_AddItemToObject(o, "contest", ct);
+
+    if (!ok)
+        cJSON_Delete(ct);
+    cst_state_at(&st, &sch, now);
+    ok = ok && cJSON_AddNumberToObject(ct, "id", (double)c->id) &&
+         cJSON_AddStringToObject(ct, "slug", c->slug) &&
+         cJSON_AddStringToObject(ct, "title", c->title) &&
+         cJSON_AddStringToObject(ct, "phase", cst_phase_name(st.phase)) &&
+         cJSON_AddNumberToObject(ct, "starts_at_ms", (double)c->starts_at_ms) &&
+         cJSON_AddNumberToObject(ct, "ends_at_ms", (double)c->ends_at_ms) &&
+         cJSON_AddNumberToObject(ct, "now_ms", (double)now) &&
+         cJSON_AddNumberToObject(ct, "next_change_in_ms", (double)st.next_change_in_ms);
+    if (!clars) {
+        clars = v->public_clars;
+        v->public_clars = NULL;
+    }
+    /* Each add_raw takes its text, so every one is called. */
+    ok = add_raw(o, "scoreboard", v->board) && ok;
+    ok = add_raw(o, "announcements", v->announcements) && ok;
+    ok = add_raw(o, "clarifications", clars) && ok;
+    v->board = v->announcements = NULL;
+    if (job->req.p.window_count) {
+        if (mine)
+            ok = add_raw(o, "my_rows", mine) && ok;
+        else
+            ok = ok && cJSON_AddNullToObject(o, "my_rows");
+    }
+    ok = ok && cJSON_AddBoolToObject(o, "registered", v->registered);
+    job->subscribe_contest = c->id;
+    srv_cache_view_release(v);
+    if (!ok) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    srv__set_data(job, o);
+}
+
+bool srv_proto_subscribe_cached(struct srv_req_job *job)
+{
+    const struct srv_params *p = &job->req.p;
+    struct srv_cache_view v;
+    uint64_t gen;
+
+    /* The jury and an unchecked cookie need a read first; so do a caller's
+     * own questions and, with a window, its own rows. */
+    if (job->req.type != SRV_REQ_SUBSCRIBE || p->topic != SRV_TOPIC_CONTEST ||
+        job->token_unchecked || srv__privileged(&job->user))
+        return false;
+    gen = srv_cache_contest_gen(job->cfg->cache, p->contest_id);
+    if (!srv_cache_snapshot_get(job->cfg->cache, p->contest_id, false, p->window_count, gen,
+                                gv_time_mono_ms(), job->user.id, &v))
+        return false;
+    /* A large whole board is copied and printed on a job thread: the loop
+     * must not stall on it. */
+    if (v.asked || (p->window_count && v.registered) || strlen(v.board) > SUBSCRIBE_ON_LOOP_MAX) {
+        srv_cache_view_release(&v);
+        return false;
+    }
+    job->snapshot_gen = gen;
+    subscribe_reply(job, &v, NULL, NULL, gv_time_real_ms());
+    return true;
+}
+
+void srv__req_subscribe_contest(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
 {
     const struct srv_params *p = &job->req.p;
     struct db_ranking_query around = {0, 0, job->user.id, (size_t)p->radius};
-    bool jury = srv__privileged(&job->user), ok;
+    bool jury = srv__privileged(&job->user);
+    struct srv_cache_view v;
     char *clars = NULL, *mine = NULL;
-    int err = 0;
+    int64_t now = gv_time_real_ms();
+    int err = snapshot_view(&v, job, env, pg, p->contest_id, jury, now);
 
-    if (jury || v->asked)
-        err = db_clar_list(&clars, pg, contest_id, job->user.id, jury);
-    /* The caller's own rows, when it is on the board: the one part of a
-     * windowed snapshot that is not shared. */
-    if (err >= 0 && p->window_count && v->registered) {
-        err = db_ranking_window_json(&mine, pg, srv_jobs_redis(env), contest_id, jury, &around,
-                                     gv_time_real_ms());
+    if (err == GV_ENOTFOUND) {
+        srv__fail(job, SRV_ERR_NOT_FOUND, "no contest %" PRId64, p->contest_id);
+        return;
+    }
+    if (err == GV_EINVAL) {
+        srv__fail(job, SRV_ERR_INTERNAL, "contest %" PRId64 " has an inconsistent schedule",
+                  p->contest_id);
+        return;
+    }
+    if (err < 0) {
+        srv__fail_store(job, env, err, 0, "contest");
+        return;
+    }
+    /* The caller's own parts: its questions (and the jury's view of all),
+     * and with a window its rows, when it is on the board. */
+    if (jury || v.asked)
+        err = db_clar_list(&clars, pg, p->contest_id, job->user.id, jury);
+    if (err >= 0 && p->window_count && v.registered) {
+        err = db_ranking_window_json(&mine, pg, srv_jobs_redis(env), p->contest_id, jury, &around,
+                                     now);
         if (err == GV_ENOTFOUND || err == -ERANGE) /* hidden, or served whole */
             err = 0;
     }
     if (err < 0) {
         gv_free(clars);
         gv_free(mine);
-        cJSON_Delete(o);
-        srv__fail_store(job, env, err, 0, "contest");
-        return false;
-    }
-    if (p->window_count) {
-        cJSON *item = mine ? cJSON_CreateRaw(mine) : cJSON_CreateNull();
-
-        gv_free(mine);
-        if (!item || !cJSON_AddItemToObject(o, "my_rows", item)) {
-            cJSON_Delete(item);
-            gv_free(clars);
-            cJSON_Delete(o);
-            srv__fail(job, SRV_ERR_INTERNAL, "out of memory");
-            return false;
-        }
-    }
-    if (!clars) {
-        clars = v->public_clars;
-        v->public_clars = NULL;
-    }
-    /* Each add_raw takes its text, so every one is called. */
-    ok = add_raw(o, "scoreboard", v->board);
-    ok = add_raw(o, "announcements", v->announcements) && ok;
-    v->board = v->announcements = NULL;
-    ok = add_raw(o, "clarifications", clars) && ok;
-    if (!ok || !cJSON_AddBoolToObject(o, "registered", v->registered)) {
-        cJSON_Delete(o);
-        srv__fail(job, SRV_ERR_INTERNAL, "out of memory");
-        return false;
-    }
-    return true;
-}
-
-void srv__req_subscribe_contest(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
-{
-    struct srv_cache_view snap;
-    struct db_contest_info *c = &snap.info;
-    struct cst_schedule sch;
-    struct cst_state st;
-    int64_t now = gv_time_real_ms();
-    cJSON *o, *ct;
-    int err = snapshot_view(&snap, job, env, pg, job->req.p.contest_id,
-                            srv__privileged(&job->user), now);
-
-    if (err == GV_ENOTFOUND) {
-        srv__fail(job, SRV_ERR_NOT_FOUND, "no contest %" PRId64, job->req.p.contest_id);
-        return;
-    }
-    if (err == GV_EINVAL) {
-        srv__fail(job, SRV_ERR_INTERNAL, "contest %" PRId64 " has an inconsistent schedule",
-                  job->req.p.contest_id);
-        return;
-    }
-    if (err < 0) {
+        srv_cache_view_release(&v);
         srv__fail_store(job, env, err, 0, "contest");
         return;
     }
-    sch = (struct cst_schedule){c->starts_at_ms, c->freezes_at_ms, c->ends_at_ms,
-                                c->unfrozen_at_ms};
-    cst_state_at(&st, &sch, now);
-    o = cJSON_CreateObject();
-    ct = cJSON_CreateObject();
-    if (!o || !ct || !cJSON_AddItemToObject(o, "contest", ct)) {
-        cJSON_Delete(ct);
-        cJSON_Delete(o);
-        srv_cache_view_release(&snap);
-        srv__set_data(job, NULL);
-        return;
-    }
-    if (!cJSON_AddNumberToObject(ct, "id", (double)c->id) ||
-        !cJSON_AddStringToObject(ct, "slug", c->slug) ||
-        !cJSON_AddStringToObject(ct, "title", c->title) ||
-        !cJSON_AddStringToObject(ct, "phase", cst_phase_name(st.phase)) ||
-        !cJSON_AddNumberToObject(ct, "starts_at_ms", (double)c->starts_at_ms) ||
-        !cJSON_AddNumberToObject(ct, "ends_at_ms", (double)c->ends_at_ms) ||
-        !cJSON_AddNumberToObject(ct, "now_ms", (double)now) ||
-        !cJSON_AddNumberToObject(ct, "next_change_in_ms", (double)st.next_change_in_ms)) {
-        cJSON_Delete(o);
-        o = NULL;
-    }
-    if (o && !contest_extras(job, env, pg, o, c->id, &snap)) {
-        srv_cache_view_release(&snap);
-        return;
-    }
-    job->subscribe_contest = c->id;
-    srv_cache_view_release(&snap);
-    srv__set_data(job, o);
+    subscribe_reply(job, &v, clars, mine, now);
 }
 
 /* Adds "phase" and "next_change_in_ms" to every contest of the list: the

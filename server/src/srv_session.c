@@ -153,7 +153,7 @@ static int sess_start(struct lws *wsi, struct srv__session *ss, struct srv_req_j
         job->base.free(&job->base);
         return sess_send_error(wsi, ss, SRV_REQ_RESUME, NULL, SRV_ERR_INTERNAL, "out of memory");
     }
-    if (srv_proto_hello_cached(job)) {
+    if (srv_proto_hello_cached(job) || srv_proto_subscribe_cached(job)) {
         /* Done here, in order all the same: nothing of ours was running. */
         ss->busy = true;
         sess_done(ss, job);
