@@ -588,21 +588,16 @@ void db_contest_people_release(struct db_contest_people *p)
     memset(p, 0, sizeof(*p));
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
 bool db_contest_people_has(const int64_t *ids, size_t n, int64_t id)
 {
-    size_t lo = 0, hi = n;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-
-        if (ids[mid] == id)
-            return true;
-        if (ids[mid] < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return false;
+    return n && bsearch(&id, ids, n, sizeof(*ids), cmp_id) != NULL;
 }
 
 int db_contest_announce(struct cst_event *out, struct db_pg *pg, int64_t contest_id,

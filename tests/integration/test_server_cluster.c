@@ -1049,6 +1049,21 @@ static int clar_count(int fd, int64_t cid)
     return n;
 }
 
+/* The clarifications in a subscribe's snapshot of contest `cid`. */
+static int snapshot_clar_count(int fd, int64_t cid)
+{
+    char req[128];
+    cJSON *r;
+    int n;
+
+    snprintf(req, sizeof(req), "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%" PRId64 "}",
+             cid);
+    r = itest_rpc(fd, req, "ok", NULL);
+    n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(itest_data(r), "clarifications"));
+    cJSON_Delete(r);
+    return n;
+}
+
 /* Whether `fd`'s list of contest `cid` names the asker of every question
  * (the jury's list) or of none (anyone else's). */
 static bool clar_askers_named(int fd, int64_t cid, bool named)
@@ -1128,6 +1143,11 @@ static void test_clarifications(void)
     expect_clar(bob, b1, false, true, "bob, the broadcast");
     ICHECK(clar_count(alice, cid) == 3 && clar_count(bob, cid) == 2 && clar_count(org, cid) == 3,
            "lists: alice 3 (hers, public, broadcast), bob 2, the jury 3");
+    /* Snapshots share the public ones (srv_cache.h); an asker's own
+     * private question comes from a read of its own. */
+    ICHECK(snapshot_clar_count(alice, cid) == 3 && snapshot_clar_count(bob, cid) == 2 &&
+               snapshot_clar_count(anon, cid) == 2 && snapshot_clar_count(org, cid) == 3,
+           "snapshots: alice 3 (her private question too), bob 2, a visitor 2, the jury 3");
     ICHECK(clar_askers_named(org, cid, true), "the jury's list names every asker");
     ICHECK(clar_askers_named(alice, cid, false) && clar_askers_named(bob, cid, false),
            "a contestant's list names no asker, not even of a public question");
