@@ -108,13 +108,14 @@ void srv_cache_free(struct srv_cache *c)
     gv_free(c);
 }
 
-/* Tokens are random hex: their first 16 digits are as good as any hash. */
+/* FNV-1a over the whole token: a client's token is random, but nothing
+ * stops one from choosing tokens that share a prefix. */
 static size_t token_slot(const char *token)
 {
-    uint64_t h = 0;
+    uint64_t h = 0xcbf29ce484222325ull;
 
-    for (int i = 0; i < 16 && token[i]; i++)
-        h = h * 16 + (uint64_t)(token[i] <= '9' ? token[i] - '0' : (token[i] | 0x20) - 'a' + 10);
+    for (const char *p = token; *p; p++)
+        h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
     return (size_t)(h % SESSION_SLOTS);
 }
 
