@@ -51,6 +51,19 @@ int db_contest_register(struct db_pg *pg, int64_t contest_id, int64_t user_id, i
 /* Whether `user_id` is registered (hidden or not): 1, 0, or an error. */
 int db_contest_is_participant(struct db_pg *pg, int64_t contest_id, int64_t user_id);
 
+/* A contest's participants (hidden or not) and the users who asked a
+ * clarification in it, each sorted ascending and gv_malloc'd: what a
+ * server's snapshot cache answers "registered?" and "own questions?" from,
+ * so that a subscriber costs no query of its own. */
+struct db_contest_people {
+    int64_t *participants, *askers;
+    size_t nparticipants, naskers;
+};
+int db_contest_people_load(struct db_contest_people *out, struct db_pg *pg, int64_t contest_id);
+void db_contest_people_release(struct db_contest_people *p);
+/* Whether `id` is in `ids` (sorted, n of them). */
+bool db_contest_people_has(const int64_t *ids, size_t n, int64_t id);
+
 /* Logs an announcement (a durable contest.announcement event, cst_event.h)
  * into *out, whose seq is its id, for the caller to publish
  * (db_event_publish) and release. GV_ENOTFOUND: no such contest;

@@ -519,6 +519,87 @@ int db_contest_is_participant(struct db_pg *pg, int64_t contest_id, int64_t user
     return err < 0 ? err : val != NULL;
 }
 
+/* "1,5,9" into a sorted array (NULL when empty). -ENOMEM, GV_EPARSE. */
+static int parse_ids(int64_t **out, size_t *n, const char *text, size_t len)
+{
+    size_t cap = 1;
+    int64_t *ids;
+
+    *out = NULL;
+    *n = 0;
+    if (!len)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        cap += text[i] == ',';
+    ids = gv_malloc(cap * sizeof(*ids));
+    if (!ids)
+        return -ENOMEM;
+    for (const char *p = text, *end = text + len; p < end; p++) {
+        char *stop;
+
+        ids[*n] = strtoll(p, &stop, 10);
+        if (stop == p || (stop < end && *stop != ',') || (*n && ids[*n] <= ids[*n - 1])) {
+            gv_free(ids);
+            *n = 0;
+            return GV_EPARSE;
+        }
+        (*n)++;
+        p = stop;
+    }
+    *out = ids;
+    return 0;
+}
+
+int db_contest_people_load(struct db_contest_people *out, struct db_pg *pg, int64_t contest_id)
+{
+    char cid[24], *val = NULL, *semi;
+    const char *p[] = {cid};
+    int err;
+
+    memset(out, 0, sizeof(*out));
+    snprintf(cid, sizeof(cid), "%" PRId64, contest_id);
+    /* One round trip; the lists are sorted by the database. */
+    err = db_pg_query_value(
+        &val, pg,
+        "SELECT coalesce((SELECT string_agg(user_id::text, ',' ORDER BY user_id) FROM "
+        "participants WHERE contest_id = $1::bigint), '') || ';' || coalesce((SELECT "
+        "string_agg(a::text, ',' ORDER BY a) FROM (SELECT DISTINCT asked_by AS a FROM "
+        "clarifications WHERE contest_id = $1::bigint AND asked_by IS NOT NULL) q), '')",
+        1, p);
+    if (err < 0)
+        return err;
+    semi = val ? strchr(val, ';') : NULL;
+    if (!semi)
+        err = GV_EPARSE;
+    if (err == 0)
+        err = parse_ids(&out->participants, &out->nparticipants, val, (size_t)(semi - val));
+    if (err == 0)
+        err = parse_ids(&out->askers, &out->naskers, semi + 1, strlen(semi + 1));
+    gv_free(val);
+    if (err < 0)
+        db_contest_people_release(out);
+    return err;
+}
+
+void db_contest_people_release(struct db_contest_people *p)
+{
+    gv_free(p->participants);
+    gv_free(p->askers);
+    memset(p, 0, sizeof(*p));
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+bool db_contest_people_has(const int64_t *ids, size_t n, int64_t id)
+{
+    return n && bsearch(&id, ids, n, sizeof(*ids), cmp_id) != NULL;
+}
+
 int db_contest_announce(struct cst_event *out, struct db_pg *pg, int64_t contest_id,
                         int64_t author_id, const char *text)
 {

@@ -417,6 +417,13 @@ static int decode_params(struct srv_request *out)
             TRY(field_object(out, "submission", &p->submission_id));
         else if (p->topic == SRV_TOPIC_CONTEST)
             TRY(field_object(out, "contest", &p->contest_id));
+        /* A contest's snapshot with a window of its board: the top rows
+         * and the caller's (docs/PROTOCOL.md); 0, the whole board. */
+        if (out->type == SRV_REQ_SUBSCRIBE && p->topic == SRV_TOPIC_CONTEST) {
+            p->radius = SRV_BOARD_RADIUS_DEFAULT;
+            TRY(field_small(out, "window", OPTIONAL, 1, SRV_BOARD_WINDOW_MAX, &p->window_count));
+            TRY(field_small(out, "radius", OPTIONAL, 0, SRV_BOARD_WINDOW_MAX / 2, &p->radius));
+        }
         /* "contests": the list of contests and their phase changes. */
         break;
     case SRV_REQ_RESUME:

@@ -145,9 +145,9 @@ struct srv_params {
     double min_similarity;               /* plag.report; -1: the default */
     int64_t left_id, right_id;           /* plag.review ("left", "right": submissions) */
     const char *status;                  /* plag.review: "cleared", "confirmed"; NULL: none */
-    int window_from, window_count;       /* contest.board_window ("from", "count"): 0, 100 */
+    int window_from, window_count;       /* contest.board_window ("from", "count"): 0, 100; subscribe's "window": 0 */
     int64_t around;                      /* contest.board_window: a user id; 0: none */
-    int radius;                          /* contest.board_window: 10 */
+    int radius;                          /* contest.board_window, subscribe: 10 */
     const char *note;                    /* plag.review; NULL: none */
 };
 

@@ -168,8 +168,10 @@ bool srv__cookie_token(struct lws *wsi, char token[DB_TOKEN_HEX_LEN + 1]);
 extern const struct lws_protocols srv__session_protocol;
 
 /* A job of the session of the connection `c` finished: apply it, reply,
- * start the next request. */
-void srv__session_done(struct srv__conn *c, struct srv_req_job *job);
+ * start the next request. Returns true when the session kept `job` to run
+ * it again (a snapshot that an event overtook, srv_cache.h): the caller
+ * then neither counts nor frees it. */
+bool srv__session_done(struct srv__conn *c, struct srv_req_job *job);
 
 /* Offers a batch of live events (taken) to the sessions that may want them. */
 void srv__deliver_events(struct srv_server *s, struct srv_live_event *events);

@@ -20,6 +20,8 @@
 #include "gv_alloc.h"
 #include "gv_err.h"
 #include "gv_log.h"
+#include "gv_time.h"
+#include "srv_cache.h"
 #include "srv_live.h"
 #include "banned.h"
 
@@ -131,41 +133,78 @@ static void logged_in(struct srv_req_job *job, struct srv_job_env *env, struct d
     srv__set_data(job, o);
 }
 
-static void do_hello(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
+/* The user of `token`: from the session cache, or PostgreSQL (then kept). */
+static int session_lookup(struct db_user_info *u, const struct srv_req_job *job, struct db_pg *pg,
+                          const char *token)
 {
-    const struct srv_params *p = &job->req.p;
-    struct db_user_info u = job->user;
-    cJSON *o, *server;
+    int64_t now = gv_time_mono_ms();
     int err;
 
-    if (p->token) {
-        err = db_session_lookup(&u, pg, p->token);
-        if (err == GV_ENOTFOUND) {
-            memset(&u, 0, sizeof(u));
-            job->clear_user = true;
-        } else if (err < 0) {
-            srv__fail_store(job, env, err, 0, "session lookup");
-            return;
-        } else {
-            job->set_user = true;
-            job->new_user = u;
-            snprintf(job->new_token, sizeof(job->new_token), "%s", p->token);
-        }
-    }
-    o = cJSON_CreateObject();
-    server = cJSON_CreateObject();
+    if (srv_cache_session_get(job->cfg->cache, token, now, u))
+        return 0;
+    err = db_session_lookup(u, pg, token);
+    if (err == 0)
+        srv_cache_session_put(job->cfg->cache, token, u, now);
+    return err;
+}
+
+/* hello's reply: the server and `u` (id 0: nobody). */
+static void hello_reply(struct srv_req_job *job, const struct db_user_info *u)
+{
+    cJSON *o = cJSON_CreateObject(), *server = cJSON_CreateObject();
+
     /* The pid tells apart the processes that share a port (tests, and
      * people reading a client's logs). */
     if (!o || !server || !cJSON_AddStringToObject(server, "version", job->cfg->version) ||
         !cJSON_AddNumberToObject(server, "pid", (double)getpid()) ||
         !cJSON_AddItemToObject(o, "server", server) ||
-        !cJSON_AddItemToObject(o, "user", u.id ? srv_proto_user_json(&u) : cJSON_CreateNull())) {
+        !cJSON_AddItemToObject(o, "user", u->id ? srv_proto_user_json(u) : cJSON_CreateNull())) {
         if (!cJSON_GetObjectItemCaseSensitive(o, "server"))
             cJSON_Delete(server);
         cJSON_Delete(o);
         o = NULL;
     }
     srv__set_data(job, o);
+}
+
+static void hello_as(struct srv_req_job *job, const struct db_user_info *u)
+{
+    job->set_user = true;
+    job->new_user = *u;
+    snprintf(job->new_token, sizeof(job->new_token), "%s", job->req.p.token);
+    hello_reply(job, u);
+}
+
+bool srv_proto_hello_cached(struct srv_req_job *job)
+{
+    struct db_user_info u;
+
+    if (job->req.type != SRV_REQ_HELLO || !job->req.p.token ||
+        !srv_cache_session_get(job->cfg->cache, job->req.p.token, gv_time_mono_ms(), &u))
+        return false;
+    hello_as(job, &u);
+    return true;
+}
+
+static void do_hello(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
+{
+    struct db_user_info u = job->user;
+    int err;
+
+    if (!job->req.p.token) {
+        hello_reply(job, &u);
+        return;
+    }
+    err = session_lookup(&u, job, pg, job->req.p.token);
+    if (err == GV_ENOTFOUND) {
+        memset(&u, 0, sizeof(u));
+        job->clear_user = true;
+        hello_reply(job, &u);
+    } else if (err < 0) {
+        srv__fail_store(job, env, err, 0, "session lookup");
+    } else {
+        hello_as(job, &u);
+    }
 }
 
 static void do_register(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
@@ -213,8 +252,13 @@ static void do_login(struct srv_req_job *job, struct srv_job_env *env, struct db
 
 static void do_logout(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
 {
-    int err = job->token[0] ? db_session_delete(pg, job->token) : 0;
+    int err;
 
+    err = job->token[0] ? db_session_delete(pg, job->token) : 0;
+    /* A hello that read the row just before the DELETE may cache it again:
+     * the TTL bounds that, as it bounds another process's logout. */
+    if (job->token[0])
+        srv_cache_session_drop_token(job->cfg->cache, job->token);
     if (err < 0) {
         srv__fail_store(job, env, err, 0, "logout");
         return;
@@ -303,7 +347,7 @@ static void run(struct srv_job *base, struct srv_job_env *env)
     if (job->token_unchecked && job->token[0]) {
         struct db_user_info u;
 
-        err = db_session_lookup(&u, pg, job->token);
+        err = session_lookup(&u, job, pg, job->token);
         if (err == 0) {
             job->user = u;
             job->role_fresh = true;

@@ -22,12 +22,14 @@
 #include "srv_subs.h"
 
 struct srv_live_event;
+struct srv_cache;
 
 struct srv_proto_cfg {
     const char *version;     /* hello's server.version */
     const char *rate_prefix; /* Redis key prefix of the submit counters */
     int64_t rate_free;       /* submissions per minute, tier free */
     int64_t rate_paid;       /* tier paid */
+    struct srv_cache *cache; /* sessions and contest snapshots (srv_cache.h) */
 };
 
 struct srv_req_job {
@@ -53,6 +55,10 @@ struct srv_req_job {
     char new_token[DB_TOKEN_HEX_LEN + 1];
     int64_t new_expires_at_ms;
     int64_t subscribe_submission, subscribe_contest; /* 0: none */
+    /* A contest's snapshot was read at this generation (srv_cache.h); the
+     * session runs the subscribe again when an event came in between. */
+    uint64_t snapshot_gen;
+    unsigned snapshot_tries;
     bool subscribe_contests_list;                    /* watch the list of contests */
     struct srv_live_event *replay;                   /* resume: events to push */
 
@@ -71,6 +77,14 @@ struct srv_req_job {
 
 /* A zeroed job with run/free set; NULL when out of memory. */
 struct srv_req_job *srv_proto_job_new(const struct srv_proto_cfg *cfg);
+
+/* On the loop: answers a hello whose token the session cache knows
+ * (srv_cache.h), as the job would; false when it must run. A storm's
+ * hellos then cost neither a job thread nor PostgreSQL. */
+bool srv_proto_hello_cached(struct srv_req_job *job);
+/* Likewise a contestant's (or a visitor's) subscribe to a contest whose
+ * snapshot is cached and that needs nothing of its own from a store. */
+bool srv_proto_subscribe_cached(struct srv_req_job *job);
 
 /* The outcome as a gavel.v1 reply frame (gv_malloc'd). */
 int srv_proto_reply(const struct srv_req_job *job, char **out, size_t *len);

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <string.h>
 
 #include "cst.h"
 #include "db_catalog.h"
@@ -24,6 +25,7 @@
 #include "banned.h"
 
 #define ANNOUNCEMENTS_IN_SNAPSHOT 20
+#define SUBSCRIBE_ON_LOOP_MAX (64 * 1024)
 
 /* Adds "raw" JSON text (taken: freed here) to `o` as `key`. */
 static bool add_raw(cJSON *o, const char *key, char *raw)
@@ -38,91 +40,177 @@ static bool add_raw(cJSON *o, const char *key, char *raw)
     return true;
 }
 
-/* What a contest's subscriber needs besides its state: whether the caller
- * is registered, the board (the jury's for organizers), the latest
- * announcements and the clarifications the caller may read. On failure the job has failed, `o` is deleted and false
- * returned. */
-static bool contest_extras(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg,
-                           cJSON *o, int64_t contest_id, int64_t now)
+/* A contest's snapshot as the caller sees it: from the cache (srv_cache.h),
+ * or read now and kept. The generation is read before PostgreSQL is, so
+ * that the session can tell whether an event came in between. */
+static int snapshot_view(struct srv_cache_view *out, struct srv_req_job *job,
+                         struct srv_job_env *env, struct db_pg *pg, int64_t contest_id, bool jury,
+                         int64_t now)
 {
-    char *board = NULL, *ann = NULL, *clars = NULL;
-    int registered = 0, err = 0;
-    bool ok;
+    int window = job->req.p.window_count;
+    struct db_ranking_query top = {0, (size_t)window, 0, 0};
+    struct srv_cache *cache = job->cfg->cache;
+    uint64_t gen = srv_cache_contest_gen(cache, contest_id);
+    int64_t mono = gv_time_mono_ms();
+    struct srv_cache_snapshot snap = {0};
+    struct cst_schedule sch;
+    struct cst_state st;
+    int err;
 
-    if (job->user.id)
-        err = registered = db_contest_is_participant(pg, contest_id, job->user.id);
-    if (err >= 0)
-        err = db_contest_board(&board, pg, contest_id, srv__privileged(&job->user), now);
-    if (err >= 0)
-        err = db_contest_announcements(&ann, pg, contest_id, ANNOUNCEMENTS_IN_SNAPSHOT);
-    if (err >= 0)
-        err = db_clar_list(&clars, pg, contest_id, job->user.id, srv__privileged(&job->user));
+    job->snapshot_gen = gen;
+    if (srv_cache_snapshot_get(cache, contest_id, jury, window, gen, mono, job->user.id, out))
+        return 0;
+    err = db_catalog_contest(&snap.info, pg, contest_id);
+    /* A window comes from the incremental board (db_ranking.h): a
+     * 100,000-row board is never computed whole for a subscriber. */
+    if (err == 0 && window)
+        err = db_ranking_window_json(&snap.board, pg, srv_jobs_redis(env), contest_id, jury, &top,
+                                     now);
+    /* A contest the keys cannot hold (cst_rank_layout_for) is served whole. */
+    if ((err == 0 && !window) || err == -ERANGE)
+        err = db_contest_board(&snap.board, pg, contest_id, jury, now);
+    if (err == 0)
+        err = db_contest_announcements(&snap.announcements, pg, contest_id,
+                                       ANNOUNCEMENTS_IN_SNAPSHOT);
+    if (err == 0)
+        err = db_clar_list(&snap.public_clars, pg, contest_id, 0, false);
+    if (err == 0)
+        err = db_contest_people_load(&snap.people, pg, contest_id);
+    sch = (struct cst_schedule){snap.info.starts_at_ms, snap.info.freezes_at_ms,
+                                snap.info.ends_at_ms, snap.info.unfrozen_at_ms};
+    if (err == 0 && !cst_schedule_valid(&sch))
+        err = GV_EINVAL;
+    if (err == 0 && !srv_cache_view_of(out, &snap, job->user.id))
+        err = -ENOMEM;
     if (err < 0) {
-        gv_free(board);
-        gv_free(ann);
-        gv_free(clars);
-        cJSON_Delete(o);
-        srv__fail_store(job, env, err, 0, "contest");
-        return false;
+        srv_cache_snapshot_release(&snap);
+        return err;
+    }
+    /* The board a phase shows (the freeze) lasts until the next change. */
+    cst_state_at(&st, &sch, now);
+    srv_cache_snapshot_put(cache, contest_id, jury, window, gen, mono,
+                           st.next_change_in_ms > 0 ? mono + st.next_change_in_ms : INT64_MAX,
+                           &snap);
+    return 0;
+}
+
+/* The reply to a contest's subscribe: the contest's state at `now`, the
+ * view's shared parts and the caller's own: `clars` when it read them
+ * (NULL: the public ones), `mine` its rows (with a window). Takes `clars`
+ * and `mine`, releases `v`; the job fails when out of memory. */
+static void subscribe_reply(struct srv_req_job *job, struct srv_cache_view *v, char *clars,
+                            char *mine, int64_t now)
+{
+    const struct db_contest_info *c = &v->info;
+    struct cst_schedule sch = {c->starts_at_ms, c->freezes_at_ms, c->ends_at_ms,
+                               c->unfrozen_at_ms};
+    struct cst_state st;
+    cJSON *o = cJSON_CreateObject(), *ct = cJSON_CreateObject();
+    bool ok = o && ct && cJSON_AddItemToObject(o, "contest", ct);
+
+    if (!ok)
+        cJSON_Delete(ct);
+    cst_state_at(&st, &sch, now);
+    ok = ok && cJSON_AddNumberToObject(ct, "id", (double)c->id) &&
+         cJSON_AddStringToObject(ct, "slug", c->slug) &&
+         cJSON_AddStringToObject(ct, "title", c->title) &&
+         cJSON_AddStringToObject(ct, "phase", cst_phase_name(st.phase)) &&
+         cJSON_AddNumberToObject(ct, "starts_at_ms", (double)c->starts_at_ms) &&
+         cJSON_AddNumberToObject(ct, "ends_at_ms", (double)c->ends_at_ms) &&
+         cJSON_AddNumberToObject(ct, "now_ms", (double)now) &&
+         cJSON_AddNumberToObject(ct, "next_change_in_ms", (double)st.next_change_in_ms);
+    if (!clars) {
+        clars = v->public_clars;
+        v->public_clars = NULL;
     }
     /* Each add_raw takes its text, so every one is called. */
-    ok = add_raw(o, "scoreboard", board);
-    ok = add_raw(o, "announcements", ann) && ok;
+    ok = add_raw(o, "scoreboard", v->board) && ok;
+    ok = add_raw(o, "announcements", v->announcements) && ok;
     ok = add_raw(o, "clarifications", clars) && ok;
-    if (!ok || !cJSON_AddBoolToObject(o, "registered", registered > 0)) {
+    v->board = v->announcements = NULL;
+    if (job->req.p.window_count) {
+        if (mine)
+            ok = add_raw(o, "my_rows", mine) && ok;
+        else
+            ok = ok && cJSON_AddNullToObject(o, "my_rows");
+    }
+    ok = ok && cJSON_AddBoolToObject(o, "registered", v->registered);
+    job->subscribe_contest = c->id;
+    srv_cache_view_release(v);
+    if (!ok) {
         cJSON_Delete(o);
-        srv__fail(job, SRV_ERR_INTERNAL, "out of memory");
+        o = NULL;
+    }
+    srv__set_data(job, o);
+}
+
+bool srv_proto_subscribe_cached(struct srv_req_job *job)
+{
+    const struct srv_params *p = &job->req.p;
+    struct srv_cache_view v;
+    uint64_t gen;
+
+    /* The jury and an unchecked cookie need a read first; so do a caller's
+     * own questions and, with a window, its own rows. */
+    if (job->req.type != SRV_REQ_SUBSCRIBE || p->topic != SRV_TOPIC_CONTEST ||
+        job->token_unchecked || srv__privileged(&job->user))
+        return false;
+    gen = srv_cache_contest_gen(job->cfg->cache, p->contest_id);
+    if (!srv_cache_snapshot_get(job->cfg->cache, p->contest_id, false, p->window_count, gen,
+                                gv_time_mono_ms(), job->user.id, &v))
+        return false;
+    /* A large whole board is copied and printed on a job thread: the loop
+     * must not stall on it. */
+    if (v.asked || (p->window_count && v.registered) || strlen(v.board) > SUBSCRIBE_ON_LOOP_MAX) {
+        srv_cache_view_release(&v);
         return false;
     }
+    job->snapshot_gen = gen;
+    subscribe_reply(job, &v, NULL, NULL, gv_time_real_ms());
     return true;
 }
 
 void srv__req_subscribe_contest(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
 {
-    struct db_contest_info c;
-    struct cst_schedule sch;
-    struct cst_state st;
+    const struct srv_params *p = &job->req.p;
+    struct db_ranking_query around = {0, 0, job->user.id, (size_t)p->radius};
+    bool jury = srv__privileged(&job->user);
+    struct srv_cache_view v;
+    char *clars = NULL, *mine = NULL;
     int64_t now = gv_time_real_ms();
-    cJSON *o, *ct;
-    int err = db_catalog_contest(&c, pg, job->req.p.contest_id);
+    int err = snapshot_view(&v, job, env, pg, p->contest_id, jury, now);
 
     if (err == GV_ENOTFOUND) {
-        srv__fail(job, SRV_ERR_NOT_FOUND, "no contest %" PRId64, job->req.p.contest_id);
+        srv__fail(job, SRV_ERR_NOT_FOUND, "no contest %" PRId64, p->contest_id);
+        return;
+    }
+    if (err == GV_EINVAL) {
+        srv__fail(job, SRV_ERR_INTERNAL, "contest %" PRId64 " has an inconsistent schedule",
+                  p->contest_id);
         return;
     }
     if (err < 0) {
         srv__fail_store(job, env, err, 0, "contest");
         return;
     }
-    sch = (struct cst_schedule){c.starts_at_ms, c.freezes_at_ms, c.ends_at_ms, c.unfrozen_at_ms};
-    if (!cst_schedule_valid(&sch)) {
-        srv__fail(job, SRV_ERR_INTERNAL, "contest %" PRId64 " has an inconsistent schedule", c.id);
+    /* The caller's own parts: its questions (and the jury's view of all),
+     * and with a window its rows, when it is on the board. */
+    if (jury || v.asked)
+        err = db_clar_list(&clars, pg, p->contest_id, job->user.id, jury);
+    if (err >= 0 && p->window_count && v.registered) {
+        err = db_ranking_window_json(&mine, pg, srv_jobs_redis(env), p->contest_id, jury, &around,
+                                     now);
+        if (err == GV_ENOTFOUND || err == -ERANGE) /* hidden, or served whole */
+            err = 0;
+    }
+    if (err < 0) {
+        gv_free(clars);
+        gv_free(mine);
+        srv_cache_view_release(&v);
+        srv__fail_store(job, env, err, 0, "contest");
         return;
     }
-    cst_state_at(&st, &sch, now);
-    o = cJSON_CreateObject();
-    ct = cJSON_CreateObject();
-    if (!o || !ct || !cJSON_AddItemToObject(o, "contest", ct)) {
-        cJSON_Delete(ct);
-        cJSON_Delete(o);
-        srv__set_data(job, NULL);
-        return;
-    }
-    if (!cJSON_AddNumberToObject(ct, "id", (double)c.id) ||
-        !cJSON_AddStringToObject(ct, "slug", c.slug) ||
-        !cJSON_AddStringToObject(ct, "title", c.title) ||
-        !cJSON_AddStringToObject(ct, "phase", cst_phase_name(st.phase)) ||
-        !cJSON_AddNumberToObject(ct, "starts_at_ms", (double)c.starts_at_ms) ||
-        !cJSON_AddNumberToObject(ct, "ends_at_ms", (double)c.ends_at_ms) ||
-        !cJSON_AddNumberToObject(ct, "now_ms", (double)now) ||
-        !cJSON_AddNumberToObject(ct, "next_change_in_ms", (double)st.next_change_in_ms)) {
-        cJSON_Delete(o);
-        o = NULL;
-    }
-    if (o && !contest_extras(job, env, pg, o, c.id, now))
-        return;
-    job->subscribe_contest = c.id;
-    srv__set_data(job, o);
+    subscribe_reply(job, &v, clars, mine, now);
 }
 
 /* Adds "phase" and "next_change_in_ms" to every contest of the list: the
@@ -194,6 +282,9 @@ void srv__req_contest_register(struct srv_req_job *job, struct srv_job_env *env,
         srv__fail_store(job, env, err, 0, "registration");
         return;
     }
+    /* No event announces a registration: this process's snapshots learn
+     * it now, the others' within their TTL (srv_cache.h). */
+    srv_cache_contest_touch(job->cfg->cache, cid);
     job->data = gv_strdup(err == GV_EEXIST ? "{\"registered\":true,\"already\":true}"
                                            : "{\"registered\":true,\"already\":false}");
     if (!job->data)

@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "db_catalog.h"
+#include "srv_cache.h"
 #include "srv_proto.h"
 
 struct db_pg;

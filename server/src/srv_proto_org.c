@@ -140,6 +140,10 @@ static void req_contest_update(struct srv_req_job *job, struct srv_job_env *env,
         srv__fail_store(job, env, err, 0, "contest.update");
     else
         srv__set_data(job, contest_reply(cid, NULL, false));
+    /* No event announces an edit: this process's snapshots go now, the
+     * others' within their TTL (srv_cache.h). */
+    if (err == 0)
+        srv_cache_contest_touch(job->cfg->cache, cid);
 }
 
 /* The definition as `gavel contest show` prints it, and the phase from the
@@ -208,6 +212,8 @@ static void req_contest_unfreeze(struct srv_req_job *job, struct srv_job_env *en
         srv__fail_store(job, env, err, 0, "contest.unfreeze");
     else
         srv__set_data(job, contest_reply(cid, "already", err == GV_EEXIST));
+    if (err == 0)
+        srv_cache_contest_touch(job->cfg->cache, cid);
 }
 
 static void req_user_set(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
@@ -228,6 +234,7 @@ static void req_user_set(struct srv_req_job *job, struct srv_job_env *env, struc
         srv__fail_store(job, env, err, 0, "user.set");
         return;
     }
+    srv_cache_session_drop_user(job->cfg->cache, u.id);
     o = cJSON_CreateObject();
     if (o && (!cJSON_AddNumberToObject(o, "id", (double)u.id) ||
               !cJSON_AddStringToObject(o, "username", u.username) ||
@@ -355,6 +362,7 @@ int srv__user_refresh(struct srv_req_job *job, struct srv_job_env *env, struct d
     }
     if (strcmp(u.role, job->user.role) || strcmp(u.tier, job->user.tier)) {
         /* The connection follows what an admin changed meanwhile. */
+        srv_cache_session_drop_user(job->cfg->cache, u.id);
         job->set_user = true;
         job->new_user = u;
         snprintf(job->new_token, sizeof(job->new_token), "%s", job->token);

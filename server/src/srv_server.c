@@ -36,6 +36,7 @@
 #include "gv_config.h"
 #include "gv_err.h"
 #include "gv_log.h"
+#include "srv_cache.h"
 #include "srv_codec.h"
 #include "srv_health.h"
 #include "srv_jobs.h"
@@ -55,9 +56,11 @@ void srv__server_wakeup(struct srv_server *s)
         struct srv_req_job *rj = (struct srv_req_job *)job;
 
         job->next = NULL;
-        if (c && c->is_ws)
-            srv__session_done(c, rj);
-        else if (c)
+        if (c && c->is_ws && srv__session_done(c, rj)) {
+            job = next;
+            continue;
+        }
+        if (c && !c->is_ws)
             srv__http_done(c, rj);
         /* After the session applied it: a subscription it refused turns a
          * success into an error there. */
@@ -65,6 +68,11 @@ void srv__server_wakeup(struct srv_server *s)
         job->free(job);
         job = next;
     }
+    /* Before anyone is offered these events: a snapshot read from now on
+     * is checked against them (srv_cache.h). */
+    for (const struct srv_live_event *e = ev; e; e = e->next)
+        if (e->contest_id)
+            srv_cache_contest_touch(s->proto.cache, e->contest_id);
     if (ev) {
         srv__feed_offer(s, ev);
         srv__deliver_events(s, ev);
@@ -205,7 +213,15 @@ int srv_options_load(struct srv_options *out, const char *default_web_root, cons
                              3600000);
     if (err < 0)
         return err;
-    return gv_config_get_long(&out->clics_poll_ms, "GAVEL_CLICS_POLL_MS", 120000, 10, 86400000);
+    err = gv_config_get_long(&out->clics_poll_ms, "GAVEL_CLICS_POLL_MS", 120000, 10, 86400000);
+    if (err < 0)
+        return err;
+    err = gv_config_get_long(&out->session_cache_ms, "GAVEL_SESSION_CACHE_MS",
+                             SRV_CACHE_SESSION_TTL_MS, 0, 600000);
+    if (err < 0)
+        return err;
+    return gv_config_get_long(&out->snapshot_cache_ms, "GAVEL_SNAPSHOT_CACHE_MS",
+                              SRV_CACHE_SNAPSHOT_TTL_MS, 0, 600000);
 }
 
 /* Opens the shared listening socket. Returns the fd, or -errno of the step
@@ -348,6 +364,9 @@ int srv_server_new(struct srv_server **out, const struct srv_options *opt)
     s->proto.rate_prefix = s->rate_prefix;
     s->proto.rate_free = opt->rate_free > 0 ? opt->rate_free : 6;
     s->proto.rate_paid = opt->rate_paid > 0 ? opt->rate_paid : 20;
+    err = srv_cache_new(&s->proto.cache, opt->session_cache_ms, opt->snapshot_cache_ms);
+    if (err < 0)
+        goto fail;
     if (!s->web_root || !s->version || !s->allowed_origins || !s->rate_prefix) {
         err = -ENOMEM;
         goto fail;
@@ -501,6 +520,7 @@ void srv_server_free(struct srv_server *s)
     if (s->ctx)
         lws_context_destroy(s->ctx);
     srv_health_stop(s->health);
+    srv_cache_free(s->proto.cache);
     gv_free(s->web_root);
     gv_free(s->version);
     gv_free(s->allowed_origins);

@@ -36,6 +36,7 @@
 #include "gv_err.h"
 #include "gv_log.h"
 #include "gv_time.h"
+#include "srv_cache.h"
 #include "srv_codec.h"
 #include "srv_jobs.h"
 #include "srv_live.h"
@@ -59,6 +60,7 @@
  * pending list's own bounds), so a connection that is served late catches
  * up in one round instead of falling further behind during a burst. */
 #define SESS_PUSH_BATCH SRV_SUBS_PENDING_MAX
+#define SESS_SNAPSHOT_TRIES 3
 #define SESS_PUSH_BATCH_BYTES SRV_SUBS_PENDING_BYTES
 
 /* Pushes are written from a shared srv_frame, whose headroom must hold
@@ -135,6 +137,8 @@ static int sess_send_error(struct lws *wsi, struct srv__session *ss, enum srv_re
     return sess_send(wsi, ss, text, len);
 }
 
+static void sess_done(struct srv__session *ss, struct srv_req_job *job);
+
 /* Starts `job` with a snapshot of the session taken now, after every
  * earlier request of this connection has finished. */
 static int sess_start(struct lws *wsi, struct srv__session *ss, struct srv_req_job *job)
@@ -148,6 +152,14 @@ static int sess_start(struct lws *wsi, struct srv__session *ss, struct srv_req_j
     if (job->req.type == SRV_REQ_RESUME && srv_subs_copy_filter(&job->filter, &ss->subs) < 0) {
         job->base.free(&job->base);
         return sess_send_error(wsi, ss, SRV_REQ_RESUME, NULL, SRV_ERR_INTERNAL, "out of memory");
+    }
+    if (srv_proto_hello_cached(job) || srv_proto_subscribe_cached(job)) {
+        /* Done here, in order all the same: nothing of ours was running. */
+        ss->busy = true;
+        sess_done(ss, job);
+        srv_metrics_request(job->req.type, job->err_code);
+        job->base.free(&job->base);
+        return 0;
     }
     if (srv_jobs_submit(s->jobs, &job->base) < 0) {
         char *text;
@@ -576,9 +588,43 @@ static void sess_done(struct srv__session *ss, struct srv_req_job *job)
     sess_update_rx(wsi, ss);
 }
 
-void srv__session_done(struct srv__conn *c, struct srv_req_job *job)
+/* A contest's snapshot read before an event of the contest that the loop
+ * has delivered since (to the subscribers it had then) misses that event,
+ * and the subscription made now would not get it either: the subscribe
+ * runs again, with a fresh read. After SESS_SNAPSHOT_TRIES the last one
+ * stands (a contest publishing faster than a snapshot is read), and a row
+ * missed then comes with its contestant's next change. */
+static bool sess_snapshot_stale(struct srv_server *s, struct srv_req_job *job)
 {
-    sess_done(lws_container_of(c, struct srv__session, c), job);
+    int64_t contest = job->subscribe_contest;
+    char *data = job->data;
+
+    if (job->err_code || !contest || job->set_user || job->clear_user ||
+        job->snapshot_tries >= SESS_SNAPSHOT_TRIES ||
+        srv_cache_contest_gen(s->proto.cache, contest) == job->snapshot_gen)
+        return false;
+    job->data = NULL;
+    job->subscribe_contest = 0;
+    job->snapshot_tries++;
+    job->base.next = NULL;
+    if (srv_jobs_submit(s->jobs, &job->base) == 0) {
+        gv_free(data);
+        return true;
+    }
+    /* Overloaded: the snapshot in hand is better than none. */
+    job->data = data;
+    job->subscribe_contest = contest;
+    return false;
+}
+
+bool srv__session_done(struct srv__conn *c, struct srv_req_job *job)
+{
+    struct srv__session *ss = lws_container_of(c, struct srv__session, c);
+
+    if (sess_snapshot_stale(srv__server_of(c->wsi), job))
+        return true;
+    sess_done(ss, job);
+    return false;
 }
 
 /* Offers a batch of live events to the sessions that may want them: the
@@ -729,5 +775,11 @@ const struct lws_protocols srv__session_protocol = {
     .name = SRV__WS_PROTOCOL,
     .callback = callback_gavel,
     .per_session_data_size = sizeof(struct srv__session),
-    .rx_buffer_size = 4096,
+    /* lws allocates this much for every connection; requests are small,
+     * and a larger one arrives in pieces that sess_receive joins. */
+    .rx_buffer_size = 1024,
+    /* Left 0, a send() would be cut to rx_buffer_size and the rest buffered
+     * by lws and sent in more rounds: a burst's coalesced pushes (up to
+     * SESS_PUSH_BATCH_BYTES) and a large reply go out in one. */
+    .tx_packet_size = SESS_OUTQ_BYTES + LWS_PRE,
 };

@@ -681,6 +681,50 @@ try {
     await orgContext.close();
   });
 
+  await soft("a windowed board of 100 000 rows: pages fetched, never loaded whole", async () => {
+    const m = await page.evaluate(async () => {
+      const { Board, PAGE_SIZE } = await import("/js/board.js");
+      const host = document.createElement("section");
+      document.querySelector("#view").append(host);
+      const total = 100000, me = 73456;
+      // The server's contest.board_window, for a board where user u is at
+      // position u - 1: what the page asks for is recorded.
+      const asked = [];
+      const row = (pos) => ({ user_id: pos + 1, username: `u${pos + 1}`, solved: 0, penalty: 0, score: 0, rank: pos + 1,
+        cells: [{ label: "A", solved: false, tries: 0, pending: 0, score: 0 }] });
+      const fetch = async (from, count) => {
+        asked.push([from, count]);
+        const rows = [];
+        for (let p = from; p < Math.min(total, from + count); p++) rows.push(row(p));
+        return { total, from, rows };
+      };
+      const b = new Board(host, { me, contestId: 1, fetch });
+      const first = await fetch(0, PAGE_SIZE);
+      asked.length = 0;
+      b.set({ scoring: "icpc", problems: [{ label: "A", slug: "a" }], frozen: false, ...first }, me - 1);
+      const pageText = () => host.querySelector("#board-page")?.textContent;
+      const out = { pages: pageText(), domRows: host.querySelectorAll("tbody tr").length };
+      host.querySelectorAll(".board-pager button")[1].click(); // Next
+      await new Promise((r) => setTimeout(r, 50));
+      out.next = pageText();
+      out.nextFirst = host.querySelector("tbody tr")?.dataset.user;
+      await b.jumpToMe();
+      out.mePage = pageText();
+      out.meRow = host.querySelectorAll(`tbody tr.me[data-user="${me}"]`).length;
+      out.asked = asked;
+      out.held = b.board.rows.length;
+      host.remove();
+      return out;
+    });
+    check(m.pages === "Page 1 of 1000", "the pager counts the whole board's pages", m.pages);
+    check(m.domRows === 100, "one page of rows in the DOM", String(m.domRows));
+    check(m.next === "Page 2 of 1000" && m.nextFirst === "101", "Next fetched rows 101..200", `${m.next} ${m.nextFirst}`);
+    check(m.mePage === "Page 735 of 1000" && m.meRow === 1, "jump to me fetched my page", `${m.mePage} ${m.meRow}`);
+    check(JSON.stringify(m.asked) === JSON.stringify([[100, 100], [73400, 100]]), "only the pages shown were asked for",
+      JSON.stringify(m.asked));
+    check(m.held === 100, "the page holds one window, not the board", String(m.held));
+  });
+
   await soft("a scoreboard of 10 000 rows: render and one update timed against the goals", async () => {
     const m = await page.evaluate(async () => {
       const { Board, rankRows } = await import("/js/board.js");

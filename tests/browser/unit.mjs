@@ -466,6 +466,17 @@ test("placeRow moves one row and re-ranks as a full sort would", () => {
   assert.deepEqual(sorted.map((r) => `${r.user_id}:${r.rank}`), rows.map((r) => `${r.user_id}:${r.rank}`));
 });
 
+test("placeRow in a window of the board ranks from the rows above it", () => {
+  const mk = (u, solved, penalty) => ({ user_id: u, solved, penalty, cells: [] });
+  // Rows 101..103 of a board (a page fetched with contest.board_window).
+  const rows = [mk(7, 3, 10), mk(8, 2, 5), mk(9, 1, 0)];
+  rows.forEach((r, i) => { r.rank = 101 + i; });
+  placeRow(rows, mk(9, 2, 5), "icpc", 100);
+  assert.deepEqual(rows.map((r) => `${r.user_id}:${r.rank}`), ["7:101", "8:102", "9:102"]);
+  placeRow(rows, mk(8, 0, 0), "icpc", 100);
+  assert.deepEqual(rows.map((r) => `${r.user_id}:${r.rank}`), ["7:101", "9:102", "8:103"]);
+});
+
 /* --- drafts and the submission page ---------------------------------------- */
 
 // localStorage's shape over a Map.

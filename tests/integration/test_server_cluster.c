@@ -256,8 +256,11 @@ static int run_cli(const char *const args[])
 static pid_t start_server(const char *name)
 {
     static char e_port[40], e_pg[640], e_redis[100];
+    /* Sessions and contest snapshots cached for ten minutes (srv_cache.h):
+     * whatever a test sees change, an invalidation did, not an expiry. */
     const char *env[] = {e_port, e_pg, e_redis, "GAVEL_HTTP_ADDR=127.0.0.1",
-                         "GAVEL_SUBMIT_RATE_FREE=1000", NULL};
+                         "GAVEL_SUBMIT_RATE_FREE=1000", "GAVEL_SESSION_CACHE_MS=600000",
+                         "GAVEL_SNAPSHOT_CACHE_MS=600000", NULL};
     char *argv[] = {(char *)server_path, NULL};
     char log[128];
 
@@ -447,6 +450,18 @@ static void live_verdict(char *id, int64_t sub, int64_t user, int64_t seq, const
     ev.u.verdict.score = !strcmp(verdict, "AC");
     ev.u.verdict.max_time_ms = 2;
     ev.u.verdict.max_memory_kb = 900;
+    live_publish(id, &ev);
+}
+
+/* A contest.scoreboard row of `user` (no attempts) in `contest`. */
+static void live_row(char *id, int64_t contest, int64_t user, const char *username)
+{
+    struct cst_event ev;
+
+    cst_event_init(&ev, CST_EVENT_CONTEST_ROW);
+    ev.contest_id = contest;
+    ev.user_id = user;
+    snprintf(ev.u.row.row.username, sizeof(ev.u.row.row.username), "%s", username);
     live_publish(id, &ev);
 }
 
@@ -1034,6 +1049,21 @@ static int clar_count(int fd, int64_t cid)
     return n;
 }
 
+/* The clarifications in a subscribe's snapshot of contest `cid`. */
+static int snapshot_clar_count(int fd, int64_t cid)
+{
+    char req[128];
+    cJSON *r;
+    int n;
+
+    snprintf(req, sizeof(req), "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%" PRId64 "}",
+             cid);
+    r = itest_rpc(fd, req, "ok", NULL);
+    n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(itest_data(r), "clarifications"));
+    cJSON_Delete(r);
+    return n;
+}
+
 /* Whether `fd`'s list of contest `cid` names the asker of every question
  * (the jury's list) or of none (anyone else's). */
 static bool clar_askers_named(int fd, int64_t cid, bool named)
@@ -1113,6 +1143,11 @@ static void test_clarifications(void)
     expect_clar(bob, b1, false, true, "bob, the broadcast");
     ICHECK(clar_count(alice, cid) == 3 && clar_count(bob, cid) == 2 && clar_count(org, cid) == 3,
            "lists: alice 3 (hers, public, broadcast), bob 2, the jury 3");
+    /* Snapshots share the public ones (srv_cache.h); an asker's own
+     * private question comes from a read of its own. */
+    ICHECK(snapshot_clar_count(alice, cid) == 3 && snapshot_clar_count(bob, cid) == 2 &&
+               snapshot_clar_count(anon, cid) == 2 && snapshot_clar_count(org, cid) == 3,
+           "snapshots: alice 3 (her private question too), bob 2, a visitor 2, the jury 3");
     ICHECK(clar_askers_named(org, cid, true), "the jury's list names every asker");
     ICHECK(clar_askers_named(alice, cid, false) && clar_askers_named(bob, cid, false),
            "a contestant's list names no asker, not even of a public question");
@@ -1355,6 +1390,15 @@ static void test_contest(void)
 
     itest_step = "contest problem after the start";
     psql("UPDATE contests SET starts_at = now() - interval '1 minute' WHERE slug = 'soon'");
+    /* An edit behind the servers' back announces nothing; the phase event
+     * the timers publish would invalidate the contest's snapshots
+     * (srv_cache.h), as any event of the contest does: here a row, by hand. */
+    {
+        char id[DB_STREAM_ID_MAX];
+
+        live_row(id, soon, alice_id, "alice");
+        expect_push(fd, id, "an event of the contest");
+    }
     check_contest(fd, soon, "running");
     r = itest_rpc(fd, "{\"type\":\"problem.get\",\"slug\":\"circle-area\"}", "ok", NULL);
     ICHECK(itest_str(itest_data(r), "statement_md"), "statement");
@@ -1737,6 +1781,151 @@ static void wait_recovered(int fd, const char *req, int ms)
 static const char submit_req[] =
     "{\"type\":\"submit\",\"problem\":\"pair-sum\",\"language\":\"c\",\"source\":\"int main(){}\"}";
 
+/* --- Caches (srv_cache.h) ------------------------------------------------------ */
+
+/* A fresh connection to process `pid` that says hello with `token`: its
+ * user object (JSON null when the token is refused), as text. */
+static char *hello_user(pid_t pid, const char *token)
+{
+    int fd = client_on(pid, "");
+    char req[160], *user;
+    cJSON *r;
+
+    snprintf(req, sizeof(req), "{\"type\":\"hello\",\"token\":\"%s\"}", token);
+    r = itest_rpc(fd, req, "ok", NULL);
+    user = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(itest_data(r), "user"));
+    cJSON_Delete(r);
+    close(fd);
+    return user;
+}
+
+/* Whether a subscribe's snapshot lists `username` on the board. */
+static bool board_lists(const cJSON *snapshot, const char *username)
+{
+    const cJSON *board = cJSON_GetObjectItemCaseSensitive(snapshot, "scoreboard"), *row;
+
+    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(board, "rows"))
+    {
+        if (itest_str(row, "username") && !strcmp(itest_str(row, "username"), username))
+            return true;
+    }
+    return false;
+}
+
+/* Each cache is dropped by what changes what it holds. The servers keep
+ * entries for ten minutes here (start_server), so a test sees a change
+ * only if the invalidation worked. */
+static void test_caches(void)
+{
+    char carol_token[80], dave_token[80], root_token[80], req[200], id[DB_STREAM_ID_MAX], *user;
+    int64_t dave_id, contest;
+    int fd, root;
+    cJSON *r;
+
+    itest_step = "session cache: logout";
+    register_user("carol", carol_token, NULL);
+    fd = client_on(server_a, carol_token); /* A has looked it up, and keeps it */
+    user = hello_user(server_a, carol_token);
+    ICHECK(user && strstr(user, "\"carol\""), "carol's token: %s", user ? user : "?");
+    free(user);
+    cJSON_Delete(itest_rpc(fd, "{\"type\":\"logout\"}", "ok", NULL));
+    close(fd);
+    user = hello_user(server_a, carol_token);
+    ICHECK(user && !strcmp(user, "null"), "a token logged out still logs in: %s",
+           user ? user : "?");
+    free(user);
+
+    itest_step = "session cache: role change";
+    register_user("root", root_token, NULL);
+    psql("UPDATE users SET role = 'admin' WHERE username = 'root'");
+    register_user("dave", dave_token, &dave_id);
+    user = hello_user(server_a, dave_token);
+    ICHECK(user && strstr(user, "\"contestant\""), "dave before: %s", user ? user : "?");
+    free(user);
+    root = client_on(server_a, root_token);
+    cJSON_Delete(itest_rpc(
+        root, "{\"type\":\"user.set\",\"username\":\"dave\",\"role\":\"organizer\"}", "ok",
+        NULL));
+    user = hello_user(server_a, dave_token);
+    ICHECK(user && strstr(user, "\"organizer\""), "dave after user.set: %s", user ? user : "?");
+    free(user);
+    cJSON_Delete(itest_rpc(
+        root, "{\"type\":\"user.set\",\"username\":\"dave\",\"role\":\"contestant\"}",
+        "ok", NULL));
+    close(root);
+
+    itest_step = "snapshot cache: an event after the snapshot";
+    /* Its start already announced: no phase event of the timers may
+     * refresh the snapshot while this test looks. */
+    psql("INSERT INTO contests (slug, title, starts_at, ends_at, announced_phase) VALUES "
+         "('cached', 'Cached', now() - interval '1 hour', now() + interval '1 hour', 'running')");
+    contest = psql_int("SELECT id FROM contests WHERE slug = 'cached'");
+    snprintf(req, sizeof(req), "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%" PRId64 "}",
+             contest);
+    fd = client_on(server_a, alice_token);
+    r = itest_rpc(fd, req, "ok", NULL);
+    ICHECK(!board_lists(itest_data(r), "dave"), "dave on the board before registering");
+    cJSON_Delete(r);
+    /* What a verdict changes, behind the server's back: PostgreSQL first,
+     * then the event (gavel-judge's order). */
+    snprintf(req, sizeof(req),
+             "INSERT INTO participants (contest_id, user_id) VALUES (%" PRId64 ", %" PRId64 ")",
+             contest, dave_id);
+    psql(req);
+    {
+        int again = client_on(server_a, dave_token);
+
+        snprintf(req, sizeof(req),
+                 "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%" PRId64 "}",
+                 contest);
+        r = itest_rpc(again, req, "ok", NULL);
+        /* Served from the cache: nothing told A yet. (This is what the
+         * ten minutes make certain; the event below is what ends it.) */
+        ICHECK(!board_lists(itest_data(r), "dave") &&
+                   cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(itest_data(r), "registered")),
+               "the snapshot was not cached");
+        cJSON_Delete(r);
+        live_row(id, contest, dave_id, "dave");
+        expect_push(fd, id, "alice, subscribed");
+        r = itest_rpc(again, req, "ok", NULL);
+        ICHECK(board_lists(itest_data(r), "dave"), "a snapshot older than an event it follows");
+        ICHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(itest_data(r), "registered")),
+               "dave's registration missing after the event");
+        cJSON_Delete(r);
+        close(again);
+    }
+
+    itest_step = "subscribe with a window of the board";
+    snprintf(req, sizeof(req),
+             "INSERT INTO participants (contest_id, user_id) SELECT %" PRId64 ", id FROM users "
+             "WHERE username IN ('alice', 'bob')",
+             contest);
+    psql(req);
+    snprintf(req, sizeof(req),
+             "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%" PRId64
+             ",\"window\":2,\"radius\":0}",
+             contest);
+    r = itest_rpc(fd, req, "ok", NULL);
+    {
+        const cJSON *d = itest_data(r), *b = cJSON_GetObjectItemCaseSensitive(d, "scoreboard"),
+                    *mine = cJSON_GetObjectItemCaseSensitive(d, "my_rows");
+
+        ICHECK(itest_num(b, "total") == 3 && itest_num(b, "from") == 0 &&
+                   cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(b, "rows")) == 2,
+               "the top 2 of 3 rows, with the total");
+        ICHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(mine, "rows")) == 1,
+               "my_rows: alice's row alone (radius 0)");
+        ICHECK(!strcmp(itest_str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(mine, "rows"), 0),
+                                 "username"),
+                       "alice"),
+               "my_rows is alice's");
+    }
+    cJSON_Delete(r);
+    itest_rpc_error(fd, "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":1,\"window\":0}",
+                    "invalid");
+    close(fd);
+}
+
 static void test_redis_restart(void)
 {
     char id[DB_STREAM_ID_MAX], resume_req[128];
@@ -1783,9 +1972,20 @@ static void test_pg_restart(void)
     expect_unavailable(a, "{\"type\":\"problem.get\",\"slug\":\"pair-sum\"}", "database");
     {
         char req[160];
+        cJSON *r;
 
-        snprintf(req, sizeof(req), "{\"type\":\"hello\",\"token\":\"%s\"}", alice_token);
+        /* A token no process has seen needs PostgreSQL... */
+        snprintf(req, sizeof(req), "{\"type\":\"hello\",\"token\":\"%064d\"}", 7);
         expect_unavailable(b, req, "database");
+        /* ...while one that B checked before (client_on) is answered from
+         * its session cache (srv_cache.h): a storm of reconnects does not
+         * wait for the database. */
+        snprintf(req, sizeof(req), "{\"type\":\"hello\",\"token\":\"%s\"}", alice_token);
+        r = itest_rpc(b, req, "ok", NULL);
+        ICHECK(!strcmp(itest_str(cJSON_GetObjectItem(itest_data(r), "user"), "username"),
+                       "alice"),
+               "a cached session while postgres is down");
+        cJSON_Delete(r);
     }
     expect_quiet(a, "A");
     expect_quiet(b, "B");
@@ -1893,6 +2093,7 @@ int main(int argc, char **argv)
         test_server_restart_mid_contest();
         test_contest_timers();
         test_clarifications();
+        test_caches();
         test_redis_restart();
         test_pg_restart();
     }

@@ -4,6 +4,9 @@
 // rows (a board of 10 000 draws one page: the DOM stays small), and rows
 // that glide to their new place when a verdict moves them (FLIP: note where
 // each row was, redraw, then animate from the old place to the new one).
+// A windowed board (one with a `total`: subscribe's "window") holds one page
+// only and asks the server for the others (contest.board_window), so a
+// 100 000-row board is never loaded whole.
 
 import { h, clear } from "./dom.js";
 
@@ -45,19 +48,21 @@ function comparator(scoring) {
 }
 
 // Ranks from index `from`; past `to` it stops at the first row whose rank
-// did not change (those after it cannot have changed either).
-function rerank(rows, cmp, from = 0, to = rows.length) {
+// did not change (those after it cannot have changed either). `base`: rows
+// above rows[0] (a window of the board).
+function rerank(rows, cmp, from = 0, to = rows.length, base = 0) {
   for (let i = from; i < rows.length; i++) {
     const r = rows[i];
-    const rank = i > 0 && cmp(rows[i - 1], r) === 0 ? rows[i - 1].rank : i + 1;
+    const rank = i > 0 && cmp(rows[i - 1], r) === 0 ? rows[i - 1].rank : base + i + 1;
     if (i > to && rank === r.rank) break;
     r.rank = rank;
   }
 }
 
-// One row replaced (or added) in a ranked board: out of its old place, into
-// its new one by binary search, then the ranks again; linear, not a sort.
-export function placeRow(rows, row, scoring) {
+// One row replaced (or added) in a ranked board (or a window of one, with
+// `base` rows above it): out of its old place, into its new one by binary
+// search, then the ranks again; linear, not a sort.
+export function placeRow(rows, row, scoring, base = 0) {
   const cmp = comparator(scoring);
   const full = (a, b) => cmp(a, b) || a.user_id - b.user_id;
   const at = rows.findIndex((r) => r.user_id === row.user_id);
@@ -69,7 +74,7 @@ export function placeRow(rows, row, scoring) {
   }
   rows.splice(lo, 0, row);
   // Only the rows between the old and the new place moved.
-  rerank(rows, cmp, Math.min(lo, at < 0 ? lo : at), Math.max(lo, at < 0 ? rows.length : at));
+  rerank(rows, cmp, Math.min(lo, at < 0 ? lo : at), Math.max(lo, at < 0 ? rows.length : at), base);
   return lo;
 }
 
@@ -120,9 +125,10 @@ function reorder(parent, want) {
 
 export class Board {
   // el: where the board goes; opts: {me (user id), contestId, colors (label
-  // -> colour), onPage}
+  // -> colour), fetch(from, count) -> a window (contest.board_window's data)}
   constructor(el, opts = {}) {
     this.el = el;
+    this.fetch = opts.fetch || null;
     this.me = opts.me ?? null;
     this.contestId = opts.contestId;
     this.colors = opts.colors || new Map();
@@ -134,18 +140,42 @@ export class Board {
     this.reduced = typeof matchMedia === "function" && matchMedia("(prefers-reduced-motion: reduce)").matches;
   }
 
-  set(board) {
+  // `myPos`: my 0-based place on a windowed board when known (subscribe's
+  // my_rows), so "jump to me" works while my row is on another page.
+  set(board, myPos = null) {
     this.board = { ...board, rows: board.rows || [], problems: board.problems || [] };
     this.built = new Map(); // a fresh board: no row element is reused
     this.thead = null;
-    if (!this.pinned) this.page = this.myPage() || 1;
+    if (this.windowed()) {
+      if (myPos != null) this.myPos = myPos;
+      this.page = pageOf(this.board.from || 0);
+    } else if (!this.pinned) this.page = this.myPage() || 1;
     this.draw(false);
   }
 
-  // One pushed row: replace it, re-rank, redraw the page with motion.
+  windowed() {
+    return this.fetch != null && typeof this.board.total === "number";
+  }
+
+  // Rows before this.board.rows[0]: 0 unless windowed.
+  offset() {
+    return this.windowed() ? this.board.from || 0 : 0;
+  }
+
+  // One pushed row: replace it, re-rank, redraw the page with motion. On a
+  // windowed board the row is placed among the page's rows; one that moves
+  // off the page's end leaves it (the next page fetch is exact again).
   update(row, frozen) {
     if (frozen !== undefined) this.board.frozen = frozen;
-    placeRow(this.board.rows, row, this.board.scoring);
+    const b = this.board;
+    const at = placeRow(b.rows, row, b.scoring, this.offset());
+    if (this.windowed()) {
+      // A row that sorts above the page's first belongs to an earlier page;
+      // a page holds PAGE_SIZE rows, the last one falls to the next page.
+      // (The ranks below are the page's own until the next fetch.)
+      if (at === 0 && b.from > 0) b.rows.splice(0, 1);
+      if (b.rows.length > PAGE_SIZE) b.rows.length = PAGE_SIZE;
+    }
     this.draw(true, row.user_id);
   }
 
@@ -155,18 +185,30 @@ export class Board {
 
   myPage() {
     const i = this.myIndex();
-    return i < 0 ? 0 : pageOf(i);
+    if (i >= 0) return pageOf(this.offset() + i);
+    return this.windowed() && this.myPos != null ? pageOf(this.myPos) : 0;
   }
 
   goTo(page) {
+    if (this.windowed()) {
+      const p = Math.min(Math.max(1, page), pagesFor(this.board.total));
+      return this.fetch((p - 1) * PAGE_SIZE, PAGE_SIZE).then((w) => {
+        this.board = { ...this.board, total: w.total, from: w.from, rows: w.rows || [] };
+        this.page = p;
+        this.pinned = true;
+        this.draw(false);
+      });
+    }
     this.page = Math.min(Math.max(1, page), pagesFor(this.board.rows.length));
     this.pinned = true;
     this.draw(false);
+    return Promise.resolve();
   }
 
-  jumpToMe() {
+  async jumpToMe() {
     const p = this.myPage();
     if (!p) return;
+    if (this.windowed() && p !== this.page) await this.goTo(p);
     this.page = p;
     this.pinned = false;
     this.draw(false);
@@ -192,10 +234,11 @@ export class Board {
     }
     const before = new Map();
     if (animate && !this.reduced) for (const [id, tr] of this.trs) before.set(id, tr.getBoundingClientRect().top);
-    const pages = pagesFor(b.rows.length);
+    const windowed = this.windowed();
+    const pages = pagesFor(windowed ? b.total : b.rows.length);
     this.page = Math.min(this.page, pages);
-    const start = (this.page - 1) * PAGE_SIZE;
-    const slice = b.rows.slice(start, start + PAGE_SIZE);
+    const start = windowed ? b.from || 0 : (this.page - 1) * PAGE_SIZE;
+    const slice = windowed ? b.rows : b.rows.slice(start, start + PAGE_SIZE);
     const ioi = b.scoring === "ioi";
     const problems = b.problems;
     this.trs = new Map();
@@ -226,7 +269,7 @@ export class Board {
     });
     this.built = built;
     const table = this.table || (this.table = h("table", { class: "board" }, h("caption", { class: "sr-only" }), h("tbody")));
-    table.caption.textContent = `Scoreboard, rows ${start + 1} to ${start + slice.length} of ${b.rows.length}`;
+    table.caption.textContent = `Scoreboard, rows ${start + 1} to ${start + slice.length} of ${windowed ? b.total : b.rows.length}`;
     if (!this.thead) {
       this.thead = this.head(problems, ioi);
       table.tHead?.remove();
@@ -245,9 +288,10 @@ export class Board {
       this.nav = h("div", { class: "board-nav" });
       this.wrap = h("div", { class: "table-wrap board-wrap" }, table);
     }
+    const myRank = mine >= 0 ? `#${b.rows[mine].rank}` : windowed && this.myPos != null ? `row ${this.myPos + 1}` : null;
     clear(this.nav,
-      mine >= 0 ? h("button", { type: "button", class: "secondary", id: "jump-to-me", onclick: () => this.jumpToMe() },
-        `Jump to me (#${b.rows[mine].rank})`) : null,
+      myRank ? h("button", { type: "button", class: "secondary", id: "jump-to-me", onclick: () => this.jumpToMe() },
+        `Jump to me (${myRank})`) : null,
       pages > 1 ? this.pager(pages) : null);
     if (this.wrap.parentNode !== this.el) clear(this.el, this.nav, this.wrap);
     if (before.size) this.glide(before);

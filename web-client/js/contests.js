@@ -8,7 +8,7 @@ import { h, clear, errorBox } from "./dom.js";
 import { loading, setTitle, retryButton } from "./views.js";
 import { clarPanel } from "./clar.js";
 import { isOrganizer } from "./org.js";
-import { Board, rankRows } from "./board.js";
+import { Board, PAGE_SIZE, rankRows } from "./board.js";
 
 const PHASE_TEXT = { scheduled: "Starts in", running: "Ends in", frozen: "Ends in (scoreboard frozen)", ended: "Ended", finalized: "Final standings" };
 
@@ -102,7 +102,8 @@ export function contestView(ctx, main, params, id) {
   const boardHead = h("div");
   const boardBox = h("div");
   const boardSection = h("section", { class: "card", "aria-labelledby": "board-title" }, boardHead, boardBox);
-  const board = new Board(boardBox, { me: ctx.session.user?.id, contestId: id, colors });
+  const board = new Board(boardBox, { me: ctx.session.user?.id, contestId: id, colors,
+    fetch: (from, count) => ctx.live.request("contest.board_window", { contest: id, from, count }) });
   const layout = [
     h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, h("a", { href: "#/contests" }, "\u2190 Contests")),
     headBox,
@@ -141,10 +142,13 @@ export function contestView(ctx, main, params, id) {
   };
   ctx.live.addEventListener("push", onPush);
 
-  const load = () => ctx.live.request("subscribe", { topic: "contest", contest: id }).then((data) => {
+  // The board's first page and my rows only: other pages are fetched when
+  // asked for (a large open contest is never loaded whole).
+  const load = () => ctx.live.request("subscribe", { topic: "contest", contest: id, window: PAGE_SIZE, radius: 0 }).then((data) => {
     if (!alive) return;
     state = { ...data, receivedAt: Date.now() };
     state.scoreboard = { ...(data.scoreboard || {}), contest_id: id };
+    state.myPos = data.my_rows && data.my_rows.rows && data.my_rows.rows.length ? data.my_rows.from : null;
     state.announcements = data.announcements || [];
     setTitle(data.contest.title);
     draw();
@@ -216,7 +220,7 @@ export function contestView(ctx, main, params, id) {
   function drawBoard() {
     drawBoardHead();
     board.colors = colors;
-    board.set(state.scoreboard);
+    board.set(state.scoreboard, state.myPos);
   }
 
   function draw() {
