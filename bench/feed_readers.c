@@ -15,8 +15,10 @@
  *
  * Per log row and reader it keeps when the row's first line arrived
  * (CLOCK_REALTIME) and how many lines of it came. "ready" goes to stdout
- * once every reader has its snapshot. On SIGTERM it reads on until the
- * feeds have been quiet for a second (the rows still in flight), then:
+ * once every reader has its snapshot. On SIGTERM it notes the newest row
+ * any reader has and reads on for two seconds (that row and those before
+ * it may still be on their way to other readers); rows past it are left
+ * out. Then it:
  *   - asks the same feed once more, unstreamed, from the newest snapshot
  *     position of all readers (?since_token=E&stream=false): the lines each
  *     row must give;
@@ -81,7 +83,7 @@ static struct {
 
 static struct reader *rd;
 static struct row *rows;
-static int64_t nrows_cap, max_row;
+static int64_t nrows_cap, max_row, cut_row; /* cut_row: the last row reported */
 static int64_t t0_us;
 static volatile sig_atomic_t stopping;
 static int nheaders, nbased, nclosed;
@@ -315,7 +317,7 @@ static void expected_lines(uint32_t **out, int64_t from)
         bool snap;
         int64_t e;
 
-        if (l && line_token(p, l, &snap, &e) && !snap && e > from && e <= max_row)
+        if (l && line_token(p, l, &snap, &e) && !snap && e > from && e <= cut_row)
             want[e]++;
         p += l + 1;
     }
@@ -336,7 +338,7 @@ static int64_t *row_times(int64_t from)
         die("PostgreSQL: %s", PQerrorMessage(pg));
     snprintf(a, sizeof(a), "%lld", opt.contest);
     snprintf(b, sizeof(b), "%" PRId64, from);
-    snprintf(c, sizeof(c), "%" PRId64, max_row);
+    snprintf(c, sizeof(c), "%" PRId64, cut_row);
     res = PQexecParams(pg,
                        "SELECT id, (extract(epoch FROM created_at) * 1000000)::bigint FROM events "
                        "WHERE contest_id = $1 AND id > $2 AND id <= $3",
@@ -381,7 +383,7 @@ static void report(void)
     times = row_times(from);
     lat = malloc(cap * sizeof(*lat));
     spread = xcalloc((size_t)max_row + 1, sizeof(*spread));
-    for (int64_t e = from + 1; e <= max_row; e++) {
+    for (int64_t e = from + 1; e <= cut_row; e++) {
         struct row *w = e < nrows_cap ? &rows[e] : NULL;
         uint32_t lo = UINT32_MAX, hi = 0;
 
@@ -447,7 +449,8 @@ int main(int argc, char **argv)
                                              {NULL, 0, NULL, 0}};
     struct epoll_event evs[256];
     char req[256];
-    int ep, ch, quiet_ms = 0;
+    int64_t stop_ms = 0;
+    int ep, ch;
 
     opt.since = -1;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -497,23 +500,26 @@ int main(int argc, char **argv)
             die("epoll_ctl: %s", strerror(errno));
         drain(&rd[i]);
     }
-    /* Until SIGTERM, and after it until a second without a line. */
-    while (!stopping || quiet_ms < 1000) {
+    /* Until SIGTERM, and two seconds after it. */
+    for (;;) {
         int n = epoll_wait(ep, evs, 256, 100);
 
+        if (stopping && !stop_ms) {
+            cut_row = max_row;
+            stop_ms = real_us() / 1000;
+        }
+        if (stop_ms && real_us() / 1000 - stop_ms >= 2000)
+            break;
         if (n < 0 && errno != EINTR)
             die("epoll_wait: %s", strerror(errno));
-        if (n <= 0) {
-            quiet_ms += stopping ? 100 : 0;
-            continue;
-        }
-        quiet_ms = 0;
         for (int i = 0; i < n; i++)
             if (!rd[evs[i].data.u32].closed)
                 drain(&rd[evs[i].data.u32]);
         if (nclosed == opt.n)
             break;
     }
+    if (!stop_ms)
+        cut_row = max_row; /* every feed closed */
     if (nbased < opt.n)
         die("%d of %d readers got their snapshot (%d closed)", nbased, opt.n, nclosed);
     report();
