@@ -441,12 +441,9 @@ static void on_term(int sig)
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"port", 1, NULL, 'p'},
-                                             {"contest", 1, NULL, 'c'},
-                                             {"readers", 1, NULL, 'n'},
-                                             {"pg", 1, NULL, 'g'},
-                                             {"since", 1, NULL, 's'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"port", 1, NULL, 'p'},    {"contest", 1, NULL, 'c'},
+                                             {"readers", 1, NULL, 'n'}, {"pg", 1, NULL, 'g'},
+                                             {"since", 1, NULL, 's'},   {NULL, 0, NULL, 0}};
     struct epoll_event evs[256];
     char req[256];
     int64_t stop_ms = 0;
@@ -455,18 +452,31 @@ int main(int argc, char **argv)
     opt.since = -1;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'p': opt.port = atoi(optarg); break;
-        case 'c': opt.contest = atoll(optarg); break;
-        case 'n': opt.n = atoi(optarg); break;
-        case 'g': opt.pg = optarg; break;
-        case 's': opt.since = atoll(optarg); break;
+        case 'p':
+            opt.port = atoi(optarg);
+            break;
+        case 'c':
+            opt.contest = atoll(optarg);
+            break;
+        case 'n':
+            opt.n = atoi(optarg);
+            break;
+        case 'g':
+            opt.pg = optarg;
+            break;
+        case 's':
+            opt.since = atoll(optarg);
+            break;
         default:
-            fprintf(stderr, "usage: feed_readers --port P --contest ID --readers N --pg URL [--since ROW]\n");
+            fprintf(
+                stderr,
+                "usage: feed_readers --port P --contest ID --readers N --pg URL [--since ROW]\n");
             return 2;
         }
     }
     if (opt.port <= 0 || opt.contest <= 0 || opt.n <= 0 || opt.n > 60000 || !opt.pg) {
-        fprintf(stderr, "usage: feed_readers --port P --contest ID --readers N --pg URL [--since ROW]\n");
+        fprintf(stderr,
+                "usage: feed_readers --port P --contest ID --readers N --pg URL [--since ROW]\n");
         return 2;
     }
     signal(SIGTERM, on_term);

@@ -19,10 +19,10 @@
 #include "banned.h"
 
 #define USAGE                                                                                      \
-    "usage: gavel token create --user NAME [--name LABEL] [--expires 30d|12h|45m|TIME|never]\n"   \
+    "usage: gavel token create --user NAME [--name LABEL] [--expires 30d|12h|45m|TIME|never]\n"    \
     "       gavel token list [--user NAME]\n"                                                      \
     "       gavel token revoke ID\n"                                                               \
-    "TIME is ISO 8601 with an offset (2027-01-31T18:00:00Z) or a date (2027-01-31, UTC);\n"       \
+    "TIME is ISO 8601 with an offset (2027-01-31T18:00:00Z) or a date (2027-01-31, UTC);\n"        \
     "the token is printed once: only its SHA-256 is stored.\n"
 
 /* --expires: a lifetime from now ("30d", "12h", "45m"), a time, a date,
@@ -166,9 +166,9 @@ static int list(int argc, char **argv)
         put_time(v[i].created_ms, "-");
         put_time(v[i].expires_ms, "never");
         put_time(v[i].last_used_ms, "never");
-        printf(" %s\n", v[i].revoked_ms                               ? "revoked"
+        printf(" %s\n", v[i].revoked_ms                             ? "revoked"
                         : v[i].expires_ms && v[i].expires_ms <= now ? "expired"
-                                                                      : "active");
+                                                                    : "active");
     }
     gv_free(v);
     return CLI_EXIT_OK;

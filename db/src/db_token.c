@@ -100,12 +100,16 @@ int db_token_list(struct db_api_token **out, size_t *n, struct db_pg *pg, int64_
     *n = 0;
     snprintf(uid, sizeof(uid), "%" PRId64, user_id);
 #define MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"
-    err = db__pg_select(&res, pg, "api tokens",
-                        "SELECT t.id, t.user_id, u.username, t.name, " MS("t.created_at") ", "
-                        MS("t.expires_at") ", " MS("t.revoked_at") ", " MS("t.last_used_at")
-                        " FROM api_tokens t JOIN users u ON u.id = t.user_id "
-                        "WHERE $1::bigint = 0 OR t.user_id = $1 ORDER BY t.id",
-                        1, p);
+    err =
+        db__pg_select(
+            &res, pg, "api tokens",
+            "SELECT t.id, t.user_id, u.username, t.name, " MS("t.created_at") ", " MS("t.expires_"
+                                                                                      "at") ", " MS(
+                "t.revoked_at") ", " MS("t.last_used_at") " FROM api_tokens t JOIN users u ON u.id "
+                                                          "= t.user_id "
+                                                          "WHERE $1::bigint = 0 OR t.user_id = $1 "
+                                                          "ORDER BY t.id",
+            1, p);
 #undef MS
     if (err < 0)
         return err;
