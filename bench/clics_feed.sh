@@ -44,15 +44,7 @@ feed_client=$build/bench/feed_readers
 for x in "$bin/gavel" "$bin/gavel-server" "$fanout_client" "$feed_client"; do
     [ -x "$x" ] || gv_die "build first: $x is needed"
 done
-own_services=true
-if [ "${GAVEL_BENCH_SERVICES:-}" = env ]; then
-    own_services=false
-    [ -n "${GAVEL_PG_URL:-}" ] && [ -n "${GAVEL_REDIS_URL:-}" ] ||
-        gv_die "GAVEL_BENCH_SERVICES=env needs GAVEL_PG_URL and GAVEL_REDIS_URL (eval \"\$(scripts/services env)\")"
-else
-    export GAVEL_VAR=$GAVEL_ROOT/var/bench-feed GAVEL_PG_PORT=54410 GAVEL_REDIS_PORT=63880
-    export GAVEL_SERVICES_MODE=test
-fi
+gv_bench_services_init bench-feed 54410 63880
 export GAVEL_LOG_LEVEL=warn
 port=${GAVEL_BENCH_HTTP_PORT:-18480}
 work=$(mktemp -d)
@@ -62,18 +54,12 @@ feeds=
 cleanup() {
     for p in $feeds $import $server; do kill "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
-    if $own_services; then
-        "$GAVEL_ROOT/scripts/services" stop >/dev/null 2>&1 || true
-        rm -rf "$GAVEL_VAR"
-    fi
+    gv_bench_services_stop
     rm -rf "$work"
 }
 trap cleanup EXIT
 gv_port_in_use "$port" && gv_die "port $port is taken; set GAVEL_BENCH_HTTP_PORT"
-if $own_services; then
-    "$GAVEL_ROOT/scripts/services" start >/dev/null
-    eval "$("$GAVEL_ROOT/scripts/services" env)"
-fi
+gv_bench_services_start
 "$bin/gavel" db migrate >/dev/null
 suffix=$(date +%s)
 fanout=$(psql "$GAVEL_PG_URL" -qAtc "INSERT INTO contests (slug, title, starts_at, ends_at)

@@ -287,17 +287,7 @@ static void import(const char *slug)
 
 static void register_user(struct ct_user *u)
 {
-    char req[200];
-    int fd = itest_ws_open(ct.port);
-    cJSON *r;
-
-    snprintf(req, sizeof(req),
-             "{\"type\":\"register\",\"username\":\"%s\",\"password\":\"secret-pw\"}", u->name);
-    r = itest_rpc(fd, req, "ok", NULL);
-    snprintf(u->token, sizeof(u->token), "%s", itest_str(itest_data(r), "token"));
-    u->id = (int64_t)itest_num(cJSON_GetObjectItemCaseSensitive(itest_data(r), "user"), "id");
-    cJSON_Delete(r);
-    close(fd);
+    u->id = itest_register(ct.port, u->name, "secret-pw", u->token, sizeof(u->token));
 }
 
 void ct_server_start(void)

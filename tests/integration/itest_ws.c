@@ -612,3 +612,20 @@ const char *itest_ws_expect_error(int fd, const char *code, const char *id_json,
 {
     return check_error(itest_ws_expect(fd, "error", id_json, ms, what), code, what);
 }
+
+int64_t itest_register(int port, const char *name, const char *password, char *token, size_t cap)
+{
+    char req[256];
+    int fd = itest_ws_open(port);
+    cJSON *r;
+    int64_t id;
+
+    snprintf(req, sizeof(req), "{\"type\":\"register\",\"username\":\"%s\",\"password\":\"%s\"}",
+             name, password);
+    r = itest_rpc(fd, req, "ok", NULL);
+    snprintf(token, cap, "%s", itest_str(itest_data(r), "token"));
+    id = (int64_t)itest_num(cJSON_GetObjectItemCaseSensitive(itest_data(r), "user"), "id");
+    cJSON_Delete(r);
+    close(fd);
+    return id;
+}

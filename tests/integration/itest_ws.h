@@ -114,4 +114,8 @@ cJSON *itest_rpc(int fd, const char *req, const char *want_type, cJSON *pushes);
  * (static buffer). */
 const char *itest_rpc_error(int fd, const char *req, const char *code);
 
+/* Registers `name` with `password` over a WebSocket of its own: the new
+ * user's id; its session token into `token` (`cap` bytes). */
+int64_t itest_register(int port, const char *name, const char *password, char *token, size_t cap);
+
 #endif
