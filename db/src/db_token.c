@@ -99,18 +99,16 @@ int db_token_list(struct db_api_token **out, size_t *n, struct db_pg *pg, int64_
     *out = NULL;
     *n = 0;
     snprintf(uid, sizeof(uid), "%" PRId64, user_id);
-#define MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"
-    err =
-        db__pg_select(
-            &res, pg, "api tokens",
-            "SELECT t.id, t.user_id, u.username, t.name, " MS("t.created_at") ", " MS("t.expires_"
-                                                                                      "at") ", " MS(
-                "t.revoked_at") ", " MS("t.last_used_at") " FROM api_tokens t JOIN users u ON u.id "
-                                                          "= t.user_id "
-                                                          "WHERE $1::bigint = 0 OR t.user_id = $1 "
-                                                          "ORDER BY t.id",
-            1, p);
-#undef MS
+    /* Times as Unix ms, NULL for "never". */
+    err = db__pg_select(&res, pg, "api tokens",
+                        "SELECT t.id, t.user_id, u.username, t.name, "
+                        "(extract(epoch FROM t.created_at) * 1000)::bigint, "
+                        "(extract(epoch FROM t.expires_at) * 1000)::bigint, "
+                        "(extract(epoch FROM t.revoked_at) * 1000)::bigint, "
+                        "(extract(epoch FROM t.last_used_at) * 1000)::bigint "
+                        "FROM api_tokens t JOIN users u ON u.id = t.user_id "
+                        "WHERE $1::bigint = 0 OR t.user_id = $1 ORDER BY t.id",
+                        1, p);
     if (err < 0)
         return err;
     rows = PQntuples(res);
