@@ -27,33 +27,6 @@ static char e_pg[600], e_queue[96], e_rate[96], e_port[40], e_stream[96], e_keep
 
 /* --- Store ------------------------------------------------------------------ */
 
-void ct_sqlf(const char *fmt, ...)
-{
-    char q[4096];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(q, sizeof(q), fmt, ap);
-    va_end(ap);
-    ICHECK(db_pg_exec_script(ct.pg, q) == 0, "%s: %s", q, db_pg_last_error(ct.pg));
-}
-
-int64_t ct_sql_int(const char *fmt, ...)
-{
-    char q[4096], *v = NULL;
-    int64_t n;
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(q, sizeof(q), fmt, ap);
-    va_end(ap);
-    ICHECK(db_pg_query_value(&v, ct.pg, q, 0, NULL) == 0 && v, "%s: %s", q,
-           db_pg_last_error(ct.pg));
-    n = strtoll(v, NULL, 10);
-    gv_free(v);
-    return n;
-}
-
 int64_t ct_judged(const struct ct_user *u, const char *slug, int minute, const char *verdict)
 {
     static int n;
@@ -62,23 +35,26 @@ int64_t ct_judged(const struct ct_user *u, const char *slug, int minute, const c
 
     snprintf(src, sizeof(src), "int main(void) { return %d; }\n", n++);
     ICHECK(db_blob_put(hex, ct.pg, src, strlen(src)) == 0, "blob: %s", db_pg_last_error(ct.pg));
-    id =
-        ct_sql_int("INSERT INTO submissions (user_id, problem_id, problem_version_id, contest_id, "
-                   "language, source_blob, source_size, status, verdict, created_at, judged_at) "
-                   "SELECT %lld, p.id, pv.id, %lld, 'c', decode('%s', 'hex'), %zu, 'judged', '%s', "
-                   "c.starts_at + interval '%d minutes', c.starts_at + interval '%d minutes 5 "
-                   "seconds' FROM problems p JOIN problem_versions pv ON pv.problem_id = p.id AND "
-                   "pv.version = p.current_version, contests c WHERE p.slug = '%s' AND c.id = %lld "
-                   "RETURNING id",
-                   (long long)u->id, (long long)ct.live, hex, strlen(src), verdict, minute, minute,
-                   slug, (long long)ct.live);
-    ct_sqlf("WITH j AS (INSERT INTO judgings (submission_id, judge_host, verdict, max_time_ms, "
-            "started_at, finished_at) SELECT id, 'itest', verdict, 120, judged_at - interval '4 "
-            "seconds', judged_at FROM submissions WHERE id = %lld RETURNING id) INSERT INTO "
-            "judging_tests (judging_id, test_case_id, verdict, cpu_ms, wall_ms, memory_kb) SELECT "
-            "j.id, tc.id, '%s', 120, 130, 2048 FROM j, submissions s JOIN test_cases tc ON "
-            "tc.problem_version_id = s.problem_version_id AND tc.ordinal = 1 WHERE s.id = %lld",
-            (long long)id, verdict, (long long)id);
+    id = itest_sql_int(
+        ct.pg,
+        "INSERT INTO submissions (user_id, problem_id, problem_version_id, contest_id, "
+        "language, source_blob, source_size, status, verdict, created_at, judged_at) "
+        "SELECT %lld, p.id, pv.id, %lld, 'c', decode('%s', 'hex'), %zu, 'judged', '%s', "
+        "c.starts_at + interval '%d minutes', c.starts_at + interval '%d minutes 5 "
+        "seconds' FROM problems p JOIN problem_versions pv ON pv.problem_id = p.id AND "
+        "pv.version = p.current_version, contests c WHERE p.slug = '%s' AND c.id = %lld "
+        "RETURNING id",
+        (long long)u->id, (long long)ct.live, hex, strlen(src), verdict, minute, minute, slug,
+        (long long)ct.live);
+    itest_sqlf(
+        ct.pg,
+        "WITH j AS (INSERT INTO judgings (submission_id, judge_host, verdict, max_time_ms, "
+        "started_at, finished_at) SELECT id, 'itest', verdict, 120, judged_at - interval '4 "
+        "seconds', judged_at FROM submissions WHERE id = %lld RETURNING id) INSERT INTO "
+        "judging_tests (judging_id, test_case_id, verdict, cpu_ms, wall_ms, memory_kb) SELECT "
+        "j.id, tc.id, '%s', 120, 130, 2048 FROM j, submissions s JOIN test_cases tc ON "
+        "tc.problem_version_id = s.problem_version_id AND tc.ordinal = 1 WHERE s.id = %lld",
+        (long long)id, verdict, (long long)id);
     return id;
 }
 
@@ -91,11 +67,12 @@ void ct_verdict_event(int64_t sid, const char *verdict)
     cst_event_init(&ev, CST_EVENT_JUDGING_VERDICT);
     ev.submission_id = sid;
     ev.contest_id = ct.live;
-    ev.user_id = ct_sql_int("SELECT user_id FROM submissions WHERE id = %lld", (long long)sid);
+    ev.user_id =
+        itest_sql_int(ct.pg, "SELECT user_id FROM submissions WHERE id = %lld", (long long)sid);
     ev.u.verdict.problem_id =
-        ct_sql_int("SELECT problem_id FROM submissions WHERE id = %lld", (long long)sid);
-    ev.u.verdict.judging_id =
-        ct_sql_int("SELECT max(id) FROM judgings WHERE submission_id = %lld", (long long)sid);
+        itest_sql_int(ct.pg, "SELECT problem_id FROM submissions WHERE id = %lld", (long long)sid);
+    ev.u.verdict.judging_id = itest_sql_int(
+        ct.pg, "SELECT max(id) FROM judgings WHERE submission_id = %lld", (long long)sid);
     snprintf(ev.u.verdict.verdict, sizeof(ev.u.verdict.verdict), "%s", verdict);
     ev.u.verdict.score = !strcmp(verdict, "AC");
     ev.u.verdict.max_time_ms = 120;
@@ -362,28 +339,30 @@ void ct_setup(int argc, char **argv, const char *name)
     register_user(&ct.alice);
     register_user(&ct.bob);
     register_user(&ct.tester);
-    ct_sqlf("UPDATE users SET role = 'organizer' WHERE username = 'org'");
+    itest_sqlf(ct.pg, "UPDATE users SET role = 'organizer' WHERE username = 'org'");
 
     /* Running for 2 hours, frozen for the last hour of 3. */
-    ct.live =
-        ct_sql_int("INSERT INTO contests (slug, title, starts_at, freezes_at, ends_at, medals) "
-                   "VALUES ('live', 'Live Contest', now() - interval '2 hours', now() - interval "
-                   "'1 hour', now() + interval '1 hour', '{1,0,2}') RETURNING id");
-    ct.future =
-        ct_sql_int("INSERT INTO contests (slug, title, starts_at, ends_at) VALUES ('later', "
-                   "'Later Contest', now() + interval '1 hour', now() + interval '3 hours') "
-                   "RETURNING id");
-    ct_sqlf(
+    ct.live = itest_sql_int(
+        ct.pg, "INSERT INTO contests (slug, title, starts_at, freezes_at, ends_at, medals) "
+               "VALUES ('live', 'Live Contest', now() - interval '2 hours', now() - interval "
+               "'1 hour', now() + interval '1 hour', '{1,0,2}') RETURNING id");
+    ct.future = itest_sql_int(
+        ct.pg, "INSERT INTO contests (slug, title, starts_at, ends_at) VALUES ('later', "
+               "'Later Contest', now() + interval '1 hour', now() + interval '3 hours') "
+               "RETURNING id");
+    itest_sqlf(
+        ct.pg,
         "INSERT INTO contest_problems (contest_id, problem_id, label, ordinal) SELECT %lld, id, "
         "CASE slug WHEN 'pair-sum' THEN 'A' ELSE 'B' END, CASE slug WHEN 'pair-sum' THEN 1 ELSE "
         "2 END FROM problems; INSERT INTO contest_problems (contest_id, problem_id, label, "
         "ordinal) SELECT %lld, id, 'A', 1 FROM problems WHERE slug = 'pair-sum'",
         (long long)ct.live, (long long)ct.future);
-    ct_sqlf("INSERT INTO participants (contest_id, user_id, is_hidden) VALUES (%lld, %lld, false), "
-            "(%lld, %lld, false), (%lld, %lld, true), (%lld, %lld, false)",
-            (long long)ct.live, (long long)ct.alice.id, (long long)ct.live, (long long)ct.bob.id,
-            (long long)ct.live, (long long)ct.tester.id, (long long)ct.future,
-            (long long)ct.alice.id);
+    itest_sqlf(
+        ct.pg,
+        "INSERT INTO participants (contest_id, user_id, is_hidden) VALUES (%lld, %lld, false), "
+        "(%lld, %lld, false), (%lld, %lld, true), (%lld, %lld, false)",
+        (long long)ct.live, (long long)ct.alice.id, (long long)ct.live, (long long)ct.bob.id,
+        (long long)ct.live, (long long)ct.tester.id, (long long)ct.future, (long long)ct.alice.id);
     ct.s_wa = ct_judged(&ct.alice, "pair-sum", 10, "WA");
     ct.s_ac = ct_judged(&ct.alice, "pair-sum", 20, "AC");
     ct.s_bob = ct_judged(&ct.bob, "pair-sum", 50, "AC");
@@ -396,7 +375,8 @@ void ct_setup(int argc, char **argv, const char *name)
     ct_verdict_event(ct.s_late, "AC");
     ct_verdict_event(ct.s_hidden, "AC");
     /* A private question answered privately, and a broadcast. */
-    ct_sqlf(
+    itest_sqlf(
+        ct.pg,
         "INSERT INTO clarifications (contest_id, asked_by, question, answer, answered_by, "
         "is_public, answered_at) VALUES (%lld, %lld, 'Is n >= 1?', 'Yes.', %lld, false, now()), "
         "(%lld, NULL, NULL, 'Problem B: read the statement again.', %lld, true, now())",

@@ -68,9 +68,6 @@ void ct_teardown(void);
 void ct_server_stop(void);
 void ct_server_start(void);
 
-/* SQL on the fixture's database; any failure fails the test. */
-__attribute__((format(printf, 1, 2))) void ct_sqlf(const char *fmt, ...);
-__attribute__((format(printf, 1, 2))) int64_t ct_sql_int(const char *fmt, ...);
 /* A judged submission as the judge leaves it: the submission's verdict, a
  * valid judging and one per-test result, `minute` after the live
  * contest's start. */

@@ -187,7 +187,7 @@ static int64_t token_create(char token[128], const char *user, const char *expir
 
     ICHECK(gavel(token, 128, args) == 0, "gavel token create --user %s", user);
     ICHECK(strlen(token) == 68 && !strncmp(token, "gvt_", 4), "a token: '%s'", token);
-    return ct_sql_int("SELECT max(id) FROM api_tokens");
+    return itest_sql_int(ct.pg, "SELECT max(id) FROM api_tokens");
 }
 
 /* GET `path` with `Authorization: Bearer <token>`: the status, and the
@@ -245,24 +245,28 @@ static void test_tokens(void)
              (long long)ct.s_ac);
     tid = token_create(tok, "org", "30d");
     /* Only its SHA-256 is stored. */
-    ICHECK(ct_sql_int("SELECT count(*) FROM api_tokens WHERE id = %lld AND token_hash = "
-                      "sha256(decode('%s', 'hex'))",
-                      (long long)tid, tok + 4) == 1,
+    ICHECK(itest_sql_int(ct.pg,
+                         "SELECT count(*) FROM api_tokens WHERE id = %lld AND token_hash = "
+                         "sha256(decode('%s', 'hex'))",
+                         (long long)tid, tok + 4) == 1,
            "the token is stored as the SHA-256 of its bits");
-    ICHECK(ct_sql_int("SELECT count(*) FROM api_tokens WHERE position(convert_to('%s', 'UTF8') "
-                      "IN token_hash) > 0",
-                      tok + 4) == 0,
+    ICHECK(itest_sql_int(ct.pg,
+                         "SELECT count(*) FROM api_tokens WHERE position(convert_to('%s', 'UTF8') "
+                         "IN token_hash) > 0",
+                         tok + 4) == 0,
            "the token itself is nowhere in the table");
     /* An organizer's token: the jury's view, sources included. */
     ICHECK(bearer_judgements(tok) == 4, "an organizer's token: the jury's view");
     ICHECK(bearer_status(files, tok, NULL, 0) == 200, "an organizer's token: the source");
-    ICHECK(ct_sql_int("SELECT count(*) FROM api_tokens WHERE id = %lld AND last_used_at IS NOT "
-                      "NULL",
-                      (long long)tid) == 1,
+    ICHECK(itest_sql_int(ct.pg,
+                         "SELECT count(*) FROM api_tokens WHERE id = %lld AND last_used_at IS NOT "
+                         "NULL",
+                         (long long)tid) == 1,
            "last_used_at is set");
     ICHECK(gavel(out, sizeof(out), list) == 0 && strstr(out, "id"), "token list: %s", out);
-    ICHECK(ct_sql_int("SELECT count(*) FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE "
-                      "u.username = 'org' AND t.name = 'itest'") == 1,
+    ICHECK(itest_sql_int(ct.pg,
+                         "SELECT count(*) FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE "
+                         "u.username = 'org' AND t.name = 'itest'") == 1,
            "the token's name and user");
     /* A contestant's token: the public view. */
     token_create(alice_tok, "alice", "never");
@@ -272,18 +276,19 @@ static void test_tokens(void)
     /* Demoted, the organizer's token loses the jury's view at once;
      * promoted again, it has it back: the role is read at every use. */
     itest_step = "api tokens: demotion";
-    ct_sqlf("UPDATE users SET role = 'contestant' WHERE username = 'org'");
+    itest_sqlf(ct.pg, "UPDATE users SET role = 'contestant' WHERE username = 'org'");
     ICHECK(bearer_judgements(tok) == 3, "a demoted organizer's token: the public view");
     ICHECK(bearer_status(files, tok, msg, sizeof(msg)) == 401, "a demoted organizer: no source");
-    ct_sqlf("UPDATE users SET role = 'organizer' WHERE username = 'org'");
+    itest_sqlf(ct.pg, "UPDATE users SET role = 'organizer' WHERE username = 'org'");
     ICHECK(bearer_judgements(tok) == 4, "promoted again: the jury's view");
 
     /* Expired: 401, and says so. */
     itest_step = "api tokens: expiry";
     old = token_create(old_tok, "org", "1d");
     ICHECK(bearer_judgements(old_tok) == 4, "a token before its expiry");
-    ct_sqlf("UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = %lld",
-            (long long)old);
+    itest_sqlf(ct.pg,
+               "UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = %lld",
+               (long long)old);
     ICHECK(bearer_status(files, old_tok, msg, sizeof(msg)) == 401 && strstr(msg, "expired"),
            "an expired token: 401 '%s'", msg);
     ICHECK(bearer_status("/contests", old_tok, msg, sizeof(msg)) == 401,

@@ -406,7 +406,8 @@ static void test_feed_stream(void)
     /* A verdict before the freeze: both see it. */
     reads = feed_reads();
     sid = ct_judged(&ct.alice, "circle-area", 40, "WA");
-    jid = ct_sql_int("SELECT max(id) FROM judgings WHERE submission_id = %lld", (long long)sid);
+    jid = itest_sql_int(ct.pg, "SELECT max(id) FROM judgings WHERE submission_id = %lld",
+                        (long long)sid);
     snprintf(sub, sizeof(sub), "%lld", (long long)sid);
     snprintf(jdg, sizeof(jdg), "%lld", (long long)jid);
     snprintf(run, sizeof(run), "%lld-1", (long long)jid);
@@ -429,7 +430,8 @@ static void test_feed_stream(void)
 
     /* One during the freeze: the public gets the submission only. */
     sid = ct_judged(&ct.bob, "pair-sum", 100, "AC");
-    jid = ct_sql_int("SELECT max(id) FROM judgings WHERE submission_id = %lld", (long long)sid);
+    jid = itest_sql_int(ct.pg, "SELECT max(id) FROM judgings WHERE submission_id = %lld",
+                        (long long)sid);
     snprintf(sub, sizeof(sub), "%lld", (long long)sid);
     snprintf(jdg, sizeof(jdg), "%lld", (long long)jid);
     snprintf(run, sizeof(run), "%lld-1", (long long)jid);
