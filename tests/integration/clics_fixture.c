@@ -382,6 +382,17 @@ void ct_setup(int argc, char **argv, const char *name)
         "(%lld, NULL, NULL, 'Problem B: read the statement again.', %lld, true, now())",
         (long long)ct.live, (long long)ct.alice.id, (long long)ct.org.id, (long long)ct.live,
         (long long)ct.org.id);
+    /* The server's clock logs the live contest's start and freeze when it
+     * finds the contest, a moment after it is made: the tests read the log
+     * and the views after both, as they would on a contest that ran. */
+    for (int64_t until = itest_now_ms() + 20000;
+         itest_sql_int(ct.pg,
+                       "SELECT count(*) FROM events WHERE contest_id = %lld AND type = "
+                       "'contest.phase'",
+                       (long long)ct.live) < 2;) {
+        ICHECK(itest_now_ms() < until, "the clock did not log the live contest's phases");
+        itest_sleep_ms(50);
+    }
 }
 
 void ct_teardown(void)

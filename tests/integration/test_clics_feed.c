@@ -71,7 +71,9 @@ static void test_event_feed(void)
     pub = feed(CT_ANON, "", &late);
     ICHECK(!late, "public feed: no judgement of the post-freeze attempt");
     all = feed(CT_BASIC_ORG, "", &late);
-    ICHECK(late && all > pub, "jury feed: every judgement");
+    ICHECK(late && all > pub,
+           "jury feed: every judgement (post-freeze judgement %s, %d lines, the public %d)",
+           late ? "seen" : "missing", all, pub);
     snprintf(q, sizeof(q), "&since_token=%s", nth_token);
     /* The 5th line is inside the snapshot: resuming there restarts it
      * (test_feed_resume checks the log's tokens). */
