@@ -51,15 +51,7 @@ raw=$build/bench/ws_fanout_raw
 ! $baseline || [ -x "$raw" ] ||
     gv_die "build first: $raw is needed (or --no-baseline)"
 
-own_services=true
-if [ "${GAVEL_BENCH_SERVICES:-}" = env ]; then
-    own_services=false
-    [ -n "${GAVEL_PG_URL:-}" ] && [ -n "${GAVEL_REDIS_URL:-}" ] ||
-        gv_die "GAVEL_BENCH_SERVICES=env needs GAVEL_PG_URL and GAVEL_REDIS_URL (eval \"\$(scripts/services env)\")"
-else
-    export GAVEL_VAR=$GAVEL_ROOT/var/bench-ws GAVEL_PG_PORT=54400 GAVEL_REDIS_PORT=63870
-    export GAVEL_SERVICES_MODE=test
-fi
+gv_bench_services_init bench-ws 54400 63870
 export GAVEL_LOG_LEVEL=warn
 port=${GAVEL_BENCH_HTTP_PORT:-18470}
 work=$(mktemp -d)
@@ -76,18 +68,12 @@ stop_servers() {
 }
 cleanup() {
     stop_servers
-    if $own_services; then
-        "$GAVEL_ROOT/scripts/services" stop >/dev/null 2>&1 || true
-        rm -rf "$GAVEL_VAR"
-    fi
+    gv_bench_services_stop
     rm -rf "$work"
 }
 trap cleanup EXIT
 gv_port_in_use "$port" && gv_die "port $port is taken; set GAVEL_BENCH_HTTP_PORT"
-if $own_services; then
-    "$GAVEL_ROOT/scripts/services" start >/dev/null
-    eval "$("$GAVEL_ROOT/scripts/services" env)"
-fi
+gv_bench_services_start
 "$bin/gavel" db migrate >/dev/null
 contest=$(psql "$GAVEL_PG_URL" -qAtc "INSERT INTO contests (slug, title, starts_at, ends_at)
     VALUES ('fanout-' || md5(random()::text), 'Fan-out', now() - interval '1 hour',

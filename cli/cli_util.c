@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli_util.h"
+#include "db.h"
 #include "gv_alloc.h"
 #include "gv_utf8.h"
 #include "banned.h"
@@ -90,4 +91,16 @@ void cli_lang_usage(FILE *f)
             fprintf(f, " %s", l->exts[e]);
         fprintf(f, "\n");
     }
+}
+
+struct db_pg *cli_pg_connect(const char *who)
+{
+    struct db_pg *pg = NULL;
+    char msg[512];
+
+    if (db_pg_open(&pg, db_pg_url(), 10, msg, sizeof(msg)) < 0) {
+        fprintf(stderr, "%s: cannot connect to PostgreSQL: %s\n", who, msg);
+        return NULL;
+    }
+    return pg;
 }

@@ -23,6 +23,12 @@ int cli_read_file(struct gv_buf *b, const char *path);
  * UTF-8 and NUL become U+FFFD. */
 void cli_json_add_text(cJSON *obj, const char *key, const char *s, size_t len);
 
+struct db_pg;
+
+/* A PostgreSQL connection (GAVEL_PG_URL), or NULL after telling stderr
+ * why, as "WHO: cannot connect to PostgreSQL: ...". */
+struct db_pg *cli_pg_connect(const char *who);
+
 /* Prints `obj` on one line of stdout. */
 int cli_json_print(const cJSON *obj);
 

@@ -38,18 +38,6 @@
     "       gavel contest import --event-feed FILE [--speed N] [--slug SLUG]\n"                     \
     "FILE is a contest definition (YAML): see examples/contests/ and docs/CONTESTS.md\n"
 
-static struct db_pg *connect_pg(const char *who)
-{
-    struct db_pg *pg = NULL;
-    char msg[512];
-
-    if (db_pg_open(&pg, db_pg_url(), 10, msg, sizeof(msg)) < 0) {
-        fprintf(stderr, "%s: cannot connect to PostgreSQL: %s\n", who, msg);
-        return NULL;
-    }
-    return pg;
-}
-
 /* Reads and parses FILE; prints why not. */
 static int load_def(struct cst_def *d, const char *who, const char *path)
 {
@@ -96,7 +84,7 @@ static int create(const char *path)
 
     if (load_def(&d, who, path) < 0)
         return CLI_EXIT_FAIL;
-    pg = connect_pg(who);
+    pg = cli_pg_connect(who);
     rc = pg ? db_contest_create(&id, err, sizeof(err), pg, &d, 0) : GV_EUNAVAIL;
     if (rc == GV_EINVAL || rc == GV_EEXIST)
         fprintf(stderr, "%s: %s: %s\n", who, path, err);
@@ -122,7 +110,7 @@ static int update(const char *key, const char *path, bool force)
 
     if (load_def(&d, who, path) < 0)
         return CLI_EXIT_FAIL;
-    pg = connect_pg(who);
+    pg = cli_pg_connect(who);
     rc = pg ? resolve(&id, pg, who, key) : GV_EUNAVAIL;
     if (rc == 0) {
         rc = db_contest_update(err, sizeof(err), pg, id, &d, force, gv_time_real_ms());
@@ -148,7 +136,7 @@ static int64_t json_ms(const cJSON *o, const char *key)
 static int list(void)
 {
     const char *who = "gavel contest list";
-    struct db_pg *pg = connect_pg(who);
+    struct db_pg *pg = cli_pg_connect(who);
     char *json = NULL, when[CST_DEF_TIME_TEXT], length[CST_DEF_TIME_TEXT];
     int64_t now = gv_time_real_ms();
     cJSON *arr = NULL, *c;
@@ -190,7 +178,7 @@ static int list(void)
 static int show(const char *key)
 {
     const char *who = "gavel contest show";
-    struct db_pg *pg = connect_pg(who);
+    struct db_pg *pg = cli_pg_connect(who);
     struct cst_def d = {0};
     struct cst_schedule s;
     struct cst_state st;
@@ -223,7 +211,7 @@ static int show(const char *key)
 static int unfreeze(const char *key)
 {
     const char *who = "gavel contest unfreeze";
-    struct db_pg *pg = connect_pg(who);
+    struct db_pg *pg = cli_pg_connect(who);
     int64_t id = 0;
     int rc;
 
@@ -287,7 +275,7 @@ int cli_cmd_user(int argc, char **argv)
               stderr);
         return CLI_EXIT_USAGE;
     }
-    pg = connect_pg(who);
+    pg = cli_pg_connect(who);
     if (!pg)
         return CLI_EXIT_FAIL;
     rc = db_user_set(pg, argv[2], role, tier);

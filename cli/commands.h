@@ -22,6 +22,7 @@ cli_command_fn cli_cmd_rejudge;
 cli_command_fn cli_cmd_contest;
 cli_command_fn cli_cmd_user;
 cli_command_fn cli_cmd_plag;
+cli_command_fn cli_cmd_token;
 /* `gavel problem import`, reached through cli_cmd_problem. */
 cli_command_fn cli_problem_import;
 /* `gavel contest replay`, reached through cli_cmd_contest. */

@@ -26,6 +26,7 @@ static const struct cli_command commands[] = {
     {"contest", cli_cmd_contest, "contest create FILE | update ID FILE | list | show ID | unfreeze ID | replay --event-feed FILE"},
     {"plag", cli_cmd_plag, "plag --lang L --json F --html F PATH...: similar sources, offline"},
     {"user", cli_cmd_user, "user set NAME --role contestant|jury|admin --tier free|paid"},
+    {"token", cli_cmd_token, "token create --user NAME [--name L] [--expires T] | list | revoke ID"},
 };
 
 static void usage(FILE *f)

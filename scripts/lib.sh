@@ -27,3 +27,33 @@ gv_build() {
     cmake --preset "$preset" >/dev/null || gv_die "cmake configure failed for preset '$preset'"
     cmake --build --preset "$preset" -j "$(nproc)" || gv_die "build failed for preset '$preset'"
 }
+
+# The services a benchmark runs on (bench/*.sh). gv_bench_services_init VAR
+# PG_PORT REDIS_PORT: its own under var/VAR on those ports, or, with
+# GAVEL_BENCH_SERVICES=env, the ones GAVEL_PG_URL and GAVEL_REDIS_URL name
+# (left running); sets bench_own_services. gv_bench_services_start starts
+# its own and exports their URLs; gv_bench_services_stop stops and removes
+# them.
+gv_bench_services_init() {
+    bench_own_services=true
+    if [ "${GAVEL_BENCH_SERVICES:-}" = env ]; then
+        bench_own_services=false
+        [ -n "${GAVEL_PG_URL:-}" ] && [ -n "${GAVEL_REDIS_URL:-}" ] ||
+            gv_die "GAVEL_BENCH_SERVICES=env needs GAVEL_PG_URL and GAVEL_REDIS_URL (eval \"\$(scripts/services env)\")"
+    else
+        export GAVEL_VAR=$GAVEL_ROOT/var/$1 GAVEL_PG_PORT=$2 GAVEL_REDIS_PORT=$3
+        export GAVEL_SERVICES_MODE=test
+    fi
+}
+gv_bench_services_start() {
+    if $bench_own_services; then
+        "$GAVEL_ROOT/scripts/services" start >/dev/null
+        eval "$("$GAVEL_ROOT/scripts/services" env)"
+    fi
+}
+gv_bench_services_stop() {
+    if $bench_own_services; then
+        "$GAVEL_ROOT/scripts/services" stop >/dev/null 2>&1 || true
+        rm -rf "$GAVEL_VAR"
+    fi
+}

@@ -26,6 +26,20 @@ int db__pg_select(PGresult **out, struct db_pg *pg, const char *what, const char
  * ROLLBACK and `err` is returned unchanged. */
 int db__pg_tx_end(struct db_pg *pg, int err);
 
+struct db_user_info;
+
+/* Bearer tokens (db_session.c; sessions and API tokens): 256 random bits
+ * as 64 hex digits, stored as the SHA-256 (hex) of the bits. */
+/* A new token into `token_hex` (65 bytes) and its stored key into `key`
+ * (DB_SHA256_HEX_LEN + 1 bytes). */
+int db__token_new(char *token_hex, char *key);
+/* The stored key of a token. A token that is not 64 hex digits cannot
+ * exist: GV_ENOTFOUND without a query. */
+int db__token_key(char *key, const char *token_hex);
+/* A user from row `row` of `res`, whose first columns are id, username,
+ * display_name, role, tier. */
+void db__user_row(struct db_user_info *out, const PGresult *res, int row);
+
 struct db_link;
 
 /* A store as struct db_link sees it (db_link.c has PostgreSQL's and

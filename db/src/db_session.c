@@ -47,9 +47,7 @@ static int hex_value(char c)
     return -1;
 }
 
-/* The stored key of a token: SHA-256 (hex) of its 32 raw bytes. A token
- * that is not 64 hex digits cannot exist: GV_ENOTFOUND without a query. */
-static int token_key(char *key, const char *token_hex)
+int db__token_key(char *key, const char *token_hex)
 {
     unsigned char raw[TOKEN_BYTES];
 
@@ -64,6 +62,27 @@ static int token_key(char *key, const char *token_hex)
     }
     db_sha256_hex(key, raw, sizeof(raw));
     return 0;
+}
+
+int db__token_new(char *token_hex, char *key)
+{
+    unsigned char raw[TOKEN_BYTES];
+
+    if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+        return -errno;
+    hex_encode(token_hex, raw, sizeof(raw));
+    db_sha256_hex(key, raw, sizeof(raw));
+    return 0;
+}
+
+void db__user_row(struct db_user_info *out, const PGresult *res, int row)
+{
+    memset(out, 0, sizeof(*out));
+    out->id = strtoll(PQgetvalue(res, row, 0), NULL, 10);
+    snprintf(out->username, sizeof(out->username), "%s", PQgetvalue(res, row, 1));
+    snprintf(out->display_name, sizeof(out->display_name), "%s", PQgetvalue(res, row, 2));
+    snprintf(out->role, sizeof(out->role), "%s", PQgetvalue(res, row, 3));
+    snprintf(out->tier, sizeof(out->tier), "%s", PQgetvalue(res, row, 4));
 }
 
 /* Runs a query whose first row is a user (user_columns first). */
@@ -81,12 +100,7 @@ static int query_user(struct db_user_info *out, struct db_pg *pg, char *hash, si
         err = GV_ENOTFOUND;
         goto out;
     }
-    memset(out, 0, sizeof(*out));
-    out->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    snprintf(out->username, sizeof(out->username), "%s", PQgetvalue(res, 0, 1));
-    snprintf(out->display_name, sizeof(out->display_name), "%s", PQgetvalue(res, 0, 2));
-    snprintf(out->role, sizeof(out->role), "%s", PQgetvalue(res, 0, 3));
-    snprintf(out->tier, sizeof(out->tier), "%s", PQgetvalue(res, 0, 4));
+    db__user_row(out, res, 0);
     if (hash && PQnfields(res) > 5)
         snprintf(hash, hashlen, "%s", PQgetvalue(res, 0, 5));
 out:
@@ -96,14 +110,11 @@ out:
 
 int db_session_create(char *token_hex, int64_t *expires_at_ms, struct db_pg *pg, int64_t user_id)
 {
-    unsigned char raw[TOKEN_BYTES];
     char key[DB_SHA256_HEX_LEN + 1], uid[24], ttl[24], *val = NULL;
-    int err;
+    int err = db__token_new(token_hex, key);
 
-    if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
-        return -errno;
-    hex_encode(token_hex, raw, sizeof(raw));
-    db_sha256_hex(key, raw, sizeof(raw));
+    if (err < 0)
+        return err;
     snprintf(uid, sizeof(uid), "%" PRId64, user_id);
     snprintf(ttl, sizeof(ttl), "%d", DB_SESSION_TTL_S);
     {
@@ -128,7 +139,7 @@ int db_session_lookup(struct db_user_info *out, struct db_pg *pg, const char *to
 {
     char key[DB_SHA256_HEX_LEN + 1], sql[512];
     const char *p[] = {key};
-    int err = token_key(key, token_hex);
+    int err = db__token_key(key, token_hex);
 
     if (err < 0)
         return err;
@@ -149,7 +160,7 @@ int db_session_delete(struct db_pg *pg, const char *token_hex)
     char key[DB_SHA256_HEX_LEN + 1];
     const char *p[] = {key};
 
-    if (token_key(key, token_hex) < 0)
+    if (db__token_key(key, token_hex) < 0)
         return 0;
     return db_pg_exec(NULL, pg, "DELETE FROM sessions WHERE token_hash = decode($1, 'hex')", 1, p);
 }

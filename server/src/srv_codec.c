@@ -511,8 +511,10 @@ static int decode_params(struct srv_request *out)
         TRY(field_int(out, "contest", REQUIRED, 1, INT64_MAX / 2, &p->contest_id));
         break;
     case SRV_REQ_CLICS_GET:
-        /* "username" and "password": HTTP basic auth's, when sent. */
+        /* "username" and "password": HTTP basic auth's, when sent;
+         * "api_token": a bearer token's. */
         TRY(field_string(out, "path", REQUIRED, 1, 256, &p->path, NULL));
+        TRY(field_string(out, "api_token", OPTIONAL, 1, 512, &p->api_token, NULL));
         TRY(field_string(out, "username", OPTIONAL, 1, 64, &p->username, NULL));
         TRY(field_string(out, "password", OPTIONAL, 1, SRV_PASSWORD_MAX, &p->password, NULL));
         TRY(field_string(out, "since_token", OPTIONAL, 1, 40, &p->since_token, NULL));

@@ -142,6 +142,7 @@ struct srv_params {
     int64_t rejudge_id;                  /* rejudge.report ("rejudge") */
     const char *path;                    /* clics.get: the route under /api/clics */
     const char *since_token;             /* clics.get: the event feed's ?since_token= */
+    const char *api_token;               /* clics.get: Authorization: Bearer's token */
     double min_similarity;               /* plag.report; -1: the default */
     int64_t left_id, right_id;           /* plag.review ("left", "right": submissions) */
     const char *status;                  /* plag.review: "cleared", "confirmed"; NULL: none */

@@ -220,6 +220,7 @@ int srv__feed_start(struct srv__feed **out, struct lws *wsi, struct srv__conn *c
     lws_set_timer_usecs(wsi, (lws_usec_t)s->feed_keepalive_ms * 1000);
     lws_callback_on_writable(wsi);
     *out = f;
+    feed_read(f); /* a resumed feed's first read (srv_proto_clics.c) */
     return 0;
 }
 

@@ -308,9 +308,9 @@ static int api_problems(struct lws *wsi, struct http_pss *pss)
 }
 
 /* GET /api/clics/...: the CLICS Contest API (srv_proto_clics.c) as one
- * request, clics.get, whose "path" is the rest of the route. HTTP basic
- * auth's credentials, when sent, go with it to be checked on the job
- * thread; a header that is not basic auth we can read is a 401 now. */
+ * request, clics.get, whose "path" is the rest of the route. A bearer
+ * token or HTTP basic auth's credentials, when sent, go with it to be
+ * checked on the job thread; a header that is neither is a 401 now. */
 static int api_clics(struct lws *wsi, struct http_pss *pss, const char *rest, bool post)
 {
     char auth[512], plain[384], since[64], *colon;
@@ -339,13 +339,21 @@ static int api_clics(struct lws *wsi, struct http_pss *pss, const char *rest, bo
     }
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) > 0) {
         n = lws_hdr_copy(wsi, auth, sizeof(auth), WSI_TOKEN_HTTP_AUTHORIZATION);
+        if (n > 7 && !strncasecmp(auth, "Bearer ", 7) && auth[7] != ' ') {
+            /* Checked on the job thread (db_token_check), as a password is. */
+            if (!cJSON_AddStringToObject(args, "api_token", auth + 7))
+                goto oom;
+            return api_submit(wsi, pss, "clics.get", args);
+        }
         if (n <= 6 || strncasecmp(auth, "Basic ", 6) ||
             (n = lws_b64_decode_string(auth + 6, plain, (int)sizeof(plain))) <= 0 ||
             (size_t)n != strlen(plain) || !(colon = strchr(plain, ':')) || colon == plain) {
             cJSON_Delete(args);
             pss->www_auth = true;
             return api_respond_typed(wsi, pss, SRV_REQ_CLICS_GET, 401, SRV_ERR_UNAUTHENTICATED,
-                                     "use HTTP basic auth with a Gavel username and password");
+                                     "use \"Authorization: Bearer <API token>\" (gavel token "
+                                     "create) or HTTP basic auth with a Gavel username and "
+                                     "password");
         }
         *colon = '\0';
         if (!cJSON_AddStringToObject(args, "username", plain) ||

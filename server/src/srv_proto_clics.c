@@ -9,7 +9,8 @@
  * (db_clics.h) for the caller's view: the jury's for organizers and admins,
  * by their cookie or by basic auth checked with the login's own code
  * (db_login: argon2id, the same answer for a wrong name and a wrong
- * password); the public's for everyone else. */
+ * password) or by an API token (db_token.h: the user's role of the
+ * moment); the public's for everyone else. */
 #include "srv_proto_internal.h"
 
 #include <errno.h>
@@ -20,6 +21,7 @@
 
 #include "db_clics.h"
 #include "db_session.h"
+#include "db_token.h"
 #include "gv_alloc.h"
 #include "gv_buf.h"
 #include "gv_err.h"
@@ -189,6 +191,17 @@ static int event_feed(struct gv_buf *out, struct srv_req_job *job, struct db_pg 
             return err;
     }
     pos = from - 1;
+    if (job->feed && !job->feed_next && !snapshot && !skip) {
+        /* A streamed feed resumed at a row's end reads nothing here: its
+         * connection reads next, with the feeds at the same position
+         * (srv_feed.c), so a thousand readers resuming from one token make
+         * one read of the log, not a thousand. */
+        job->feed_pos = pos;
+        job->feed_more = true;
+        job->feed_jury = jury;
+        job->feed_contest = cid;
+        return 0;
+    }
     if (snapshot) {
         err = db_clics_feed_snapshot(out, &pos, pg, cid, jury);
         from = pos + 1;
@@ -252,9 +265,10 @@ static bool route_parse(struct route *out, char *buf, size_t cap, const char *pa
     return true;
 }
 
-/* Who calls: basic auth's user when credentials came (checked here, as a
- * login is), else the cookie's (run() looked it up). False when the
- * credentials are wrong: the job has failed with 401. */
+/* Who calls: an API token's user (with the role the users table holds
+ * now) or basic auth's when credentials came (checked here, as a login
+ * is), else the cookie's (run() looked it up). False when the credentials
+ * are wrong: the job has failed with 401. */
 static bool caller(struct db_user_info *out, struct srv_req_job *job, struct srv_job_env *env,
                    struct db_pg *pg)
 {
@@ -262,6 +276,20 @@ static bool caller(struct db_user_info *out, struct srv_req_job *job, struct srv
     int err;
 
     *out = job->user;
+    if (p->api_token) {
+        err = db_token_check(out, pg, p->api_token);
+        if (err == 0)
+            return true;
+        if (err == GV_ENOTFOUND)
+            srv__fail(job, SRV_ERR_UNAUTHENTICATED, "unknown API token");
+        else if (err == -EKEYREVOKED)
+            srv__fail(job, SRV_ERR_UNAUTHENTICATED, "this API token was revoked");
+        else if (err == -EKEYEXPIRED)
+            srv__fail(job, SRV_ERR_UNAUTHENTICATED, "this API token has expired");
+        else
+            srv__fail_store(job, env, err, 0, "api token");
+        return false;
+    }
     if (!p->username)
         return true;
     err = db_login(out, pg, p->username, p->password ? p->password : "");

@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db.h"
+#include "gv_alloc.h"
 #include "banned.h"
 
 #define MAX_CHILDREN 64
@@ -678,4 +680,47 @@ const char *itest_ws_expect_error(int fd, const char *code, const char *id_json,
                                   const char *what)
 {
     return check_error(itest_ws_expect(fd, "error", id_json, ms, what), code, what);
+}
+
+int64_t itest_register(int port, const char *name, const char *password, char *token, size_t cap)
+{
+    char req[256];
+    int fd = itest_ws_open(port);
+    cJSON *r;
+    int64_t id;
+
+    snprintf(req, sizeof(req), "{\"type\":\"register\",\"username\":\"%s\",\"password\":\"%s\"}",
+             name, password);
+    r = itest_rpc(fd, req, "ok", NULL);
+    snprintf(token, cap, "%s", itest_str(itest_data(r), "token"));
+    id = (int64_t)itest_num(cJSON_GetObjectItemCaseSensitive(itest_data(r), "user"), "id");
+    cJSON_Delete(r);
+    close(fd);
+    return id;
+}
+
+void itest_sqlf(struct db_pg *pg, const char *fmt, ...)
+{
+    char q[4096];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(q, sizeof(q), fmt, ap);
+    va_end(ap);
+    ICHECK(db_pg_exec_script(pg, q) == 0, "%s: %s", q, db_pg_last_error(pg));
+}
+
+int64_t itest_sql_int(struct db_pg *pg, const char *fmt, ...)
+{
+    char q[4096], *v = NULL;
+    int64_t n;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(q, sizeof(q), fmt, ap);
+    va_end(ap);
+    ICHECK(db_pg_query_value(&v, pg, q, 0, NULL) == 0 && v, "%s: %s", q, db_pg_last_error(pg));
+    n = strtoll(v, NULL, 10);
+    gv_free(v);
+    return n;
 }

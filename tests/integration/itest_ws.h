@@ -29,6 +29,15 @@ itest_check_failed(const char *file, int line, const char *cond, const char *fmt
             itest_check_failed(__FILE__, __LINE__, #cond, __VA_ARGS__);                            \
     } while (0)
 
+struct db_pg;
+
+/* SQL for a test's own set-up and checks (printf-style, no parameters):
+ * itest_sqlf runs a script, itest_sql_int returns the first column of the
+ * first row as a number. A failure, or no value, fails the test naming
+ * the query and the server's message. */
+__attribute__((format(printf, 2, 3))) void itest_sqlf(struct db_pg *pg, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) int64_t itest_sql_int(struct db_pg *pg, const char *fmt, ...);
+
 /* SIGALRM after `seconds` kills every child and fails: never a hang. */
 void itest_deadline(unsigned seconds);
 
@@ -125,5 +134,9 @@ cJSON *itest_rpc(int fd, const char *req, const char *want_type, cJSON *pushes);
 /* An error reply with `code` and a non-empty message; returns the message
  * (static buffer). */
 const char *itest_rpc_error(int fd, const char *req, const char *code);
+
+/* Registers `name` with `password` over a WebSocket of its own: the new
+ * user's id; its session token into `token` (`cap` bytes). */
+int64_t itest_register(int port, const char *name, const char *password, char *token, size_t cap);
 
 #endif

@@ -112,17 +112,7 @@ static int connect_as(const struct user *u)
 
 static void register_user(struct user *u)
 {
-    char req[200];
-    int fd = itest_ws_open(port);
-    cJSON *r;
-
-    snprintf(req, sizeof(req),
-             "{\"type\":\"register\",\"username\":\"%s\",\"password\":\"secret-pw\"}", u->name);
-    r = itest_rpc(fd, req, "ok", NULL);
-    snprintf(u->token, sizeof(u->token), "%s", itest_str(itest_data(r), "token"));
-    u->id = (int64_t)itest_num(cJSON_GetObjectItemCaseSensitive(itest_data(r), "user"), "id");
-    cJSON_Delete(r);
-    close(fd);
+    u->id = itest_register(port, u->name, "secret-pw", u->token, sizeof(u->token));
 }
 
 /* A contest definition: `slug` from `start_ms` for `duration`, problems

@@ -61,21 +61,6 @@ static void sql(const char *q)
     ICHECK(db_pg_exec_script(pg, q) == 0, "%s: %s", q, db_pg_last_error(pg));
 }
 
-__attribute__((format(printf, 1, 2))) static int64_t sql_int(const char *fmt, ...)
-{
-    char q[1024], *v = NULL;
-    int64_t n;
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(q, sizeof(q), fmt, ap);
-    va_end(ap);
-    ICHECK(db_pg_query_value(&v, pg, q, 0, NULL) == 0 && v, "%s: %s", q, db_pg_last_error(pg));
-    n = strtoll(v, NULL, 10);
-    gv_free(v);
-    return n;
-}
-
 __attribute__((format(printf, 1, 2))) static char *fmt_req(const char *fmt, ...)
 {
     char buf[512];
@@ -99,17 +84,7 @@ static int connect_as(const struct user *u)
 
 static void register_user(struct user *u)
 {
-    char req[200];
-    int fd = itest_ws_open(port);
-    cJSON *r;
-
-    snprintf(req, sizeof(req),
-             "{\"type\":\"register\",\"username\":\"%s\",\"password\":\"secret-pw\"}", u->name);
-    r = itest_rpc(fd, req, "ok", NULL);
-    snprintf(u->token, sizeof(u->token), "%s", itest_str(itest_data(r), "token"));
-    u->id = (int64_t)itest_num(cJSON_GetObjectItemCaseSensitive(itest_data(r), "user"), "id");
-    cJSON_Delete(r);
-    close(fd);
+    u->id = itest_register(port, u->name, "secret-pw", u->token, sizeof(u->token));
 }
 
 static char *read_file(size_t *len, const char *name)
@@ -173,7 +148,7 @@ static void test_judge_path(void)
     sub_a = submit_accepted(&alice, "a.cpp");
     sub_b = submit_accepted(&bob, "a_copy_rename.cpp");
     sub_c = submit_accepted(&carol, "b.cpp");
-    ICHECK(sql_int("SELECT count(*) FROM submission_fingerprints WHERE fp_count > 0 AND format = "
+    ICHECK(itest_sql_int(pg, "SELECT count(*) FROM submission_fingerprints WHERE fp_count > 0 AND format = "
                    "%u AND language = 'cpp'",
                    PLG_BLOB_VERSION) == 3,
            "three fingerprints stored");
@@ -225,9 +200,9 @@ static void test_judge_path(void)
         ICHECK(db_plag_fp_compute(&fp, "cpp", src, len) == 0 && fp.nfp > 0, "compute a.cpp");
         sql("SET synchronous_commit = on");
         ICHECK(db_plag_fp_store(pg, sub_a, &fp) == 0, "store a.cpp: %s", db_pg_last_error(pg));
-        ICHECK(sql_int("SELECT (current_setting('synchronous_commit') = 'on')::int") == 1,
+        ICHECK(itest_sql_int(pg, "SELECT (current_setting('synchronous_commit') = 'on')::int") == 1,
                "synchronous_commit left off on the judge's connection");
-        ICHECK(sql_int("SELECT fp_count FROM submission_fingerprints WHERE submission_id = %lld",
+        ICHECK(itest_sql_int(pg, "SELECT fp_count FROM submission_fingerprints WHERE submission_id = %lld",
                        (long long)sub_a) == (int64_t)fp.nfp,
                "stored row is a.cpp's");
         sql("RESET synchronous_commit");
@@ -319,7 +294,7 @@ static void test_report_and_review(int fd)
     ICHECK(!strcmp(itest_str(mark, "by"), "org"), "by");
     ICHECK(!strcmp(itest_str(mark, "note"), "same loop, renamed"), "note");
     cJSON_Delete(r);
-    ICHECK(sql_int("SELECT count(*) FROM plagiarism_reviews WHERE status = 'confirmed' AND "
+    ICHECK(itest_sql_int(pg, "SELECT count(*) FROM plagiarism_reviews WHERE status = 'confirmed' AND "
                    "reviewed_by = %lld",
                    (long long)org.id) == 1,
            "stored");
@@ -335,8 +310,8 @@ static void test_report_and_review(int fd)
                   (long long)contest_id, (long long)sub_a, (long long)sub_b);
     cJSON_Delete(itest_rpc(fd, req, "ok", NULL));
     free(req);
-    ICHECK(sql_int("SELECT count(*) FROM plagiarism_reviews") == 1, "one mark left");
-    ICHECK(sql_int("SELECT count(*) FROM plagiarism_reviews WHERE status = 'cleared' AND "
+    ICHECK(itest_sql_int(pg, "SELECT count(*) FROM plagiarism_reviews") == 1, "one mark left");
+    ICHECK(itest_sql_int(pg, "SELECT count(*) FROM plagiarism_reviews WHERE status = 'cleared' AND "
                    "note IS NULL") == 1,
            "the cleared one");
 
@@ -376,7 +351,7 @@ static void test_contestant(void)
                   (long long)contest_id, (long long)sub_a, (long long)sub_b);
     itest_rpc_error(fd, req, "forbidden");
     free(req);
-    ICHECK(sql_int("SELECT count(*) FROM plagiarism_reviews") == 1, "a contestant marked");
+    ICHECK(itest_sql_int(pg, "SELECT count(*) FROM plagiarism_reviews") == 1, "a contestant marked");
     close(fd);
 }
 
@@ -420,7 +395,7 @@ static void setup(void)
     sql("UPDATE users SET role = 'organizer' WHERE username = 'org'");
     sql("INSERT INTO contests (slug, title, starts_at, ends_at) VALUES ('plag-round', 'Plag "
         "Round', now() - interval '1 hour', now() + interval '1 hour')");
-    contest_id = sql_int("SELECT id FROM contests WHERE slug = 'plag-round'");
+    contest_id = itest_sql_int(pg, "SELECT id FROM contests WHERE slug = 'plag-round'");
     snprintf(q, sizeof(q),
              "INSERT INTO contest_problems (contest_id, problem_id, label, ordinal) SELECT %lld, "
              "id, 'A', 1 FROM problems WHERE slug = 'pair-sum'; INSERT INTO participants "

@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# clics_feed.sh [READERS] [CLIENTS] - streamed CLICS event feeds beside the
+# WebSocket clients, on one gavel-server (issue 12: "serves 1,000
+# concurrent streaming readers without slowing the WebSocket clients,
+# measured in one run"). Not a test: run by hand as root after building the
+# dev preset (it builds nothing); prints a table. Defaults: 1000 and 1000.
+#
+# Starts its own PostgreSQL and Redis under var/bench-feed (ports 54410 and
+# 63880) - or, with GAVEL_BENCH_SERVICES=env, uses the ones GAVEL_PG_URL and
+# GAVEL_REDIS_URL name and leaves them running -, one gavel-server on
+# GAVEL_BENCH_HTTP_PORT (18480), and plays a synthetic contest
+# (bench/clics_gen.py: 20,000 submissions, 500 teams, five hours) into
+# PostgreSQL with `gavel contest import --speed GAVEL_BENCH_SPEED` (50: about
+# 55 verdicts a second, each a row of the events log and a live event). The
+# import plays through every phase, so the phases differ only in the feeds:
+#   1. `0 feeds`: bench/ws_fanout's scenarios (single events, a burst of
+#      100, the burst with 1% slow readers) for CLIENTS WebSocket clients
+#      subscribed to another contest, with no feed open;
+#   2. `1 feed`: one streamed feed of the played contest for 10 s (the feed
+#      latency with no crowd);
+#   3. `N feeds`: READERS streamed feeds of the played contest
+#      (bench/feed_readers, one epoll thread) and the same ws_fanout run.
+# The readers ask the public feed from the log's newest row
+# (?since_token=E: no snapshot; a thousand snapshots at once would measure
+# the snapshot, not the stream). For each phase with feeds: the latency
+# from a row's events.created_at to each reader's first line of it (p50,
+# p99), lines lost and extra (each reader's lines per row against the same
+# feed read unstreamed afterwards), the readers' own CPU; and for every
+# phase the server's CPU (% of one core, utime+stime over the phase) and
+# VmRSS, and the load average.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+gv_require_root "bench/clics_feed.sh"
+cd "$GAVEL_ROOT"
+
+readers=${1:-1000}
+clients=${2:-1000}
+speed=${GAVEL_BENCH_SPEED:-50}
+build=${GAVEL_BUILD_DIR:-$GAVEL_ROOT/build}
+bin=$build/bin
+fanout_client=$build/bench/ws_fanout
+feed_client=$build/bench/feed_readers
+for x in "$bin/gavel" "$bin/gavel-server" "$fanout_client" "$feed_client"; do
+    [ -x "$x" ] || gv_die "build first: $x is needed"
+done
+gv_bench_services_init bench-feed 54410 63880
+export GAVEL_LOG_LEVEL=warn
+port=${GAVEL_BENCH_HTTP_PORT:-18480}
+work=$(mktemp -d)
+server=
+import=
+feeds=
+cleanup() {
+    for p in $feeds $import $server; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    gv_bench_services_stop
+    rm -rf "$work"
+}
+trap cleanup EXIT
+gv_port_in_use "$port" && gv_die "port $port is taken; set GAVEL_BENCH_HTTP_PORT"
+gv_bench_services_start
+"$bin/gavel" db migrate >/dev/null
+suffix=$(date +%s)
+fanout=$(psql "$GAVEL_PG_URL" -qAtc "INSERT INTO contests (slug, title, starts_at, ends_at)
+    VALUES ('fanout-$suffix', 'Fan-out', now() - interval '1 hour', now() + interval '1 day')
+    RETURNING id")
+(
+    ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+    GAVEL_HTTP_PORT=$port GAVEL_HTTP_ADDR=127.0.0.1 exec "$bin/gavel-server"
+) 2>>"$work/server.log" &
+server=$!
+for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
+    sleep 0.1
+done
+auth='{"username":"fanout","password":"fanout-bench-pw"}'
+token=$(curl -sf -H 'Content-Type: application/json' -d "$auth" \
+    "http://127.0.0.1:$port/api/register" || curl -sf -H 'Content-Type: application/json' \
+    -d "$auth" "http://127.0.0.1:$port/api/login" || true)
+token=$(printf '%s' "$token" | sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p')
+[ ${#token} -eq 64 ] || gv_die "cannot register (or log in) the benchmark user"
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$server/stat"; }
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$server/status"; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+hz=$(getconf CLK_TCK)
+# phase_begin / phase_end NAME: the server's CPU (% of one core) and RSS.
+phase_begin() { t0=$(date +%s.%N); c0=$(cpu_ticks); }
+phase_end() {
+    local t1 c1
+    t1=$(date +%s.%N)
+    c1=$(cpu_ticks)
+    printf '%s|%s|%s|%s\n' "$1" \
+        "$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" -v hz="$hz" \
+            'BEGIN { printf "%.0f", (b - a) / hz / (t1 - t0) * 100 }')" \
+        "$(rss_kb)" "$(load)" >>"$work/phases"
+}
+fan() {
+    "$fanout_client" "$@" --port "$port" --connections "$clients" --token "$token" \
+        --contest "$fanout" --server-pid "$server" --redis "$GAVEL_REDIS_URL" | tee -a "$work/out"
+}
+reads() { curl -sf "http://127.0.0.1:$port/metrics" | awk '/^gavel_clics_feed_reads_total / { print $2 }'; }
+newest_row() { psql "$GAVEL_PG_URL" -qAtc "SELECT coalesce(max(id), 0) FROM events"; }
+# start_readers N: N feeds of the played contest from the newest row.
+start_readers() {
+    rm -f "$work/readers.fifo"
+    mkfifo "$work/readers.fifo"
+    local since
+    since=$(newest_row)
+    (
+        ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+        exec "$feed_client" --port "$port" --contest "$played" --readers "$1" \
+            --pg "$GAVEL_PG_URL" --since "$since"
+    ) >"$work/readers.fifo" 2>>"$work/readers.log" &
+    feeds=$!
+    exec 3<"$work/readers.fifo"
+    read -r -t 120 line <&3 && [ "$line" = ready ] ||
+        gv_die "the feed readers did not all connect: $(cat "$work/readers.log")"
+}
+# stop_readers NAME: their summary, as a table row.
+stop_readers() {
+    local summary
+    kill -TERM "$feeds"
+    read -r -t 120 summary <&3 || summary='{}'
+    wait "$feeds" 2>/dev/null || true
+    feeds=
+    exec 3<&-
+    echo "$1|$summary" >>"$work/feeds"
+}
+
+gv_say "playing a synthetic contest at ${speed}x"
+python3 bench/clics_gen.py 20000 500 >"$work/feed.ndjson"
+"$bin/gavel" contest import --event-feed "$work/feed.ndjson" --slug "feedbench-$suffix" \
+    --speed "$speed" >"$work/import.log" 2>&1 &
+import=$!
+played=
+for _ in $(seq 300); do
+    played=$(psql "$GAVEL_PG_URL" -qAtc "SELECT id FROM contests WHERE slug = 'feedbench-$suffix'")
+    [ -n "$played" ] && break
+    sleep 0.1
+done
+[ -n "$played" ] || gv_die "the import made no contest: $(cat "$work/import.log")"
+sleep 2 # its first verdicts
+
+gv_say "1. $clients WebSocket clients, no feed"
+rss_none=$(rss_kb)
+phase_begin
+fan --header --label "0 feeds"
+phase_end "0 feeds"
+
+gv_say "2. one feed for 10 s"
+start_readers 1
+phase_begin
+sleep 10
+phase_end "1 feed"
+stop_readers "1 feed"
+
+gv_say "3. $readers feeds and the same $clients WebSocket clients"
+rss0=$(rss_kb)
+start_readers "$readers"
+rss1=$(rss_kb)
+reads0=$(reads)
+phase_begin
+fan --label "$readers feeds"
+phase_end "$readers feeds"
+reads1=$(reads)
+stop_readers "$readers feeds"
+kill "$import" 2>/dev/null || true
+wait "$import" 2>/dev/null || true
+import=
+
+echo
+echo "gavel-server: $clients WebSocket clients (bench/ws_fanout) with 0, then $readers streamed"
+echo "CLICS feeds (bench/feed_readers) of a contest played live at ${speed}x by gavel contest import;"
+echo "$(nproc) cores, every client on the same machine; GAVEL_CLICS_FEED_MAX: ${GAVEL_CLICS_FEED_MAX:-2000, the default}"
+echo
+echo "WebSocket clients (label = feeds open meanwhile):"
+echo
+grep '^|' "$work/out"
+echo
+grep '^#' "$work/out" | sed 's/^#   /  /'
+echo
+echo "feeds (latency: events.created_at of a row -> a reader's first line of it):"
+echo
+echo "| phase      | readers | rows | lines    | lost | extra | p50 ms | p99 ms | max ms | spread p99 | readers cpu s |"
+echo "| ---------- | ------- | ---- | -------- | ---- | ----- | ------ | ------ | ------ | ---------- | ------------- |"
+while IFS='|' read -r name json; do
+    python3 - "$name" "$json" <<'EOF'
+import json, sys
+n, j = sys.argv[1], json.loads(sys.argv[2] or "{}")
+g = lambda k: j.get(k, "?")
+print("| %-10s | %7s | %4s | %8s | %4s | %5s | %6s | %6s | %6s | %10s | %13s |" % (
+    n, g("readers"), g("rows"), g("lines_expected"), g("lost"), g("extra"),
+    g("latency_p50_ms"), g("latency_p99_ms"), g("latency_max_ms"), g("spread_p99_ms"),
+    g("cpu_s")))
+EOF
+done <"$work/feeds"
+echo
+echo "server, per phase (cpu = utime+stime / wall time, % of one core):"
+echo
+echo "| phase      | cpu % | VmRSS KiB | load average   |"
+echo "| ---------- | ----- | --------- | -------------- |"
+while IFS='|' read -r name cpu rss ld; do
+    printf '| %-10s | %5s | %9s | %-14s |\n' "$name" "$cpu" "$rss" "$ld"
+done <"$work/phases"
+echo
+echo "server VmRSS: $rss_none KiB before any client, $rss0 -> $rss1 KiB when the" \
+    "$readers feeds connected ($(( (rss1 - rss0) / (readers > 0 ? readers : 1) )) KiB each)"
+echo "event-log reads for the $readers feeds during phase 3: $((reads1 - reads0))" \
+    "(gavel_clics_feed_reads_total: feeds at one position share a read)"
+echo "import: $(tail -n 1 "$work/import.log" 2>/dev/null)"
+if grep -q 'WARN\|ERROR' "$work/server.log"; then
+    echo
+    echo "server log (warnings):"
+    grep 'WARN\|ERROR' "$work/server.log" | sort | uniq -c | sort -rn | head -n 10
+fi

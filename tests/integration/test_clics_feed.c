@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: MIT
+ * test_clics_feed.c - the CLICS event feed (docs/PROTOCOL.md, "Event
+ * feed") on the fixture of clics_fixture.h: the snapshot per view, the
+ * round trip through `gavel contest replay`, resuming from every token of
+ * the log (no gap, no duplicate), and the streamed feed: live
+ * notifications per view, keep-alives, reads shared by the readers at one
+ * position, and resuming after a server restart.
+ *
+ * Usage: test_clics_feed GAVEL-SERVER GAVEL EXAMPLES-DIR. Needs
+ * GAVEL_PG_URL and GAVEL_REDIS_URL; exits 77 without them. */
+#define _GNU_SOURCE
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "clics_fixture.h"
+#include "banned.h"
+
+/* The event feed's snapshot: NDJSON notifications of every object the
+ * view sees, tokens in order, resumable by ?since_token=. */
+static char nth_token[64]; /* feed(): the 5th line's token */
+
+static int feed(enum ct_auth a, const char *query, bool *late_judged)
+{
+    struct itest_http r;
+    char path[160], v[64], *line, *save = NULL;
+    int n = 0;
+
+    snprintf(path, sizeof(path), "/contests/%lld/event-feed?stream=false%s", (long long)ct.live,
+             query);
+    ct_get(&r, path, a);
+    ICHECK(r.status == 200 && itest_header(r.head, "content-type", v, sizeof(v)) &&
+               !strcmp(v, "application/x-ndjson"),
+           "event feed: %d", r.status);
+    *late_judged = false;
+    for (line = strtok_r(r.body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        cJSON *j = cJSON_Parse(line);
+        const cJSON *t;
+
+        ICHECK(j && cJSON_IsString(ct_field(j, "type")) && cJSON_IsObject(ct_field(j, "data")) &&
+                   cJSON_IsString(ct_field(j, "token")),
+               "notification: %s", line);
+        t = ct_field(j, "type");
+        ICHECK(!strcmp(t->valuestring, "state") || cJSON_IsString(ct_field(j, "id")), "id: %s",
+               line);
+        if (!strcmp(t->valuestring, "judgements") &&
+            !strcmp(cJSON_GetStringValue(ct_field(ct_field(j, "data"), "submission_id")),
+                    ct_idstr(ct.s_late)))
+            *late_judged = true;
+        if (++n == 5)
+            snprintf(nth_token, sizeof(nth_token), "%s", ct_field(j, "token")->valuestring);
+        cJSON_Delete(j);
+    }
+    itest_http_release(&r);
+    return n;
+}
+
+static void test_event_feed(void)
+{
+    bool late = true;
+    char q[96];
+    int all, pub;
+
+    itest_step = "event feed";
+    pub = feed(CT_ANON, "", &late);
+    ICHECK(!late, "public feed: no judgement of the post-freeze attempt");
+    all = feed(CT_BASIC_ORG, "", &late);
+    ICHECK(late && all > pub,
+           "jury feed: every judgement (post-freeze judgement %s, %d lines, the public %d)",
+           late ? "seen" : "missing", all, pub);
+    snprintf(q, sizeof(q), "&since_token=%s", nth_token);
+    /* The 5th line is inside the snapshot: resuming there restarts it
+     * (test_feed_resume checks the log's tokens). */
+    ICHECK(feed(CT_BASIC_ORG, q, &late) == all, "a snapshot token restarts the snapshot");
+}
+
+/* The round trip: the jury's feed, replayed by `gavel contest replay`,
+ * gives the jury's scoreboard (solved and time of every team). */
+static void test_feed_replay(void)
+{
+    char path[160], feed_file[64], out_file[64];
+    char *argv[] = {(char *)ct.gavel_path, "contest", "replay", "--event-feed", feed_file, NULL};
+    const char *env[] = {NULL};
+    struct itest_http r;
+    cJSON *api, *rep;
+    const cJSON *row;
+    FILE *f;
+    char *text;
+    long n;
+
+    itest_step = "feed round trip";
+    snprintf(feed_file, sizeof(feed_file), "/tmp/itest-clics-%d.ndjson", (int)getpid());
+    snprintf(out_file, sizeof(out_file), "/tmp/itest-clics-%d.out", (int)getpid());
+    snprintf(path, sizeof(path), "/contests/%lld/event-feed?stream=false", (long long)ct.live);
+    ct_get(&r, path, CT_BASIC_ORG);
+    ICHECK(r.status == 200, "feed");
+    f = fopen(feed_file, "w");
+    ICHECK(f && fputs(r.body, f) >= 0 && fclose(f) == 0, "write %s", feed_file);
+    itest_http_release(&r);
+    unlink(out_file);
+    ICHECK(itest_wait_exit(itest_spawn(argv, env, out_file), 30000) == 0, "replay failed");
+    f = fopen(out_file, "r");
+    ICHECK(f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0, "replay output");
+    text = calloc(1, (size_t)n + 1);
+    ICHECK(text && fseek(f, 0, SEEK_SET) == 0 && fread(text, 1, (size_t)n, f) == (size_t)n, "read");
+    fclose(f);
+    rep = cJSON_Parse(text);
+    ICHECK(rep, "replay output is not JSON: %s", text);
+    free(text);
+    api = ct_coll("scoreboard", CT_BASIC_ORG);
+    ICHECK(cJSON_GetArraySize(ct_field(rep, "rows")) == cJSON_GetArraySize(ct_field(api, "rows")),
+           "rows");
+    cJSON_ArrayForEach(row, ct_field(api, "rows"))
+    {
+        const cJSON *other = ct_by_id(ct_field(rep, "rows"), "team_id",
+                                      cJSON_GetStringValue(ct_field(row, "team_id")));
+
+        ICHECK(other &&
+                   itest_num(ct_field(row, "score"), "num_solved") ==
+                       itest_num(ct_field(other, "score"), "num_solved") &&
+                   itest_num(ct_field(row, "score"), "total_time") ==
+                       itest_num(ct_field(other, "score"), "total_time") &&
+                   itest_num(row, "rank") == itest_num(other, "rank"),
+               "replayed row differs: %s vs %s", cJSON_PrintUnformatted(row),
+               cJSON_PrintUnformatted(other));
+    }
+    cJSON_Delete(api);
+    cJSON_Delete(rep);
+    unlink(feed_file);
+    unlink(out_file);
+}
+
+/* --- The event feed from the log, streamed ------------------------------------ */
+
+/* A one-shot feed (?stream=false) as its lines (gv_malloc'd, *n of them). */
+static char **feed_lines(int *n, enum ct_auth a, const char *since)
+{
+    struct itest_http r;
+    char path[200], *line, *save = NULL, **lines = NULL;
+
+    snprintf(path, sizeof(path), "/contests/%lld/event-feed?stream=false%s%s", (long long)ct.live,
+             since ? "&since_token=" : "", since ? since : "");
+    ct_get(&r, path, a);
+    ICHECK(r.status == 200, "GET %s: %d %s", path, r.status, r.body);
+    *n = 0;
+    for (line = strtok_r(r.body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        lines = realloc(lines, sizeof(*lines) * (size_t)(*n + 1));
+        ICHECK(lines && (lines[*n] = strdup(line)), "oom");
+        (*n)++;
+    }
+    itest_http_release(&r);
+    return lines;
+}
+
+static void lines_free(char **lines, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(lines[i]);
+    free(lines);
+}
+
+/* A notification's field as a string ("" when it is not one). */
+static const char *nfield(const char *line, const char *key, char *out, size_t cap)
+{
+    cJSON *j = cJSON_Parse(line);
+    const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, key));
+
+    ICHECK(j, "notification is not JSON: %s", line);
+    snprintf(out, cap, "%s", v ? v : "");
+    cJSON_Delete(j);
+    return out;
+}
+
+/* A log token's order: "<E>.<k>" is inside row E, "<E>" after all of it. */
+static double token_key(const char *tok)
+{
+    char *end = NULL;
+    double e = (double)strtoll(tok, &end, 10);
+
+    return *end == '.' ? e + (double)strtoll(end + 1, NULL, 10) / 1e6 : e + 0.999999;
+}
+
+/* The snapshot ends at "<E>", the log's row it was taken at. Token "0"
+ * (before the log's first row) is the whole log's part; resuming from any
+ * of its tokens gives exactly the lines after it: no gap, no duplicate;
+ * tokens increase. */
+static void test_feed_resume(void)
+{
+    char tok[64], prev[64] = "", type[32];
+    char **all, **rest;
+    int n, m, verdict_lines = 0;
+
+    itest_step = "feed resume";
+    all = feed_lines(&n, CT_BASIC_ORG, NULL);
+    for (int i = 0; i < n; i++) {
+        nfield(all[i], "token", tok, sizeof(tok));
+        ICHECK((i == n - 1) == (tok[0] != 's'), "snapshot line %d of %d: token %s", i, n, tok);
+    }
+    /* A snapshot line's token restarts the snapshot. */
+    nfield(all[2], "token", tok, sizeof(tok));
+    rest = feed_lines(&m, CT_BASIC_ORG, tok);
+    ICHECK(m == n, "since_token=%s (snapshot): %d lines, want %d", tok, m, n);
+    lines_free(rest, m);
+    lines_free(all, n);
+
+    all = feed_lines(&n, CT_BASIC_ORG, "0");
+    for (int i = 0; i < n; i++) {
+        nfield(all[i], "token", tok, sizeof(tok));
+        ICHECK(tok[0] != 's' && (!prev[0] || token_key(tok) > token_key(prev)),
+               "tokens of the log increase: %s after %s", tok, prev);
+        nfield(all[i], "type", type, sizeof(type));
+        verdict_lines += !strcmp(type, "judgements");
+        snprintf(prev, sizeof(prev), "%s", tok);
+    }
+    /* Four teams' verdicts (the hidden tester's makes none): a submission,
+     * a judgement and a run each; and the phases the server's clock
+     * logged (the start with the problems, the freeze). */
+    ICHECK(n >= 12 && verdict_lines == 4, "the log: %d lines, %d judgements", n, verdict_lines);
+    for (int k = 0; k < n; k++) {
+        nfield(all[k], "token", tok, sizeof(tok));
+        rest = feed_lines(&m, CT_BASIC_ORG, tok);
+        ICHECK(m == n - k - 1, "since_token=%s: %d lines, want %d", tok, m, n - k - 1);
+        for (int i = 0; i < m; i++)
+            ICHECK(!strcmp(rest[i], all[k + 1 + i]), "since_token=%s: line %d differs: %s vs %s",
+                   tok, i, rest[i], all[k + 1 + i]);
+        lines_free(rest, m);
+    }
+    lines_free(all, n);
+    /* The public's log: the post-freeze attempt's submission, not its
+     * judgement or run. */
+    all = feed_lines(&n, CT_ANON, "0");
+    verdict_lines = 0;
+    for (int i = 0; i < n; i++)
+        verdict_lines += !strcmp(nfield(all[i], "type", type, sizeof(type)), "judgements");
+    ICHECK(verdict_lines == 3, "the public's log: %d judgements, want 3", verdict_lines);
+    lines_free(all, n);
+    ICHECK(ct_get_status("/contests/1/event-feed?stream=false&since_token=x1", CT_ANON, NULL) ==
+               400,
+           "a malformed token is a 400");
+}
+
+/* A streamed feed: an HTTP connection that stays open. */
+struct reader {
+    int fd;
+    char buf[1 << 16];
+    size_t len;
+};
+
+static void reader_open(struct reader *rd, enum ct_auth a, const char *since)
+{
+    char extra[256], req[1024], v[64];
+    char *end;
+    int64_t deadline = itest_now_ms() + 10000;
+
+    ct_auth_header(extra, a);
+    rd->len = 0;
+    rd->fd = itest_tcp_connect(ct.port);
+    ICHECK(rd->fd >= 0, "connect");
+    snprintf(req, sizeof(req),
+             "GET /api/clics/contests/%lld/event-feed%s%s HTTP/1.1\r\nHost: localhost\r\n%s\r\n",
+             (long long)ct.live, since ? "?since_token=" : "", since ? since : "", extra);
+    ICHECK(write(rd->fd, req, strlen(req)) == (ssize_t)strlen(req), "send");
+    while (!(end = memmem(rd->buf, rd->len, "\r\n\r\n", 4))) {
+        struct pollfd p = {.fd = rd->fd, .events = POLLIN};
+        ssize_t got;
+
+        ICHECK(itest_now_ms() < deadline && poll(&p, 1, 1000) >= 0, "feed headers: timeout");
+        got = read(rd->fd, rd->buf + rd->len, sizeof(rd->buf) - rd->len - 1);
+        ICHECK(got > 0, "feed closed before its headers");
+        rd->len += (size_t)got;
+    }
+    rd->buf[rd->len] = '\0';
+    ICHECK(!strncmp(rd->buf, "HTTP/1.1 200", 12) &&
+               itest_header(rd->buf, "content-type", v, sizeof(v)) &&
+               !strcmp(v, "application/x-ndjson") &&
+               !itest_header(rd->buf, "content-length", v, sizeof(v)),
+           "feed headers: %s", rd->buf);
+    end += 4;
+    rd->len -= (size_t)(end - rd->buf);
+    memmove(rd->buf, end, rd->len);
+}
+
+/* The next line within `ms` ("" for a keep-alive); false on timeout. */
+static bool reader_line(struct reader *rd, char *out, size_t cap, int ms)
+{
+    int64_t deadline = itest_now_ms() + ms;
+    char *nl;
+
+    while (!(nl = memchr(rd->buf, '\n', rd->len))) {
+        struct pollfd p = {.fd = rd->fd, .events = POLLIN};
+        int left = (int)(deadline - itest_now_ms());
+        ssize_t got;
+
+        if (left <= 0 || poll(&p, 1, left) <= 0)
+            return false;
+        got = read(rd->fd, rd->buf + rd->len, sizeof(rd->buf) - rd->len);
+        ICHECK(got > 0, "the feed closed");
+        rd->len += (size_t)got;
+    }
+    *nl = '\0';
+    ICHECK((size_t)(nl - rd->buf) < cap, "a feed line of %zu bytes", (size_t)(nl - rd->buf));
+    memcpy(out, rd->buf, (size_t)(nl - rd->buf) + 1);
+    rd->len -= (size_t)(nl + 1 - rd->buf);
+    memmove(rd->buf, nl + 1, rd->len);
+    return true;
+}
+
+/* The next notification within `ms`, keep-alives skipped; false on
+ * timeout. *keepalives counts the skipped ones. */
+static bool reader_note(struct reader *rd, char *out, size_t cap, int ms, int *keepalives)
+{
+    int64_t deadline = itest_now_ms() + ms;
+
+    for (;;) {
+        int left = (int)(deadline - itest_now_ms());
+
+        if (left <= 0 || !reader_line(rd, out, cap, left))
+            return false;
+        if (out[0])
+            return true;
+        ++*keepalives;
+    }
+}
+
+/* The notifications of one verdict: exactly these (type, id) lines, in
+ * this order, then nothing but keep-alives for a while. */
+static void expect_notes(struct reader *rd, const char *const *want, int nwant, char *last_token)
+{
+    char line[8192], type[32], id[64];
+    int ka = 0;
+
+    for (int i = 0; i < nwant; i += 2) {
+        ICHECK(reader_note(rd, line, sizeof(line), 10000, &ka), "no %s %s within 10 s", want[i],
+               want[i + 1]);
+        nfield(line, "type", type, sizeof(type));
+        nfield(line, "id", id, sizeof(id));
+        ICHECK(!strcmp(type, want[i]) && !strcmp(id, want[i + 1]), "got %s %s, want %s %s", type,
+               id, want[i], want[i + 1]);
+        nfield(line, "token", last_token, 64);
+    }
+    ICHECK(!reader_note(rd, line, sizeof(line), 1000, &ka), "unexpected notification: %s", line);
+    /* GAVEL_CLICS_KEEPALIVE_MS is 300 here. */
+    ICHECK(ka >= 1, "no keep-alive newline in a quiet second");
+}
+
+static void restart_server(void)
+{
+    ct_server_stop();
+    /* While it is down, the judge logs another verdict. */
+    ct_verdict_event(ct_judged(&ct.bob, "pair-sum", 118, "WA"), "WA");
+    ct_server_start();
+}
+
+/* gavel_clics_feed_reads_total of the server's /metrics. */
+static long feed_reads(void)
+{
+    struct itest_http r;
+    const char *at;
+    long n = -1;
+
+    itest_http_get(&r, ct.port, "/metrics");
+    ICHECK(r.status == 200 && r.body, "/metrics -> %d", r.status);
+    at = strstr(r.body, "\ngavel_clics_feed_reads_total ");
+    ICHECK(at && sscanf(at + 1, "gavel_clics_feed_reads_total %ld", &n) == 1,
+           "no gavel_clics_feed_reads_total in /metrics");
+    itest_http_release(&r);
+    return n;
+}
+
+static void test_feed_stream(void)
+{
+    struct reader jury, pub, more_pub[4];
+    char **all, **rest, last[64], tok[64], line[8192];
+    char sub[24], jdg[24], run[40];
+    const char *want[6];
+    int n, m, ka = 0;
+    int64_t sid, jid;
+    long reads;
+
+    itest_step = "feed stream";
+    all = feed_lines(&n, CT_BASIC_ORG, NULL);
+    nfield(all[n - 1], "token", last, sizeof(last));
+    lines_free(all, n);
+    reader_open(&jury, CT_BASIC_ORG, last);
+    reader_open(&pub, CT_ANON, NULL);
+    /* The public reader's backlog: the snapshot and the log so far. */
+    for (m = 0; reader_note(&pub, line, sizeof(line), 1500, &ka); m++)
+        ;
+    ICHECK(m > 10, "public backlog: %d lines", m);
+    /* More public readers, each through its backlog: caught up, all at
+     * the same position. */
+    for (int i = 0; i < 4; i++) {
+        reader_open(&more_pub[i], CT_ANON, NULL);
+        while (reader_note(&more_pub[i], line, sizeof(line), 1500, &ka))
+            ;
+    }
+    /* Idle for longer than lws's keep-alive timeout (5 s): still open,
+     * with nothing but keep-alives. */
+    ICHECK(!reader_note(&jury, line, sizeof(line), 6000, &ka), "unexpected: %s", line);
+    ICHECK(ka >= 10, "%d keep-alives in 6 s", ka);
+
+    /* A verdict before the freeze: both see it. */
+    reads = feed_reads();
+    sid = ct_judged(&ct.alice, "circle-area", 40, "WA");
+    jid = itest_sql_int(ct.pg, "SELECT max(id) FROM judgings WHERE submission_id = %lld",
+                        (long long)sid);
+    snprintf(sub, sizeof(sub), "%lld", (long long)sid);
+    snprintf(jdg, sizeof(jdg), "%lld", (long long)jid);
+    snprintf(run, sizeof(run), "%lld-1", (long long)jid);
+    ct_verdict_event(sid, "WA");
+    want[0] = "submissions", want[1] = sub, want[2] = "judgements", want[3] = jdg;
+    want[4] = "runs", want[5] = run;
+    expect_notes(&jury, want, 6, last);
+    expect_notes(&pub, want, 6, tok);
+    ICHECK(!strcmp(last, tok), "the same token in both views: %s, %s", last, tok);
+    for (int i = 0; i < 4; i++) {
+        char t[64];
+
+        expect_notes(&more_pub[i], want, 6, t);
+        ICHECK(!strcmp(t, tok), "public reader %d: token %s, want %s", i, t, tok);
+        close(more_pub[i].fd);
+    }
+    /* Six readers, two views: one read of the log per view, shared. */
+    reads = feed_reads() - reads;
+    ICHECK(reads == 2, "%ld reads of the log for one verdict and six readers, want 2", reads);
+
+    /* One during the freeze: the public gets the submission only. */
+    sid = ct_judged(&ct.bob, "pair-sum", 100, "AC");
+    jid = itest_sql_int(ct.pg, "SELECT max(id) FROM judgings WHERE submission_id = %lld",
+                        (long long)sid);
+    snprintf(sub, sizeof(sub), "%lld", (long long)sid);
+    snprintf(jdg, sizeof(jdg), "%lld", (long long)jid);
+    snprintf(run, sizeof(run), "%lld-1", (long long)jid);
+    ct_verdict_event(sid, "AC");
+    expect_notes(&jury, want, 6, last);
+    expect_notes(&pub, want, 2, tok);
+    close(pub.fd);
+    close(jury.fd);
+
+    /* A restart, and a verdict logged while no server ran: resuming from
+     * the last token gets exactly it. */
+    itest_step = "feed after restart";
+    restart_server();
+    rest = feed_lines(&m, CT_BASIC_ORG, last);
+    ICHECK(m == 3, "after the restart: %d lines since %s, want 3", m, last);
+    nfield(rest[0], "type", line, sizeof(line));
+    ICHECK(!strcmp(line, "submissions"), "first: %s", rest[0]);
+    nfield(rest[2], "token", tok, sizeof(tok));
+    lines_free(rest, m);
+    /* And streamed from there: nothing more until something happens. */
+    reader_open(&jury, CT_BASIC_ORG, tok);
+    ICHECK(!reader_note(&jury, line, sizeof(line), 1000, &ka), "unexpected: %s", line);
+    close(jury.fd);
+}
+
+int main(int argc, char **argv)
+{
+    ct_setup(argc, argv, "clics_feed");
+    test_event_feed();
+    test_feed_replay();
+    test_feed_resume();
+    test_feed_stream();
+    ct_teardown();
+    printf("test_clics_feed: all passed\n");
+    return 0;
+}
