@@ -55,7 +55,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -67,7 +66,7 @@
 
 #define LD_MAX_PORTS 8
 #define LD_MAX_FRAME (64u << 20) /* a board snapshot of many thousand rows */
-#define LD_QUIET_US (5 * 1000000LL)
+#define LD_QUIET_US (3 * 1000000LL)
 #define LD_ID_AUTH 1
 #define LD_ID_REGISTER 2
 #define LD_ID_SUBSCRIBE 3
@@ -98,6 +97,7 @@ struct ld_client {
     struct ld_rx *rx;
     size_t nrx, caprx;
     size_t snapshot_bytes;
+    char close_why[128];
     unsigned resyncs, errors, doubled, closed;
 };
 
@@ -224,60 +224,48 @@ static bool find_str(char *out, size_t cap, const char *text, size_t len, const 
     return true;
 }
 
-/* --- user id -> client index (open addressing) ------------------------------- */
+/* --- Ids to indexes (open addressing; ids are positive) -------------------- */
 
-static int64_t *who_key;
-static int *who_val;
-static size_t who_cap;
+struct ld_map {
+    int64_t *key;
+    int *val;
+    size_t cap; /* a power of two, at least twice the entries */
+};
 
-static void who_put(int64_t user_id, int idx)
+static void map_init(struct ld_map *m, size_t entries)
 {
-    size_t i = (size_t)user_id * 2654435761u & (who_cap - 1);
-
-    while (who_key[i] && who_key[i] != user_id)
-        i = (i + 1) & (who_cap - 1);
-    who_key[i] = user_id;
-    who_val[i] = idx;
+    for (m->cap = 64; m->cap < entries * 2; m->cap *= 2)
+        ;
+    m->key = xcalloc(m->cap, sizeof(*m->key));
+    m->val = xcalloc(m->cap, sizeof(*m->val));
 }
 
-static int who_get(int64_t user_id)
+static size_t map_slot(const struct ld_map *m, int64_t key)
 {
-    size_t i = (size_t)user_id * 2654435761u & (who_cap - 1);
+    size_t i = (size_t)key * 2654435761u & (m->cap - 1);
 
-    while (who_key[i]) {
-        if (who_key[i] == user_id)
-            return who_val[i];
-        i = (i + 1) & (who_cap - 1);
-    }
-    return -1;
+    while (m->key[i] && m->key[i] != key)
+        i = (i + 1) & (m->cap - 1);
+    return i;
 }
 
-/* submission id -> index in subs: the same table shape. */
-static int64_t *sid_key;
-static int *sid_val;
-static size_t sid_cap;
-
-static void sid_put(int64_t sid, int idx)
+static void map_put(struct ld_map *m, int64_t key, int val)
 {
-    size_t i = (size_t)sid * 2654435761u & (sid_cap - 1);
+    size_t i = map_slot(m, key);
 
-    while (sid_key[i] && sid_key[i] != sid)
-        i = (i + 1) & (sid_cap - 1);
-    sid_key[i] = sid;
-    sid_val[i] = idx;
+    m->key[i] = key;
+    m->val[i] = val;
 }
 
-static int sid_get(int64_t sid)
+static int map_get(const struct ld_map *m, int64_t key)
 {
-    size_t i = (size_t)sid * 2654435761u & (sid_cap - 1);
+    size_t i = map_slot(m, key);
 
-    while (sid_key[i]) {
-        if (sid_key[i] == sid)
-            return sid_val[i];
-        i = (i + 1) & (sid_cap - 1);
-    }
-    return -1;
+    return m->key[i] ? m->val[i] : -1;
 }
+
+static struct ld_map by_user; /* user id -> client index */
+static struct ld_map by_sub; /* submission id -> index in subs */
 
 /* --- Requests and replies ---------------------------------------------------- */
 
@@ -399,7 +387,7 @@ static void on_reply(struct ld_client *c, const char *text, size_t len)
         if (!(uid > 0))
             die("client %d: no user after the login: %.200s", (int)(c - cl), text);
         c->user_id = (int64_t)uid;
-        who_put(c->user_id, (int)(c - cl));
+        map_put(&by_user, c->user_id, (int)(c - cl));
         c->auth_us = wsc_now_us() - c->t_auth_us;
     } else if (id == LD_ID_SUBSCRIBE) {
         c->snapshot_bytes = len;
@@ -413,7 +401,7 @@ static void on_reply(struct ld_client *c, const char *text, size_t len)
         if (!(sid > 0))
             die("a submit reply without submission_id: %.200s", text);
         subs[id - LD_ID_SUBMIT0].submission_id = (int64_t)sid;
-        sid_put((int64_t)sid, (int)(id - LD_ID_SUBMIT0));
+        map_put(&by_sub, (int64_t)sid, (int)(id - LD_ID_SUBMIT0));
     }
     cJSON_Delete(msg);
 }
@@ -458,7 +446,7 @@ static void on_event(struct ld_client *c, const char *text, size_t len, long lon
         return;
     if (!strcmp(name, "contest.scoreboard")) {
         long long uid = find_ll(data, len - (size_t)(data - text), "\"user_id\":");
-        int who = who_get(uid);
+        int who = map_get(&by_user, uid);
 
         if (who < 0)
             return; /* not one of ours */
@@ -469,7 +457,7 @@ static void on_event(struct ld_client *c, const char *text, size_t len, long lon
         last_rx_us = wsc_now_us();
     } else if (!strcmp(name, "judging.verdict")) {
         long long sid = find_ll(data, len - (size_t)(data - text), "\"submission_id\":");
-        int i = sid_get(sid);
+        int i = map_get(&by_sub, sid);
         struct ld_sub *s;
 
         if (i < 0) {
@@ -516,6 +504,11 @@ static int parse_frames(struct ld_client *c, long long t_wall)
             if (wsc_send_frame(c->fd, 0xA, f.payload, f.len) < 0)
                 return -EIO;
         } else if (f.opcode == 0x8) {
+            /* Kept for the report: the status and the server's reason. */
+            snprintf(c->close_why, sizeof(c->close_why), "closed by the server: %u %.*s",
+                     f.len >= 2 ? (unsigned)(f.payload[0] << 8 | f.payload[1]) : 1005,
+                     f.len > 2 ? (int)(f.len - 2 > 100 ? 100 : f.len - 2) : 0,
+                     f.len > 2 ? (const char *)f.payload + 2 : "");
             return -ECONNRESET;
         }
         off += f.size;
@@ -612,7 +605,11 @@ static void poll_once(int timeout_ms)
         }
         if (err < 0) {
             if (c->state != ST_READY)
-                die("connection %d failed while setting up: %s", (int)(c - cl), strerror(-err));
+                die("connection %d failed while setting up: %s", (int)(c - cl),
+                    c->close_why[0] ? c->close_why : strerror(-err));
+            if (!first_error[0])
+                snprintf(first_error, sizeof(first_error), "connection %d: %s", (int)(c - cl),
+                         c->close_why[0] ? c->close_why : strerror(-err));
             c->closed++;
             epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
             close(c->fd);
@@ -866,7 +863,7 @@ static void check_board(struct ld_result *r)
                                     cJSON_GetObjectItemCaseSensitive(board_reply, "data"), "scoreboard"),
                                 "rows"))
     {
-        int u = who_get((int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(row, "user_id")));
+        int u = map_get(&by_user, (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(row, "user_id")));
         char want[512], got[512];
         unsigned fw, fg = 0;
 
@@ -927,15 +924,10 @@ static void count(struct ld_result *r)
 
 static long servers_rss_kb(void)
 {
-    long kb = 0;
+    long kb = wsc_rss_sum_kb(opt.pids, opt.npids);
 
-    for (int i = 0; i < opt.npids; i++) {
-        long k = wsc_proc_rss_kb(opt.pids[i]);
-
-        if (k < 0)
-            die("cannot read the memory of server %d", opt.pids[i]);
-        kb += k;
-    }
+    if (kb < 0)
+        die("cannot read a server's /proc/<pid>/status");
     return kb;
 }
 
@@ -1086,19 +1078,6 @@ static void parse_args(int argc, char **argv)
         usage();
 }
 
-static void raise_nofile(int need)
-{
-    struct rlimit rl;
-
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)need) {
-        rl.rlim_cur = (rlim_t)need;
-        if (rl.rlim_max < rl.rlim_cur)
-            rl.rlim_max = rl.rlim_cur;
-        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-            die("cannot raise the descriptor limit to %d: %s", need, strerror(errno));
-    }
-}
-
 int main(int argc, char **argv)
 {
     struct ld_result r;
@@ -1113,17 +1092,12 @@ int main(int argc, char **argv)
     if (opt.signups > ncl)
         opt.signups = ncl;
     load_sources();
-    raise_nofile(ncl + 256);
+    if ((bad = wsc_raise_nofile(ncl + 256)) < 0)
+        die("cannot raise the descriptor limit to %d: %s", ncl + 256, strerror(-bad));
     cl = xcalloc((size_t)ncl, sizeof(*cl));
     subs = xcalloc((size_t)opt.nsubs, sizeof(*subs));
-    for (who_cap = 64; who_cap < (size_t)ncl * 2; who_cap *= 2)
-        ;
-    for (sid_cap = 64; sid_cap < (size_t)opt.nsubs * 2; sid_cap *= 2)
-        ;
-    who_key = xcalloc(who_cap, sizeof(*who_key));
-    who_val = xcalloc(who_cap, sizeof(*who_val));
-    sid_key = xcalloc(sid_cap, sizeof(*sid_key));
-    sid_val = xcalloc(sid_cap, sizeof(*sid_val));
+    map_init(&by_user, (size_t)ncl);
+    map_init(&by_sub, (size_t)opt.nsubs);
     epfd = epoll_create1(EPOLL_CLOEXEC);
     if (epfd < 0)
         die("epoll_create1: %s", strerror(errno));

@@ -152,6 +152,12 @@ for sc in "${scenarios[@]}"; do
     echo "#   N=$n PostgreSQL: $judged of $total submissions judged, $valid valid judgings" |
         tee -a "$out"
     [ "$judged" = "$total" ] && [ "$valid" = "$total" ] || crc=1
+    # The judges' own figure: what a judging takes, queue wait apart.
+    for i in 0 1; do curl -sf "http://127.0.0.1:$((port + 2 + i))/metrics" || true; done |
+        awk -v n="$n" '/^gavel_judging_duration_seconds_sum/ { s += $2 }
+            /^gavel_judging_duration_seconds_count/ { c += $2 }
+            END { if (c) printf "#   N=%s judges: %d judgings, %.2f s each on average (compile and tests)\n", n, c, s / c }' |
+        tee -a "$out"
     [ "$crc" -eq 0 ] || rc=1
     stop_all
 done

@@ -206,6 +206,48 @@ long long wsc_self_cpu_us(void)
            ru.ru_stime.tv_usec;
 }
 
+long wsc_rss_sum_kb(const int *pids, int n)
+{
+    long sum = 0;
+
+    for (int i = 0; i < n; i++) {
+        long kb = wsc_proc_rss_kb(pids[i]);
+
+        if (kb < 0)
+            return -1;
+        sum += kb;
+    }
+    return sum;
+}
+
+long long wsc_cpu_sum_us(const int *pids, int n)
+{
+    long long sum = 0;
+
+    for (int i = 0; i < n; i++) {
+        long long us = wsc_proc_cpu_us(pids[i]);
+
+        if (us < 0)
+            return -1;
+        sum += us;
+    }
+    return sum;
+}
+
+int wsc_raise_nofile(long need)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return -errno;
+    if (rl.rlim_cur >= (rlim_t)need)
+        return 0;
+    rl.rlim_cur = (rlim_t)need;
+    if (rl.rlim_max < rl.rlim_cur)
+        rl.rlim_max = rl.rlim_cur;
+    return setrlimit(RLIMIT_NOFILE, &rl) < 0 ? -errno : 0;
+}
+
 double wsc_loadavg1(void)
 {
     double l = -1;

@@ -42,6 +42,11 @@ int wsc_frame_next(struct wsc_frame *out, const unsigned char *buf, size_t avail
 long wsc_proc_rss_kb(int pid);
 long long wsc_proc_cpu_us(int pid); /* utime + stime of every thread */
 long long wsc_self_cpu_us(void);
+/* Summed over n processes (the servers under test): -1 when one is unreadable. */
+long wsc_rss_sum_kb(const int *pids, int n);
+long long wsc_cpu_sum_us(const int *pids, int n);
+/* Raises this process' descriptor limit to at least `need`: 0 or -errno. */
+int wsc_raise_nofile(long need);
 /* The 1-minute load average, -1 when unreadable. */
 double wsc_loadavg1(void);
 

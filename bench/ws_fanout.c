@@ -49,7 +49,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -131,41 +130,23 @@ static __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt,
 
 /* --- The server process ----------------------------------------------------- */
 
-/* Dies rather than report a figure of a process that is gone. */
-static long long proc_cpu_us1(int pid)
-{
-    long long us = wsc_proc_cpu_us(pid);
-
-    if (us < 0)
-        die("cannot read /proc/%d/stat", pid);
-    return us;
-}
-
-static long proc_rss_kb(int pid)
-{
-    long kb = wsc_proc_rss_kb(pid);
-
-    if (kb < 0)
-        die("cannot read /proc/%d/status", pid);
-    return kb;
-}
-
-/* Over every server process. */
+/* Over every server process; dies rather than report a figure of a
+ * process that is gone. */
 static long long servers_cpu_us(void)
 {
-    long long t = 0;
+    long long us = wsc_cpu_sum_us(opt.server_pids, opt.nservers);
 
-    for (int i = 0; i < opt.nservers; i++)
-        t += proc_cpu_us1(opt.server_pids[i]);
-    return t;
+    if (us < 0)
+        die("cannot read a server's /proc/<pid>/stat");
+    return us;
 }
 
 static long servers_rss_kb(void)
 {
-    long kb = 0;
+    long kb = wsc_rss_sum_kb(opt.server_pids, opt.nservers);
 
-    for (int i = 0; i < opt.nservers; i++)
-        kb += proc_rss_kb(opt.server_pids[i]);
+    if (kb < 0)
+        die("cannot read a server's /proc/<pid>/status");
     return kb;
 }
 
@@ -661,21 +642,14 @@ static void parse_args(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    struct rlimit rl;
     char why[256];
     long rss0, rss1;
     double connect_s;
-    int normal = 0, every;
+    int normal = 0, every, err;
 
     parse_args(argc, argv);
-    rl.rlim_cur = rl.rlim_max = (rlim_t)opt.n + 256;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)opt.n + 256) {
-        rl.rlim_cur = (rlim_t)opt.n + 256;
-        if (rl.rlim_max < rl.rlim_cur)
-            rl.rlim_max = rl.rlim_cur;
-        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-            die("cannot raise the descriptor limit to %d: %s", opt.n + 256, strerror(errno));
-    }
+    if ((err = wsc_raise_nofile(opt.n + 256)) < 0)
+        die("cannot raise the descriptor limit to %d: %s", opt.n + 256, strerror(-err));
     if (db_redis_open(&redis, opt.redis_url, 2000, why, sizeof(why)) < 0)
         die("redis: %s", why);
     padding = gv_malloc((size_t)opt.pad + 1);

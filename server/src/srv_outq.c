@@ -30,7 +30,12 @@ int srv_outq_push(struct srv_outq *q, const void *data, size_t len)
     unsigned char *mem;
     unsigned tail;
 
-    if (q->count == q->cap || len > q->max_bytes - q->bytes)
+    /* The byte bound limits a backlog, not a reply: a frame alone in the
+     * queue goes in whatever its size (a contest's board snapshot of a few
+     * thousand rows is one reply over 256 KiB, and refusing it closed every
+     * subscriber's connection). Behind it, nothing more until it is gone. */
+    if (q->count == q->cap ||
+        (q->count && (q->bytes >= q->max_bytes || len > q->max_bytes - q->bytes)))
         return GV_ETOOBIG;
     mem = gv_malloc(q->headroom + len);
     if (!mem)

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # test_contest_load.sh GAVEL CLIENT - a small whole contest (issue 14) on the
 # real PostgreSQL, Redis and sandbox: 50 contestants over two gavel-server
-# processes (4 of them signing up over the socket), 100 submissions of every
+# processes (2 of them signing up over the socket), 80 submissions of every
 # kind (AC, WA, TLE, CE) with a burst and a peak, two gavel-judge workers;
 # bench/contest_load.sh --verify drives it with the load client built here.
 # It fails unless every submission got exactly one verdict push, of its
@@ -27,12 +27,12 @@ while :; do
 done
 out=$(GAVEL_BUILD_DIR=$(dirname "$(dirname "$GAVEL")") GAVEL_LOAD_PORT=$port \
     GAVEL_LOAD_REDIS_DB=10 "$root/bench/contest_load.sh" --verify --client "$CLIENT" \
-    --signups 4 50:100:20 2>&1) && rc=0 || rc=$?
+    --signups 2 50:80:15 2>&1) && rc=0 || rc=$?
 echo "$out"
 check "the round passes the load client's checks and PostgreSQL's" [ "$rc" = 0 ]
-check "100 submissions acknowledged" contains "$out" "100 acknowledged, 100 verdicts (0 not"
+check "80 submissions acknowledged" contains "$out" "80 acknowledged, 80 verdicts (0 not"
 check "nothing lost" contains "$out" "lost: 0 verdicts, 0 (verdict, client) board deliveries, 0 stale"
 check "nothing doubled" contains "$out" "doubled: 0 verdicts, 0 pushes out of order"
 check "the final board is PostgreSQL's" contains "$out" "final board: 0 of 50 rows differ"
-check "PostgreSQL judged all" contains "$out" "100 of 100 submissions judged, 100 valid judgings"
+check "PostgreSQL judged all" contains "$out" "80 of 80 submissions judged, 80 valid judgings"
 finish

@@ -84,6 +84,24 @@ static void test_full_by_bytes(void **state)
     srv_outq_release(&q);
 }
 
+/* One reply larger than the bound (a big contest's board snapshot) goes
+ * into an empty queue; nothing goes behind it until it has left. */
+static void test_one_large_frame(void **state)
+{
+    struct srv_outq q;
+
+    srv_outq_init(&q, SRV_OUTQ_MAX_SLOTS, 10, 0);
+    push_str(&q, "0123456789abcdef", 0);
+    assert_int_equal(q.bytes, 16);
+    push_str(&q, "x", GV_ETOOBIG);
+    expect_head(&q, "0123456789abcdef");
+    srv_outq_pop(&q);
+    push_str(&q, "123456", 0);
+    push_str(&q, "0123456789abcdef", GV_ETOOBIG); /* not alone: the bound holds */
+    push_str(&q, "1234", 0);
+    srv_outq_release(&q);
+}
+
 static void test_headroom_is_writable(void **state)
 {
     struct srv_outq q;
@@ -116,7 +134,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fifo_and_wraparound), cmocka_unit_test(test_full_by_count),
         cmocka_unit_test(test_full_by_bytes),       cmocka_unit_test(test_headroom_is_writable),
-        cmocka_unit_test(test_allocation_failure),
+        cmocka_unit_test(test_allocation_failure), cmocka_unit_test(test_one_large_frame),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
