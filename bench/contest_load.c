@@ -557,7 +557,7 @@ static int client_readable(struct ld_client *c)
         }
         r = recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen, 0);
         if (r == 0)
-            return -ECONNRESET;
+            return -ESHUTDOWN; /* closed without a close frame */
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
@@ -605,7 +605,10 @@ static void poll_once(int timeout_ms)
         }
         if (err < 0) {
             if (c->state != ST_READY)
-                die("connection %d failed while setting up: %s", (int)(c - cl),
+                die("connection %d failed while setting up (%s, %.1f s after its login was "
+                    "sent): %s",
+                    (int)(c - cl), c->state == ST_UPGRADE ? "upgrading" : "logging in",
+                    c->t_auth_us ? (double)(wsc_now_us() - c->t_auth_us) / 1e6 : 0.0,
                     c->close_why[0] ? c->close_why : strerror(-err));
             if (!first_error[0])
                 snprintf(first_error, sizeof(first_error), "connection %d: %s", (int)(c - cl),

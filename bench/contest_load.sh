@@ -26,7 +26,8 @@
 # against them. Afterwards checks
 # that PostgreSQL judged every acknowledged submission. Prints the table
 # with the load average before and after each run; see docs/ARCHITECTURE.md,
-# "Load".
+# "Load". GAVEL_LOAD_KEEP_LOGS=PREFIX keeps the logs of a failed run as
+# PREFIX.server and PREFIX.judge.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 gv_require_root "bench/contest_load.sh"
@@ -142,6 +143,13 @@ for sc in "${scenarios[@]}"; do
         --problem circle-area --sources examples/problems/circle-area/submissions \
         --tokens "$work/tokens" --signups "$signups" --submissions "$nsubs" \
         --duration "$secs" --shape "$shape" | tee -a "$out" || crc=$?
+    for p in "${pids[@]}"; do
+        kill -0 "$p" 2>/dev/null || { echo "#   N=$n process $p had exited" | tee -a "$out"; crc=1; }
+    done
+    if [ "$crc" -ne 0 ] && [ -n "${GAVEL_LOAD_KEEP_LOGS:-}" ]; then
+        cp "$work/server.log" "$GAVEL_LOAD_KEEP_LOGS.server" || true
+        cp "$work/judge.log" "$GAVEL_LOAD_KEEP_LOGS.judge" || true
+    fi
     header=
     # What PostgreSQL holds: every acknowledged submission judged, once.
     read -r judged total valid <<<"$(sql "SELECT count(*) FILTER (WHERE status = 'judged'),

@@ -30,12 +30,13 @@ int srv_outq_push(struct srv_outq *q, const void *data, size_t len)
     unsigned char *mem;
     unsigned tail;
 
-    /* The byte bound limits a backlog, not a reply: a frame alone in the
-     * queue goes in whatever its size (a contest's board snapshot of a few
-     * thousand rows is one reply over 256 KiB, and refusing it closed every
-     * subscriber's connection). Behind it, nothing more until it is gone. */
-    if (q->count == q->cap ||
-        (q->count && (q->bytes >= q->max_bytes || len > q->max_bytes - q->bytes)))
+    /* The byte bound is a high-water mark on the backlog, not a limit on a
+     * reply: a frame goes in while less than max_bytes wait, whatever its
+     * size (a contest's board snapshot of a few thousand rows is one reply
+     * over 256 KiB, often behind the replies to the hello before it, and
+     * refusing it closed every subscriber's connection). Past the mark,
+     * nothing more until the backlog drains. */
+    if (q->count == q->cap || q->bytes >= q->max_bytes)
         return GV_ETOOBIG;
     mem = gv_malloc(q->headroom + len);
     if (!mem)
