@@ -839,7 +839,7 @@ static bool untouched(const cJSON *row)
 /* Every contestant's newest row against contest.scoreboard's. */
 static void check_board(struct ld_result *r)
 {
-    size_t *newest = xcalloc((size_t)ncl, sizeof(size_t));
+    size_t *newest;
     const cJSON *row;
     long long t0 = wsc_now_us();
     int c = 0;
@@ -858,6 +858,7 @@ static void check_board(struct ld_result *r)
         r->board_diff = -1;
         return;
     }
+    newest = xcalloc((size_t)ncl, sizeof(size_t));
     for (size_t i = 0; i < nrows; i++)
         if (!newest[rows[i].who] || rows[i].id > rows[newest[rows[i].who] - 1].id)
             newest[rows[i].who] = i + 1;
@@ -1081,6 +1082,34 @@ static void parse_args(int argc, char **argv)
         usage();
 }
 
+/* Everything the globals own (the sanitized build checks for leaks). */
+static void release_all(void)
+{
+    for (int i = 0; i < ncl; i++) {
+        if (cl[i].fd >= 0)
+            close(cl[i].fd);
+        gv_free(cl[i].rbuf);
+        gv_free(cl[i].rx);
+        gv_free(usernames[i]);
+        gv_free(tokens[i]);
+    }
+    for (size_t i = 0; i < nrows; i++)
+        gv_free(rows[i].data);
+    for (int k = 0; k < K_NKINDS; k++)
+        gv_free(src[k]);
+    gv_free(rows);
+    gv_free(cl);
+    gv_free(usernames);
+    gv_free(tokens);
+    gv_free(subs);
+    gv_free(by_user.key);
+    gv_free(by_user.val);
+    gv_free(by_sub.key);
+    gv_free(by_sub.val);
+    cJSON_Delete(board_reply);
+    close(epfd);
+}
+
 int main(int argc, char **argv)
 {
     struct ld_result r;
@@ -1174,8 +1203,11 @@ int main(int argc, char **argv)
     if (first_error[0])
         printf("#   first error: %s\n", first_error);
     fflush(stdout);
+    gv_free(r.verdict_ms);
+    gv_free(r.board_ms);
     bad = r.lost_verdicts || r.lost_board || r.stale_final || r.doubled_verdicts ||
           r.doubled_pushes || r.errors || r.resyncs || r.closed || r.wrong_verdicts ||
           r.board_diff != 0 || r.acked != opt.nsubs;
+    release_all();
     return opt.verify && bad ? 1 : 0;
 }
