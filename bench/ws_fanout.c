@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * ws_fanout.c - fan-out benchmark of gavel-server's contest pushes (issue 5).
- * (Over 800 lines because it is one self-contained program: its own epoll
- * WebSocket client, the scenarios, and the table, with nothing to share.)
+ * (Its framing, clocks and /proc figures live in ws_client.c, shared with
+ * contest_load.c.)
  *
  * Holds N WebSocket connections to gavel-server (one process, or several
  * sharing the port: the kernel spreads the connections), each logged in with the
@@ -23,9 +23,8 @@
  * scenario (per delivered message). The client's own utime+stime per
  * delivered message is reported too (ccpu): it shares the machine's cores.
  *
- * A minimal RFC 6455 client over epoll, on one thread: upgrade with a fixed
- * nonce (a benchmark needs no fresh one), masked client frames, unmasked
- * unfragmented server frames; pings are answered. It is kept cheap: sockets
+ * A minimal RFC 6455 client over epoll, on one thread (the framing is
+ * ws_client.h's); pings are answered. It is kept cheap: sockets
  * are edge-triggered and read with one recv() per wakeup into a per-client
  * buffer (no allocation per message).
  *
@@ -35,12 +34,7 @@
  *                  [--header] [--label NAME]
  * Prints one table row per scenario (--header: the header first; --label: a
  * "server" column holding NAME, for runs against several servers).
- *
- * One file although over 800 lines: one single-threaded program whose
- * parts (framing, connections, publishing, scenarios) all work on the same
- * few globals, the clients, the epoll descriptor and the scenario being
- * measured. Split, those globals would be shared across files, and the
- * program would no longer read from top to bottom. */
+ */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -55,7 +49,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,6 +57,7 @@
 #include "db_stream.h"
 #include "gv_alloc.h"
 #include "gv_err.h"
+#include "ws_client.h"
 #include "banned.h"
 
 #define FC_RBUF 8192
@@ -71,8 +65,6 @@
 #define FC_EVENT_TYPE "contest.announcement"
 #define FC_QUIET_MS 5000  /* a scenario ends this long after the last receipt */
 #define FC_SINGLE_GAP_MS 20
-#define FC_WS_KEY "dGhlIHNhbXBsZSBub25jZQ=="
-#define FC_WS_ACCEPT "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
 
 enum fc_state { ST_IDLE, ST_CONNECTING, ST_UPGRADE, ST_AUTH, ST_READY, ST_DEAD };
 
@@ -124,14 +116,6 @@ static struct fc_phase *cur; /* the scenario being measured, NULL between */
 static long long next_seq;
 static long long last_receipt_us;
 
-static long long now_us(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
-}
-
 static __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...)
 {
     va_list ap;
@@ -146,101 +130,31 @@ static __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt,
 
 /* --- The server process ----------------------------------------------------- */
 
-static long proc_rss_kb(int pid)
-{
-    char path[64], line[256];
-    long kb = -1;
-    FILE *f;
-
-    snprintf(path, sizeof(path), "/proc/%d/status", pid);
-    f = fopen(path, "r");
-    if (!f)
-        die("cannot read %s: %s", path, strerror(errno));
-    while (fgets(line, sizeof(line), f))
-        if (!strncmp(line, "VmRSS:", 6))
-            kb = strtol(line + 6, NULL, 10);
-    fclose(f);
-    return kb;
-}
-
-/* utime + stime of the whole process (every thread), in microseconds. */
-static long long proc_cpu_us1(int pid)
-{
-    char path[64], buf[2048], *p;
-    unsigned long long ut = 0, st = 0;
-    FILE *f;
-    size_t n;
-
-    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-    f = fopen(path, "r");
-    if (!f)
-        die("cannot read %s: %s", path, strerror(errno));
-    n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    /* The command name may hold spaces: fields count from its ')'. */
-    p = strrchr(buf, ')');
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-        die("cannot parse %s", path);
-    return (long long)(ut + st) * 1000000 / sysconf(_SC_CLK_TCK);
-}
-
-/* Over every server process. */
+/* Over every server process; dies rather than report a figure of a
+ * process that is gone. */
 static long long servers_cpu_us(void)
 {
-    long long t = 0;
+    long long us = wsc_cpu_sum_us(opt.server_pids, opt.nservers);
 
-    for (int i = 0; i < opt.nservers; i++)
-        t += proc_cpu_us1(opt.server_pids[i]);
-    return t;
+    if (us < 0)
+        die("cannot read a server's /proc/<pid>/stat");
+    return us;
 }
 
 static long servers_rss_kb(void)
 {
-    long kb = 0;
+    long kb = wsc_rss_sum_kb(opt.server_pids, opt.nservers);
 
-    for (int i = 0; i < opt.nservers; i++)
-        kb += proc_rss_kb(opt.server_pids[i]);
+    if (kb < 0)
+        die("cannot read a server's /proc/<pid>/status");
     return kb;
-}
-
-/* This process' own CPU (the load client shares the machine's cores). */
-static long long self_cpu_us(void)
-{
-    struct rusage ru;
-
-    getrusage(RUSAGE_SELF, &ru);
-    return (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 + ru.ru_utime.tv_usec +
-           ru.ru_stime.tv_usec;
 }
 
 /* --- WebSocket framing ------------------------------------------------------ */
 
 static int send_frame(struct fc_client *c, int opcode, const void *data, size_t len)
 {
-    unsigned char buf[1024], mask[4];
-    size_t h = 0;
-    ssize_t w;
-
-    if (len > sizeof(buf) - 8)
-        return -EMSGSIZE;
-    buf[h++] = (unsigned char)(0x80 | opcode);
-    if (len < 126) {
-        buf[h++] = (unsigned char)(0x80 | len);
-    } else {
-        buf[h++] = 0x80 | 126;
-        buf[h++] = (unsigned char)(len >> 8);
-        buf[h++] = (unsigned char)len;
-    }
-    for (int i = 0; i < 4; i++)
-        mask[i] = (unsigned char)(rand() & 0xff);
-    memcpy(buf + h, mask, 4);
-    h += 4;
-    for (size_t i = 0; i < len; i++)
-        buf[h + i] = ((const unsigned char *)data)[i] ^ mask[i % 4];
-    /* Requests are tiny and the socket's buffer is empty: all or nothing. */
-    w = send(c->fd, buf, h + len, MSG_NOSIGNAL);
-    return w == (ssize_t)(h + len) ? 0 : -EIO;
+    return wsc_send_frame(c->fd, opcode, data, len);
 }
 
 static long long json_ll(const char *text, size_t len, const char *key)
@@ -296,36 +210,20 @@ static int parse_frames(struct fc_client *c, long long t_recv)
     size_t off = 0;
 
     for (;;) {
-        unsigned char *f = c->rbuf + off;
-        size_t avail = c->rlen - off, h = 2;
-        uint64_t plen;
+        struct wsc_frame fr;
+        int got = wsc_frame_next(&fr, c->rbuf + off, c->rlen - off, FC_RBUF - 16);
+        const unsigned char *f;
+        size_t h, plen;
         int op;
 
-        if (avail < 2)
+        if (got < 0)
+            return got;
+        if (!got)
             break;
-        if (f[1] & 0x80)
-            return -EPROTO; /* servers never mask */
-        plen = f[1] & 0x7f;
-        if (plen == 126) {
-            if (avail < 4)
-                break;
-            plen = (uint64_t)f[2] << 8 | f[3];
-            h = 4;
-        } else if (plen == 127) {
-            if (avail < 10)
-                break;
-            plen = 0;
-            for (int i = 0; i < 8; i++)
-                plen = plen << 8 | f[2 + i];
-            h = 10;
-        }
-        if (plen > FC_RBUF - 16)
-            return -EMSGSIZE;
-        if (avail < h + plen)
-            break;
-        op = f[0] & 0x0f;
-        if (!(f[0] & 0x80))
-            return -EPROTO; /* the server sends whole messages */
+        f = c->rbuf + off;
+        h = fr.size - fr.len;
+        plen = fr.len;
+        op = fr.opcode;
         if (op == 0x1)
             on_text(c, (const char *)f + h, (size_t)plen, t_recv);
         else if (op == 0x9 && send_frame(c, 0xA, f + h, (size_t)plen) < 0)
@@ -363,25 +261,13 @@ static void set_interest(struct fc_client *c, uint32_t events)
 
 static int client_start(struct fc_client *c)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_port = htons((uint16_t)opt.port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     struct epoll_event ev = {.events = EPOLLOUT, .data.u32 = (uint32_t)(c - cl)};
-    int one = 1;
 
-    c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    /* A slow reader must push back on the server soon, not after megabytes
+     * of loopback autotuning. */
+    c->fd = wsc_connect(opt.port, c->slow ? 4096 : 0);
     if (c->fd < 0)
-        return -errno;
-    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (c->slow) {
-        /* A reader that stops must push back on the server soon, not after
-         * megabytes of loopback autotuning. */
-        int small = 4096;
-
-        setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
-    }
-    if (connect(c->fd, (struct sockaddr *)&a, sizeof(a)) < 0 && errno != EINPROGRESS)
-        return -errno;
+        return c->fd;
     if (epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0)
         return -errno;
     c->state = ST_CONNECTING;
@@ -390,19 +276,10 @@ static int client_start(struct fc_client *c)
 
 static int client_writable(struct fc_client *c)
 {
-    char req[512];
-    int err = 0, n;
-    socklen_t elen = sizeof(err);
+    int err = wsc_send_upgrade(c->fd, opt.port);
 
-    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0 || err)
-        return -(err ? err : errno);
-    n = snprintf(req, sizeof(req),
-                 "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
-                 "Connection: Upgrade\r\nSec-WebSocket-Key: " FC_WS_KEY "\r\n"
-                 "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: gavel.v1\r\n\r\n",
-                 opt.port);
-    if (send(c->fd, req, (size_t)n, MSG_NOSIGNAL) != n)
-        return -EIO;
+    if (err < 0)
+        return err;
     c->state = ST_UPGRADE;
     set_interest(c, EPOLLIN | EPOLLET);
     return 0;
@@ -410,15 +287,16 @@ static int client_writable(struct fc_client *c)
 
 static int upgrade_done(struct fc_client *c)
 {
-    char *end = memmem(c->rbuf, c->rlen, "\r\n\r\n", 4), msg[256];
+    long got = wsc_upgrade_check(c->rbuf, c->rlen);
     size_t hlen;
+    char msg[256];
     int n;
 
-    if (!end)
+    if (!got)
         return c->rlen < FC_RBUF ? 0 : -EPROTO;
-    hlen = (size_t)(end - (char *)c->rbuf) + 4;
-    if (memcmp(c->rbuf, "HTTP/1.1 101", 12) || !memmem(c->rbuf, hlen, FC_WS_ACCEPT, 28))
-        die("upgrade refused: %.*s", (int)(hlen > 200 ? 200 : hlen), (char *)c->rbuf);
+    if (got < 0)
+        die("upgrade refused: %.*s", (int)(c->rlen > 200 ? 200 : c->rlen), (char *)c->rbuf);
+    hlen = (size_t)got;
     memmove(c->rbuf, c->rbuf + hlen, c->rlen - hlen);
     c->rlen -= hlen;
     c->state = ST_AUTH;
@@ -431,7 +309,7 @@ static int upgrade_done(struct fc_client *c)
                  opt.contest);
     if (send_frame(c, 0x1, msg, (size_t)n) < 0)
         return -EIO;
-    return parse_frames(c, now_us());
+    return parse_frames(c, wsc_now_us());
 }
 
 /* Edge-triggered: reads until the socket is drained. A read shorter than
@@ -440,7 +318,7 @@ static int upgrade_done(struct fc_client *c)
  * per wakeup in the common case. */
 static int client_readable(struct fc_client *c)
 {
-    long long t = now_us();
+    long long t = wsc_now_us();
 
     for (;;) {
         size_t room = FC_RBUF - c->rlen;
@@ -488,7 +366,7 @@ static void poll_once(int timeout_ms)
 
 static void connect_all(double *secs)
 {
-    long long t0 = now_us();
+    long long t0 = wsc_now_us();
     int started = 0, ready = 0, batch = 256;
 
     while (ready < opt.n) {
@@ -506,10 +384,10 @@ static void connect_all(double *secs)
         ready = 0;
         for (int i = 0; i < started; i++)
             ready += cl[i].state == ST_READY;
-        if (now_us() - t0 > 600LL * 1000000)
+        if (wsc_now_us() - t0 > 600LL * 1000000)
             die("only %d of %d connections ready after 10 min", ready, opt.n);
     }
-    *secs = (double)(now_us() - t0) / 1e6;
+    *secs = (double)(wsc_now_us() - t0) / 1e6;
 }
 
 /* --- Publishing ------------------------------------------------------------- */
@@ -521,7 +399,7 @@ static void publish(struct fc_phase *ph)
 {
     char data[8192];
     const char *fv[4];
-    long long seq = next_seq++, t = now_us();
+    long long seq = next_seq++, t = wsc_now_us();
     int err;
 
     snprintf(data, sizeof(data),
@@ -560,26 +438,9 @@ static void phase_begin(struct fc_phase *ph, int nevents, bool skip_slow, int no
 /* Waits until every expected receipt came, or FC_QUIET_MS without one. */
 static void phase_drain(struct fc_phase *ph)
 {
-    last_receipt_us = now_us();
-    while (ph->received < ph->expected && now_us() - last_receipt_us < FC_QUIET_MS * 1000LL)
+    last_receipt_us = wsc_now_us();
+    while (ph->received < ph->expected && wsc_now_us() - last_receipt_us < FC_QUIET_MS * 1000LL)
         poll_once(50);
-}
-
-static int cmp_float(const void *a, const void *b)
-{
-    float x = *(const float *)a, y = *(const float *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-static float pct(const float *v, size_t n, double p)
-{
-    size_t i;
-
-    if (!n)
-        return -1;
-    i = (size_t)(p * (double)(n - 1) + 0.5);
-    return v[i];
 }
 
 static void phase_report(struct fc_phase *ph, const char *name, long long cpu_us,
@@ -617,15 +478,15 @@ static void phase_report(struct fc_phase *ph, const char *name, long long cpu_us
         if (worst >= 0)
             last[nlast++] = worst;
     }
-    qsort(all, n, sizeof(*all), cmp_float);
-    qsort(last, nlast, sizeof(*last), cmp_float);
+    wsc_sort_floats(all, n);
+    wsc_sort_floats(last, nlast);
     printf("| %6d |", opt.n);
     if (opt.label)
         printf(" %-6s |", opt.label);
     printf(" %-6s | %6d | %7.1f | %7.1f | %7.1f | %7.1f | %7.1f | %6.2f | %6.2f | %5lld | "
            "%4lld | %6lld |\n",
-           name, ph->nevents, pct(all, n, 0.5), pct(all, n, 0.99), n ? all[n - 1] : -1.0f,
-           pct(last, nlast, 0.5), nlast ? last[nlast - 1] : -1.0f,
+           name, ph->nevents, wsc_pct(all, n, 0.5), wsc_pct(all, n, 0.99), n ? all[n - 1] : -1.0f,
+           wsc_pct(last, nlast, 0.5), nlast ? last[nlast - 1] : -1.0f,
            n ? (double)cpu_us / (double)n : -1.0, n ? (double)client_cpu_us / (double)n : -1.0,
            lost, dups, resyncs + closed);
     fflush(stdout);
@@ -647,20 +508,20 @@ static void run_single(int normal)
 
     phase_begin(&ph, opt.events, false, normal);
     cpu0 = servers_cpu_us();
-    ccpu0 = self_cpu_us();
+    ccpu0 = wsc_self_cpu_us();
     for (int e = 0; e < opt.events; e++) {
         long long want = (long long)(e + 1) * opt.n, t0;
 
         publish(&ph);
-        t0 = now_us();
-        while (ph.received < want && now_us() - t0 < FC_QUIET_MS * 1000LL)
+        t0 = wsc_now_us();
+        while (ph.received < want && wsc_now_us() - t0 < FC_QUIET_MS * 1000LL)
             poll_once(10);
-        t0 = now_us();
-        while (now_us() - t0 < FC_SINGLE_GAP_MS * 1000LL)
+        t0 = wsc_now_us();
+        while (wsc_now_us() - t0 < FC_SINGLE_GAP_MS * 1000LL)
             poll_once(FC_SINGLE_GAP_MS);
     }
     phase_drain(&ph);
-    phase_report(&ph, "single", servers_cpu_us() - cpu0, self_cpu_us() - ccpu0);
+    phase_report(&ph, "single", servers_cpu_us() - cpu0, wsc_self_cpu_us() - ccpu0);
 }
 
 /* opt.burst events spread evenly over one second. */
@@ -677,17 +538,17 @@ static void run_burst(const char *name, bool slow, int normal)
             }
     phase_begin(&ph, opt.burst, slow, normal);
     cpu0 = servers_cpu_us();
-    ccpu0 = self_cpu_us();
-    t0 = now_us();
+    ccpu0 = wsc_self_cpu_us();
+    t0 = wsc_now_us();
     for (int e = 0; e < opt.burst; e++) {
         long long due = t0 + e * step, left;
 
-        while ((left = due - now_us()) > 0)
+        while ((left = due - wsc_now_us()) > 0)
             poll_once((int)((left + 999) / 1000));
         publish(&ph);
     }
     phase_drain(&ph);
-    phase_report(&ph, name, servers_cpu_us() - cpu0, self_cpu_us() - ccpu0);
+    phase_report(&ph, name, servers_cpu_us() - cpu0, wsc_self_cpu_us() - ccpu0);
 }
 
 /* After the slow scenario: what the slow readers were left with. */
@@ -701,8 +562,8 @@ static void slow_epilogue(void)
             cl[i].paused = false;
             set_interest(&cl[i], EPOLLIN | EPOLLET);
         }
-    t0 = now_us();
-    while (now_us() - t0 < 2000000)
+    t0 = wsc_now_us();
+    while (wsc_now_us() - t0 < 2000000)
         poll_once(50);
     for (int i = 0; i < opt.n; i++) {
         if (!cl[i].slow)
@@ -781,21 +642,14 @@ static void parse_args(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    struct rlimit rl;
     char why[256];
     long rss0, rss1;
     double connect_s;
-    int normal = 0, every;
+    int normal = 0, every, err;
 
     parse_args(argc, argv);
-    rl.rlim_cur = rl.rlim_max = (rlim_t)opt.n + 256;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)opt.n + 256) {
-        rl.rlim_cur = (rlim_t)opt.n + 256;
-        if (rl.rlim_max < rl.rlim_cur)
-            rl.rlim_max = rl.rlim_cur;
-        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-            die("cannot raise the descriptor limit to %d: %s", opt.n + 256, strerror(errno));
-    }
+    if ((err = wsc_raise_nofile(opt.n + 256)) < 0)
+        die("cannot raise the descriptor limit to %d: %s", opt.n + 256, strerror(-err));
     if (db_redis_open(&redis, opt.redis_url, 2000, why, sizeof(why)) < 0)
         die("redis: %s", why);
     padding = gv_malloc((size_t)opt.pad + 1);

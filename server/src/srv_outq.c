@@ -30,7 +30,13 @@ int srv_outq_push(struct srv_outq *q, const void *data, size_t len)
     unsigned char *mem;
     unsigned tail;
 
-    if (q->count == q->cap || len > q->max_bytes - q->bytes)
+    /* The byte bound is a high-water mark on the backlog, not a limit on a
+     * reply: a frame goes in while less than max_bytes wait, whatever its
+     * size (a contest's board snapshot of a few thousand rows is one reply
+     * over 256 KiB, often behind the replies to the hello before it, and
+     * refusing it closed every subscriber's connection). Past the mark,
+     * nothing more until the backlog drains. */
+    if (q->count == q->cap || q->bytes >= q->max_bytes)
         return GV_ETOOBIG;
     mem = gv_malloc(q->headroom + len);
     if (!mem)

@@ -24,13 +24,14 @@ struct srv_outq {
     size_t bytes, max_bytes, headroom;
 };
 
-/* `cap` frames (1..SRV_OUTQ_MAX_SLOTS) of at most `max_bytes` payload bytes
- * in total. */
+/* `cap` frames (1..SRV_OUTQ_MAX_SLOTS); a frame is refused once `max_bytes`
+ * payload bytes or more wait (so one frame may pass the mark, whatever its
+ * size). */
 void srv_outq_init(struct srv_outq *q, unsigned cap, size_t max_bytes, size_t headroom);
 void srv_outq_release(struct srv_outq *q);
 
-/* Copies `len` bytes to the tail. GV_ETOOBIG when the queue is full (count
- * or bytes) and the frame was not queued; -ENOMEM. */
+/* Copies `len` bytes to the tail. GV_ETOOBIG when the queue is full (count,
+ * or bytes at the mark) and the frame was not queued; -ENOMEM. */
 int srv_outq_push(struct srv_outq *q, const void *data, size_t len);
 
 /* The oldest frame's payload (borrowed, valid until the next pop; the
