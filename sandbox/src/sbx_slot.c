@@ -115,7 +115,8 @@
 #include "sbx_internal.h"
 #include "banned.h"
 
-/* Host uid of slot i: base + i, base from GAVEL_SANDBOX_UID_BASE or this.
+/* Host uids of slot i: base + 2i and base + 2i + 1 (SBX_UIDS_PER_SLOT),
+ * base from GAVEL_SANDBOX_UID_BASE or this.
  * The default lies above systemd's container range (524288-1879048191)
  * and below 2^31 (some tools read uids as signed): not Debian's
  * 60000-64999, which holds systemd's DynamicUser range (61184-65519),
@@ -149,12 +150,13 @@ int sbx__slot_prepare_next(struct sbx_slot *s)
     struct sbx_limits want;
     struct sbx__msg m;
     uint64_t seq = 0;
-    int err, have_sp = 0;
+    int err, have_sp = 0, box_rw;
 
     if (s->have_next)
         return 0;
     pthread_mutex_lock(&s->lock);
     want = s->next_limits;
+    box_rw = s->next_box_rw;
     if (s->nspare > 0) {
         sp = s->spare[--s->nspare];
         have_sp = 1;
@@ -183,7 +185,8 @@ int sbx__slot_prepare_next(struct sbx_slot *s)
     }
     memset(&m, 0, offsetof(struct sbx__msg, text) + 1);
     m.type = SBX_MSG_PREPARE;
-    err = sbx__msg_send(s->sock, &m, offsetof(struct sbx__msg, text) + 1, s->next.procs_fd,
+    m.box_rw = box_rw;
+    err = sbx__msg_send(s->psock, &m, offsetof(struct sbx__msg, text) + 1, s->next.procs_fd,
                         s->next.nctrl);
     for (int i = 0; i < s->next.nctrl; i++) {
         close(s->next.procs_fd[i]);
@@ -191,7 +194,7 @@ int sbx__slot_prepare_next(struct sbx_slot *s)
     }
     if (err < 0)
         goto fail;
-    if (sbx__msg_recv(s->sock, &m, NULL, NULL) <= 0 || m.type != SBX_MSG_PREPARED) {
+    if (sbx__msg_recv(s->psock, &m, NULL, NULL) <= 0 || m.type != SBX_MSG_PREPARED) {
         err = GV_EUNAVAIL;
         snprintf(s->prep_why, sizeof(s->prep_why), "the slot's init died");
         goto fail;
@@ -259,23 +262,28 @@ void sbx__slot_wait_helper(struct sbx_slot *s)
     pthread_mutex_unlock(&s->lock);
 }
 
-void sbx__slot_kick_helper(struct sbx_slot *s, struct sbx__cgroup *done)
+void sbx__slot_kick_helper(struct sbx_slot *s)
 {
-    struct sbx__cgroup inline_cg;
-    int full = 0;
-
     pthread_mutex_lock(&s->lock);
-    if (done && s->nretire < SBX_RETIRE_MAX) {
-        s->retire[s->nretire++] = *done;
-    } else if (done) {
-        inline_cg = *done;
-        full = 1;
-    }
     s->helper_busy = 1;
     pthread_cond_broadcast(&s->cond);
     pthread_mutex_unlock(&s->lock);
+}
+
+void sbx__slot_retire(struct sbx_slot *s, struct sbx__cgroup *done)
+{
+    int full = 0;
+
+    pthread_mutex_lock(&s->lock);
+    if (s->nretire < SBX_RETIRE_MAX) {
+        s->retire[s->nretire++] = *done;
+        pthread_cond_broadcast(&s->cond);
+    } else {
+        full = 1;
+    }
+    pthread_mutex_unlock(&s->lock);
     if (full)
-        sbx__cgroup_destroy(&inline_cg);
+        sbx__cgroup_destroy(done);
 }
 
 int sbx_slot_wait_ready(struct sbx_slot *s)
@@ -353,7 +361,8 @@ static int uid_base(uid_t *out)
 {
     long v;
     int err = gv_config_get_long(&v, "GAVEL_SANDBOX_UID_BASE", (long)SBX_UID_BASE_DEFAULT,
-                                 (long)SBX_UID_BASE_MIN, (long)SBX_UID_TOP - SBX_SLOTS_MAX + 1);
+                                 (long)SBX_UID_BASE_MIN,
+                                 (long)SBX_UID_TOP - SBX_UIDS_PER_SLOT * SBX_SLOTS_MAX + 1);
 
     if (err < 0)
         return err;
@@ -361,27 +370,35 @@ static int uid_base(uid_t *out)
     return 0;
 }
 
-/* A slot's uid must be nobody's: a user or group of the host with that id
- * could signal the program, or read what it writes. -EEXIST, logged. */
-static int uid_unused(uid_t uid, int index)
+/* The first of slot `index`'s host uids. */
+static uid_t slot_uid(uid_t base, int index)
+{
+    return base + (uid_t)index * SBX_UIDS_PER_SLOT;
+}
+
+/* A slot's uids must be nobody's: a user or group of the host with such an
+ * id could signal the program, or read what it writes. -EEXIST, logged. */
+static int uid_unused(uid_t first, int index)
 {
     struct passwd pw, *pwp = NULL;
     struct group gr, *grp = NULL;
     char buf[4096];
 
-    if (getpwuid_r(uid, &pw, buf, sizeof(buf), &pwp) == 0 && pwp) {
-        gv_log(GV_LOG_ERROR, "sandbox",
-               "uid %u of slot %d belongs to user %.64s: set GAVEL_SANDBOX_UID_BASE to a range "
-               "of %d unused ids",
-               (unsigned)uid, index, pw.pw_name, SBX_SLOTS_MAX);
-        return -EEXIST;
-    }
-    if (getgrgid_r((gid_t)uid, &gr, buf, sizeof(buf), &grp) == 0 && grp) {
-        gv_log(GV_LOG_ERROR, "sandbox",
-               "gid %u of slot %d belongs to group %.64s: set GAVEL_SANDBOX_UID_BASE to a range "
-               "of %d unused ids",
-               (unsigned)uid, index, gr.gr_name, SBX_SLOTS_MAX);
-        return -EEXIST;
+    for (uid_t uid = first; uid < first + SBX_UIDS_PER_SLOT; uid++) {
+        if (getpwuid_r(uid, &pw, buf, sizeof(buf), &pwp) == 0 && pwp) {
+            gv_log(GV_LOG_ERROR, "sandbox",
+                   "uid %u of slot %d belongs to user %.64s: set GAVEL_SANDBOX_UID_BASE to a "
+                   "range of %d unused ids",
+                   (unsigned)uid, index, pw.pw_name, SBX_UIDS_PER_SLOT * SBX_SLOTS_MAX);
+            return -EEXIST;
+        }
+        if (getgrgid_r((gid_t)uid, &gr, buf, sizeof(buf), &grp) == 0 && grp) {
+            gv_log(GV_LOG_ERROR, "sandbox",
+                   "gid %u of slot %d belongs to group %.64s: set GAVEL_SANDBOX_UID_BASE to a "
+                   "range of %d unused ids",
+                   (unsigned)uid, index, gr.gr_name, SBX_UIDS_PER_SLOT * SBX_SLOTS_MAX);
+            return -EEXIST;
+        }
     }
     return 0;
 }
@@ -394,7 +411,7 @@ int sbx_slot_index(const struct sbx_slot *s)
 int sbx_slot_new(struct sbx_slot **out, int index)
 {
     struct sbx_slot *s;
-    int sv[2] = {-1, -1}, err;
+    int sv[2] = {-1, -1}, pv[2] = {-1, -1}, err;
     char why[256] = "";
     uid_t base = 0;
     pid_t pid;
@@ -408,7 +425,7 @@ int sbx_slot_new(struct sbx_slot **out, int index)
     /* An index asked for is checked before it is claimed: its uid is
      * known already, and a held index would hide why. */
     if (err == 0 && index >= 0 && index < SBX_SLOTS_MAX)
-        err = uid_unused(base + (uid_t)index, index);
+        err = uid_unused(slot_uid(base, index), index);
     if (err < 0)
         return err;
     s = gv_calloc(1, sizeof(*s));
@@ -416,6 +433,7 @@ int sbx_slot_new(struct sbx_slot **out, int index)
         return -ENOMEM;
     s->box_fd = -1;
     s->sock = -1;
+    s->psock = -1;
     s->keeper = -1;
     sbx_limits_init(&s->next_limits);
     pthread_mutex_init(&s->lock, NULL);
@@ -427,40 +445,43 @@ int sbx_slot_new(struct sbx_slot **out, int index)
                gv_strerror(err));
         goto fail;
     }
-    s->uid = base + (uid_t)s->index;
+    for (int u = 0; u < SBX_UIDS_PER_SLOT; u++)
+        s->uid[u] = slot_uid(base, s->index) + (uid_t)u;
     if (index < 0) {
-        err = uid_unused(s->uid, s->index);
+        err = uid_unused(s->uid[0], s->index);
         if (err < 0)
             goto fail;
     }
     sbx__cgroup_sweep(s->index);
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+    /* Two sockets to init: runs go on one while the helper thread
+     * prepares the next run's process on the other. */
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 ||
+        socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pv) < 0) {
         err = -errno;
-        goto fail;
+        goto fail_pairs;
     }
-    /* Both ends: our own end at 0-2 is what a caller's stdio would reach,
-     * and the keeper's there would be closed with its stdio. */
+    /* All ends: our own at 0-2 is what a caller's stdio would reach, and
+     * the keeper's there would be closed with its stdio. */
     err = fd_above_stdio(&sv[0]);
     if (err == 0)
         err = fd_above_stdio(&sv[1]);
-    if (err < 0) {
-        if (sv[0] >= 0)
-            close(sv[0]);
-        if (sv[1] >= 0)
-            close(sv[1]);
-        goto fail;
-    }
+    if (err == 0)
+        err = fd_above_stdio(&pv[0]);
+    if (err == 0)
+        err = fd_above_stdio(&pv[1]);
+    if (err < 0)
+        goto fail_pairs;
     pid = fork();
     if (pid < 0) {
         err = -errno;
-        close(sv[1]);
-        s->sock = sv[0];
-        goto fail;
+        goto fail_pairs;
     }
     if (pid == 0)
-        sbx__keeper_main(sv[1], s->uid);
+        sbx__keeper_main(sv[1], pv[1], s->uid);
     close(sv[1]);
+    close(pv[1]);
     s->sock = sv[0];
+    s->psock = pv[0];
     s->keeper = pid;
     err = sbx__slot_expect_ready(s, why, sizeof(why));
     if (err < 0) {
@@ -479,6 +500,13 @@ int sbx_slot_new(struct sbx_slot **out, int index)
     s->helper_started = 1;
     *out = s;
     return 0;
+fail_pairs:
+    for (int i = 0; i < 2; i++) {
+        if (sv[i] >= 0)
+            close(sv[i]);
+        if (pv[i] >= 0)
+            close(pv[i]);
+    }
 fail:
     sbx_slot_free(s);
     return err;
@@ -501,9 +529,11 @@ void sbx_slot_free(struct sbx_slot *s)
     for (int i = 0; i < s->nspare; i++)
         sbx__cgroup_destroy(&s->spare[i].cg);
     s->nretire = s->nspare = 0;
-    /* EOF on its socket makes init kill everything and exit. */
+    /* EOF on its sockets makes init kill everything and exit. */
     if (s->sock >= 0)
         close(s->sock);
+    if (s->psock >= 0)
+        close(s->psock);
     if (s->box_fd >= 0)
         close(s->box_fd);
     while (s->keeper > 0 && waitpid(s->keeper, NULL, 0) < 0 && errno == EINTR)
