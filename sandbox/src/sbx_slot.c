@@ -226,6 +226,10 @@ static void *helper_main(void *arg)
         if (s->helper_busy) {
             pthread_mutex_unlock(&s->lock);
             int err = sbx__slot_prepare_next(s);
+            /* The next run tries again inline, and says so if it fails too. */
+            if (err < 0)
+                gv_log(GV_LOG_WARN, "sandbox", "slot %d: cannot prepare the next run: %s",
+                       s->index, s->prep_why);
             pthread_mutex_lock(&s->lock);
             s->prep_err = err;
             s->helper_busy = 0;

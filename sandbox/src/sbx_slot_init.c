@@ -304,19 +304,23 @@ static struct {
 
 /* SIGKILLs every process of `uid` in the slot's pid namespace: those of one
  * run, and nothing else (the prepared process has the other uid, or is
- * still root). kill(-1) with the effective uid set to it reaches exactly
- * the processes whose real or saved uid is `uid`, atomically with respect
- * to their forks. Only the effective uid changes, so no process of `uid`
- * may signal init meanwhile (that takes init's real or saved uid), and the
- * effective capabilities, cleared by the switch, come back with it. */
+ * still root). kill(-1) sent with the real and effective uids set to `uid`
+ * reaches exactly the processes whose real or saved uid is `uid`,
+ * atomically with respect to their forks. The real uid must change too: a
+ * sender's real uid 0 would match a root target's saved uid, and kill the
+ * next run's process while it is still being prepared. The saved uid stays
+ * 0, to come back. Meanwhile a process of `uid` passes the permission check
+ * for signalling init, but init is the namespace's init with no handlers:
+ * the kernel drops every signal from inside the namespace. The effective
+ * capabilities, cleared by the switch, come back with uid 0. */
 static void kill_uid(uid_t uid)
 {
-    if (syscall(SYS_setresuid, -1, uid, -1) < 0) {
+    if (syscall(SYS_setresuid, uid, uid, -1) < 0) {
         kill(-1, SIGKILL); /* cannot happen to root; the slot is lost either way */
         return;
     }
     kill(-1, SIGKILL);
-    if (syscall(SYS_setresuid, -1, 0, -1) < 0)
+    if (syscall(SYS_setresuid, 0, 0, -1) < 0)
         _exit(1); /* init without its rights can no longer keep the slot */
 }
 

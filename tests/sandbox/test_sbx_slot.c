@@ -754,6 +754,37 @@ static void test_uid_never_shared(void)
         ASSERT_TRUE(uid != last);
         last = uid;
     }
+    /* Runs shorter than a preparation: the run ends (and init kills its
+     * uid) while the next process is still root, before its own uid; it
+     * must survive that, so every preparation succeeds. */
+    {
+        static const char *const argv[] = {"/box/true", NULL};
+        struct gv_buf bin;
+        struct sbx_job job;
+        FILE *f = fopen("/usr/bin/true", "re");
+        char chunk[4096];
+        size_t n;
+
+        gv_buf_init(&bin, 16 << 20);
+        while (f && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+            gv_buf_append(&bin, chunk, n);
+        if (f)
+            fclose(f);
+        ASSERT_EQ(sbx_slot_put_file(s, "true", bin.data, bin.len, 1), 0);
+        gv_buf_release(&bin);
+        memset(&job, 0, sizeof(job));
+        sbx_limits_init(&job.limits);
+        job.argv = argv;
+        job.profile = SBX_PROFILE_NATIVE;
+        job.stdin_fd = -1;
+        for (int i = 0; i < 60; i++) {
+            struct sbx_result r;
+            ASSERT_EQ(sbx_slot_run(&r, s, &job), 0);
+            ASSERT_EQ(r.status, SBX_OK);
+            sbx_result_release(&r);
+            ASSERT_EQ(sbx_slot_wait_ready(s), 0);
+        }
+    }
     sm.stop = 1;
     if (started)
         pthread_join(th, NULL);
