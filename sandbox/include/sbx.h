@@ -80,6 +80,16 @@ struct sbx_job {
      * for trusted programs that must leave a file behind: a jury
      * validator's feedback. /tmp is fresh for every run either way. */
     int box_writable;
+    /* Called once on the caller's thread as soon as the job has been handed
+     * to the slot, before the measuring loop: the caller's own work that
+     * would otherwise wait for the run (a judge reads this test's answer
+     * and the next test's input, and reports the last test) overlaps the
+     * program's start. Keep it short: the loop waits for it, so a long one
+     * delays the limits' checks (never the measures: CPU and memory come
+     * from the cgroup, the wall clock starts when the program's exec is
+     * seen). NULL: nothing. */
+    void (*meanwhile)(void *ctx);
+    void *meanwhile_ctx;
 };
 
 struct sbx_result {

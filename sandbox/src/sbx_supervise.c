@@ -424,6 +424,8 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
      * it the slot's other uid (see sbx_slot_init.c). */
     sbx__slot_kick_helper(s);
     kicked = 1;
+    if (job->meanwhile)
+        job->meanwhile(job->meanwhile_ctx);
     /* Only the child may hold the write ends, or EOF would never come. */
     close(outp[1]);
     close(errp[1]);
