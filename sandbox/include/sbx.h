@@ -119,12 +119,14 @@ int sbx_check_host(char *msg, size_t msg_len);
 struct sbx_slot;
 
 /* Starts a slot and prepares its first cgroup. The slot index selects the
- * slot's host uid (base + index) and names its cgroups; it is claimed
- * host-wide (a lock file under /run/gavel), so slots of different
- * processes never share a uid. index < 0 takes the first free index;
- * index >= 0 takes exactly that one, -EBUSY if it is held. The base is the
- * setting GAVEL_SANDBOX_UID_BASE (default 2000000000; GV_ECONFIG when out
- * of range); -EEXIST when the slot's uid or gid belongs to a user or group
+ * slot's two host uids (base + 2 index and base + 2 index + 1: runs
+ * alternate, so the next run's process, prepared during a run, never
+ * shares its uid) and names its cgroups; it is claimed host-wide (a lock
+ * file under /run/gavel), so slots of different processes never share a
+ * uid. index < 0 takes the first free index; index >= 0 takes exactly that
+ * one, -EBUSY if it is held. The base is the setting
+ * GAVEL_SANDBOX_UID_BASE (default 2000000000; GV_ECONFIG when out of
+ * range); -EEXIST when a uid or gid of the slot belongs to a user or group
  * of the host. *out is owned by the caller: sbx_slot_free. */
 int sbx_slot_new(struct sbx_slot **out, int index);
 void sbx_slot_free(struct sbx_slot *s);

@@ -15,13 +15,16 @@
  *
  * Processes. The supervisor (the library's caller, root) forks a keeper,
  * which unshares the pid, mount, network, ipc and uts namespaces and forks
- * the slot's init: pid 1 of the new pid namespace, still real root, with a
- * SOCK_SEQPACKET socket to the supervisor as its only descriptor. The keeper
- * only waits for init (it exists so that the supervisor's fork runs glibc's
- * fork handlers; a raw clone from a threaded caller could inherit a held
- * malloc lock). Init builds the file system once (build_root), then serves
- * requests: RUN, KILL, RESET. If the supervisor goes away, init reads EOF,
- * kills everything in its namespace and exits.
+ * the slot's init: pid 1 of the new pid namespace, still real root, with two
+ * SOCK_SEQPACKET sockets to the supervisor as its only descriptors: the run
+ * socket (RUN, KILL, RESET; the caller's thread) and the prepare socket
+ * (PREPARE; the slot's helper thread). The keeper only waits for init (it
+ * exists so that the supervisor's fork runs glibc's fork handlers; a raw
+ * clone from a threaded caller could inherit a held malloc lock). Init
+ * builds the file system once (build_root), then serves both sockets, the
+ * process being prepared and the running one, whichever is ready. If the
+ * supervisor goes away, init reads EOF, kills everything in its namespace
+ * and exits.
  *
  * File system (build_root). Propagation is made private; a 1 MiB tmpfs
  * becomes the new root; /usr and the directories of a non-merged /bin,
@@ -35,26 +38,32 @@
  * root entirely and the new root is remounted read-only. Nothing of the
  * host's /tmp, /root, /home, /var, /proc or /sys is mounted.
  *
- * Preparing a run (between runs, off the caller's path). The slot's helper
- * thread takes a spare cgroup (made ahead, limits written), brings its
- * limits up to the last run's and sends PREPARE with the cgroup's join
- * descriptors (v1: "tasks" of each controller; v2: cgroup.procs). Only
- * then, while the caller works, it removes finished cgroups and makes new
- * spares, so mkdir and rmdir stay off the path of back-to-back runs. The
- * process itself is never prepared during a run: it would share the
- * program's host uid, and the program could signal it. Init forks the next
- * run's child, which, in this order: starts a new session; joins the cgroup
- * by writing "0" to its join file in each hierarchy (so every descendant
- * is counted; no host pid crosses the namespace boundary; on v1 "tasks",
- * which avoids the global threadgroup rwsem and its RCU grace period);
- * drops supplementary groups; unshares a cgroup namespace (rooted at the run's cgroup) and a
- * user namespace, whose uid/gid maps init writes ("1000 <slot uid> 1":
- * inside uid 1000, on the host an unprivileged uid per slot, nothing else
- * mapped, setgroups denied); switches to uid/gid 1000; clears the
- * capability bounding set, ambient and all capability sets (a
- * user-namespace setuid does not drop them by itself because the
- * namespace's uid 0 is unmapped); then waits. The supervisor then resets
- * the v1 peak and failcnt and records the CPU used so far, which is
+ * Preparing a run (while the run before it goes on). As soon as a run has
+ * been handed to init, the slot's helper thread takes a spare cgroup (made
+ * ahead, limits written), brings its limits up to that run's and sends
+ * PREPARE on the prepare socket with the cgroup's join descriptors (v1:
+ * "tasks" of each controller; v2: cgroup.procs) and the last run's /box
+ * mode as a guess. Only then, while the caller works, it removes finished
+ * cgroups and makes new spares, so mkdir and rmdir stay off the path of
+ * back-to-back runs. Each slot has two host uids and runs alternate between
+ * them: the process prepared during a run gets the other uid, so the
+ * program can never signal (stop, kill) the next run's process, and a run's
+ * processes are all killed and reaped before its DONE, so before its uid is
+ * given again. Init clones the next run's child (no exit signal: the
+ * waitpid(-1) that reaps a run's orphans does not wait for it), which, in
+ * this order: starts a new session; joins the cgroup by writing "0" to its
+ * join file in each hierarchy (so every descendant is counted; no host pid
+ * crosses the namespace boundary; on v1 "tasks", which avoids the global
+ * threadgroup rwsem and its RCU grace period); takes a mount namespace of
+ * its own with a fresh /tmp and /box read-only unless the guess says
+ * otherwise; drops supplementary groups; unshares a cgroup namespace
+ * (rooted at the run's cgroup) and a user namespace, whose uid/gid maps
+ * init writes ("1000 <uid> 1": inside uid 1000, on the host one of the
+ * slot's two uids, nothing else mapped, setgroups denied); switches to
+ * uid/gid 1000; clears the capability bounding set, ambient and all
+ * capability sets (a user-namespace setuid does not drop them by itself
+ * because the namespace's uid 0 is unmapped); then waits. The helper then
+ * resets the v1 peak and failcnt and records the CPU used so far, which is
  * subtracted from the run's.
  *
  * A run. The supervisor writes the limits if they differ from the
@@ -67,30 +76,32 @@
  * moment starts the wall clock) and execs with a fixed environment. In the
  * run profiles execve is refused by the filter: the supervisor lets the
  * run's first execve, the child's own, continue, and ends the run at any
- * later one. Unless the profile is COMPILER or the job says box_writable,
- * init has remounted /box read-only first (and makes it writable again
- * once the run is reaped); /tmp was mounted afresh before the child was
- * prepared. So every run starts from the same files, and what it writes
- * in /tmp is charged to it and gone with it. The user namespace owns
- * no other namespace, so even its "capabilities" inside it could not mount
- * or unshare anything.
+ * later one. /box is read-only in the run's mount namespace unless the
+ * profile is COMPILER or the job says box_writable (init fixes a wrong
+ * guess from a vfork'd child that enters that namespace); /tmp there is
+ * the run's own. So every run starts from the same files, and what it
+ * writes in /tmp is charged to it and gone with its namespace. The user
+ * namespace owns no other namespace, so even its "capabilities" inside it
+ * could not mount or unshare anything.
  *
  * Measuring and ending. The supervisor polls the init socket, both pipes
  * and the seccomp listener, with a timeout that is the earlier of the wall
  * deadline and the moment the cgroup's CPU could first exceed its limit
  * (remaining CPU / cores). It reads output into bounded buffers and counts
  * all of it (OLE past output_bytes). A seccomp notification names the
- * refused syscall; the run is killed. On a limit, it sends KILL (init does
- * kill(-1, SIGKILL): every process of the namespace but itself) and kills
- * the cgroup's tasks directly. When init sees the child exit (pidfd), it
- * kills every other process of the namespace (orphans included), reaps
- * them all and sends DONE with the wait status. The supervisor reads CPU
- * (cgroup usage), peak memory and the memory-limit events, removes the
- * cgroup and creates the next one.
+ * refused syscall; the run is killed. On a limit, it sends KILL (init
+ * kills every process of the run's uid: kill(-1, SIGKILL) sent as that
+ * uid) and kills the cgroup's tasks directly. When init sees the child
+ * exit (pidfd), it kills every other process of the run's uid (orphans
+ * included; never the prepared process), reaps them all and sends DONE
+ * with the wait status. The supervisor reads CPU (cgroup usage), peak
+ * memory and the memory-limit events and hands the cgroup to the helper
+ * for removal.
  *
  * Reset. RESET makes init lazily unmount /box and /tmp and mount fresh
  * tmpfs instances: nothing the program wrote survives, and no tree it built
- * (symlinks, FIFOs) is ever walked. Files are put into and read from /box
+ * (symlinks, FIFOs) is ever walked. The prepared process (whose namespace
+ * holds the old /box) is killed and the helper prepares another. Files are put into and read from /box
  * by the supervisor through an O_PATH descriptor of /box that init sends,
  * by a single name, with O_NOFOLLOW and O_NONBLOCK, and read only when
  * fstat says it is a regular file. */
