@@ -19,7 +19,9 @@
  *       /usr/bin/bwrap).
  *
  * usage: sandbox_bench [RUNS]   (default 1000; root only)
- * Prints p50 and p99 in microseconds and each row's ratio to (a). */
+ * Prints p50 and p99 in microseconds and each row's ratio to (a), and the
+ * load average before and after (on a shared host the figures mean little
+ * without it). */
 #define _GNU_SOURCE /* pipe2 */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,6 +46,17 @@ static double now_us(void)
 
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+/* The first line of /proc/loadavg, or "?". */
+static void loadavg(char *out, size_t len)
+{
+    FILE *f = fopen("/proc/loadavg", "re");
+
+    if (!f || !fgets(out, (int)len, f))
+        snprintf(out, len, "?\n");
+    if (f)
+        fclose(f);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -175,12 +188,13 @@ int main(int argc, char **argv)
     struct gv_buf bin;
     struct helper h;
     struct sbx_slot *warm = NULL;
-    char why[512], buf[65536];
+    char why[512], buf[65536], load0[128], load1[128];
     int fd, err, have_bwrap = access("/usr/bin/bwrap", X_OK) == 0;
     ssize_t n;
 
     if (runs < 10)
         runs = 10;
+    loadavg(load0, sizeof(load0));
     if (sbx_check_host(why, sizeof(why)) < 0) {
         fprintf(stderr, "sandbox_bench: %s\n", why);
         return 1;
@@ -256,12 +270,14 @@ int main(int argc, char **argv)
         }
     }
     helper_stop(&h);
+    loadavg(load1, sizeof(load1));
     for (int k = 0; k < NROWS; k++) {
         qsort(t[k], (size_t)runs, sizeof(double), cmp_double);
         p50[k] = pct(t[k], runs, 0.50);
         p99[k] = pct(t[k], runs, 0.99);
     }
-    printf("sandbox_bench: %d runs each, microseconds per run\n\n", runs);
+    printf("sandbox_bench: %d runs each, microseconds per run\n", runs);
+    printf("load average before: %safter:  %s\n", load0, load1);
     printf("%-38s %10s %10s %8s %8s\n", "", "p50", "p99", "p50/a", "p99/a");
     for (int k = 0; k < NROWS; k++) {
         if (k == ROW_D && !have_bwrap)

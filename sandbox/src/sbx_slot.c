@@ -559,9 +559,12 @@ int sbx__slot_replace(struct sbx_slot *s, struct sbx__cgroup *stuck, const char 
         sbx__cgroup_destroy(&s->retire[i]);
     for (int i = 0; i < s->nspare; i++)
         sbx__cgroup_destroy(&s->spare[i].cg);
-    /* The prepared process may be the stuck one as well. */
+    /* A prepared process that reported ready waits in an interruptible
+     * read, and dies; one that never reported (its prepare timed out, or
+     * was cut short by the shutdown above) may be stuck, and its cgroup
+     * was abandoned by sbx__slot_prepare_next. */
     if (s->have_next)
-        sbx__cgroup_abandon(&s->next);
+        sbx__cgroup_destroy(&s->next);
     if (s->sock >= 0)
         close(s->sock);
     if (s->psock >= 0)
@@ -765,16 +768,16 @@ void sbx_slot_free(struct sbx_slot *s)
      * slot, its index, uids and cgroups stay taken until this process
      * exits, for the index's next holder to sweep. */
     stuck = reap_keeper(s, s->giveup_ms) || s->prep_err == -EAGAIN;
+    /* A prepared process that reported ready is killable (see
+     * sbx__slot_replace). */
+    if (s->have_next)
+        sbx__cgroup_destroy(&s->next);
     if (stuck) {
         gv_log(GV_LOG_WARN, "sandbox",
                "slot %d was stuck: its index and uids stay taken until this process exits",
                s->index);
-        if (s->have_next)
-            sbx__cgroup_abandon(&s->next);
     } else {
         sbx__cgroup_unpin(s->pin);
-        if (s->have_next)
-            sbx__cgroup_destroy(&s->next);
         /* Last: the index (and its uids) is free only once nothing runs
          * as it. */
         if (s->lock_fd >= 0)

@@ -895,13 +895,15 @@ struct seen {
     long uid;
     unsigned long long start;
     char cg[512]; /* its /proc/<pid>/cgroup: which run it belongs to */
+    char cpus[32]; /* its Cpus_allowed_list */
 };
 
 struct sampler {
     long uid0; /* the slot's first uid; the second is uid0 + 1 */
     char mark[64]; /* in the name of every cgroup of this slot of ours */
+    char core[16]; /* the slot's core, as Cpus_allowed_list shows it */
     volatile int stop;
-    long passes, overlaps, violations, seen_any;
+    long passes, overlaps, violations, seen_any, unpinned;
 };
 
 static int read_text(char *buf, size_t len, const char *path)
@@ -953,8 +955,8 @@ static void sample_once(struct sampler *sm)
     if (!d)
         return;
     while ((de = readdir(d)) && n < 64) {
-        char path[64], buf[2048];
-        const char *u;
+        char path[64], buf[4096];
+        const char *u, *c;
         long uid;
         pid_t pid;
         if (!isdigit((unsigned char)de->d_name[0]))
@@ -969,6 +971,9 @@ static void sample_once(struct sampler *sm)
         got[n].pid = pid;
         got[n].uid = uid;
         got[n].start = 0;
+        c = strstr(buf, "\nCpus_allowed_list:");
+        if (!c || sscanf(c + 19, " %31s", got[n].cpus) != 1)
+            got[n].cpus[0] = '\0';
         snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
         /* Only our slot's: a judge or test of another checkout on this
          * host may use the same base. */
@@ -985,6 +990,13 @@ static void sample_once(struct sampler *sm)
         if (!keep[i])
             continue;
         sm->seen_any++;
+        /* The prepared process as well as the running one: both are
+         * init's, which has the keeper's affinity. */
+        if (strcmp(got[i].cpus, sm->core) != 0) {
+            sm->unpinned++;
+            fprintf(stderr, "pid %d of the slot may run on CPUs %s, not only on %s\n",
+                    (int)got[i].pid, got[i].cpus, sm->core);
+        }
         for (int j = 0; j < i; j++) {
             if (!keep[j] || !strcmp(got[i].cg, got[j].cg))
                 continue;
@@ -1015,7 +1027,8 @@ static void *sampler_main(void *arg)
  * init must kill; a thread scanning /proc all the while), every snapshot
  * of the host's processes with the slot's uids has each uid in one run
  * only, the running program and the prepared process are seen together
- * on different uids, and consecutive runs alternate. */
+ * on different uids, every one of them is pinned to the slot's core, and
+ * consecutive runs alternate. */
 static void test_uid_never_shared(void)
 {
     static const char *const progs[] = {
@@ -1039,6 +1052,7 @@ static void test_uid_never_shared(void)
     /* Its cgroups are s<index>-<seq>-<supervisor pid>-<pid namespace>; the
      * index is ours alone host-wide while we hold it. */
     snprintf(sm.mark, sizeof(sm.mark), "/s%d-", sbx_slot_index(s));
+    snprintf(sm.core, sizeof(sm.core), "%d", sbx__cgroup_core(sbx_slot_index(s)));
     started = pthread_create(&th, NULL, sampler_main, &sm) == 0;
     ASSERT_TRUE(started);
     for (int i = 0; i < 45; i++) {
@@ -1094,6 +1108,7 @@ static void test_uid_never_shared(void)
     fprintf(stderr, "uid sampler: %ld passes, %ld processes seen, %ld overlapping pairs\n",
             sm.passes, sm.seen_any, sm.overlaps);
     ASSERT_EQ(sm.violations, 0);
+    ASSERT_EQ(sm.unpinned, 0);
     ASSERT_TRUE(sm.passes > 0);
     ASSERT_TRUE(sm.overlaps > 0);
 }
