@@ -131,13 +131,17 @@ done
 worker_s=$(sql "SELECT extract(epoch FROM max(judged_at) - min(created_at)) FROM submissions")
 # Per submission: last judging.test entry - the "running" entry (after the
 # compile), from the stream ids (ms); N - 1 test intervals of N, scaled.
+# An entry is its id, then field and value lines: "type", the event's name,
+# "data", its JSON (which does not repeat the name).
 worker_tests_s=$(redis-cli -u "$GAVEL_REDIS_URL" --raw XRANGE gavel:live - + | awk '
-    /^[0-9]+-[0-9]+$/ { split($0, id, "-"); ms = id[1]; next }
+    /^[0-9]+-[0-9]+$/ { split($0, id, "-"); ms = id[1]; type = ""; prev = ""; next }
+    prev == "type" { type = $0 }
+    { prev = $0 }
     /"submission_id"/ {
         if (!match($0, /"submission_id":[0-9]+/)) next
         sub_id = substr($0, RSTART + 16, RLENGTH - 16)
-        if ($0 ~ /"state":"running"/) start[sub_id] = ms
-        else if ($0 ~ /"type":"judging.test"/) last[sub_id] = ms
+        if (type == "judging.state" && $0 ~ /"state":"running"/) start[sub_id] = ms
+        else if (type == "judging.test") last[sub_id] = ms
     }
     END {
         for (k in last) if (k in start) { total += last[k] - start[k]; n++ }

@@ -100,17 +100,21 @@
  *
  * Giving up. A run without DONE by its wall deadline plus giveup_ms
  * (GAVEL_SANDBOX_GIVEUP_MS), or any blocking receive from init past
- * giveup_ms (the socket's SO_RCVTIMEO), means the slot is stuck: a process
- * in uninterruptible sleep, or init itself. sbx__slot_replace kills the
- * keeper (init dies by its parent-death signal), leaves the stuck run's
- * cgroup and the index lock in place (neither the uid nor the cgroup may be
- * reused while a stuck process may live; the index's next holder sweeps),
- * and moves a freshly started slot into the caller's struct. The call
- * returns GV_EGIVEUP: the run did not happen.
+ * giveup_ms (both sockets' SO_RCVTIMEO: READY, and the helper's PREPARED
+ * for the process prepared during a run), means the slot is stuck: a
+ * process in uninterruptible sleep (the run's or the prepared one's), or
+ * init itself. A prepare that timed out is not retried (its answer may
+ * still come): the next run gives up. sbx__slot_replace shuts both sockets
+ * down, kills the keeper (init dies by its parent-death signal), leaves the
+ * stuck run's cgroup and the index lock in place (neither of the two uids
+ * nor the cgroups may be reused while a stuck process may live; the
+ * index's next holder sweeps), and moves a freshly started slot into the
+ * caller's struct. The call returns GV_EGIVEUP: the run did not happen.
  *
  * Pinning. Each slot runs on one core (sbx__cgroup_core): the keeper joins
  * the slot's v1 cpuset cgroup when there is one and sets its affinity
- * before it starts init, so everything in the slot inherits both.
+ * before it starts init, so everything in the slot inherits both: init,
+ * every process it prepares (a clone of init) and every program.
  *
  * Reset. RESET makes init lazily unmount /box and /tmp and mount fresh
  * tmpfs instances: nothing the program wrote survives, and no tree it built
