@@ -362,10 +362,19 @@ static void test_uid_range(void)
     ASSERT_EQ(sbx_slot_new(&b, SLOT), GV_ECONFIG);
     setenv("GAVEL_SANDBOX_UID_BASE", "2147483000", 1);
     ASSERT_EQ(sbx_slot_new(&b, SLOT), GV_ECONFIG);
-    /* 3000 slots of two uids: the last base is 2^31 - 1 - 5999. */
+    /* 3000 slots of two uids: the last base is 2^31 - 1 - 5999, and it
+     * works (slot 2999's second uid is 2^31 - 1). */
     setenv("GAVEL_SANDBOX_UID_BASE", "2147477649", 1);
     ASSERT_EQ(sbx_slot_new(&b, SLOT), GV_ECONFIG);
     ASSERT_TRUE(b == NULL);
+    setenv("GAVEL_SANDBOX_UID_BASE", "2147477648", 1);
+    ASSERT_EQ(sbx_slot_new(&b, SLOT), 0);
+    if (b) {
+        k = sbx_slot_index(b);
+        ASSERT_TRUE(SLOT_OWNS(2147477648L, k, slot_uid(b)));
+        sbx_slot_free(b);
+        b = NULL;
+    }
     if (saved[0])
         setenv("GAVEL_SANDBOX_UID_BASE", saved, 1);
     else
