@@ -4,15 +4,16 @@
 # latency (issue 4). Not a test: run by hand as root after building the dev
 # preset; prints two tables.
 #
-# 1. Throughput on a generated problem with 100 small tests (A + B), with
+# 1. Throughput on a generated problem with N small tests (A + B; N is
+#    GAVEL_BENCH_TESTS, default 201), with
 #    the same C solution, compiled once for the baseline:
 #      plain loop   a shell loop running the compiled binary over the tests
-#      gavel judge  the offline judge (sandboxed compile, 100 sandboxed runs,
+#      gavel judge  the offline judge (sandboxed compile, N sandboxed runs,
 #                   default checker), whole command, process start included
 #      gavel-judge  one worker draining SUBMISSIONS queued submissions
 #    and, separately, the test phase alone (what the goal is about: the
 #    compile, ~0.1 s per judging, is not a test):
-#      gavel judge, tests only  (T(100 tests) - T(2 tests)) / 98 per test:
+#      gavel judge, tests only  (T(N tests) - T(2 tests)) / (N - 2) per test:
 #                   the same command on a copy of the problem with only its
 #                   first two tests, so compile, start and exit cancel out
 #      gavel-judge, tests only  from the worker's "running" event to its last
@@ -23,17 +24,26 @@
 #    examples/problems) arriving at random moments within one minute, two
 #    workers on this 2-core machine; p50/p95/max of judged_at - created_at.
 #
-# Uses its own PostgreSQL and Redis under var/bench (ports 54350/63820).
+# Uses its own PostgreSQL and Redis under var/bench (ports 54350/63820, or
+# GAVEL_BENCH_PG_PORT/GAVEL_BENCH_REDIS_PORT: on a host shared with other
+# checkouts, give each its own). GAVEL_BENCH_LATENCY=0 leaves out table 2
+# (over a minute, and on a loaded host it says more about the host).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 gv_require_root "bench/judge_bench.sh"
 cd "$GAVEL_ROOT"
 
 runs=${1:-5}
+ntests=${GAVEL_BENCH_TESTS:-201}
+[ "$ntests" -ge 3 ] && [ "$ntests" -le 999 ] || gv_die "GAVEL_BENCH_TESTS must be 3-999"
+# The shell's fork+exec is part of the baseline: say which shell.
+echo "plain loop in bash $BASH_VERSION; load: $(uptime)"
+
 bin=${GAVEL_BUILD_DIR:-$GAVEL_ROOT/build}/bin
 [ -x "$bin/gavel" ] && [ -x "$bin/gavel-judge" ] || gv_die "build the dev preset first"
 
-export GAVEL_VAR=$GAVEL_ROOT/var/bench GAVEL_PG_PORT=54350 GAVEL_REDIS_PORT=63820
+export GAVEL_VAR=$GAVEL_ROOT/var/bench GAVEL_PG_PORT=${GAVEL_BENCH_PG_PORT:-54350}
+export GAVEL_REDIS_PORT=${GAVEL_BENCH_REDIS_PORT:-63820}
 export GAVEL_SERVICES_MODE=test GAVEL_LOG_LEVEL=warn
 work=$(mktemp -d)
 workers=()
@@ -53,7 +63,7 @@ now() { date +%s.%N; }
 pkg=$work/bench-sum
 mkdir -p "$pkg/data/sample" "$pkg/data/secret" "$pkg/submissions/accepted"
 printf 'name: Bench Sum\nlimits:\n  time_limit: 1.0\n  memory: 256\n' >"$pkg/problem.yaml"
-for i in $(seq -w 1 100); do
+for i in $(seq -f %03g 1 "$ntests"); do
     a=$((RANDOM * RANDOM)) b=$((RANDOM * RANDOM))
     d=secret
     [ "$i" = 001 ] && d=sample
@@ -98,8 +108,8 @@ for r in $(seq 1 "$runs"); do
 done
 judge2_s=$(echo "$(now) - $t0" | bc -l)
 grep -q '"verdict":"AC"' "$work/judge2.json" || gv_die "gavel judge did not accept the 2-test copy"
-# 98 tests per judging: the time of all but the fixed part.
-judge_tests_s=$(echo "($judge_s - $judge2_s) * 100 / 98" | bc -l)
+# N - 2 tests per judging: the time of all but the fixed part.
+judge_tests_s=$(echo "($judge_s - $judge2_s) * $ntests / ($ntests - 2)" | bc -l)
 
 "$bin/gavel" db migrate >/dev/null
 "$bin/gavel" problem import "$pkg" >/dev/null
@@ -120,14 +130,18 @@ done
 # the worker's first blob fetches and all judging.
 worker_s=$(sql "SELECT extract(epoch FROM max(judged_at) - min(created_at)) FROM submissions")
 # Per submission: last judging.test entry - the "running" entry (after the
-# compile), from the stream ids (ms); 99 test intervals of 100, scaled.
+# compile), from the stream ids (ms); N - 1 test intervals of N, scaled.
+# An entry is its id, then field and value lines: "type", the event's name,
+# "data", its JSON (which does not repeat the name).
 worker_tests_s=$(redis-cli -u "$GAVEL_REDIS_URL" --raw XRANGE gavel:live - + | awk '
-    /^[0-9]+-[0-9]+$/ { split($0, id, "-"); ms = id[1]; next }
+    /^[0-9]+-[0-9]+$/ { split($0, id, "-"); ms = id[1]; type = ""; prev = ""; next }
+    prev == "type" { type = $0 }
+    { prev = $0 }
     /"submission_id"/ {
         if (!match($0, /"submission_id":[0-9]+/)) next
         sub_id = substr($0, RSTART + 16, RLENGTH - 16)
-        if ($0 ~ /"state":"running"/) start[sub_id] = ms
-        else if ($0 ~ /"type":"judging.test"/) last[sub_id] = ms
+        if (type == "judging.state" && $0 ~ /"state":"running"/) start[sub_id] = ms
+        else if (type == "judging.test") last[sub_id] = ms
     }
     END {
         for (k in last) if (k in start) { total += last[k] - start[k]; n++ }
@@ -137,13 +151,13 @@ kill "${workers[@]}"
 wait 2>/dev/null || true
 workers=()
 
-tests=$((100 * runs))
-printf '\nThroughput: %d runs of a 100-test problem (%d tests)\n' "$runs" "$tests"
+tests=$((ntests * runs))
+printf '\nThroughput: %d runs of a %d-test problem (%d tests)\n' "$runs" "$ntests" "$tests"
 printf '%-26s %10s %10s %8s\n' "how" "seconds" "tests/s" "ratio"
 plain_tps=$(echo "$tests / $plain_s" | bc -l)
 for row in "plain loop:$plain_s" "gavel judge, whole:$judge_s" \
     "gavel judge, tests only:$judge_tests_s" "gavel-judge, whole:$worker_s" \
-    "gavel-judge, tests only:$(echo "$worker_tests_s * 100 / 99" | bc -l)"; do
+    "gavel-judge, tests only:$(echo "$worker_tests_s * $ntests / ($ntests - 1)" | bc -l)"; do
     name=${row%%:*} s=${row#*:}
     if [ "$(echo "$s > 0" | bc -l)" != 1 ]; then
         printf '%-26s %10s\n' "$name" "n/a"
@@ -154,6 +168,7 @@ for row in "plain loop:$plain_s" "gavel judge, whole:$judge_s" \
 done
 
 # --- latency -------------------------------------------------------------
+[ "${GAVEL_BENCH_LATENCY:-1}" != 0 ] || exit 0
 sql "TRUNCATE submissions, judgings, judging_tests CASCADE" >/dev/null
 redis-cli -u "$GAVEL_REDIS_URL" FLUSHDB >/dev/null
 "$bin/gavel" problem import examples/problems/circle-area examples/problems/pair-sum \

@@ -33,7 +33,7 @@
  * a memfd shared between tests would carry its file offset and anything a
  * run left in it (it is sealed, but one test's input must not be another's);
  * the copy is in-kernel (sendfile), tens of microseconds, and is made while
- * the slot's helper prepares the next run, so it is not on the run's path. */
+ * the test before runs (struct overlap), so it is not on the run's path. */
 static int stdin_from_file(int *out_fd, const char *path)
 {
     struct stat st;
@@ -399,11 +399,15 @@ out:
     return err;
 }
 
-static int check_default(struct jdg_test_result *tr, struct ans_buf *ans,
+/* `ans_err` is how reading the answer went while the program ran (see
+ * struct overlap); ANS_UNREAD when it was not read then. */
+#define ANS_UNREAD 1
+
+static int check_default(struct jdg_test_result *tr, struct ans_buf *ans, int ans_err,
                          const struct jdg_problem *prob, const struct jdg_test *t,
                          const char *output, size_t output_len)
 {
-    int err = read_answer(ans, t->ans_path);
+    int err = ans_err == ANS_UNREAD ? read_answer(ans, t->ans_path) : ans_err;
 
     if (err < 0) {
         snprintf(tr->message, sizeof(tr->message), "cannot read the answer %s: %s", t->name,
@@ -442,6 +446,44 @@ static void finish_scores(struct jdg_outcome *out, const struct jdg_problem *pro
     }
 }
 
+/* The judge's own work for the tests around the one running, done in the
+ * sandbox's `meanwhile` hook while the program starts instead of between
+ * runs: the running test's answer, the next test's stdin, and the
+ * progress report of the test before (the worker publishes it to Redis).
+ * Each result waits here for the loop; ANS_UNREAD and NEXT_UNMADE say that
+ * the hook did not run (a run that failed before it started). */
+#define NEXT_UNMADE 1
+
+struct overlap {
+    const struct jdg_problem *prob;
+    size_t i; /* the test running */
+    struct ans_buf *ans;
+    int ans_err;
+    int next_fd, next_err;
+    jdg_progress_fn *progress;
+    void *ctx;
+    const struct jdg_test_result *pending; /* a finished test not reported yet */
+    size_t pending_i;
+};
+
+static void flush_progress(struct overlap *o)
+{
+    if (o->pending && o->progress)
+        o->progress(o->ctx, JDG_PROGRESS_TEST, o->pending_i, o->pending);
+    o->pending = NULL;
+}
+
+static void meanwhile(void *arg)
+{
+    struct overlap *o = arg;
+
+    flush_progress(o);
+    if (!o->prob->custom)
+        o->ans_err = read_answer(o->ans, o->prob->tests[o->i].ans_path);
+    if (o->i + 1 < o->prob->ntests)
+        o->next_err = stdin_from_file(&o->next_fd, o->prob->tests[o->i + 1].in_path);
+}
+
 int jdg_judge(struct jdg_outcome *out, const struct jdg_slots *slots, struct jdg_problem *prob,
               const struct gv_lang *lang, const char *src, size_t src_len,
               jdg_progress_fn *progress, void *ctx)
@@ -450,6 +492,7 @@ int jdg_judge(struct jdg_outcome *out, const struct jdg_slots *slots, struct jdg
     struct sbx_job job;
     struct validator val = {0};
     struct ans_buf ans = {0};
+    struct overlap ov = {.prob = prob, .ans = &ans, .next_fd = -1, .progress = progress, .ctx = ctx};
     int err = 0, compiled;
 
     jdg_outcome_init(out);
@@ -487,25 +530,36 @@ int jdg_judge(struct jdg_outcome *out, const struct jdg_slots *slots, struct jdg
     job.argv = cmds.run;
     job.profile = sbx_lang_profile(lang);
     job.capture_max = (size_t)job.limits.output_bytes;
+    job.meanwhile = meanwhile;
+    job.meanwhile_ctx = &ov;
+    ov.next_err = NEXT_UNMADE;
     for (size_t i = 0; i < prob->ntests; i++) {
         const struct jdg_test *t = &prob->tests[i];
         struct jdg_test_result *tr = &out->tests[i];
         struct sbx_result res;
-        int fd = -1;
+        int fd = ov.next_fd;
 
-        err = stdin_from_file(&fd, t->in_path);
+        err = ov.next_err == NEXT_UNMADE ? stdin_from_file(&fd, t->in_path) : ov.next_err;
+        ov.next_fd = -1;
+        ov.next_err = NEXT_UNMADE;
         if (err < 0) {
             snprintf(out->message, sizeof(out->message), "cannot read test input %s: %s",
                      t->name, gv_strerror(err));
+            flush_progress(&ov);
             gv_free(ans.data);
             return err;
         }
+        ov.i = i;
+        ov.ans_err = ANS_UNREAD;
         job.stdin_fd = fd;
         err = slot_run(&res, slots->run, &job);
         close(fd);
         if (err < 0) {
             snprintf(out->message, sizeof(out->message), "the sandbox failed on test %s: %s",
                      t->name, gv_strerror(err));
+            flush_progress(&ov);
+            if (ov.next_fd >= 0)
+                close(ov.next_fd);
             gv_free(ans.data);
             return err;
         }
@@ -524,8 +578,8 @@ int jdg_judge(struct jdg_outcome *out, const struct jdg_slots *slots, struct jdg
                      res.signal);
         if (tr->verdict == JDG_AC) {
             if (!prob->custom) {
-                err = check_default(tr, &ans, prob, t, res.out.data ? res.out.data : "",
-                                    res.out.len);
+                err = check_default(tr, &ans, ov.ans_err, prob, t,
+                                    res.out.data ? res.out.data : "", res.out.len);
             } else {
                 if (!val.ready)
                     err = validator_prepare(&val, slots->check, prob, tr->message,
@@ -544,8 +598,10 @@ int jdg_judge(struct jdg_outcome *out, const struct jdg_slots *slots, struct jdg
             out->max_cpu_ms = tr->cpu_ms;
         if (tr->memory_kb > out->max_memory_kb)
             out->max_memory_kb = tr->memory_kb;
-        if (progress)
-            progress(ctx, JDG_PROGRESS_TEST, i, tr);
+        /* Reported while the next test runs, or after the loop. */
+        flush_progress(&ov);
+        ov.pending = tr;
+        ov.pending_i = i;
         if (err < 0)
             break;
         if (tr->verdict == JDG_JE && !out->message[0])
@@ -555,6 +611,9 @@ int jdg_judge(struct jdg_outcome *out, const struct jdg_slots *slots, struct jdg
         if ((tr->verdict != JDG_AC && !prob->scored) || tr->verdict == JDG_JE)
             break;
     }
+    flush_progress(&ov);
+    if (ov.next_fd >= 0)
+        close(ov.next_fd);
     gv_free(ans.data);
     finish_scores(out, prob);
     if (err < 0)

@@ -80,6 +80,16 @@ struct sbx_job {
      * for trusted programs that must leave a file behind: a jury
      * validator's feedback. /tmp is fresh for every run either way. */
     int box_writable;
+    /* Called once on the caller's thread as soon as the job has been handed
+     * to the slot, before the measuring loop: the caller's own work that
+     * would otherwise wait for the run (a judge reads this test's answer
+     * and the next test's input, and reports the last test) overlaps the
+     * program's start. Keep it short: the loop waits for it, so a long one
+     * delays the limits' checks (never the measures: CPU and memory come
+     * from the cgroup, the wall clock starts when the program's exec is
+     * seen). NULL: nothing. */
+    void (*meanwhile)(void *ctx);
+    void *meanwhile_ctx;
 };
 
 struct sbx_result {
@@ -109,12 +119,14 @@ int sbx_check_host(char *msg, size_t msg_len);
 struct sbx_slot;
 
 /* Starts a slot and prepares its first cgroup. The slot index selects the
- * slot's host uid (base + index) and names its cgroups; it is claimed
- * host-wide (a lock file under /run/gavel), so slots of different
- * processes never share a uid. index < 0 takes the first free index;
- * index >= 0 takes exactly that one, -EBUSY if it is held. The base is the
- * setting GAVEL_SANDBOX_UID_BASE (default 2000000000; GV_ECONFIG when out
- * of range); -EEXIST when the slot's uid or gid belongs to a user or group
+ * slot's two host uids (base + 2 index and base + 2 index + 1: runs
+ * alternate, so the next run's process, prepared during a run, never
+ * shares its uid) and names its cgroups; it is claimed host-wide (a lock
+ * file under /run/gavel), so slots of different processes never share a
+ * uid. index < 0 takes the first free index; index >= 0 takes exactly that
+ * one, -EBUSY if it is held. The base is the setting
+ * GAVEL_SANDBOX_UID_BASE (default 2000000000; GV_ECONFIG when out of
+ * range); -EEXIST when a uid or gid of the slot belongs to a user or group
  * of the host. The slot is pinned to one core (docs/SANDBOX.md, "CPU
  * pinning"). *out is owned by the caller: sbx_slot_free. */
 int sbx_slot_new(struct sbx_slot **out, int index);
@@ -134,20 +146,23 @@ int sbx_slot_remove_file(struct sbx_slot *s, const char *name);
 
 /* Runs one job. `out` is initialised here; release it with
  * sbx_result_release. After it returns, no process of the run is left and
- * the next cgroup is ready; files in /box persist until sbx_slot_reset
- * (only the compile step and box_writable jobs can write there), /tmp is
- * fresh for every run.
+ * the next run's process is prepared, or being prepared (that began as
+ * soon as this run had started, under the slot's other uid); files in /box
+ * persist until sbx_slot_reset (only the compile step and box_writable
+ * jobs can write there), /tmp is fresh for every run.
  *
  * GV_EGIVEUP: the slot's init did not report the end of the run within
- * the wall limit plus GAVEL_SANDBOX_GIVEUP_MS (a process stuck in
+ * the wall limit plus GAVEL_SANDBOX_GIVEUP_MS, or did not prepare the
+ * run's process within GAVEL_SANDBOX_GIVEUP_MS (a process stuck in
  * uninterruptible sleep, a stuck init). The run did not happen; the slot
- * was retired (its index and uid stay claimed until the process exits) and
+ * was retired (its index and uids stay claimed until the process exits) and
  * `s` is now a fresh slot with another index and an empty /box: start the
  * job over, the submission's compile step included. */
 int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_job *job);
 
 /* Waits until the slot's next run is prepared (its cgroup created and its
- * process waiting inside), which a helper thread does after each run.
+ * process waiting inside), which a helper thread does as soon as each
+ * run has started.
  * sbx_slot_run waits for this itself; a caller with idle time may call it
  * to keep the wait off its critical path. Returns < 0 if preparing failed. */
 int sbx_slot_wait_ready(struct sbx_slot *s);

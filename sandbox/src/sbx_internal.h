@@ -124,8 +124,8 @@ enum sbx__msg_type {
     SBX_MSG_LISTENER,  /* child -> sup: fd = seccomp listener; the program starts now */
     SBX_MSG_ERROR,     /* init or child -> sup: the sandbox failed */
     SBX_MSG_DONE,      /* init -> sup: wait status of the run's child */
-    SBX_MSG_PREPARE,   /* sup -> init: fds = cgroup.procs of the next run's cgroup */
-    SBX_MSG_PREPARED,  /* init -> sup: status 0 or -errno, text says what failed */
+    SBX_MSG_PREPARE,   /* helper -> init (prepare socket): fds = the next cgroup's join files */
+    SBX_MSG_PREPARED,  /* init -> helper: status 0 or -errno, text says what failed */
 };
 
 struct sbx__msg {
@@ -133,7 +133,8 @@ struct sbx__msg {
     int status;    /* DONE: wait status; ERROR: -errno */
     int profile;   /* RUN */
     int has_stdin; /* RUN */
-    int box_rw;    /* RUN: /box stays writable (compile step, box_writable) */
+    int box_rw;    /* RUN: /box stays writable (compile step, box_writable);
+                    * PREPARE: the guess for the next run (the last run's) */
     int final;     /* ERROR: no DONE follows (init itself failed) */
     struct sbx_limits limits;
     char text[SBX_ARGS_MAX]; /* RUN: argv, NUL-separated, empty string last; ERROR: what */
@@ -145,26 +146,33 @@ struct sbx__spare {
     struct sbx_limits limits;
 };
 
+/* Host uids per slot: runs alternate between them, so that the next run's
+ * process, prepared while a run goes on, never shares the running
+ * program's uid (see "Preparing the next run" in docs/SANDBOX.md). */
+#define SBX_UIDS_PER_SLOT 2
+
 struct sbx_slot {
     int index;
-    int lock_fd; /* flock'd /run/gavel/slot-<index>.lock: the index and uid are ours */
+    int lock_fd; /* flock'd /run/gavel/slot-<index>.lock: the index and uids are ours */
     pid_t keeper;
-    int sock;
+    int sock;  /* runs, resets: the caller's thread */
+    int psock; /* PREPARE/PREPARED: the helper thread's alone */
     int box_fd;
-    uid_t uid;
+    uid_t uid[SBX_UIDS_PER_SLOT];
     uint64_t seq;
     /* The next run's cgroup, with a prepared child already inside it, and
      * the limits already written to it (the last run's: usually the same). */
     struct sbx__cgroup next;
     int have_next;
     struct sbx_limits next_limits;
+    int next_box_rw;  /* the last run's box_rw: the guess the next is prepared with */
     int64_t cpu_base; /* the prepared child's own setup CPU, subtracted */
     /* The helper thread prepares the next run's process as soon as a run
-     * ends (helper_busy: the caller waits for that alone), and only then,
-     * while the caller works, removes finished cgroups and makes spare
-     * ones, so that neither mkdir nor rmdir is on the way of a run that
-     * follows another at once. `lock` guards the fields below it and
-     * next_limits and seq (the helper reads them for spares). */
+     * has started (helper_busy: the next run waits for that alone), and
+     * then, while the caller works, removes finished cgroups and makes
+     * spare ones, so that neither mkdir nor rmdir is on the way of a run
+     * that follows another at once. `lock` guards the fields below it and
+     * next_limits, next_box_rw and seq (the helper reads them). */
     pthread_t helper;
     int helper_started, helper_busy, helper_stop;
     pthread_mutex_t lock;
@@ -178,8 +186,10 @@ struct sbx_slot {
     char prep_why[200];
     /* GAVEL_SANDBOX_GIVEUP_MS: how long past a run's wall limit (or, for
      * any other request, at all) the supervisor waits for init to answer
-     * before it retires the slot (sbx__slot_replace). Also the socket's
-     * SO_RCVTIMEO, so no blocking receive waits longer. */
+     * before it retires the slot (sbx__slot_replace). Also both sockets'
+     * SO_RCVTIMEO, so no blocking receive waits longer: not the caller's
+     * (READY), nor the helper's for the process it prepares during a run
+     * (PREPARED). */
     int64_t giveup_ms;
     int core;      /* the CPU the slot's processes run on (sbx__cgroup_core) */
     char pin[256]; /* its v1 cpuset cgroup, or "" */
@@ -196,36 +206,43 @@ int sbx__msg_send(int sock, const struct sbx__msg *m, size_t len, const int *fds
  * the byte count, 0 on EOF, or -errno. Descriptors arrive close-on-exec. */
 ssize_t sbx__msg_recv(int sock, struct sbx__msg *m, int *fds, int *nfds);
 
-/* The keeper, in the child of sbx_slot_new's fork: moves `sock` to fd 3,
- * closes every other descriptor (0-2 included, reopened on /dev/null),
- * unshares the slot's namespaces and forks the slot's init, which then
- * serves `sock` until EOF; `uid` is the slot's host uid. Never returns. */
-__attribute__((noreturn)) void sbx__keeper_main(int sock, uid_t uid);
+/* The keeper, in the child of sbx_slot_new's fork: moves `sock` to fd 3
+ * and `psock` to fd 4, closes every other descriptor (0-2 included,
+ * reopened on /dev/null), unshares the slot's namespaces and forks the
+ * slot's init, which then serves both until EOF; `uid` are the slot's two
+ * host uids. Never returns. */
+__attribute__((noreturn)) void sbx__keeper_main(int sock, int psock,
+                                                const uid_t uid[SBX_UIDS_PER_SLOT]);
 
 /* Waits for READY from init and keeps the O_PATH descriptor of /box it
  * carries; on failure writes why into `why`. */
 int sbx__slot_expect_ready(struct sbx_slot *s, char *why, size_t why_len);
 
 /* Takes a spare cgroup (or makes one), brings its limits up to the last
- * run's and has init fork the next run's process into it. Called by the
- * helper thread, or inline when the helper has not run. The socket is ours
- * alone meanwhile: every other user of it waits for the helper first
- * (sbx__slot_wait_helper), and the helper's other work never touches it. */
+ * run's and has init prepare the next run's process in it, through the
+ * prepare socket (psock). Called by the helper thread, or inline when the
+ * helper is idle (sbx__slot_wait_helper first): psock is the helper's
+ * alone while it works, and the run socket is never used here, so a run
+ * may go on meanwhile. */
 int sbx__slot_prepare_next(struct sbx_slot *s);
 /* Waits for the prepare request the helper is working on, if any (never for
  * its removals and spares). */
 void sbx__slot_wait_helper(struct sbx_slot *s);
-/* Hands a finished run's cgroup to the helper and asks for the next run's
- * process. Removal waits in the queue; only a full queue (a helper that
- * cannot keep up) makes the caller remove one itself. */
-void sbx__slot_kick_helper(struct sbx_slot *s, struct sbx__cgroup *done);
-/* Init did not answer within giveup_ms: retires the slot (its keeper and
- * init are killed, its index and uid stay claimed until the process exits
- * so that nothing reuses them while a stuck process may still live, and
- * `stuck`, the cgroup of the run that never ended, is killed once and left
- * for the sweep of the index's next holder) and starts a fresh slot in the
- * same struct, with another index. Returns GV_EGIVEUP, the caller's code
- * for "this run did not happen: judge it again"; the box is empty now. */
+/* Asks the helper for the next run's process: called as soon as a run has
+ * started, so that the preparation overlaps it. */
+void sbx__slot_kick_helper(struct sbx_slot *s);
+/* Hands a finished run's cgroup to the helper for removal. Only a full
+ * queue (a helper that cannot keep up) makes the caller remove one itself. */
+void sbx__slot_retire(struct sbx_slot *s, struct sbx__cgroup *done);
+/* Init did not answer within giveup_ms (a run's DONE, READY, the helper's
+ * PREPARED): retires the slot (its keeper and init are killed, its index
+ * and both uids stay claimed until the process exits so that nothing
+ * reuses them while a stuck process may still live, and `stuck`, the
+ * cgroup of the run that never ended, and the prepared process's cgroup
+ * are killed once and left for the sweep of the index's next holder) and
+ * starts a fresh slot in the same struct, with another index. Returns
+ * GV_EGIVEUP, the caller's code for "this run did not happen: judge it
+ * again"; the box is empty now. */
 int sbx__slot_replace(struct sbx_slot *s, struct sbx__cgroup *stuck, const char *what);
 
 #endif

@@ -15,13 +15,16 @@
  *
  * Processes. The supervisor (the library's caller, root) forks a keeper,
  * which unshares the pid, mount, network, ipc and uts namespaces and forks
- * the slot's init: pid 1 of the new pid namespace, still real root, with a
- * SOCK_SEQPACKET socket to the supervisor as its only descriptor. The keeper
- * only waits for init (it exists so that the supervisor's fork runs glibc's
- * fork handlers; a raw clone from a threaded caller could inherit a held
- * malloc lock). Init builds the file system once (build_root), then serves
- * requests: RUN, KILL, RESET. If the supervisor goes away, init reads EOF,
- * kills everything in its namespace and exits.
+ * the slot's init: pid 1 of the new pid namespace, still real root, with two
+ * SOCK_SEQPACKET sockets to the supervisor as its only descriptors: the run
+ * socket (RUN, KILL, RESET; the caller's thread) and the prepare socket
+ * (PREPARE; the slot's helper thread). The keeper only waits for init (it
+ * exists so that the supervisor's fork runs glibc's fork handlers; a raw
+ * clone from a threaded caller could inherit a held malloc lock). Init
+ * builds the file system once (build_root), then serves both sockets, the
+ * process being prepared and the running one, whichever is ready. If the
+ * supervisor goes away, init reads EOF, kills everything in its namespace
+ * and exits.
  *
  * File system (build_root). Propagation is made private; a 1 MiB tmpfs
  * becomes the new root; /usr and the directories of a non-merged /bin,
@@ -35,26 +38,32 @@
  * root entirely and the new root is remounted read-only. Nothing of the
  * host's /tmp, /root, /home, /var, /proc or /sys is mounted.
  *
- * Preparing a run (between runs, off the caller's path). The slot's helper
- * thread takes a spare cgroup (made ahead, limits written), brings its
- * limits up to the last run's and sends PREPARE with the cgroup's join
- * descriptors (v1: "tasks" of each controller; v2: cgroup.procs). Only
- * then, while the caller works, it removes finished cgroups and makes new
- * spares, so mkdir and rmdir stay off the path of back-to-back runs. The
- * process itself is never prepared during a run: it would share the
- * program's host uid, and the program could signal it. Init forks the next
- * run's child, which, in this order: starts a new session; joins the cgroup
- * by writing "0" to its join file in each hierarchy (so every descendant
- * is counted; no host pid crosses the namespace boundary; on v1 "tasks",
- * which avoids the global threadgroup rwsem and its RCU grace period);
- * drops supplementary groups; unshares a cgroup namespace (rooted at the run's cgroup) and a
- * user namespace, whose uid/gid maps init writes ("1000 <slot uid> 1":
- * inside uid 1000, on the host an unprivileged uid per slot, nothing else
- * mapped, setgroups denied); switches to uid/gid 1000; clears the
- * capability bounding set, ambient and all capability sets (a
- * user-namespace setuid does not drop them by itself because the
- * namespace's uid 0 is unmapped); then waits. The supervisor then resets
- * the v1 peak and failcnt and records the CPU used so far, which is
+ * Preparing a run (while the run before it goes on). As soon as a run has
+ * been handed to init, the slot's helper thread takes a spare cgroup (made
+ * ahead, limits written), brings its limits up to that run's and sends
+ * PREPARE on the prepare socket with the cgroup's join descriptors (v1:
+ * "tasks" of each controller; v2: cgroup.procs) and the last run's /box
+ * mode as a guess. Only then, while the caller works, it removes finished
+ * cgroups and makes new spares, so mkdir and rmdir stay off the path of
+ * back-to-back runs. Each slot has two host uids and runs alternate between
+ * them: the process prepared during a run gets the other uid, so the
+ * program can never signal (stop, kill) the next run's process, and a run's
+ * processes are all killed and reaped before its DONE, so before its uid is
+ * given again. Init clones the next run's child (no exit signal: the
+ * waitpid(-1) that reaps a run's orphans does not wait for it), which, in
+ * this order: starts a new session; joins the cgroup by writing "0" to its
+ * join file in each hierarchy (so every descendant is counted; no host pid
+ * crosses the namespace boundary; on v1 "tasks", which avoids the global
+ * threadgroup rwsem and its RCU grace period); takes a mount namespace of
+ * its own with a fresh /tmp and /box read-only unless the guess says
+ * otherwise; drops supplementary groups; unshares a cgroup namespace
+ * (rooted at the run's cgroup) and a user namespace, whose uid/gid maps
+ * init writes ("1000 <uid> 1": inside uid 1000, on the host one of the
+ * slot's two uids, nothing else mapped, setgroups denied); switches to
+ * uid/gid 1000; clears the capability bounding set, ambient and all
+ * capability sets (a user-namespace setuid does not drop them by itself
+ * because the namespace's uid 0 is unmapped); then waits. The helper then
+ * resets the v1 peak and failcnt and records the CPU used so far, which is
  * subtracted from the run's.
  *
  * A run. The supervisor writes the limits if they differ from the
@@ -67,44 +76,50 @@
  * moment starts the wall clock) and execs with a fixed environment. In the
  * run profiles execve is refused by the filter: the supervisor lets the
  * run's first execve, the child's own, continue, and ends the run at any
- * later one. Unless the profile is COMPILER or the job says box_writable,
- * init has remounted /box read-only first (and makes it writable again
- * once the run is reaped); /tmp was mounted afresh before the child was
- * prepared. So every run starts from the same files, and what it writes
- * in /tmp is charged to it and gone with it. The user namespace owns
- * no other namespace, so even its "capabilities" inside it could not mount
- * or unshare anything.
+ * later one. /box is read-only in the run's mount namespace unless the
+ * profile is COMPILER or the job says box_writable (init fixes a wrong
+ * guess from a vfork'd child that enters that namespace); /tmp there is
+ * the run's own. So every run starts from the same files, and what it
+ * writes in /tmp is charged to it and gone with its namespace. The user
+ * namespace owns no other namespace, so even its "capabilities" inside it
+ * could not mount or unshare anything.
  *
  * Measuring and ending. The supervisor polls the init socket, both pipes
  * and the seccomp listener, with a timeout that is the earlier of the wall
  * deadline and the moment the cgroup's CPU could first exceed its limit
  * (remaining CPU / cores). It reads output into bounded buffers and counts
  * all of it (OLE past output_bytes). A seccomp notification names the
- * refused syscall; the run is killed. On a limit, it sends KILL (init does
- * kill(-1, SIGKILL): every process of the namespace but itself) and kills
- * the cgroup's tasks directly. When init sees the child exit (pidfd), it
- * kills every other process of the namespace (orphans included), reaps
- * them all and sends DONE with the wait status. The supervisor reads CPU
- * (cgroup usage), peak memory and the memory-limit events, removes the
- * cgroup and creates the next one.
+ * refused syscall; the run is killed. On a limit, it sends KILL (init
+ * kills every process of the run's uid: kill(-1, SIGKILL) sent as that
+ * uid) and kills the cgroup's tasks directly. When init sees the child
+ * exit (pidfd), it kills every other process of the run's uid (orphans
+ * included; never the prepared process), reaps them all and sends DONE
+ * with the wait status. The supervisor reads CPU (cgroup usage), peak
+ * memory and the memory-limit events and hands the cgroup to the helper
+ * for removal.
  *
  * Giving up. A run without DONE by its wall deadline plus giveup_ms
  * (GAVEL_SANDBOX_GIVEUP_MS), or any blocking receive from init past
- * giveup_ms (the socket's SO_RCVTIMEO), means the slot is stuck: a process
- * in uninterruptible sleep, or init itself. sbx__slot_replace kills the
- * keeper (init dies by its parent-death signal), leaves the stuck run's
- * cgroup and the index lock in place (neither the uid nor the cgroup may be
- * reused while a stuck process may live; the index's next holder sweeps),
- * and moves a freshly started slot into the caller's struct. The call
- * returns GV_EGIVEUP: the run did not happen.
+ * giveup_ms (both sockets' SO_RCVTIMEO: READY, and the helper's PREPARED
+ * for the process prepared during a run), means the slot is stuck: a
+ * process in uninterruptible sleep (the run's or the prepared one's), or
+ * init itself. A prepare that timed out is not retried (its answer may
+ * still come): the next run gives up. sbx__slot_replace shuts both sockets
+ * down, kills the keeper (init dies by its parent-death signal), leaves the
+ * stuck run's cgroup and the index lock in place (neither of the two uids
+ * nor the cgroups may be reused while a stuck process may live; the
+ * index's next holder sweeps), and moves a freshly started slot into the
+ * caller's struct. The call returns GV_EGIVEUP: the run did not happen.
  *
  * Pinning. Each slot runs on one core (sbx__cgroup_core): the keeper joins
  * the slot's v1 cpuset cgroup when there is one and sets its affinity
- * before it starts init, so everything in the slot inherits both.
+ * before it starts init, so everything in the slot inherits both: init,
+ * every process it prepares (a clone of init) and every program.
  *
  * Reset. RESET makes init lazily unmount /box and /tmp and mount fresh
  * tmpfs instances: nothing the program wrote survives, and no tree it built
- * (symlinks, FIFOs) is ever walked. Files are put into and read from /box
+ * (symlinks, FIFOs) is ever walked. The prepared process (whose namespace
+ * holds the old /box) is killed and the helper prepares another. Files are put into and read from /box
  * by the supervisor through an O_PATH descriptor of /box that init sends,
  * by a single name, with O_NOFOLLOW and O_NONBLOCK, and read only when
  * fstat says it is a regular file. */
@@ -134,7 +149,8 @@
 #include "sbx_internal.h"
 #include "banned.h"
 
-/* Host uid of slot i: base + i, base from GAVEL_SANDBOX_UID_BASE or this.
+/* Host uids of slot i: base + 2i and base + 2i + 1 (SBX_UIDS_PER_SLOT),
+ * base from GAVEL_SANDBOX_UID_BASE or this.
  * The default lies above systemd's container range (524288-1879048191)
  * and below 2^31 (some tools read uids as signed): not Debian's
  * 60000-64999, which holds systemd's DynamicUser range (61184-65519),
@@ -172,13 +188,20 @@ int sbx__slot_prepare_next(struct sbx_slot *s)
     struct sbx_limits want;
     struct sbx__msg m;
     uint64_t seq = 0;
-    int err, have_sp = 0;
-    ssize_t n;
+    int err, have_sp = 0, box_rw;
+    ssize_t n = 1;
 
     if (s->have_next)
         return 0;
     pthread_mutex_lock(&s->lock);
+    /* An init that did not answer a PREPARE may answer it late: the
+     * prepare socket is never used again (the next run gives up). */
+    if (s->prep_err == -EAGAIN) {
+        pthread_mutex_unlock(&s->lock);
+        return -EAGAIN;
+    }
     want = s->next_limits;
+    box_rw = s->next_box_rw;
     if (s->nspare > 0) {
         sp = s->spare[--s->nspare];
         have_sp = 1;
@@ -207,7 +230,8 @@ int sbx__slot_prepare_next(struct sbx_slot *s)
     }
     memset(&m, 0, offsetof(struct sbx__msg, text) + 1);
     m.type = SBX_MSG_PREPARE;
-    err = sbx__msg_send(s->sock, &m, offsetof(struct sbx__msg, text) + 1, s->next.procs_fd,
+    m.box_rw = box_rw;
+    err = sbx__msg_send(s->psock, &m, offsetof(struct sbx__msg, text) + 1, s->next.procs_fd,
                         s->next.nctrl);
     for (int i = 0; i < s->next.nctrl; i++) {
         close(s->next.procs_fd[i]);
@@ -215,9 +239,10 @@ int sbx__slot_prepare_next(struct sbx_slot *s)
     }
     if (err < 0)
         goto fail;
-    n = sbx__msg_recv(s->sock, &m, NULL, NULL);
+    n = sbx__msg_recv(s->psock, &m, NULL, NULL);
     if (n <= 0 || m.type != SBX_MSG_PREPARED) {
-        /* -EAGAIN: no answer within giveup_ms (SO_RCVTIMEO). */
+        /* -EAGAIN: no answer within giveup_ms (SO_RCVTIMEO): init, or the
+         * process it prepares, is stuck. */
         err = n < 0 ? (int)n : GV_EUNAVAIL;
         snprintf(s->prep_why, sizeof(s->prep_why), "%s",
                  n < 0 ? "the slot's init did not answer" : "the slot's init died");
@@ -234,7 +259,14 @@ int sbx__slot_prepare_next(struct sbx_slot *s)
     s->have_next = 1;
     return 0;
 fail:
-    sbx__cgroup_destroy(&s->next);
+    /* Without an answer from init (it timed out, or the slot is being
+     * retired and the socket was shut down) the process may be stuck in
+     * it, in uninterruptible sleep, which would hold up a removal: such a
+     * cgroup is left to the index's next holder. */
+    if (n <= 0)
+        sbx__cgroup_abandon(&s->next);
+    else
+        sbx__cgroup_destroy(&s->next);
     return err;
 }
 
@@ -250,6 +282,10 @@ static void *helper_main(void *arg)
         if (s->helper_busy) {
             pthread_mutex_unlock(&s->lock);
             int err = sbx__slot_prepare_next(s);
+            /* The next run tries again inline, and says so if it fails too. */
+            if (err < 0)
+                gv_log(GV_LOG_WARN, "sandbox", "slot %d: cannot prepare the next run: %s",
+                       s->index, s->prep_why);
             pthread_mutex_lock(&s->lock);
             s->prep_err = err;
             s->helper_busy = 0;
@@ -310,23 +346,28 @@ static int helper_start(struct sbx_slot *s)
     return 0;
 }
 
-void sbx__slot_kick_helper(struct sbx_slot *s, struct sbx__cgroup *done)
+void sbx__slot_kick_helper(struct sbx_slot *s)
 {
-    struct sbx__cgroup inline_cg;
-    int full = 0;
-
     pthread_mutex_lock(&s->lock);
-    if (done && s->nretire < SBX_RETIRE_MAX) {
-        s->retire[s->nretire++] = *done;
-    } else if (done) {
-        inline_cg = *done;
-        full = 1;
-    }
     s->helper_busy = 1;
     pthread_cond_broadcast(&s->cond);
     pthread_mutex_unlock(&s->lock);
+}
+
+void sbx__slot_retire(struct sbx_slot *s, struct sbx__cgroup *done)
+{
+    int full = 0;
+
+    pthread_mutex_lock(&s->lock);
+    if (s->nretire < SBX_RETIRE_MAX) {
+        s->retire[s->nretire++] = *done;
+        pthread_cond_broadcast(&s->cond);
+    } else {
+        full = 1;
+    }
+    pthread_mutex_unlock(&s->lock);
     if (full)
-        sbx__cgroup_destroy(&inline_cg);
+        sbx__cgroup_destroy(done);
 }
 
 int sbx_slot_wait_ready(struct sbx_slot *s)
@@ -404,7 +445,8 @@ static int uid_base(uid_t *out)
 {
     long v;
     int err = gv_config_get_long(&v, "GAVEL_SANDBOX_UID_BASE", (long)SBX_UID_BASE_DEFAULT,
-                                 (long)SBX_UID_BASE_MIN, (long)SBX_UID_TOP - SBX_SLOTS_MAX + 1);
+                                 (long)SBX_UID_BASE_MIN,
+                                 (long)SBX_UID_TOP - SBX_UIDS_PER_SLOT * SBX_SLOTS_MAX + 1);
 
     if (err < 0)
         return err;
@@ -412,27 +454,35 @@ static int uid_base(uid_t *out)
     return 0;
 }
 
-/* A slot's uid must be nobody's: a user or group of the host with that id
- * could signal the program, or read what it writes. -EEXIST, logged. */
-static int uid_unused(uid_t uid, int index)
+/* The first of slot `index`'s host uids. */
+static uid_t slot_uid(uid_t base, int index)
+{
+    return base + (uid_t)index * SBX_UIDS_PER_SLOT;
+}
+
+/* A slot's uids must be nobody's: a user or group of the host with such an
+ * id could signal the program, or read what it writes. -EEXIST, logged. */
+static int uid_unused(uid_t first, int index)
 {
     struct passwd pw, *pwp = NULL;
     struct group gr, *grp = NULL;
     char buf[4096];
 
-    if (getpwuid_r(uid, &pw, buf, sizeof(buf), &pwp) == 0 && pwp) {
-        gv_log(GV_LOG_ERROR, "sandbox",
-               "uid %u of slot %d belongs to user %.64s: set GAVEL_SANDBOX_UID_BASE to a range "
-               "of %d unused ids",
-               (unsigned)uid, index, pw.pw_name, SBX_SLOTS_MAX);
-        return -EEXIST;
-    }
-    if (getgrgid_r((gid_t)uid, &gr, buf, sizeof(buf), &grp) == 0 && grp) {
-        gv_log(GV_LOG_ERROR, "sandbox",
-               "gid %u of slot %d belongs to group %.64s: set GAVEL_SANDBOX_UID_BASE to a range "
-               "of %d unused ids",
-               (unsigned)uid, index, gr.gr_name, SBX_SLOTS_MAX);
-        return -EEXIST;
+    for (uid_t uid = first; uid < first + SBX_UIDS_PER_SLOT; uid++) {
+        if (getpwuid_r(uid, &pw, buf, sizeof(buf), &pwp) == 0 && pwp) {
+            gv_log(GV_LOG_ERROR, "sandbox",
+                   "uid %u of slot %d belongs to user %.64s: set GAVEL_SANDBOX_UID_BASE to a "
+                   "range of %d unused ids",
+                   (unsigned)uid, index, pw.pw_name, SBX_UIDS_PER_SLOT * SBX_SLOTS_MAX);
+            return -EEXIST;
+        }
+        if (getgrgid_r((gid_t)uid, &gr, buf, sizeof(buf), &grp) == 0 && grp) {
+            gv_log(GV_LOG_ERROR, "sandbox",
+                   "gid %u of slot %d belongs to group %.64s: set GAVEL_SANDBOX_UID_BASE to a "
+                   "range of %d unused ids",
+                   (unsigned)uid, index, gr.gr_name, SBX_UIDS_PER_SLOT * SBX_SLOTS_MAX);
+            return -EEXIST;
+        }
     }
     return 0;
 }
@@ -454,13 +504,14 @@ static void pin_self(int join_fd, int core)
 /* Waits up to `wait_ms` for the keeper to exit (it does once init has),
  * then kills it: init, whose parent-death signal is SIGKILL, dies with it
  * however it is stuck (stopped; in uninterruptible sleep, once it wakes),
- * and with init every process of the slot's pid namespace. */
-static void reap_keeper(struct sbx_slot *s, int64_t wait_ms)
+ * and with init every process of the slot's pid namespace. 1 when it had
+ * to be killed after waiting: something in the slot was stuck. */
+static int reap_keeper(struct sbx_slot *s, int64_t wait_ms)
 {
-    int pidfd;
+    int pidfd, stuck = 0;
 
     if (s->keeper <= 0)
-        return;
+        return 0;
     pidfd = (int)syscall(SYS_pidfd_open, s->keeper, 0);
     if (pidfd >= 0) {
         struct pollfd pf = {.fd = pidfd, .events = POLLIN};
@@ -469,10 +520,12 @@ static void reap_keeper(struct sbx_slot *s, int64_t wait_ms)
             ;
         close(pidfd);
         if (r == 0) {
-            if (wait_ms > 0)
+            if (wait_ms > 0) {
                 gv_log(GV_LOG_WARN, "sandbox",
                        "slot %d: its keeper did not exit within %lld ms; killed", s->index,
                        (long long)wait_ms);
+                stuck = 1;
+            }
             kill(s->keeper, SIGKILL);
         }
     } else {
@@ -482,6 +535,7 @@ static void reap_keeper(struct sbx_slot *s, int64_t wait_ms)
     while (waitpid(s->keeper, NULL, 0) < 0 && errno == EINTR)
         ;
     s->keeper = -1;
+    return stuck;
 }
 
 int sbx__slot_replace(struct sbx_slot *s, struct sbx__cgroup *stuck, const char *what)
@@ -491,12 +545,16 @@ int sbx__slot_replace(struct sbx_slot *s, struct sbx__cgroup *stuck, const char 
 
     gv_log(GV_LOG_ERROR, "sandbox",
            "slot %d: init did not answer within %lld ms (%s); retiring the slot, whose index "
-           "and uid %u stay taken until this process exits, and starting a fresh one",
-           old, (long long)s->giveup_ms, what, (unsigned)s->uid);
-    /* Unblocks the helper if it waits for PREPARED; an init that still
-     * reads sees EOF and ends the slot itself. */
+           "and uids %u-%u stay taken until this process exits, and starting a fresh one",
+           old, (long long)s->giveup_ms, what, (unsigned)s->uid[0],
+           (unsigned)s->uid[SBX_UIDS_PER_SLOT - 1]);
+    /* Unblocks the helper if it waits for PREPARED (the process prepared
+     * during the stuck run); an init that still reads sees EOF and ends
+     * the slot itself. */
     if (s->sock >= 0)
         shutdown(s->sock, SHUT_RDWR);
+    if (s->psock >= 0)
+        shutdown(s->psock, SHUT_RDWR);
     helper_halt(s);
     reap_keeper(s, 0);
     if (stuck)
@@ -505,20 +563,26 @@ int sbx__slot_replace(struct sbx_slot *s, struct sbx__cgroup *stuck, const char 
         sbx__cgroup_destroy(&s->retire[i]);
     for (int i = 0; i < s->nspare; i++)
         sbx__cgroup_destroy(&s->spare[i].cg);
+    /* A prepared process that reported ready waits in an interruptible
+     * read, and dies; one that never reported (its prepare timed out, or
+     * was cut short by the shutdown above) may be stuck, and its cgroup
+     * was abandoned by sbx__slot_prepare_next. */
     if (s->have_next)
         sbx__cgroup_destroy(&s->next);
     if (s->sock >= 0)
         close(s->sock);
+    if (s->psock >= 0)
+        close(s->psock);
     if (s->box_fd >= 0)
         close(s->box_fd);
     /* The index lock is kept open on purpose, never closed: a process of
-     * the old slot may still be alive in uninterruptible sleep, with the
-     * index's uid, and its cgroup is still there. The kernel releases the
-     * lock when this process exits; the index's next holder then sweeps
-     * the cgroup. */
+     * the old slot may still be alive in uninterruptible sleep, with one of
+     * the index's two uids (the run's or the prepared process's), and its
+     * cgroup is still there. The kernel releases the lock when this
+     * process exits; the index's next holder then sweeps the cgroups. */
     s->lock_fd = -1;
     s->pin[0] = '\0'; /* also left for the sweep: a stuck process may be in it */
-    s->sock = s->box_fd = -1;
+    s->sock = s->psock = s->box_fd = -1;
     s->nretire = s->nspare = s->have_next = 0;
     /* If no slot can start now, the next run of `s` tries again. */
     s->prep_err = -EAGAIN;
@@ -556,7 +620,7 @@ int sbx_slot_index(const struct sbx_slot *s)
 int sbx_slot_new(struct sbx_slot **out, int index)
 {
     struct sbx_slot *s;
-    int sv[2] = {-1, -1}, err;
+    int sv[2] = {-1, -1}, pv[2] = {-1, -1}, err;
     char why[256] = "";
     uid_t base = 0;
     long giveup_ms = SBX_GIVEUP_MS_DEFAULT;
@@ -575,7 +639,7 @@ int sbx_slot_new(struct sbx_slot **out, int index)
     /* An index asked for is checked before it is claimed: its uid is
      * known already, and a held index would hide why. */
     if (err == 0 && index >= 0 && index < SBX_SLOTS_MAX)
-        err = uid_unused(base + (uid_t)index, index);
+        err = uid_unused(slot_uid(base, index), index);
     if (err < 0)
         return err;
     s = gv_calloc(1, sizeof(*s));
@@ -583,6 +647,7 @@ int sbx_slot_new(struct sbx_slot **out, int index)
         return -ENOMEM;
     s->box_fd = -1;
     s->sock = -1;
+    s->psock = -1;
     s->keeper = -1;
     s->giveup_ms = giveup_ms;
     sbx_limits_init(&s->next_limits);
@@ -595,56 +660,63 @@ int sbx_slot_new(struct sbx_slot **out, int index)
                gv_strerror(err));
         goto fail;
     }
-    s->uid = base + (uid_t)s->index;
+    for (int u = 0; u < SBX_UIDS_PER_SLOT; u++)
+        s->uid[u] = slot_uid(base, s->index) + (uid_t)u;
     if (index < 0) {
-        err = uid_unused(s->uid, s->index);
+        err = uid_unused(s->uid[0], s->index);
         if (err < 0)
             goto fail;
     }
     sbx__cgroup_sweep(s->index);
     /* Pinned to one core, so that concurrent runs do not disturb each
      * other's timing: a cpuset where v1 has one (the program cannot widen
-     * it), its affinity in any case. */
+     * it), its affinity in any case. Init and every process it prepares
+     * inherit both from the keeper. */
     s->core = sbx__cgroup_core(s->index);
     sbx__cgroup_pin(s->pin, sizeof(s->pin), &pin_fd, s->index, s->core);
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+    /* Two sockets to init: runs go on one while the helper thread
+     * prepares the next run's process on the other. */
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 ||
+        socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pv) < 0) {
         err = -errno;
-        goto fail;
+        goto fail_pairs;
     }
-    /* Both ends: our own end at 0-2 is what a caller's stdio would reach,
-     * and the keeper's there would be closed with its stdio. */
+    /* All ends: our own at 0-2 is what a caller's stdio would reach, and
+     * the keeper's there would be closed with its stdio. */
     err = fd_above_stdio(&sv[0]);
     if (err == 0)
         err = fd_above_stdio(&sv[1]);
+    if (err == 0)
+        err = fd_above_stdio(&pv[0]);
+    if (err == 0)
+        err = fd_above_stdio(&pv[1]);
     if (err == 0) {
-        /* No blocking receive from init (READY, PREPARED) waits longer. */
+        /* No blocking receive from init waits longer: READY on the run
+         * socket, PREPARED (the process prepared during a run) on the
+         * prepare socket. */
         struct timeval tv = {.tv_sec = giveup_ms / 1000, .tv_usec = giveup_ms % 1000 * 1000};
-        if (setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+        if (setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+            setsockopt(pv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
             err = -errno;
     }
-    if (err < 0) {
-        if (sv[0] >= 0)
-            close(sv[0]);
-        if (sv[1] >= 0)
-            close(sv[1]);
-        goto fail;
-    }
+    if (err < 0)
+        goto fail_pairs;
     pid = fork();
     if (pid < 0) {
         err = -errno;
-        close(sv[1]);
-        s->sock = sv[0];
-        goto fail;
+        goto fail_pairs;
     }
     if (pid == 0) {
         pin_self(pin_fd, s->core);
-        sbx__keeper_main(sv[1], s->uid);
+        sbx__keeper_main(sv[1], pv[1], s->uid);
     }
     if (pin_fd >= 0)
         close(pin_fd);
     pin_fd = -1;
     close(sv[1]);
+    close(pv[1]);
     s->sock = sv[0];
+    s->psock = pv[0];
     s->keeper = pid;
     err = sbx__slot_expect_ready(s, why, sizeof(why));
     if (err < 0) {
@@ -654,6 +726,7 @@ int sbx_slot_new(struct sbx_slot **out, int index)
     err = sbx__slot_prepare_next(s);
     if (err < 0) {
         gv_log(GV_LOG_ERROR, "sandbox", "cannot start slot %d: %s", s->index, s->prep_why);
+        s->prep_err = err; /* -EAGAIN: sbx_slot_free keeps the index */
         goto fail;
     }
     err = helper_start(s);
@@ -661,6 +734,13 @@ int sbx_slot_new(struct sbx_slot **out, int index)
         goto fail;
     *out = s;
     return 0;
+fail_pairs:
+    for (int i = 0; i < 2; i++) {
+        if (sv[i] >= 0)
+            close(sv[i]);
+        if (pv[i] >= 0)
+            close(pv[i]);
+    }
 fail:
     if (pin_fd >= 0)
         close(pin_fd);
@@ -670,6 +750,8 @@ fail:
 
 void sbx_slot_free(struct sbx_slot *s)
 {
+    int stuck;
+
     if (!s)
         return;
     helper_halt(s);
@@ -678,18 +760,33 @@ void sbx_slot_free(struct sbx_slot *s)
     for (int i = 0; i < s->nspare; i++)
         sbx__cgroup_destroy(&s->spare[i].cg);
     s->nretire = s->nspare = 0;
-    /* EOF on its socket makes init kill everything and exit. */
+    /* EOF on its sockets makes init kill everything and exit. */
     if (s->sock >= 0)
         close(s->sock);
+    if (s->psock >= 0)
+        close(s->psock);
     if (s->box_fd >= 0)
         close(s->box_fd);
-    reap_keeper(s, s->giveup_ms);
-    sbx__cgroup_unpin(s->pin);
+    /* A slot that did not answer in time (a prepare, its keeper's exit)
+     * may still hold a process in uninterruptible sleep: as for a retired
+     * slot, its index, uids and cgroups stay taken until this process
+     * exits, for the index's next holder to sweep. */
+    stuck = reap_keeper(s, s->giveup_ms) || s->prep_err == -EAGAIN;
+    /* A prepared process that reported ready is killable (see
+     * sbx__slot_replace). */
     if (s->have_next)
         sbx__cgroup_destroy(&s->next);
-    /* Last: the index (and its uid) is free only once nothing runs as it. */
-    if (s->lock_fd >= 0)
-        close(s->lock_fd);
+    if (stuck) {
+        gv_log(GV_LOG_WARN, "sandbox",
+               "slot %d was stuck: its index and uids stay taken until this process exits",
+               s->index);
+    } else {
+        sbx__cgroup_unpin(s->pin);
+        /* Last: the index (and its uids) is free only once nothing runs
+         * as it. */
+        if (s->lock_fd >= 0)
+            close(s->lock_fd);
+    }
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->cond);
     gv_free(s);

@@ -136,13 +136,49 @@ static int reset_inherited(void)
     return err;
 }
 
-/* Phase 1 of the run's child, done while the slot is idle (PREPARE): leave
- * init's session, join the next cgroup, enter fresh cgroup and user
- * namespaces, become uid 1000 without capabilities. Then it waits on `ctl`
- * for the job. Joining through cgroup.procs (v2) can cost a
- * synchronize_rcu() (milliseconds) on the kernel's cgroup_threadgroup_rwsem;
- * doing it here keeps it off the run's path (v1 joins through "tasks",
- * which does not take that lock for a single thread). */
+/* A fresh /tmp, mounted over the one there: each run's process mounts its
+ * own in its own mount namespace (prepare_child), so nothing one run
+ * writes there is seen by the next, and its pages, charged to the memory
+ * cgroup of the run that wrote them, are freed with the namespace when the
+ * run's last process exits. Init mounts one for itself too (mount_box). */
+static int mount_tmp(void)
+{
+    if (mount("tmp", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              "size=" SBX_TMP_SIZE ",mode=1777") < 0)
+        return -errno;
+    return 0;
+}
+
+/* /box is writable by both of the slot's uids (mode 0777: the compile step
+ * and the run after it may have either), and only in the runs that may
+ * write it at all (box_readonly). */
+static int mount_box(void)
+{
+    if (mount("box", "/box", "tmpfs", MS_NOSUID | MS_NODEV, "size=" SBX_BOX_SIZE ",mode=0777") < 0)
+        return -errno;
+    return mount_tmp();
+}
+
+/* Run profiles see /box read-only: only the compile step's output (and
+ * what the supervisor puts there between runs) may carry over from one
+ * run to the next. A per-mount flag, set in the run's own mount namespace:
+ * init's /box stays writable for the supervisor's files. */
+static int box_readonly(int ro)
+{
+    unsigned long fl = MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | (ro ? MS_RDONLY : 0);
+
+    return mount(NULL, "/box", NULL, fl, NULL) < 0 ? -errno : 0;
+}
+
+/* Phase 1 of the run's child, done while the previous run goes on
+ * (PREPARE): leave init's session, join the next cgroup, take a mount
+ * namespace of its own with a fresh /tmp and /box as the run will see it,
+ * enter fresh cgroup and user namespaces, become uid 1000 without
+ * capabilities. Then it waits on `ctl` for the job. Joining through
+ * cgroup.procs (v2) can cost a synchronize_rcu() (milliseconds) on the
+ * kernel's cgroup_threadgroup_rwsem; doing it here keeps it off the run's
+ * path (v1 joins through "tasks", which does not take that lock for a
+ * single thread). */
 /* Reports a failure of phase 1 to init (never to the supervisor, whose
  * helper is waiting for init's PREPARED) and exits. */
 static void prep_fail(int ctl, const char *what, int err)
@@ -155,7 +191,7 @@ static void prep_fail(int ctl, const char *what, int err)
     _exit(127);
 }
 
-static void prepare_child(int ctl, const int *cg_fds, int ncg)
+static void prepare_child(int ctl, const int *cg_fds, int ncg, int box_rw)
 {
     char c;
     int err;
@@ -173,6 +209,16 @@ static void prepare_child(int ctl, const int *cg_fds, int ncg)
             prep_fail(ctl, "cannot join the cgroup", -errno);
         close(cg_fds[i]);
     }
+    /* The run's own mounts: a /tmp no other run sees (the running one
+     * keeps its own meanwhile) and /box read-only unless the run may
+     * write it. The slot's propagation is private, so nothing leaks back. */
+    if (unshare(CLONE_NEWNS) < 0)
+        prep_fail(ctl, "unshare mount namespace", -errno);
+    err = mount_tmp();
+    if (err < 0)
+        prep_fail(ctl, "mount a fresh /tmp", err);
+    if (!box_rw && (err = box_readonly(1)) < 0)
+        prep_fail(ctl, "make /box read-only", err);
     if (setgroups(0, NULL) < 0)
         prep_fail(ctl, "setgroups", -errno);
     if (unshare(CLONE_NEWCGROUP) < 0)
@@ -182,8 +228,9 @@ static void prepare_child(int ctl, const int *cg_fds, int ncg)
     /* Init writes our uid/gid maps from outside the new namespace. */
     if (write(ctl, "u", 1) != 1 || read(ctl, &c, 1) != 1 || c != 'm')
         _exit(127);
-    if (setresgid(SBX_INNER_ID, SBX_INNER_ID, SBX_INNER_ID) < 0 ||
-        setresuid(SBX_INNER_ID, SBX_INNER_ID, SBX_INNER_ID) < 0)
+    /* Raw calls: this process is a raw clone of init (see start_prepare). */
+    if (syscall(SYS_setresgid, SBX_INNER_ID, SBX_INNER_ID, SBX_INNER_ID) < 0 ||
+        syscall(SYS_setresuid, SBX_INNER_ID, SBX_INNER_ID, SBX_INNER_ID) < 0)
         prep_fail(ctl, "setresuid", -errno);
     err = drop_caps();
     if (err < 0)
@@ -201,6 +248,7 @@ static void run_child(int sock, const struct sbx__msg *m, const int *fds, int nf
     int in_fd = m->has_stdin ? fds[0] : -1, base = m->has_stdin ? 1 : 0;
     int out_fd = fds[base], err_fd = fds[base + 1], listener, err;
 
+    (void)nfds;
     if ((err = set_rlimit(RLIMIT_CORE, 0)) < 0 ||
         (err = set_rlimit(RLIMIT_FSIZE, (rlim_t)l->fsize_bytes)) < 0 ||
         (err = set_rlimit(RLIMIT_NOFILE, (rlim_t)l->nofile)) < 0 ||
@@ -233,45 +281,48 @@ static void run_child(int sock, const struct sbx__msg *m, const int *fds, int nf
     child_fail(sock, argv[0], -errno);
 }
 
-/* A fresh /tmp: mounted for every run (init_prepare), so nothing one run
- * writes there is seen by the next, and its pages, charged to the memory
- * cgroup of the run that wrote them, are freed with the mount instead of
- * outliving that cgroup. */
-static int mount_tmp(void)
+/* Init's state. At most one process is prepared (or being prepared) and at
+ * most one run goes on, and the two never share a host uid: a prepared
+ * process gets uid[next], and a run that takes it flips `next`, so the
+ * process prepared during that run gets the other uid. A run's processes
+ * are all killed and reaped before its DONE, hence before the run after it
+ * starts, hence before its uid is given to a process again. */
+static struct {
+    int sock, psock; /* the run socket, the helper's prepare socket */
+    uid_t uid[SBX_UIDS_PER_SLOT];
+    int next;
+    pid_t pre_pid;   /* prepared (pre_step 0) or being prepared, or -1 */
+    int pre_ctl;     /* its private socket */
+    char pre_step;   /* the step it is expected to report: 'u', 'r'; 0 = ready */
+    int pre_box_rw;  /* the /box it was prepared with */
+    uid_t pre_uid;
+    pid_t run_pid;   /* the running program's first process, or -1 */
+    int run_pidfd;
+    uid_t run_uid;
+    char pre_err[160];
+} in = {.sock = -1, .psock = -1, .pre_pid = -1, .pre_ctl = -1, .run_pid = -1, .run_pidfd = -1};
+
+/* SIGKILLs every process of `uid` in the slot's pid namespace: those of one
+ * run, and nothing else (the prepared process has the other uid, or is
+ * still root). kill(-1) sent with the real and effective uids set to `uid`
+ * reaches exactly the processes whose real or saved uid is `uid`,
+ * atomically with respect to their forks. The real uid must change too: a
+ * sender's real uid 0 would match a root target's saved uid, and kill the
+ * next run's process while it is still being prepared. The saved uid stays
+ * 0, to come back. Meanwhile a process of `uid` passes the permission check
+ * for signalling init, but init is the namespace's init with no handlers:
+ * the kernel drops every signal from inside the namespace. The effective
+ * capabilities, cleared by the switch, come back with uid 0. */
+static void kill_uid(uid_t uid)
 {
-    umount2("/tmp", MNT_DETACH); /* EINVAL before the first mount: nothing there */
-    if (mount("tmp", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-              "size=" SBX_TMP_SIZE ",mode=1777") < 0)
-        return -errno;
-    return 0;
+    if (syscall(SYS_setresuid, uid, uid, -1) < 0) {
+        kill(-1, SIGKILL); /* cannot happen to root; the slot is lost either way */
+        return;
+    }
+    kill(-1, SIGKILL);
+    if (syscall(SYS_setresuid, 0, 0, -1) < 0)
+        _exit(1); /* init without its rights can no longer keep the slot */
 }
-
-static int mount_box(uid_t uid)
-{
-    char opts[64];
-
-    snprintf(opts, sizeof(opts), "size=%s,mode=0755,uid=%u,gid=%u", SBX_BOX_SIZE, (unsigned)uid,
-             (unsigned)uid);
-    if (mount("box", "/box", "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
-        return -errno;
-    return mount_tmp();
-}
-
-/* Run profiles see /box read-only: only the compile step's output (and
- * what the supervisor puts there between runs) may carry over from one
- * run to the next. A per-mount flag, so the supervisor's writes between
- * runs (through its O_PATH descriptor) work once it is lifted again. */
-static int box_readonly(int ro)
-{
-    unsigned long fl = MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | (ro ? MS_RDONLY : 0);
-
-    return mount(NULL, "/box", NULL, fl, NULL) < 0 ? -errno : 0;
-}
-
-/* Init's record of the prepared child (at most one). */
-static pid_t pre_pid = -1;
-static int pre_ctl = -1;
-static char pre_err[160];
 
 /* Reads the prepared child's next step; its failure text lands in pre_err. */
 static int read_step(int ctl, char want)
@@ -283,182 +334,250 @@ static int read_step(int ctl, char want)
         return 0;
     if (n > 1 && buf[0] == 'E') {
         buf[n] = '\0';
-        snprintf(pre_err, sizeof(pre_err), "%s", buf + 1);
+        snprintf(in.pre_err, sizeof(in.pre_err), "%s", buf + 1);
     }
     return -EPROTO;
 }
 
-static void init_prepare(int sock, int *fds, int nfds, uid_t uid)
+/* A prepared process whose run never came (its cgroup was retired, or the
+ * box was reset under it). */
+static void discard_prepared(void)
+{
+    if (in.pre_pid > 0) {
+        kill(in.pre_pid, SIGKILL);
+        while (waitpid(in.pre_pid, NULL, __WALL) < 0 && errno == EINTR)
+            ;
+    }
+    in.pre_pid = -1;
+    if (in.pre_ctl >= 0)
+        close(in.pre_ctl);
+    in.pre_ctl = -1;
+    in.pre_step = 0;
+}
+
+static void send_prepared(int err)
+{
+    struct sbx__msg done = {.type = SBX_MSG_PREPARED, .status = err};
+
+    if (err < 0 && !in.pre_err[0])
+        snprintf(in.pre_err, sizeof(in.pre_err), "cannot prepare the run's process: %s",
+                 strerror(-err));
+    snprintf(done.text, sizeof(done.text), "%s", err < 0 ? in.pre_err : "");
+    sbx__msg_send(in.psock, &done, offsetof(struct sbx__msg, text) + strlen(done.text) + 1, NULL,
+                  0);
+}
+
+static void prepare_failed(int err)
+{
+    discard_prepared();
+    send_prepared(err);
+}
+
+/* PREPARE: starts the next run's process and returns; its steps arrive on
+ * pre_ctl (prepare_step) while init goes on serving the running one. */
+static void start_prepare(const struct sbx__msg *m, int *fds, int nfds)
 {
     int ctl[2] = {-1, -1}, err = 0;
-    char path[64], map[64];
     pid_t child;
 
-    pre_err[0] = '\0';
-    /* A prepared process whose run never came (its cgroup was retired). */
-    if (pre_pid > 0) {
-        kill(pre_pid, SIGKILL);
-        waitpid(pre_pid, NULL, 0);
-        pre_pid = -1;
-    }
-    if (pre_ctl >= 0) {
-        close(pre_ctl);
-        pre_ctl = -1;
-    }
-    /* Every process of the last run is reaped (init_run), so nothing holds
-     * its /tmp: the old instance and its pages go with the unmount. */
-    err = mount_tmp();
-    if (err < 0) {
-        snprintf(pre_err, sizeof(pre_err), "cannot mount a fresh /tmp: %s", strerror(-err));
-        goto fail;
-    }
+    in.pre_err[0] = '\0';
+    discard_prepared();
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
         err = -errno;
         goto fail;
     }
-    child = fork();
+    /* A raw clone with no exit signal: init's waitpid(-1) after a run
+     * (which reaps the run's orphans) does not wait for it; it is waited
+     * for by pid with __WALL. Init is single-threaded, so glibc's fork
+     * handlers have nothing to do here. */
+    child = (pid_t)syscall(SYS_clone, 0UL, NULL, NULL, NULL, 0UL);
     if (child < 0) {
         err = -errno;
         goto fail;
     }
     if (child == 0) {
-        struct sbx__msg m;
+        struct sbx__msg rm;
         int rfds[8], nr = 8;
         char *argv[64];
         int argc = 0;
 
         close(ctl[0]);
-        prepare_child(ctl[1], fds, nfds);
-        if (sbx__msg_recv(ctl[1], &m, rfds, &nr) <= 0 || m.type != SBX_MSG_RUN)
+        prepare_child(ctl[1], fds, nfds, m->box_rw);
+        if (sbx__msg_recv(ctl[1], &rm, rfds, &nr) <= 0 || rm.type != SBX_MSG_RUN)
             _exit(0); /* the slot is closing */
         close(ctl[1]);
-        for (size_t off = 0; off < sizeof(m.text) && m.text[off] && argc < 63;
-             off += strlen(m.text + off) + 1)
-            argv[argc++] = m.text + off;
+        for (size_t off = 0; off < sizeof(rm.text) && rm.text[off] && argc < 63;
+             off += strlen(rm.text + off) + 1)
+            argv[argc++] = rm.text + off;
         argv[argc] = NULL;
-        run_child(sock, &m, rfds, nr, argv);
+        run_child(in.sock, &rm, rfds, nr, argv);
     }
     close(ctl[1]);
-    ctl[1] = -1;
-    pre_pid = child;
-    if (read_step(ctl[0], 'u') < 0) {
-        err = -EPROTO;
-        goto fail;
-    }
-    snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)child);
-    err = write_str(path, "deny");
-    snprintf(map, sizeof(map), "%d %u 1\n", SBX_INNER_ID, (unsigned)uid);
-    snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)child);
-    if (err == 0)
-        err = write_str(path, map);
-    snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)child);
-    if (err == 0)
-        err = write_str(path, map);
-    if (err == 0 && write(ctl[0], "m", 1) != 1)
-        err = -errno;
-    if (err == 0 && read_step(ctl[0], 'r') < 0)
-        err = -EPROTO;
-    if (err < 0)
-        goto fail;
-    pre_ctl = ctl[0];
-    goto out;
-fail:
-    if (!pre_err[0])
-        snprintf(pre_err, sizeof(pre_err), "cannot prepare the run's process: %s", strerror(-err));
-    if (pre_pid > 0) {
-        kill(pre_pid, SIGKILL);
-        waitpid(pre_pid, NULL, 0);
-    }
-    pre_pid = -1;
-    if (ctl[0] >= 0)
-        close(ctl[0]);
-    if (ctl[1] >= 0)
-        close(ctl[1]);
-out:
     for (int i = 0; i < nfds; i++)
         close(fds[i]);
-    {
-        struct sbx__msg done = {.type = SBX_MSG_PREPARED, .status = err};
-        snprintf(done.text, sizeof(done.text), "%s", pre_err);
-        sbx__msg_send(sock, &done, offsetof(struct sbx__msg, text) + strlen(done.text) + 1, NULL,
-                      0);
+    in.pre_pid = child;
+    in.pre_ctl = ctl[0];
+    in.pre_step = 'u';
+    in.pre_box_rw = m->box_rw;
+    in.pre_uid = in.uid[in.next];
+    return;
+fail:
+    for (int i = 0; i < 2; i++) {
+        if (ctl[i] >= 0)
+            close(ctl[i]);
     }
+    for (int i = 0; i < nfds; i++)
+        close(fds[i]);
+    prepare_failed(err);
 }
 
-static void init_run(int sock, struct sbx__msg *m, int *fds, int nfds)
+/* The prepared process reported a step: write its id maps, or tell the
+ * helper it is ready. */
+static void prepare_step(void)
 {
-    int pidfd = -1, status = 0, err = 0, ro = 0;
-    pid_t child = pre_pid;
-    struct sbx__msg done = {.type = SBX_MSG_DONE};
+    char path[64], map[64];
+    int err;
 
-    if (child < 0 || pre_ctl < 0) {
-        err = -ECHILD;
-        goto fail_msg;
+    if (read_step(in.pre_ctl, in.pre_step) < 0) {
+        prepare_failed(-EPROTO);
+        return;
+    }
+    if (in.pre_step == 'r') {
+        in.pre_step = 0;
+        send_prepared(0);
+        return;
+    }
+    snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)in.pre_pid);
+    err = write_str(path, "deny");
+    snprintf(map, sizeof(map), "%d %u 1\n", SBX_INNER_ID, (unsigned)in.pre_uid);
+    snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)in.pre_pid);
+    if (err == 0)
+        err = write_str(path, map);
+    snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)in.pre_pid);
+    if (err == 0)
+        err = write_str(path, map);
+    if (err == 0 && write(in.pre_ctl, "m", 1) != 1)
+        err = -errno;
+    if (err < 0) {
+        prepare_failed(err);
+        return;
+    }
+    in.pre_step = 'r';
+}
+
+/* The prepared process guessed /box wrong (the last run's mode): set it in
+ * the process's mount namespace, from a vfork'd child (its own fs_struct,
+ * so init never leaves its namespace). Once per submission at most: the
+ * compile step writes /box, its tests do not. */
+static int fix_box(pid_t pid, int ro)
+{
+    char path[64];
+    int ns, status;
+    pid_t k;
+
+    snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+    ns = open(path, O_RDONLY | O_CLOEXEC);
+    if (ns < 0)
+        return -errno;
+    k = vfork();
+    if (k == 0)
+        _exit(setns(ns, CLONE_NEWNS) == 0 && box_readonly(ro) == 0 ? 0 : 1);
+    close(ns);
+    if (k < 0)
+        return -errno;
+    while (waitpid(k, &status, 0) < 0) {
+        if (errno != EINTR)
+            return -errno;
+    }
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+static void run_error(int err, int *fds, int nfds)
+{
+    struct sbx__msg done = {.type = SBX_MSG_ERROR, .status = err, .final = 1};
+
+    for (int i = 0; i < nfds; i++)
+        close(fds[i]);
+    snprintf(done.text, sizeof(done.text), "cannot start the run: %s",
+             in.pre_err[0] ? in.pre_err : strerror(-err));
+    sbx__msg_send(in.sock, &done, offsetof(struct sbx__msg, text) + strlen(done.text) + 1, NULL, 0);
+}
+
+/* RUN: hands the job to the prepared process and returns; the run's end
+ * arrives on run_pidfd (finish_run). */
+static void start_run(struct sbx__msg *m, int *fds, int nfds)
+{
+    int err;
+
+    in.pre_err[0] = '\0';
+    if (in.run_pid > 0 || in.pre_pid < 0 || in.pre_step != 0) {
+        run_error(-ECHILD, fds, nfds);
+        return;
     }
     if (nfds != (m->has_stdin ? 1 : 0) + 2 || (unsigned)m->profile >= 4) {
-        err = -EINVAL;
-        goto fail_msg;
+        run_error(-EINVAL, fds, nfds);
+        return;
     }
-    if (!m->box_rw) {
-        err = box_readonly(1);
+    if (!m->box_rw != !in.pre_box_rw) {
+        err = fix_box(in.pre_pid, !m->box_rw);
         if (err < 0) {
-            snprintf(pre_err, sizeof(pre_err), "cannot make /box read-only: %s", strerror(-err));
-            goto fail_msg;
+            snprintf(in.pre_err, sizeof(in.pre_err), "cannot set /box for the run: %s",
+                     strerror(-err));
+            discard_prepared();
+            run_error(err, fds, nfds);
+            return;
         }
-        ro = 1;
     }
-    err = sbx__msg_send(pre_ctl, m, sizeof(*m), fds, nfds);
+    err = sbx__msg_send(in.pre_ctl, m, sizeof(*m), fds, nfds);
     for (int i = 0; i < nfds; i++)
         close(fds[i]);
-    nfds = 0;
-    close(pre_ctl);
-    pre_ctl = -1;
-    pre_pid = -1;
+    close(in.pre_ctl);
+    in.run_pid = in.pre_pid;
+    in.run_uid = in.pre_uid;
+    in.next = (in.next + 1) % SBX_UIDS_PER_SLOT;
+    in.pre_pid = -1;
+    in.pre_ctl = -1;
     if (err < 0)
-        kill(child, SIGKILL);
-    pidfd = (int)syscall(SYS_pidfd_open, child, 0);
-    for (;;) {
-        struct pollfd pf[2] = {{.fd = sock, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
-        struct sbx__msg req;
-        if (poll(pf, pidfd >= 0 ? 2 : 1, pidfd >= 0 ? -1 : 10) < 0 && errno != EINTR)
-            break;
-        if (pf[0].revents & (POLLIN | POLLHUP)) {
-            ssize_t n = sbx__msg_recv(sock, &req, NULL, NULL);
-            if (n <= 0) {
-                kill(-1, SIGKILL);
-                _exit(0);
-            }
-            if (req.type == SBX_MSG_KILL)
-                kill(-1, SIGKILL);
-        }
-        if (pidfd < 0 || (pf[1].revents & POLLIN)) {
-            if (waitpid(child, &status, pidfd < 0 ? WNOHANG : 0) == child)
-                break;
-        }
-    }
-    if (pidfd >= 0)
-        close(pidfd);
-    /* The run is over: orphans, daemons, stopped processes all go now. */
-    kill(-1, SIGKILL);
+        kill(in.run_pid, SIGKILL);
+    in.run_pidfd = (int)syscall(SYS_pidfd_open, in.run_pid, 0);
+}
+
+/* The run's first process has exited: every other process of the run goes
+ * now (orphans, daemons, stopped ones), all are reaped, and DONE follows. */
+static void finish_run(void)
+{
+    struct sbx__msg done = {.type = SBX_MSG_DONE};
+    int status = 0;
+
+    while (waitpid(in.run_pid, &status, __WALL) < 0 && errno == EINTR)
+        ;
+    if (in.run_pidfd >= 0)
+        close(in.run_pidfd);
+    in.run_pidfd = -1;
+    in.run_pid = -1;
+    kill_uid(in.run_uid);
+    /* Without __WALL: the orphans, which came to init with SIGCHLD as their
+     * exit signal, and not the prepared process (cloned without one). Each
+     * orphan's own children were handed to init before it became
+     * waitable, so ECHILD means none is left. */
     while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
         ;
-    /* Nothing of the run is left to write: the supervisor may put files
-     * again. Should this fail, the box stays read-only and the next put
-     * says so; the run itself was measured correctly. */
-    if (ro)
-        box_readonly(0);
     done.status = status;
-    sbx__msg_send(sock, &done, offsetof(struct sbx__msg, text) + 1, NULL, 0);
-    return;
-fail_msg:
-    for (int i = 0; i < nfds; i++)
-        close(fds[i]);
-    done.type = SBX_MSG_ERROR;
-    done.status = err;
-    done.final = 1;
-    snprintf(done.text, sizeof(done.text), "cannot start the run: %s",
-             pre_err[0] ? pre_err : strerror(-err));
-    sbx__msg_send(sock, &done, offsetof(struct sbx__msg, text) + strlen(done.text) + 1, NULL, 0);
+    sbx__msg_send(in.sock, &done, offsetof(struct sbx__msg, text) + 1, NULL, 0);
+}
+
+/* The run's first process is gone (or, without a pidfd, polled for). */
+static int run_ended(const struct pollfd *pf)
+{
+    siginfo_t si;
+
+    if (in.run_pid < 0)
+        return 0;
+    if (in.run_pidfd >= 0)
+        return (pf->revents & POLLIN) != 0;
+    memset(&si, 0, sizeof(si));
+    return waitid(P_PID, (id_t)in.run_pid, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) == 0 &&
+           si.si_pid == in.run_pid;
 }
 
 static int bind_ro(const char *src, const char *dst, int is_dir, unsigned long extra)
@@ -535,7 +654,7 @@ static int mount_proc(void)
     return mount("proc", "/proc", "proc", fl, "hidepid=invisible") < 0 ? -errno : 0;
 }
 
-static int build_root(uid_t uid, const char **out_step)
+static int build_root(const char **out_step)
 {
     static const char *const tops[] = {"bin", "sbin", "lib", "lib32", "lib64", "libx32"};
     /* Only certs of /etc/ssl: its private/ holds the host's TLS keys. */
@@ -603,7 +722,7 @@ static int build_root(uid_t uid, const char **out_step)
     TRY("detach old root", SYS(umount2(".", MNT_DETACH)));
     TRY("chdir /", SYS(chdir("/")));
     TRY("mount /proc", mount_proc());
-    TRY("mount /box and /tmp", mount_box(uid));
+    TRY("mount /box and /tmp", mount_box());
     TRY("remount root read-only",
         SYS(mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL)));
     return 0;
@@ -624,12 +743,98 @@ static int send_ready(int sock)
     return err;
 }
 
-static void init_main(int sock, uid_t uid)
+/* RESET: a fresh /box (and /tmp) in init's namespace. The prepared
+ * process, whose namespace holds the old /box, goes: the helper prepares
+ * another. */
+static void reset_box(void)
+{
+    struct sbx__msg m;
+    int err;
+
+    discard_prepared();
+    umount2("/box", MNT_DETACH);
+    umount2("/tmp", MNT_DETACH);
+    err = mount_box();
+    if (err == 0)
+        err = send_ready(in.sock);
+    if (err < 0) {
+        memset(&m, 0, offsetof(struct sbx__msg, text));
+        m.type = SBX_MSG_ERROR;
+        m.status = err;
+        snprintf(m.text, sizeof(m.text), "cannot reset the box: %s", strerror(-err));
+        sbx__msg_send(in.sock, &m, offsetof(struct sbx__msg, text) + strlen(m.text) + 1, NULL, 0);
+    }
+}
+
+/* Serves the run socket (RUN, KILL, RESET), the prepare socket (PREPARE),
+ * the process being prepared and the running one's pidfd, whichever is
+ * ready: a preparation never holds up the end of a run, nor a run the
+ * preparation. EOF on either socket ends the slot. */
+static void serve(void)
+{
+    struct sbx__msg m;
+    int fds[8], nfds;
+    ssize_t n;
+
+    for (;;) {
+        struct pollfd pf[4] = {
+            {.fd = in.run_pid > 0 ? in.run_pidfd : -1, .events = POLLIN},
+            {.fd = in.pre_step ? in.pre_ctl : -1, .events = POLLIN},
+            {.fd = in.sock, .events = POLLIN},
+            {.fd = in.psock, .events = POLLIN},
+        };
+        int timeout = in.run_pid > 0 && in.run_pidfd < 0 ? 10 : -1;
+
+        if (poll(pf, 4, timeout) < 0) {
+            if (errno == EINTR)
+                continue;
+            return;
+        }
+        if (run_ended(&pf[0]))
+            finish_run();
+        if (pf[1].revents)
+            prepare_step();
+        if (pf[2].revents) {
+            nfds = 8;
+            n = sbx__msg_recv(in.sock, &m, fds, &nfds);
+            if (n <= 0)
+                return;
+            if (m.type == SBX_MSG_RUN) {
+                start_run(&m, fds, nfds);
+                continue;
+            }
+            for (int i = 0; i < nfds; i++)
+                close(fds[i]);
+            if (m.type == SBX_MSG_KILL && in.run_pid > 0)
+                kill_uid(in.run_uid);
+            else if (m.type == SBX_MSG_RESET)
+                reset_box();
+        }
+        if (pf[3].revents) {
+            nfds = 8;
+            n = sbx__msg_recv(in.psock, &m, fds, &nfds);
+            if (n <= 0)
+                return;
+            if (m.type == SBX_MSG_PREPARE) {
+                start_prepare(&m, fds, nfds);
+            } else {
+                for (int i = 0; i < nfds; i++)
+                    close(fds[i]);
+            }
+        }
+    }
+}
+
+static void init_main(int sock, int psock, const uid_t *uid)
 {
     const char *step = "";
     struct sbx__msg m;
-    int fds[8], nfds, err, nul;
+    int err, nul;
 
+    in.sock = sock;
+    in.psock = psock;
+    for (int i = 0; i < SBX_UIDS_PER_SLOT; i++)
+        in.uid[i] = uid[i];
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     prctl(PR_SET_NAME, "gavel-sbx-init", 0, 0, 0);
     clearenv();
@@ -637,7 +842,7 @@ static void init_main(int sock, uid_t uid)
     err = reset_inherited();
     step = "reset inherited process state";
     if (err == 0)
-        err = build_root(uid, &step);
+        err = build_root(&step);
     if (err < 0) {
         m.type = SBX_MSG_ERROR;
         m.status = err;
@@ -657,56 +862,29 @@ static void init_main(int sock, uid_t uid)
     }
     if (send_ready(sock) < 0)
         _exit(1);
-    for (;;) {
-        nfds = 8;
-        ssize_t n = sbx__msg_recv(sock, &m, fds, &nfds);
-        if (n <= 0)
-            break;
-        if (m.type == SBX_MSG_RUN) {
-            init_run(sock, &m, fds, nfds);
-            continue;
-        }
-        if (m.type == SBX_MSG_PREPARE) {
-            init_prepare(sock, fds, nfds, uid);
-            continue;
-        }
-        for (int i = 0; i < nfds; i++)
-            close(fds[i]);
-        if (m.type == SBX_MSG_RESET) {
-            umount2("/box", MNT_DETACH);
-            umount2("/tmp", MNT_DETACH);
-            err = mount_box(uid);
-            if (err == 0)
-                err = send_ready(sock);
-            if (err < 0) {
-                m.type = SBX_MSG_ERROR;
-                m.status = err;
-                snprintf(m.text, sizeof(m.text), "cannot reset the box: %s", strerror(-err));
-                sbx__msg_send(sock, &m, offsetof(struct sbx__msg, text) + strlen(m.text) + 1, NULL,
-                              0);
-            }
-        }
-    }
+    serve();
     kill(-1, SIGKILL);
     _exit(0);
 }
 
-void sbx__keeper_main(int sock, uid_t uid)
+void sbx__keeper_main(int sock, int psock, const uid_t uid[SBX_UIDS_PER_SLOT])
 {
     pid_t init;
-    int fd;
+    int fd, hi_sock, hi_psock;
 
-    /* Only `sock` may reach init: the caller's other fds (sockets,
-     * database connections, the slot's lock) must not enter the slot,
-     * whatever their numbers. A caller started with stdio closed gets its
-     * own end of the socket pair, or the lock, at 0-2: kept here, its end
-     * would keep init from ever seeing EOF. So 0-2 are closed too and
-     * reopened on /dev/null, leaving `sock` at 3 as the only other. */
-    if (sock != 3) {
-        if (dup3(sock, 3, O_CLOEXEC) < 0)
-            _exit(1);
-    }
-    if (syscall(SYS_close_range, 0, 2, 0) < 0 || syscall(SYS_close_range, 4, ~0U, 0) < 0)
+    /* Only the two sockets may reach init: the caller's other fds
+     * (sockets, database connections, the slot's lock) must not enter the
+     * slot, whatever their numbers. A caller started with stdio closed
+     * gets its own ends of the socket pairs, or the lock, at 0-2: kept
+     * here, its end would keep init from ever seeing EOF. So 0-2 are
+     * closed too and reopened on /dev/null, leaving the sockets at 3 and 4
+     * as the only others (moved up first: either may be at 3 or 4 now). */
+    hi_sock = fcntl(sock, F_DUPFD_CLOEXEC, 5);
+    hi_psock = fcntl(psock, F_DUPFD_CLOEXEC, 5);
+    if (hi_sock < 0 || hi_psock < 0 || dup3(hi_sock, 3, O_CLOEXEC) < 0 ||
+        dup3(hi_psock, 4, O_CLOEXEC) < 0)
+        _exit(1);
+    if (syscall(SYS_close_range, 0, 2, 0) < 0 || syscall(SYS_close_range, 5, ~0U, 0) < 0)
         _exit(1);
     for (int i = 0; i < 3; i++) {
         fd = open("/dev/null", O_RDWR);
@@ -717,8 +895,9 @@ void sbx__keeper_main(int sock, uid_t uid)
         _exit(1);
     init = fork();
     if (init == 0)
-        init_main(3, uid);
+        init_main(3, 4, uid);
     close(3);
+    close(4);
     while (init > 0 && waitpid(init, NULL, 0) < 0 && errno == EINTR)
         ;
     _exit(0);

@@ -232,6 +232,13 @@ int sbx_slot_reset(struct sbx_slot *s)
         return sbx__slot_replace(s, NULL, "reset");
     if (err < 0)
         gv_log(GV_LOG_ERROR, "sandbox", "cannot reset slot %d: %s", s->index, why);
+    /* Init dropped the prepared process (its mount namespace holds the old
+     * /box): its cgroup goes, and the helper prepares another meanwhile. */
+    if (s->have_next) {
+        s->have_next = 0;
+        sbx__slot_retire(s, &s->next);
+    }
+    sbx__slot_kick_helper(s);
     return err;
 }
 
@@ -337,8 +344,9 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
     struct sbx__msg m;
     int outp[2] = {-1, -1}, errp[2] = {-1, -1}, fds[8], nfds = 0, err = 0, open_pipes;
     size_t off = 0, cap = job->capture_max ? job->capture_max : SBX_CAPTURE_DEFAULT;
-    int64_t deadline, now, v;
+    int64_t deadline, now, v, cpu_base;
     long ncpu = online_cpus;
+    int box_rw = job->profile == SBX_PROFILE_COMPILER || job->box_writable, kicked = 0;
 
 
     sbx_result_init(out);
@@ -373,7 +381,10 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
             return err;
         }
     }
+    /* From here on s->next and s->cpu_base are the helper's again: it
+     * prepares the run after this one as soon as this one has started. */
     cg = s->next;
+    cpu_base = s->cpu_base;
     s->have_next = 0;
     if (memcmp(&l, &s->next_limits, sizeof(l)) != 0) {
         err = sbx__cgroup_set_limits(&cg, &l);
@@ -383,6 +394,11 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
         }
         pthread_mutex_lock(&s->lock);
         s->next_limits = l;
+        pthread_mutex_unlock(&s->lock);
+    }
+    if (box_rw != s->next_box_rw) {
+        pthread_mutex_lock(&s->lock);
+        s->next_box_rw = box_rw;
         pthread_mutex_unlock(&s->lock);
     }
     /* Only our read ends are non-blocking: the program's writes block
@@ -397,7 +413,7 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
     m.profile = job->profile;
     m.limits = l;
     m.has_stdin = job->stdin_fd >= 0;
-    m.box_rw = job->profile == SBX_PROFILE_COMPILER || job->box_writable;
+    m.box_rw = box_rw;
     for (const char *const *a = job->argv; *a; a++) {
         size_t n = strlen(*a) + 1;
         if (off + n + 1 > sizeof(m.text)) {
@@ -415,6 +431,12 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
     err = sbx__msg_send(s->sock, &m, offsetof(struct sbx__msg, text) + off, fds, nfds);
     if (err < 0)
         goto out;
+    /* The next run's process is prepared while this one runs: init gives
+     * it the slot's other uid (see sbx_slot_init.c). */
+    sbx__slot_kick_helper(s);
+    kicked = 1;
+    if (job->meanwhile)
+        job->meanwhile(job->meanwhile_ctx);
     /* Only the child may hold the write ends, or EOF would never come. */
     close(outp[1]);
     close(errp[1]);
@@ -448,7 +470,7 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
             if (now > deadline + 2000)
                 break;
         } else {
-            if (sbx__cgroup_cpu_ms(&cg, &cpu) == 0 && (cpu -= s->cpu_base) > l.cpu_ms &&
+            if (sbx__cgroup_cpu_ms(&cg, &cpu) == 0 && (cpu -= cpu_base) > l.cpu_ms &&
                 !st.killed) {
                 st.tle_cpu = 1;
                 kill_run(s, &cg, &st);
@@ -544,7 +566,7 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
     }
     sbx__cgroup_kill(&cg);
     if (sbx__cgroup_cpu_ms(&cg, &v) == 0)
-        out->cpu_ms = v - s->cpu_base > 0 ? v - s->cpu_base : 0;
+        out->cpu_ms = v - cpu_base > 0 ? v - cpu_base : 0;
     if (sbx__cgroup_mem_peak_kb(&cg, &v) == 0)
         out->memory_kb = v;
     if (WIFEXITED(st.status)) {
@@ -588,12 +610,18 @@ out:
     }
     if (st.listener >= 0)
         close(st.listener);
-    /* Retire this cgroup and prepare the next run off its critical path;
-     * or, when init never reported, the whole slot. */
-    if (st.giveup)
+    if (st.giveup) {
+        /* Init never reported: the whole slot goes, with the process the
+         * helper prepared meanwhile. */
         err = sbx__slot_replace(s, &cg, "a run");
-    else
-        sbx__slot_kick_helper(s, &cg);
+    } else {
+        /* The helper removes this cgroup later. A run that never started
+         * leaves its prepared process in it (killed with the cgroup): the
+         * helper prepares another. */
+        sbx__slot_retire(s, &cg);
+        if (!kicked)
+            sbx__slot_kick_helper(s);
+    }
     if (err < 0)
         sbx_result_release(out);
     return err;

@@ -2,10 +2,14 @@
  * test_sbx_slot.c - the library API: reading files back from the box never
  * follows what the program planted, a slot is reused with a fresh cgroup
  * (no stale peak), each run starts from the same state (read-only /box,
- * fresh /tmp charged to it), reset wipes the box, the pool hands out slots. Needs
- * root: exits 77 (skip) without it. */
+ * fresh /tmp charged to it), reset wipes the box, the pool hands out slots,
+ * a slot's runs alternate between its two host uids and no two live
+ * processes of different runs ever share one. Needs root: exits 77 (skip)
+ * without it. */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,8 +42,18 @@ static int failures;
  * suites and judges may run pools at the same time. */
 #define SLOT (-1)
 /* The default base of the slots' host uids (sbx_slot.c): outside systemd's
- * DynamicUser range. */
+ * DynamicUser range. Slot k runs as UID_BASE + 2k and UID_BASE + 2k + 1. */
 #define UID_BASE 2000000000L
+#define UIDS_PER_SLOT 2
+/* Whether `uid` is one of slot k's under `base`. */
+#define SLOT_OWNS(base, k, uid) ((uid) / UIDS_PER_SLOT * UIDS_PER_SLOT == (base) + UIDS_PER_SLOT * (k))
+
+/* The base the slots of this process use: the setting, when given. */
+static long env_base(void)
+{
+    const char *env = getenv("GAVEL_SANDBOX_UID_BASE");
+    return env ? strtol(env, NULL, 10) : UID_BASE;
+}
 
 static int run_py_box(struct sbx_result *r, struct sbx_slot *s, const char *code, int64_t mem,
                       int box_writable)
@@ -303,12 +317,24 @@ static void test_uid_range(void)
     char v[32];
     int k;
 
+    long u1, u2;
+    const char *env = getenv("GAVEL_SANDBOX_UID_BASE");
+    char saved[32] = "";
+
+    /* The caller's base comes back at the end: the other tests run on it. */
+    if (env)
+        snprintf(saved, sizeof(saved), "%s", env);
     unsetenv("GAVEL_SANDBOX_UID_BASE");
     ASSERT_EQ(sbx_slot_new(&a, SLOT), 0);
     if (!a)
         return;
     k = sbx_slot_index(a);
-    ASSERT_EQ(slot_uid(a), UID_BASE + k);
+    /* Two runs in a row: the slot's two uids, one each. */
+    u1 = slot_uid(a);
+    u2 = slot_uid(a);
+    ASSERT_TRUE(SLOT_OWNS(UID_BASE, k, u1));
+    ASSERT_TRUE(SLOT_OWNS(UID_BASE, k, u2));
+    ASSERT_TRUE(u1 != u2);
     sbx_slot_free(a);
     a = NULL;
 
@@ -316,11 +342,14 @@ static void test_uid_range(void)
     ASSERT_EQ(sbx_slot_new(&a, SLOT), 0);
     if (a) {
         k = sbx_slot_index(a);
-        ASSERT_EQ(slot_uid(a), 3000000L + k);
-        /* The uid of index k is nobody's: refused, before the index is
+        ASSERT_TRUE(SLOT_OWNS(3000000L, k, slot_uid(a)));
+        /* Either uid of index k is nobody's: refused, before the index is
          * even claimed (we hold it: -EBUSY would hide why). */
-        if (nobody && nobody->pw_uid >= 1000u + (unsigned)k) {
-            snprintf(v, sizeof(v), "%u", nobody->pw_uid - (unsigned)k);
+        for (unsigned u = 0; u < UIDS_PER_SLOT; u++) {
+            unsigned first = UIDS_PER_SLOT * (unsigned)k + u;
+            if (!nobody || nobody->pw_uid < 1000u + first)
+                continue;
+            snprintf(v, sizeof(v), "%u", nobody->pw_uid - first);
             setenv("GAVEL_SANDBOX_UID_BASE", v, 1);
             ASSERT_EQ(sbx_slot_new(&b, k), -EEXIST);
             ASSERT_TRUE(b == NULL);
@@ -333,8 +362,23 @@ static void test_uid_range(void)
     ASSERT_EQ(sbx_slot_new(&b, SLOT), GV_ECONFIG);
     setenv("GAVEL_SANDBOX_UID_BASE", "2147483000", 1);
     ASSERT_EQ(sbx_slot_new(&b, SLOT), GV_ECONFIG);
+    /* 3000 slots of two uids: the last base is 2^31 - 1 - 5999, and it
+     * works (slot 2999's second uid is 2^31 - 1). */
+    setenv("GAVEL_SANDBOX_UID_BASE", "2147477649", 1);
+    ASSERT_EQ(sbx_slot_new(&b, SLOT), GV_ECONFIG);
     ASSERT_TRUE(b == NULL);
-    unsetenv("GAVEL_SANDBOX_UID_BASE");
+    setenv("GAVEL_SANDBOX_UID_BASE", "2147477648", 1);
+    ASSERT_EQ(sbx_slot_new(&b, SLOT), 0);
+    if (b) {
+        k = sbx_slot_index(b);
+        ASSERT_TRUE(SLOT_OWNS(2147477648L, k, slot_uid(b)));
+        sbx_slot_free(b);
+        b = NULL;
+    }
+    if (saved[0])
+        setenv("GAVEL_SANDBOX_UID_BASE", saved, 1);
+    else
+        unsetenv("GAVEL_SANDBOX_UID_BASE");
 }
 
 static void test_pool(void)
@@ -459,7 +503,7 @@ static void test_index_across_processes(void)
         n++;
     ASSERT_EQ(n, 4);
     for (int i = 0; i < n; i++) {
-        ASSERT_EQ(uid[i], UID_BASE + idx[i]);
+        ASSERT_TRUE(SLOT_OWNS(env_base(), idx[i], uid[i]));
         for (int j = 0; j < i; j++)
             ASSERT_TRUE(idx[i] != idx[j] && uid[i] != uid[j]);
     }
@@ -852,6 +896,232 @@ static void test_sweep_other_cgroup(void)
     gv_buf_release(&left);
 }
 
+/* ---- no two live processes of different runs share a uid ------------------------------ */
+
+/* A process of the host as one pass of the sampler saw it. */
+struct seen {
+    pid_t pid;
+    long uid;
+    unsigned long long start;
+    char cg[512]; /* its /proc/<pid>/cgroup: which run it belongs to */
+    char cpus[32]; /* its Cpus_allowed_list */
+};
+
+struct sampler {
+    long uid0; /* the slot's first uid; the second is uid0 + 1 */
+    char mark[64]; /* in the name of every cgroup of this slot of ours */
+    char core[16]; /* the slot's core, as Cpus_allowed_list shows it */
+    volatile int stop;
+    long passes, overlaps, violations, seen_any, unpinned;
+};
+
+static int read_text(char *buf, size_t len, const char *path)
+{
+    FILE *f = fopen(path, "re");
+    size_t n;
+
+    if (!f)
+        return -1;
+    n = fread(buf, 1, len - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return 0;
+}
+
+/* Live (not a zombie) and started at `*start` (set when 0): 1; else 0. */
+static int alive(pid_t pid, unsigned long long *start)
+{
+    char path[64], buf[1024], state;
+    unsigned long long st = 0;
+    const char *p;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if (read_text(buf, sizeof(buf), path) < 0 || !(p = strrchr(buf, ')')))
+        return 0;
+    /* ") S ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
+     * utime stime cutime cstime priority nice threads itrealvalue starttime" */
+    if (sscanf(p + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
+                      "%*d %llu",
+               &state, &st) != 2 || state == 'Z' || state == 'X')
+        return 0;
+    if (*start == 0)
+        *start = st;
+    return *start == st;
+}
+
+/* One pass: every process whose real uid is one of the slot's, then each
+ * checked again. A process seen at t1 and still alive at r1, and another
+ * seen at t2 and alive at r2, with every t before every r, were alive
+ * together at least from the last t to the first r: the pass is a true
+ * snapshot of what it keeps. */
+static void sample_once(struct sampler *sm)
+{
+    struct seen got[64];
+    int n = 0, keep[64];
+    struct dirent *de;
+    DIR *d = opendir("/proc");
+
+    if (!d)
+        return;
+    while ((de = readdir(d)) && n < 64) {
+        char path[64], buf[4096];
+        const char *u, *c;
+        long uid;
+        pid_t pid;
+        if (!isdigit((unsigned char)de->d_name[0]))
+            continue;
+        pid = (pid_t)strtol(de->d_name, NULL, 10);
+        snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+        if (read_text(buf, sizeof(buf), path) < 0 || !(u = strstr(buf, "\nUid:")))
+            continue;
+        uid = strtol(u + 5, NULL, 10);
+        if (uid != sm->uid0 && uid != sm->uid0 + 1)
+            continue;
+        got[n].pid = pid;
+        got[n].uid = uid;
+        got[n].start = 0;
+        c = strstr(buf, "\nCpus_allowed_list:");
+        if (!c || sscanf(c + 19, " %31s", got[n].cpus) != 1)
+            got[n].cpus[0] = '\0';
+        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+        /* Only our slot's: a judge or test of another checkout on this
+         * host may use the same base. */
+        if (!alive(got[n].pid, &got[n].start) ||
+            read_text(got[n].cg, sizeof(got[n].cg), path) < 0 || !strstr(got[n].cg, sm->mark))
+            continue;
+        n++;
+    }
+    closedir(d);
+    for (int i = 0; i < n; i++)
+        keep[i] = alive(got[i].pid, &got[i].start);
+    sm->passes++;
+    for (int i = 0; i < n; i++) {
+        if (!keep[i])
+            continue;
+        sm->seen_any++;
+        /* The prepared process as well as the running one: both are
+         * init's, which has the keeper's affinity. */
+        if (strcmp(got[i].cpus, sm->core) != 0) {
+            sm->unpinned++;
+            fprintf(stderr, "pid %d of the slot may run on CPUs %s, not only on %s\n",
+                    (int)got[i].pid, got[i].cpus, sm->core);
+        }
+        for (int j = 0; j < i; j++) {
+            if (!keep[j] || !strcmp(got[i].cg, got[j].cg))
+                continue;
+            /* Two runs at once (the running one and the next one's
+             * prepared process): never on the same uid. */
+            if (got[i].uid == got[j].uid) {
+                sm->violations++;
+                fprintf(stderr, "pids %d and %d of different runs share uid %ld:\n%s---\n%s",
+                        (int)got[i].pid, (int)got[j].pid, got[i].uid, got[i].cg, got[j].cg);
+            } else {
+                sm->overlaps++;
+            }
+        }
+    }
+}
+
+static void *sampler_main(void *arg)
+{
+    struct sampler *sm = arg;
+
+    while (!sm->stop)
+        sample_once(sm);
+    return NULL;
+}
+
+/* The next run's process is prepared while a run goes on, as the slot's
+ * other uid. Under load (runs that burn CPU, sleep, or leave orphans that
+ * init must kill; a thread scanning /proc all the while), every snapshot
+ * of the host's processes with the slot's uids has each uid in one run
+ * only, the running program and the prepared process are seen together
+ * on different uids, every one of them is pinned to the slot's core, and
+ * consecutive runs alternate. */
+static void test_uid_never_shared(void)
+{
+    static const char *const progs[] = {
+        /* busy for 30 ms */
+        "import time\nt = time.time()\nwhile time.time() - t < 0.03: pass\n",
+        /* asleep for 30 ms */
+        "import time\ntime.sleep(0.03)\n",
+        /* an orphan that would outlive the run by seconds */
+        "import os, time\nif os.fork() == 0:\n    time.sleep(5)\n    os._exit(0)\ntime.sleep(0.02)\n",
+    };
+    long base = env_base(), last = -1;
+    struct sampler sm = {0};
+    struct sbx_slot *s = NULL;
+    pthread_t th;
+    int started = 0;
+
+    ASSERT_EQ(sbx_slot_new(&s, SLOT), 0);
+    if (!s)
+        return;
+    sm.uid0 = base + UIDS_PER_SLOT * sbx_slot_index(s);
+    /* Its cgroups are s<index>-<seq>-<supervisor pid>-<pid namespace>; the
+     * index is ours alone host-wide while we hold it. */
+    snprintf(sm.mark, sizeof(sm.mark), "/s%d-", sbx_slot_index(s));
+    snprintf(sm.core, sizeof(sm.core), "%d", sbx__cgroup_core(sbx_slot_index(s)));
+    started = pthread_create(&th, NULL, sampler_main, &sm) == 0;
+    ASSERT_TRUE(started);
+    for (int i = 0; i < 45; i++) {
+        char code[512];
+        struct sbx_result r;
+        long uid = -1;
+        snprintf(code, sizeof(code), "%sprint(open('/proc/self/uid_map').read().split()[1])\n",
+                 progs[i % 3]);
+        ASSERT_EQ(run_py(&r, s, code, 0), 0);
+        ASSERT_EQ(r.status, SBX_OK);
+        if (r.out.data)
+            uid = strtol(r.out.data, NULL, 10);
+        sbx_result_release(&r);
+        ASSERT_TRUE(uid == sm.uid0 || uid == sm.uid0 + 1);
+        ASSERT_TRUE(uid != last);
+        last = uid;
+    }
+    /* Runs shorter than a preparation: the run ends (and init kills its
+     * uid) while the next process is still root, before its own uid; it
+     * must survive that, so every preparation succeeds. */
+    {
+        static const char *const argv[] = {"/box/true", NULL};
+        struct gv_buf bin;
+        struct sbx_job job;
+        FILE *f = fopen("/usr/bin/true", "re");
+        char chunk[4096];
+        size_t n;
+
+        gv_buf_init(&bin, 16 << 20);
+        while (f && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+            gv_buf_append(&bin, chunk, n);
+        if (f)
+            fclose(f);
+        ASSERT_EQ(sbx_slot_put_file(s, "true", bin.data, bin.len, 1), 0);
+        gv_buf_release(&bin);
+        memset(&job, 0, sizeof(job));
+        sbx_limits_init(&job.limits);
+        job.argv = argv;
+        job.profile = SBX_PROFILE_NATIVE;
+        job.stdin_fd = -1;
+        for (int i = 0; i < 60; i++) {
+            struct sbx_result r;
+            ASSERT_EQ(sbx_slot_run(&r, s, &job), 0);
+            ASSERT_EQ(r.status, SBX_OK);
+            sbx_result_release(&r);
+            ASSERT_EQ(sbx_slot_wait_ready(s), 0);
+        }
+    }
+    sm.stop = 1;
+    if (started)
+        pthread_join(th, NULL);
+    sbx_slot_free(s);
+    fprintf(stderr, "uid sampler: %ld passes, %ld processes seen, %ld overlapping pairs\n",
+            sm.passes, sm.seen_any, sm.overlaps);
+    ASSERT_EQ(sm.violations, 0);
+    ASSERT_EQ(sm.unpinned, 0);
+    ASSERT_TRUE(sm.passes > 0);
+    ASSERT_TRUE(sm.overlaps > 0);
+}
+
 int main(void)
 {
     char why[512];
@@ -869,6 +1139,7 @@ int main(void)
     test_fresh_state();
     test_no_own_filter();
     test_uid_range();
+    test_uid_never_shared();
     test_pool();
     test_index_across_processes();
     test_killed_holder_swept();
