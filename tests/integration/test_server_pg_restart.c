@@ -175,8 +175,14 @@ static void gavel(const char *const args[], const char *what)
 static void server_start(void)
 {
     static char e_port[40], e_threads[48];
-    const char *env[] = {e_port, e_threads, "GAVEL_HTTP_ADDR=127.0.0.1",
-                         "GAVEL_SUBMIT_RATE_FREE=1000", NULL};
+    /* No session cache: a hello must need the database here (a cached
+     * token answered while PostgreSQL is down is test_server_cluster's). */
+    const char *env[] = {e_port,
+                         e_threads,
+                         "GAVEL_HTTP_ADDR=127.0.0.1",
+                         "GAVEL_SUBMIT_RATE_FREE=1000",
+                         "GAVEL_SESSION_CACHE_MS=0",
+                         NULL};
     char *argv[] = {(char *)server_path, NULL};
 
     snprintf(e_port, sizeof(e_port), "GAVEL_HTTP_PORT=%d", http_port);
