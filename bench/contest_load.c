@@ -31,14 +31,22 @@
  *    (computed from PostgreSQL by cst_board_compute), field by field but
  *    `rank` (a row event has none) and `first` (counted apart: a row is not
  *    republished when another contestant's earlier-judged solve takes the
- *    first-to-solve mark from it).
+ *    first-to-solve mark from it). With --window K (the default, 100, as
+ *    the web client's contest page) a client subscribes to a window: it
+ *    knows the top K rows and its own rows (`my_rows`) from its snapshot,
+ *    and every row pushed since (pushes are not windowed, so the losses
+ *    above count alike). Its snapshot rows of contestants nobody pushed a
+ *    row for are compared with PostgreSQL's too, per client; a pushed row
+ *    supersedes the snapshot's. --window 0 subscribes to the whole board
+ *    (not parsed: megabytes per client), whose rows of contestants without
+ *    a push must then be untouched.
  * With --verify, any lost, doubled, error or board difference exits 1.
  *
  * usage: contest_load --ports P[,P...] --contest ID --problem SLUG
  *            --sources DIR --tokens FILE [--signups K] [--server-pid PID,...]
  *            [--submissions S] [--duration SECS] [--shape burst-peak|even]
  *            [--mix AC,WA,TLE,CE] [--drain SECS] [--label NAME] [--header]
- *            [--verify] [--seed X]
+ *            [--verify] [--seed X] [--window K]
  * FILE: one "username token" line per contestant (N = its lines); the
  * first K contestants sign up instead, under a fresh name. DIR: a problem
  * package's submissions/ folder (accepted/area.c, ...; see ld_source()).
@@ -85,6 +93,13 @@ struct ld_rx {
     int32_t who; /* the row's contestant (client index) */
 };
 
+/* A row of a client's windowed snapshot: whose, and its digest (an index in
+ * `digests`: untouched rows, most of a fresh board, share one). */
+struct ld_known {
+    int64_t uid; /* a user id: the row's contestant may not have logged in yet */
+    int digest;
+};
+
 struct ld_client {
     int fd;
     enum ld_state state;
@@ -96,6 +111,8 @@ struct ld_client {
     int64_t last_push;            /* event id of the last push read */
     struct ld_rx *rx;
     size_t nrx, caprx;
+    struct ld_known *known;
+    size_t nknown, capknown;
     size_t snapshot_bytes;
     char close_why[128];
     unsigned resyncs, errors, doubled, closed;
@@ -126,7 +143,7 @@ static struct {
     int pids[LD_MAX_PORTS], npids;
     long long contest;
     const char *problem, *sources, *tokens, *label;
-    int signups, nsubs;
+    int signups, nsubs, window;
     double duration, drain;
     bool even, verify, header;
     int mix[K_NKINDS];
@@ -145,6 +162,8 @@ static int epfd;
 static long long t0_wall_us; /* the run's start, for ld_rx.t_ms */
 static long long last_rx_us;
 static unsigned verdict_foreign, verdict_unknown;
+static char **digests; /* distinct row digests (row_digest) */
+static size_t ndigests, capdigests;
 static char first_error[256];
 
 static __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...)
@@ -330,8 +349,14 @@ static void start_auth(struct ld_client *c)
     /* Served in order: each sees the login before it. */
     send_json(c, "{\"type\":\"contest.register\",\"id\":%d,\"contest\":%lld}", LD_ID_REGISTER,
               opt.contest);
-    send_json(c, "{\"type\":\"subscribe\",\"id\":%d,\"topic\":\"contest\",\"contest\":%lld}",
-              LD_ID_SUBSCRIBE, opt.contest);
+    if (opt.window)
+        send_json(c,
+                  "{\"type\":\"subscribe\",\"id\":%d,\"topic\":\"contest\",\"contest\":%lld,"
+                  "\"window\":%d}",
+                  LD_ID_SUBSCRIBE, opt.contest, opt.window);
+    else
+        send_json(c, "{\"type\":\"subscribe\",\"id\":%d,\"topic\":\"contest\",\"contest\":%lld}",
+                  LD_ID_SUBSCRIBE, opt.contest);
 }
 
 static void send_submit(int i)
@@ -348,14 +373,47 @@ static void send_submit(int i)
 
 static cJSON *board_reply; /* contest.scoreboard's answer, for the final check */
 
+static void row_digest(char *out, size_t cap, const cJSON *row, unsigned *firsts);
+
+static int digest_intern(const char *d)
+{
+    for (size_t i = 0; i < ndigests; i++)
+        if (!strcmp(digests[i], d))
+            return (int)i;
+    digests = xgrow(digests, &capdigests, ndigests + 1, sizeof(*digests));
+    digests[ndigests] = xcalloc(strlen(d) + 1, 1);
+    memcpy(digests[ndigests], d, strlen(d));
+    return (int)ndigests++;
+}
+
+/* The rows of a windowed snapshot's board (`scoreboard` or `my_rows`, which
+ * may be null) as what client c knows at its subscribe. */
+static void keep_window(struct ld_client *c, const cJSON *board)
+{
+    const cJSON *row;
+
+    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(board, "rows"))
+    {
+        char d[512];
+        unsigned firsts;
+
+        row_digest(d, sizeof(d), row, &firsts);
+        c->known = xgrow(c->known, &c->capknown, c->nknown + 1, sizeof(*c->known));
+        c->known[c->nknown++] = (struct ld_known){
+            (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(row, "user_id")),
+            digest_intern(d)};
+    }
+}
+
 static void on_reply(struct ld_client *c, const char *text, size_t len)
 {
     bool ok = len > 12 && !memcmp(text, "{\"type\":\"ok\"", 12);
     cJSON *msg = NULL, *data;
     long long id;
 
-    /* A snapshot may be megabytes: its id is read where the codec puts it. */
-    if (len > 65536) {
+    /* A whole-board snapshot may be megabytes and is not checked (see the
+     * top): its id is read where the codec puts it. */
+    if (!opt.window && len > 65536) {
         id = find_ll(text, len < 64 ? len : 64, "\"id\":");
         if (ok && id == LD_ID_SUBSCRIBE) {
             c->snapshot_bytes = len;
@@ -392,6 +450,10 @@ static void on_reply(struct ld_client *c, const char *text, size_t len)
     } else if (id == LD_ID_SUBSCRIBE) {
         c->snapshot_bytes = len;
         c->state = ST_READY;
+        if (opt.window) {
+            keep_window(c, cJSON_GetObjectItemCaseSensitive(data, "scoreboard"));
+            keep_window(c, cJSON_GetObjectItemCaseSensitive(data, "my_rows"));
+        }
     } else if (id == LD_ID_BOARD) {
         board_reply = msg;
         msg = NULL;
@@ -729,7 +791,7 @@ struct ld_result {
     size_t nverdict, nboard;
     long long acked, lost_verdicts, doubled_verdicts, wrong_verdicts, lost_board, stale_final;
     long long doubled_pushes, resyncs, closed, errors, rows_read;
-    long long board_diff, first_diff, board_rows;
+    long long board_diff, first_diff, board_rows, window_rows;
 };
 
 static int cmp_sub_by_verdict(const void *a, const void *b)
@@ -836,11 +898,13 @@ static bool untouched(const cJSON *row)
     return true;
 }
 
-/* Every contestant's newest row against contest.scoreboard's. */
+/* Every contestant's newest row against contest.scoreboard's, and every
+ * client's windowed snapshot rows of contestants never pushed. */
 static void check_board(struct ld_result *r)
 {
     size_t *newest;
-    const cJSON *row;
+    struct ld_map pg_digest; /* user id -> PostgreSQL's row's digest */
+    const cJSON *row, *rows_json;
     long long t0 = wsc_now_us();
     int c = 0;
 
@@ -858,23 +922,30 @@ static void check_board(struct ld_result *r)
         r->board_diff = -1;
         return;
     }
+    rows_json = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(board_reply, "data"),
+                                         "scoreboard"),
+        "rows");
     newest = xcalloc((size_t)ncl, sizeof(size_t));
+    map_init(&pg_digest, (size_t)cJSON_GetArraySize(rows_json) + 1);
     for (size_t i = 0; i < nrows; i++)
         if (!newest[rows[i].who] || rows[i].id > rows[newest[rows[i].who] - 1].id)
             newest[rows[i].who] = i + 1;
-    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(
-                                cJSON_GetObjectItemCaseSensitive(
-                                    cJSON_GetObjectItemCaseSensitive(board_reply, "data"), "scoreboard"),
-                                "rows"))
+    cJSON_ArrayForEach(row, rows_json)
     {
-        int u = map_get(&by_user, (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(row, "user_id")));
+        int64_t uid = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(row, "user_id"));
+        int u = map_get(&by_user, uid);
         char want[512], got[512];
         unsigned fw, fg = 0;
 
+        row_digest(want, sizeof(want), row, &fw);
+        /* Everyone's, ours or not (a sign-up leaves its prepared user idle):
+         * a window shows them all. */
+        if (opt.window && uid > 0)
+            map_put(&pg_digest, uid, digest_intern(want));
         if (u < 0)
             continue;
         r->board_rows++;
-        row_digest(want, sizeof(want), row, &fw);
         if (newest[u]) {
             cJSON *data = cJSON_Parse(rows[newest[u] - 1].data);
 
@@ -890,6 +961,24 @@ static void check_board(struct ld_result *r)
         }
         r->first_diff += fw != fg;
     }
+    for (int k = 0; k < ncl; k++) {
+        for (size_t i = 0; i < cl[k].nknown; i++) {
+            int u = map_get(&by_user, cl[k].known[i].uid);
+            int want = cl[k].known[i].uid > 0 ? map_get(&pg_digest, cl[k].known[i].uid) : -1;
+
+            if (u >= 0 && newest[u])
+                continue; /* superseded by a push: checked above and as stale */
+            r->window_rows++;
+            if (cl[k].known[i].digest != want) {
+                if (r->board_diff++ < 3)
+                    fprintf(stderr, "board: client %d's snapshot: user %lld: %s, PostgreSQL %s\n", k,
+                            (long long)cl[k].known[i].uid, digests[cl[k].known[i].digest],
+                            want >= 0 ? digests[want] : "(not on the board)");
+            }
+        }
+    }
+    gv_free(pg_digest.key);
+    gv_free(pg_digest.val);
     gv_free(newest);
 }
 
@@ -1027,7 +1116,8 @@ static void usage(void)
     fprintf(stderr, "usage: contest_load --ports P[,P...] --contest ID --problem SLUG --sources DIR "
                     "--tokens FILE [--signups K] [--server-pid PID,...] [--submissions S] "
                     "[--duration SECS] [--shape burst-peak|even] [--mix AC,WA,TLE,CE] "
-                    "[--drain SECS] [--label NAME] [--header] [--verify] [--seed X]\n");
+                    "[--drain SECS] [--label NAME] [--header] [--verify] [--seed X] "
+                    "[--window K]\n");
     exit(2);
 }
 
@@ -1042,7 +1132,7 @@ static void parse_args(int argc, char **argv)
         {"mix", required_argument, NULL, 'm'},        {"drain", required_argument, NULL, 'D'},
         {"label", required_argument, NULL, 'l'},      {"header", no_argument, NULL, 'H'},
         {"verify", no_argument, NULL, 'v'},           {"seed", required_argument, NULL, 'x'},
-        {0},
+        {"window", required_argument, NULL, 'w'},     {0},
     };
     int ch, nmix = K_NKINDS;
 
@@ -1050,6 +1140,7 @@ static void parse_args(int argc, char **argv)
     opt.duration = 60;
     opt.drain = 120;
     opt.seed = 14;
+    opt.window = 100;
     opt.mix[K_AC] = 55, opt.mix[K_WA] = 25, opt.mix[K_TLE] = 8, opt.mix[K_CE] = 12;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
@@ -1073,12 +1164,13 @@ static void parse_args(int argc, char **argv)
         case 'H': opt.header = true; break;
         case 'v': opt.verify = true; break;
         case 'x': opt.seed = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'w': opt.window = (int)strtol(optarg, NULL, 10); break;
         default: usage();
         }
     }
     if (opt.nports <= 0 || opt.contest <= 0 || !opt.problem || !opt.sources || !opt.tokens ||
         opt.nsubs <= 0 || opt.duration <= 0 || opt.signups < 0 || opt.npids < 0 ||
-        nmix != K_NKINDS || opt.mix[0] + opt.mix[1] + opt.mix[2] + opt.mix[3] <= 0)
+        nmix != K_NKINDS || opt.window < 0 || opt.window > 500 || opt.mix[0] + opt.mix[1] + opt.mix[2] + opt.mix[3] <= 0)
         usage();
 }
 
@@ -1090,6 +1182,7 @@ static void release_all(void)
             close(cl[i].fd);
         gv_free(cl[i].rbuf);
         gv_free(cl[i].rx);
+        gv_free(cl[i].known);
         gv_free(usernames[i]);
         gv_free(tokens[i]);
     }
@@ -1097,6 +1190,9 @@ static void release_all(void)
         gv_free(rows[i].data);
     for (int k = 0; k < K_NKINDS; k++)
         gv_free(src[k]);
+    for (size_t i = 0; i < ndigests; i++)
+        gv_free(digests[i]);
+    gv_free(digests);
     gv_free(rows);
     gv_free(cl);
     gv_free(usernames);
@@ -1117,9 +1213,12 @@ int main(int argc, char **argv)
     long rss0 = 0, rss1 = 0;
     long long ccpu0, sched_us;
     size_t snap = 0;
+    char window[32] = "the whole board";
     int bad;
 
     parse_args(argc, argv);
+    if (opt.window)
+        snprintf(window, sizeof(window), "window %d", opt.window);
     load_tokens();
     if (opt.signups > ncl)
         opt.signups = ncl;
@@ -1176,10 +1275,11 @@ int main(int argc, char **argv)
            r.lost_verdicts + r.lost_board + r.stale_final, r.doubled_verdicts + r.doubled_pushes,
            r.errors + r.resyncs + r.closed + r.wrong_verdicts, opt.npids ? "" : "-",
            opt.npids ? (double)(rss1 - rss0) / ncl : 0.0, load0, load1);
-    printf("#   N=%d %s: connect+login+register+subscribe %.1f s (largest snapshot %zu KiB); %d "
+    printf("#   N=%d %s: connect+login+register+subscribe %.1f s (largest snapshot %zu KiB, %s); "
+           "%d "
            "sign-ups, %.0f ms each (argon2id on the server, one at a time); server RSS %ld -> %ld "
            "KiB over %d process(es)\n",
-           ncl, opt.label ? opt.label : "", connect_s, snap / 1024, opt.signups,
+           ncl, opt.label ? opt.label : "", connect_s, snap / 1024, window, opt.signups,
            opt.signups ? signup_ms / opt.signups : 0.0, rss0,
            rss1, opt.npids);
     printf("#   N=%d %s: %d submissions planned over %.0f s (%s), %lld acknowledged, %lld verdicts "
@@ -1195,11 +1295,12 @@ int main(int argc, char **argv)
     printf("#   N=%d %s: lost: %lld verdicts, %lld (verdict, client) board deliveries, %lld stale "
            "final rows; doubled: %lld verdicts, %lld pushes out of order; errors: %lld replies, "
            "%lld resyncs, %lld closed, %u foreign and %u unknown verdicts; final board: %lld of "
-           "%lld rows differ from PostgreSQL's (%lld first-to-solve marks differ)\n",
+           "%lld rows differ from PostgreSQL's (%lld first-to-solve marks differ; %lld snapshot "
+           "rows of contestants never pushed compared too: %s)\n",
            ncl, opt.label ? opt.label : "", r.lost_verdicts, r.lost_board, r.stale_final,
            r.doubled_verdicts, r.doubled_pushes, r.errors - verdict_foreign - verdict_unknown,
            r.resyncs, r.closed, verdict_foreign, verdict_unknown, r.board_diff, r.board_rows,
-           r.first_diff);
+           r.first_diff, r.window_rows, opt.window ? "window" : "whole board, not checked");
     if (first_error[0])
         printf("#   first error: %s\n", first_error);
     fflush(stdout);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# contest_load.sh [--verify] [--client BIN] [--signups K] [SCENARIO...] - a
+# contest_load.sh [--verify] [--client BIN] [--signups K] [--window K]
+# [SCENARIO...] - a
 # whole contest under load (issue 14). Not a test (tests/integration/
 # test_contest_load.sh runs a small round with --verify): run by hand as
 # root after building; the binaries come from $GAVEL_BUILD_DIR (default
@@ -20,7 +21,9 @@
 # tokens and contest registrations in SQL (so that N argon2id hashes do
 # not dominate the run; --signups K of them, default 16, sign up over the
 # socket instead, one after the other before the rest connect, which
-# measures that cost), starts two gavel-server
+# measures that cost; --window K, default 100 as the web client's contest
+# page, subscribes to the board's top K rows and the caller's own, 0 to the
+# whole board), starts two gavel-server
 # processes (ports $GAVEL_LOAD_PORT and the next, default 18170; the judges'
 # metrics on the two after) and two gavel-judge workers, and runs the client
 # against them. Afterwards checks
@@ -38,12 +41,14 @@ bin=$build/bin
 client=$build/bench/contest_load
 verify=
 signups=16
+window=100
 scenarios=()
 while [ $# -gt 0 ]; do
     case $1 in
     --verify) verify=--verify; shift ;;
     --client) client=$2; shift 2 ;;
     --signups) signups=$2; shift 2 ;;
+    --window) window=$2; shift 2 ;;
     *) scenarios+=("$1"); shift ;;
     esac
 done
@@ -138,7 +143,7 @@ for sc in "${scenarios[@]}"; do
     setup "$n"
     start
     crc=0
-    "$client" $header $verify --label "$nsubs/${secs}s${shape:+ $shape}" \
+    "$client" $header $verify --label "$nsubs/${secs}s${shape:+ $shape} w$window" --window "$window" \
         --ports "$port,$((port + 1))" --server-pid "$server_pids" --contest "$contest" \
         --problem circle-area --sources examples/problems/circle-area/submissions \
         --tokens "$work/tokens" --signups "$signups" --submissions "$nsubs" \
