@@ -46,7 +46,8 @@ struct http_pss {
     int status;             /* the API reply's status, 0 until the job is done */
     char cookie[DB_TOKEN_HEX_LEN + 96]; /* Set-Cookie value, "" when none */
     const char *content_type; /* the reply's; NULL: application/json */
-    bool www_auth;            /* a 401 of the CLICS API: ask for basic auth */
+    bool www_auth;            /* a 401 of the CLICS API: ask for credentials */
+    bool bearer;              /* ... and the request sent a bearer token */
     bool headers_sent;
     bool feed_stream;         /* the request is a CLICS event feed to stream */
     struct srv__feed *feed;   /* it is being streamed (srv_feed.c) */
@@ -318,6 +319,7 @@ static int api_clics(struct lws *wsi, struct http_pss *pss, const char *rest, bo
     cJSON *args;
     int n;
 
+    pss->bearer = false;
     if (post)
         return api_respond_now(wsi, pss, 405, "invalid", "use GET");
     args = cJSON_CreateObject();
@@ -343,6 +345,7 @@ static int api_clics(struct lws *wsi, struct http_pss *pss, const char *rest, bo
             /* Checked on the job thread (db_token_check), as a password is. */
             if (!cJSON_AddStringToObject(args, "api_token", auth + 7))
                 goto oom;
+            pss->bearer = true;
             return api_submit(wsi, pss, "clics.get", args);
         }
         if (n <= 6 || strncasecmp(auth, "Basic ", 6) ||
@@ -350,6 +353,7 @@ static int api_clics(struct lws *wsi, struct http_pss *pss, const char *rest, bo
             (size_t)n != strlen(plain) || !(colon = strchr(plain, ':')) || colon == plain) {
             cJSON_Delete(args);
             pss->www_auth = true;
+            pss->bearer = n >= 6 && !strncasecmp(auth, "Bearer", 6);
             return api_respond_typed(wsi, pss, SRV_REQ_CLICS_GET, 401, SRV_ERR_UNAUTHENTICATED,
                                      "use \"Authorization: Bearer <API token>\" (gavel token "
                                      "create) or HTTP basic auth with a Gavel username and "
@@ -544,7 +548,11 @@ static int api_write(struct lws *wsi, struct http_pss *pss)
 {
     unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start;
     unsigned char *end = hdr + sizeof(hdr) - 1;
-    static const char no_store[] = "no-store", basic[] = "Basic realm=\"gavel\", charset=\"UTF-8\"";
+    static const char no_store[] = "no-store", basic[] = "Basic realm=\"gavel\", charset=\"UTF-8\"",
+                      bearer[] = "Bearer realm=\"gavel\"";
+    /* A client that sent a bearer token is told about bearer tokens (RFC
+     * 6750), one that sent a password or nothing about basic auth. */
+    const char *challenge = pss->bearer ? bearer : basic;
 
     if (!pss->body)
         return -1;
@@ -553,16 +561,15 @@ static int api_write(struct lws *wsi, struct http_pss *pss)
                                         pss->content_type ? pss->content_type : "application/json",
                                         pss->body_len, &p, end) ||
             (pss->www_auth &&
-             lws_add_http_header_by_name(wsi, (const unsigned char *)"www-authenticate:",
-                                         (const unsigned char *)basic, sizeof(basic) - 1, &p,
-                                         end)) ||
+             lws_add_http_header_by_name(
+                 wsi, (const unsigned char *)"www-authenticate:", (const unsigned char *)challenge,
+                 (int)strlen(challenge), &p, end)) ||
             lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
-                                         (const unsigned char *)no_store, sizeof(no_store) - 1,
-                                         &p, end) ||
-            (pss->cookie[0] &&
-             lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_SET_COOKIE,
-                                          (const unsigned char *)pss->cookie,
-                                          (int)strlen(pss->cookie), &p, end)) ||
+                                         (const unsigned char *)no_store, sizeof(no_store) - 1, &p,
+                                         end) ||
+            (pss->cookie[0] && lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_SET_COOKIE,
+                                                            (const unsigned char *)pss->cookie,
+                                                            (int)strlen(pss->cookie), &p, end)) ||
             lws_finalize_write_http_header(wsi, start, &p, end))
             return -1;
         pss->headers_sent = true;

@@ -6,7 +6,8 @@
  * contest before its start, no private clarification and no source; an
  * organizer, by cookie and by basic auth, sees all of it and the source
  * as a zip; wrong or malformed credentials are 401 with WWW-Authenticate:
- * Basic. API tokens (`gavel token`, Authorization: Bearer): made, used,
+ * Basic (Bearer after a bearer token). API tokens (`gavel token`,
+ * Authorization: Bearer): made, used,
  * stored hashed, the user's current role (a demoted organizer's token
  * loses the jury's view at once), expired, revoked, unknown, malformed.
  *
@@ -205,8 +206,13 @@ static int bearer_status(const char *path, const char *token, char *msg, size_t 
         cJSON *j = cJSON_Parse(r.body ? r.body : "");
         const char *m = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "message"));
 
+        char www[128];
+
         snprintf(msg, cap, "%s", m ? m : "");
         ICHECK(st != 401 || (j && m), "a 401 without a JSON message: %s", r.body);
+        ICHECK(st != 401 || (itest_header(r.head, "www-authenticate", www, sizeof(www)) &&
+                             !strncmp(www, "Bearer ", 7)),
+               "a 401 to a bearer token without a Bearer challenge: %s", r.head);
         cJSON_Delete(j);
     }
     itest_http_release(&r);
