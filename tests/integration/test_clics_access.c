@@ -7,9 +7,9 @@
  * organizer, by cookie and by basic auth, sees all of it and the source
  * as a zip; wrong or malformed credentials are 401 with WWW-Authenticate:
  * Basic (Bearer after a bearer token). API tokens (`gavel token`,
- * Authorization: Bearer): made, used,
- * stored hashed, the user's current role (a demoted organizer's token
- * loses the jury's view at once), expired, revoked, unknown, malformed.
+ * Authorization: Bearer): made, used, stored hashed, the user's current
+ * role (a demoted organizer's token loses the jury's view at once),
+ * expired, revoked, unknown, malformed.
  *
  * Usage: test_clics_access GAVEL-SERVER GAVEL EXAMPLES-DIR. Needs
  * GAVEL_PG_URL and GAVEL_REDIS_URL; exits 77 without them. */
