@@ -126,6 +126,21 @@ static pid_t fork_child(void)
     return pid;
 }
 
+char *itest_submit_json(const char *problem, const char *language, const char *source)
+{
+    cJSON *req = cJSON_CreateObject();
+    char *text = NULL;
+
+    if (req && cJSON_AddStringToObject(req, "type", "submit") &&
+        cJSON_AddStringToObject(req, "problem", problem) &&
+        cJSON_AddStringToObject(req, "language", language) &&
+        cJSON_AddStringToObject(req, "source", source))
+        text = cJSON_PrintUnformatted(req);
+    cJSON_Delete(req);
+    ICHECK(text, "out of memory");
+    return text;
+}
+
 static pid_t janitor_pid = -1;
 static int janitor_fd = -1;
 

@@ -57,6 +57,8 @@ void itest_kill(pid_t pid);
 /* Waits up to `ms` for `pid`: its wait status, or -1 on timeout. */
 int itest_wait_exit(pid_t pid, int ms);
 void itest_kill_all(void);
+/* A `submit` request's JSON (malloc'd; fails the test when out of memory). */
+char *itest_submit_json(const char *problem, const char *language, const char *source);
 /* Daemons a test starts (pg_ctl, redis-server --daemonize) would outlive
  * it, unlike itest_spawn's children. So their cleanup is a process of its
  * own, forked before anything starts, that waits for the test to go away by

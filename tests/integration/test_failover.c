@@ -298,17 +298,7 @@ static cJSON *rpc_ok(int fd, const char *req, int64_t *took_ms)
 
 static char *submit_req(void)
 {
-    cJSON *req = cJSON_CreateObject();
-    char *text;
-
-    cJSON_AddStringToObject(req, "type", "submit");
-    cJSON_AddStringToObject(req, "problem", "pair-sum");
-    cJSON_AddStringToObject(req, "language", "c");
-    cJSON_AddStringToObject(req, "source", accepted_source);
-    text = cJSON_PrintUnformatted(req);
-    cJSON_Delete(req);
-    ICHECK(text, "out of memory");
-    return text;
+    return itest_submit_json("pair-sum", "c", accepted_source);
 }
 
 /* A submission the server acknowledged: its id is remembered. */
