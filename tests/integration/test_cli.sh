@@ -102,7 +102,10 @@ check "the password is not shown" eval '! grep -q hunter2 <<<"$out"'
 GAVEL_JUDGE_METRICS_PORT=zero expect_exit 1 "a malformed metrics port is refused" "$JUDGE"
 check "the malformed metrics port is named" contains "$out" "GAVEL_JUDGE_METRICS_PORT"
 mport=$(free_port)
-GAVEL_JUDGE_METRICS_PORT=$mport "$JUDGE" 2>/dev/null &
+# A queue of its own: on the shared Redis, another test's submission on the
+# default queue would be taken by this worker (seen in CI: the heartbeat
+# named a submission), which is neither idle nor that test's judge.
+GAVEL_QUEUE_PREFIX=gavel:test:cli:$$ GAVEL_JUDGE_METRICS_PORT=$mport "$JUDGE" 2>/dev/null &
 judge=$!
 for _ in $(seq 1 50); do
     [ -n "$(redis-cli -p "$redis_port" --raw keys "gavel:judge:*:$judge")" ] && break
