@@ -4,6 +4,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <hiredis/hiredis.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -317,10 +318,22 @@ int db_contest_board(char **json, struct db_pg *pg, int64_t contest_id, bool jur
     return err;
 }
 
+/* Who holds each problem's first-to-solve mark: at most this many tied
+ * solvers per problem are named (a tie needs the same millisecond). */
+#define FIRST_TIES_MAX 8
+
+struct first_holders {
+    int64_t problem_id[CST_EVENT_CELLS_MAX];
+    int64_t user_id[CST_EVENT_CELLS_MAX][FIRST_TIES_MAX];
+    size_t nusers[CST_EVENT_CELLS_MAX];
+    size_t nproblems;
+};
+
 /* The earliest accepted attempt per problem by a visible participant, as
- * ms since the start, INT64_MAX where none is shown in this view. */
-static int first_solves_load(int64_t *first, struct db_pg *pg, const struct db__board *s,
-                             const char *cid)
+ * ms since the start, INT64_MAX where none is shown in this view; and, when
+ * `holders` is given, whose attempts those are. */
+static int first_solves_load(int64_t *first, struct first_holders *holders, struct db_pg *pg,
+                             const struct db__board *s, const char *cid)
 {
     const char *p[] = {cid};
     PGresult *res = NULL;
@@ -328,13 +341,25 @@ static int first_solves_load(int64_t *first, struct db_pg *pg, const struct db__
 
     for (size_t k = 0; k < s->nproblems; k++)
         first[k] = INT64_MAX;
-    err = db__pg_select(&res, pg, "first solves",
-                        "SELECT s.problem_id, min(" EPOCH_MS("s.created_at") ") FROM "
-                        "submissions s JOIN participants pa ON pa.contest_id = s.contest_id AND "
-                        "pa.user_id = s.user_id AND NOT pa.is_hidden WHERE s.contest_id = "
-                        "$1::bigint AND s.status = 'judged' AND s.verdict = 'AC' GROUP BY "
-                        "s.problem_id",
-                        1, p);
+    if (holders) {
+        memset(holders, 0, sizeof(*holders));
+        holders->nproblems = s->nproblems;
+        for (size_t k = 0; k < s->nproblems; k++)
+            holders->problem_id[k] = col_i64(s->problems, (int)k, 0);
+    }
+    err = db__pg_select(
+        &res, pg, "first solves",
+        "SELECT problem_id, at, user_id FROM (SELECT s.problem_id, s.user_id, " EPOCH_MS(
+            "s.created_at") " AS at, rank() OVER (PARTITION BY s.problem_id "
+                            "ORDER BY s.created_at) AS r FROM submissions s JOIN participants pa "
+                            "ON "
+                            "pa.contest_id = s.contest_id AND pa.user_id = s.user_id AND NOT "
+                            "pa.is_hidden WHERE s.contest_id = $1::bigint AND s.status = 'judged' "
+                            "AND "
+                            "s.verdict = 'AC') x WHERE r = 1 GROUP BY problem_id, at, user_id "
+                            "ORDER BY "
+                            "problem_id, user_id",
+        1, p);
     if (err < 0)
         return err;
     for (int i = 0; i < PQntuples(res); i++) {
@@ -343,11 +368,91 @@ static int first_solves_load(int64_t *first, struct db_pg *pg, const struct db__
 
         if (at < 0)
             at = 0;
-        if (k < s->nproblems && cst_board_shows_solve(&s->rules, at))
-            first[k] = at;
+        if (k >= s->nproblems || !cst_board_shows_solve(&s->rules, at))
+            continue;
+        first[k] = at;
+        if (holders && holders->nusers[k] < FIRST_TIES_MAX)
+            holders->user_id[k][holders->nusers[k]++] = col_i64(res, i, 2);
     }
     PQclear(res);
     return 0;
+}
+
+/* The holders as one line, "<problem>:<user>,<user>;..." (problems without
+ * a shown solve left out), in the order loaded: equal holders, equal text. */
+static void first_holders_text(char *buf, size_t cap, const struct first_holders *h)
+{
+    size_t len = 0;
+
+    buf[0] = '\0';
+    for (size_t k = 0; k < h->nproblems && len < cap; k++) {
+        if (!h->nusers[k])
+            continue;
+        len += (size_t)snprintf(buf + len, cap - len, "%" PRId64 ":", h->problem_id[k]);
+        for (size_t j = 0; j < h->nusers[k] && len < cap; j++)
+            len += (size_t)snprintf(buf + len, cap - len, "%s%" PRId64, j ? "," : "",
+                                    h->user_id[k][j]);
+        if (len < cap)
+            len += (size_t)snprintf(buf + len, cap - len, ";");
+    }
+}
+
+/* `text` (first_holders_text's form, from an earlier writer) back into
+ * holders; what does not parse ends the list: a damaged key costs at most
+ * some rows published again. */
+static void first_holders_parse(struct first_holders *out, const char *text)
+{
+    const char *at = text;
+
+    memset(out, 0, sizeof(*out));
+    while (*at && out->nproblems < CST_EVENT_CELLS_MAX) {
+        size_t k = out->nproblems;
+        char *end;
+
+        out->problem_id[k] = strtoll(at, &end, 10);
+        if (end == at || *end != ':')
+            return;
+        for (at = end + 1;; at = end + 1) {
+            int64_t uid = strtoll(at, &end, 10);
+
+            if (end == at)
+                return;
+            if (out->nusers[k] < FIRST_TIES_MAX)
+                out->user_id[k][out->nusers[k]++] = uid;
+            if (*end != ',')
+                break;
+        }
+        if (*end != ';')
+            return;
+        out->nproblems++;
+        at = end + 1;
+    }
+}
+
+static bool first_holds(const struct first_holders *h, int64_t problem_id, int64_t user_id)
+{
+    for (size_t k = 0; k < h->nproblems; k++)
+        for (size_t j = 0; j < h->nusers[k] && h->problem_id[k] == problem_id; j++)
+            if (h->user_id[k][j] == user_id)
+                return true;
+    return false;
+}
+
+/* Adds to `users` (deduplicated, `skip` left out) each holder in `a` who is
+ * not one in `b`. */
+static void first_gone(int64_t *users, size_t *n, const struct first_holders *a,
+                       const struct first_holders *b, int64_t skip)
+{
+    for (size_t k = 0; k < a->nproblems; k++)
+        for (size_t j = 0; j < a->nusers[k]; j++) {
+            int64_t uid = a->user_id[k][j];
+            bool dup = uid == skip || first_holds(b, a->problem_id[k], uid);
+
+            for (size_t i = 0; i < *n && !dup; i++)
+                dup = users[i] == uid;
+            if (!dup)
+                users[(*n)++] = uid;
+        }
 }
 
 /* A failed update leaves the Redis board without this change: dropping its
@@ -366,8 +471,10 @@ static void ranking_follow(struct db_pg *pg, struct db_redis *r, int64_t contest
     db_ranking_invalidate(r, contest_id);
 }
 
-int db_contest_row_event(struct cst_event *out, struct db_pg *pg, int64_t contest_id,
-                         int64_t user_id, int64_t now_ms)
+/* db_contest_row_event, and who holds each first-to-solve mark when
+ * `holders` is given. */
+static int row_event(struct cst_event *out, struct first_holders *holders, struct db_pg *pg,
+                     int64_t contest_id, int64_t user_id, int64_t now_ms)
 {
     struct cst_event_cell cells[CST_EVENT_CELLS_MAX];
     int64_t first[CST_EVENT_CELLS_MAX];
@@ -393,7 +500,7 @@ int db_contest_row_event(struct cst_event *out, struct db_pg *pg, int64_t contes
     if (err == 0)
         err = attempts_load(&s, pg, cid, uid);
     if (err == 0)
-        err = first_solves_load(first, pg, &s, cid);
+        err = first_solves_load(first, holders, pg, &s, cid);
     if (err == 0)
         err = cst_board_row(&row, row_cells, &s.rules, s.nproblems, s.attempts, s.nattempts,
                             first);
@@ -420,11 +527,76 @@ out:
     return err;
 }
 
+int db_contest_row_event(struct cst_event *out, struct db_pg *pg, int64_t contest_id,
+                         int64_t user_id, int64_t now_ms)
+{
+    return row_event(out, NULL, pg, contest_id, user_id, now_ms);
+}
+
+/* Room for first_holders_text at CST_EVENT_CELLS_MAX problems, each with
+ * FIRST_TIES_MAX holders: 20 digits and a separator per number. */
+#define FIRST_TEXT_MAX (CST_EVENT_CELLS_MAX * (FIRST_TIES_MAX + 1) * 21 + 1)
+
+/* Rows change only when their own contestant's attempts do, but for the
+ * first-to-solve mark, which moves with another row: a late verdict for an
+ * earlier submission takes it from the row that had it, and a rejudge that
+ * takes the earliest solve away gives it to the next one. Every writer
+ * swaps the holders it computed for the ones the previous writer left in
+ * Redis (SET ... GET: one atomic step, so two writers never both miss a
+ * change) and publishes again the row of every contestant who gained or
+ * lost a mark. Each such row is computed now, so a writer that lost a race
+ * with a newer one still publishes true rows; at worst a row goes out
+ * twice. When Redis lost the key, the current holders' rows go out. */
+static void first_marks_follow(struct db_pg *pg, struct db_redis *r, int64_t contest_id,
+                               int64_t user_id, const struct first_holders *now, int64_t now_ms)
+{
+    char key[160], *text = gv_malloc(FIRST_TEXT_MAX);
+    const char *argv[] = {"SET", key, text, "EX", "2592000", "GET"};
+    struct redisReply *rep = NULL;
+    struct first_holders *before = gv_malloc(sizeof(*before));
+    int64_t users[2 * CST_EVENT_CELLS_MAX * FIRST_TIES_MAX];
+    size_t nusers = 0;
+    int err;
+
+    if (!text || !before)
+        goto out;
+    first_holders_text(text, FIRST_TEXT_MAX, now);
+    snprintf(key, sizeof(key), "%.40s:%" PRId64 ":firsts", db_ranking_prefix(), contest_id);
+    err = db__redis_call(&rep, r, 6, argv, NULL, 0);
+    if (err < 0) {
+        gv_log(GV_LOG_WARN, "db", "first-to-solve marks of contest %" PRId64 " not followed: %s",
+               contest_id, gv_strerror(err));
+        goto out;
+    }
+    first_holders_parse(before, rep->type == REDIS_REPLY_STRING ? rep->str : "");
+    first_gone(users, &nusers, now, before, user_id);
+    first_gone(users, &nusers, before, now, user_id);
+    for (size_t i = 0; i < nusers; i++) {
+        struct cst_event ev;
+
+        err = row_event(&ev, NULL, pg, contest_id, users[i], now_ms);
+        if (err == 0)
+            err = db_event_publish(NULL, r, &ev);
+        cst_event_release(&ev);
+        if (err < 0 && err != GV_ENOTFOUND)
+            gv_log(GV_LOG_WARN, "db",
+                   "row of user %" PRId64 " in contest %" PRId64
+                   " not published after its first-to-solve mark moved: %s",
+                   users[i], contest_id, gv_strerror(err));
+    }
+out:
+    if (rep)
+        freeReplyObject(rep);
+    gv_free(before);
+    gv_free(text);
+}
+
 int db_contest_row_publish(struct db_pg *pg, struct db_redis *r, int64_t contest_id,
                            int64_t user_id, int64_t now_ms)
 {
+    struct first_holders holders;
     struct cst_event ev;
-    int err = db_contest_row_event(&ev, pg, contest_id, user_id, now_ms);
+    int err = row_event(&ev, &holders, pg, contest_id, user_id, now_ms);
 
     /* The incremental board first (db_ranking.h), so that a client the
      * event sends for a window finds the row moved. */
@@ -433,6 +605,8 @@ int db_contest_row_publish(struct db_pg *pg, struct db_redis *r, int64_t contest
     if (err == 0)
         err = db_event_publish(NULL, r, &ev);
     cst_event_release(&ev);
+    if (err == 0)
+        first_marks_follow(pg, r, contest_id, user_id, &holders, now_ms);
     return err;
 }
 
