@@ -149,10 +149,15 @@ static int cmd(struct db_redis *r, size_t *queued, int argc, const char *a0, con
     return err;
 }
 
-/* Replaces a participant's member in one view: the old one (found through
- * `rows`) removed, the new one added with its key, `rows` pointed at it.
- * KEYS: rank, rows. ARGV: id, key, row text, names, "1" when names are
- * given (else the old member's are kept). */
+/* One view's part of an update, atomic: the participant's member replaced
+ * (the old one found through `rows`, removed; the new one added with its
+ * key; `rows` pointed at it), then for each problem given its solve added
+ * or removed and the problem's earliest solve copied into `firsts`, the one
+ * small hash a window reads for its first-to-solve marks.
+ * KEYS: rank, rows, firsts, then the given problems' solver sets.
+ * ARGV: id, key, row text, names, "1" when names are given (else the old
+ * member's are kept), then per given problem its index and its solve time
+ * or "-". */
 static const char put_lua[] =
     "local old = redis.call('HGET', KEYS[2], ARGV[1])\n"
     "local names = ARGV[4]\n"
@@ -167,25 +172,67 @@ static const char put_lua[] =
     "if old and old ~= m then redis.call('ZREM', KEYS[1], old) end\n"
     "redis.call('ZADD', KEYS[1], ARGV[2], m)\n"
     "redis.call('HSET', KEYS[2], ARGV[1], m)\n"
+    "for k = 4, #KEYS do\n"
+    "  local p, t = ARGV[2 * k - 2], ARGV[2 * k - 1]\n"
+    "  if t == '-' then redis.call('ZREM', KEYS[k], ARGV[1])\n"
+    "  else redis.call('ZADD', KEYS[k], t, ARGV[1]) end\n"
+    "  local f = redis.call('ZRANGE', KEYS[k], 0, 0, 'WITHSCORES')\n"
+    "  if f[2] then redis.call('HSET', KEYS[3], p, f[2])\n"
+    "  else redis.call('HDEL', KEYS[3], p) end\n"
+    "end\n"
     "return 0\n";
 
-/* A participant's solve of one problem added (ARGV[3] its time) or removed
- * (ARGV[3] "-"), and the problem's earliest solve copied into `firsts`, the
- * one small hash a window reads for its first-to-solve marks. KEYS: the
- * problem's solvers, firsts. ARGV: id, problem, time or "-". */
-static const char first_lua[] =
-    "if ARGV[3] == '-' then redis.call('ZREM', KEYS[1], ARGV[1])\n"
-    "else redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1]) end\n"
-    "local f = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')\n"
-    "if f[2] then redis.call('HSET', KEYS[2], ARGV[2], f[2])\n"
-    "else redis.call('HDEL', KEYS[2], ARGV[2]) end\n"
-    "return 0\n";
+/* Appends one view's EVAL of put_lua. */
+static int put_view(struct db_redis *r, int64_t cid, const char *member, const char *names,
+                    const struct db_ranking_entry *e, double key)
+{
+    char keys[3 + CST_EVENT_CELLS_MAX][KEY_MAX], args[2 * CST_EVENT_CELLS_MAX][24];
+    char text[CST_RANK_ROW_TEXT_MAX], score[40], nkeys[16];
+    const char *argv[3 + 3 + CST_EVENT_CELLS_MAX + 5 + 2 * CST_EVENT_CELLS_MAX];
+    size_t nk = 3, na = 0;
+    int argc = 0, err;
+
+    if (e->nproblems > CST_EVENT_CELLS_MAX)
+        return GV_ETOOBIG;
+    err = cst_rank_row_encode(text, sizeof(text), e->row, e->nproblems);
+    if (err < 0)
+        return err;
+    view_key(keys[0], cid, false, e->view, "rank");
+    view_key(keys[1], cid, false, e->view, "rows");
+    view_key(keys[2], cid, false, e->view, "firsts");
+    for (size_t p = 0; p < e->nproblems; p++) {
+        const struct cst_cell *c = &e->row->cells[p];
+
+        if (e->problem != DB_RANKING_ALL_PROBLEMS && e->problem != p)
+            continue;
+        first_key(keys[nk++], cid, false, e->view, p);
+        snprintf(args[na++], sizeof(args[0]), "%zu", p);
+        if (c->solved)
+            snprintf(args[na++], sizeof(args[0]), "%" PRId64, c->solved_at_ms);
+        else
+            snprintf(args[na++], sizeof(args[0]), "-");
+    }
+    fmt_double(score, sizeof(score), "", key);
+    snprintf(nkeys, sizeof(nkeys), "%zu", nk);
+    argv[argc++] = "EVAL";
+    argv[argc++] = put_lua;
+    argv[argc++] = nkeys;
+    for (size_t k = 0; k < nk; k++)
+        argv[argc++] = keys[k];
+    argv[argc++] = member;
+    argv[argc++] = score;
+    argv[argc++] = text;
+    argv[argc++] = names ? names : "";
+    argv[argc++] = names ? "1" : "0";
+    for (size_t i = 0; i < na; i++)
+        argv[argc++] = args[i];
+    return db__redis_append(r, argc, argv, NULL);
+}
 
 int db_ranking_put(struct db_redis *r, int64_t contest_id, int64_t user_id, const char *names,
                    const struct db_ranking_entry *e, size_t n)
 {
-    char member[MEMBER_MAX], key[KEY_MAX], rows[KEY_MAX], score[40],
-        text[CST_RANK_ROW_TEXT_MAX];
+    char member[MEMBER_MAX];
     double keys[4];
     size_t queued = 0;
     int err = 0;
@@ -200,36 +247,8 @@ int db_ranking_put(struct db_redis *r, int64_t contest_id, int64_t user_id, cons
     }
     member_of(member, user_id);
     for (size_t i = 0; err == 0 && i < n; i++) {
-        const struct cst_row *row = e[i].row;
-
-        err = cst_rank_row_encode(text, sizeof(text), row, e[i].nproblems);
-        if (err < 0)
-            break;
-        view_key(key, contest_id, false, e[i].view, "rank");
-        view_key(rows, contest_id, false, e[i].view, "rows");
-        fmt_double(score, sizeof(score), "", keys[i]);
-        {
-            const char *argv[] = {"EVAL", put_lua, "2",  key,   rows,
-                                  member, score,   text, names ? names : "", names ? "1" : "0"};
-            err = db__redis_append(r, 10, argv, NULL);
-            queued += err == 0;
-        }
-        for (size_t p = 0; err == 0 && p < e[i].nproblems; p++) {
-            if (e[i].problem != DB_RANKING_ALL_PROBLEMS && e[i].problem != p)
-                continue;
-            char prob[24];
-            const char *argv[] = {"EVAL", first_lua, "2", key, rows, member, prob, score};
-
-            first_key(key, contest_id, false, e[i].view, p);
-            view_key(rows, contest_id, false, e[i].view, "firsts");
-            snprintf(prob, sizeof(prob), "%zu", p);
-            if (row->cells[p].solved)
-                snprintf(score, sizeof(score), "%" PRId64, row->cells[p].solved_at_ms);
-            else
-                snprintf(score, sizeof(score), "-");
-            err = db__redis_append(r, 8, argv, NULL);
-            queued += err == 0;
-        }
+        err = put_view(r, contest_id, member, names, &e[i], keys[i]);
+        queued += err == 0;
     }
     /* Whatever was queued is sent and read, also after a failure, so the
      * connection stays in step. */
