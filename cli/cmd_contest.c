@@ -22,6 +22,8 @@
 #include "db.h"
 #include "db_contest.h"
 #include "db_contest_admin.h"
+#include "db_event.h"
+#include "db_session.h"
 #include "gv_alloc.h"
 #include "gv_buf.h"
 #include "gv_err.h"
@@ -99,6 +101,27 @@ static int create(const char *path)
     return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
+/* Tells the running servers to drop what their caches hold for a contest
+ * or a user (db_event_tell_servers). Best effort: without Redis they see
+ * the change when their cache entries expire (GAVEL_SNAPSHOT_CACHE_MS,
+ * GAVEL_SESSION_CACHE_MS). */
+static void tell_servers(const char *who, enum cst_event_type type, int64_t id)
+{
+    struct db_redis *r = NULL;
+    char why[256];
+    int err;
+
+    why[0] = '\0';
+    err = db_redis_open(&r, db_redis_url(), 2000, why, sizeof(why));
+    if (err == 0)
+        err = db_event_tell_servers(r, type, id);
+    if (err < 0)
+        fprintf(stderr, "%s: warning: running servers not told (%s); their caches see it "
+                        "within their TTL\n",
+                who, why[0] ? why : gv_strerror(err));
+    db_redis_close(r);
+}
+
 static int update(const char *key, const char *path, bool force)
 {
     const char *who = "gavel contest update";
@@ -119,8 +142,10 @@ static int update(const char *key, const char *path, bool force)
         else if (rc < 0)
             fprintf(stderr, "%s: %s\n", who, gv_strerror(rc));
     }
-    if (rc == 0)
+    if (rc == 0) {
+        tell_servers(who, CST_EVENT_CONTEST_CHANGED, id);
         printf("updated contest %" PRId64 " (%s)\n", id, d.slug);
+    }
     cst_def_release(&d);
     db_pg_close(pg);
     return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
@@ -228,8 +253,10 @@ static int unfreeze(const char *key)
         else if (rc < 0)
             fprintf(stderr, "%s: %s\n", who, db_pg_last_error(pg));
     }
-    if (rc == 0)
+    if (rc == 0) {
+        tell_servers(who, CST_EVENT_CONTEST_CHANGED, id);
         printf("contest %" PRId64 ": the final standings are public\n", id);
+    }
     db_pg_close(pg);
     return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
@@ -287,9 +314,14 @@ int cli_cmd_user(int argc, char **argv)
                 who);
     else if (rc < 0)
         fprintf(stderr, "%s: %s\n", who, db_pg_last_error(pg));
-    else
+    else {
+        struct db_user_info u;
+
+        if (db_user_find(&u, pg, argv[2]) == 0)
+            tell_servers(who, CST_EVENT_SESSION_ENDED, u.id);
         printf("%s:%s%s%s%s\n", argv[2], role ? " role " : "", role ? role : "",
                tier ? " tier " : "", tier ? tier : "");
+    }
     db_pg_close(pg);
     return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }

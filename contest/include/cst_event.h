@@ -39,6 +39,9 @@ enum cst_event_type {
     CST_EVENT_CONTEST_ANNOUNCEMENT, /* "contest.announcement" (durable) */
     CST_EVENT_CONTEST_PHASE,        /* "contest.phase": started, frozen, ended... (durable) */
     CST_EVENT_CONTEST_CLAR,         /* "contest.clarification": asked or answered (durable) */
+    /* For the servers only, never a client: what their caches must drop. */
+    CST_EVENT_SESSION_ENDED,   /* "session.ended": a user's sessions, or rights, changed */
+    CST_EVENT_CONTEST_CHANGED, /* "contest.changed": an edit or a registration */
     CST_EVENT_TYPE_COUNT,
 };
 
@@ -56,6 +59,9 @@ enum cst_event_audience {
     /* Its user and the jury among the contest's subscribers: a question,
      * a private answer. */
     CST_AUDIENCE_JURY,
+    /* No client: the servers act on it (each cache drops what it names:
+     * another server's logout, role change, contest edit, registration). */
+    CST_AUDIENCE_SERVERS,
 };
 
 /* Which unsent, older event a newer one replaces in a slow connection's

@@ -35,6 +35,10 @@ static const struct cst_event_info infos[CST_EVENT_TYPE_COUNT] = {
     [CST_EVENT_CONTEST_PHASE] = {"contest.phase", true, CST_AUDIENCE_PUBLIC, CST_COALESCE_NEVER},
     [CST_EVENT_CONTEST_CLAR] = {"contest.clarification", true, CST_AUDIENCE_JURY,
                                 CST_COALESCE_NEVER},
+    [CST_EVENT_SESSION_ENDED] = {"session.ended", false, CST_AUDIENCE_SERVERS,
+                                 CST_COALESCE_NEVER},
+    [CST_EVENT_CONTEST_CHANGED] = {"contest.changed", false, CST_AUDIENCE_SERVERS,
+                                   CST_COALESCE_NEVER},
 };
 
 static const char *const state_names[] = {
@@ -164,6 +168,10 @@ bool cst_event_valid(const struct cst_event *ev)
                /* A broadcast has nobody who asked, and is for everyone. */
                (ev->user_id || (ev->u.clar.is_public && !ev->u.clar.question)) &&
                ev->u.clar.asked_at_ms >= 0 && ev->u.clar.answered_at_ms >= 0;
+    case CST_EVENT_SESSION_ENDED: /* ids only */
+        return id_ok(ev->user_id, true) && !ev->contest_id && !ev->submission_id;
+    case CST_EVENT_CONTEST_CHANGED:
+        return id_ok(ev->contest_id, true) && !ev->user_id && !ev->submission_id;
     case CST_EVENT_TYPE_COUNT:
         break;
     }
@@ -333,6 +341,9 @@ cJSON *cst_event_to_json(const struct cst_event *ev)
     case CST_EVENT_CONTEST_PHASE:
         ok = ok && put_str(o, "phase", cst_phase_name(ev->u.phase.phase)) &&
              put_num(o, "at_ms", (double)ev->u.phase.at_ms) && put_problems(o, &ev->u.phase);
+        break;
+    case CST_EVENT_SESSION_ENDED:
+    case CST_EVENT_CONTEST_CHANGED:
         break;
     case CST_EVENT_TYPE_COUNT:
         ok = false;
@@ -599,6 +610,9 @@ static int payload_from_json(struct cst_event *ev, const cJSON *d)
             return GV_EPARSE;
         ev->u.announcement.text = gv_strdup(text->valuestring);
         return ev->u.announcement.text ? 0 : -ENOMEM;
+    case CST_EVENT_SESSION_ENDED:
+    case CST_EVENT_CONTEST_CHANGED:
+        return 0;
     case CST_EVENT_TYPE_COUNT:
         break;
     }

@@ -33,6 +33,13 @@ int db_event_publish(char *out_id, struct db_redis *r, const struct cst_event *e
  * recorded, only its live delivery was lost. */
 int db_event_record(char *out_id, struct db_pg *pg, struct db_redis *r, struct cst_event *ev);
 
+/* Tells every gavel-server that what their caches hold for a user
+ * (CST_EVENT_SESSION_ENDED: a logout, a role changed) or a contest
+ * (CST_EVENT_CONTEST_CHANGED: an edit, a registration) is stale: one
+ * stream entry, ids only. Best effort like any publish: each cache's TTL
+ * covers a lost one. GV_EINVAL for another type or an id <= 0. */
+int db_event_tell_servers(struct db_redis *r, enum cst_event_type type, int64_t id);
+
 /* Decodes a live stream entry. GV_EPARSE for an entry that is not an event
  * (the stream key may be shared with other tools). */
 int db_event_from_entry(struct cst_event *out, const struct db_stream_entry *e);

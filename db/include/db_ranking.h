@@ -4,14 +4,17 @@
  *
  * Per contest and view ("jury": everything; "public": the freeze applied),
  * Redis holds
- *   gavel:board:<cid>:<view>:rank     sorted set: member the user id
+ *   gavel:board:<cid>:<view>:rank     sorted set: member the whole row,
+ *                                     "<user id>|<row text>\n<names>": the id
  *                                     zero-padded to 19 digits (so equal keys
  *                                     list by user id, the board's tie order),
- *                                     score the row's key (cst_rank_key)
- *   gavel:board:<cid>:<view>:rows     hash: member -> row text (cst_rank_row_*)
- *   gavel:board:<cid>:<view>:first:<p> sorted set: solvers of problem p by
- *                                     solve time, for the first-to-solve mark
- *   gavel:board:<cid>:teams           hash: member -> username 0x1f display name
+ *                                     the row text cst_rank_row_*'s, the names
+ *                                     "username 0x1f display name"; score the
+ *                                     row's key (cst_rank_key). A window is
+ *                                     one ZRANGE of it.
+ *   gavel:board:<cid>:<view>:rows     hash: id (19 digits) -> its member now
+ *   gavel:board:<cid>:<view>:first:<p> sorted set: solvers of problem p (ids)
+ *                                     by solve time, for the first-to-solve mark
  *   gavel:board:<cid>:meta            hash: fp, what it was built from
  *   gavel:board:<cid>:gen             a counter every update increments, so
  *                                     that a rebuild that raced one is redone
@@ -53,8 +56,9 @@ struct db_ranking_entry {
 
 /* Writes `n` views' rows of `user_id` in one round trip: its key, its row
  * and its solves. 0; -ERANGE when a row does not fit its layout (nothing is
- * written); GV_EUNAVAIL or GV_EREDIS. `names` ("username\x1fdisplay name"),
- * when not NULL, is stored as the participant's names. */
+ * written); GV_EUNAVAIL or GV_EREDIS; GV_ETOOBIG for names of 320 bytes or
+ * more. `names` ("username\x1fdisplay name"), when not NULL, is stored as
+ * the participant's names; when NULL, those stored are kept. */
 int db_ranking_put(struct db_redis *r, int64_t contest_id, int64_t user_id, const char *names,
                    const struct db_ranking_entry *e, size_t n);
 

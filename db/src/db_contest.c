@@ -561,7 +561,7 @@ static void first_marks_follow(struct db_pg *pg, struct db_redis *r, int64_t con
     if (!text || !before)
         goto out;
     first_holders_text(text, FIRST_TEXT_MAX, now);
-    snprintf(key, sizeof(key), "%.40s:%" PRId64 ":firsts", db_ranking_prefix(), contest_id);
+    snprintf(key, sizeof(key), "%.40s:%" PRId64 ":first_holders", db_ranking_prefix(), contest_id);
     err = db__redis_call(&rep, r, 6, argv, NULL, 0);
     if (err < 0) {
         gv_log(GV_LOG_WARN, "db", "first-to-solve marks of contest %" PRId64 " not followed: %s",

@@ -76,6 +76,20 @@ int db_event_publish(char *out_id, struct db_redis *r, const struct cst_event *e
     return err;
 }
 
+int db_event_tell_servers(struct db_redis *r, enum cst_event_type type, int64_t id)
+{
+    struct cst_event ev;
+
+    if ((type != CST_EVENT_SESSION_ENDED && type != CST_EVENT_CONTEST_CHANGED) || id <= 0)
+        return GV_EINVAL;
+    cst_event_init(&ev, type);
+    if (type == CST_EVENT_SESSION_ENDED)
+        ev.user_id = id;
+    else
+        ev.contest_id = id;
+    return db_event_publish(NULL, r, &ev);
+}
+
 int db_event_record(char *out_id, struct db_pg *pg, struct db_redis *r, struct cst_event *ev)
 {
     const struct cst_event_info *info = cst_event_info(ev->type);

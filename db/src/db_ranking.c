@@ -4,11 +4,23 @@
  * Theory of operation. A verdict rewrites one participant's row in each
  * view: its attempts come from PostgreSQL (the record), contest/ computes
  * the row and its key, and one pipelined round trip moves the member in the
- * sorted set (O(log n)), stores the row and its solves. A window is one
- * Lua script, so one round trip and one consistent moment: the members and
- * keys at the positions asked for, the count of keys below the first (its
- * rank; cst_rank_window ranks the rest), the rows, their names, the board's
- * size and each problem's earliest solve.
+ * sorted set (O(log n)), stores the row and its solves.
+ *
+ * A member carries its whole row: "<user id, 19 digits>|<row text>\n<names>",
+ * so that a window is one ZRANGE, in one MULTI with a small script that
+ * counts the keys below the first row (its rank; cst_rank_window ranks the
+ * rest), the board's size and each problem's earliest solve: one round trip
+ * and one consistent moment. It used to be one Lua script that also fetched
+ * each row and its names from two hashes (HMGET): measured, a window asked
+ * once every few thousand verdicts, as a page asks, cost 0.8-1.0 ms inside
+ * Redis against 0.3 ms asked back to back, because Redis' memory for those
+ * rows and the Lua interpreter were no longer in the CPU's caches (an idle
+ * pause did the same as thousands of updates), and passing 400 strings
+ * through Lua and back doubled even a plain ZRANGE's cost. Now a window
+ * reads 100 skiplist nodes and their members, and no bulk data goes
+ * through Lua (docs/CONTESTS.md, "Scale"). The `rows` hash only maps a
+ * user id to its current member, for an update (which replaces the
+ * member) and for the window around a participant (ZRANK needs it).
  *
  * The board is valid for what it was built from: meta's `fp` names the
  * contest's board_version (bumped by PostgreSQL triggers when participants,
@@ -39,7 +51,11 @@
 #include "banned.h"
 
 #define KEY_MAX 128
+#define ID_DIGITS 19 /* a user id in members, zero-padded */
 #define MEMBER_MAX 24
+/* A member with its row: id, '|', row text, '\n', names. */
+#define NAMES_MAX 320
+#define ROW_MEMBER_MAX (MEMBER_MAX + CST_RANK_ROW_TEXT_MAX + NAMES_MAX)
 #define FP_MAX (256 + CST_EVENT_CELLS_MAX * 24)
 /* Rows per ZADD/HSET while rebuilding: big enough to amortize a command,
  * small enough not to stall Redis. */
@@ -87,6 +103,15 @@ static void member_of(char *buf, int64_t uid)
     snprintf(buf, MEMBER_MAX, "%019" PRId64, uid);
 }
 
+/* The member that carries `row_text` and `names`. 0, or GV_ETOOBIG. */
+static int row_member_of(char *buf, size_t cap, int64_t uid, const char *row_text,
+                         const char *names)
+{
+    int n = snprintf(buf, cap, "%019" PRId64 "|%s\n%s", uid, row_text, names);
+
+    return n < 0 || (size_t)n >= cap ? GV_ETOOBIG : 0;
+}
+
 static void fmt_double(char *buf, size_t cap, const char *prefix, double v)
 {
     snprintf(buf, cap, "%s%.17g", prefix, v);
@@ -124,15 +149,97 @@ static int cmd(struct db_redis *r, size_t *queued, int argc, const char *a0, con
     return err;
 }
 
+/* One view's part of an update, atomic: the participant's member replaced
+ * (the old one found through `rows`, removed; the new one added with its
+ * key; `rows` pointed at it), then for each problem given its solve added
+ * or removed and the problem's earliest solve copied into `firsts`, the one
+ * small hash a window reads for its first-to-solve marks.
+ * KEYS: rank, rows, firsts, then the given problems' solver sets.
+ * ARGV: id, key, row text, names, "1" when names are given (else the old
+ * member's are kept), then per given problem its index and its solve time
+ * or "-". */
+static const char put_lua[] =
+    "local old = redis.call('HGET', KEYS[2], ARGV[1])\n"
+    "local names = ARGV[4]\n"
+    "if ARGV[5] ~= '1' then\n"
+    "  names = ''\n"
+    "  if old then\n"
+    "    local i = string.find(old, '\\n', 1, true)\n"
+    "    if i then names = string.sub(old, i + 1) end\n"
+    "  end\n"
+    "end\n"
+    "local m = ARGV[1] .. '|' .. ARGV[3] .. '\\n' .. names\n"
+    "if old and old ~= m then redis.call('ZREM', KEYS[1], old) end\n"
+    "redis.call('ZADD', KEYS[1], ARGV[2], m)\n"
+    "redis.call('HSET', KEYS[2], ARGV[1], m)\n"
+    "for k = 4, #KEYS do\n"
+    "  local p, t = ARGV[2 * k - 2], ARGV[2 * k - 1]\n"
+    "  if t == '-' then redis.call('ZREM', KEYS[k], ARGV[1])\n"
+    "  else redis.call('ZADD', KEYS[k], t, ARGV[1]) end\n"
+    "  local f = redis.call('ZRANGE', KEYS[k], 0, 0, 'WITHSCORES')\n"
+    "  if f[2] then redis.call('HSET', KEYS[3], p, f[2])\n"
+    "  else redis.call('HDEL', KEYS[3], p) end\n"
+    "end\n"
+    "return 0\n";
+
+/* Appends one view's EVAL of put_lua. */
+static int put_view(struct db_redis *r, int64_t cid, const char *member, const char *names,
+                    const struct db_ranking_entry *e, double key)
+{
+    char keys[3 + CST_EVENT_CELLS_MAX][KEY_MAX], args[2 * CST_EVENT_CELLS_MAX][24];
+    char text[CST_RANK_ROW_TEXT_MAX], score[40], nkeys[16];
+    const char *argv[3 + 3 + CST_EVENT_CELLS_MAX + 5 + 2 * CST_EVENT_CELLS_MAX];
+    size_t nk = 3, na = 0;
+    int argc = 0, err;
+
+    if (e->nproblems > CST_EVENT_CELLS_MAX)
+        return GV_ETOOBIG;
+    err = cst_rank_row_encode(text, sizeof(text), e->row, e->nproblems);
+    if (err < 0)
+        return err;
+    view_key(keys[0], cid, false, e->view, "rank");
+    view_key(keys[1], cid, false, e->view, "rows");
+    view_key(keys[2], cid, false, e->view, "firsts");
+    for (size_t p = 0; p < e->nproblems; p++) {
+        const struct cst_cell *c = &e->row->cells[p];
+
+        if (e->problem != DB_RANKING_ALL_PROBLEMS && e->problem != p)
+            continue;
+        first_key(keys[nk++], cid, false, e->view, p);
+        snprintf(args[na++], sizeof(args[0]), "%zu", p);
+        if (c->solved)
+            snprintf(args[na++], sizeof(args[0]), "%" PRId64, c->solved_at_ms);
+        else
+            snprintf(args[na++], sizeof(args[0]), "-");
+    }
+    fmt_double(score, sizeof(score), "", key);
+    snprintf(nkeys, sizeof(nkeys), "%zu", nk);
+    argv[argc++] = "EVAL";
+    argv[argc++] = put_lua;
+    argv[argc++] = nkeys;
+    for (size_t k = 0; k < nk; k++)
+        argv[argc++] = keys[k];
+    argv[argc++] = member;
+    argv[argc++] = score;
+    argv[argc++] = text;
+    argv[argc++] = names ? names : "";
+    argv[argc++] = names ? "1" : "0";
+    for (size_t i = 0; i < na; i++)
+        argv[argc++] = args[i];
+    return db__redis_append(r, argc, argv, NULL);
+}
+
 int db_ranking_put(struct db_redis *r, int64_t contest_id, int64_t user_id, const char *names,
                    const struct db_ranking_entry *e, size_t n)
 {
-    char member[MEMBER_MAX], key[KEY_MAX], score[40], text[CST_RANK_ROW_TEXT_MAX];
+    char member[MEMBER_MAX];
     double keys[4];
     size_t queued = 0;
     int err = 0;
 
     assert(n <= 4);
+    if (names && strlen(names) >= NAMES_MAX)
+        return GV_ETOOBIG;
     for (size_t i = 0; i < n; i++) {
         err = cst_rank_key(&keys[i], e[i].layout, e[i].row);
         if (err < 0)
@@ -140,32 +247,8 @@ int db_ranking_put(struct db_redis *r, int64_t contest_id, int64_t user_id, cons
     }
     member_of(member, user_id);
     for (size_t i = 0; err == 0 && i < n; i++) {
-        const struct cst_row *row = e[i].row;
-
-        err = cst_rank_row_encode(text, sizeof(text), row, e[i].nproblems);
-        if (err < 0)
-            break;
-        view_key(key, contest_id, false, e[i].view, "rank");
-        fmt_double(score, sizeof(score), "", keys[i]);
-        err = cmd(r, &queued, 4, "ZADD", key, score, member, NULL);
-        view_key(key, contest_id, false, e[i].view, "rows");
-        if (err == 0)
-            err = cmd(r, &queued, 4, "HSET", key, member, text, NULL);
-        for (size_t p = 0; err == 0 && p < e[i].nproblems; p++) {
-            if (e[i].problem != DB_RANKING_ALL_PROBLEMS && e[i].problem != p)
-                continue;
-            first_key(key, contest_id, false, e[i].view, p);
-            if (row->cells[p].solved) {
-                snprintf(score, sizeof(score), "%" PRId64, row->cells[p].solved_at_ms);
-                err = cmd(r, &queued, 4, "ZADD", key, score, member, NULL);
-            } else {
-                err = cmd(r, &queued, 3, "ZREM", key, member, NULL, NULL);
-            }
-        }
-    }
-    if (err == 0 && names) {
-        key_of(key, contest_id, false, "teams");
-        err = cmd(r, &queued, 4, "HSET", key, member, names, NULL);
+        err = put_view(r, contest_id, member, names, &e[i], keys[i]);
+        queued += err == 0;
     }
     /* Whatever was queued is sent and read, also after a failure, so the
      * connection stays in step. */
@@ -195,70 +278,80 @@ static bool reply_is_array(const redisReply *rep, size_t n)
     return rep && rep->type == REDIS_REPLY_ARRAY && (n == SIZE_MAX || rep->elements == n);
 }
 
-/* A window in one round trip, atomic: positions, the count below the first
- * key (its rank), the rows, their names, each problem's earliest solve.
- * KEYS: rank, rows, teams, then the problems' first-solve sets. ARGV: "pos"
- * FROM COUNT, or "member" MEMBER RADIUS. Returns false for a member that is
- * not on the board, else {from, total, below, {member, key, ...}, rows,
- * names, {earliest solve or "", ...}}. */
-static const char window_lua[] =
-    "local from, count\n"
-    "if ARGV[1] == 'member' then\n"
-    "  local p = redis.call('ZRANK', KEYS[1], ARGV[2])\n"
-    "  if not p then return false end\n"
-    "  local r = tonumber(ARGV[3])\n"
-    "  if p > r then from = p - r else from = 0 end\n"
-    "  count = p - from + r + 1\n"
-    "else\n"
-    "  from = tonumber(ARGV[2])\n"
-    "  count = tonumber(ARGV[3])\n"
-    "end\n"
-    "local z = redis.call('ZRANGE', KEYS[1], from, from + count - 1, 'WITHSCORES')\n"
-    "local m = {}\n"
-    "for i = 1, #z, 2 do m[#m + 1] = z[i] end\n"
-    "local below, rows, names = 0, {}, {}\n"
-    "if #m > 0 then\n"
-    "  below = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. z[2])\n"
-    "  rows = redis.call('HMGET', KEYS[2], unpack(m))\n"
-    "  names = redis.call('HMGET', KEYS[3], unpack(m))\n"
-    "end\n"
-    "local first = {}\n"
-    "for k = 4, #KEYS do\n"
-    "  local f = redis.call('ZRANGE', KEYS[k], 0, 0, 'WITHSCORES')\n"
-    "  first[#first + 1] = f[2] or ''\n"
-    "end\n"
-    "return {from, redis.call('ZCARD', KEYS[1]), below, z, rows, names, first}\n";
+/* The count of keys below the key at position ARGV[1] of KEYS[1]: the rank
+ * of a window's first row, less one. Small answers only: the rows never
+ * pass through Lua (see the top). */
+static const char below_lua[] =
+    "local z = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[1], 'WITHSCORES')\n"
+    "if #z == 0 then return 0 end\n"
+    "return redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. z[2])\n";
 
-/* The script's answer into `w`. */
-static int window_parse(struct db_ranking_rows *w, const redisReply *rep)
+/* The position of a participant's member: KEYS rank, rows; ARGV the id.
+ * False when it is not on the board. */
+static const char locate_lua[] =
+    "local m = redis.call('HGET', KEYS[2], ARGV[1])\n"
+    "if not m then return false end\n"
+    "return redis.call('ZRANK', KEYS[1], m)\n";
+
+/* One member of the rank set, "<id>|<row text>\n<names>", into row i. */
+static int member_parse(struct db_ranking_rows *w, size_t i, const redisReply *m)
 {
-    const redisReply *z, *rows, *names, *first;
+    char text[CST_RANK_ROW_TEXT_MAX];
+    const char *nl;
+    size_t len;
+
+    if (m->type != REDIS_REPLY_STRING || m->len <= ID_DIGITS || m->str[ID_DIGITS] != '|')
+        return GV_EPARSE;
+    nl = memchr(m->str, '\n', m->len);
+    len = nl ? (size_t)(nl - m->str) - (ID_DIGITS + 1) : 0;
+    if (!nl || len >= sizeof(text))
+        return GV_EPARSE;
+    memcpy(text, m->str + ID_DIGITS + 1, len);
+    text[len] = '\0';
+    w->user_ids[i] = strtoll(m->str, NULL, 10);
+    w->rows[i].cells = w->cells + i * w->nproblems;
+    /* A member that does not decode: a board damaged by hand. */
+    if (w->user_ids[i] <= 0 || cst_rank_row_decode(&w->rows[i], w->nproblems, text) < 0)
+        return GV_EPARSE;
+    w->names[i] = gv_strndup(nl + 1, m->len - (size_t)(nl + 1 - m->str));
+    return w->names[i] ? 0 : -ENOMEM;
+}
+
+/* EXEC's answer, {ZRANGE's members and keys, ZCARD, HGETALL of the
+ * earliest solves, and, past the top, the count below the first key},
+ * into `w`. */
+static int window_parse(struct db_ranking_rows *w, const redisReply *rep, size_t from)
+{
+    const redisReply *z, *firsts;
     int64_t earliest[CST_EVENT_CELLS_MAX];
+    size_t below = 0, n;
     double *keys = NULL;
-    size_t n;
     int err = 0;
 
-    if (rep->type == REDIS_REPLY_NIL)
-        return GV_ENOTFOUND;
-    if (!reply_is_array(rep, 7) || rep->element[0]->type != REDIS_REPLY_INTEGER ||
-        rep->element[1]->type != REDIS_REPLY_INTEGER ||
-        rep->element[2]->type != REDIS_REPLY_INTEGER || !reply_is_array(rep->element[3], SIZE_MAX) ||
-        rep->element[3]->elements % 2)
+    if (!reply_is_array(rep, from ? 4 : 3) || !reply_is_array(rep->element[0], SIZE_MAX) ||
+        rep->element[0]->elements % 2 || rep->element[1]->type != REDIS_REPLY_INTEGER ||
+        !reply_is_array(rep->element[2], SIZE_MAX) || rep->element[2]->elements % 2 ||
+        (from && rep->element[3]->type != REDIS_REPLY_INTEGER))
         return GV_EREDIS;
-    z = rep->element[3];
+    z = rep->element[0];
+    firsts = rep->element[2];
     n = z->elements / 2;
-    rows = rep->element[4];
-    names = rep->element[5];
-    first = rep->element[6];
-    if ((n && (!reply_is_array(rows, n) || !reply_is_array(names, n))) ||
-        !reply_is_array(first, w->nproblems))
-        return GV_EREDIS;
-    w->from = (size_t)rep->element[0]->integer;
+    w->from = from;
     w->total = (size_t)rep->element[1]->integer;
+    if (from)
+        below = (size_t)rep->element[3]->integer;
     for (size_t p = 0; p < w->nproblems; p++)
-        earliest[p] = first->element[p]->type == REDIS_REPLY_STRING && first->element[p]->len
-                          ? (int64_t)strtod(first->element[p]->str, NULL)
-                          : INT64_MAX;
+        earliest[p] = INT64_MAX;
+    for (size_t i = 0; i + 1 < firsts->elements; i += 2) {
+        const redisReply *f = firsts->element[i], *t = firsts->element[i + 1];
+        size_t p;
+
+        if (f->type != REDIS_REPLY_STRING || t->type != REDIS_REPLY_STRING)
+            return GV_EREDIS;
+        p = (size_t)strtoul(f->str, NULL, 10);
+        if (p < w->nproblems)
+            earliest[p] = strtoll(t->str, NULL, 10);
+    }
     w->user_ids = gv_calloc(n ? n : 1, sizeof(*w->user_ids));
     w->ranks = gv_calloc(n ? n : 1, sizeof(*w->ranks));
     w->rows = gv_calloc(n ? n : 1, sizeof(*w->rows));
@@ -270,89 +363,129 @@ static int window_parse(struct db_ranking_rows *w, const redisReply *rep)
         return -ENOMEM;
     }
     w->n = n;
-    for (size_t i = 0; i < n; i++) {
-        w->user_ids[i] = strtoll(z->element[2 * i]->str, NULL, 10);
+    for (size_t i = 0; i < n; i++)
         keys[i] = strtod(z->element[2 * i + 1]->str, NULL);
-    }
-    cst_rank_window(w->ranks, keys, n, w->from, (size_t)rep->element[2]->integer);
+    cst_rank_window(w->ranks, keys, n, w->from, below);
     for (size_t i = 0; err == 0 && i < n; i++) {
-        const redisReply *row = rows->element[i], *nm = names->element[i];
-
-        w->rows[i].cells = w->cells + i * w->nproblems;
-        /* A member without a decodable row: a board damaged by hand. */
-        if (row->type != REDIS_REPLY_STRING ||
-            cst_rank_row_decode(&w->rows[i], w->nproblems, row->str) < 0) {
-            err = GV_EPARSE;
-            break;
+        err = member_parse(w, i, z->element[2 * i]);
+        if (err == 0) {
+            w->rows[i].rank = w->ranks[i];
+            cst_board_mark_first(&w->rows[i], w->nproblems, earliest);
         }
-        w->rows[i].rank = w->ranks[i];
-        cst_board_mark_first(&w->rows[i], w->nproblems, earliest);
-        w->names[i] = gv_strdup(nm->type == REDIS_REPLY_STRING ? nm->str : "");
-        if (!w->names[i])
-            err = -ENOMEM;
     }
     gv_free(keys);
     return err;
 }
 
+/* The rows at [from, from + count) in one round trip and one moment:
+ * MULTI, ZRANGE, ZCARD, HGETALL firsts, below_lua past the top, EXEC. */
 static int read_window(struct db_ranking_rows *out, struct db_redis *r, int64_t cid,
-                       enum db_ranking_view view, size_t nproblems, const char *mode,
-                       const char *arg1, size_t arg2)
+                       enum db_ranking_view view, size_t from, size_t count)
 {
-    char keys[3 + CST_EVENT_CELLS_MAX][KEY_MAX], nkeys[16], a2[24];
-    const char *argv[3 + 3 + CST_EVENT_CELLS_MAX + 3];
+    char rank[KEY_MAX], firsts[KEY_MAX], f[24], to[24];
+    const char *range[] = {"ZRANGE", rank, f, to, "WITHSCORES"};
+    const char *below[] = {"EVAL", below_lua, "1", rank, f};
     redisReply *rep = NULL;
-    int argc = 0, err;
+    size_t queued = 0;
+    int err;
 
-    if (nproblems > CST_EVENT_CELLS_MAX)
-        return GV_ETOOBIG;
-    out->nproblems = nproblems;
-    view_key(keys[0], cid, false, view, "rank");
-    view_key(keys[1], cid, false, view, "rows");
-    key_of(keys[2], cid, false, "teams");
-    for (size_t p = 0; p < nproblems; p++)
-        first_key(keys[3 + p], cid, false, view, p);
-    snprintf(nkeys, sizeof(nkeys), "%zu", 3 + nproblems);
-    snprintf(a2, sizeof(a2), "%zu", arg2);
-    argv[argc++] = "EVAL";
-    argv[argc++] = window_lua;
-    argv[argc++] = nkeys;
-    for (size_t k = 0; k < 3 + nproblems; k++)
-        argv[argc++] = keys[k];
-    argv[argc++] = mode;
-    argv[argc++] = arg1;
-    argv[argc++] = a2;
-    err = db__redis_call(&rep, r, argc, argv, NULL, 0);
-    if (err < 0)
+    view_key(rank, cid, false, view, "rank");
+    view_key(firsts, cid, false, view, "firsts");
+    snprintf(f, sizeof(f), "%zu", from);
+    snprintf(to, sizeof(to), "%zu", from + count - 1);
+    err = cmd(r, &queued, 1, "MULTI", NULL, NULL, NULL, NULL);
+    if (err == 0 && (err = db__redis_append(r, 5, range, NULL)) == 0)
+        queued++;
+    if (err == 0)
+        err = cmd(r, &queued, 2, "ZCARD", rank, NULL, NULL, NULL);
+    if (err == 0)
+        err = cmd(r, &queued, 2, "HGETALL", firsts, NULL, NULL, NULL);
+    /* The top's first row has nothing below it: no script to run. */
+    if (err == 0 && from && (err = db__redis_append(r, 5, below, NULL)) == 0)
+        queued++;
+    if (err == 0)
+        err = cmd(r, &queued, 1, "EXEC", NULL, NULL, NULL, NULL);
+    if (err < 0) {
+        drain(r, queued);
         return err;
-    err = window_parse(out, rep);
-    freeReplyObject(rep);
+    }
+    err = drain(r, queued - 1); /* +OK and +QUEUED */
+    {
+        int e = db__redis_reply(&rep, r);
+        if (err == 0)
+            err = e;
+    }
+    if (err == 0)
+        err = window_parse(out, rep, from);
+    if (rep)
+        freeReplyObject(rep);
     return err;
 }
 
 int db_ranking_window(struct db_ranking_rows *out, struct db_redis *r, int64_t contest_id,
                       enum db_ranking_view view, size_t nproblems, size_t from, size_t count)
 {
-    char f[24];
-
     memset(out, 0, sizeof(*out));
     if (count == 0 || count > DB_RANKING_WINDOW_MAX || from > (size_t)INT32_MAX)
         return GV_EINVAL;
-    snprintf(f, sizeof(f), "%zu", from);
-    return read_window(out, r, contest_id, view, nproblems, "pos", f, count);
+    if (nproblems > CST_EVENT_CELLS_MAX)
+        return GV_ETOOBIG;
+    out->nproblems = nproblems;
+    return read_window(out, r, contest_id, view, from, count);
 }
+
+/* Tries at a window around a participant who keeps moving between finding
+ * its position and reading the rows there. */
+#define AROUND_TRIES 3
 
 int db_ranking_around(struct db_ranking_rows *out, struct db_redis *r, int64_t contest_id,
                       enum db_ranking_view view, size_t nproblems, int64_t user_id,
                       size_t radius)
 {
-    char member[MEMBER_MAX];
+    char member[MEMBER_MAX], rank[KEY_MAX], rows[KEY_MAX];
+    const char *argv[] = {"EVAL", locate_lua, "2", rank, rows, member};
+    int err = 0;
 
     memset(out, 0, sizeof(*out));
     if (radius > DB_RANKING_WINDOW_MAX / 2)
         return GV_EINVAL;
+    if (nproblems > CST_EVENT_CELLS_MAX)
+        return GV_ETOOBIG;
     member_of(member, user_id);
-    return read_window(out, r, contest_id, view, nproblems, "member", member, radius);
+    view_key(rank, contest_id, false, view, "rank");
+    view_key(rows, contest_id, false, view, "rows");
+    /* Two round trips: the position, then the rows there, atomically. A
+     * verdict in between may move the participant out of what was read;
+     * then it is read again (and, moving still, the last read is served:
+     * a consistent window of the board, near where the participant was). */
+    for (int t = 0; t < AROUND_TRIES; t++) {
+        redisReply *rep = NULL;
+        size_t pos, from;
+        bool inside = false;
+
+        err = db__redis_call(&rep, r, 6, argv, NULL, 0);
+        if (err < 0)
+            return err;
+        if (rep->type == REDIS_REPLY_NIL) {
+            freeReplyObject(rep);
+            return GV_ENOTFOUND;
+        }
+        if (rep->type != REDIS_REPLY_INTEGER || rep->integer < 0) {
+            freeReplyObject(rep);
+            return GV_EREDIS;
+        }
+        pos = (size_t)rep->integer;
+        freeReplyObject(rep);
+        from = pos > radius ? pos - radius : 0;
+        db_ranking_rows_release(out);
+        out->nproblems = nproblems;
+        err = read_window(out, r, contest_id, view, from, pos - from + radius + 1);
+        for (size_t i = 0; err == 0 && i < out->n && !inside; i++)
+            inside = out->user_ids[i] == user_id;
+        if (err < 0 || inside)
+            break;
+    }
+    return err;
 }
 
 /* --- From PostgreSQL ------------------------------------------------------ */
@@ -363,7 +496,7 @@ static void fingerprint(char *fp, const struct db__board *s)
 {
     size_t len;
 
-    len = (size_t)snprintf(fp, FP_MAX, "v1|%s|%s|%s|%s|%s|%s|%zu",
+    len = (size_t)snprintf(fp, FP_MAX, "v2|%s|%s|%s|%s|%s|%s|%zu",
                            PQgetvalue(s->contest, 0, 6), PQgetvalue(s->contest, 0, 0),
                            PQgetvalue(s->contest, 0, 1), PQgetvalue(s->contest, 0, 2),
                            PQgetvalue(s->contest, 0, 3), PQgetvalue(s->contest, 0, 5),
@@ -436,17 +569,17 @@ static void names_of(char *buf, size_t cap, const struct db__board *s, int t)
 /* Appends one batch of a view's rows to the staging keys. */
 static int build_batch(struct db_redis *r, size_t *queued, int64_t cid, enum db_ranking_view v,
                        const struct db__board *s, const struct cst_board *b,
-                       const struct cst_rank_layout *l, size_t lo, size_t hi, bool *has_first)
+                       const struct cst_rank_layout *l, size_t lo, size_t hi, int64_t *first_at)
 {
     size_t n = hi - lo, argc;
     const char **argv = gv_calloc(2 + 2 * n, sizeof(*argv));
     char (*a)[40] = gv_calloc(n ? n : 1, sizeof(*a));
     char (*m)[MEMBER_MAX] = gv_calloc(n ? n : 1, sizeof(*m));
-    char *texts = gv_malloc(n * CST_RANK_ROW_TEXT_MAX + 1);
-    char key[KEY_MAX];
+    char *members = gv_malloc(n * ROW_MEMBER_MAX + 1);
+    char key[KEY_MAX], text[CST_RANK_ROW_TEXT_MAX], names[NAMES_MAX];
     int err = 0;
 
-    if (!argv || !a || !m || !texts) {
+    if (!argv || !a || !m || !members) {
         err = -ENOMEM;
         goto out;
     }
@@ -455,10 +588,13 @@ static int build_batch(struct db_redis *r, size_t *queued, int64_t cid, enum db_
         double k = 0;
 
         member_of(m[i], s->team_ids[row->team]);
+        names_of(names, sizeof(names), s, (int)row->team);
         err = cst_rank_key(&k, l, row);
         if (err == 0)
-            err = cst_rank_row_encode(texts + i * CST_RANK_ROW_TEXT_MAX, CST_RANK_ROW_TEXT_MAX, row,
-                                      b->nproblems);
+            err = cst_rank_row_encode(text, sizeof(text), row, b->nproblems);
+        if (err == 0)
+            err = row_member_of(members + i * ROW_MEMBER_MAX, ROW_MEMBER_MAX,
+                                s->team_ids[row->team], text, names);
         fmt_double(a[i], sizeof(a[i]), "", k);
     }
     if (err < 0)
@@ -468,7 +604,7 @@ static int build_batch(struct db_redis *r, size_t *queued, int64_t cid, enum db_
     argv[1] = key;
     for (size_t i = 0; i < n; i++) {
         argv[2 + 2 * i] = a[i];
-        argv[3 + 2 * i] = m[i];
+        argv[3 + 2 * i] = members + i * ROW_MEMBER_MAX;
     }
     if ((err = db__redis_append(r, (int)(2 + 2 * n), argv, NULL)) < 0)
         goto out;
@@ -477,7 +613,7 @@ static int build_batch(struct db_redis *r, size_t *queued, int64_t cid, enum db_
     argv[0] = "HSET";
     for (size_t i = 0; i < n; i++) {
         argv[2 + 2 * i] = m[i];
-        argv[3 + 2 * i] = texts + i * CST_RANK_ROW_TEXT_MAX;
+        argv[3 + 2 * i] = members + i * ROW_MEMBER_MAX;
     }
     if ((err = db__redis_append(r, (int)(2 + 2 * n), argv, NULL)) < 0)
         goto out;
@@ -493,24 +629,12 @@ static int build_batch(struct db_redis *r, size_t *queued, int64_t cid, enum db_
             snprintf(a[i], sizeof(a[i]), "%" PRId64, c->solved_at_ms);
             argv[argc++] = a[i];
             argv[argc++] = m[i];
+            if (c->solved_at_ms < first_at[p])
+                first_at[p] = c->solved_at_ms;
         }
         if (argc == 2)
             continue;
-        has_first[p] = true;
         if ((err = db__redis_append(r, (int)argc, argv, NULL)) < 0)
-            goto out;
-        (*queued)++;
-    }
-    if (v == DB_RANKING_JURY) { /* the names, once */
-        key_of(key, cid, true, "teams");
-        argv[0] = "HSET";
-        for (size_t i = 0; i < n; i++) {
-            names_of(texts + i * CST_RANK_ROW_TEXT_MAX, CST_RANK_ROW_TEXT_MAX, s,
-                     (int)b->rows[lo + i].team);
-            argv[2 + 2 * i] = m[i];
-            argv[3 + 2 * i] = texts + i * CST_RANK_ROW_TEXT_MAX;
-        }
-        if ((err = db__redis_append(r, (int)(2 + 2 * n), argv, NULL)) < 0)
             goto out;
         (*queued)++;
     }
@@ -518,15 +642,15 @@ out:
     gv_free(argv);
     gv_free(a);
     gv_free(m);
-    gv_free(texts);
+    gv_free(members);
     return err;
 }
 
 /* Clears the staging keys (a failed rebuild may have left some). */
 static int build_clear(struct db_redis *r, int64_t cid)
 {
-    char keys[2 * (2 + CST_EVENT_CELLS_MAX) + 1][KEY_MAX];
-    const char *argv[2 * (2 + CST_EVENT_CELLS_MAX) + 2] = {"DEL"};
+    char keys[2 * (2 + CST_EVENT_CELLS_MAX)][KEY_MAX];
+    const char *argv[2 * (2 + CST_EVENT_CELLS_MAX) + 1] = {"DEL"};
     int argc = 1;
 
     for (int v = 0; v < 2; v++) {
@@ -542,16 +666,13 @@ static int build_clear(struct db_redis *r, int64_t cid)
             argc++;
         }
     }
-    key_of(keys[argc - 1], cid, true, "teams");
-    argv[argc] = keys[argc - 1];
-    argc++;
     return simple(r, argc, argv);
 }
 
 /* MULTI: the live keys replaced by the staging ones, and meta; EXEC. 1 when
  * installed, 0 when an update ran since the WATCH. */
 static int build_install(struct db_redis *r, int64_t cid, const char *fp, size_t nteams,
-                         size_t nproblems, const bool has_first[2][CST_EVENT_CELLS_MAX])
+                         size_t nproblems, const int64_t first_at[2][CST_EVENT_CELLS_MAX])
 {
     char from[KEY_MAX], to[KEY_MAX], np[24];
     size_t queued = 0;
@@ -572,16 +693,25 @@ static int build_install(struct db_redis *r, int64_t cid, const char *fp, size_t
             first_key(from, cid, true, (enum db_ranking_view)v, p);
             first_key(to, cid, false, (enum db_ranking_view)v, p);
             err = cmd(r, &queued, 2, "DEL", to, NULL, NULL, NULL);
-            if (err == 0 && p < nproblems && has_first[v][p])
+            if (err == 0 && p < nproblems && first_at[v][p] != INT64_MAX)
                 err = cmd(r, &queued, 3, "RENAME", from, to, NULL, NULL);
         }
+        view_key(to, cid, false, (enum db_ranking_view)v, "firsts");
+        if (err == 0)
+            err = cmd(r, &queued, 2, "DEL", to, NULL, NULL, NULL);
+        for (size_t p = 0; err == 0 && p < nproblems; p++) {
+            char f[24], at[24];
+            if (first_at[v][p] == INT64_MAX)
+                continue;
+            snprintf(f, sizeof(f), "%zu", p);
+            snprintf(at, sizeof(at), "%" PRId64, first_at[v][p]);
+            err = cmd(r, &queued, 4, "HSET", to, f, at, NULL);
+        }
     }
-    key_of(from, cid, true, "teams");
+    /* Boards built before names moved into the members had this hash. */
     key_of(to, cid, false, "teams");
     if (err == 0)
         err = cmd(r, &queued, 2, "DEL", to, NULL, NULL, NULL);
-    if (err == 0 && nteams)
-        err = cmd(r, &queued, 3, "RENAME", from, to, NULL, NULL);
     key_of(to, cid, false, "meta");
     snprintf(np, sizeof(np), "%zu", nproblems);
     if (err == 0)
@@ -618,7 +748,7 @@ static int build_install(struct db_redis *r, int64_t cid, const char *fp, size_t
 static int rebuild_once(struct db_pg *pg, struct db_redis *r, int64_t cid, int64_t now_ms)
 {
     struct cst_board boards[2] = {{0}, {0}};
-    bool has_first[2][CST_EVENT_CELLS_MAX] = {{false}};
+    int64_t first_at[2][CST_EVENT_CELLS_MAX];
     struct cst_rank_layout layout;
     struct db__board s;
     char key[KEY_MAX], fp[FP_MAX];
@@ -627,6 +757,8 @@ static int rebuild_once(struct db_pg *pg, struct db_redis *r, int64_t cid, int64
     int err;
 
     memset(&s, 0, sizeof(s));
+    for (size_t p = 0; p < CST_EVENT_CELLS_MAX; p++)
+        first_at[0][p] = first_at[1][p] = INT64_MAX;
     key_of(key, cid, false, "gen");
     err = simple(r, 2, watch);
     if (err < 0)
@@ -655,7 +787,7 @@ static int rebuild_once(struct db_pg *pg, struct db_redis *r, int64_t cid, int64
         for (size_t lo = 0; err == 0 && lo < nteams; lo += BUILD_BATCH) {
             size_t hi = lo + BUILD_BATCH < nteams ? lo + BUILD_BATCH : nteams;
             err = build_batch(r, &queued, cid, (enum db_ranking_view)v, &s, &boards[v], &layout,
-                              lo, hi, has_first[v]);
+                              lo, hi, first_at[v]);
             /* Read as we go: the replies of a 100,000-row board would
              * otherwise pile up in both buffers. */
             {
@@ -667,7 +799,7 @@ static int rebuild_once(struct db_pg *pg, struct db_redis *r, int64_t cid, int64
         }
     }
     if (err == 0)
-        err = build_install(r, cid, fp, nteams, s.nproblems, has_first);
+        err = build_install(r, cid, fp, nteams, s.nproblems, first_at);
     if (err == -ERANGE)
         mark_unfit(r, cid, fp);
 out:
@@ -701,7 +833,7 @@ int db_ranking_update(struct db_pg *pg, struct db_redis *r, int64_t contest_id, 
     struct db_ranking_entry e[2];
     struct cst_rank_layout layout;
     struct db__board s;
-    char cid[24], uid[24], fp[FP_MAX], names[320], *have = NULL;
+    char cid[24], uid[24], fp[FP_MAX], names[NAMES_MAX], *have = NULL;
     int err;
 
     memset(&s, 0, sizeof(s));

@@ -10,10 +10,13 @@
  *
  * Sessions. A contestant's token is cached for GAVEL_SESSION_CACHE_MS
  * (default SRV_CACHE_SESSION_TTL_MS; 0: not at all) after PostgreSQL last
- * said whom it names. Dropped at once in this process
- * by a logout of that token and by any change of that user (user.set, a
- * role seen changed); another process's logout reaches this one within the
- * TTL. Organizers and admins are never cached: their rights follow
+ * said whom it names. Dropped at once in this process by a logout of that
+ * token and by any change of that user (user.set, a role seen changed), and
+ * in every process by the `session.ended` event that a logout or a
+ * user.set on any server (or `gavel user set`) publishes on the live
+ * stream (the loop drops the user's entries when it reads it). The TTL
+ * only bounds a lost event and a hello that read the row just before a
+ * logout's DELETE. Organizers and admins are never cached: their rights follow
  * PostgreSQL on every request anyway (srv__user_refresh).
  *
  * Snapshots. Each contest has a generation that the loop bumps for every
@@ -22,8 +25,11 @@
  * PostgreSQL; a snapshot built then is served while the generation is
  * unchanged, its contest's phase is the same (the entry ends at the next
  * change of the schedule) and for at most GAVEL_SNAPSHOT_CACHE_MS (default
- * SRV_CACHE_SNAPSHOT_TTL_MS: what no event announces: registrations, an organizer's edit on another
- * process). The session checks the generation once more when the
+ * SRV_CACHE_SNAPSHOT_TTL_MS). An edit of the contest, its unfreeze and a
+ * registration publish `contest.changed` (any server, or the CLI), which
+ * bumps the generation like any event of the contest; the TTL is the
+ * safety net for a lost event and for a change made in PostgreSQL by hand.
+ * The session checks the generation once more when the
  * subscription is made (srv_session.c): if an event of the contest was
  * delivered in between, the client would never get it - too early for its
  * subscription, too late for its snapshot -, so the subscribe runs again. */

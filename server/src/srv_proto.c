@@ -35,6 +35,22 @@ void srv__fail(struct srv_req_job *job, const char *code, const char *fmt, ...)
     va_end(ap);
 }
 
+void srv__tell_servers(struct srv_req_job *job, struct srv_job_env *env, enum cst_event_type type,
+                       int64_t id)
+{
+    struct db_redis *r = srv_jobs_redis(env);
+    int err;
+
+    if (type == CST_EVENT_SESSION_ENDED)
+        srv_cache_session_drop_user(job->cfg->cache, id);
+    else
+        srv_cache_contest_touch(job->cfg->cache, id);
+    err = r ? db_event_tell_servers(r, type, id) : GV_EUNAVAIL;
+    if (err < 0)
+        gv_log(GV_LOG_WARN, "srv", "%s %" PRId64 " not told to the other servers: %s",
+               cst_event_info(type)->name, id, gv_strerror(err));
+}
+
 void srv__fail_store(struct srv_req_job *job, struct srv_job_env *env, int err, int redis,
                      const char *what)
 {
@@ -255,10 +271,15 @@ static void do_logout(struct srv_req_job *job, struct srv_job_env *env, struct d
     int err;
 
     err = job->token[0] ? db_session_delete(pg, job->token) : 0;
-    /* A hello that read the row just before the DELETE may cache it again:
-     * the TTL bounds that, as it bounds another process's logout. */
-    if (job->token[0])
+    /* Every server drops the user's cached tokens (the event carries no
+     * token; the user's other sessions are read again). A hello that read
+     * the row just before the DELETE may cache it again: the TTL bounds
+     * that, as it bounds a lost event. */
+    if (job->token[0]) {
         srv_cache_session_drop_token(job->cfg->cache, job->token);
+        if (err == 0 && job->user.id > 0)
+            srv__tell_servers(job, env, CST_EVENT_SESSION_ENDED, job->user.id);
+    }
     if (err < 0) {
         srv__fail_store(job, env, err, 0, "logout");
         return;

@@ -282,9 +282,9 @@ void srv__req_contest_register(struct srv_req_job *job, struct srv_job_env *env,
         srv__fail_store(job, env, err, 0, "registration");
         return;
     }
-    /* No event announces a registration: this process's snapshots learn
-     * it now, the others' within their TTL (srv_cache.h). */
-    srv_cache_contest_touch(job->cfg->cache, cid);
+    /* Every server's snapshots learn it now (srv_cache.h). */
+    if (err == 0)
+        srv__tell_servers(job, env, CST_EVENT_CONTEST_CHANGED, cid);
     job->data = gv_strdup(err == GV_EEXIST ? "{\"registered\":true,\"already\":true}"
                                            : "{\"registered\":true,\"already\":false}");
     if (!job->data)

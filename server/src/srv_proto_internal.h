@@ -32,6 +32,11 @@ void srv__fail(struct srv_req_job *job, const char *code, const char *fmt, ...)
 
 /* A store call failed with `err`: `unavailable` when the store is gone
  * (and the connection is dropped for a fresh one), else `internal`. */
+/* Tells every server (this one too, through the live stream) to drop what
+ * its caches hold for a user or a contest (db_event_tell_servers), and
+ * drops it here at once. Best effort: a lost event costs the cache's TTL. */
+void srv__tell_servers(struct srv_req_job *job, struct srv_job_env *env, enum cst_event_type type,
+                       int64_t id);
 void srv__fail_store(struct srv_req_job *job, struct srv_job_env *env, int err, int redis,
                      const char *what);
 

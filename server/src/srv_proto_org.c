@@ -140,10 +140,9 @@ static void req_contest_update(struct srv_req_job *job, struct srv_job_env *env,
         srv__fail_store(job, env, err, 0, "contest.update");
     else
         srv__set_data(job, contest_reply(cid, NULL, false));
-    /* No event announces an edit: this process's snapshots go now, the
-     * others' within their TTL (srv_cache.h). */
+    /* Every server's snapshots of the contest go now (srv_cache.h). */
     if (err == 0)
-        srv_cache_contest_touch(job->cfg->cache, cid);
+        srv__tell_servers(job, env, CST_EVENT_CONTEST_CHANGED, cid);
 }
 
 /* The definition as `gavel contest show` prints it, and the phase from the
@@ -213,7 +212,7 @@ static void req_contest_unfreeze(struct srv_req_job *job, struct srv_job_env *en
     else
         srv__set_data(job, contest_reply(cid, "already", err == GV_EEXIST));
     if (err == 0)
-        srv_cache_contest_touch(job->cfg->cache, cid);
+        srv__tell_servers(job, env, CST_EVENT_CONTEST_CHANGED, cid);
 }
 
 static void req_user_set(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
@@ -234,7 +233,7 @@ static void req_user_set(struct srv_req_job *job, struct srv_job_env *env, struc
         srv__fail_store(job, env, err, 0, "user.set");
         return;
     }
-    srv_cache_session_drop_user(job->cfg->cache, u.id);
+    srv__tell_servers(job, env, CST_EVENT_SESSION_ENDED, u.id);
     o = cJSON_CreateObject();
     if (o && (!cJSON_AddNumberToObject(o, "id", (double)u.id) ||
               !cJSON_AddStringToObject(o, "username", u.username) ||

@@ -70,9 +70,14 @@ void srv__server_wakeup(struct srv_server *s)
     }
     /* Before anyone is offered these events: a snapshot read from now on
      * is checked against them (srv_cache.h). */
-    for (const struct srv_live_event *e = ev; e; e = e->next)
+    for (const struct srv_live_event *e = ev; e; e = e->next) {
         if (e->contest_id)
             srv_cache_contest_touch(s->proto.cache, e->contest_id);
+        /* A logout or a role change, here or on another server: the
+         * user's cached tokens are asked of PostgreSQL again. */
+        if (e->type == CST_EVENT_SESSION_ENDED)
+            srv_cache_session_drop_user(s->proto.cache, e->user_id);
+    }
     if (ev) {
         srv__feed_offer(s, ev);
         srv__deliver_events(s, ev);

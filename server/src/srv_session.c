@@ -643,6 +643,8 @@ void srv__deliver_events(struct srv_server *s, struct srv_live_event *events)
         uint64_t stamp = ++s->stamp;
         struct lws_dll2_owner *ts[4];
 
+        if (ev->audience == CST_AUDIENCE_SERVERS)
+            continue; /* no client's: srv_server.c applied it to the caches */
         ts[0] = srv__topic_members(&s->reg, SRV__TOPIC_USER, ev->user_id);
         ts[1] = srv__topic_members(&s->reg, SRV__TOPIC_SUBMISSION, ev->submission_id);
         /* Events for the submission's readers only never reach a contest's

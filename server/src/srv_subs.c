@@ -222,6 +222,8 @@ static bool wanted_since(const struct srv_subs *s, const struct srv_live_event *
     bool wanted = false;
 
     *since = SRV_SUBS_MARK_UNKNOWN;
+    if (e->audience == CST_AUDIENCE_SERVERS) /* the caches' business */
+        return false;
     if (s->watch_contests && srv_live_event_for_list(e)) {
         *since = earlier(*since, s->watch_since);
         wanted = true;

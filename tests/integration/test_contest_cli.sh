@@ -12,7 +12,10 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 db=itest_contest_cli_$$
 url=$(fresh_db contest_cli)
 dir=$(mktemp -d)
-trap 'drop_db $db; rm -rf "$dir"' EXIT
+# The live stream of this test alone: what the CLI tells the servers.
+export GAVEL_LIVE_STREAM=itest:contest_cli:$$:live
+live() { redis-cli -u "$GAVEL_REDIS_URL" XRANGE "$GAVEL_LIVE_STREAM" - + | tr '\n' ' '; }
+trap 'drop_db $db; rm -rf "$dir"; redis-cli -u "$GAVEL_REDIS_URL" DEL "$GAVEL_LIVE_STREAM" >/dev/null' EXIT
 export GAVEL_PG_URL=$url
 q() { psql "$url" -qAtc "$1"; }
 
@@ -71,6 +74,9 @@ check "the refusal names the problem" contains "$out" "hello-gavel"
 sed 's/^problems:$/problems:\n  - slug: max-subarray\n    label: C/' "$dir/penalty.yaml" >"$dir/more.yaml"
 expect_exit 0 "a problem may be added" "$GAVEL" contest update "$id" "$dir/more.yaml"
 check "it is listed" [ "$(q "SELECT count(*) FROM contest_problems WHERE contest_id = $id")" = 3 ]
+# Running servers hear of the edit at once (their snapshot caches).
+check "an update tells the servers (contest.changed)" \
+    contains "$(live)" "contest.changed data {\"contest_id\":$id}"
 
 # Broken definitions: the key and the line, nothing written.
 before=$(q "SELECT count(*) FROM contests")
@@ -123,6 +129,8 @@ expect_exit 1 "unfreeze twice" "$GAVEL" contest unfreeze "$id"
 expect_exit 0 "user set" "$GAVEL" user set bob --role jury --tier paid
 check "bob is an organizer on the paid tier" \
     [ "$(q "SELECT role || ' ' || tier FROM users WHERE username = 'bob'")" = "organizer paid" ]
+check "user set tells the servers (session.ended)" \
+    contains "$(live)" "session.ended data {\"user_id\":$(q "SELECT id FROM users WHERE username = 'bob'")}"
 expect_exit 1 "an unknown role" "$GAVEL" user set bob --role king
 expect_exit 1 "an unknown user" "$GAVEL" user set nobody9 --tier paid
 expect_exit 2 "user set without a change" "$GAVEL" user set bob

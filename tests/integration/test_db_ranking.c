@@ -392,12 +392,13 @@ static void bad_requests_are_refused(void **state)
 static void a_damaged_board_is_served_from_the_tables(void **state)
 {
     struct fx *f = *state;
-    char k[128], member[32];
-    const char *argv[] = {"HSET", k, member, "not a row"};
+    char k[128], member[48];
+    const char *argv[] = {"ZADD", k, "0", member};
 
     assert_int_equal(db_ranking_rebuild(f->pg, f->r, f->cid, now_ms()), 0);
-    key(k, sizeof(k), f->cid, "public:rows");
-    snprintf(member, sizeof(member), "%019lld", (long long)user_id(f, 2));
+    /* A member whose row does not decode, at the top of the board. */
+    key(k, sizeof(k), f->cid, "public:rank");
+    snprintf(member, sizeof(member), "%019lld|not a row\n", (long long)user_id(f, 2));
     redis_do(f->r, 4, argv);
     /* The window still equals the full computation (with a warning). */
     {

@@ -168,7 +168,7 @@ static void the_rows_that_lose_and_gain_a_mark_are_published(void **state)
         char k[128];
         const char *del[] = {"DEL", k};
 
-        snprintf(k, sizeof(k), "%s:%lld:firsts", prefix, (long long)f->cid);
+        snprintf(k, sizeof(k), "%s:%lld:first_holders", prefix, (long long)f->cid);
         assert_int_equal(db_redis_command(f->r, 2, del), 0);
     }
     publish(f, f->carol);

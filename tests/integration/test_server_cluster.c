@@ -1854,6 +1854,100 @@ static void test_caches(void)
         "ok", NULL));
     close(root);
 
+    itest_step = "session cache: a logout on another server";
+    /* B has looked carol's new token up and would keep it ten minutes;
+     * only the session.ended event of A's logout can end it sooner. */
+    {
+        char erin_token[80];
+        int64_t deadline = itest_now_ms() + PUSH_WAIT_MS;
+        bool refused = false;
+
+        register_user("erin", erin_token, NULL);
+        user = hello_user(server_b, erin_token);
+        ICHECK(user && strstr(user, "\"erin\""), "erin's token on B: %s", user ? user : "?");
+        free(user);
+        fd = client_on(server_a, erin_token);
+        cJSON_Delete(itest_rpc(fd, "{\"type\":\"logout\"}", "ok", NULL));
+        close(fd);
+        while (!refused && itest_now_ms() < deadline) {
+            user = hello_user(server_b, erin_token);
+            refused = user && !strcmp(user, "null");
+            free(user);
+            if (!refused)
+                itest_sleep_ms(20);
+        }
+        ICHECK(refused, "B still takes a token that A logged out");
+    }
+
+    itest_step = "session cache: a role change on another server";
+    {
+        int64_t deadline = itest_now_ms() + PUSH_WAIT_MS;
+        bool seen = false;
+
+        user = hello_user(server_b, dave_token); /* B caches dave, a contestant */
+        ICHECK(user && strstr(user, "\"contestant\""), "dave on B: %s", user ? user : "?");
+        free(user);
+        root = client_on(server_a, root_token);
+        cJSON_Delete(itest_rpc(
+            root, "{\"type\":\"user.set\",\"username\":\"dave\",\"role\":\"organizer\"}",
+            "ok", NULL));
+        while (!seen && itest_now_ms() < deadline) {
+            user = hello_user(server_b, dave_token);
+            seen = user && strstr(user, "\"organizer\"");
+            free(user);
+            if (!seen)
+                itest_sleep_ms(20);
+        }
+        ICHECK(seen, "B still has dave as a contestant after user.set on A");
+        cJSON_Delete(itest_rpc(
+            root, "{\"type\":\"user.set\",\"username\":\"dave\",\"role\":\"contestant\"}",
+            "ok", NULL));
+        close(root);
+    }
+
+    itest_step = "snapshot cache: a registration on another server";
+    /* B's snapshot of the contest would last ten minutes: only the
+     * contest.changed event of A's registration can refresh it. */
+    {
+        char grace_token[80];
+        int64_t open_id, deadline;
+        bool seen = false;
+        int on_b;
+
+        psql("INSERT INTO contests (slug, title, starts_at, ends_at, announced_phase) VALUES "
+             "('open-reg', 'Open', now() - interval '1 hour', now() + interval '1 hour', "
+             "'running')");
+        open_id = psql_int("SELECT id FROM contests WHERE slug = 'open-reg'");
+        register_user("grace", grace_token, NULL);
+        snprintf(req, sizeof(req),
+                 "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%" PRId64 "}",
+                 open_id);
+        on_b = client_on(server_b, grace_token);
+        r = itest_rpc(on_b, req, "ok", NULL);
+        ICHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(itest_data(r), "registered")),
+               "grace registered before registering");
+        cJSON_Delete(r);
+        fd = client_on(server_a, grace_token);
+        snprintf(req, sizeof(req), "{\"type\":\"contest.register\",\"contest\":%" PRId64 "}",
+                 open_id);
+        cJSON_Delete(itest_rpc(fd, req, "ok", NULL));
+        close(fd);
+        snprintf(req, sizeof(req),
+                 "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%" PRId64 "}",
+                 open_id);
+        deadline = itest_now_ms() + PUSH_WAIT_MS;
+        while (!seen && itest_now_ms() < deadline) {
+            r = itest_rpc(on_b, req, "ok", NULL);
+            seen = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(itest_data(r), "registered")) &&
+                   board_lists(itest_data(r), "grace");
+            cJSON_Delete(r);
+            if (!seen)
+                itest_sleep_ms(20);
+        }
+        ICHECK(seen, "B's snapshot misses a registration made on A");
+        close(on_b);
+    }
+
     itest_step = "snapshot cache: an event after the snapshot";
     /* Its start already announced: no phase event of the timers may
      * refresh the snapshot while this test looks. */

@@ -105,6 +105,12 @@ static void make(struct cst_event *ev, enum cst_event_type type)
         ev->u.clar.answered_at_ms = 1764100002000;
         assert_non_null(ev->u.clar.question);
         break;
+    case CST_EVENT_SESSION_ENDED:
+        ev->user_id = 7;
+        break;
+    case CST_EVENT_CONTEST_CHANGED:
+        ev->contest_id = 3;
+        break;
     case CST_EVENT_TYPE_COUNT:
         fail();
     }
@@ -170,6 +176,9 @@ static void assert_same(const struct cst_event *a, const struct cst_event *b)
         assert_memory_equal(a->u.phase.problems, b->u.phase.problems,
                             a->u.phase.nproblems * sizeof(*a->u.phase.problems));
         break;
+    case CST_EVENT_SESSION_ENDED:
+    case CST_EVENT_CONTEST_CHANGED:
+        break;
     case CST_EVENT_TYPE_COUNT:
         fail();
     }
@@ -222,6 +231,9 @@ static void rules_are_properties_of_the_type(void **state)
         assert_int_equal(cst_event_audience(&c), CST_AUDIENCE_CONTEST);
         cst_event_release(&c);
     }
+    /* Cache invalidations are for the servers, never a client. */
+    assert_int_equal(cst_event_info(CST_EVENT_SESSION_ENDED)->audience, CST_AUDIENCE_SERVERS);
+    assert_int_equal(cst_event_info(CST_EVENT_CONTEST_CHANGED)->audience, CST_AUDIENCE_SERVERS);
     /* Phase changes also reach whoever watches the list of contests. */
     assert_int_equal(cst_event_info(CST_EVENT_CONTEST_PHASE)->audience, CST_AUDIENCE_PUBLIC);
     assert_true(cst_event_info(CST_EVENT_CONTEST_PHASE)->durable);
