@@ -318,18 +318,18 @@ int main(int argc, char **argv)
     printf("load average: %.2f %.2f %.2f before, %.2f %.2f %.2f after\n", load0[0], load0[1],
            load0[2], load1[0], load1[1], load1[2]);
     printf("load: %ld empty rows in %.1f s\n", nteams, load_s);
-    printf("updates: %.0f per second (%.1f s, including the samples)\n",
-           (double)nverdicts / upd_s, upd_s);
+    printf("updates: %.0f per second (%.1f s, including the samples)\n", (double)nverdicts / upd_s,
+           upd_s);
     printf("\n%-44s %10s %10s %10s %10s\n", "operation (microseconds)", "p50", "p99", "max",
            "mean");
     printf("%-44s %10.1f %10.1f %10.1f %10.1f\n", "sampled: PING round trip (Redis)", sp.p50,
            sp.p99, sp.max, sp.mean);
     printf("%-44s %10.1f %10.1f %10.1f %10.1f\n", "update: 1 verdict, both views (Redis)", su.p50,
            su.p99, su.max, su.mean);
-    printf("%-44s %10.1f %10.1f %10.1f %10.1f\n", "sampled: window, top 100 (Redis)", st.p50, st.p99, st.max,
-           st.mean);
-    printf("%-44s %10.1f %10.1f %10.1f %10.1f\n", "sampled: window, around +-50 (Redis)",
-           sa.p50, sa.p99, sa.max, sa.mean);
+    printf("%-44s %10.1f %10.1f %10.1f %10.1f\n", "sampled: window, top 100 (Redis)", st.p50,
+           st.p99, st.max, st.mean);
+    printf("%-44s %10.1f %10.1f %10.1f %10.1f\n", "sampled: window, around +-50 (Redis)", sa.p50,
+           sa.p99, sa.max, sa.mean);
     printf("%-44s %10.1f %10.1f %10.1f %10.1f\n", "back to back: PING", tp.p50, tp.p99, tp.max,
            tp.mean);
     printf("%-44s %10.1f %10.1f %10.1f %10.1f\n", "back to back: top 100", tt.p50, tt.p99, tt.max,
@@ -348,10 +348,10 @@ int main(int argc, char **argv)
     printf("\nratios (p50): update / PING %.1f, top 100 / PING %.1f, around / PING %.1f; "
            "full computation at %ld / update %.0f\n",
            su.p50 / sp.p50, st.p50 / sp.p50, sa.p50 / sp.p50, nteams, fn.p50 / su.p50);
-    printf("goals: p99 update < 1000 us: %s; p99 window < 1000 us, sampled: %s (back to back: %s)\n",
-           su.p99 < 1000 ? "met" : "MISSED",
-           st.p99 < 1000 && sa.p99 < 1000 ? "met" : "MISSED",
-           tt.p99 < 1000 && ta.p99 < 1000 ? "met" : "MISSED");
+    printf(
+        "goals: p99 update < 1000 us: %s; p99 window < 1000 us, sampled: %s (back to back: %s)\n",
+        su.p99 < 1000 ? "met" : "MISSED", st.p99 < 1000 && sa.p99 < 1000 ? "met" : "MISSED",
+        tt.p99 < 1000 && ta.p99 < 1000 ? "met" : "MISSED");
 
     {
         char pattern[96];

@@ -116,8 +116,9 @@ static void tell_servers(const char *who, enum cst_event_type type, int64_t id)
     if (err == 0)
         err = db_event_tell_servers(r, type, id);
     if (err < 0)
-        fprintf(stderr, "%s: warning: running servers not told (%s); their caches see it "
-                        "within their TTL\n",
+        fprintf(stderr,
+                "%s: warning: running servers not told (%s); their caches see it "
+                "within their TTL\n",
                 who, why[0] ? why : gv_strerror(err));
     db_redis_close(r);
 }

@@ -35,8 +35,7 @@ static const struct cst_event_info infos[CST_EVENT_TYPE_COUNT] = {
     [CST_EVENT_CONTEST_PHASE] = {"contest.phase", true, CST_AUDIENCE_PUBLIC, CST_COALESCE_NEVER},
     [CST_EVENT_CONTEST_CLAR] = {"contest.clarification", true, CST_AUDIENCE_JURY,
                                 CST_COALESCE_NEVER},
-    [CST_EVENT_SESSION_ENDED] = {"session.ended", false, CST_AUDIENCE_SERVERS,
-                                 CST_COALESCE_NEVER},
+    [CST_EVENT_SESSION_ENDED] = {"session.ended", false, CST_AUDIENCE_SERVERS, CST_COALESCE_NEVER},
     [CST_EVENT_CONTEST_CHANGED] = {"contest.changed", false, CST_AUDIENCE_SERVERS,
                                    CST_COALESCE_NEVER},
 };

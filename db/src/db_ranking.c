@@ -158,29 +158,28 @@ static int cmd(struct db_redis *r, size_t *queued, int argc, const char *a0, con
  * ARGV: id, key, row text, names, "1" when names are given (else the old
  * member's are kept), then per given problem its index and its solve time
  * or "-". */
-static const char put_lua[] =
-    "local old = redis.call('HGET', KEYS[2], ARGV[1])\n"
-    "local names = ARGV[4]\n"
-    "if ARGV[5] ~= '1' then\n"
-    "  names = ''\n"
-    "  if old then\n"
-    "    local i = string.find(old, '\\n', 1, true)\n"
-    "    if i then names = string.sub(old, i + 1) end\n"
-    "  end\n"
-    "end\n"
-    "local m = ARGV[1] .. '|' .. ARGV[3] .. '\\n' .. names\n"
-    "if old and old ~= m then redis.call('ZREM', KEYS[1], old) end\n"
-    "redis.call('ZADD', KEYS[1], ARGV[2], m)\n"
-    "redis.call('HSET', KEYS[2], ARGV[1], m)\n"
-    "for k = 4, #KEYS do\n"
-    "  local p, t = ARGV[2 * k - 2], ARGV[2 * k - 1]\n"
-    "  if t == '-' then redis.call('ZREM', KEYS[k], ARGV[1])\n"
-    "  else redis.call('ZADD', KEYS[k], t, ARGV[1]) end\n"
-    "  local f = redis.call('ZRANGE', KEYS[k], 0, 0, 'WITHSCORES')\n"
-    "  if f[2] then redis.call('HSET', KEYS[3], p, f[2])\n"
-    "  else redis.call('HDEL', KEYS[3], p) end\n"
-    "end\n"
-    "return 0\n";
+static const char put_lua[] = "local old = redis.call('HGET', KEYS[2], ARGV[1])\n"
+                              "local names = ARGV[4]\n"
+                              "if ARGV[5] ~= '1' then\n"
+                              "  names = ''\n"
+                              "  if old then\n"
+                              "    local i = string.find(old, '\\n', 1, true)\n"
+                              "    if i then names = string.sub(old, i + 1) end\n"
+                              "  end\n"
+                              "end\n"
+                              "local m = ARGV[1] .. '|' .. ARGV[3] .. '\\n' .. names\n"
+                              "if old and old ~= m then redis.call('ZREM', KEYS[1], old) end\n"
+                              "redis.call('ZADD', KEYS[1], ARGV[2], m)\n"
+                              "redis.call('HSET', KEYS[2], ARGV[1], m)\n"
+                              "for k = 4, #KEYS do\n"
+                              "  local p, t = ARGV[2 * k - 2], ARGV[2 * k - 1]\n"
+                              "  if t == '-' then redis.call('ZREM', KEYS[k], ARGV[1])\n"
+                              "  else redis.call('ZADD', KEYS[k], t, ARGV[1]) end\n"
+                              "  local f = redis.call('ZRANGE', KEYS[k], 0, 0, 'WITHSCORES')\n"
+                              "  if f[2] then redis.call('HSET', KEYS[3], p, f[2])\n"
+                              "  else redis.call('HDEL', KEYS[3], p) end\n"
+                              "end\n"
+                              "return 0\n";
 
 /* Appends one view's EVAL of put_lua. */
 static int put_view(struct db_redis *r, int64_t cid, const char *member, const char *names,
@@ -288,10 +287,9 @@ static const char below_lua[] =
 
 /* The position of a participant's member: KEYS rank, rows; ARGV the id.
  * False when it is not on the board. */
-static const char locate_lua[] =
-    "local m = redis.call('HGET', KEYS[2], ARGV[1])\n"
-    "if not m then return false end\n"
-    "return redis.call('ZRANK', KEYS[1], m)\n";
+static const char locate_lua[] = "local m = redis.call('HGET', KEYS[2], ARGV[1])\n"
+                                 "if not m then return false end\n"
+                                 "return redis.call('ZRANK', KEYS[1], m)\n";
 
 /* One member of the rank set, "<id>|<row text>\n<names>", into row i. */
 static int member_parse(struct db_ranking_rows *w, size_t i, const redisReply *m)
@@ -496,11 +494,10 @@ static void fingerprint(char *fp, const struct db__board *s)
 {
     size_t len;
 
-    len = (size_t)snprintf(fp, FP_MAX, "v2|%s|%s|%s|%s|%s|%s|%zu",
-                           PQgetvalue(s->contest, 0, 6), PQgetvalue(s->contest, 0, 0),
-                           PQgetvalue(s->contest, 0, 1), PQgetvalue(s->contest, 0, 2),
-                           PQgetvalue(s->contest, 0, 3), PQgetvalue(s->contest, 0, 5),
-                           s->nproblems);
+    len = (size_t)snprintf(fp, FP_MAX, "v2|%s|%s|%s|%s|%s|%s|%zu", PQgetvalue(s->contest, 0, 6),
+                           PQgetvalue(s->contest, 0, 0), PQgetvalue(s->contest, 0, 1),
+                           PQgetvalue(s->contest, 0, 2), PQgetvalue(s->contest, 0, 3),
+                           PQgetvalue(s->contest, 0, 5), s->nproblems);
     for (size_t p = 0; p < s->nproblems && len < FP_MAX; p++)
         len += (size_t)snprintf(fp + len, FP_MAX - len, "|%s", PQgetvalue(s->problems, (int)p, 0));
 }
@@ -786,8 +783,8 @@ static int rebuild_once(struct db_pg *pg, struct db_redis *r, int64_t cid, int64
     for (int v = 0; err == 0 && v < 2; v++) {
         for (size_t lo = 0; err == 0 && lo < nteams; lo += BUILD_BATCH) {
             size_t hi = lo + BUILD_BATCH < nteams ? lo + BUILD_BATCH : nteams;
-            err = build_batch(r, &queued, cid, (enum db_ranking_view)v, &s, &boards[v], &layout,
-                              lo, hi, first_at[v]);
+            err = build_batch(r, &queued, cid, (enum db_ranking_view)v, &s, &boards[v], &layout, lo,
+                              hi, first_at[v]);
             /* Read as we go: the replies of a 100,000-row board would
              * otherwise pile up in both buffers. */
             {

@@ -1888,9 +1888,9 @@ static void test_caches(void)
         ICHECK(user && strstr(user, "\"contestant\""), "dave on B: %s", user ? user : "?");
         free(user);
         root = client_on(server_a, root_token);
-        cJSON_Delete(itest_rpc(
-            root, "{\"type\":\"user.set\",\"username\":\"dave\",\"role\":\"organizer\"}",
-            "ok", NULL));
+        cJSON_Delete(
+            itest_rpc(root, "{\"type\":\"user.set\",\"username\":\"dave\",\"role\":\"organizer\"}",
+                      "ok", NULL));
         while (!seen && itest_now_ms() < deadline) {
             user = hello_user(server_b, dave_token);
             seen = user && strstr(user, "\"organizer\"");
@@ -1899,9 +1899,9 @@ static void test_caches(void)
                 itest_sleep_ms(20);
         }
         ICHECK(seen, "B still has dave as a contestant after user.set on A");
-        cJSON_Delete(itest_rpc(
-            root, "{\"type\":\"user.set\",\"username\":\"dave\",\"role\":\"contestant\"}",
-            "ok", NULL));
+        cJSON_Delete(
+            itest_rpc(root, "{\"type\":\"user.set\",\"username\":\"dave\",\"role\":\"contestant\"}",
+                      "ok", NULL));
         close(root);
     }
 
@@ -1920,8 +1920,7 @@ static void test_caches(void)
         open_id = psql_int("SELECT id FROM contests WHERE slug = 'open-reg'");
         register_user("grace", grace_token, NULL);
         snprintf(req, sizeof(req),
-                 "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%" PRId64 "}",
-                 open_id);
+                 "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%" PRId64 "}", open_id);
         on_b = client_on(server_b, grace_token);
         r = itest_rpc(on_b, req, "ok", NULL);
         ICHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(itest_data(r), "registered")),
@@ -1933,8 +1932,7 @@ static void test_caches(void)
         cJSON_Delete(itest_rpc(fd, req, "ok", NULL));
         close(fd);
         snprintf(req, sizeof(req),
-                 "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%" PRId64 "}",
-                 open_id);
+                 "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%" PRId64 "}", open_id);
         deadline = itest_now_ms() + PUSH_WAIT_MS;
         while (!seen && itest_now_ms() < deadline) {
             r = itest_rpc(on_b, req, "ok", NULL);
