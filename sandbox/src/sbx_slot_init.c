@@ -10,7 +10,9 @@
  * socket, so a failure is reported as an ERROR (or PREPARED) message rather
  * than returned, and a process that cannot go on exits. Init is still real
  * root (it must mount); the run's child stops being root in prepare_child,
- * before the program is known. The seccomp filters are not built here but
+ * before the program is known. The run's child is a CLONE_VM clone of
+ * init: until its execve it runs in init's memory and makes only raw
+ * system calls (SBX_RSYS). The seccomp filters are not built here but
  * inherited from the caller through fork (sbx__profiles). The theory of
  * operation of the whole slot is at the top of sbx_slot.c. */
 #include <errno.h>
@@ -37,6 +39,13 @@
 
 #include "sbx_internal.h"
 #include "banned.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+#ifndef ASAN_UNPOISON_MEMORY_REGION
+#define ASAN_UNPOISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
+#endif
 
 #define SBX_INNER_ID 1000   /* uid and gid of the program inside its user ns */
 #define SBX_BOX_SIZE "512m" /* /box tmpfs; its pages also count in the memory cgroup */
@@ -276,7 +285,9 @@ static void prepare_child(const struct prep_arg *a)
         if ((err = SBX_RSYS(SYS_setns, a->mnt_ns, CLONE_NEWNS)) < 0)
             prep_fail(a->ctl, "enter the uid's mount namespace", err);
         SBX_RSYS(SYS_close, a->mnt_ns);
-        if ((err = SBX_RSYS(SYS_umount2, "/tmp", MNT_DETACH)) < 0)
+        /* EINVAL: nothing mounted there (a process killed while it was
+         * being prepared had detached it): mount one all the same. */
+        if ((err = SBX_RSYS(SYS_umount2, "/tmp", MNT_DETACH)) < 0 && err != -EINVAL)
             prep_fail(a->ctl, "detach the last run's /tmp", err);
     } else if ((err = SBX_RSYS(SYS_unshare, CLONE_NEWNS)) < 0) {
         prep_fail(a->ctl, "unshare mount namespace", err);
@@ -512,6 +523,10 @@ static void start_prepare(const struct sbx__msg *m, int *fds, int nfds)
         a->cg[i] = fds[i];
     a->box_rw = m->box_rw;
     a->mnt_ns = prep[in.next].mnt_ns;
+    /* Under ASan the stack's shadow is init's too, and the uid's last
+     * process left its frames poisoned where its execve (or its kill)
+     * caught it: a false stack-buffer-overflow in this one otherwise. */
+    ASAN_UNPOISON_MEMORY_REGION(prep[in.next].stack_top - SBX_PREP_STACK, SBX_PREP_STACK);
     child = clone(prepared_main, prep[in.next].stack_top, SBX_SHARED_VM ? CLONE_VM : 0, a);
     if (child < 0) {
         err = -errno;
