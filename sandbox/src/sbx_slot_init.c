@@ -231,6 +231,7 @@ static struct {
     int mnt_ns;
     struct prep_arg arg;
 } prep[SBX_UIDS_PER_SLOT] = {{.mnt_ns = -1}, {.mnt_ns = -1}};
+_Static_assert(SBX_UIDS_PER_SLOT == 2, "prep[] initializes two uids");
 
 /* Reports a failure of phase 1 to init (never to the supervisor, whose
  * helper is waiting for init's PREPARED) and exits: 'E', the error number,
