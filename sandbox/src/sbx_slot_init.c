@@ -177,10 +177,10 @@ static int reset_inherited(void)
 }
 
 /* A fresh /tmp, mounted over the one there: each run's process mounts its
- * own in its own mount namespace (prepare_child), so nothing one run
+ * own in its uid's mount namespace (prepare_child), so nothing one run
  * writes there is seen by the next, and its pages, charged to the memory
- * cgroup of the run that wrote them, are freed with the namespace when the
- * run's last process exits. Init mounts one for itself too (mount_box). */
+ * cgroup of the run that wrote them, are freed when the uid's next run is
+ * prepared and detaches it. Init mounts one for itself too (mount_box). */
 static int mount_tmp(void)
 {
     return (int)SBX_RSYS(SYS_mount, "tmp", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
