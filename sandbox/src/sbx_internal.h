@@ -154,7 +154,7 @@ static inline long sbx__rsys6(long nr, long a, long b, long c, long d, long e, l
     return ret < 0 ? -errno : ret;
 }
 #endif
-#define SBX__RSYS(nr, a, b, c, d, e, f, ...)                                                      \
+#define SBX__RSYS(nr, a, b, c, d, e, f, ...)                                                       \
     sbx__rsys6((nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
 /* SBX_RSYS(SYS_close, fd): missing arguments are 0. */
 #define SBX_RSYS(...) SBX__RSYS(__VA_ARGS__, 0, 0, 0, 0, 0, 0)

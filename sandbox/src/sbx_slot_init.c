@@ -400,13 +400,13 @@ static struct {
     int sock, psock; /* the run socket, the helper's prepare socket */
     uid_t uid[SBX_UIDS_PER_SLOT];
     int next;
-    pid_t pre_pid;   /* prepared (pre_step 0) or being prepared, or -1 */
-    int pre_ctl;     /* its private socket */
-    char pre_step;   /* the step it is expected to report: 'u', 'r'; 0 = ready */
-    int pre_box_rw;  /* the /box it was prepared with */
-    int pre_idx;     /* its uid's index: in uid[] and prep[] */
+    pid_t pre_pid;  /* prepared (pre_step 0) or being prepared, or -1 */
+    int pre_ctl;    /* its private socket */
+    char pre_step;  /* the step it is expected to report: 'u', 'r'; 0 = ready */
+    int pre_box_rw; /* the /box it was prepared with */
+    int pre_idx;    /* its uid's index: in uid[] and prep[] */
     uid_t pre_uid;
-    pid_t run_pid;   /* the running program's first process, or -1 */
+    pid_t run_pid; /* the running program's first process, or -1 */
     int run_pidfd;
     uid_t run_uid;
     char pre_err[160];
