@@ -102,6 +102,63 @@ void sbx__cgroup_sample(struct sbx__cgroup *cg);
 struct sock_fprog;
 int sbx__seccomp_build(struct sock_fprog *out, enum sbx_profile profile);
 
+/* Raw system calls: the result, or -errno; errno itself is never written.
+ * The run's child is prepared in init's own memory (a CLONE_VM clone, see
+ * start_prepare in sbx_slot_init.c), where errno, glibc's thread-local
+ * state, is init's: a child setting it could change what init reads after
+ * its own failed call (an EINTR in a reap loop). The child therefore makes
+ * only these calls, and the slot's messages (sbx_io.c) go through them too.
+ * Elsewhere than x86-64 and arm64 they are glibc's syscall(), and the
+ * child is an ordinary copy of init (SBX_SHARED_VM 0). */
+#if defined(__x86_64__)
+#define SBX_SHARED_VM 1
+static inline long sbx__rsys6(long nr, long a, long b, long c, long d, long e, long f)
+{
+    register long r10 __asm__("r10") = d;
+    register long r8 __asm__("r8") = e;
+    register long r9 __asm__("r9") = f;
+    long ret;
+
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                     : "rcx", "r11", "memory");
+    return ret;
+}
+#elif defined(__aarch64__)
+#define SBX_SHARED_VM 1
+static inline long sbx__rsys6(long nr, long a, long b, long c, long d, long e, long f)
+{
+    register long x8 __asm__("x8") = nr;
+    register long x0 __asm__("x0") = a;
+    register long x1 __asm__("x1") = b;
+    register long x2 __asm__("x2") = c;
+    register long x3 __asm__("x3") = d;
+    register long x4 __asm__("x4") = e;
+    register long x5 __asm__("x5") = f;
+
+    __asm__ volatile("svc 0"
+                     : "+r"(x0)
+                     : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+                     : "memory", "cc");
+    return x0;
+}
+#else
+#include <errno.h>
+#include <unistd.h>
+#define SBX_SHARED_VM 0
+static inline long sbx__rsys6(long nr, long a, long b, long c, long d, long e, long f)
+{
+    long ret = syscall(nr, a, b, c, d, e, f);
+
+    return ret < 0 ? -errno : ret;
+}
+#endif
+#define SBX__RSYS(nr, a, b, c, d, e, f, ...)                                                       \
+    sbx__rsys6((nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
+/* SBX_RSYS(SYS_close, fd): missing arguments are 0. */
+#define SBX_RSYS(...) SBX__RSYS(__VA_ARGS__, 0, 0, 0, 0, 0, 0)
+
 /* Appends everything `fd` yields to `b` (bounded by b->max: GV_ETOOBIG). */
 int sbx__read_all(int fd, struct gv_buf *b);
 /* Writes all `len` bytes, retrying short writes and EINTR. */
@@ -200,7 +257,8 @@ struct sbx_slot {
 extern struct sock_fprog sbx__profiles[4];
 
 /* The messages on a slot's socket (sbx_io.c). Descriptors travel with a
- * message as SCM_RIGHTS, at most 8. */
+ * message as SCM_RIGHTS, at most 8. Both leave errno alone (SBX_RSYS): the
+ * run's child sends and receives them in init's memory. */
 int sbx__msg_send(int sock, const struct sbx__msg *m, size_t len, const int *fds, int nfds);
 /* Receives one message; *nfds in = room in fds, out = received. Returns
  * the byte count, 0 on EOF, or -errno. Descriptors arrive close-on-exec. */

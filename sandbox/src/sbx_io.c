@@ -2,10 +2,12 @@
  * sbx_io.c - whole-descriptor reads and writes shared by the slot (files in
  * the box, stdin) and the cgroup code (/proc files), and the messages on a
  * slot's socket, which both ends of it (the supervisor and the slot's init
- * and run child) send and receive. */
+ * and run child) send and receive; those two never touch errno (see
+ * SBX_RSYS in sbx_internal.h). */
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "sbx_internal.h"
@@ -64,11 +66,11 @@ int sbx__msg_send(int sock, const struct sbx__msg *m, size_t len, const int *fds
         c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
         memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
     }
-    while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0) {
-        if (errno != EINTR)
-            return -errno;
+    for (;;) {
+        long n = SBX_RSYS(SYS_sendmsg, sock, &mh, MSG_NOSIGNAL);
+        if (n != -EINTR)
+            return n < 0 ? (int)n : 0;
     }
-    return 0;
 }
 
 ssize_t sbx__msg_recv(int sock, struct sbx__msg *m, int *fds, int *nfds)
@@ -85,12 +87,12 @@ ssize_t sbx__msg_recv(int sock, struct sbx__msg *m, int *fds, int *nfds)
 
     memset(m, 0, offsetof(struct sbx__msg, text) + 1);
     do
-        n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-    while (n < 0 && errno == EINTR);
+        n = SBX_RSYS(SYS_recvmsg, sock, &mh, MSG_CMSG_CLOEXEC);
+    while (n == -EINTR);
     if (nfds)
         *nfds = 0;
     if (n < 0)
-        return -errno;
+        return n;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
             continue;
@@ -100,7 +102,7 @@ ssize_t sbx__msg_recv(int sock, struct sbx__msg *m, int *fds, int *nfds)
             if (nfds && *nfds < room)
                 fds[(*nfds)++] = in[i];
             else
-                close(in[i]);
+                SBX_RSYS(SYS_close, in[i]);
         }
     }
     return n;

@@ -49,14 +49,19 @@
  * them: the process prepared during a run gets the other uid, so the
  * program can never signal (stop, kill) the next run's process, and a run's
  * processes are all killed and reaped before its DONE, so before its uid is
- * given again. Init clones the next run's child (no exit signal: the
- * waitpid(-1) that reaps a run's orphans does not wait for it), which, in
- * this order: starts a new session; joins the cgroup by writing "0" to its
- * join file in each hierarchy (so every descendant is counted; no host pid
- * crosses the namespace boundary; on v1 "tasks", which avoids the global
- * threadgroup rwsem and its RCU grace period); takes a mount namespace of
- * its own with a fresh /tmp and /box read-only unless the guess says
- * otherwise; drops supplementary groups; unshares a cgroup namespace
+ * given again. Init clones the next run's child in its own memory
+ * (CLONE_VM, on the uid's stack, no exit signal: the waitpid(-1) that reaps
+ * a run's orphans does not wait for it; until its execve the child makes
+ * only raw system calls, since errno is init's), so that no run copies
+ * init's address space, a copy of the supervisor's, nor tears it down at
+ * exec. The child, in this order: starts a new session; joins the cgroup
+ * by writing "0" to its join file in each hierarchy (so every descendant
+ * is counted; no host pid crosses the namespace boundary; on v1 "tasks",
+ * which avoids the global threadgroup rwsem and its RCU grace period);
+ * enters its uid's mount namespace (made by the uid's first run and kept
+ * by init), detaches the /tmp of the uid's run before and mounts a fresh
+ * one, and sets /box read-only unless the guess says otherwise; drops
+ * supplementary groups; unshares a cgroup namespace
  * (rooted at the run's cgroup) and a user namespace, whose uid/gid maps
  * init writes ("1000 <uid> 1": inside uid 1000, on the host one of the
  * slot's two uids, nothing else mapped, setgroups denied); switches to
@@ -80,7 +85,7 @@
  * profile is COMPILER or the job says box_writable (init fixes a wrong
  * guess from a vfork'd child that enters that namespace); /tmp there is
  * the run's own. So every run starts from the same files, and what it
- * writes in /tmp is charged to it and gone with its namespace. The user
+ * writes in /tmp is charged to it and gone at the uid's next preparation. The user
  * namespace owns no other namespace, so even its "capabilities" inside it
  * could not mount or unshare anything.
  *

@@ -10,7 +10,9 @@
  * socket, so a failure is reported as an ERROR (or PREPARED) message rather
  * than returned, and a process that cannot go on exits. Init is still real
  * root (it must mount); the run's child stops being root in prepare_child,
- * before the program is known. The seccomp filters are not built here but
+ * before the program is known. The run's child is a CLONE_VM clone of
+ * init: until its execve it runs in init's memory and makes only raw
+ * system calls (SBX_RSYS). The seccomp filters are not built here but
  * inherited from the caller through fork (sbx__profiles). The theory of
  * operation of the whole slot is at the top of sbx_slot.c. */
 #include <errno.h>
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -37,17 +40,48 @@
 #include "sbx_internal.h"
 #include "banned.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+#ifndef ASAN_UNPOISON_MEMORY_REGION
+#define ASAN_UNPOISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
+#endif
+
 #define SBX_INNER_ID 1000   /* uid and gid of the program inside its user ns */
 #define SBX_BOX_SIZE "512m" /* /box tmpfs; its pages also count in the memory cgroup */
 #define SBX_TMP_SIZE "256m"
 
-static void child_fail(int sock, const char *what, int err)
+/* The run's child ends itself (exit_group: in a CLONE_VM clone, its own
+ * thread group only; glibc's _exit would do, but everything the child
+ * calls is raw, see SBX_RSYS). */
+__attribute__((noreturn)) static void child_exit(int code)
 {
-    struct sbx__msg m = {.type = SBX_MSG_ERROR, .status = err};
+    for (;;)
+        SBX_RSYS(SYS_exit_group, code);
+}
 
-    snprintf(m.text, sizeof(m.text), "%s: %s", what, strerror(-err));
-    sbx__msg_send(sock, &m, offsetof(struct sbx__msg, text) + strlen(m.text) + 1, NULL, 0);
-    _exit(127);
+/* Copies at most len - 1 bytes of `src` and a NUL: the child's snprintf
+ * ("%s"), which could otherwise touch glibc's per-thread state. */
+static size_t copy_str(char *dst, size_t len, const char *src)
+{
+    size_t n = strlen(src);
+
+    if (n >= len)
+        n = len - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    return n;
+}
+
+/* A failure after RUN, to the supervisor: `what` and the error number,
+ * which the supervisor names (strerror) in the run's message. */
+__attribute__((noreturn)) static void child_fail(int sock, const char *what, long err)
+{
+    struct sbx__msg m = {.type = SBX_MSG_ERROR, .status = (int)err};
+    size_t n = copy_str(m.text, sizeof(m.text), what);
+
+    sbx__msg_send(sock, &m, offsetof(struct sbx__msg, text) + n + 1, NULL, 0);
+    child_exit(127);
 }
 
 static int write_str(const char *path, const char *s)
@@ -63,28 +97,34 @@ static int write_str(const char *path, const char *s)
     return err;
 }
 
-static int drop_caps(void)
+static long drop_caps(void)
 {
     struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
     struct __user_cap_data_struct data[2];
+    long err;
 
+    /* Capabilities are numbered without gaps: the first EINVAL is past
+     * the kernel's last one. */
     for (int cap = 0; cap <= 63; cap++) {
-        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
-            return -errno;
+        err = SBX_RSYS(SYS_prctl, PR_CAPBSET_DROP, cap);
+        if (err == -EINVAL && cap > 0)
+            break;
+        if (err < 0)
+            return err;
     }
-    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
-        return -errno;
+    err = SBX_RSYS(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL);
+    if (err < 0)
+        return err;
     memset(data, 0, sizeof(data));
-    if (syscall(SYS_capset, &hdr, data) < 0)
-        return -errno;
-    return 0;
+    return SBX_RSYS(SYS_capset, &hdr, data);
 }
 
 static int set_rlimit(int res, rlim_t v)
 {
     struct rlimit rl = {.rlim_cur = v, .rlim_max = v};
 
-    return setrlimit(res, &rl) < 0 ? -errno : 0;
+    /* prlimit64 on itself: the one rlimit call of every architecture. */
+    return (int)SBX_RSYS(SYS_prlimit64, 0, res, &rl, NULL);
 }
 
 /* Everything a process inherits besides its environment variables comes
@@ -137,16 +177,14 @@ static int reset_inherited(void)
 }
 
 /* A fresh /tmp, mounted over the one there: each run's process mounts its
- * own in its own mount namespace (prepare_child), so nothing one run
+ * own in its uid's mount namespace (prepare_child), so nothing one run
  * writes there is seen by the next, and its pages, charged to the memory
- * cgroup of the run that wrote them, are freed with the namespace when the
- * run's last process exits. Init mounts one for itself too (mount_box). */
+ * cgroup of the run that wrote them, are freed when the uid's next run is
+ * prepared and detaches it. Init mounts one for itself too (mount_box). */
 static int mount_tmp(void)
 {
-    if (mount("tmp", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-              "size=" SBX_TMP_SIZE ",mode=1777") < 0)
-        return -errno;
-    return 0;
+    return (int)SBX_RSYS(SYS_mount, "tmp", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                         "size=" SBX_TMP_SIZE ",mode=1777");
 }
 
 /* /box is writable by both of the slot's uids (mode 0777: the compile step
@@ -167,7 +205,47 @@ static int box_readonly(int ro)
 {
     unsigned long fl = MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | (ro ? MS_RDONLY : 0);
 
-    return mount(NULL, "/box", NULL, fl, NULL) < 0 ? -errno : 0;
+    return (int)SBX_RSYS(SYS_mount, NULL, "/box", NULL, fl, NULL);
+}
+
+/* What the prepared process needs from init, copied before the clone: it
+ * runs in init's memory (CLONE_VM, see start_prepare), where init's stack
+ * and the PREPARE message change under it. One per uid, like its stack: a
+ * uid's process is reaped before that uid is prepared again. */
+struct prep_arg {
+    int ctl;  /* its private socket to init */
+    int peer; /* init's end of it, closed by the child (or EOF never comes) */
+    int sock; /* the run socket: errors after RUN go to the supervisor */
+    int cg[SBX_CG_MAX_CTRL], ncg;
+    int box_rw;
+    int mnt_ns; /* the uid's mount namespace, to enter, or -1: make one */
+};
+
+#define SBX_PREP_STACK (256 << 10)
+
+/* Per uid: the stack of the process prepared on it, and its mount
+ * namespace, kept by init from one run on that uid to the next (see
+ * prepare_child). */
+static struct {
+    char *stack_top;
+    int mnt_ns;
+    struct prep_arg arg;
+} prep[SBX_UIDS_PER_SLOT] = {{.mnt_ns = -1}, {.mnt_ns = -1}};
+_Static_assert(SBX_UIDS_PER_SLOT == 2, "prep[] initializes two uids");
+
+/* Reports a failure of phase 1 to init (never to the supervisor, whose
+ * helper is waiting for init's PREPARED) and exits: 'E', the error number,
+ * what failed; init names the error (read_step). */
+__attribute__((noreturn)) static void prep_fail(int ctl, const char *what, long err)
+{
+    char buf[1 + sizeof(int) + 120];
+    int e = (int)err;
+
+    buf[0] = 'E';
+    memcpy(buf + 1, &e, sizeof(e));
+    size_t n = copy_str(buf + 1 + sizeof(e), sizeof(buf) - 1 - sizeof(e), what);
+    SBX_RSYS(SYS_write, ctl, buf, 1 + sizeof(e) + n);
+    child_exit(127);
 }
 
 /* Phase 1 of the run's child, done while the previous run goes on
@@ -178,77 +256,84 @@ static int box_readonly(int ro)
  * cgroup.procs (v2) can cost a synchronize_rcu() (milliseconds) on the
  * kernel's cgroup_threadgroup_rwsem; doing it here keeps it off the run's
  * path (v1 joins through "tasks", which does not take that lock for a
- * single thread). */
-/* Reports a failure of phase 1 to init (never to the supervisor, whose
- * helper is waiting for init's PREPARED) and exits. */
-static void prep_fail(int ctl, const char *what, int err)
-{
-    char buf[160];
-    int n = snprintf(buf, sizeof(buf), "E%s: %s", what, strerror(-err));
-
-    if (write(ctl, buf, n > 0 && (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1) < 0)
-        _exit(126);
-    _exit(127);
-}
-
-static void prepare_child(int ctl, const int *cg_fds, int ncg, int box_rw)
+ * single thread). Every call is raw (SBX_RSYS): this runs in init's
+ * memory. */
+static void prepare_child(const struct prep_arg *a)
 {
     char c;
-    int err;
+    long err;
 
-    if (setsid() < 0)
-        prep_fail(ctl, "setsid", -errno);
-    /* First in line for any OOM killer, whatever the supervisor chose for
-     * itself: a judge at -1000 would make the program unkillable in its
-     * memory cgroup, a TLE instead of an MLE. (Raising needs no privilege.) */
-    err = write_str("/proc/self/oom_score_adj", "1000");
-    if (err < 0)
-        prep_fail(ctl, "oom_score_adj", err);
-    for (int i = 0; i < ncg; i++) {
-        if (write(cg_fds[i], "0", 1) != 1)
-            prep_fail(ctl, "cannot join the cgroup", -errno);
-        close(cg_fds[i]);
+    if ((err = SBX_RSYS(SYS_setsid)) < 0)
+        prep_fail(a->ctl, "setsid", err);
+    for (int i = 0; i < a->ncg; i++) {
+        if ((err = SBX_RSYS(SYS_write, a->cg[i], "0", 1)) != 1)
+            prep_fail(a->ctl, "cannot join the cgroup", err < 0 ? err : -EIO);
+        SBX_RSYS(SYS_close, a->cg[i]);
     }
     /* The run's own mounts: a /tmp no other run sees (the running one
      * keeps its own meanwhile) and /box read-only unless the run may
-     * write it. The slot's propagation is private, so nothing leaks back. */
-    if (unshare(CLONE_NEWNS) < 0)
-        prep_fail(ctl, "unshare mount namespace", -errno);
-    err = mount_tmp();
-    if (err < 0)
-        prep_fail(ctl, "mount a fresh /tmp", err);
-    if (!box_rw && (err = box_readonly(1)) < 0)
-        prep_fail(ctl, "make /box read-only", err);
-    if (setgroups(0, NULL) < 0)
-        prep_fail(ctl, "setgroups", -errno);
-    if (unshare(CLONE_NEWCGROUP) < 0)
-        prep_fail(ctl, "unshare cgroup namespace", -errno);
-    if (unshare(CLONE_NEWUSER) < 0)
-        prep_fail(ctl, "unshare user namespace", -errno);
+     * write it. The slot's propagation is private, so nothing leaks back.
+     * Each uid keeps its mount namespace from one of its runs to the next
+     * (init holds it open): the run two before this one, whose processes
+     * are all dead, left its /tmp there, which is detached (and its
+     * files freed) here, off the run's path, instead of a namespace of
+     * ~20 mounts copied for each run and torn down when its last process
+     * exits (an RCU grace period on the way from the program's exit to
+     * init's wait). The namespace holds nothing else a run could change:
+     * a run cannot mount (no capability in its owner, the initial user
+     * namespace; and seccomp). */
+    if (a->mnt_ns >= 0) {
+        if ((err = SBX_RSYS(SYS_setns, a->mnt_ns, CLONE_NEWNS)) < 0)
+            prep_fail(a->ctl, "enter the uid's mount namespace", err);
+        SBX_RSYS(SYS_close, a->mnt_ns);
+        /* EINVAL: nothing mounted there (a process killed while it was
+         * being prepared had detached it): mount one all the same. */
+        if ((err = SBX_RSYS(SYS_umount2, "/tmp", MNT_DETACH)) < 0 && err != -EINVAL)
+            prep_fail(a->ctl, "detach the last run's /tmp", err);
+    } else if ((err = SBX_RSYS(SYS_unshare, CLONE_NEWNS)) < 0) {
+        prep_fail(a->ctl, "unshare mount namespace", err);
+    }
+    if ((err = mount_tmp()) < 0)
+        prep_fail(a->ctl, "mount a fresh /tmp", err);
+    if ((err = box_readonly(!a->box_rw)) < 0)
+        prep_fail(a->ctl, "set /box read-only or writable", err);
+    if ((err = SBX_RSYS(SYS_setgroups, 0, NULL)) < 0)
+        prep_fail(a->ctl, "setgroups", err);
+    if ((err = SBX_RSYS(SYS_unshare, CLONE_NEWCGROUP)) < 0)
+        prep_fail(a->ctl, "unshare cgroup namespace", err);
+    if ((err = SBX_RSYS(SYS_unshare, CLONE_NEWUSER)) < 0)
+        prep_fail(a->ctl, "unshare user namespace", err);
     /* Init writes our uid/gid maps from outside the new namespace. */
-    if (write(ctl, "u", 1) != 1 || read(ctl, &c, 1) != 1 || c != 'm')
-        _exit(127);
-    /* Raw calls: this process is a raw clone of init (see start_prepare). */
-    if (syscall(SYS_setresgid, SBX_INNER_ID, SBX_INNER_ID, SBX_INNER_ID) < 0 ||
-        syscall(SYS_setresuid, SBX_INNER_ID, SBX_INNER_ID, SBX_INNER_ID) < 0)
-        prep_fail(ctl, "setresuid", -errno);
-    err = drop_caps();
-    if (err < 0)
-        prep_fail(ctl, "cannot drop capabilities", err);
-    if (write(ctl, "r", 1) != 1)
-        _exit(127);
+    if (SBX_RSYS(SYS_write, a->ctl, "u", 1) != 1 || SBX_RSYS(SYS_read, a->ctl, &c, 1) != 1 ||
+        c != 'm')
+        child_exit(127);
+    if ((err = SBX_RSYS(SYS_setresgid, SBX_INNER_ID, SBX_INNER_ID, SBX_INNER_ID)) < 0 ||
+        (err = SBX_RSYS(SYS_setresuid, SBX_INNER_ID, SBX_INNER_ID, SBX_INNER_ID)) < 0)
+        prep_fail(a->ctl, "setresuid", err);
+    if ((err = drop_caps()) < 0)
+        prep_fail(a->ctl, "cannot drop capabilities", err);
+    if (SBX_RSYS(SYS_write, a->ctl, "r", 1) != 1)
+        child_exit(127);
+}
+
+/* fd becomes `to`, without close-on-exec (received descriptors have it). */
+static long move_fd(int fd, int to)
+{
+    if (fd == to)
+        return SBX_RSYS(SYS_fcntl, fd, F_SETFD, 0);
+    return SBX_RSYS(SYS_dup3, fd, to, 0);
 }
 
 /* Phase 2, on RUN: limits, descriptors, seccomp, execve. */
-static void run_child(int sock, const struct sbx__msg *m, const int *fds, int nfds, char **argv)
+static void run_child(int sock, const struct sbx__msg *m, const int *fds, char **argv)
 {
     static char *const envp[] = {"PATH=/usr/bin:/bin", "HOME=/box", "LANG=C.UTF-8", "TMPDIR=/tmp",
                                  NULL};
     const struct sbx_limits *l = &m->limits;
     int in_fd = m->has_stdin ? fds[0] : -1, base = m->has_stdin ? 1 : 0;
-    int out_fd = fds[base], err_fd = fds[base + 1], listener, err;
+    int out_fd = fds[base], err_fd = fds[base + 1];
+    long listener, err;
 
-    (void)nfds;
     if ((err = set_rlimit(RLIMIT_CORE, 0)) < 0 ||
         (err = set_rlimit(RLIMIT_FSIZE, (rlim_t)l->fsize_bytes)) < 0 ||
         (err = set_rlimit(RLIMIT_NOFILE, (rlim_t)l->nofile)) < 0 ||
@@ -256,29 +341,53 @@ static void run_child(int sock, const struct sbx__msg *m, const int *fds, int nf
         (err = set_rlimit(RLIMIT_CPU, (rlim_t)((l->cpu_ms + 999) / 1000 + 1))) < 0)
         child_fail(sock, "setrlimit", err);
     if (in_fd < 0) {
-        in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        in_fd = (int)SBX_RSYS(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC);
         if (in_fd < 0)
-            child_fail(sock, "open /dev/null", -errno);
+            child_fail(sock, "open /dev/null", in_fd);
     }
-    if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
-        child_fail(sock, "dup2", -errno);
-    if (chdir("/box") < 0)
-        child_fail(sock, "chdir /box", -errno);
-    umask(022);
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        child_fail(sock, "no_new_privs", -errno);
-    listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
-                            &sbx__profiles[m->profile]);
+    if ((err = move_fd(in_fd, 0)) < 0 || (err = move_fd(out_fd, 1)) < 0 ||
+        (err = move_fd(err_fd, 2)) < 0)
+        child_fail(sock, "dup2", err);
+    if ((err = SBX_RSYS(SYS_chdir, "/box")) < 0)
+        child_fail(sock, "chdir /box", err);
+    SBX_RSYS(SYS_umask, 022);
+    if ((err = SBX_RSYS(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1)) < 0)
+        child_fail(sock, "no_new_privs", err);
+    listener = SBX_RSYS(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                        &sbx__profiles[m->profile]);
     if (listener < 0)
-        child_fail(sock, "seccomp", -errno);
+        child_fail(sock, "seccomp", listener);
     {
         struct sbx__msg ok = {.type = SBX_MSG_LISTENER};
-        if (sbx__msg_send(sock, &ok, offsetof(struct sbx__msg, text), &listener, 1) < 0)
-            _exit(127);
+        int lfd = (int)listener;
+        if (sbx__msg_send(sock, &ok, offsetof(struct sbx__msg, text), &lfd, 1) < 0)
+            child_exit(127);
     }
-    close(listener);
-    execve(argv[0], argv, envp);
-    child_fail(sock, argv[0], -errno);
+    SBX_RSYS(SYS_close, listener);
+    err = SBX_RSYS(SYS_execve, argv[0], argv, envp);
+    child_fail(sock, argv[0], err);
+}
+
+/* The next run's process, from its clone to its execve. */
+static int prepared_main(void *p)
+{
+    const struct prep_arg *a = p;
+    struct sbx__msg rm;
+    int rfds[8], nr = 8, argc = 0;
+    char *argv[64];
+
+    SBX_RSYS(SYS_close, a->peer);
+    prepare_child(a);
+    if (sbx__msg_recv(a->ctl, &rm, rfds, &nr) <= 0 || rm.type != SBX_MSG_RUN ||
+        nr != (rm.has_stdin ? 1 : 0) + 2)
+        child_exit(0); /* the slot is closing */
+    SBX_RSYS(SYS_close, a->ctl);
+    for (size_t off = 0; off < sizeof(rm.text) && rm.text[off] && argc < 63;
+         off += strlen(rm.text + off) + 1)
+        argv[argc++] = rm.text + off;
+    argv[argc] = NULL;
+    run_child(a->sock, &rm, rfds, argv);
+    return 0;
 }
 
 /* Init's state. At most one process is prepared (or being prepared) and at
@@ -291,12 +400,13 @@ static struct {
     int sock, psock; /* the run socket, the helper's prepare socket */
     uid_t uid[SBX_UIDS_PER_SLOT];
     int next;
-    pid_t pre_pid;   /* prepared (pre_step 0) or being prepared, or -1 */
-    int pre_ctl;     /* its private socket */
-    char pre_step;   /* the step it is expected to report: 'u', 'r'; 0 = ready */
-    int pre_box_rw;  /* the /box it was prepared with */
+    pid_t pre_pid;  /* prepared (pre_step 0) or being prepared, or -1 */
+    int pre_ctl;    /* its private socket */
+    char pre_step;  /* the step it is expected to report: 'u', 'r'; 0 = ready */
+    int pre_box_rw; /* the /box it was prepared with */
+    int pre_idx;    /* its uid's index: in uid[] and prep[] */
     uid_t pre_uid;
-    pid_t run_pid;   /* the running program's first process, or -1 */
+    pid_t run_pid; /* the running program's first process, or -1 */
     int run_pidfd;
     uid_t run_uid;
     char pre_err[160];
@@ -332,9 +442,12 @@ static int read_step(int ctl, char want)
 
     if (n == 1 && buf[0] == want)
         return 0;
-    if (n > 1 && buf[0] == 'E') {
+    if (n > (ssize_t)(1 + sizeof(int)) && buf[0] == 'E') {
+        int err;
+
+        memcpy(&err, buf + 1, sizeof(err));
         buf[n] = '\0';
-        snprintf(in.pre_err, sizeof(in.pre_err), "%s", buf + 1);
+        snprintf(in.pre_err, sizeof(in.pre_err), "%s: %s", buf + 1 + sizeof(err), strerror(-err));
     }
     return -EPROTO;
 }
@@ -377,40 +490,48 @@ static void prepare_failed(int err)
  * pre_ctl (prepare_step) while init goes on serving the running one. */
 static void start_prepare(const struct sbx__msg *m, int *fds, int nfds)
 {
+    struct prep_arg *a = &prep[in.next].arg;
     int ctl[2] = {-1, -1}, err = 0;
     pid_t child;
 
     in.pre_err[0] = '\0';
     discard_prepared();
+    if (nfds > SBX_CG_MAX_CTRL) {
+        err = -EINVAL;
+        goto fail;
+    }
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
         err = -errno;
         goto fail;
     }
-    /* A raw clone with no exit signal: init's waitpid(-1) after a run
-     * (which reaps the run's orphans) does not wait for it; it is waited
-     * for by pid with __WALL. Init is single-threaded, so glibc's fork
-     * handlers have nothing to do here. */
-    child = (pid_t)syscall(SYS_clone, 0UL, NULL, NULL, NULL, 0UL);
+    /* The child runs in init's memory, on a stack of its own, until its
+     * execve gives it the program's (CLONE_VM, as posix_spawn does, but
+     * without CLONE_VFORK: init goes on serving meanwhile). So neither
+     * this clone nor that execve copies or tears down an address space:
+     * init's is a copy of the supervisor's, as large as the supervisor
+     * (its libraries, threads, heap), and copying it for every run, and
+     * throwing the copy away at its exec, was most of what a run cost
+     * beyond a plain spawn (docs/JUDGING.md, "Where the CPU goes"). No
+     * exit signal: init's waitpid(-1) after a run (which reaps the run's
+     * orphans) does not wait for it; it is waited for by pid with
+     * __WALL. Init is single-threaded, so glibc's fork handlers have
+     * nothing to do here. */
+    a->ctl = ctl[1];
+    a->peer = ctl[0];
+    a->sock = in.sock;
+    a->ncg = nfds;
+    for (int i = 0; i < nfds; i++)
+        a->cg[i] = fds[i];
+    a->box_rw = m->box_rw;
+    a->mnt_ns = prep[in.next].mnt_ns;
+    /* Under ASan the stack's shadow is init's too, and the uid's last
+     * process left its frames poisoned where its execve (or its kill)
+     * caught it: a false stack-buffer-overflow in this one otherwise. */
+    ASAN_UNPOISON_MEMORY_REGION(prep[in.next].stack_top - SBX_PREP_STACK, SBX_PREP_STACK);
+    child = clone(prepared_main, prep[in.next].stack_top, SBX_SHARED_VM ? CLONE_VM : 0, a);
     if (child < 0) {
         err = -errno;
         goto fail;
-    }
-    if (child == 0) {
-        struct sbx__msg rm;
-        int rfds[8], nr = 8;
-        char *argv[64];
-        int argc = 0;
-
-        close(ctl[0]);
-        prepare_child(ctl[1], fds, nfds, m->box_rw);
-        if (sbx__msg_recv(ctl[1], &rm, rfds, &nr) <= 0 || rm.type != SBX_MSG_RUN)
-            _exit(0); /* the slot is closing */
-        close(ctl[1]);
-        for (size_t off = 0; off < sizeof(rm.text) && rm.text[off] && argc < 63;
-             off += strlen(rm.text + off) + 1)
-            argv[argc++] = rm.text + off;
-        argv[argc] = NULL;
-        run_child(in.sock, &rm, rfds, nr, argv);
     }
     close(ctl[1]);
     for (int i = 0; i < nfds; i++)
@@ -420,6 +541,7 @@ static void start_prepare(const struct sbx__msg *m, int *fds, int nfds)
     in.pre_step = 'u';
     in.pre_box_rw = m->box_rw;
     in.pre_uid = in.uid[in.next];
+    in.pre_idx = in.next;
     return;
 fail:
     for (int i = 0; i < 2; i++) {
@@ -446,6 +568,12 @@ static void prepare_step(void)
         in.pre_step = 0;
         send_prepared(0);
         return;
+    }
+    /* The child has its mount namespace now: kept for the uid's next run
+     * (without it, that run makes one of its own again). */
+    if (prep[in.pre_idx].mnt_ns < 0) {
+        snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)in.pre_pid);
+        prep[in.pre_idx].mnt_ns = open(path, O_RDONLY | O_CLOEXEC);
     }
     snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)in.pre_pid);
     err = write_str(path, "deny");
@@ -752,6 +880,13 @@ static void reset_box(void)
     int err;
 
     discard_prepared();
+    /* The uids' namespaces hold the old /box: each next run makes one
+     * anew from init's. */
+    for (int i = 0; i < SBX_UIDS_PER_SLOT; i++) {
+        if (prep[i].mnt_ns >= 0)
+            close(prep[i].mnt_ns);
+        prep[i].mnt_ns = -1;
+    }
     umount2("/box", MNT_DETACH);
     umount2("/tmp", MNT_DETACH);
     err = mount_box();
@@ -825,6 +960,24 @@ static void serve(void)
     }
 }
 
+/* One stack per uid for the process prepared on it (start_prepare), with
+ * a guard page below each. */
+static int alloc_stacks(void)
+{
+    const size_t page = 4096, one = SBX_PREP_STACK + page;
+    char *mem = mmap(NULL, one * SBX_UIDS_PER_SLOT, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+
+    if (mem == MAP_FAILED)
+        return -errno;
+    for (int i = 0; i < SBX_UIDS_PER_SLOT; i++) {
+        if (mprotect(mem + one * (size_t)i, page, PROT_NONE) < 0)
+            return -errno;
+        prep[i].stack_top = mem + one * (size_t)(i + 1);
+    }
+    return 0;
+}
+
 static void init_main(int sock, int psock, const uid_t *uid)
 {
     const char *step = "";
@@ -841,6 +994,21 @@ static void init_main(int sock, int psock, const uid_t *uid)
     sethostname("gavel", 5);
     err = reset_inherited();
     step = "reset inherited process state";
+    /* First in line for any OOM killer, whatever the supervisor chose for
+     * itself: a judge at -1000 would make the program unkillable in its
+     * memory cgroup, a TLE instead of an MLE. Set here, once, for init and
+     * so for every process it starts: a process prepared in init's memory
+     * (CLONE_VM) cannot set its own, the kernel applies a write to
+     * oom_score_adj to every process sharing the memory. Init itself is
+     * small, so a program (same score, more memory) is chosen first. */
+    if (err == 0) {
+        err = write_str("/proc/self/oom_score_adj", "1000");
+        step = "oom_score_adj";
+    }
+    if (err == 0) {
+        err = alloc_stacks();
+        step = "stacks for the prepared processes";
+    }
     if (err == 0)
         err = build_root(&step);
     if (err < 0) {

@@ -539,7 +539,14 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
                     close(got[i]);
                 if (m.type == SBX_MSG_ERROR) {
                     st.se = 1;
-                    snprintf(out->message, sizeof(out->message), "%.200s", m.text);
+                    /* The child's errors name the failed step and
+                     * give its error number (it cannot format text:
+                     * it runs in init's memory). */
+                    if (!m.final && m.status < 0)
+                        snprintf(out->message, sizeof(out->message), "%.200s: %s", m.text,
+                                 strerror(-m.status));
+                    else
+                        snprintf(out->message, sizeof(out->message), "%.200s", m.text);
                     kill_run(s, &cg, &st);
                     /* The child's error precedes init's DONE; an
                      * error of init itself is the last message. */

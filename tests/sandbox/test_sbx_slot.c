@@ -242,6 +242,26 @@ static void test_fresh_state(void)
     ASSERT_EQ(sbx_slot_get_file(&b, s, "fb.txt"), 0);
     ASSERT_TRUE(b.len == 2 && !memcmp(b.data, "fb", 2));
     gv_buf_release(&b);
+    /* Each uid keeps its mount namespace from one of its runs to the next
+     * (runs alternate uids): the run two later, on the same uid and in the
+     * same namespace, still finds /tmp empty, and /box read-only again
+     * after that uid's writable run above. */
+    for (int i = 0; i < 4; i++) {
+        ASSERT_EQ(run_py(&r, s,
+                         "import os, errno\n"
+                         "print(os.listdir('/tmp'))\n"
+                         "open('/tmp/mark', 'w').write('1')\n"
+                         "try:\n"
+                         "    open('/box/x', 'w')\n"
+                         "    print('wrote')\n"
+                         "except OSError as e:\n"
+                         "    print(errno.errorcode[e.errno])\n",
+                         0),
+                  0);
+        ASSERT_EQ(r.status, SBX_OK);
+        ASSERT_TRUE(r.out.data && !strcmp(r.out.data, "[]\nEROFS\n"));
+        sbx_result_release(&r);
+    }
     sbx_slot_free(s);
 }
 
