@@ -124,10 +124,9 @@
  * Reset. RESET makes init lazily unmount /box and /tmp and mount fresh
  * tmpfs instances: nothing the program wrote survives, and no tree it built
  * (symlinks, FIFOs) is ever walked. The prepared process (whose namespace
- * holds the old /box) is killed and the helper prepares another. Files are put into and read from /box
- * by the supervisor through an O_PATH descriptor of /box that init sends,
- * by a single name, with O_NOFOLLOW and O_NONBLOCK, and read only when
- * fstat says it is a regular file. */
+ * holds the old /box) is killed and the helper prepares another. Files are put into and read from
+ * /box by the supervisor through an O_PATH descriptor of /box that init sends, by a single name,
+ * with O_NOFOLLOW and O_NONBLOCK, and read only when fstat says it is a regular file. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
