@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "db_session.h"
+#include "db_token.h"
 #include "srv_codec.h"
 #include "srv_jobs.h"
 #include "srv_subs.h"
@@ -30,6 +31,14 @@ struct srv_proto_cfg {
     int64_t rate_free;       /* submissions per minute, tier free */
     int64_t rate_paid;       /* tier paid */
     struct srv_cache *cache; /* sessions and contest snapshots (srv_cache.h) */
+};
+
+/* A jury feed's credentials, as its reads recheck them. */
+struct srv_feed_cred {
+    uint64_t feed_id;
+    int64_t user_id;
+    char api_token[DB_API_TOKEN_LEN + 1]; /* "" when it came without one */
+    bool ok;
 };
 
 struct srv_req_job {
@@ -73,7 +82,13 @@ struct srv_req_job {
     bool feed_more;     /* outcome: a read stopped at its limit: read on */
     int64_t feed_pos;   /* the last log row read (request and outcome) */
     int64_t feed_contest;
+    int64_t feed_user_id; /* outcome: the caller, whose role a jury feed rechecks */
+    /* Request: a jury read checks these feeds' credentials (srv_feed.c);
+     * outcome: `ok` for each that still has the jury's view. gv_malloc'd. */
+    struct srv_feed_cred *feed_creds;
+    size_t feed_ncreds;
 };
+
 
 /* A zeroed job with run/free set; NULL when out of memory. */
 struct srv_req_job *srv_proto_job_new(const struct srv_proto_cfg *cfg);
