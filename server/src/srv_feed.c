@@ -99,10 +99,21 @@ struct srv__feed {
     bool waiting;   /* wanted, and a peer at pos reads for it */
     bool keepalive; /* a newline is due */
     bool closing;   /* close at the next writeable */
-    int64_t read_ms; /* when its last read began (monotonic) */
+    int64_t read_ms;  /* when its last read began (monotonic) */
+    int64_t sent_ms;  /* when it last wrote (monotonic): keep-alives */
+    int64_t taken_ms; /* when `out` came or its reader last took some: stalls */
     struct bytes *out; /* what waits to be written, NULL when none */
     size_t out_off;
 };
+
+/* A feed's timer ticks at its keep-alive period, or often enough to see a
+ * stalled reader, whichever is shorter. */
+static int64_t timer_ms(const struct srv_server *s)
+{
+    int64_t half_stall = (int64_t)FEED_STALL_S * 1000 / 2;
+
+    return s->feed_keepalive_ms < half_stall ? s->feed_keepalive_ms : half_stall;
+}
 
 /* One chunk at a time, from one buffer: everything runs on the loop thread. */
 static unsigned char chunk[LWS_PRE + FEED_CHUNK];
@@ -216,9 +227,10 @@ static void feed_take(struct srv__feed *g, struct bytes *b, int64_t pos, bool mo
     if (b && b->len) {
         g->out = bytes_ref(b);
         g->out_off = 0;
-        /* Nothing taken for this long: a slow reader is let go. Written
-         * chunks restart the count (srv__feed_writable). */
-        lws_set_timeout(g->wsi, PENDING_TIMEOUT_USER_OK, FEED_STALL_S);
+        /* A reader that takes nothing for FEED_STALL_S is let go
+         * (srv__feed_timer). Not an lws timeout: setting one is a sorted
+         * insertion among every connection's, per reader per event. */
+        g->taken_ms = gv_time_mono_ms();
         lws_callback_on_writable(g->wsi);
     }
     feed_read(g);
@@ -348,14 +360,13 @@ int srv__feed_start(struct srv__feed **out, struct lws *wsi, struct srv__conn *c
     f->jury = job->feed_jury;
     f->user_id = job->feed_user_id;
     f->wanted = job->feed_more;
-    f->read_ms = gv_time_mono_ms();
+    f->read_ms = f->sent_ms = f->taken_ms = gv_time_mono_ms();
     /* lws gave the request a few seconds (its keep-alive idle timeout);
-     * a feed is open for as long as its reader reads. */
-    lws_set_timeout(wsi, f->out ? PENDING_TIMEOUT_USER_OK : NO_PENDING_TIMEOUT,
-                    f->out ? FEED_STALL_S : 0);
+     * a feed is open for as long as its reader reads (srv__feed_timer). */
+    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
     lws_dll2_add_tail(&f->node, &s->feeds);
     lws_dll2_add_tail(&f->chan_node, &f->chan->feeds);
-    lws_set_timer_usecs(wsi, (lws_usec_t)s->feed_keepalive_ms * 1000);
+    lws_set_timer_usecs(wsi, (lws_usec_t)timer_ms(s) * 1000);
     lws_callback_on_writable(wsi);
     *out = f;
     feed_read(f); /* a resumed feed's first read (srv_proto_clics.c) */
@@ -460,15 +471,14 @@ int srv__feed_writable(struct srv__feed *f)
         if (lws_write(f->wsi, start, n, LWS_WRITE_HTTP) < 0)
             return -1;
         f->out_off += n;
+        f->sent_ms = f->taken_ms = gv_time_mono_ms();
         if (f->out_off < f->out->len) {
-            lws_set_timeout(f->wsi, PENDING_TIMEOUT_USER_OK, FEED_STALL_S);
             lws_callback_on_writable(f->wsi);
             return 0;
         }
         bytes_unref(f->out);
         f->out = NULL;
         f->out_off = 0;
-        lws_set_timeout(f->wsi, NO_PENDING_TIMEOUT, 0);
         f->keepalive = false; /* it has just had a sign of life */
         feed_read(f);
         return 0;
@@ -478,6 +488,7 @@ int srv__feed_writable(struct srv__feed *f)
         start[0] = '\n';
         if (lws_write(f->wsi, start, 1, LWS_WRITE_HTTP) < 0)
             return -1;
+        f->sent_ms = gv_time_mono_ms();
     }
     return 0;
 }
@@ -485,18 +496,29 @@ int srv__feed_writable(struct srv__feed *f)
 void srv__feed_timer(struct srv__feed *f)
 {
     struct srv_server *s = srv__server_of(f->wsi);
+    int64_t now = gv_time_mono_ms(), period = timer_ms(s);
 
-    /* The spec's keep-alive; and, every GAVEL_CLICS_POLL_MS, a look at
-     * the log in case a live entry was lost (Redis restarted, say). */
-    if (!f->out) {
+    /* A reader that took nothing of what waits for FEED_STALL_S is let
+     * go, as a WebSocket that stops reading is. */
+    if (f->out && now - f->taken_ms >= (int64_t)FEED_STALL_S * 1000) {
+        feed_close_later(f, "its reader stopped reading");
+        /* Its socket may never be writeable again: closed from here. */
+        lws_set_timeout(f->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        return;
+    }
+    /* The spec's keep-alive: a newline when nothing was written for
+     * GAVEL_CLICS_KEEPALIVE_MS (a tick early rather than late). */
+    if (!f->out && now - f->sent_ms >= s->feed_keepalive_ms - period) {
         f->keepalive = true;
         lws_callback_on_writable(f->wsi);
     }
-    if (gv_time_mono_ms() - f->read_ms >= s->feed_poll_ms) {
+    /* Every GAVEL_CLICS_POLL_MS, a look at the log in case a live entry
+     * was lost (Redis restarted, say). */
+    if (now - f->read_ms >= s->feed_poll_ms) {
         f->wanted = true;
         feed_read(f);
     }
-    lws_set_timer_usecs(f->wsi, (lws_usec_t)s->feed_keepalive_ms * 1000);
+    lws_set_timer_usecs(f->wsi, (lws_usec_t)period * 1000);
 }
 
 void srv__feed_free(struct srv_server *s, struct srv__feed *f)
