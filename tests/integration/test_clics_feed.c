@@ -383,14 +383,37 @@ static long feed_reads(void)
     return n;
 }
 
+/* A verdict's notifications in the jury's view: (type, id) pairs. */
+struct verdict_notes {
+    char ids[3][40];
+    const char *want[6];
+};
+
+/* A judged submission and its verdict's row of the log; *v the
+ * notifications it makes. */
+static int64_t logged_verdict(struct verdict_notes *v, const struct ct_user *u, const char *slug,
+                              int minute, const char *verdict)
+{
+    int64_t sid = ct_judged(u, slug, minute, verdict);
+    int64_t jid = itest_sql_int(ct.pg, "SELECT max(id) FROM judgings WHERE submission_id = %lld",
+                                (long long)sid);
+
+    snprintf(v->ids[0], sizeof(v->ids[0]), "%lld", (long long)sid);
+    snprintf(v->ids[1], sizeof(v->ids[1]), "%lld", (long long)jid);
+    snprintf(v->ids[2], sizeof(v->ids[2]), "%lld-1", (long long)jid);
+    v->want[0] = "submissions", v->want[1] = v->ids[0];
+    v->want[2] = "judgements", v->want[3] = v->ids[1];
+    v->want[4] = "runs", v->want[5] = v->ids[2];
+    ct_verdict_event(sid, verdict);
+    return sid;
+}
+
 static void test_feed_stream(void)
 {
     struct reader jury, pub, more_pub[4];
+    struct verdict_notes v;
     char **all, **rest, last[64], tok[64], line[8192];
-    char sub[24], jdg[24], run[40];
-    const char *want[6];
     int n, m, ka = 0;
-    int64_t sid, jid;
     long reads;
 
     itest_step = "feed stream";
@@ -417,22 +440,14 @@ static void test_feed_stream(void)
 
     /* A verdict before the freeze: both see it. */
     reads = feed_reads();
-    sid = ct_judged(&ct.alice, "circle-area", 40, "WA");
-    jid = itest_sql_int(ct.pg, "SELECT max(id) FROM judgings WHERE submission_id = %lld",
-                        (long long)sid);
-    snprintf(sub, sizeof(sub), "%lld", (long long)sid);
-    snprintf(jdg, sizeof(jdg), "%lld", (long long)jid);
-    snprintf(run, sizeof(run), "%lld-1", (long long)jid);
-    ct_verdict_event(sid, "WA");
-    want[0] = "submissions", want[1] = sub, want[2] = "judgements", want[3] = jdg;
-    want[4] = "runs", want[5] = run;
-    expect_notes(&jury, want, 6, last);
-    expect_notes(&pub, want, 6, tok);
+    logged_verdict(&v, &ct.alice, "circle-area", 40, "WA");
+    expect_notes(&jury, v.want, 6, last);
+    expect_notes(&pub, v.want, 6, tok);
     ICHECK(!strcmp(last, tok), "the same token in both views: %s, %s", last, tok);
     for (int i = 0; i < 4; i++) {
         char t[64];
 
-        expect_notes(&more_pub[i], want, 6, t);
+        expect_notes(&more_pub[i], v.want, 6, t);
         ICHECK(!strcmp(t, tok), "public reader %d: token %s, want %s", i, t, tok);
         close(more_pub[i].fd);
     }
@@ -441,15 +456,9 @@ static void test_feed_stream(void)
     ICHECK(reads == 2, "%ld reads of the log for one verdict and six readers, want 2", reads);
 
     /* One during the freeze: the public gets the submission only. */
-    sid = ct_judged(&ct.bob, "pair-sum", 100, "AC");
-    jid = itest_sql_int(ct.pg, "SELECT max(id) FROM judgings WHERE submission_id = %lld",
-                        (long long)sid);
-    snprintf(sub, sizeof(sub), "%lld", (long long)sid);
-    snprintf(jdg, sizeof(jdg), "%lld", (long long)jid);
-    snprintf(run, sizeof(run), "%lld-1", (long long)jid);
-    ct_verdict_event(sid, "AC");
-    expect_notes(&jury, want, 6, last);
-    expect_notes(&pub, want, 2, tok);
+    logged_verdict(&v, &ct.bob, "pair-sum", 100, "AC");
+    expect_notes(&jury, v.want, 6, last);
+    expect_notes(&pub, v.want, 2, tok);
     close(pub.fd);
     close(jury.fd);
 
@@ -622,10 +631,10 @@ static bool reader_ends(struct reader *rd, int ms, int *notes)
 static void test_feed_demotion(void)
 {
     struct reader basic, bearer, pub, revoked, still;
+    struct verdict_notes v;
     char start[64], tok1[DB_API_TOKEN_LEN + 1], tok2[DB_API_TOKEN_LEN + 1], hdr[256];
-    char sub[24], jdg[24], run[40], last[64];
-    const char *want[6];
-    int64_t sid, jid, tid2;
+    char last[64];
+    int64_t tid2;
     int notes;
 
     itest_step = "feed demotion";
@@ -641,25 +650,15 @@ static void test_feed_demotion(void)
     /* A verdict during the freeze: the jury's view has its judgement and
      * run, the public's its submission only. Still an organizer: the
      * jury's lines. */
-    sid = ct_judged(&ct.bob, "circle-area", 95, "WA");
-    jid = itest_sql_int(ct.pg, "SELECT max(id) FROM judgings WHERE submission_id = %lld",
-                        (long long)sid);
-    snprintf(sub, sizeof(sub), "%lld", (long long)sid);
-    snprintf(jdg, sizeof(jdg), "%lld", (long long)jid);
-    snprintf(run, sizeof(run), "%lld-1", (long long)jid);
-    ct_verdict_event(sid, "WA");
-    want[0] = "submissions", want[1] = sub, want[2] = "judgements", want[3] = jdg;
-    want[4] = "runs", want[5] = run;
-    expect_notes(&basic, want, 6, last);
-    expect_notes(&bearer, want, 6, last);
-    expect_notes(&pub, want, 2, last);
+    logged_verdict(&v, &ct.bob, "circle-area", 95, "WA");
+    expect_notes(&basic, v.want, 6, last);
+    expect_notes(&bearer, v.want, 6, last);
+    expect_notes(&pub, v.want, 2, last);
 
     /* Demoted: the next verdict ends both jury feeds, without a line. */
     itest_sqlf(ct.pg, "UPDATE users SET role = 'contestant' WHERE id = %lld",
                (long long)ct.org.id);
-    sid = ct_judged(&ct.alice, "circle-area", 96, "AC");
-    snprintf(sub, sizeof(sub), "%lld", (long long)sid);
-    ct_verdict_event(sid, "AC");
+    logged_verdict(&v, &ct.alice, "circle-area", 96, "AC");
     ICHECK(reader_ends(&basic, 10000, &notes) && notes == 0,
            "a demoted organizer's feed (basic auth): %d lines", notes);
     ICHECK(reader_ends(&bearer, 10000, &notes) && notes == 0,
@@ -667,8 +666,7 @@ static void test_feed_demotion(void)
     close(basic.fd);
     close(bearer.fd);
     /* The public's goes on. */
-    want[1] = sub;
-    expect_notes(&pub, want, 2, last);
+    expect_notes(&pub, v.want, 2, last);
     close(pub.fd);
     itest_sqlf(ct.pg, "UPDATE users SET role = 'organizer' WHERE id = %lld",
                (long long)ct.org.id);
@@ -681,15 +679,8 @@ static void test_feed_demotion(void)
     reader_open(&still, CT_BASIC_ORG, start);
     itest_sqlf(ct.pg, "UPDATE api_tokens SET revoked_at = now() WHERE id = %lld",
                (long long)tid2);
-    sid = ct_judged(&ct.alice, "circle-area", 97, "WA");
-    jid = itest_sql_int(ct.pg, "SELECT max(id) FROM judgings WHERE submission_id = %lld",
-                        (long long)sid);
-    snprintf(sub, sizeof(sub), "%lld", (long long)sid);
-    snprintf(jdg, sizeof(jdg), "%lld", (long long)jid);
-    snprintf(run, sizeof(run), "%lld-1", (long long)jid);
-    ct_verdict_event(sid, "WA");
-    want[1] = sub;
-    expect_notes(&still, want, 6, last);
+    logged_verdict(&v, &ct.alice, "circle-area", 97, "WA");
+    expect_notes(&still, v.want, 6, last);
     ICHECK(reader_ends(&revoked, 10000, &notes) && notes == 0,
            "a revoked token's feed: %d lines", notes);
     close(still.fd);
