@@ -75,7 +75,8 @@ struct srv_req_job {
      * sets `feed` when the client wants the feed streamed; the job leaves
      * it set only when it served a feed. The connection then asks for the
      * log rows after `feed_pos` with jobs that set `feed_next` (no login,
-     * no snapshot: the first job's `feed_jury` stands). */
+     * no snapshot: the first job's `feed_jury` stands, and a jury read
+     * rechecks the credentials in `feed_creds`). */
     bool feed;          /* request: stream; outcome: a streamed feed is served */
     bool feed_next;     /* request: the rows after feed_pos, for feed_jury */
     bool feed_jury;     /* the caller's view: the jury's */
