@@ -44,6 +44,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cjson/cJSON.h>
 
@@ -106,13 +107,13 @@ struct srv__feed {
     size_t out_off;
 };
 
-/* A feed's timer ticks at its keep-alive period, or often enough to see a
- * stalled reader, whichever is shorter. */
+/* A feed's timer ticks at its keep-alive period, or every FEED_TICK_MS
+ * (to see soon a reader that stalled or left), whichever is shorter. */
+#define FEED_TICK_MS 5000
+
 static int64_t timer_ms(const struct srv_server *s)
 {
-    int64_t half_stall = (int64_t)FEED_STALL_S * 1000 / 2;
-
-    return s->feed_keepalive_ms < half_stall ? s->feed_keepalive_ms : half_stall;
+    return s->feed_keepalive_ms < FEED_TICK_MS ? s->feed_keepalive_ms : FEED_TICK_MS;
 }
 
 /* One chunk at a time, from one buffer: everything runs on the loop thread. */
@@ -366,6 +367,7 @@ int srv__feed_start(struct srv__feed **out, struct lws *wsi, struct srv__conn *c
     lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
     lws_dll2_add_tail(&f->node, &s->feeds);
     lws_dll2_add_tail(&f->chan_node, &f->chan->feeds);
+    gv_gauge_add(&srv_metrics.feeds_open, 1);
     lws_set_timer_usecs(wsi, (lws_usec_t)timer_ms(s) * 1000);
     lws_callback_on_writable(wsi);
     *out = f;
@@ -493,11 +495,28 @@ int srv__feed_writable(struct srv__feed *f)
     return 0;
 }
 
+/* Whether the reader closed its end. lws reads nothing from a connection
+ * while it sends a response, so a reader that left is otherwise seen only
+ * when a write to it fails - up to two keep-alives later - and holds its
+ * place under GAVEL_CLICS_FEED_MAX until then. */
+static bool reader_left(struct srv__feed *f)
+{
+    char c;
+    ssize_t n = recv(lws_get_socket_fd(f->wsi), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 void srv__feed_timer(struct srv__feed *f)
 {
     struct srv_server *s = srv__server_of(f->wsi);
     int64_t now = gv_time_mono_ms(), period = timer_ms(s);
 
+    if (reader_left(f)) {
+        feed_close_later(f, "its reader left");
+        lws_set_timeout(f->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        return;
+    }
     /* A reader that took nothing of what waits for FEED_STALL_S is let
      * go, as a WebSocket that stops reading is. */
     if (f->out && now - f->taken_ms >= (int64_t)FEED_STALL_S * 1000) {
@@ -528,6 +547,7 @@ void srv__feed_free(struct srv_server *s, struct srv__feed *f)
         return;
     lws_dll2_remove(&f->node);
     lws_dll2_remove(&f->chan_node);
+    gv_gauge_add(&srv_metrics.feeds_open, -1);
     lws_dll2_remove(&f->read_node); /* from the reads in flight, or a reader's waiters */
     f->closing = true;
     if (f->reading)

@@ -283,6 +283,11 @@ void ct_server_start(void)
     itest_wait_health(ct.port, 200, NULL, 20000);
 }
 
+void ct_server_keepalive(long ms)
+{
+    snprintf(e_keepalive, sizeof(e_keepalive), "GAVEL_CLICS_KEEPALIVE_MS=%ld", ms);
+}
+
 void ct_server_stop(void)
 {
     int status;

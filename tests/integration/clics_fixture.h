@@ -67,6 +67,8 @@ void ct_teardown(void);
  * the same port. */
 void ct_server_stop(void);
 void ct_server_start(void);
+/* GAVEL_CLICS_KEEPALIVE_MS for the next ct_server_start (300 at first). */
+void ct_server_keepalive(long ms);
 
 /* A judged submission as the judge leaves it: the submission's verdict, a
  * valid judging and one per-test result, `minute` after the live

@@ -367,20 +367,26 @@ static void restart_server(void)
     ct_server_start();
 }
 
-/* gavel_clics_feed_reads_total of the server's /metrics. */
-static long feed_reads(void)
+/* An unlabelled series of the server's /metrics. */
+static long metric(const char *name)
 {
     struct itest_http r;
+    char key[96];
     const char *at;
     long n = -1;
 
     itest_http_get(&r, ct.port, "/metrics");
     ICHECK(r.status == 200 && r.body, "/metrics -> %d", r.status);
-    at = strstr(r.body, "\ngavel_clics_feed_reads_total ");
-    ICHECK(at && sscanf(at + 1, "gavel_clics_feed_reads_total %ld", &n) == 1,
-           "no gavel_clics_feed_reads_total in /metrics");
+    snprintf(key, sizeof(key), "\n%s ", name);
+    at = strstr(r.body, key);
+    ICHECK(at && sscanf(at + strlen(key), "%ld", &n) == 1, "no %s in /metrics", name);
     itest_http_release(&r);
     return n;
+}
+
+static long feed_reads(void)
+{
+    return metric("gavel_clics_feed_reads_total");
 }
 
 /* A verdict's notifications in the jury's view: (type, id) pairs. */
@@ -687,6 +693,49 @@ static void test_feed_demotion(void)
     close(revoked.fd);
 }
 
+/* The open feeds' gauge once it reads `want`, within 15 s; the last
+ * reading otherwise. */
+static long feeds_open_settled(long want)
+{
+    int64_t deadline = itest_now_ms() + 15000;
+    long now;
+
+    while ((now = metric("gavel_clics_feeds")) != want && itest_now_ms() < deadline)
+        usleep(100 * 1000);
+    return now;
+}
+
+/* A reader that hangs up gives its feed back within a tick of the feed's
+ * timer (5 s), not two keep-alives later: lws reads nothing while it
+ * answers, so before only a failed write told, the second keep-alive
+ * after the hang-up (40 s and more with the 20 s keep-alive set here). */
+static void test_feed_hangup(void)
+{
+    struct reader rd[3];
+    char start[64];
+    long now;
+
+    itest_step = "feed hang-up";
+    ct_server_stop();
+    ct_server_keepalive(20000);
+    ct_server_start();
+    /* Every earlier test's readers have hung up. */
+    now = feeds_open_settled(0);
+    ICHECK(now == 0, "feeds open after every reader hung up: %ld", now);
+    newest_token(start);
+    for (int i = 0; i < 3; i++)
+        reader_open(&rd[i], CT_ANON, start);
+    now = metric("gavel_clics_feeds");
+    ICHECK(now == 3, "three feeds open: %ld", now);
+    for (int i = 0; i < 3; i++)
+        close(rd[i].fd);
+    now = feeds_open_settled(0);
+    ICHECK(now == 0, "feeds open 15 s after their readers hung up: %ld", now);
+    ct_server_stop();
+    ct_server_keepalive(300);
+    ct_server_start();
+}
+
 int main(int argc, char **argv)
 {
     ct_setup(argc, argv, "clics_feed");
@@ -696,6 +745,7 @@ int main(int argc, char **argv)
     test_feed_stream();
     test_feed_incremental();
     test_feed_demotion();
+    test_feed_hangup();
     ct_teardown();
     printf("test_clics_feed: all passed\n");
     return 0;
