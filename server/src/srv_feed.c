@@ -37,7 +37,8 @@
  * (so it holds at most one read: the snapshot, or FEED_ROWS_PER_READ
  * rows' notifications); a reader that takes nothing of what waits for
  * FEED_STALL_S seconds is disconnected, as a WebSocket that stops reading
- * is. Each connection writes at most FEED_CHUNK bytes per turn. */
+ * is, and one that hung up is let go within FEED_TICK_MS (both seen by the
+ * feed's timer). Each connection writes at most FEED_CHUNK bytes per turn. */
 #include "srv_internal.h"
 
 #include <errno.h>
