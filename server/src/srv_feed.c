@@ -251,13 +251,14 @@ static int creds_attach(struct srv_req_job *job, struct chan *ch)
         struct srv__feed *g = lws_container_of(d, struct srv__feed, chan_node);
         struct srv_feed_cred *cr = &job->feed_creds[n];
 
-        if (g->closing)
-            continue;
-        cr->feed_id = g->id;
-        cr->user_id = g->user_id;
-        if (g->api_token)
-            snprintf(cr->api_token, sizeof(cr->api_token), "%s", g->api_token);
-        n++;
+        /* No `continue` in lws's foreach: it would skip the step. */
+        if (!g->closing) {
+            cr->feed_id = g->id;
+            cr->user_id = g->user_id;
+            if (g->api_token)
+                snprintf(cr->api_token, sizeof(cr->api_token), "%s", g->api_token);
+            n++;
+        }
     } lws_end_foreach_dll(d);
     job->feed_ncreds = n;
     return 0;
@@ -559,6 +560,21 @@ void srv__feed_free(struct srv_server *s, struct srv__feed *f)
     gv_free(f);
 }
 
+/* Row `seq` of the channel's contest was logged: the feeds behind it read. */
+static void chan_offer(struct chan *ch, int64_t seq)
+{
+    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&ch->feeds)) {
+        struct srv__feed *f = lws_container_of(d, struct srv__feed, chan_node);
+
+        if (f->pos < seq) {
+            if (seq > f->want_seq)
+                f->want_seq = seq;
+            f->wanted = true;
+            feed_read(f);
+        }
+    } lws_end_foreach_dll(d);
+}
+
 void srv__feed_offer(struct srv_server *s, const struct srv_live_event *events)
 {
     if (!s->feeds.count)
@@ -571,18 +587,9 @@ void srv__feed_offer(struct srv_server *s, const struct srv_live_event *events)
         lws_start_foreach_dll(struct lws_dll2 *, dc, lws_dll2_get_head(&s->feed_chans)) {
             struct chan *ch = lws_container_of(dc, struct chan, node);
 
-            if (ch->contest != ev->contest_id)
-                continue;
-            lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&ch->feeds)) {
-                struct srv__feed *f = lws_container_of(d, struct srv__feed, chan_node);
-
-                if (f->pos < ev->seq) {
-                    if (ev->seq > f->want_seq)
-                        f->want_seq = ev->seq;
-                    f->wanted = true;
-                    feed_read(f);
-                }
-            } lws_end_foreach_dll(d);
+            /* No `continue` in lws's foreach: it would skip the step. */
+            if (ch->contest == ev->contest_id)
+                chan_offer(ch, ev->seq);
         } lws_end_foreach_dll(dc);
     }
 }

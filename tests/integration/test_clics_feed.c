@@ -253,9 +253,10 @@ struct reader {
     size_t len;
 };
 
-/* Opens a streamed feed from `since` (NULL: the snapshot) with the header
- * lines `extra`. */
-static void reader_open_with(struct reader *rd, const char *extra, const char *since)
+/* Opens a streamed feed of `contest` from `since` (NULL: the snapshot)
+ * with the header lines `extra`. */
+static void reader_open_with(struct reader *rd, int64_t contest, const char *extra,
+                             const char *since)
 {
     char req[1024], v[64];
     char *end;
@@ -266,7 +267,7 @@ static void reader_open_with(struct reader *rd, const char *extra, const char *s
     ICHECK(rd->fd >= 0, "connect");
     snprintf(req, sizeof(req),
              "GET /api/clics/contests/%lld/event-feed%s%s HTTP/1.1\r\nHost: localhost\r\n%s\r\n",
-             (long long)ct.live, since ? "?since_token=" : "", since ? since : "", extra);
+             (long long)contest, since ? "?since_token=" : "", since ? since : "", extra);
     ICHECK(write(rd->fd, req, strlen(req)) == (ssize_t)strlen(req), "send");
     while (!(end = memmem(rd->buf, rd->len, "\r\n\r\n", 4))) {
         struct pollfd p = {.fd = rd->fd, .events = POLLIN};
@@ -293,7 +294,7 @@ static void reader_open(struct reader *rd, enum ct_auth a, const char *since)
     char extra[256];
 
     ct_auth_header(extra, a);
-    reader_open_with(rd, extra, since);
+    reader_open_with(rd, ct.live, extra, since);
 }
 
 /* The next line within `ms` ("" for a keep-alive); false on timeout. */
@@ -522,7 +523,7 @@ static int64_t rejudged(int64_t sid, const char *verdict)
  * the lines after it, streamed or not. */
 static void test_feed_incremental(void)
 {
-    struct reader rd;
+    struct reader rd, other;
     char start[64], line[8192], type[32], id[64], path[160], tok[64];
     char *got[8], **rest;
     const char *want[16];
@@ -532,6 +533,9 @@ static void test_feed_incremental(void)
 
     itest_step = "feed incremental";
     newest_token(start);
+    /* A feed of another contest open meanwhile: its channel is passed
+     * over by these rows (the server once looped there for good). */
+    reader_open_with(&other, ct.future, "", NULL);
     reader_open(&rd, CT_BASIC_ORG, start);
     /* Every row first, then the log rows: each read sees the final state,
      * so the lines can be compared with the endpoints afterwards. */
@@ -579,6 +583,7 @@ static void test_feed_incremental(void)
     }
     ICHECK(!reader_note(&rd, line, sizeof(line), 1000, &ka), "unexpected notification: %s", line);
     close(rd.fd);
+    close(other.fd);
     /* Resuming: from the start, and from each line's token, exactly the
      * lines after it, byte for byte; streamed from the middle too. */
     for (int k = -1; k < 8; k++) {
@@ -650,7 +655,7 @@ static void test_feed_demotion(void)
     newest_token(start);
     reader_open(&basic, CT_BASIC_ORG, start);
     snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s\r\n", tok1);
-    reader_open_with(&bearer, hdr, start);
+    reader_open_with(&bearer, ct.live, hdr, start);
     reader_open(&pub, CT_ANON, start);
 
     /* A verdict during the freeze: the jury's view has its judgement and
@@ -681,7 +686,7 @@ static void test_feed_demotion(void)
     itest_step = "feed token revoked";
     newest_token(start);
     snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s\r\n", tok2);
-    reader_open_with(&revoked, hdr, start);
+    reader_open_with(&revoked, ct.live, hdr, start);
     reader_open(&still, CT_BASIC_ORG, start);
     itest_sqlf(ct.pg, "UPDATE api_tokens SET revoked_at = now() WHERE id = %lld",
                (long long)tid2);
