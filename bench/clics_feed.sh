@@ -20,7 +20,11 @@
 #   2. `1 feed`: one streamed feed of the played contest for 10 s (the feed
 #      latency with no crowd);
 #   3. `N feeds`: READERS streamed feeds of the played contest
-#      (bench/feed_readers, one epoll thread) and the same ws_fanout run.
+#      (bench/feed_readers, one epoll thread) and the same ws_fanout run;
+#   4. `N idle`: the control: READERS streamed feeds of a contest with no
+#      events (open connections that are never written to) and the same
+#      ws_fanout run, so what open connections cost the loop is told
+#      apart from what the feeds' traffic costs.
 # The readers ask the public feed from the log's newest row
 # (?since_token=E: no snapshot; a thousand snapshots at once would measure
 # the snapshot, not the stream). For each phase with feeds: the latency
@@ -102,15 +106,22 @@ fan() {
 }
 reads() { curl -sf "http://127.0.0.1:$port/metrics" | awk '/^gavel_clics_feed_reads_total / { print $2 }'; }
 newest_row() { psql "$GAVEL_PG_URL" -qAtc "SELECT coalesce(max(id), 0) FROM events"; }
-# start_readers N: N feeds of the played contest from the newest row.
+feeds_open() { curl -sf "http://127.0.0.1:$port/metrics" | awk '/^gavel_clics_feeds / { print $2 }'; }
+# start_readers N [CONTEST]: N feeds of the played contest (or CONTEST)
+# from the newest row, once the last phase's have been let go (the server
+# sees a reader's hang-up within a tick of the feed's timer, 5 s).
 start_readers() {
+    for _ in $(seq 300); do
+        [ "$(feeds_open)" = 0 ] && break
+        sleep 0.1
+    done
     rm -f "$work/readers.fifo"
     mkfifo "$work/readers.fifo"
     local since
     since=$(newest_row)
     (
         ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-        exec "$feed_client" --port "$port" --contest "$played" --readers "$1" \
+        exec "$feed_client" --port "$port" --contest "${2:-$played}" --readers "$1" \
             --pg "$GAVEL_PG_URL" --since "$since"
     ) >"$work/readers.fifo" 2>>"$work/readers.log" &
     feeds=$!
@@ -166,6 +177,16 @@ fan --label "$readers feeds"
 phase_end "$readers feeds"
 reads1=$(reads)
 stop_readers "$readers feeds"
+
+gv_say "4. $readers idle feeds (a contest without events) and the same $clients WebSocket clients"
+idle=$(psql "$GAVEL_PG_URL" -qAtc "INSERT INTO contests (slug, title, starts_at, ends_at)
+    VALUES ('feedidle-$suffix', 'Idle', now() - interval '1 hour', now() + interval '1 day')
+    RETURNING id")
+start_readers "$readers" "$idle"
+phase_begin
+fan --label "$readers idle"
+phase_end "$readers idle"
+stop_readers "$readers idle"
 kill "$import" 2>/dev/null || true
 wait "$import" 2>/dev/null || true
 import=

@@ -10,6 +10,7 @@
 #ifndef GV_DB_TOKEN_H
 #define GV_DB_TOKEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,13 @@ int db_token_create(char *token, int64_t *id, struct db_pg *pg, int64_t user_id,
  * malformed token, -EKEYREVOKED for a revoked one, -EKEYEXPIRED for one
  * past its expiry. Touches last_used_at at most once a minute. */
 int db_token_check(struct db_user_info *out, struct db_pg *pg, const char *token);
+
+/* Which of `n` callers still hold the jury's view: ok[i] when user
+ * user_ids[i] is an organizer or an admin now and, when tokens[i] is an
+ * API token (not NULL or ""), that token is theirs and neither revoked nor
+ * expired. One query for all of them (a streamed jury feed's recheck). */
+int db_token_jury_check(bool *ok, struct db_pg *pg, const int64_t *user_ids,
+                        const char *const *tokens, size_t n);
 
 /* Every token (of `user_id` only, when not 0), oldest first: *out is
  * gv_malloc'd (caller frees), NULL when *n is 0. */

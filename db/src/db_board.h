@@ -71,4 +71,18 @@ bool db__board_add_team(cJSON *o, const struct db__board *s, size_t team);
 /* `o` (deleted here; NULL means out of memory) as gv_malloc'd text. */
 int db__json_print(char **json, cJSON *o);
 
+/* A contest's CLICS objects for one view, loaded once and read collection
+ * by collection (db_clics.c): the event feed's reads. Only the collections
+ * that need no board (not teams, awards or scoreboard: GV_EINVAL). `only`
+ * is a PostgreSQL bigint[] literal ("{4,7}") naming the objects wanted -
+ * submission ids for submissions, judging ids for judgements and runs - or
+ * NULL for all of them. *out is an array (an object for the contest and the
+ * state) the caller deletes. */
+struct db__clics_view;
+int db__clics_view_open(struct db__clics_view **out, struct db_pg *pg, int64_t contest_id,
+                        bool jury, int64_t now_ms);
+int db__clics_view_select(cJSON **out, struct db__clics_view *v, struct db_pg *pg,
+                          const char *collection, const char *only);
+void db__clics_view_close(struct db__clics_view *v);
+
 #endif

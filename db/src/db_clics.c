@@ -48,6 +48,10 @@ struct clics {
     bool jury;
     int64_t now_ms;
     char cid[24];
+    /* The objects asked for (a PostgreSQL bigint[] literal: submission
+     * ids for submissions, judging ids for judgements and runs), NULL for
+     * all of them: the event feed reads only what its rows name. */
+    const char *only;
 };
 
 static int64_t col_i64(const PGresult *r, int row, int col)
@@ -145,8 +149,10 @@ int db_clics_contests(char **json, struct db_pg *pg)
 
 /* --- The view ---------------------------------------------------------------- */
 
+/* `board`: the teams and their attempts too (teams, awards, scoreboard);
+ * the other collections need only the rules and the problems shown. */
 static int clics_load(struct clics *c, struct db_pg *pg, int64_t contest_id, bool jury,
-                      int64_t now_ms)
+                      int64_t now_ms, bool board)
 {
     const char *p[] = {c->cid};
     int err;
@@ -155,7 +161,8 @@ static int clics_load(struct clics *c, struct db_pg *pg, int64_t contest_id, boo
     c->jury = jury;
     c->now_ms = now_ms;
     snprintf(c->cid, sizeof(c->cid), "%" PRId64, contest_id);
-    err = db__board_load(&c->b, pg, contest_id, jury, now_ms);
+    err = board ? db__board_load(&c->b, pg, contest_id, jury, now_ms)
+                : db__board_rules_load(&c->b, pg, c->cid, jury, now_ms);
     if (err < 0)
         return err;
     err = db__pg_select(&c->contest, pg, "contest",
@@ -379,7 +386,7 @@ static cJSON *teams_json(const struct clics *c)
  * gets one (the public never reads a source). */
 static int submissions_json(cJSON **out, struct clics *c, struct db_pg *pg)
 {
-    const char *p[] = {c->cid};
+    const char *p[] = {c->cid, c->only};
     PGresult *r = NULL;
     cJSON *arr;
     int err;
@@ -389,9 +396,9 @@ static int submissions_json(cJSON **out, struct clics *c, struct db_pg *pg)
         "SELECT s.id, s.user_id, s.problem_id, s.language::text, " EPOCH_MS(
             "s.created_at") " FROM submissions s JOIN participants pa ON "
                             "pa.contest_id = s.contest_id AND pa.user_id = s.user_id AND NOT "
-                            "pa.is_hidden WHERE s.contest_id = $1::bigint ORDER BY s.created_at, "
-                            "s.id",
-        1, p);
+                            "pa.is_hidden WHERE s.contest_id = $1::bigint AND ($2::bigint[] IS "
+                            "NULL OR s.id = ANY($2::bigint[])) ORDER BY s.created_at, s.id",
+        2, p);
     if (err < 0)
         return err;
     arr = cJSON_CreateArray();
@@ -428,7 +435,7 @@ static int submissions_json(cJSON **out, struct clics *c, struct db_pg *pg)
  * every judging, with "valid" telling which one counts. */
 static int judgements_json(cJSON **out, struct clics *c, struct db_pg *pg)
 {
-    const char *p[] = {c->cid};
+    const char *p[] = {c->cid, c->only};
     PGresult *r = NULL;
     cJSON *arr;
     int err;
@@ -442,8 +449,9 @@ static int judgements_json(cJSON **out, struct clics *c, struct db_pg *pg)
         "FROM judgings j JOIN submissions s ON s.id = j.submission_id "
         "JOIN participants pa ON pa.contest_id = s.contest_id AND pa.user_id = s.user_id "
         "AND NOT pa.is_hidden "
-        "WHERE s.contest_id = $1::bigint ORDER BY j.id",
-        1, p);
+        "WHERE s.contest_id = $1::bigint "
+        "AND ($2::bigint[] IS NULL OR j.id = ANY($2::bigint[])) ORDER BY j.id",
+        2, p);
     // clang-format on
     if (err < 0)
         return err;
@@ -482,7 +490,7 @@ static int judgements_json(cJSON **out, struct clics *c, struct db_pg *pg)
  * no time of its own here: its judging's end stands for it. */
 static int runs_json(cJSON **out, struct clics *c, struct db_pg *pg)
 {
-    const char *p[] = {c->cid};
+    const char *p[] = {c->cid, c->only};
     PGresult *r = NULL;
     cJSON *arr;
     int err;
@@ -497,8 +505,10 @@ static int runs_json(cJSON **out, struct clics *c, struct db_pg *pg)
         "JOIN submissions s ON s.id = j.submission_id "
         "JOIN participants pa ON pa.contest_id = s.contest_id AND pa.user_id = s.user_id "
         "AND NOT pa.is_hidden "
-        "WHERE s.contest_id = $1::bigint ORDER BY jt.judging_id, tc.ordinal",
-        1, p);
+        "WHERE s.contest_id = $1::bigint "
+        "AND ($2::bigint[] IS NULL OR jt.judging_id = ANY($2::bigint[])) "
+        "ORDER BY jt.judging_id, tc.ordinal",
+        2, p);
     // clang-format on
     if (err < 0)
         return err;
@@ -777,6 +787,57 @@ static cJSON *pick(cJSON *arr, const char *id)
     return found;
 }
 
+/* Collection `collection` (NULL: the contest object) of the loaded view,
+ * with c->only applied. */
+static int collection_json(cJSON **out, struct clics *c, struct db_pg *pg, const char *collection)
+{
+    const char *name = collection ? collection : "";
+    cJSON *o = NULL;
+    int err = 0;
+
+    if (!collection) {
+        o = contest_json(c->contest, 0);
+    } else if (!strcmp(name, "state")) {
+        o = state_json(c);
+    } else if (!strcmp(name, "judgement-types")) {
+        o = judgement_types_json();
+    } else if (!strcmp(name, "languages")) {
+        o = languages_json();
+    } else if (!strcmp(name, "problems")) {
+        err = problems_json(&o, c, pg);
+    } else if (!strcmp(name, "teams")) {
+        o = teams_json(c);
+    } else if (!strcmp(name, "organizations") || !strcmp(name, "groups")) {
+        o = cJSON_CreateArray(); /* we have neither: teams are people */
+    } else if (!strcmp(name, "submissions")) {
+        err = submissions_json(&o, c, pg);
+    } else if (!strcmp(name, "judgements")) {
+        err = judgements_json(&o, c, pg);
+    } else if (!strcmp(name, "runs")) {
+        err = runs_json(&o, c, pg);
+    } else if (!strcmp(name, "clarifications")) {
+        err = clarifications_json(&o, c, pg);
+    } else if (!strcmp(name, "awards") || !strcmp(name, "scoreboard")) {
+        err = board_json(&o, c, !strcmp(name, "awards"));
+    } else {
+        err = GV_ENOTFOUND;
+    }
+    if (err == 0 && !o)
+        err = -ENOMEM;
+    *out = err == 0 ? o : NULL;
+    if (err < 0)
+        cJSON_Delete(o);
+    return err;
+}
+
+/* Whether a collection is computed from the whole board (its teams and
+ * attempts), not just the view's rules and problems. */
+static bool needs_board(const char *collection)
+{
+    return collection && (!strcmp(collection, "teams") || !strcmp(collection, "awards") ||
+                          !strcmp(collection, "scoreboard"));
+}
+
 int db_clics_get(char **json, struct db_pg *pg, int64_t contest_id, const char *collection,
                  const char *object_id, bool jury, int64_t now_ms)
 {
@@ -790,39 +851,11 @@ int db_clics_get(char **json, struct db_pg *pg, int64_t contest_id, const char *
     for (size_t i = 0; i < sizeof(singles) / sizeof(singles[0]); i++)
         if (object_id && !strcmp(name, singles[i]))
             return GV_ENOTFOUND;
-    err = clics_load(&c, pg, contest_id, jury, now_ms);
-    if (err < 0)
-        goto out;
-    if (!collection) {
-        o = object_id ? NULL : contest_json(c.contest, 0);
-        err = object_id ? GV_ENOTFOUND : 0;
-    } else if (!strcmp(name, "state")) {
-        o = state_json(&c);
-    } else if (!strcmp(name, "judgement-types")) {
-        o = judgement_types_json();
-    } else if (!strcmp(name, "languages")) {
-        o = languages_json();
-    } else if (!strcmp(name, "problems")) {
-        err = problems_json(&o, &c, pg);
-    } else if (!strcmp(name, "teams")) {
-        o = teams_json(&c);
-    } else if (!strcmp(name, "organizations") || !strcmp(name, "groups")) {
-        o = cJSON_CreateArray(); /* we have neither: teams are people */
-    } else if (!strcmp(name, "submissions")) {
-        err = submissions_json(&o, &c, pg);
-    } else if (!strcmp(name, "judgements")) {
-        err = judgements_json(&o, &c, pg);
-    } else if (!strcmp(name, "runs")) {
-        err = runs_json(&o, &c, pg);
-    } else if (!strcmp(name, "clarifications")) {
-        err = clarifications_json(&o, &c, pg);
-    } else if (!strcmp(name, "awards") || !strcmp(name, "scoreboard")) {
-        err = board_json(&o, &c, !strcmp(name, "awards"));
-    } else {
+    err = clics_load(&c, pg, contest_id, jury, now_ms, needs_board(collection));
+    if (err == 0 && !collection && object_id)
         err = GV_ENOTFOUND;
-    }
-    if (err == 0 && !o)
-        err = -ENOMEM;
+    if (err == 0)
+        err = collection_json(&o, &c, pg, collection);
     if (err == 0 && object_id && collection) {
         o = pick(o, object_id);
         err = o ? 0 : GV_ENOTFOUND;
@@ -831,10 +864,51 @@ int db_clics_get(char **json, struct db_pg *pg, int64_t contest_id, const char *
         err = db__json_print(json, o);
         o = NULL;
     }
-out:
     cJSON_Delete(o);
     clics_release(&c);
     return err;
+}
+
+/* --- The event feed's view (db_internal.h) ------------------------------------ */
+
+struct db__clics_view {
+    struct clics c;
+};
+
+int db__clics_view_open(struct db__clics_view **out, struct db_pg *pg, int64_t contest_id,
+                        bool jury, int64_t now_ms)
+{
+    struct db__clics_view *v = gv_calloc(1, sizeof(*v));
+    int err = v ? clics_load(&v->c, pg, contest_id, jury, now_ms, false) : -ENOMEM;
+
+    if (err < 0) {
+        db__clics_view_close(v);
+        v = NULL;
+    }
+    *out = v;
+    return err;
+}
+
+int db__clics_view_select(cJSON **out, struct db__clics_view *v, struct db_pg *pg,
+                          const char *collection, const char *only)
+{
+    int err;
+
+    *out = NULL;
+    if (needs_board(collection))
+        return GV_EINVAL; /* the feed's view has no teams or attempts */
+    v->c.only = only;
+    err = collection_json(out, &v->c, pg, collection);
+    v->c.only = NULL;
+    return err;
+}
+
+void db__clics_view_close(struct db__clics_view *v)
+{
+    if (!v)
+        return;
+    clics_release(&v->c);
+    gv_free(v);
 }
 
 int db_clics_source(void **data, size_t *len, char *name, size_t name_len, struct db_pg *pg,

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "cst_event.h"
+#include "db_board.h"
 #include "db_internal.h"
 #include "gv_alloc.h"
 #include "gv_err.h"
@@ -155,7 +156,8 @@ out:
 
 /* --- Events ------------------------------------------------------------------ */
 
-/* The collections one batch of rows reads, each once, when first needed. */
+/* The collections one batch of rows reads, each once, when first needed,
+ * and only the objects the batch's rows name (see batch_scan). */
 enum coll { C_CONTEST, C_STATE, C_PROBLEMS, C_SUBMISSIONS, C_JUDGEMENTS, C_RUNS, C_CLARS, C_N };
 static const char *const coll_names[C_N] = {NULL,         "state", "problems",      "submissions",
                                             "judgements", "runs",  "clarifications"};
@@ -164,7 +166,12 @@ struct batch {
     struct db_pg *pg;
     int64_t cid;
     bool jury;
+    struct db__clics_view *view; /* opened at the first collection read */
     cJSON *coll[C_N];
+    /* What to read of each collection: a bigint[] literal of the ids the
+     * rows name, or all of it (all[c]). */
+    struct gv_buf only[C_N];
+    bool all[C_N];
     /* The notifications of the row being turned into lines: [type, data]
      * pairs, borrowed from coll. */
     const char *types[256];
@@ -176,9 +183,58 @@ static int coll_get(const cJSON **out, struct batch *b, enum coll c)
 {
     int err = 0;
 
-    if (!b->coll[c])
-        err = load(&b->coll[c], b->pg, b->cid, coll_names[c], b->jury);
+    if (!b->view)
+        err = db__clics_view_open(&b->view, b->pg, b->cid, b->jury, gv_time_real_ms());
+    if (err == 0 && !b->coll[c]) {
+        const char *only = NULL;
+
+        if (!b->all[c]) {
+            /* Closes the literal ("{" opened by want()); an empty one asks
+             * for nothing, as it should. */
+            if (!b->only[c].len)
+                err = gv_buf_append(&b->only[c], "{", 1);
+            if (err == 0)
+                err = gv_buf_append(&b->only[c], "}", sizeof("}")); /* and a NUL */
+            only = b->only[c].data;
+        }
+        if (err == 0)
+            err = db__clics_view_select(&b->coll[c], b->view, b->pg, coll_names[c], only);
+    }
     *out = b->coll[c];
+    return err;
+}
+
+/* Notes that the batch needs object `id` of collection `c`. */
+static int want(struct batch *b, enum coll c, int64_t id)
+{
+    char text[32];
+    int n = snprintf(text, sizeof(text), "%s%" PRId64, b->only[c].len ? "," : "{", id);
+
+    return gv_buf_append(&b->only[c], text, (size_t)n);
+}
+
+/* Before any object is read: what the batch's rows will ask for (as
+ * row_lines asks), so each collection is read once, for those objects. */
+static int batch_scan(struct batch *b, const struct cst_event *ev, bool first_verdict)
+{
+    int err = 0;
+
+    switch (ev->type) {
+    case CST_EVENT_JUDGING_VERDICT:
+        if (first_verdict)
+            err = want(b, C_SUBMISSIONS, ev->submission_id);
+        if (err == 0)
+            err = want(b, C_JUDGEMENTS, ev->u.verdict.judging_id);
+        if (err == 0)
+            err = want(b, C_RUNS, ev->u.verdict.judging_id);
+        break;
+    case CST_EVENT_CONTEST_PHASE:
+        if (ev->u.phase.phase == CST_PHASE_FINALIZED && !b->jury)
+            b->all[C_JUDGEMENTS] = b->all[C_RUNS] = true;
+        break;
+    default:
+        break;
+    }
     return err;
 }
 
@@ -279,22 +335,39 @@ int db_clics_feed_events(struct gv_buf *out, int64_t *last, bool *more, struct d
     b->pg = pg;
     b->cid = contest_id;
     b->jury = jury;
+    /* The whole of the small collections; the others by id (batch_scan). */
+    b->all[C_CONTEST] = b->all[C_STATE] = b->all[C_PROBLEMS] = b->all[C_CLARS] = true;
+    for (int c = 0; c < C_N; c++)
+        gv_buf_init(&b->only[c], (size_t)1 << 20);
     snprintf(cid, sizeof(cid), "%" PRId64, contest_id);
     snprintf(fr, sizeof(fr), "%" PRId64, from);
     snprintf(lim, sizeof(lim), "%d", limit);
     /* `first`: no earlier verdict of the same submission, so this one is
-     * the first time the log mentions it (its "create"). */
+     * the first time the log mentions it (its "create"); one probe of
+     * events_verdict_submission_idx (migration 0012) per verdict row. The
+     * rows come by events_contest_id_idx from `from` on: a read costs the
+     * rows it reads, not the log before them. */
     err = db__pg_select(&r, pg, "clics feed events",
-                        "SELECT e.id, e.type, e.payload::text, NOT EXISTS (SELECT 1 FROM events o "
-                        "WHERE o.contest_id = e.contest_id AND o.type = e.type AND o.id < e.id "
-                        "AND o.payload->'submission_id' = e.payload->'submission_id') FROM events "
-                        "e WHERE e.contest_id = $1::bigint AND e.id >= $2::bigint ORDER BY e.id "
+                        "SELECT e.id, e.type, e.payload::text, e.type <> 'judging.verdict' OR "
+                        "NOT EXISTS (SELECT 1 FROM events o WHERE o.type = 'judging.verdict' AND "
+                        "o.contest_id = e.contest_id AND o.payload->'submission_id' = "
+                        "e.payload->'submission_id' AND o.id < e.id) FROM events e WHERE "
+                        "e.contest_id = $1::bigint AND e.id >= $2::bigint ORDER BY e.id "
                         "LIMIT $3::int",
                         3, p);
     if (err < 0)
         goto out;
     rows = PQntuples(r);
     *more = rows >= limit;
+    for (int i = 0; err == 0 && i < rows; i++) {
+        const char *payload = PQgetvalue(r, i, 2);
+        struct cst_event ev;
+
+        if (cst_event_decode(&ev, PQgetvalue(r, i, 1), payload, strlen(payload)) < 0)
+            continue;
+        err = batch_scan(b, &ev, PQgetvalue(r, i, 3)[0] == 't');
+        cst_event_release(&ev);
+    }
     for (int i = 0; err == 0 && i < rows; i++) {
         int64_t id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
         const char *payload = PQgetvalue(r, i, 2);
@@ -322,8 +395,11 @@ int db_clics_feed_events(struct gv_buf *out, int64_t *last, bool *more, struct d
     }
 out:
     PQclear(r);
-    for (int c = 0; c < C_N; c++)
+    for (int c = 0; c < C_N; c++) {
         cJSON_Delete(b->coll[c]);
+        gv_buf_release(&b->only[c]);
+    }
+    db__clics_view_close(b->view);
     gv_free(b);
     return err;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "db_token.h"
+#include "gv_buf.h"
 #include "gv_alloc.h"
 #include "gv_err.h"
 #include "banned.h"
@@ -80,6 +81,62 @@ int db_token_check(struct db_user_info *out, struct db_pg *pg, const char *token
     else
         db__user_row(out, res, 0);
     PQclear(res);
+    return err;
+}
+
+int db_token_jury_check(bool *ok, struct db_pg *pg, const int64_t *user_ids,
+                        const char *const *tokens, size_t n)
+{
+    struct gv_buf uids, keys;
+    const char *p[2];
+    PGresult *res = NULL;
+    int err = 0;
+
+    for (size_t i = 0; i < n; i++)
+        ok[i] = false;
+    if (!n)
+        return 0;
+    gv_buf_init(&uids, (size_t)1 << 20);
+    gv_buf_init(&keys, (size_t)8 << 20);
+    for (size_t i = 0; err == 0 && i < n; i++) {
+        char key[DB_SHA256_HEX_LEN + 1] = "";
+
+        /* A token that is no API token of ours can match no row: its key
+         * stays "", which no token_hash decodes to. */
+        if (tokens[i] && tokens[i][0] && !strncmp(tokens[i], DB_API_TOKEN_PREFIX, PREFIX_LEN) &&
+            db__token_key(key, tokens[i] + PREFIX_LEN) < 0)
+            key[0] = '\0';
+        err = gv_buf_printf(&uids, "%s%" PRId64, i ? "," : "{", user_ids[i]);
+        if (err == 0)
+            err = gv_buf_printf(&keys, "%s%s", i ? "," : "{",
+                                tokens[i] && tokens[i][0] ? (key[0] ? key : "\"\"") : "NULL");
+    }
+    if (err == 0)
+        err = gv_buf_append(&uids, "}", sizeof("}"));
+    if (err == 0)
+        err = gv_buf_append(&keys, "}", sizeof("}"));
+    p[0] = uids.data;
+    p[1] = keys.data;
+    /* One query for every feed: the user's role now and, for a feed opened
+     * with an API token, that token still live. */
+    if (err == 0)
+        err = db__pg_select(&res, pg, "jury check",
+                            "SELECT c.i FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY "
+                            "AS c(uid, key, i) JOIN users u ON u.id = c.uid AND u.role IN "
+                            "('organizer', 'admin') WHERE c.key IS NULL OR EXISTS (SELECT 1 "
+                            "FROM api_tokens t WHERE t.token_hash = decode(c.key, 'hex') AND "
+                            "t.user_id = c.uid AND t.revoked_at IS NULL AND (t.expires_at IS "
+                            "NULL OR t.expires_at > now()))",
+                            2, p);
+    for (int r = 0; err == 0 && r < PQntuples(res); r++) {
+        long long i = strtoll(PQgetvalue(res, r, 0), NULL, 10);
+
+        if (i >= 1 && (size_t)i <= n)
+            ok[i - 1] = true;
+    }
+    PQclear(res);
+    gv_buf_release(&uids);
+    gv_buf_release(&keys);
     return err;
 }
 

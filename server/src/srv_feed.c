@@ -13,27 +13,39 @@
  * notification until the next event of the contest or GAVEL_CLICS_POLL_MS
  * (each makes a read of the log), it never loses one.
  *
- * Feeds share their reads: the feeds of one contest and view at the same
- * position (all readers caught up, the common case) want the same rows,
- * notifications and tokens, so one read serves them all. A feed about to
- * read waits instead when a peer at its position is reading; the peer's
- * result goes to every idle peer still there (srv__feed_done), and a read
- * that fails or whose reader left wakes the waiting peers to read for
- * themselves. A verdict thus costs one read per contest and view, not one
- * per reader (gavel_clics_feed_reads_total counts them).
+ * Feeds share their reads and their bytes. The feeds of one contest and
+ * view form a channel (struct chan); feeds of a channel at the same
+ * position want the same rows, notifications and tokens, so one read
+ * serves them all: a feed about to read joins the read in flight from its
+ * position (it waits on its reader), and the read's notifications are
+ * encoded once, into one reference-counted buffer (struct bytes) that
+ * every feed given them writes from. The channel also keeps the last
+ * read's result, so a feed that was still writing when it came takes it
+ * without a read of its own. A verdict thus costs one read and one
+ * encoding per contest and view, and each reader a reference and its
+ * writes (gavel_clics_feed_reads_total counts the reads); nothing here
+ * scans the other feeds of the process.
+ *
+ * A jury feed holds the jury's view only while its user does: every jury
+ * read also checks the credentials of the channel's feeds (the user's role
+ * now, and the API token it came with still live), and a feed whose user
+ * lost the role is ended (its response ends; reconnecting gives the public
+ * view).
  *
  * Bounds: at most GAVEL_CLICS_FEED_MAX feeds per process (503 past it);
  * a feed reads again only once its reader has taken all it was given
- * (so it buffers at most one read: the snapshot, or FEED_ROWS_PER_READ
+ * (so it holds at most one read: the snapshot, or FEED_ROWS_PER_READ
  * rows' notifications); a reader that takes nothing of what waits for
  * FEED_STALL_S seconds is disconnected, as a WebSocket that stops reading
- * is. Each connection writes at most FEED_CHUNK bytes per turn. */
+ * is, and one that hung up is let go within FEED_TICK_MS (both seen by the
+ * feed's timer). Each connection writes at most FEED_CHUNK bytes per turn. */
 #include "srv_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cjson/cJSON.h>
 
@@ -50,12 +62,38 @@
 #define FEED_CHUNK (16 * 1024)
 #define FEED_STALL_S 30
 
+/* Notifications given to one or more feeds; freed with the last reference. */
+struct bytes {
+    size_t refs, len;
+    char data[];
+};
+
+/* The feeds of one contest in one view. */
+struct chan {
+    struct lws_dll2 node;        /* in srv_server.feed_chans */
+    struct lws_dll2_owner feeds; /* struct srv__feed, by chan_node */
+    struct lws_dll2_owner reads; /* the feeds with a read in flight, by read_node */
+    int64_t contest;
+    bool jury;
+    /* The last read that moved on: rows after last_from up to last_to. */
+    struct bytes *last;
+    int64_t last_from, last_to;
+    bool last_more;
+};
+
 struct srv__feed {
-    struct lws_dll2 node; /* in srv_server.feeds */
+    struct lws_dll2 node;          /* in srv_server.feeds */
+    struct lws_dll2 chan_node;     /* in chan->feeds */
+    struct lws_dll2 read_node;     /* in chan->reads (reading) or a reader's waiters */
+    struct lws_dll2_owner waiters; /* feeds at our position waiting on our read */
+    struct chan *chan;
+    uint64_t id; /* names the feed to its jobs (a credential check) */
     struct lws *wsi;
     struct srv__conn *c; /* the connection's registry entry, for its jobs */
     int64_t contest, pos;
     int64_t want_seq; /* the newest durable event of the contest offered to it */
+    int64_t user_id;  /* jury feeds: whose view it is */
+    char *api_token;  /* ... and the API token that showed it, NULL for none */
     bool jury;
     bool headers_sent;
     bool reading;   /* a job reads the log for us */
@@ -63,13 +101,77 @@ struct srv__feed {
     bool waiting;   /* wanted, and a peer at pos reads for it */
     bool keepalive; /* a newline is due */
     bool closing;   /* close at the next writeable */
-    int64_t read_ms; /* when its last read began (monotonic) */
-    char *out;      /* what waits to be written (gv_malloc'd), NULL when none */
-    size_t out_len, out_off;
+    int64_t read_ms;  /* when its last read began (monotonic) */
+    int64_t sent_ms;  /* when it last wrote (monotonic): keep-alives */
+    int64_t taken_ms; /* when `out` came or its reader last took some: stalls */
+    struct bytes *out; /* what waits to be written, NULL when none */
+    size_t out_off;
 };
+
+/* A feed's timer ticks at its keep-alive period, or every FEED_TICK_MS
+ * (to see soon a reader that stalled or left), whichever is shorter. */
+#define FEED_TICK_MS 5000
+
+static int64_t timer_ms(const struct srv_server *s)
+{
+    return s->feed_keepalive_ms < FEED_TICK_MS ? s->feed_keepalive_ms : FEED_TICK_MS;
+}
 
 /* One chunk at a time, from one buffer: everything runs on the loop thread. */
 static unsigned char chunk[LWS_PRE + FEED_CHUNK];
+static uint64_t feed_ids;
+
+static struct bytes *bytes_new(const char *data, size_t len)
+{
+    struct bytes *b = gv_malloc(sizeof(*b) + len);
+
+    if (!b)
+        return NULL;
+    b->refs = 1;
+    b->len = len;
+    memcpy(b->data, data, len);
+    return b;
+}
+
+static struct bytes *bytes_ref(struct bytes *b)
+{
+    if (b)
+        b->refs++;
+    return b;
+}
+
+static void bytes_unref(struct bytes *b)
+{
+    if (b && --b->refs == 0)
+        gv_free(b);
+}
+
+static struct chan *chan_get(struct srv_server *s, int64_t contest, bool jury)
+{
+    struct chan *ch;
+
+    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&s->feed_chans)) {
+        ch = lws_container_of(d, struct chan, node);
+        if (ch->contest == contest && ch->jury == jury)
+            return ch;
+    } lws_end_foreach_dll(d);
+    ch = gv_calloc(1, sizeof(*ch));
+    if (!ch)
+        return NULL;
+    ch->contest = contest;
+    ch->jury = jury;
+    lws_dll2_add_tail(&ch->node, &s->feed_chans);
+    return ch;
+}
+
+static void chan_put(struct chan *ch)
+{
+    if (ch->feeds.count)
+        return;
+    lws_dll2_remove(&ch->node);
+    bytes_unref(ch->last);
+    gv_free(ch);
+}
 
 static void feed_close_later(struct srv__feed *f, const char *why)
 {
@@ -79,18 +181,14 @@ static void feed_close_later(struct srv__feed *f, const char *why)
     lws_callback_on_writable(f->wsi);
 }
 
-static bool same_read(const struct srv__feed *a, const struct srv__feed *b)
+/* The feed of the channel reading from `pos`, or NULL. The reads in flight
+ * of a channel are few: its caught-up feeds share one. */
+static struct srv__feed *reading_at(struct chan *ch, int64_t pos)
 {
-    return a != b && a->contest == b->contest && a->jury == b->jury && a->pos == b->pos;
-}
+    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&ch->reads)) {
+        struct srv__feed *g = lws_container_of(d, struct srv__feed, read_node);
 
-/* A peer at f's position whose read will serve f too, or NULL. */
-static struct srv__feed *reading_peer(struct srv_server *s, const struct srv__feed *f)
-{
-    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&s->feeds)) {
-        struct srv__feed *g = lws_container_of(d, struct srv__feed, node);
-
-        if (g->reading && !g->closing && same_read(f, g))
+        if (g->pos == pos && !g->closing)
             return g;
     } lws_end_foreach_dll(d);
     return NULL;
@@ -98,36 +196,98 @@ static struct srv__feed *reading_peer(struct srv_server *s, const struct srv__fe
 
 static void feed_read(struct srv__feed *f);
 
-/* The read `f` made for its peers will not come: those waiting on it read
- * for themselves (the first one reads, the others wait on it again). */
-static void wake_waiting(struct srv_server *s, const struct srv__feed *f)
+/* The read `f` made for its waiters will not come: they read for
+ * themselves (the first one reads, the others wait on it again). */
+static void wake_waiting(struct srv__feed *f)
 {
-    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&s->feeds)) {
-        struct srv__feed *g = lws_container_of(d, struct srv__feed, node);
+    struct lws_dll2_owner woken = {0};
 
-        if (g->waiting && same_read(f, g)) {
-            g->waiting = false;
-            feed_read(g);
+    while (f->waiters.head) {
+        struct lws_dll2 *d = f->waiters.head;
+
+        lws_dll2_remove(d);
+        lws_dll2_add_tail(d, &woken);
+    }
+    while (woken.head) {
+        struct srv__feed *g = lws_container_of(woken.head, struct srv__feed, read_node);
+
+        lws_dll2_remove(&g->read_node);
+        g->waiting = false;
+        feed_read(g);
+    }
+}
+
+/* Gives `g` `b` (NULL: nothing), what a read from its position found: the
+ * notifications up to row `pos`, `more` when the read stopped at its
+ * limit. */
+static void feed_take(struct srv__feed *g, struct bytes *b, int64_t pos, bool more)
+{
+    g->pos = pos;
+    /* Still wanted only when an event past the new position was offered
+     * meanwhile, or the read was cut short: no read of nothing new. */
+    g->wanted = more || g->want_seq > pos;
+    if (b && b->len) {
+        g->out = bytes_ref(b);
+        g->out_off = 0;
+        /* A reader that takes nothing for FEED_STALL_S is let go
+         * (srv__feed_timer). Not an lws timeout: setting one is a sorted
+         * insertion among every connection's, per reader per event. */
+        g->taken_ms = gv_time_mono_ms();
+        lws_callback_on_writable(g->wsi);
+    }
+    feed_read(g);
+}
+
+/* The credentials of the channel's jury feeds, for the read's job to check
+ * (srv_proto_clics.c). */
+static int creds_attach(struct srv_req_job *job, struct chan *ch)
+{
+    size_t n = 0;
+
+    job->feed_creds = gv_calloc(ch->feeds.count ? ch->feeds.count : 1, sizeof(*job->feed_creds));
+    if (!job->feed_creds)
+        return -ENOMEM;
+    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&ch->feeds)) {
+        struct srv__feed *g = lws_container_of(d, struct srv__feed, chan_node);
+        struct srv_feed_cred *cr = &job->feed_creds[n];
+
+        /* No `continue` in lws's foreach: it would skip the step. */
+        if (!g->closing) {
+            cr->feed_id = g->id;
+            cr->user_id = g->user_id;
+            if (g->api_token)
+                snprintf(cr->api_token, sizeof(cr->api_token), "%s", g->api_token);
+            n++;
         }
     } lws_end_foreach_dll(d);
+    job->feed_ncreds = n;
+    return 0;
 }
 
 /* Starts a read of the rows after pos, when one is wanted and the reader
- * has taken all it was given, unless a peer's read will do. */
+ * has taken all it was given, unless the channel's last read or a peer's
+ * read in flight will do. */
 static void feed_read(struct srv__feed *f)
 {
     struct srv_server *s = srv__server_of(f->wsi);
+    struct chan *ch = f->chan;
+    struct srv__feed *peer;
     struct srv_req_job *job;
     char text[160];
     int err;
 
-    if (f->reading || !f->wanted || f->out || f->closing)
+    if (f->reading || f->waiting || !f->wanted || f->out || f->closing)
         return;
-    if (reading_peer(s, f)) {
-        f->waiting = true;
+    if (ch->last && ch->last_from == f->pos) {
+        feed_take(f, ch->last, ch->last_to, ch->last_more);
         return;
     }
-    f->waiting = false;
+    peer = reading_at(ch, f->pos);
+    if (peer) {
+        f->waiting = true;
+        lws_dll2_add_tail(&f->read_node, &peer->waiters);
+        return;
+    }
     job = srv_proto_job_new(&s->proto);
     if (!job) {
         feed_close_later(f, "out of memory");
@@ -136,6 +296,8 @@ static void feed_read(struct srv__feed *f)
     snprintf(text, sizeof(text),
              "{\"type\":\"clics.get\",\"path\":\"/contests/%" PRId64 "/event-feed\"}", f->contest);
     err = srv_codec_decode(&job->req, text, strlen(text));
+    if (err == 0 && f->jury)
+        err = creds_attach(job, ch);
     if (err < 0) {
         job->base.free(&job->base);
         feed_close_later(f, "cannot make its request");
@@ -156,32 +318,9 @@ static void feed_read(struct srv__feed *f)
     }
     f->wanted = false;
     f->reading = true;
+    lws_dll2_add_tail(&f->read_node, &ch->reads);
     f->read_ms = gv_time_mono_ms();
     atomic_fetch_add(&srv_metrics.feed_reads, 1);
-}
-
-/* Queues `len` bytes of `data` (copied) after what already waits. */
-static int feed_queue(struct srv__feed *f, const char *data, size_t len)
-{
-    char *n;
-
-    if (!len)
-        return 0;
-    n = gv_malloc(f->out_len - f->out_off + len);
-    if (!n)
-        return -ENOMEM;
-    if (f->out)
-        memcpy(n, f->out + f->out_off, f->out_len - f->out_off);
-    memcpy(n + f->out_len - f->out_off, data, len);
-    f->out_len = f->out_len - f->out_off + len;
-    f->out_off = 0;
-    gv_free(f->out);
-    f->out = n;
-    /* Nothing taken for this long: a slow reader is let go. Written
-     * chunks restart the count (srv__feed_writable). */
-    lws_set_timeout(f->wsi, PENDING_TIMEOUT_USER_OK, FEED_STALL_S);
-    lws_callback_on_writable(f->wsi);
-    return 0;
 }
 
 bool srv__feed_full(struct srv_server *s)
@@ -193,6 +332,7 @@ int srv__feed_start(struct srv__feed **out, struct lws *wsi, struct srv__conn *c
                     const struct srv_req_job *job)
 {
     struct srv_server *s = srv__server_of(wsi);
+    size_t len = job->data ? (job->data_len ? job->data_len : strlen(job->data)) : 0;
     struct srv__feed *f;
 
     *out = NULL;
@@ -201,69 +341,105 @@ int srv__feed_start(struct srv__feed **out, struct lws *wsi, struct srv__conn *c
     f = gv_calloc(1, sizeof(*f));
     if (!f)
         return -ENOMEM;
+    f->chan = chan_get(s, job->feed_contest, job->feed_jury);
+    if (job->feed_jury && job->req.p.api_token)
+        f->api_token = gv_strdup(job->req.p.api_token);
+    if (len)
+        f->out = bytes_new(job->data, len);
+    if (!f->chan || (len && !f->out) ||
+        (job->feed_jury && job->req.p.api_token && !f->api_token)) {
+        if (f->chan)
+            chan_put(f->chan);
+        bytes_unref(f->out);
+        gv_free(f->api_token);
+        gv_free(f);
+        return -ENOMEM;
+    }
+    f->id = ++feed_ids;
     f->wsi = wsi;
     f->c = c;
     f->contest = job->feed_contest;
     f->pos = job->feed_pos;
     f->jury = job->feed_jury;
+    f->user_id = job->feed_user_id;
     f->wanted = job->feed_more;
-    f->read_ms = gv_time_mono_ms();
+    f->read_ms = f->sent_ms = f->taken_ms = gv_time_mono_ms();
     /* lws gave the request a few seconds (its keep-alive idle timeout);
-     * a feed is open for as long as its reader reads. */
+     * a feed is open for as long as its reader reads (srv__feed_timer). */
     lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
-    if (feed_queue(f, job->data ? job->data : "",
-                   job->data ? (job->data_len ? job->data_len : strlen(job->data)) : 0) < 0) {
-        gv_free(f);
-        return -ENOMEM;
-    }
     lws_dll2_add_tail(&f->node, &s->feeds);
-    lws_set_timer_usecs(wsi, (lws_usec_t)s->feed_keepalive_ms * 1000);
+    lws_dll2_add_tail(&f->chan_node, &f->chan->feeds);
+    gv_gauge_add(&srv_metrics.feeds_open, 1);
+    lws_set_timer_usecs(wsi, (lws_usec_t)timer_ms(s) * 1000);
     lws_callback_on_writable(wsi);
     *out = f;
     feed_read(f); /* a resumed feed's first read (srv_proto_clics.c) */
     return 0;
 }
 
-/* Gives `g` what a read from its position found: `len` bytes of
- * notifications up to row `pos`, `more` when the read stopped at its
- * limit. */
-static void feed_take(struct srv__feed *g, const char *data, size_t len, int64_t pos, bool more)
+/* A jury read's credential check: the channel's feeds whose user lost the
+ * jury's view (or whose API token was revoked or expired) end. */
+static void creds_apply(struct chan *ch, const struct srv_req_job *job)
 {
-    g->pos = pos;
-    /* Still wanted only when an event past the new position was offered
-     * meanwhile, or the read was cut short: no read of nothing new. */
-    g->wanted = more || g->want_seq > pos;
-    if (len && feed_queue(g, data, len) < 0) {
-        feed_close_later(g, "out of memory");
-        return;
+    for (size_t i = 0; i < job->feed_ncreds; i++) {
+        if (job->feed_creds[i].ok)
+            continue;
+        lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&ch->feeds)) {
+            struct srv__feed *g = lws_container_of(d, struct srv__feed, chan_node);
+
+            if (g->id == job->feed_creds[i].feed_id) {
+                gv_log(GV_LOG_INFO, "feed",
+                       "ending a jury feed of contest %" PRId64 ": user %" PRId64
+                       " no longer has the jury's view",
+                       g->contest, g->user_id);
+                feed_close_later(g, "its user lost the jury's view");
+                break;
+            }
+        } lws_end_foreach_dll(d);
     }
-    feed_read(g);
 }
 
 void srv__feed_done(struct srv__feed *f, const struct srv_req_job *job)
 {
-    struct srv_server *s = srv__server_of(f->wsi);
+    struct chan *ch = f->chan;
     int64_t from = f->pos;
     size_t len = job->data ? (job->data_len ? job->data_len : strlen(job->data)) : 0;
+    struct bytes *b = NULL;
 
     f->reading = false;
+    lws_dll2_remove(&f->read_node);
     if (job->err_code || !job->feed) {
         feed_close_later(f, job->err_code ? job->err_code : "not a feed");
-        wake_waiting(s, f);
+        wake_waiting(f);
         return;
     }
-    /* Every idle peer still at the read's starting position gets the same
-     * notifications; the others read for themselves when they can. */
-    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&s->feeds)) {
-        struct srv__feed *g = lws_container_of(d, struct srv__feed, node);
+    if (ch->jury)
+        creds_apply(ch, job);
+    if (len && !(b = bytes_new(job->data, len))) {
+        feed_close_later(f, "out of memory");
+        wake_waiting(f);
+        return;
+    }
+    if (job->feed_pos > from) {
+        bytes_unref(ch->last);
+        ch->last = bytes_ref(b);
+        ch->last_from = from;
+        ch->last_to = job->feed_pos;
+        ch->last_more = job->feed_more;
+    }
+    /* The waiters are idle at `from` (feed_read queued them so); each
+     * gets a reference to the same bytes. */
+    while (f->waiters.head) {
+        struct srv__feed *g = lws_container_of(f->waiters.head, struct srv__feed, read_node);
 
-        if (g != f && g->contest == f->contest && g->jury == f->jury && g->pos == from &&
-            !g->reading && !g->out && !g->closing) {
-            g->waiting = false;
-            feed_take(g, job->data, len, job->feed_pos, job->feed_more);
-        }
-    } lws_end_foreach_dll(d);
-    feed_take(f, job->data, len, job->feed_pos, job->feed_more);
+        lws_dll2_remove(&g->read_node);
+        g->waiting = false;
+        if (!g->closing)
+            feed_take(g, b, job->feed_pos, job->feed_more);
+    }
+    if (!f->closing)
+        feed_take(f, b, job->feed_pos, job->feed_more);
+    bytes_unref(b);
 }
 
 int srv__feed_writable(struct srv__feed *f)
@@ -290,22 +466,23 @@ int srv__feed_writable(struct srv__feed *f)
         return 0;
     }
     if (f->out) {
-        n = f->out_len - f->out_off;
+        n = f->out->len - f->out_off;
         if (n > FEED_CHUNK)
             n = FEED_CHUNK;
-        memcpy(start, f->out + f->out_off, n);
+        /* Copied behind LWS_PRE: the bytes are shared, lws may write
+         * before what it sends. */
+        memcpy(start, f->out->data + f->out_off, n);
         if (lws_write(f->wsi, start, n, LWS_WRITE_HTTP) < 0)
             return -1;
         f->out_off += n;
-        if (f->out_off < f->out_len) {
-            lws_set_timeout(f->wsi, PENDING_TIMEOUT_USER_OK, FEED_STALL_S);
+        f->sent_ms = f->taken_ms = gv_time_mono_ms();
+        if (f->out_off < f->out->len) {
             lws_callback_on_writable(f->wsi);
             return 0;
         }
-        gv_free(f->out);
+        bytes_unref(f->out);
         f->out = NULL;
-        f->out_len = f->out_off = 0;
-        lws_set_timeout(f->wsi, NO_PENDING_TIMEOUT, 0);
+        f->out_off = 0;
         f->keepalive = false; /* it has just had a sign of life */
         feed_read(f);
         return 0;
@@ -315,36 +492,87 @@ int srv__feed_writable(struct srv__feed *f)
         start[0] = '\n';
         if (lws_write(f->wsi, start, 1, LWS_WRITE_HTTP) < 0)
             return -1;
+        f->sent_ms = gv_time_mono_ms();
     }
     return 0;
+}
+
+/* Whether the reader closed its end. lws reads nothing from a connection
+ * while it sends a response, so a reader that left is otherwise seen only
+ * when a write to it fails - up to two keep-alives later - and holds its
+ * place under GAVEL_CLICS_FEED_MAX until then. */
+static bool reader_left(struct srv__feed *f)
+{
+    char c;
+    ssize_t n = recv(lws_get_socket_fd(f->wsi), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
 void srv__feed_timer(struct srv__feed *f)
 {
     struct srv_server *s = srv__server_of(f->wsi);
+    int64_t now = gv_time_mono_ms(), period = timer_ms(s);
 
-    /* The spec's keep-alive; and, every GAVEL_CLICS_POLL_MS, a look at
-     * the log in case a live entry was lost (Redis restarted, say). */
-    if (!f->out) {
+    if (reader_left(f)) {
+        feed_close_later(f, "its reader left");
+        lws_set_timeout(f->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        return;
+    }
+    /* A reader that took nothing of what waits for FEED_STALL_S is let
+     * go, as a WebSocket that stops reading is. */
+    if (f->out && now - f->taken_ms >= (int64_t)FEED_STALL_S * 1000) {
+        feed_close_later(f, "its reader stopped reading");
+        /* Its socket may never be writeable again: closed from here. */
+        lws_set_timeout(f->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        return;
+    }
+    /* The spec's keep-alive: a newline when nothing was written for
+     * GAVEL_CLICS_KEEPALIVE_MS (a tick early rather than late). */
+    if (!f->out && now - f->sent_ms >= s->feed_keepalive_ms - period) {
         f->keepalive = true;
         lws_callback_on_writable(f->wsi);
     }
-    if (gv_time_mono_ms() - f->read_ms >= s->feed_poll_ms) {
+    /* Every GAVEL_CLICS_POLL_MS, a look at the log in case a live entry
+     * was lost (Redis restarted, say). */
+    if (now - f->read_ms >= s->feed_poll_ms) {
         f->wanted = true;
         feed_read(f);
     }
-    lws_set_timer_usecs(f->wsi, (lws_usec_t)s->feed_keepalive_ms * 1000);
+    lws_set_timer_usecs(f->wsi, (lws_usec_t)period * 1000);
 }
 
 void srv__feed_free(struct srv_server *s, struct srv__feed *f)
 {
+    (void)s;
     if (!f)
         return;
     lws_dll2_remove(&f->node);
+    lws_dll2_remove(&f->chan_node);
+    gv_gauge_add(&srv_metrics.feeds_open, -1);
+    lws_dll2_remove(&f->read_node); /* from the reads in flight, or a reader's waiters */
+    f->closing = true;
     if (f->reading)
-        wake_waiting(s, f);
-    gv_free(f->out);
+        wake_waiting(f);
+    chan_put(f->chan);
+    bytes_unref(f->out);
+    gv_free(f->api_token);
     gv_free(f);
+}
+
+/* Row `seq` of the channel's contest was logged: the feeds behind it read. */
+static void chan_offer(struct chan *ch, int64_t seq)
+{
+    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&ch->feeds)) {
+        struct srv__feed *f = lws_container_of(d, struct srv__feed, chan_node);
+
+        if (f->pos < seq) {
+            if (seq > f->want_seq)
+                f->want_seq = seq;
+            f->wanted = true;
+            feed_read(f);
+        }
+    } lws_end_foreach_dll(d);
 }
 
 void srv__feed_offer(struct srv_server *s, const struct srv_live_event *events)
@@ -356,15 +584,12 @@ void srv__feed_offer(struct srv_server *s, const struct srv_live_event *events)
          * notification (a scoreboard row is no CLICS object). */
         if (!ev->contest_id || ev->seq <= 0)
             continue;
-        lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&s->feeds)) {
-            struct srv__feed *f = lws_container_of(d, struct srv__feed, node);
+        lws_start_foreach_dll(struct lws_dll2 *, dc, lws_dll2_get_head(&s->feed_chans)) {
+            struct chan *ch = lws_container_of(dc, struct chan, node);
 
-            if (f->contest == ev->contest_id && f->pos < ev->seq) {
-                if (ev->seq > f->want_seq)
-                    f->want_seq = ev->seq;
-                f->wanted = true;
-                feed_read(f);
-            }
-        } lws_end_foreach_dll(d);
+            /* No `continue` in lws's foreach: it would skip the step. */
+            if (ch->contest == ev->contest_id)
+                chan_offer(ch, ev->seq);
+        } lws_end_foreach_dll(dc);
     }
 }

@@ -111,6 +111,7 @@ struct srv_server {
     struct srv__registry reg;
     uint64_t stamp; /* srv__deliver_events: one per batch and one per event */
     struct lws_dll2_owner feeds; /* struct srv__feed: streamed CLICS event feeds */
+    struct lws_dll2_owner feed_chans; /* their channels: one per contest and view */
     long feed_max;               /* GAVEL_CLICS_FEED_MAX */
     long feed_keepalive_ms;      /* GAVEL_CLICS_KEEPALIVE_MS */
     long feed_poll_ms;           /* GAVEL_CLICS_POLL_MS */

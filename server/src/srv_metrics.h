@@ -39,6 +39,7 @@
 
 struct srv_metrics {
     atomic_int_fast64_t ws_open;
+    atomic_int_fast64_t feeds_open; /* streamed CLICS event feeds open now */
     atomic_uint_fast64_t accepted;
     atomic_uint_fast64_t ws_in, ws_out;
     atomic_uint_fast64_t live_events, pushes;

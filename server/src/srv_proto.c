@@ -503,6 +503,7 @@ static void job_free(struct srv_job *base)
     srv_request_release(&job->req);
     srv_subs_release(&job->filter);
     srv_live_event_free_list(job->replay);
+    gv_free(job->feed_creds);
     gv_free(job->data);
     gv_free(job);
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "db_session.h"
+#include "db_token.h"
 #include "srv_codec.h"
 #include "srv_jobs.h"
 #include "srv_subs.h"
@@ -30,6 +31,14 @@ struct srv_proto_cfg {
     int64_t rate_free;       /* submissions per minute, tier free */
     int64_t rate_paid;       /* tier paid */
     struct srv_cache *cache; /* sessions and contest snapshots (srv_cache.h) */
+};
+
+/* A jury feed's credentials, as its reads recheck them. */
+struct srv_feed_cred {
+    uint64_t feed_id;
+    int64_t user_id;
+    char api_token[DB_API_TOKEN_LEN + 1]; /* "" when it came without one */
+    bool ok;
 };
 
 struct srv_req_job {
@@ -66,14 +75,21 @@ struct srv_req_job {
      * sets `feed` when the client wants the feed streamed; the job leaves
      * it set only when it served a feed. The connection then asks for the
      * log rows after `feed_pos` with jobs that set `feed_next` (no login,
-     * no snapshot: the first job's `feed_jury` stands). */
+     * no snapshot: the first job's `feed_jury` stands, and a jury read
+     * rechecks the credentials in `feed_creds`). */
     bool feed;          /* request: stream; outcome: a streamed feed is served */
     bool feed_next;     /* request: the rows after feed_pos, for feed_jury */
     bool feed_jury;     /* the caller's view: the jury's */
     bool feed_more;     /* outcome: a read stopped at its limit: read on */
     int64_t feed_pos;   /* the last log row read (request and outcome) */
     int64_t feed_contest;
+    int64_t feed_user_id; /* outcome: the caller, whose role a jury feed rechecks */
+    /* Request: a jury read checks these feeds' credentials (srv_feed.c);
+     * outcome: `ok` for each that still has the jury's view. gv_malloc'd. */
+    struct srv_feed_cred *feed_creds;
+    size_t feed_ncreds;
 };
+
 
 /* A zeroed job with run/free set; NULL when out of memory. */
 struct srv_req_job *srv_proto_job_new(const struct srv_proto_cfg *cfg);

@@ -304,6 +304,31 @@ static bool caller(struct db_user_info *out, struct srv_req_job *job, struct srv
     return true;
 }
 
+/* A jury read rechecks the credentials of its channel's feeds
+ * (srv_feed.c): a demoted organizer's stream, or one whose API token was
+ * revoked, loses the jury's view at the next read. */
+static int feed_creds_check(struct srv_req_job *job, struct db_pg *pg)
+{
+    size_t n = job->feed_ncreds;
+    int64_t *uids = gv_calloc(n ? n : 1, sizeof(*uids));
+    const char **tokens = gv_calloc(n ? n : 1, sizeof(*tokens));
+    bool *ok = gv_calloc(n ? n : 1, sizeof(*ok));
+    int err = uids && tokens && ok ? 0 : -ENOMEM;
+
+    for (size_t i = 0; err == 0 && i < n; i++) {
+        uids[i] = job->feed_creds[i].user_id;
+        tokens[i] = job->feed_creds[i].api_token;
+    }
+    if (err == 0)
+        err = db_token_jury_check(ok, pg, uids, tokens, n);
+    for (size_t i = 0; err == 0 && i < n; i++)
+        job->feed_creds[i].ok = ok[i];
+    gv_free(uids);
+    gv_free(tokens);
+    gv_free(ok);
+    return err;
+}
+
 void srv__req_clics(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
 {
     struct db_user_info who;
@@ -315,10 +340,18 @@ void srv__req_clics(struct srv_req_job *job, struct srv_job_env *env, struct db_
     if (job->feed_next) {
         who = job->user;
         jury = job->feed_jury;
+        if (jury && job->feed_ncreds) {
+            err = feed_creds_check(job, pg);
+            if (err < 0) {
+                srv__fail_store(job, env, err, 0, "clics jury check");
+                return;
+            }
+        }
     } else {
         if (!caller(&who, job, env, pg))
             return;
         jury = srv__privileged(&who);
+        job->feed_user_id = who.id;
     }
     if (!strcmp(job->req.p.path, "/") || !strcmp(job->req.p.path, "")) {
         api_info(job);

@@ -80,7 +80,7 @@ void srv__server_wakeup(struct srv_server *s)
     }
     if (ev) {
         srv__feed_offer(s, ev);
-        srv__deliver_events(s, ev);
+        srv__deliver_events(s, ev); /* frees them */
     }
     /* Only now: the sessions above subscribed before these events were
      * delivered, so these count as live for them. */

@@ -61,6 +61,11 @@ int64_t ct_judged(const struct ct_user *u, const char *slug, int minute, const c
 /* With the shared encoder. */
 void ct_verdict_event(int64_t sid, const char *verdict)
 {
+    ct_verdict_event_of(sid, 0, verdict);
+}
+
+void ct_verdict_event_of(int64_t sid, int64_t jid, const char *verdict)
+{
     struct cst_event ev;
     int err;
 
@@ -71,8 +76,10 @@ void ct_verdict_event(int64_t sid, const char *verdict)
         itest_sql_int(ct.pg, "SELECT user_id FROM submissions WHERE id = %lld", (long long)sid);
     ev.u.verdict.problem_id =
         itest_sql_int(ct.pg, "SELECT problem_id FROM submissions WHERE id = %lld", (long long)sid);
-    ev.u.verdict.judging_id = itest_sql_int(
-        ct.pg, "SELECT max(id) FROM judgings WHERE submission_id = %lld", (long long)sid);
+    ev.u.verdict.judging_id =
+        jid ? jid
+            : itest_sql_int(ct.pg, "SELECT max(id) FROM judgings WHERE submission_id = %lld",
+                            (long long)sid);
     snprintf(ev.u.verdict.verdict, sizeof(ev.u.verdict.verdict), "%s", verdict);
     ev.u.verdict.score = !strcmp(verdict, "AC");
     ev.u.verdict.max_time_ms = 120;
@@ -274,6 +281,11 @@ void ct_server_start(void)
 
     ct.server = itest_spawn(argv, env, NULL);
     itest_wait_health(ct.port, 200, NULL, 20000);
+}
+
+void ct_server_keepalive(long ms)
+{
+    snprintf(e_keepalive, sizeof(e_keepalive), "GAVEL_CLICS_KEEPALIVE_MS=%ld", ms);
 }
 
 void ct_server_stop(void)

@@ -67,6 +67,8 @@ void ct_teardown(void);
  * the same port. */
 void ct_server_stop(void);
 void ct_server_start(void);
+/* GAVEL_CLICS_KEEPALIVE_MS for the next ct_server_start (300 at first). */
+void ct_server_keepalive(long ms);
 
 /* A judged submission as the judge leaves it: the submission's verdict, a
  * valid judging and one per-test result, `minute` after the live
@@ -75,6 +77,8 @@ int64_t ct_judged(const struct ct_user *u, const char *slug, int minute, const c
 /* The verdict's row of the event log and its live entry, as gavel-judge
  * records them (db_judging_finish, then db_event_publish). */
 void ct_verdict_event(int64_t sid, const char *verdict);
+/* The same for judging `jid` of it (0: its newest). */
+void ct_verdict_event_of(int64_t sid, int64_t jid, const char *verdict);
 
 /* The header lines (CRLF-ended, "" for CT_ANON) that authenticate as `a`. */
 void ct_auth_header(char extra[256], enum ct_auth a);

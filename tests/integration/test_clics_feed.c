@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "clics_fixture.h"
+#include "db_token.h"
 #include "banned.h"
 
 /* The event feed's snapshot: NDJSON notifications of every object the
@@ -252,19 +253,21 @@ struct reader {
     size_t len;
 };
 
-static void reader_open(struct reader *rd, enum ct_auth a, const char *since)
+/* Opens a streamed feed of `contest` from `since` (NULL: the snapshot)
+ * with the header lines `extra`. */
+static void reader_open_with(struct reader *rd, int64_t contest, const char *extra,
+                             const char *since)
 {
-    char extra[256], req[1024], v[64];
+    char req[1024], v[64];
     char *end;
     int64_t deadline = itest_now_ms() + 10000;
 
-    ct_auth_header(extra, a);
     rd->len = 0;
     rd->fd = itest_tcp_connect(ct.port);
     ICHECK(rd->fd >= 0, "connect");
     snprintf(req, sizeof(req),
              "GET /api/clics/contests/%lld/event-feed%s%s HTTP/1.1\r\nHost: localhost\r\n%s\r\n",
-             (long long)ct.live, since ? "?since_token=" : "", since ? since : "", extra);
+             (long long)contest, since ? "?since_token=" : "", since ? since : "", extra);
     ICHECK(write(rd->fd, req, strlen(req)) == (ssize_t)strlen(req), "send");
     while (!(end = memmem(rd->buf, rd->len, "\r\n\r\n", 4))) {
         struct pollfd p = {.fd = rd->fd, .events = POLLIN};
@@ -284,6 +287,14 @@ static void reader_open(struct reader *rd, enum ct_auth a, const char *since)
     end += 4;
     rd->len -= (size_t)(end - rd->buf);
     memmove(rd->buf, end, rd->len);
+}
+
+static void reader_open(struct reader *rd, enum ct_auth a, const char *since)
+{
+    char extra[256];
+
+    ct_auth_header(extra, a);
+    reader_open_with(rd, ct.live, extra, since);
 }
 
 /* The next line within `ms` ("" for a keep-alive); false on timeout. */
@@ -357,30 +368,59 @@ static void restart_server(void)
     ct_server_start();
 }
 
-/* gavel_clics_feed_reads_total of the server's /metrics. */
-static long feed_reads(void)
+/* An unlabelled series of the server's /metrics. */
+static long metric(const char *name)
 {
     struct itest_http r;
+    char key[96];
     const char *at;
     long n = -1;
 
     itest_http_get(&r, ct.port, "/metrics");
     ICHECK(r.status == 200 && r.body, "/metrics -> %d", r.status);
-    at = strstr(r.body, "\ngavel_clics_feed_reads_total ");
-    ICHECK(at && sscanf(at + 1, "gavel_clics_feed_reads_total %ld", &n) == 1,
-           "no gavel_clics_feed_reads_total in /metrics");
+    snprintf(key, sizeof(key), "\n%s ", name);
+    at = strstr(r.body, key);
+    ICHECK(at && sscanf(at + strlen(key), "%ld", &n) == 1, "no %s in /metrics", name);
     itest_http_release(&r);
     return n;
+}
+
+static long feed_reads(void)
+{
+    return metric("gavel_clics_feed_reads_total");
+}
+
+/* A verdict's notifications in the jury's view: (type, id) pairs. */
+struct verdict_notes {
+    char ids[3][40];
+    const char *want[6];
+};
+
+/* A judged submission and its verdict's row of the log; *v the
+ * notifications it makes. */
+static int64_t logged_verdict(struct verdict_notes *v, const struct ct_user *u, const char *slug,
+                              int minute, const char *verdict)
+{
+    int64_t sid = ct_judged(u, slug, minute, verdict);
+    int64_t jid = itest_sql_int(ct.pg, "SELECT max(id) FROM judgings WHERE submission_id = %lld",
+                                (long long)sid);
+
+    snprintf(v->ids[0], sizeof(v->ids[0]), "%lld", (long long)sid);
+    snprintf(v->ids[1], sizeof(v->ids[1]), "%lld", (long long)jid);
+    snprintf(v->ids[2], sizeof(v->ids[2]), "%lld-1", (long long)jid);
+    v->want[0] = "submissions", v->want[1] = v->ids[0];
+    v->want[2] = "judgements", v->want[3] = v->ids[1];
+    v->want[4] = "runs", v->want[5] = v->ids[2];
+    ct_verdict_event(sid, verdict);
+    return sid;
 }
 
 static void test_feed_stream(void)
 {
     struct reader jury, pub, more_pub[4];
+    struct verdict_notes v;
     char **all, **rest, last[64], tok[64], line[8192];
-    char sub[24], jdg[24], run[40];
-    const char *want[6];
     int n, m, ka = 0;
-    int64_t sid, jid;
     long reads;
 
     itest_step = "feed stream";
@@ -407,22 +447,14 @@ static void test_feed_stream(void)
 
     /* A verdict before the freeze: both see it. */
     reads = feed_reads();
-    sid = ct_judged(&ct.alice, "circle-area", 40, "WA");
-    jid = itest_sql_int(ct.pg, "SELECT max(id) FROM judgings WHERE submission_id = %lld",
-                        (long long)sid);
-    snprintf(sub, sizeof(sub), "%lld", (long long)sid);
-    snprintf(jdg, sizeof(jdg), "%lld", (long long)jid);
-    snprintf(run, sizeof(run), "%lld-1", (long long)jid);
-    ct_verdict_event(sid, "WA");
-    want[0] = "submissions", want[1] = sub, want[2] = "judgements", want[3] = jdg;
-    want[4] = "runs", want[5] = run;
-    expect_notes(&jury, want, 6, last);
-    expect_notes(&pub, want, 6, tok);
+    logged_verdict(&v, &ct.alice, "circle-area", 40, "WA");
+    expect_notes(&jury, v.want, 6, last);
+    expect_notes(&pub, v.want, 6, tok);
     ICHECK(!strcmp(last, tok), "the same token in both views: %s, %s", last, tok);
     for (int i = 0; i < 4; i++) {
         char t[64];
 
-        expect_notes(&more_pub[i], want, 6, t);
+        expect_notes(&more_pub[i], v.want, 6, t);
         ICHECK(!strcmp(t, tok), "public reader %d: token %s, want %s", i, t, tok);
         close(more_pub[i].fd);
     }
@@ -431,15 +463,9 @@ static void test_feed_stream(void)
     ICHECK(reads == 2, "%ld reads of the log for one verdict and six readers, want 2", reads);
 
     /* One during the freeze: the public gets the submission only. */
-    sid = ct_judged(&ct.bob, "pair-sum", 100, "AC");
-    jid = itest_sql_int(ct.pg, "SELECT max(id) FROM judgings WHERE submission_id = %lld",
-                        (long long)sid);
-    snprintf(sub, sizeof(sub), "%lld", (long long)sid);
-    snprintf(jdg, sizeof(jdg), "%lld", (long long)jid);
-    snprintf(run, sizeof(run), "%lld-1", (long long)jid);
-    ct_verdict_event(sid, "AC");
-    expect_notes(&jury, want, 6, last);
-    expect_notes(&pub, want, 2, tok);
+    logged_verdict(&v, &ct.bob, "pair-sum", 100, "AC");
+    expect_notes(&jury, v.want, 6, last);
+    expect_notes(&pub, v.want, 2, tok);
     close(pub.fd);
     close(jury.fd);
 
@@ -459,6 +485,262 @@ static void test_feed_stream(void)
     close(jury.fd);
 }
 
+/* The newest token of the jury's feed. */
+static void newest_token(char tok[64])
+{
+    char **all;
+    int n;
+
+    all = feed_lines(&n, CT_BASIC_ORG, NULL);
+    nfield(all[n - 1], "token", tok, 64);
+    lines_free(all, n);
+}
+
+/* A rejudge's judging of `sid`: the old one no longer valid. */
+static int64_t rejudged(int64_t sid, const char *verdict)
+{
+    itest_sqlf(ct.pg, "UPDATE judgings SET is_valid = false WHERE submission_id = %lld",
+               (long long)sid);
+    itest_sqlf(ct.pg, "UPDATE submissions SET verdict = '%s' WHERE id = %lld", verdict,
+               (long long)sid);
+    itest_sqlf(
+        ct.pg,
+        "WITH j AS (INSERT INTO judgings (submission_id, judge_host, verdict, max_time_ms, "
+        "started_at, finished_at) SELECT id, 'itest-rejudge', '%s', 80, judged_at, judged_at + "
+        "interval '1 second' FROM submissions WHERE id = %lld RETURNING id) INSERT INTO "
+        "judging_tests (judging_id, test_case_id, verdict, cpu_ms, wall_ms, memory_kb) SELECT "
+        "j.id, tc.id, '%s', 80, 90, 2048 FROM j, submissions s JOIN test_cases tc ON "
+        "tc.problem_version_id = s.problem_version_id AND tc.ordinal = 1 WHERE s.id = %lld",
+        verdict, (long long)sid, verdict, (long long)sid);
+    return itest_sql_int(ct.pg, "SELECT max(id) FROM judgings WHERE submission_id = %lld",
+                         (long long)sid);
+}
+
+/* A read of the log reads only the objects its rows name: a batch of rows
+ * (a submission's first verdict, its rejudge, another submission's
+ * verdict) makes exactly their notifications, each object as its
+ * endpoint serves it now; a resume from any token of them gives exactly
+ * the lines after it, streamed or not. */
+static void test_feed_incremental(void)
+{
+    struct reader rd, other;
+    char start[64], line[8192], type[32], id[64], path[160], tok[64];
+    char *got[8], **rest;
+    const char *want[16];
+    char ids[8][40];
+    int64_t s1, s2, j1, j1b, j2;
+    int ka = 0, m;
+
+    itest_step = "feed incremental";
+    newest_token(start);
+    /* A feed of another contest open meanwhile: its channel is passed
+     * over by these rows (the server once looped there for good). */
+    reader_open_with(&other, ct.future, "", NULL);
+    reader_open(&rd, CT_BASIC_ORG, start);
+    /* Every row first, then the log rows: each read sees the final state,
+     * so the lines can be compared with the endpoints afterwards. */
+    s1 = ct_judged(&ct.alice, "circle-area", 42, "WA");
+    j1 = itest_sql_int(ct.pg, "SELECT max(id) FROM judgings WHERE submission_id = %lld",
+                       (long long)s1);
+    j1b = rejudged(s1, "AC");
+    s2 = ct_judged(&ct.bob, "circle-area", 43, "WA");
+    j2 = itest_sql_int(ct.pg, "SELECT max(id) FROM judgings WHERE submission_id = %lld",
+                       (long long)s2);
+    ct_verdict_event_of(s1, j1, "WA");
+    ct_verdict_event_of(s1, j1b, "AC");
+    ct_verdict_event_of(s2, j2, "WA");
+    snprintf(ids[0], 40, "%lld", (long long)s1);
+    snprintf(ids[1], 40, "%lld", (long long)j1);
+    snprintf(ids[2], 40, "%lld-1", (long long)j1);
+    snprintf(ids[3], 40, "%lld", (long long)j1b);
+    snprintf(ids[4], 40, "%lld-1", (long long)j1b);
+    snprintf(ids[5], 40, "%lld", (long long)s2);
+    snprintf(ids[6], 40, "%lld", (long long)j2);
+    snprintf(ids[7], 40, "%lld-1", (long long)j2);
+    /* The rejudge's row is no creation of its submission. */
+    want[0] = "submissions", want[1] = ids[0], want[2] = "judgements", want[3] = ids[1];
+    want[4] = "runs", want[5] = ids[2], want[6] = "judgements", want[7] = ids[3];
+    want[8] = "runs", want[9] = ids[4], want[10] = "submissions", want[11] = ids[5];
+    want[12] = "judgements", want[13] = ids[6], want[14] = "runs", want[15] = ids[7];
+    for (int i = 0; i < 8; i++) {
+        cJSON *n, *obj;
+
+        ICHECK(reader_note(&rd, line, sizeof(line), 10000, &ka), "no %s %s within 10 s",
+               want[2 * i], want[2 * i + 1]);
+        nfield(line, "type", type, sizeof(type));
+        nfield(line, "id", id, sizeof(id));
+        ICHECK(!strcmp(type, want[2 * i]) && !strcmp(id, want[2 * i + 1]),
+               "line %d: %s %s, want %s %s", i, type, id, want[2 * i], want[2 * i + 1]);
+        /* The object as its endpoint serves it. */
+        snprintf(path, sizeof(path), "/contests/%lld/%s/%s", (long long)ct.live, type, id);
+        obj = ct_get_json(path, CT_BASIC_ORG);
+        n = cJSON_Parse(line);
+        ICHECK(n && cJSON_Compare(cJSON_GetObjectItemCaseSensitive(n, "data"), obj, true),
+               "line %d: %s is not what %s serves", i, line, path);
+        cJSON_Delete(n);
+        cJSON_Delete(obj);
+        ICHECK((got[i] = strdup(line)), "oom");
+    }
+    ICHECK(!reader_note(&rd, line, sizeof(line), 1000, &ka), "unexpected notification: %s", line);
+    close(rd.fd);
+    close(other.fd);
+    /* Resuming: from the start, and from each line's token, exactly the
+     * lines after it, byte for byte; streamed from the middle too. */
+    for (int k = -1; k < 8; k++) {
+        if (k >= 0)
+            nfield(got[k], "token", tok, sizeof(tok));
+        rest = feed_lines(&m, CT_BASIC_ORG, k < 0 ? start : tok);
+        ICHECK(m == 7 - k, "since_token=%s: %d lines, want %d", k < 0 ? start : tok, m, 7 - k);
+        for (int i = 0; i < m; i++)
+            ICHECK(!strcmp(rest[i], got[k + 1 + i]), "since_token=%s: line %d differs: %s vs %s",
+                   k < 0 ? start : tok, i, rest[i], got[k + 1 + i]);
+        lines_free(rest, m);
+    }
+    nfield(got[3], "token", tok, sizeof(tok));
+    reader_open(&rd, CT_BASIC_ORG, tok);
+    for (int i = 4; i < 8; i++) {
+        ICHECK(reader_note(&rd, line, sizeof(line), 10000, &ka) && !strcmp(line, got[i]),
+               "streamed from %s: line %d: %s, want %s", tok, i, line, got[i]);
+    }
+    ICHECK(!reader_note(&rd, line, sizeof(line), 1000, &ka), "unexpected notification: %s", line);
+    close(rd.fd);
+    for (int i = 0; i < 8; i++)
+        free(got[i]);
+}
+
+/* Whether the feed ends within `ms` (the server closed it); *notes counts
+ * the notifications that came first. */
+static bool reader_ends(struct reader *rd, int ms, int *notes)
+{
+    int64_t deadline = itest_now_ms() + ms;
+
+    *notes = 0;
+    for (;;) {
+        struct pollfd p = {.fd = rd->fd, .events = POLLIN};
+        int left = (int)(deadline - itest_now_ms());
+        ssize_t got;
+        char *nl;
+
+        while ((nl = memchr(rd->buf, '\n', rd->len))) {
+            *notes += nl > rd->buf;
+            rd->len -= (size_t)(nl + 1 - rd->buf);
+            memmove(rd->buf, nl + 1, rd->len);
+        }
+        if (left <= 0 || poll(&p, 1, left) <= 0)
+            return false;
+        got = read(rd->fd, rd->buf + rd->len, sizeof(rd->buf) - rd->len);
+        if (got <= 0)
+            return true;
+        rd->len += (size_t)got;
+    }
+}
+
+/* A streamed jury feed keeps the jury's view only while its user has it:
+ * demoting the organizer ends their open feeds (by password and by API
+ * token) at the next read, before any line of the jury's view; revoking
+ * an API token ends the feed it opened and no other. */
+static void test_feed_demotion(void)
+{
+    struct reader basic, bearer, pub, revoked, still;
+    struct verdict_notes v;
+    char start[64], tok1[DB_API_TOKEN_LEN + 1], tok2[DB_API_TOKEN_LEN + 1], hdr[256];
+    char last[64];
+    int64_t tid2;
+    int notes;
+
+    itest_step = "feed demotion";
+    ICHECK(db_token_create(tok1, NULL, ct.pg, ct.org.id, "itest-feed", 0) == 0 &&
+               db_token_create(tok2, &tid2, ct.pg, ct.org.id, "itest-feed-2", 0) == 0,
+           "tokens: %s", db_pg_last_error(ct.pg));
+    newest_token(start);
+    reader_open(&basic, CT_BASIC_ORG, start);
+    snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s\r\n", tok1);
+    reader_open_with(&bearer, ct.live, hdr, start);
+    reader_open(&pub, CT_ANON, start);
+
+    /* A verdict during the freeze: the jury's view has its judgement and
+     * run, the public's its submission only. Still an organizer: the
+     * jury's lines. */
+    logged_verdict(&v, &ct.bob, "circle-area", 95, "WA");
+    expect_notes(&basic, v.want, 6, last);
+    expect_notes(&bearer, v.want, 6, last);
+    expect_notes(&pub, v.want, 2, last);
+
+    /* Demoted: the next verdict ends both jury feeds, without a line. */
+    itest_sqlf(ct.pg, "UPDATE users SET role = 'contestant' WHERE id = %lld",
+               (long long)ct.org.id);
+    logged_verdict(&v, &ct.alice, "circle-area", 96, "AC");
+    ICHECK(reader_ends(&basic, 10000, &notes) && notes == 0,
+           "a demoted organizer's feed (basic auth): %d lines", notes);
+    ICHECK(reader_ends(&bearer, 10000, &notes) && notes == 0,
+           "a demoted organizer's feed (API token): %d lines", notes);
+    close(basic.fd);
+    close(bearer.fd);
+    /* The public's goes on. */
+    expect_notes(&pub, v.want, 2, last);
+    close(pub.fd);
+    itest_sqlf(ct.pg, "UPDATE users SET role = 'organizer' WHERE id = %lld",
+               (long long)ct.org.id);
+
+    /* A revoked token ends its feed; the same user's other feed goes on. */
+    itest_step = "feed token revoked";
+    newest_token(start);
+    snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s\r\n", tok2);
+    reader_open_with(&revoked, ct.live, hdr, start);
+    reader_open(&still, CT_BASIC_ORG, start);
+    itest_sqlf(ct.pg, "UPDATE api_tokens SET revoked_at = now() WHERE id = %lld",
+               (long long)tid2);
+    logged_verdict(&v, &ct.alice, "circle-area", 97, "WA");
+    expect_notes(&still, v.want, 6, last);
+    ICHECK(reader_ends(&revoked, 10000, &notes) && notes == 0,
+           "a revoked token's feed: %d lines", notes);
+    close(still.fd);
+    close(revoked.fd);
+}
+
+/* The open feeds' gauge once it reads `want`, within 15 s; the last
+ * reading otherwise. */
+static long feeds_open_settled(long want)
+{
+    int64_t deadline = itest_now_ms() + 15000;
+    long now;
+
+    while ((now = metric("gavel_clics_feeds")) != want && itest_now_ms() < deadline)
+        usleep(100 * 1000);
+    return now;
+}
+
+/* A reader that hangs up gives its feed back within a tick of the feed's
+ * timer (5 s), not two keep-alives later: lws reads nothing while it
+ * answers, so before only a failed write told, the second keep-alive
+ * after the hang-up (40 s and more with the 20 s keep-alive set here). */
+static void test_feed_hangup(void)
+{
+    struct reader rd[3];
+    char start[64];
+    long now;
+
+    itest_step = "feed hang-up";
+    ct_server_stop();
+    ct_server_keepalive(20000);
+    ct_server_start();
+    /* Every earlier test's readers have hung up. */
+    now = feeds_open_settled(0);
+    ICHECK(now == 0, "feeds open after every reader hung up: %ld", now);
+    newest_token(start);
+    for (int i = 0; i < 3; i++)
+        reader_open(&rd[i], CT_ANON, start);
+    now = metric("gavel_clics_feeds");
+    ICHECK(now == 3, "three feeds open: %ld", now);
+    for (int i = 0; i < 3; i++)
+        close(rd[i].fd);
+    now = feeds_open_settled(0);
+    ICHECK(now == 0, "feeds open 15 s after their readers hung up: %ld", now);
+    ct_server_stop();
+    ct_server_keepalive(300);
+    ct_server_start();
+}
+
 int main(int argc, char **argv)
 {
     ct_setup(argc, argv, "clics_feed");
@@ -466,6 +748,9 @@ int main(int argc, char **argv)
     test_feed_replay();
     test_feed_resume();
     test_feed_stream();
+    test_feed_incremental();
+    test_feed_demotion();
+    test_feed_hangup();
     ct_teardown();
     printf("test_clics_feed: all passed\n");
     return 0;
