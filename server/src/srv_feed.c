@@ -101,9 +101,9 @@ struct srv__feed {
     bool waiting;   /* wanted, and a peer at pos reads for it */
     bool keepalive; /* a newline is due */
     bool closing;   /* close at the next writeable */
-    int64_t read_ms;  /* when its last read began (monotonic) */
-    int64_t sent_ms;  /* when it last wrote (monotonic): keep-alives */
-    int64_t taken_ms; /* when `out` came or its reader last took some: stalls */
+    int64_t read_ms;   /* when its last read began (monotonic) */
+    int64_t sent_ms;   /* when it last wrote (monotonic): keep-alives */
+    int64_t taken_ms;  /* when `out` came or its reader last took some: stalls */
     struct bytes *out; /* what waits to be written, NULL when none */
     size_t out_off;
 };
@@ -150,11 +150,13 @@ static struct chan *chan_get(struct srv_server *s, int64_t contest, bool jury)
 {
     struct chan *ch;
 
-    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&s->feed_chans)) {
+    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&s->feed_chans))
+    {
         ch = lws_container_of(d, struct chan, node);
         if (ch->contest == contest && ch->jury == jury)
             return ch;
-    } lws_end_foreach_dll(d);
+    }
+    lws_end_foreach_dll(d);
     ch = gv_calloc(1, sizeof(*ch));
     if (!ch)
         return NULL;
@@ -185,12 +187,14 @@ static void feed_close_later(struct srv__feed *f, const char *why)
  * of a channel are few: its caught-up feeds share one. */
 static struct srv__feed *reading_at(struct chan *ch, int64_t pos)
 {
-    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&ch->reads)) {
+    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&ch->reads))
+    {
         struct srv__feed *g = lws_container_of(d, struct srv__feed, read_node);
 
         if (g->pos == pos && !g->closing)
             return g;
-    } lws_end_foreach_dll(d);
+    }
+    lws_end_foreach_dll(d);
     return NULL;
 }
 
@@ -247,7 +251,8 @@ static int creds_attach(struct srv_req_job *job, struct chan *ch)
     job->feed_creds = gv_calloc(ch->feeds.count ? ch->feeds.count : 1, sizeof(*job->feed_creds));
     if (!job->feed_creds)
         return -ENOMEM;
-    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&ch->feeds)) {
+    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&ch->feeds))
+    {
         struct srv__feed *g = lws_container_of(d, struct srv__feed, chan_node);
         struct srv_feed_cred *cr = &job->feed_creds[n];
 
@@ -259,7 +264,8 @@ static int creds_attach(struct srv_req_job *job, struct chan *ch)
                 snprintf(cr->api_token, sizeof(cr->api_token), "%s", g->api_token);
             n++;
         }
-    } lws_end_foreach_dll(d);
+    }
+    lws_end_foreach_dll(d);
     job->feed_ncreds = n;
     return 0;
 }
@@ -346,8 +352,7 @@ int srv__feed_start(struct srv__feed **out, struct lws *wsi, struct srv__conn *c
         f->api_token = gv_strdup(job->req.p.api_token);
     if (len)
         f->out = bytes_new(job->data, len);
-    if (!f->chan || (len && !f->out) ||
-        (job->feed_jury && job->req.p.api_token && !f->api_token)) {
+    if (!f->chan || (len && !f->out) || (job->feed_jury && job->req.p.api_token && !f->api_token)) {
         if (f->chan)
             chan_put(f->chan);
         bytes_unref(f->out);
@@ -384,7 +389,8 @@ static void creds_apply(struct chan *ch, const struct srv_req_job *job)
     for (size_t i = 0; i < job->feed_ncreds; i++) {
         if (job->feed_creds[i].ok)
             continue;
-        lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&ch->feeds)) {
+        lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&ch->feeds))
+        {
             struct srv__feed *g = lws_container_of(d, struct srv__feed, chan_node);
 
             if (g->id == job->feed_creds[i].feed_id) {
@@ -395,7 +401,8 @@ static void creds_apply(struct chan *ch, const struct srv_req_job *job)
                 feed_close_later(g, "its user lost the jury's view");
                 break;
             }
-        } lws_end_foreach_dll(d);
+        }
+        lws_end_foreach_dll(d);
     }
 }
 
@@ -563,7 +570,8 @@ void srv__feed_free(struct srv_server *s, struct srv__feed *f)
 /* Row `seq` of the channel's contest was logged: the feeds behind it read. */
 static void chan_offer(struct chan *ch, int64_t seq)
 {
-    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&ch->feeds)) {
+    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&ch->feeds))
+    {
         struct srv__feed *f = lws_container_of(d, struct srv__feed, chan_node);
 
         if (f->pos < seq) {
@@ -572,7 +580,8 @@ static void chan_offer(struct chan *ch, int64_t seq)
             f->wanted = true;
             feed_read(f);
         }
-    } lws_end_foreach_dll(d);
+    }
+    lws_end_foreach_dll(d);
 }
 
 void srv__feed_offer(struct srv_server *s, const struct srv_live_event *events)
@@ -584,12 +593,14 @@ void srv__feed_offer(struct srv_server *s, const struct srv_live_event *events)
          * notification (a scoreboard row is no CLICS object). */
         if (!ev->contest_id || ev->seq <= 0)
             continue;
-        lws_start_foreach_dll(struct lws_dll2 *, dc, lws_dll2_get_head(&s->feed_chans)) {
+        lws_start_foreach_dll(struct lws_dll2 *, dc, lws_dll2_get_head(&s->feed_chans))
+        {
             struct chan *ch = lws_container_of(dc, struct chan, node);
 
             /* No `continue` in lws's foreach: it would skip the step. */
             if (ch->contest == ev->contest_id)
                 chan_offer(ch, ev->seq);
-        } lws_end_foreach_dll(dc);
+        }
+        lws_end_foreach_dll(dc);
     }
 }

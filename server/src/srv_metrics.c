@@ -77,8 +77,7 @@ int srv_metrics_text(char **out, size_t *out_len, const struct srv_metrics_now *
                       "WebSocket connections open now.");
     gv_metrics_sample(&m, "gavel_websocket_connections", NULL, 0,
                       (double)gv_gauge_get(&s->ws_open));
-    gv_metrics_family(&m, "gavel_clics_feeds", "gauge",
-                      "Streamed CLICS event feeds open now.");
+    gv_metrics_family(&m, "gavel_clics_feeds", "gauge", "Streamed CLICS event feeds open now.");
     gv_metrics_sample(&m, "gavel_clics_feeds", NULL, 0, (double)gv_gauge_get(&s->feeds_open));
     counter(&m, "gavel_connections_accepted_total",
             "TCP connections accepted (HTTP and WebSocket alike).", &s->accepted);

@@ -90,7 +90,6 @@ struct srv_req_job {
     size_t feed_ncreds;
 };
 
-
 /* A zeroed job with run/free set; NULL when out of memory. */
 struct srv_req_job *srv_proto_job_new(const struct srv_proto_cfg *cfg);
 

@@ -667,8 +667,7 @@ static void test_feed_demotion(void)
     expect_notes(&pub, v.want, 2, last);
 
     /* Demoted: the next verdict ends both jury feeds, without a line. */
-    itest_sqlf(ct.pg, "UPDATE users SET role = 'contestant' WHERE id = %lld",
-               (long long)ct.org.id);
+    itest_sqlf(ct.pg, "UPDATE users SET role = 'contestant' WHERE id = %lld", (long long)ct.org.id);
     logged_verdict(&v, &ct.alice, "circle-area", 96, "AC");
     ICHECK(reader_ends(&basic, 10000, &notes) && notes == 0,
            "a demoted organizer's feed (basic auth): %d lines", notes);
@@ -679,8 +678,7 @@ static void test_feed_demotion(void)
     /* The public's goes on. */
     expect_notes(&pub, v.want, 2, last);
     close(pub.fd);
-    itest_sqlf(ct.pg, "UPDATE users SET role = 'organizer' WHERE id = %lld",
-               (long long)ct.org.id);
+    itest_sqlf(ct.pg, "UPDATE users SET role = 'organizer' WHERE id = %lld", (long long)ct.org.id);
 
     /* A revoked token ends its feed; the same user's other feed goes on. */
     itest_step = "feed token revoked";
@@ -688,12 +686,11 @@ static void test_feed_demotion(void)
     snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s\r\n", tok2);
     reader_open_with(&revoked, ct.live, hdr, start);
     reader_open(&still, CT_BASIC_ORG, start);
-    itest_sqlf(ct.pg, "UPDATE api_tokens SET revoked_at = now() WHERE id = %lld",
-               (long long)tid2);
+    itest_sqlf(ct.pg, "UPDATE api_tokens SET revoked_at = now() WHERE id = %lld", (long long)tid2);
     logged_verdict(&v, &ct.alice, "circle-area", 97, "WA");
     expect_notes(&still, v.want, 6, last);
-    ICHECK(reader_ends(&revoked, 10000, &notes) && notes == 0,
-           "a revoked token's feed: %d lines", notes);
+    ICHECK(reader_ends(&revoked, 10000, &notes) && notes == 0, "a revoked token's feed: %d lines",
+           notes);
     close(still.fd);
     close(revoked.fd);
 }
