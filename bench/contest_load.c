@@ -29,10 +29,10 @@
  *    the source's kind, another user's verdict pushed to a contestant;
  *  - the final board: every client's newest rows against contest.scoreboard
  *    (computed from PostgreSQL by cst_board_compute), field by field but
- *    `rank` (a row event has none) and `first` (counted apart: a row is not
- *    republished when another contestant's earlier-judged solve takes the
- *    first-to-solve mark from it). With --window K (the default, 100, as
- *    the web client's contest page) a client subscribes to a window: it
+ *    `rank` (a row event has none); `first` is counted apart, and is a
+ *    difference too (the writer republishes a row whose first-to-solve
+ *    mark another contestant's solve took or gave back). With --window K
+ *    (the default, 100, as the web client's contest page) a client subscribes to a window: it
  *    knows the top K rows and its own rows (`my_rows`) from its snapshot,
  *    and every row pushed since (pushes are not windowed, so the losses
  *    above count alike). Its snapshot rows of contestants nobody pushed a
@@ -1308,7 +1308,7 @@ int main(int argc, char **argv)
     gv_free(r.board_ms);
     bad = r.lost_verdicts || r.lost_board || r.stale_final || r.doubled_verdicts ||
           r.doubled_pushes || r.errors || r.resyncs || r.closed || r.wrong_verdicts ||
-          r.board_diff != 0 || r.acked != opt.nsubs;
+          r.board_diff != 0 || r.first_diff != 0 || r.acked != opt.nsubs;
     release_all();
     return opt.verify && bad ? 1 : 0;
 }
