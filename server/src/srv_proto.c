@@ -364,7 +364,8 @@ static void run(struct srv_job *base, struct srv_job_env *env)
     }
     /* A cookie's token is checked here, on the first request that needs a
      * store, rather than at the upgrade: the loop never waits for it, and
-     * requests stay in order. */
+     * requests stay in order. So is a token whose user logged out or
+     * changed role anywhere since (session.ended). */
     if (job->token_unchecked && job->token[0]) {
         struct db_user_info u;
 
@@ -376,6 +377,8 @@ static void run(struct srv_job *base, struct srv_job_env *env)
             snprintf(job->new_token, sizeof(job->new_token), "%s", job->token);
             job->set_user = true;
         } else if (err == GV_ENOTFOUND) {
+            /* Logged out (here or on another server: sessions_recheck). */
+            memset(&job->user, 0, sizeof(job->user));
             job->token[0] = '\0';
             job->clear_user = true;
         } else {

@@ -627,6 +627,26 @@ bool srv__session_done(struct srv__conn *c, struct srv_req_job *job)
     return false;
 }
 
+/* A logout or a role change of `user_id`, here or on another server: each
+ * of the user's open connections asks PostgreSQL for its token again before
+ * its next request (srv_proto.c), so a token logged out elsewhere acts no
+ * more there, and a changed role reaches the connection's subscriptions. */
+static void sessions_recheck(struct srv_server *s, int64_t user_id)
+{
+    struct lws_dll2_owner *m = srv__topic_members(&s->reg, SRV__TOPIC_USER, user_id);
+
+    if (!m)
+        return;
+    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(m))
+    {
+        struct srv__session *ss = lws_container_of(d, struct srv__member, node)->ss;
+
+        if (ss->token[0])
+            ss->token_unchecked = true;
+    }
+    lws_end_foreach_dll(d);
+}
+
 /* Offers a batch of live events to the sessions that may want them: the
  * members of the topics each event names (its user, its submission and,
  * for contest-level events, its contest), found through the index instead
@@ -643,8 +663,12 @@ void srv__deliver_events(struct srv_server *s, struct srv_live_event *events)
         uint64_t stamp = ++s->stamp;
         struct lws_dll2_owner *ts[4];
 
-        if (ev->audience == CST_AUDIENCE_SERVERS)
-            continue; /* no client's: srv_server.c applied it to the caches */
+        if (ev->audience == CST_AUDIENCE_SERVERS) {
+            /* No client's: srv_server.c applied it to the caches. */
+            if (ev->type == CST_EVENT_SESSION_ENDED)
+                sessions_recheck(s, ev->user_id);
+            continue;
+        }
         ts[0] = srv__topic_members(&s->reg, SRV__TOPIC_USER, ev->user_id);
         ts[1] = srv__topic_members(&s->reg, SRV__TOPIC_SUBMISSION, ev->submission_id);
         /* Events for the submission's readers only never reach a contest's

@@ -1862,10 +1862,15 @@ static void test_caches(void)
         int64_t deadline = itest_now_ms() + PUSH_WAIT_MS;
         bool refused = false;
 
+        int held;
+
         register_user("erin", erin_token, NULL);
         user = hello_user(server_b, erin_token);
         ICHECK(user && strstr(user, "\"erin\""), "erin's token on B: %s", user ? user : "?");
         free(user);
+        /* A connection of erin's that stays open on B across the logout. */
+        held = client_on(server_b, erin_token);
+        cJSON_Delete(itest_rpc(held, "{\"type\":\"submissions.mine\"}", "ok", NULL));
         fd = client_on(server_a, erin_token);
         cJSON_Delete(itest_rpc(fd, "{\"type\":\"logout\"}", "ok", NULL));
         close(fd);
@@ -1877,6 +1882,9 @@ static void test_caches(void)
                 itest_sleep_ms(20);
         }
         ICHECK(refused, "B still takes a token that A logged out");
+        /* The open connection's next request checks its token again. */
+        itest_rpc_error(held, "{\"type\":\"submissions.mine\"}", "unauthenticated");
+        close(held);
     }
 
     itest_step = "session cache: a role change on another server";
