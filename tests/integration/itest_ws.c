@@ -283,17 +283,37 @@ const char *itest_find_redis_server(void)
 
 /* --- Sockets and HTTP ------------------------------------------------------- */
 
+/* The kernel may hand the same free port to two binds in a row once the
+ * first socket is closed: test_server's "redis late" once got its own
+ * HTTP port as Redis' and read "HTTP/1.1" as a Redis reply. So a port is
+ * never given twice by one process. */
 int itest_free_port(void)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof(a);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    static int given[256];
+    static size_t ngiven, next; /* the newest 256, a ring */
 
-    ICHECK(fd >= 0, "socket");
-    ICHECK(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0, "bind: %s", strerror(errno));
-    ICHECK(getsockname(fd, (struct sockaddr *)&a, &alen) == 0, "getsockname");
-    close(fd);
-    return ntohs(a.sin_port);
+    for (;;) {
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t alen = sizeof(a);
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        bool seen = false;
+        int port;
+
+        ICHECK(fd >= 0, "socket");
+        ICHECK(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0, "bind: %s", strerror(errno));
+        ICHECK(getsockname(fd, (struct sockaddr *)&a, &alen) == 0, "getsockname");
+        close(fd);
+        port = ntohs(a.sin_port);
+        for (size_t i = 0; i < ngiven && !seen; i++)
+            seen = given[i] == port;
+        if (seen)
+            continue;
+        given[next] = port;
+        next = (next + 1) % (sizeof(given) / sizeof(given[0]));
+        if (ngiven < sizeof(given) / sizeof(given[0]))
+            ngiven++;
+        return port;
+    }
 }
 
 int itest_tcp_connect(int port)
