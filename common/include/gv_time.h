@@ -8,6 +8,9 @@
 
 /* Milliseconds on CLOCK_MONOTONIC: for durations and deadlines. */
 int64_t gv_time_mono_ms(void);
+/* Microseconds on CLOCK_MONOTONIC: to order events across threads finer
+ * than a millisecond. */
+int64_t gv_time_mono_us(void);
 /* The CLOCK_MONOTONIC time `ms` from now, as pthread_cond_timedwait takes
  * it on a condition variable set to that clock (a wall-clock jump then
  * neither stalls nor rushes a sleeping thread). */

@@ -78,6 +78,7 @@ struct chan {
     /* The last read that moved on: rows after last_from up to last_to. */
     struct bytes *last;
     int64_t last_from, last_to;
+    int64_t last_read_us; /* when that read returned (srv_req_job.feed_read_us) */
     bool last_more;
 };
 
@@ -94,6 +95,7 @@ struct srv__feed {
     int64_t want_seq; /* the newest durable event of the contest offered to it */
     int64_t user_id;  /* jury feeds: whose view it is */
     char *api_token;  /* ... and the API token that showed it, NULL for none */
+    int64_t checked_us; /* jury feeds: when its newest passing check began */
     bool jury;
     bool headers_sent;
     bool reading;   /* a job reads the log for us */
@@ -242,6 +244,21 @@ static void feed_take(struct srv__feed *g, struct bytes *b, int64_t pos, bool mo
     feed_read(g);
 }
 
+/* Gives `g` what a read that returned at `read_us` found, when `g` may see
+ * it: on a jury channel, only a feed whose credentials were checked after
+ * the read returned (srv_req_job.feed_read_us). One that opened while the
+ * read was in flight reads again, for itself and any peers like it. */
+static void feed_offer(struct srv__feed *g, struct bytes *b, int64_t pos, bool more,
+                       int64_t read_us)
+{
+    if (!g->chan->jury || !b || !b->len || g->checked_us >= read_us) {
+        feed_take(g, b, pos, more);
+        return;
+    }
+    g->wanted = true;
+    feed_read(g);
+}
+
 /* The credentials of the channel's jury feeds, for the read's job to check
  * (srv_proto_clics.c). */
 static int creds_attach(struct srv_req_job *job, struct chan *ch)
@@ -284,7 +301,7 @@ static void feed_read(struct srv__feed *f)
 
     if (f->reading || f->waiting || !f->wanted || f->out || f->closing)
         return;
-    if (ch->last && ch->last_from == f->pos) {
+    if (ch->last && ch->last_from == f->pos && (!ch->jury || f->checked_us >= ch->last_read_us)) {
         feed_take(f, ch->last, ch->last_to, ch->last_more);
         return;
     }
@@ -368,6 +385,7 @@ int srv__feed_start(struct srv__feed **out, struct lws *wsi, struct srv__conn *c
     f->jury = job->feed_jury;
     f->user_id = job->feed_user_id;
     f->wanted = job->feed_more;
+    f->checked_us = job->feed_checked_us;
     f->read_ms = f->sent_ms = f->taken_ms = gv_time_mono_ms();
     /* lws gave the request a few seconds (its keep-alive idle timeout);
      * a feed is open for as long as its reader reads (srv__feed_timer). */
@@ -383,27 +401,33 @@ int srv__feed_start(struct srv__feed **out, struct lws *wsi, struct srv__conn *c
 }
 
 /* A jury read's credential check: the channel's feeds whose user lost the
- * jury's view (or whose API token was revoked or expired) end. */
+ * jury's view (or whose API token was revoked or expired) end, the others
+ * were checked after the read. Both lists are in the order of the feeds'
+ * ids (feeds join their channel's tail as they open): one walk. */
 static void creds_apply(struct chan *ch, const struct srv_req_job *job)
 {
-    for (size_t i = 0; i < job->feed_ncreds; i++) {
-        if (job->feed_creds[i].ok)
-            continue;
-        lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&ch->feeds))
-        {
-            struct srv__feed *g = lws_container_of(d, struct srv__feed, chan_node);
+    size_t i = 0, n = job->feed_ncreds;
 
-            if (g->id == job->feed_creds[i].feed_id) {
+    lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&ch->feeds))
+    {
+        struct srv__feed *g = lws_container_of(d, struct srv__feed, chan_node);
+
+        while (i < n && job->feed_creds[i].feed_id < g->id)
+            i++;
+        if (i < n && job->feed_creds[i].feed_id == g->id) {
+            if (job->feed_creds[i].ok) {
+                if (g->checked_us < job->feed_checked_us)
+                    g->checked_us = job->feed_checked_us;
+            } else {
                 gv_log(GV_LOG_INFO, "feed",
                        "ending a jury feed of contest %" PRId64 ": user %" PRId64
                        " no longer has the jury's view",
                        g->contest, g->user_id);
                 feed_close_later(g, "its user lost the jury's view");
-                break;
             }
         }
-        lws_end_foreach_dll(d);
     }
+    lws_end_foreach_dll(d);
 }
 
 void srv__feed_done(struct srv__feed *f, const struct srv_req_job *job)
@@ -432,6 +456,7 @@ void srv__feed_done(struct srv__feed *f, const struct srv_req_job *job)
         ch->last = bytes_ref(b);
         ch->last_from = from;
         ch->last_to = job->feed_pos;
+        ch->last_read_us = job->feed_read_us;
         ch->last_more = job->feed_more;
     }
     /* The waiters are idle at `from` (feed_read queued them so); each
@@ -442,10 +467,10 @@ void srv__feed_done(struct srv__feed *f, const struct srv_req_job *job)
         lws_dll2_remove(&g->read_node);
         g->waiting = false;
         if (!g->closing)
-            feed_take(g, b, job->feed_pos, job->feed_more);
+            feed_offer(g, b, job->feed_pos, job->feed_more, job->feed_read_us);
     }
     if (!f->closing)
-        feed_take(f, b, job->feed_pos, job->feed_more);
+        feed_offer(f, b, job->feed_pos, job->feed_more, job->feed_read_us);
     bytes_unref(b);
 }
 

@@ -88,6 +88,13 @@ struct srv_req_job {
      * outcome: `ok` for each that still has the jury's view. gv_malloc'd. */
     struct srv_feed_cred *feed_creds;
     size_t feed_ncreds;
+    /* Outcome, streamed jury feeds (gv_time_mono_us): when the read of the
+     * log had returned, and when the newest check of the credentials
+     * began. A feed gets a read's lines only when its credentials were
+     * checked after the read returned (srv_feed.c): an event committed
+     * after a revocation or a demotion never reaches the old credentials'
+     * feed, whatever the timing of the job's two queries. */
+    int64_t feed_read_us, feed_checked_us;
 };
 
 /* A zeroed job with run/free set; NULL when out of memory. */

@@ -329,6 +329,26 @@ static int feed_creds_check(struct srv_req_job *job, struct db_pg *pg)
     return err;
 }
 
+/* A streamed jury feed's credentials, checked once more after its read of
+ * the log returned (feed_read_us): the lines read are given only to feeds
+ * whose check began after that. A read for open feeds checks each of
+ * them; an opening feed checks its caller, -EACCES when the jury's view
+ * went meanwhile. */
+static int feed_recheck(struct srv_req_job *job, struct db_pg *pg, int64_t user_id)
+{
+    const char *token = job->req.p.api_token;
+    bool ok = false;
+    int err;
+
+    job->feed_checked_us = gv_time_mono_us();
+    if (job->feed_next)
+        return job->feed_ncreds ? feed_creds_check(job, pg) : 0;
+    err = db_token_jury_check(&ok, pg, &user_id, &token, 1);
+    if (err < 0)
+        return err;
+    return ok ? 0 : -EACCES;
+}
+
 void srv__req_clics(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
 {
     struct db_user_info who;
@@ -340,14 +360,8 @@ void srv__req_clics(struct srv_req_job *job, struct srv_job_env *env, struct db_
     if (job->feed_next) {
         who = job->user;
         jury = job->feed_jury;
-        if (jury && job->feed_ncreds) {
-            err = feed_creds_check(job, pg);
-            if (err < 0) {
-                srv__fail_store(job, env, err, 0, "clics jury check");
-                return;
-            }
-        }
     } else {
+        job->feed_checked_us = gv_time_mono_us();
         if (!caller(&who, job, env, pg))
             return;
         jury = srv__privileged(&who);
@@ -383,6 +397,23 @@ void srv__req_clics(struct srv_req_job *job, struct srv_job_env *env, struct db_
             job->feed = false;
             srv__fail(job, SRV_ERR_INVALID, "since_token must be a token of this feed");
             return;
+        }
+        if (err == 0 && job->feed && jury) {
+            job->feed_read_us = gv_time_mono_us();
+            err = feed_recheck(job, pg, who.id);
+            if (err == -EACCES) {
+                gv_buf_release(&feed);
+                job->feed = false;
+                srv__fail(job, SRV_ERR_UNAUTHENTICATED,
+                          "these credentials lost the jury's view while the feed opened");
+                return;
+            }
+            if (err < 0) {
+                gv_buf_release(&feed);
+                job->feed = false;
+                srv__fail_store(job, env, err, 0, "clics jury check");
+                return;
+            }
         }
         if (err == 0 && !feed.len && !job->feed)
             err = gv_buf_append(&feed, "\n", 1); /* an empty body is a keep-alive line */
