@@ -44,9 +44,11 @@ int db_token_create(char *token, int64_t *id, struct db_pg *pg, int64_t user_id,
 int db_token_check(struct db_user_info *out, struct db_pg *pg, const char *token);
 
 /* Which of `n` callers still hold the jury's view: ok[i] when user
- * user_ids[i] is an organizer or an admin now and, when tokens[i] is an
- * API token (not NULL or ""), that token is theirs and neither revoked nor
- * expired. One query for all of them (a streamed jury feed's recheck). */
+ * user_ids[i] is an organizer or an admin now and, when tokens[i] is not
+ * NULL or "", that token is theirs and live: an API token (DB_API_TOKEN_PREFIX)
+ * neither revoked nor expired, else a session's token (a cookie's) not
+ * logged out or expired. One query for all of them (a streamed jury
+ * feed's recheck). */
 int db_token_jury_check(bool *ok, struct db_pg *pg, const int64_t *user_ids,
                         const char *const *tokens, size_t n);
 

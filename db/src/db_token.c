@@ -84,11 +84,23 @@ int db_token_check(struct db_user_info *out, struct db_pg *pg, const char *token
     return err;
 }
 
+/* `token`'s entry in a key array of db_token_jury_check's query: NULL when
+ * none, "" (a key no token_hash decodes to) when malformed. */
+static int jury_key(struct gv_buf *keys, size_t i, const char *token, bool api)
+{
+    char key[DB_SHA256_HEX_LEN + 1] = "";
+    bool given = token && token[0];
+
+    if (given && db__token_key(key, api ? token + PREFIX_LEN : token) < 0)
+        key[0] = '\0';
+    return gv_buf_printf(keys, "%s%s", i ? "," : "{", given ? (key[0] ? key : "\"\"") : "NULL");
+}
+
 int db_token_jury_check(bool *ok, struct db_pg *pg, const int64_t *user_ids,
                         const char *const *tokens, size_t n)
 {
-    struct gv_buf uids, keys;
-    const char *p[2];
+    struct gv_buf uids, api_keys, session_keys;
+    const char *p[3];
     PGresult *res = NULL;
     int err = 0;
 
@@ -97,37 +109,41 @@ int db_token_jury_check(bool *ok, struct db_pg *pg, const int64_t *user_ids,
     if (!n)
         return 0;
     gv_buf_init(&uids, (size_t)1 << 20);
-    gv_buf_init(&keys, (size_t)8 << 20);
+    gv_buf_init(&api_keys, (size_t)8 << 20);
+    gv_buf_init(&session_keys, (size_t)8 << 20);
     for (size_t i = 0; err == 0 && i < n; i++) {
-        char key[DB_SHA256_HEX_LEN + 1] = "";
+        bool api = tokens[i] && !strncmp(tokens[i], DB_API_TOKEN_PREFIX, PREFIX_LEN);
 
-        /* A token that is no API token of ours can match no row: its key
-         * stays "", which no token_hash decodes to. */
-        if (tokens[i] && tokens[i][0] && !strncmp(tokens[i], DB_API_TOKEN_PREFIX, PREFIX_LEN) &&
-            db__token_key(key, tokens[i] + PREFIX_LEN) < 0)
-            key[0] = '\0';
         err = gv_buf_printf(&uids, "%s%" PRId64, i ? "," : "{", user_ids[i]);
         if (err == 0)
-            err = gv_buf_printf(&keys, "%s%s", i ? "," : "{",
-                                tokens[i] && tokens[i][0] ? (key[0] ? key : "\"\"") : "NULL");
+            err = jury_key(&api_keys, i, api ? tokens[i] : NULL, true);
+        if (err == 0)
+            err = jury_key(&session_keys, i, api ? NULL : tokens[i], false);
     }
     if (err == 0)
         err = gv_buf_append(&uids, "}", sizeof("}"));
     if (err == 0)
-        err = gv_buf_append(&keys, "}", sizeof("}"));
-    p[0] = uids.data;
-    p[1] = keys.data;
-    /* One query for every feed: the user's role now and, for a feed opened
-     * with an API token, that token still live. */
+        err = gv_buf_append(&api_keys, "}", sizeof("}"));
     if (err == 0)
-        err = db__pg_select(&res, pg, "jury check",
-                            "SELECT c.i FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY "
-                            "AS c(uid, key, i) JOIN users u ON u.id = c.uid AND u.role IN "
-                            "('organizer', 'admin') WHERE c.key IS NULL OR EXISTS (SELECT 1 "
-                            "FROM api_tokens t WHERE t.token_hash = decode(c.key, 'hex') AND "
-                            "t.user_id = c.uid AND t.revoked_at IS NULL AND (t.expires_at IS "
-                            "NULL OR t.expires_at > now()))",
-                            2, p);
+        err = gv_buf_append(&session_keys, "}", sizeof("}"));
+    p[0] = uids.data;
+    p[1] = api_keys.data;
+    p[2] = session_keys.data;
+    /* One query for every feed: the user's role now and, for a feed opened
+     * with an API token or a session's cookie, that token or session still
+     * live. */
+    if (err == 0)
+        err =
+            db__pg_select(&res, pg, "jury check",
+                          "SELECT c.i FROM unnest($1::bigint[], $2::text[], $3::text[]) "
+                          "WITH ORDINALITY AS c(uid, akey, skey, i) JOIN users u ON u.id = c.uid "
+                          "AND u.role IN ('organizer', 'admin') WHERE (c.akey IS NULL OR EXISTS "
+                          "(SELECT 1 FROM api_tokens t WHERE t.token_hash = decode(c.akey, 'hex') "
+                          "AND t.user_id = c.uid AND t.revoked_at IS NULL AND (t.expires_at IS "
+                          "NULL OR t.expires_at > now()))) AND (c.skey IS NULL OR EXISTS (SELECT "
+                          "1 FROM sessions s WHERE s.token_hash = decode(c.skey, 'hex') AND "
+                          "s.user_id = c.uid AND s.expires_at > now()))",
+                          3, p);
     for (int r = 0; err == 0 && r < PQntuples(res); r++) {
         long long i = strtoll(PQgetvalue(res, r, 0), NULL, 10);
 
@@ -136,7 +152,8 @@ int db_token_jury_check(bool *ok, struct db_pg *pg, const int64_t *user_ids,
     }
     PQclear(res);
     gv_buf_release(&uids);
-    gv_buf_release(&keys);
+    gv_buf_release(&api_keys);
+    gv_buf_release(&session_keys);
     return err;
 }
 

@@ -94,7 +94,7 @@ struct srv__feed {
     int64_t contest, pos;
     int64_t want_seq; /* the newest durable event of the contest offered to it */
     int64_t user_id;  /* jury feeds: whose view it is */
-    char *api_token;  /* ... and the API token that showed it, NULL for none */
+    char *token;      /* ... and the token that showed it (feed_token), NULL for none */
     int64_t checked_us; /* jury feeds: when its newest passing check began */
     bool jury;
     bool headers_sent;
@@ -277,8 +277,8 @@ static int creds_attach(struct srv_req_job *job, struct chan *ch)
         if (!g->closing) {
             cr->feed_id = g->id;
             cr->user_id = g->user_id;
-            if (g->api_token)
-                snprintf(cr->api_token, sizeof(cr->api_token), "%s", g->api_token);
+            if (g->token)
+                snprintf(cr->token, sizeof(cr->token), "%s", g->token);
             n++;
         }
     }
@@ -365,15 +365,15 @@ int srv__feed_start(struct srv__feed **out, struct lws *wsi, struct srv__conn *c
     if (!f)
         return -ENOMEM;
     f->chan = chan_get(s, job->feed_contest, job->feed_jury);
-    if (job->feed_jury && job->req.p.api_token)
-        f->api_token = gv_strdup(job->req.p.api_token);
+    if (job->feed_jury && job->feed_token[0])
+        f->token = gv_strdup(job->feed_token);
     if (len)
         f->out = bytes_new(job->data, len);
-    if (!f->chan || (len && !f->out) || (job->feed_jury && job->req.p.api_token && !f->api_token)) {
+    if (!f->chan || (len && !f->out) || (job->feed_jury && job->feed_token[0] && !f->token)) {
         if (f->chan)
             chan_put(f->chan);
         bytes_unref(f->out);
-        gv_free(f->api_token);
+        gv_free(f->token);
         gv_free(f);
         return -ENOMEM;
     }
@@ -588,7 +588,7 @@ void srv__feed_free(struct srv_server *s, struct srv__feed *f)
         wake_waiting(f);
     chan_put(f->chan);
     bytes_unref(f->out);
-    gv_free(f->api_token);
+    gv_free(f->token);
     gv_free(f);
 }
 

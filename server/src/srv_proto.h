@@ -37,7 +37,7 @@ struct srv_proto_cfg {
 struct srv_feed_cred {
     uint64_t feed_id;
     int64_t user_id;
-    char api_token[DB_API_TOKEN_LEN + 1]; /* "" when it came without one */
+    char token[DB_API_TOKEN_LEN + 1]; /* srv_req_job.feed_token */
     bool ok;
 };
 
@@ -84,6 +84,10 @@ struct srv_req_job {
     int64_t feed_pos;   /* the last log row read (request and outcome) */
     int64_t feed_contest;
     int64_t feed_user_id; /* outcome: the caller, whose role a jury feed rechecks */
+    /* Outcome: the token that showed the caller, which a jury feed
+     * rechecks too: the API token, else the session's (a cookie's); ""
+     * for basic auth, whose password is checked at the open only. */
+    char feed_token[DB_API_TOKEN_LEN + 1];
     /* Request: a jury read checks these feeds' credentials (srv_feed.c);
      * outcome: `ok` for each that still has the jury's view. gv_malloc'd. */
     struct srv_feed_cred *feed_creds;

@@ -317,7 +317,7 @@ static int feed_creds_check(struct srv_req_job *job, struct db_pg *pg)
 
     for (size_t i = 0; err == 0 && i < n; i++) {
         uids[i] = job->feed_creds[i].user_id;
-        tokens[i] = job->feed_creds[i].api_token;
+        tokens[i] = job->feed_creds[i].token;
     }
     if (err == 0)
         err = db_token_jury_check(ok, pg, uids, tokens, n);
@@ -336,7 +336,7 @@ static int feed_creds_check(struct srv_req_job *job, struct db_pg *pg)
  * went meanwhile. */
 static int feed_recheck(struct srv_req_job *job, struct db_pg *pg, int64_t user_id)
 {
-    const char *token = job->req.p.api_token;
+    const char *token = job->feed_token;
     bool ok = false;
     int err;
 
@@ -366,6 +366,10 @@ void srv__req_clics(struct srv_req_job *job, struct srv_job_env *env, struct db_
             return;
         jury = srv__privileged(&who);
         job->feed_user_id = who.id;
+        if (job->req.p.api_token)
+            snprintf(job->feed_token, sizeof(job->feed_token), "%s", job->req.p.api_token);
+        else if (!job->req.p.username)
+            snprintf(job->feed_token, sizeof(job->feed_token), "%s", job->token);
     }
     if (!strcmp(job->req.p.path, "/") || !strcmp(job->req.p.path, "")) {
         api_info(job);

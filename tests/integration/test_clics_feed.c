@@ -638,13 +638,14 @@ static bool reader_ends(struct reader *rd, int ms, int *notes)
 /* A streamed jury feed keeps the jury's view only while its user has it:
  * demoting the organizer ends their open feeds (by password and by API
  * token) at the next read, before any line of the jury's view; revoking
- * an API token ends the feed it opened and no other. */
+ * an API token, or logging a session out, ends the feed it opened and no
+ * other. */
 static void test_feed_demotion(void)
 {
     struct reader basic, bearer, pub, revoked, still;
     struct verdict_notes v;
     char start[64], tok1[DB_API_TOKEN_LEN + 1], tok2[DB_API_TOKEN_LEN + 1], hdr[256];
-    char last[64];
+    char last[64], session[DB_TOKEN_HEX_LEN + 1];
     int64_t tid2;
     int notes;
 
@@ -691,6 +692,24 @@ static void test_feed_demotion(void)
     expect_notes(&still, v.want, 6, last);
     ICHECK(reader_ends(&revoked, 10000, &notes) && notes == 0, "a revoked token's feed: %d lines",
            notes);
+    close(still.fd);
+    close(revoked.fd);
+
+    /* A feed opened with a session's cookie ends when that session does
+     * (a logout anywhere); one of another session of the same user goes
+     * on. */
+    itest_step = "feed session logged out";
+    ICHECK(db_session_create(session, NULL, ct.pg, ct.org.id) == 0, "session: %s",
+           db_pg_last_error(ct.pg));
+    newest_token(start);
+    snprintf(hdr, sizeof(hdr), "Cookie: gavel_session=%s\r\n", session);
+    reader_open_with(&revoked, ct.live, hdr, start);
+    reader_open(&still, CT_COOKIE_ORG, start);
+    ICHECK(db_session_delete(ct.pg, session) == 0, "logout: %s", db_pg_last_error(ct.pg));
+    logged_verdict(&v, &ct.alice, "circle-area", 98, "AC");
+    expect_notes(&still, v.want, 6, last);
+    ICHECK(reader_ends(&revoked, 10000, &notes) && notes == 0,
+           "a logged-out session's feed: %d lines", notes);
     close(still.fd);
     close(revoked.fd);
 }
