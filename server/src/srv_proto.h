@@ -50,6 +50,7 @@ struct srv_req_job {
     char token[DB_TOKEN_HEX_LEN + 1];   /* the session's token, "" when none */
     bool token_unchecked;               /* token came from a cookie: look it up first */
     bool role_fresh;                    /* `user` was read from PostgreSQL by this job */
+    bool quiet; /* the server's own recheck of the session (srv_session.c): no reply */
     struct srv_subs filter;             /* resume: a copy of the subscriptions */
 
     /* Outcome. */

@@ -78,6 +78,7 @@ struct srv__session {
     struct db_user_info user;         /* logged-in user; id 0: nobody */
     char token[DB_TOKEN_HEX_LEN + 1]; /* its session token (logout) */
     bool token_unchecked;             /* token came with the upgrade's cookie */
+    bool recheck_queued;              /* a quiet hello runs or waits (sessions_recheck) */
     bool busy;                        /* a job of ours is running */
     struct srv_req_job *wait_head, *wait_tail; /* requests behind it */
     unsigned nwaiting;
@@ -164,14 +165,38 @@ static int sess_start(struct lws *wsi, struct srv__session *ss, struct srv_req_j
     if (srv_jobs_submit(s->jobs, &job->base) < 0) {
         char *text;
         size_t len;
-        int err = srv_codec_error(&text, &len, job->req.id, SRV_ERR_UNAVAILABLE,
-                                  "the server is overloaded; retry shortly");
+        int err;
+
+        if (job->quiet) {
+            /* The client's next request rechecks instead. */
+            ss->recheck_queued = false;
+            job->base.free(&job->base);
+            return 0;
+        }
+        err = srv_codec_error(&text, &len, job->req.id, SRV_ERR_UNAVAILABLE,
+                              "the server is overloaded; retry shortly");
 
         srv_metrics_request(job->req.type, SRV_ERR_UNAVAILABLE);
         job->base.free(&job->base);
         return err < 0 ? -1 : sess_send(wsi, ss, text, len);
     }
     ss->busy = true;
+    return 0;
+}
+
+/* Runs `job` now, or after the one running. */
+static int sess_enqueue_job(struct lws *wsi, struct srv__session *ss, struct srv_req_job *job)
+{
+    if (!ss->busy)
+        return sess_start(wsi, ss, job);
+    if (ss->wait_tail)
+        ss->wait_tail->base.next = &job->base;
+    else
+        ss->wait_head = job;
+    ss->wait_tail = job;
+    job->base.next = NULL;
+    ss->nwaiting++;
+    sess_update_rx(wsi, ss);
     return 0;
 }
 
@@ -189,17 +214,7 @@ static int sess_enqueue(struct lws *wsi, struct srv__session *ss, struct srv_req
         return -1;
     job->req = *req; /* the job owns the parsed message now */
     memset(req, 0, sizeof(*req));
-    if (!ss->busy)
-        return sess_start(wsi, ss, job);
-    if (ss->wait_tail)
-        ss->wait_tail->base.next = &job->base;
-    else
-        ss->wait_head = job;
-    ss->wait_tail = job;
-    job->base.next = NULL;
-    ss->nwaiting++;
-    sess_update_rx(wsi, ss);
-    return 0;
+    return sess_enqueue_job(wsi, ss, job);
 }
 
 static int sess_handle(struct lws *wsi, struct srv__session *ss)
@@ -551,7 +566,9 @@ static void sess_done(struct srv__session *ss, struct srv_req_job *job)
         sess_close_later(wsi, ss, "out of memory");
         return;
     }
-    if (srv_proto_reply(job, &text, &len) < 0 || sess_send(wsi, ss, text, len) < 0) {
+    if (job->quiet)
+        ss->recheck_queued = false;
+    else if (srv_proto_reply(job, &text, &len) < 0 || sess_send(wsi, ss, text, len) < 0) {
         sess_close_later(wsi, ss, "cannot queue a reply");
         return;
     }
@@ -627,10 +644,38 @@ bool srv__session_done(struct srv__conn *c, struct srv_req_job *job)
     return false;
 }
 
+/* The session's user and role, asked of PostgreSQL again by a hello of
+ * the server's own (no reply): sess_done then applies them to the
+ * subscriptions, without waiting for the client's next request. */
+static void sess_recheck(struct lws *wsi, struct srv__session *ss)
+{
+    static const char hello[] = "{\"type\":\"hello\"}";
+    struct srv_server *s = srv__server_of(wsi);
+    struct srv_req_job *job;
+
+    if (ss->recheck_queued || ss->closing || ss->nwaiting >= SESS_WAIT_MAX)
+        return; /* then the client's next request rechecks */
+    job = srv_proto_job_new(&s->proto);
+    if (!job)
+        return;
+    if (srv_codec_decode(&job->req, hello, sizeof(hello) - 1) < 0) {
+        job->base.free(&job->base);
+        return;
+    }
+    job->quiet = true;
+    ss->recheck_queued = true;
+    if (sess_enqueue_job(wsi, ss, job) < 0)
+        sess_close_later(wsi, ss, "cannot recheck its session");
+}
+
 /* A logout or a role change of `user_id`, here or on another server: each
- * of the user's open connections asks PostgreSQL for its token again before
- * its next request (srv_proto.c), so a token logged out elsewhere acts no
- * more there, and a changed role reaches the connection's subscriptions. */
+ * of the user's open connections asks PostgreSQL for its token again, so a
+ * token logged out elsewhere acts no more there, and a changed role
+ * reaches the connection's subscriptions. Until the answer, a connection
+ * with the jury's view has the public one: a live event that follows the
+ * change in the stream never reaches a demoted organizer's connection as
+ * the jury's (one still an organizer misses the jury's pushes for that
+ * one round trip). */
 static void sessions_recheck(struct srv_server *s, int64_t user_id)
 {
     struct lws_dll2_owner *m = srv__topic_members(&s->reg, SRV__TOPIC_USER, user_id);
@@ -641,8 +686,13 @@ static void sessions_recheck(struct srv_server *s, int64_t user_id)
     {
         struct srv__session *ss = lws_container_of(d, struct srv__member, node)->ss;
 
-        if (ss->token[0])
+        if (ss->token[0]) {
             ss->token_unchecked = true;
+            if (ss->subs.jury) {
+                srv_subs_set_user(&ss->subs, ss->user.id, false, s->live_pos);
+                sess_recheck(ss->c.wsi, ss);
+            }
+        }
     }
     lws_end_foreach_dll(d);
 }

@@ -1812,6 +1812,103 @@ static bool board_lists(const cJSON *snapshot, const char *username)
     return false;
 }
 
+/* Clarification `id` asked by `fd` of contest `cid` (0: a new question). */
+static int64_t ask(int fd, int64_t cid, const char *text)
+{
+    char req[256];
+
+    snprintf(req, sizeof(req), "{\"type\":\"clar.ask\",\"contest\":%" PRId64 ",\"text\":\"%s\"}",
+             cid, text);
+    return clar_rpc(fd, req, false);
+}
+
+/* A role change reaches the live pushes of the user's open connections,
+ * on every server, without a request of theirs: an organizer's
+ * connection on B keeps the jury's pushes across a change of tier made
+ * on A, and loses them with a demotion. */
+static void test_demoted_connection(void)
+{
+    char admin_token[80], ivan_token[80], kate_token[80], req[256], *user;
+    int64_t cid = psql_int("SELECT id FROM contests WHERE slug = 'clar'"), q = 0, b;
+    int64_t deadline;
+    int admin, ivan, alice, kate, tries = 0;
+    bool seen = false, leaked = false;
+
+    itest_step = "demotion: an open connection's pushes";
+    register_user("admin2", admin_token, NULL);
+    register_user("ivan", ivan_token, NULL);
+    register_user("kate", kate_token, NULL); /* 5 questions a minute: hers for the loop */
+    psql("UPDATE users SET role = 'admin' WHERE username = 'admin2';"
+         "UPDATE users SET role = 'organizer' WHERE username = 'ivan'");
+    admin = client_on(server_a, admin_token);
+    alice = client_on(server_a, alice_token);
+    ivan = client_on(server_b, ivan_token);
+    kate = client_on(server_a, kate_token);
+    snprintf(req, sizeof(req), "{\"type\":\"contest.register\",\"contest\":%" PRId64 "}", cid);
+    cJSON_Delete(itest_rpc(kate, req, "ok", NULL));
+    snprintf(req, sizeof(req),
+             "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%" PRId64 "}", cid);
+    cJSON_Delete(itest_rpc(ivan, req, "ok", NULL));
+    cJSON_Delete(itest_rpc(alice, req, "ok", NULL)); /* clar_rpc waits for its own push */
+    cJSON_Delete(itest_rpc(admin, req, "ok", NULL));
+    cJSON_Delete(itest_rpc(kate, req, "ok", NULL));
+    q = ask(alice, cid, "Before any change?");
+    expect_clar(ivan, q, true, false, "ivan, an organizer");
+
+    /* Still an organizer: the jury's pushes come back by themselves (at
+     * most the questions of one round trip are missed). */
+    cJSON_Delete(itest_rpc(admin,
+                           "{\"type\":\"user.set\",\"username\":\"ivan\",\"tier\":"
+                           "\"paid\"}",
+                           "ok", NULL));
+    deadline = itest_now_ms() + PUSH_WAIT_MS;
+    while (!seen && itest_now_ms() < deadline && tries++ < 5) {
+        cJSON *j;
+
+        q = ask(kate, cid, "After a change of tier?");
+        j = next_clar(ivan, 1000);
+        seen = j && is_clar(j, q, false);
+        cJSON_Delete(j);
+    }
+    ICHECK(seen, "an organizer's connection lost the jury's pushes with a change of tier");
+
+    /* Demoted on A: once B knows, no question reaches the connection (a
+     * broadcast after it in the stream tells when to stop looking). */
+    cJSON_Delete(itest_rpc(admin,
+                           "{\"type\":\"user.set\",\"username\":\"ivan\",\"role\":"
+                           "\"contestant\"}",
+                           "ok", NULL));
+    deadline = itest_now_ms() + PUSH_WAIT_MS;
+    seen = false;
+    while (!seen && itest_now_ms() < deadline) {
+        user = hello_user(server_b, ivan_token);
+        seen = user && strstr(user, "\"contestant\"");
+        free(user);
+        if (!seen)
+            itest_sleep_ms(20);
+    }
+    ICHECK(seen, "B still has ivan as an organizer");
+    q = ask(alice, cid, "After the demotion?");
+    snprintf(req, sizeof(req),
+             "{\"type\":\"clar.broadcast\",\"contest\":%" PRId64 ",\"text\":\"Stop.\"}", cid);
+    b = clar_rpc(admin, req, true);
+    for (;;) {
+        cJSON *j = next_clar(ivan, PUSH_WAIT_MS);
+        bool last = j && is_clar(j, b, true);
+
+        ICHECK(j, "ivan: no broadcast %" PRId64, b);
+        leaked |= is_clar(j, q, false);
+        cJSON_Delete(j);
+        if (last)
+            break;
+    }
+    ICHECK(!leaked, "a demoted organizer's open connection got a question pushed");
+    close(admin);
+    close(alice);
+    close(ivan);
+    close(kate);
+}
+
 /* Each cache is dropped by what changes what it holds. The servers keep
  * entries for ten minutes here (start_server), so a test sees a change
  * only if the invalidation worked. */
@@ -2194,6 +2291,7 @@ int main(int argc, char **argv)
         test_contest_timers();
         test_clarifications();
         test_caches();
+        test_demoted_connection();
         test_redis_restart();
         test_pg_restart();
     }
