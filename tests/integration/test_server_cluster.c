@@ -1812,7 +1812,26 @@ static bool board_lists(const cJSON *snapshot, const char *username)
     return false;
 }
 
-/* Clarification `id` asked by `fd` of contest `cid` (0: a new question). */
+/* Whether `server`'s hello with `token` answers a user that contains
+ * `want` ("null": none) within PUSH_WAIT_MS: another server's change has
+ * reached this one. */
+static bool hello_until(pid_t server, const char *token, const char *want)
+{
+    int64_t deadline = itest_now_ms() + PUSH_WAIT_MS;
+    bool seen = false;
+
+    while (!seen && itest_now_ms() < deadline) {
+        char *user = hello_user(server, token);
+
+        seen = user && (strcmp(want, "null") ? strstr(user, want) != NULL : !strcmp(user, "null"));
+        free(user);
+        if (!seen)
+            itest_sleep_ms(20);
+    }
+    return seen;
+}
+
+/* Clarification asked by `fd` of contest `cid`. */
 static int64_t ask(int fd, int64_t cid, const char *text)
 {
     char req[256];
@@ -1828,7 +1847,7 @@ static int64_t ask(int fd, int64_t cid, const char *text)
  * on A, and loses them with a demotion. */
 static void test_demoted_connection(void)
 {
-    char admin_token[80], ivan_token[80], kate_token[80], req[256], *user;
+    char admin_token[80], ivan_token[80], kate_token[80], req[256];
     int64_t cid = psql_int("SELECT id FROM contests WHERE slug = 'clar'"), q = 0, b;
     int64_t deadline;
     int admin, ivan, alice, kate, tries = 0;
@@ -1878,16 +1897,7 @@ static void test_demoted_connection(void)
                            "{\"type\":\"user.set\",\"username\":\"ivan\",\"role\":"
                            "\"contestant\"}",
                            "ok", NULL));
-    deadline = itest_now_ms() + PUSH_WAIT_MS;
-    seen = false;
-    while (!seen && itest_now_ms() < deadline) {
-        user = hello_user(server_b, ivan_token);
-        seen = user && strstr(user, "\"contestant\"");
-        free(user);
-        if (!seen)
-            itest_sleep_ms(20);
-    }
-    ICHECK(seen, "B still has ivan as an organizer");
+    ICHECK(hello_until(server_b, ivan_token, "\"contestant\""), "B still has ivan as an organizer");
     q = ask(alice, cid, "After the demotion?");
     snprintf(req, sizeof(req),
              "{\"type\":\"clar.broadcast\",\"contest\":%" PRId64 ",\"text\":\"Stop.\"}", cid);
@@ -1956,9 +1966,6 @@ static void test_caches(void)
      * only the session.ended event of A's logout can end it sooner. */
     {
         char erin_token[80];
-        int64_t deadline = itest_now_ms() + PUSH_WAIT_MS;
-        bool refused = false;
-
         int held;
 
         register_user("erin", erin_token, NULL);
@@ -1971,14 +1978,8 @@ static void test_caches(void)
         fd = client_on(server_a, erin_token);
         cJSON_Delete(itest_rpc(fd, "{\"type\":\"logout\"}", "ok", NULL));
         close(fd);
-        while (!refused && itest_now_ms() < deadline) {
-            user = hello_user(server_b, erin_token);
-            refused = user && !strcmp(user, "null");
-            free(user);
-            if (!refused)
-                itest_sleep_ms(20);
-        }
-        ICHECK(refused, "B still takes a token that A logged out");
+        ICHECK(hello_until(server_b, erin_token, "null"),
+               "B still takes a token that A logged out");
         /* The open connection's next request checks its token again. */
         itest_rpc_error(held, "{\"type\":\"submissions.mine\"}", "unauthenticated");
         close(held);
@@ -1986,9 +1987,6 @@ static void test_caches(void)
 
     itest_step = "session cache: a role change on another server";
     {
-        int64_t deadline = itest_now_ms() + PUSH_WAIT_MS;
-        bool seen = false;
-
         user = hello_user(server_b, dave_token); /* B caches dave, a contestant */
         ICHECK(user && strstr(user, "\"contestant\""), "dave on B: %s", user ? user : "?");
         free(user);
@@ -1996,14 +1994,8 @@ static void test_caches(void)
         cJSON_Delete(
             itest_rpc(root, "{\"type\":\"user.set\",\"username\":\"dave\",\"role\":\"organizer\"}",
                       "ok", NULL));
-        while (!seen && itest_now_ms() < deadline) {
-            user = hello_user(server_b, dave_token);
-            seen = user && strstr(user, "\"organizer\"");
-            free(user);
-            if (!seen)
-                itest_sleep_ms(20);
-        }
-        ICHECK(seen, "B still has dave as a contestant after user.set on A");
+        ICHECK(hello_until(server_b, dave_token, "\"organizer\""),
+               "B still has dave as a contestant after user.set on A");
         cJSON_Delete(
             itest_rpc(root, "{\"type\":\"user.set\",\"username\":\"dave\",\"role\":\"contestant\"}",
                       "ok", NULL));
