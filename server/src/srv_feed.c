@@ -68,13 +68,23 @@ struct bytes {
     char data[];
 };
 
-/* The feeds of one contest in one view. */
+/* The feeds of one contest in one view. A live event of the contest
+ * nudges the channel, not each feed: its feeds read together at the
+ * channel's next tick, at most every GAVEL_CLICS_BATCH_MS, so that a busy
+ * contest costs each reader a write per batch of events rather than per
+ * event (each write is a system call on the loop the WebSocket clients
+ * share). */
 struct chan {
     struct lws_dll2 node;        /* in srv_server.feed_chans */
     struct lws_dll2_owner feeds; /* struct srv__feed, by chan_node */
     struct lws_dll2_owner reads; /* the feeds with a read in flight, by read_node */
+    struct srv_server *s;
     int64_t contest;
     bool jury;
+    lws_sorted_usec_list_t tick; /* armed when nudged */
+    bool tick_armed;
+    int64_t nudge_seq; /* the newest durable event offered */
+    int64_t tick_ms;   /* when the last tick ran (monotonic) */
     /* The last read that moved on: rows after last_from up to last_to. */
     struct bytes *last;
     int64_t last_from, last_to;
@@ -162,6 +172,7 @@ static struct chan *chan_get(struct srv_server *s, int64_t contest, bool jury)
     ch = gv_calloc(1, sizeof(*ch));
     if (!ch)
         return NULL;
+    ch->s = s;
     ch->contest = contest;
     ch->jury = jury;
     lws_dll2_add_tail(&ch->node, &s->feed_chans);
@@ -172,6 +183,8 @@ static void chan_put(struct chan *ch)
 {
     if (ch->feeds.count)
         return;
+    if (ch->tick_armed)
+        lws_sul_schedule(ch->s->ctx, 0, &ch->tick, NULL, LWS_SET_TIMER_USEC_CANCEL);
     lws_dll2_remove(&ch->node);
     bytes_unref(ch->last);
     gv_free(ch);
@@ -593,20 +606,43 @@ void srv__feed_free(struct srv_server *s, struct srv__feed *f)
 }
 
 /* Row `seq` of the channel's contest was logged: the feeds behind it read. */
-static void chan_offer(struct chan *ch, int64_t seq)
+static void chan_tick(lws_sorted_usec_list_t *sul)
 {
+    struct chan *ch = lws_container_of(sul, struct chan, tick);
+
+    ch->tick_armed = false;
+    ch->tick_ms = gv_time_mono_ms();
+    /* The first feed behind starts the read, the others at its position
+     * wait on it (feed_read): one read for the caught-up ones. */
     lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&ch->feeds))
     {
         struct srv__feed *f = lws_container_of(d, struct srv__feed, chan_node);
 
-        if (f->pos < seq) {
-            if (seq > f->want_seq)
-                f->want_seq = seq;
+        if (f->pos < ch->nudge_seq) {
+            if (ch->nudge_seq > f->want_seq)
+                f->want_seq = ch->nudge_seq;
             f->wanted = true;
             feed_read(f);
         }
     }
     lws_end_foreach_dll(d);
+}
+
+static void chan_offer(struct chan *ch, int64_t seq)
+{
+    int64_t wait_ms;
+
+    if (seq <= ch->nudge_seq)
+        return;
+    ch->nudge_seq = seq;
+    if (ch->tick_armed)
+        return;
+    /* Right away when the channel was quiet for a batch: a lone event
+     * waits for nothing. */
+    wait_ms = ch->tick_ms + ch->s->feed_batch_ms - gv_time_mono_ms();
+    ch->tick_armed = true;
+    lws_sul_schedule(ch->s->ctx, 0, &ch->tick, chan_tick,
+                     wait_ms > 0 ? (lws_usec_t)wait_ms * LWS_US_PER_MS : 1);
 }
 
 void srv__feed_offer(struct srv_server *s, const struct srv_live_event *events)

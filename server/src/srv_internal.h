@@ -115,6 +115,7 @@ struct srv_server {
     long feed_max;               /* GAVEL_CLICS_FEED_MAX */
     long feed_keepalive_ms;      /* GAVEL_CLICS_KEEPALIVE_MS */
     long feed_poll_ms;           /* GAVEL_CLICS_POLL_MS */
+    long feed_batch_ms;          /* GAVEL_CLICS_BATCH_MS */
 };
 
 static inline struct srv_server *srv__server_of(struct lws *wsi)

@@ -221,6 +221,9 @@ int srv_options_load(struct srv_options *out, const char *default_web_root, cons
     err = gv_config_get_long(&out->clics_poll_ms, "GAVEL_CLICS_POLL_MS", 120000, 10, 86400000);
     if (err < 0)
         return err;
+    err = gv_config_get_long(&out->clics_batch_ms, "GAVEL_CLICS_BATCH_MS", 100, 0, 10000);
+    if (err < 0)
+        return err;
     err = gv_config_get_long(&out->session_cache_ms, "GAVEL_SESSION_CACHE_MS",
                              SRV_CACHE_SESSION_TTL_MS, 0, 600000);
     if (err < 0)
@@ -365,6 +368,7 @@ int srv_server_new(struct srv_server **out, const struct srv_options *opt)
     s->feed_max = opt->clics_feed_max;
     s->feed_keepalive_ms = opt->clics_keepalive_ms > 0 ? opt->clics_keepalive_ms : 120000;
     s->feed_poll_ms = opt->clics_poll_ms > 0 ? opt->clics_poll_ms : 120000;
+    s->feed_batch_ms = opt->clics_batch_ms;
     s->proto.version = s->version;
     s->proto.rate_prefix = s->rate_prefix;
     s->proto.rate_free = opt->rate_free > 0 ? opt->rate_free : 6;
