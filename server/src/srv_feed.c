@@ -38,7 +38,9 @@
  * rows' notifications); a reader that takes nothing of what waits for
  * FEED_STALL_S seconds is disconnected, as a WebSocket that stops reading
  * is, and one that hung up is let go within FEED_TICK_MS (both seen by the
- * feed's timer). Each connection writes at most FEED_CHUNK bytes per turn. */
+ * feed's timer). Each connection writes at most FEED_CHUNK bytes per turn:
+ * the first chunk of a read at once when its socket takes it (feed_push),
+ * the rest from its writeable callback. */
 #include "srv_internal.h"
 
 #include <errno.h>
@@ -215,6 +217,24 @@ static struct srv__feed *reading_at(struct chan *ch, int64_t pos)
 
 static void feed_read(struct srv__feed *f);
 
+/* Writes what `g` was just given now, when its connection has nothing
+ * waiting in lws: for a thousand readers of one read, a trip through the
+ * loop per reader (the writeable request, the poll for it, the callback,
+ * the request undone) cost more than the write itself, and it slowed the
+ * WebSocket clients that share the loop. What the socket does not take,
+ * lws keeps and sends first (lws_partial_buffered): then, and for the rest
+ * of a read longer than FEED_CHUNK, the writeable callback writes, as
+ * before. So a feed still holds one read at most, plus one chunk in lws. */
+static void feed_push(struct srv__feed *g)
+{
+    if (!g->headers_sent || g->closing || lws_partial_buffered(g->wsi)) {
+        lws_callback_on_writable(g->wsi);
+        return;
+    }
+    if (srv__feed_writable(g) < 0)
+        feed_close_later(g, "cannot write to its reader");
+}
+
 /* The read `f` made for its waiters will not come: they read for
  * themselves (the first one reads, the others wait on it again). */
 static void wake_waiting(struct srv__feed *f)
@@ -252,7 +272,7 @@ static void feed_take(struct srv__feed *g, struct bytes *b, int64_t pos, bool mo
          * (srv__feed_timer). Not an lws timeout: setting one is a sorted
          * insertion among every connection's, per reader per event. */
         g->taken_ms = gv_time_mono_ms();
-        lws_callback_on_writable(g->wsi);
+        feed_push(g);
     }
     feed_read(g);
 }
