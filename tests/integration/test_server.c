@@ -506,12 +506,24 @@ static void test_shared_port_and_shutdown(int port, pid_t first)
     ICHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "SIGINT: wait status %#x", status);
 }
 
+/* Reads and removes the log file `path` into text (NUL-terminated). */
+static void log_take(const char *path, char *text, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, text, size - 1) : -1;
+
+    if (fd >= 0)
+        close(fd);
+    unlink(path);
+    ICHECK(n > 0, "no error message");
+    text[n] = '\0';
+}
+
 static void test_port_taken(void)
 {
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY)};
     char log[] = "/tmp/gavel-test-server-XXXXXX", text[4096] = "", want[64];
     int lfd, port, status, fd;
-    ssize_t n;
     pid_t pid;
 
     itest_step = "port taken";
@@ -528,15 +540,32 @@ static void test_port_taken(void)
     close(lfd);
     ICHECK(status >= 0, "gavel-server did not exit when its port was taken");
     ICHECK(WIFEXITED(status) && WEXITSTATUS(status) != 0, "exit status %#x", status);
-    fd = open(log, O_RDONLY | O_CLOEXEC);
-    n = fd >= 0 ? read(fd, text, sizeof(text) - 1) : -1;
-    if (fd >= 0)
-        close(fd);
-    unlink(log);
-    ICHECK(n > 0, "no error message");
-    text[n] = '\0';
+    log_take(log, text, sizeof(text));
     snprintf(want, sizeof(want), "port %d", port);
     ICHECK(strstr(text, want) && strstr(text, "GAVEL_HTTP_PORT"), "unclear message: %s", text);
+}
+
+/* A setting out of its range: no start (exit 2), and a message that names
+ * the setting, the value and what it takes. */
+static void test_bad_setting(const char *setting, const char *want)
+{
+    char log[] = "/tmp/gavel-test-server-XXXXXX", text[4096] = "", port_env[64];
+    char *argv[] = {(char *)server_path, NULL};
+    const char *env[] = {port_env, setting, NULL};
+    int status, fd;
+    pid_t pid;
+
+    itest_step = "bad setting";
+    fd = mkstemp(log);
+    ICHECK(fd >= 0, "mkstemp");
+    close(fd);
+    snprintf(port_env, sizeof(port_env), "GAVEL_HTTP_PORT=%d", itest_free_port());
+    pid = itest_spawn(argv, env, log);
+    status = itest_wait_exit(pid, 10000);
+    ICHECK(status >= 0, "gavel-server started with %s", setting);
+    ICHECK(WIFEXITED(status) && WEXITSTATUS(status) == 2, "%s: exit status %#x", setting, status);
+    log_take(log, text, sizeof(text));
+    ICHECK(strstr(text, want), "%s: unclear message: %s", setting, text);
 }
 
 static void test_redis_late(void)
@@ -1078,6 +1107,10 @@ int main(int argc, char **argv)
     free(before);
     test_shared_port_and_shutdown(port, server);
     test_port_taken();
+    test_bad_setting("GAVEL_CLICS_BATCH_MS=fast",
+                     "invalid GAVEL_CLICS_BATCH_MS 'fast': expected an integer in [0, 10000]");
+    test_bad_setting("GAVEL_CLICS_BATCH_MS=20000",
+                     "invalid GAVEL_CLICS_BATCH_MS '20000': expected an integer in [0, 10000]");
     test_redis_late();
     if (gavel_path)
         test_api(argv[3]);
