@@ -923,7 +923,8 @@ struct seen {
     pid_t pid;
     long uid;
     unsigned long long start;
-    char cg[512]; /* its /proc/<pid>/cgroup: which run it belongs to */
+    char cg[512];  /* its /proc/<pid>/cgroup */
+    char run[64];  /* "/s<index>-<seq>-" in it: which run it belongs to */
     char cpus[32]; /* its Cpus_allowed_list */
 };
 
@@ -1007,8 +1008,21 @@ static void sample_once(struct sampler *sm)
         /* Only our slot's: a judge or test of another checkout on this
          * host may use the same base. */
         if (!alive(got[n].pid, &got[n].start) ||
-            read_text(got[n].cg, sizeof(got[n].cg), path) < 0 || !strstr(got[n].cg, sm->mark))
+            read_text(got[n].cg, sizeof(got[n].cg), path) < 0 || !(c = strstr(got[n].cg, sm->mark)))
             continue;
+        /* The run by its cgroups' name, not the whole text: an exiting
+         * process may show the root in some v1 hierarchies and the run's
+         * in others (CI saw a run's parent, exiting, beside its forked
+         * child taken for two runs), and one joining shows the pool's in
+         * those it has not joined yet. */
+        {
+            const char *seq = c + strlen(sm->mark), *end = strchr(seq, '-');
+            int len = end ? (int)(end + 1 - c) : 0;
+
+            if (len <= 0 || len >= (int)sizeof(got[n].run))
+                continue;
+            snprintf(got[n].run, sizeof(got[n].run), "%.*s", len, c);
+        }
         n++;
     }
     closedir(d);
@@ -1027,7 +1041,7 @@ static void sample_once(struct sampler *sm)
                     (int)got[i].pid, got[i].cpus, sm->core);
         }
         for (int j = 0; j < i; j++) {
-            if (!keep[j] || !strcmp(got[i].cg, got[j].cg))
+            if (!keep[j] || !strcmp(got[i].run, got[j].run))
                 continue;
             /* Two runs at once (the running one and the next one's
              * prepared process): never on the same uid. */
