@@ -942,7 +942,25 @@ static void test_api(const char *examples)
     j = rpc(fd, req, "ok");
     ICHECK(cJSON_GetObjectItemCaseSensitive(itest_data(j), "snapshot"), "snapshot");
     cJSON_Delete(j);
-    cJSON_Delete(rpc(fd2, "{\"type\":\"logout\"}", "ok"));
+    {
+        /* A logout publishes session.ended (for every server's caches):
+         * read from the live stream before the next step counts its own
+         * event, or that count would be two (CI saw it). */
+        char *m0 = metrics_get(port), *m;
+        int64_t deadline = itest_now_ms() + IO_TIMEOUT_MS;
+        bool read = false;
+
+        cJSON_Delete(rpc(fd2, "{\"type\":\"logout\"}", "ok"));
+        while (!read && itest_now_ms() < deadline) {
+            m = metrics_get(port);
+            read = moved(m0, m, "gavel_live_events_received_total") >= 1;
+            free(m);
+            if (!read)
+                itest_sleep_ms(20);
+        }
+        ICHECK(read, "the logout's session.ended never came back on the live stream");
+        free(m0);
+    }
     rpc_error(fd2, "{\"type\":\"submissions.mine\"}", "unauthenticated");
     close(fd2);
 
