@@ -14,13 +14,18 @@
 # PostgreSQL with `gavel contest import --speed GAVEL_BENCH_SPEED` (50: about
 # 55 verdicts a second, each a row of the events log and a live event). The
 # import plays through every phase, so the phases differ only in the feeds:
-#   1. `0 feeds`: bench/ws_fanout's scenarios (single events, a burst of
-#      100, the burst with 1% slow readers) for CLIENTS WebSocket clients
-#      subscribed to another contest, with no feed open;
+#   1. `0 feeds`: bench/ws_fanout's scenarios (GAVEL_BENCH_EVENTS single
+#      events, default 100; a burst of 100; the burst with 1% slow readers)
+#      for CLIENTS WebSocket clients subscribed to another contest, with no
+#      feed open;
 #   2. `1 feed`: one streamed feed of the played contest for 10 s (the feed
-#      latency with no crowd);
+#      latency with no crowd), in the first round only;
 #   3. `N feeds`: READERS streamed feeds of the played contest
 #      (bench/feed_readers, one epoll thread) and the same ws_fanout run;
+#   phases 1 to 3 are played GAVEL_BENCH_ROUNDS times (3), alternating, and
+#   the WebSocket p99 with and without feeds is compared round by round and
+#   by the rounds' medians: one run of each was too noisy to tell (the
+#   control of phase 4 against phase 1 ranged from 0.5 to 1.6);
 #   4. `N idle`: the control: READERS streamed feeds of a contest with no
 #      events (open connections that are never written to) and the same
 #      ws_fanout run, so what open connections cost the loop is told
@@ -40,6 +45,11 @@ cd "$GAVEL_ROOT"
 
 readers=${1:-1000}
 clients=${2:-1000}
+rounds=${GAVEL_BENCH_ROUNDS:-3}
+# The feed readers' nice value: 19 stands in for readers on other machines
+# (their CPU then goes last on the two cores everything here shares).
+readers_nice=${GAVEL_BENCH_READERS_NICE:-0}
+events=${GAVEL_BENCH_EVENTS:-100}
 speed=${GAVEL_BENCH_SPEED:-50}
 build=${GAVEL_BUILD_DIR:-$GAVEL_ROOT/build}
 bin=$build/bin
@@ -86,19 +96,41 @@ token=$(printf '%s' "$token" | sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p')
 [ ${#token} -eq 64 ] || gv_die "cannot register (or log in) the benchmark user"
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$server/stat"; }
+# The loop's own thread (the main one) and the feeds' writer thread (named
+# gavel-feedw; 0 when the server has none): what the feeds cost the loop
+# the WebSocket clients share, told apart from what they cost the process.
+thread_ticks() {
+    local t
+    if [ "$1" = loop ]; then
+        t=/proc/$server/task/$server
+    else
+        t=$(grep -lx gavel-feedw /proc/"$server"/task/*/comm 2>/dev/null | head -n 1)
+        t=${t%/comm}
+    fi
+    [ -n "$t" ] && awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null || echo 0
+}
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$server/status"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 hz=$(getconf CLK_TCK)
 # phase_begin / phase_end NAME: the server's CPU (% of one core) and RSS.
-phase_begin() { t0=$(date +%s.%N); c0=$(cpu_ticks); }
+phase_begin() {
+    t0=$(date +%s.%N)
+    c0=$(cpu_ticks)
+    l0=$(thread_ticks loop)
+    w0=$(thread_ticks writer)
+}
+pct() {
+    awk -v a="$1" -v b="$2" -v t0="$t0" -v t1="$t1" -v hz="$hz" \
+        'BEGIN { printf "%.0f", (b - a) / hz / (t1 - t0) * 100 }'
+}
 phase_end() {
-    local t1 c1
+    local c1 l1 w1
     t1=$(date +%s.%N)
     c1=$(cpu_ticks)
-    printf '%s|%s|%s|%s\n' "$1" \
-        "$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" -v hz="$hz" \
-            'BEGIN { printf "%.0f", (b - a) / hz / (t1 - t0) * 100 }')" \
-        "$(rss_kb)" "$(load)" >>"$work/phases"
+    l1=$(thread_ticks loop)
+    w1=$(thread_ticks writer)
+    printf '%s|%s|%s|%s|%s|%s\n' "$1" "$(pct "$c0" "$c1")" "$(pct "$l0" "$l1")" \
+        "$(pct "$w0" "$w1")" "$(rss_kb)" "$(load)" >>"$work/phases"
 }
 fan() {
     "$fanout_client" "$@" --port "$port" --connections "$clients" --token "$token" \
@@ -121,7 +153,8 @@ start_readers() {
     since=$(newest_row)
     (
         ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-        exec "$feed_client" --port "$port" --contest "${2:-$played}" --readers "$1" \
+        exec nice -n "$readers_nice" "$feed_client" --port "$port" --contest "${2:-$played}" \
+            --readers "$1" \
             --pg "$GAVEL_PG_URL" --since "$since"
     ) >"$work/readers.fifo" 2>>"$work/readers.log" &
     feeds=$!
@@ -154,29 +187,39 @@ done
 [ -n "$played" ] || gv_die "the import made no contest: $(cat "$work/import.log")"
 sleep 2 # its first verdicts
 
-gv_say "1. $clients WebSocket clients, no feed"
 rss_none=$(rss_kb)
-phase_begin
-fan --header --label "0 feeds"
-phase_end "0 feeds"
+nreads=0
+for round in $(seq "$rounds"); do
+    gv_say "1. round $round/$rounds: $clients WebSocket clients, no feed"
+    phase_begin
+    if [ "$round" = 1 ]; then
+        fan --header --events "$events" --label "0 feeds #$round"
+    else
+        fan --events "$events" --label "0 feeds #$round"
+    fi
+    phase_end "0 feeds #$round"
 
-gv_say "2. one feed for 10 s"
-start_readers 1
-phase_begin
-sleep 10
-phase_end "1 feed"
-stop_readers "1 feed"
+    if [ "$round" = 1 ]; then
+        gv_say "2. one feed for 10 s"
+        start_readers 1
+        phase_begin
+        sleep 10
+        phase_end "1 feed"
+        stop_readers "1 feed"
+    fi
 
-gv_say "3. $readers feeds and the same $clients WebSocket clients"
-rss0=$(rss_kb)
-start_readers "$readers"
-rss1=$(rss_kb)
-reads0=$(reads)
-phase_begin
-fan --label "$readers feeds"
-phase_end "$readers feeds"
-reads1=$(reads)
-stop_readers "$readers feeds"
+    gv_say "3. round $round/$rounds: $readers feeds and the same $clients WebSocket clients"
+    [ "$round" = 1 ] && rss0=$(rss_kb)
+    start_readers "$readers"
+    [ "$round" = 1 ] && rss1=$(rss_kb)
+    reads0=$(reads)
+    phase_begin
+    fan --events "$events" --label "$readers feeds #$round"
+    phase_end "$readers feeds #$round"
+    reads1=$(reads)
+    nreads=$((nreads + reads1 - reads0))
+    stop_readers "$readers feeds #$round"
+done
 
 gv_say "4. $readers idle feeds (a contest without events) and the same $clients WebSocket clients"
 idle=$(psql "$GAVEL_PG_URL" -qAtc "INSERT INTO contests (slug, title, starts_at, ends_at)
@@ -184,7 +227,7 @@ idle=$(psql "$GAVEL_PG_URL" -qAtc "INSERT INTO contests (slug, title, starts_at,
     RETURNING id")
 start_readers "$readers" "$idle"
 phase_begin
-fan --label "$readers idle"
+fan --events "$events" --label "$readers idle"
 phase_end "$readers idle"
 stop_readers "$readers idle"
 kill "$import" 2>/dev/null || true
@@ -194,13 +237,43 @@ import=
 echo
 echo "gavel-server: $clients WebSocket clients (bench/ws_fanout) with 0, then $readers streamed"
 echo "CLICS feeds (bench/feed_readers) of a contest played live at ${speed}x by gavel contest import;"
-echo "$(nproc) cores, every client on the same machine; GAVEL_CLICS_FEED_MAX: ${GAVEL_CLICS_FEED_MAX:-2000, the default}"
+echo "$(nproc) cores, every client on the same machine (the feed readers at nice $readers_nice);"
+echo "GAVEL_CLICS_FEED_MAX: ${GAVEL_CLICS_FEED_MAX:-2000, the default}"
 echo
 echo "WebSocket clients (label = feeds open meanwhile):"
 echo
 grep '^|' "$work/out"
 echo
 grep '^#' "$work/out" | sed 's/^#   /  /'
+echo
+echo "WebSocket p99 with $readers feeds open against without, round by round (the phases"
+echo "alternate, so the contest's pace and the machine's load weigh on both alike):"
+echo
+python3 - "$work/out" "$readers" <<'EOF'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    f = [c.strip() for c in line.split("|")]
+    if len(f) < 8 or not f[1].isdigit() or "#" not in f[2]:
+        continue
+    label, rnd = f[2].rsplit("#", 1)
+    rows.setdefault((f[3], int(rnd)), {})[label.strip()] = float(f[6])
+with_ = "%s feeds" % sys.argv[2]
+w = max(len(with_) + 4, 8)
+print("| case   | round  | p99 0 feeds | %-*s | ratio |" % (w, "p99 " + with_))
+print("| ------ | ------ | ----------- | %s | ----- |" % ("-" * w))
+for case in ("single", "burst", "slow1%"):
+    a, b = [], []
+    for (c, r), v in sorted(rows.items()):
+        if c != case or "0 feeds" not in v or with_ not in v:
+            continue
+        a.append(v["0 feeds"])
+        b.append(v[with_])
+        print("| %-6s | %6d | %11.1f | %*.1f | %5.2f |" % (case, r, a[-1], w, b[-1], b[-1] / a[-1]))
+    if a:
+        ma, mb = statistics.median(a), statistics.median(b)
+        print("| %-6s | median | %11.1f | %*.1f | %5.2f |" % (case, ma, w, mb, mb / ma))
+EOF
 echo
 echo "feeds (latency: events.created_at of a row -> a reader's first line of it):"
 echo
@@ -220,15 +293,15 @@ done <"$work/feeds"
 echo
 echo "server, per phase (cpu = utime+stime / wall time, % of one core):"
 echo
-echo "| phase      | cpu % | VmRSS KiB | load average   |"
-echo "| ---------- | ----- | --------- | -------------- |"
-while IFS='|' read -r name cpu rss ld; do
-    printf '| %-10s | %5s | %9s | %-14s |\n' "$name" "$cpu" "$rss" "$ld"
+echo "| phase         | cpu % | loop thread % | feeds' writer % | VmRSS KiB | load average   |"
+echo "| ------------- | ----- | ------------- | --------------- | --------- | -------------- |"
+while IFS='|' read -r name cpu loop writer rss ld; do
+    printf '| %-13s | %5s | %13s | %15s | %9s | %-14s |\n' "$name" "$cpu" "$loop" "$writer" "$rss" "$ld"
 done <"$work/phases"
 echo
 echo "server VmRSS: $rss_none KiB before any client, $rss0 -> $rss1 KiB when the" \
     "$readers feeds connected ($(( (rss1 - rss0) / (readers > 0 ? readers : 1) )) KiB each)"
-echo "event-log reads for the $readers feeds during phase 3: $((reads1 - reads0))" \
+echo "event-log reads for the $readers feeds during the $rounds rounds of phase 3: $nreads" \
     "(gavel_clics_feed_reads_total: feeds at one position share a read)"
 echo "import: $(tail -n 1 "$work/import.log" 2>/dev/null)"
 if grep -q 'WARN\|ERROR' "$work/server.log"; then

@@ -36,6 +36,10 @@ struct srv_options {
     long clics_keepalive_ms;     /* their keep-alive newline (GAVEL_CLICS_KEEPALIVE_MS, 120000) */
     long clics_poll_ms;          /* their look at the log without a live event (GAVEL_CLICS_POLL_MS, 120000) */
     long clics_batch_ms; /* a channel's reads at most this often (GAVEL_CLICS_BATCH_MS, 100) */
+    long clics_stall_ms; /* a feed reader that takes nothing this long is let go
+                            (GAVEL_CLICS_STALL_MS, 30000) */
+    long clics_writer_nice; /* the feeds' writer thread's nice increment (GAVEL_CLICS_WRITER_NICE,
+                               10) */
     long session_cache_ms;       /* a checked session token is believed this long (GAVEL_SESSION_CACHE_MS, 2000; 0: never) */
     long snapshot_cache_ms;      /* a contest snapshot no event changed, at most this long (GAVEL_SNAPSHOT_CACHE_MS, 1000; 0: never) */
 };

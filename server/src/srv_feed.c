@@ -18,7 +18,7 @@
  * position want the same rows, notifications and tokens, so one read
  * serves them all: a feed about to read joins the read in flight from its
  * position (it waits on its reader), and the read's notifications are
- * encoded once, into one reference-counted buffer (struct bytes) that
+ * encoded once, into one reference-counted buffer (struct srv__bytes) that
  * every feed given them writes from. The channel also keeps the last
  * read's result, so a feed that was still writing when it came takes it
  * without a read of its own. A verdict thus costs one read and one
@@ -32,18 +32,23 @@
  * lost the role is ended (its response ends; reconnecting gives the public
  * view).
  *
+ * The loop writes a feed's headers (through lws); its body is written by
+ * the feeds' writer thread (srv_feedw.h), so that a read given to a
+ * thousand readers is not a thousand send() calls on the loop the
+ * WebSocket clients share. The loop hands the writer a feed's bytes
+ * (feed_push) and hears back when the reader took them (TAKEN: the feed
+ * may read on), left, or stalled (srv__feed_wakeup: the connection ends).
+ *
  * Bounds: at most GAVEL_CLICS_FEED_MAX feeds per process (503 past it);
  * a feed reads again only once its reader has taken all it was given
  * (so it holds at most one read: the snapshot, or FEED_ROWS_PER_READ
  * rows' notifications); a reader that takes nothing of what waits for
- * FEED_STALL_S seconds is disconnected, as a WebSocket that stops reading
- * is, and one that hung up is let go within FEED_TICK_MS (both seen by the
- * feed's timer). Each connection writes at most FEED_CHUNK bytes per turn:
- * the first chunk of a read at once when its socket takes it (feed_push),
- * the rest from its writeable callback. */
+ * GAVEL_CLICS_STALL_MS is disconnected, as a WebSocket that stops reading
+ * is, and one that hangs up is let go at once (both seen by the writer). */
 #include "srv_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,19 +61,11 @@
 #include "gv_log.h"
 #include "gv_time.h"
 #include "srv_codec.h"
+#include "srv_feedw.h"
 #include "srv_jobs.h"
 #include "srv_live.h"
 #include "srv_metrics.h"
 #include "banned.h"
-
-#define FEED_CHUNK (16 * 1024)
-#define FEED_STALL_S 30
-
-/* Notifications given to one or more feeds; freed with the last reference. */
-struct bytes {
-    size_t refs, len;
-    char data[];
-};
 
 /* The feeds of one contest in one view. A live event of the contest
  * nudges the channel, not each feed: its feeds read together at the
@@ -88,7 +85,7 @@ struct chan {
     int64_t nudge_seq; /* the newest durable event offered */
     int64_t tick_ms;   /* when the last tick ran (monotonic) */
     /* The last read that moved on: rows after last_from up to last_to. */
-    struct bytes *last;
+    struct srv__bytes *last;
     int64_t last_from, last_to;
     int64_t last_read_us; /* when that read returned (srv_req_job.feed_read_us) */
     bool last_more;
@@ -110,16 +107,17 @@ struct srv__feed {
     int64_t checked_us; /* jury feeds: when its newest passing check began */
     bool jury;
     bool headers_sent;
-    bool reading;   /* a job reads the log for us */
-    bool wanted;    /* the log may hold rows after pos: read when idle */
-    bool waiting;   /* wanted, and a peer at pos reads for it */
-    bool keepalive; /* a newline is due */
-    bool closing;   /* close at the next writeable */
-    int64_t read_ms;   /* when its last read began (monotonic) */
-    int64_t sent_ms;   /* when it last wrote (monotonic): keep-alives */
-    int64_t taken_ms;  /* when `out` came or its reader last took some: stalls */
-    struct bytes *out; /* what waits to be written, NULL when none */
-    size_t out_off;
+    bool reading;           /* a job reads the log for us */
+    bool wanted;            /* the log may hold rows after pos: read when idle */
+    bool waiting;           /* wanted, and a peer at pos reads for it */
+    bool closing;           /* close at the next writeable */
+    bool attached;          /* the writer thread writes its body (port) */
+    bool detached;          /* its connection closed; the writer has yet to let go */
+    int64_t read_ms;        /* when its last read began (monotonic) */
+    int64_t sent_ms;        /* when it was last given bytes (monotonic): keep-alives */
+    int64_t taken_ms;       /* when `out` came, before the writer has it: stalls */
+    struct srv__bytes *out; /* given and not yet taken, NULL when none */
+    struct srv__feedw_port port;
 };
 
 /* A feed's timer ticks at its keep-alive period, or every FEED_TICK_MS
@@ -131,34 +129,9 @@ static int64_t timer_ms(const struct srv_server *s)
     return s->feed_keepalive_ms < FEED_TICK_MS ? s->feed_keepalive_ms : FEED_TICK_MS;
 }
 
-/* One chunk at a time, from one buffer: everything runs on the loop thread. */
-static unsigned char chunk[LWS_PRE + FEED_CHUNK];
+/* The response's headers: written by lws, on the loop thread. */
+static unsigned char head_buf[LWS_PRE + 512];
 static uint64_t feed_ids;
-
-static struct bytes *bytes_new(const char *data, size_t len)
-{
-    struct bytes *b = gv_malloc(sizeof(*b) + len);
-
-    if (!b)
-        return NULL;
-    b->refs = 1;
-    b->len = len;
-    memcpy(b->data, data, len);
-    return b;
-}
-
-static struct bytes *bytes_ref(struct bytes *b)
-{
-    if (b)
-        b->refs++;
-    return b;
-}
-
-static void bytes_unref(struct bytes *b)
-{
-    if (b && --b->refs == 0)
-        gv_free(b);
-}
 
 static struct chan *chan_get(struct srv_server *s, int64_t contest, bool jury)
 {
@@ -188,7 +161,7 @@ static void chan_put(struct chan *ch)
     if (ch->tick_armed)
         lws_sul_schedule(ch->s->ctx, 0, &ch->tick, NULL, LWS_SET_TIMER_USEC_CANCEL);
     lws_dll2_remove(&ch->node);
-    bytes_unref(ch->last);
+    srv__bytes_unref(ch->last);
     gv_free(ch);
 }
 
@@ -217,22 +190,13 @@ static struct srv__feed *reading_at(struct chan *ch, int64_t pos)
 
 static void feed_read(struct srv__feed *f);
 
-/* Writes what `g` was just given now, when its connection has nothing
- * waiting in lws: for a thousand readers of one read, a trip through the
- * loop per reader (the writeable request, the poll for it, the callback,
- * the request undone) cost more than the write itself, and it slowed the
- * WebSocket clients that share the loop. What the socket does not take,
- * lws keeps and sends first (lws_partial_buffered): then, and for the rest
- * of a read longer than FEED_CHUNK, the writeable callback writes, as
- * before. So a feed still holds one read at most, plus one chunk in lws. */
+/* Hands what `g` was just given to the writer thread. Before the feed
+ * is attached (its headers on their way), attaching hands it over. */
 static void feed_push(struct srv__feed *g)
 {
-    if (!g->headers_sent || g->closing || lws_partial_buffered(g->wsi)) {
-        lws_callback_on_writable(g->wsi);
-        return;
-    }
-    if (srv__feed_writable(g) < 0)
-        feed_close_later(g, "cannot write to its reader");
+    if (g->attached && !g->closing)
+        srv__feedw_send(srv__server_of(g->wsi)->feedw, &g->port, SRV_FEEDW_WRITE,
+                        srv__bytes_ref(g->out));
 }
 
 /* The read `f` made for its waiters will not come: they read for
@@ -259,19 +223,15 @@ static void wake_waiting(struct srv__feed *f)
 /* Gives `g` `b` (NULL: nothing), what a read from its position found: the
  * notifications up to row `pos`, `more` when the read stopped at its
  * limit. */
-static void feed_take(struct srv__feed *g, struct bytes *b, int64_t pos, bool more)
+static void feed_take(struct srv__feed *g, struct srv__bytes *b, int64_t pos, bool more)
 {
     g->pos = pos;
     /* Still wanted only when an event past the new position was offered
      * meanwhile, or the read was cut short: no read of nothing new. */
     g->wanted = more || g->want_seq > pos;
     if (b && b->len) {
-        g->out = bytes_ref(b);
-        g->out_off = 0;
-        /* A reader that takes nothing for FEED_STALL_S is let go
-         * (srv__feed_timer). Not an lws timeout: setting one is a sorted
-         * insertion among every connection's, per reader per event. */
-        g->taken_ms = gv_time_mono_ms();
+        g->out = srv__bytes_ref(b);
+        g->sent_ms = g->taken_ms = gv_time_mono_ms();
         feed_push(g);
     }
     feed_read(g);
@@ -281,7 +241,7 @@ static void feed_take(struct srv__feed *g, struct bytes *b, int64_t pos, bool mo
  * it: on a jury channel, only a feed whose credentials were checked after
  * the read returned (srv_req_job.feed_read_us). One that opened while the
  * read was in flight reads again, for itself and any peers like it. */
-static void feed_offer(struct srv__feed *g, struct bytes *b, int64_t pos, bool more,
+static void feed_offer(struct srv__feed *g, struct srv__bytes *b, int64_t pos, bool more,
                        int64_t read_us)
 {
     if (!g->chan->jury || !b || !b->len || g->checked_us >= read_us) {
@@ -379,6 +339,22 @@ static void feed_read(struct srv__feed *f)
     atomic_fetch_add(&srv_metrics.feed_reads, 1);
 }
 
+static void wake_loop(void *ctx)
+{
+    lws_cancel_service(ctx);
+}
+
+int srv__feed_writer_start(struct srv_server *s)
+{
+    return srv__feedw_start(&s->feedw, wake_loop, s->ctx, s->feed_stall_ms, (int)s->feed_nice);
+}
+
+void srv__feed_writer_stop(struct srv_server *s)
+{
+    srv__feedw_stop(s->feedw);
+    srv__feed_wakeup(s);
+}
+
 bool srv__feed_full(struct srv_server *s)
 {
     return s->feeds.count >= (uint32_t)s->feed_max;
@@ -401,11 +377,11 @@ int srv__feed_start(struct srv__feed **out, struct lws *wsi, struct srv__conn *c
     if (job->feed_jury && job->feed_token[0])
         f->token = gv_strdup(job->feed_token);
     if (len)
-        f->out = bytes_new(job->data, len);
+        f->out = srv__bytes_new(job->data, len);
     if (!f->chan || (len && !f->out) || (job->feed_jury && job->feed_token[0] && !f->token)) {
         if (f->chan)
             chan_put(f->chan);
-        bytes_unref(f->out);
+        srv__bytes_unref(f->out);
         gv_free(f->token);
         gv_free(f);
         return -ENOMEM;
@@ -468,7 +444,7 @@ void srv__feed_done(struct srv__feed *f, const struct srv_req_job *job)
     struct chan *ch = f->chan;
     int64_t from = f->pos;
     size_t len = job->data ? (job->data_len ? job->data_len : strlen(job->data)) : 0;
-    struct bytes *b = NULL;
+    struct srv__bytes *b = NULL;
 
     f->reading = false;
     lws_dll2_remove(&f->read_node);
@@ -479,14 +455,14 @@ void srv__feed_done(struct srv__feed *f, const struct srv_req_job *job)
     }
     if (ch->jury)
         creds_apply(ch, job);
-    if (len && !(b = bytes_new(job->data, len))) {
+    if (len && !(b = srv__bytes_new(job->data, len))) {
         feed_close_later(f, "out of memory");
         wake_waiting(f);
         return;
     }
     if (job->feed_pos > from) {
-        bytes_unref(ch->last);
-        ch->last = bytes_ref(b);
+        srv__bytes_unref(ch->last);
+        ch->last = srv__bytes_ref(b);
         ch->last_from = from;
         ch->last_to = job->feed_pos;
         ch->last_read_us = job->feed_read_us;
@@ -504,14 +480,35 @@ void srv__feed_done(struct srv__feed *f, const struct srv_req_job *job)
     }
     if (!f->closing)
         feed_offer(f, b, job->feed_pos, job->feed_more, job->feed_read_us);
-    bytes_unref(b);
+    srv__bytes_unref(b);
+}
+
+/* The headers are out (lws flushed them before this writeable): from now
+ * on the writer thread writes the body, to a duplicate of the socket
+ * (srv_feedw.h). */
+static int feed_attach(struct srv__feed *f)
+{
+    struct srv_server *s = srv__server_of(f->wsi);
+    int fd;
+
+    if (!srv__feedw_running(s->feedw))
+        return -1;
+    fd = fcntl(lws_get_socket_fd(f->wsi), F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) {
+        gv_log(GV_LOG_WARN, "feed", "cannot hand a feed to its writer: %s", strerror(errno));
+        return -1;
+    }
+    srv__feedw_port_init(&f->port, fd);
+    f->attached = true;
+    srv__feedw_send(s->feedw, &f->port, SRV_FEEDW_OPEN | (f->out ? SRV_FEEDW_WRITE : 0u),
+                    srv__bytes_ref(f->out));
+    return 0;
 }
 
 int srv__feed_writable(struct srv__feed *f)
 {
-    unsigned char *start = chunk + LWS_PRE, *p = start, *end = start + 512;
+    unsigned char *start = head_buf + LWS_PRE, *p = start, *end = head_buf + sizeof(head_buf);
     static const char no_store[] = "no-store";
-    size_t n;
 
     if (f->closing)
         return -1;
@@ -530,42 +527,14 @@ int srv__feed_writable(struct srv__feed *f)
         lws_callback_on_writable(f->wsi);
         return 0;
     }
-    if (f->out) {
-        n = f->out->len - f->out_off;
-        if (n > FEED_CHUNK)
-            n = FEED_CHUNK;
-        /* Copied behind LWS_PRE: the bytes are shared, lws may write
-         * before what it sends. */
-        memcpy(start, f->out->data + f->out_off, n);
-        if (lws_write(f->wsi, start, n, LWS_WRITE_HTTP) < 0)
-            return -1;
-        f->out_off += n;
-        f->sent_ms = f->taken_ms = gv_time_mono_ms();
-        if (f->out_off < f->out->len) {
-            lws_callback_on_writable(f->wsi);
-            return 0;
-        }
-        bytes_unref(f->out);
-        f->out = NULL;
-        f->out_off = 0;
-        f->keepalive = false; /* it has just had a sign of life */
-        feed_read(f);
-        return 0;
-    }
-    if (f->keepalive) {
-        f->keepalive = false;
-        start[0] = '\n';
-        if (lws_write(f->wsi, start, 1, LWS_WRITE_HTTP) < 0)
-            return -1;
-        f->sent_ms = gv_time_mono_ms();
-    }
+    if (!f->attached)
+        return feed_attach(f);
     return 0;
 }
 
-/* Whether the reader closed its end. lws reads nothing from a connection
- * while it sends a response, so a reader that left is otherwise seen only
- * when a write to it fails - up to two keep-alives later - and holds its
- * place under GAVEL_CLICS_FEED_MAX until then. */
+/* Whether the reader closed its end, before the writer thread watches it.
+ * lws reads nothing from a connection while it sends a response, so a
+ * reader that left is otherwise seen only when a write to it fails. */
 static bool reader_left(struct srv__feed *f)
 {
     char c;
@@ -579,14 +548,15 @@ void srv__feed_timer(struct srv__feed *f)
     struct srv_server *s = srv__server_of(f->wsi);
     int64_t now = gv_time_mono_ms(), period = timer_ms(s);
 
-    if (reader_left(f)) {
+    if (!f->attached && reader_left(f)) {
         feed_close_later(f, "its reader left");
         lws_set_timeout(f->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
         return;
     }
-    /* A reader that took nothing of what waits for FEED_STALL_S is let
-     * go, as a WebSocket that stops reading is. */
-    if (f->out && now - f->taken_ms >= (int64_t)FEED_STALL_S * 1000) {
+    /* A reader that took nothing of what waits for GAVEL_CLICS_STALL_MS is let
+     * go, as a WebSocket that stops reading is (once attached, the writer
+     * thread, which sees each write, tells). */
+    if (!f->attached && f->out && now - f->taken_ms >= s->feed_stall_ms) {
         feed_close_later(f, "its reader stopped reading");
         /* Its socket may never be writeable again: closed from here. */
         lws_set_timeout(f->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
@@ -594,9 +564,9 @@ void srv__feed_timer(struct srv__feed *f)
     }
     /* The spec's keep-alive: a newline when nothing was written for
      * GAVEL_CLICS_KEEPALIVE_MS (a tick early rather than late). */
-    if (!f->out && now - f->sent_ms >= s->feed_keepalive_ms - period) {
-        f->keepalive = true;
-        lws_callback_on_writable(f->wsi);
+    if (f->attached && !f->out && now - f->sent_ms >= s->feed_keepalive_ms - period) {
+        f->sent_ms = now;
+        srv__feedw_send(s->feedw, &f->port, SRV_FEEDW_KEEPALIVE, NULL);
     }
     /* Every GAVEL_CLICS_POLL_MS, a look at the log in case a live entry
      * was lost (Redis restarted, say). */
@@ -609,7 +579,6 @@ void srv__feed_timer(struct srv__feed *f)
 
 void srv__feed_free(struct srv_server *s, struct srv__feed *f)
 {
-    (void)s;
     if (!f)
         return;
     lws_dll2_remove(&f->node);
@@ -620,9 +589,46 @@ void srv__feed_free(struct srv_server *s, struct srv__feed *f)
     if (f->reading)
         wake_waiting(f);
     chan_put(f->chan);
-    bytes_unref(f->out);
+    srv__bytes_unref(f->out);
+    f->out = NULL;
     gv_free(f->token);
+    f->token = NULL;
+    if (f->attached && srv__feedw_running(s->feedw)) {
+        /* Freed when the writer says it let go (srv__feed_wakeup). */
+        f->detached = true;
+        srv__feedw_send(s->feedw, &f->port, SRV_FEEDW_CLOSE, NULL);
+        return;
+    }
+    if (f->attached)
+        srv__feedw_port_release(&f->port);
     gv_free(f);
+}
+
+void srv__feed_wakeup(struct srv_server *s)
+{
+    struct srv__feedw_port *p = srv__feedw_drain(s->feedw);
+
+    while (p) {
+        struct srv__feedw_port *next = p->got_next;
+        struct srv__feed *f = lws_container_of(p, struct srv__feed, port);
+
+        if (p->got & SRV_FEEDW_CLOSED) {
+            gv_free(f);
+        } else if (f->detached) {
+            /* Its CLOSED follows. */
+        } else if (p->got & (SRV_FEEDW_LEFT | SRV_FEEDW_FAILED | SRV_FEEDW_STALLED)) {
+            feed_close_later(f, p->got & SRV_FEEDW_LEFT      ? "its reader left"
+                                : p->got & SRV_FEEDW_STALLED ? "its reader stopped reading"
+                                                             : "cannot write to its reader");
+            /* Its socket may never be writeable again: closed from here. */
+            lws_set_timeout(f->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        } else if (p->got & SRV_FEEDW_TAKEN) {
+            srv__bytes_unref(f->out);
+            f->out = NULL;
+            feed_read(f);
+        }
+        p = next;
+    }
 }
 
 /* Row `seq` of the channel's contest was logged: the feeds behind it read. */

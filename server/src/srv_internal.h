@@ -38,6 +38,7 @@ struct srv_clock;
 struct srv_live_event;
 struct srv__session; /* a WebSocket connection's state (srv_session.c) */
 struct srv__feed;    /* a streamed CLICS event feed (srv_feed.c) */
+struct srv__feedw;   /* the thread that writes them (srv_feedw.c) */
 struct srv__topic;   /* srv_registry.c */
 
 /* An entry of one of the registry's hash tables, which it embeds. */
@@ -116,6 +117,9 @@ struct srv_server {
     long feed_keepalive_ms;      /* GAVEL_CLICS_KEEPALIVE_MS */
     long feed_poll_ms;           /* GAVEL_CLICS_POLL_MS */
     long feed_batch_ms;          /* GAVEL_CLICS_BATCH_MS */
+    long feed_stall_ms;          /* GAVEL_CLICS_STALL_MS */
+    long feed_nice;              /* GAVEL_CLICS_WRITER_NICE */
+    struct srv__feedw *feedw;    /* the feeds' writer thread (srv_feedw.h) */
 };
 
 static inline struct srv_server *srv__server_of(struct lws *wsi)
@@ -180,6 +184,11 @@ void srv__deliver_events(struct srv_server *s, struct srv_live_event *events);
 
 /* --- srv_feed.c -------------------------------------------------------------- */
 
+/* Starts the feeds' writer thread (s->feedw). -errno. */
+int srv__feed_writer_start(struct srv_server *s);
+/* Ends it, and frees the feeds it let go; feeds closed later release their
+ * sockets themselves. Before the context is destroyed. */
+void srv__feed_writer_stop(struct srv_server *s);
 /* Whether the process serves as many streamed feeds as it may. */
 bool srv__feed_full(struct srv_server *s);
 /* The first read of a streamed feed (`job`, a clics.get that set `feed`)
@@ -198,6 +207,9 @@ void srv__feed_timer(struct srv__feed *f);
 void srv__feed_free(struct srv_server *s, struct srv__feed *f);
 /* Tells the feeds of the events' contests that the log has new rows. */
 void srv__feed_offer(struct srv_server *s, const struct srv_live_event *events);
+/* Takes what the writer thread reported: readers that took their bytes
+ * read on, readers that left or stalled end, closed feeds are freed. */
+void srv__feed_wakeup(struct srv_server *s);
 
 /* --- srv_server.c ------------------------------------------------------------ */
 

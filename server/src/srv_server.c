@@ -38,6 +38,7 @@
 #include "gv_log.h"
 #include "srv_cache.h"
 #include "srv_codec.h"
+#include "srv_feedw.h"
 #include "srv_health.h"
 #include "srv_jobs.h"
 #include "srv_live.h"
@@ -78,6 +79,7 @@ void srv__server_wakeup(struct srv_server *s)
         if (e->type == CST_EVENT_SESSION_ENDED)
             srv_cache_session_drop_user(s->proto.cache, e->user_id);
     }
+    srv__feed_wakeup(s);
     if (ev) {
         srv__feed_offer(s, ev);
         srv__deliver_events(s, ev); /* frees them */
@@ -222,6 +224,12 @@ int srv_options_load(struct srv_options *out, const char *default_web_root, cons
     if (err < 0)
         return err;
     err = gv_config_get_long(&out->clics_batch_ms, "GAVEL_CLICS_BATCH_MS", 100, 0, 10000);
+    if (err < 0)
+        return err;
+    err = gv_config_get_long(&out->clics_stall_ms, "GAVEL_CLICS_STALL_MS", 30000, 100, 3600000);
+    if (err < 0)
+        return err;
+    err = gv_config_get_long(&out->clics_writer_nice, "GAVEL_CLICS_WRITER_NICE", 10, 0, 19);
     if (err < 0)
         return err;
     err = gv_config_get_long(&out->session_cache_ms, "GAVEL_SESSION_CACHE_MS",
@@ -369,6 +377,8 @@ int srv_server_new(struct srv_server **out, const struct srv_options *opt)
     s->feed_keepalive_ms = opt->clics_keepalive_ms > 0 ? opt->clics_keepalive_ms : 120000;
     s->feed_poll_ms = opt->clics_poll_ms > 0 ? opt->clics_poll_ms : 120000;
     s->feed_batch_ms = opt->clics_batch_ms;
+    s->feed_stall_ms = opt->clics_stall_ms > 0 ? opt->clics_stall_ms : 30000;
+    s->feed_nice = opt->clics_writer_nice;
     s->proto.version = s->version;
     s->proto.rate_prefix = s->rate_prefix;
     s->proto.rate_free = opt->rate_free > 0 ? opt->rate_free : 6;
@@ -462,6 +472,11 @@ int srv_server_new(struct srv_server **out, const struct srv_options *opt)
         goto fail;
     }
 
+    err = srv__feed_writer_start(s);
+    if (err < 0) {
+        gv_log(GV_LOG_ERROR, "server", "cannot start the feeds' writer: %s", gv_strerror(err));
+        goto fail;
+    }
     err = srv_health_start(&s->health, opt->pg_url, opt->redis_url);
     if (err < 0) {
         gv_log(GV_LOG_ERROR, "server", "cannot start the health monitor: %s", gv_strerror(err));
@@ -526,8 +541,11 @@ void srv_server_free(struct srv_server *s)
     s->live = NULL;
     srv_clock_stop(s->clock);
     s->clock = NULL;
+    srv__feed_writer_stop(s);
     if (s->ctx)
         lws_context_destroy(s->ctx);
+    /* After the connections: the last feeds released their sockets. */
+    srv__feedw_free(s->feedw);
     srv_health_stop(s->health);
     srv_cache_free(s->proto.cache);
     gv_free(s->web_root);
