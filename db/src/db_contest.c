@@ -335,8 +335,10 @@ struct first_holders {
 static int first_solves_load(int64_t *first, struct first_holders *holders, struct db_pg *pg,
                              const struct db__board *s, const char *cid)
 {
-    const char *p[] = {cid};
+    char ids[CST_EVENT_CELLS_MAX * 21 + 3] = "{";
+    const char *p[] = {cid, ids};
     PGresult *res = NULL;
+    size_t len = 1;
     int err;
 
     for (size_t k = 0; k < s->nproblems; k++)
@@ -347,19 +349,39 @@ static int first_solves_load(int64_t *first, struct first_holders *holders, stru
         for (size_t k = 0; k < s->nproblems; k++)
             holders->problem_id[k] = col_i64(s->problems, (int)k, 0);
     }
+    /* Per problem of the contest, its earliest visible accepted
+     * submission's time (one walk of submissions_first_ac_idx, migration
+     * 0013, stopping at the first visible solver), then everyone who
+     * solved it at that very time (ties). */
+    for (size_t k = 0; k < s->nproblems && len + 24 < sizeof(ids); k++)
+        len += (size_t)snprintf(ids + len, sizeof(ids) - len, "%s%" PRId64, k ? "," : "",
+                                col_i64(s->problems, (int)k, 0));
+    snprintf(ids + len, sizeof(ids) - len, "}");
     err = db__pg_select(
         &res, pg, "first solves",
-        "SELECT problem_id, at, user_id FROM (SELECT s.problem_id, s.user_id, " EPOCH_MS(
-            "s.created_at") " AS at, rank() OVER (PARTITION BY s.problem_id "
-                            "ORDER BY s.created_at) AS r FROM submissions s JOIN participants pa "
-                            "ON "
-                            "pa.contest_id = s.contest_id AND pa.user_id = s.user_id AND NOT "
-                            "pa.is_hidden WHERE s.contest_id = $1::bigint AND s.status = 'judged' "
-                            "AND "
-                            "s.verdict = 'AC') x WHERE r = 1 GROUP BY problem_id, at, user_id "
-                            "ORDER BY "
-                            "problem_id, user_id",
-        1, p);
+        "SELECT p.problem_id, " EPOCH_MS(
+            "s.created_at") " AS at, s.user_id "
+                            "FROM unnest($2::bigint[]) AS p(problem_id) "
+                            "CROSS JOIN LATERAL (SELECT f.created_at FROM submissions f JOIN "
+                            "participants fp "
+                            "ON fp.contest_id = f.contest_id AND fp.user_id = f.user_id AND NOT "
+                            "fp.is_hidden "
+                            "WHERE f.contest_id = $1::bigint AND f.problem_id = p.problem_id "
+                            "AND f.status = 'judged' AND f.verdict = 'AC' ORDER BY f.created_at "
+                            "LIMIT 1) first "
+                            "CROSS JOIN LATERAL (SELECT s.user_id, s.created_at FROM submissions s "
+                            "JOIN participants pa ON pa.contest_id = s.contest_id AND pa.user_id = "
+                            "s.user_id "
+                            "AND NOT pa.is_hidden WHERE s.contest_id = $1::bigint AND s.problem_id "
+                            "= p.problem_id "
+                            "AND s.status = 'judged' AND s.verdict = 'AC' AND s.created_at = "
+                            "first.created_at "
+                            /* OFFSET 0 keeps the planner from flattening this into a join
+                             * over every accepted submission of the problem, filtered by
+                             * time afterwards: the ranking this replaced, in another form. */
+                            "OFFSET 0) s "
+                            "GROUP BY p.problem_id, at, s.user_id ORDER BY p.problem_id, s.user_id",
+        2, p);
     if (err < 0)
         return err;
     for (int i = 0; i < PQntuples(res); i++) {

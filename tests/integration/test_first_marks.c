@@ -28,7 +28,8 @@ struct fx {
     char last[DB_STREAM_ID_MAX]; /* the newest entry read so far */
 };
 
-/* A running contest without a freeze, one problem, three participants. */
+/* A running contest without a freeze, one problem, three participants
+ * and a hidden one (dave). */
 static int setup(void **state)
 {
     static struct fx f;
@@ -52,7 +53,7 @@ static int setup(void **state)
     itest_sqlf(f.pg,
                "INSERT INTO users (username, display_name, password_hash) VALUES "
                "('alice', 'Alice', '$argon2id$x'), ('bob', 'Bob', '$argon2id$x'), "
-               "('carol', 'Carol', '$argon2id$x');"
+               "('carol', 'Carol', '$argon2id$x'), ('dave', 'Dave', '$argon2id$x');"
                "INSERT INTO problems (slug, name) VALUES ('p1', 'P1');"
                "INSERT INTO problem_versions (problem_id, version, time_limit_ms, "
                "memory_limit_kb) SELECT id, 1, 1000, 262144 FROM problems;"
@@ -60,8 +61,8 @@ static int setup(void **state)
                "date_trunc('minute', now()) - interval '100 min', now() + interval '100 min');"
                "INSERT INTO contest_problems (contest_id, problem_id, label, ordinal) "
                "SELECT c.id, p.id, 'A', 1 FROM contests c, problems p;"
-               "INSERT INTO participants (contest_id, user_id) SELECT c.id, u.id "
-               "FROM contests c, users u");
+               "INSERT INTO participants (contest_id, user_id, is_hidden) SELECT c.id, u.id, "
+               "u.username = 'dave' FROM contests c, users u");
     f.cid = itest_sql_int(f.pg, "SELECT id FROM contests");
     f.alice = itest_sql_int(f.pg, "SELECT id FROM users WHERE username = 'alice'");
     f.bob = itest_sql_int(f.pg, "SELECT id FROM users WHERE username = 'bob'");
@@ -173,6 +174,17 @@ static void the_rows_that_lose_and_gain_a_mark_are_published(void **state)
     }
     publish(f, f->carol);
     expect_rows(f, "carol:0 alice:1", "after the key was lost");
+
+    /* A hidden participant's earlier solve takes no mark: the first
+     * visible solver keeps it (the lookup walks past dave's). */
+    judged(f, "dave", 1, "AC");
+    publish(f, f->carol);
+    expect_rows(f, "carol:0", "a hidden participant's earlier solve");
+
+    /* A solve at the very same time as the first one shares the mark. */
+    judged(f, "bob", 10, "AC");
+    publish(f, f->bob);
+    expect_rows(f, "bob:1", "a tie with the first solve");
 }
 
 int main(void)
