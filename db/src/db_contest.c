@@ -329,6 +329,14 @@ struct first_holders {
     size_t nproblems;
 };
 
+/* Whether submission `sub`'s author is a visible participant of contest
+ * $1: a lookup by the participants' primary key per submission. Not a
+ * join: on a contest the statistics do not know yet (every new one), the
+ * planner expected one participant and scanned them all per submission. */
+#define VISIBLE(sub)                                                                               \
+    "NOT coalesce((SELECT v.is_hidden FROM participants v WHERE v.contest_id = $1::bigint "        \
+    "AND v.user_id = " sub ".user_id), true)"
+
 /* The earliest accepted attempt per problem by a visible participant, as
  * ms since the start, INT64_MAX where none is shown in this view; and, when
  * `holders` is given, whose attempts those are. */
@@ -359,28 +367,22 @@ static int first_solves_load(int64_t *first, struct first_holders *holders, stru
     snprintf(ids + len, sizeof(ids) - len, "}");
     err = db__pg_select(
         &res, pg, "first solves",
-        "SELECT p.problem_id, " EPOCH_MS(
+        "SELECT DISTINCT p.problem_id, " EPOCH_MS(
             "s.created_at") " AS at, s.user_id "
                             "FROM unnest($2::bigint[]) AS p(problem_id) "
-                            "CROSS JOIN LATERAL (SELECT f.created_at FROM submissions f JOIN "
-                            "participants fp "
-                            "ON fp.contest_id = f.contest_id AND fp.user_id = f.user_id AND NOT "
-                            "fp.is_hidden "
+                            "CROSS JOIN LATERAL (SELECT f.created_at FROM submissions f "
                             "WHERE f.contest_id = $1::bigint AND f.problem_id = p.problem_id "
-                            "AND f.status = 'judged' AND f.verdict = 'AC' ORDER BY f.created_at "
-                            "LIMIT 1) first "
-                            "CROSS JOIN LATERAL (SELECT s.user_id, s.created_at FROM submissions s "
-                            "JOIN participants pa ON pa.contest_id = s.contest_id AND pa.user_id = "
-                            "s.user_id "
-                            "AND NOT pa.is_hidden WHERE s.contest_id = $1::bigint AND s.problem_id "
-                            "= p.problem_id "
-                            "AND s.status = 'judged' AND s.verdict = 'AC' AND s.created_at = "
-                            "first.created_at "
-                            /* OFFSET 0 keeps the planner from flattening this into a join
-                             * over every accepted submission of the problem, filtered by
-                             * time afterwards: the ranking this replaced, in another form. */
-                            "OFFSET 0) s "
-                            "GROUP BY p.problem_id, at, s.user_id ORDER BY p.problem_id, s.user_id",
+                            "AND f.status = 'judged' AND f.verdict = 'AC' AND " VISIBLE(
+                                "f") " "
+                                     "ORDER BY f.created_at LIMIT 1) first "
+                                     "CROSS JOIN LATERAL (SELECT s.user_id, s.created_at FROM "
+                                     "submissions s "
+                                     "WHERE s.contest_id = $1::bigint AND s.problem_id = "
+                                     "p.problem_id "
+                                     "AND s.status = 'judged' AND s.verdict = 'AC' "
+                                     "AND s.created_at = first.created_at AND " VISIBLE(
+                                         "s") ") s "
+                                              "ORDER BY p.problem_id, s.user_id",
         2, p);
     if (err < 0)
         return err;
