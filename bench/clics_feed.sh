@@ -219,6 +219,13 @@ for round in $(seq "$rounds"); do
     reads1=$(reads)
     nreads=$((nreads + reads1 - reads0))
     stop_readers "$readers feeds #$round"
+    # The next round's no-feed phase starts once the server let the
+    # readers go: a server that sees hang-ups late would otherwise still
+    # be closing them during it, to its own credit.
+    for _ in $(seq 300); do
+        [ "$(feeds_open)" = 0 ] && break
+        sleep 0.1
+    done
 done
 
 gv_say "4. $readers idle feeds (a contest without events) and the same $clients WebSocket clients"

@@ -330,12 +330,34 @@ struct first_holders {
 };
 
 /* Whether submission `sub`'s author is a visible participant of contest
- * $1: a lookup by the participants' primary key per submission. Not a
+ * $1: an index probe per submission (its author's participation). Not a
  * join: on a contest the statistics do not know yet (every new one), the
  * planner expected one participant and scanned them all per submission. */
 #define VISIBLE(sub)                                                                               \
     "NOT coalesce((SELECT v.is_hidden FROM participants v WHERE v.contest_id = $1::bigint "        \
     "AND v.user_id = " sub ".user_id), true)"
+
+/* Per problem of contest $1 (the ids in $2), its earliest visible accepted
+ * submission's time (one walk of submissions_first_ac_idx, migration 0013,
+ * stopping at the first visible solver), then everyone who solved it at
+ * that very time (ties). */
+/* clang-format off */
+static const char first_solves_sql[] =
+    "SELECT DISTINCT p.problem_id, " EPOCH_MS("s.created_at") " AS at, s.user_id "
+    "FROM unnest($2::bigint[]) AS p(problem_id) "
+    "CROSS JOIN LATERAL (SELECT f.created_at FROM submissions f "
+        "WHERE f.contest_id = $1::bigint AND f.problem_id = p.problem_id "
+        "AND f.status = 'judged' AND f.verdict = 'AC' AND " VISIBLE("f") " "
+        "ORDER BY f.created_at LIMIT 1) first "
+    "CROSS JOIN LATERAL (SELECT s.user_id, s.created_at FROM submissions s "
+        "WHERE s.contest_id = $1::bigint AND s.problem_id = p.problem_id "
+        "AND s.status = 'judged' AND s.verdict = 'AC' "
+        "AND s.created_at = first.created_at AND " VISIBLE("s") " "
+        /* Not flattened into a join: the planner then ran it over all of
+         * the contest's accepted submissions before the walk above. */
+        "OFFSET 0) s "
+    "ORDER BY p.problem_id, s.user_id";
+/* clang-format on */
 
 /* The earliest accepted attempt per problem by a visible participant, as
  * ms since the start, INT64_MAX where none is shown in this view; and, when
@@ -357,33 +379,11 @@ static int first_solves_load(int64_t *first, struct first_holders *holders, stru
         for (size_t k = 0; k < s->nproblems; k++)
             holders->problem_id[k] = col_i64(s->problems, (int)k, 0);
     }
-    /* Per problem of the contest, its earliest visible accepted
-     * submission's time (one walk of submissions_first_ac_idx, migration
-     * 0013, stopping at the first visible solver), then everyone who
-     * solved it at that very time (ties). */
     for (size_t k = 0; k < s->nproblems && len + 24 < sizeof(ids); k++)
         len += (size_t)snprintf(ids + len, sizeof(ids) - len, "%s%" PRId64, k ? "," : "",
                                 col_i64(s->problems, (int)k, 0));
     snprintf(ids + len, sizeof(ids) - len, "}");
-    err = db__pg_select(
-        &res, pg, "first solves",
-        "SELECT DISTINCT p.problem_id, " EPOCH_MS(
-            "s.created_at") " AS at, s.user_id "
-                            "FROM unnest($2::bigint[]) AS p(problem_id) "
-                            "CROSS JOIN LATERAL (SELECT f.created_at FROM submissions f "
-                            "WHERE f.contest_id = $1::bigint AND f.problem_id = p.problem_id "
-                            "AND f.status = 'judged' AND f.verdict = 'AC' AND " VISIBLE(
-                                "f") " "
-                                     "ORDER BY f.created_at LIMIT 1) first "
-                                     "CROSS JOIN LATERAL (SELECT s.user_id, s.created_at FROM "
-                                     "submissions s "
-                                     "WHERE s.contest_id = $1::bigint AND s.problem_id = "
-                                     "p.problem_id "
-                                     "AND s.status = 'judged' AND s.verdict = 'AC' "
-                                     "AND s.created_at = first.created_at AND " VISIBLE(
-                                         "s") ") s "
-                                              "ORDER BY p.problem_id, s.user_id",
-        2, p);
+    err = db__pg_select(&res, pg, "first solves", first_solves_sql, 2, p);
     if (err < 0)
         return err;
     for (int i = 0; i < PQntuples(res); i++) {
