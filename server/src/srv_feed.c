@@ -493,6 +493,12 @@ static int feed_attach(struct srv__feed *f)
 
     if (!srv__feedw_running(s->feedw))
         return -1;
+    /* lws sends what it buffered before calling us, but should a header
+     * byte still wait there, the body must not overtake it. */
+    if (lws_partial_buffered(f->wsi)) {
+        lws_callback_on_writable(f->wsi);
+        return 0;
+    }
     fd = fcntl(lws_get_socket_fd(f->wsi), F_DUPFD_CLOEXEC, 0);
     if (fd < 0) {
         gv_log(GV_LOG_WARN, "feed", "cannot hand a feed to its writer: %s", strerror(errno));
