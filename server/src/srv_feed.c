@@ -45,6 +45,7 @@
  * rows' notifications); a reader that takes nothing of what waits for
  * GAVEL_CLICS_STALL_MS is disconnected, as a WebSocket that stops reading
  * is, and one that hangs up is let go at once (both seen by the writer). */
+#define _GNU_SOURCE /* dup3() */
 #include "srv_internal.h"
 
 #include <errno.h>
@@ -53,6 +54,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -98,8 +100,10 @@ struct srv__feed {
     struct lws_dll2_owner waiters; /* feeds at our position waiting on our read */
     struct chan *chan;
     uint64_t id; /* names the feed to its jobs (a credential check) */
-    struct lws *wsi;
-    struct srv__conn *c; /* the connection's registry entry, for its jobs */
+    struct srv_server *s;
+    struct lws *wsi;              /* lws's connection, until the writer has it (then NULL) */
+    struct srv__conn conn;        /* the registry entry its reads' jobs come back to */
+    lws_sorted_usec_list_t timer; /* srv__feed_timer; at once for a closing feed without wsi */
     int64_t contest, pos;
     int64_t want_seq; /* the newest durable event of the contest offered to it */
     int64_t user_id;  /* jury feeds: whose view it is */
@@ -110,7 +114,7 @@ struct srv__feed {
     bool reading;           /* a job reads the log for us */
     bool wanted;            /* the log may hold rows after pos: read when idle */
     bool waiting;           /* wanted, and a peer at pos reads for it */
-    bool closing;           /* close at the next writeable */
+    bool closing;           /* close at the next writeable (at the timer, without wsi) */
     bool attached;          /* the writer thread writes its body (port) */
     bool detached;          /* its connection closed; the writer has yet to let go */
     int64_t read_ms;        /* when its last read began (monotonic) */
@@ -165,12 +169,24 @@ static void chan_put(struct chan *ch)
     gv_free(ch);
 }
 
+static void feed_timer(lws_sorted_usec_list_t *sul);
+
+static void timer_arm(struct srv__feed *f, int64_t us)
+{
+    lws_sul_schedule(f->s->ctx, 0, &f->timer, feed_timer, (lws_usec_t)us);
+}
+
+/* Ends the feed from the loop, outside whatever walk of its channel made
+ * the call: through lws while lws has the connection, else at its timer. */
 static void feed_close_later(struct srv__feed *f, const char *why)
 {
     if (!f->closing)
         gv_log(GV_LOG_DEBUG, "feed", "closing a feed of contest %" PRId64 ": %s", f->contest, why);
     f->closing = true;
-    lws_callback_on_writable(f->wsi);
+    if (f->wsi)
+        lws_callback_on_writable(f->wsi);
+    else
+        timer_arm(f, 1);
 }
 
 /* The feed of the channel reading from `pos`, or NULL. The reads in flight
@@ -195,8 +211,7 @@ static void feed_read(struct srv__feed *f);
 static void feed_push(struct srv__feed *g)
 {
     if (g->attached && !g->closing)
-        srv__feedw_send(srv__server_of(g->wsi)->feedw, &g->port, SRV_FEEDW_WRITE,
-                        srv__bytes_ref(g->out));
+        srv__feedw_send(g->s->feedw, &g->port, SRV_FEEDW_WRITE, srv__bytes_ref(g->out));
 }
 
 /* The read `f` made for its waiters will not come: they read for
@@ -285,7 +300,7 @@ static int creds_attach(struct srv_req_job *job, struct chan *ch)
  * read in flight will do. */
 static void feed_read(struct srv__feed *f)
 {
-    struct srv_server *s = srv__server_of(f->wsi);
+    struct srv_server *s = f->s;
     struct chan *ch = f->chan;
     struct srv__feed *peer;
     struct srv_req_job *job;
@@ -324,11 +339,11 @@ static void feed_read(struct srv__feed *f)
     job->feed_next = true;
     job->feed_jury = f->jury;
     job->feed_pos = f->pos;
-    srv__conn_add(&s->reg, f->c, f->wsi, false);
-    job->base.conn_id = f->c->id;
+    srv__conn_add(&s->reg, &f->conn, NULL, SRV__CONN_FEED);
+    job->base.conn_id = f->conn.id;
     if (srv_jobs_submit(s->jobs, &job->base) < 0) {
         /* Overloaded: the next event or keep-alive tries again. */
-        srv__conn_remove(&s->reg, f->c);
+        srv__conn_remove(&s->reg, &f->conn);
         job->base.free(&job->base);
         return;
     }
@@ -346,6 +361,12 @@ static void wake_loop(void *ctx)
 
 int srv__feed_writer_start(struct srv_server *s)
 {
+    /* What lws's descriptor of a feed becomes when the feed leaves lws
+     * (feed_leave_lws). Without it, feeds stay in lws. */
+    s->feed_spare_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s->feed_spare_fd < 0)
+        gv_log(GV_LOG_WARN, "feed", "feeds stay in the event loop: no socket to swap in: %s",
+               strerror(errno));
     return srv__feedw_start(&s->feedw, wake_loop, s->ctx, s->feed_stall_ms, (int)s->feed_nice);
 }
 
@@ -353,6 +374,9 @@ void srv__feed_writer_stop(struct srv_server *s)
 {
     srv__feedw_stop(s->feedw);
     srv__feed_wakeup(s);
+    if (s->feed_spare_fd >= 0)
+        close(s->feed_spare_fd);
+    s->feed_spare_fd = -1;
 }
 
 bool srv__feed_full(struct srv_server *s)
@@ -360,8 +384,7 @@ bool srv__feed_full(struct srv_server *s)
     return s->feeds.count >= (uint32_t)s->feed_max;
 }
 
-int srv__feed_start(struct srv__feed **out, struct lws *wsi, struct srv__conn *c,
-                    const struct srv_req_job *job)
+int srv__feed_start(struct srv__feed **out, struct lws *wsi, const struct srv_req_job *job)
 {
     struct srv_server *s = srv__server_of(wsi);
     size_t len = job->data ? (job->data_len ? job->data_len : strlen(job->data)) : 0;
@@ -387,8 +410,8 @@ int srv__feed_start(struct srv__feed **out, struct lws *wsi, struct srv__conn *c
         return -ENOMEM;
     }
     f->id = ++feed_ids;
+    f->s = s;
     f->wsi = wsi;
-    f->c = c;
     f->contest = job->feed_contest;
     f->pos = job->feed_pos;
     f->jury = job->feed_jury;
@@ -402,7 +425,7 @@ int srv__feed_start(struct srv__feed **out, struct lws *wsi, struct srv__conn *c
     lws_dll2_add_tail(&f->node, &s->feeds);
     lws_dll2_add_tail(&f->chan_node, &f->chan->feeds);
     gv_gauge_add(&srv_metrics.feeds_open, 1);
-    lws_set_timer_usecs(wsi, (lws_usec_t)timer_ms(s) * 1000);
+    timer_arm(f, timer_ms(s) * LWS_US_PER_MS);
     lws_callback_on_writable(wsi);
     *out = f;
     feed_read(f); /* a resumed feed's first read (srv_proto_clics.c) */
@@ -439,13 +462,15 @@ static void creds_apply(struct chan *ch, const struct srv_req_job *job)
     lws_end_foreach_dll(d);
 }
 
-void srv__feed_done(struct srv__feed *f, const struct srv_req_job *job)
+void srv__feed_done(struct srv__conn *c, const struct srv_req_job *job)
 {
+    struct srv__feed *f = lws_container_of(c, struct srv__feed, conn);
     struct chan *ch = f->chan;
     int64_t from = f->pos;
     size_t len = job->data ? (job->data_len ? job->data_len : strlen(job->data)) : 0;
     struct srv__bytes *b = NULL;
 
+    srv__conn_remove(&f->s->reg, c);
     f->reading = false;
     lws_dll2_remove(&f->read_node);
     if (job->err_code || !job->feed) {
@@ -483,12 +508,29 @@ void srv__feed_done(struct srv__feed *f, const struct srv_req_job *job)
     srv__bytes_unref(b);
 }
 
+/* lws polls every descriptor it holds at each turn of the loop (4.1: one
+ * poll() over them all), and a feed's connection would sit there for hours
+ * with nothing to read: once the writer has it, it leaves lws. lws's
+ * close shuts its socket down for writing, and the writer's duplicate is
+ * the same socket; so lws's descriptor is first made a socket of no
+ * connection (dup3 swaps it in one step) and lws shuts and closes that.
+ * False: lws keeps the connection, which still works, at that cost. */
+static bool feed_leave_lws(struct srv__feed *f)
+{
+    if (f->s->feed_spare_fd < 0 ||
+        dup3(f->s->feed_spare_fd, lws_get_socket_fd(f->wsi), O_CLOEXEC) < 0)
+        return false;
+    f->wsi = NULL;
+    return true;
+}
+
 /* The headers are out (lws flushed them before this writeable): from now
  * on the writer thread writes the body, to a duplicate of the socket
- * (srv_feedw.h). */
+ * (srv_feedw.h). 1 when the connection left lws, else 0 or -1 as
+ * srv__feed_writable. */
 static int feed_attach(struct srv__feed *f)
 {
-    struct srv_server *s = srv__server_of(f->wsi);
+    struct srv_server *s = f->s;
     int fd;
 
     if (!srv__feedw_running(s->feedw))
@@ -508,7 +550,7 @@ static int feed_attach(struct srv__feed *f)
     f->attached = true;
     srv__feedw_send(s->feedw, &f->port, SRV_FEEDW_OPEN | (f->out ? SRV_FEEDW_WRITE : 0u),
                     srv__bytes_ref(f->out));
-    return 0;
+    return feed_leave_lws(f) ? 1 : 0;
 }
 
 int srv__feed_writable(struct srv__feed *f)
@@ -549,11 +591,21 @@ static bool reader_left(struct srv__feed *f)
     return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
-void srv__feed_timer(struct srv__feed *f)
+/* The keep-alive, the poll of the log, and (before the writer has the
+ * connection) the checks the writer makes after. */
+static void feed_timer(lws_sorted_usec_list_t *sul)
 {
-    struct srv_server *s = srv__server_of(f->wsi);
+    struct srv__feed *f = lws_container_of(sul, struct srv__feed, timer);
+    struct srv_server *s = f->s;
     int64_t now = gv_time_mono_ms(), period = timer_ms(s);
 
+    if (f->closing) {
+        /* With a wsi, lws's close frees it (srv__feed_free). */
+        if (!f->wsi)
+            srv__feed_free(s, f);
+        return;
+    }
+    /* Until attached, lws has the connection (f->wsi). */
     if (!f->attached && reader_left(f)) {
         feed_close_later(f, "its reader left");
         lws_set_timeout(f->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
@@ -580,13 +632,17 @@ void srv__feed_timer(struct srv__feed *f)
         f->wanted = true;
         feed_read(f);
     }
-    lws_set_timer_usecs(f->wsi, (lws_usec_t)period * 1000);
+    /* feed_read may have ended it (out of memory): then its close is due. */
+    if (!f->closing)
+        timer_arm(f, period * LWS_US_PER_MS);
 }
 
 void srv__feed_free(struct srv_server *s, struct srv__feed *f)
 {
     if (!f)
         return;
+    lws_sul_schedule(s->ctx, 0, &f->timer, NULL, LWS_SET_TIMER_USEC_CANCEL);
+    srv__conn_remove(&s->reg, &f->conn); /* a read in flight finds no one */
     lws_dll2_remove(&f->node);
     lws_dll2_remove(&f->chan_node);
     gv_gauge_add(&srv_metrics.feeds_open, -1);
@@ -610,6 +666,19 @@ void srv__feed_free(struct srv_server *s, struct srv__feed *f)
     gv_free(f);
 }
 
+void srv__feed_close_all(struct srv_server *s)
+{
+    /* The others close with lws's connections (srv_http.c). */
+    lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&s->feeds))
+    {
+        struct srv__feed *f = lws_container_of(d, struct srv__feed, node);
+
+        if (!f->wsi)
+            srv__feed_free(s, f);
+    }
+    lws_end_foreach_dll_safe(d, d1);
+}
+
 void srv__feed_wakeup(struct srv_server *s)
 {
     struct srv__feedw_port *p = srv__feedw_drain(s->feedw);
@@ -627,7 +696,8 @@ void srv__feed_wakeup(struct srv_server *s)
                                 : p->got & SRV_FEEDW_STALLED ? "its reader stopped reading"
                                                              : "cannot write to its reader");
             /* Its socket may never be writeable again: closed from here. */
-            lws_set_timeout(f->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+            if (f->wsi)
+                lws_set_timeout(f->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
         } else if (p->got & SRV_FEEDW_TAKEN) {
             srv__bytes_unref(f->out);
             f->out = NULL;

@@ -502,7 +502,7 @@ static int api_submit(struct lws *wsi, struct http_pss *pss, const char *type, c
     job->http = true;
     job->feed = pss->feed_stream;
     job->token_unchecked = srv__cookie_token(wsi, job->token);
-    srv__conn_add(&s->reg, &pss->c, wsi, false);
+    srv__conn_add(&s->reg, &pss->c, wsi, SRV__CONN_HTTP);
     job->base.conn_id = pss->c.id;
     if (srv_jobs_submit(s->jobs, &job->base) < 0) {
         enum srv_req_type req_type = job->req.type;
@@ -527,12 +527,8 @@ void srv__http_done(struct srv__conn *c, struct srv_req_job *job)
     int err;
 
     srv__conn_remove(&srv__server_of(c->wsi)->reg, c);
-    if (pss->feed) {
-        srv__feed_done(pss->feed, job);
-        return;
-    }
     if (pss->feed_stream && job->feed && !job->err_code) {
-        err = srv__feed_start(&pss->feed, c->wsi, c, job);
+        err = srv__feed_start(&pss->feed, c->wsi, job);
         if (err == 0)
             return;
         api_respond_now(c->wsi, pss, err == GV_EUNAVAIL ? 503 : 500,
@@ -595,6 +591,7 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
 {
     struct http_pss *pss = user;
     char uri[256] = "";
+    int n;
 
     switch (reason) {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
@@ -625,17 +622,17 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
             return api_body_done(wsi, pss);
         return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
-        if (pss && pss->feed)
-            return srv__feed_writable(pss->feed);
+        if (pss && pss->feed) {
+            n = srv__feed_writable(pss->feed);
+            if (n > 0) /* the feed lives on without lws */
+                pss->feed = NULL;
+            return n ? -1 : 0;
+        }
         if (pss && pss->status)
             return api_write(wsi, pss);
         if (pss && pss->body)
             return ops_write(wsi, pss);
         break;
-    case LWS_CALLBACK_TIMER:
-        if (pss && pss->feed)
-            srv__feed_timer(pss->feed);
-        return 0;
     case LWS_CALLBACK_CLOSED_HTTP:
         if (pss) {
             srv__feed_free(srv__server_of(wsi), pss->feed);

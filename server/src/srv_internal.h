@@ -53,14 +53,21 @@ struct srv__htable {
     size_t nbuckets, count;
 };
 
-/* What WebSocket sessions and HTTP API connections share: the registry
- * entry that lets a finished job find its connection again (it may have
- * closed meanwhile: then the id is simply not found). */
+/* Whose registry entry a srv__conn is: what a finished job is given to. */
+enum srv__conn_kind {
+    SRV__CONN_HTTP, /* an HTTP API request (srv_http.c) */
+    SRV__CONN_WS,   /* a WebSocket session (srv_session.c) */
+    SRV__CONN_FEED, /* a streamed feed's read (srv_feed.c): no wsi once lws let it go */
+};
+
+/* What WebSocket sessions, HTTP API connections and streamed feeds share:
+ * the registry entry that lets a finished job find its connection again
+ * (it may have closed meanwhile: then the id is simply not found). */
 struct srv__conn {
     struct srv__hnode h; /* in srv__registry.conns, by id */
-    struct lws *wsi;
-    uint64_t id; /* 0 while not registered */
-    bool is_ws;
+    struct lws *wsi;     /* NULL for a feed */
+    uint64_t id;         /* 0 while not registered */
+    enum srv__conn_kind kind;
 };
 
 /* The topics a session can be found by (see srv_registry.c). */
@@ -120,6 +127,7 @@ struct srv_server {
     long feed_stall_ms;          /* GAVEL_CLICS_STALL_MS */
     long feed_nice;              /* GAVEL_CLICS_WRITER_NICE */
     struct srv__feedw *feedw;    /* the feeds' writer thread (srv_feedw.h) */
+    int feed_spare_fd;           /* a socket of no connection (srv_feed.c), or -1 */
 };
 
 static inline struct srv_server *srv__server_of(struct lws *wsi)
@@ -138,7 +146,8 @@ void srv__registry_release(struct srv__registry *r);
 /* The registered connection with this id, or NULL. */
 struct srv__conn *srv__conn_find(struct srv__registry *r, uint64_t id);
 /* Registers `c` under a new id (c->id). */
-void srv__conn_add(struct srv__registry *r, struct srv__conn *c, struct lws *wsi, bool is_ws);
+void srv__conn_add(struct srv__registry *r, struct srv__conn *c, struct lws *wsi,
+                   enum srv__conn_kind kind);
 /* Unregisters `c`; a no-op when it is not registered. */
 void srv__conn_remove(struct srv__registry *r, struct srv__conn *c);
 
@@ -192,19 +201,23 @@ void srv__feed_writer_stop(struct srv_server *s);
 /* Whether the process serves as many streamed feeds as it may. */
 bool srv__feed_full(struct srv_server *s);
 /* The first read of a streamed feed (`job`, a clics.get that set `feed`)
- * finished: the connection `wsi`, whose registry entry is `c`, becomes a
- * feed: headers, the backlog, then what the log gets. GV_EUNAVAIL when
- * the process has its maximum of feeds, -ENOMEM. */
-int srv__feed_start(struct srv__feed **out, struct lws *wsi, struct srv__conn *c,
-                    const struct srv_req_job *job);
-/* A later read of the feed finished. */
-void srv__feed_done(struct srv__feed *f, const struct srv_req_job *job);
-/* HTTP_WRITEABLE of a feed's connection; -1: close it. */
+ * finished: the connection `wsi` becomes a feed: headers, the backlog,
+ * then what the log gets. GV_EUNAVAIL when the process has its maximum of
+ * feeds, -ENOMEM. */
+int srv__feed_start(struct srv__feed **out, struct lws *wsi, const struct srv_req_job *job);
+/* A read of the feed whose registry entry is `c` (kind SRV__CONN_FEED)
+ * finished. */
+void srv__feed_done(struct srv__conn *c, const struct srv_req_job *job);
+/* HTTP_WRITEABLE of a feed's connection. -1: close it; 1: the feed left
+ * lws for good (its writer has the socket), so close the wsi, whose
+ * descriptor is no longer the connection, and forget the feed. */
 int srv__feed_writable(struct srv__feed *f);
-/* LWS_CALLBACK_TIMER of a feed's connection: the keep-alive. */
-void srv__feed_timer(struct srv__feed *f);
-/* The feed's connection closed. NULL is a no-op. */
+/* The feed's connection closed (lws's CLOSED_HTTP, or the feed's own
+ * timer once it left lws). NULL is a no-op. */
 void srv__feed_free(struct srv_server *s, struct srv__feed *f);
+/* Ends the feeds that left lws (lws ends the others): before the writer
+ * stops and the context is destroyed. */
+void srv__feed_close_all(struct srv_server *s);
 /* Tells the feeds of the events' contests that the log has new rows. */
 void srv__feed_offer(struct srv_server *s, const struct srv_live_event *events);
 /* Takes what the writer thread reported: readers that took their bytes

@@ -106,11 +106,12 @@ struct srv__conn *srv__conn_find(struct srv__registry *r, uint64_t id)
     return e ? lws_container_of(e, struct srv__conn, h) : NULL;
 }
 
-void srv__conn_add(struct srv__registry *r, struct srv__conn *c, struct lws *wsi, bool is_ws)
+void srv__conn_add(struct srv__registry *r, struct srv__conn *c, struct lws *wsi,
+                   enum srv__conn_kind kind)
 {
     c->wsi = wsi;
     c->id = ++r->next_conn_id;
-    c->is_ws = is_ws;
+    c->kind = kind;
     c->h.key = c->id;
     ht_add(&r->conns, &c->h);
 }

@@ -57,12 +57,14 @@ void srv__server_wakeup(struct srv_server *s)
         struct srv_req_job *rj = (struct srv_req_job *)job;
 
         job->next = NULL;
-        if (c && c->is_ws && srv__session_done(c, rj)) {
+        if (c && c->kind == SRV__CONN_WS && srv__session_done(c, rj)) {
             job = next;
             continue;
         }
-        if (c && !c->is_ws)
+        if (c && c->kind == SRV__CONN_HTTP)
             srv__http_done(c, rj);
+        if (c && c->kind == SRV__CONN_FEED)
+            srv__feed_done(c, rj);
         /* After the session applied it: a subscription it refused turns a
          * success into an error there. */
         srv_metrics_request(rj->req.type, rj->err_code);
@@ -366,6 +368,7 @@ int srv_server_new(struct srv_server **out, const struct srv_options *opt)
     if (!s)
         return -ENOMEM;
     s->live_pos = SRV_SUBS_MARK_UNKNOWN;
+    s->feed_spare_fd = -1;
     err = srv__registry_init(&s->reg);
     if (err < 0)
         goto fail;
@@ -541,6 +544,8 @@ void srv_server_free(struct srv_server *s)
     s->live = NULL;
     srv_clock_stop(s->clock);
     s->clock = NULL;
+    if (s->ctx)
+        srv__feed_close_all(s);
     srv__feed_writer_stop(s);
     if (s->ctx)
         lws_context_destroy(s->ctx);

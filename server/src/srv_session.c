@@ -808,7 +808,7 @@ static int callback_gavel(struct lws *wsi, enum lws_callback_reasons reason, voi
         gv_buf_init(&ss->rx, SRV_MSG_MAX);
         srv_outq_init(&ss->outq, SESS_OUTQ_SLOTS, SESS_OUTQ_BYTES, LWS_PRE);
         srv_subs_init(&ss->subs);
-        srv__conn_add(&srv__server_of(wsi)->reg, &ss->c, wsi, true);
+        srv__conn_add(&srv__server_of(wsi)->reg, &ss->c, wsi, SRV__CONN_WS);
         ss->token_unchecked = srv__cookie_token(wsi, ss->token);
         gv_gauge_add(&srv_metrics.ws_open, 1);
         return 0;

@@ -9,6 +9,7 @@
  * Usage: test_clics_feed GAVEL-SERVER GAVEL EXAMPLES-DIR. Needs
  * GAVEL_PG_URL and GAVEL_REDIS_URL; exits 77 without them. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -731,6 +732,35 @@ static long feeds_open_settled(long want)
  * lws reads nothing while it answers, so once only a failed write told,
  * the second keep-alive after the hang-up (40 s and more with the 20 s
  * keep-alive set here). The bound below is generous for a loaded CI. */
+/* How many sockets the server holds under more than one descriptor. */
+static int sockets_held_twice(void)
+{
+    char path[64], link[64], seen[512][64];
+    int nseen = 0, twice = 0;
+    struct dirent *e;
+    DIR *d;
+
+    snprintf(path, sizeof(path), "/proc/%d/fd", (int)ct.server);
+    d = opendir(path);
+    ICHECK(d, "cannot list %s", path);
+    while ((e = readdir(d))) {
+        char fd_path[600];
+        ssize_t n;
+
+        snprintf(fd_path, sizeof(fd_path), "%s/%s", path, e->d_name);
+        n = readlink(fd_path, link, sizeof(link) - 1);
+        if (n <= 0 || strncmp(link, "socket:", 7))
+            continue;
+        link[n] = '\0';
+        for (int i = 0; i < nseen; i++)
+            twice += !strcmp(seen[i], link);
+        if (nseen < 512)
+            snprintf(seen[nseen++], sizeof(seen[0]), "%s", link);
+    }
+    closedir(d);
+    return twice;
+}
+
 static void test_feed_hangup(void)
 {
     struct reader rd[3];
@@ -749,6 +779,16 @@ static void test_feed_hangup(void)
         reader_open(&rd[i], CT_ANON, start);
     now = metric("gavel_clics_feeds");
     ICHECK(now == 3, "three feeds open: %ld", now);
+    /* Once the writer has a feed's socket, lws lets its descriptor go: a
+     * feed costs the loop's poll nothing (srv_feed.c, feed_leave_lws). */
+    {
+        int64_t deadline = itest_now_ms() + 5000;
+        int twice;
+
+        while ((twice = sockets_held_twice()) && itest_now_ms() < deadline)
+            usleep(20000);
+        ICHECK(twice == 0, "%d sockets of the server held twice with three feeds open", twice);
+    }
     for (int i = 0; i < 3; i++)
         close(rd[i].fd);
     now = feeds_open_settled(0);
