@@ -103,7 +103,7 @@ struct srv__feed {
     struct srv_server *s;
     struct lws *wsi;              /* lws's connection, until the writer has it (then NULL) */
     struct srv__conn conn;        /* the registry entry its reads' jobs come back to */
-    lws_sorted_usec_list_t timer; /* srv__feed_timer; at once for a closing feed without wsi */
+    lws_sorted_usec_list_t timer; /* feed_timer; at once for a closing feed without wsi */
     int64_t contest, pos;
     int64_t want_seq; /* the newest durable event of the contest offered to it */
     int64_t user_id;  /* jury feeds: whose view it is */
@@ -420,7 +420,7 @@ int srv__feed_start(struct srv__feed **out, struct lws *wsi, const struct srv_re
     f->checked_us = job->feed_checked_us;
     f->read_ms = f->sent_ms = f->taken_ms = gv_time_mono_ms();
     /* lws gave the request a few seconds (its keep-alive idle timeout);
-     * a feed is open for as long as its reader reads (srv__feed_timer). */
+     * a feed is open for as long as its reader reads (feed_timer). */
     lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
     lws_dll2_add_tail(&f->node, &s->feeds);
     lws_dll2_add_tail(&f->chan_node, &f->chan->feeds);
