@@ -23,9 +23,14 @@
 #   3. `N feeds`: READERS streamed feeds of the played contest
 #      (bench/feed_readers, one epoll thread) and the same ws_fanout run;
 #   phases 1 to 3 are played GAVEL_BENCH_ROUNDS times (3), alternating, and
-#   the WebSocket p99 with and without feeds is compared round by round and
-#   by the rounds' medians: one run of each was too noisy to tell (the
-#   control of phase 4 against phase 1 ranged from 0.5 to 1.6);
+#   a closing phase 1 ends them, so each round's feeds are bracketed by a
+#   no-feed phase before and after; the WebSocket p99 with feeds is
+#   compared with the mean of those two, round by round and by the rounds'
+#   median, beside a control (a no-feed phase against its own neighbours:
+#   the ratio this machine's noise alone gives). One run of each was too
+#   noisy to tell (the control of phase 4 against phase 1 ranged from 0.5
+#   to 1.6), and with the baseline always measured first the feeds always
+#   ran on the larger contest;
 #   4. `N idle`: the control: READERS streamed feeds of a contest with no
 #      events (open connections that are never written to) and the same
 #      ws_fanout run, so what open connections cost the loop is told
@@ -137,6 +142,7 @@ fan() {
         --contest "$fanout" --server-pid "$server" --redis "$GAVEL_REDIS_URL" | tee -a "$work/out"
 }
 reads() { curl -sf "http://127.0.0.1:$port/metrics" | awk '/^gavel_clics_feed_reads_total / { print $2 }'; }
+holds() { curl -sf "http://127.0.0.1:$port/metrics" | awk '/^gavel_clics_feed_holds_total / { print $2 }'; }
 newest_row() { psql "$GAVEL_PG_URL" -qAtc "SELECT coalesce(max(id), 0) FROM events"; }
 feeds_open() { curl -sf "http://127.0.0.1:$port/metrics" | awk '/^gavel_clics_feeds / { print $2 }'; }
 # start_readers N [CONTEST]: N feeds of the played contest (or CONTEST)
@@ -189,6 +195,7 @@ sleep 2 # its first verdicts
 
 rss_none=$(rss_kb)
 nreads=0
+nholds=0
 for round in $(seq "$rounds"); do
     gv_say "1. round $round/$rounds: $clients WebSocket clients, no feed"
     phase_begin
@@ -213,11 +220,13 @@ for round in $(seq "$rounds"); do
     start_readers "$readers"
     [ "$round" = 1 ] && rss1=$(rss_kb)
     reads0=$(reads)
+    holds0=$(holds)
     phase_begin
     fan --events "$events" --label "$readers feeds #$round"
     phase_end "$readers feeds #$round"
     reads1=$(reads)
     nreads=$((nreads + reads1 - reads0))
+    nholds=$((nholds + $(holds) - holds0))
     stop_readers "$readers feeds #$round"
     # The next round's no-feed phase starts once the server let the
     # readers go: a server that sees hang-ups late would otherwise still
@@ -227,6 +236,14 @@ for round in $(seq "$rounds"); do
         sleep 0.1
     done
 done
+# The last feeds' round is bracketed too: each round's feeds are compared
+# with the no-feed phases just before and just after them, since the
+# contest grows and the machine drifts while the rounds run (measured
+# before only, the feeds were always measured later than their baseline).
+gv_say "1. closing: $clients WebSocket clients, no feed"
+phase_begin
+fan --events "$events" --label "0 feeds #$((rounds + 1))"
+phase_end "0 feeds #$((rounds + 1))"
 
 gv_say "4. $readers idle feeds (a contest without events) and the same $clients WebSocket clients"
 idle=$(psql "$GAVEL_PG_URL" -qAtc "INSERT INTO contests (slug, title, starts_at, ends_at)
@@ -253,8 +270,11 @@ grep '^|' "$work/out"
 echo
 grep '^#' "$work/out" | sed 's/^#   /  /'
 echo
-echo "WebSocket p99 with $readers feeds open against without, round by round (the phases"
-echo "alternate, so the contest's pace and the machine's load weigh on both alike):"
+echo "WebSocket p99 with $readers feeds open against without, round by round: each round's"
+echo "feeds phase over the mean of the no-feed phases just before and just after it (the"
+echo "contest grows and the machine drifts as the rounds run). The control is the same"
+echo "ratio for a no-feed phase over the no-feed phases two steps around it: what this"
+echo "machine's noise alone makes of the ratio, no feed involved:"
 echo
 python3 - "$work/out" "$readers" <<'EOF'
 import statistics, sys
@@ -264,22 +284,29 @@ for line in open(sys.argv[1]):
     if len(f) < 8 or not f[1].isdigit() or "#" not in f[2]:
         continue
     label, rnd = f[2].rsplit("#", 1)
-    rows.setdefault((f[3], int(rnd)), {})[label.strip()] = float(f[6])
+    rows.setdefault(f[3], {}).setdefault(label.strip(), {})[int(rnd)] = float(f[6])
 with_ = "%s feeds" % sys.argv[2]
 w = max(len(with_) + 4, 8)
-print("| case   | round  | p99 0 feeds | %-*s | ratio |" % (w, "p99 " + with_))
-print("| ------ | ------ | ----------- | %s | ----- |" % ("-" * w))
+print("| case   | round  | p99 0 feeds before, after | %-*s | ratio | control |" % (w, "p99 " + with_))
+print("| ------ | ------ | ------------------------- | %s | ----- | ------- |" % ("-" * w))
 for case in ("single", "burst", "slow1%"):
-    a, b = [], []
-    for (c, r), v in sorted(rows.items()):
-        if c != case or "0 feeds" not in v or with_ not in v:
+    none, feeds = rows.get(case, {}).get("0 feeds", {}), rows.get(case, {}).get(with_, {})
+    ratios, controls = [], []
+    for r in sorted(feeds):
+        if r not in none or r + 1 not in none:
             continue
-        a.append(v["0 feeds"])
-        b.append(v[with_])
-        print("| %-6s | %6d | %11.1f | %*.1f | %5.2f |" % (case, r, a[-1], w, b[-1], b[-1] / a[-1]))
-    if a:
-        ma, mb = statistics.median(a), statistics.median(b)
-        print("| %-6s | median | %11.1f | %*.1f | %5.2f |" % (case, ma, w, mb, mb / ma))
+        base = (none[r] + none[r + 1]) / 2
+        ratios.append(feeds[r] / base)
+        ctl = ""
+        if r - 1 in none and r + 1 in none:
+            controls.append(none[r] / ((none[r - 1] + none[r + 1]) / 2))
+            ctl = "%.2f" % controls[-1]
+        print("| %-6s | %6d | %11.1f, %11.1f | %*.1f | %5.2f | %7s |" % (
+            case, r, none[r], none[r + 1], w, feeds[r], ratios[-1], ctl))
+    if ratios:
+        print("| %-6s | median | %25s | %*s | %5.2f | %7s |" % (
+            case, "", w, "", statistics.median(ratios),
+            "%.2f" % statistics.median(controls) if controls else ""))
 EOF
 echo
 echo "feeds (latency: events.created_at of a row -> a reader's first line of it):"
@@ -309,7 +336,8 @@ echo
 echo "server VmRSS: $rss_none KiB before any client, $rss0 -> $rss1 KiB when the" \
     "$readers feeds connected ($(( (rss1 - rss0) / (readers > 0 ? readers : 1) )) KiB each)"
 echo "event-log reads for the $readers feeds during the $rounds rounds of phase 3: $nreads" \
-    "(gavel_clics_feed_reads_total: feeds at one position share a read)"
+    "(gavel_clics_feed_reads_total: feeds at one position share a read); batches held for the" \
+    "WebSocket pushes: $nholds (GAVEL_CLICS_YIELD_MS: ${GAVEL_CLICS_YIELD_MS:-2000, the default})"
 echo "import: $(tail -n 1 "$work/import.log" 2>/dev/null)"
 if grep -q 'WARN\|ERROR' "$work/server.log"; then
     echo

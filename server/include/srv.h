@@ -36,6 +36,8 @@ struct srv_options {
     long clics_keepalive_ms;     /* their keep-alive newline (GAVEL_CLICS_KEEPALIVE_MS, 120000) */
     long clics_poll_ms;          /* their look at the log without a live event (GAVEL_CLICS_POLL_MS, 120000) */
     long clics_batch_ms; /* a channel's reads at most this often (GAVEL_CLICS_BATCH_MS, 100) */
+    long clics_yield_ms; /* ... held at most this long while WebSocket pushes run
+                            (GAVEL_CLICS_YIELD_MS, 2000; 0: never held) */
     long clics_stall_ms; /* a feed reader that takes nothing this long is let go
                             (GAVEL_CLICS_STALL_MS, 30000) */
     long clics_writer_nice; /* the feeds' writer thread's nice increment (GAVEL_CLICS_WRITER_NICE,

@@ -63,6 +63,7 @@
 #include "gv_log.h"
 #include "gv_time.h"
 #include "srv_codec.h"
+#include "srv_feed_yield.h"
 #include "srv_feedw.h"
 #include "srv_jobs.h"
 #include "srv_live.h"
@@ -73,8 +74,8 @@
  * nudges the channel, not each feed: its feeds read together at the
  * channel's next tick, at most every GAVEL_CLICS_BATCH_MS, so that a busy
  * contest costs each reader a write per batch of events rather than per
- * event (each write is a system call on the loop the WebSocket clients
- * share). */
+ * event; and a due tick waits while the loop fans events out to WebSocket
+ * clients (srv_feed_yield.h). */
 struct chan {
     struct lws_dll2 node;        /* in srv_server.feed_chans */
     struct lws_dll2_owner feeds; /* struct srv__feed, by chan_node */
@@ -86,6 +87,8 @@ struct chan {
     bool tick_armed;
     int64_t nudge_seq; /* the newest durable event offered */
     int64_t tick_ms;   /* when the last tick ran (monotonic) */
+    int64_t held_ms;   /* when the tick was armed: its first event (srv_feed_yield.h) */
+    bool holding;      /* the armed tick already waited for the WebSocket pushes */
     /* The last read that moved on: rows after last_from up to last_to. */
     struct srv__bytes *last;
     int64_t last_from, last_to;
@@ -711,9 +714,20 @@ void srv__feed_wakeup(struct srv_server *s)
 static void chan_tick(lws_sorted_usec_list_t *sul)
 {
     struct chan *ch = lws_container_of(sul, struct chan, tick);
+    int64_t now = gv_time_mono_ms();
+    int64_t wait_ms = srv__feed_yield_wait(now, ch->s->ws_push_ms, ch->held_ms,
+                                           SRV_FEED_PUSH_QUIET_MS, ch->s->feed_yield_ms);
 
-    ch->tick_armed = false;
-    ch->tick_ms = gv_time_mono_ms();
+    /* Still armed: the events coming meanwhile join this batch. */
+    if (wait_ms > 0) {
+        if (!ch->holding)
+            atomic_fetch_add(&srv_metrics.feed_holds, 1);
+        ch->holding = true;
+        lws_sul_schedule(ch->s->ctx, 0, &ch->tick, chan_tick, (lws_usec_t)wait_ms * LWS_US_PER_MS);
+        return;
+    }
+    ch->tick_armed = ch->holding = false;
+    ch->tick_ms = now;
     /* The first feed behind starts the read, the others at its position
      * wait on it (feed_read): one read for the caught-up ones. */
     lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&ch->feeds))
@@ -741,7 +755,8 @@ static void chan_offer(struct chan *ch, int64_t seq)
         return;
     /* Right away when the channel was quiet for a batch: a lone event
      * waits for nothing. */
-    wait_ms = ch->tick_ms + ch->s->feed_batch_ms - gv_time_mono_ms();
+    ch->held_ms = gv_time_mono_ms();
+    wait_ms = ch->tick_ms + ch->s->feed_batch_ms - ch->held_ms;
     ch->tick_armed = true;
     lws_sul_schedule(ch->s->ctx, 0, &ch->tick, chan_tick,
                      wait_ms > 0 ? (lws_usec_t)wait_ms * LWS_US_PER_MS : 1);

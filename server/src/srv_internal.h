@@ -124,6 +124,8 @@ struct srv_server {
     long feed_keepalive_ms;      /* GAVEL_CLICS_KEEPALIVE_MS */
     long feed_poll_ms;           /* GAVEL_CLICS_POLL_MS */
     long feed_batch_ms;          /* GAVEL_CLICS_BATCH_MS */
+    long feed_yield_ms;          /* GAVEL_CLICS_YIELD_MS (srv_feed_yield.h) */
+    int64_t ws_push_ms; /* when events were last offered to WebSocket sessions (monotonic) */
     long feed_stall_ms;          /* GAVEL_CLICS_STALL_MS */
     long feed_nice;              /* GAVEL_CLICS_WRITER_NICE */
     struct srv__feedw *feedw;    /* the feeds' writer thread (srv_feedw.h) */

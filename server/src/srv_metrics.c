@@ -92,6 +92,10 @@ int srv_metrics_text(char **out, size_t *out_len, const struct srv_metrics_now *
             "Reads of the event log for streamed CLICS event feeds (one serves every feed "
             "of a contest and view at the same position).",
             &s->feed_reads);
+    counter(&m, "gavel_clics_feed_holds_total",
+            "Batches of a contest's streamed CLICS feeds that waited for a pause in the "
+            "WebSocket pushes (GAVEL_CLICS_YIELD_MS).",
+            &s->feed_holds);
     counter(&m, "gavel_pushes_sent_total",
             "Live events (and resync notices) pushed to WebSocket clients.", &s->pushes);
     gv_metrics_family(&m, "gavel_push_lag_seconds", "histogram",

@@ -16,6 +16,8 @@
  *   gavel_websocket_messages_sent_total     counter, frames sent (replies and pushes)
  *   gavel_live_events_received_total        counter, live stream entries decoded
  *   gavel_pushes_sent_total                 counter, push frames written
+ *   gavel_clics_feed_reads_total            counter, event-log reads for streamed CLICS feeds
+ *   gavel_clics_feed_holds_total            counter, their batches held for WebSocket pushes
  *   gavel_push_lag_seconds                  histogram, stream id time to push
  *   gavel_job_queue_length                  gauge, requests waiting for a job thread
  *   gavel_requests_total{type,code}         counter, requests answered
@@ -44,6 +46,7 @@ struct srv_metrics {
     atomic_uint_fast64_t ws_in, ws_out;
     atomic_uint_fast64_t live_events, pushes;
     atomic_uint_fast64_t feed_reads; /* event-log reads made for streamed CLICS feeds */
+    atomic_uint_fast64_t feed_holds; /* their batches held for the WebSocket pushes */
     struct gv_hist push_lag; /* seconds */
     atomic_uint_fast64_t requests[SRV_METRICS_TYPES][SRV_METRICS_CODES];
 };

@@ -228,6 +228,9 @@ int srv_options_load(struct srv_options *out, const char *default_web_root, cons
     err = gv_config_get_long(&out->clics_batch_ms, "GAVEL_CLICS_BATCH_MS", 100, 0, 10000);
     if (err < 0)
         return err;
+    err = gv_config_get_long(&out->clics_yield_ms, "GAVEL_CLICS_YIELD_MS", 2000, 0, 60000);
+    if (err < 0)
+        return err;
     err = gv_config_get_long(&out->clics_stall_ms, "GAVEL_CLICS_STALL_MS", 30000, 100, 3600000);
     if (err < 0)
         return err;
@@ -380,6 +383,8 @@ int srv_server_new(struct srv_server **out, const struct srv_options *opt)
     s->feed_keepalive_ms = opt->clics_keepalive_ms > 0 ? opt->clics_keepalive_ms : 120000;
     s->feed_poll_ms = opt->clics_poll_ms > 0 ? opt->clics_poll_ms : 120000;
     s->feed_batch_ms = opt->clics_batch_ms;
+    s->feed_yield_ms = opt->clics_yield_ms;
+    s->ws_push_ms = INT64_MIN / 2; /* no push yet */
     s->feed_stall_ms = opt->clics_stall_ms > 0 ? opt->clics_stall_ms : 30000;
     s->feed_nice = opt->clics_writer_nice;
     s->proto.version = s->version;

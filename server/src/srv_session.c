@@ -38,6 +38,7 @@
 #include "gv_time.h"
 #include "srv_cache.h"
 #include "srv_codec.h"
+#include "srv_feed_yield.h"
 #include "srv_jobs.h"
 #include "srv_live.h"
 #include "srv_metrics.h"
@@ -708,6 +709,7 @@ void srv__deliver_events(struct srv_server *s, struct srv_live_event *events)
 {
     int64_t now = gv_time_mono_ms();
     uint64_t batch = ++s->stamp;
+    unsigned pushing = 0;
 
     for (struct srv_live_event *ev = events; ev; ev = ev->next) {
         uint64_t stamp = ++s->stamp;
@@ -742,11 +744,16 @@ void srv__deliver_events(struct srv_server *s, struct srv_live_event *events)
                     } else if (ss->woken != batch && srv_subs_pending(&ss->subs)) {
                         ss->woken = batch;
                         lws_callback_on_writable(ss->c.wsi);
+                        pushing++;
                     }
                 }
             } lws_end_foreach_dll(d);
         }
     }
+    /* The streamed feeds give way to the fan-out this starts
+     * (srv_feed_yield.h); a few sessions' pushes are not worth it. */
+    if (pushing >= SRV_FEED_YIELD_MIN_PUSHES)
+        s->ws_push_ms = now;
     srv_live_event_free_list(events);
 }
 

@@ -16,11 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "clics_fixture.h"
+#include "db_stream.h"
 #include "db_token.h"
 #include "banned.h"
 
@@ -761,6 +763,96 @@ static int sockets_held_twice(void)
     return twice;
 }
 
+/* The fan-out the test's pusher makes: more WebSocket clients than a push
+ * must reach to hold the feeds (SRV_FEED_YIELD_MIN_PUSHES, 64). */
+#define YIELD_CLIENTS 80
+
+struct pusher_arg {
+    int ready; /* write end: a byte once the clients are subscribed */
+};
+
+/* A child: YIELD_CLIENTS WebSocket clients of bob's subscribed to the
+ * contest, and an announcement to them all every 20 ms (non-durable: no
+ * row of the log, no feed line), read and dropped, until killed. */
+static void pusher(void *p)
+{
+    struct pusher_arg *a = p;
+    struct db_redis *redis;
+    int ws[YIELD_CLIENTS];
+    char req[256], data[128], why[256];
+    const char *fv[4] = {"type", "contest.announcement", "data", data};
+
+    ICHECK(db_redis_open(&redis, getenv("GAVEL_REDIS_URL"), 2000, why, sizeof(why)) == 0, "%s",
+           why);
+    for (int i = 0; i < YIELD_CLIENTS; i++) {
+        ws[i] = itest_ws_open(ct.port);
+        snprintf(req, sizeof(req), "{\"type\":\"hello\",\"token\":\"%s\"}", ct.bob.token);
+        cJSON_Delete(itest_rpc(ws[i], req, "ok", NULL));
+        snprintf(req, sizeof(req),
+                 "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%lld}",
+                 (long long)ct.live);
+        cJSON_Delete(itest_rpc(ws[i], req, "ok", NULL));
+    }
+    ICHECK(write(a->ready, "r", 1) == 1, "pusher ready");
+    for (long n = 0;; n++) {
+        char sink[65536];
+
+        snprintf(data, sizeof(data), "{\"contest_id\":%lld,\"text\":\"push %ld\"}",
+                 (long long)ct.live, n);
+        ICHECK(db_stream_add(NULL, redis, getenv("GAVEL_LIVE_STREAM"), 100000, 2, fv) == 0,
+               "XADD: %s", db_redis_last_error(redis));
+        usleep(20000);
+        for (int i = 0; i < YIELD_CLIENTS; i++)
+            while (recv(ws[i], sink, sizeof(sink), MSG_DONTWAIT) > 0)
+                ;
+    }
+}
+
+/* While the server pushes to many WebSocket clients, a contest's feeds
+ * wait for a pause (srv_feed_yield.h): a verdict's batch is held (counted
+ * in /metrics) and still comes, whole; without the pushes it is not held. */
+static void test_feed_yield(void)
+{
+    struct reader rd;
+    struct verdict_notes v;
+    struct pusher_arg arg;
+    char start[64], last[64];
+    int ready[2], held = 0;
+    long holds;
+    pid_t child;
+    char c;
+
+    itest_step = "feed yield";
+    newest_token(start);
+    reader_open(&rd, CT_BASIC_ORG, start);
+    ICHECK(pipe(ready) == 0, "pipe");
+    arg.ready = ready[1];
+    child = itest_fork(pusher, &arg);
+    ICHECK(read(ready[0], &c, 1) == 1, "the pusher's clients did not subscribe");
+    usleep(200000);
+    /* A pusher late by more than the quiet window (50 ms) at that very
+     * moment lets one through: a few verdicts, one of them held. */
+    for (int i = 0; i < 3 && !held; i++) {
+        holds = metric("gavel_clics_feed_holds_total");
+        logged_verdict(&v, &ct.alice, "circle-area", 41 + i, "WA");
+        expect_notes(&rd, v.want, 6, last);
+        held = metric("gavel_clics_feed_holds_total") > holds;
+    }
+    itest_kill(child);
+    close(ready[0]);
+    close(ready[1]);
+    ICHECK(held, "no verdict's batch held while 80 WebSocket clients got a push every 20 ms");
+
+    /* No pushes now (alice has no WebSocket session): not held. */
+    usleep(300000);
+    holds = metric("gavel_clics_feed_holds_total");
+    logged_verdict(&v, &ct.alice, "circle-area", 44, "WA");
+    expect_notes(&rd, v.want, 6, last);
+    holds = metric("gavel_clics_feed_holds_total") - holds;
+    ICHECK(holds == 0, "%ld batches held without WebSocket pushes", holds);
+    close(rd.fd);
+}
+
 static void test_feed_hangup(void)
 {
     struct reader rd[3];
@@ -807,6 +899,7 @@ int main(int argc, char **argv)
     test_feed_stream();
     test_feed_incremental();
     test_feed_demotion();
+    test_feed_yield();
     test_feed_hangup();
     ct_teardown();
     printf("test_clics_feed: all passed\n");

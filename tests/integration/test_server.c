@@ -1127,6 +1127,8 @@ int main(int argc, char **argv)
     test_port_taken();
     test_bad_setting("GAVEL_CLICS_BATCH_MS=fast",
                      "invalid GAVEL_CLICS_BATCH_MS 'fast': expected an integer in [0, 10000]");
+    test_bad_setting("GAVEL_CLICS_YIELD_MS=-1",
+                     "invalid GAVEL_CLICS_YIELD_MS '-1': expected an integer in [0, 60000]");
     test_bad_setting("GAVEL_CLICS_WRITER_NICE=20",
                      "invalid GAVEL_CLICS_WRITER_NICE '20': expected an integer in [0, 19]");
     test_bad_setting("GAVEL_CLICS_STALL_MS=10",
