@@ -125,7 +125,7 @@ struct srv_server {
     long feed_poll_ms;           /* GAVEL_CLICS_POLL_MS */
     long feed_batch_ms;          /* GAVEL_CLICS_BATCH_MS */
     long feed_yield_ms;          /* GAVEL_CLICS_YIELD_MS (srv_feed_yield.h) */
-    int64_t ws_push_ms; /* when events were last offered to WebSocket sessions (monotonic) */
+    int64_t ws_push_ms; /* when a fan-out to many WebSocket sessions last began (monotonic) */
     long feed_stall_ms;          /* GAVEL_CLICS_STALL_MS */
     long feed_nice;              /* GAVEL_CLICS_WRITER_NICE */
     struct srv__feedw *feedw;    /* the feeds' writer thread (srv_feedw.h) */
