@@ -51,9 +51,17 @@ cd "$GAVEL_ROOT"
 readers=${1:-1000}
 clients=${2:-1000}
 rounds=${GAVEL_BENCH_ROUNDS:-3}
-# The feed readers' nice value: 19 stands in for readers on other machines
-# (their CPU then goes last on the two cores everything here shares).
+# The feed readers' nice value: 19 (or `idle`, SCHED_IDLE) stands in for
+# readers on other machines (their CPU then goes last on the two cores
+# everything here shares).
 readers_nice=${GAVEL_BENCH_READERS_NICE:-0}
+readers_sched=(nice -n "$readers_nice")
+[ "$readers_nice" = idle ] && readers_sched=(chrt -i 0)
+# GAVEL_BENCH_SERVER_CPUS: gavel-server's cores (taskset -c), for the server
+# kept apart from its clients (run this script itself under taskset -c on
+# the other cores, and move PostgreSQL and Redis there too).
+server_cpus=()
+[ -n "${GAVEL_BENCH_SERVER_CPUS:-}" ] && server_cpus=(taskset -c "$GAVEL_BENCH_SERVER_CPUS")
 events=${GAVEL_BENCH_EVENTS:-100}
 speed=${GAVEL_BENCH_SPEED:-50}
 build=${GAVEL_BUILD_DIR:-$GAVEL_ROOT/build}
@@ -86,7 +94,7 @@ fanout=$(psql "$GAVEL_PG_URL" -qAtc "INSERT INTO contests (slug, title, starts_a
     RETURNING id")
 (
     ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-    GAVEL_HTTP_PORT=$port GAVEL_HTTP_ADDR=127.0.0.1 exec "$bin/gavel-server"
+    GAVEL_HTTP_PORT=$port GAVEL_HTTP_ADDR=127.0.0.1 exec "${server_cpus[@]}" "$bin/gavel-server"
 ) 2>>"$work/server.log" &
 server=$!
 for _ in $(seq 100); do
@@ -159,7 +167,7 @@ start_readers() {
     since=$(newest_row)
     (
         ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-        exec nice -n "$readers_nice" "$feed_client" --port "$port" --contest "${2:-$played}" \
+        exec "${readers_sched[@]}" "$feed_client" --port "$port" --contest "${2:-$played}" \
             --readers "$1" \
             --pg "$GAVEL_PG_URL" --since "$since"
     ) >"$work/readers.fifo" 2>>"$work/readers.log" &
@@ -261,7 +269,8 @@ import=
 echo
 echo "gavel-server: $clients WebSocket clients (bench/ws_fanout) with 0, then $readers streamed"
 echo "CLICS feeds (bench/feed_readers) of a contest played live at ${speed}x by gavel contest import;"
-echo "$(nproc) cores, every client on the same machine (the feed readers at nice $readers_nice);"
+echo "$(getconf _NPROCESSORS_ONLN) cores, every client on the same machine (the feed readers: ${readers_sched[*]});"
+[ ${#server_cpus[@]} -gt 0 ] && echo "gavel-server on cores $GAVEL_BENCH_SERVER_CPUS, this script on $(taskset -cp $$ | sed 's/.*: //')"
 echo "GAVEL_CLICS_FEED_MAX: ${GAVEL_CLICS_FEED_MAX:-2000, the default}"
 echo
 echo "WebSocket clients (label = feeds open meanwhile):"
