@@ -75,6 +75,14 @@ gv_bench_services_init bench-feed 54410 63880
 export GAVEL_LOG_LEVEL=warn
 port=${GAVEL_BENCH_HTTP_PORT:-18480}
 work=$(mktemp -d)
+# Every receipt's latency, phase by phase (ws_fanout --dump), pooled at the
+# end by bench/feed_pool.py; kept in GAVEL_BENCH_DUMP (a directory) when set,
+# for pooling many runs: bench/feed_pool.py DIR/*.lat.
+latencies=$work/latencies.lat
+if [ -n "${GAVEL_BENCH_DUMP:-}" ]; then
+    mkdir -p "$GAVEL_BENCH_DUMP"
+    latencies=$GAVEL_BENCH_DUMP/clics_feed-$(date -u +%Y%m%dT%H%M%S)-$$.lat
+fi
 server=
 import=
 feeds=
@@ -147,7 +155,8 @@ phase_end() {
 }
 fan() {
     "$fanout_client" "$@" --port "$port" --connections "$clients" --token "$token" \
-        --contest "$fanout" --server-pid "$server" --redis "$GAVEL_REDIS_URL" | tee -a "$work/out"
+        --contest "$fanout" --server-pid "$server" --redis "$GAVEL_REDIS_URL" \
+        --dump "$latencies" | tee -a "$work/out"
 }
 reads() { curl -sf "http://127.0.0.1:$port/metrics" | awk '/^gavel_clics_feed_reads_total / { print $2 }'; }
 holds() { curl -sf "http://127.0.0.1:$port/metrics" | awk '/^gavel_clics_feed_holds_total / { print $2 }'; }
@@ -317,6 +326,13 @@ for case in ("single", "burst", "slow1%"):
             case, "", w, "", statistics.median(ratios),
             "%.2f" % statistics.median(controls) if controls else ""))
 EOF
+echo
+echo "The same pooled: every receipt of the $rounds phases with feeds against every receipt"
+echo "of the $((rounds + 1)) without, with a 95% interval from resampling whole rounds (bench/feed_pool.py;"
+echo "an interval holding 1.00 is no slowdown these rounds can tell from none):"
+echo
+python3 "$GAVEL_ROOT/bench/feed_pool.py" "$latencies"
+[ -n "${GAVEL_BENCH_DUMP:-}" ] && echo "(receipts kept in $latencies)"
 echo
 echo "feeds (latency: events.created_at of a row -> a reader's first line of it):"
 echo

@@ -31,9 +31,12 @@
  * usage: ws_fanout --port P --token T --contest ID --server-pid PID[,PID...]
  *                  [--connections N] [--redis URL] [--stream KEY]
  *                  [--events E] [--burst B] [--slow-pct P] [--pad BYTES]
- *                  [--header] [--label NAME]
+ *                  [--header] [--label NAME] [--dump FILE]
  * Prints one table row per scenario (--header: the header first; --label: a
- * "server" column holding NAME, for runs against several servers).
+ * "server" column holding NAME, for runs against several servers). --dump
+ * appends each scenario's receipts to FILE as a histogram, for pooling many
+ * runs' phases (bench/feed_pool.py): a line "# LABEL|CASE|EVENTS", then
+ * "TENTHS COUNT" lines, latency in tenths of a millisecond.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -97,6 +100,7 @@ struct fc_opts {
     int pad;
     bool header;
     const char *label; /* the "server" column, none when NULL */
+    const char *dump;  /* --dump FILE: each scenario's latencies appended */
 };
 
 /* One scenario's receipts: lat[(seq - base) * n + client], -1 when missing. */
@@ -443,6 +447,27 @@ static void phase_drain(struct fc_phase *ph)
         poll_once(50);
 }
 
+/* `sorted` as (tenths of a ms, count) runs, appended to opt.dump. */
+static void dump_histogram(const float *sorted, size_t n, const char *name, int nevents)
+{
+    FILE *f = fopen(opt.dump, "a");
+
+    if (!f)
+        die("%s: %s", opt.dump, strerror(errno));
+    fprintf(f, "# %s|%s|%d\n", opt.label ? opt.label : "", name, nevents);
+    for (size_t i = 0; i < n;) {
+        long tenths = (long)(sorted[i] * 10.0f + 0.5f);
+        size_t j = i;
+
+        while (j < n && (long)(sorted[j] * 10.0f + 0.5f) == tenths)
+            j++;
+        fprintf(f, "%ld %zu\n", tenths, j - i);
+        i = j;
+    }
+    if (fclose(f) != 0)
+        die("%s: %s", opt.dump, strerror(errno));
+}
+
 static void phase_report(struct fc_phase *ph, const char *name, long long cpu_us,
                          long long client_cpu_us)
 {
@@ -480,6 +505,8 @@ static void phase_report(struct fc_phase *ph, const char *name, long long cpu_us
     }
     wsc_sort_floats(all, n);
     wsc_sort_floats(last, nlast);
+    if (opt.dump)
+        dump_histogram(all, n, name, ph->nevents);
     printf("| %6d |", opt.n);
     if (opt.label)
         printf(" %-6s |", opt.label);
@@ -582,7 +609,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: ws_fanout --port P --token T --contest ID --server-pid PID[,PID...] "
                     "[--connections N] [--redis URL] [--stream KEY] [--events E] [--burst B] "
-                    "[--slow-pct P] [--pad BYTES] [--header] [--label NAME]\n");
+                    "[--slow-pct P] [--pad BYTES] [--header] [--label NAME] [--dump FILE]\n");
     exit(2);
 }
 
@@ -595,7 +622,8 @@ static void parse_args(int argc, char **argv)
         {"stream", required_argument, NULL, 'k'},    {"events", required_argument, NULL, 'e'},
         {"burst", required_argument, NULL, 'b'},     {"slow-pct", required_argument, NULL, 'w'},
         {"pad", required_argument, NULL, 'd'},       {"header", no_argument, NULL, 'H'},
-        {"label", required_argument, NULL, 'l'},     {0},
+        {"label", required_argument, NULL, 'l'},     {"dump", required_argument, NULL, 'D'},
+        {0},
     };
     int ch;
 
@@ -632,6 +660,7 @@ static void parse_args(int argc, char **argv)
         case 'd': opt.pad = (int)strtol(optarg, NULL, 10); break;
         case 'H': opt.header = true; break;
         case 'l': opt.label = optarg; break;
+        case 'D': opt.dump = optarg; break;
         default: usage();
         }
     }
