@@ -42,8 +42,6 @@ struct srv_options {
                             (GAVEL_CLICS_STALL_MS, 30000) */
     long clics_writer_nice; /* the feeds' writer thread's nice increment (GAVEL_CLICS_WRITER_NICE,
                                10) */
-    long clics_writer_gap_us; /* feed bytes wait for a gap this long in a fan-out's pushes
-                                 (GAVEL_CLICS_WRITER_GAP_US, 3000; 0: never) */
     long session_cache_ms;       /* a checked session token is believed this long (GAVEL_SESSION_CACHE_MS, 2000; 0: never) */
     long snapshot_cache_ms;      /* a contest snapshot no event changed, at most this long (GAVEL_SNAPSHOT_CACHE_MS, 1000; 0: never) */
 };

@@ -370,8 +370,7 @@ int srv__feed_writer_start(struct srv_server *s)
     if (s->feed_spare_fd < 0)
         gv_log(GV_LOG_WARN, "feed", "feeds stay in the event loop: no socket to swap in: %s",
                strerror(errno));
-    return srv__feedw_start(&s->feedw, wake_loop, s->ctx, s->feed_stall_ms, (int)s->feed_nice,
-                            s->feed_gap_us);
+    return srv__feedw_start(&s->feedw, wake_loop, s->ctx, s->feed_stall_ms, (int)s->feed_nice);
 }
 
 void srv__feed_writer_stop(struct srv_server *s)

@@ -39,29 +39,4 @@ static inline int64_t srv__feed_yield_wait(int64_t now, int64_t last_push, int64
     return (quiet_at < give_up_at ? quiet_at : give_up_at) - now;
 }
 
-/* The writer's side of the same courtesy, finer: a batch the channel
- * released (its hold ran out while the pushes went on) is still not sent
- * in the middle of a fan-out. Each feed's bytes wait until the loop has
- * written no push for `gap_us`, the gap between two fan-outs, and at most
- * SRV_FEED_GAP_MAX_MS after they were given: the sends then fill the gaps
- * instead of landing on the pushes. Longer than the spacing of one
- * fan-out's writes (microseconds), shorter than the gap between single
- * events' fan-outs (tens of milliseconds). */
-#define SRV_FEED_GAP_US 3000
-#define SRV_FEED_GAP_MAX_MS 250
-
-/* Microseconds a feed's bytes still wait at `now_us` (0: send now).
- * `last_push_us`: when the loop last wrote a push of a fan-out; `given_us`:
- * when the writer was given the bytes (monotonic us). gap_us <= 0 never
- * waits. */
-static inline int64_t srv__feed_gap_wait(int64_t now_us, int64_t last_push_us, int64_t given_us,
-                                         int64_t gap_us)
-{
-    int64_t open_at = last_push_us + gap_us, give_up_at = given_us + SRV_FEED_GAP_MAX_MS * 1000;
-
-    if (gap_us <= 0 || now_us >= open_at || now_us >= give_up_at)
-        return 0;
-    return (open_at < give_up_at ? open_at : give_up_at) - now_us;
-}
-
 #endif

@@ -27,7 +27,6 @@
 #include "gv_alloc.h"
 #include "gv_log.h"
 #include "gv_time.h"
-#include "srv_feed_yield.h"
 #include "banned.h"
 
 #define FEEDW_EVENTS 256
@@ -69,9 +68,8 @@ struct srv__feedw {
     int epfd, wakefd;
     void (*wake)(void *);
     void *wake_arg;
-    int64_t stall_ms, gap_us;
+    int64_t stall_ms;
     int nice;
-    atomic_int_fast64_t busy_us; /* the loop's last push of a fan-out (srv__feedw_busy) */
     pthread_mutex_t lock;
     struct port_queue cmds, events; /* under lock */
     /* Under lock: each side is woken once per batch, not once per port.
@@ -81,7 +79,6 @@ struct srv__feedw {
      * bytes cost the loop more than the writes had. */
     bool writer_asleep, writer_kicked, loop_woken;
     struct lws_dll2_owner pending; /* the thread's: ports with `out` */
-    struct lws_dll2_owner due;     /* the thread's: those not yet written to, oldest first */
 };
 
 struct srv__bytes *srv__bytes_new(const char *data, size_t len)
@@ -141,19 +138,6 @@ static void post(struct srv__feedw *w, struct srv__feedw_port *p, unsigned event
     pthread_mutex_unlock(&w->lock);
 }
 
-/* How long the oldest bytes not yet written still wait for a gap in the
- * loop's pushes, in whole milliseconds (epoll_wait's), at least 1. */
-static int due_wait_ms(struct srv__feedw *w)
-{
-    struct srv__feedw_port *p =
-        lws_container_of(lws_dll2_get_head(&w->due), struct srv__feedw_port, due);
-    int64_t us = srv__feed_gap_wait(gv_time_mono_us(),
-                                    atomic_load_explicit(&w->busy_us, memory_order_relaxed),
-                                    p->given_us, w->gap_us);
-
-    return us > 1000 ? (int)((us + 999) / 1000) : 1;
-}
-
 /* The end of a turn of the writer: wakes the loop for what it posted, and
  * says how long the writer may sleep (0: commands came meanwhile; -1:
  * stop). Asleep from here, as far as srv__feedw_send is concerned. */
@@ -171,7 +155,7 @@ static int end_turn(struct srv__feedw *w)
         timeout = 0;
     } else {
         w->writer_asleep = true;
-        timeout = w->due.count ? due_wait_ms(w) : w->pending.count ? FEEDW_STALL_SCAN_MS : -2;
+        timeout = w->pending.count ? FEEDW_STALL_SCAN_MS : -2;
     }
     pthread_mutex_unlock(&w->lock);
     if (wake_loop)
@@ -194,7 +178,6 @@ static void drop_out(struct srv__feedw *w, struct srv__feedw_port *p)
     p->out = NULL;
     p->out_off = 0;
     lws_dll2_remove(&p->pending);
-    lws_dll2_remove(&p->due);
 }
 
 /* The reader is gone or useless: nothing more is written to it, and the
@@ -302,33 +285,12 @@ static void run_commands(struct srv__feedw *w)
                 if (!lws_dll2_is_detached(&p->pending))
                     lws_dll2_remove(&p->pending);
                 lws_dll2_add_tail(&p->pending, &w->pending);
-                p->given_us = gv_time_mono_us();
-                lws_dll2_remove(&p->due);
-                lws_dll2_add_tail(&p->due, &w->due);
+                flush(w, p);
             }
             if (cmds & SRV_FEEDW_KEEPALIVE)
                 keepalive(w, p);
         }
         p = next;
-    }
-}
-
-/* Writes the bytes given since, oldest first, while the loop is between
- * fan-outs (srv_feed_yield.h); the rest wait for the next gap. The gap is
- * looked at before each feed, so a fan-out that begins midway stops the
- * sends within one. */
-static void send_due(struct srv__feedw *w)
-{
-    while (w->due.count) {
-        struct srv__feedw_port *p =
-            lws_container_of(lws_dll2_get_head(&w->due), struct srv__feedw_port, due);
-
-        if (srv__feed_gap_wait(gv_time_mono_us(),
-                               atomic_load_explicit(&w->busy_us, memory_order_relaxed),
-                               p->given_us, w->gap_us) > 0)
-            return;
-        lws_dll2_remove(&p->due);
-        flush(w, p);
     }
 }
 
@@ -391,7 +353,6 @@ static void *writer(void *arg)
         /* Commands after the socket events: a port closed by this batch's
          * CLOSE may have been among them, and must not be touched after. */
         run_commands(w);
-        send_due(w);
         now = gv_time_mono_ms();
         if (now - scanned_ms >= FEEDW_STALL_SCAN_MS) {
             scanned_ms = now;
@@ -404,7 +365,7 @@ static void *writer(void *arg)
 /* --- The loop's side ------------------------------------------------------- */
 
 int srv__feedw_start(struct srv__feedw **out, void (*wake)(void *), void *arg, int64_t stall_ms,
-                     int nice, int64_t gap_us)
+                     int nice)
 {
     struct srv__feedw *w;
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
@@ -419,8 +380,6 @@ int srv__feedw_start(struct srv__feedw **out, void (*wake)(void *), void *arg, i
     w->events.link = offsetof(struct srv__feedw_port, ev_next);
     w->wake_arg = arg;
     w->stall_ms = stall_ms;
-    w->gap_us = gap_us;
-    atomic_init(&w->busy_us, INT64_MIN / 2); /* no push yet */
     w->nice = nice;
     w->epfd = w->wakefd = -1;
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -447,12 +406,6 @@ fail:
         close(w->wakefd);
     gv_free(w);
     return err;
-}
-
-void srv__feedw_busy(struct srv__feedw *w)
-{
-    if (w)
-        atomic_store_explicit(&w->busy_us, gv_time_mono_us(), memory_order_relaxed);
 }
 
 static void wake_writer(struct srv__feedw *w)

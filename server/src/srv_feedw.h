@@ -68,11 +68,9 @@ struct srv__feedw_port {
     struct srv__bytes *out;
     size_t out_off;
     int64_t progress_ms;     /* when `out` came or the reader last took some */
-    int64_t given_us;        /* when `out` came (srv__feed_gap_wait) */
     bool polling_out;        /* watching for room to write */
     bool dead;               /* reported LEFT, FAILED or STALLED: writes nothing */
     struct lws_dll2 pending; /* in the writer's list of ports with `out` */
-    struct lws_dll2 due;     /* in its list of those not yet written to */
 };
 
 struct srv__feedw;
@@ -80,15 +78,9 @@ struct srv__feedw;
 /* Starts the thread; it calls `wake(arg)` when it has events for
  * srv__feedw_drain (gavel-server: lws_cancel_service). A reader that takes
  * nothing for `stall_ms` is reported STALLED. The thread runs at `nice`
- * (0-19) above the process's nice value. New bytes wait for a gap of
- * `gap_us` in the loop's pushes (srv__feedw_busy; srv_feed_yield.h), 0: they
- * never wait. -errno. */
+ * (0-19) above the process's nice value. -errno. */
 int srv__feedw_start(struct srv__feedw **out, void (*wake)(void *), void *arg, int64_t stall_ms,
-                     int nice, int64_t gap_us);
-/* The loop wrote (or is about to write) a push of a fan-out to many
- * WebSocket sessions: the feeds' new bytes wait for the next gap. Any
- * thread; one relaxed store. NULL: no-op. */
-void srv__feedw_busy(struct srv__feedw *w);
+                     int nice);
 /* Ends the thread (joins it). Ports it held stay as they were: the loop
  * then releases them itself (srv__feedw_port_release). NULL: no-op. */
 void srv__feedw_stop(struct srv__feedw *w);

@@ -128,7 +128,6 @@ struct srv_server {
     int64_t ws_push_ms; /* when a fan-out to many WebSocket sessions last began (monotonic) */
     long feed_stall_ms;          /* GAVEL_CLICS_STALL_MS */
     long feed_nice;              /* GAVEL_CLICS_WRITER_NICE */
-    long feed_gap_us;            /* GAVEL_CLICS_WRITER_GAP_US (srv_feed_yield.h) */
     struct srv__feedw *feedw;    /* the feeds' writer thread (srv_feedw.h) */
     int feed_spare_fd;           /* a socket of no connection (srv_feed.c), or -1 */
 };

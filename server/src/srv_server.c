@@ -38,7 +38,6 @@
 #include "gv_log.h"
 #include "srv_cache.h"
 #include "srv_codec.h"
-#include "srv_feed_yield.h"
 #include "srv_feedw.h"
 #include "srv_health.h"
 #include "srv_jobs.h"
@@ -238,10 +237,6 @@ int srv_options_load(struct srv_options *out, const char *default_web_root, cons
     err = gv_config_get_long(&out->clics_writer_nice, "GAVEL_CLICS_WRITER_NICE", 10, 0, 19);
     if (err < 0)
         return err;
-    err = gv_config_get_long(&out->clics_writer_gap_us, "GAVEL_CLICS_WRITER_GAP_US", SRV_FEED_GAP_US,
-                             0, 1000000);
-    if (err < 0)
-        return err;
     err = gv_config_get_long(&out->session_cache_ms, "GAVEL_SESSION_CACHE_MS",
                              SRV_CACHE_SESSION_TTL_MS, 0, 600000);
     if (err < 0)
@@ -392,7 +387,6 @@ int srv_server_new(struct srv_server **out, const struct srv_options *opt)
     s->ws_push_ms = INT64_MIN / 2; /* no push yet */
     s->feed_stall_ms = opt->clics_stall_ms > 0 ? opt->clics_stall_ms : 30000;
     s->feed_nice = opt->clics_writer_nice;
-    s->feed_gap_us = opt->clics_writer_gap_us;
     s->proto.version = s->version;
     s->proto.rate_prefix = s->rate_prefix;
     s->proto.rate_free = opt->rate_free > 0 ? opt->rate_free : 6;

@@ -39,7 +39,6 @@
 #include "srv_cache.h"
 #include "srv_codec.h"
 #include "srv_feed_yield.h"
-#include "srv_feedw.h"
 #include "srv_jobs.h"
 #include "srv_live.h"
 #include "srv_metrics.h"
@@ -64,10 +63,6 @@
 #define SESS_PUSH_BATCH SRV_SUBS_PENDING_MAX
 #define SESS_SNAPSHOT_TRIES 3
 #define SESS_PUSH_BATCH_BYTES SRV_SUBS_PENDING_BYTES
-/* A push written this soon after a fan-out to many sessions began is
- * taken to be part of it (a thousand sessions' writes take milliseconds;
- * slow readers' catch-up, longer). */
-#define SESS_FANOUT_MS 1000
 
 /* Pushes are written from a shared srv_frame, whose headroom must hold
  * what lws puts in front of a payload. */
@@ -398,12 +393,6 @@ static int sess_write_pushes(struct lws *wsi, struct srv__session *ss)
     }
 out:
     if (err == 0 && n) {
-        struct srv_server *s = srv__server_of(wsi);
-
-        /* While a fan-out runs, its writes keep the feeds' sends for the
-         * gap after it (srv_feed_yield.h). */
-        if (s->feedw && gv_time_mono_ms() - s->ws_push_ms < SESS_FANOUT_MS)
-            srv__feedw_busy(s->feedw);
         gv_counter_add(&srv_metrics.pushes, n);
         gv_counter_add(&srv_metrics.ws_out, n);
         for (unsigned i = 0; i < n; i++)
@@ -763,10 +752,8 @@ void srv__deliver_events(struct srv_server *s, struct srv_live_event *events)
     }
     /* The streamed feeds give way to the fan-out this starts
      * (srv_feed_yield.h); a few sessions' pushes are not worth it. */
-    if (pushing >= SRV_FEED_YIELD_MIN_PUSHES) {
+    if (pushing >= SRV_FEED_YIELD_MIN_PUSHES)
         s->ws_push_ms = now;
-        srv__feedw_busy(s->feedw);
-    }
     srv_live_event_free_list(events);
 }
 

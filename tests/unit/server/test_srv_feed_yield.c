@@ -60,43 +60,6 @@ static void test_yield_off(void **state)
     assert_int_equal(srv__feed_yield_wait(10000, 10000, 10000, QUIET, 0), 0);
 }
 
-#define GAP SRV_FEED_GAP_US
-#define GAP_MAX_US (SRV_FEED_GAP_MAX_MS * 1000LL)
-
-/* The writer's gap: no push for `gap` (or none ever) sends at once; a push
- * just now waits out the gap. */
-static void test_gap(void **state)
-{
-    (void)state;
-    assert_int_equal(srv__feed_gap_wait(1000000, 1000000 - GAP, 999000, GAP), 0);
-    assert_int_equal(srv__feed_gap_wait(1000000, INT64_MIN / 2, 999000, GAP), 0);
-    assert_int_equal(srv__feed_gap_wait(1000000, 1000000, 999000, GAP), GAP);
-    assert_int_equal(srv__feed_gap_wait(1000000, 999500, 999000, GAP), GAP - 500);
-    /* gap 0 (GAVEL_CLICS_WRITER_GAP_US=0): never waits. */
-    assert_int_equal(srv__feed_gap_wait(1000000, 1000000, 1000000, 0), 0);
-}
-
-/* Pushes without a gap hold bytes SRV_FEED_GAP_MAX_MS after they were
- * given, never longer. */
-static void test_gap_bound(void **state)
-{
-    int64_t given = 5000000, now = given;
-
-    (void)state;
-    while (now < given + 10 * GAP_MAX_US) {
-        int64_t wait = srv__feed_gap_wait(now, now - 1, given, GAP);
-
-        if (!wait)
-            break;
-        assert_true(now + wait <= given + GAP_MAX_US);
-        now += wait;
-    }
-    assert_int_equal(now, given + GAP_MAX_US);
-    assert_int_equal(srv__feed_gap_wait(given + GAP_MAX_US - 100, given + GAP_MAX_US - 101, given,
-                                        GAP),
-                     100);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -104,8 +67,6 @@ int main(void)
         cmocka_unit_test(test_push_holds_until_quiet),
         cmocka_unit_test(test_pushes_never_starve_the_feeds),
         cmocka_unit_test(test_yield_off),
-        cmocka_unit_test(test_gap),
-        cmocka_unit_test(test_gap_bound),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

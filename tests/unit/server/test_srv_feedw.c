@@ -21,7 +21,6 @@
 
 #include <cmocka.h>
 
-#include "srv_feed_yield.h"
 #include "srv_feedw.h"
 
 #define NPORTS 50
@@ -50,18 +49,12 @@ static void wake(void *arg)
     assert_int_equal(write(fx->wakefd, &one, sizeof(one)), sizeof(one));
 }
 
-static void fix_start_gap(struct fix *fx, int64_t stall_ms, int64_t gap_us)
+static void fix_start(struct fix *fx, int64_t stall_ms)
 {
     memset(fx, 0, sizeof(*fx));
     fx->wakefd = eventfd(0, EFD_CLOEXEC);
     assert_true(fx->wakefd >= 0);
-    assert_int_equal(srv__feedw_start(&fx->w, wake, fx, stall_ms, 0, gap_us), 0);
-}
-
-/* The server's gap: with no push ever marked, bytes go at once. */
-static void fix_start(struct fix *fx, int64_t stall_ms)
-{
-    fix_start_gap(fx, stall_ms, SRV_FEED_GAP_US);
+    assert_int_equal(srv__feedw_start(&fx->w, wake, fx, stall_ms, 0), 0);
 }
 
 /* Port i on a fresh socket pair; a small send buffer on the port's side,
@@ -344,63 +337,6 @@ static void test_stop_with_ports(void **state)
     close(fx.wakefd);
 }
 
-/* A fan-out under way (the loop marked a push just now) holds new bytes
- * until the pushes pause for the gap. The gap here is 200 ms, so that a
- * write before it is told from scheduling noise. */
-static void test_gap_waits_for_pushes(void **state)
-{
-    struct fix fx;
-    char buf[16] = "";
-    int64_t t0;
-
-    (void)state;
-    fix_start_gap(&fx, 10000, 200 * 1000);
-    port_open(&fx, 0);
-    t0 = now_ms();
-    srv__feedw_busy(fx.w);
-    srv__feedw_send(fx.w, &fx.port[0], SRV_FEEDW_WRITE, srv__bytes_new("{\"a\":1}\n", 8));
-    assert_int_equal(peer_read(&fx, 0, buf, 8, 100), 0);
-    assert_false(fx.got[0] & SRV_FEEDW_TAKEN);
-    assert_int_equal(peer_read(&fx, 0, buf, 8, 5000), 8);
-    assert_true(now_ms() - t0 >= 190);
-    assert_memory_equal(buf, "{\"a\":1}\n", 8);
-    assert_true(wait_event(&fx, 0, SRV_FEEDW_TAKEN, 5000));
-    fix_end(&fx);
-}
-
-/* Pushes that never pause hold the bytes SRV_FEED_GAP_MAX_MS at most. */
-static void test_gap_never_starves(void **state)
-{
-    struct fix fx;
-    char buf[16] = "";
-    int64_t t0, took = -1;
-    size_t n = 0;
-
-    (void)state;
-    fix_start_gap(&fx, 10000, 200 * 1000);
-    port_open(&fx, 0);
-    t0 = now_ms();
-    srv__feedw_busy(fx.w);
-    srv__feedw_send(fx.w, &fx.port[0], SRV_FEEDW_WRITE, srv__bytes_new("{\"b\":2}\n", 8));
-    while (n < 8 && now_ms() - t0 < 5000) {
-        struct pollfd p = {.fd = fx.peer[0], .events = POLLIN};
-        ssize_t r;
-
-        srv__feedw_busy(fx.w); /* every 10 ms: never a 200 ms gap */
-        if (poll(&p, 1, 10) != 1)
-            continue;
-        r = read(fx.peer[0], buf + n, 8 - n);
-        assert_true(r > 0);
-        n += (size_t)r;
-        took = now_ms() - t0;
-    }
-    assert_int_equal(n, 8);
-    assert_true(took >= SRV_FEED_GAP_MAX_MS - 10);
-    assert_true(took < 5000);
-    assert_memory_equal(buf, "{\"b\":2}\n", 8);
-    fix_end(&fx);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -412,8 +348,6 @@ int main(void)
         cmocka_unit_test(test_close),
         cmocka_unit_test(test_shared_bytes),
         cmocka_unit_test(test_stop_with_ports),
-        cmocka_unit_test(test_gap_waits_for_pushes),
-        cmocka_unit_test(test_gap_never_starves),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
