@@ -327,9 +327,11 @@ for case in ("single", "burst", "slow1%"):
             "%.2f" % statistics.median(controls) if controls else ""))
 EOF
 echo
-echo "The same pooled: every receipt of the $rounds phases with feeds against every receipt"
-echo "of the $((rounds + 1)) without, with a 95% interval from resampling whole rounds (bench/feed_pool.py;"
-echo "an interval holding 1.00 is no slowdown these rounds can tell from none):"
+echo "The same from every receipt (bench/feed_pool.py): per round, the geometric mean of each"
+echo "feeds phase over the no-feed phases around it, beside the same for each no-feed phase"
+echo "between two others (the control); pooled, all $rounds feeds phases' receipts against all"
+echo "$((rounds + 1)) no-feed phases'. 95% intervals from resampling whole rounds; one holding 1.00"
+echo "is no slowdown these rounds can tell from none:"
 echo
 python3 "$GAVEL_ROOT/bench/feed_pool.py" "$latencies"
 [ -n "${GAVEL_BENCH_DUMP:-}" ] && echo "(receipts kept in $latencies)"

@@ -1,22 +1,32 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """feed_pool.py DUMP... - the WebSocket clients' latency with streamed feeds
-open against without, pooled over every round of one or more runs of
+open against without, over every round of one or more runs of
 bench/clics_feed.sh (each run's `ws_fanout --dump` file is one DUMP).
 
-A run's table compares each round's p99 with its neighbours'; a p99 of
-100 fan-outs is the second-worst of them, so one round moves it by tens of
-percent. Here every receipt of every phase with feeds is pooled against
-every receipt of every phase without, and the ratio's 95% confidence
-interval comes from resampling whole rounds (a round: its no-feed phase,
-its feeds phase, and for a run's last round the closing no-feed phase),
-so the machine's drift between rounds is in the interval, not hidden by
-it. An interval that holds 1.00 is no slowdown this many rounds can tell
-from none; its upper end bounds what there may be.
+A run's own table gives each round's p99 against its neighbours' and the
+median of those; a phase's p99 is about the second-worst of its 100
+fan-outs, so single rounds swing by tens of percent. Two summaries here,
+each with a 95% interval from resampling whole rounds (the drift between
+rounds is then in the interval, not hidden by it):
+
+  per round  the geometric mean over rounds of a feeds phase's statistic
+             over the geometric mean of the no-feed phases just before and
+             after it; its control is the same for each no-feed phase
+             between two others (no feed in it: what drift and noise alone
+             give, about 1.00). It sees every round's tail, so it is the
+             sensitive one.
+  pooled     every receipt of every feeds phase against every receipt of
+             every no-feed phase: the whole experiment's tail, which its
+             worst rounds make, with or without feeds.
+
+An interval that holds 1.00 is no slowdown these rounds can tell from
+none; its upper end bounds what there may be.
 
 Standard library only: the benchmark runs on a bare Debian machine.
 """
 import bisect
+import math
 import random
 import sys
 
@@ -110,15 +120,46 @@ def mean(parts):
     return sum(p.sum for p in parts) / sum(p.n for p in parts) / 10.0
 
 
-def stats(parts):
-    return [quantile(parts, q) for _, q in QUANTILES] + [mean(parts)]
+STATS = ("p50", "p99", "mean")
 
 
-def ratios(rounds):
+def stat(parts, name):
+    return mean(parts) if name == "mean" else quantile(parts, dict(QUANTILES)[name])
+
+
+def rounds_of_runs(phases, case):
+    """(feeds ratios, control ratios) of log statistics per round, as
+    functions of the statistic's name, for the per-round summary."""
+    none = phases.get((case, "none"), {})
+    feeds = phases.get((case, "feeds"), {})
+    tests = [(feeds[k], none[k], none[(k[0], k[1] + 1)])
+             for k in sorted(feeds) if k in none and (k[0], k[1] + 1) in none]
+    controls = [(none[k], none[(k[0], k[1] - 1)], none[(k[0], k[1] + 1)])
+                for k in sorted(none) if (k[0], k[1] - 1) in none and (k[0], k[1] + 1) in none]
+    return tests, controls
+
+
+def log_ratios(triples, name):
+    out = []
+    for x, a, b in triples:
+        vx, va, vb = stat([x], name), stat([a], name), stat([b], name)
+        if vx > 0 and va > 0 and vb > 0:
+            out.append(math.log(vx) - (math.log(va) + math.log(vb)) / 2)
+    return out
+
+
+def geo_interval(rng, logs):
+    """The geometric mean of the ratios and its 95% interval."""
+    means = sorted(sum(rng.choice(logs) for _ in logs) / len(logs) for _ in range(RESAMPLES))
+    return (math.exp(sum(logs) / len(logs)), math.exp(means[int(0.025 * RESAMPLES)]),
+            math.exp(means[int(0.975 * RESAMPLES) - 1]))
+
+
+def pooled(rounds, name):
     none = [p for n, _ in rounds for p in n]
     feeds = [p for _, f in rounds for p in f]
-    a, b = stats(feeds), stats(none)
-    return a, b, [x / y if y else float("nan") for x, y in zip(a, b)]
+    a, b = stat(feeds, name), stat(none, name)
+    return a, b, a / b if b else float("nan")
 
 
 def main(paths):
@@ -126,20 +167,26 @@ def main(paths):
     for i, path in enumerate(paths):
         read_dump(path, i, phases)
     rng = random.Random(12)
-    names = [n for n, _ in QUANTILES] + ["mean"]
-    print("| case   | rounds | stat | 0 feeds ms | with feeds ms | ratio | 95% interval |")
-    print("| ------ | ------ | ---- | ---------- | ------------- | ----- | ------------ |")
+    print("| case   | rounds | stat | 0 feeds ms | feeds ms | per round [95%]   | control [95%]     "
+          "| pooled [95%]      |")
+    print("| ------ | ------ | ---- | ---------- | -------- | ----------------- | ----------------- "
+          "| ----------------- |")
     for case in CASES:
         rounds = rounds_of(phases, case)
-        if not rounds:
+        tests, controls = rounds_of_runs(phases, case)
+        if not rounds or not tests:
             continue
-        feeds, none, ratio = ratios(rounds)
-        boot = [ratios([rng.choice(rounds) for _ in rounds])[2] for _ in range(RESAMPLES)]
-        for i, name in enumerate(names):
-            xs = sorted(b[i] for b in boot)
-            lo, hi = xs[int(0.025 * len(xs))], xs[int(0.975 * len(xs)) - 1]
-            print("| %-6s | %6d | %-4s | %10.1f | %13.1f | %5.2f | %5.2f-%5.2f  |" %
-                  (case, len(rounds), name, none[i], feeds[i], ratio[i], lo, hi))
+        for name in STATS:
+            feeds, none, ratio = pooled(rounds, name)
+            boot = sorted(pooled([rng.choice(rounds) for _ in rounds], name)[2]
+                          for _ in range(RESAMPLES))
+            lo, hi = boot[int(0.025 * RESAMPLES)], boot[int(0.975 * RESAMPLES) - 1]
+            per = "%.2f [%.2f-%.2f]" % geo_interval(rng, log_ratios(tests, name))
+            ctl = log_ratios(controls, name)
+            ctl = "%.2f [%.2f-%.2f]" % geo_interval(rng, ctl) if len(ctl) > 1 else "-"
+            print("| %-6s | %6d | %-4s | %10.1f | %8.1f | %-17s | %-17s | %-17s |" %
+                  (case, len(rounds), name, none, feeds, per, ctl,
+                   "%.2f [%.2f-%.2f]" % (ratio, lo, hi)))
 
 
 if __name__ == "__main__":
