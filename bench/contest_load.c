@@ -595,7 +595,7 @@ static void client_start(struct ld_client *c)
     struct epoll_event ev = {.events = EPOLLOUT, .data.u32 = (uint32_t)(c - cl)};
 
     c->port = opt.ports[(c - cl) % opt.nports];
-    c->fd = wsc_connect(c->port, 0);
+    c->fd = wsc_connect("127.0.0.1", c->port, 0);
     if (c->fd < 0)
         die("connection %d: %s", (int)(c - cl), strerror(-c->fd));
     if (epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0)
@@ -657,7 +657,7 @@ static void poll_once(int timeout_ms)
         if (c->state == ST_DEAD)
             continue;
         if (c->state == ST_CONNECTING) {
-            err = wsc_send_upgrade(c->fd, c->port);
+            err = wsc_send_upgrade(c->fd, "127.0.0.1", c->port);
             if (!err) {
                 c->state = ST_UPGRADE;
                 set_interest(c, EPOLLIN);

@@ -33,7 +33,10 @@
  * With --since ROW the readers ask ?since_token=ROW: no snapshot, the log
  * from that row on, and "ready" once every reader has its headers.
  *
- * usage: feed_readers --port P --contest ID --readers N --pg URL [--since ROW] */
+ * Against a server on another machine (--host), the latencies compare this
+ * machine's clock with PostgreSQL's: keep both synchronised (NTP).
+ *
+ * usage: feed_readers [--host IPV4] --port P --contest ID --readers N --pg URL [--since ROW] */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -75,6 +78,7 @@ struct row {
 };
 
 static struct {
+    const char *host; /* the server's IPv4 address (127.0.0.1) */
     int port, n;
     long long contest;
     const char *pg;
@@ -258,7 +262,8 @@ static int connect_to(int port)
 
     if (fd < 0)
         die("socket: %s", strerror(errno));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (inet_pton(AF_INET, opt.host, &a.sin_addr) != 1)
+        die("--host %s: not an IPv4 address", opt.host);
     if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
         die("connect: %s", strerror(errno));
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -287,8 +292,8 @@ static void expected_lines(uint32_t **out, int64_t from)
 
     snprintf(req, sizeof(req),
              "GET /api/clics/contests/%lld/event-feed?since_token=%" PRId64 "&stream=false "
-             "HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-             opt.contest, from);
+             "HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
+             opt.contest, from, opt.host);
     send_all(fd, req, strlen(req));
     body = malloc(cap);
     for (;;) {
@@ -441,7 +446,8 @@ static void on_term(int sig)
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"port", 1, NULL, 'p'},    {"contest", 1, NULL, 'c'},
+    static const struct option longopts[] = {{"host", 1, NULL, 'h'},
+                                             {"port", 1, NULL, 'p'},    {"contest", 1, NULL, 'c'},
                                              {"readers", 1, NULL, 'n'}, {"pg", 1, NULL, 'g'},
                                              {"since", 1, NULL, 's'},   {NULL, 0, NULL, 0}};
     struct epoll_event evs[256];
@@ -450,8 +456,12 @@ int main(int argc, char **argv)
     int ep, ch;
 
     opt.since = -1;
+    opt.host = "127.0.0.1";
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
+        case 'h':
+            opt.host = optarg;
+            break;
         case 'p':
             opt.port = atoi(optarg);
             break;
@@ -470,13 +480,15 @@ int main(int argc, char **argv)
         default:
             fprintf(
                 stderr,
-                "usage: feed_readers --port P --contest ID --readers N --pg URL [--since ROW]\n");
+                "usage: feed_readers [--host IPV4] --port P --contest ID --readers N --pg URL "
+                "[--since ROW]\n");
             return 2;
         }
     }
     if (opt.port <= 0 || opt.contest <= 0 || opt.n <= 0 || opt.n > 60000 || !opt.pg) {
         fprintf(stderr,
-                "usage: feed_readers --port P --contest ID --readers N --pg URL [--since ROW]\n");
+                "usage: feed_readers [--host IPV4] --port P --contest ID --readers N --pg URL "
+                "[--since ROW]\n");
         return 2;
     }
     signal(SIGTERM, on_term);
@@ -489,12 +501,12 @@ int main(int argc, char **argv)
     if (opt.since >= 0)
         snprintf(req, sizeof(req),
                  "GET /api/clics/contests/%lld/event-feed?since_token=%lld HTTP/1.1\r\n"
-                 "Host: 127.0.0.1:%d\r\n\r\n",
-                 opt.contest, opt.since, opt.port);
+                 "Host: %s:%d\r\n\r\n",
+                 opt.contest, opt.since, opt.host, opt.port);
     else
         snprintf(req, sizeof(req),
-                 "GET /api/clics/contests/%lld/event-feed HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n",
-                 opt.contest, opt.port);
+                 "GET /api/clics/contests/%lld/event-feed HTTP/1.1\r\nHost: %s:%d\r\n\r\n",
+                 opt.contest, opt.host, opt.port);
     for (int i = 0; i < opt.n; i++) {
         struct epoll_event ev = {.events = EPOLLIN | EPOLLET | EPOLLRDHUP, .data.u32 = (uint32_t)i};
 

@@ -43,13 +43,14 @@ long long wsc_wall_us(void)
     return clock_us(CLOCK_REALTIME);
 }
 
-int wsc_connect(int port, int rcvbuf)
+int wsc_connect(const char *host, int port, int rcvbuf)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_port = htons((uint16_t)port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    int one = 1, fd;
 
+    if (inet_pton(AF_INET, host, &a.sin_addr) != 1)
+        return -EINVAL;
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -64,7 +65,7 @@ int wsc_connect(int port, int rcvbuf)
     return fd;
 }
 
-int wsc_send_upgrade(int fd, int port)
+int wsc_send_upgrade(int fd, const char *host, int port)
 {
     char req[512];
     int err = 0, n;
@@ -73,10 +74,10 @@ int wsc_send_upgrade(int fd, int port)
     if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0 || err)
         return -(err ? err : errno);
     n = snprintf(req, sizeof(req),
-                 "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+                 "GET /ws HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
                  "Connection: Upgrade\r\nSec-WebSocket-Key: " WSC_KEY "\r\n"
                  "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: gavel.v1\r\n\r\n",
-                 port);
+                 host, port);
     return send(fd, req, (size_t)n, MSG_NOSIGNAL) == n ? 0 : -EIO;
 }
 

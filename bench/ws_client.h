@@ -22,12 +22,14 @@ struct wsc_frame {
 long long wsc_now_us(void);  /* CLOCK_MONOTONIC */
 long long wsc_wall_us(void); /* CLOCK_REALTIME: to compare with Redis stream ids */
 
-/* A non-blocking TCP connection to 127.0.0.1:port being made (TCP_NODELAY;
- * rcvbuf > 0 shrinks the receive buffer). Returns the descriptor or -errno. */
-int wsc_connect(int port, int rcvbuf);
+/* A non-blocking TCP connection to host:port being made (host: an IPv4
+ * address, "127.0.0.1" for a server on this machine; TCP_NODELAY; rcvbuf >
+ * 0 shrinks the receive buffer). Returns the descriptor or -errno
+ * (-EINVAL: not an IPv4 address). */
+int wsc_connect(const char *host, int port, int rcvbuf);
 /* Once the socket is writable: checks the connect, sends the upgrade to
  * /ws with the gavel.v1 subprotocol. 0 or -errno. */
-int wsc_send_upgrade(int fd, int port);
+int wsc_send_upgrade(int fd, const char *host, int port);
 /* The upgrade's answer at the start of buf: 0 while incomplete, the length
  * of the response head when accepted, -EPROTO when refused. */
 long wsc_upgrade_check(const unsigned char *buf, size_t len);

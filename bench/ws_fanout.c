@@ -22,13 +22,15 @@
  * VmRSS before and after connecting (per connection), utime+stime over a
  * scenario (per delivered message). The client's own utime+stime per
  * delivered message is reported too (ccpu): it shares the machine's cores.
+ * Against a server on another machine (--host, no --server-pid) the
+ * server's figures are -1: read them there.
  *
  * A minimal RFC 6455 client over epoll, on one thread (the framing is
  * ws_client.h's); pings are answered. It is kept cheap: sockets
  * are edge-triggered and read with one recv() per wakeup into a per-client
  * buffer (no allocation per message).
  *
- * usage: ws_fanout --port P --token T --contest ID --server-pid PID[,PID...]
+ * usage: ws_fanout [--host IPV4] --port P --token T --contest ID [--server-pid PID[,PID...]]
  *                  [--connections N] [--redis URL] [--stream KEY]
  *                  [--events E] [--burst B] [--slow-pct P] [--pad BYTES]
  *                  [--header] [--label NAME] [--dump FILE]
@@ -86,11 +88,13 @@ struct fc_client {
 };
 
 struct fc_opts {
+    const char *host; /* --host: the server's IPv4 address (127.0.0.1) */
     int port;
     int n;
     const char *token;
     long long contest;
-    int server_pids[FC_MAX_SERVERS]; /* --server-pid P[,P...]: every server process */
+    int server_pids[FC_MAX_SERVERS]; /* --server-pid P[,P...]: every server process (none: a
+                                        server elsewhere, its CPU and RSS not reported) */
     int nservers;
     const char *redis_url;
     const char *stream;
@@ -140,6 +144,8 @@ static long long servers_cpu_us(void)
 {
     long long us = wsc_cpu_sum_us(opt.server_pids, opt.nservers);
 
+    if (!opt.nservers)
+        return -1;
     if (us < 0)
         die("cannot read a server's /proc/<pid>/stat");
     return us;
@@ -149,6 +155,8 @@ static long servers_rss_kb(void)
 {
     long kb = wsc_rss_sum_kb(opt.server_pids, opt.nservers);
 
+    if (!opt.nservers)
+        return -1;
     if (kb < 0)
         die("cannot read a server's /proc/<pid>/status");
     return kb;
@@ -269,7 +277,7 @@ static int client_start(struct fc_client *c)
 
     /* A slow reader must push back on the server soon, not after megabytes
      * of loopback autotuning. */
-    c->fd = wsc_connect(opt.port, c->slow ? 4096 : 0);
+    c->fd = wsc_connect(opt.host, opt.port, c->slow ? 4096 : 0);
     if (c->fd < 0)
         return c->fd;
     if (epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0)
@@ -280,7 +288,7 @@ static int client_start(struct fc_client *c)
 
 static int client_writable(struct fc_client *c)
 {
-    int err = wsc_send_upgrade(c->fd, opt.port);
+    int err = wsc_send_upgrade(c->fd, opt.host, opt.port);
 
     if (err < 0)
         return err;
@@ -514,7 +522,7 @@ static void phase_report(struct fc_phase *ph, const char *name, long long cpu_us
            "%4lld | %6lld |\n",
            name, ph->nevents, wsc_pct(all, n, 0.5), wsc_pct(all, n, 0.99), n ? all[n - 1] : -1.0f,
            wsc_pct(last, nlast, 0.5), nlast ? last[nlast - 1] : -1.0f,
-           n ? (double)cpu_us / (double)n : -1.0, n ? (double)client_cpu_us / (double)n : -1.0,
+           n && cpu_us >= 0 ? (double)cpu_us / (double)n : -1.0, n ? (double)client_cpu_us / (double)n : -1.0,
            lost, dups, resyncs + closed);
     fflush(stdout);
     gv_free(all);
@@ -548,7 +556,8 @@ static void run_single(int normal)
             poll_once(FC_SINGLE_GAP_MS);
     }
     phase_drain(&ph);
-    phase_report(&ph, "single", servers_cpu_us() - cpu0, wsc_self_cpu_us() - ccpu0);
+    phase_report(&ph, "single", opt.nservers ? servers_cpu_us() - cpu0 : -1,
+                 wsc_self_cpu_us() - ccpu0);
 }
 
 /* opt.burst events spread evenly over one second. */
@@ -575,7 +584,8 @@ static void run_burst(const char *name, bool slow, int normal)
         publish(&ph);
     }
     phase_drain(&ph);
-    phase_report(&ph, name, servers_cpu_us() - cpu0, wsc_self_cpu_us() - ccpu0);
+    phase_report(&ph, name, opt.nservers ? servers_cpu_us() - cpu0 : -1,
+                 wsc_self_cpu_us() - ccpu0);
 }
 
 /* After the slow scenario: what the slow readers were left with. */
@@ -607,7 +617,7 @@ static void slow_epilogue(void)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: ws_fanout --port P --token T --contest ID --server-pid PID[,PID...] "
+    fprintf(stderr, "usage: ws_fanout [--host IPV4] --port P --token T --contest ID [--server-pid PID[,PID...]] "
                     "[--connections N] [--redis URL] [--stream KEY] [--events E] [--burst B] "
                     "[--slow-pct P] [--pad BYTES] [--header] [--label NAME] [--dump FILE]\n");
     exit(2);
@@ -616,6 +626,7 @@ static void usage(void)
 static void parse_args(int argc, char **argv)
 {
     static const struct option longopts[] = {
+        {"host", required_argument, NULL, 'h'},
         {"port", required_argument, NULL, 'p'},      {"connections", required_argument, NULL, 'n'},
         {"token", required_argument, NULL, 't'},     {"contest", required_argument, NULL, 'c'},
         {"server-pid", required_argument, NULL, 's'}, {"redis", required_argument, NULL, 'r'},
@@ -625,8 +636,10 @@ static void parse_args(int argc, char **argv)
         {"label", required_argument, NULL, 'l'},     {"dump", required_argument, NULL, 'D'},
         {0},
     };
+    struct in_addr probe;
     int ch;
 
+    opt.host = "127.0.0.1";
     opt.n = 1000;
     opt.redis_url = getenv("GAVEL_REDIS_URL");
     opt.stream = "gavel:live";
@@ -636,6 +649,7 @@ static void parse_args(int argc, char **argv)
     opt.pad = 200;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
+        case 'h': opt.host = optarg; break;
         case 'p': opt.port = (int)strtol(optarg, NULL, 10); break;
         case 'n': opt.n = (int)strtol(optarg, NULL, 10); break;
         case 't': opt.token = optarg; break;
@@ -664,7 +678,9 @@ static void parse_args(int argc, char **argv)
         default: usage();
         }
     }
-    if (opt.port <= 0 || !opt.token || opt.contest <= 0 || opt.nservers <= 0 || opt.n <= 0 ||
+    if (inet_pton(AF_INET, opt.host, &probe) != 1)
+        die("--host %s: not an IPv4 address", opt.host);
+    if (opt.port <= 0 || !opt.token || opt.contest <= 0 || opt.n <= 0 ||
         !opt.redis_url || opt.events <= 0 || opt.burst <= 0 || opt.pad < 0 || opt.pad > 4096)
         usage();
 }
