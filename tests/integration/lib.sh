@@ -48,12 +48,19 @@ drop_db() {
     psql "$GAVEL_PG_URL" -qAtc "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null 2>&1 || true
 }
 
-# free_port: a TCP port nobody listens on right now.
+# free_port: a TCP port no socket uses right now, below the kernel's
+# ephemeral range: a port in that range may be taken, between this check
+# and the bind, as the local end of any test's outgoing connection (the
+# likely end of a judge that died at its start under ctest -j2, its
+# metrics port taken), and a port held by a connected socket is not seen
+# by listing the listeners only.
 free_port() {
-    local p
+    local p lo base=20000
+    lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null) || lo=32768
+    [ "${lo:-0}" -gt $((base + 1000)) ] || base=1024
     while :; do
-        p=$((20000 + RANDOM % 20000))
-        [ -z "$(ss -Hltn "sport = :$p")" ] && { echo "$p"; return; }
+        p=$((base + RANDOM % (lo - base)))
+        [ -z "$(ss -Htan "sport = :$p")" ] && { echo "$p"; return; }
     done
 }
 

@@ -123,6 +123,7 @@ for _ in $(seq 1 600); do
     sleep 0.05
 done
 check "worker 1 was caught mid-judging" [ -n "$killed_judging" ]
+[ -n "$killed_judging" ] || { echo "# worker 1's log:"; sed 's/^/#   /' "$work/worker1.log"; } >&2
 kill -9 "$w1"
 killed_sub=$(sql "SELECT submission_id FROM judgings WHERE id = ${killed_judging:-0}")
 start_worker 1
