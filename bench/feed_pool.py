@@ -30,7 +30,7 @@ import math
 import random
 import sys
 
-QUANTILES = (("p50", 0.50), ("p90", 0.90), ("p99", 0.99))
+QUANTILES = {"p50": 0.50, "p99": 0.99}
 RESAMPLES = 1000
 CASES = ("single", "burst", "slow1%")
 
@@ -124,12 +124,13 @@ STATS = ("p50", "p99", "mean")
 
 
 def stat(parts, name):
-    return mean(parts) if name == "mean" else quantile(parts, dict(QUANTILES)[name])
+    return mean(parts) if name == "mean" else quantile(parts, QUANTILES[name])
 
 
-def rounds_of_runs(phases, case):
-    """(feeds ratios, control ratios) of log statistics per round, as
-    functions of the statistic's name, for the per-round summary."""
+def triples_of(phases, case):
+    """For the per-round summary: (feeds phase, the no-feed phases before
+    and after it) per round, and (no-feed phase, the no-feed phases two
+    steps around it) for the control."""
     none = phases.get((case, "none"), {})
     feeds = phases.get((case, "feeds"), {})
     tests = [(feeds[k], none[k], none[(k[0], k[1] + 1)])
@@ -173,7 +174,7 @@ def main(paths):
           "| ----------------- |")
     for case in CASES:
         rounds = rounds_of(phases, case)
-        tests, controls = rounds_of_runs(phases, case)
+        tests, controls = triples_of(phases, case)
         if not rounds or not tests:
             continue
         for name in STATS:
