@@ -31,6 +31,17 @@
 #   noisy to tell (the control of phase 4 against phase 1 ranged from 0.5
 #   to 1.6), and with the baseline always measured first the feeds always
 #   ran on the larger contest;
+#   3b. `N feeds elsewhere`: the same READERS feeds and ws_fanout run, but
+#      the feeds served by a second gavel-server process (on
+#      GAVEL_BENCH_HTTP_PORT + 1, the same PostgreSQL and Redis): the
+#      baseline for "from one process". Whatever the feeds still cost the
+#      WebSocket clients then is the feeds' traffic on the cores everything
+#      here shares (the readers' reads, the kernel's loopback TCP, the
+#      writes), which no design of the one process can take away; what
+#      phase 3 costs beyond it is the one process's doing. Played in every
+#      round, before phase 3 in even rounds and after it in odd ones (the
+#      contest grows as the rounds run); GAVEL_BENCH_ELSEWHERE=0 leaves it
+#      (and the second server) out;
 #   4. `N idle`: the control: READERS streamed feeds of a contest with no
 #      events (open connections that are never written to) and the same
 #      ws_fanout run, so what open connections cost the loop is told
@@ -74,6 +85,8 @@ done
 gv_bench_services_init bench-feed 54410 63880
 export GAVEL_LOG_LEVEL=warn
 port=${GAVEL_BENCH_HTTP_PORT:-18480}
+elsewhere=${GAVEL_BENCH_ELSEWHERE:-1}
+port2=$((port + 1))
 work=$(mktemp -d)
 # Every receipt's latency, phase by phase (ws_fanout --dump), pooled at the
 # end by bench/feed_pool.py; kept in GAVEL_BENCH_DUMP (a directory) when set,
@@ -84,31 +97,44 @@ if [ -n "${GAVEL_BENCH_DUMP:-}" ]; then
     latencies=$GAVEL_BENCH_DUMP/clics_feed-$(date -u +%Y%m%dT%H%M%S)-$$.lat
 fi
 server=
+server2=
 import=
 feeds=
 cleanup() {
-    for p in $feeds $import $server; do kill "$p" 2>/dev/null || true; done
+    for p in $feeds $import $server $server2; do kill "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
     gv_bench_services_stop
     rm -rf "$work"
 }
 trap cleanup EXIT
 gv_port_in_use "$port" && gv_die "port $port is taken; set GAVEL_BENCH_HTTP_PORT"
+[ "$elsewhere" = 1 ] && gv_port_in_use "$port2" &&
+    gv_die "port $port2 is taken; set GAVEL_BENCH_HTTP_PORT (the second server takes the next one)"
 gv_bench_services_start
 "$bin/gavel" db migrate >/dev/null
 suffix=$(date +%s)
 fanout=$(psql "$GAVEL_PG_URL" -qAtc "INSERT INTO contests (slug, title, starts_at, ends_at)
     VALUES ('fanout-$suffix', 'Fan-out', now() - interval '1 hour', now() + interval '1 day')
     RETURNING id")
-(
-    ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-    GAVEL_HTTP_PORT=$port GAVEL_HTTP_ADDR=127.0.0.1 exec "${server_cpus[@]}" "$bin/gavel-server"
-) 2>>"$work/server.log" &
-server=$!
-for _ in $(seq 100); do
-    curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
-    sleep 0.1
-done
+# start_server PORT: a gavel-server on PORT; its pid in $started.
+start_server() {
+    (
+        ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+        GAVEL_HTTP_PORT=$1 GAVEL_HTTP_ADDR=127.0.0.1 exec "${server_cpus[@]}" "$bin/gavel-server"
+    ) 2>>"$work/server-$1.log" &
+    started=$!
+    for _ in $(seq 100); do
+        curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return
+        sleep 0.1
+    done
+    gv_die "gavel-server on port $1 did not answer: $(cat "$work/server-$1.log")"
+}
+start_server "$port"
+server=$started
+if [ "$elsewhere" = 1 ]; then
+    start_server "$port2"
+    server2=$started
+fi
 auth='{"username":"fanout","password":"fanout-bench-pw"}'
 token=$(curl -sf -H 'Content-Type: application/json' -d "$auth" \
     "http://127.0.0.1:$port/api/register" || curl -sf -H 'Content-Type: application/json' \
@@ -116,7 +142,12 @@ token=$(curl -sf -H 'Content-Type: application/json' -d "$auth" \
 token=$(printf '%s' "$token" | sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p')
 [ ${#token} -eq 64 ] || gv_die "cannot register (or log in) the benchmark user"
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$server/stat"; }
+# cpu_ticks [PID]: a server's utime+stime (default: the first server; 0
+# for none).
+cpu_ticks() {
+    local pid=${1-$server}
+    [ -n "$pid" ] && awk '{ print $14 + $15 }' "/proc/$pid/stat" || echo 0
+}
 # The loop's own thread (the main one) and the feeds' writer thread (named
 # gavel-feedw; 0 when the server has none): what the feeds cost the loop
 # the WebSocket clients share, told apart from what they cost the process.
@@ -139,19 +170,21 @@ phase_begin() {
     c0=$(cpu_ticks)
     l0=$(thread_ticks loop)
     w0=$(thread_ticks writer)
+    o0=$(cpu_ticks "$server2")
 }
 pct() {
     awk -v a="$1" -v b="$2" -v t0="$t0" -v t1="$t1" -v hz="$hz" \
         'BEGIN { printf "%.0f", (b - a) / hz / (t1 - t0) * 100 }'
 }
 phase_end() {
-    local c1 l1 w1
+    local c1 l1 w1 o1
     t1=$(date +%s.%N)
     c1=$(cpu_ticks)
     l1=$(thread_ticks loop)
     w1=$(thread_ticks writer)
-    printf '%s|%s|%s|%s|%s|%s\n' "$1" "$(pct "$c0" "$c1")" "$(pct "$l0" "$l1")" \
-        "$(pct "$w0" "$w1")" "$(rss_kb)" "$(load)" >>"$work/phases"
+    o1=$(cpu_ticks "$server2")
+    printf '%s|%s|%s|%s|%s|%s|%s\n' "$1" "$(pct "$c0" "$c1")" "$(pct "$l0" "$l1")" \
+        "$(pct "$w0" "$w1")" "$(rss_kb)" "$(load)" "$(pct "$o0" "$o1")" >>"$work/phases"
 }
 fan() {
     "$fanout_client" "$@" --port "$port" --connections "$clients" --token "$token" \
@@ -161,22 +194,30 @@ fan() {
 reads() { curl -sf "http://127.0.0.1:$port/metrics" | awk '/^gavel_clics_feed_reads_total / { print $2 }'; }
 holds() { curl -sf "http://127.0.0.1:$port/metrics" | awk '/^gavel_clics_feed_holds_total / { print $2 }'; }
 newest_row() { psql "$GAVEL_PG_URL" -qAtc "SELECT coalesce(max(id), 0) FROM events"; }
-feeds_open() { curl -sf "http://127.0.0.1:$port/metrics" | awk '/^gavel_clics_feeds / { print $2 }'; }
-# start_readers N [CONTEST]: N feeds of the played contest (or CONTEST)
-# from the newest row, once the last phase's have been let go (the server
-# sees a reader's hang-up within a tick of the feed's timer, 5 s).
-start_readers() {
+# feeds_open [PORT]: the streamed feeds a server holds (default: the first).
+feeds_open() { curl -sf "http://127.0.0.1:${1:-$port}/metrics" | awk '/^gavel_clics_feeds / { print $2 }'; }
+# Until both servers have let the last phase's readers go (a server sees a
+# reader's hang-up within a tick of the feed's timer, 5 s): a server still
+# closing them during the next phase would be measured to its own credit.
+feeds_gone() {
     for _ in $(seq 300); do
-        [ "$(feeds_open)" = 0 ] && break
+        [ "$(feeds_open)" = 0 ] && { [ "$elsewhere" != 1 ] || [ "$(feeds_open "$port2")" = 0 ]; } &&
+            return
         sleep 0.1
     done
+}
+# start_readers N [CONTEST [PORT]]: N feeds of the played contest (or
+# CONTEST) from the newest row, served by the first server (or the one on
+# PORT), once the last phase's have been let go.
+start_readers() {
+    feeds_gone
     rm -f "$work/readers.fifo"
     mkfifo "$work/readers.fifo"
     local since
     since=$(newest_row)
     (
         ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-        exec "${readers_sched[@]}" "$feed_client" --port "$port" --contest "${2:-$played}" \
+        exec "${readers_sched[@]}" "$feed_client" --port "${3:-$port}" --contest "${2:-$played}" \
             --readers "$1" \
             --pg "$GAVEL_PG_URL" --since "$since"
     ) >"$work/readers.fifo" 2>>"$work/readers.log" &
@@ -210,6 +251,16 @@ done
 [ -n "$played" ] || gv_die "the import made no contest: $(cat "$work/import.log")"
 sleep 2 # its first verdicts
 
+# Phase 3b: the same feeds, served by the second gavel-server.
+feeds_elsewhere() {
+    gv_say "3b. round $round/$rounds: $readers feeds on another gavel-server, the same $clients WebSocket clients"
+    start_readers "$readers" "$played" "$port2"
+    phase_begin
+    fan --events "$events" --label "$readers feeds elsewhere #$round"
+    phase_end "$readers feeds elsewhere #$round"
+    stop_readers "$readers feeds elsewhere #$round"
+}
+
 rss_none=$(rss_kb)
 nreads=0
 nholds=0
@@ -232,6 +283,7 @@ for round in $(seq "$rounds"); do
         stop_readers "1 feed"
     fi
 
+    [ "$elsewhere" = 1 ] && [ $((round % 2)) = 0 ] && feeds_elsewhere
     gv_say "3. round $round/$rounds: $readers feeds and the same $clients WebSocket clients"
     [ "$round" = 1 ] && rss0=$(rss_kb)
     start_readers "$readers"
@@ -245,13 +297,8 @@ for round in $(seq "$rounds"); do
     nreads=$((nreads + reads1 - reads0))
     nholds=$((nholds + $(holds) - holds0))
     stop_readers "$readers feeds #$round"
-    # The next round's no-feed phase starts once the server let the
-    # readers go: a server that sees hang-ups late would otherwise still
-    # be closing them during it, to its own credit.
-    for _ in $(seq 300); do
-        [ "$(feeds_open)" = 0 ] && break
-        sleep 0.1
-    done
+    [ "$elsewhere" = 1 ] && [ $((round % 2)) = 1 ] && feeds_elsewhere
+    feeds_gone
 done
 # The last feeds' round is bracketed too: each round's feeds are compared
 # with the no-feed phases just before and just after them, since the
@@ -338,26 +385,28 @@ python3 "$GAVEL_ROOT/bench/feed_pool.py" "$latencies"
 echo
 echo "feeds (latency: events.created_at of a row -> a reader's first line of it):"
 echo
-echo "| phase      | readers | rows | lines    | lost | extra | p50 ms | p99 ms | max ms | spread p99 | readers cpu s |"
-echo "| ---------- | ------- | ---- | -------- | ---- | ----- | ------ | ------ | ------ | ---------- | ------------- |"
+echo "| phase                   | readers | rows | lines    | lost | extra | p50 ms | p99 ms | max ms | spread p99 | readers cpu s |"
+echo "| ----------------------- | ------- | ---- | -------- | ---- | ----- | ------ | ------ | ------ | ---------- | ------------- |"
 while IFS='|' read -r name json; do
     python3 - "$name" "$json" <<'EOF'
 import json, sys
 n, j = sys.argv[1], json.loads(sys.argv[2] or "{}")
 g = lambda k: j.get(k, "?")
-print("| %-10s | %7s | %4s | %8s | %4s | %5s | %6s | %6s | %6s | %10s | %13s |" % (
+print("| %-23s | %7s | %4s | %8s | %4s | %5s | %6s | %6s | %6s | %10s | %13s |" % (
     n, g("readers"), g("rows"), g("lines_expected"), g("lost"), g("extra"),
     g("latency_p50_ms"), g("latency_p99_ms"), g("latency_max_ms"), g("spread_p99_ms"),
     g("cpu_s")))
 EOF
 done <"$work/feeds"
 echo
-echo "server, per phase (cpu = utime+stime / wall time, % of one core):"
+echo "servers, per phase (cpu = utime+stime / wall time, % of one core; the first server's"
+echo "figures, and the whole of the second one's, which serves the feeds of phase 3b):"
 echo
-echo "| phase         | cpu % | loop thread % | feeds' writer % | VmRSS KiB | load average   |"
-echo "| ------------- | ----- | ------------- | --------------- | --------- | -------------- |"
-while IFS='|' read -r name cpu loop writer rss ld; do
-    printf '| %-13s | %5s | %13s | %15s | %9s | %-14s |\n' "$name" "$cpu" "$loop" "$writer" "$rss" "$ld"
+echo "| phase                   | cpu % | loop thread % | feeds' writer % | VmRSS KiB | load average   | other server cpu % |"
+echo "| ----------------------- | ----- | ------------- | --------------- | --------- | -------------- | ------------------ |"
+while IFS='|' read -r name cpu loop writer rss ld other; do
+    printf '| %-23s | %5s | %13s | %15s | %9s | %-14s | %18s |\n' "$name" "$cpu" "$loop" "$writer" \
+        "$rss" "$ld" "$other"
 done <"$work/phases"
 echo
 echo "server VmRSS: $rss_none KiB before any client, $rss0 -> $rss1 KiB when the" \
@@ -366,8 +415,8 @@ echo "event-log reads for the $readers feeds during the $rounds rounds of phase 
     "(gavel_clics_feed_reads_total: feeds at one position share a read); batches held for the" \
     "WebSocket pushes: $nholds (GAVEL_CLICS_YIELD_MS: ${GAVEL_CLICS_YIELD_MS:-2000, the default})"
 echo "import: $(tail -n 1 "$work/import.log" 2>/dev/null)"
-if grep -q 'WARN\|ERROR' "$work/server.log"; then
+if cat "$work"/server-*.log | grep -q 'WARN\|ERROR'; then
     echo
-    echo "server log (warnings):"
-    grep 'WARN\|ERROR' "$work/server.log" | sort | uniq -c | sort -rn | head -n 10
+    echo "server logs (warnings):"
+    cat "$work"/server-*.log | grep 'WARN\|ERROR' | sort | uniq -c | sort -rn | head -n 10
 fi

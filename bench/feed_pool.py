@@ -23,6 +23,13 @@ rounds is then in the interval, not hidden by it):
 An interval that holds 1.00 is no slowdown these rounds can tell from
 none; its upper end bounds what there may be.
 
+When the runs have phase 3b (the same feeds served by a second
+gavel-server, `N feeds elsewhere`), a second table sets, per round, the
+feeds served elsewhere against the no-feed phases around them (what the
+feeds' traffic alone costs on the shared cores) and the feeds served by
+the WebSocket clients' own server against those served elsewhere, in the
+same round (what serving them from one process adds).
+
 Standard library only: the benchmark runs on a bare Debian machine.
 """
 import bisect
@@ -58,7 +65,8 @@ class Phase:
 
 
 def read_dump(path, run, phases):
-    """phases[(case, kind)] -> {(run, round): Phase}; kind 'none' or 'feeds'."""
+    """phases[(case, kind)] -> {(run, round): Phase}; kind 'none', 'feeds'
+    or 'elsewhere'."""
     cur = None
     pairs = []
 
@@ -77,7 +85,8 @@ def read_dump(path, run, phases):
                     continue
                 what, rnd = label.rsplit("#", 1)
                 what = what.strip()
-                kind = "none" if what == "0 feeds" else "feeds" if what.endswith(" feeds") else None
+                kind = ("none" if what == "0 feeds" else "feeds" if what.endswith(" feeds")
+                        else "elsewhere" if what.endswith(" feeds elsewhere") else None)
                 if kind:
                     cur = ((case, kind), (run, int(rnd)))
             elif cur:
@@ -127,12 +136,12 @@ def stat(parts, name):
     return mean(parts) if name == "mean" else quantile(parts, QUANTILES[name])
 
 
-def triples_of(phases, case):
+def triples_of(phases, case, kind="feeds"):
     """For the per-round summary: (feeds phase, the no-feed phases before
     and after it) per round, and (no-feed phase, the no-feed phases two
     steps around it) for the control."""
     none = phases.get((case, "none"), {})
-    feeds = phases.get((case, "feeds"), {})
+    feeds = phases.get((case, kind), {})
     tests = [(feeds[k], none[k], none[(k[0], k[1] + 1)])
              for k in sorted(feeds) if k in none and (k[0], k[1] + 1) in none]
     controls = [(none[k], none[(k[0], k[1] - 1)], none[(k[0], k[1] + 1)])
@@ -141,11 +150,13 @@ def triples_of(phases, case):
 
 
 def log_ratios(triples, name):
+    """Each phase's statistic over the geometric mean of the others with it
+    (one or two), as logarithms."""
     out = []
-    for x, a, b in triples:
-        vx, va, vb = stat([x], name), stat([a], name), stat([b], name)
-        if vx > 0 and va > 0 and vb > 0:
-            out.append(math.log(vx) - (math.log(va) + math.log(vb)) / 2)
+    for x, *base in triples:
+        vx, vb = stat([x], name), [stat([b], name) for b in base]
+        if vx > 0 and all(v > 0 for v in vb):
+            out.append(math.log(vx) - sum(math.log(v) for v in vb) / len(vb))
     return out
 
 
@@ -161,6 +172,31 @@ def pooled(rounds, name):
     feeds = [p for _, f in rounds for p in f]
     a, b = stat(feeds, name), stat(none, name)
     return a, b, a / b if b else float("nan")
+
+
+def main_elsewhere(phases):
+    rng = random.Random(13)
+    shown = False
+    for case in CASES:
+        here = phases.get((case, "feeds"), {})
+        there = phases.get((case, "elsewhere"), {})
+        pairs = [(here[k], there[k]) for k in sorted(here) if k in there]
+        tests, _ = triples_of(phases, case, "elsewhere")
+        if not pairs or not tests:
+            continue
+        if not shown:
+            print()
+            print("| case   | rounds | stat | elsewhere ms | elsewhere / 0 feeds [95%] "
+                  "| here / elsewhere [95%] |")
+            print("| ------ | ------ | ---- | ------------ | ------------------------- "
+                  "| ---------------------- |")
+            shown = True
+        for name in STATS:
+            ms = stat(list(there.values()), name)
+            over_none = "%.2f [%.2f-%.2f]" % geo_interval(rng, log_ratios(tests, name))
+            over_there = "%.2f [%.2f-%.2f]" % geo_interval(rng, log_ratios(pairs, name))
+            print("| %-6s | %6d | %-4s | %12.1f | %-25s | %-22s |" %
+                  (case, len(pairs), name, ms, over_none, over_there))
 
 
 def main(paths):
@@ -188,6 +224,7 @@ def main(paths):
             print("| %-6s | %6d | %-4s | %10.1f | %8.1f | %-17s | %-17s | %-17s |" %
                   (case, len(rounds), name, none, feeds, per, ctl,
                    "%.2f [%.2f-%.2f]" % (ratio, lo, hi)))
+    main_elsewhere(phases)
 
 
 if __name__ == "__main__":
