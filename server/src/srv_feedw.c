@@ -10,7 +10,10 @@
  * Both directions queue ports, not messages: a port is queued once however
  * many commands or events it has, so a read given to a thousand feeds costs
  * the loop a lock and a link per feed and one wake-up of the writer, and
- * the writer's answers one wake-up of the loop. */
+ * the writer's answers one wake-up of the loop. The writer takes the lock
+ * a few times a turn, never once per port: it takes the whole command
+ * queue in one critical section, and publishes the turn's events in one
+ * at its end. */
 #define _GNU_SOURCE
 #include "srv_feedw.h"
 
@@ -33,7 +36,8 @@
 /* How often, at most, ports with bytes waiting are looked at for stalls. */
 #define FEEDW_STALL_SCAN_MS 1000
 
-/* Ports linked through one of their `next` fields (cmd_next, ev_next). */
+/* Ports linked through one of their `next` fields (cmd_next, ev_next,
+ * post_next). */
 struct port_queue {
     struct srv__feedw_port *head, *tail;
     size_t link; /* offsetof the `next` field */
@@ -79,6 +83,7 @@ struct srv__feedw {
      * bytes cost the loop more than the writes had. */
     bool writer_asleep, writer_kicked, loop_woken;
     struct lws_dll2_owner pending; /* the thread's: ports with `out` */
+    struct port_queue posts;       /* the thread's: the turn's events, for end_turn */
 };
 
 struct srv__bytes *srv__bytes_new(const char *data, size_t len)
@@ -125,28 +130,38 @@ void srv__feedw_port_release(struct srv__feedw_port *p)
 
 /* --- The writer thread ---------------------------------------------------- */
 
-/* Queues events for the loop; it is woken at the end of the writer's turn
- * (end_turn). */
+/* Keeps events for the loop; end_turn hands them over. */
 static void post(struct srv__feedw *w, struct srv__feedw_port *p, unsigned events)
 {
-    pthread_mutex_lock(&w->lock);
-    p->events |= events;
-    if (!p->ev_queued) {
-        p->ev_queued = true;
-        queue_push(&w->events, p);
+    p->post_events |= events;
+    if (!p->post_queued) {
+        p->post_queued = true;
+        queue_push(&w->posts, p);
     }
-    pthread_mutex_unlock(&w->lock);
 }
 
-/* The end of a turn of the writer: wakes the loop for what it posted, and
- * says how long the writer may sleep (0: commands came meanwhile; -1:
- * stop). Asleep from here, as far as srv__feedw_send is concerned. */
+/* The end of a turn of the writer: hands the loop the turn's events and
+ * wakes it for them, and says how long the writer may sleep (0: commands
+ * came meanwhile; -1: stop). Asleep from here, as far as srv__feedw_send
+ * is concerned. */
 static int end_turn(struct srv__feedw *w)
 {
+    struct srv__feedw_port *p = queue_take(&w->posts), *next;
     bool wake_loop = false;
     int timeout;
 
+    /* A port that reported CLOSED is the loop's from the unlock on. */
     pthread_mutex_lock(&w->lock);
+    for (; p; p = next) {
+        next = p->post_next;
+        p->events |= p->post_events;
+        p->post_events = 0;
+        p->post_queued = false;
+        if (!p->ev_queued) {
+            p->ev_queued = true;
+            queue_push(&w->events, p);
+        }
+    }
     if (w->events.head && !w->loop_woken)
         wake_loop = w->loop_woken = true;
     if (w->stopping && !w->cmds.head) {
@@ -237,25 +252,28 @@ static void keepalive(struct srv__feedw *w, struct srv__feedw_port *p)
 
 static void run_commands(struct srv__feedw *w)
 {
-    struct srv__feedw_port *p;
+    struct srv__feedw_port *p, *q;
 
+    /* Every queued port's commands at once: the loop may queue a port
+     * again as soon as the lock is let go (cmd_next then links it anew),
+     * so what this turn runs moves to the writer's own fields. */
     pthread_mutex_lock(&w->lock);
     p = queue_take(&w->cmds);
+    for (q = p; q; q = q->cmd_next) {
+        q->run_next = q->cmd_next;
+        q->run_cmds = q->cmds;
+        q->run_bytes = q->cmd_bytes;
+        q->cmds = 0;
+        q->cmd_bytes = NULL;
+        q->cmd_queued = false;
+    }
     pthread_mutex_unlock(&w->lock);
     while (p) {
-        struct srv__feedw_port *next;
-        struct srv__bytes *bytes;
-        unsigned cmds;
+        struct srv__feedw_port *next = p->run_next;
+        struct srv__bytes *bytes = p->run_bytes;
+        unsigned cmds = p->run_cmds;
 
-        pthread_mutex_lock(&w->lock);
-        next = p->cmd_next;
-        cmds = p->cmds;
-        bytes = p->cmd_bytes;
-        p->cmds = 0;
-        p->cmd_bytes = NULL;
-        p->cmd_queued = false;
-        pthread_mutex_unlock(&w->lock);
-
+        p->run_bytes = NULL;
         if (cmds & SRV_FEEDW_OPEN) {
             struct epoll_event ev = {.events = EPOLLRDHUP, .data.ptr = p};
 
@@ -272,7 +290,8 @@ static void run_commands(struct srv__feedw *w)
             drop_out(w, p);
             close(p->fd);
             p->fd = -1;
-            /* The last touch: from here the port is the loop's. */
+            /* The last touch: the port is the loop's once end_turn hands
+             * this over. */
             post(w, p, SRV_FEEDW_CLOSED);
         } else {
             if (bytes && p->dead) {
@@ -378,6 +397,7 @@ int srv__feedw_start(struct srv__feedw **out, void (*wake)(void *), void *arg, i
     w->wake = wake;
     w->cmds.link = offsetof(struct srv__feedw_port, cmd_next);
     w->events.link = offsetof(struct srv__feedw_port, ev_next);
+    w->posts.link = offsetof(struct srv__feedw_port, post_next);
     w->wake_arg = arg;
     w->stall_ms = stall_ms;
     w->nice = nice;

@@ -63,6 +63,17 @@ struct srv__feedw_port {
     /* The loop's: the events srv__feedw_drain took, and their list. */
     unsigned got;
     struct srv__feedw_port *got_next;
+    /* The writer's, within one of its turns: the commands it took from
+     * the queue (run_commands), linked by run_next, and the events it
+     * gathered for the loop (post), linked by post_next, which end_turn
+     * publishes. Moved in one critical section each, so that the lock is
+     * taken a few times a turn however many ports the turn serves: the
+     * writer runs at a low priority, and preempted while it held the lock
+     * it would hold up the loop. */
+    struct srv__feedw_port *run_next, *post_next;
+    unsigned run_cmds, post_events;
+    struct srv__bytes *run_bytes;
+    bool post_queued;
     /* The writer's (the loop's before OPEN and after CLOSED). */
     int fd;
     struct srv__bytes *out;
