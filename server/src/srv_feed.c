@@ -357,9 +357,30 @@ static void feed_read(struct srv__feed *f)
     atomic_fetch_add(&srv_metrics.feed_reads, 1);
 }
 
-static void wake_loop(void *ctx)
+static void wake_loop(void *arg)
 {
-    lws_cancel_service(ctx);
+    struct srv_server *s = arg;
+
+    lws_cancel_service(s->ctx);
+}
+
+static void kick_writer(lws_sorted_usec_list_t *sul)
+{
+    struct srv_server *s = lws_container_of(sul, struct srv_server, feed_kick);
+
+    srv__feedw_kick(s->feedw);
+}
+
+/* The writer is woken once the callback that gives it commands (a read
+ * for a thousand feeds, say) gave them all: a timer of no delay runs at
+ * the loop's next turn, after that callback. Woken at the first command,
+ * the writer ran beside the loop and took the lock the loop was queueing
+ * the others under. */
+static void defer_kick(void *arg)
+{
+    struct srv_server *s = arg;
+
+    lws_sul_schedule(s->ctx, 0, &s->feed_kick, kick_writer, 1);
 }
 
 int srv__feed_writer_start(struct srv_server *s)
@@ -370,13 +391,18 @@ int srv__feed_writer_start(struct srv_server *s)
     if (s->feed_spare_fd < 0)
         gv_log(GV_LOG_WARN, "feed", "feeds stay in the event loop: no socket to swap in: %s",
                strerror(errno));
-    return srv__feedw_start(&s->feedw, wake_loop, s->ctx, s->feed_stall_ms, (int)s->feed_nice);
+    return srv__feedw_start(&s->feedw, wake_loop, defer_kick, s, s->feed_stall_ms,
+                            (int)s->feed_nice);
 }
 
 void srv__feed_writer_stop(struct srv_server *s)
 {
     srv__feedw_stop(s->feedw);
     srv__feed_wakeup(s);
+    /* The writer ran every command queued before it stopped, and those
+     * after are the feeds' to release: no kick is due. */
+    if (s->ctx)
+        lws_sul_schedule(s->ctx, 0, &s->feed_kick, NULL, LWS_SET_TIMER_USEC_CANCEL);
     if (s->feed_spare_fd >= 0)
         close(s->feed_spare_fd);
     s->feed_spare_fd = -1;

@@ -9,11 +9,13 @@
  * took all it was given is reported TAKEN, and the loop may give it more.
  * Both directions queue ports, not messages: a port is queued once however
  * many commands or events it has, so a read given to a thousand feeds costs
- * the loop a lock and a link per feed and one wake-up of the writer, and
- * the writer's answers one wake-up of the loop. The writer takes the lock
- * a few times a turn, never once per port: it takes the whole command
- * queue in one critical section, and publishes the turn's events in one
- * at its end. */
+ * the loop a lock and a link per feed and one wake-up of the writer (with
+ * `defer`, once the loop queued the whole batch: woken at its first
+ * command, the writer would take the lock beside the loop queueing the
+ * rest), and the writer's answers one wake-up of the loop. The writer
+ * takes the lock a few times a turn, never once per port: it takes the
+ * whole command queue in one critical section, and publishes the turn's
+ * events in one at its end. */
 #define _GNU_SOURCE
 #include "srv_feedw.h"
 
@@ -70,7 +72,7 @@ struct srv__feedw {
     pthread_t thread;
     bool started, stopping, stopped;
     int epfd, wakefd;
-    void (*wake)(void *);
+    void (*wake)(void *), (*defer)(void *);
     void *wake_arg;
     int64_t stall_ms;
     int nice;
@@ -82,6 +84,7 @@ struct srv__feedw {
      * its connections, feeds included: a wake-up per reader that took its
      * bytes cost the loop more than the writes had. */
     bool writer_asleep, writer_kicked, loop_woken;
+    bool kick_due; /* the loop's: `defer` was called, and srv__feedw_kick is to come */
     struct lws_dll2_owner pending; /* the thread's: ports with `out` */
     struct port_queue posts;       /* the thread's: the turn's events, for end_turn */
 };
@@ -383,8 +386,8 @@ static void *writer(void *arg)
 
 /* --- The loop's side ------------------------------------------------------- */
 
-int srv__feedw_start(struct srv__feedw **out, void (*wake)(void *), void *arg, int64_t stall_ms,
-                     int nice)
+int srv__feedw_start(struct srv__feedw **out, void (*wake)(void *), void (*defer)(void *),
+                     void *arg, int64_t stall_ms, int nice)
 {
     struct srv__feedw *w;
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
@@ -395,6 +398,7 @@ int srv__feedw_start(struct srv__feedw **out, void (*wake)(void *), void *arg, i
     if (!w)
         return -ENOMEM;
     w->wake = wake;
+    w->defer = defer;
     w->cmds.link = offsetof(struct srv__feedw_port, cmd_next);
     w->events.link = offsetof(struct srv__feedw_port, ev_next);
     w->posts.link = offsetof(struct srv__feedw_port, post_next);
@@ -436,10 +440,20 @@ static void wake_writer(struct srv__feedw *w)
         gv_log(GV_LOG_WARN, "feed", "cannot wake the feeds' writer: %s", strerror(errno));
 }
 
+/* Under the lock: whether to wake the writer now (it sleeps, and nobody
+ * woke it yet). */
+static bool writer_wake_due(struct srv__feedw *w)
+{
+    if (!w->writer_asleep || w->writer_kicked)
+        return false;
+    w->writer_kicked = true;
+    return true;
+}
+
 void srv__feedw_send(struct srv__feedw *w, struct srv__feedw_port *p, unsigned cmds,
                      struct srv__bytes *bytes)
 {
-    bool wake;
+    bool wake = false;
 
     pthread_mutex_lock(&w->lock);
     p->cmds |= cmds;
@@ -451,9 +465,32 @@ void srv__feedw_send(struct srv__feedw *w, struct srv__feedw_port *p, unsigned c
         p->cmd_queued = true;
         queue_push(&w->cmds, p);
     }
-    wake = w->writer_asleep && !w->writer_kicked;
+    if (!w->defer)
+        wake = writer_wake_due(w);
+    pthread_mutex_unlock(&w->lock);
     if (wake)
-        w->writer_kicked = true;
+        wake_writer(w);
+    /* No command waits without a kick to come: the writer, awake, runs
+     * it before it sleeps; asleep, it is woken by the kick this asks for
+     * or by the one already asked for, which comes after this call. A
+     * stopped writer runs nothing more (the loop releases its ports). */
+    if (w->defer && !w->kick_due && !w->stopped) {
+        w->kick_due = true;
+        w->defer(w->wake_arg);
+    }
+}
+
+void srv__feedw_kick(struct srv__feedw *w)
+{
+    bool wake;
+
+    if (!w)
+        return;
+    w->kick_due = false;
+    if (!w->started || w->stopped)
+        return;
+    pthread_mutex_lock(&w->lock);
+    wake = w->cmds.head && writer_wake_due(w);
     pthread_mutex_unlock(&w->lock);
     if (wake)
         wake_writer(w);

@@ -87,11 +87,18 @@ struct srv__feedw_port {
 struct srv__feedw;
 
 /* Starts the thread; it calls `wake(arg)` when it has events for
- * srv__feedw_drain (gavel-server: lws_cancel_service). A reader that takes
- * nothing for `stall_ms` is reported STALLED. The thread runs at `nice`
- * (0-19) above the process's nice value. -errno. */
-int srv__feedw_start(struct srv__feedw **out, void (*wake)(void *), void *arg, int64_t stall_ms,
-                     int nice);
+ * srv__feedw_drain (gavel-server: lws_cancel_service). Without `defer`,
+ * srv__feedw_send wakes the writer at the first command of a batch, and
+ * the writer then runs beside the loop while the loop queues the rest.
+ * With `defer`, srv__feedw_send never wakes it: the first command after
+ * the last srv__feedw_kick calls `defer(arg)` instead (on the loop's
+ * thread, outside the lock), and the loop then owes a call to
+ * srv__feedw_kick once it queued the batch (gavel-server: a timer of no
+ * delay, which runs after the callback that queued it). A reader that
+ * takes nothing for `stall_ms` is reported STALLED. The thread runs at
+ * `nice` (0-19) above the process's nice value. -errno. */
+int srv__feedw_start(struct srv__feedw **out, void (*wake)(void *), void (*defer)(void *),
+                     void *arg, int64_t stall_ms, int nice);
 /* Ends the thread (joins it). Ports it held stay as they were: the loop
  * then releases them itself (srv__feedw_port_release). NULL: no-op. */
 void srv__feedw_stop(struct srv__feedw *w);
@@ -106,6 +113,10 @@ void srv__feedw_port_init(struct srv__feedw_port *p, int fd);
  * SRV_FEEDW_WRITE. The loop sends WRITE again only after TAKEN. */
 void srv__feedw_send(struct srv__feedw *w, struct srv__feedw_port *p, unsigned cmds,
                      struct srv__bytes *bytes);
+/* The kick `defer` asked for: wakes the writer, once, if commands wait and
+ * it sleeps (awake, it runs them before it sleeps). Harmless when nothing
+ * waits, without `defer`, or after srv__feedw_stop. NULL: no-op. */
+void srv__feedw_kick(struct srv__feedw *w);
 /* The ports with events, linked by got_next, each with its events in `got`. */
 struct srv__feedw_port *srv__feedw_drain(struct srv__feedw *w);
 /* After srv__feedw_stop, or for a port never opened: closes its descriptor

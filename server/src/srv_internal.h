@@ -129,6 +129,7 @@ struct srv_server {
     long feed_stall_ms;          /* GAVEL_CLICS_STALL_MS */
     long feed_nice;              /* GAVEL_CLICS_WRITER_NICE */
     struct srv__feedw *feedw;    /* the feeds' writer thread (srv_feedw.h) */
+    lws_sorted_usec_list_t feed_kick; /* wakes it after the callback that gave it commands */
     int feed_spare_fd;           /* a socket of no connection (srv_feed.c), or -1 */
 };
 

@@ -4,14 +4,18 @@
  * TAKEN comes once the peer has it all, a hang-up and a stalled reader are
  * reported, a keep-alive never cuts into bytes on their way, CLOSE closes
  * the socket and gives the port back, and one buffer shared by many ports
- * is freed once (AddressSanitizer sees the rest). */
+ * is freed once (AddressSanitizer sees the rest). With a deferred kick,
+ * the writer does nothing until the loop kicks it, and then runs the whole
+ * batch, hundreds of ports, in one turn. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -23,14 +27,16 @@
 
 #include "srv_feedw.h"
 
-#define NPORTS 50
+#define MAXPORTS 200 /* a fixture's ports */
+#define NPORTS 50    /* test_shared_bytes's */
 
 struct fix {
     struct srv__feedw *w;
     int wakefd;
-    struct srv__feedw_port port[NPORTS];
-    int peer[NPORTS];
-    unsigned got[NPORTS]; /* every event seen, per port */
+    int deferred; /* calls of defer (the test's thread, as the loop's) */
+    struct srv__feedw_port port[MAXPORTS];
+    int peer[MAXPORTS];
+    unsigned got[MAXPORTS]; /* every event seen, per port */
 };
 
 static int64_t now_ms(void)
@@ -49,12 +55,25 @@ static void wake(void *arg)
     assert_int_equal(write(fx->wakefd, &one, sizeof(one)), sizeof(one));
 }
 
-static void fix_start(struct fix *fx, int64_t stall_ms)
+static void defer(void *arg)
+{
+    struct fix *fx = arg;
+
+    fx->deferred++;
+}
+
+/* `deferred`: srv__feedw_send never wakes the writer, srv__feedw_kick does. */
+static void fix_start_with(struct fix *fx, int64_t stall_ms, bool deferred)
 {
     memset(fx, 0, sizeof(*fx));
     fx->wakefd = eventfd(0, EFD_CLOEXEC);
     assert_true(fx->wakefd >= 0);
-    assert_int_equal(srv__feedw_start(&fx->w, wake, fx, stall_ms, 0), 0);
+    assert_int_equal(srv__feedw_start(&fx->w, wake, deferred ? defer : NULL, fx, stall_ms, 0), 0);
+}
+
+static void fix_start(struct fix *fx, int64_t stall_ms)
+{
+    fix_start_with(fx, stall_ms, false);
 }
 
 /* Port i on a fresh socket pair; a small send buffer on the port's side,
@@ -119,13 +138,15 @@ static void fix_end(struct fix *fx)
 {
     /* Every port still open is closed through the writer, as the server
      * does; each must come back CLOSED. */
-    for (int i = 0; i < NPORTS; i++) {
-        if (fx->peer[i] > 0 && !(fx->got[i] & SRV_FEEDW_CLOSED)) {
+    for (int i = 0; i < MAXPORTS; i++)
+        if (fx->peer[i] > 0 && !(fx->got[i] & SRV_FEEDW_CLOSED))
             srv__feedw_send(fx->w, &fx->port[i], SRV_FEEDW_CLOSE, NULL);
+    srv__feedw_kick(fx->w); /* a deferred fixture's; harmless otherwise */
+    for (int i = 0; i < MAXPORTS; i++) {
+        if (fx->peer[i] > 0) {
             assert_true(wait_event(fx, i, SRV_FEEDW_CLOSED, 5000));
-        }
-        if (fx->peer[i] > 0)
             close(fx->peer[i]);
+        }
     }
     srv__feedw_free(fx->w);
     close(fx->wakefd);
@@ -337,6 +358,147 @@ static void test_stop_with_ports(void **state)
     close(fx.wakefd);
 }
 
+/* Whether port i's peer has nothing to read (nor an end of the stream). */
+static bool peer_quiet(struct fix *fx, int i)
+{
+    struct pollfd p = {.fd = fx->peer[i], .events = POLLIN};
+
+    return poll(&p, 1, 0) == 0;
+}
+
+/* Port 0 opened, given bytes, kicked, and TAKEN (then forgotten): the
+ * writer's turn that reported it found no command waiting, so the writer
+ * sleeps from then on until it is kicked (nothing of port 0 waits, so no
+ * look for stalls wakes it either). */
+static void settle(struct fix *fx)
+{
+    char buf[8];
+
+    port_open(fx, 0);
+    srv__feedw_send(fx->w, &fx->port[0], SRV_FEEDW_WRITE, srv__bytes_new("0\n", 2));
+    srv__feedw_kick(fx->w);
+    assert_true(wait_event(fx, 0, SRV_FEEDW_TAKEN, 5000));
+    assert_int_equal(peer_read(fx, 0, buf, 2, 2000), 2);
+    fx->got[0] = 0;
+}
+
+/* With a deferred kick, commands wait for the kick, however many: the
+ * writer writes nothing and reports nothing before it, `defer` is called
+ * once for the batch, and after it every port has its bytes and TAKEN. */
+static void test_deferred_kick(void **state)
+{
+    enum { N = 20 };
+    struct fix fx;
+    char buf[8];
+
+    (void)state;
+    fix_start_with(&fx, 10000, true);
+    settle(&fx);
+    assert_int_equal(fx.deferred, 1);
+    for (int i = 1; i <= N; i++) {
+        port_open(&fx, i);
+        srv__feedw_send(fx.w, &fx.port[i], SRV_FEEDW_WRITE, srv__bytes_new("x\n", 2));
+    }
+    srv__feedw_send(fx.w, &fx.port[0], SRV_FEEDW_KEEPALIVE, NULL);
+    assert_int_equal(fx.deferred, 2);
+    collect(&fx, 300);
+    for (int i = 0; i <= N; i++) {
+        assert_int_equal(fx.got[i], 0);
+        assert_true(peer_quiet(&fx, i));
+    }
+    srv__feedw_kick(fx.w);
+    for (int i = 1; i <= N; i++) {
+        assert_int_equal(peer_read(&fx, i, buf, 2, 2000), 2);
+        assert_memory_equal(buf, "x\n", 2);
+        assert_true(wait_event(&fx, i, SRV_FEEDW_TAKEN, 5000));
+    }
+    assert_int_equal(peer_read(&fx, 0, buf, 1, 2000), 1);
+    assert_int_equal(buf[0], '\n');
+    /* A kick with nothing queued is harmless; the next command asks for
+     * a kick of its own, and waits for it. */
+    srv__feedw_kick(fx.w);
+    srv__feedw_send(fx.w, &fx.port[1], SRV_FEEDW_CLOSE, NULL);
+    assert_int_equal(fx.deferred, 3);
+    collect(&fx, 200);
+    assert_false(fx.got[1] & SRV_FEEDW_CLOSED);
+    srv__feedw_kick(fx.w);
+    assert_true(wait_event(&fx, 1, SRV_FEEDW_CLOSED, 5000));
+    fix_end(&fx);
+}
+
+/* A batch for 199 ports at once, a fifth of them also closed in it: the
+ * writer runs it in one turn, and its events reach the loop together (one
+ * drain, each port once); every open port's peer gets its own bytes and
+ * the port reports TAKEN, every closed one reports CLOSED alone and its
+ * peer gets nothing but the end of the stream. The last port's descriptor
+ * is one epoll refuses: its FAILED and CLOSED come in the same turn, one
+ * after the other, and reach the loop together. */
+static void test_many_ports_one_batch(void **state)
+{
+    enum { BAD = MAXPORTS - 1 };
+    struct fix fx;
+    int64_t deadline;
+    int drained = 0;
+
+    (void)state;
+    fix_start_with(&fx, 10000, true);
+    settle(&fx);
+    for (int i = 1; i < MAXPORTS; i++) {
+        char text[32];
+        int n = snprintf(text, sizeof(text), "{\"port\":%d}\n", i);
+
+        if (i == BAD) {
+            int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+            assert_true(fd >= 0);
+            srv__feedw_port_init(&fx.port[i], fd);
+            srv__feedw_send(fx.w, &fx.port[i], SRV_FEEDW_OPEN, NULL);
+        } else {
+            port_open(&fx, i);
+        }
+        srv__feedw_send(fx.w, &fx.port[i], SRV_FEEDW_WRITE, srv__bytes_new(text, (size_t)n));
+        if (i % 5 == 0 || i == BAD)
+            srv__feedw_send(fx.w, &fx.port[i], SRV_FEEDW_CLOSE, NULL);
+    }
+    assert_int_equal(fx.deferred, 2);
+    srv__feedw_kick(fx.w);
+    /* The first drain that finds anything (a wake-up may be left over from
+     * settle's turn, which settle drained before it came). */
+    deadline = now_ms() + 5000;
+    while (!drained && now_ms() < deadline) {
+        struct pollfd pw = {.fd = fx.wakefd, .events = POLLIN};
+        uint64_t v;
+
+        if (poll(&pw, 1, 100) != 1)
+            continue;
+        assert_int_equal(read(fx.wakefd, &v, sizeof(v)), sizeof(v));
+        for (struct srv__feedw_port *q = srv__feedw_drain(fx.w); q; q = q->got_next) {
+            fx.got[q - fx.port] |= q->got;
+            drained++;
+        }
+    }
+    assert_int_equal(drained, MAXPORTS - 1);
+    for (int i = 1; i < MAXPORTS; i++) {
+        char text[32], buf[32];
+        int n = snprintf(text, sizeof(text), "{\"port\":%d}\n", i);
+
+        if (i == BAD) {
+            assert_int_equal(fx.got[i], SRV_FEEDW_FAILED | SRV_FEEDW_CLOSED);
+            assert_int_equal(fx.port[i].fd, -1);
+        } else if (i % 5 == 0) {
+            assert_int_equal(fx.got[i], SRV_FEEDW_CLOSED);
+            assert_int_equal(fx.port[i].fd, -1);
+            assert_int_equal(read(fx.peer[i], buf, sizeof(buf)), 0);
+        } else {
+            assert_int_equal(fx.got[i], SRV_FEEDW_TAKEN);
+            assert_int_equal(peer_read(&fx, i, buf, (size_t)n, 2000), n);
+            assert_memory_equal(buf, text, (size_t)n);
+            assert_true(peer_quiet(&fx, i));
+        }
+    }
+    fix_end(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -348,6 +510,8 @@ int main(void)
         cmocka_unit_test(test_close),
         cmocka_unit_test(test_shared_bytes),
         cmocka_unit_test(test_stop_with_ports),
+        cmocka_unit_test(test_deferred_kick),
+        cmocka_unit_test(test_many_ports_one_batch),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
