@@ -527,6 +527,9 @@ try {
   await org.click("#org-unfreeze");
   await org.waitForSelector("#org-unfreeze-msg .ok");
   ok("contest.unfreeze accepted after the end");
+  // The unfreeze's own phase push redraws the head; the answer must stay.
+  await org.waitForSelector('.org-contest-head .badge[data-phase="finalized"]', { timeout: 10000 });
+  check(await org.isVisible("#org-unfreeze-msg .ok"), "the answer is still shown after the head turned finalized");
   await user.waitForSelector('#contest-title + .badge[data-phase="finalized"]', { timeout: 10000 });
   ok("the contestant's page turns finalized by the push");
   await user.waitForFunction(() => document.querySelectorAll("table.board td.cell.pending").length === 0);

@@ -228,7 +228,26 @@ export function contestEditView(ctx, main, id) {
   let tick = null;
   let summary = null;
 
-  const head = h("div", { class: "org-contest-head" });
+  // The unfreeze's button and its answer stay out of the head's redraws:
+  // the phase push that the unfreeze itself causes redraws the head, and
+  // the organizer must still read what the server said (and keep focus).
+  const unfreezeMsg = h("span", { role: "status", id: "org-unfreeze-msg" });
+  const unfreeze = h("button", { type: "button", id: "org-unfreeze", class: "secondary", onclick: async () => {
+    unfreeze.disabled = true;
+    clear(unfreezeMsg);
+    try {
+      const r = await ctx.live.request("contest.unfreeze", { contest: id });
+      clear(unfreezeMsg, h("span", { class: "ok" }, r.already ? "The final standings were already public." : "Unfrozen: the final standings are public."));
+      load();
+    } catch (err) {
+      clear(unfreezeMsg, errorBox(err, "Not unfrozen"));
+    } finally {
+      unfreeze.disabled = false;
+    }
+  } }, "Unfreeze (publish final standings)");
+  const facts = h("div");
+  const links = h("p");
+  const head = h("div", { class: "org-contest-head" }, facts, h("p", { class: "actions" }, unfreeze, unfreezeMsg), links);
   const drawHead = (c, def) => {
     const receivedAt = Date.now();
     const clock = h("span", { class: "countdown", id: "org-countdown" });
@@ -236,21 +255,7 @@ export function contestEditView(ctx, main, id) {
       const left = c.next_change_in_ms < 0 ? null : c.next_change_in_ms - (Date.now() - receivedAt);
       clock.textContent = left == null ? "no change due" : `next change in ${fmtCountdown(Math.max(0, left))}`;
     };
-    const unfreezeMsg = h("span", { role: "status", id: "org-unfreeze-msg" });
-    const unfreeze = h("button", { type: "button", id: "org-unfreeze", class: "secondary", onclick: async () => {
-      unfreeze.disabled = true;
-      clear(unfreezeMsg);
-      try {
-        const r = await ctx.live.request("contest.unfreeze", { contest: id });
-        clear(unfreezeMsg, h("span", { class: "ok" }, r.already ? "The final standings were already public." : "Unfrozen: the final standings are public."));
-        load();
-      } catch (err) {
-        clear(unfreezeMsg, errorBox(err, "Not unfrozen"));
-      } finally {
-        unfreeze.disabled = false;
-      }
-    } }, "Unfreeze (publish final standings)");
-    clear(head,
+    clear(facts,
       h("p", {}, h("strong", { id: "org-contest-name" }, c.title), " ", phaseBadge(def.phase || c.phase), " ", clock),
       h("dl", { class: "limits" },
         h("dt", {}, "Slug"), h("dd", {}, c.slug),
@@ -259,9 +264,8 @@ export function contestEditView(ctx, main, id) {
         h("dt", {}, "Freezes"), h("dd", {}, fmtDate(c.freezes_at_ms)),
         h("dt", {}, "Ends"), h("dd", {}, fmtDate(c.ends_at_ms)),
         h("dt", {}, "Final standings"), h("dd", {}, fmtDate(c.unfrozen_at_ms)),
-        h("dt", {}, "Participants"), h("dd", {}, String(c.participants ?? 0))),
-      h("p", { class: "actions" }, unfreeze, unfreezeMsg),
-      h("p", {}, contestLinks(c)));
+        h("dt", {}, "Participants"), h("dd", {}, String(c.participants ?? 0))));
+    clear(links, contestLinks(c));
     clearInterval(tick);
     tickClock();
     tick = setInterval(tickClock, 1000);
