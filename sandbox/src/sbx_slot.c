@@ -62,14 +62,16 @@
  * by init), detaches the /tmp of the uid's run before and mounts a fresh
  * one, and sets /box read-only unless the guess says otherwise; drops
  * supplementary groups; unshares a cgroup namespace
- * (rooted at the run's cgroup) and a user namespace, whose uid/gid maps
- * init writes ("1000 <uid> 1": inside uid 1000, on the host one of the
- * slot's two uids, nothing else mapped, setgroups denied); switches to
- * uid/gid 1000; clears the capability bounding set, ambient and all
- * capability sets (a user-namespace setuid does not drop them by itself
- * because the namespace's uid 0 is unmapped); then waits. The helper then
- * resets the v1 peak and failcnt and records the CPU used so far, which is
- * subtracted from the run's.
+ * (rooted at the run's cgroup) and, with its uid of the slot as effective
+ * uid (so that namespace's owner, charged with the program's per-user
+ * counts such as queued signals, is that uid and not root), a user
+ * namespace, whose uid/gid maps init writes ("1000 <uid> 1": inside uid
+ * 1000, on the host one of the slot's two uids, nothing else mapped,
+ * setgroups denied); switches to uid/gid 1000; clears the capability
+ * bounding set, ambient and all capability sets (a user-namespace setuid
+ * does not drop them by itself because the namespace's uid 0 is
+ * unmapped); then waits. The helper then resets the v1 peak and failcnt
+ * and records the CPU used so far, which is subtracted from the run's.
  *
  * A run. The supervisor writes the limits if they differ from the
  * prepared ones and sends RUN with stdin and the write ends of the stdout

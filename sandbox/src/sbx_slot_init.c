@@ -20,6 +20,7 @@
 #include <grp.h>
 #include <linux/seccomp.h>
 #include <linux/capability.h>
+#include <linux/securebits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -219,6 +220,7 @@ struct prep_arg {
     int cg[SBX_CG_MAX_CTRL], ncg;
     int box_rw;
     int mnt_ns; /* the uid's mount namespace, to enter, or -1: make one */
+    uid_t uid;  /* its host uid: the owner of its user namespace */
 };
 
 #define SBX_PREP_STACK (256 << 10)
@@ -301,6 +303,22 @@ static void prepare_child(const struct prep_arg *a)
         prep_fail(a->ctl, "setgroups", err);
     if ((err = SBX_RSYS(SYS_unshare, CLONE_NEWCGROUP)) < 0)
         prep_fail(a->ctl, "unshare cgroup namespace", err);
+    /* The user namespace is owned by the effective uid that makes it, and
+     * every per-user count of the program (queued signals against
+     * RLIMIT_SIGPENDING, inotify instances and watches) is charged to its
+     * uid in the namespace and to the owner of each namespace above it.
+     * Made as root, it charged them to the host's root: a run holding
+     * RLIMIT_SIGPENDING worth of queued signals made root's own
+     * timer_create and sigqueue fail with EAGAIN host-wide, and every other
+     * slot's too. So the namespace is made with the run's host uid as the
+     * effective uid, which names the owner (the real and saved uids stay 0
+     * until the switch to 1000 below, as before). NO_SETUID_FIXUP keeps
+     * the capabilities through that switch, so a host that lets only
+     * privileged callers make user namespaces still lets us; the new
+     * namespace resets the securebits. */
+    if ((err = SBX_RSYS(SYS_prctl, PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP)) < 0 ||
+        (err = SBX_RSYS(SYS_setresuid, -1, a->uid, -1)) < 0)
+        prep_fail(a->ctl, "take the slot's uid to own the user namespace", err);
     if ((err = SBX_RSYS(SYS_unshare, CLONE_NEWUSER)) < 0)
         prep_fail(a->ctl, "unshare user namespace", err);
     /* Init writes our uid/gid maps from outside the new namespace. */
@@ -524,6 +542,7 @@ static void start_prepare(const struct sbx__msg *m, int *fds, int nfds)
         a->cg[i] = fds[i];
     a->box_rw = m->box_rw;
     a->mnt_ns = prep[in.next].mnt_ns;
+    a->uid = in.uid[in.next];
     /* Under ASan the stack's shadow is init's too, and the uid's last
      * process left its frames poisoned where its execve (or its kill)
      * caught it: a false stack-buffer-overflow in this one otherwise. */

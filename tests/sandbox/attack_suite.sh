@@ -330,7 +330,7 @@ if case_ kill-all; then
 fi
 for t in ptrace:ptrace unshare:unshare clone_ns:clone io_uring:io_uring_setup vsock:socket \
     tiocsti:ioctl keyctl:keyctl mount:mount bpf:bpf perf_event_open:perf_event_open \
-    userfaultfd:userfaultfd setns:setns; do
+    userfaultfd:userfaultfd setns:setns sysv_ipc:shmget; do
     if case_ "seccomp-${t%%:*}"; then
         run c "${t%%:*}.c"
         expect_rc 0; expect status RE; expect syscall "${t#*:}"; expect signal 31; host_clean
@@ -354,6 +354,43 @@ fi
 if case_ java-unix-socket; then
     run java UnixConnect.java --time-limit 3
     expect_rc 0; expect status OK; expect_contains stdout "refused"; host_clean
+fi
+if case_ sigpending; then
+    # Signals the program queues count against RLIMIT_SIGPENDING of its
+    # user and of each user namespace's owner above it, never of the
+    # host's root: root's count (SigQ of a root process) must not move
+    # while the program holds 150000 of them.
+    root_sigq() { awk '/^SigQ:/ { split($2, a, "/"); print a[1] }' /proc/self/status; }
+    before=$(root_sigq)
+    "$GAVEL" run --lang c --time-limit 1 --wall-limit 4 "$P/sigpending.c" >"$WORK/stdout" \
+        2>"$WORK/stderr" &
+    GPID=$!
+    held= peak=$before
+    # Until the program holds them (compiling it can take seconds on a
+    # loaded host), or gavel is gone.
+    for _ in $(seq 400); do
+        kill -0 "$GPID" 2>/dev/null || break
+        # Held: all 150000, or as many as its own RLIMIT_SIGPENDING allows.
+        for p in $(pgrep -u "$SLOT_UIDS" -x main); do
+            q=$(awk '/^SigQ:/ { split($2, a, "/"); m = a[2] < 150000 ? a[2] : 150000
+                if (a[1] >= m && m >= 5000) print a[1] }' "/proc/$p/status" 2>/dev/null)
+            [ -n "$q" ] && held=$q
+        done
+        q=$(root_sigq)
+        [ "$q" -gt "$peak" ] && peak=$q
+        [ -n "$held" ] && break
+        sleep 0.05
+    done
+    q=$(root_sigq)
+    [ "$q" -gt "$peak" ] && peak=$q
+    wait "$GPID"
+    RC=$?
+    J=$(cat "$WORK/stdout")
+    expect_rc 0; expect status OK
+    if [ -z "$held" ]; then fail "the program never held its queued signals"; else pass; fi
+    if [ $((peak - before)) -lt 1000 ]; then pass; else
+        fail "root's queued signals went from $before to $peak while the program held $held"; fi
+    host_clean
 fi
 if case_ orphans; then
     run c orphans.c
