@@ -425,8 +425,16 @@ static void finish_scores(struct jdg_outcome *out, const struct jdg_problem *pro
     for (size_t i = 0; i < out->ntests; i++) {
         if (!out->ran[i] || out->tests[i].verdict == JDG_AC)
             continue;
-        out->verdict = out->tests[i].verdict;
-        break;
+        /* A judge error (validator crash, sandbox SE) voids the judging
+         * even after an earlier failure: a scored problem runs on past a
+         * WA, and reporting that WA would commit a score missing the
+         * groups never judged (the worker retries only a JE). */
+        if (out->tests[i].verdict == JDG_JE) {
+            out->verdict = JDG_JE;
+            break;
+        }
+        if (out->verdict == JDG_AC)
+            out->verdict = out->tests[i].verdict;
     }
     if (!prob->scored) {
         out->score = out->verdict == JDG_AC ? 1 : 0;
