@@ -851,11 +851,15 @@ static int build_root(const char **out_step)
         TRY("create device mount point", fd < 0 ? -errno : 0);
         close(fd);
         TRY(src, SYS(mount(src, dst, NULL, MS_BIND, NULL)));
-        /* urandom read-only; null and zero must stay writable. */
+        /* All three read-only. A read-only mount does not stop a device
+         * from being opened and written (the kernel checks the mount only
+         * for regular files, directories and links), so null and zero work
+         * as before; it stops utimensat, with which a run set the times of
+         * the host's own /dev/null and /dev/zero (write permission is
+         * enough for "now"), which every other slot and later run reads:
+         * a channel between submissions (attack suite case dev-times). */
         TRY(src, SYS(mount(NULL, dst, NULL,
-                           MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NOEXEC |
-                               (strcmp(devs[i], "urandom") ? 0 : MS_RDONLY),
-                           NULL)));
+                           MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NOEXEC | MS_RDONLY, NULL)));
     }
     TRY("dev links", SYS(symlink("/proc/self/fd", "/tmp/dev/fd")));
     TRY("dev links", SYS(symlink("/proc/self/fd/0", "/tmp/dev/stdin")));

@@ -293,6 +293,16 @@ if case_ write-host; then
     done
     host_clean
 fi
+# The only host inodes a run may write are /dev/null and /dev/zero: as
+# devices, never their times (which every other slot and later run reads).
+if case_ dev-times; then
+    before=$(stat -c %y%z /dev/null /dev/zero)
+    run python dev_times.py
+    expect_rc 0; expect status OK; expect_lacks "CHANGED"; expect_contains stdout "devices work"
+    if [ "$(stat -c %y%z /dev/null /dev/zero)" = "$before" ]; then pass; else
+        fail "the host's /dev/null or /dev/zero times changed"; fi
+    host_clean
+fi
 # Exactly one execve per run, the program's own (the interpreter's): every
 # later execve or execveat ends the run, named, before the exec'd program
 # writes a byte.
@@ -307,6 +317,19 @@ fi
 if case_ exec-at; then
     run c exec_at.c
     expect_rc 0; expect status RE; expect syscall execveat; expect_lacks "PWNED"; host_clean
+fi
+# The same from a memfd (no file system, so no noexec): fexecve is an
+# execveat.
+if case_ exec-memfd; then
+    run python exec_memfd.py
+    expect_rc 0; expect status RE; expect syscall execveat; expect_lacks "PWNED"
+    expect_lacks "after"; host_clean
+fi
+# Code written at run time cannot even be mapped executable from /tmp.
+if case_ tmp-noexec; then
+    run c tmp_noexec.c
+    expect_rc 0; expect status OK; expect_lacks "MAPPED"
+    expect_contains stdout "mmap exec: Operation not permitted"; host_clean
 fi
 if case_ exec-python-system; then
     run python exec_system.py
@@ -460,6 +483,12 @@ fi
 if case_ include-shadow; then
     run c include_shadow.c
     expect_rc 0; expect status CE; expect_lacks "$SHADOW_HEAD"; host_clean
+fi
+# The assembler's .incbin would put a host file into the program itself.
+if case_ incbin-shadow; then
+    run c incbin_shadow.c
+    expect_rc 0; expect status CE; expect_lacks "$SHADOW_HEAD"; expect_lacks "EMBEDDED"
+    host_clean
 fi
 
 # ---- bad usage -------------------------------------------------------------------------
