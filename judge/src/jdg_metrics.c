@@ -70,7 +70,7 @@ int jdg_metrics_text(char **out, size_t *out_len)
     gv_metrics_sample(&m, "gavel_sandbox_failures_total", NULL, 0,
                       (double)gv_counter_get(&s->sandbox_failures));
     gv_metrics_family(&m, "gavel_judge_sandbox_giveups_total", "counter",
-                      "Sandbox runs and resets whose slot never answered (replaced; the "
+                      "Sandbox runs and resets whose slot never answered or died (replaced; the "
                       "submission was put back on the queue).");
     gv_metrics_sample(&m, "gavel_judge_sandbox_giveups_total", NULL, 0,
                       (double)gv_counter_get(&s->sandbox_giveups));

@@ -490,11 +490,11 @@ int jdg_worker_judge(struct jdg_worker *w, int64_t id, bool rejudge, bool give_u
             }
         }
         if (gv_counter_get(&jdg_metrics.sandbox_giveups) != giveups) {
-            /* A slot never answered and was replaced: whatever this
+            /* A slot never answered (or died) and was replaced: whatever this
              * judging found is void, nothing of it is the contestant's. */
             gv_log(GV_LOG_WARN, "judge",
-                   "submission %" PRId64 ": the sandbox gave up on a slot that never answered "
-                   "(%s); it goes back on the queue",
+                   "submission %" PRId64 ": the sandbox gave up on a slot that never answered or "
+                   "died (%s); it goes back on the queue",
                    id, out.message[0] ? out.message : "during a reset");
             err = GV_EGIVEUP;
             goto out;

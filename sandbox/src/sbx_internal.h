@@ -5,6 +5,7 @@
 
 #include <linux/filter.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -292,8 +293,13 @@ void sbx__slot_kick_helper(struct sbx_slot *s);
 /* Hands a finished run's cgroup to the helper for removal. Only a full
  * queue (a helper that cannot keep up) makes the caller remove one itself. */
 void sbx__slot_retire(struct sbx_slot *s, struct sbx__cgroup *done);
+/* Whether `err`, from a request to init, says init is lost: it did not
+ * answer within giveup_ms (-EAGAIN) or it is gone (EOF, a reset or broken
+ * socket). Either way the slot is replaced, never used again. */
+bool sbx__init_lost(int err);
 /* Init did not answer within giveup_ms (a run's DONE, READY, the helper's
- * PREPARED): retires the slot (its keeper and init are killed, its index
+ * PREPARED; `cause` -EAGAIN), died, or could not reset the box (any other
+ * `cause`, named in the log): retires the slot (its keeper and init are killed, its index
  * and both uids stay claimed until the process exits so that nothing
  * reuses them while a stuck process may still live, and `stuck`, the
  * cgroup of the run that never ended, and the prepared process's cgroup
@@ -301,6 +307,6 @@ void sbx__slot_retire(struct sbx_slot *s, struct sbx__cgroup *done);
  * starts a fresh slot in the same struct, with another index. Returns
  * GV_EGIVEUP, the caller's code for "this run did not happen: judge it
  * again"; the box is empty now. */
-int sbx__slot_replace(struct sbx_slot *s, struct sbx__cgroup *stuck, const char *what);
+int sbx__slot_replace(struct sbx_slot *s, struct sbx__cgroup *stuck, const char *what, int cause);
 
 #endif

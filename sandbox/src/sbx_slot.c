@@ -544,16 +544,25 @@ static int reap_keeper(struct sbx_slot *s, int64_t wait_ms)
     return stuck;
 }
 
-int sbx__slot_replace(struct sbx_slot *s, struct sbx__cgroup *stuck, const char *what)
+bool sbx__init_lost(int err)
+{
+    return err == -EAGAIN || err == GV_EUNAVAIL || err == -EPIPE || err == -ECONNRESET;
+}
+
+int sbx__slot_replace(struct sbx_slot *s, struct sbx__cgroup *stuck, const char *what, int cause)
 {
     struct sbx_slot *fresh = NULL;
     int old = s->index, err;
+    char why[96];
 
+    if (cause == -EAGAIN)
+        snprintf(why, sizeof(why), "init did not answer within %lld ms", (long long)s->giveup_ms);
+    else
+        snprintf(why, sizeof(why), "init failed: %s", gv_strerror(cause));
     gv_log(GV_LOG_ERROR, "sandbox",
-           "slot %d: init did not answer within %lld ms (%s); retiring the slot, whose index "
-           "and uids %u-%u stay taken until this process exits, and starting a fresh one",
-           old, (long long)s->giveup_ms, what, (unsigned)s->uid[0],
-           (unsigned)s->uid[SBX_UIDS_PER_SLOT - 1]);
+           "slot %d: %s (%s); retiring the slot, whose index and uids %u-%u stay taken until "
+           "this process exits, and starting a fresh one",
+           old, why, what, (unsigned)s->uid[0], (unsigned)s->uid[SBX_UIDS_PER_SLOT - 1]);
     /* Unblocks the helper if it waits for PREPARED (the process prepared
      * during the stuck run); an init that still reads sees EOF and ends
      * the slot itself. */

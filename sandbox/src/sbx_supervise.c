@@ -224,14 +224,18 @@ int sbx_slot_reset(struct sbx_slot *s)
 
     sbx__slot_wait_helper(s);
     err = sbx__msg_send(s->sock, &m, offsetof(struct sbx__msg, text), NULL, 0);
-
-    if (err < 0)
-        return err;
-    err = sbx__slot_expect_ready(s, why, sizeof(why));
-    if (err == -EAGAIN)
-        return sbx__slot_replace(s, NULL, "reset");
-    if (err < 0)
+    if (err == 0)
+        err = sbx__slot_expect_ready(s, why, sizeof(why));
+    else
+        snprintf(why, sizeof(why), "cannot send RESET");
+    if (err < 0) {
+        /* Whatever failed, the box may still hold the last submission's
+         * files (our descriptor of it certainly does) or be no box at all:
+         * the slot is never used again, and the caller judges again on a
+         * fresh, empty one. */
         gv_log(GV_LOG_ERROR, "sandbox", "cannot reset slot %d: %s", s->index, why);
+        return sbx__slot_replace(s, NULL, "reset", err);
+    }
     /* Init dropped the prepared process (its mount namespace holds the old
      * /box): its cgroup goes, and the helper prepares another meanwhile. */
     if (s->have_next) {
@@ -262,7 +266,7 @@ static int drain(int fd, struct gv_buf *b, int64_t *total)
 
 struct run_state {
     int done, killed, tle_wall, tle_cpu, ole, se, seccomp_nr;
-    int giveup; /* init never reported the end: the slot is replaced */
+    int giveup; /* init never reported the end (-EAGAIN) or died: the slot is replaced */
     /* Run profiles: the one execve still allowed (the program's own). */
     int exec_left;
     int status;
@@ -371,9 +375,9 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
         /* A prepare that init never answered is not tried again on the
          * same init. */
         err = s->prep_err == -EAGAIN ? -EAGAIN : sbx__slot_prepare_next(s);
-        if (err == -EAGAIN) {
+        if (sbx__init_lost(err)) {
             sbx_result_release(out);
-            return sbx__slot_replace(s, NULL, "preparing a run");
+            return sbx__slot_replace(s, NULL, "preparing a run", err);
         }
         if (err < 0) {
             gv_log(GV_LOG_ERROR, "sandbox", "slot %d is not ready: %s", s->index, s->prep_why);
@@ -429,8 +433,10 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
     fds[nfds++] = outp[1];
     fds[nfds++] = errp[1];
     err = sbx__msg_send(s->sock, &m, offsetof(struct sbx__msg, text) + off, fds, nfds);
-    if (err < 0)
+    if (err < 0) {
+        st.giveup = sbx__init_lost(err) ? err : 0;
         goto out;
+    }
     /* The next run's process is prepared while this one runs: init gives
      * it the slot's other uid (see sbx_slot_init.c). */
     sbx__slot_kick_helper(s);
@@ -460,7 +466,7 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
             /* Killed at the wall limit, and still no DONE: init itself is
              * stuck (or a process it waits for is, in uninterruptible
              * sleep). Waiting longer could be for ever. */
-            st.giveup = 1;
+            st.giveup = -EAGAIN;
             break;
         }
         if (st.done) {
@@ -523,10 +529,10 @@ int sbx_slot_run(struct sbx_result *out, struct sbx_slot *s, const struct sbx_jo
             int got[1], ngot = 1;
             ssize_t n = sbx__msg_recv(s->sock, &m, got, &ngot);
             if (n <= 0) {
-                snprintf(out->message, sizeof(out->message), "the slot's init died");
-                st.se = 1;
-                st.done = 1;
-                err = GV_EUNAVAIL;
+                /* Init died (or its socket broke): the run's end is
+                 * unknown and the slot is dead, so the run did not happen
+                 * and the slot is replaced, as when init never answers. */
+                st.giveup = n < 0 ? (int)n : GV_EUNAVAIL;
                 break;
             }
             if (m.type == SBX_MSG_LISTENER && ngot == 1) {
@@ -620,7 +626,7 @@ out:
     if (st.giveup) {
         /* Init never reported: the whole slot goes, with the process the
          * helper prepared meanwhile. */
-        err = sbx__slot_replace(s, &cg, "a run");
+        err = sbx__slot_replace(s, &cg, "a run", st.giveup);
     } else {
         /* The helper removes this cgroup later. A run that never started
          * leaves its prepared process in it (killed with the cgroup): the

@@ -763,6 +763,63 @@ static void test_giveup(void)
     gv_buf_release(&left);
 }
 
+/* In a child: a slot whose init died (killed, as the OOM killer or a bug
+ * would) is replaced by the next reset or run, like one that never
+ * answers: a reset that finds init gone gives up with a fresh, empty slot
+ * (never one whose /box may still hold the last submission's files), and
+ * so does a run. Exits with the count of failed checks. */
+static int init_lost_child(void)
+{
+    struct sbx_slot *s = NULL;
+    struct sbx_result r;
+    struct gv_buf got;
+    pid_t init;
+    int first;
+
+    failures = 0;
+    setenv("GAVEL_SANDBOX_GIVEUP_MS", "2000", 1);
+    ASSERT_EQ(high_slot(&s), 0);
+    if (!s)
+        return 1;
+    gv_buf_init(&got, 64);
+    first = sbx_slot_index(s);
+    ASSERT_EQ(run_print(s, "alive\n"), 0);
+    ASSERT_EQ(sbx_slot_put_file(s, "last", "theirs", 6, 0), 0);
+    ASSERT_EQ(sbx_slot_wait_ready(s), 0);
+    init = only_slot_init();
+    ASSERT_TRUE(init > 0);
+    if (init > 0)
+        kill(init, SIGKILL);
+    ASSERT_EQ(sbx_slot_reset(s), GV_EGIVEUP);
+    ASSERT_TRUE(sbx_slot_index(s) != first);
+    ASSERT_EQ(sbx_slot_get_file(&got, s, "last"), -ENOENT);
+    ASSERT_EQ(run_print(s, "alive\n"), 0);
+    /* Killed while the next run is prepared: the run gives up. */
+    ASSERT_EQ(sbx_slot_wait_ready(s), 0);
+    first = sbx_slot_index(s);
+    init = only_slot_init();
+    ASSERT_TRUE(init > 0);
+    if (init > 0)
+        kill(init, SIGKILL);
+    ASSERT_EQ(run_py(&r, s, "print('never')\n", 0), GV_EGIVEUP);
+    ASSERT_TRUE(sbx_slot_index(s) != first);
+    ASSERT_EQ(run_print(s, "alive\n"), 0);
+    gv_buf_release(&got);
+    sbx_slot_free(s);
+    return failures;
+}
+
+static void test_init_lost(void)
+{
+    int status = 0;
+    pid_t pid = fork();
+
+    if (pid == 0)
+        _exit(init_lost_child() ? 1 : 0);
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 /* A slot runs on one core, sbx__cgroup_core of its index, and a program
  * allowed sched_setaffinity (the JAVA profile; Python stands in for the
  * JVM) cannot widen it where a cpuset holds the slot (v1 here). */
@@ -1178,6 +1235,7 @@ int main(void)
     test_index_across_processes();
     test_killed_holder_swept();
     test_giveup();
+    test_init_lost();
     test_sweep_other_cgroup();
     test_pinned();
     printf("test_sbx_slot: %s\n", failures ? "FAILED" : "ok");
