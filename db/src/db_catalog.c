@@ -38,6 +38,34 @@
     "s.problem_id = p.id AND s.user_id = $1::bigint AND s.verdict = 'AC') THEN 'solved' WHEN "    \
     "EXISTS (SELECT 1 FROM submissions s WHERE s.problem_id = p.id AND s.user_id = $1::bigint) "  \
     "THEN 'attempted' END"
+/* The catalogue's counts as everyone may see them, `now` naming the
+ * query's clock parameter (ms). gavel-judge recounts a problem's solves
+ * and judged submissions after every verdict (db_judging_finish), a
+ * frozen contest's included; shown as stored, a rising "solves" during the
+ * freeze would tell everyone that a team solved the problem while the
+ * board shows the attempt pending. So while a contest holding the problem
+ * is frozen and its final standings are not published, the counts leave
+ * out what the freeze withholds from the public board: the submissions of
+ * such a contest made at or after its freeze (cst_board_shows_solve). The
+ * recount runs only then; otherwise the stored counters are the same
+ * numbers. */
+#define FREEZE_HIDES(now)                                                                          \
+    "(wc.freezes_at IS NOT NULL AND (wc.unfrozen_at IS NULL OR wc.unfrozen_at > "                  \
+    "to_timestamp(" now "::bigint / 1000.0)))"
+#define WITHHELD(now)                                                                              \
+    "EXISTS (SELECT 1 FROM contests wc WHERE wc.id = s.contest_id AND " FREEZE_HIDES(now)         \
+    " AND s.created_at >= wc.freezes_at)"
+#define FROZEN_NOW(now)                                                                            \
+    "EXISTS (SELECT 1 FROM contest_problems wcp JOIN contests wc ON wc.id = wcp.contest_id WHERE " \
+    "wcp.problem_id = p.id AND " FREEZE_HIDES(now) " AND wc.freezes_at <= to_timestamp(" now      \
+    "::bigint / 1000.0))"
+#define SHOWN_SOLVES(now)                                                                          \
+    "CASE WHEN " FROZEN_NOW(now) " THEN (SELECT count(DISTINCT s.user_id) FROM submissions s "    \
+    "WHERE s.problem_id = p.id AND s.verdict = 'AC' AND NOT " WITHHELD(now) ") ELSE "             \
+    "p.solve_count END"
+#define SHOWN_SUBMISSIONS(now)                                                                     \
+    "CASE WHEN " FROZEN_NOW(now) " THEN (SELECT count(*) FROM submissions s WHERE s.problem_id "  \
+    "= p.id AND s.status = 'judged' AND NOT " WITHHELD(now) ") ELSE p.submission_count END"
 #define SUBMISSION_FIELDS                                                                          \
     "'id', s.id, 'problem', p.slug, 'language', s.language, 'status', s.status, 'verdict', "      \
     "s.verdict, 'score', s.score, 'max_time_ms', s.max_time_ms, 'max_memory_kb', "                 \
@@ -62,9 +90,9 @@ int db_catalog_problems(char **json, struct db_pg *pg, const struct db_viewer *v
         [DB_SORT_NAME] = "p.name",
         [DB_SORT_DIFFICULTY] = "p.difficulty",
         [DB_SORT_LIKES] = "p.like_count",
-        [DB_SORT_SOLVES] = "p.solve_count",
+        [DB_SORT_SOLVES] = "p.shown_solves", /* not the stored counter: see SHOWN_SOLVES */
     };
-    char sql[3072], dmin[16], dmax[16], limit[16], offset[24], page[16], now[24];
+    char sql[6144], dmin[16], dmax[16], limit[16], offset[24], page[16], now[24];
     struct viewer_param vp;
     const char *dir = q->desc ? "DESC" : "ASC";
     int n;
@@ -84,14 +112,15 @@ int db_catalog_problems(char **json, struct db_pg *pg, const struct db_viewer *v
      * last either way. */
     n = snprintf(
         sql, sizeof(sql),
-        "WITH vis AS (SELECT p.* FROM problems p WHERE " LISTED
+        "WITH vis AS (SELECT p.*, " SHOWN_SOLVES("$2") " AS shown_solves, " SHOWN_SUBMISSIONS("$2")
+        " AS shown_submissions FROM problems p WHERE " LISTED
         " AND ($3::int = 0 OR p.difficulty >= $3::int) AND ($4::int = 0 OR p.difficulty <= "
         "$4::int)), "
         "pg AS (SELECT p.*, row_number() OVER (ORDER BY %s %s NULLS LAST, p.slug) AS ord FROM vis p "
         "ORDER BY ord LIMIT $5::int OFFSET $6::bigint) "
         "SELECT json_build_object('problems', coalesce((SELECT json_agg(json_build_object("
         "'slug', p.slug, 'name', p.name, 'difficulty', p.difficulty, 'likes', p.like_count, "
-        "'solves', p.solve_count, 'submissions', p.submission_count, 'liked', " LIKED
+        "'solves', p.shown_solves, 'submissions', p.shown_submissions, 'liked', " LIKED
         ", 'status', " STATUS ") ORDER BY p.ord) FROM pg p), '[]'::json), "
         "'total', (SELECT count(*) FROM vis), 'page', $7::int, 'page_size', $5::int)::text",
         sort_col[q->sort], dir);
@@ -236,17 +265,20 @@ int db_catalog_problem(char **json, struct db_pg *pg, const struct db_viewer *v,
     if (err < 0)
         goto out;
     {
-        const char *p[] = {vp.p, pid};
+        char now[24];
+        const char *p[] = {vp.p, pid, now};
+
+        snprintf(now, sizeof(now), "%" PRId64, now_ms);
         err = query_object(
             &obj, pg,
             "SELECT json_build_object('slug', p.slug, 'name', p.name, 'difficulty', p.difficulty, "
             "'statement_md', pv.statement_md, 'time_limit_ms', pv.time_limit_ms, "
             "'memory_limit_kb', pv.memory_limit_kb, 'likes', p.like_count, 'solves', "
-            "p.solve_count, 'submissions', p.submission_count, 'liked', " LIKED
+            SHOWN_SOLVES("$3") ", 'submissions', " SHOWN_SUBMISSIONS("$3") ", 'liked', " LIKED
             ", 'status', " STATUS ", 'version_id', pv.id)::text FROM problems p JOIN "
             "problem_versions pv ON pv.problem_id = p.id AND pv.version = p.current_version "
             "WHERE p.id = $2::bigint",
-            2, p);
+            3, p);
     }
     if (err < 0)
         goto out;

@@ -113,6 +113,12 @@ int srv_live_event_new(struct srv_live_event **out, const char *id, const struct
     e->user_id = ev->user_id;
     e->contest_id = ev->contest_id;
     e->seq = ev->seq;
+    /* A public clarification goes to every subscriber of its contest, and
+     * who asked it is the jury's to know (clar.list and the CLICS API name
+     * the asker to the jury only): the frame, shared by every connection,
+     * leaves the asker out. `e->user_id` still routes it to the asker. */
+    if (ev->type == CST_EVENT_CONTEST_CLAR && e->audience == CST_AUDIENCE_CONTEST)
+        cJSON_DeleteItemFromObjectCaseSensitive(data, "user_id");
     if (!cJSON_AddStringToObject(frame, "type", "event") ||
         !cJSON_AddStringToObject(frame, "event", cst_event_info(ev->type)->name) ||
         !cJSON_AddStringToObject(frame, "event_id", id) ||

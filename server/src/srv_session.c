@@ -500,6 +500,23 @@ static int drop_live_covered(struct srv__session *ss, struct srv_req_job *job)
     return 0;
 }
 
+/* Drops every subscription of the connection to a submission. Reading
+ * another user's submission is the jury's right (submission.get's rule,
+ * checked when subscribing), and a subscription must not outlive it: after
+ * a logout, a login as someone else on the same connection, or a demotion,
+ * it would go on pushing that submission's judging, verdicts of the freeze
+ * included. The user's own submissions lose nothing: their events reach
+ * the user's login without a subscription. */
+static void sess_drop_submissions(struct srv_server *s, struct srv__session *ss)
+{
+    while (ss->subs.nsubmissions) {
+        int64_t id = ss->subs.submissions[ss->subs.nsubmissions - 1].id;
+
+        srv_subs_remove_submission(&ss->subs, id);
+        srv__topic_leave_one(&s->reg, &ss->members, SRV__TOPIC_SUBMISSION, id);
+    }
+}
+
 /* A request of this session finished: apply what it changed, queue its
  * reply, and start the next waiting request. */
 static void sess_done(struct srv__session *ss, struct srv_req_job *job)
@@ -511,6 +528,9 @@ static void sess_done(struct srv__session *ss, struct srv_req_job *job)
     int err;
 
     if (job->set_user) {
+        if (ss->user.id != job->new_user.id ||
+            (srv__privileged(&ss->user) && !srv__privileged(&job->new_user)))
+            sess_drop_submissions(s, ss);
         if (ss->user.id != job->new_user.id) {
             srv__topic_leave(&s->reg, &ss->members, SRV__TOPIC_USER);
             if (job->new_user.id > 0 &&
@@ -524,6 +544,7 @@ static void sess_done(struct srv__session *ss, struct srv_req_job *job)
         ss->token_unchecked = false;
         srv_subs_set_user(&ss->subs, ss->user.id, srv__privileged(&ss->user), s->live_pos);
     } else if (job->clear_user) {
+        sess_drop_submissions(s, ss);
         srv__topic_leave(&s->reg, &ss->members, SRV__TOPIC_USER);
         memset(&ss->user, 0, sizeof(ss->user));
         ss->token[0] = '\0';

@@ -9,7 +9,11 @@
  * Basic (Bearer after a bearer token). API tokens (`gavel token`,
  * Authorization: Bearer): made, used, stored hashed, the user's current
  * role (a demoted organizer's token loses the jury's view at once),
- * expired, revoked, unknown, malformed.
+ * expired, revoked, unknown, malformed. And the same rules outside the
+ * CLICS API: a public answer's push does not name its asker; a
+ * subscription to another team's submission ends with the right to it (a
+ * logout and another login, a demotion); the catalogue's solve counts
+ * leave out the freeze until the final standings.
  *
  * Usage: test_clics_access GAVEL-SERVER GAVEL EXAMPLES-DIR. Needs
  * GAVEL_PG_URL and GAVEL_REDIS_URL; exits 77 without them. */
@@ -25,6 +29,8 @@
 #include <cjson/cJSON.h>
 
 #include "clics_fixture.h"
+#include "db_contest.h"
+#include "gv_time.h"
 #include "itest_ws.h"
 #include "banned.h"
 
@@ -343,6 +349,275 @@ static void test_tokens(void)
     }
 }
 
+/* --- The same rules outside the CLICS API ---------------------------------- */
+
+/* A WebSocket logged in with `u`'s session (NULL: anonymous). */
+static int ws_as(const struct ct_user *u)
+{
+    char req[160];
+    int fd = itest_ws_open(ct.port);
+
+    if (u) {
+        snprintf(req, sizeof(req), "{\"type\":\"hello\",\"token\":\"%s\"}", u->token);
+        cJSON_Delete(itest_rpc(fd, req, "ok", NULL));
+    }
+    return fd;
+}
+
+/* problem.get's "solves" and "submissions" of `slug` over `fd`. */
+static void problem_counts(int fd, const char *slug, int *solves, int *subs)
+{
+    char req[128];
+    cJSON *r;
+
+    snprintf(req, sizeof(req), "{\"type\":\"problem.get\",\"slug\":\"%s\"}", slug);
+    r = itest_rpc(fd, req, "ok", NULL);
+    *solves = (int)itest_num(itest_data(r), "solves");
+    *subs = (int)itest_num(itest_data(r), "submissions");
+    cJSON_Delete(r);
+}
+
+/* The same counts from the HTTP JSON API: /api/problems/<slug> and the
+ * catalogue's list (its entry for `slug`, sorted by solves). */
+static void api_counts(const char *slug, int *solves, int *subs, int *list_solves)
+{
+    struct itest_http r;
+    char path[96];
+    const cJSON *it;
+    cJSON *j;
+
+    snprintf(path, sizeof(path), "/api/problems/%s", slug);
+    itest_http_get(&r, ct.port, path);
+    j = r.status == 200 ? cJSON_Parse(r.body) : NULL;
+    ICHECK(j, "GET %s: %d %s", path, r.status, r.body);
+    *solves = (int)itest_num(j, "solves");
+    *subs = (int)itest_num(j, "submissions");
+    cJSON_Delete(j);
+    itest_http_release(&r);
+    itest_http_get(&r, ct.port, "/api/problems?sort=solves&order=desc");
+    j = r.status == 200 ? cJSON_Parse(r.body) : NULL;
+    ICHECK(j, "GET /api/problems: %d %s", r.status, r.body);
+    it = ct_by_id(ct_field(j, "problems"), "slug", slug);
+    ICHECK(it, "%s is not in the catalogue: %s", slug, r.body);
+    *list_solves = (int)itest_num(it, "solves");
+    cJSON_Delete(j);
+    itest_http_release(&r);
+}
+
+/* The catalogue's counters during the freeze: gavel-judge recounts a
+ * problem's solves and judged submissions after every verdict
+ * (db_judging_finish), the frozen contest's included. bob's solve of
+ * circle-area after the freeze must not show in problem.get or the
+ * catalogue (a rising "solves" would tell everyone that someone solved it
+ * while the board shows it pending) until the final standings; the hidden
+ * tester's solve before the freeze counts as ever. Then the final
+ * standings are published: the counts are whole again. Runs last: it
+ * ends the contest. */
+static void test_catalogue_counts(void)
+{
+    int anon = ws_as(NULL), alice = ws_as(&ct.alice), solves, subs, listed;
+
+    itest_step = "the catalogue's counts during the freeze";
+    itest_sqlf(ct.pg, "UPDATE problems p SET submission_count = (SELECT count(*) FROM "
+                      "submissions WHERE problem_id = p.id AND status = 'judged'), solve_count = "
+                      "(SELECT count(DISTINCT user_id) FROM submissions WHERE problem_id = p.id "
+                      "AND verdict = 'AC')");
+    problem_counts(anon, "circle-area", &solves, &subs);
+    ICHECK(solves == 1 && subs == 1,
+           "anonymous problem.get: bob's post-freeze solve shows (solves %d, submissions %d)",
+           solves, subs);
+    problem_counts(alice, "circle-area", &solves, &subs);
+    ICHECK(solves == 1 && subs == 1,
+           "a contestant's problem.get: bob's post-freeze solve shows (solves %d, submissions "
+           "%d)",
+           solves, subs);
+    api_counts("circle-area", &solves, &subs, &listed);
+    ICHECK(solves == 1 && subs == 1 && listed == 1,
+           "HTTP API: bob's post-freeze solve shows (solves %d, submissions %d, listed %d)",
+           solves, subs, listed);
+
+    itest_step = "the catalogue's counts after the final standings";
+    itest_sqlf(ct.pg, "UPDATE contests SET ends_at = now() - interval '1 second', unfrozen_at = "
+                      "now() - interval '1 second' WHERE id = %lld",
+               (long long)ct.live);
+    problem_counts(anon, "circle-area", &solves, &subs);
+    ICHECK(solves == 2 && subs == 2, "thawed: every solve counts (solves %d, submissions %d)",
+           solves, subs);
+    api_counts("circle-area", &solves, &subs, &listed);
+    ICHECK(solves == 2 && subs == 2 && listed == 2,
+           "thawed, HTTP API: every solve counts (solves %d, submissions %d, listed %d)", solves,
+           subs, listed);
+    close(anon);
+    close(alice);
+}
+
+/* The next contest.clarification push on `fd` within `ms`, or NULL. */
+static cJSON *next_clar_push(int fd, int ms)
+{
+    int64_t deadline = itest_now_ms() + ms;
+
+    while (itest_now_ms() < deadline) {
+        cJSON *j = itest_ws_recv(fd, (int)(deadline - itest_now_ms()) + 1);
+        const char *e = j ? itest_str(j, "event") : NULL;
+
+        if (!j)
+            return NULL;
+        if (e && !strcmp(e, "contest.clarification"))
+            return j;
+        cJSON_Delete(j);
+    }
+    return NULL;
+}
+
+/* A public answer says who asked to nobody but the jury's lists (as the
+ * CLICS clarifications above, and clar.list): its live push to every
+ * subscriber, and its replay on resume, carry no asker; the asker still
+ * gets it without subscribing to the contest. */
+static void test_public_answer_anonymous(void)
+{
+    int alice = ws_as(&ct.alice), bob = ws_as(&ct.bob), org = ws_as(&ct.org);
+    char req[256];
+    const cJSON *d;
+    cJSON *r, *j;
+    int64_t q;
+
+    itest_step = "a public answer does not name its asker";
+    snprintf(req, sizeof(req), "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%lld}",
+             (long long)ct.live);
+    cJSON_Delete(itest_rpc(bob, req, "ok", NULL));
+    snprintf(req, sizeof(req),
+             "{\"type\":\"clar.ask\",\"contest\":%lld,\"problem\":\"A\",\"text\":\"Is the "
+             "answer unique?\"}",
+             (long long)ct.live);
+    r = itest_rpc(alice, req, "ok", NULL);
+    q = (int64_t)itest_num(itest_data(r), "clarification_id");
+    cJSON_Delete(r);
+    snprintf(req, sizeof(req),
+             "{\"type\":\"clar.answer\",\"clarification\":%lld,\"text\":\"Any pair.\","
+             "\"public\":true}",
+             (long long)q);
+    cJSON_Delete(itest_rpc(org, req, "ok", NULL));
+    j = next_clar_push(bob, 5000);
+    d = j ? itest_data(j) : NULL;
+    ICHECK(j && (int64_t)itest_num(d, "clarification_id") == q &&
+               cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "public")),
+           "bob gets the public answer");
+    ICHECK(!cJSON_GetObjectItemCaseSensitive(d, "user_id"),
+           "the public answer's push names its asker: %s", cJSON_PrintUnformatted(j));
+    cJSON_Delete(j);
+    /* The asker: her question's push, then the answer's, by her login. */
+    for (j = next_clar_push(alice, 5000); j && !cJSON_GetObjectItemCaseSensitive(itest_data(j), "answer");
+         j = next_clar_push(alice, 5000))
+        cJSON_Delete(j);
+    ICHECK(j && (int64_t)itest_num(itest_data(j), "clarification_id") == q,
+           "the asker gets the public answer");
+    cJSON_Delete(j);
+    /* A resume from before the answer replays it the same way. */
+    r = itest_rpc(bob, "{\"type\":\"resume\",\"last_event_id\":\"0-1\"}", "ok", NULL);
+    cJSON_Delete(r);
+    while ((j = next_clar_push(bob, 1000))) {
+        d = itest_data(j);
+        if ((int64_t)itest_num(d, "clarification_id") == q)
+            ICHECK(!cJSON_GetObjectItemCaseSensitive(d, "user_id"),
+                   "the replayed public answer names its asker: %s", cJSON_PrintUnformatted(j));
+        cJSON_Delete(j);
+    }
+    /* The jury's list still names the asker. */
+    snprintf(req, sizeof(req), "{\"type\":\"clar.list\",\"contest\":%lld}", (long long)ct.live);
+    r = itest_rpc(org, req, "ok", NULL);
+    {
+        const cJSON *c;
+        bool named = false;
+
+        cJSON_ArrayForEach(c, ct_field(itest_data(r), "clarifications"))
+            named |= (int64_t)itest_num(c, "clarification_id") == q &&
+                     (int64_t)itest_num(c, "user_id") == ct.alice.id;
+        ICHECK(named, "the jury's list names the asker");
+    }
+    cJSON_Delete(r);
+    close(alice);
+    close(bob);
+    close(org);
+}
+
+/* Pushes on `fd` until the contest.scoreboard row of `user` (published
+ * after everything the test looks for, so it arrives after it: the stream
+ * is in order): whether a judging event of submission `sid` came first. */
+static bool judging_of_before_row(int fd, int64_t sid, int64_t user)
+{
+    int64_t deadline = itest_now_ms() + 5000;
+    bool seen = false;
+
+    for (;;) {
+        cJSON *j = itest_ws_recv(fd, (int)(deadline - itest_now_ms()) + 1);
+        const char *e = j ? itest_str(j, "event") : NULL;
+        const cJSON *d = j ? itest_data(j) : NULL;
+        bool row;
+
+        ICHECK(j, "no scoreboard row of user %lld", (long long)user);
+        row = e && !strcmp(e, "contest.scoreboard") && (int64_t)itest_num(d, "user_id") == user;
+        if (e && !strncmp(e, "judging.", 8) && (int64_t)itest_num(d, "submission_id") == sid)
+            seen = true;
+        cJSON_Delete(j);
+        if (row)
+            return seen;
+    }
+}
+
+/* A subscription to another team's submission is the jury's right, and
+ * must not outlive it: not across a logout and a login as a contestant on
+ * the same connection, nor a demotion of the organizer. Else that
+ * connection keeps getting the verdicts (and tests) of the team's
+ * submissions, during the freeze too. */
+static void test_submission_subscription_rights(void)
+{
+    char req[160];
+    int fd;
+
+    itest_step = "a submission subscription after a logout and another login";
+    fd = ws_as(&ct.org);
+    snprintf(req, sizeof(req), "{\"type\":\"subscribe\",\"topic\":\"submission\",\"submission\":%lld}",
+             (long long)ct.s_late);
+    cJSON_Delete(itest_rpc(fd, req, "ok", NULL));
+    cJSON_Delete(itest_rpc(fd, "{\"type\":\"logout\"}", "ok", NULL));
+    cJSON_Delete(itest_rpc(fd, "{\"type\":\"login\",\"username\":\"alice\",\"password\":"
+                               "\"secret-pw\"}",
+                           "ok", NULL));
+    itest_rpc_error(fd, req, "forbidden"); /* alice may not subscribe to it herself */
+    ct_verdict_event(ct.s_late, "AC");
+    ICHECK(db_contest_row_publish(ct.pg, ct.redis, ct.live, ct.alice.id, gv_time_real_ms()) == 0,
+           "row of alice");
+    ICHECK(!judging_of_before_row(fd, ct.s_late, ct.alice.id),
+           "alice, logged in where the organizer subscribed, got bob's post-freeze verdict");
+    close(fd);
+
+    itest_step = "a submission subscription after a demotion";
+    fd = ws_as(NULL);
+    {
+        /* The logout above ended the organizer's session: a new one. */
+        cJSON *r = itest_rpc(fd, "{\"type\":\"login\",\"username\":\"org\",\"password\":"
+                                 "\"secret-pw\"}",
+                             "ok", NULL);
+
+        snprintf(ct.org.token, sizeof(ct.org.token), "%s", itest_str(itest_data(r), "token"));
+        cJSON_Delete(r);
+    }
+    cJSON_Delete(itest_rpc(fd, req, "ok", NULL));
+    snprintf(req, sizeof(req), "{\"type\":\"subscribe\",\"topic\":\"contest\",\"contest\":%lld}",
+             (long long)ct.live);
+    cJSON_Delete(itest_rpc(fd, req, "ok", NULL));
+    itest_sqlf(ct.pg, "UPDATE users SET role = 'contestant' WHERE id = %lld", (long long)ct.org.id);
+    /* Its next request reads the role again (docs/PROTOCOL.md). */
+    cJSON_Delete(itest_rpc(fd, "{\"type\":\"contests.list\"}", "ok", NULL));
+    ct_verdict_event(ct.s_late, "AC");
+    ICHECK(db_contest_row_publish(ct.pg, ct.redis, ct.live, ct.alice.id, gv_time_real_ms()) == 0,
+           "row of alice");
+    ICHECK(!judging_of_before_row(fd, ct.s_late, ct.alice.id),
+           "a demoted organizer still gets bob's post-freeze verdict");
+    itest_sqlf(ct.pg, "UPDATE users SET role = 'organizer' WHERE id = %lld", (long long)ct.org.id);
+    close(fd);
+}
+
 int main(int argc, char **argv)
 {
     ct_setup(argc, argv, "clics_access");
@@ -352,6 +627,9 @@ int main(int argc, char **argv)
     test_jury_view(CT_BASIC_ORG);
     test_credentials();
     test_tokens();
+    test_public_answer_anonymous();
+    test_submission_subscription_rights();
+    test_catalogue_counts();
     ct_teardown();
     printf("test_clics_access: all passed\n");
     return 0;
