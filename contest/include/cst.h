@@ -141,7 +141,8 @@ enum cst_priority cst_priority_for(bool in_contest, enum cst_tier tier, bool rej
  * rejected attempt before it costs `penalty_minutes`, added to the minute of
  * the solve (whole minutes since the start, rounded down). Attempts after the
  * solve do not count; compile errors (IGNORED) never count. Teams rank by
- * solved desc, penalty asc, then the time of their last solve asc; teams
+ * solved desc, penalty asc, then the time of their last solve asc, in whole
+ * minutes like the penalty (CLICS; seconds within one minute tie); teams
  * equal in all three share a rank.
  * IOI: a problem's score is the best score of its judged attempts, the
  * total their sum; equal totals share a rank.

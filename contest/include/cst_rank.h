@@ -11,10 +11,11 @@
  * The key packs the ranking rule into one number that orders like
  * cst_board_compute's comparison, smaller first:
  *   ICPC  (CST_RANK_SOLVED_MAX - solved) << (penalty_bits + last_bits)
- *         | penalty_min << last_bits | last_solved_ms
+ *         | penalty_min << last_bits | last_solved_ms / 60000
  *   IOI   -score
  * An ICPC key is an integer below 2^53, so a double (a Redis sorted set's
- * score) holds it exactly; last_bits is the width of the contest's length in
+ * score) holds it exactly (the last solve by its minute, as cst_board_compute
+ * ties it); last_bits is the width of the contest's length in
  * milliseconds, penalty_bits what is left. Rows whose keys are equal share a
  * rank, exactly cst_board_compute's ties, and an ordered set that breaks
  * equal keys by team index (by user id) lists them in its order. So a row's

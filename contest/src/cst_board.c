@@ -77,7 +77,12 @@ static int rank_cmp_only(const struct cst_row *a, const struct cst_row *b, enum 
         return a->solved > b->solved ? -1 : 1;
     if (a->penalty_min != b->penalty_min)
         return a->penalty_min < b->penalty_min ? -1 : 1;
-    if (a->last_solved_ms != b->last_solved_ms)
+    /* The last solve counts by its contest time in whole minutes, as the
+     * penalty does (CLICS: "the contest time of the problem that the team
+     * solved last", rounded down; DOMjudge, and the web client's re-rank by
+     * `time_min`, agree). Milliseconds split teams that the rule ties, e.g.
+     * two last solves at 290:10 and 290:50. cst_rank_key packs the same. */
+    if (a->last_solved_ms / 60000 != b->last_solved_ms / 60000)
         return a->last_solved_ms < b->last_solved_ms ? -1 : 1;
     return 0;
 }

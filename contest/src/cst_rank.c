@@ -48,7 +48,9 @@ int cst_rank_key(double *out, const struct cst_rank_layout *l, const struct cst_
         return -ERANGE;
     k = (uint64_t)(CST_RANK_SOLVED_MAX - row->solved) << (l->penalty_bits + l->last_bits);
     k |= (uint64_t)row->penalty_min << l->last_bits;
-    k |= (uint64_t)row->last_solved_ms;
+    /* The minute, not the ms: cst_board_compute ties last solves within
+     * one minute (CLICS), and equal keys must be exactly its ties. */
+    k |= (uint64_t)(row->last_solved_ms / 60000);
     *out = (double)k; /* exact: k < 2^53 */
     return 0;
 }

@@ -494,7 +494,10 @@ static void fingerprint(char *fp, const struct db__board *s)
 {
     size_t len;
 
-    len = (size_t)snprintf(fp, FP_MAX, "v2|%s|%s|%s|%s|%s|%s|%zu", PQgetvalue(s->contest, 0, 6),
+    /* v3: ICPC keys hold the last solve's minute, not its ms (cst_rank_key);
+     * a board built with v2's keys splits ties the rule makes, so it is
+     * rebuilt. */
+    len = (size_t)snprintf(fp, FP_MAX, "v3|%s|%s|%s|%s|%s|%s|%zu", PQgetvalue(s->contest, 0, 6),
                            PQgetvalue(s->contest, 0, 0), PQgetvalue(s->contest, 0, 1),
                            PQgetvalue(s->contest, 0, 2), PQgetvalue(s->contest, 0, 3),
                            PQgetvalue(s->contest, 0, 5), s->nproblems);

@@ -205,6 +205,45 @@ static void one_row_matches_the_board(void **state)
     }
 }
 
+/* The last solve breaks ties by its contest time in whole minutes, as the
+ * penalty counts it (CLICS: "the contest time of the problem that the team
+ * solved last", rounded down to the minute; DOMjudge ranks so too, and the
+ * web client re-ranks pushed rows by `time_min`): seconds inside the same
+ * minute tie. WF47's final board has such a pair (rank 14: 7 solved, 962,
+ * both last solves in minute 290). */
+static void icpc_last_solve_ties_by_the_minute(void **state)
+{
+    /* Alice: A at 10:00, B at 290:10 -> 10 + 290 = 300, last minute 290.
+     * Bob:   A at 10:30, B at 290:50 -> 300, last minute 290: Alice's tie.
+     * Carol: A at 5:00,  B at 295:00 -> 300, last minute 295: third.
+     * Dave:  B at 291:59.999 -> 291, one solved: fourth. */
+    const struct cst_attempt at[] = {
+        {CAROL, A, 5 * MIN, CST_OUT_ACCEPTED, 0},
+        {ALICE, A, 10 * MIN, CST_OUT_ACCEPTED, 0},
+        {BOB, A, 10 * MIN + 30000, CST_OUT_ACCEPTED, 0},
+        {ALICE, B, 290 * MIN + 10000, CST_OUT_ACCEPTED, 0},
+        {BOB, B, 290 * MIN + 50000, CST_OUT_ACCEPTED, 0},
+        {DAVE, B, 292 * MIN - 1, CST_OUT_ACCEPTED, 0},
+        {CAROL, B, 295 * MIN, CST_OUT_ACCEPTED, 0},
+    };
+    const struct cst_board_rules open = {
+        .scoring = CST_SCORING_ICPC, .penalty_minutes = 20, .freeze_at_ms = -1};
+    struct cst_board b;
+
+    (void)state;
+    assert_int_equal(cst_board_compute(&b, &open, 4, 2, at, sizeof(at) / sizeof(at[0])), 0);
+    assert_int_equal(row_of(&b, ALICE)->penalty_min, 300);
+    assert_int_equal(row_of(&b, BOB)->penalty_min, 300);
+    assert_int_equal(row_of(&b, CAROL)->penalty_min, 300);
+    assert_int_equal(row_of(&b, ALICE)->rank, 1);
+    assert_int_equal(row_of(&b, BOB)->rank, 1);
+    assert_int_equal(row_of(&b, CAROL)->rank, 3);
+    assert_int_equal(row_of(&b, DAVE)->rank, 4);
+    assert_int_equal(b.rows[0].team, ALICE); /* the tie listed by team index */
+    assert_int_equal(b.rows[1].team, BOB);
+    cst_board_release(&b);
+}
+
 /* Medals by rank: ties on a boundary share it, nothing solved gets none,
  * a kind with no places is skipped. */
 static void medals_by_rank(void **state)
@@ -237,6 +276,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(icpc_penalty_and_ranks),
+        cmocka_unit_test(icpc_last_solve_ties_by_the_minute),
         cmocka_unit_test(freeze_hides_verdicts_until_revealed),
         cmocka_unit_test(ioi_best_scores),
         cmocka_unit_test(bad_attempts_are_refused),

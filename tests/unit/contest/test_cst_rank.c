@@ -40,8 +40,12 @@ static void icpc_keys_order_as_the_rules(void **state)
     assert_true(key_of(&l, icpc_row(3, 900, 299 * MIN)) < key_of(&l, icpc_row(2, 0, 1)));
     /* Then less penalty. */
     assert_true(key_of(&l, icpc_row(2, 40, 299 * MIN)) < key_of(&l, icpc_row(2, 41, 0)));
-    /* Then the earlier last solve. */
-    assert_true(key_of(&l, icpc_row(2, 40, 30 * MIN)) < key_of(&l, icpc_row(2, 40, 30 * MIN + 1)));
+    /* Then the earlier last solve, by its minute (as the penalty counts
+     * it): seconds inside one minute tie. */
+    assert_true(key_of(&l, icpc_row(2, 40, 30 * MIN + 59999)) <
+                key_of(&l, icpc_row(2, 40, 31 * MIN)));
+    assert_true(key_of(&l, icpc_row(2, 40, 30 * MIN)) ==
+                key_of(&l, icpc_row(2, 40, 30 * MIN + 59999)));
     /* Equal in all three: equal keys (a shared rank). */
     assert_true(key_of(&l, icpc_row(2, 40, 7)) == key_of(&l, icpc_row(2, 40, 7)));
     /* The largest key of the layout stays below 2^53, so a double holds it. */

@@ -63,7 +63,8 @@ static int ahead(const struct cst_row *a, const struct cst_row *b, enum cst_scor
         return a->solved > b->solved ? 1 : -1;
     if (a->penalty_min != b->penalty_min)
         return a->penalty_min < b->penalty_min ? 1 : -1;
-    if (a->last_solved_ms != b->last_solved_ms)
+    /* The last solve by its minute (cst.h): seconds within one tie. */
+    if (a->last_solved_ms / 60000 != b->last_solved_ms / 60000)
         return a->last_solved_ms < b->last_solved_ms ? 1 : -1;
     return 0;
 }
