@@ -130,9 +130,11 @@ static int attempts_load(struct db__board *s, struct db_pg *pg, const char *cid,
                         "SELECT s.user_id, s.problem_id, " EPOCH_MS("s.created_at") ", "
                         "s.status::text, coalesce(s.verdict::text, ''), coalesce(s.score, 0), "
                         "s.id FROM submissions s JOIN participants pa ON pa.contest_id = "
-                        "s.contest_id AND pa.user_id = s.user_id AND NOT pa.is_hidden WHERE "
-                        "s.contest_id = $1::bigint AND ($2::bigint IS NULL OR s.user_id = "
-                        "$2::bigint) ORDER BY s.created_at, s.id",
+                        "s.contest_id AND pa.user_id = s.user_id AND NOT pa.is_hidden JOIN "
+                        "contests c ON c.id = s.contest_id WHERE s.contest_id = $1::bigint AND "
+                        "s.created_at >= c.starts_at AND s.created_at < c.ends_at AND "
+                        "($2::bigint IS NULL OR s.user_id = $2::bigint) ORDER BY s.created_at, "
+                        "s.id",
                         2, p);
     if (err < 0)
         return err;
@@ -148,8 +150,13 @@ static int attempts_load(struct db__board *s, struct db_pg *pg, const char *cid,
         a->problem = problem_index(s, col_i64(s->subs, (int)i, 1));
         if (a->problem == s->nproblems)
             continue; /* cannot happen: submissions name their contest's problems */
-        /* Submissions are refused outside the contest; clamp anyway so the
-         * order the query gave (by time) stays non-decreasing. */
+        /* Only the contest's own time counts (CLICS: a submission after
+         * the end is not scored), and the query keeps to it: a contestant
+         * is refused outside it, but the jury is not, and an organizer who
+         * is also a participant, or an end brought forward past some
+         * submissions, would otherwise put attempts on the board at 0:00
+         * or after the end. Clamp anyway so the order the query gave (by
+         * time) stays non-decreasing. */
         a->at_ms = col_i64(s->subs, (int)i, 2) - s->starts_at;
         if (a->at_ms < 0)
             a->at_ms = 0;
@@ -345,9 +352,12 @@ struct first_holders {
 static const char first_solves_sql[] =
     "SELECT DISTINCT p.problem_id, " EPOCH_MS("s.created_at") " AS at, s.user_id "
     "FROM unnest($2::bigint[]) AS p(problem_id) "
+    /* The contest's own time only, as for the board (attempts_load). */
+    "CROSS JOIN (SELECT starts_at, ends_at FROM contests WHERE id = $1::bigint) w "
     "CROSS JOIN LATERAL (SELECT f.created_at FROM submissions f "
         "WHERE f.contest_id = $1::bigint AND f.problem_id = p.problem_id "
         "AND f.status = 'judged' AND f.verdict = 'AC' AND " VISIBLE("f") " "
+        "AND f.created_at >= w.starts_at AND f.created_at < w.ends_at "
         "ORDER BY f.created_at LIMIT 1) first "
     "CROSS JOIN LATERAL (SELECT s.user_id, s.created_at FROM submissions s "
         "WHERE s.contest_id = $1::bigint AND s.problem_id = p.problem_id "

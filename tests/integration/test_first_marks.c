@@ -24,7 +24,7 @@ static char url[600], prefix[64], stream[64];
 struct fx {
     struct db_pg *pg;
     struct db_redis *r;
-    int64_t cid, alice, bob, carol;
+    int64_t cid, alice, bob, carol, erin;
     char last[DB_STREAM_ID_MAX]; /* the newest entry read so far */
 };
 
@@ -53,7 +53,8 @@ static int setup(void **state)
     itest_sqlf(f.pg,
                "INSERT INTO users (username, display_name, password_hash) VALUES "
                "('alice', 'Alice', '$argon2id$x'), ('bob', 'Bob', '$argon2id$x'), "
-               "('carol', 'Carol', '$argon2id$x'), ('dave', 'Dave', '$argon2id$x');"
+               "('carol', 'Carol', '$argon2id$x'), ('dave', 'Dave', '$argon2id$x'), "
+               "('erin', 'Erin', '$argon2id$x');"
                "INSERT INTO problems (slug, name) VALUES ('p1', 'P1');"
                "INSERT INTO problem_versions (problem_id, version, time_limit_ms, "
                "memory_limit_kb) SELECT id, 1, 1000, 262144 FROM problems;"
@@ -67,6 +68,7 @@ static int setup(void **state)
     f.alice = itest_sql_int(f.pg, "SELECT id FROM users WHERE username = 'alice'");
     f.bob = itest_sql_int(f.pg, "SELECT id FROM users WHERE username = 'bob'");
     f.carol = itest_sql_int(f.pg, "SELECT id FROM users WHERE username = 'carol'");
+    f.erin = itest_sql_int(f.pg, "SELECT id FROM users WHERE username = 'erin'");
     strcpy(f.last, "0-0");
     *state = &f;
     return 0;
@@ -106,7 +108,8 @@ static int64_t judged(struct fx *f, const char *who, int minute, const char *ver
 }
 
 /* What the live stream got since the last call, as "<user>:<first>" for
- * each row event in order ("alice:1 bob:0"). */
+ * each row event in order ("alice:1 bob:0"); erin's as
+ * "erin:<first>/<tries>". */
 static void expect_rows(struct fx *f, const char *want, const char *why)
 {
     struct db_stream_batch b = {0};
@@ -121,9 +124,15 @@ static void expect_rows(struct fx *f, const char *want, const char *why)
 
         assert_int_equal(db_event_from_entry(&ev, &b.entries[i]), 0);
         assert_int_equal(ev.type, CST_EVENT_CONTEST_ROW);
-        who = ev.user_id == f->alice ? "alice" : ev.user_id == f->bob ? "bob" : "carol";
+        who = ev.user_id == f->alice ? "alice"
+              : ev.user_id == f->bob ? "bob"
+              : ev.user_id == f->erin ? "erin"
+                                      : "carol";
         len += (size_t)snprintf(got + len, sizeof(got) - len, "%s%s:%d", len ? " " : "", who,
                                 ev.u.row.row.cells[0].first && ev.u.row.row.cells[0].solved);
+        if (ev.user_id == f->erin)
+            len += (size_t)snprintf(got + len, sizeof(got) - len, "/%d",
+                                    ev.u.row.row.cells[0].tries);
         cst_event_release(&ev);
         snprintf(f->last, sizeof(f->last), "%s", b.entries[i].id);
     }
@@ -185,6 +194,18 @@ static void the_rows_that_lose_and_gain_a_mark_are_published(void **state)
     judged(f, "bob", 10, "AC");
     publish(f, f->bob);
     expect_rows(f, "bob:1", "a tie with the first solve");
+
+    /* Only the contest's own time counts: the jury may submit outside it,
+     * and so may an organizer who also takes part. A solve before the
+     * start takes no mark (clamped to 0:00 it took all), and attempts
+     * before the start or after the end are no tries. */
+    judged(f, "erin", -5, "AC");
+    publish(f, f->erin);
+    expect_rows(f, "erin:0/0", "a solve before the start");
+    judged(f, "erin", 250, "WA");
+    judged(f, "erin", 260, "AC");
+    publish(f, f->erin);
+    expect_rows(f, "erin:0/0", "attempts after the end");
 }
 
 int main(void)
