@@ -56,5 +56,8 @@ int db_user_find(struct db_user_info *out, struct db_pg *pg, const char *usernam
  * this hit, *ttl_ms the time left in the window. */
 int db_rate_hit(int64_t *count, int64_t *ttl_ms, struct db_redis *r, const char *key,
                 int64_t window_ms);
+/* Reads such a counter without counting: *count 0 when there is none,
+ * *ttl_ms the time left in its window (read only when *count > 0). */
+int db_rate_peek(int64_t *count, int64_t *ttl_ms, struct db_redis *r, const char *key);
 
 #endif

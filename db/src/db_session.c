@@ -327,6 +327,24 @@ static int redis_int(int64_t *out, struct db_redis *r, int argc, const char **ar
     return err;
 }
 
+int db_rate_peek(int64_t *count, int64_t *ttl_ms, struct db_redis *r, const char *key)
+{
+    redisReply *reply;
+    int err = db__redis_call(&reply, r, 2, (const char *[]){"GET", key}, NULL, 0);
+
+    if (err < 0)
+        return err;
+    *count = 0;
+    if (reply->type == REDIS_REPLY_STRING)
+        *count = strtoll(reply->str, NULL, 10);
+    else if (reply->type != REDIS_REPLY_NIL)
+        err = GV_EREDIS;
+    freeReplyObject(reply);
+    if (err < 0 || *count <= 0)
+        return err;
+    return redis_int(ttl_ms, r, 2, (const char *[]){"PTTL", key});
+}
+
 int db_rate_hit(int64_t *count, int64_t *ttl_ms, struct db_redis *r, const char *key,
                 int64_t window_ms)
 {

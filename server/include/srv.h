@@ -31,6 +31,7 @@ struct srv_options {
     const char *queue_prefix;  /* judge queue keys (GAVEL_QUEUE_PREFIX) */
     const char *rate_prefix;   /* submit counters (GAVEL_RATE_PREFIX, "gavel:ratelimit") */
     int rate_free, rate_paid;  /* submissions a minute (GAVEL_SUBMIT_RATE_FREE 6, _PAID 20) */
+    int login_rate;            /* logins a name may try in 10 minutes (GAVEL_LOGIN_RATE 20) */
     const char *allowed_origins; /* GAVEL_ALLOWED_ORIGINS: extra WebSocket origins, comma-separated */
     long clics_feed_max;         /* streamed CLICS event feeds (GAVEL_CLICS_FEED_MAX, 2000) */
     long clics_keepalive_ms;     /* their keep-alive newline (GAVEL_CLICS_KEEPALIVE_MS, 120000) */

@@ -48,6 +48,7 @@ struct http_pss {
     const char *content_type; /* the reply's; NULL: application/json */
     bool www_auth;            /* a 401 of the CLICS API: ask for credentials */
     bool bearer;              /* ... and the request sent a bearer token */
+    bool secure;              /* the page that asked is https: a Secure cookie */
     bool headers_sent;
     bool feed_stream;         /* the request is a CLICS event feed to stream */
     struct srv__feed *feed;   /* it is being streamed (srv_feed.c) */
@@ -264,11 +265,12 @@ static void api_reply(struct lws *wsi, struct http_pss *pss, const struct srv_re
     if (!job->err_code && job->set_user && job->new_token[0] &&
         (job->req.type == SRV_REQ_LOGIN || job->req.type == SRV_REQ_REGISTER))
         snprintf(pss->cookie, sizeof(pss->cookie),
-                 SRV__COOKIE_NAME "=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d",
-                 job->new_token, DB_SESSION_TTL_S);
+                 SRV__COOKIE_NAME "=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d%s",
+                 job->new_token, DB_SESSION_TTL_S, pss->secure ? "; Secure" : "");
     else if (!job->err_code && job->req.type == SRV_REQ_LOGOUT)
         snprintf(pss->cookie, sizeof(pss->cookie),
-                 SRV__COOKIE_NAME "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+                 SRV__COOKIE_NAME "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0%s",
+                 pss->secure ? "; Secure" : "");
     if (!body || http_keep_body(pss, body, len) < 0)
         pss->body = NULL;
     gv_free(body);
@@ -435,8 +437,22 @@ static int api_begin(struct lws *wsi, struct http_pss *pss, const char *path)
         return args ? api_submit(wsi, pss, "ops.status", args) : -1;
     }
     if (!strcmp(path, "/register") || !strcmp(path, "/login") || !strcmp(path, "/logout")) {
+        char origin[256];
+
         if (!post)
             return api_respond_now(wsi, pss, 405, "invalid", "use POST");
+        /* Login CSRF: another site's form (text/plain that parses as JSON)
+         * would log the visitor in as the attacker, its top-level
+         * navigation setting even a SameSite=Strict cookie. Browsers send
+         * Origin with every POST; it must be ours, as for the upgrade. */
+        if (!srv__origin_ok(wsi))
+            return api_respond_now(wsi, pss, 403, SRV_ERR_FORBIDDEN,
+                                   "this request must come from the server's own pages");
+        /* TLS ends at the proxy, so the page's Origin tells whether the
+         * browser is on https: then the cookie is Secure and never goes
+         * out over plain http (a typed address without HSTS, say). */
+        pss->secure = lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) >= 8 &&
+                      !strncmp(origin, "https://", 8);
         /* The body arrives in HTTP_BODY callbacks; the job starts at
          * HTTP_BODY_COMPLETION. */
         snprintf(pss->api, sizeof(pss->api), "%.16s", path + 1);
@@ -582,6 +598,7 @@ static int api_write(struct lws *wsi, struct http_pss *pss)
     pss->cookie[0] = '\0';
     pss->content_type = NULL;
     pss->www_auth = false;
+    pss->secure = false;
     pss->feed_stream = false;
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }

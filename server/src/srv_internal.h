@@ -103,7 +103,7 @@ struct srv_server {
     struct lws_protocols protocols[4];   /* the vhost's table: lws keeps a pointer to it */
     struct srv_health *health;
     struct lws_http_mount mount_root, mount_healthz, mount_metrics;
-    struct lws_http_mount mount_api;
+    struct lws_http_mount mount_api, mount_node_modules;
     char *web_root;
     char *version;
     char *allowed_origins; /* comma-separated, "" for none */
@@ -180,6 +180,10 @@ void srv__http_done(struct srv__conn *c, struct srv_req_job *job);
 /* Copies into `token` the session token of the request's cookie; false when
  * there is none, or none of the right length. */
 bool srv__cookie_token(struct lws *wsi, char token[DB_TOKEN_HEX_LEN + 1]);
+
+/* The request's Origin is this server (http(s)://<its Host>) or one of
+ * GAVEL_ALLOWED_ORIGINS, or it sent none (not a browser). srv_session.c. */
+bool srv__origin_ok(struct lws *wsi);
 
 /* --- srv_session.c ----------------------------------------------------------- */
 

@@ -64,6 +64,79 @@ void srv__fail_store(struct srv_req_job *job, struct srv_job_env *env, int err, 
         gv_log(GV_LOG_WARN, "proto", "%s failed: %s", what, gv_strerror(err));
 }
 
+/* argon2id makes a guess cost a job thread about 0.1 s (more on a loaded
+ * host), which still lets many connections try 10^5 passwords an hour on
+ * one name. A fixed-window counter per name (any case) in Redis, shared by
+ * the servers, of *failed* attempts: cfg->login_rate in 10 minutes
+ * (GAVEL_LOGIN_RATE), checked before the password is, and a success
+ * clears it. Only failures count, so the right password never trips it,
+ * however many requests carry it at once (CLICS clients send basic auth
+ * with every request, feed readers by the thousand). The price is that a
+ * guesser can keep one name locked out for as long as it keeps guessing.
+ * Without Redis the attempt goes through: logging in needs only
+ * PostgreSQL (docs/PROTOCOL.md). */
+#define LOGIN_RATE_WINDOW_MS (10 * 60 * 1000)
+
+static bool login_key(char *key, size_t cap, const struct srv_req_job *job, const char *username)
+{
+    int n = snprintf(key, cap, "%s:login:", job->cfg->rate_prefix);
+    size_t i = n > 0 ? (size_t)n : 0, j;
+
+    if (n < 0 || (size_t)n >= cap)
+        return false;
+    for (j = 0; username[j] && j < 64 && i + 1 < cap; j++, i++)
+        key[i] = username[j] >= 'A' && username[j] <= 'Z' ? (char)(username[j] - 'A' + 'a')
+                                                            : username[j];
+    key[i] = '\0';
+    return true;
+}
+
+bool srv__login_throttle(struct srv_req_job *job, struct srv_job_env *env, const char *username)
+{
+    struct db_redis *r = srv_jobs_redis(env);
+    char key[256];
+    int64_t count = 0, ttl = 0;
+    int err;
+
+    if (!r || !login_key(key, sizeof(key), job, username))
+        return true;
+    err = db_rate_peek(&count, &ttl, r, key);
+    if (err < 0) {
+        srv_jobs_lost(env, err, 1);
+        return true;
+    }
+    job->login_failures = count;
+    if (count >= job->cfg->login_rate) {
+        job->retry_after_ms = ttl > 0 ? ttl : LOGIN_RATE_WINDOW_MS;
+        srv__fail(job, SRV_ERR_RATE_LIMITED,
+                  "too many failed logins for this name; retry in %" PRId64 " s",
+                  (job->retry_after_ms + 999) / 1000);
+        return false;
+    }
+    return true;
+}
+
+void srv__login_done(struct srv_req_job *job, struct srv_job_env *env, const char *username,
+                     int err)
+{
+    struct db_redis *r;
+    char key[256];
+    int64_t count, ttl;
+    int e = 0;
+
+    /* A success with nothing counted, or an error that is no wrong
+     * password (the database is down), changes nothing. */
+    if ((err == 0 && job->login_failures <= 0) || (err < 0 && err != GV_EINVAL) ||
+        !(r = srv_jobs_redis(env)) || !login_key(key, sizeof(key), job, username))
+        return;
+    if (err == 0)
+        e = db_redis_command(r, 2, (const char *[]){"DEL", key});
+    else
+        e = db_rate_hit(&count, &ttl, r, key, LOGIN_RATE_WINDOW_MS);
+    if (e < 0)
+        srv_jobs_lost(env, e, 1);
+}
+
 bool srv__privileged(const struct db_user_info *u)
 {
     return u->id > 0 && (!strcmp(u->role, "organizer") || !strcmp(u->role, "admin"));
@@ -252,8 +325,12 @@ static void do_register(struct srv_req_job *job, struct srv_job_env *env, struct
 static void do_login(struct srv_req_job *job, struct srv_job_env *env, struct db_pg *pg)
 {
     struct db_user_info u;
-    int err = db_login(&u, pg, job->req.p.username, job->req.p.password);
+    int err;
 
+    if (!srv__login_throttle(job, env, job->req.p.username))
+        return;
+    err = db_login(&u, pg, job->req.p.username, job->req.p.password);
+    srv__login_done(job, env, job->req.p.username, err);
     if (err == GV_EINVAL) {
         /* One message for both cases: no hint which names exist. */
         srv__fail(job, SRV_ERR_UNAUTHENTICATED, "wrong username or password");
@@ -344,6 +421,7 @@ static void run(struct srv_job *base, struct srv_job_env *env)
     int err;
 
     job->retry_after_ms = -1;
+    job->login_failures = 0;
     if (t == SRV_REQ_RESUME) {
         do_resume(job, env);
         return;

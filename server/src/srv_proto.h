@@ -30,6 +30,7 @@ struct srv_proto_cfg {
     const char *rate_prefix; /* Redis key prefix of the submit counters */
     int64_t rate_free;       /* submissions per minute, tier free */
     int64_t rate_paid;       /* tier paid */
+    int64_t login_rate;      /* login attempts per name and window (srv__login_throttle) */
     struct srv_cache *cache; /* sessions and contest snapshots (srv_cache.h) */
 };
 
@@ -57,6 +58,7 @@ struct srv_req_job {
     const char *err_code; /* NULL: success, `data` holds the reply's data */
     char err_message[200];
     int64_t retry_after_ms; /* rate_limited; -1 otherwise */
+    int64_t login_failures; /* failed logins counted for the name, read by srv__login_throttle */
     char *data;             /* JSON text, gv_malloc'd */
     size_t data_len;          /* 0: strlen(data); else its length (a zip has NULs) */
     const char *content_type; /* HTTP: NULL for application/json */

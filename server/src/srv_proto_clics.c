@@ -292,7 +292,10 @@ static bool caller(struct db_user_info *out, struct srv_req_job *job, struct srv
     }
     if (!p->username)
         return true;
+    if (!srv__login_throttle(job, env, p->username))
+        return false;
     err = db_login(out, pg, p->username, p->password ? p->password : "");
+    srv__login_done(job, env, p->username, err);
     if (err == GV_EINVAL) {
         srv__fail(job, SRV_ERR_UNAUTHENTICATED, "wrong username or password");
         return false;

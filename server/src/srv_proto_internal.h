@@ -40,6 +40,15 @@ void srv__tell_servers(struct srv_req_job *job, struct srv_job_env *env, enum cs
 void srv__fail_store(struct srv_req_job *job, struct srv_job_env *env, int err, int redis,
                      const char *what);
 
+/* Online password guessing: before a password is verified (login, CLICS
+ * basic auth), false when `username` has had too many failed attempts in
+ * the window (the job failed with rate_limited). srv__login_done, given
+ * db_login's result, counts a wrong password and clears the count after a
+ * success. */
+bool srv__login_throttle(struct srv_req_job *job, struct srv_job_env *env, const char *username);
+void srv__login_done(struct srv_req_job *job, struct srv_job_env *env, const char *username,
+                     int err);
+
 /* Takes `obj` (deleted here) as the job's data. */
 void srv__set_data(struct srv_req_job *job, cJSON *obj);
 

@@ -213,6 +213,10 @@ int srv_options_load(struct srv_options *out, const char *default_web_root, cons
     if (err < 0)
         return err;
     out->rate_paid = (int)port;
+    err = gv_config_get_long(&port, "GAVEL_LOGIN_RATE", 20, 1, 100000);
+    if (err < 0)
+        return err;
+    out->login_rate = (int)port;
     out->allowed_origins = gv_config_get("GAVEL_ALLOWED_ORIGINS", "");
     err = gv_config_get_long(&out->clics_feed_max, "GAVEL_CLICS_FEED_MAX", 2000, 0, 100000);
     if (err < 0)
@@ -391,6 +395,7 @@ int srv_server_new(struct srv_server **out, const struct srv_options *opt)
     s->proto.rate_prefix = s->rate_prefix;
     s->proto.rate_free = opt->rate_free > 0 ? opt->rate_free : 6;
     s->proto.rate_paid = opt->rate_paid > 0 ? opt->rate_paid : 20;
+    s->proto.login_rate = opt->login_rate > 0 ? opt->login_rate : 20;
     err = srv_cache_new(&s->proto.cache, opt->session_cache_ms, opt->snapshot_cache_ms);
     if (err < 0)
         goto fail;
@@ -415,6 +420,16 @@ int srv_server_new(struct srv_server **out, const struct srv_options *opt)
     s->mount_metrics.origin_protocol = LWSMPRO_CALLBACK;
     s->mount_healthz.mount_next = &s->mount_metrics;
     s->mount_metrics.mount_next = &s->mount_api;
+    /* web-client/node_modules holds the build's npm packages (scripts/
+     * build-web copies what the page needs into vendor/), and deployments
+     * copy the folder whole: not ours to publish (package versions, demo
+     * pages, scripts that CSP's 'self' would let run). A 404 from
+     * srv_http.c, as for any path with no file. */
+    s->mount_node_modules.mountpoint = "/node_modules";
+    s->mount_node_modules.mountpoint_len = (unsigned char)strlen("/node_modules");
+    s->mount_node_modules.protocol = "http";
+    s->mount_node_modules.origin_protocol = LWSMPRO_CALLBACK;
+    s->mount_api.mount_next = &s->mount_node_modules;
     s->mount_root.mount_next = &s->mount_healthz;
     s->mount_root.mountpoint = "/";
     s->mount_root.mountpoint_len = 1;

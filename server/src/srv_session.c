@@ -781,9 +781,11 @@ void srv__deliver_events(struct srv_server *s, struct srv_live_event *events)
 /* The upgrade's Origin must be this server (the Host it was asked for) or
  * one of GAVEL_ALLOWED_ORIGINS: another site's page must not talk to us
  * with the visitor's cookie. Clients that send no Origin are not browsers
- * and have no ambient cookie to abuse. */
-static bool origin_ok(struct lws *wsi, const char *allowed)
+ * and have no ambient cookie to abuse. srv_http.c asks the same of the
+ * POST routes (login CSRF). */
+bool srv__origin_ok(struct lws *wsi)
 {
+    const char *allowed = srv__server_of(wsi)->allowed_origins;
     char origin[256], host[256];
     const char *o, *a;
     size_t n;
@@ -816,7 +818,7 @@ static bool upgrade_ok(struct lws *wsi)
         gv_log(GV_LOG_DEBUG, "ws", "refusing an upgrade on '%.60s'", uri);
         return false;
     }
-    if (!origin_ok(wsi, srv__server_of(wsi)->allowed_origins)) {
+    if (!srv__origin_ok(wsi)) {
         gv_log(GV_LOG_INFO, "ws", "refusing an upgrade from a foreign origin");
         return false;
     }

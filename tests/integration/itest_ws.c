@@ -456,6 +456,12 @@ void itest_http_post(struct itest_http *r, int port, const char *path, const cha
     http_request(r, port, path, json, NULL);
 }
 
+void itest_http_post_with(struct itest_http *r, int port, const char *path, const char *json,
+                          const char *extra)
+{
+    http_request(r, port, path, json, extra);
+}
+
 void itest_http_release(struct itest_http *r)
 {
     free(r->body);

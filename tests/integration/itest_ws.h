@@ -89,6 +89,9 @@ void itest_http_get(struct itest_http *r, int port, const char *path);
 void itest_http_get_with(struct itest_http *r, int port, const char *path, const char *extra);
 /* POSTs `json` as application/json; otherwise as itest_http_get. */
 void itest_http_post(struct itest_http *r, int port, const char *path, const char *json);
+/* itest_http_post with `extra` header lines, an Origin say. */
+void itest_http_post_with(struct itest_http *r, int port, const char *path, const char *json,
+                          const char *extra);
 void itest_http_release(struct itest_http *r);
 /* Header `name` (any case) of a response head: its value, truncated to
  * `cap`, into `out`; false when absent. */

@@ -400,6 +400,53 @@ static void test_http(int port)
     itest_http_get(&r, port, "/error.css");
     ICHECK(r.status == 200, "/error.css -> %d", r.status);
     itest_http_release(&r);
+
+    /* The security headers (lws's best-practice set) on files, the API,
+     * ops routes and the 404 page alike: a CSP without inline script,
+     * nosniff, no framing. */
+    itest_step = "security headers";
+    {
+        static const char *const paths[] = {"/", "/app.js", "/api/problems", "/healthz",
+                                            "/no-such-file.html"};
+        char csp[512], v[64];
+
+        for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+            itest_http_get(&r, port, paths[i]);
+            ICHECK(itest_header(r.head, "content-security-policy", csp, sizeof(csp)) &&
+                       strstr(csp, "script-src 'self'") && !strstr(csp, "unsafe-inline") &&
+                       !strstr(csp, "unsafe-eval") && strstr(csp, "frame-ancestors 'none'"),
+                   "%s: CSP %s", paths[i], r.head);
+            ICHECK(itest_header(r.head, "x-content-type-options", v, sizeof(v)) &&
+                       !strcmp(v, "nosniff"),
+                   "%s: nosniff", paths[i]);
+            itest_http_release(&r);
+        }
+    }
+
+    /* Nothing outside the web root, however the path is spelled, and not
+     * the build's npm packages under it (node_modules/ is in the source
+     * tree's web-client/ when scripts/install-deps ran). */
+    itest_step = "static traversal";
+    {
+        static const char *const paths[] = {
+            "/../CMakeLists.txt",         "/%2e%2e/CMakeLists.txt",
+            "/..%2fCMakeLists.txt",       "/js/../../CMakeLists.txt",
+            "/js/%2e%2e/%2e%2e/server/src/srv_http.c", "/%2fetc%2fpasswd",
+            "//etc/passwd",               "/..%5cCMakeLists.txt",
+            "/node_modules/katex/package.json", "/node_modules/.package-lock.json",
+            "/js/../node_modules/katex/package.json", "//node_modules/katex/package.json",
+            "/js/",                       "/vendor/"};
+
+        for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+            itest_http_get(&r, port, paths[i]);
+            ICHECK(r.status == 404 || r.status == 403 || r.status == 400,
+                   "%s -> %d", paths[i], r.status);
+            ICHECK(!strstr(r.body, "cmake_minimum_required") && !strstr(r.body, "root:") &&
+                       !strstr(r.body, "\"version\"") && !strstr(r.body, "#include"),
+                   "%s served a file: %.200s", paths[i], r.body);
+            itest_http_release(&r);
+        }
+    }
 }
 
 static void test_ws(int port)
@@ -636,7 +683,10 @@ static pid_t start_api_server(int port)
 {
     static char port_env[64];
     char *argv[] = {(char *)server_path, NULL};
-    const char *env[] = {port_env, api_pg_env, api_queue_env, api_rate_env, api_live_env, NULL};
+    /* A low login limit for "api login throttle"; alice's logins here stay
+     * under it (a success starts her count again). */
+    const char *env[] = {port_env,     api_pg_env,           api_queue_env, api_rate_env,
+                         api_live_env, "GAVEL_LOGIN_RATE=4", NULL};
 
     snprintf(port_env, sizeof(port_env), "GAVEL_HTTP_PORT=%d", port);
     return itest_spawn(argv, env, NULL);
@@ -1088,8 +1138,79 @@ static void test_api(const char *examples)
                    !strncmp(cookie, "gavel_session=", 14) && strstr(cookie, "HttpOnly") &&
                    strstr(cookie, "SameSite=Strict"),
                "cookie: %s", r.head);
+        ICHECK(!strstr(cookie, "Secure"), "Secure cookie without https: %s", cookie);
     }
     itest_http_release(&r);
+
+    /* Login CSRF: another site's page (a form posting text/plain that
+     * looks like JSON, or fetch no-cors) must not log the visitor in as
+     * someone else; the cookie would be set by its top-level navigation.
+     * The POST routes check Origin as the upgrade does. */
+    itest_step = "api http origin";
+    {
+        static const char creds[] = "{\"username\":\"alice\",\"password\":\"secret-pw\"}";
+        static const char *const routes[] = {"/api/login", "/api/register", "/api/logout"};
+        char hdr[128], cookie[256];
+
+        for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+            itest_http_post_with(&r, port, routes[i], creds, "Origin: http://evil.example\r\n");
+            ICHECK(r.status == 403 && !itest_header(r.head, "set-cookie", cookie, sizeof(cookie)),
+                   "cross-site POST %s: %d %s", routes[i], r.status, r.head);
+            itest_http_release(&r);
+        }
+        itest_http_post_with(&r, port, "/api/login", creds, "Origin: null\r\n");
+        ICHECK(r.status == 403, "POST from Origin null: %d", r.status);
+        itest_http_release(&r);
+        snprintf(hdr, sizeof(hdr), "Origin: http://127.0.0.1:%d\r\n", port);
+        itest_http_post_with(&r, port, "/api/login", creds, hdr);
+        ICHECK(r.status == 200 && itest_header(r.head, "set-cookie", cookie, sizeof(cookie)) &&
+                   !strstr(cookie, "Secure"),
+               "own origin: %d %s", r.status, r.head);
+        itest_http_release(&r);
+        /* A page served over https (TLS ends at the proxy): the cookie is
+         * Secure, so a plain-http request never carries it. */
+        snprintf(hdr, sizeof(hdr), "Origin: https://127.0.0.1:%d\r\n", port);
+        itest_http_post_with(&r, port, "/api/login", creds, hdr);
+        ICHECK(r.status == 200 && itest_header(r.head, "set-cookie", cookie, sizeof(cookie)) &&
+                   strstr(cookie, "; Secure"),
+               "https origin: %d %s", r.status, r.head);
+        itest_http_release(&r);
+    }
+
+    /* Online guessing: a name gets GAVEL_LOGIN_RATE attempts a window,
+     * then rate_limited before any password is checked, the right one
+     * too, in any case, over HTTP basic auth (CLICS) as well. */
+    itest_step = "api login throttle";
+    {
+        static const char wrong[] = "{\"username\":\"target\",\"password\":\"guess-guess\"}";
+
+        itest_http_post(&r, port, "/api/register",
+                        "{\"username\":\"target\",\"password\":\"target-pw\"}");
+        ICHECK(r.status == 200, "register target: %d %s", r.status, r.body);
+        itest_http_release(&r);
+        for (int i = 0; i < 4; i++) {
+            itest_http_post(&r, port, "/api/login", wrong);
+            ICHECK(r.status == 401, "guess %d: %d %s", i + 1, r.status, r.body);
+            itest_http_release(&r);
+        }
+        itest_http_post(&r, port, "/api/login", wrong);
+        j = cJSON_Parse(r.body);
+        ICHECK(r.status == 429 && j && itest_str(j, "code") &&
+                   !strcmp(itest_str(j, "code"), "rate_limited") &&
+                   itest_num(j, "retry_after_ms") > 0,
+               "fifth guess: %d %s", r.status, r.body);
+        cJSON_Delete(j);
+        itest_http_release(&r);
+        itest_http_post(&r, port, "/api/login",
+                        "{\"username\":\"TARGET\",\"password\":\"target-pw\"}");
+        ICHECK(r.status == 429, "locked name, right password: %d %s", r.status, r.body);
+        itest_http_release(&r);
+        /* target:guess-guess */
+        itest_http_get_with(&r, port, "/api/clics/contests",
+                            "Authorization: Basic dGFyZ2V0Omd1ZXNzLWd1ZXNz\r\n");
+        ICHECK(r.status == 429, "basic auth on a locked name: %d %s", r.status, r.body);
+        itest_http_release(&r);
+    }
 
     itest_stop(server);
     itest_db_drop();
