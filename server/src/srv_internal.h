@@ -100,6 +100,8 @@ struct srv_server {
     struct lws_vhost *vhost;
     struct lws *listener;                /* our listening socket, adopted as a raw fd */
     lws_sorted_usec_list_t accept_retry; /* resumes accepting after EMFILE */
+    int accept_fd_max;                   /* an accepted fd at or above this is refused */
+    int64_t accept_warn_ms;              /* when the last refusal was logged */
     struct lws_protocols protocols[4];   /* the vhost's table: lws keeps a pointer to it */
     struct srv_health *health;
     struct lws_http_mount mount_root, mount_healthz, mount_metrics;

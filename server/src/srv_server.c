@@ -23,9 +23,11 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -36,6 +38,7 @@
 #include "gv_config.h"
 #include "gv_err.h"
 #include "gv_log.h"
+#include "gv_time.h"
 #include "srv_cache.h"
 #include "srv_codec.h"
 #include "srv_feedw.h"
@@ -102,6 +105,33 @@ void srv__server_wakeup(struct srv_server *s)
 
 #define ACCEPT_BATCH 64
 #define ACCEPT_PAUSE_US (100 * LWS_US_PER_MS)
+/* Descriptors kept out of the clients' reach. Without a reserve a
+ * connection flood takes every descriptor up to RLIMIT_NOFILE, and then the
+ * connections already open are served badly: a static file cannot be opened
+ * (lws answers 404), a job thread cannot reconnect to PostgreSQL or Redis
+ * (every request is "unavailable"), and the flood's extra connections wait in
+ * the backlog with no answer. accept() returns the lowest free descriptor, so
+ * one at or above the limit minus the reserve means fewer than the reserve
+ * are left: that connection gets a 503 and is closed at once. */
+#define ACCEPT_FD_RESERVE 64
+#define ACCEPT_WARN_EVERY_MS 1000
+
+static const char accept_busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
+                                  "Content-Type: text/plain\r\n"
+                                  "Content-Length: 35\r\n"
+                                  "Retry-After: 1\r\n"
+                                  "Connection: close\r\n\r\n"
+                                  "the server has too many connections";
+
+static int accept_fd_max(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX)
+        return INT_MAX;
+    return rl.rlim_cur > 2 * ACCEPT_FD_RESERVE ? (int)rl.rlim_cur - ACCEPT_FD_RESERVE
+                                               : (int)rl.rlim_cur / 2;
+}
 
 static void accept_resume(lws_sorted_usec_list_t *sul)
 {
@@ -135,6 +165,22 @@ static int listener_accept(struct lws *wsi)
             return 0;
         }
         gv_counter_add(&srv_metrics.accepted, 1);
+        if (fd >= s->accept_fd_max) {
+            int64_t now = gv_time_mono_ms();
+
+            /* Best effort (it fits the new socket's empty buffer); even a
+             * bare close is a clearer answer than a wait in the backlog. */
+            (void)!send(fd, accept_busy, sizeof(accept_busy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+            close(fd);
+            if (now - s->accept_warn_ms >= ACCEPT_WARN_EVERY_MS) {
+                s->accept_warn_ms = now;
+                gv_log(GV_LOG_WARN, "server",
+                       "refusing connections: %d descriptors kept for the open ones "
+                       "(raise RLIMIT_NOFILE for more clients)",
+                       ACCEPT_FD_RESERVE);
+            }
+            continue;
+        }
         if (!lws_adopt_socket_vhost(s->vhost, fd)) /* lws closed fd */
             gv_log(GV_LOG_WARN, "server", "cannot adopt an accepted connection");
     }
@@ -383,6 +429,7 @@ int srv_server_new(struct srv_server **out, const struct srv_options *opt)
     s->version = gv_strdup(opt->version ? opt->version : "unknown");
     s->allowed_origins = gv_strdup(opt->allowed_origins ? opt->allowed_origins : "");
     s->rate_prefix = gv_strdup(opt->rate_prefix ? opt->rate_prefix : "gavel:ratelimit");
+    s->accept_fd_max = accept_fd_max();
     s->feed_max = opt->clics_feed_max;
     s->feed_keepalive_ms = opt->clics_keepalive_ms > 0 ? opt->clics_keepalive_ms : 120000;
     s->feed_poll_ms = opt->clics_poll_ms > 0 ? opt->clics_poll_ms : 120000;

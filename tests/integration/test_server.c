@@ -14,11 +14,13 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -613,6 +615,101 @@ static void test_bad_setting(const char *setting, const char *want)
     ICHECK(WIFEXITED(status) && WEXITSTATUS(status) == 2, "%s: exit status %#x", setting, status);
     log_take(log, text, sizeof(text));
     ICHECK(strstr(text, want), "%s: unclear message: %s", setting, text);
+}
+
+/* GET `path` on the keep-alive connection `fd`; returns the status and
+ * reads the whole body (Content-Length) so the connection can be reused. */
+static int http_on(int fd, const char *path)
+{
+    char req[256], buf[65536];
+    size_t got = 0, need;
+    const char *cl, *end;
+    int status = 0;
+
+    snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", path);
+    ICHECK(send(fd, req, strlen(req), MSG_NOSIGNAL) == (ssize_t)strlen(req), "send");
+    for (;;) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        ssize_t n;
+
+        ICHECK(poll(&pfd, 1, 5000) == 1, "no answer to GET %s", path);
+        n = recv(fd, buf + got, sizeof(buf) - 1 - got, 0);
+        ICHECK(n > 0, "GET %s: connection closed", path);
+        got += (size_t)n;
+        buf[got] = '\0';
+        end = strstr(buf, "\r\n\r\n");
+        if (!end)
+            continue;
+        sscanf(buf, "HTTP/1.1 %d", &status);
+        cl = strcasestr(buf, "\r\ncontent-length:");
+        ICHECK(cl && cl < end, "GET %s: no content-length: %.200s", path, buf);
+        need = (size_t)(end + 4 - buf) + strtoul(cl + 17, NULL, 10);
+        ICHECK(need < sizeof(buf), "GET %s: body too big for this helper", path);
+        if (got >= need)
+            return status;
+    }
+}
+
+/* A connection flood against a server whose RLIMIT_NOFILE is low: the
+ * descriptors it keeps back still serve the clients already connected (a
+ * static file, a request), and the flood's extra connections get a 503
+ * at once instead of waiting in the backlog with no answer. */
+static void test_fd_reserve(void)
+{
+    enum { FLOOD = 200 };
+    int port = itest_free_port(), flood[FLOOD], nflood = 0, ws, ka, fd, n;
+    struct rlimit old, low;
+    struct pollfd pfd;
+    char buf[256] = "";
+    pid_t server;
+    cJSON *j;
+
+    itest_step = "fd reserve";
+    ICHECK(getrlimit(RLIMIT_NOFILE, &old) == 0, "getrlimit");
+    if (old.rlim_max != RLIM_INFINITY && old.rlim_max < 512) {
+        fprintf(stderr, "skip [fd reserve]: RLIMIT_NOFILE hard limit %lu\n",
+                (unsigned long)old.rlim_max);
+        return;
+    }
+    low = old;
+    low.rlim_cur = 128; /* the server inherits it; ours is restored at once */
+    ICHECK(setrlimit(RLIMIT_NOFILE, &low) == 0, "setrlimit");
+    server = start_server(port, NULL, NULL);
+    ICHECK(setrlimit(RLIMIT_NOFILE, &old) == 0, "setrlimit");
+    itest_wait_health(port, 200, NULL, 15000);
+
+    ws = itest_ws_open(port);
+    cJSON_Delete(rpc(ws, "{\"type\":\"problems.list\",\"id\":1}", "ok"));
+    ka = itest_tcp_connect(port);
+    ICHECK(ka >= 0, "connect");
+    ICHECK(http_on(ka, "/index.html") == 200, "static file before the flood");
+
+    for (nflood = 0; nflood < FLOOD; nflood++) {
+        flood[nflood] = itest_tcp_connect(port);
+        if (flood[nflood] < 0)
+            break;
+    }
+    itest_sleep_ms(500); /* the server takes them in */
+
+    n = http_on(ka, "/index.html");
+    ICHECK(n == 200, "static file on an open connection during the flood: %d", n);
+    j = rpc(ws, "{\"type\":\"problems.list\",\"id\":2}", "ok");
+    cJSON_Delete(j);
+    /* One more: refused at once, with a 503 if it arrives in time. */
+    fd = itest_tcp_connect(port);
+    ICHECK(fd >= 0, "connect");
+    pfd = (struct pollfd){.fd = fd, .events = POLLIN};
+    ICHECK(poll(&pfd, 1, 3000) == 1, "a connection over the limit got no answer in 3 s");
+    n = (int)recv(fd, buf, sizeof(buf) - 1, 0);
+    ICHECK(n <= 0 || !strncmp(buf, "HTTP/1.1 503", 12), "over the limit: %.100s", buf);
+    close(fd);
+
+    for (int i = 0; i < nflood; i++)
+        close(flood[i]);
+    itest_wait_health(port, 200, NULL, 5000); /* and new clients are served again */
+    close(ka);
+    close(ws);
+    itest_stop(server);
 }
 
 static void test_redis_late(void)
@@ -1257,6 +1354,7 @@ int main(int argc, char **argv)
     test_bad_setting("GAVEL_CLICS_BATCH_MS=20000",
                      "invalid GAVEL_CLICS_BATCH_MS '20000': expected an integer in [0, 10000]");
     test_redis_late();
+    test_fd_reserve();
     if (gavel_path)
         test_api(argv[3]);
     itest_kill_all();
